@@ -1,0 +1,5 @@
+"""``python -m gitops_publisher`` runs the CLI."""
+
+from gitops_publisher.cli.main import main
+
+main()

@@ -1,0 +1,74 @@
+"""The single place that turns exceptions into messages and exit codes.
+
+Exit codes (design §3): 0 success, 1 error, 2 plan has changes (``--detailed-exitcode``),
+130 interrupted. A :class:`PublisherError` prints its message (and diagnostics), never a
+traceback. Anything unexpected writes its traceback to a log file and says where.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from gitops_publisher.errors import ConfigError, PreflightError, PublisherError
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+EXIT_INTERRUPTED = 130
+
+
+def format_error(exc: PublisherError) -> str:
+    """Render a user-facing error, diagnostics first, with the hint last."""
+    lines: list[str] = []
+    if isinstance(exc, ConfigError | PreflightError):
+        diags = exc.diagnostics
+        lines.extend(d.render() for d in diags)
+        errors = sum(1 for d in diags if d.severity == "error")
+        lines.append(f"Error: {exc} ({errors} error(s); nothing was posted, state untouched)")
+    else:
+        lines.append(f"Error: {exc}")
+    if exc.hint:
+        lines.append(f"  hint: {exc.hint}")
+    return "\n".join(lines)
+
+
+def _crash_log(exc: BaseException) -> Path:
+    directory = Path(os.environ.get("PUBLISHER_LOG_DIR", tempfile.gettempdir()))
+    directory.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix="publisher-crash-", suffix=".log", dir=directory)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("".join(traceback.format_exception(exc)))
+    return Path(name)
+
+
+@contextmanager
+def handle_errors(ctx: click.Context) -> Iterator[None]:
+    """Translate exceptions raised by a subcommand into messages and exit codes."""
+    try:
+        yield
+    except (click.exceptions.Exit, click.ClickException, click.Abort):
+        raise
+    except PublisherError as exc:
+        click.echo(format_error(exc), err=True)
+        ctx.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        click.echo(
+            "Interrupted; state is consistent. Run `publisher plan` to see where it stopped.",
+            err=True,
+        )
+        ctx.exit(EXIT_INTERRUPTED)
+    except Exception as exc:  # the one place that catches everything
+        log = _crash_log(exc)
+        click.echo(
+            f"Error: unexpected {type(exc).__name__}; this is a bug in gitops-publisher.\n"
+            f"  The traceback was written to {log}; please attach it to a bug report.",
+            err=True,
+        )
+        ctx.exit(EXIT_ERROR)

@@ -1,0 +1,125 @@
+"""The ``publisher`` command: a click group whose subcommands import lazily.
+
+Importing httpx, gitpython or jsonschema costs about 100 ms each here, so ``publisher --help``
+must not import them: each subcommand lives in its own module, loaded when it is invoked.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+# name -> (module, attribute, one-line help shown by --help without importing the module)
+_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "validate": (
+        "gitops_publisher.cli.validate_cmd",
+        "validate",
+        "Check config, manifests and media; no network.",
+    ),
+    "plan": ("gitops_publisher.cli.plan_cmd", "plan", "Show what apply would publish."),
+    "apply": (
+        "gitops_publisher.cli.apply_cmd",
+        "apply",
+        "Publish what the plan says, exactly once.",
+    ),
+    "auth": ("gitops_publisher.cli.auth_cmd", "auth", "Log in to TikTok, show or refresh tokens."),
+    "state": (
+        "gitops_publisher.cli.state_cmd",
+        "state",
+        "Inspect and edit the state of published posts.",
+    ),
+    "sandbox": (
+        "gitops_publisher.cli.sandbox_cmd",
+        "sandbox",
+        "Run the local TikTok API emulator.",
+    ),
+    "schema": ("gitops_publisher.cli.schema_cmd", "schema", "Print the JSON Schemas."),
+    "preview": (
+        "gitops_publisher.cli.preview_cmd",
+        "preview",
+        "Write a post's cover frame as PNG.",
+    ),
+    "github": ("gitops_publisher.cli.github_cmd", "github", "Run as the GitHub Action entrypoint."),
+}
+
+
+@dataclass
+class AppContext:
+    """Global options shared by every subcommand (``ctx.obj``)."""
+
+    project_dir: Path
+    sandbox: bool
+    verbose: int
+    color: bool | None
+
+
+class LazyGroup(click.Group):
+    """A group that lists commands from a table and imports each only when it runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Return the commands whose module exists."""
+        return sorted(name for name, spec in _COMMANDS.items() if _module_exists(spec[0]))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import the command's module on demand."""
+        spec = _COMMANDS.get(cmd_name)
+        if spec is None or not _module_exists(spec[0]):
+            return None
+        module = importlib.import_module(spec[0])
+        command: click.Command = getattr(module, spec[1])
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List commands from the table, without importing them (keeps --help fast)."""
+        rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the subcommand inside the single error handler."""
+        from gitops_publisher.cli.errors import handle_errors
+
+        with handle_errors(ctx):
+            return super().invoke(ctx)
+
+
+def _module_exists(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "-C",
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    show_default=True,
+    help="Run as if started in DIR (the content repository).",
+)
+@click.option(
+    "--sandbox", is_flag=True, help="Use the embedded TikTok emulator; no credentials needed."
+)
+@click.option("-v", "--verbose", count=True, help="More output; repeat for more.")
+@click.option("--no-color", is_flag=True, help="Never colour the output.")
+@click.version_option(package_name="gitops-publisher", prog_name="publisher")
+@click.pass_context
+def cli(ctx: click.Context, project_dir: Path, sandbox: bool, verbose: int, no_color: bool) -> None:
+    """Publish video posts declared as YAML in git: plan, review, apply, never twice."""
+    ctx.obj = AppContext(
+        project_dir=project_dir,
+        sandbox=sandbox,
+        verbose=verbose,
+        color=False if no_color else None,
+    )
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point."""
+    return cli.main(args=argv, prog_name="publisher")

@@ -1,0 +1,143 @@
+"""The exception tree of gitops-publisher.
+
+Every error a user can cause or meet derives from :class:`PublisherError`; the CLI's single
+error handler (``cli/errors.py``) is the only place that formats them, exits 1 for them, and
+writes a traceback log for anything else::
+
+    PublisherError
+    ├── ConfigError            manifests / publisher.yaml invalid; carries Diagnostics
+    ├── StateError             state file unreadable, from a newer version, corrupt
+    │   ├── StateLockedError   another run holds the lock
+    │   └── StateConflictError two runs recorded one address differently
+    ├── StalePlanError         a saved plan no longer matches state or manifests
+    ├── AddressError           an ADDRESS argument that names nothing
+    ├── AuthError              missing / expired / revoked credentials
+    ├── PreflightError         media or creator checks failed before any post
+    └── ProviderError          the provider (TikTok) answered with an error
+        └── ApiError           TikTok's error envelope: code, message, log_id, HTTP status
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in a user's file, with the position it came from.
+
+    Attributes:
+        file: path as the user would type it (relative to the project dir when possible).
+        line: 1-based line, or None when the problem is about the whole file.
+        column: 1-based column, or None.
+        field: dotted field path inside the document (``accounts.0``), or "" for the document.
+        message: what is wrong and what to do, never quoting a secret-looking value.
+        severity: "error" or "warning".
+    """
+
+    file: str
+    line: int | None
+    column: int | None
+    field: str
+    message: str
+    severity: str = "error"
+
+    def location(self) -> str:
+        """Return ``file:line:column`` with as much as is known."""
+        loc = self.file
+        if self.line is not None:
+            loc += f":{self.line}"
+            if self.column is not None:
+                loc += f":{self.column}"
+        return loc
+
+    def render(self) -> str:
+        """Return the one-line form ``posts/a.yaml:7:3 caption: message``."""
+        where = f"{self.location()} {self.field}:" if self.field else f"{self.location()}:"
+        prefix = "" if self.severity == "error" else f"{self.severity}: "
+        return f"{prefix}{where} {self.message}"
+
+
+class PublisherError(Exception):
+    """Root of every error the CLI reports as a user-facing failure (exit 1)."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class ConfigError(PublisherError):
+    """The project's YAML (config or manifests) is invalid; all problems are collected."""
+
+    def __init__(self, diagnostics: list[Diagnostic], message: str = "") -> None:
+        errors = [d for d in diagnostics if d.severity == "error"]
+        super().__init__(message or f"{len(errors)} problem(s) in the project's files")
+        self.diagnostics = diagnostics
+
+
+class StateError(PublisherError):
+    """The state file cannot be read, is corrupt, or comes from a newer version."""
+
+
+class StateLockedError(StateError):
+    """Another run holds the state lock."""
+
+
+class StateConflictError(StateError):
+    """Two runs recorded the same address differently (git-branch backend merge)."""
+
+
+class StalePlanError(PublisherError):
+    """A saved plan was made against another state or other manifests."""
+
+
+class AddressError(PublisherError):
+    """An address argument does not name a known post/account pair."""
+
+
+class AuthError(PublisherError):
+    """Credentials are missing, expired, or were revoked."""
+
+
+class PreflightError(PublisherError):
+    """Checks that run before any post failed; nothing was posted."""
+
+    def __init__(self, diagnostics: list[Diagnostic], message: str = "") -> None:
+        super().__init__(message or "pre-flight checks failed; nothing was posted")
+        self.diagnostics = diagnostics
+
+
+class ProviderError(PublisherError):
+    """The provider could not do what was asked (network exhausted retries, bad answer)."""
+
+
+class ApiError(ProviderError):
+    """TikTok answered with its error envelope.
+
+    Attributes:
+        code: TikTok's ``error.code`` (``access_token_invalid``, ``rate_limit_exceeded``...).
+        api_message: TikTok's ``error.message``.
+        log_id: TikTok's ``error.log_id``, quoted when asking TikTok support.
+        status: the HTTP status code.
+    """
+
+    def __init__(self, code: str, api_message: str, log_id: str, status: int) -> None:
+        text = f"TikTok error {code} (HTTP {status}): {api_message or 'no message'}"
+        if log_id:
+            text += f" [log_id {log_id}]"
+        super().__init__(text)
+        self.code = code
+        self.api_message = api_message
+        self.log_id = log_id
+        self.status = status
+
+
+def display_path(path: Path, root: Path) -> str:
+    """Return ``path`` relative to ``root`` when inside it, else as given (for messages)."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,33 @@
+"""Captions as TikTok sees them: defaults applied, length in UTF-16 code units."""
+
+from __future__ import annotations
+
+from gitops_publisher.core.models import CaptionDefaults
+
+
+def utf16_length(text: str) -> int:
+    """Length in UTF-16 code units, TikTok's unit for ``title`` (an emoji counts 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def compose_caption(caption: str, defaults: CaptionDefaults, *, apply_defaults: bool) -> str:
+    """Return the caption with the team's suffix and missing default hashtags appended.
+
+    A hashtag already present in the caption (case-insensitive, as a whole word) is not
+    repeated. Hashtags are separated by spaces so TikTok recognises them.
+    """
+    text = caption.strip()
+    if not apply_defaults:
+        return text
+    if defaults.suffix and defaults.suffix.strip() not in text:
+        text = f"{text}\n{defaults.suffix.strip()}" if text else defaults.suffix.strip()
+    words = {word.lower() for word in text.split()}
+    missing = []
+    for tag in defaults.hashtags:
+        tag = tag if tag.startswith("#") else f"#{tag}"
+        if tag.lower() not in words:
+            missing.append(tag)
+    if missing:
+        joined = " ".join(missing)
+        text = f"{text} {joined}" if text else joined
+    return text

@@ -1,0 +1,142 @@
+"""Config (``publisher.yaml``) and post manifest models.
+
+Frozen pydantic models with ``extra="forbid"``: a typo in a key is an error, not a silently
+ignored field. The JSON Schemas in ``schema/`` are generated from these models
+(``gitops_publisher.core.schemas``), so editors validate and complete the same rules.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+Privacy = Literal["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"]
+Mode = Literal["direct", "draft"]
+OnMissed = Literal["skip", "publish", "fail"]
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+ENV_PATTERN = r"^[A-Z_][A-Z0-9_]{0,127}$"
+MAX_CAPTION_UTF16 = 2200
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            "unknown time zone; use an IANA name such as 'America/New_York' or 'UTC'"
+        ) from exc
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Interactions(_Model):
+    """What viewers may do; TikTok's API takes the negations (``disable_comment``...)."""
+
+    comments: bool = Field(False, description="Allow comments.")
+    duet: bool = Field(False, description="Allow duets.")
+    stitch: bool = Field(False, description="Allow stitches.")
+
+
+class Disclosure(_Model):
+    """Commercial content and AI disclosure, sent as TikTok's toggles."""
+
+    brand_content: bool = Field(False, description="Paid partnership (third-party brand).")
+    brand_organic: bool = Field(False, description="Promotes the creator's own business.")
+    ai_generated: bool = Field(False, description="Label as AI-generated content.")
+
+
+class CaptionDefaults(_Model):
+    """Caption helpers so a team keeps captions consistent."""
+
+    hashtags: list[Annotated[str, Field(pattern=r"^#?[^\s#@]+$")]] = Field(
+        default_factory=list, description="Hashtags appended to every caption unless present."
+    )
+    suffix: str = Field("", description="Text appended after the caption (before hashtags).")
+
+
+class StateConfig(_Model):
+    """Where the record of published posts lives."""
+
+    backend: Literal["file", "git-branch"] = "file"
+    path: str = Field(".publisher/state.json", description="State file, relative to the project.")
+    branch: str = Field("publisher-state", description="Branch for the git-branch backend.")
+
+
+class AccountConfig(_Model):
+    """One publishing account (a TikTok user authorised for this app)."""
+
+    provider: Literal["tiktok"] = "tiktok"
+    refresh_token_env: Annotated[str, Field(pattern=ENV_PATTERN)] = Field(
+        description="Environment variable holding the refresh token (secrets never live in YAML)."
+    )
+    timezone: TimeZoneName = Field("UTC", description="Schedules are shown in this zone.")
+    daily_post_cap: int = Field(15, ge=1, le=1000, description="TikTok's posts per 24 h.")
+
+
+class Defaults(_Model):
+    """Values merged into every post that does not set them."""
+
+    privacy: Privacy | None = None
+    interactions: Interactions | None = None
+    mode: Mode = "direct"
+    disclosure: Disclosure | None = None
+    caption: CaptionDefaults = Field(default_factory=CaptionDefaults)
+    on_missed: OnMissed = "publish"
+
+
+class Config(_Model):
+    """``publisher.yaml``."""
+
+    version: Literal[1] = 1
+    state: StateConfig = Field(default_factory=StateConfig)
+    accounts: dict[Slug, AccountConfig] = Field(min_length=1)
+    defaults: Defaults = Field(default_factory=Defaults)
+
+
+class PostManifest(_Model):
+    """One post, published once per account it lists."""
+
+    version: Literal[1] = 1
+    id: Slug = Field(description="Stable identity; renaming the file does not re-post.")
+    accounts: list[Slug] = Field(min_length=1, description="Fan-out: one post per account.")
+    video: str = Field(min_length=1, description="Path of the video inside the repository.")
+    caption: str = Field("", description="Caption; #hashtags and @mentions are parsed by TikTok.")
+    caption_defaults: bool = Field(True, description="Apply the config's caption suffix/hashtags.")
+    privacy: Privacy | None = None
+    interactions: Interactions | None = None
+    cover_timestamp_ms: int | None = Field(None, ge=0, le=600_000)
+    publish_at: AwareDatetime | None = Field(None, description="When to publish; zone required.")
+    not_after: AwareDatetime | None = Field(None, description="Do not publish after this time.")
+    on_missed: OnMissed | None = Field(
+        None,
+        description="If publish_at passed while nothing ran (past not_after): skip|publish|fail.",
+    )
+    mode: Mode | None = None
+    disclosure: Disclosure | None = None
+
+    @model_validator(mode="after")
+    def _window(self) -> PostManifest:
+        if len(set(self.accounts)) != len(self.accounts):
+            raise ValueError("accounts lists the same account twice")
+        if self.not_after is not None and self.publish_at is not None:
+            if self.not_after <= self.publish_at:
+                raise ValueError("not_after must be later than publish_at")
+        return self
+
+
+def utc_iso(value: datetime) -> str:
+    """Return an aware datetime as ISO 8601 in UTC with a ``Z`` (stable for fingerprints)."""
+    from datetime import UTC
+
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

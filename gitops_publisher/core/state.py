@@ -1,0 +1,182 @@
+"""The state: the durable record of what was published, one record per address.
+
+A versioned JSON envelope ``{version, lineage, serial, resources: {ADDRESS: record}}``.
+``lineage`` identifies one state's history (a saved plan is only valid for its lineage);
+``serial`` bumps on every real change. The models here are pure values; reading, writing and
+locking live in the workspace's state stores, behind :class:`StateStore`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Literal, Protocol
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+STATE_VERSION = 1
+
+# initiating: intent recorded, init not known to have answered. No byte was sent (the
+#   write-ahead rule records publish_id before the first chunk), so TikTok cannot publish it.
+# uploading / processing: publish_id recorded; the outcome is unknown until a status fetch.
+# published: PUBLISH_COMPLETE.  inbox: SEND_TO_USER_INBOX (a draft awaits the creator).
+# failed: TikTok said FAILED (fail_reason) or the upload was abandoned without publishing.
+Status = Literal["initiating", "uploading", "processing", "published", "inbox", "failed"]
+
+UNKNOWN_OUTCOME: frozenset[str] = frozenset({"uploading", "processing"})
+DONE: frozenset[str] = frozenset({"published", "inbox"})
+
+# fail_reason values after which publishing again is reasonable (reference §3.5): TikTok's
+# own transient errors, our abandoned uploads, and the daily cap (a later run may fit).
+RETRYABLE_FAIL_REASONS: frozenset[str] = frozenset(
+    {
+        "internal",
+        "video_pull_failed",
+        "photo_pull_failed",
+        "spam_risk_too_many_posts",
+        "upload_expired",
+        "upload_failed",
+        "init_failed",
+    }
+)
+
+
+class Provenance(BaseModel):
+    """Where a publish came from, for audits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    commit: str | None = None
+    plan_hash: str | None = None
+    pull_request: int | None = None
+    run_url: str | None = None
+
+
+class Record(BaseModel):
+    """One address's record. Never holds a token or secret."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    post_id: str
+    account: str
+    status: Status
+    fingerprint: str
+    mode: Literal["direct", "draft"]
+    video: str
+    open_id: str | None = None
+    publish_id: str | None = None
+    fail_reason: str | None = None
+    post_ids: list[str] = Field(default_factory=list)
+    url: str | None = None
+    attempts: int = 0
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    published_at: AwareDatetime | None = None
+    provenance: Provenance = Field(default_factory=Provenance)
+
+    @property
+    def address(self) -> str:
+        """``POST_ID@ACCOUNT``."""
+        return f"{self.post_id}@{self.account}"
+
+
+class State(BaseModel):
+    """The state envelope."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = STATE_VERSION
+    lineage: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    serial: int = 0
+    resources: dict[str, Record] = Field(default_factory=dict)
+
+    def with_record(self, record: Record) -> State:
+        """Return a new state with ``record`` set; serial bumps only if something changed."""
+        current = self.resources.get(record.address)
+        if current is not None and current == record:
+            return self
+        resources = dict(self.resources)
+        resources[record.address] = record
+        return self.model_copy(update={"resources": resources, "serial": self.serial + 1})
+
+    def without(self, address: str) -> State:
+        """Return a new state without ``address`` (serial bumps if it was there)."""
+        if address not in self.resources:
+            return self
+        resources = {k: v for k, v in self.resources.items() if k != address}
+        return self.model_copy(update={"resources": resources, "serial": self.serial + 1})
+
+
+class StateStore(Protocol):
+    """Where a state lives. Implementations: file (workspace), git-branch, in-memory fake."""
+
+    def read(self) -> State:
+        """Return the current state (an empty one if none exists yet).
+
+        Raises:
+            StateError: unreadable, corrupt, or written by a newer version.
+        """
+        ...
+
+    def write(self, state: State) -> None:
+        """Durably replace the state (atomic; a backup of the previous version is kept)."""
+        ...
+
+    def lock(self, *, purpose: str) -> AbstractContextManager[None]:
+        """Hold the state lock for a whole apply (or state edit).
+
+        Raises:
+            StateLockedError: another run holds it; the message says who and since when.
+        """
+        ...
+
+    def describe(self) -> str:
+        """Human description for messages (``.publisher/state.json``)."""
+        ...
+
+
+class MemoryStateStore:
+    """An in-memory :class:`StateStore` for unit tests and dry runs."""
+
+    def __init__(self, state: State | None = None) -> None:
+        self.state = state or State()
+        self.writes = 0
+        self._locked = False
+
+    def read(self) -> State:
+        """Return the held state."""
+        return self.state
+
+    def write(self, state: State) -> None:
+        """Replace the held state."""
+        self.state = state
+        self.writes += 1
+
+    def lock(self, *, purpose: str) -> AbstractContextManager[None]:
+        """A re-entrancy-checked lock."""
+        from contextlib import contextmanager
+
+        from gitops_publisher.errors import StateLockedError
+
+        @contextmanager
+        def held() -> Iterator[None]:
+            if self._locked:
+                raise StateLockedError("state is locked by another run in this process")
+            self._locked = True
+            try:
+                yield
+            finally:
+                self._locked = False
+
+        return held()
+
+    def describe(self) -> str:
+        """Describe the fake."""
+        return "memory"
+
+
+def now_record_times(now: datetime) -> dict[str, datetime]:
+    """Helper for new records: created_at and updated_at set to ``now``."""
+    return {"created_at": now, "updated_at": now}

@@ -1,0 +1,83 @@
+"""Provider errors the apply engine must tell apart (all are :class:`ProviderError`).
+
+They extend the package tree in ``gitops_publisher/errors.py`` without importing httpx, so the
+engine can catch them cheaply::
+
+    ProviderError
+    ├── ApiError                 TikTok's envelope: code, api_message, log_id, status
+    ├── ProviderNetworkError     connection errors / timeouts / 5xx that outlived the retries
+    ├── InitOutcomeUnknown       an init request may have reached TikTok; its answer was lost
+    └── UploadError              a chunk PUT failed for good (400, 404, unsyncable 416...)
+        └── UploadUrlExpired     the upload_url answered 403 (valid 1 h after init)
+    AuthError
+    └── TokenRefreshError        the token endpoint refused or could not be reached
+"""
+
+from __future__ import annotations
+
+from gitops_publisher.errors import AuthError, ProviderError
+
+
+class ProviderNetworkError(ProviderError):
+    """The network or TikTok's servers failed longer than the retry policy allows."""
+
+
+class InitOutcomeUnknown(ProviderError):
+    """An init (direct or inbox) request may have been processed, but no answer arrived.
+
+    Init endpoints are not idempotent: each accepted call creates a new publish_id. The client
+    therefore never repeats one after the request may have left this machine (a read timeout,
+    a dropped connection, a 5xx). The engine decides what to do: with FILE_UPLOAD an init whose
+    upload_url was never seen cannot publish anything (nobody can send its bytes), so a new
+    init is safe for exactly-once, at the cost of one of the 6 inits/min.
+
+    Attributes:
+        endpoint: the API path that was called.
+    """
+
+    def __init__(self, message: str, *, endpoint: str) -> None:
+        super().__init__(
+            message,
+            hint="no publish_id was received; `publisher plan` shows the post as still to create",
+        )
+        self.endpoint = endpoint
+
+
+class UploadError(ProviderError):
+    """A chunk upload failed in a way that retrying the same chunk cannot fix.
+
+    Attributes:
+        status: the HTTP status of the last answer, or None when there was none.
+        bytes_confirmed: bytes the server had accepted when the upload stopped.
+    """
+
+    def __init__(self, message: str, *, status: int | None, bytes_confirmed: int) -> None:
+        super().__init__(message)
+        self.status = status
+        self.bytes_confirmed = bytes_confirmed
+
+
+class UploadUrlExpired(UploadError):
+    """The upload_url answered 403: it lives one hour after init.
+
+    The engine must fetch the status of the old publish_id before any new init (design §6).
+    """
+
+
+class TokenRefreshError(AuthError):
+    """The OAuth token endpoint did not give new tokens.
+
+    Attributes:
+        code: the OAuth ``error`` (``invalid_grant``...) or ``""`` for a network failure.
+        log_id: TikTok's ``log_id`` when present.
+        transient: True when trying again later may work (network, 5xx, ``server_error``).
+    """
+
+    def __init__(
+        self, message: str, *, code: str = "", log_id: str = "", transient: bool = False
+    ) -> None:
+        hint = "" if transient else "run `publisher auth login --account NAME` to log in again"
+        super().__init__(message, hint=hint)
+        self.code = code
+        self.log_id = log_id
+        self.transient = transient

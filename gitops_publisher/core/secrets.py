@@ -1,0 +1,67 @@
+"""Spotting values that look like secrets, so a pasted token is refused and never echoed."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("a TikTok token", re.compile(r"\b(?:act|rft|clt)\.[A-Za-z0-9!*._~%-]{16,}")),
+    ("an Authorization header", re.compile(r"\bBearer\s+[A-Za-z0-9._~+/=-]{16,}", re.I)),
+    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{30,})")),
+    ("an AWS access key", re.compile(r"\bAKIA[0-9A-Z]{16}\b")),
+    ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
+    ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
+)
+_WORD = re.compile(r"[A-Za-z0-9_+=-]{40,}")
+_SECRET_KEYS = re.compile(
+    r"(?:^|_)(?:token|secret|password|passwd|api_?key|client_secret|authorization)$", re.I
+)
+
+
+def _entropy(word: str) -> float:
+    counts = Counter(word)
+    return -sum(n / len(word) * math.log2(n / len(word)) for n in counts.values())
+
+
+def secret_kind(value: str) -> str | None:
+    """Return what kind of secret ``value`` looks like, or None.
+
+    Besides known token shapes, a 40+ character word mixing letters and digits with high
+    entropy counts (URLs are not words here: they contain ``/`` and ``:``).
+    """
+    for kind, pattern in _PATTERNS:
+        if pattern.search(value):
+            return kind
+    for word in value.split():
+        if _WORD.fullmatch(word) and re.search(r"\d", word) and re.search(r"[A-Za-z]", word):
+            if _entropy(word) > 4.0:
+                return "a high-entropy credential"
+    return None
+
+
+def find_secrets(document: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Yield ``(path, kind)`` for every value in ``document`` that looks like a secret.
+
+    A key named like a credential (``refresh_token``, ``client_secret``...) with a
+    non-empty string value counts too, whatever the value looks like.
+    """
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                child = (*path, str(key))
+                if isinstance(item, str) and item and _SECRET_KEYS.search(str(key)):
+                    yield child, f"a credential under '{key}'"
+                    continue
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack.extend(((*path, index), item) for index, item in enumerate(value))
+        elif isinstance(value, str):
+            kind = secret_kind(value)
+            if kind is not None:
+                yield path, kind

@@ -1,0 +1,328 @@
+"""The content repository on disk: ``publisher.yaml`` and ``posts/**/*.yaml``.
+
+:func:`load_project` reads and validates everything, collecting every problem of the run
+before failing, each positioned ``file:line:column`` with the field and what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from gitops_publisher.core.desired import DesiredPost, VideoRef, resolve_post
+from gitops_publisher.core.models import Config, PostManifest
+from gitops_publisher.core.secrets import find_secrets
+from gitops_publisher.errors import ConfigError, Diagnostic
+from gitops_publisher.workspace import yamlio
+from gitops_publisher.workspace.content_ids import ContentIds
+
+CONFIG_NAME = "publisher.yaml"
+POSTS_DIR = "posts"
+CACHE_DIR = ".publisher/cache"
+
+
+@dataclass
+class Project:
+    """A loaded, valid content repository."""
+
+    root: Path
+    config: Config
+    posts: list[DesiredPost]
+    manifest_files: dict[str, str]  # post id -> manifest file
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass
+class _Source:
+    """One YAML file being read; composes itself for positions only if it has problems."""
+
+    display: str
+    text: str
+    _nodes: list[Any] | None = None
+
+    def diagnostic(
+        self, doc: int, path: tuple[str | int, ...], message: str, *, key: bool = False
+    ) -> Diagnostic:
+        if self._nodes is None:
+            self._nodes = yamlio.compose(self.text)
+        pos = yamlio.locate(self._nodes, doc, path, key=key)
+        dotted = ".".join(str(p) for p in path)
+        return Diagnostic(
+            self.display, pos.line if pos else None, pos.column if pos else None, dotted, message
+        )
+
+
+def _read_source(path: Path, display: str, out: list[Diagnostic]) -> tuple[_Source, list[Any]]:
+    try:
+        text = yamlio.decode(path.read_bytes())
+        documents = yamlio.load_documents(text)
+    except yamlio.YamlProblem as exc:
+        out.append(Diagnostic(display, exc.line, exc.column, "", exc.message))
+        return _Source(display, ""), []
+    except OSError as exc:
+        out.append(Diagnostic(display, None, None, "", f"cannot read file: {exc.strerror}"))
+        return _Source(display, ""), []
+    return _Source(display, text), documents
+
+
+def _secret_diagnostics(source: _Source, doc: int, document: Any) -> list[Diagnostic]:
+    return [
+        source.diagnostic(
+            doc,
+            path,
+            f"this value looks like {kind}; secrets never live in YAML (the value is not "
+            "shown): remove it, rotate it if it was committed, and name an environment "
+            "variable instead (refresh_token_env)",
+        )
+        for path, kind in find_secrets(document)
+    ]
+
+
+_HINTS: dict[str, str] = {
+    "missing": "required field is missing: add it",
+    "timezone_aware": "needs a time zone, e.g. 2026-12-01T09:00:00-05:00 or ...Z",
+    "datetime_from_date_parsing": "is not an ISO 8601 date-time (e.g. 2026-12-01T09:00:00-05:00)",
+    "datetime_parsing": "is not an ISO 8601 date-time (e.g. 2026-12-01T09:00:00-05:00)",
+    "datetime_type": "is not an ISO 8601 date-time (e.g. 2026-12-01T09:00:00-05:00)",
+}
+
+
+def _validation_diagnostics(
+    source: _Source, doc: int, exc: ValidationError, model: type[BaseModel]
+) -> list[Diagnostic]:
+    out = []
+    for error in exc.errors(include_input=False, include_url=False):
+        loc = tuple(error["loc"])
+        kind = error["type"]
+        if kind == "extra_forbidden":
+            parent = _model_at(model, loc[:-1])
+            allowed = ", ".join(parent.model_fields) if parent else ""
+            message = f"unknown field '{loc[-1]}'" + (
+                f"; allowed here: {allowed}" if allowed else ""
+            )
+            out.append(source.diagnostic(doc, loc, message, key=True))
+            continue
+        if (
+            kind == "string_pattern_mismatch"
+            and loc
+            and loc[-1] in ("id",)
+            or (kind == "string_pattern_mismatch" and len(loc) >= 1 and loc[0] == "accounts")
+        ):
+            message = "must be 1-64 lowercase letters, digits, '.', '_' or '-'"
+        elif kind in _HINTS:
+            message = _HINTS[kind]
+        else:
+            # pydantic's msg never contains the input here (include_input=False and no
+            # message of these types quotes it); it may be a sentence from our validators.
+            message = str(error["msg"]).removeprefix("Value error, ")
+        out.append(source.diagnostic(doc, loc, message))
+    return out
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or not (
+            isinstance(current, type) and issubclass(current, BaseModel)
+        ):
+            continue
+        info = current.model_fields.get(str(part))
+        if info is None:
+            return None
+        current = _unwrap(info.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return current
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    for arg in getattr(annotation, "__args__", ()) or ():
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return annotation
+
+
+def load_config(root: Path) -> Config:
+    """Read and validate ``publisher.yaml``.
+
+    Raises:
+        ConfigError: missing, unreadable or invalid, with positioned diagnostics.
+    """
+    diagnostics: list[Diagnostic] = []
+    config = _load_config(root, diagnostics)
+    if config is None or any(d.severity == "error" for d in diagnostics):
+        raise ConfigError(diagnostics)
+    return config
+
+
+def _load_config(root: Path, out: list[Diagnostic]) -> Config | None:
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        out.append(
+            Diagnostic(
+                CONFIG_NAME,
+                None,
+                None,
+                "",
+                f"no {CONFIG_NAME} in {root}: run in the content repository, or pass -C DIR",
+            )
+        )
+        return None
+    source, documents = _read_source(path, CONFIG_NAME, out)
+    if not documents:
+        if not out:
+            out.append(
+                Diagnostic(CONFIG_NAME, 1, 1, "", "empty config: see examples/publisher.yaml")
+            )
+        return None
+    if len(documents) > 1:
+        out.append(source.diagnostic(1, (), "publisher.yaml holds one YAML document"))
+        return None
+    document = documents[0]
+    if not isinstance(document, dict):
+        out.append(source.diagnostic(0, (), "publisher.yaml must be a mapping of keys"))
+        return None
+    secrets = _secret_diagnostics(source, 0, document)
+    if secrets:
+        out.extend(secrets)
+        return None
+    try:
+        return Config.model_validate(document)
+    except ValidationError as exc:
+        out.extend(_validation_diagnostics(source, 0, exc, Config))
+        return None
+
+
+def manifest_paths(root: Path) -> list[Path]:
+    """Every ``posts/**/*.yaml`` / ``*.yml`` file, sorted (stable plans)."""
+    posts = root / POSTS_DIR
+    if not posts.is_dir():
+        return []
+    return sorted(p for p in posts.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def check_video_path(root: Path, value: str) -> str | None:
+    """Return why ``value`` is not an acceptable video path inside ``root``, or None."""
+    if "\\" in value:
+        return "use forward slashes in video paths"
+    candidate = Path(value)
+    if candidate.is_absolute():
+        return "video path must be relative to the repository, not absolute"
+    if ".." in candidate.parts:
+        return "video path must stay inside the repository ('..' is not allowed)"
+    full = root / candidate
+    try:
+        resolved = full.resolve(strict=True)
+    except (FileNotFoundError, RuntimeError):
+        return f"video file {value} does not exist: add it, or fix the path (relative to the repo)"
+    except OSError as exc:
+        return f"video file {value} cannot be read: {exc.strerror}"
+    if not resolved.is_relative_to(root.resolve()):
+        return "video path resolves (through a symlink) outside the repository"
+    if not resolved.is_file():
+        return f"video path {value} is not a file"
+    return None
+
+
+def load_project(
+    root: Path,
+    *,
+    content_ids: ContentIds | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> Project:
+    """Load and validate the whole content repository.
+
+    Raises:
+        ConfigError: every problem found, positioned; nothing is partially loaded.
+    """
+    diagnostics: list[Diagnostic] = []
+    config = _load_config(root, diagnostics)
+    ids = content_ids or ContentIds(root, root / CACHE_DIR / "content-ids.json")
+    seen: dict[str, tuple[_Source, int]] = {}
+    manifest_files: dict[str, str] = {}
+    posts: list[DesiredPost] = []
+    paths = manifest_paths(root)
+    if not paths and config is not None:
+        diagnostics.append(
+            Diagnostic(
+                POSTS_DIR, None, None, "", "no manifests found under posts/ (*.yaml)", "warning"
+            )
+        )
+    for count, path in enumerate(paths, 1):
+        display = path.relative_to(root).as_posix()
+        posts.extend(
+            _load_manifest(root, path, display, config, ids, seen, manifest_files, diagnostics)
+        )
+        if on_progress is not None:
+            on_progress(count)
+    ids.save()
+    if config is None or any(d.severity == "error" for d in diagnostics):
+        raise ConfigError(diagnostics)
+    warnings = [d for d in diagnostics if d.severity != "error"]
+    return Project(root, config, posts, manifest_files, warnings)
+
+
+def _load_manifest(
+    root: Path,
+    path: Path,
+    display: str,
+    config: Config | None,
+    ids: ContentIds,
+    seen: dict[str, tuple[_Source, int]],
+    manifest_files: dict[str, str],
+    out: list[Diagnostic],
+) -> Iterable[DesiredPost]:
+    source, documents = _read_source(path, display, out)
+    posts: list[DesiredPost] = []
+    for doc, document in enumerate(documents):
+        if document is None:
+            continue
+        if not isinstance(document, dict):
+            out.append(source.diagnostic(doc, (), "a post manifest must be a mapping of keys"))
+            continue
+        secrets = _secret_diagnostics(source, doc, document)
+        if secrets:
+            out.extend(secrets)
+            continue
+        try:
+            manifest = PostManifest.model_validate(document)
+        except ValidationError as exc:
+            out.extend(_validation_diagnostics(source, doc, exc, PostManifest))
+            continue
+        if manifest.id in seen:
+            first_source, first_doc = seen[manifest.id]
+            where = first_source.diagnostic(first_doc, ("id",), "").location()
+            message = f"duplicate post id '{manifest.id}' (first at {where}): ids must be unique"
+            out.append(source.diagnostic(doc, ("id",), message))
+            continue
+        seen[manifest.id] = (source, doc)
+        manifest_files[manifest.id] = display
+        problem = check_video_path(root, manifest.video)
+        if problem is not None:
+            out.append(source.diagnostic(doc, ("video",), problem))
+            continue
+        relative = (root / manifest.video).resolve().relative_to(root.resolve()).as_posix()
+        content_id = ids.content_id(relative)
+        if content_id.startswith("lfs-pointer:"):
+            out.append(
+                source.diagnostic(
+                    doc,
+                    ("video",),
+                    "video is a Git LFS pointer, not the video: run `git lfs pull` "
+                    "(in CI: actions/checkout with lfs: true)",
+                )
+            )
+            continue
+        if config is None:
+            continue
+        video = VideoRef(relative, content_id, (root / relative).stat().st_size)
+        desired, problems = resolve_post(manifest, config, display, video)
+        for problem_item in problems:
+            parts = tuple(int(p) if p.isdigit() else p for p in problem_item.field.split("."))
+            out.append(source.diagnostic(doc, parts, problem_item.message))
+        posts.extend(desired)
+    return posts

@@ -1,0 +1,137 @@
+"""A plan is a value: what apply will do, per address, and why.
+
+Plans are pydantic models so that ``--format json`` and saved plan files (``-o``) share one
+documented, versioned schema (``schema/plan.schema.json``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+PLAN_FORMAT_VERSION = 1
+
+
+class Action(StrEnum):
+    """What apply does for one address (design §4)."""
+
+    CREATE = "create"  # not in state, due now: publish
+    WAIT = "wait"  # not in state, publish_at in the future: nothing yet
+    RESUME = "resume"  # outcome unknown: ask TikTok before anything else
+    RETRY = "retry"  # failed retryably, or an init that sent no byte: publish again
+    NOOP = "noop"  # published and unchanged
+    DRIFT = "drift"  # published, manifest or video changed since: warn only
+    REPLACE = "replace"  # --replace: publish anew although published
+    ORPHAN = "orphan"  # in state, no manifest: warn only
+    FAILED = "failed"  # TikTok rejected it for good; unchanged since: nothing
+    SKIP = "skip"  # the publish window passed and on_missed is skip
+
+
+#: Actions that make apply talk to TikTok.
+ACTING: frozenset[Action] = frozenset({Action.CREATE, Action.RESUME, Action.RETRY, Action.REPLACE})
+#: Actions that publish a new post (use an init).
+PUBLISHING: frozenset[Action] = frozenset({Action.CREATE, Action.RETRY, Action.REPLACE})
+
+SYMBOLS: dict[Action, str] = {
+    Action.CREATE: "+",
+    Action.WAIT: "…",
+    Action.RESUME: "?",
+    Action.RETRY: "↻",
+    Action.NOOP: " ",
+    Action.DRIFT: "~",
+    Action.REPLACE: "±",
+    Action.ORPHAN: "-",
+    Action.FAILED: "!",
+    Action.SKIP: "×",
+}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Change(_Model):
+    """One address's planned action with everything a reviewer needs to trust it."""
+
+    address: str
+    post_id: str
+    account: str
+    action: Action
+    reason: str
+    manifest: str | None = None
+    mode: Literal["direct", "draft"] | None = None
+    video: str | None = None
+    video_id: str | None = None
+    video_size: int | None = None
+    caption: str | None = None
+    caption_utf16: int | None = None
+    privacy: str | None = None
+    post_info: dict[str, Any] = Field(default_factory=dict)
+    publish_at: AwareDatetime | None = None
+    publish_at_local: str | None = None
+    not_after: AwareDatetime | None = None
+    fingerprint: str | None = None
+    recorded_fingerprint: str | None = None
+    publish_id: str | None = None
+    status: str | None = None
+    fail_reason: str | None = None
+    post_url: str | None = None
+
+
+class AccountQuota(_Model):
+    """TikTok's per-account limits against what this plan uses (reference §7)."""
+
+    account: str
+    timezone: str
+    inits: int = Field(description="init calls this apply makes (6 per minute per token)")
+    min_minutes: int = Field(description="minutes the init rate limit alone needs")
+    direct_posts: int
+    posted_last_24h: int
+    daily_cap: int
+    drafts: int
+    pending_drafts_24h: int
+    draft_cap: int = 5
+    warnings: list[str] = Field(default_factory=list)
+
+
+class Plan(_Model):
+    """The whole plan. ``lineage``/``serial`` pin the state it was made against."""
+
+    format_version: int = PLAN_FORMAT_VERSION
+    created_at: AwareDatetime
+    lineage: str
+    serial: int
+    changes: list[Change]
+    quotas: list[AccountQuota] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
+    fingerprints: dict[str, str] = Field(
+        default_factory=dict, description="address -> manifest fingerprint when planned"
+    )
+    targets: list[str] = Field(default_factory=list)
+    replace: list[str] = Field(default_factory=list)
+
+    @property
+    def has_changes(self) -> bool:
+        """Whether apply would talk to TikTok (exit 2 with ``--detailed-exitcode``)."""
+        return any(change.action in ACTING for change in self.changes)
+
+    def counts(self) -> dict[str, int]:
+        """Number of changes per action, in the Action enum's order, zeros left out."""
+        out = {action.value: 0 for action in Action}
+        for change in self.changes:
+            out[change.action.value] += 1
+        return {key: value for key, value in out.items() if value}
+
+    def plan_hash(self) -> str:
+        """A hash of what the plan does (not when it was made): provenance for records."""
+        body = [
+            (c.address, c.action.value, c.fingerprint, c.publish_id)
+            for c in sorted(self.changes, key=lambda c: c.address)
+        ]
+        text = json.dumps([self.lineage, self.serial, body], separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:32]

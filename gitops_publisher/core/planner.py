@@ -1,0 +1,288 @@
+"""``plan(desired, state, now) -> Plan``: the pure heart of the product (design §4).
+
+Each (post, account) pair, and each state record without a manifest, gets exactly one
+action. The rules that keep the first promise, never post twice:
+
+* a record whose publish_id has an unknown outcome is always ``resume`` (ask TikTok first),
+  even when its manifest is gone;
+* a published record is never ``create``: only ``--replace`` publishes it anew;
+* ``initiating`` records (init may or may not have answered, no byte sent) are ``retry``:
+  an upload that never started cannot publish, so a new init is safe.
+"""
+
+from __future__ import annotations
+
+import math
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from gitops_publisher.core.address import Address, matches
+from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.models import AccountConfig
+from gitops_publisher.core.plan import PUBLISHING, AccountQuota, Action, Change, Plan
+from gitops_publisher.core.state import (
+    DONE,
+    RETRYABLE_FAIL_REASONS,
+    UNKNOWN_OUTCOME,
+    Record,
+    State,
+)
+from gitops_publisher.errors import AddressError
+
+INITS_PER_MINUTE = 6
+PENDING_DRAFT_CAP = 5
+DAY = timedelta(hours=24)
+
+
+def local_time(when: datetime, timezone: str) -> str:
+    """``2026-12-01 09:00 EST (America/New_York)``: a schedule as the account sees it."""
+    local = when.astimezone(zoneinfo.ZoneInfo(timezone))
+    return f"{local:%Y-%m-%d %H:%M %Z} ({timezone})"
+
+
+def plan(
+    desired: Sequence[DesiredPost],
+    state: State,
+    now: datetime,
+    *,
+    accounts: Mapping[str, AccountConfig],
+    targets: frozenset[str] = frozenset(),
+    replace: frozenset[str] = frozenset(),
+) -> Plan:
+    """Compute the plan. Pure: no I/O, no clock; ``now`` is passed in.
+
+    Args:
+        desired: every (post, account) pair the manifests declare.
+        state: what is recorded as published or in flight.
+        now: the time the plan is for (aware).
+        accounts: the config's accounts (timezones, daily caps).
+        targets: ``--target`` selectors (``POST@ACCOUNT`` or bare ``POST``); empty = all.
+        replace: ``--replace`` selectors: publish these anew even if published.
+
+    Raises:
+        AddressError: a target or replace selector names no known address.
+    """
+    known = {str(d.address) for d in desired} | set(state.resources)
+    known_posts = {d.address.post_id for d in desired} | {
+        r.post_id for r in state.resources.values()
+    }
+    for selector in sorted(targets | replace):
+        if selector not in known and selector not in known_posts:
+            raise AddressError(
+                f"'{selector}' matches no post",
+                hint="addresses are POST_ID@ACCOUNT; `publisher plan` lists them all",
+            )
+    changes: list[Change] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    for post in desired:
+        seen.add(str(post.address))
+        if targets and not matches(post.address, targets):
+            continue
+        record = state.resources.get(str(post.address))
+        timezone = (
+            accounts[post.address.account].timezone if post.address.account in accounts else "UTC"
+        )
+        action, reason = _decide(post, record, now, matches(post.address, replace))
+        if action is Action.FAILED and record is None:
+            errors.append(f"{post.address}: {reason}")
+        changes.append(_change(post, record, action, reason, timezone))
+    for address, record in sorted(state.resources.items()):
+        if address in seen:
+            continue
+        parsed = Address(record.post_id, record.account)
+        if targets and not matches(parsed, targets):
+            continue
+        changes.append(_orphan(record))
+    changes.sort(key=lambda c: (c.post_id, c.account))
+    quotas = _quotas(changes, state, now, accounts)
+    warnings = [f"{q.account}: {w}" for q in quotas for w in q.warnings]
+    warnings.extend(_change_warnings(changes))
+    return Plan(
+        created_at=now,
+        lineage=state.lineage,
+        serial=state.serial,
+        changes=changes,
+        quotas=quotas,
+        warnings=warnings,
+        errors=errors,
+        fingerprints={str(d.address): d.fingerprint for d in desired},
+        targets=sorted(targets),
+        replace=sorted(replace),
+    )
+
+
+def _decide(
+    post: DesiredPost, record: Record | None, now: datetime, replace: bool
+) -> tuple[Action, str]:
+    if record is None:
+        return _decide_new(post, now)
+    if record.status in UNKNOWN_OUTCOME:
+        return Action.RESUME, (
+            f"publish {record.publish_id} was {record.status} when the last run stopped: "
+            "ask TikTok for its outcome before anything else"
+        )
+    if record.status == "initiating":
+        return Action.RETRY, (
+            "the last init never recorded a publish_id, so no byte was sent and TikTok "
+            "cannot have published it: publish again"
+        )
+    changed = record.fingerprint != post.fingerprint
+    if record.status == "failed":
+        reason = record.fail_reason or "unknown"
+        if replace:
+            return Action.REPLACE, f"--replace: publish anew (last attempt failed: {reason})"
+        if reason in RETRYABLE_FAIL_REASONS:
+            return Action.RETRY, f"last attempt failed with {reason}, which is retryable"
+        if changed:
+            return (
+                Action.RETRY,
+                f"TikTok rejected it ({reason}); the manifest or video changed since",
+            )
+        return Action.FAILED, (
+            f"TikTok rejected it ({reason}); fix the video or caption, or use --replace"
+        )
+    if replace:
+        return Action.REPLACE, "--replace: publish a new post; the old one stays on TikTok"
+    if changed:
+        return Action.DRIFT, (
+            "changed since it was published; TikTok cannot edit posts: nothing will be done "
+            "(--replace publishes a new post)"
+        )
+    done = "published" if record.status in DONE and record.mode == "direct" else "in the inbox"
+    return Action.NOOP, f"{done}, unchanged"
+
+
+def _decide_new(post: DesiredPost, now: datetime) -> tuple[Action, str]:
+    if post.publish_at is not None and post.publish_at > now:
+        return Action.WAIT, "scheduled"
+    if post.not_after is not None and now > post.not_after:
+        if post.on_missed == "skip":
+            return Action.SKIP, "its publish window passed (on_missed: skip)"
+        if post.on_missed == "fail":
+            return Action.FAILED, (
+                "its publish window passed (on_missed: fail): move publish_at/not_after, "
+                "or set on_missed to skip or publish"
+            )
+        return Action.CREATE, "late: its publish window passed (on_missed: publish)"
+    if post.publish_at is not None:
+        return Action.CREATE, "due: its publish time has come"
+    return Action.CREATE, "new post"
+
+
+def _change(
+    post: DesiredPost, record: Record | None, action: Action, reason: str, timezone: str
+) -> Change:
+    return Change(
+        address=str(post.address),
+        post_id=post.address.post_id,
+        account=post.address.account,
+        action=action,
+        reason=reason,
+        manifest=post.manifest_file,
+        mode=post.mode,
+        video=post.video.path,
+        video_id=post.video.content_id,
+        video_size=post.video.size,
+        caption=post.caption if post.mode == "direct" else None,
+        caption_utf16=post.caption_utf16 if post.mode == "direct" else None,
+        privacy=post.privacy,
+        post_info=post.post_info,
+        publish_at=post.publish_at,
+        publish_at_local=local_time(post.publish_at, timezone) if post.publish_at else None,
+        not_after=post.not_after,
+        fingerprint=post.fingerprint,
+        recorded_fingerprint=record.fingerprint if record else None,
+        publish_id=record.publish_id if record else None,
+        status=record.status if record else None,
+        fail_reason=record.fail_reason if record else None,
+        post_url=record.url if record else None,
+    )
+
+
+def _orphan(record: Record) -> Change:
+    if record.status in UNKNOWN_OUTCOME:
+        action, reason = (
+            Action.RESUME,
+            (
+                f"manifest removed, but publish {record.publish_id} was {record.status}: ask "
+                "TikTok for its outcome"
+            ),
+        )
+    else:
+        action, reason = (
+            Action.ORPHAN,
+            (
+                "in state but no manifest declares it; nothing will be done (TikTok cannot "
+                "delete posts); `publisher state rm` forgets it"
+            ),
+        )
+    return Change(
+        address=record.address,
+        post_id=record.post_id,
+        account=record.account,
+        action=action,
+        reason=reason,
+        mode=record.mode,
+        video=record.video,
+        recorded_fingerprint=record.fingerprint,
+        publish_id=record.publish_id,
+        status=record.status,
+        fail_reason=record.fail_reason,
+        post_url=record.url,
+    )
+
+
+def _quotas(
+    changes: Sequence[Change], state: State, now: datetime, accounts: Mapping[str, AccountConfig]
+) -> list[AccountQuota]:
+    quotas = []
+    for name in sorted({c.account for c in changes if c.action in PUBLISHING}):
+        config = accounts.get(name)
+        cap = config.daily_post_cap if config else 15
+        mine = [c for c in changes if c.account == name and c.action in PUBLISHING]
+        direct = sum(1 for c in mine if c.mode == "direct")
+        drafts = len(mine) - direct
+        recent = [
+            r
+            for r in state.resources.values()
+            if r.account == name and r.published_at is not None and now - r.published_at < DAY
+        ]
+        posted = sum(1 for r in recent if r.mode == "direct" and r.status == "published")
+        pending = sum(1 for r in recent if r.mode == "draft" and r.status == "inbox")
+        warnings = []
+        if direct + posted > cap:
+            warnings.append(
+                f"{direct} direct post(s) plus {posted} in the last 24 h exceed the daily cap "
+                f"of {cap}; the rest will fail with spam_risk_too_many_posts: spread them "
+                "with publish_at"
+            )
+        if drafts + pending > PENDING_DRAFT_CAP:
+            warnings.append(
+                f"{drafts} draft(s) plus {pending} pending exceed TikTok's {PENDING_DRAFT_CAP} "
+                "pending drafts per 24 h (spam_risk_too_many_pending_share)"
+            )
+        quotas.append(
+            AccountQuota(
+                account=name,
+                timezone=config.timezone if config else "UTC",
+                inits=len(mine),
+                min_minutes=max(0, math.ceil(len(mine) / INITS_PER_MINUTE) - 1),
+                direct_posts=direct,
+                posted_last_24h=posted,
+                daily_cap=cap,
+                drafts=drafts,
+                pending_drafts_24h=pending,
+                warnings=warnings,
+            )
+        )
+    return quotas
+
+
+def _change_warnings(changes: Sequence[Change]) -> list[str]:
+    out = []
+    for change in changes:
+        if change.action in (Action.DRIFT, Action.ORPHAN, Action.FAILED):
+            out.append(f"{change.address}: {change.reason}")
+    return out

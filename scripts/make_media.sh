@@ -42,9 +42,9 @@ label() { # label TEXT -> drawtext filter string
   -f lavfi -i "sine=frequency=330:duration=6:sample_rate=22050" \
   -vf "$(label 'Behind the scenes')" "${H264[@]}" "${AAC[@]}" "${MP4[@]}" -t 6 "$EX/behind-the-scenes.mp4"
 
-"${FF[@]}" -f lavfi -i "gradients=size=540x960:rate=24:duration=4.5:speed=0.05:seed=7" \
+"${FF[@]}" -f lavfi -i "color=c=0x0f766e:size=540x960:rate=24:duration=4.5" \
   -f lavfi -i "sine=frequency=392:duration=4.5:sample_rate=22050" \
-  -vf "$(label 'Customer story')" "${H264[@]}" "${AAC[@]}" "${MP4[@]}" -shortest "$EX/customer-story.mp4"
+  -vf "geq=r='X/W*255':g='(Y/H)*200+30*sin(T*2)':b='128+100*sin(T+X/80)',$(label 'Customer story')" "${H264[@]}" "${AAC[@]}" "${MP4[@]}" -shortest "$EX/customer-story.mp4"
 
 # ---------------------------------------------------------------- tests/data/media (valid)
 SRC_V="smptebars=size=540x960:rate=30:duration=3.5"
@@ -90,6 +90,16 @@ SRC_A="sine=frequency=440:duration=3.5:sample_rate=22050"
 # truncated: the valid MP4 cut in half
 full=$(stat -c %s "$TD/valid_h264_aac.mp4")
 head -c $((full / 2)) "$TD/valid_h264_aac.mp4" > "$TD/invalid_truncated.mp4"
+
+# truncated, moov at the end (no +faststart): cut in half, the index is lost
+"${FF[@]}" -f lavfi -i "$SRC_V" -f lavfi -i "$SRC_A" \
+  "${H264[@]}" "${AAC[@]}" -map_metadata -1 -fflags +bitexact -shortest "$TD/tmp_moov_at_end.mp4"
+full=$(stat -c %s "$TD/tmp_moov_at_end.mp4")
+head -c $((full / 2)) "$TD/tmp_moov_at_end.mp4" > "$TD/invalid_truncated_no_index.mp4"
+rm "$TD/tmp_moov_at_end.mp4"
+
+# no video track: an AAC-only MP4 (a sound export)
+"${FF[@]}" -f lavfi -i "$SRC_A" "${AAC[@]}" "${MP4[@]}" "$TD/invalid_audio_only.mp4"
 
 # not a video: a text file named .mp4, and an empty file
 printf 'This is a text file, not a video.\n' > "$TD/invalid_text.mp4"

@@ -1,0 +1,271 @@
+"""The state lock: a lock file held for a whole apply (or state edit).
+
+Two mechanisms, because each covers what the other cannot:
+
+* The lock file ``<state>.lock`` is created with ``O_CREAT | O_EXCL`` and holds JSON
+  ``{pid, host, purpose, since}``. Its existence is the lock, visible to anyone sharing the
+  directory, and its content lets the refusal say who holds it and since when.
+* ``fcntl.flock`` on the open file, held until release. The kernel drops it when the holder
+  dies, so on one host a held flock proves the holder is alive, and two runs that both find a
+  stale lock cannot both take it over: the takeover happens under the flock, on the same inode.
+
+A lock left by a dead process on this host (its pid no longer exists) is taken over with a
+notice. A lock from another host cannot be checked from here; the message says how to break it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from gitops_publisher.errors import StateLockedError
+
+Clock = Callable[[], datetime]
+Notify = Callable[[str], None]
+
+_ATTEMPTS = 5  # create / take-over races lost in a row before giving up
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """Who holds a lock: written into the lock file, quoted when another run is refused."""
+
+    pid: int
+    host: str
+    purpose: str
+    since: datetime
+
+    def to_bytes(self) -> bytes:
+        """Serialise as the lock file's JSON content."""
+        payload = {
+            "pid": self.pid,
+            "host": self.host,
+            "purpose": self.purpose,
+            "since": self.since.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        }
+        return (json.dumps(payload, sort_keys=True) + "\n").encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> LockInfo | None:
+        """Parse a lock file's content; None when it is empty or not ours (being written)."""
+        try:
+            raw = json.loads(data.decode("utf-8"))
+            since = datetime.fromisoformat(str(raw["since"]).replace("Z", "+00:00"))
+            pid, host, purpose = raw["pid"], raw["host"], raw["purpose"]
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            return None
+        if not isinstance(pid, int) or not isinstance(host, str) or not isinstance(purpose, str):
+            return None
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        return cls(pid=pid, host=host, purpose=purpose, since=since)
+
+    def describe(self, now: datetime) -> str:
+        """``publisher apply (pid 42 on host ci-7) since 2026-11-25 16:30:00 UTC (5m ago)``."""
+        since = self.since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return (
+            f"`{self.purpose}` (pid {self.pid} on host {self.host}) "
+            f"since {since} ({_age(now - self.since)})"
+        )
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with ``pid`` exists on this host (signal 0 probes without killing)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by another user
+        return True
+    return True
+
+
+@contextmanager
+def hold_lock(
+    path: Path,
+    *,
+    purpose: str,
+    what: str,
+    clock: Clock,
+    notify: Notify,
+    host: str | None = None,
+    is_alive: Callable[[int], bool] = pid_alive,
+) -> Iterator[LockInfo]:
+    """Hold the lock file ``path`` for the duration of the ``with`` block.
+
+    Args:
+        path: the lock file (``.publisher/state.json.lock``).
+        purpose: what the holder does (``publisher apply``), quoted to runs that are refused.
+        what: what is locked, for messages (``the state .publisher/state.json``).
+        clock: returns the current time (aware).
+        notify: receives a notice when a stale lock is taken over.
+        host: this host's name (default ``socket.gethostname()``).
+        is_alive: probes a pid on this host.
+
+    Raises:
+        StateLockedError: another live run holds it, or it cannot be checked (another host,
+            unreadable content); the message names the holder and how to break a stale lock.
+    """
+    host = host or socket.gethostname()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    info = LockInfo(pid=os.getpid(), host=host, purpose=purpose, since=clock())
+    fd = None
+    for _ in range(_ATTEMPTS):
+        fd = _create(path, info)
+        if fd is not None:
+            break
+        taken = _take_over_if_stale(path, info, what=what, clock=clock, is_alive=is_alive)
+        if taken is not None:
+            fd, previous = taken
+            notify(_takeover_notice(what, path, previous))
+            break
+    if fd is None:
+        raise StateLockedError(
+            f"{what} is locked: another run keeps taking and releasing {path}",
+            hint="retry in a moment",
+        )
+    try:
+        yield info
+    finally:
+        _release(path, fd)
+
+
+def _takeover_notice(what: str, path: Path, old: LockInfo) -> str:
+    since = old.since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return (
+        f"notice: took over a stale lock on {what}: it was left by `{old.purpose}` "
+        f"(pid {old.pid} on this host, since {since}), which is no longer running ({path})"
+    )
+
+
+def _create(path: Path, info: LockInfo) -> int | None:
+    """Create the lock file exclusively; None when it already exists."""
+    flags = os.O_CREAT | os.O_EXCL | os.O_RDWR | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except FileExistsError:
+        return None
+    try:
+        _flock(fd)  # nobody else can know this inode yet, so this cannot block
+        _overwrite(fd, info.to_bytes())
+    except BaseException:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+    return fd
+
+
+def _take_over_if_stale(
+    path: Path, info: LockInfo, *, what: str, clock: Clock, is_alive: Callable[[int], bool]
+) -> tuple[int, LockInfo] | None:
+    """Take over an existing lock whose holder is dead; None to retry creating it.
+
+    Returns the open, flocked fd now holding our info, and the dead holder's info.
+
+    Raises:
+        StateLockedError: the holder is alive, on another host, or unreadable.
+    """
+    try:
+        fd = os.open(path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return None  # released meanwhile: try creating it again
+    try:
+        got_flock = _try_flock(fd)
+        if got_flock and not _same_file(fd, path):
+            os.close(fd)
+            return None  # released and recreated meanwhile: try again
+        holder = LockInfo.from_bytes(_read_all(fd))
+        if holder is None:
+            raise StateLockedError(
+                f"{what} is locked, but its lock file {path} is unreadable",
+                hint=f"if no run is active, remove the lock file and retry: rm {path}",
+            )
+        stale = got_flock and holder.host == info.host and not is_alive(holder.pid)
+        if not stale:
+            raise _locked_error(what, path, holder, clock(), same_host=holder.host == info.host)
+        _overwrite(fd, info.to_bytes())
+        return fd, holder
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _locked_error(
+    what: str, path: Path, holder: LockInfo, now: datetime, *, same_host: bool
+) -> StateLockedError:
+    if same_host and holder.pid == os.getpid():
+        hint = "this process already holds it: a lock is not re-entrant"
+    elif same_host:
+        hint = f"wait for it to finish, or stop process {holder.pid} on this host"
+    else:
+        hint = (
+            f"wait for it to finish; if it is gone (a cancelled CI job, a lost machine), "
+            f"remove the lock file and retry: rm {path}"
+        )
+    return StateLockedError(f"{what} is locked by {holder.describe(now)}", hint=hint)
+
+
+def _release(path: Path, fd: int) -> None:
+    """Remove the lock file if it is still ours (not broken by hand meanwhile), then unlock."""
+    try:
+        if _same_file(fd, path):
+            path.unlink(missing_ok=True)
+    finally:
+        os.close(fd)  # drops the flock
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        on_disk = path.stat()
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (on_disk.st_dev, on_disk.st_ino) == (mine.st_dev, mine.st_ino)
+
+
+def _overwrite(fd: int, data: bytes) -> None:
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, data, 0)
+    os.fsync(fd)
+
+
+def _read_all(fd: int) -> bytes:
+    size = os.fstat(fd).st_size
+    return os.pread(fd, max(size, 1), 0) if size else b""
+
+
+def _flock(fd: int) -> None:
+    if not _try_flock(fd):
+        raise StateLockedError("could not lock a lock file this process just created")
+
+
+def _try_flock(fd: int) -> bool:
+    if sys.platform == "win32":  # no flock; the O_EXCL lock file alone guards
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _age(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 120:
+        return f"{seconds}s ago"
+    if seconds < 7200:
+        return f"{seconds // 60}m ago"
+    if seconds < 172800:
+        return f"{seconds // 3600}h ago"
+    return f"{seconds // 86400}d ago"

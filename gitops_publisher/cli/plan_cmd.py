@@ -1,0 +1,80 @@
+"""``publisher plan``: show what apply would do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gitops_publisher.cli.errors import EXIT_CHANGES, EXIT_ERROR
+from gitops_publisher.cli.main import AppContext
+
+
+@click.command()
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the plan for `publisher apply FILE`.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 0 when nothing changes, 2 when something would."
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Only plan these addresses (POST@ACCOUNT or POST).",
+)
+@click.option(
+    "--replace",
+    "replace",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Plan to publish these anew although published.",
+)
+@click.pass_obj
+def plan(
+    app: AppContext,
+    out: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    targets: tuple[str, ...],
+    replace: tuple[str, ...],
+) -> None:
+    """Show what `publisher apply` would publish, and why."""
+    from gitops_publisher.cli.views.plan_markdown import render_markdown
+    from gitops_publisher.cli.views.plan_text import render_text
+    from gitops_publisher.planning import make_plan, save_plan
+
+    planned = make_plan(
+        app.project_dir, sandbox=app.sandbox, targets=frozenset(targets), replace=frozenset(replace)
+    )
+    result = planned.plan
+    for warning in planned.project.warnings:
+        click.echo(warning.render(), err=True)
+    if fmt == "json":
+        click.echo(result.model_dump_json(indent=2))
+    elif fmt == "markdown":
+        click.echo(render_markdown(result), nl=False)
+    else:
+        click.echo(render_text(result, color=app.color))
+    if out is not None:
+        save_plan(result, out)
+        click.echo(
+            f"Saved the plan to {out}; run `publisher apply {out}` to apply exactly it.", err=True
+        )
+    ctx = click.get_current_context()
+    if result.errors:
+        ctx.exit(EXIT_ERROR)
+    if detailed_exitcode and result.has_changes:
+        ctx.exit(EXIT_CHANGES)

@@ -1,0 +1,1 @@
+"""Renderers: turn core values (plans, results) into text, Markdown or JSON."""

@@ -1,0 +1,73 @@
+"""The plan as Markdown, for the pull-request comment and the Action's step summary."""
+
+from __future__ import annotations
+
+from gitops_publisher.cli.views.plan_text import (
+    change_details,
+    quota_text,
+    summary_line,
+)
+from gitops_publisher.core.plan import SYMBOLS, Action, Plan
+
+_EMOJI: dict[Action, str] = {
+    Action.CREATE: "🟢",
+    Action.REPLACE: "🟣",
+    Action.RETRY: "🟡",
+    Action.RESUME: "🔵",
+    Action.WAIT: "🕒",
+    Action.NOOP: "⚪",
+    Action.DRIFT: "🟠",
+    Action.ORPHAN: "🔴",
+    Action.FAILED: "❌",
+    Action.SKIP: "⏭️",
+}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ⏎ ")
+
+
+def render_markdown(plan: Plan, *, title: str = "publisher plan") -> str:
+    """Render a self-contained Markdown document (no HTML beyond ``<details>``)."""
+    lines = [f"### {title}", "", f"**{summary_line(plan)}**", ""]
+    if plan.errors:
+        lines.extend(f"> ❌ **Error:** {_cell(e)}" for e in plan.errors)
+        lines.append("")
+    if plan.warnings:
+        lines.extend(f"> ⚠️ {_cell(w)}" for w in plan.warnings)
+        lines.append("")
+    shown = [c for c in plan.changes if c.action is not Action.NOOP]
+    if shown:
+        lines.append("| | address | action | why |")
+        lines.append("|---|---|---|---|")
+        for change in shown:
+            why = change.reason
+            if change.action is Action.WAIT and change.publish_at_local:
+                why = f"scheduled for {change.publish_at_local}"
+            lines.append(
+                f"| {_EMOJI[change.action]} | `{change.address}` | "
+                f"{SYMBOLS[change.action].strip() or ' '} {change.action.value} | {_cell(why)} |"
+            )
+        lines.append("")
+        for change in shown:
+            if change.action is Action.ORPHAN:
+                continue
+            summary = f"<code>{change.address}</code>: what TikTok will receive"
+            lines.append(f"<details><summary>{summary}</summary>")
+            lines.append("")
+            for label, value in change_details(change):
+                lines.append(f"- **{label}**: {_cell(value)}")
+            lines.append("")
+            lines.append("</details>")
+        lines.append("")
+    unchanged = sum(1 for c in plan.changes if c.action is Action.NOOP)
+    if unchanged:
+        lines.append(f"{unchanged} address(es) published and unchanged.")
+        lines.append("")
+    if plan.quotas:
+        lines.append("**TikTok limits used by this apply**")
+        lines.append("")
+        lines.extend(f"- `{q.account}`: {quota_text(q)}" for q in plan.quotas)
+        lines.append("")
+    lines.append(f"<sub>state lineage `{plan.lineage[:8]}` serial {plan.serial}</sub>")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,157 @@
+"""The plan as a reviewer reads it in a terminal: Terraform-like symbols, colour on a TTY."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+
+from gitops_publisher.core.plan import SYMBOLS, AccountQuota, Action, Change, Plan
+
+_COLOURS: dict[Action, str] = {
+    Action.CREATE: "green",
+    Action.REPLACE: "magenta",
+    Action.RETRY: "yellow",
+    Action.RESUME: "cyan",
+    Action.WAIT: "blue",
+    Action.DRIFT: "yellow",
+    Action.ORPHAN: "red",
+    Action.FAILED: "red",
+    Action.SKIP: "bright_black",
+    Action.NOOP: "bright_black",
+}
+
+_SUMMARY_WORDS: dict[Action, str] = {
+    Action.CREATE: "to publish",
+    Action.REPLACE: "to replace",
+    Action.RETRY: "to retry",
+    Action.RESUME: "to resume",
+    Action.WAIT: "scheduled",
+    Action.NOOP: "unchanged",
+    Action.DRIFT: "drifted",
+    Action.ORPHAN: "orphaned",
+    Action.FAILED: "failed",
+    Action.SKIP: "skipped",
+}
+
+
+def human_size(size: int | None) -> str:
+    """``1.2 MB`` style sizes (decimal units)."""
+    if size is None:
+        return "?"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} GB"
+
+
+def interactions_text(post_info: dict[str, object]) -> str:
+    """``comments on · duet off · stitch off`` from TikTok's negated flags."""
+    parts = []
+    for name, key in (
+        ("comments", "disable_comment"),
+        ("duet", "disable_duet"),
+        ("stitch", "disable_stitch"),
+    ):
+        parts.append(f"{name} {'off' if post_info.get(key) else 'on'}")
+    return " · ".join(parts)
+
+
+def disclosure_text(post_info: dict[str, object]) -> str:
+    """Which disclosure toggles are on, or ``none``."""
+    labels = [
+        label
+        for key, label in (
+            ("brand_content_toggle", "paid partnership"),
+            ("brand_organic_toggle", "own brand"),
+            ("is_aigc", "AI-generated"),
+        )
+        if post_info.get(key)
+    ]
+    return ", ".join(labels) or "none"
+
+
+def change_details(change: Change) -> list[tuple[str, str]]:
+    """The label/value rows shown under an acting change."""
+    rows: list[tuple[str, str]] = []
+    if change.manifest:
+        rows.append(("manifest", change.manifest))
+    if change.video:
+        short = (change.video_id or "")[:12]
+        rows.append(("video", f"{change.video} ({human_size(change.video_size)}, {short})"))
+    if change.mode == "draft":
+        rows.append(("mode", "draft: sent to the creator's TikTok inbox; they post it in the app"))
+    elif change.mode == "direct":
+        caption = change.caption or ""
+        shown = caption.replace("\n", "⏎ ")
+        rows.append(("caption", f'"{shown}" ({change.caption_utf16}/2200 UTF-16)'))
+        rows.append(("privacy", f"{change.privacy} · {interactions_text(change.post_info)}"))
+        cover = change.post_info.get("video_cover_timestamp_ms")
+        if cover is not None:
+            rows.append(("cover", f"frame at {int(str(cover)) / 1000:.1f} s"))
+        rows.append(("disclosure", disclosure_text(change.post_info)))
+    if change.publish_at_local:
+        rows.append(("schedule", change.publish_at_local))
+    if change.publish_id:
+        rows.append(("publish_id", f"{change.publish_id} ({change.status})"))
+    return rows
+
+
+def render_text(plan: Plan, *, color: bool | None = None, detailed: bool = True) -> str:
+    """Render the plan for a terminal; ``color=None`` lets click decide (TTY)."""
+    style: Callable[..., str] = click.style if color is not False else _plain
+    lines: list[str] = []
+    acting = [c for c in plan.changes if c.action is not Action.NOOP]
+    width = max((len(c.address) for c in plan.changes), default=10)
+    for change in plan.changes:
+        colour = _COLOURS[change.action]
+        head = (
+            f"  {SYMBOLS[change.action]} {change.address.ljust(width)}  {change.action.value:<8} "
+        )
+        tail = change.reason
+        if change.action is Action.WAIT and change.publish_at_local:
+            tail = f"scheduled for {change.publish_at_local}"
+        lines.append(style(head, fg=colour, bold=change.action is not Action.NOOP) + tail)
+        if detailed and change in acting and change.action is not Action.ORPHAN:
+            for label, value in change_details(change):
+                lines.append(f"      {label:<10} {value}")
+    if not plan.changes:
+        lines.append("  No posts declared under posts/.")
+    if plan.quotas:
+        lines.append("")
+        lines.append(style("TikTok limits used by this apply (per account):", bold=True))
+        for quota in plan.quotas:
+            lines.append(f"  {quota.account}: {quota_text(quota)}")
+    for warning in plan.warnings:
+        lines.append(style("Warning: ", fg="yellow", bold=True) + warning)
+    for error in plan.errors:
+        lines.append(style("Error: ", fg="red", bold=True) + error)
+    lines.append("")
+    lines.append(style(summary_line(plan), bold=True))
+    return "\n".join(lines)
+
+
+def quota_text(quota: AccountQuota) -> str:
+    """One account's use of TikTok's limits in this apply."""
+    posts = quota.direct_posts + quota.posted_last_24h
+    drafts = quota.drafts + quota.pending_drafts_24h
+    return (
+        f"{quota.inits} init(s) at 6/min (≥{quota.min_minutes} min) · "
+        f"{posts}/{quota.daily_cap} direct posts in 24 h · "
+        f"{drafts}/{quota.draft_cap} pending drafts"
+    )
+
+
+def summary_line(plan: Plan) -> str:
+    """``Plan: 9 to publish, 3 scheduled, 2 unchanged.`` (or the no-change sentence)."""
+    counts = plan.counts()
+    parts = [f"{counts[a.value]} {_SUMMARY_WORDS[a]}" for a in Action if a.value in counts]
+    if not plan.has_changes:
+        return "No changes. Nothing to publish now" + (f" ({', '.join(parts)})." if parts else ".")
+    return "Plan: " + ", ".join(parts) + "."
+
+
+def _plain(text: str, **_: object) -> str:
+    return text

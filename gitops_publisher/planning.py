@@ -1,0 +1,106 @@
+"""Load a project, read its state, and plan: the one function ``plan`` and ``apply`` share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from gitops_publisher.core.plan import Plan
+from gitops_publisher.core.planner import plan as compute_plan
+from gitops_publisher.core.state import State, StateStore
+from gitops_publisher.errors import PublisherError, StalePlanError
+from gitops_publisher.workspace.project import Project, load_project
+
+
+@dataclass
+class Planned:
+    """Everything a plan was made from, for apply to act on."""
+
+    project: Project
+    store: StateStore
+    state: State
+    plan: Plan
+
+
+def make_plan(
+    root: Path,
+    *,
+    sandbox: bool,
+    targets: frozenset[str] = frozenset(),
+    replace: frozenset[str] = frozenset(),
+    now: datetime | None = None,
+) -> Planned:
+    """Load ``root``, read its state and compute the plan.
+
+    Raises:
+        ConfigError: the project's files are invalid (every problem collected).
+        StateError: the state cannot be read.
+        AddressError: a target names nothing.
+    """
+    from gitops_publisher.workspace.state_stores import open_state_store
+
+    project = load_project(root)
+    store = open_state_store(root, project.config.state, sandbox=sandbox)
+    state = store.read()
+    when = now or datetime.now(UTC)
+    result = compute_plan(
+        project.posts,
+        state,
+        when,
+        accounts=project.config.accounts,
+        targets=targets,
+        replace=replace,
+    )
+    return Planned(project, store, state, result)
+
+
+def save_plan(plan: Plan, path: Path) -> None:
+    """Write a plan file for a later ``apply PLANFILE``."""
+    path.write_text(plan.model_dump_json(indent=2) + "\n", encoding="utf-8")
+
+
+def read_plan(path: Path) -> Plan:
+    """Read a saved plan file.
+
+    Raises:
+        PublisherError: unreadable or not a plan of this format.
+    """
+    try:
+        return Plan.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise PublisherError(f"cannot read plan file {path}: {exc.strerror}") from exc
+    except ValidationError as exc:
+        raise PublisherError(
+            f"{path} is not a plan file of this version of gitops-publisher",
+            hint="make a new one with `publisher plan -o FILE`",
+        ) from exc
+
+
+def check_not_stale(saved: Plan, current: Planned) -> None:
+    """Refuse a saved plan made against another state or other manifests.
+
+    Raises:
+        StalePlanError: lineage, serial or a fingerprint differs; says what to do.
+    """
+    state = current.state
+    if saved.lineage != state.lineage:
+        raise StalePlanError(
+            "the saved plan was made for another state (its lineage differs)",
+            hint="run `publisher plan -o FILE` again against this state",
+        )
+    if saved.serial != state.serial:
+        raise StalePlanError(
+            f"the state changed since the plan was saved (serial {saved.serial} -> "
+            f"{state.serial}): another apply ran",
+            hint="run `publisher plan -o FILE` again and review it",
+        )
+    if saved.fingerprints != current.plan.fingerprints:
+        changed = sorted(set(saved.fingerprints.items()) ^ set(current.plan.fingerprints.items()))
+        names = ", ".join(sorted({address for address, _ in changed})[:5])
+        raise StalePlanError(
+            f"manifests or videos changed since the plan was saved ({names})",
+            hint="run `publisher plan -o FILE` again and review it",
+        )

@@ -5,6 +5,7 @@ engine can catch them cheaply::
 
     ProviderError
     ├── ApiError                 TikTok's envelope: code, api_message, log_id, status
+    │   └── RateLimited          HTTP 429, with Retry-After when TikTok sent one
     ├── ProviderNetworkError     connection errors / timeouts / 5xx that outlived the retries
     ├── InitOutcomeUnknown       an init request may have reached TikTok; its answer was lost
     └── UploadError              a chunk PUT failed for good (400, 404, unsyncable 416...)
@@ -15,7 +16,7 @@ engine can catch them cheaply::
 
 from __future__ import annotations
 
-from gitops_publisher.errors import AuthError, ProviderError
+from gitops_publisher.errors import ApiError, AuthError, ProviderError
 
 
 class ProviderNetworkError(ProviderError):
@@ -81,3 +82,17 @@ class TokenRefreshError(AuthError):
         self.code = code
         self.log_id = log_id
         self.transient = transient
+
+
+class RateLimited(ApiError):
+    """TikTok answered 429 ``rate_limit_exceeded`` (1-minute sliding window, reference §7).
+
+    Attributes:
+        retry_after: seconds from a ``Retry-After`` header, or None (TikTok documents none).
+    """
+
+    def __init__(
+        self, code: str, api_message: str, log_id: str, status: int, retry_after: float | None
+    ) -> None:
+        super().__init__(code, api_message, log_id, status)
+        self.retry_after = retry_after

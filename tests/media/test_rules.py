@@ -1,0 +1,187 @@
+"""check_video: TikTok's media rules (reference §6), on real files and on edge values."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gitops_publisher.media import MediaIssue, VideoFacts, check_video, probe_video
+
+DATA = Path(__file__).parent.parent / "data" / "media"
+
+GOOD = VideoFacts(
+    container="mp4",
+    video_codec="h264",
+    audio_codec="aac",
+    width=1080,
+    height=1920,
+    rotation=0,
+    fps=30.0,
+    duration_ms=15_000,
+    size_bytes=10_000_000,
+)
+
+
+def with_(**changes: object) -> VideoFacts:
+    return dataclasses.replace(GOOD, **changes)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["valid_h264_aac.mp4", "valid_h264_aac.mov", "valid_vp9_opus.webm", "valid_hevc_aac.mp4"],
+)
+def test_valid_test_videos_pass_every_rule(name: str) -> None:
+    assert check_video(probe_video(DATA / name)) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "invalid_mpeg4_part2.mp4",
+            "video codec is MPEG-4 Visual (MPEG-4 Part 2); TikTok accepts H.264, H.265, VP8 or "
+            "VP9; re-encode, e.g. to H.264",
+        ),
+        (
+            "invalid_200x200.mp4",
+            "resolution is 200x200; TikTok accepts 360-4096 px for both width and height",
+        ),
+        ("invalid_15fps.mp4", "frame rate is 15 fps; TikTok accepts 23-60 fps"),
+        (
+            "invalid_truncated.mp4",
+            "file is truncated (it ends before the data its header announces); the file must be "
+            "complete; export or download it again",
+        ),
+    ],
+)
+def test_each_invalid_test_video_fails_with_its_own_message(name: str, expected: str) -> None:
+    issues = check_video(probe_video(DATA / name))
+    assert [issue.severity for issue in issues] == ["error"]
+    assert issues[0].message(f"media/{name}") == f"media/{name}: {expected}"
+
+
+def test_two_second_video_is_only_a_warning() -> None:
+    issues = check_video(probe_video(DATA / "short_2s.mp4"))
+    assert issues == [
+        MediaIssue(
+            "warning",
+            "duration",
+            "2 s",
+            "videos under 3 s may be rejected (TikTok documents no minimum; third parties "
+            "report 3 s)",
+        )
+    ]
+
+
+@pytest.mark.parametrize("container", ["mkv", "AVI", "MPEG-TS"])
+def test_other_containers_are_errors(container: str) -> None:
+    issues = check_video(with_(container=container))
+    assert [(i.severity, i.property, i.value) for i in issues] == [
+        ("error", "container", container)
+    ]
+
+
+@pytest.mark.parametrize("codec", ["h264", "h265", "vp8", "vp9"])
+def test_accepted_video_codecs(codec: str) -> None:
+    assert check_video(with_(container="webm", video_codec=codec, audio_codec="opus")) == []
+
+
+def test_av1_is_rejected() -> None:
+    assert [i.property for i in check_video(with_(video_codec="av1"))] == ["video_codec"]
+
+
+def test_non_aac_audio_in_mp4_is_a_warning_but_fine_in_webm() -> None:
+    issues = check_video(with_(audio_codec="MPEG Audio"))
+    assert [(i.severity, i.property) for i in issues] == [("warning", "audio_codec")]
+    assert check_video(with_(container="webm", audio_codec="opus")) == []
+    assert check_video(with_(audio_codec=None)) == []
+
+
+@pytest.mark.parametrize(("fps", "ok"), [(22.99, False), (23.0, True), (23.976, True),
+                                        (59.94, True), (60.0, True), (60.5, False)])  # fmt: skip
+def test_frame_rate_bounds(fps: float, ok: bool) -> None:
+    assert (check_video(with_(fps=fps)) == []) is ok
+
+
+def test_unknown_frame_rate_is_a_warning() -> None:
+    assert [(i.severity, i.property) for i in check_video(with_(fps=None))] == [("warning", "fps")]
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "severity"),
+    [
+        (359, 1920, "error"),
+        (360, 640, "warning"),
+        (720, 4097, "error"),
+        (4096, 4096, None),
+        (540, 960, None),
+        (960, 540, None),
+        (720, 720, "warning"),
+    ],
+)
+def test_resolution_bounds(width: int, height: int, severity: str | None) -> None:
+    issues = check_video(with_(width=width, height=height))
+    assert [i.severity for i in issues] == ([severity] if severity else [])
+    assert all(i.property == "resolution" for i in issues)
+
+
+def test_rotated_video_reports_display_resolution() -> None:
+    (issue,) = check_video(with_(width=300, height=1920, rotation=90))
+    assert issue.value == "1920x300"
+
+
+def test_size_limit_is_4_gb() -> None:
+    assert check_video(with_(size_bytes=4_000_000_000)) == []
+    (issue,) = check_video(with_(size_bytes=4_000_000_001))
+    assert issue.message() == "size is 4,000,000,001 bytes; TikTok accepts up to 4 GB"
+
+
+def test_duration_limit_is_ten_minutes() -> None:
+    assert check_video(with_(duration_ms=600_000)) == []
+    (issue,) = check_video(with_(duration_ms=600_001))
+    assert issue.message() == "duration is 600.001 s; TikTok accepts up to 10 minutes (600 s)"
+
+
+def test_creator_max_duration_is_enforced_when_known() -> None:
+    facts = with_(duration_ms=200_000)
+    assert check_video(facts) == []
+    assert check_video(facts, max_duration_sec=300) == []
+    (issue,) = check_video(facts, max_duration_sec=180)
+    assert issue.severity == "error"
+    assert issue.message() == (
+        "duration is 200 s; this creator can post up to 180 s "
+        "(creator_info max_video_post_duration_sec)"
+    )
+
+
+def test_errors_come_before_warnings() -> None:
+    issues = check_video(with_(duration_ms=1000, fps=10.0, width=400, height=700))
+    assert [i.severity for i in issues] == ["error", "warning", "warning"]
+
+
+@given(
+    width=st.integers(1, 10_000),
+    height=st.integers(1, 10_000),
+    fps=st.one_of(st.none(), st.floats(0, 500)),
+    duration_ms=st.integers(0, 2_000_000),
+    size=st.integers(0, 10**10),
+    max_duration=st.one_of(st.none(), st.integers(1, 600)),
+)
+def test_an_error_exactly_when_a_hard_rule_is_broken(
+    width: int, height: int, fps: float | None, duration_ms: int, size: int,
+    max_duration: int | None,
+) -> None:  # fmt: skip
+    facts = with_(width=width, height=height, fps=fps, duration_ms=duration_ms, size_bytes=size)
+    limit_ms = min(600, max_duration or 600) * 1000
+    broken = (
+        not 360 <= min(width, height) <= max(width, height) <= 4096
+        or (fps is not None and not 23 <= fps <= 60)
+        or duration_ms > limit_ms
+        or size > 4_000_000_000
+    )
+    issues = check_video(facts, max_duration_sec=max_duration)
+    assert any(i.severity == "error" for i in issues) is broken

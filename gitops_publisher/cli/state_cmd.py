@@ -1,0 +1,225 @@
+"""``publisher state``: list, show and forget the records of published posts.
+
+Read-only commands do not take the lock; ``rm`` does, re-reading the state under it. ``rm``
+forgets a record only: TikTok has no API to delete a post, so the post stays online, and a
+manifest that still declares the address would be published again by the next apply.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from gitops_publisher.cli.main import AppContext
+from gitops_publisher.core.address import Address, matches
+from gitops_publisher.core.state import UNKNOWN_OUTCOME, Record, State, StateStore
+from gitops_publisher.errors import AddressError, PublisherError
+
+LIST_FORMAT_VERSION = 1
+
+
+@click.group()
+def state() -> None:
+    """Inspect and edit the state: the record of what was published."""
+
+
+def open_store(app: AppContext) -> StateStore:
+    """The project's state store (``--sandbox`` aware), with notices shown on stderr.
+
+    Raises:
+        ConfigError: publisher.yaml is missing or invalid.
+        PublisherError: the configured backend is not available.
+    """
+    from gitops_publisher.workspace.project import load_config
+    from gitops_publisher.workspace.state_stores import open_state_store
+
+    config = load_config(app.project_dir)
+    return open_state_store(
+        app.project_dir,
+        config.state,
+        sandbox=app.sandbox,
+        notify=lambda message: click.echo(message, err=True),
+    )
+
+
+@state.command("list")
+@click.argument("selectors", nargs=-1, metavar="[ADDRESS|POST_ID]...")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_obj
+def list_records(app: AppContext, selectors: tuple[str, ...], fmt: str) -> None:
+    """List the recorded addresses, optionally only those selected."""
+    store = open_store(app)
+    current = store.read()
+    records = _select(current, frozenset(selectors))
+    if fmt == "json":
+        click.echo(json.dumps(_list_document(store, current, records), indent=2))
+        return
+    if records:
+        click.echo(_table(records))
+    what = "matching record(s)" if selectors else "record(s)"
+    click.echo(f"{len(records)} {what} in {store.describe()} (serial {current.serial}).", err=True)
+
+
+@state.command("show")
+@click.argument("address")
+@click.pass_obj
+def show(app: AppContext, address: str) -> None:
+    """Show everything recorded for ADDRESS (POST_ID@ACCOUNT) as JSON."""
+    store = open_store(app)
+    current = store.read()
+    record = _find(current, address, store)
+    document = {"address": record.address, **record.model_dump(mode="json")}
+    click.echo(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+@state.command("rm")
+@click.argument("addresses", nargs=-1, required=True, metavar="ADDRESS...")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed in CI).")
+@click.pass_obj
+def rm(app: AppContext, addresses: tuple[str, ...], yes: bool) -> None:
+    """Forget the records of ADDRESS... (the posts stay on TikTok).
+
+    Use it for a record that should not exist, or to let a post be published anew. A backup
+    of the previous state is kept.
+    """
+    store = open_store(app)
+    wanted = list(dict.fromkeys(addresses))
+    current = store.read()
+    records = [_find(current, address, store) for address in wanted]
+    click.echo(f"These records will be forgotten from {store.describe()}:", err=True)
+    for record in records:
+        click.echo(f"  - {record.address}  {_summary(record)}", err=True)
+    click.echo(_rm_warning(records), err=True)
+    if not yes:
+        if not _stdin_is_interactive():
+            raise PublisherError(
+                "refusing to remove state records without confirmation: "
+                "there is no terminal to ask on",
+                hint="pass --yes to confirm (for example in CI); nothing was removed",
+            )
+        if not click.confirm("Forget these records?", default=False, err=True):
+            click.echo("Cancelled; nothing was removed.", err=True)
+            click.get_current_context().exit(1)
+    with store.lock(purpose="publisher state rm"):
+        updated = store.read()  # re-read under the lock: another run may have written
+        for address in wanted:
+            updated = updated.without(address)
+        store.write(updated)
+    click.echo(
+        f"Forgot {len(wanted)} record(s) in {store.describe()} (serial {updated.serial}); "
+        f"{_backup_note(store)} The post(s) stay on TikTok.",
+        err=True,
+    )
+
+
+# `publisher state import ADDRESS PUBLISH_ID` belongs here: it needs the TikTok client to fetch
+# the publish's status, so it is added with the provider (register it with @state.command).
+
+
+def _stdin_is_interactive() -> bool:
+    """Whether a person can answer a prompt (a terminal on stdin)."""
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def _select(current: State, selectors: frozenset[str]) -> list[Record]:
+    records = sorted(current.resources.values(), key=lambda r: r.address)
+    if not selectors:
+        return records
+    return [r for r in records if matches(Address(r.post_id, r.account), selectors)]
+
+
+def _find(current: State, address: str, store: StateStore) -> Record:
+    """The record of ``address``.
+
+    Raises:
+        AddressError: malformed, or not in the state (with the closest addresses).
+    """
+    record = current.resources.get(address.strip())
+    if record is not None:
+        return record
+    Address.parse(address)  # a malformed address gets the syntax message
+    close = difflib.get_close_matches(address, list(current.resources), n=3, cutoff=0.75)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    raise AddressError(
+        f"no record of {address} in {store.describe()}",
+        hint=hint + "run `publisher state list` to see the recorded addresses",
+    )
+
+
+def _time(value: datetime | None) -> str:
+    if value is None:
+        return "-"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _table(records: Iterable[Record]) -> str:
+    rows = [("ADDRESS", "STATUS", "PUBLISH_ID", "UPDATED")]
+    rows += [(r.address, r.status, r.publish_id or "-", _time(r.updated_at)) for r in records]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
+        + "  "
+        + row[3]
+        for row in rows
+    )
+
+
+def _list_document(store: StateStore, current: State, records: list[Record]) -> dict[str, Any]:
+    return {
+        "format_version": LIST_FORMAT_VERSION,
+        "state": store.describe(),
+        "lineage": current.lineage,
+        "serial": current.serial,
+        "resources": [
+            {
+                "address": r.address,
+                "post_id": r.post_id,
+                "account": r.account,
+                "status": r.status,
+                "publish_id": r.publish_id,
+                "url": r.url,
+                "updated_at": r.updated_at.isoformat(),
+            }
+            for r in records
+        ],
+    }
+
+
+def _summary(record: Record) -> str:
+    parts: list[str] = [record.status]
+    if record.publish_id:
+        parts.append(f"publish_id {record.publish_id}")
+    if record.url:
+        parts.append(record.url)
+    return f"({', '.join(parts)})"
+
+
+def _rm_warning(records: list[Record]) -> str:
+    lines = [
+        "This forgets the records only: TikTok keeps the posts (it has no API to delete "
+        "them). If a manifest still declares one of these addresses, the next apply "
+        "publishes it again."
+    ]
+    pending = [r.address for r in records if r.status in UNKNOWN_OUTCOME]
+    if pending:
+        lines.append(
+            f"Careful: {', '.join(pending)} may still be publishing (outcome unknown); "
+            "forgetting it can lead to a second post. Run `publisher apply` first to settle it."
+        )
+    return "\n".join(lines)
+
+
+def _backup_note(store: StateStore) -> str:
+    from gitops_publisher.workspace.state_file import FileStateStore
+
+    if isinstance(store, FileStateStore):
+        return f"the previous version is in {store.backup_path}."
+    return "a backup of the previous version was kept."

@@ -1,0 +1,235 @@
+"""``publisher state list | show | rm`` against a real project directory and state file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from gitops_publisher.cli import state_cmd
+from gitops_publisher.cli.main import cli
+from gitops_publisher.workspace.state_file import FileStateStore, load_state
+
+GOLDEN = Path(__file__).parent.parent / "golden" / "state" / "v1.json"
+
+CONFIG = """\
+version: 1
+accounts:
+  brand-us:
+    refresh_token_env: TIKTOK_REFRESH_TOKEN_BRAND_US
+  brand-uk:
+    refresh_token_env: TIKTOK_REFRESH_TOKEN_BRAND_UK
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "publisher.yaml").write_text(CONFIG)
+    (tmp_path / ".publisher").mkdir()
+    shutil.copyfile(GOLDEN, tmp_path / ".publisher" / "state.json")
+    return tmp_path
+
+
+def state_file(project: Path) -> Path:
+    return project / ".publisher" / "state.json"
+
+
+def run(project: Path, *args: str, input: str | None = None) -> Result:
+    runner = CliRunner()
+    return runner.invoke(
+        cli, ["-C", str(project), "state", *args], input=input, catch_exceptions=False
+    )
+
+
+def assert_clean_failure(result: Result) -> None:
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+
+
+# --- list -------------------------------------------------------------------------------------
+
+
+def test_list_prints_an_aligned_table_sorted_by_address(project: Path) -> None:
+    result = run(project, "list")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["ADDRESS", "STATUS", "PUBLISH_ID", "UPDATED"]
+    assert [line.split()[0] for line in lines[1:]] == [
+        "behind-the-scenes@brand-us",
+        "cafe-story@brand-uk",
+        "launch-teaser@brand-uk",
+        "launch-teaser@brand-us",
+    ]
+    assert lines[2].split()[1:3] == ["initiating", "-"]
+    assert lines[3].endswith("2026-11-20 14:00:05 UTC")  # -05:00 in the file, shown in UTC
+    assert len({line.index(line.split()[1]) for line in lines}) == 1  # STATUS column aligned
+    assert "4 record(s)" in result.stderr and "serial 4" in result.stderr
+
+
+def test_list_filters_by_post_or_address(project: Path) -> None:
+    by_post = run(project, "list", "launch-teaser")
+    assert [ln.split()[0] for ln in by_post.stdout.splitlines()[1:]] == [
+        "launch-teaser@brand-uk",
+        "launch-teaser@brand-us",
+    ]
+    by_address = run(project, "list", "cafe-story@brand-uk", "--format", "json")
+    document = json.loads(by_address.stdout)
+    assert [r["address"] for r in document["resources"]] == ["cafe-story@brand-uk"]
+
+
+def test_list_json_is_versioned_and_complete(project: Path) -> None:
+    result = run(project, "list", "--format", "json")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["format_version"] == 1
+    assert document["serial"] == 4
+    assert document["lineage"] == "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+    published = document["resources"][-1]
+    assert published["address"] == "launch-teaser@brand-us"
+    assert published["url"] == "https://www.tiktok.com/@brandus/video/7311234567890123456"
+    assert published["publish_id"] == "v_pub_file~v2-1.7294872910293847"
+
+
+def test_list_without_a_state_file_is_empty_and_creates_nothing(project: Path) -> None:
+    shutil.rmtree(project / ".publisher")
+    result = run(project, "list")
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert "0 record(s)" in result.stderr
+    assert not (project / ".publisher").exists()
+
+
+def test_sandbox_reads_its_own_state(project: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["-C", str(project), "--sandbox", "state", "list"], catch_exceptions=False
+    )
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert ".publisher/sandbox/state.json" in result.stderr
+
+
+def test_git_branch_backend_is_refused_clearly(project: Path) -> None:
+    (project / "publisher.yaml").write_text(CONFIG + "state: {backend: git-branch}\n")
+    result = run(project, "list")
+    assert_clean_failure(result)
+    assert "'git-branch' state backend is not available" in result.stderr
+
+
+def test_missing_config_is_a_config_error(tmp_path: Path) -> None:
+    result = run(tmp_path, "list")
+    assert_clean_failure(result)
+    assert "no publisher.yaml" in result.stderr
+
+
+def test_corrupt_state_is_reported_with_the_file(project: Path) -> None:
+    state_file(project).write_text("{not json")
+    result = run(project, "list")
+    assert_clean_failure(result)
+    assert "state.json is corrupt: not valid JSON" in result.stderr
+    assert "restore" in result.stderr
+
+
+# --- show -------------------------------------------------------------------------------------
+
+
+def test_show_prints_the_record_as_json(project: Path) -> None:
+    result = run(project, "show", "launch-teaser@brand-us")
+    assert result.exit_code == 0
+    shown = json.loads(result.stdout)
+    assert shown["address"] == "launch-teaser@brand-us"
+    assert shown["status"] == "published"
+    assert shown["provenance"]["pull_request"] == 42
+    assert shown["post_ids"] == ["7311234567890123456"]
+
+
+def test_show_unknown_address_suggests_close_ones(project: Path) -> None:
+    result = run(project, "show", "launch-teaser@brand-u")
+    assert_clean_failure(result)
+    assert "no record of launch-teaser@brand-u" in result.stderr
+    assert "did you mean launch-teaser@brand-us" in result.stderr
+
+
+def test_show_malformed_address_explains_the_form(project: Path) -> None:
+    result = run(project, "show", "launch-teaser")
+    assert_clean_failure(result)
+    assert "is not an address" in result.stderr and "POST_ID@ACCOUNT" in result.stderr
+
+
+# --- rm ---------------------------------------------------------------------------------------
+
+
+def test_rm_with_yes_forgets_the_record_and_keeps_a_backup(project: Path) -> None:
+    result = run(project, "rm", "--yes", "behind-the-scenes@brand-us")
+    assert result.exit_code == 0
+    after = load_state(state_file(project).read_bytes(), source="state")
+    assert "behind-the-scenes@brand-us" not in after.resources
+    assert len(after.resources) == 3 and after.serial == 5
+    store = FileStateStore(state_file(project))
+    assert store.backup_path.read_bytes() == GOLDEN.read_bytes()
+    assert not store.lock_path.exists()
+    assert "TikTok keeps the posts" in result.stderr
+    assert "publishes it again" in result.stderr
+    assert str(store.backup_path) in result.stderr
+
+
+def test_rm_without_yes_and_without_a_terminal_is_refused(project: Path) -> None:
+    result = run(project, "rm", "launch-teaser@brand-us")
+    assert_clean_failure(result)
+    assert "refusing to remove state records without confirmation" in result.stderr
+    assert "--yes" in result.stderr
+    assert state_file(project).read_bytes() == GOLDEN.read_bytes()
+    assert not FileStateStore(state_file(project)).backup_path.exists()
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(state_cmd, "_stdin_is_interactive", lambda: True)
+
+
+@pytest.mark.usefixtures("terminal")
+def test_rm_asks_and_proceeds_on_yes(project: Path) -> None:
+    result = run(project, "rm", "cafe-story@brand-uk", "launch-teaser@brand-us", input="y\n")
+    assert result.exit_code == 0
+    assert "Forget these records?" in result.stderr
+    after = load_state(state_file(project).read_bytes(), source="state")
+    assert sorted(after.resources) == ["behind-the-scenes@brand-us", "launch-teaser@brand-uk"]
+    assert after.serial == 6
+
+
+@pytest.mark.usefixtures("terminal")
+def test_rm_answered_no_changes_nothing(project: Path) -> None:
+    result = run(project, "rm", "launch-teaser@brand-us", input="n\n")
+    assert result.exit_code == 1
+    assert "nothing was removed" in result.stderr
+    assert state_file(project).read_bytes() == GOLDEN.read_bytes()
+
+
+def test_rm_warns_about_a_record_whose_outcome_is_unknown(project: Path) -> None:
+    result = run(project, "rm", "--yes", "launch-teaser@brand-uk")
+    assert result.exit_code == 0
+    assert "launch-teaser@brand-uk may still be publishing" in result.stderr
+
+
+def test_rm_with_one_unknown_address_removes_nothing(project: Path) -> None:
+    result = run(project, "rm", "--yes", "launch-teaser@brand-us", "ghost@brand-us")
+    assert_clean_failure(result)
+    assert "no record of ghost@brand-us" in result.stderr
+    assert state_file(project).read_bytes() == GOLDEN.read_bytes()
+
+
+def test_rm_while_another_run_holds_the_lock_is_refused(project: Path) -> None:
+    with FileStateStore(state_file(project)).lock(purpose="publisher apply"):
+        result = run(project, "rm", "--yes", "launch-teaser@brand-us")
+    assert_clean_failure(result)
+    assert "is locked by `publisher apply`" in result.stderr
+    assert state_file(project).read_bytes() == GOLDEN.read_bytes()
+
+
+def test_rm_twice_the_same_address_counts_once(project: Path) -> None:
+    result = run(project, "rm", "--yes", "cafe-story@brand-uk", "cafe-story@brand-uk")
+    assert result.exit_code == 0
+    assert "Forgot 1 record(s)" in result.stderr
+    assert load_state(state_file(project).read_bytes(), source="state").serial == 5

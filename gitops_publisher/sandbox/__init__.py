@@ -1,1 +1,38 @@
-"""sandbox."""
+"""The local TikTok Content Posting API + OAuth emulator ("the sandbox").
+
+Built from ``shared/reference/tiktok-content-posting-api.md`` only; it imports nothing from
+the client code (``gitops_publisher.providers``). Typical uses::
+
+    world = SandboxWorld.load_or_create(project / ".publisher/sandbox")
+    refresh_token = world.ensure_account("brand-us")
+    app = create_app(project / ".publisher/sandbox")
+    with serve_in_thread(app) as base_url:        # or httpx.ASGITransport(app=app)
+        ...
+
+See docs/sandbox.md for the world file format, the admin routes and the fault options.
+"""
+
+from gitops_publisher.sandbox.app import create_app, sandbox_service
+from gitops_publisher.sandbox.clock import Clock, ManualClock, RealClock, ScaledClock
+from gitops_publisher.sandbox.models import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET, Account
+from gitops_publisher.sandbox.options import ENDPOINTS, FaultSpec, SandboxOptions
+from gitops_publisher.sandbox.server import serve_in_thread
+from gitops_publisher.sandbox.world import SandboxWorld, WorldFileError
+
+__all__ = [
+    "ENDPOINTS",
+    "SANDBOX_CLIENT_KEY",
+    "SANDBOX_CLIENT_SECRET",
+    "Account",
+    "Clock",
+    "FaultSpec",
+    "ManualClock",
+    "RealClock",
+    "SandboxOptions",
+    "SandboxWorld",
+    "ScaledClock",
+    "WorldFileError",
+    "create_app",
+    "sandbox_service",
+    "serve_in_thread",
+]

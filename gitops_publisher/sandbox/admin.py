@@ -1,0 +1,196 @@
+"""Introspection and control routes under ``/_sandbox/`` (never TikTok paths).
+
+Nothing here returns a token value or an Authorization header, except ``POST accounts``,
+which hands out the new account's initial refresh token exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from gitops_publisher.sandbox.clock import ManualClock
+from gitops_publisher.sandbox.envelope import describe_validation
+from gitops_publisher.sandbox.models import Account, PostRecord
+from gitops_publisher.sandbox.options import ENDPOINTS, FaultSpec, SandboxOptions
+from gitops_publisher.sandbox.posting import service_of
+from gitops_publisher.sandbox.processing import status_at
+from gitops_publisher.sandbox.service import SandboxService
+
+
+def _problem(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+async def _json(request: Request) -> Any:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    return json.loads(raw)
+
+
+def post_view(post: PostRecord, service: SandboxService) -> dict[str, Any]:
+    """One accepted post as the admin API shows it."""
+    status = status_at(post, service.clock.now(), service.options)
+    return {
+        "publish_id": post.publish_id,
+        "account": post.username,
+        "open_id": post.open_id,
+        "mode": post.mode,
+        "source": post.source,
+        "title": post.title,
+        "privacy": post.privacy_level,
+        "effective_privacy": post.effective_privacy,
+        "disable_comment": post.disable_comment,
+        "disable_duet": post.disable_duet,
+        "disable_stitch": post.disable_stitch,
+        "brand_content_toggle": post.brand_content_toggle,
+        "brand_organic_toggle": post.brand_organic_toggle,
+        "is_aigc": post.is_aigc,
+        "video_cover_timestamp_ms": post.video_cover_timestamp_ms,
+        "video_size": post.video_size,
+        "chunk_size": post.chunk_size,
+        "total_chunk_count": post.total_chunk_count,
+        "chunks_received": post.next_chunk,
+        "byte_count": post.received_bytes,
+        "sha256": post.sha256,
+        "status": status["status"],
+        "fail_reason": status.get("fail_reason"),
+        "post_ids": status["publicaly_available_post_id"],
+        "created_at": post.created_at,
+        "upload_completed_at": post.upload_completed_at,
+    }
+
+
+async def list_posts(request: Request) -> Response:
+    """``GET /_sandbox/posts[?account=USERNAME]``: every init the sandbox accepted."""
+    service = service_of(request)
+    account = request.query_params.get("account")
+    posts = [
+        post_view(post, service)
+        for post in service.world.data.posts.values()
+        if account is None or post.username == account
+    ]
+    return JSONResponse({"posts": posts})
+
+
+async def list_requests(request: Request) -> Response:
+    """``GET /_sandbox/requests``: TikTok-path requests, credentials redacted."""
+    return JSONResponse({"requests": list(service_of(request).requests)})
+
+
+async def create_account(request: Request) -> Response:
+    """``POST /_sandbox/accounts``: add a user; answers its initial refresh token once."""
+    service = service_of(request)
+    try:
+        account = Account.model_validate(await _json(request))
+        token = service.world.add_account(account, service.options.refresh_token_ttl_sec)
+    except ValidationError as exc:
+        return _problem(400, describe_validation(exc))
+    except ValueError as exc:
+        return _problem(409 if "exists" in str(exc) else 400, str(exc))
+    service.save()
+    created = service.world.find_account(username=account.username)
+    assert created is not None
+    view = created.model_dump(exclude={"refresh_token"})
+    return JSONResponse({"account": view, "refresh_token": token}, status_code=201)
+
+
+async def options_route(request: Request) -> Response:
+    """``GET/PUT /_sandbox/options``: read, or merge a partial update into, the options."""
+    service = service_of(request)
+    if request.method == "PUT":
+        try:
+            merged = {**service.options.model_dump(), **(await _json(request))}
+            service.set_options(SandboxOptions.model_validate(merged))
+        except ValidationError as exc:
+            return _problem(400, describe_validation(exc))
+        except (ValueError, TypeError) as exc:
+            return _problem(400, f"body must be a JSON object: {exc}")
+    return JSONResponse(service.options.model_dump(mode="json"))
+
+
+async def faults_route(request: Request) -> Response:
+    """``GET/PUT /_sandbox/faults``: read, or replace, the per-endpoint fault specs."""
+    service = service_of(request)
+    if request.method == "PUT":
+        try:
+            raw = await _json(request)
+            if not isinstance(raw, dict):
+                return _problem(400, "body must map endpoint names to fault specs")
+            unknown = sorted(set(raw) - set(ENDPOINTS) - {"*"})
+            if unknown:
+                return _problem(400, f"unknown endpoints {unknown}; known: {list(ENDPOINTS)}")
+            faults = {name: FaultSpec.model_validate(spec) for name, spec in raw.items()}
+        except ValidationError as exc:
+            return _problem(400, describe_validation(exc))
+        except ValueError as exc:
+            return _problem(400, f"body must be JSON: {exc}")
+        service.options = service.options.model_copy(update={"faults": faults})
+    return JSONResponse({n: f.model_dump() for n, f in service.options.faults.items()})
+
+
+async def clock_route(request: Request) -> Response:
+    """``GET /_sandbox/clock``, ``POST /_sandbox/clock/advance`` ({"seconds": N}, manual only)."""
+    service = service_of(request)
+    if request.method == "POST":
+        if not isinstance(service.clock, ManualClock):
+            return _problem(
+                409, "the sandbox runs on a real or scaled clock; it cannot be advanced"
+            )
+        try:
+            seconds = float((await _json(request)).get("seconds", 0))
+            service.clock.advance(seconds)
+        except (ValueError, TypeError, AttributeError) as exc:
+            return _problem(400, f'body must be {{"seconds": N}} with N >= 0: {exc}')
+    return JSONResponse({"now": service.clock.now(), "clock": type(service.clock).__name__})
+
+
+async def world_route(request: Request) -> Response:
+    """``GET /_sandbox/world``: the app and its accounts, without secrets."""
+    return JSONResponse(service_of(request).world.public_view())
+
+
+async def post_draft(request: Request) -> Response:
+    """``POST /_sandbox/posts/{publish_id}/post-draft``: the user posts an inbox draft.
+
+    Body (optional): ``{"privacy_level": "PUBLIC_TO_EVERYONE"}`` (default SELF_ONLY).
+    """
+    service = service_of(request)
+    post = service.world.data.posts.get(request.path_params["publish_id"])
+    if post is None or post.mode != "inbox":
+        return _problem(404, "no inbox draft with this publish_id")
+    if status_at(post, service.clock.now(), service.options)["status"] != "SEND_TO_USER_INBOX":
+        return _problem(409, "the draft is not in the user's inbox")
+    body = await _json(request)
+    post.effective_privacy = str(body.get("privacy_level") or "SELF_ONLY")
+    post.privacy_level = post.effective_privacy
+    post.draft_posted_at = service.clock.now()
+    service.save()
+    return JSONResponse(post_view(post, service))
+
+
+async def index(request: Request) -> Response:
+    """``GET /_sandbox/``: where everything is."""
+    return JSONResponse(
+        {"routes": [f"{' '.join(sorted(r.methods or []))} {r.path}" for r in ADMIN_ROUTES]}
+    )
+
+
+ADMIN_ROUTES = [
+    Route("/_sandbox/", index, methods=["GET"]),
+    Route("/_sandbox/posts", list_posts, methods=["GET"]),
+    Route("/_sandbox/posts/{publish_id}/post-draft", post_draft, methods=["POST"]),
+    Route("/_sandbox/requests", list_requests, methods=["GET"]),
+    Route("/_sandbox/accounts", create_account, methods=["POST"]),
+    Route("/_sandbox/options", options_route, methods=["GET", "PUT"]),
+    Route("/_sandbox/faults", faults_route, methods=["GET", "PUT"]),
+    Route("/_sandbox/clock", clock_route, methods=["GET"]),
+    Route("/_sandbox/clock/advance", clock_route, methods=["POST"]),
+    Route("/_sandbox/world", world_route, methods=["GET"]),
+]

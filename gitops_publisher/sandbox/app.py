@@ -1,0 +1,87 @@
+"""Assembly of the sandbox ASGI app: routes, error handlers, the fault/log layer.
+
+TikTok paths are matched exactly, trailing slash included (UNCERTAIN: whether TikTok
+redirects or accepts paths without it; a client should use the documented paths).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from gitops_publisher.sandbox import oauth, posting, upload
+from gitops_publisher.sandbox.admin import ADMIN_ROUTES
+from gitops_publisher.sandbox.clock import Clock, RealClock
+from gitops_publisher.sandbox.envelope import ApiError, OAuthError, api_error, oauth_error
+from gitops_publisher.sandbox.faults import SandboxLayer
+from gitops_publisher.sandbox.options import SandboxOptions
+from gitops_publisher.sandbox.service import SandboxService
+from gitops_publisher.sandbox.world import SandboxWorld
+
+TIKTOK_ROUTES = [
+    Route("/v2/auth/authorize/", oauth.authorize, methods=["GET"]),
+    Route("/v2/oauth/token/", oauth.token, methods=["POST"]),
+    Route("/v2/oauth/revoke/", oauth.revoke, methods=["POST"]),
+    Route("/v2/post/publish/creator_info/query/", posting.creator_info, methods=["POST"]),
+    Route("/v2/post/publish/video/init/", posting.video_init, methods=["POST"]),
+    Route("/v2/post/publish/inbox/video/init/", posting.inbox_init, methods=["POST"]),
+    Route("/v2/post/publish/status/fetch/", posting.status_fetch, methods=["POST"]),
+    Route("/v2/post/publish/cancel/", posting.cancel, methods=["POST"]),
+    Route("/upload/video/", upload.upload_chunk, methods=["PUT"]),
+]
+
+
+async def _on_api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return api_error(exc, posting.service_of(request).log_id())
+
+
+async def _on_oauth_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, OAuthError)
+    service = posting.service_of(request)
+    return oauth_error(exc, service.log_id(), service.options)
+
+
+class SandboxApp(Starlette):
+    """Starlette with the sandbox layer outermost, so it sees the server's own ``send``."""
+
+    sandbox_layer: SandboxLayer
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Enter through the fault/log layer, then Starlette's stack."""
+        await self.sandbox_layer(scope, receive, send)
+
+    async def _starlette_call(self, scope: Any, receive: Any, send: Any) -> None:
+        await super().__call__(scope, receive, send)
+
+
+def create_app(
+    world_dir: Path, options: SandboxOptions | None = None, clock: Clock | None = None
+) -> Starlette:
+    """Build the sandbox for the world stored in ``world_dir`` (created with defaults if new).
+
+    Raises:
+        WorldFileError: ``world_dir`` holds a corrupt ``world.json``.
+    """
+    clock = clock or RealClock()
+    world = SandboxWorld.load_or_create(Path(world_dir), clock=clock)
+    service = SandboxService(world, options or SandboxOptions(), clock)
+    app = SandboxApp(
+        routes=[*TIKTOK_ROUTES, *ADMIN_ROUTES],
+        exception_handlers={ApiError: _on_api_error, OAuthError: _on_oauth_error},
+    )
+    app.router.redirect_slashes = False
+    app.state.sandbox = service
+    app.sandbox_layer = SandboxLayer(app._starlette_call, service)
+    return app
+
+
+def sandbox_service(app: Starlette) -> SandboxService:
+    """Return the live service (world, options, clock) behind an app from :func:`create_app`."""
+    service: SandboxService = app.state.sandbox
+    return service

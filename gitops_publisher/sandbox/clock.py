@@ -1,0 +1,114 @@
+"""Clocks for the sandbox: real, scaled (accelerated) and manual.
+
+Every time-dependent rule of the emulator (rate-limit windows, token and upload-URL expiry,
+processing and moderation delays, injected latency) reads :meth:`Clock.now` and waits through
+:meth:`Clock.sleep`, so tests can run an hour of TikTok time in milliseconds.
+
+Times are epoch seconds (floats) so that records persisted by one server process stay
+meaningful for the next one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Protocol, runtime_checkable
+
+import anyio
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """What the sandbox needs from time."""
+
+    def now(self) -> float:
+        """Return the current time in epoch seconds."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` of this clock's time."""
+        ...
+
+
+class RealClock:
+    """Wall-clock time; sleeping really waits."""
+
+    def now(self) -> float:
+        """Return ``time.time()``."""
+        return time.time()
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` real seconds."""
+        if seconds > 0:
+            await anyio.sleep(seconds)
+
+
+class ScaledClock:
+    """Time that runs ``time_scale`` times faster than the wall clock.
+
+    It starts at the real time when created; after that one real second is ``time_scale``
+    sandbox seconds. A restarted server starts again from the real time (documented in
+    docs/sandbox.md), which is harmless: records only ever move forward relative to it.
+    """
+
+    def __init__(self, time_scale: float) -> None:
+        """Create a clock running ``time_scale`` times faster than real time.
+
+        Raises:
+            ValueError: when ``time_scale`` is not positive.
+        """
+        if time_scale <= 0:
+            raise ValueError("time_scale must be positive")
+        self.time_scale = time_scale
+        self._origin_wall = time.time()
+        self._origin_mono = time.monotonic()
+
+    def now(self) -> float:
+        """Return the scaled time."""
+        return self._origin_wall + (time.monotonic() - self._origin_mono) * self.time_scale
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait ``seconds`` sandbox seconds, i.e. ``seconds / time_scale`` real seconds."""
+        if seconds > 0:
+            await anyio.sleep(seconds / self.time_scale)
+
+
+class ManualClock:
+    """Time that moves only when told to: for tests.
+
+    ``sleep`` advances the clock by the requested amount and returns at once, so injected
+    latency shows up in timestamps without slowing the test.
+    """
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        """Start at ``start`` epoch seconds (default: a fixed date in 2027)."""
+        self._now = start
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        """Return the current manual time."""
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> float:
+        """Move time forward by ``seconds`` and return the new time.
+
+        Raises:
+            ValueError: when ``seconds`` is negative (time never goes back).
+        """
+        if seconds < 0:
+            raise ValueError("a manual clock cannot go back in time")
+        with self._lock:
+            self._now += seconds
+            return self._now
+
+    async def sleep(self, seconds: float) -> None:
+        """Advance by ``seconds`` and yield to the event loop once."""
+        if seconds > 0:
+            self.advance(seconds)
+        await anyio.sleep(0)
+
+
+def clock_for_scale(time_scale: float) -> Clock:
+    """Return a real clock for scale 1, a scaled clock otherwise."""
+    return RealClock() if time_scale == 1 else ScaledClock(time_scale)

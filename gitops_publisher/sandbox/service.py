@@ -1,0 +1,129 @@
+"""The state one sandbox app serves from, and the checks every posting endpoint shares."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import deque
+from typing import Any
+
+from starlette.requests import Request
+
+from gitops_publisher.sandbox.clock import Clock
+from gitops_publisher.sandbox.envelope import ApiError, new_log_id
+from gitops_publisher.sandbox.models import Account, TokenRecord
+from gitops_publisher.sandbox.options import SandboxOptions
+from gitops_publisher.sandbox.ratelimit import SlidingWindowLimiter
+from gitops_publisher.sandbox.tokens import token_key
+from gitops_publisher.sandbox.world import SandboxWorld
+
+REQUEST_LOG_LIMIT = 10_000
+
+
+class SandboxService:
+    """World, options, clock, random sources, limiter, request log and upload hashers."""
+
+    def __init__(self, world: SandboxWorld, options: SandboxOptions, clock: Clock) -> None:
+        """Serve ``world`` with ``options`` on ``clock``."""
+        self.world = world
+        self.clock = clock
+        self.options = options
+        self.fault_rng = random.Random(options.seed)
+        self.id_rng = random.Random(options.seed + 1)
+        self.limiter = SlidingWindowLimiter()
+        self.requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
+        self.hashers: dict[str, Any] = {}
+        self.auth_codes: dict[str, dict[str, Any]] = {}
+
+    def set_options(self, options: SandboxOptions) -> None:
+        """Replace the options; a changed seed restarts the random sources."""
+        if options.seed != self.options.seed:
+            self.fault_rng = random.Random(options.seed)
+            self.id_rng = random.Random(options.seed + 1)
+        self.options = options
+
+    def log_id(self) -> str:
+        """Return a fresh TikTok-shaped log id."""
+        return new_log_id(self.clock.now(), self.id_rng)
+
+    def save(self) -> None:
+        """Persist the world."""
+        self.world.save()
+
+    # ------------------------------------------------------------------ posting checks
+    def authenticate(self, request: Request) -> tuple[str, TokenRecord, Account]:
+        """Return (token key, token record, account) for the request's bearer token.
+
+        Raises:
+            ApiError: 401 ``access_token_invalid`` for a missing, unknown, expired or revoked
+                token, or an app (``clt.``) token.
+        """
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        value = value.strip()
+        if scheme.lower() != "bearer" or not value:
+            raise ApiError(401, "access_token_invalid", "The access token is missing.")
+        key = token_key(value)
+        record = self.world.data.tokens.get(key)
+        now = self.clock.now()
+        if record is None or record.kind != "access":
+            raise ApiError(401, "access_token_invalid", "The access token is invalid or not found.")
+        if record.revoked:
+            raise ApiError(401, "access_token_invalid", "The access token has been revoked.")
+        if now >= record.expires_at:
+            raise ApiError(401, "access_token_invalid", "The access token has expired.")
+        account = self.world.find_account(open_id=record.open_id)
+        if account is None:
+            raise ApiError(401, "access_token_invalid", "The user of this token no longer exists.")
+        return key, record, account
+
+    def rate_limit(self, key: str, endpoint: str) -> None:
+        """Admit the request into the (token, endpoint) window.
+
+        Raises:
+            ApiError: 429 ``rate_limit_exceeded`` when the window is full.
+        """
+        limit = self.options.rate_limits.get(endpoint)
+        if limit is None:
+            return
+        wait = self.limiter.admit(
+            (key, endpoint), limit, self.options.rate_window_sec, self.clock.now()
+        )
+        if wait is not None:
+            raise self.too_many_requests(wait)
+
+    def too_many_requests(self, wait: float) -> ApiError:
+        """Return the 429 error, with Retry-After only when the option asks for it."""
+        headers = {}
+        if self.options.retry_after_header:
+            headers["Retry-After"] = str(max(1, int(wait + 0.999)))
+        return ApiError(
+            429, "rate_limit_exceeded", "Too many requests; wait and try again.", headers
+        )
+
+    @staticmethod
+    def require_scope(record: TokenRecord, *accepted: str) -> None:
+        """Require one of ``accepted`` among the token's granted scopes.
+
+        Raises:
+            ApiError: 401 ``scope_not_authorized``.
+        """
+        if not any(scope in record.scopes for scope in accepted):
+            raise ApiError(
+                401,
+                "scope_not_authorized",
+                f"The user did not authorize the scope required: {' or '.join(accepted)}.",
+            )
+
+    def new_publish_id(self, prefix: str) -> str:
+        """Return a publish_id like ``v_pub_file~v2-1.7320…`` (≤ 64 chars)."""
+        return f"{prefix}~v2-1.{self.id_rng.randrange(10**18, 10**19)}"
+
+    def new_post_id(self) -> int:
+        """Return a 19-digit post id (reference §3.5: ids are ~19 digits, int64)."""
+        return self.id_rng.randrange(7 * 10**18, 9 * 10**18)
+
+    @staticmethod
+    def new_hasher() -> Any:
+        """Return a fresh SHA-256 object."""
+        return hashlib.sha256()

@@ -1,0 +1,187 @@
+"""The chunk PUT of FILE_UPLOAD (reference §5), streamed to disk and hashed as it arrives.
+
+Served at ``/upload/video/?upload_id=…&upload_token=…`` on the sandbox's own host (TikTok
+serves it from ``open-upload.tiktokapis.com``). Order of checks (UNCERTAIN, undocumented):
+404 unknown task, 403 expired URL, 400 headers, 416 range vs progress, 400 body size.
+Memory stays bounded: the body is written piece by piece as the server receives it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gitops_publisher.sandbox.chunking import ChunkPlan, parse_content_range
+from gitops_publisher.sandbox.models import PostRecord
+from gitops_publisher.sandbox.posting import service_of
+from gitops_publisher.sandbox.processing import HEAD_BYTES, looks_like_video
+from gitops_publisher.sandbox.service import SandboxService
+from gitops_publisher.sandbox.tokens import token_key
+
+ALLOWED_CONTENT_TYPES = ("video/mp4", "video/quicktime", "video/webm")
+
+
+def _plain(status: int, message: str, post: PostRecord | None, options_last: bool) -> Response:
+    """Answer with a short text body and the progress header.
+
+    UNCERTAIN (reference §5): the PUT response body is undocumented; we send a short text.
+    """
+    headers = {}
+    if post is not None:
+        headers["Content-Range"] = progress_header(post, options_last)
+    return Response(message + "\n", status_code=status, media_type="text/plain", headers=headers)
+
+
+def progress_header(post: PostRecord, last_index: bool) -> str:
+    """Return ``bytes 0-{UPLOADED_BYTES}/{TOTAL}``.
+
+    UNCERTAIN (reference §5): "UPLOADED_BYTES" may be a count or the last index. Default: the
+    count, as the doc literally writes it; ``progress_range_last_index`` sends count - 1.
+    """
+    uploaded = post.received_bytes
+    if last_index:
+        uploaded = max(0, uploaded - 1)
+    return f"bytes 0-{uploaded}/{post.video_size}"
+
+
+def _find(service: SandboxService, upload_id: str, upload_token: str) -> PostRecord | None:
+    for post in service.world.data.posts.values():
+        if post.upload_id == upload_id and post.upload_id:
+            if post.upload_token_sha256 == token_key(upload_token):
+                return post
+            return None
+    return None
+
+
+def _hasher(service: SandboxService, post: PostRecord, part: Path) -> Any:
+    """Return the running SHA-256 of the bytes received so far (rebuilt after a restart)."""
+    assert post.upload_id is not None
+    hasher = service.hashers.get(post.upload_id)
+    if hasher is None:
+        hasher = hashlib.sha256()
+        if post.received_bytes:
+            with part.open("rb") as handle:
+                remaining = post.received_bytes
+                while remaining:
+                    block = handle.read(min(remaining, 1 << 20))
+                    if not block:
+                        break
+                    hasher.update(block)
+                    remaining -= len(block)
+        service.hashers[post.upload_id] = hasher
+    return hasher
+
+
+async def upload_chunk(request: Request) -> Response:
+    """``PUT /upload/video/``: accept one chunk; 206 for more expected, 201 when complete."""
+    service = service_of(request)
+    options = service.options
+    last_index = options.progress_range_last_index
+    post = _find(
+        service,
+        request.query_params.get("upload_id", ""),
+        request.query_params.get("upload_token", ""),
+    )
+    if post is None or post.cancelled_at is not None:
+        return _plain(404, "No upload task for this upload_url.", None, last_index)
+    fault = options.fault_for("upload")
+    now = service.clock.now()
+    assert post.upload_expires_at is not None
+    if now >= post.upload_expires_at or (fault is not None and fault.expire_upload_urls):
+        return _plain(403, "The upload_url has expired.", post, last_index)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in ALLOWED_CONTENT_TYPES:
+        return _plain(
+            400, "Content-Type must be video/mp4, video/quicktime or video/webm.", post, last_index
+        )
+    parsed = parse_content_range(request.headers.get("content-range", ""))
+    if parsed is None or parsed[2] != post.video_size:
+        return _plain(
+            400, "Content-Range is malformed or its total is not video_size.", post, last_index
+        )
+    length_text = request.headers.get("content-length", "")
+    if not length_text.isdigit():
+        return _plain(400, "Content-Length is required.", post, last_index)
+    length = int(length_text)
+    plan = ChunkPlan(post.video_size, post.chunk_size, post.total_chunk_count)
+    if post.next_chunk >= plan.total_chunk_count:
+        # UNCERTAIN: a chunk after completion (e.g. a retried final PUT whose 201 was lost).
+        # 416 with the progress header tells the client everything has arrived.
+        return _plain(416, "All chunks have already been received.", post, last_index)
+    first, last = plan.expected_range(post.next_chunk)
+    if (parsed[0], parsed[1]) != (first, last):
+        return _plain(
+            416, f"Content-Range must be bytes {first}-{last}/{post.video_size}.", post, last_index
+        )
+    if length != last - first + 1:
+        return _plain(400, "Content-Length does not match Content-Range.", post, last_index)
+    chunk_number = post.next_chunk + 1
+    if (
+        fault is not None
+        and fault.fail_chunk == chunk_number
+        and chunk_number not in post.failed_chunk_attempts
+    ):
+        post.failed_chunk_attempts.append(chunk_number)
+        service.save()
+        return _plain(fault.error_status, "Injected failure; retry this chunk.", post, last_index)
+    return await _receive(service, request, post, length, last_index)
+
+
+async def _receive(
+    service: SandboxService, request: Request, post: PostRecord, length: int, last_index: bool
+) -> Response:
+    """Stream the body into the part file; commit only if exactly ``length`` bytes came."""
+    assert post.upload_id is not None
+    uploads = service.world.uploads_dir
+    uploads.mkdir(parents=True, exist_ok=True)
+    part = uploads / f"{post.upload_id}.part"
+    hasher = _hasher(service, post, part).copy()
+    offset = post.received_bytes
+    received = 0
+    head = bytes.fromhex(post.head_hex)
+    mode = "r+b" if part.exists() else "w+b"
+    with part.open(mode) as handle:
+        handle.seek(offset)
+        try:
+            async for piece in request.stream():
+                received += len(piece)
+                if received > length:
+                    break
+                handle.write(piece)
+                hasher.update(piece)
+                if len(head) < HEAD_BYTES:
+                    head += piece[: HEAD_BYTES - len(head)]
+        except BaseException:
+            # Client gone mid-chunk: forget the partial chunk, keep the progress before it.
+            handle.truncate(offset)
+            raise
+        if received != length:
+            handle.truncate(offset)
+            return _plain(400, "The body size does not match Content-Length.", post, last_index)
+    service.hashers[post.upload_id] = hasher
+    post.received_bytes += received
+    post.next_chunk += 1
+    post.head_hex = head.hex()
+    if post.next_chunk < post.total_chunk_count:
+        service.save()
+        return _plain(206, "Chunk received.", post, last_index)
+    _finalize(service, post, part, hasher)
+    return _plain(201, "Upload complete.", post, last_index)
+
+
+def _finalize(service: SandboxService, post: PostRecord, part: Path, hasher: Any) -> None:
+    post.sha256 = hasher.hexdigest()
+    post.is_video = looks_like_video(bytes.fromhex(post.head_hex))
+    post.upload_completed_at = service.clock.now()
+    assert post.upload_id is not None
+    service.hashers.pop(post.upload_id, None)
+    if service.options.keep_media:
+        service.world.media_dir.mkdir(parents=True, exist_ok=True)
+        part.replace(service.world.media_dir / f"{post.publish_id.replace('~', '_')}.bin")
+    else:
+        part.unlink(missing_ok=True)
+    service.save()

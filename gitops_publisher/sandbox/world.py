@@ -1,0 +1,223 @@
+"""The sandbox world on disk: load, seed, save atomically, and manage accounts.
+
+A world lives in a directory (``.publisher/sandbox/`` under a project for ``--sandbox``)::
+
+    world.json      app, accounts, hashed tokens, posts and pending uploads
+    uploads/        partial upload bodies (``<upload_id>.part``)
+    media/          assembled videos, only with ``SandboxOptions.keep_media``
+
+A restarted server loads the same world, so a second ``publisher apply --sandbox`` meets the
+posts of the first. A world file (JSON or YAML, format in docs/sandbox.md) seeds a new world
+and adds its missing accounts to an existing one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from gitops_publisher.sandbox.clock import Clock, RealClock
+from gitops_publisher.sandbox.models import Account, ClientApp, WorldData
+from gitops_publisher.sandbox.tokens import new_refresh_token, register_refresh_token
+
+WORLD_FILE = "world.json"
+_DEFAULT_REFRESH_TTL = 15_552_000
+
+
+class WorldFileError(ValueError):
+    """A world file could not be read or does not match the documented format."""
+
+
+def default_accounts() -> list[Account]:
+    """Accounts of a world created without a file: one public, one private creator."""
+    return [
+        Account(username="sandbox.creator", nickname="Sandbox Creator"),
+        Account(username="sandbox.private", nickname="Sandbox Private", is_private=True),
+    ]
+
+
+def read_world_file(path: Path) -> dict[str, Any]:
+    """Parse a world file (``.json``, or YAML for anything else) into a plain mapping.
+
+    Raises:
+        WorldFileError: unreadable file, bad syntax, or a top level that is not a mapping.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WorldFileError(f"{path}: cannot read world file: {exc.strerror}") from exc
+    try:
+        if path.suffix.lower() == ".json":
+            raw = json.loads(text)
+        else:
+            from ruamel.yaml import YAML
+
+            raw = YAML(typ="safe").load(text)
+    except Exception as exc:  # noqa: BLE001 - any parser error is a bad world file
+        raise WorldFileError(f"{path}: not valid JSON/YAML: {exc}") from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise WorldFileError(f"{path}: the top level must be a mapping")
+    return raw
+
+
+class SandboxWorld:
+    """The mutable world of one sandbox directory."""
+
+    def __init__(self, directory: Path, data: WorldData, clock: Clock | None = None) -> None:
+        """Wrap ``data`` stored in ``directory`` (use :meth:`load_or_create`)."""
+        self.directory = directory
+        self.data = data
+        self.clock: Clock = clock or RealClock()
+
+    # ------------------------------------------------------------------ loading / saving
+    @classmethod
+    def load_or_create(
+        cls, directory: Path, seed_file: Path | None = None, clock: Clock | None = None
+    ) -> SandboxWorld:
+        """Load the world in ``directory``, creating it (from ``seed_file`` or defaults).
+
+        With a ``seed_file`` and an existing world, the file's accounts missing from the world
+        are added; existing accounts, tokens and posts are kept.
+
+        Raises:
+            WorldFileError: the seed file or ``world.json`` is unreadable or invalid.
+        """
+        directory = Path(directory)
+        path = directory / WORLD_FILE
+        seed = read_world_file(seed_file) if seed_file is not None else None
+        world: SandboxWorld
+        if path.exists():
+            try:
+                data = WorldData.model_validate_json(path.read_bytes())
+            except (ValidationError, OSError) as exc:
+                raise WorldFileError(f"{path}: corrupt sandbox world: {exc}") from exc
+            world = cls(directory, data, clock)
+            if seed is not None:
+                for account in _seed_accounts(seed, seed_file):
+                    if world.find_account(username=account.username) is None:
+                        world.add_account(account)
+        else:
+            client = ClientApp()
+            accounts = default_accounts()
+            if seed is not None:
+                try:
+                    client = ClientApp.model_validate(seed.get("client") or {})
+                except ValidationError as exc:
+                    raise WorldFileError(f"{seed_file}: client: {exc}") from exc
+                accounts = _seed_accounts(seed, seed_file) or accounts
+            world = cls(directory, WorldData(client=client), clock)
+            for account in accounts:
+                world.add_account(account)
+        world.save()
+        return world
+
+    def save(self) -> None:
+        """Write ``world.json`` atomically (temp file, fsync, rename)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        payload = self.data.model_dump_json(indent=1).encode()
+        fd, tmp = tempfile.mkstemp(prefix=".world.", dir=self.directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+            Path(tmp).replace(self.directory / WORLD_FILE)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Directory of partial upload bodies."""
+        return self.directory / "uploads"
+
+    @property
+    def media_dir(self) -> Path:
+        """Directory of kept assembled videos."""
+        return self.directory / "media"
+
+    # ------------------------------------------------------------------ accounts
+    def find_account(
+        self, username: str | None = None, open_id: str | None = None
+    ) -> Account | None:
+        """Return the account with this username or open_id, if any."""
+        for account in self.data.accounts:
+            if username is not None and account.username == username:
+                return account
+            if open_id is not None and account.open_id == open_id:
+                return account
+        return None
+
+    def add_account(self, account: Account, refresh_ttl: int = _DEFAULT_REFRESH_TTL) -> str:
+        """Add ``account`` and return a valid refresh token for it (not saved: call save).
+
+        A refresh token given in the account (world file) is registered; otherwise one is
+        minted. Only its hash is kept.
+
+        Raises:
+            ValueError: an account with this username or open_id exists.
+        """
+        account = account.model_copy(deep=True)
+        if not account.open_id:
+            account.open_id = "sbx-" + secrets.token_hex(16)
+        if not account.nickname:
+            account.nickname = account.username
+        if self.find_account(username=account.username) is not None:
+            raise ValueError(f"account {account.username!r} already exists")
+        if self.find_account(open_id=account.open_id) is not None:
+            raise ValueError(f"open_id {account.open_id!r} already exists")
+        token = account.refresh_token or new_refresh_token()
+        account.refresh_token = None
+        self.data.accounts.append(account)
+        register_refresh_token(
+            self.data, token, account.open_id, account.scopes, self.clock.now(), refresh_ttl
+        )
+        return token
+
+    def ensure_account(self, username: str, refresh_ttl: int = _DEFAULT_REFRESH_TTL) -> str:
+        """Make sure ``username`` exists and return a refresh token valid now; saves.
+
+        Each call mints a new refresh token (as if the user logged in again), so a caller
+        never depends on a token another run may have rotated away.
+        """
+        account = self.find_account(username=username)
+        if account is None:
+            token = self.add_account(Account(username=username), refresh_ttl)
+        else:
+            token = new_refresh_token()
+            register_refresh_token(
+                self.data, token, account.open_id, account.scopes, self.clock.now(), refresh_ttl
+            )
+        self.save()
+        return token
+
+    def public_view(self) -> dict[str, Any]:
+        """Return the world without secrets (for ``GET /_sandbox/world``)."""
+        client = self.data.client.model_dump(exclude={"client_secret"})
+        accounts = []
+        for account in self.data.accounts:
+            item = account.model_dump(exclude={"refresh_token"})
+            item["privacy_level_options"] = account.privacy_level_options()
+            accounts.append(item)
+        return {"directory": str(self.directory), "client": client, "accounts": accounts}
+
+
+def _seed_accounts(seed: dict[str, Any], source: Path | None) -> list[Account]:
+    raw = seed.get("accounts") or []
+    if not isinstance(raw, list):
+        raise WorldFileError(f"{source}: accounts must be a list")
+    accounts = []
+    for index, item in enumerate(raw):
+        try:
+            accounts.append(Account.model_validate(item))
+        except ValidationError as exc:
+            raise WorldFileError(f"{source}: accounts[{index}]: {exc}") from exc
+    return accounts

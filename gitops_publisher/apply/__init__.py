@@ -1,0 +1,1 @@
+"""Apply: execute a plan against TikTok, recording every transition durably."""

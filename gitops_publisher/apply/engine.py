@@ -1,0 +1,335 @@
+"""The apply engine: run a plan's acting changes, one queue per account, exactly once.
+
+Accounts run concurrently (TikTok's limits are per user token); inside an account, changes
+run one after another, resumes first. Every transition is written to the state before the
+next network call that depends on it (``records.py``), in particular the publish_id before
+the first chunk. What a rerun does with any state this leaves is the planner's business:
+``resume`` asks TikTok, ``retry`` starts over only where no byte was sent or TikTok said no.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from gitops_publisher.apply import records
+from gitops_publisher.apply.events import Emit, Log, Outcome, Result, UploadProgress
+from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.plan import ACTING, Action, Change, Plan
+from gitops_publisher.core.state import Provenance, Record, State, StateStore
+from gitops_publisher.errors import ApiError, AuthError, ProviderError
+from gitops_publisher.providers.errors import (
+    InitOutcomeUnknown,
+    ProviderNetworkError,
+    UploadError,
+    UploadUrlExpired,
+)
+from gitops_publisher.providers.tiktok.api_models import (
+    CreatorInfo,
+    InitResult,
+    PostInfo,
+    PublishStatus,
+    SourceInfo,
+)
+from gitops_publisher.providers.tiktok.chunks import ChunkPlan, plan_chunks
+from gitops_publisher.providers.tiktok.upload import Progress
+
+# Init answers after which nothing else in this account's queue can succeed now.
+ACCOUNT_STOPPERS = frozenset(
+    {
+        "spam_risk_user_banned_from_posting",
+        "reached_active_user_cap",
+        "spam_risk_too_many_posts",
+        "spam_risk_too_many_pending_share",
+        "scope_not_authorized",
+        "access_token_invalid",
+        "unaudited_client_can_only_post_to_private_accounts",
+    }
+)
+
+
+class AccountApi(Protocol):
+    """What the engine needs from a provider, per account (TikTokClient satisfies it)."""
+
+    async def creator_info(self) -> CreatorInfo:
+        """Fresh posting options of the creator."""
+        ...
+
+    async def init_direct(self, post_info: PostInfo, source_info: SourceInfo) -> InitResult:
+        """Start a direct post."""
+        ...
+
+    async def init_inbox(self, source_info: SourceInfo) -> InitResult:
+        """Start an inbox draft."""
+        ...
+
+    async def upload(
+        self,
+        upload_url: str,
+        path: Path,
+        plan: ChunkPlan,
+        *,
+        content_type: str | None = None,
+        on_progress: Progress | None = None,
+    ) -> None:
+        """PUT every chunk."""
+        ...
+
+    async def fetch_status(self, publish_id: str) -> PublishStatus:
+        """The publish_id's processing status."""
+        ...
+
+
+@dataclass
+class PollPolicy:
+    """Status polling: exponential backoff up to a total time (in the engine's clock)."""
+
+    initial: float = 2.0
+    factor: float = 1.5
+    maximum: float = 20.0
+    timeout: float = 600.0
+
+
+@dataclass
+class StateBox:
+    """The state being applied, written through to the store on every change."""
+
+    store: StateStore
+    state: State
+    writes: int = 0
+
+    def put(self, record: Record) -> None:
+        """Record a transition durably (the store writes atomically)."""
+        updated = self.state.with_record(record)
+        if updated is not self.state:
+            self.store.write(updated)
+            self.state = updated
+            self.writes += 1
+
+
+@dataclass
+class Engine:
+    """Runs one apply. Everything with side effects is injected.
+
+    Attributes:
+        box: the state and its store.
+        apis: one :class:`AccountApi` per account name.
+        creators: creator_info per account from pre-flight (username for post URLs).
+        root: the project directory (videos are relative to it).
+        now: the wall clock for records.
+        sleep: waits between polls (scaled in tests and in the sandbox).
+        emit: receives events.
+        provenance: stamped on every record this run writes.
+        poll: status polling policy.
+        content_type: maps a video path to its Content-Type.
+    """
+
+    box: StateBox
+    apis: Mapping[str, AccountApi]
+    creators: Mapping[str, CreatorInfo]
+    root: Path
+    now: Callable[[], datetime]
+    sleep: Callable[[float], Awaitable[None]]
+    emit: Emit
+    provenance: Provenance = field(default_factory=Provenance)
+    poll: PollPolicy = field(default_factory=PollPolicy)
+    content_type: Callable[[Path], str | None] = lambda _path: None
+
+    async def run(self, plan: Plan, posts: Mapping[str, DesiredPost]) -> list[Result]:
+        """Execute every acting change of ``plan``; return one result per change."""
+        queues: dict[str, list[Change]] = {}
+        for change in plan.changes:
+            if change.action in ACTING:
+                queues.setdefault(change.account, []).append(change)
+        for queue in queues.values():
+            queue.sort(key=lambda c: (c.action is not Action.RESUME, c.post_id))
+        runs = [self._run_account(name, queue, posts) for name, queue in sorted(queues.items())]
+        results: list[Result] = []
+        for account_results in await asyncio.gather(*runs):
+            results.extend(account_results)
+        return results
+
+    async def _run_account(
+        self, account: str, queue: Sequence[Change], posts: Mapping[str, DesiredPost]
+    ) -> list[Result]:
+        results: list[Result] = []
+        stopped: str | None = None
+        for change in queue:
+            if stopped is not None:
+                results.append(
+                    Result(
+                        change.address, change.action.value, Outcome.NOT_ATTEMPTED, message=stopped
+                    )
+                )
+                continue
+            try:
+                if change.action is Action.RESUME:
+                    result = await self._resume(change)
+                else:
+                    result = await self._publish(change, posts[change.address])
+            except AuthError as exc:
+                stopped = f"not attempted: {account} cannot authenticate ({exc})"
+                result = Result(
+                    change.address, change.action.value, Outcome.FAILED, message=str(exc)
+                )
+            except ApiError as exc:
+                if exc.code in ACCOUNT_STOPPERS:
+                    stopped = f"not attempted after {exc.code} on {account}"
+                result = Result(
+                    change.address, change.action.value, Outcome.FAILED, message=str(exc)
+                )
+            except ProviderError as exc:
+                result = Result(
+                    change.address, change.action.value, Outcome.FAILED, message=str(exc)
+                )
+            results.append(result)
+            self.emit(result)
+        return results
+
+    def _record(self, address: str) -> Record | None:
+        return self.box.state.resources.get(address)
+
+    async def _resume(self, change: Change) -> Result:
+        record = self._record(change.address)
+        if record is None or record.publish_id is None:  # planned from an older state
+            return Result(change.address, "resume", Outcome.FAILED, message="nothing to resume")
+        self.emit(Log(change.address, f"asking TikTok about {record.publish_id}"))
+        status = await self.apis[change.account].fetch_status(record.publish_id)
+        if record.status == "uploading" and status.status == records.PROCESSING_UPLOAD:
+            # The upload_url lives only in the run that received it (it is a credential and
+            # never stored), so an upload interrupted mid-way can never complete: nobody
+            # else can send its bytes, and TikTok publishes nothing without them.
+            if (status.uploaded_bytes or 0) < self._video_size(record):
+                self.box.put(records.failed(record, "upload_failed", self.now()))
+                return Result(
+                    change.address,
+                    "resume",
+                    Outcome.FAILED,
+                    record.publish_id,
+                    message="the interrupted upload cannot complete; the next run publishes it "
+                    "again (no post was made)",
+                )
+        return await self._settle(change, record, status)
+
+    def _video_size(self, record: Record) -> int:
+        try:
+            return (self.root / record.video).stat().st_size
+        except OSError:
+            return 1 << 62
+
+    async def _publish(self, change: Change, post: DesiredPost, *, renewals: int = 1) -> Result:
+        api = self.apis[change.account]
+        record = records.start(post, self._record(change.address), self.now(), self.provenance)
+        self.box.put(record)
+        chunks = plan_chunks(post.video.size)
+        source = SourceInfo.file_upload(
+            post.video.size, chunks.chunk_size, chunks.total_chunk_count
+        )
+        self.emit(Log(change.address, f"init ({post.mode}, {chunks.total_chunk_count} chunk(s))"))
+        try:
+            if post.mode == "direct":
+                init = await api.init_direct(PostInfo.model_validate(post.post_info), source)
+            else:
+                init = await api.init_inbox(source)
+        except InitOutcomeUnknown:
+            # Stays "initiating": no byte was sent, so the next run's retry is safe.
+            raise
+        except ApiError as exc:
+            self.box.put(records.failed(record, exc.code, self.now()))
+            raise
+        record = records.initialized(record, init.publish_id, None, self.now())
+        self.box.put(record)  # write-ahead: publish_id durable before the first chunk
+        if init.upload_url is None:
+            self.box.put(records.failed(record, "upload_failed", self.now()))
+            raise ProviderError("TikTok's init answer had no upload_url for FILE_UPLOAD")
+        self.emit(Log(change.address, f"publish_id {init.publish_id}; uploading"))
+        try:
+            await api.upload(
+                init.upload_url,
+                self.root / post.video.path,
+                chunks,
+                content_type=self.content_type(self.root / post.video.path),
+                on_progress=lambda sent, total: self.emit(
+                    UploadProgress(change.address, sent, total)
+                ),
+            )
+        except UploadUrlExpired:
+            status = await api.fetch_status(init.publish_id)
+            settled = await self._settle(change, record, status, wait=False)
+            if settled.outcome in (Outcome.PUBLISHED, Outcome.INBOX) or renewals <= 0:
+                return settled
+            self.box.put(records.failed(record, "upload_expired", self.now()))
+            self.emit(Log(change.address, "upload URL expired and nothing was published; new init"))
+            return await self._publish(change, post, renewals=renewals - 1)
+        except (UploadError, ProviderNetworkError) as exc:
+            status = await api.fetch_status(init.publish_id)
+            if (
+                status.status == records.PROCESSING_UPLOAD
+                and (status.uploaded_bytes or 0) < post.video.size
+            ):
+                self.box.put(records.failed(record, "upload_failed", self.now()))
+                return Result(
+                    change.address,
+                    change.action.value,
+                    Outcome.FAILED,
+                    init.publish_id,
+                    message=f"upload failed ({exc}); nothing was published; the next run retries",
+                )
+            return await self._settle(change, record, status)
+        record = records.uploaded(record, self.now())
+        self.box.put(record)
+        self.emit(Log(change.address, "uploaded; waiting for TikTok to process it"))
+        status = await api.fetch_status(init.publish_id)
+        return await self._settle(change, record, status)
+
+    async def _settle(
+        self, change: Change, record: Record, status: PublishStatus, *, wait: bool = True
+    ) -> Result:
+        """Poll until ``status`` is terminal (or time runs out) and record the outcome."""
+        api = self.apis[change.account]
+        assert record.publish_id is not None
+        delay, waited = self.poll.initial, 0.0
+        while wait and not status.is_terminal and waited < self.poll.timeout:
+            await self.sleep(delay)
+            waited += delay
+            delay = min(delay * self.poll.factor, self.poll.maximum)
+            status = await api.fetch_status(record.publish_id)
+            if record.status == "uploading" and status.status != records.PROCESSING_UPLOAD:
+                record = records.uploaded(record, self.now())
+                self.box.put(record)
+        creator = self.creators.get(change.account)
+        username = creator.creator_username if creator else None
+        record = records.from_status(
+            record, status.status, status.fail_reason, status.post_ids, username, self.now()
+        )
+        self.box.put(record)
+        action = change.action.value
+        if record.status == "published":
+            return Result(change.address, action, Outcome.PUBLISHED, record.publish_id, record.url)
+        if record.status == "inbox":
+            return Result(
+                change.address,
+                action,
+                Outcome.INBOX,
+                record.publish_id,
+                message="sent to the creator's inbox; they finish it in the TikTok app",
+            )
+        if record.status == "failed":
+            return Result(
+                change.address,
+                action,
+                Outcome.FAILED,
+                record.publish_id,
+                message=f"TikTok: {record.fail_reason}",
+            )
+        return Result(
+            change.address,
+            action,
+            Outcome.PENDING,
+            record.publish_id,
+            message=f"still {status.status} at TikTok; the next run asks again",
+        )

@@ -1,0 +1,104 @@
+"""Pure state transitions of one address during apply (no I/O).
+
+Each function returns a new :class:`Record`; the engine writes the state after every one of
+them, so a kill at any moment leaves a state from which a rerun converges:
+
+``initiating`` (intent, attempts+1) -> ``uploading`` (publish_id recorded BEFORE the first
+chunk: the write-ahead rule) -> ``processing`` (all bytes accepted) -> ``published`` |
+``inbox`` | ``failed``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.state import Provenance, Record
+
+# TikTok's status values (reference §3.5).
+PUBLISH_COMPLETE = "PUBLISH_COMPLETE"
+SEND_TO_USER_INBOX = "SEND_TO_USER_INBOX"
+FAILED = "FAILED"
+PROCESSING_UPLOAD = "PROCESSING_UPLOAD"
+
+
+def start(
+    post: DesiredPost, previous: Record | None, now: datetime, provenance: Provenance
+) -> Record:
+    """The intent to publish: recorded before init, so every attempt is counted."""
+    return Record(
+        post_id=post.address.post_id,
+        account=post.address.account,
+        status="initiating",
+        fingerprint=post.fingerprint,
+        mode=post.mode,
+        video=post.video.path,
+        open_id=previous.open_id if previous else None,
+        attempts=(previous.attempts if previous else 0) + 1,
+        created_at=previous.created_at if previous else now,
+        updated_at=now,
+        provenance=provenance,
+    )
+
+
+def initialized(record: Record, publish_id: str, open_id: str | None, now: datetime) -> Record:
+    """TikTok gave a publish_id: from now on the outcome must be asked, never re-inited."""
+    return record.model_copy(
+        update={
+            "status": "uploading",
+            "publish_id": publish_id,
+            "open_id": open_id or record.open_id,
+            "fail_reason": None,
+            "post_ids": [],
+            "url": None,
+            "published_at": None,
+            "updated_at": now,
+        }
+    )
+
+
+def uploaded(record: Record, now: datetime) -> Record:
+    """Every byte was accepted; TikTok is processing."""
+    return record.model_copy(update={"status": "processing", "updated_at": now})
+
+
+def failed(record: Record, reason: str, now: datetime) -> Record:
+    """The attempt ended without a post (TikTok's fail_reason or our own reason)."""
+    return record.model_copy(update={"status": "failed", "fail_reason": reason, "updated_at": now})
+
+
+def from_status(
+    record: Record,
+    status: str,
+    fail_reason: str | None,
+    post_ids: list[str],
+    username: str | None,
+    now: datetime,
+) -> Record:
+    """Apply a status fetch's answer; unknown or in-progress statuses change nothing."""
+    if status == PUBLISH_COMPLETE:
+        url = None
+        if post_ids and username:
+            url = f"https://www.tiktok.com/@{username}/video/{post_ids[0]}"
+        return record.model_copy(
+            update={
+                "status": "published",
+                "post_ids": post_ids,
+                "url": url,
+                "fail_reason": None,
+                "published_at": record.published_at or now,
+                "updated_at": now,
+            }
+        )
+    if status == SEND_TO_USER_INBOX:
+        return record.model_copy(
+            update={
+                "status": "inbox",
+                "fail_reason": None,
+                "published_at": record.published_at or now,
+                "updated_at": now,
+            }
+        )
+    if status == FAILED:
+        return failed(record, fail_reason or "unknown", now)
+    return record

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from gitops_publisher.errors import Diagnostic
 from gitops_publisher.media.facts import MediaProbeError, VideoFacts
 
 Severity = Literal["error", "warning"]
@@ -56,6 +57,24 @@ class MediaIssue:
         label = _LABELS.get(self.property, self.property)
         text = f"{label} is {self.value}; {self.rule}"
         return f"{video}: {text}" if video else text
+
+    def to_diagnostic(
+        self, *, manifest: str, video: str, line: int | None = None, column: int | None = None
+    ) -> Diagnostic:
+        """Return the diagnostic for the manifest that uses the video.
+
+        Renders as ``posts/launch.yaml:4:8 video: media/a.mp4: frame rate is 15 fps; ...``,
+        naming the manifest (and the position of its ``video:`` key), the video, the property,
+        the value found and the rule.
+        """
+        return Diagnostic(
+            file=manifest,
+            line=line,
+            column=column,
+            field="video",
+            message=self.message(video),
+            severity=self.severity,
+        )
 
 
 def check_video(facts: VideoFacts, *, max_duration_sec: int | None = None) -> list[MediaIssue]:

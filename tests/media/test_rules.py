@@ -185,3 +185,21 @@ def test_an_error_exactly_when_a_hard_rule_is_broken(
     )
     issues = check_video(facts, max_duration_sec=max_duration)
     assert any(i.severity == "error" for i in issues) is broken
+
+
+def test_issue_becomes_a_diagnostic_naming_manifest_video_property_value_and_rule() -> None:
+    (issue,) = check_video(probe_video(DATA / "invalid_15fps.mp4"))
+    diagnostic = issue.to_diagnostic(
+        manifest="posts/launch.yaml", video="media/launch.mp4", line=4, column=8
+    )
+    assert diagnostic.render() == (
+        "posts/launch.yaml:4:8 video: media/launch.mp4: frame rate is 15 fps; "
+        "TikTok accepts 23-60 fps"
+    )
+    assert diagnostic.severity == "error"
+
+
+def test_warning_diagnostic_is_marked_as_a_warning() -> None:
+    (issue,) = check_video(probe_video(DATA / "short_2s.mp4"))
+    rendered = issue.to_diagnostic(manifest="posts/a.yaml", video="media/a.mp4").render()
+    assert rendered.startswith("warning: posts/a.yaml video: media/a.mp4: duration is 2 s;")

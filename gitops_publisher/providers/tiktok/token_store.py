@@ -1,0 +1,243 @@
+"""Where tokens live between runs (design §7).
+
+- :class:`TokenStore`: the local JSON file of ``publisher auth login``, mode 0600 under the
+  user's config dir, keyed by (API base URL, account), written atomically under a lock.
+- :class:`EncryptedTokenFile`: the CI write-back. TikTok rotates the refresh token on every
+  refresh, so the one in the account's ``refresh_token_env`` secret goes stale after the first
+  run; the rotated one is kept Fernet-encrypted (key from ``PUBLISHER_TOKEN_KEY``) next to the
+  state. :func:`choose_ci_tokens` picks between them.
+- :func:`refresh_expiry_warnings`: what ``auth status`` and ``plan`` warn about.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from gitops_publisher.errors import AuthError
+from gitops_publisher.providers.tiktok.tokens import TokenSet
+
+STORE_ENV = "PUBLISHER_TOKEN_STORE"
+KEY_ENV = "PUBLISHER_TOKEN_KEY"
+FORMAT_VERSION = 1
+
+
+def default_store_path(env: Mapping[str, str] | None = None) -> Path:
+    """Return ``$PUBLISHER_TOKEN_STORE``, else ``$XDG_CONFIG_HOME`` or ``~/.config`` based."""
+    env = os.environ if env is None else env
+    if env.get(STORE_ENV):
+        return Path(env[STORE_ENV]).expanduser()
+    base = Path(env["XDG_CONFIG_HOME"]) if env.get("XDG_CONFIG_HOME") else Path.home() / ".config"
+    return base / "gitops-publisher" / "tokens.json"
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temp file, fsync, rename), mode 0600."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temp.replace(path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _tokens(raw: Any, where: str) -> TokenSet:
+    try:
+        return TokenSet.model_validate(raw)
+    except ValidationError:  # its message could quote a token: say only where
+        raise AuthError(f"{where}: stored tokens are malformed") from None
+
+
+class TokenStore:
+    """The local token file: ``{"version": 1, "tokens": {api_url: {account: {...}}}}``."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_store_path()
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            document = json.loads(self.path.read_bytes())
+        except FileNotFoundError:
+            return {"version": FORMAT_VERSION, "tokens": {}}
+        except ValueError:
+            raise AuthError(f"{self.path}: not valid JSON; delete it and log in again") from None
+        if not isinstance(document, dict) or not isinstance(document.get("tokens"), dict):
+            raise AuthError(f"{self.path}: not a token store")
+        return document
+
+    def load(self, api_url: str, account: str) -> TokenSet | None:
+        """Return the account's tokens for this API host, or None.
+
+        Raises:
+            AuthError: the file is unreadable.
+        """
+        raw = self._read()["tokens"].get(api_url.rstrip("/"), {}).get(account)
+        return None if raw is None else _tokens(raw, f"{self.path} [{account}]")
+
+    def save(self, api_url: str, account: str, tokens: TokenSet) -> None:
+        """Store the account's tokens (atomic, 0600, locked against other processes)."""
+        with _locked(self.path):
+            document = self._read()
+            document["tokens"].setdefault(api_url.rstrip("/"), {})[account] = tokens.to_storage()
+            write_private(self.path, json.dumps(document, indent=2).encode())
+
+    def delete(self, api_url: str, account: str) -> bool:
+        """Forget the account's tokens; return whether there were any."""
+        with _locked(self.path):
+            document = self._read()
+            found = document["tokens"].get(api_url.rstrip("/"), {}).pop(account, None)
+            if found is not None:
+                write_private(self.path, json.dumps(document, indent=2).encode())
+            return found is not None
+
+
+def seed_fingerprint(refresh_token: str) -> str:
+    """Return a one-way tag of the refresh token a write-back chain started from."""
+    return hashlib.sha256(refresh_token.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class StoredCiTokens:
+    """A write-back entry: the newest tokens, and the env secret the chain started from."""
+
+    tokens: TokenSet
+    origin: str
+
+
+class EncryptedTokenFile:
+    """Fernet-encrypted tokens for CI, keyed by (API base URL, account).
+
+    Args:
+        path: the file, usually next to the state (``.publisher/tokens.enc``).
+        key: a Fernet key (``PUBLISHER_TOKEN_KEY``; make one with ``Fernet.generate_key()``).
+
+    Raises:
+        AuthError: (from the constructor) the key is not a Fernet key.
+    """
+
+    def __init__(self, path: Path, key: str | bytes) -> None:
+        from cryptography.fernet import Fernet
+
+        self.path = path
+        try:
+            self._fernet = Fernet(key)
+        except (ValueError, TypeError):
+            raise AuthError(f"{KEY_ENV} is not a valid Fernet key") from None
+
+    def _read(self) -> dict[str, Any]:
+        from cryptography.fernet import InvalidToken
+
+        try:
+            blob = self.path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        try:
+            document = json.loads(self._fernet.decrypt(blob))
+        except (InvalidToken, ValueError):
+            raise AuthError(
+                f"{self.path}: cannot be decrypted", hint=f"is {KEY_ENV} the key that wrote it?"
+            ) from None
+        return document if isinstance(document, dict) else {}
+
+    def load(self, api_url: str, account: str) -> StoredCiTokens | None:
+        """Return the account's newest tokens and their origin tag, or None."""
+        raw = self._read().get(api_url.rstrip("/"), {}).get(account)
+        if not isinstance(raw, dict):
+            return None
+        tokens = _tokens(raw.get("tokens"), f"{self.path} [{account}]")
+        return StoredCiTokens(tokens=tokens, origin=str(raw.get("origin", "")))
+
+    def save(self, api_url: str, account: str, stored: StoredCiTokens) -> None:
+        """Encrypt and write the account's entry (atomic, 0600, locked)."""
+        with _locked(self.path):
+            document = self._read()
+            document.setdefault(api_url.rstrip("/"), {})[account] = {
+                "tokens": stored.tokens.to_storage(),
+                "origin": stored.origin,
+            }
+            write_private(self.path, self._fernet.encrypt(json.dumps(document).encode()))
+
+
+def choose_ci_tokens(env_refresh_token: str, stored: StoredCiTokens | None) -> StoredCiTokens:
+    """Return the tokens to start a CI run from.
+
+    The write-back entry wins while it descends from the current secret (its origin tag
+    matches); a different secret means someone logged in again and updated it: start over.
+    """
+    origin = seed_fingerprint(env_refresh_token)
+    if stored is not None and stored.origin == origin:
+        return stored
+    return StoredCiTokens(tokens=TokenSet.from_refresh_token(env_refresh_token), origin=origin)
+
+
+@dataclass(frozen=True)
+class ExpiryWarning:
+    """A refresh token that expires soon (or already did)."""
+
+    account: str
+    expires_at: datetime
+    days_left: float
+
+    @property
+    def message(self) -> str:
+        """Return the warning as the CLI prints it."""
+        when = self.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+        state = (
+            f"expired on {when}"
+            if self.days_left <= 0
+            else f"expires in {self.days_left:.0f} day(s), on {when}"
+        )
+        return (
+            f"account {self.account}: the TikTok refresh token {state}; "
+            f"run `publisher auth login --account {self.account}`"
+        )
+
+
+def refresh_expiry_warnings(
+    tokens: Mapping[str, TokenSet], now: datetime, days: int = 14
+) -> list[ExpiryWarning]:
+    """Return a warning per account whose refresh token expires within ``days``.
+
+    Accounts whose refresh expiry is unknown (a bare env secret) give no warning.
+    """
+    warnings: list[ExpiryWarning] = []
+    for account, token_set in sorted(tokens.items()):
+        expires = token_set.refresh_expires_at
+        if expires is None or expires - now > timedelta(days=days):
+            continue
+        left = (expires - now).total_seconds() / 86400
+        warnings.append(ExpiryWarning(account=account, expires_at=expires, days_left=left))
+    return warnings

@@ -12,12 +12,13 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pydantic_core
 from pydantic import ValidationError
 
 from gitops_publisher.core.state import STATE_VERSION, State
@@ -34,9 +35,25 @@ _log = logging.getLogger(__name__)
 
 
 def dump_state(state: State) -> bytes:
-    """Serialise ``state`` canonically: 2-space indent, sorted keys, trailing newline."""
-    text = json.dumps(state.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False)
-    return (text + "\n").encode("utf-8")
+    """Serialise ``state`` canonically: 2-space indent, sorted keys, trailing newline.
+
+    The bytes equal ``json.dumps(..., indent=2, sort_keys=True, ensure_ascii=False)``, but
+    come from pydantic's Rust serialiser: the stdlib's C encoder is not used when indenting,
+    and the pure-Python one took 140 ms of a 170 ms write for 10,000 records.
+    """
+    return pydantic_core.to_json(_sorted(state.model_dump(mode="json")), indent=2) + b"\n"
+
+
+def _sorted(value: Any) -> Any:
+    """``value`` with every dict's keys sorted (scalars are not visited: 10,000 records)."""
+    if isinstance(value, dict):
+        return {
+            key: _sorted(item) if isinstance(item, dict | list) else item
+            for key, item in sorted(value.items())
+        }
+    if isinstance(value, list):
+        return [_sorted(item) if isinstance(item, dict | list) else item for item in value]
+    return value
 
 
 def load_state(data: bytes, *, source: str, recovery_hint: str = "") -> State:
@@ -189,6 +206,9 @@ class FileStateStore:
         self._notify = notify
         self._replace = replace
         self._fresh: State | None = None
+        # (bytes, lineage, serial) of the file as this store last read or wrote it: a write
+        # that finds exactly these bytes on disk need not parse them again to check them.
+        self._seen: tuple[bytes, str, int] | None = None
 
     def describe(self) -> str:
         """The state file's path, for messages."""
@@ -208,7 +228,9 @@ class FileStateStore:
             if self._fresh is None:
                 self._fresh = State()
             return self._fresh
-        return load_state(data, source=self.describe(), recovery_hint=self._recovery_hint())
+        state = load_state(data, source=self.describe(), recovery_hint=self._recovery_hint())
+        self._seen = (data, state.lineage, state.serial)
+        return state
 
     def write(self, state: State) -> None:
         """Durably replace the state, keeping the previous version as the backup.
@@ -242,6 +264,7 @@ class FileStateStore:
                 "then run the command again (a re-run resumes from the recorded state)",
             ) from exc
         self._fresh = None
+        self._seen = (data, state.lineage, state.serial)
 
     def lock(self, *, purpose: str) -> AbstractContextManager[None]:
         """Hold ``<state>.lock`` for a whole apply or state edit.
@@ -251,7 +274,7 @@ class FileStateStore:
         """
 
         @contextmanager
-        def held() -> Any:
+        def held() -> Iterator[None]:
             with hold_lock(
                 self.lock_path,
                 purpose=purpose,
@@ -274,18 +297,24 @@ class FileStateStore:
             ) from exc
 
     def _check_successor(self, current: bytes, state: State) -> None:
-        on_disk = load_state(current, source=self.describe(), recovery_hint=self._recovery_hint())
-        if on_disk.lineage != state.lineage:
+        if self._seen is not None and self._seen[0] == current:
+            lineage, serial = self._seen[1], self._seen[2]
+        else:
+            on_disk = load_state(
+                current, source=self.describe(), recovery_hint=self._recovery_hint()
+            )
+            lineage, serial = on_disk.lineage, on_disk.serial
+        if lineage != state.lineage:
             raise StateError(
                 f"refusing to overwrite {self.describe()}: it holds another state "
-                f"(lineage {on_disk.lineage}, this run has {state.lineage})",
+                f"(lineage {lineage}, this run has {state.lineage})",
                 hint="the file was replaced while this run was working; nothing was written. "
                 "Run the command again.",
             )
-        if state.serial <= on_disk.serial:
+        if state.serial <= serial:
             raise StateError(
                 f"refusing to overwrite {self.describe()}: it changed since this run read it "
-                f"(serial {on_disk.serial} on disk, this run would write serial {state.serial})",
+                f"(serial {serial} on disk, this run would write serial {state.serial})",
                 hint="another run or a manual edit wrote it without holding the lock; "
                 "nothing was written. Run the command again.",
             )

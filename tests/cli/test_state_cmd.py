@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
+import subprocess
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +15,7 @@ from click.testing import CliRunner, Result
 
 from gitops_publisher.cli import state_cmd
 from gitops_publisher.cli.main import cli
+from gitops_publisher.workspace.locking import LockInfo
 from gitops_publisher.workspace.state_file import FileStateStore, load_state
 
 GOLDEN = Path(__file__).parent.parent / "golden" / "state" / "v1.json"
@@ -233,3 +238,15 @@ def test_rm_twice_the_same_address_counts_once(project: Path) -> None:
     assert result.exit_code == 0
     assert "Forgot 1 record(s)" in result.stderr
     assert load_state(state_file(project).read_bytes(), source="state").serial == 5
+
+
+def test_rm_takes_over_a_lock_left_by_a_dead_process_and_says_so(project: Path) -> None:
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait(timeout=30)
+    left = LockInfo(finished.pid, socket.gethostname(), "publisher apply", datetime.now(UTC))
+    store = FileStateStore(state_file(project))
+    store.lock_path.write_bytes(left.to_bytes())
+    result = run(project, "rm", "--yes", "cafe-story@brand-uk")
+    assert result.exit_code == 0
+    assert "took over a stale lock" in result.stderr and f"pid {finished.pid}" in result.stderr
+    assert not store.lock_path.exists()

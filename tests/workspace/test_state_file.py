@@ -68,6 +68,15 @@ def test_golden_state_reserialises_byte_identical() -> None:
     assert state.resources["launch-teaser@brand-uk"].updated_at.utcoffset() is not None
 
 
+def test_format_is_exactly_json_dumps_sorted_and_indented() -> None:
+    state = load_state(GOLDEN.read_bytes(), source="golden")
+    expected = json.dumps(
+        state.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False
+    )
+    assert dump_state(state) == (expected + "\n").encode("utf-8")
+    assert "media/café.mp4" in GOLDEN.read_text(encoding="utf-8")
+
+
 def test_format_is_sorted_indented_with_trailing_newline() -> None:
     text = dump_state(State(lineage="l").with_record(record())).decode()
     assert text.endswith("}\n") and not text.endswith("\n\n")

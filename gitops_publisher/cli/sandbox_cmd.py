@@ -1,0 +1,128 @@
+"""``publisher sandbox serve``: run the local TikTok API emulator on a socket."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+@click.group(name="sandbox")
+def sandbox() -> None:
+    """Run the local TikTok API emulator (see docs/sandbox.md)."""
+
+
+def _project_dir(ctx: click.Context) -> Path:
+    obj = ctx.find_root().obj
+    project_dir = getattr(obj, "project_dir", None)
+    return Path(project_dir) if project_dir is not None else Path()
+
+
+def _load_options(path: Path | None, seed: int | None) -> Any:
+    from pydantic import ValidationError
+
+    from gitops_publisher.sandbox import SandboxOptions
+    from gitops_publisher.sandbox.envelope import describe_validation
+    from gitops_publisher.sandbox.world import WorldFileError, read_world_file
+
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = read_world_file(path)
+        except WorldFileError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if seed is not None:
+        raw["seed"] = seed
+    try:
+        return SandboxOptions.model_validate(raw)
+    except ValidationError as exc:
+        raise click.ClickException(f"{path}: {describe_validation(exc)}") from exc
+
+
+def describe(base_url: str, world: Any) -> list[str]:
+    """Lines ``serve`` prints: where the API and admin routes are, the app and its users."""
+    accounts = ", ".join(
+        f"{a.username} ({'private' if a.is_private else 'public'})" for a in world.data.accounts
+    )
+    return [
+        f"TikTok sandbox listening on {base_url}",
+        f"  API base URL:  {base_url}   (PUBLISHER_TIKTOK_API_URL and PUBLISHER_TIKTOK_AUTH_URL)",
+        f"  Admin:         {base_url}/_sandbox/   (posts, requests, world, faults, options)",
+        f"  Client key:    {world.data.client.client_key}   (secret: docs/sandbox.md or --world)",
+        f"  Accounts:      {accounts or '(none; POST /_sandbox/accounts)'}",
+        f"  World dir:     {world.directory}",
+        "Press Ctrl-C to stop.",
+    ]
+
+
+@sandbox.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8765, show_default=True, type=int, help="Port (0: any free).")
+@click.option(
+    "--world",
+    "world_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="World file (JSON/YAML): app credentials and accounts.",
+)
+@click.option(
+    "--dir",
+    "world_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the world persists [default: PROJECT/.publisher/sandbox].",
+)
+@click.option(
+    "--time-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Run sandbox time this many times faster (expiry, windows, processing).",
+)
+@click.option(
+    "--options",
+    "options_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="SandboxOptions as JSON/YAML (limits, faults, switches).",
+)
+@click.option("--seed", type=int, help="Seed of fault injection and ids.")
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    world_file: Path | None,
+    world_dir: Path | None,
+    time_scale: float,
+    options_file: Path | None,
+    seed: int | None,
+) -> None:
+    """Serve the TikTok API emulator until Ctrl-C."""
+    from gitops_publisher.sandbox import SandboxWorld, WorldFileError, create_app
+    from gitops_publisher.sandbox.clock import clock_for_scale
+    from gitops_publisher.sandbox.server import base_url_of, bind, make_server
+
+    directory = world_dir or _project_dir(ctx) / ".publisher" / "sandbox"
+    options = _load_options(options_file, seed)
+    clock = clock_for_scale(time_scale)
+    try:
+        world = SandboxWorld.load_or_create(directory, seed_file=world_file, clock=clock)
+        app = create_app(directory, options, clock)
+    except WorldFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    for line in describe(base_url_of(sock), world):
+        click.echo(line)
+    sys.stdout.flush()  # a parent process waits for these lines before talking to us
+    server = make_server(app, log_level="info" if _verbose(ctx) else "warning")
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def _verbose(ctx: click.Context) -> bool:
+    return bool(getattr(ctx.find_root().obj, "verbose", 0))

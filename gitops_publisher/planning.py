@@ -57,6 +57,26 @@ def make_plan(
     return Planned(project, store, state, result)
 
 
+def replan(
+    planned: Planned,
+    *,
+    targets: frozenset[str] = frozenset(),
+    replace: frozenset[str] = frozenset(),
+    now: datetime | None = None,
+) -> Planned:
+    """Re-read the state (e.g. once the lock is held) and plan again; manifests are kept."""
+    state = planned.store.read()
+    result = compute_plan(
+        planned.project.posts,
+        state,
+        now or datetime.now(UTC),
+        accounts=planned.project.config.accounts,
+        targets=targets,
+        replace=replace,
+    )
+    return Planned(planned.project, planned.store, state, result)
+
+
 def save_plan(plan: Plan, path: Path) -> None:
     """Write a plan file for a later ``apply PLANFILE``."""
     path.write_text(plan.model_dump_json(indent=2) + "\n", encoding="utf-8")

@@ -92,6 +92,7 @@ class PollPolicy:
     factor: float = 1.5
     maximum: float = 20.0
     timeout: float = 600.0
+    moderation_wait: float = 60.0
 
 
 @dataclass
@@ -301,6 +302,19 @@ class Engine:
             if record.status == "uploading" and status.status != records.PROCESSING_UPLOAD:
                 record = records.uploaded(record, self.now())
                 self.box.put(record)
+        # Public posts get their post ids only after moderation (usually < 1 min); wait a
+        # little for them so the summary can show the URL, without holding the queue long.
+        waited = 0.0
+        while (
+            wait
+            and status.status == records.PUBLISH_COMPLETE
+            and not status.post_ids
+            and change.privacy == "PUBLIC_TO_EVERYONE"
+            and waited < self.poll.moderation_wait
+        ):
+            await self.sleep(self.poll.maximum)
+            waited += self.poll.maximum
+            status = await api.fetch_status(record.publish_id)
         creator = self.creators.get(change.account)
         username = creator.creator_username if creator else None
         record = records.from_status(

@@ -57,6 +57,23 @@ class AppContext:
     color: bool | None
 
 
+def _set_sandbox(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value and isinstance(ctx.find_object(AppContext), AppContext):
+        ctx.find_object(AppContext).sandbox = True  # type: ignore[union-attr]
+    return value
+
+
+#: ``--sandbox`` accepted after the subcommand too (``publisher apply --sandbox``).
+sandbox_option = click.option(
+    "--sandbox",
+    "sandbox_flag",
+    is_flag=True,
+    expose_value=False,
+    callback=_set_sandbox,
+    help="Use the embedded TikTok emulator; no credentials needed.",
+)
+
+
 class LazyGroup(click.Group):
     """A group that lists commands from a table and imports each only when it runs."""
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from gitops_publisher.cli.errors import EXIT_CHANGES, EXIT_ERROR
-from gitops_publisher.cli.main import AppContext
+from gitops_publisher.cli.main import AppContext, sandbox_option
 
 
 @click.command()
@@ -42,6 +42,7 @@ from gitops_publisher.cli.main import AppContext
     metavar="ADDRESS",
     help="Plan to publish these anew although published.",
 )
+@sandbox_option
 @click.pass_obj
 def plan(
     app: AppContext,

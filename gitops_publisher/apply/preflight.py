@@ -1,0 +1,137 @@
+"""Pre-flight: everything checked before the first post, so a run fails whole or not at all.
+
+Media rules against every video to publish, then a fresh creator_info per account (TikTok's
+audit rules require it before each post): the creator can post now, the privacy level is one
+the creator offers, the interactions asked for are not disabled by the creator, and the video
+is not longer than the creator may post.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from gitops_publisher.apply.engine import AccountApi
+from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.plan import PUBLISHING, Change
+from gitops_publisher.errors import ApiError, Diagnostic
+from gitops_publisher.providers.tiktok.api_models import CreatorInfo
+
+CACHE = Path(".publisher") / "cache" / "media"
+
+
+def media_problems(
+    root: Path, changes: Sequence[Change], posts: Mapping[str, DesiredPost]
+) -> tuple[list[Diagnostic], dict[str, int]]:
+    """Check every video about to be published; return problems and durations (ms) by path."""
+    from gitops_publisher.media import inspect_video
+
+    problems: list[Diagnostic] = []
+    durations: dict[str, int] = {}
+    checked: set[str] = set()
+    for change in changes:
+        if change.action not in PUBLISHING:
+            continue
+        post = posts[change.address]
+        if post.video.path in checked:
+            continue
+        checked.add(post.video.path)
+        report = inspect_video(
+            root / post.video.path, content_id=post.video.content_id, cache_dir=root / CACHE
+        )
+        if report.facts is not None:
+            durations[post.video.path] = report.facts.duration_ms
+        for issue in report.issues:
+            if issue.severity == "error":
+                problems.append(
+                    issue.to_diagnostic(manifest=post.manifest_file, video=post.video.path)
+                )
+    return problems, durations
+
+
+async def creator_problems(
+    changes: Sequence[Change],
+    posts: Mapping[str, DesiredPost],
+    apis: Mapping[str, AccountApi],
+    durations: Mapping[str, int],
+) -> tuple[dict[str, CreatorInfo], list[Diagnostic]]:
+    """Query creator_info for each account with something to publish and check each post."""
+    names = sorted({c.account for c in changes if c.action in PUBLISHING})
+    answers = await asyncio.gather(
+        *(apis[name].creator_info() for name in names), return_exceptions=True
+    )
+    creators: dict[str, CreatorInfo] = {}
+    problems: list[Diagnostic] = []
+    for name, answer in zip(names, answers, strict=True):
+        if isinstance(answer, ApiError):
+            problems.append(
+                Diagnostic(
+                    f"account {name}",
+                    None,
+                    None,
+                    "creator_info",
+                    f"TikTok says this creator cannot post now: {answer.code} "
+                    f"({answer.api_message or 'no message'}); try later",
+                )
+            )
+            continue
+        if isinstance(answer, BaseException):
+            raise answer
+        creators[name] = answer
+    for change in changes:
+        if change.action not in PUBLISHING or change.account not in creators:
+            continue
+        problems.extend(_post_problems(posts[change.address], creators[change.account], durations))
+    return creators, problems
+
+
+def _post_problems(
+    post: DesiredPost, creator: CreatorInfo, durations: Mapping[str, int]
+) -> list[Diagnostic]:
+    out = []
+    where = post.manifest_file
+    who = f"{post.address.account} ({creator.creator_nickname or creator.creator_username})"
+    if post.mode == "direct":
+        options = creator.privacy_level_options
+        if post.privacy is not None and options and post.privacy not in options:
+            out.append(
+                Diagnostic(
+                    where,
+                    None,
+                    None,
+                    "privacy",
+                    f"{post.address}: {who} offers {', '.join(options)}, not {post.privacy}",
+                )
+            )
+        info = post.post_info
+        for flag, disabled, name in (
+            ("disable_comment", creator.comment_disabled, "comments"),
+            ("disable_duet", creator.duet_disabled, "duet"),
+            ("disable_stitch", creator.stitch_disabled, "stitch"),
+        ):
+            if disabled and info.get(flag) is False:
+                out.append(
+                    Diagnostic(
+                        where,
+                        None,
+                        None,
+                        f"interactions.{name}",
+                        f"{post.address}: {who} has {name} disabled in the app; set "
+                        f"{name}: false (TikTok would turn it off anyway)",
+                    )
+                )
+    duration = durations.get(post.video.path)
+    limit = creator.max_video_post_duration_sec
+    if duration is not None and limit and duration > limit * 1000:
+        out.append(
+            Diagnostic(
+                where,
+                None,
+                None,
+                "video",
+                f"{post.address}: video lasts {duration / 1000:.1f} s; "
+                f"{who} may post at most {limit} s",
+            )
+        )
+    return out

@@ -1,0 +1,147 @@
+"""One ``publisher apply``: lock, re-plan, pre-flight, publish, record; the CLI stays thin."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from gitops_publisher.apply.engine import Engine, PollPolicy, StateBox
+from gitops_publisher.apply.events import Emit, Log, Result
+from gitops_publisher.apply.preflight import creator_problems, media_problems
+from gitops_publisher.apply.runtime import (
+    Connection,
+    environment_connection,
+    open_clients,
+    sandbox_connection,
+)
+from gitops_publisher.core.plan import PUBLISHING, Plan
+from gitops_publisher.core.state import Provenance
+from gitops_publisher.errors import PreflightError
+from gitops_publisher.planning import Planned
+
+
+@dataclass
+class ApplyReport:
+    """What one apply did."""
+
+    plan: Plan
+    results: list[Result] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no result failed."""
+        return all(r.outcome.value in ("published", "inbox", "pending") for r in self.results)
+
+
+@contextmanager
+def connect(planned: Planned, *, sandbox: bool) -> Iterator[Connection]:
+    """The sandbox, or TikTok with the environment's credentials."""
+    if sandbox:
+        with sandbox_connection(planned.project.root, planned.project.config) as connection:
+            yield connection
+    else:
+        yield environment_connection(planned.project.config)
+
+
+def provenance(root: Path, plan: Plan) -> Provenance:
+    """Commit, plan hash, pull request and CI run of this apply (best effort)."""
+    commit = os.environ.get("GITHUB_SHA") or _git_head(root)
+    run_url = None
+    if os.environ.get("GITHUB_RUN_ID") and os.environ.get("GITHUB_REPOSITORY"):
+        server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
+        run_url = (
+            f"{server}/{os.environ['GITHUB_REPOSITORY']}/actions/runs/{os.environ['GITHUB_RUN_ID']}"
+        )
+    pr = os.environ.get("PUBLISHER_PULL_REQUEST")
+    return Provenance(
+        commit=commit,
+        plan_hash=plan.plan_hash(),
+        pull_request=int(pr) if pr and pr.isdigit() else None,
+        run_url=run_url,
+    )
+
+
+def _git_head(root: Path) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def execute(
+    planned: Planned,
+    connection: Connection,
+    *,
+    emit: Emit,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> ApplyReport:
+    """Pre-flight then publish ``planned.plan``; the caller holds the state lock.
+
+    Raises:
+        PreflightError: a video or a creator check failed; nothing was posted.
+        AuthError: an account has no usable credentials; nothing was posted.
+    """
+    plan = planned.plan
+    root = planned.project.root
+    posts = {str(p.address): p for p in planned.project.posts}
+    problems, durations = media_problems(root, plan.changes, posts)
+    if problems:
+        raise PreflightError(problems, "videos break TikTok's rules; nothing was posted")
+    scale = connection.time_scale
+
+    async def sleep(seconds: float) -> None:
+        await asyncio.sleep(seconds / scale)
+
+    start = time.monotonic()
+
+    def clock() -> float:
+        return (time.monotonic() - start) * scale
+
+    async def run() -> list[Result]:
+        names = sorted(
+            {c.account for c in plan.changes if c.action in PUBLISHING}
+            | {c.account for c in plan.changes if c.action.value == "resume"}
+        )
+        clients = await open_clients(
+            connection, planned.project.config.accounts, names, sleep=sleep, clock=clock
+        )
+        try:
+            creators, creator_issues = await creator_problems(
+                plan.changes, posts, clients.clients, durations
+            )
+            if creator_issues:
+                raise PreflightError(creator_issues, "creator checks failed; nothing was posted")
+            engine = Engine(
+                box=StateBox(planned.store, planned.state),
+                apis=clients.clients,
+                creators=creators,
+                root=root,
+                now=now,
+                sleep=sleep,
+                emit=emit,
+                provenance=provenance(root, plan),
+                poll=PollPolicy(),
+                content_type=_content_type,
+            )
+            count = sum(1 for c in plan.changes if c.action in PUBLISHING)
+            emit(Log("", f"applying: {count} post(s) to publish"))
+            return await engine.run(plan, posts)
+        finally:
+            await clients.aclose()
+
+    return ApplyReport(plan, asyncio.run(run()))
+
+
+def _content_type(path: Path) -> str | None:
+    suffix = path.suffix.lower()
+    return {".mp4": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm"}.get(suffix)

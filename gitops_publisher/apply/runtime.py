@@ -1,0 +1,238 @@
+"""Connections to TikTok or to the embedded sandbox, per account, for plan and apply.
+
+``--sandbox`` starts the emulator on a loopback port in a background thread (real HTTP, the
+same client code as production), with its world, tokens and state under
+``.publisher/sandbox/``. Its clock runs ``PUBLISHER_SANDBOX_TIME_SCALE`` times faster (20 by
+default) so processing and moderation delays take a fraction of a second; the engine's waits
+are scaled to match.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import AsyncExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gitops_publisher.core.models import Config
+from gitops_publisher.errors import AuthError, Diagnostic, PreflightError
+
+SANDBOX_DIR = Path(".publisher") / "sandbox"
+DEFAULT_SANDBOX_TIME_SCALE = 20.0
+
+
+@dataclass
+class Connection:
+    """Where the API is and how to get each account's tokens.
+
+    Attributes:
+        api_url: the API base URL.
+        client_key / client_secret: the app's credentials.
+        load_tokens: account name -> stored token set (JSON dict) or None.
+        save_tokens: persists a rotated token set BEFORE it is used.
+        time_scale: how much faster than real time the server's clock runs.
+        sandbox: True for the embedded emulator.
+    """
+
+    api_url: str
+    client_key: str
+    client_secret: str
+    load_tokens: Callable[[str], dict[str, Any] | None]
+    save_tokens: Callable[[str, dict[str, Any]], None]
+    time_scale: float = 1.0
+    sandbox: bool = False
+    secrets: set[str] = field(default_factory=set)
+
+
+class _JsonTokenFile:
+    """A 0600 JSON file of token sets per account (the sandbox's own token store)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _read(self) -> dict[str, Any]:
+        import json
+
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def load(self, account: str) -> dict[str, Any] | None:
+        value = self._read().get(account)
+        return value if isinstance(value, dict) else None
+
+    def save(self, account: str, tokens: dict[str, Any]) -> None:
+        import json
+
+        data = self._read()
+        data[account] = tokens
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=1, sort_keys=True)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(self.path)
+
+
+def sandbox_time_scale() -> float:
+    """``PUBLISHER_SANDBOX_TIME_SCALE`` or the default."""
+    raw = os.environ.get("PUBLISHER_SANDBOX_TIME_SCALE", "")
+    try:
+        value = float(raw) if raw else DEFAULT_SANDBOX_TIME_SCALE
+    except ValueError:
+        value = DEFAULT_SANDBOX_TIME_SCALE
+    return value if value > 0 else DEFAULT_SANDBOX_TIME_SCALE
+
+
+@contextmanager
+def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
+    """Start the embedded emulator for ``root`` and yield a connection to it.
+
+    Each configured account becomes a sandbox user of the same name the first time; its
+    tokens are kept in ``.publisher/sandbox/tokens.json``.
+    """
+    from gitops_publisher.sandbox import (
+        SANDBOX_CLIENT_KEY,
+        SANDBOX_CLIENT_SECRET,
+        SandboxWorld,
+        ScaledClock,
+        create_app,
+        serve_in_thread,
+    )
+
+    directory = root / SANDBOX_DIR
+    world_dir = directory / "world"
+    tokens = _JsonTokenFile(directory / "tokens.json")
+    scale = sandbox_time_scale()
+    clock = ScaledClock(scale)
+    world = SandboxWorld.load_or_create(world_dir, clock=clock)
+    for name in sorted(config.accounts):
+        if tokens.load(name) is None or world.find_account(username=name) is None:
+            refresh = world.ensure_account(name)
+            tokens.save(name, {"refresh_token": refresh})
+    app = create_app(world_dir, clock=clock)
+    with serve_in_thread(app) as base_url:
+        yield Connection(
+            api_url=base_url,
+            client_key=SANDBOX_CLIENT_KEY,
+            client_secret=SANDBOX_CLIENT_SECRET,
+            load_tokens=tokens.load,
+            save_tokens=tokens.save,
+            time_scale=scale,
+            sandbox=True,
+        )
+
+
+def environment_connection(config: Config) -> Connection:
+    """A connection to TikTok with credentials from the environment.
+
+    Raises:
+        PreflightError: the app's credentials or an account's refresh token are missing.
+    """
+    from gitops_publisher.providers.tiktok import urls
+
+    problems = []
+    key = os.environ.get("TIKTOK_CLIENT_KEY", "")
+    secret = os.environ.get("TIKTOK_CLIENT_SECRET", "")
+    if not key or not secret:
+        problems.append(
+            Diagnostic(
+                "environment",
+                None,
+                None,
+                "TIKTOK_CLIENT_KEY/TIKTOK_CLIENT_SECRET",
+                "set your TikTok app's client key and secret (or use --sandbox to try things out)",
+            )
+        )
+    env_tokens: dict[str, dict[str, Any]] = {}
+    for name, account in sorted(config.accounts.items()):
+        value = os.environ.get(account.refresh_token_env, "")
+        if value:
+            env_tokens[name] = {"refresh_token": value}
+    if problems:
+        raise PreflightError(problems, "credentials are missing; nothing was posted")
+
+    def load(name: str) -> dict[str, Any] | None:
+        return env_tokens.get(name)
+
+    def save(name: str, tokens: dict[str, Any]) -> None:
+        env_tokens[name] = tokens
+
+    return Connection(urls.api_url(), key, secret, load, save)
+
+
+@dataclass
+class AccountClients:
+    """Open clients per account; close them with :meth:`aclose`."""
+
+    clients: dict[str, Any]
+    stack: AsyncExitStack
+
+    async def aclose(self) -> None:
+        """Close every client and token endpoint."""
+        await self.stack.aclose()
+
+
+async def open_clients(
+    connection: Connection,
+    accounts: Mapping[str, Any],
+    names: list[str],
+    *,
+    sleep: Callable[[float], Awaitable[None]],
+    clock: Callable[[], float],
+) -> AccountClients:
+    """Build an authenticated :class:`TikTokClient` per account name.
+
+    Raises:
+        AuthError: an account has no token (says how to log in or which variable to set).
+    """
+    from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint
+    from gitops_publisher.providers.tiktok.client import TikTokClient
+    from gitops_publisher.providers.tiktok.ratelimit import SlidingWindowLimiter
+    from gitops_publisher.providers.tiktok.tokens import TokenSet
+
+    stack = AsyncExitStack()
+    limiter = SlidingWindowLimiter(clock=clock, sleep=sleep)
+    clients: dict[str, Any] = {}
+    for name in names:
+        stored = connection.load_tokens(name)
+        if stored is None:
+            env = accounts[name].refresh_token_env if name in accounts else "its variable"
+            await stack.aclose()
+            raise AuthError(
+                f"no credentials for account {name}",
+                hint=f"set {env} to its refresh token, or run "
+                f"`publisher auth login --account {name}`",
+            )
+        if set(stored) == {"refresh_token"}:
+            tokens = TokenSet.from_refresh_token(str(stored["refresh_token"]))
+        else:
+            tokens = TokenSet.model_validate(stored)
+        connection.secrets.update(tokens.secrets())
+        endpoint = TokenEndpoint(
+            connection.client_key, connection.client_secret, base_url=connection.api_url
+        )
+        stack.push_async_callback(endpoint.aclose)
+
+        def persist(new: TokenSet, account: str = name) -> None:
+            connection.secrets.update(new.secrets())
+            connection.save_tokens(account, new.to_storage())
+
+        auth = RefreshingAuth(tokens, endpoint, persist=persist)
+        client = TikTokClient(
+            auth,
+            base_url=connection.api_url,
+            account=name,
+            limiter=limiter,
+            sleep=sleep,
+            clock=clock,
+        )
+        stack.push_async_callback(client.aclose)
+        clients[name] = client
+    return AccountClients(clients, stack)

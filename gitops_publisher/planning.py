@@ -106,7 +106,10 @@ def check_not_stale(saved: Plan, current: Planned) -> None:
         StalePlanError: lineage, serial or a fingerprint differs; says what to do.
     """
     state = current.state
-    if saved.lineage != state.lineage:
+    # A project with no state yet gets a fresh lineage in every process until its first
+    # write, so an empty state matches an empty-state plan whatever its lineage.
+    empty = saved.serial == 0 and state.serial == 0 and not state.resources
+    if saved.lineage != state.lineage and not empty:
         raise StalePlanError(
             "the saved plan was made for another state (its lineage differs)",
             hint="run `publisher plan -o FILE` again against this state",

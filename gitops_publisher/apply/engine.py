@@ -292,13 +292,14 @@ class Engine:
     ) -> Result:
         """Poll until ``status`` is terminal (or time runs out) and record the outcome."""
         api = self.apis[change.account]
-        assert record.publish_id is not None
+        publish_id = record.publish_id
+        assert publish_id is not None
         delay, waited = self.poll.initial, 0.0
         while wait and not status.is_terminal and waited < self.poll.timeout:
             await self.sleep(delay)
             waited += delay
             delay = min(delay * self.poll.factor, self.poll.maximum)
-            status = await api.fetch_status(record.publish_id)
+            status = await api.fetch_status(publish_id)
             if record.status == "uploading" and status.status != records.PROCESSING_UPLOAD:
                 record = records.uploaded(record, self.now())
                 self.box.put(record)
@@ -314,7 +315,7 @@ class Engine:
         ):
             await self.sleep(self.poll.maximum)
             waited += self.poll.maximum
-            status = await api.fetch_status(record.publish_id)
+            status = await api.fetch_status(publish_id)
         creator = self.creators.get(change.account)
         username = creator.creator_username if creator else None
         record = records.from_status(

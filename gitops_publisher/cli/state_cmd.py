@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from gitops_publisher.cli.main import AppContext
+from gitops_publisher.cli.main import AppContext, sandbox_option
 from gitops_publisher.core.address import Address, matches
 from gitops_publisher.core.state import UNKNOWN_OUTCOME, Record, State, StateStore
 from gitops_publisher.errors import AddressError, PublisherError
@@ -25,6 +25,7 @@ LIST_FORMAT_VERSION = 1
 
 
 @click.group()
+@sandbox_option
 def state() -> None:
     """Inspect and edit the state: the record of what was published."""
 
@@ -120,8 +121,24 @@ def rm(app: AppContext, addresses: tuple[str, ...], yes: bool) -> None:
     )
 
 
-# `publisher state import ADDRESS PUBLISH_ID` belongs here: it needs the TikTok client to fetch
-# the publish's status, so it is added with the provider (register it with @state.command).
+@state.command("import")
+@click.argument("address")
+@click.argument("publish_id")
+@click.pass_obj
+def import_record(app: AppContext, address: str, publish_id: str) -> None:
+    """Adopt a post published elsewhere: ask TikTok for PUBLISH_ID's status, then record it."""
+    from gitops_publisher.apply.adopt import adopt
+    from gitops_publisher.apply.run import connect
+    from gitops_publisher.planning import make_plan, replan
+
+    Address.parse(address)
+    planned = make_plan(app.project_dir, sandbox=app.sandbox)
+    with planned.store.lock(purpose="publisher state import"):
+        planned = replan(planned)
+        with connect(planned, sandbox=app.sandbox) as connection:
+            record = adopt(planned, connection, address, publish_id)
+        planned.store.write(planned.state.with_record(record))
+    click.echo(f"Imported {address}: {_summary(record)}")
 
 
 def _stdin_is_interactive() -> bool:

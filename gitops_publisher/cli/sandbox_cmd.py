@@ -120,6 +120,9 @@ def serve(
     server = make_server(app, log_level="info" if _verbose(ctx) else "warning")
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        # uvicorn shuts down gracefully, then re-raises the signal: Ctrl-C is the normal stop.
+        click.echo("Sandbox stopped; the world is saved in " + str(directory))
     finally:
         sock.close()
 

@@ -1,0 +1,158 @@
+"""Over a real loopback socket: serve_in_thread and ``publisher sandbox serve``."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from gitops_publisher.sandbox import (
+    SANDBOX_CLIENT_KEY,
+    SANDBOX_CLIENT_SECRET,
+    ManualClock,
+    SandboxOptions,
+    create_app,
+    serve_in_thread,
+)
+
+from .conftest import ALL_SCOPES, KB, REDIRECT_URI, direct_body, inbox_body, video_bytes
+
+
+def login(client: httpx.Client) -> str:
+    verifier = secrets.token_urlsafe(48)
+    response = client.get(
+        "/v2/auth/authorize/",
+        params={
+            "client_key": SANDBOX_CLIENT_KEY,
+            "scope": ALL_SCOPES,
+            "response_type": "code",
+            "redirect_uri": REDIRECT_URI,
+            "state": "s",
+            "code_challenge": hashlib.sha256(verifier.encode()).hexdigest(),
+            "code_challenge_method": "S256",
+        },
+    )
+    code = parse_qs(urlsplit(response.headers["location"]).query)["code"][0]
+    token = client.post(
+        "/v2/oauth/token/",
+        data={
+            "client_key": SANDBOX_CLIENT_KEY,
+            "client_secret": SANDBOX_CLIENT_SECRET,
+            "code": code,
+            "grant_type": "authorization_code",
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier,
+        },
+    )
+    access: str = token.json()["access_token"]
+    return access
+
+
+def upload(client: httpx.Client, url: str, data: bytes, chunk: int, count: int) -> list[int]:
+    codes = []
+    for index in range(count):
+        first = index * chunk
+        last = len(data) - 1 if index == count - 1 else first + chunk - 1
+        response = client.put(
+            url,
+            content=data[first : last + 1],
+            headers={
+                "Content-Type": "video/mp4",
+                "Content-Range": f"bytes {first}-{last}/{len(data)}",
+            },
+        )
+        codes.append(response.status_code)
+    return codes
+
+
+def test_direct_and_inbox_posts_over_a_real_socket(tmp_path: Path) -> None:
+    clock = ManualClock()
+    app = create_app(tmp_path / "w", SandboxOptions(mb_bytes=KB), clock)
+    with serve_in_thread(app) as base_url, httpx.Client(base_url=base_url) as client:
+        assert base_url.startswith("http://127.0.0.1:")
+        headers = {"Authorization": f"Bearer {login(client)}"}
+        data = video_bytes(23_456)
+        results = {}
+        for path, body in (
+            ("/v2/post/publish/video/init/", direct_body(23_456, 5_000, 4)),
+            ("/v2/post/publish/inbox/video/init/", inbox_body(23_456, 5_000, 4)),
+        ):
+            init = client.post(path, json=body, headers=headers).json()["data"]
+            assert init["upload_url"].startswith(f"{base_url}/upload/video/?upload_id=")
+            assert upload(client, init["upload_url"], data, 5_000, 4) == [206, 206, 206, 201]
+            results[path] = init["publish_id"]
+        clock.advance(60)
+        final = [
+            client.post(
+                "/v2/post/publish/status/fetch/", json={"publish_id": pid}, headers=headers
+            ).json()["data"]["status"]
+            for pid in results.values()
+        ]
+        assert final == ["PUBLISH_COMPLETE", "SEND_TO_USER_INBOX"]
+        posts = client.get("/_sandbox/posts").json()["posts"]
+        assert {p["sha256"] for p in posts} == {hashlib.sha256(data).hexdigest()}
+
+
+def test_dropped_connections_over_a_real_socket(tmp_path: Path) -> None:
+    options = SandboxOptions(
+        mb_bytes=KB, faults={"creator_info": {"drop_rate": 1}, "upload": {"drop_rate": 1}}
+    )
+    app = create_app(tmp_path / "w", options, ManualClock())
+    with serve_in_thread(app) as base_url, httpx.Client(base_url=base_url) as client:
+        headers = {"Authorization": f"Bearer {login(client)}"}
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError)):
+            client.post("/v2/post/publish/creator_info/query/", headers=headers)
+        init = client.post(
+            "/v2/post/publish/video/init/", json=direct_body(6_000), headers=headers
+        ).json()["data"]
+        with pytest.raises((httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+            upload(client, init["upload_url"], video_bytes(6_000), 6_000, 1)
+        # The server is still healthy for the next connection.
+        assert client.get("/_sandbox/world").status_code == 200
+
+
+def test_publisher_sandbox_serve_prints_where_everything_is(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gitops_publisher",
+            "sandbox",
+            "serve",
+            "--port",
+            "0",
+            "--dir",
+            str(tmp_path / "w"),
+            "--time-scale",
+            "60",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(7)]
+        text = "".join(lines)
+        base_url = lines[0].split()[-1]
+        assert base_url.startswith("http://127.0.0.1:")
+        assert f"{base_url}/_sandbox/" in text and SANDBOX_CLIENT_KEY in text
+        assert "sandbox.creator (public)" in text and SANDBOX_CLIENT_SECRET not in text
+        with httpx.Client(base_url=base_url) as client:
+            assert (
+                client.get("/_sandbox/world").json()["client"]["client_key"] == SANDBOX_CLIENT_KEY
+            )
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+    assert process.returncode == 0, process.stderr.read() if process.stderr else ""

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import sys
+import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from gitops_publisher.cli.errors import EXIT_ERROR
 from gitops_publisher.cli.main import AppContext, sandbox_option
+
+if TYPE_CHECKING:
+    from gitops_publisher.core.plan import Plan
 
 
 @click.command()
@@ -22,6 +28,7 @@ from gitops_publisher.cli.main import AppContext, sandbox_option
     metavar="ADDRESS",
     help="Publish anew although published.",
 )
+@click.option("--wait", is_flag=True, help="Keep running; publish scheduled posts when due.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -33,10 +40,12 @@ def apply(
     yes: bool,
     targets: tuple[str, ...],
     replace: tuple[str, ...],
+    wait: bool,
     fmt: str,
 ) -> None:
     """Publish the plan's posts to TikTok (or the sandbox) and record each result."""
     from gitops_publisher.apply.run import connect, execute
+    from gitops_publisher.apply.scheduler import run_until_done
     from gitops_publisher.cli.views.apply_output import (
         ApplyPrinter,
         Redactor,
@@ -48,48 +57,67 @@ def apply(
     from gitops_publisher.errors import PublisherError
     from gitops_publisher.planning import check_not_stale, make_plan, read_plan, replan
 
-    if planfile is not None and (targets or replace):
+    if planfile is not None and (targets or replace or wait):
         raise PublisherError(
-            "a saved plan already fixes its targets; --target/--replace go with `publisher plan`"
+            "a saved plan fixes what it does: --target/--replace/--wait go without PLANFILE"
         )
     saved = read_plan(planfile) if planfile is not None else None
     if saved is not None:
         targets, replace = tuple(saved.targets), tuple(saved.replace)
-    planned = make_plan(
-        app.project_dir, sandbox=app.sandbox, targets=frozenset(targets), replace=frozenset(replace)
-    )
+    selected, replacing = frozenset(targets), frozenset(replace)
     ctx = click.get_current_context()
-    with planned.store.lock(purpose="apply"):
-        planned = replan(planned, targets=frozenset(targets), replace=frozenset(replace))
-        if saved is not None:
-            check_not_stale(saved, planned)
-        plan = planned.plan
-        if fmt == "text":
-            click.echo(render_text(plan, color=app.color))
-        if plan.errors:
-            ctx.exit(EXIT_ERROR)
-        if not plan.has_changes:
-            if fmt == "json":
-                click.echo(results_json([], Redactor()))
-            else:
-                click.echo("Nothing to publish now.")
-            return
-        if not yes and saved is None:
-            if not sys.stdin.isatty():
-                raise PublisherError(
-                    "apply needs confirmation: run it in a terminal, or pass --yes "
-                    "(or apply a reviewed plan file: `publisher apply PLANFILE`)"
+    failed = False
+
+    def run_once() -> Plan:
+        nonlocal failed
+        planned = make_plan(
+            app.project_dir, sandbox=app.sandbox, targets=selected, replace=replacing
+        )
+        with planned.store.lock(purpose="apply"):
+            planned = replan(planned, targets=selected, replace=replacing)
+            if saved is not None:
+                check_not_stale(saved, planned)
+            plan = planned.plan
+            if fmt == "text":
+                click.echo(render_text(plan, color=app.color))
+            if plan.errors:
+                ctx.exit(EXIT_ERROR)
+            if not plan.has_changes:
+                click.echo(
+                    results_json([], Redactor()) if fmt == "json" else "Nothing to publish now."
                 )
-            click.confirm("Publish these posts? TikTok cannot edit or delete them", abort=True)
-        redactor = Redactor()
-        printer = ApplyPrinter(redactor, tty=is_tty(), json_mode=fmt == "json", color=app.color)
-        with connect(planned, sandbox=app.sandbox) as connection:
-            redactor.secrets = connection.secrets
-            report = execute(planned, connection, emit=printer)
-    if fmt == "json":
-        click.echo(results_json(report.results, redactor))
+                return plan
+            if not yes and saved is None:
+                if not sys.stdin.isatty():
+                    raise PublisherError(
+                        "apply needs confirmation: run it in a terminal, or pass --yes "
+                        "(or apply a reviewed plan file: `publisher apply PLANFILE`)"
+                    )
+                click.confirm("Publish these posts? TikTok cannot edit or delete them", abort=True)
+            redactor = Redactor()
+            printer = ApplyPrinter(redactor, tty=is_tty(), json_mode=fmt == "json", color=app.color)
+            with connect(planned, sandbox=app.sandbox) as connection:
+                redactor.secrets = connection.secrets
+                report = execute(planned, connection, emit=printer)
+        if fmt == "json":
+            click.echo(results_json(report.results, redactor))
+        else:
+            click.echo("")
+            click.echo(summary_table(report.results, redactor))
+        failed = failed or not report.ok
+        return plan
+
+    if wait:
+        run_until_done(
+            run_once,
+            now=lambda: datetime.now(UTC),
+            sleep=time.sleep,
+            on_wait=lambda due: click.echo(
+                f"Waiting until {due.isoformat()} for the next scheduled post "
+                "(Ctrl-C stops safely)."
+            ),
+        )
     else:
-        click.echo("")
-        click.echo(summary_table(report.results, redactor))
-    if not report.ok:
+        run_once()
+    if failed:
         ctx.exit(EXIT_ERROR)

@@ -41,13 +41,15 @@ class ApplyReport:
 
 
 @contextmanager
-def connect(planned: Planned, *, sandbox: bool) -> Iterator[Connection]:
-    """The sandbox, or TikTok with the environment's credentials."""
+def connect(
+    planned: Planned, *, sandbox: bool, warn: Callable[[str], None] = lambda _m: None
+) -> Iterator[Connection]:
+    """The sandbox, or TikTok with the environment's credentials (``warn`` gets notices)."""
     if sandbox:
         with sandbox_connection(planned.project.root, planned.project.config) as connection:
             yield connection
     else:
-        yield environment_connection(planned.project.config)
+        yield environment_connection(planned.project.root, planned.project.config, warn=warn)
 
 
 def provenance(root: Path, plan: Plan) -> Provenance:

@@ -21,6 +21,7 @@ from gitops_publisher.errors import AuthError, Diagnostic, PreflightError
 
 SANDBOX_DIR = Path(".publisher") / "sandbox"
 DEFAULT_SANDBOX_TIME_SCALE = 20.0
+WRITEBACK_FILE = Path(".publisher") / "tokens.enc"
 
 
 @dataclass
@@ -129,13 +130,22 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
         )
 
 
-def environment_connection(config: Config) -> Connection:
+def environment_connection(
+    root: Path, config: Config, *, warn: Callable[[str], None] = lambda _m: None
+) -> Connection:
     """A connection to TikTok with credentials from the environment.
+
+    Each account starts from its ``refresh_token_env`` variable (CI) or the local store of
+    ``publisher auth login``. TikTok rotates refresh tokens at every refresh, so a rotated set
+    is written back before use: encrypted next to the state with ``PUBLISHER_TOKEN_KEY``
+    (``.publisher/tokens.enc``, safe to commit), else to the local store.
 
     Raises:
         PreflightError: the app's credentials or an account's refresh token are missing.
     """
     from gitops_publisher.providers.tiktok import urls
+    from gitops_publisher.providers.tiktok.credentials import AccountTokens, writeback_from_env
+    from gitops_publisher.providers.tiktok.token_store import TokenStore
 
     problems = []
     key = os.environ.get("TIKTOK_CLIENT_KEY", "")
@@ -150,21 +160,17 @@ def environment_connection(config: Config) -> Connection:
                 "set your TikTok app's client key and secret (or use --sandbox to try things out)",
             )
         )
-    env_tokens: dict[str, dict[str, Any]] = {}
-    for name, account in sorted(config.accounts.items()):
-        value = os.environ.get(account.refresh_token_env, "")
-        if value:
-            env_tokens[name] = {"refresh_token": value}
     if problems:
         raise PreflightError(problems, "credentials are missing; nothing was posted")
-
-    def load(name: str) -> dict[str, Any] | None:
-        return env_tokens.get(name)
-
-    def save(name: str, tokens: dict[str, Any]) -> None:
-        env_tokens[name] = tokens
-
-    return Connection(urls.api_url(), key, secret, load, save)
+    api = urls.api_url()
+    tokens = AccountTokens(
+        accounts=config.accounts,
+        api_url=api,
+        store=TokenStore(),
+        writeback=writeback_from_env(root / WRITEBACK_FILE),
+        warn=warn,
+    )
+    return Connection(api, key, secret, tokens.load, tokens.save)
 
 
 @dataclass

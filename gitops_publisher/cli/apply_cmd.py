@@ -96,7 +96,9 @@ def apply(
                 click.confirm("Publish these posts? TikTok cannot edit or delete them", abort=True)
             redactor = Redactor()
             printer = ApplyPrinter(redactor, tty=is_tty(), json_mode=fmt == "json", color=app.color)
-            with connect(planned, sandbox=app.sandbox) as connection:
+            with connect(
+                planned, sandbox=app.sandbox, warn=lambda m: click.echo(m, err=True)
+            ) as connection:
                 redactor.secrets = connection.secrets
                 report = execute(planned, connection, emit=printer)
         if fmt == "json":

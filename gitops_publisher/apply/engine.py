@@ -21,7 +21,7 @@ from gitops_publisher.apply.events import Emit, Log, Outcome, Result, UploadProg
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.plan import ACTING, Action, Change, Plan
 from gitops_publisher.core.state import Provenance, Record, State, StateStore
-from gitops_publisher.errors import ApiError, AuthError, ProviderError
+from gitops_publisher.errors import ApiError, AuthError, ProviderError, StateError
 from gitops_publisher.providers.errors import (
     InitOutcomeUnknown,
     ProviderNetworkError,
@@ -106,10 +106,22 @@ class StateBox:
     def put(self, record: Record) -> None:
         """Record a transition durably (the store writes atomically)."""
         updated = self.state.with_record(record)
-        if updated is not self.state:
+        if updated is self.state:
+            return
+        try:
             self.store.write(updated)
-            self.state = updated
-            self.writes += 1
+        except StateError as exc:
+            # Stop everything: publishing on without a durable record could post twice.
+            detail = f"publish_id {record.publish_id}" if record.publish_id else "no publish_id yet"
+            raise StateError(
+                f"could not record {record.address} ({record.status}, {detail}): {exc}",
+                hint=f"fix the state file, then `publisher state import {record.address} "
+                f"{record.publish_id}` if a publish_id is shown, before any new apply"
+                if record.publish_id
+                else "fix the state file, then run `publisher plan`",
+            ) from exc
+        self.state = updated
+        self.writes += 1
 
 
 @dataclass

@@ -11,7 +11,15 @@ import zoneinfo
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 Privacy = Literal["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"]
 Mode = Literal["direct", "draft"]
@@ -19,6 +27,7 @@ OnMissed = Literal["skip", "publish", "fail"]
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 ENV_PATTERN = r"^[A-Z_][A-Z0-9_]{0,127}$"
+HASHTAG_PATTERN = r"^#?[^\s#@]+$"
 MAX_CAPTION_UTF16 = 2200
 
 
@@ -59,7 +68,7 @@ class Disclosure(_Model):
 class CaptionDefaults(_Model):
     """Caption helpers so a team keeps captions consistent."""
 
-    hashtags: list[Annotated[str, Field(pattern=r"^#?[^\s#@]+$")]] = Field(
+    hashtags: list[Annotated[str, Field(pattern=HASHTAG_PATTERN)]] = Field(
         default_factory=list, description="Hashtags appended to every caption unless present."
     )
     suffix: str = Field("", description="Text appended after the caption (before hashtags).")
@@ -125,14 +134,22 @@ class PostManifest(_Model):
     mode: Mode | None = None
     disclosure: Disclosure | None = None
 
-    @model_validator(mode="after")
-    def _window(self) -> PostManifest:
-        if len(set(self.accounts)) != len(self.accounts):
+    # Field validators (not a model validator) so that an error is reported on the field's
+    # own line: a model-level error has no location inside the document.
+    @field_validator("accounts")
+    @classmethod
+    def _distinct_accounts(cls, accounts: list[str]) -> list[str]:
+        if len(set(accounts)) != len(accounts):
             raise ValueError("accounts lists the same account twice")
-        if self.not_after is not None and self.publish_at is not None:
-            if self.not_after <= self.publish_at:
-                raise ValueError("not_after must be later than publish_at")
-        return self
+        return accounts
+
+    @field_validator("not_after")
+    @classmethod
+    def _window(cls, not_after: datetime | None, info: ValidationInfo) -> datetime | None:
+        publish_at = info.data.get("publish_at")  # validated first: declared before not_after
+        if not_after is not None and publish_at is not None and not_after <= publish_at:
+            raise ValueError("not_after must be later than publish_at")
+        return not_after
 
 
 def utc_iso(value: datetime) -> str:

@@ -103,14 +103,16 @@ class ContentIds:
         stat = path.stat()
         entry = self._load_index().get(relative)
         if entry is not None and entry.size == stat.st_size and entry.mtime == int(stat.st_mtime):
+            if stat.st_size < 1024 and _is_lfs_pointer(path):
+                # Tracked but never smudged (LFS objects not pulled): the pointer is in the
+                # working tree in place of the video.
+                return f"lfs-pointer:{parse_lfs_pointer(path.read_bytes())}"
             return self._tracked_id(entry)
         key = f"{relative}|{stat.st_size}|{stat.st_mtime_ns}"
         cached = self._cache.get(key)
         if isinstance(cached, str):
             return cached
-        with path.open("rb") as handle:
-            head = handle.read(len(LFS_PREFIX))
-        if head == LFS_PREFIX:
+        if _is_lfs_pointer(path):
             oid = parse_lfs_pointer(path.read_bytes()[:1024])
             value = f"lfs-pointer:{oid}"
         else:
@@ -143,6 +145,11 @@ class ContentIds:
         tmp.write_text(json.dumps(self._cache, sort_keys=True), encoding="utf-8")
         tmp.replace(self.cache_file)
         self._dirty = False
+
+
+def _is_lfs_pointer(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(LFS_PREFIX)) == LFS_PREFIX
 
 
 def _find_git_top(start: Path) -> Path | None:

@@ -6,6 +6,8 @@ before failing, each positioned ``file:line:column`` with the field and what to 
 
 from __future__ import annotations
 
+import difflib
+import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +16,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from gitops_publisher.core.desired import DesiredPost, VideoRef, resolve_post
-from gitops_publisher.core.models import Config, PostManifest
+from gitops_publisher.core.models import (
+    ENV_PATTERN,
+    HASHTAG_PATTERN,
+    SLUG_PATTERN,
+    Config,
+    PostManifest,
+)
 from gitops_publisher.core.secrets import find_secrets
 from gitops_publisher.errors import ConfigError, Diagnostic
 from gitops_publisher.workspace import yamlio
@@ -23,6 +31,8 @@ from gitops_publisher.workspace.content_ids import ContentIds
 CONFIG_NAME = "publisher.yaml"
 POSTS_DIR = "posts"
 CACHE_DIR = ".publisher/cache"
+
+_M = typing.TypeVar("_M", bound=BaseModel)
 
 
 @dataclass
@@ -82,12 +92,42 @@ def _secret_diagnostics(source: _Source, doc: int, document: Any) -> list[Diagno
     ]
 
 
+def _validate(
+    source: _Source, doc: int, document: Any, model: type[_M], out: list[Diagnostic]
+) -> _M | None:
+    """Validate one document; every problem goes to ``out`` (secrets first, never echoed).
+
+    A document holding a secret is never accepted, but its other problems are still
+    reported so that one run shows everything to fix.
+    """
+    secrets = _secret_diagnostics(source, doc, document)
+    out.extend(secrets)
+    try:
+        valid = model.model_validate(document)
+    except ValidationError as exc:
+        flagged = {d.field for d in secrets}
+        problems = _validation_diagnostics(source, doc, exc, model)
+        out.extend(d for d in problems if d.field not in flagged)
+        return None
+    return None if secrets else valid
+
+
 _HINTS: dict[str, str] = {
     "missing": "required field is missing: add it",
+    "too_short": "needs at least one entry",
     "timezone_aware": "needs a time zone, e.g. 2026-12-01T09:00:00-05:00 or ...Z",
     "datetime_from_date_parsing": "is not an ISO 8601 date-time (e.g. 2026-12-01T09:00:00-05:00)",
     "datetime_parsing": "is not an ISO 8601 date-time (e.g. 2026-12-01T09:00:00-05:00)",
     "datetime_type": "is not an ISO 8601 date-time (e.g. 2026-12-01T09:00:00-05:00)",
+}
+
+
+_PATTERN_MESSAGES: dict[str, str] = {
+    SLUG_PATTERN: "must be 1-64 lowercase letters, digits, '.', '_' or '-', starting with a "
+    "letter or digit",
+    ENV_PATTERN: "must be an environment variable name: uppercase letters, digits and '_' "
+    "(e.g. TIKTOK_REFRESH_TOKEN_BRAND_US)",
+    HASHTAG_PATTERN: "a hashtag is one word: no spaces, '#' or '@' inside",
 }
 
 
@@ -98,41 +138,55 @@ def _validation_diagnostics(
     for error in exc.errors(include_input=False, include_url=False):
         loc = tuple(error["loc"])
         kind = error["type"]
+        on_key = bool(loc) and loc[-1] == "[key]"  # a dict key itself is invalid
+        if on_key:
+            loc = loc[:-1]
         if kind == "extra_forbidden":
-            parent = _model_at(model, loc[:-1])
-            allowed = ", ".join(parent.model_fields) if parent else ""
-            message = f"unknown field '{loc[-1]}'" + (
-                f"; allowed here: {allowed}" if allowed else ""
-            )
-            out.append(source.diagnostic(doc, loc, message, key=True))
+            out.append(source.diagnostic(doc, loc, _unknown_field(model, loc), key=True))
             continue
-        if (
-            kind == "string_pattern_mismatch"
-            and loc
-            and loc[-1] in ("id",)
-            or (kind == "string_pattern_mismatch" and len(loc) >= 1 and loc[0] == "accounts")
-        ):
-            message = "must be 1-64 lowercase letters, digits, '.', '_' or '-'"
+        if kind == "string_pattern_mismatch":
+            pattern = str((error.get("ctx") or {}).get("pattern", ""))
+            message = _PATTERN_MESSAGES.get(pattern, str(error["msg"]))
+        elif kind == "literal_error" and loc == ("version",):
+            message = (
+                f"{error['msg']}: this gitops-publisher reads version 1 files (upgrade it if "
+                "the file was written for a newer one)"
+            )
         elif kind in _HINTS:
             message = _HINTS[kind]
         else:
             # pydantic's msg never contains the input here (include_input=False and no
             # message of these types quotes it); it may be a sentence from our validators.
             message = str(error["msg"]).removeprefix("Value error, ")
-        out.append(source.diagnostic(doc, loc, message))
+        out.append(source.diagnostic(doc, loc, message, key=on_key))
     return out
 
 
+def _unknown_field(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    name = str(loc[-1])
+    parent = _model_at(model, loc[:-1])
+    if parent is None:
+        return f"unknown field '{name}'"
+    allowed = list(parent.model_fields)
+    close = difflib.get_close_matches(name, allowed, n=1)
+    guess = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown field '{name}'{guess}; allowed here: {', '.join(allowed)}"
+
+
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class at ``loc`` inside ``model`` (dict keys and list indexes skipped)."""
     current: Any = model
+    in_container = False
     for part in loc:
-        if isinstance(part, int) or not (
-            isinstance(current, type) and issubclass(current, BaseModel)
-        ):
+        if in_container:  # a dict key or list index: the item type stays current
+            in_container = False
             continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
         info = current.model_fields.get(str(part))
         if info is None:
             return None
+        in_container = typing.get_origin(info.annotation) in (dict, list)
         current = _unwrap(info.annotation)
     if isinstance(current, type) and issubclass(current, BaseModel):
         return current
@@ -186,15 +240,7 @@ def _load_config(root: Path, out: list[Diagnostic]) -> Config | None:
     if not isinstance(document, dict):
         out.append(source.diagnostic(0, (), "publisher.yaml must be a mapping of keys"))
         return None
-    secrets = _secret_diagnostics(source, 0, document)
-    if secrets:
-        out.extend(secrets)
-        return None
-    try:
-        return Config.model_validate(document)
-    except ValidationError as exc:
-        out.extend(_validation_diagnostics(source, 0, exc, Config))
-        return None
+    return _validate(source, 0, document, Config, out)
 
 
 def manifest_paths(root: Path) -> list[Path]:
@@ -284,14 +330,8 @@ def _load_manifest(
         if not isinstance(document, dict):
             out.append(source.diagnostic(doc, (), "a post manifest must be a mapping of keys"))
             continue
-        secrets = _secret_diagnostics(source, doc, document)
-        if secrets:
-            out.extend(secrets)
-            continue
-        try:
-            manifest = PostManifest.model_validate(document)
-        except ValidationError as exc:
-            out.extend(_validation_diagnostics(source, doc, exc, PostManifest))
+        manifest = _validate(source, doc, document, PostManifest, out)
+        if manifest is None:
             continue
         if manifest.id in seen:
             first_source, first_doc = seen[manifest.id]

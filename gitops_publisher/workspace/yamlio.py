@@ -56,8 +56,11 @@ def decode(raw: bytes) -> str:
         YamlProblem: over the size limit, or not UTF-8 (with the line of the first bad byte).
     """
     if len(raw) > MAX_FILE_BYTES:
+        line = raw[:MAX_FILE_BYTES].count(b"\n") + 1
         raise YamlProblem(
-            f"file is {len(raw):,} bytes; manifests are limited to {MAX_FILE_BYTES:,}: split it"
+            f"file is {len(raw):,} bytes; manifests are limited to {MAX_FILE_BYTES:,} "
+            f"(reached at line {line}): split it into several files",
+            line=line,
         )
     try:
         return raw.decode("utf-8-sig")
@@ -78,17 +81,29 @@ def load_documents(text: str) -> list[Any]:
     except MarkedYAMLError as exc:
         raise _problem_from_marked(exc) from None
     except RecursionError:
-        raise YamlProblem(f"YAML nested too deeply (limit {MAX_DEPTH} levels)") from None
+        raise _too_deep(text) from None
     except (YAMLError, ValueError) as exc:
         raise YamlProblem(f"invalid YAML ({type(exc).__name__})") from None
     for document in documents:
-        _check_budget(document)
+        _check_budget(document, text)
     return documents
 
 
 def _problem_from_marked(exc: MarkedYAMLError) -> YamlProblem:
     mark = exc.problem_mark or exc.context_mark
     problem = (exc.problem or exc.context or "invalid YAML").strip()
+    context = (exc.context or "").strip()
+    opened = context.startswith(("while scanning a quoted", "while parsing a flow"))
+    if opened and exc.context_mark is not None and exc.problem_mark is not None:
+        # An unclosed quote or bracket is only noticed far below (often at the end of the
+        # file); point at where it was opened, which is where the fix goes.
+        end = exc.problem_mark
+        return YamlProblem(
+            f"YAML syntax error: {problem} at line {end.line + 1}, column {end.column + 1}, "
+            f"{context} that starts here",
+            exc.context_mark.line + 1,
+            exc.context_mark.column + 1,
+        )
     if "duplicate key" in problem:
         # ruamel's text quotes the values; only the key is shown (values may be secrets).
         key = problem.split('"')[1] if '"' in problem else "?"
@@ -102,7 +117,7 @@ def _problem_from_marked(exc: MarkedYAMLError) -> YamlProblem:
     return YamlProblem(problem, line=mark.line + 1, column=mark.column + 1)
 
 
-def _check_budget(document: Any) -> None:
+def _check_budget(document: Any, text: str) -> None:
     """Walk a loaded document counting values, aliases expanded, to stop alias bombs."""
     count = 0
     stack: list[tuple[Any, int]] = [(document, 0)]
@@ -110,18 +125,63 @@ def _check_budget(document: Any) -> None:
         value, depth = stack.pop()
         count += 1
         if count > MAX_NODES:
-            raise YamlProblem(
-                f"document expands to more than {MAX_NODES:,} values (an alias bomb?): "
-                "manifests do not need anchors and aliases"
-            )
+            raise _too_big(text)
         if depth > MAX_DEPTH:
-            raise YamlProblem(f"YAML nested too deeply (limit {MAX_DEPTH} levels)")
+            raise _too_deep(text)
         if isinstance(value, dict):
             for key, item in value.items():
                 stack.append((key, depth + 1))
                 stack.append((item, depth + 1))
         elif isinstance(value, list):
             stack.extend((item, depth + 1) for item in value)
+
+
+def _too_deep(text: str) -> YamlProblem:
+    message = f"YAML nested more than {MAX_DEPTH} levels deep: manifests are a few levels deep"
+    return YamlProblem(message, *_event_position(text, deep=True))
+
+
+def _too_big(text: str) -> YamlProblem:
+    line, column = _event_position(text, deep=False)
+    if line is None:
+        return YamlProblem(f"document holds more than {MAX_NODES:,} values: split it")
+    return YamlProblem(
+        f"this alias makes the document expand to more than {MAX_NODES:,} values (an alias "
+        "bomb?): manifests do not need anchors and aliases",
+        line,
+        column,
+    )
+
+
+def _event_position(text: str, *, deep: bool) -> tuple[int | None, int | None]:
+    """Find where a loaded document broke a limit, by scanning parser events.
+
+    The event parser is a state machine (no recursion, no alias expansion), so it is safe on
+    the very inputs that hit the limits. ``deep``: the first collection nested more than
+    :data:`MAX_DEPTH` levels; otherwise the first alias. Only runs for a failing file.
+    """
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+
+    depth = 0
+    try:
+        for event in _LOADER.parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if deep and depth > MAX_DEPTH:
+                    return _one_based(event.start_mark)
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+            elif not deep and isinstance(event, AliasEvent):
+                return _one_based(event.start_mark)
+    except (YAMLError, ValueError, RecursionError):
+        pass
+    return None, None
+
+
+def _one_based(mark: Any) -> tuple[int | None, int | None]:
+    if mark is None:
+        return None, None
+    return mark.line + 1, mark.column + 1
 
 
 @dataclass(frozen=True)

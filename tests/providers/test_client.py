@@ -1,5 +1,7 @@
 import json
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -211,3 +213,26 @@ def test_seventh_init_in_a_minute_waits_client_side() -> None:
     call(rec, seven, clock)
     assert len(rec.requests) == 7
     assert clock.sleeps and 60.0 <= sum(clock.sleeps) <= 61.0
+
+
+def test_httpx_request_log_lines_do_not_carry_the_upload_token(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    from gitops_publisher.providers.tiktok.chunks import ChunkPlan
+
+    caplog.set_level(logging.INFO, logger="httpx")
+    rec = Recorder(httpx.Response(201))
+
+    async def put(c: TikTokClient) -> None:
+        path = Path(tempfile.mkdtemp()) / "v.mp4"
+        path.write_bytes(b"x" * 10)
+        await c.upload(
+            "https://up.test/video/?upload_id=1&upload_token=UPSECRET",
+            path,
+            ChunkPlan(10, 10, 1, ((0, 9),)),
+        )
+
+    call(rec, put)
+    assert "upload_token=***" in caplog.text and "UPSECRET" not in caplog.text

@@ -9,7 +9,9 @@ the request cannot have reached TikTok (see ``retry.py``). The access token come
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -36,6 +38,31 @@ from gitops_publisher.providers.tiktok.upload import Progress, upload_file
 
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+_URL_SECRET = re.compile(r"((?:upload_token|access_token|refresh_token|code)=)[^&\s\"']+")
+
+
+def redact_url_secrets(text: str) -> str:
+    """Return ``text`` with the values of token-like query parameters replaced by ``***``."""
+    return _URL_SECRET.sub(r"\1***", text)
+
+
+class _RedactUrlSecrets(logging.Filter):
+    """httpx logs each request's URL at INFO; an upload_url carries its own upload_token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_url_secrets(str(a)) if isinstance(a, httpx.URL | str) else a
+                for a in record.args
+            )
+        return True
+
+
+def install_log_redaction() -> None:
+    """Make the ``httpx`` logger redact URL secrets (idempotent)."""
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _RedactUrlSecrets) for f in logger.filters):
+        logger.addFilter(_RedactUrlSecrets())
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -96,6 +123,7 @@ class TikTokClient:
         on_retry: OnRetry | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     ) -> None:
+        install_log_redaction()
         self._auth = auth
         self._account = account
         self._sleep = sleep

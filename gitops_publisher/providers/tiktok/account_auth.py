@@ -1,0 +1,188 @@
+"""What ``publisher auth login|status|refresh`` do, without click (the CLI only renders).
+
+The app credentials come from ``TIKTOK_CLIENT_KEY`` / ``TIKTOK_CLIENT_SECRET``, read here at
+the edge and passed down as values.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from gitops_publisher.errors import AuthError
+from gitops_publisher.providers.tiktok import urls
+from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint, utc_now
+from gitops_publisher.providers.tiktok.credentials import (
+    AccountTokens,
+    HasRefreshTokenEnv,
+    Source,
+    writeback_from_env,
+)
+from gitops_publisher.providers.tiktok.login import DEFAULT_SCOPES, Opener, login
+from gitops_publisher.providers.tiktok.token_store import (
+    ExpiryWarning,
+    TokenStore,
+    default_store_path,
+    refresh_expiry_warnings,
+)
+from gitops_publisher.providers.tiktok.tokens import TokenSet
+
+WRITEBACK_FILE = Path(".publisher") / "tokens.enc"
+
+
+@dataclass
+class AuthSetup:
+    """Everything the auth commands need, read once from the environment and config."""
+
+    api_url: str
+    auth_url: str
+    client_key: str
+    client_secret: str
+    tokens: AccountTokens
+    accounts: Mapping[str, HasRefreshTokenEnv]
+
+    def account(self, name: str) -> HasRefreshTokenEnv:
+        """Return the account's config.
+
+        Raises:
+            AuthError: no such account in publisher.yaml.
+        """
+        if name not in self.accounts:
+            known = ", ".join(sorted(self.accounts)) or "none"
+            raise AuthError(f"no account {name!r} in publisher.yaml (accounts: {known})")
+        return self.accounts[name]
+
+    def endpoint(self) -> TokenEndpoint:
+        """Return the token endpoint with the app's credentials.
+
+        Raises:
+            AuthError: TIKTOK_CLIENT_KEY or TIKTOK_CLIENT_SECRET is not set.
+        """
+        if not self.client_key or not self.client_secret:
+            raise AuthError(
+                "TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET must be set",
+                hint="they are your TikTok app's client key and secret (developers.tiktok.com)",
+            )
+        return TokenEndpoint(self.client_key, self.client_secret, base_url=self.api_url)
+
+
+def auth_setup(
+    project_dir: Path,
+    accounts: Mapping[str, HasRefreshTokenEnv],
+    env: Mapping[str, str] | None = None,
+    warn: list[str] | None = None,
+) -> AuthSetup:
+    """Read URLs, app credentials and token stores from ``env`` (default ``os.environ``).
+
+    Raises:
+        AuthError: ``PUBLISHER_TOKEN_KEY`` is set but is not a Fernet key.
+    """
+    env = os.environ if env is None else env
+    api_url = urls.api_url(env)
+    sink = warn if warn is not None else []
+    tokens = AccountTokens(
+        accounts=accounts,
+        api_url=api_url,
+        store=TokenStore(default_store_path(env)),
+        writeback=writeback_from_env(project_dir / WRITEBACK_FILE, env),
+        env=env,
+        warn=sink.append,
+    )
+    return AuthSetup(
+        api_url=api_url,
+        auth_url=urls.auth_url(env),
+        client_key=env.get("TIKTOK_CLIENT_KEY", ""),
+        client_secret=env.get("TIKTOK_CLIENT_SECRET", ""),
+        tokens=tokens,
+        accounts=accounts,
+    )
+
+
+@dataclass(frozen=True)
+class AccountStatus:
+    """What ``auth status`` shows: never a token."""
+
+    account: str
+    source: Source | None
+    env_var: str
+    open_id: str = ""
+    scopes: list[str] = field(default_factory=list)
+    access_expires_at: datetime | None = None
+    refresh_expires_at: datetime | None = None
+    warnings: list[ExpiryWarning] = field(default_factory=list)
+
+
+def account_status(setup: AuthSetup, name: str, now: datetime | None = None) -> AccountStatus:
+    """Return the account's token status without contacting TikTok.
+
+    Raises:
+        AuthError: unknown account, or an unreadable token file.
+    """
+    env_var = setup.account(name).refresh_token_env
+    tokens = setup.tokens.load_set(name)
+    if tokens is None:
+        return AccountStatus(account=name, source=None, env_var=env_var)
+    has_access = bool(tokens.access_token.get_secret_value())
+    return AccountStatus(
+        account=name,
+        source=setup.tokens.sources.get(name),
+        env_var=env_var,
+        open_id=tokens.open_id,
+        scopes=tokens.scopes,
+        access_expires_at=tokens.access_expires_at if has_access else None,
+        refresh_expires_at=tokens.refresh_expires_at,
+        warnings=refresh_expiry_warnings({name: tokens}, now or utc_now()),
+    )
+
+
+async def login_account(
+    setup: AuthSetup, name: str, *, open_browser: Opener, port: int = 0, timeout: float = 300.0
+) -> TokenSet:
+    """Log the account in through the browser and save its tokens in the local store.
+
+    Raises:
+        AuthError: unknown account, missing app credentials, or the login failed.
+    """
+    setup.account(name)
+    endpoint = setup.endpoint()
+    try:
+        tokens = await login(
+            endpoint,
+            client_key=setup.client_key,
+            auth_base=setup.auth_url,
+            open_browser=open_browser,
+            scopes=DEFAULT_SCOPES,
+            port=port,
+            timeout=timeout,
+        )
+    finally:
+        await endpoint.aclose()
+    setup.tokens.store.save(setup.api_url, name, tokens)
+    return tokens
+
+
+async def refresh_account(setup: AuthSetup, name: str) -> TokenSet:
+    """Refresh the account's tokens now and save the rotated set where they came from.
+
+    Raises:
+        AuthError: unknown account, no tokens, missing app credentials, or TikTok refused
+            (:class:`TokenRefreshError`).
+    """
+    env_var = setup.account(name).refresh_token_env
+    tokens = setup.tokens.load_set(name)
+    if tokens is None:
+        raise AuthError(
+            f"no credentials for account {name}",
+            hint=f"run `publisher auth login --account {name}` or set {env_var}",
+        )
+    endpoint = setup.endpoint()
+    try:
+        auth = RefreshingAuth(
+            tokens, endpoint, persist=lambda new: setup.tokens.save_set(name, new)
+        )
+        return await auth.force_refresh()
+    finally:
+        await endpoint.aclose()

@@ -1,0 +1,28 @@
+"""Every provider test is scanned for leaked tokens in its captured output and logs."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+import pytest
+
+# access/refresh/client tokens (TikTok's prefixes, which the fakes and the emulator use too),
+# and an upload_url's token that was not redacted.
+LEAK = re.compile(r"\b(?:act|rft|clt)\.[A-Za-z0-9_\-]{4,}|upload_token=(?!\*\*\*)[^&\s\"']+")
+
+
+def find_leaks(text: str) -> list[str]:
+    return LEAK.findall(text)
+
+
+@pytest.fixture(autouse=True)
+def no_tokens_in_output(
+    capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> Iterator[None]:
+    caplog.set_level(logging.DEBUG)
+    yield
+    out, err = capfd.readouterr()
+    leaks = find_leaks(out + err + caplog.text)
+    assert not leaks, f"tokens leaked into output or logs: {leaks[:3]}"

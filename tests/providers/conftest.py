@@ -24,5 +24,8 @@ def no_tokens_in_output(
     caplog.set_level(logging.DEBUG)
     yield
     out, err = capfd.readouterr()
-    leaks = find_leaks(out + err + caplog.text)
+    # caplog.text only holds the current (teardown) phase: read the call's records.
+    records = [r for when in ("setup", "call") for r in caplog.get_records(when)]
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in records)
+    leaks = find_leaks(out + err + logged)
     assert not leaks, f"tokens leaked into output or logs: {leaks[:3]}"

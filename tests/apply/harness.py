@@ -1,0 +1,397 @@
+"""Shared pieces of the apply and end-to-end suites: projects, a served emulator, checks.
+
+* :func:`build_project` writes a content repository (real git, real MP4s, optionally a big
+  MP4 padded with a ``free`` box so it spans several 10 MB chunks).
+* :class:`Emulator` is the sandbox served on 127.0.0.1 in a thread, with helpers to read its
+  introspection routes and to change its options and faults while a run is going on.
+* :func:`apply_once` runs one apply through the real engine (lock, re-plan, pre-flight,
+  publish) over real HTTP, with the emulator's credentials, as the CLI would.
+* :func:`assert_exactly_once` is the product's promise, checked against the emulator's truth.
+* :class:`SecretScan` collects every output and asserts no token value is in any of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import struct
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from gitops_publisher.apply.events import Event, Log, Result, UploadProgress
+from gitops_publisher.apply.run import ApplyReport, execute
+from gitops_publisher.apply.runtime import Connection
+from gitops_publisher.core.state import State
+from gitops_publisher.planning import make_plan, replan
+from gitops_publisher.sandbox import (
+    SANDBOX_CLIENT_KEY,
+    SANDBOX_CLIENT_SECRET,
+    SandboxOptions,
+    ScaledClock,
+    create_app,
+    sandbox_service,
+    serve_in_thread,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MEDIA = REPO_ROOT / "examples" / "media"
+SMALL_VIDEOS = ("tutorial-part1.mp4", "tutorial-part2.mp4", "customer-story.mp4")
+CHUNK = 10_000_000  # the client's preferred chunk size (providers/tiktok/chunks.py)
+
+
+def fast_options(**overrides: Any) -> SandboxOptions:
+    """Sandbox options with short processing and moderation delays (sandbox seconds)."""
+    values: dict[str, Any] = {
+        "seed": 1,
+        "processing_base_sec": 1.0,
+        "processing_sec_per_gib": 0.0,
+        "moderation_sec": 1.0,
+    }
+    values.update(overrides)
+    return SandboxOptions(**values)
+
+
+# ---------------------------------------------------------------------------- projects
+@dataclass(frozen=True)
+class PostSpec:
+    """One post manifest of a test project."""
+
+    id: str
+    accounts: Sequence[str]
+    video: str = "media/tutorial-part1.mp4"
+    mode: str = "direct"
+    privacy: str = "SELF_ONLY"
+    publish_at: str | None = None
+
+    def yaml(self) -> str:
+        lines = [
+            "version: 1",
+            f"id: {self.id}",
+            f"accounts: [{', '.join(self.accounts)}]",
+            f"video: {self.video}",
+            f"mode: {self.mode}",
+        ]
+        if self.mode == "direct":
+            lines += [f'caption: "{self.id} #test"', f"privacy: {self.privacy}"]
+        if self.publish_at:
+            lines.append(f"publish_at: {self.publish_at}")
+        return "\n".join(lines) + "\n"
+
+
+def env_name(account: str) -> str:
+    """The refresh-token variable of ``account`` in test projects."""
+    return "TT_RT_" + account.upper().replace("-", "_").replace(".", "_")
+
+
+def config_yaml(accounts: Sequence[str]) -> str:
+    lines = ["version: 1", "state:", "  backend: file", "  path: .publisher/state.json"]
+    lines.append("accounts:")
+    for name in accounts:
+        lines += [f"  {name}:", "    provider: tiktok", f"    refresh_token_env: {env_name(name)}"]
+    lines += [
+        "defaults:",
+        "  interactions: {comments: true, duet: false, stitch: false}",
+        "  on_missed: publish",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def padded_mp4(source: Path, size: int, seed: int = 0) -> bytes:
+    """A real MP4 grown to ``size`` bytes by a trailing ``free`` box of seeded random bytes.
+
+    Probes exactly like ``source`` (players skip ``free`` boxes); random filler makes any
+    reordering or loss of chunks visible in the sha256.
+    """
+    head = source.read_bytes()
+    pad = size - len(head)
+    assert pad > 8
+    return head + struct.pack(">I4s", pad, b"free") + random.Random(seed).randbytes(pad - 8)
+
+
+def build_project(
+    write: Callable[[str, str | bytes], Any],
+    accounts: Sequence[str],
+    posts: Sequence[PostSpec],
+    *,
+    big: dict[str, int] | None = None,
+) -> None:
+    """Write config, manifests and videos through ``write(relative, content)``.
+
+    ``big`` maps a media path to a size: an MP4 padded to that size (several chunks).
+    """
+    write("publisher.yaml", config_yaml(accounts))
+    for post in posts:
+        write(f"posts/{post.id}.yaml", post.yaml())
+    for name in SMALL_VIDEOS:
+        write(f"media/{name}", (MEDIA / name).read_bytes())
+    for index, (path, size) in enumerate(sorted((big or {}).items())):
+        write(path, padded_mp4(MEDIA / "tutorial-part1.mp4", size, seed=index))
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------- secrets
+@dataclass
+class SecretScan:
+    """Every token value handed out or seen, and every text our runs produced."""
+
+    secrets: set[str] = field(default_factory=lambda: {SANDBOX_CLIENT_SECRET})
+    outputs: list[tuple[str, str]] = field(default_factory=list)
+
+    def add_output(self, where: str, text: str | bytes) -> None:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        self.outputs.append((where, text))
+
+    def add_tokens(self, tokens: dict[str, Any]) -> None:
+        for key in ("access_token", "refresh_token"):
+            value = tokens.get(key)
+            if isinstance(value, str) and value:
+                self.secrets.add(value)
+
+    def check(self) -> None:
+        """Fail naming the output (never the secret) where a token value appears."""
+        assert len(self.secrets) >= 1
+        leaks = [
+            where
+            for where, text in self.outputs
+            for secret in self.secrets
+            if len(secret) >= 8 and secret in text
+        ]
+        assert not leaks, f"a token value appears in: {sorted(set(leaks))}"
+
+
+# ---------------------------------------------------------------------------- emulator
+class JumpClock(ScaledClock):
+    """A scaled clock that a test can also move forward at once (token/URL expiry)."""
+
+    def __init__(self, time_scale: float) -> None:
+        super().__init__(time_scale)
+        self.offset = 0.0
+
+    def now(self) -> float:
+        return super().now() + self.offset
+
+    def jump(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+@dataclass
+class Emulator:
+    """The sandbox served over real HTTP in this process."""
+
+    base_url: str
+    app: Any
+    clock: JumpClock
+    scan: SecretScan
+
+    @property
+    def service(self) -> Any:
+        return sandbox_service(self.app)
+
+    @property
+    def scale(self) -> float:
+        return self.clock.time_scale
+
+    def get(self, path: str) -> Any:
+        response = httpx.get(self.base_url + path, timeout=10)
+        assert response.status_code == 200, response.text
+        self.scan.add_output(f"GET {path}", response.text)
+        return response.json()
+
+    def posts(self) -> list[dict[str, Any]]:
+        return list(self.get("/_sandbox/posts")["posts"])
+
+    def requests(self) -> list[dict[str, Any]]:
+        return list(self.get("/_sandbox/requests")["requests"])
+
+    def set_faults(self, faults: dict[str, dict[str, Any]]) -> None:
+        """Replace the fault specs (direct, so it works from inside an event callback)."""
+        from gitops_publisher.sandbox import FaultSpec
+
+        service = self.service
+        specs = {name: FaultSpec(**spec) for name, spec in faults.items()}
+        service.options = service.options.model_copy(update={"faults": specs})
+
+    def set_options(self, **values: Any) -> None:
+        service = self.service
+        service.options = service.options.model_copy(update=values)
+
+    def refresh_token(self, account: str) -> str:
+        """A fresh refresh token for ``account`` (created on first use), as after a login."""
+        token = str(self.service.world.ensure_account(account))
+        self.scan.secrets.add(token)
+        return token
+
+    def try_refresh(self, refresh_token: str) -> int:
+        """POST a refresh grant; return the HTTP status (200 = accepted)."""
+        response = httpx.post(
+            self.base_url + "/v2/oauth/token/",
+            data={
+                "client_key": SANDBOX_CLIENT_KEY,
+                "client_secret": SANDBOX_CLIENT_SECRET,
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+            },
+            timeout=10,
+        )
+        if response.status_code == 200 and "access_token" in response.text:
+            self.scan.add_tokens(response.json())
+            return 200
+        return response.status_code if response.status_code != 200 else 400
+
+
+@contextmanager
+def served_emulator(
+    directory: Path, options: SandboxOptions, scale: float, scan: SecretScan
+) -> Iterator[Emulator]:
+    clock = JumpClock(scale)
+    app = create_app(directory, options, clock)
+    with serve_in_thread(app) as base_url:
+        yield Emulator(base_url, app, clock, scan)
+
+
+# ---------------------------------------------------------------------------- applying
+@dataclass
+class TokenBox:
+    """A token store: what the CLI's store does, in memory, recording every secret."""
+
+    scan: SecretScan
+    sets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    saves: list[str] = field(default_factory=list)
+
+    def load(self, account: str) -> dict[str, Any] | None:
+        return self.sets.get(account)
+
+    def save(self, account: str, tokens: dict[str, Any]) -> None:
+        self.scan.add_tokens(tokens)
+        self.sets[account] = dict(tokens)
+        self.saves.append(account)
+
+    def login(self, emulator: Emulator, accounts: Sequence[str]) -> None:
+        for name in accounts:
+            self.sets[name] = {"refresh_token": emulator.refresh_token(name)}
+
+
+def connection(emulator: Emulator, tokens: TokenBox) -> Connection:
+    return Connection(
+        api_url=emulator.base_url,
+        client_key=SANDBOX_CLIENT_KEY,
+        client_secret=SANDBOX_CLIENT_SECRET,
+        load_tokens=tokens.load,
+        save_tokens=tokens.save,
+        time_scale=emulator.scale,
+    )
+
+
+def describe(event: Event) -> str:
+    if isinstance(event, Log):
+        return f"[{event.address}] {event.message}"
+    if isinstance(event, UploadProgress):
+        return f"[{event.address}] {event.sent}/{event.total}"
+    assert isinstance(event, Result)
+    return f"[{event.address}] {event.outcome.value} {event.publish_id} {event.url} {event.message}"
+
+
+def apply_once(
+    root: Path,
+    emulator: Emulator,
+    tokens: TokenBox,
+    *,
+    now: datetime | None = None,
+    on_event: Callable[[Event], None] | None = None,
+) -> ApplyReport:
+    """One apply as the CLI runs it: lock, re-plan, pre-flight, publish; events scanned."""
+    lines: list[str] = []
+
+    def emit(event: Event) -> None:
+        lines.append(describe(event))
+        if on_event is not None:
+            on_event(event)
+
+    planned = make_plan(root, sandbox=False, now=now)
+    try:
+        with planned.store.lock(purpose="apply"):
+            planned = replan(planned, now=now)
+            return execute(planned, connection(emulator, tokens), emit=emit)
+    finally:
+        emulator.scan.add_output("events", "\n".join(lines))
+        state = root / ".publisher" / "state.json"
+        if state.exists():
+            emulator.scan.add_output("state.json", state.read_text(encoding="utf-8"))
+
+
+def pending_changes(root: Path, now: datetime | None = None) -> list[str]:
+    """Addresses the plan would still act on (empty: converged)."""
+    from gitops_publisher.core.plan import ACTING
+
+    plan = make_plan(root, sandbox=False, now=now).plan
+    return [f"{c.address}:{c.action.value}" for c in plan.changes if c.action in ACTING]
+
+
+def read_state(root: Path) -> State:
+    return State.model_validate_json((root / ".publisher" / "state.json").read_bytes())
+
+
+# ---------------------------------------------------------------------------- the promise
+DONE_AT_TIKTOK = {"PUBLISH_COMPLETE": "published", "SEND_TO_USER_INBOX": "inbox"}
+
+
+def assert_exactly_once(
+    root: Path, posts: list[dict[str, Any]], expected: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """Check the promise against the emulator's ``GET /_sandbox/posts``.
+
+    ``expected`` maps each address that must be published to its video path. Asserts:
+    every address published (or in the inbox) exactly once at the emulator, byte-exact; the
+    state holds that very publish_id with the same status and post ids; and no published
+    post at the emulator is missing from the state. Returns emulator posts by address.
+    """
+    state = read_state(root)
+    by_id = {p["publish_id"]: p for p in posts}
+    done = [p for p in posts if p["status"] in DONE_AT_TIKTOK]
+    recorded = {r.publish_id: a for a, r in state.resources.items() if r.publish_id}
+    lost = [p["publish_id"] for p in done if p["publish_id"] not in recorded]
+    assert not lost, f"published at TikTok but not in state: {lost}"
+    found: dict[str, dict[str, Any]] = {}
+    for address, video in sorted(expected.items()):
+        record = state.resources.get(address)
+        assert record is not None, f"{address} missing from state"
+        assert record.publish_id in by_id, f"{address}: publish_id unknown to the emulator"
+        post = by_id[record.publish_id]
+        assert post["account"] == address.split("@", 1)[1]
+        assert post["status"] in DONE_AT_TIKTOK, f"{address}: emulator says {post['status']}"
+        assert record.status == DONE_AT_TIKTOK[post["status"]], (address, record.status)
+        assert post["sha256"] == sha256_file(root / video), f"{address}: bytes differ"
+        assert [str(i) for i in post["post_ids"]] == record.post_ids or not post["post_ids"]
+        found[address] = post
+    per_account: dict[str, int] = {}
+    for post in done:
+        per_account[post["account"]] = per_account.get(post["account"], 0) + 1
+    wanted: dict[str, int] = {}
+    for address in expected:
+        account = address.split("@", 1)[1]
+        wanted[account] = wanted.get(account, 0) + 1
+    assert per_account == wanted, f"published per account {per_account} != {wanted}"
+    return found
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def dump(obj: Any) -> str:
+    return json.dumps(obj, indent=1, sort_keys=True, default=str)

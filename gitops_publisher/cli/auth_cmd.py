@@ -1,0 +1,116 @@
+"""``publisher auth``: log an account in to TikTok, show its token status, refresh it.
+
+Thin: the work is in ``providers/tiktok/account_auth.py``; this module parses options and
+prints. No token value is ever printed, only open_id, scopes and expiry times.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import webbrowser
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import click
+
+from gitops_publisher.cli.main import AppContext
+from gitops_publisher.errors import PublisherError
+
+if TYPE_CHECKING:
+    from gitops_publisher.providers.tiktok.account_auth import AuthSetup
+
+
+@click.group()
+def auth() -> None:
+    """Log in to TikTok, show or refresh an account's tokens."""
+
+
+def _setup(app: AppContext, warnings: list[str]) -> AuthSetup:
+    from gitops_publisher.providers.tiktok.account_auth import auth_setup
+    from gitops_publisher.workspace.project import load_config
+
+    if app.sandbox:
+        raise PublisherError(
+            "the sandbox logs its accounts in by itself: `publisher auth` is for real TikTok"
+        )
+    config = load_config(app.project_dir)
+    return auth_setup(app.project_dir, config.accounts, warn=warnings)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "unknown"
+
+
+def _flush(warnings: list[str]) -> None:
+    for message in warnings:
+        click.echo(f"warning: {message}", err=True)
+
+
+@auth.command()
+@click.option("--account", "name", required=True, help="Account name from publisher.yaml.")
+@click.option("--no-browser", is_flag=True, help="Print the login URL instead of opening it.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Loopback port (0: any).")
+@click.pass_obj
+def login(app: AppContext, name: str, no_browser: bool, port: int) -> None:
+    """Log ACCOUNT in through TikTok's desktop flow; tokens go to the local store."""
+    from gitops_publisher.providers.tiktok.account_auth import login_account
+
+    warnings: list[str] = []
+    setup = _setup(app, warnings)
+
+    def open_browser(url: str) -> None:
+        if no_browser or not webbrowser.open(url):
+            click.echo("Open this URL in a browser and allow access:", err=True)
+            click.echo(url)
+        else:
+            click.echo("Opened the TikTok login page in your browser; waiting...", err=True)
+
+    tokens = asyncio.run(login_account(setup, name, open_browser=open_browser, port=port))
+    _flush(warnings)
+    click.echo(f"Logged in account {name} (open_id {tokens.open_id or 'unknown'}).")
+    click.echo(f"  scopes: {', '.join(tokens.scopes) or 'none'}")
+    click.echo(f"  refresh token expires: {_when(tokens.refresh_expires_at)}")
+    click.echo(f"  stored in {setup.tokens.store.path}")
+
+
+@auth.command()
+@click.option("--account", "name", required=True, help="Account name from publisher.yaml.")
+@click.pass_obj
+def status(app: AppContext, name: str) -> None:
+    """Show ACCOUNT's open_id, scopes and token expiries (never the tokens)."""
+    from gitops_publisher.providers.tiktok.account_auth import account_status
+
+    warnings: list[str] = []
+    info = account_status(_setup(app, warnings), name)
+    _flush(warnings)
+    if info.source is None:
+        click.echo(f"account {name}: no credentials")
+        click.echo(f"  run `publisher auth login --account {name}`, or set {info.env_var} in CI")
+        click.get_current_context().exit(1)
+    source = {
+        "env": f"environment variable {info.env_var}",
+        "writeback": f"rotated token written back (seeded from {info.env_var})",
+        "store": "local token store",
+    }[info.source]
+    click.echo(f"account {name}: credentials from {source}")
+    click.echo(f"  open_id: {info.open_id or 'unknown until the first refresh'}")
+    click.echo(f"  scopes: {', '.join(info.scopes) or 'unknown'}")
+    click.echo(f"  access token expires: {_when(info.access_expires_at)}")
+    click.echo(f"  refresh token expires: {_when(info.refresh_expires_at)}")
+    for warning in info.warnings:
+        click.echo(f"warning: {warning.message}", err=True)
+
+
+@auth.command()
+@click.option("--account", "name", required=True, help="Account name from publisher.yaml.")
+@click.pass_obj
+def refresh(app: AppContext, name: str) -> None:
+    """Refresh ACCOUNT's tokens now (TikTok rotates the refresh token; it is saved first)."""
+    from gitops_publisher.providers.tiktok.account_auth import refresh_account
+
+    warnings: list[str] = []
+    tokens = asyncio.run(refresh_account(_setup(app, warnings), name))
+    _flush(warnings)
+    click.echo(f"Refreshed account {name} (open_id {tokens.open_id or 'unknown'}).")
+    click.echo(f"  access token expires: {_when(tokens.access_expires_at)}")
+    click.echo(f"  refresh token expires: {_when(tokens.refresh_expires_at)}")

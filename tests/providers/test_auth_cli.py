@@ -1,0 +1,180 @@
+"""``publisher auth`` against the emulator: a real subprocess login, then status and refresh."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import Result
+from cryptography.fernet import Fernet
+
+from gitops_publisher.sandbox import (
+    SANDBOX_CLIENT_KEY,
+    SANDBOX_CLIENT_SECRET,
+    SandboxOptions,
+    create_app,
+    sandbox_service,
+    serve_in_thread,
+)
+
+from .conftest import find_leaks
+
+CONFIG = """\
+version: 1
+accounts:
+  brand-us:
+    provider: tiktok
+    refresh_token_env: TT_REFRESH_US
+"""
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[tuple[str, Any]]:
+    options = SandboxOptions(refresh_token_ttl_sec=5 * 86400)  # expires within 14 days
+    app = create_app(tmp_path / "world", options)
+    service = sandbox_service(app)
+    service.world.ensure_account("brand-us")
+    with serve_in_thread(app) as base_url:
+        yield base_url, service
+
+
+@pytest.fixture
+def env(
+    tmp_path: Path, emulator: tuple[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    base_url, _ = emulator
+    values = {
+        "PUBLISHER_TIKTOK_API_URL": base_url,
+        "PUBLISHER_TIKTOK_AUTH_URL": base_url,
+        "TIKTOK_CLIENT_KEY": SANDBOX_CLIENT_KEY,
+        "TIKTOK_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+        "PUBLISHER_TOKEN_STORE": str(tmp_path / "config" / "tokens.json"),
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    for name in ("TT_REFRESH_US", "PUBLISHER_TOKEN_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    return values
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "publisher.yaml").write_text(CONFIG)
+    return root
+
+
+def stored(env: dict[str, str]) -> dict[str, Any]:
+    document = json.loads(Path(env["PUBLISHER_TOKEN_STORE"]).read_text())
+    return document["tokens"][env["PUBLISHER_TIKTOK_API_URL"]]["brand-us"]  # type: ignore[no-any-return]
+
+
+def subprocess_login(project: Path, env: dict[str, str]) -> tuple[str, str]:
+    """Run `publisher auth login --no-browser` for real and act as the browser."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gitops_publisher",
+            "-C",
+            str(project),
+            "auth",
+            "login",
+            "--account",
+            "brand-us",
+            "--no-browser",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+    assert proc.stdout is not None
+    url = proc.stdout.readline().strip()
+    assert url.startswith(env["PUBLISHER_TIKTOK_AUTH_URL"] + "/v2/auth/authorize/?"), url
+    response = httpx.get(url, follow_redirects=True, timeout=10)
+    assert response.status_code == 200 and "Login received" in response.text
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    return url + "\n" + out, err
+
+
+def test_login_status_refresh(
+    project: Path, env: dict[str, str], publisher: Callable[..., Result]
+) -> None:
+    out, err = subprocess_login(project, env)
+    assert "Logged in account brand-us" in out and "video.publish" in out
+    path = Path(env["PUBLISHER_TOKEN_STORE"])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    first = stored(env)
+    secrets = [first["access_token"], first["refresh_token"]]
+
+    status = publisher("-C", project, "auth", "status", "--account", "brand-us")
+    assert status.exit_code == 0, status.output
+    assert "local token store" in status.stdout and first["open_id"] in status.stdout
+    assert "refresh token expires" in status.stdout
+    assert "expires in 5 day(s)" in status.stderr  # 14-day warning
+
+    refreshed = publisher("-C", project, "auth", "refresh", "--account", "brand-us")
+    assert refreshed.exit_code == 0, refreshed.output
+    second = stored(env)
+    assert second["refresh_token"] != first["refresh_token"]
+    secrets += [second["access_token"], second["refresh_token"]]
+
+    everything = out + err + status.output + refreshed.output
+    assert not any(s in everything for s in secrets)
+    assert not find_leaks(everything)
+
+
+def test_status_from_env_secret_and_write_back(
+    project: Path,
+    env: dict[str, str],
+    emulator: tuple[str, Any],
+    publisher: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, service = emulator
+    monkeypatch.setenv("TT_REFRESH_US", service.world.ensure_account("brand-us"))
+    monkeypatch.setenv("PUBLISHER_TOKEN_KEY", Fernet.generate_key().decode())
+    status = publisher("-C", project, "auth", "status", "--account", "brand-us")
+    assert "environment variable TT_REFRESH_US" in status.stdout
+    assert "unknown until the first refresh" in status.stdout
+
+    assert publisher("-C", project, "auth", "refresh", "--account", "brand-us").exit_code == 0
+    assert (project / ".publisher" / "tokens.enc").is_file()
+    again = publisher("-C", project, "auth", "status", "--account", "brand-us")
+    assert "rotated token written back" in again.stdout
+    assert "video.publish" in again.stdout
+    assert not find_leaks(status.output + again.output)
+
+
+def test_no_credentials_and_unknown_account(
+    project: Path, env: dict[str, str], publisher: Callable[..., Result]
+) -> None:
+    none = publisher("-C", project, "auth", "status", "--account", "brand-us")
+    assert none.exit_code == 1 and "auth login --account brand-us" in none.stdout
+    unknown = publisher("-C", project, "auth", "status", "--account", "nope")
+    assert unknown.exit_code == 1 and "no account 'nope'" in unknown.stderr
+    missing = publisher("-C", project, "auth", "refresh", "--account", "brand-us")
+    assert missing.exit_code == 1 and "no credentials" in missing.stderr
+
+
+def test_refresh_without_app_credentials(
+    project: Path,
+    env: dict[str, str],
+    publisher: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TT_REFRESH_US", "rft.whatever")
+    monkeypatch.delenv("TIKTOK_CLIENT_SECRET")
+    result = publisher("-C", project, "auth", "refresh", "--account", "brand-us")
+    assert result.exit_code == 1 and "TIKTOK_CLIENT_SECRET" in result.stderr

@@ -1,0 +1,185 @@
+"""Resolving manifests per account, and the fingerprints that notice a change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gitops_publisher.core.desired import (
+    FieldProblem,
+    VideoRef,
+    build_post_info,
+    fingerprint,
+    resolve_post,
+)
+from gitops_publisher.core.models import Config, Disclosure, Interactions, PostManifest
+
+CONFIG: dict[str, Any] = {
+    "accounts": {
+        "brand-us": {"refresh_token_env": "TOKEN_US"},
+        "brand-uk": {"refresh_token_env": "TOKEN_UK"},
+    },
+    "defaults": {
+        "privacy": "SELF_ONLY",
+        "interactions": {"comments": True},
+        "caption": {"suffix": "by Acme", "hashtags": ["#acme"]},
+    },
+}
+VIDEO = VideoRef("media/a.mp4", "git:aaaa", 1_000)
+
+
+def resolve(
+    manifest: dict[str, Any] | None = None,
+    config: dict[str, Any] | None = None,
+    *,
+    file: str = "posts/a.yaml",
+    video: VideoRef = VIDEO,
+) -> tuple[list[Any], list[FieldProblem]]:
+    fields = {"id": "launch", "accounts": ["brand-us", "brand-uk"], "video": "media/a.mp4"}
+    return resolve_post(
+        PostManifest.model_validate(fields | (manifest or {})),
+        Config.model_validate(config or CONFIG),
+        file,
+        video,
+    )
+
+
+def fingerprint_of(manifest: dict[str, Any] | None = None, **kwargs: Any) -> str:
+    posts, problems = resolve(manifest, **kwargs)
+    assert problems == []
+    assert len({p.fingerprint for p in posts}) == 1  # the same post for every account
+    return str(posts[0].fingerprint)
+
+
+def test_one_desired_post_per_account_with_defaults_merged() -> None:
+    posts, problems = resolve({"caption": "Hello"})
+    assert problems == []
+    assert [str(p.address) for p in posts] == ["launch@brand-us", "launch@brand-uk"]
+    post = posts[0]
+    assert post.caption == "Hello\nby Acme #acme"
+    assert post.privacy == "SELF_ONLY"
+    assert post.post_info == {
+        "title": "Hello\nby Acme #acme",
+        "privacy_level": "SELF_ONLY",
+        "disable_comment": False,  # defaults: comments on
+        "disable_duet": True,
+        "disable_stitch": True,
+        "brand_content_toggle": False,
+        "brand_organic_toggle": False,
+        "is_aigc": False,
+    }
+    assert post.fingerprint.startswith("sha256:")
+
+
+def test_manifest_values_win_over_defaults() -> None:
+    posts, _ = resolve(
+        {"privacy": "PUBLIC_TO_EVERYONE", "interactions": {"duet": True}, "caption_defaults": False}
+    )
+    info = posts[0].post_info
+    assert info["privacy_level"] == "PUBLIC_TO_EVERYONE"
+    assert (info["disable_comment"], info["disable_duet"]) == (True, False)  # whole block wins
+    assert "title" not in info  # no caption at all: TikTok gets no title
+
+
+def test_post_info_carries_cover_and_disclosure() -> None:
+    info = build_post_info(
+        "hi",
+        "FOLLOWER_OF_CREATOR",
+        Interactions(comments=True, duet=True, stitch=True),
+        Disclosure(brand_content=True, ai_generated=True),
+        1200,
+    )
+    assert info["video_cover_timestamp_ms"] == 1200
+    assert (info["brand_content_toggle"], info["brand_organic_toggle"], info["is_aigc"]) == (
+        True,
+        False,
+        True,
+    )
+    assert not any(info[k] for k in ("disable_comment", "disable_duet", "disable_stitch"))
+
+
+def test_a_draft_sends_no_post_info() -> None:
+    posts, problems = resolve({"mode": "draft", "caption": "notes for the team"})
+    assert problems == []
+    assert posts[0].post_info == {}
+    assert posts[0].privacy is None
+
+
+# --- fingerprints -----------------------------------------------------------------------------
+
+
+def test_the_fingerprint_ignores_the_manifest_file_and_the_schedule() -> None:
+    base = fingerprint_of()
+    assert fingerprint_of(file="posts/elsewhere/renamed.yml") == base
+    assert fingerprint_of({"publish_at": "2027-01-01T00:00:00Z"}) == base  # not sent to TikTok
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"caption": "different words"},
+        {"privacy": "PUBLIC_TO_EVERYONE"},
+        {"interactions": {"comments": False}},
+        {"disclosure": {"brand_organic": True}},
+        {"cover_timestamp_ms": 500},
+        {"mode": "draft"},
+        {"caption_defaults": False},
+    ],
+)
+def test_every_field_sent_to_tiktok_changes_the_fingerprint(change: dict[str, Any]) -> None:
+    assert fingerprint_of(change) != fingerprint_of()
+
+
+def test_a_new_video_changes_the_fingerprint() -> None:
+    other = VideoRef("media/a.mp4", "git:bbbb", 1_000)
+    assert fingerprint_of(video=other) != fingerprint_of()
+    moved = VideoRef("media/moved.mp4", "git:aaaa", 1_000)  # same content, new path: same post
+    assert fingerprint_of(video=moved) == fingerprint_of()
+
+
+def test_changing_the_team_suffix_changes_posts_that_use_it() -> None:
+    config = CONFIG | {"defaults": CONFIG["defaults"] | {"caption": {"suffix": "by Acme Inc"}}}
+    assert fingerprint_of(config=config) != fingerprint_of()
+    assert fingerprint_of({"caption_defaults": False}, config=config) == fingerprint_of(
+        {"caption_defaults": False}
+    )
+
+
+def test_editing_a_drafts_caption_is_not_a_change_since_nothing_is_sent() -> None:
+    assert fingerprint_of({"mode": "draft", "caption": "a"}) == fingerprint_of(
+        {"mode": "draft", "caption": "b"}
+    )
+
+
+def test_fingerprint_is_canonical_json_of_what_is_sent() -> None:
+    one = fingerprint("direct", {"a": 1, "b": "é"}, "git:x")
+    assert one == fingerprint("direct", {"b": "é", "a": 1}, "git:x")
+    assert one != fingerprint("draft", {"a": 1, "b": "é"}, "git:x")
+
+
+# --- problems ---------------------------------------------------------------------------------
+
+
+def test_problems_are_reported_per_field_and_nothing_is_resolved() -> None:
+    config = CONFIG | {"defaults": {"caption": {"hashtags": ["#x"]}}}  # no default privacy
+    posts, problems = resolve(
+        {"accounts": ["brand-us", "brand-fr"], "caption": "🚀" * 1100}, config=config
+    )
+    assert posts == []
+    fields = {p.field: p.message for p in problems}
+    assert set(fields) == {"accounts.1", "caption", "privacy"}
+    assert "unknown account 'brand-fr'" in fields["accounts.1"]
+    assert "2203 UTF-16" in fields["caption"]  # 2200 + " #x"
+    assert "needs a privacy level" in fields["privacy"]
+
+
+def test_branded_content_cannot_be_private() -> None:
+    _, problems = resolve({"disclosure": {"brand_content": True}})
+    assert [p.field for p in problems] == ["disclosure.brand_content"]
+
+
+def test_exactly_2200_units_is_allowed() -> None:
+    posts, problems = resolve({"caption": "🚀" * 1100, "caption_defaults": False})
+    assert problems == []
+    assert posts[0].caption_utf16 == 2200

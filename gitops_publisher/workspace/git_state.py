@@ -1,0 +1,381 @@
+"""The ``git-branch`` state backend: the state file committed to a dedicated branch.
+
+The state lives on its own branch (``publisher-state`` by default, created as an orphan branch
+on the first write), so state commits neither trigger content workflows nor conflict with
+content pull requests. The work tree, the index and ``HEAD`` are never touched: blobs, trees
+and commits are made with plumbing on a private index file.
+
+* ``read`` fetches the branch and reads the state blob at its tip (no branch: an empty state).
+* ``write`` commits the changed records on top of the tip and pushes at once, so a record is
+  on the remote before the engine goes on (the write-ahead rule holds across a killed CI job).
+* A rejected push (another run pushed first) re-fetches and replays this run's changes on
+  the new tip: records are per address, so two runs' changes are disjoint and merge cleanly.
+  An address that the other run recorded differently is a real conflict:
+  :class:`~gitops_publisher.errors.StateConflictError`, and this run stops.
+* The lock is a local lock file (one apply per clone) plus push-or-fail: a write can only
+  land on the tip it was made from.
+
+Besides ``content_ids.py`` this is the one module that imports gitpython.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+import git
+from gitdb import IStream  # type: ignore[import-untyped]
+
+from gitops_publisher.core.state import Record, State
+from gitops_publisher.errors import StateConflictError, StateError
+from gitops_publisher.workspace.locking import Clock, Notify, hold_lock
+from gitops_publisher.workspace.state_file import dump_state, load_state
+
+_PUSH_ATTEMPTS = 20  # each rejection means another run's write landed: progress is bounded
+_BACKOFF_CAP = 2.0
+_REJECTED = re.compile(r"\[rejected\]|fetch first|non-fast-forward|stale info|\[remote rejected\]")
+_MISSING_REF = re.compile(r"couldn't find remote ref|no such ref|not our ref", re.IGNORECASE)
+_DEFAULT_IDENTITY = ("gitops-publisher", "gitops-publisher@users.noreply.github.com")
+
+Changes = dict[str, Record | None]
+
+
+def diff_records(before: State, after: State) -> Changes:
+    """Addresses whose record differs between two states: the new record, or None if removed."""
+    changes: Changes = {}
+    for address, rec in after.resources.items():
+        if before.resources.get(address) != rec:
+            changes[address] = rec
+    for address in before.resources.keys() - after.resources.keys():
+        changes[address] = None
+    return changes
+
+
+def replay(changes: Mapping[str, Record | None], base: State, theirs: State) -> State:
+    """Apply this run's ``changes`` (made on ``base``) to ``theirs``, the remote's newer state.
+
+    Pure. The serial bumps once when anything changes; ``theirs``'s lineage is kept.
+
+    Raises:
+        StateConflictError: an address was recorded differently by the other run since
+            ``base`` (neither side's record can be chosen safely).
+    """
+    resources = dict(theirs.resources)
+    conflicts: list[str] = []
+    for address, ours in sorted(changes.items()):
+        current = theirs.resources.get(address)
+        if current == ours:
+            continue
+        if current != base.resources.get(address):
+            conflicts.append(address)
+            continue
+        if ours is None:
+            resources.pop(address, None)
+        else:
+            resources[address] = ours
+    if conflicts:
+        names = ", ".join(conflicts[:5]) + (
+            f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""
+        )
+        raise StateConflictError(
+            f"another run recorded {names} differently while this run was recording it; "
+            "this run stopped without overwriting it",
+            hint="two applies acted on the same post: serialise applies (a workflow "
+            "`concurrency` group), then run `publisher plan` to see where each post stands",
+        )
+    if resources == theirs.resources:
+        return theirs
+    return theirs.model_copy(update={"resources": resources, "serial": theirs.serial + 1})
+
+
+def commit_message(changes: Mapping[str, Record | None], provenance_url: str | None) -> str:
+    """``publisher: record a@x (uploading), b@y (published)`` plus one line per address."""
+    parts = [f"{a} ({r.status if r else 'removed'})" for a, r in sorted(changes.items())]
+    head = ", ".join(parts[:3]) + (f" and {len(parts) - 3} more" if len(parts) > 3 else "")
+    lines = [f"publisher: record {head}", ""]
+    lines.extend(f"- {part}" for part in parts)
+    if provenance_url:
+        lines.extend(["", f"Run: {provenance_url}"])
+    return "\n".join(lines) + "\n"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ignore(_message: str) -> None:
+    return None
+
+
+class GitBranchStateStore:
+    """A :class:`~gitops_publisher.core.state.StateStore` on a branch of a git remote.
+
+    Attributes:
+        branch: the state branch (``publisher-state``).
+        path: the state file inside the branch (POSIX, relative to the repository root).
+        remote: the remote the branch is fetched from and pushed to.
+    """
+
+    def __init__(
+        self,
+        repo_dir: Path,
+        path: str,
+        *,
+        branch: str = "publisher-state",
+        remote: str = "origin",
+        clock: Clock = _utc_now,
+        notify: Notify = _ignore,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        """Open the repository containing ``repo_dir`` (nothing is fetched yet).
+
+        ``sleep`` waits a jittered moment after a rejected push, so that racing runs spread
+        out instead of colliding again.
+
+        Raises:
+            StateError: ``repo_dir`` is not inside a git repository.
+        """
+        try:
+            self._repo = git.Repo(repo_dir, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+            raise StateError(
+                f"the git-branch state backend needs a git repository, and {repo_dir} is not "
+                "inside one",
+                hint="run in a clone of the content repository, or use `state: {backend: file}`",
+            ) from exc
+        self.branch = branch
+        self.path = PurePosixPath(path).as_posix()
+        self.remote = remote
+        self._clock = clock
+        self._notify = notify
+        self._sleep = sleep
+        self._ref = f"refs/remotes/{remote}/{branch}"
+        self._tip: str | None = None  # the remote tip this store last saw
+        self._remote_state: State | None = None  # the state at that tip (None: no file)
+        self._given: State | None = None  # the state last handed to or received from callers
+
+    @classmethod
+    def for_project(
+        cls, project_dir: Path, state_path: str, *, branch: str, remote: str = "origin"
+    ) -> GitBranchStateStore:
+        """A store whose file sits at ``state_path`` relative to ``project_dir`` in the branch.
+
+        A project in a subdirectory keeps its state under that subdirectory, so several
+        working directories of one repository share the branch without sharing a file.
+
+        Raises:
+            StateError: ``project_dir`` is not inside a git repository.
+        """
+        store = cls(project_dir, state_path, branch=branch, remote=remote)
+        root = Path(store._repo.working_tree_dir or project_dir).resolve()
+        try:
+            relative = project_dir.resolve().relative_to(root)
+        except ValueError:
+            relative = Path()
+        store.path = (PurePosixPath(relative.as_posix()) / state_path).as_posix()
+        return store
+
+    def sibling(self, path: str) -> GitBranchStateStore:
+        """Another file on the same branch and remote (shard files)."""
+        other = GitBranchStateStore.__new__(GitBranchStateStore)
+        other.__dict__.update(self.__dict__)
+        other.path = path
+        other._tip, other._remote_state, other._given = None, None, None
+        return other
+
+    def describe(self) -> str:
+        """``publisher-state:.publisher/state.json on origin``."""
+        return f"{self.branch}:{self.path} on {self.remote}"
+
+    def read(self) -> State:
+        """Fetch the branch and return the state at its tip (empty if there is none yet).
+
+        Raises:
+            StateError: the remote cannot be fetched, or the file is corrupt or newer.
+        """
+        self._fetch()
+        if self._remote_state is not None:
+            state = self._remote_state
+        else:
+            state = self._given_if_fresh() or State()
+        self._given = state
+        return state
+
+    def list_paths(self) -> list[str]:
+        """State files on the branch tip (as of the last fetch) under this file's directory."""
+        if self._tip is None:
+            return []
+        directory = PurePosixPath(self.path).parent
+        tree = self._repo.commit(self._tip).tree
+        if directory.as_posix() not in ("", "."):
+            try:
+                tree = tree / directory.as_posix()
+            except KeyError:
+                return []
+        return sorted(
+            (directory / blob.name).as_posix() for blob in tree.blobs if blob.name.endswith(".json")
+        )
+
+    def write(self, state: State) -> None:
+        """Commit the records that changed since the last read or write, and push at once.
+
+        Nothing is committed when no record changed. A rejected push is retried on the new
+        tip with this run's changes replayed.
+
+        Raises:
+            StateConflictError: another run recorded one of these addresses differently.
+            StateError: the push failed for another reason (permissions, network).
+        """
+        given = self._given if self._given is not None else State(lineage=state.lineage)
+        changes = diff_records(given, state)
+        if not changes:
+            self._given = state
+            return
+        for attempt in range(_PUSH_ATTEMPTS):
+            theirs = self._remote_state or State(lineage=state.lineage)
+            merged = replay(changes, given, theirs)
+            if self._remote_state is not None and merged is theirs:
+                break
+            commit = self._commit(merged, changes)
+            if self._push(commit):
+                self._tip, self._remote_state = commit, merged
+                break
+            self._sleep(random.uniform(0, min(_BACKOFF_CAP, 0.05 * 2**attempt)))
+            self._fetch()
+        else:
+            raise StateError(
+                f"could not push the state to {self.describe()}: other runs kept pushing first",
+                hint="serialise applies with a workflow `concurrency` group",
+            )
+        self._given = state
+
+    def lock(self, *, purpose: str) -> AbstractContextManager[None]:
+        """Hold a local lock (one run per clone); across machines, writes are push-or-fail.
+
+        Raises:
+            StateLockedError: another run in this clone holds it.
+        """
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{self.branch}-{self.path}")
+        lock_path = Path(self._repo.git_dir) / "gitops-publisher" / f"{safe}.lock"
+
+        @contextmanager
+        def held() -> Iterator[None]:
+            with hold_lock(
+                lock_path,
+                purpose=purpose,
+                what=f"the state {self.describe()}",
+                clock=self._clock,
+                notify=self._notify,
+            ):
+                yield
+
+        return held()
+
+    # --- git plumbing ----------------------------------------------------------------------
+
+    def _given_if_fresh(self) -> State | None:
+        # No file yet: keep one empty state (one lineage) for this store's lifetime.
+        return self._given if self._given is not None and not self._given.resources else None
+
+    def _fetch(self) -> None:
+        args = ["--no-tags", "--quiet"]
+        if self._repo.git.rev_parse("--is-shallow-repository").strip() == "true":
+            args.append("--depth=1")  # a CI checkout: the tip is all a merge needs
+        try:
+            self._repo.git.fetch(*args, self.remote, f"+refs/heads/{self.branch}:{self._ref}")
+        except git.GitCommandError as exc:
+            if not _MISSING_REF.search(str(exc.stderr)):
+                raise StateError(
+                    f"could not fetch the state branch {self.describe()}: "
+                    f"{_first_line(exc.stderr)}",
+                    hint="check the remote and the job's permissions (contents: read)",
+                ) from exc
+            self._tip, self._remote_state = None, None
+            return
+        self._tip = self._repo.git.rev_parse(self._ref).strip()
+        self._remote_state = self._load_tip()
+
+    def _load_tip(self) -> State | None:
+        assert self._tip is not None
+        try:
+            blob = self._repo.commit(self._tip).tree / self.path
+        except KeyError:
+            return None
+        data = blob.data_stream.read()
+        return load_state(
+            data,
+            source=self.describe(),
+            recovery_hint=f"restore it from the branch history: git log {self._ref} -- {self.path}",
+        )
+
+    def _commit(self, state: State, changes: Mapping[str, Record | None]) -> str:
+        data = dump_state(state)
+        with tempfile.TemporaryDirectory(prefix="publisher-index-") as tmp:
+            env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            git_ = self._repo.git
+            stored = self._repo.odb.store(IStream("blob", len(data), io.BytesIO(data)))
+            blob = stored.hexsha.decode("ascii")
+            if self._tip is None:
+                git_.read_tree("--empty", env=env)
+            else:
+                git_.read_tree(self._tip, env=env)
+            git_.update_index("--add", "--cacheinfo", f"100644,{blob},{self.path}", env=env)
+            tree = git_.write_tree(env=env).strip()
+            parents = ["-p", self._tip] if self._tip else []
+            message = commit_message(changes, _run_url(changes))
+            return str(
+                git_.commit_tree(tree, *parents, "-m", message, env=self._identity()).strip()
+            )
+
+    def _push(self, commit: str) -> bool:
+        try:
+            self._repo.git.push(
+                "--porcelain", "--quiet", self.remote, f"{commit}:refs/heads/{self.branch}"
+            )
+        except git.GitCommandError as exc:
+            if _REJECTED.search(f"{exc.stdout}\n{exc.stderr}"):
+                return False
+            raise StateError(
+                f"could not push the state to {self.describe()}: {_first_line(exc.stderr)}",
+                hint="the job needs `permissions: contents: write` and a checkout that keeps "
+                "its credentials; nothing after this record was published",
+            ) from exc
+        self._repo.git.update_ref(self._ref, commit)
+        return True
+
+    def _identity(self) -> dict[str, str]:
+        env: dict[str, str] = {}
+        for role in ("AUTHOR", "COMMITTER"):
+            name, email = os.environ.get(f"GIT_{role}_NAME"), os.environ.get(f"GIT_{role}_EMAIL")
+            if not name or not email:
+                env[f"GIT_{role}_NAME"], env[f"GIT_{role}_EMAIL"] = self._configured_identity()
+        return env
+
+    def _configured_identity(self) -> tuple[str, str]:
+        reader = self._repo.config_reader()
+        name = reader.get_value("user", "name", "")
+        email = reader.get_value("user", "email", "")
+        if name and email:
+            return str(name), str(email)
+        return _DEFAULT_IDENTITY
+
+
+def _run_url(changes: Mapping[str, Record | None]) -> str | None:
+    for rec in changes.values():
+        if rec is not None and rec.provenance.run_url:
+            return rec.provenance.run_url
+    return None
+
+
+def _first_line(text: object) -> str:
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    lines = [line.removeprefix("stderr: ").strip("'") for line in lines]
+    return lines[0] if lines else "git failed"

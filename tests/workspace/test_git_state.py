@@ -1,0 +1,302 @@
+"""The git-branch state store against a real bare remote: orphan branch, push per write, races."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gitops_publisher.core.state import Record, State
+from gitops_publisher.errors import StateConflictError, StateError, StateLockedError
+from gitops_publisher.workspace.git_state import GitBranchStateStore, diff_records, replay
+from gitops_publisher.workspace.state_file import load_state
+
+T0 = datetime(2026, 11, 25, 16, 30, tzinfo=UTC)
+_ENV = {
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_AUTHOR_NAME": "T",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "T",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+}
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", *args],
+        cwd=cwd,
+        env={**os.environ, **_ENV},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout
+
+
+def record(post_id: str, account: str = "brand-us", **changes: object) -> Record:
+    fields: dict[str, object] = {
+        "post_id": post_id,
+        "account": account,
+        "status": "uploading",
+        "fingerprint": "sha256:abc",
+        "mode": "direct",
+        "video": "media/a.mp4",
+        "publish_id": f"v_pub~{post_id}",
+        "created_at": T0,
+        "updated_at": T0,
+    }
+    fields.update(changes)
+    return Record.model_validate(fields)
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Path:
+    bare = tmp_path / "remote.git"
+    bare.mkdir()
+    git(bare, "init", "-q", "--bare")
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    git(seed, "init", "-q")
+    (seed / "publisher.yaml").write_text("version: 1\n")
+    git(seed, "add", "-A")
+    git(seed, "commit", "-q", "-m", "content")
+    git(seed, "remote", "add", "origin", str(bare))
+    git(seed, "push", "-q", "origin", "main")
+    return bare
+
+
+def clone(remote: Path, name: str) -> Path:
+    target = remote.parent / name
+    git(remote.parent, "clone", "-q", str(remote), name)
+    return target
+
+
+def remote_state(remote: Path, path: str = "state.json") -> State:
+    data = subprocess.run(
+        ["git", "show", f"publisher-state:{path}"],
+        cwd=remote,
+        check=True,
+        capture_output=True,
+    ).stdout
+    return load_state(data, source="remote")
+
+
+def log(remote: Path) -> list[str]:
+    return git(remote, "log", "--format=%s", "publisher-state").splitlines()
+
+
+def test_missing_branch_reads_empty_and_first_write_creates_an_orphan_branch(remote: Path) -> None:
+    work = clone(remote, "a")
+    store = GitBranchStateStore(work, ".publisher/state.json")
+    state = store.read()
+    assert state.resources == {} and state.serial == 0
+    assert store.read().lineage == state.lineage  # one lineage until the first write
+
+    store.write(state.with_record(record("launch")))
+
+    on_remote = remote_state(remote, ".publisher/state.json")
+    assert list(on_remote.resources) == ["launch@brand-us"]
+    assert on_remote.lineage == state.lineage
+    assert git(remote, "rev-list", "--count", "publisher-state").strip() == "1"  # orphan
+    assert log(remote) == ["publisher: record launch@brand-us (uploading)"]
+    # the work tree, index and HEAD are untouched
+    assert git(work, "status", "--porcelain") == ""
+    assert git(work, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
+
+
+def test_orphan_branch_shares_no_history_with_content(remote: Path) -> None:
+    store = GitBranchStateStore(clone(remote, "a"), "state.json")
+    store.write(store.read().with_record(record("launch")))
+    done = subprocess.run(
+        ["git", "merge-base", "main", "publisher-state"], cwd=remote, capture_output=True
+    )
+    assert done.returncode == 1
+
+
+def test_every_write_is_one_pushed_commit_listing_the_addresses(remote: Path) -> None:
+    store = GitBranchStateStore(clone(remote, "a"), ".publisher/state.json")
+    state = store.read().with_record(record("a")).with_record(record("b"))
+    store.write(state)
+    state = state.with_record(record("a", status="published"))
+    store.write(state)
+    assert log(remote) == [
+        "publisher: record a@brand-us (published)",
+        "publisher: record a@brand-us (uploading), b@brand-us (uploading)",
+    ]
+    body = git(remote, "log", "-1", "--format=%b", "publisher-state")
+    assert "- a@brand-us (published)" in body
+    assert remote_state(remote, ".publisher/state.json").serial == 2
+
+
+def test_no_commit_when_nothing_changed(remote: Path) -> None:
+    store = GitBranchStateStore(clone(remote, "a"), "state.json")
+    state = store.read().with_record(record("a"))
+    store.write(state)
+    store.write(state)
+    fresh = GitBranchStateStore(clone(remote, "b"), "state.json")
+    fresh.write(fresh.read())
+    assert len(log(remote)) == 1
+
+
+def test_a_second_clone_reads_what_the_first_pushed(remote: Path) -> None:
+    first = GitBranchStateStore(clone(remote, "a"), "state.json")
+    first.write(first.read().with_record(record("a", status="published")))
+    second = GitBranchStateStore(clone(remote, "b"), "state.json")
+    assert second.read().resources["a@brand-us"].status == "published"
+
+
+def test_push_race_replays_disjoint_records_on_the_new_tip(remote: Path) -> None:
+    one = GitBranchStateStore(clone(remote, "a"), "state.json")
+    two = GitBranchStateStore(clone(remote, "b"), "state.json")
+    s1, s2 = one.read(), two.read()
+    one.write(s1.with_record(record("a", account="brand-us")))
+    s2 = s2.with_record(record("b", account="brand-uk"))
+    two.write(s2)  # rejected, re-fetched, replayed
+    two.write(s2.with_record(record("b", account="brand-uk", status="published")))
+
+    final = remote_state(remote)
+    assert sorted(final.resources) == ["a@brand-us", "b@brand-uk"]
+    assert final.resources["b@brand-uk"].status == "published"
+    assert final.lineage == s1.lineage  # the first branch's lineage wins for both
+    assert final.serial == 3
+    assert len(log(remote)) == 3
+
+
+def test_the_same_address_recorded_differently_is_a_conflict(remote: Path) -> None:
+    one = GitBranchStateStore(clone(remote, "a"), "state.json")
+    two = GitBranchStateStore(clone(remote, "b"), "state.json")
+    s1, s2 = one.read(), two.read()
+    one.write(s1.with_record(record("launch", publish_id="v_pub~one")))
+    with pytest.raises(StateConflictError, match=r"launch@brand-us differently") as caught:
+        two.write(s2.with_record(record("launch", publish_id="v_pub~two")))
+    assert "concurrency" in caught.value.hint
+    assert remote_state(remote).resources["launch@brand-us"].publish_id == "v_pub~one"
+
+
+def test_threads_racing_on_one_remote_lose_nothing(remote: Path) -> None:
+    clones = [clone(remote, f"c{i}") for i in range(4)]
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            store = GitBranchStateStore(clones[index], "state.json", sleep=lambda _s: None)
+            state = store.read()
+            for step in range(3):
+                rec = record(f"p{index}-{step}", account=f"acct{index}")
+                state = state.with_record(rec)
+                store.write(state)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    final = remote_state(remote)
+    assert len(final.resources) == 12
+    assert final.serial == 12
+
+
+def test_removal_is_recorded_and_replayed(remote: Path) -> None:
+    store = GitBranchStateStore(clone(remote, "a"), "state.json")
+    state = store.read().with_record(record("a")).with_record(record("b"))
+    store.write(state)
+    store.write(state.without("a@brand-us"))
+    assert list(remote_state(remote).resources) == ["b@brand-us"]
+    assert log(remote)[0] == "publisher: record a@brand-us (removed)"
+
+
+def test_subdirectory_projects_keep_their_own_file(remote: Path) -> None:
+    work = clone(remote, "a")
+    (work / "team-a").mkdir()
+    store = GitBranchStateStore.for_project(
+        work / "team-a", ".publisher/state.json", branch="publisher-state"
+    )
+    assert store.path == "team-a/.publisher/state.json"
+    store.write(store.read().with_record(record("a")))
+    assert remote_state(remote, "team-a/.publisher/state.json").resources
+    assert store.list_paths() == ["team-a/.publisher/state.json"]
+
+
+def test_newer_version_on_the_branch_is_refused(remote: Path) -> None:
+    store = GitBranchStateStore(clone(remote, "a"), "state.json")
+    store.write(store.read().with_record(record("a")))
+    work = clone(remote, "b")
+    git(work, "checkout", "-q", "publisher-state")
+    (work / "state.json").write_text('{"version": 99}')
+    git(work, "commit", "-qam", "future")
+    git(work, "push", "-q", "origin", "publisher-state")
+    with pytest.raises(StateError, match="newer gitops-publisher"):
+        store.read()
+
+
+def test_unreachable_remote_is_a_state_error(tmp_path: Path, remote: Path) -> None:
+    work = clone(remote, "a")
+    git(work, "remote", "set-url", "origin", str(tmp_path / "gone.git"))
+    with pytest.raises(StateError, match="could not fetch the state branch"):
+        GitBranchStateStore(work, "state.json").read()
+
+
+def test_not_a_repository(tmp_path: Path) -> None:
+    with pytest.raises(StateError, match="needs a git repository"):
+        GitBranchStateStore(tmp_path, "state.json")
+
+
+def test_lock_is_held_per_clone(remote: Path) -> None:
+    work = clone(remote, "a")
+    store, other = GitBranchStateStore(work, "state.json"), GitBranchStateStore(work, "state.json")
+    with store.lock(purpose="apply"), pytest.raises(StateLockedError), other.lock(purpose="apply"):
+        pass
+    with other.lock(purpose="apply"):
+        pass
+
+
+# --- the pure merge ------------------------------------------------------------------------
+
+addresses = st.sampled_from([f"p{i}" for i in range(6)])
+
+
+@given(
+    base_ids=st.sets(addresses),
+    ours=st.dictionaries(addresses, st.sampled_from(["uploading", "published", None])),
+    theirs=st.dictionaries(addresses, st.sampled_from(["processing", "failed", None])),
+)
+def test_replay_keeps_both_sides_when_they_touch_different_addresses(
+    base_ids: set[str], ours: dict[str, str | None], theirs: dict[str, str | None]
+) -> None:
+    theirs = {k: v for k, v in theirs.items() if k not in ours}  # disjoint changes
+    base = State()
+    for post in base_ids:
+        base = base.with_record(record(post))
+
+    def changed(state: State, edits: dict[str, str | None]) -> State:
+        for post, status in edits.items():
+            if status is None:
+                state = state.without(f"{post}@brand-us")
+            else:
+                state = state.with_record(record(post, status=status))
+        return state
+
+    mine, other = changed(base, ours), changed(base, theirs)
+    merged = replay(diff_records(base, mine), base, other)
+    for post in {*ours, *theirs, *base_ids}:
+        address = f"{post}@brand-us"
+        expected = (mine if post in ours else other).resources.get(address)
+        assert merged.resources.get(address) == expected
+    assert merged.lineage == other.lineage
+
+
+def test_replay_with_nothing_new_returns_the_same_state() -> None:
+    base = State().with_record(record("a"))
+    assert replay({}, base, base) is base
+    later = base.with_record(record("a", updated_at=T0 + timedelta(seconds=1)))
+    assert replay(diff_records(base, later), base, later) is later

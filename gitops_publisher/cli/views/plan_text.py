@@ -103,7 +103,6 @@ def render_text(plan: Plan, *, color: bool | None = None, detailed: bool = True)
     """Render the plan for a terminal; ``color=None`` lets click decide (TTY)."""
     style: Callable[..., str] = click.style if color is not False else _plain
     lines: list[str] = []
-    acting = [c for c in plan.changes if c.action is not Action.NOOP]
     width = max((len(c.address) for c in plan.changes), default=10)
     for change in plan.changes:
         colour = _COLOURS[change.action]
@@ -114,7 +113,7 @@ def render_text(plan: Plan, *, color: bool | None = None, detailed: bool = True)
         if change.action is Action.WAIT and change.publish_at_local:
             tail = f"scheduled for {change.publish_at_local}"
         lines.append(style(head, fg=colour, bold=change.action is not Action.NOOP) + tail)
-        if detailed and change in acting and change.action is not Action.ORPHAN:
+        if detailed and change.action not in (Action.NOOP, Action.ORPHAN):
             for label, value in change_details(change):
                 lines.append(f"      {label:<10} {value}")
     if not plan.changes:

@@ -1,0 +1,192 @@
+"""Loading a content repository: the examples, content ids from git, renames, positions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_publisher.errors import ConfigError
+from gitops_publisher.workspace import yamlio
+from gitops_publisher.workspace.content_ids import ContentIds
+from gitops_publisher.workspace.project import load_config, load_project
+
+CONFIG = """\
+version: 1
+accounts:
+  brand-us: {refresh_token_env: TOKEN_US}
+  brand-uk: {refresh_token_env: TOKEN_UK, timezone: Europe/London}
+defaults:
+  privacy: SELF_ONLY
+  caption: {hashtags: ["#acme"]}
+"""
+POST = """\
+version: 1
+id: launch
+accounts: [brand-us, brand-uk]
+video: media/launch-teaser.mp4
+caption: Launch day
+"""
+MakeRepo = Callable[..., Any]
+
+
+def hash_object(path: Path) -> str:
+    done = subprocess.run(
+        ["git", "hash-object", str(path)], check=True, capture_output=True, text=True
+    )
+    return done.stdout.strip()
+
+
+def fingerprints(root: Path) -> dict[str, str]:
+    return {str(p.address): p.fingerprint for p in load_project(root).posts}
+
+
+# --- the examples -----------------------------------------------------------------------------
+
+
+def test_the_examples_load_with_defaults_merged(content_repo: Any) -> None:
+    project = load_project(content_repo.root)
+    assert sorted(project.config.accounts) == ["brand-uk", "brand-us", "devrel"]
+    assert len(project.manifest_files) == 10
+    assert len(project.posts) == 14
+    assert project.manifest_files["launch-recap"] == "posts/launch/day.yaml"  # 2nd document
+    posts = {str(p.address): p for p in project.posts}
+    part1 = posts["tutorial-part1@devrel"]
+    assert part1.privacy == "SELF_ONLY"  # from defaults
+    assert part1.caption.endswith("Made with ❤️ by the Acme team #acme")
+    assert posts["behind-the-scenes@brand-uk"].caption == "Behind the scenes at the studio 🎬"
+    assert posts["community-draft@brand-uk"].post_info == {}
+    assert project.warnings == []
+
+
+def test_load_config_alone(content_repo: Any) -> None:
+    config = load_config(content_repo.root)
+    assert config.accounts["devrel"].daily_post_cap == 10
+    (content_repo.root / "publisher.yaml").write_text("version: 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(content_repo.root)
+    assert [d.render() for d in caught.value.diagnostics] == [
+        "publisher.yaml:1:1 accounts: required field is missing: add it"
+    ]
+
+
+# --- content ids ------------------------------------------------------------------------------
+
+
+def test_a_tracked_video_is_identified_by_its_git_blob_id(make_repo: MakeRepo) -> None:
+    repo = make_repo({"publisher.yaml": CONFIG, "posts/a.yaml": POST})
+    video = repo.root / "media" / "launch-teaser.mp4"
+    (post, _) = load_project(repo.root).posts
+    assert post.video.content_id == f"git:{hash_object(video)}"
+    assert post.video.size == video.stat().st_size
+    assert not (repo.root / ".publisher" / "cache").exists()  # the index answered: no hashing
+
+
+def test_committing_a_video_does_not_change_its_id(make_repo: MakeRepo) -> None:
+    repo = make_repo(
+        {"publisher.yaml": CONFIG, "posts/a.yaml": POST.replace("launch-teaser", "new")}
+    )
+    shutil.copyfile(repo.root / "media" / "launch-teaser.mp4", repo.root / "media" / "new.mp4")
+    before = fingerprints(repo.root)  # untracked: streamed and cached
+    cache = json.loads((repo.root / ".publisher/cache/content-ids.json").read_text("utf-8"))
+    assert list(cache.values()) == [f"git:{hash_object(repo.root / 'media' / 'new.mp4')}"]
+    repo.commit("add the video")
+    assert fingerprints(repo.root) == before  # so a commit never turns a post into drift
+
+
+def test_an_edited_video_gets_a_new_id(make_repo: MakeRepo) -> None:
+    repo = make_repo({"publisher.yaml": CONFIG, "posts/a.yaml": POST})
+    before = fingerprints(repo.root)
+    with (repo.root / "media" / "launch-teaser.mp4").open("ab") as handle:
+        handle.write(b"\0" * 16)
+    after = fingerprints(repo.root)
+    assert set(after) == set(before)
+    assert all(after[a] != before[a] for a in after)
+
+
+def test_a_project_outside_git_streams_its_ids(tmp_path: Path) -> None:
+    (tmp_path / "media").mkdir()
+    source = Path(__file__).resolve().parents[2] / "examples" / "media" / "launch-teaser.mp4"
+    shutil.copyfile(source, tmp_path / "media" / "launch-teaser.mp4")
+    (tmp_path / "publisher.yaml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "a.yaml").write_text(POST, encoding="utf-8")
+    (post, _) = load_project(tmp_path).posts
+    assert post.video.content_id == f"git:{hash_object(source)}"
+
+
+def test_a_smudged_lfs_video_is_identified_by_its_pointer(make_repo: MakeRepo) -> None:
+    oid = "4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393"
+    pointer = f"version https://git-lfs.github.com/spec/v1\\noid sha256:{oid}\\nsize 161147\\n"
+    repo = make_repo({"publisher.yaml": CONFIG})
+    # A stand-in for git-lfs: the clean filter stores the pointer, the work tree keeps the video.
+    subprocess.run(
+        ["git", "config", "filter.fakelfs.clean", f"cat >/dev/null; printf '{pointer}'"],
+        cwd=repo.root,
+        check=True,
+    )
+    repo.write(".gitattributes", "media/*.mp4 filter=fakelfs\n")
+    repo.write("posts/a.yaml", POST)
+    (repo.root / "media" / "launch-teaser.mp4").touch()  # re-stage through the filter
+    subprocess.run(["git", "add", "--renormalize", "."], cwd=repo.root, check=True)
+    repo.commit("lfs")
+    ids = ContentIds(repo.root)
+    assert ids.content_id("media/launch-teaser.mp4") == f"lfs:{oid}"
+
+
+# --- renames and positions --------------------------------------------------------------------
+
+
+def test_renaming_a_manifest_changes_no_address_and_no_fingerprint(make_repo: MakeRepo) -> None:
+    repo = make_repo({"publisher.yaml": CONFIG, "posts/a.yaml": POST})
+    before = fingerprints(repo.root)
+    (repo.root / "posts" / "campaigns").mkdir()
+    subprocess.run(
+        ["git", "mv", "posts/a.yaml", "posts/campaigns/launch.yml"], cwd=repo.root, check=True
+    )
+    project = load_project(repo.root)
+    assert project.manifest_files == {"launch": "posts/campaigns/launch.yml"}
+    assert fingerprints(repo.root) == before
+
+
+def test_a_problem_in_a_later_document_points_at_its_own_line(make_repo: MakeRepo) -> None:
+    second = POST.replace("id: launch", "id: second").replace("caption:", "captoin:")
+    repo = make_repo({"publisher.yaml": CONFIG, "posts/a.yaml": POST + "---\n" + second})
+    with pytest.raises(ConfigError) as caught:
+        load_project(repo.root)
+    (diagnostic,) = caught.value.diagnostics
+    assert (diagnostic.file, diagnostic.line, diagnostic.column) == ("posts/a.yaml", 11, 1)
+    assert diagnostic.field == "captoin"
+
+
+def test_empty_documents_are_skipped(make_repo: MakeRepo) -> None:
+    repo = make_repo({"publisher.yaml": CONFIG, "posts/a.yaml": "---\n" + POST + "---\n"})
+    assert len(load_project(repo.root).posts) == 2
+
+
+def test_yaml_timestamps_stay_text_and_a_bom_is_fine() -> None:
+    text = yamlio.decode(b"\xef\xbb\xbfpublish_at: 2026-12-01T09:00:00Z\nn: 1\n")
+    assert yamlio.load_documents(text) == [{"publish_at": "2026-12-01T09:00:00Z", "n": 1}]
+
+
+def test_problems_in_every_file_come_together(make_repo: MakeRepo) -> None:
+    repo = make_repo(
+        {
+            "publisher.yaml": CONFIG,
+            "posts/a.yaml": POST.replace("brand-uk", "brand-fr"),
+            "posts/b.yaml": POST.replace("id: launch", "id: b").replace("media/", "../"),
+            "posts/c.yaml": POST.replace("id: launch", "id: c") + "caption: again\n",
+        }
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_project(repo.root)
+    assert [d.location() for d in caught.value.diagnostics] == [
+        "posts/a.yaml:3:22",
+        "posts/b.yaml:4:8",
+        "posts/c.yaml:6:1",
+    ]

@@ -25,6 +25,7 @@ from gitops_publisher.errors import ApiError, AuthError, ProviderError, StateErr
 from gitops_publisher.providers.errors import (
     InitOutcomeUnknown,
     ProviderNetworkError,
+    RateLimited,
     UploadError,
     UploadUrlExpired,
 )
@@ -248,8 +249,9 @@ class Engine:
                 init = await api.init_direct(PostInfo.model_validate(post.post_info), source)
             else:
                 init = await api.init_inbox(source)
-        except InitOutcomeUnknown:
-            # Stays "initiating": no byte was sent, so the next run's retry is safe.
+        except (InitOutcomeUnknown, RateLimited):
+            # Stays "initiating": no byte was sent, so the next run's retry is safe. A 429
+            # that outlived the client's waits is a refusal, not a verdict on the post.
             raise
         except ApiError as exc:
             self.box.put(records.failed(record, exc.code, self.now()))

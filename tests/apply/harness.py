@@ -370,7 +370,7 @@ def assert_exactly_once(
     for address, video in sorted(expected.items()):
         record = state.resources.get(address)
         assert record is not None, f"{address} missing from state"
-        assert record.publish_id in by_id, f"{address}: publish_id unknown to the emulator"
+        assert record.publish_id in by_id, f"{address}: {record.status} {record.fail_reason}"
         post = by_id[record.publish_id]
         assert post["account"] == address.split("@", 1)[1]
         assert post["status"] in DONE_AT_TIKTOK, f"{address}: emulator says {post['status']}"

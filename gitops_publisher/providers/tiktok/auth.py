@@ -220,6 +220,10 @@ class RefreshingAuth(httpx.Auth):
         used = await self.ensure_fresh()
         request.headers["Authorization"] = f"Bearer {used.access_token.get_secret_value()}"
         response = yield request
+        if response.status_code == 401:
+            # A custom async_auth_flow must read the body itself: httpx honours
+            # requires_response_body only in its default flows (a socket response is a stream).
+            await response.aread()
         if response.status_code == 401 and _error_code(response) == ACCESS_TOKEN_INVALID:
             fresh = await self._refresh(used)
             request.headers["Authorization"] = f"Bearer {fresh.access_token.get_secret_value()}"

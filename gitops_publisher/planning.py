@@ -8,8 +8,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.plan import Plan
 from gitops_publisher.core.planner import plan as compute_plan
+from gitops_publisher.core.shard import Shard
 from gitops_publisher.core.state import State, StateStore
 from gitops_publisher.errors import PublisherError, StalePlanError
 from gitops_publisher.workspace.project import Project, load_project
@@ -23,6 +25,19 @@ class Planned:
     store: StateStore
     state: State
     plan: Plan
+    shard: Shard | None = None
+
+
+def _in_shard(
+    posts: list[DesiredPost], state: State, shard: Shard | None
+) -> tuple[list[DesiredPost], State]:
+    """Only the shard's accounts' posts and records (``--shard K/N``)."""
+    if shard is None:
+        return posts, state
+    kept = {a: r for a, r in state.resources.items() if shard.holds(r.account)}
+    return [p for p in posts if shard.holds(p.address.account)], state.model_copy(
+        update={"resources": kept}
+    )
 
 
 def make_plan(
@@ -32,8 +47,9 @@ def make_plan(
     targets: frozenset[str] = frozenset(),
     replace: frozenset[str] = frozenset(),
     now: datetime | None = None,
+    shard: Shard | None = None,
 ) -> Planned:
-    """Load ``root``, read its state and compute the plan.
+    """Load ``root``, read its state and compute the plan (of one shard's accounts if given).
 
     Raises:
         ConfigError: the project's files are invalid (every problem collected).
@@ -43,18 +59,19 @@ def make_plan(
     from gitops_publisher.workspace.state_stores import open_state_store
 
     project = load_project(root)
-    store = open_state_store(root, project.config.state, sandbox=sandbox)
+    store = open_state_store(root, project.config.state, sandbox=sandbox, shard=shard)
     state = store.read()
     when = now or datetime.now(UTC)
+    posts, visible = _in_shard(list(project.posts), state, shard)
     result = compute_plan(
-        project.posts,
-        state,
+        posts,
+        visible,
         when,
         accounts=project.config.accounts,
         targets=targets,
         replace=replace,
     )
-    return Planned(project, store, state, result)
+    return Planned(project, store, state, result, shard)
 
 
 def replan(
@@ -66,15 +83,16 @@ def replan(
 ) -> Planned:
     """Re-read the state (e.g. once the lock is held) and plan again; manifests are kept."""
     state = planned.store.read()
+    posts, visible = _in_shard(list(planned.project.posts), state, planned.shard)
     result = compute_plan(
-        planned.project.posts,
-        state,
+        posts,
+        visible,
         now or datetime.now(UTC),
         accounts=planned.project.config.accounts,
         targets=targets,
         replace=replace,
     )
-    return Planned(planned.project, planned.store, state, result)
+    return Planned(planned.project, planned.store, state, result, planned.shard)
 
 
 def save_plan(plan: Plan, path: Path) -> None:

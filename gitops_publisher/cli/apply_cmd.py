@@ -32,6 +32,11 @@ if TYPE_CHECKING:
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="Only the accounts of shard K of N, with their own state file (CI matrix).",
+)
 @sandbox_option
 @click.pass_obj
 def apply(
@@ -42,6 +47,7 @@ def apply(
     replace: tuple[str, ...],
     wait: bool,
     fmt: str,
+    shard: str | None,
 ) -> None:
     """Publish the plan's posts to TikTok (or the sandbox) and record each result."""
     from gitops_publisher.apply.run import connect, execute
@@ -54,6 +60,7 @@ def apply(
         summary_table,
     )
     from gitops_publisher.cli.views.plan_text import render_text
+    from gitops_publisher.core.shard import Shard
     from gitops_publisher.errors import PublisherError
     from gitops_publisher.planning import check_not_stale, make_plan, read_plan, replan
 
@@ -65,13 +72,14 @@ def apply(
     if saved is not None:
         targets, replace = tuple(saved.targets), tuple(saved.replace)
     selected, replacing = frozenset(targets), frozenset(replace)
+    part = Shard.parse(shard) if shard else None
     ctx = click.get_current_context()
     failed = False
 
     def run_once() -> Plan:
         nonlocal failed
         planned = make_plan(
-            app.project_dir, sandbox=app.sandbox, targets=selected, replace=replacing
+            app.project_dir, sandbox=app.sandbox, targets=selected, replace=replacing, shard=part
         )
         with planned.store.lock(purpose="apply"):
             planned = replan(planned, targets=selected, replace=replacing)

@@ -42,6 +42,11 @@ from gitops_publisher.cli.main import AppContext, sandbox_option
     metavar="ADDRESS",
     help="Plan to publish these anew although published.",
 )
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="Only the accounts of shard K of N, with their own state file (CI matrix).",
+)
 @sandbox_option
 @click.pass_obj
 def plan(
@@ -51,14 +56,20 @@ def plan(
     detailed_exitcode: bool,
     targets: tuple[str, ...],
     replace: tuple[str, ...],
+    shard: str | None,
 ) -> None:
     """Show what `publisher apply` would publish, and why."""
     from gitops_publisher.cli.views.plan_markdown import render_markdown
     from gitops_publisher.cli.views.plan_text import render_text
+    from gitops_publisher.core.shard import Shard
     from gitops_publisher.planning import make_plan, save_plan
 
     planned = make_plan(
-        app.project_dir, sandbox=app.sandbox, targets=frozenset(targets), replace=frozenset(replace)
+        app.project_dir,
+        sandbox=app.sandbox,
+        targets=frozenset(targets),
+        replace=frozenset(replace),
+        shard=Shard.parse(shard) if shard else None,
     )
     result = planned.plan
     for warning in planned.project.warnings:

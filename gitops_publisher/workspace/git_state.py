@@ -304,16 +304,24 @@ class GitBranchStateStore:
         self._remote_state = self._load_tip()
 
     def _load_tip(self) -> State | None:
-        assert self._tip is not None
+        return self.peek(self.path)
+
+    def peek(self, path: str) -> State | None:
+        """The state file ``path`` on the tip last fetched, without fetching (shard files).
+
+        Raises:
+            StateError: the file is corrupt or from a newer version.
+        """
+        if self._tip is None:
+            return None
         try:
-            blob = self._repo.commit(self._tip).tree / self.path
+            blob = self._repo.commit(self._tip).tree / path
         except KeyError:
             return None
-        data = blob.data_stream.read()
         return load_state(
-            data,
-            source=self.describe(),
-            recovery_hint=f"restore it from the branch history: git log {self._ref} -- {self.path}",
+            blob.data_stream.read(),
+            source=f"{self.branch}:{path} on {self.remote}",
+            recovery_hint=f"restore it from the branch history: git log {self._ref} -- {path}",
         )
 
     def _commit(self, state: State, changes: Mapping[str, Record | None]) -> str:

@@ -116,11 +116,11 @@ def test_sandbox_reads_its_own_state(project: Path) -> None:
     assert ".publisher/sandbox/state.json" in result.stderr
 
 
-def test_git_branch_backend_is_refused_clearly(project: Path) -> None:
+def test_git_branch_backend_outside_a_repository_is_refused_clearly(project: Path) -> None:
     (project / "publisher.yaml").write_text(CONFIG + "state: {backend: git-branch}\n")
     result = run(project, "list")
     assert_clean_failure(result)
-    assert "'git-branch' state backend is not available" in result.stderr
+    assert "git-branch state backend needs a git repository" in result.stderr
 
 
 def test_missing_config_is_a_config_error(tmp_path: Path) -> None:

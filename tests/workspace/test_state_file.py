@@ -420,6 +420,6 @@ def test_sandbox_keeps_its_own_state(tmp_path: Path) -> None:
         assert store.path == tmp_path / ".publisher" / "sandbox" / "state.json"
 
 
-def test_git_branch_backend_is_not_available_yet(tmp_path: Path) -> None:
-    with pytest.raises(PublisherError, match="'git-branch' state backend is not available"):
+def test_git_branch_backend_needs_a_git_repository(tmp_path: Path) -> None:
+    with pytest.raises(PublisherError, match="git-branch state backend needs a git repository"):
         open_state_store(tmp_path, StateConfig(backend="git-branch"), sandbox=False)

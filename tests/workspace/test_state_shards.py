@@ -1,0 +1,77 @@
+"""Shards: a stable partition of accounts, per-shard state files, and plans that see them all."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+
+from gitops_publisher.core.shard import Shard, is_state_file_of, shard_of
+from gitops_publisher.errors import PublisherError
+
+Run = Callable[..., Result]
+
+
+def test_shard_of_is_stable_across_processes_and_covers_every_shard() -> None:
+    # Golden values: a change here re-partitions every agency's accounts.
+    assert [shard_of(a, 2) for a in ("brand-us", "brand-uk", "devrel")] == [2, 2, 1]
+    hits = {shard_of(f"account-{i}", 8) for i in range(200)}
+    assert hits == set(range(1, 9))
+
+
+def test_parse_and_paths() -> None:
+    shard = Shard.parse(" 2/4 ")
+    assert (shard.index, shard.count, str(shard)) == (2, 4, "2/4")
+    assert shard.state_path(".publisher/state.json") == ".publisher/state.shard-2-of-4.json"
+    for bad in ("0/4", "5/4", "2", "a/b", "2/0"):
+        with pytest.raises(PublisherError, match="K/N"):
+            Shard.parse(bad)
+    assert is_state_file_of("s/state.shard-1-of-3.json", "s/state.json")
+    assert is_state_file_of("s/state.json", "s/state.json")
+    assert not is_state_file_of("s/state.json.backup", "s/state.json")
+    assert not is_state_file_of("s/other.shard-1-of-3.json", "s/state.json")
+    assert not is_state_file_of("t/state.shard-1-of-3.json", "s/state.json")
+
+
+@pytest.fixture(autouse=True)
+def _fast_sandbox(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUBLISHER_SANDBOX_TIME_SCALE", "5000")
+
+
+def addresses(path: Path) -> set[str]:
+    return set(json.loads(path.read_text())["resources"])
+
+
+def test_shards_write_their_own_files_and_plan_aggregates(
+    content_repo: Any, publisher: Run
+) -> None:
+    root = content_repo.root
+    one = publisher("-C", root, "apply", "--sandbox", "--yes", "--shard", "1/2")
+    assert one.exit_code == 0, one.output
+    two = publisher("-C", root, "apply", "--sandbox", "--yes", "--shard", "2/2")
+    assert two.exit_code == 0, two.output
+    sandbox = root / ".publisher" / "sandbox"
+    first = addresses(sandbox / "state.shard-1-of-2.json")
+    second = addresses(sandbox / "state.shard-2-of-2.json")
+    assert first and second and not first & second
+    assert {a.split("@")[1] for a in first} == {"devrel"}
+    assert not (sandbox / "state.json").exists()
+
+    plan = publisher("-C", root, "plan", "--sandbox", "--format", "json")
+    changes = json.loads(plan.stdout)["changes"]
+    acting = [c["address"] for c in changes if c["action"] in ("create", "retry", "resume")]
+    assert acting == []
+    assert {c["address"] for c in changes if c["action"] == "noop"} == first | second
+
+
+def test_starting_to_shard_never_publishes_again(content_repo: Any, publisher: Run) -> None:
+    root = content_repo.root
+    assert publisher("-C", root, "apply", "--sandbox", "--yes").exit_code == 0
+    for shard in ("1/3", "2/3", "3/3"):
+        again = publisher("-C", root, "apply", "--sandbox", "--yes", "--shard", shard)
+        assert again.exit_code == 0, again.output
+        assert "Nothing to publish now." in again.stdout

@@ -46,9 +46,9 @@ class SandboxService:
         """Return a fresh TikTok-shaped log id."""
         return new_log_id(self.clock.now(), self.id_rng)
 
-    def save(self) -> None:
-        """Persist the world."""
-        self.world.save()
+    def save(self, durable: bool = True) -> None:
+        """Persist the world (see :meth:`SandboxWorld.save`)."""
+        self.world.save(durable)
 
     # ------------------------------------------------------------------ posting checks
     def authenticate(self, request: Request) -> tuple[str, TokenRecord, Account]:

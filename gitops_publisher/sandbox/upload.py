@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gitops_publisher.sandbox.chunking import ChunkPlan, parse_content_range
+from gitops_publisher.sandbox.ingest import ingest
 from gitops_publisher.sandbox.models import PostRecord
 from gitops_publisher.sandbox.posting import service_of
 from gitops_publisher.sandbox.processing import HEAD_BYTES, looks_like_video
@@ -141,20 +142,12 @@ async def _receive(
     part = uploads / f"{post.upload_id}.part"
     hasher = _hasher(service, post, part).copy()
     offset = post.received_bytes
-    received = 0
     head = bytes.fromhex(post.head_hex)
     mode = "r+b" if part.exists() else "w+b"
     with part.open(mode) as handle:
         handle.seek(offset)
         try:
-            async for piece in request.stream():
-                received += len(piece)
-                if received > length:
-                    break
-                handle.write(piece)
-                hasher.update(piece)
-                if len(head) < HEAD_BYTES:
-                    head += piece[: HEAD_BYTES - len(head)]
+            received, first_bytes = await ingest(request.stream(), handle, hasher, length)
         except BaseException:
             # Client gone mid-chunk: forget the partial chunk, keep the progress before it.
             handle.truncate(offset)
@@ -162,12 +155,14 @@ async def _receive(
         if received != length:
             handle.truncate(offset)
             return _plain(400, "The body size does not match Content-Length.", post, last_index)
+    if len(head) < HEAD_BYTES:
+        head = (head + first_bytes)[:HEAD_BYTES]
     service.hashers[post.upload_id] = hasher
     post.received_bytes += received
     post.next_chunk += 1
     post.head_hex = head.hex()
     if post.next_chunk < post.total_chunk_count:
-        service.save()
+        service.save(durable=False)
         return _plain(206, "Chunk received.", post, last_index)
     _finalize(service, post, part, hasher)
     return _plain(201, "Upload complete.", post, last_index)

@@ -119,8 +119,13 @@ class SandboxWorld:
         world.save()
         return world
 
-    def save(self) -> None:
-        """Write ``world.json`` atomically (temp file, fsync, rename)."""
+    def save(self, durable: bool = True) -> None:
+        """Write ``world.json`` atomically (temp file, fsync, rename).
+
+        ``durable=False`` skips the fsync (still atomic for a restarted process): the upload
+        route uses it after each chunk, because fsync there would also force the ingested
+        chunk data to disk (ext4 ordered mode) and cap ingest at the disk's speed.
+        """
         self.directory.mkdir(parents=True, exist_ok=True)
         payload = self.data.model_dump_json(indent=1).encode()
         fd, tmp = tempfile.mkstemp(prefix=".world.", dir=self.directory)
@@ -128,7 +133,8 @@ class SandboxWorld:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(payload)
                 handle.flush()
-                os.fsync(handle.fileno())
+                if durable:
+                    os.fsync(handle.fileno())
             Path(tmp).replace(self.directory / WORLD_FILE)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

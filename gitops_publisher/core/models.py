@@ -21,6 +21,8 @@ from pydantic import (
     field_validator,
 )
 
+from gitops_publisher.core.policy import Policy
+
 Privacy = Literal["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"]
 Mode = Literal["direct", "draft"]
 OnMissed = Literal["skip", "publish", "fail"]
@@ -111,6 +113,11 @@ class Config(_Model):
     state: StateConfig = Field(default_factory=StateConfig)
     accounts: dict[Slug, AccountConfig] = Field(min_length=1)
     defaults: Defaults = Field(default_factory=Defaults)
+    policy: Policy = Field(
+        default_factory=Policy,
+        description="Content policy checked by validate and plan (banned terms, disclosure "
+        "text, hashtag and mention limits, AI declaration, caption pattern).",
+    )
 
 
 class PostManifest(_Model):

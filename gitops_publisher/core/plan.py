@@ -54,6 +54,21 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class MediaSummary(_Model):
+    """What pre-flight read from a change's video, shown to the reviewer (issue 5)."""
+
+    container: str = Field(description="mp4, mov, webm, or the probe's own name")
+    video_codec: str = Field(description="h264, h265, vp8, vp9, or the probe's own name")
+    audio_codec: str | None = Field(None, description="aac, opus..., or null for no audio")
+    width: int = Field(description="as displayed (after rotation), in pixels")
+    height: int = Field(description="as displayed (after rotation), in pixels")
+    fps: float | None = None
+    duration_ms: int
+    size: int = Field(description="file size in bytes")
+    chunk_size: int = Field(description="chunk_size the upload will send at init")
+    chunk_count: int = Field(description="total_chunk_count the upload will send at init")
+
+
 class Change(_Model):
     """One address's planned action with everything a reviewer needs to trust it."""
 
@@ -80,6 +95,9 @@ class Change(_Model):
     status: str | None = None
     fail_reason: str | None = None
     post_url: str | None = None
+    media: MediaSummary | None = Field(
+        None, description="the video's probed facts; null when media checks were skipped"
+    )
 
 
 class AccountQuota(_Model):

@@ -20,7 +20,14 @@ from datetime import datetime, timedelta
 from gitops_publisher.core.address import Address, matches
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.models import AccountConfig
-from gitops_publisher.core.plan import PUBLISHING, AccountQuota, Action, Change, Plan
+from gitops_publisher.core.plan import (
+    PUBLISHING,
+    AccountQuota,
+    Action,
+    Change,
+    MediaSummary,
+    Plan,
+)
 from gitops_publisher.core.state import (
     DONE,
     RETRYABLE_FAIL_REASONS,
@@ -49,6 +56,7 @@ def plan(
     accounts: Mapping[str, AccountConfig],
     targets: frozenset[str] = frozenset(),
     replace: frozenset[str] = frozenset(),
+    media: Mapping[str, MediaSummary] | None = None,
 ) -> Plan:
     """Compute the plan. Pure: no I/O, no clock; ``now`` is passed in.
 
@@ -59,6 +67,8 @@ def plan(
         accounts: the config's accounts (timezones, daily caps).
         targets: ``--target`` selectors (``POST@ACCOUNT`` or bare ``POST``); empty = all.
         replace: ``--replace`` selectors: publish these anew even if published.
+        media: probed video facts by content id (media pre-flight), shown on each change;
+            None or a missing id leaves the change's ``media`` empty.
 
     Raises:
         AddressError: a target or replace selector names no known address.
@@ -87,7 +97,8 @@ def plan(
         action, reason = _decide(post, record, now, matches(post.address, replace))
         if action is Action.FAILED and record is None:
             errors.append(f"{post.address}: {reason}")
-        changes.append(_change(post, record, action, reason, timezone))
+        facts = media.get(post.video.content_id) if media else None
+        changes.append(_change(post, record, action, reason, timezone, facts))
     for address, record in sorted(state.resources.items()):
         if address in seen:
             continue
@@ -172,7 +183,12 @@ def _decide_new(post: DesiredPost, now: datetime) -> tuple[Action, str]:
 
 
 def _change(
-    post: DesiredPost, record: Record | None, action: Action, reason: str, timezone: str
+    post: DesiredPost,
+    record: Record | None,
+    action: Action,
+    reason: str,
+    timezone: str,
+    media: MediaSummary | None,
 ) -> Change:
     return Change(
         address=str(post.address),
@@ -198,6 +214,7 @@ def _change(
         status=record.status if record else None,
         fail_reason=record.fail_reason if record else None,
         post_url=record.url if record else None,
+        media=media,
     )
 
 

@@ -1,0 +1,295 @@
+"""Content policy: the team's rules for captions and disclosures, checked before publishing.
+
+``policy:`` in ``publisher.yaml`` declares the rules (frozen models, documented so the JSON
+Schema explains them); :func:`check_post` and :func:`check_config` are pure functions that
+return :class:`PolicyViolation` values, which the workspace positions (``file:line:col``) like
+any other manifest problem. A rule's ``severity`` decides whether a violation fails
+``validate``/``plan`` (``error``) or is only printed (``warning``).
+
+Only direct posts are checked: a draft goes to the creator's inbox without caption or toggles
+(reference §3.3), so the creator writes those in the app.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+if TYPE_CHECKING:
+    from gitops_publisher.core.desired import DesiredPost
+    from gitops_publisher.core.models import Defaults, PostManifest
+
+Severity = Literal["error", "warning"]
+Term = Annotated[str, Field(min_length=1, pattern=r"\S")]
+
+# TikTok turns "#word" and "@name" into tags and mentions; an e-mail address is neither.
+_HASHTAG = re.compile(r"(?<![\w#])#\w+")
+_MENTION = re.compile(r"(?<![\w@])@[\w.]+")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Rule(_Model):
+    severity: Severity = Field(
+        "error",
+        description="error: validate and plan fail; warning: the violation is only printed.",
+    )
+
+
+class BannedTerms(_Rule):
+    """Words or phrases no caption may contain (whole words, case-insensitive)."""
+
+    terms: list[Term] = Field(
+        default_factory=list, description="Banned on every account, e.g. 'guaranteed'."
+    )
+    accounts: dict[str, list[Term]] = Field(
+        default_factory=dict,
+        description="More banned terms per account name (the account must be declared).",
+    )
+
+
+class BrandDisclosure(_Rule):
+    """When ``disclosure.brand_content`` is set, the caption must disclose it in words."""
+
+    any_of: list[Term] = Field(
+        min_length=1,
+        description="The caption must contain one of these (whole words, case-insensitive), "
+        "e.g. ['#ad', '#sponsored', 'paid partnership'].",
+    )
+
+
+class CountLimit(_Rule):
+    """An upper bound on a count in the caption (defaults applied)."""
+
+    limit: int = Field(ge=0, description="The most allowed.")
+
+
+class AiDeclaration(_Rule):
+    """``disclosure.ai_generated`` must be set explicitly, in the manifest or the defaults.
+
+    Write ``require_ai_generated: {}`` to require it as an error.
+    """
+
+
+class CaptionPattern(_Rule):
+    """Regular expressions (Python syntax, searched anywhere unless anchored) for the caption."""
+
+    must_match: str | None = Field(
+        None, description="The caption must match, e.g. '^[\\x00-\\x7F]*$' (ASCII only)."
+    )
+    must_not_match: str | None = Field(None, description="The caption must not match.")
+    meaning: str = Field(
+        "", description="What the pattern stands for, quoted in messages (e.g. 'English only')."
+    )
+
+    @field_validator("must_match", "must_not_match")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _one_pattern(self) -> CaptionPattern:
+        if self.must_match is None and self.must_not_match is None:
+            raise ValueError("set must_match, must_not_match, or both")
+        return self
+
+
+class Policy(_Model):
+    """Content policy for every post; each rule is off unless declared."""
+
+    banned_terms: BannedTerms | None = Field(
+        None, description="Terms no caption may contain, globally and per account."
+    )
+    brand_content_disclosure: BrandDisclosure | None = Field(
+        None, description="Disclosure text required in captions of branded content."
+    )
+    max_hashtags: CountLimit | None = Field(
+        None, description="At most this many #hashtags per caption (defaults applied)."
+    )
+    max_mentions: CountLimit | None = Field(
+        None, description="At most this many @mentions per caption (defaults applied)."
+    )
+    require_ai_generated: AiDeclaration | None = Field(
+        None, description="Every post must declare disclosure.ai_generated (true or false)."
+    )
+    caption_pattern: CaptionPattern | None = Field(
+        None, description="A pattern the caption must (or must not) match, e.g. a language."
+    )
+
+    @property
+    def empty(self) -> bool:
+        """True when no rule is declared (nothing to check)."""
+        return all(getattr(self, name) is None for name in type(self).model_fields)
+
+
+@dataclass(frozen=True)
+class PolicyViolation:
+    """One rule a post (or the policy itself) breaks.
+
+    Attributes:
+        field: dotted path of the field to point at (``caption``, ``disclosure.ai_generated``,
+            or ``policy.banned_terms.accounts.x`` for :func:`check_config`).
+        message: what is wrong, which rule says so, and what to do.
+        severity: ``error`` or ``warning``, from the rule.
+    """
+
+    field: str
+    message: str
+    severity: Severity
+
+
+def check_config(policy: Policy, accounts: Sequence[str]) -> list[PolicyViolation]:
+    """Return problems of the policy itself: per-account rules naming undeclared accounts."""
+    if policy.banned_terms is None:
+        return []
+    known = ", ".join(sorted(accounts)) or "none"
+    return [
+        PolicyViolation(
+            f"policy.banned_terms.accounts.{name}",
+            f"unknown account '{name}'; declare it under accounts: (known: {known})",
+            "error",
+        )
+        for name in policy.banned_terms.accounts
+        if name not in accounts
+    ]
+
+
+def check_post(
+    policy: Policy, manifest: PostManifest, defaults: Defaults, posts: Sequence[DesiredPost]
+) -> list[PolicyViolation]:
+    """Check one manifest's resolved posts (one per account) against ``policy``.
+
+    The caption checked is the one TikTok receives (the config's suffix and hashtags applied);
+    it is the same for every account, so global rules are reported once per manifest and
+    per-account banned terms once per account.
+    """
+    direct = [post for post in posts if post.mode == "direct"]
+    if policy.empty or not direct:
+        return []
+    caption = direct[0].caption
+    out: list[PolicyViolation] = []
+    if policy.banned_terms is not None:
+        out.extend(_banned(policy.banned_terms, caption, [p.address.account for p in direct]))
+    rule = policy.brand_content_disclosure
+    if rule is not None and direct[0].post_info.get("brand_content_toggle"):
+        if not any(_find(term, caption) for term in rule.any_of):
+            wanted = ", ".join(f"'{term}'" for term in rule.any_of)
+            out.append(
+                PolicyViolation(
+                    "caption",
+                    f"branded content (disclosure.brand_content) must say so in the caption: "
+                    f"add one of {wanted} (policy.brand_content_disclosure)",
+                    rule.severity,
+                )
+            )
+    for name, pattern, what in (
+        ("max_hashtags", _HASHTAG, "hashtags"),
+        ("max_mentions", _MENTION, "mentions"),
+    ):
+        limit: CountLimit | None = getattr(policy, name)
+        count = len(pattern.findall(caption)) if limit is not None else 0
+        if limit is not None and count > limit.limit:
+            out.append(
+                PolicyViolation(
+                    "caption",
+                    f"caption has {count} {what} (defaults applied); policy.{name} allows "
+                    f"{limit.limit}: remove some",
+                    limit.severity,
+                )
+            )
+    if policy.require_ai_generated is not None and not _ai_declared(manifest, defaults):
+        out.append(
+            PolicyViolation(
+                "disclosure.ai_generated",
+                "declare whether this video is AI-generated: set disclosure.ai_generated to "
+                "true or false here or under defaults: (policy.require_ai_generated)"
+                + (
+                    "; this manifest's disclosure replaces the defaults' as a whole"
+                    if manifest.disclosure is not None
+                    else ""
+                ),
+                policy.require_ai_generated.severity,
+            )
+        )
+    if policy.caption_pattern is not None:
+        out.extend(_pattern(policy.caption_pattern, caption))
+    return out
+
+
+def _banned(rule: BannedTerms, caption: str, accounts: Sequence[str]) -> list[PolicyViolation]:
+    out = [
+        PolicyViolation(
+            "caption",
+            f"caption contains '{term}', banned by policy.banned_terms: remove or reword it",
+            rule.severity,
+        )
+        for term in rule.terms
+        if _find(term, caption)
+    ]
+    for account in accounts:
+        out.extend(
+            PolicyViolation(
+                "caption",
+                f"caption contains '{term}', banned for account {account} by "
+                f"policy.banned_terms.accounts: remove or reword it, or drop the account",
+                rule.severity,
+            )
+            for term in rule.accounts.get(account, [])
+            if _find(term, caption)
+        )
+    return out
+
+
+def _ai_declared(manifest: PostManifest, defaults: Defaults) -> bool:
+    # resolve_post takes the manifest's disclosure as a whole when present, else the defaults'.
+    source = manifest.disclosure if manifest.disclosure is not None else defaults.disclosure
+    return source is not None and "ai_generated" in source.model_fields_set
+
+
+def _pattern(rule: CaptionPattern, caption: str) -> list[PolicyViolation]:
+    meaning = f" ({rule.meaning})" if rule.meaning else ""
+    out = []
+    if rule.must_match is not None and not _regex(rule.must_match).search(caption):
+        out.append(
+            PolicyViolation(
+                "caption",
+                f"caption does not match policy.caption_pattern.must_match{meaning}: reword it",
+                rule.severity,
+            )
+        )
+    if rule.must_not_match is not None and _regex(rule.must_not_match).search(caption):
+        out.append(
+            PolicyViolation(
+                "caption",
+                f"caption matches policy.caption_pattern.must_not_match{meaning}: reword it",
+                rule.severity,
+            )
+        )
+    return out
+
+
+def _find(term: str, caption: str) -> bool:
+    return _term_regex(term).search(caption) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _term_regex(term: str) -> re.Pattern[str]:
+    # Whole words: "free" does not match "freedom"; "#ad" does not match "#adventure".
+    return re.compile(rf"(?<!\w){re.escape(term.strip())}(?!\w)", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=64)
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)

@@ -1,0 +1,125 @@
+"""Media pre-flight over a whole project: each distinct video once, problems at each manifest.
+
+``validate`` and ``plan`` call :func:`check_videos` with every (post, video) pair the manifests
+declare. A video is inspected once per content id (through the probe cache, so a warm run reads
+one small JSON file per distinct video and probes nothing). Errors are reported at the ``video:``
+field of every manifest that uses the video; warnings once per video, at its first manifest, so
+a short clip shared by 500 posts prints one line, not 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from gitops_publisher.core.plan import MediaSummary
+from gitops_publisher.errors import Diagnostic
+from gitops_publisher.media.cache import ProbeFunction
+from gitops_publisher.media.facts import VideoFacts
+from gitops_publisher.media.preflight import MediaReport, inspect_video
+from gitops_publisher.media.probe import probe_video
+
+#: Given a post id, the (line, column) of its manifest's ``video:`` value, or (None, None).
+Locate = Callable[[str], tuple[int | None, int | None]]
+
+
+@dataclass(frozen=True)
+class VideoUse:
+    """One manifest's use of a video.
+
+    Attributes:
+        post_id: the manifest's ``id``.
+        manifest: the manifest file as displayed (``posts/launch.yaml``).
+        video: the video's path relative to the project (``media/launch.mp4``).
+        content_id: the id of the video's bytes (the fingerprint's video id).
+    """
+
+    post_id: str
+    manifest: str
+    video: str
+    content_id: str
+
+
+@dataclass
+class MediaCheck:
+    """The outcome of pre-flight: a report per content id and the positioned diagnostics."""
+
+    reports: dict[str, MediaReport] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when no diagnostic is an error (warnings allowed)."""
+        return not any(d.severity == "error" for d in self.diagnostics)
+
+
+def check_videos(
+    root: Path,
+    uses: Sequence[VideoUse],
+    *,
+    cache_dir: Path | None,
+    locate: Locate,
+    probe: ProbeFunction = probe_video,
+) -> MediaCheck:
+    """Inspect every distinct video of ``uses`` once and position what is wrong.
+
+    Never raises for a bad file: a file that cannot be read is one more error diagnostic.
+
+    Args:
+        root: the project directory the ``video`` paths are relative to.
+        uses: every manifest's video, in the order problems should be listed.
+        cache_dir: the probe cache (``<project>/.publisher/cache/media``), None for no cache.
+        locate: the position of a post's ``video:`` value; called only for posts with issues.
+        probe: the function that reads a file (injected by tests and benchmarks).
+    """
+    result = MediaCheck()
+    users: dict[str, list[VideoUse]] = {}
+    for use in uses:
+        users.setdefault(use.content_id, []).append(use)
+        if use.content_id not in result.reports:
+            result.reports[use.content_id] = inspect_video(
+                root / use.video, content_id=use.content_id, cache_dir=cache_dir, probe=probe
+            )
+    for use in uses:
+        report = result.reports[use.content_id]
+        if not report.issues:
+            continue
+        first = users[use.content_id][0] is use
+        line, column = locate(use.post_id)
+        for issue in report.issues:
+            if issue.severity != "error" and not first:
+                continue
+            diagnostic = issue.to_diagnostic(
+                manifest=use.manifest, video=use.video, line=line, column=column
+            )
+            others = len(users[use.content_id]) - 1
+            if issue.severity != "error" and others:
+                message = f"{diagnostic.message} (also used by {others} other post(s))"
+                diagnostic = replace(diagnostic, message=message)
+            result.diagnostics.append(diagnostic)
+    return result
+
+
+def media_summary(facts: VideoFacts) -> MediaSummary:
+    """Return the facts a reviewer sees, with the chunk plan the upload will use."""
+    from gitops_publisher.providers.tiktok.chunks import plan_chunks
+
+    chunks = plan_chunks(facts.size_bytes) if facts.size_bytes > 0 else None
+    return MediaSummary(
+        container=facts.container,
+        video_codec=facts.video_codec,
+        audio_codec=facts.audio_codec,
+        width=facts.display_width,
+        height=facts.display_height,
+        fps=facts.fps,
+        duration_ms=facts.duration_ms,
+        size=facts.size_bytes,
+        chunk_size=chunks.chunk_size if chunks else 0,
+        chunk_count=chunks.total_chunk_count if chunks else 0,
+    )
+
+
+def media_summaries(reports: Mapping[str, MediaReport]) -> dict[str, MediaSummary]:
+    """Summaries by content id, for the planner; videos that could not be read are left out."""
+    return {cid: media_summary(r.facts) for cid, r in reports.items() if r.facts is not None}

@@ -73,6 +73,12 @@ def make_chunks(directory: Path, size: int, chunk: int) -> list[tuple[Path, int,
     return chunks
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to see where the time goes."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def curl_upload(url: str, chunks: list[tuple[Path, int, int]], size: int) -> float:
     parts = urlsplit(url)
     origin = f"{parts.scheme}://{parts.netloc}"
@@ -153,10 +159,14 @@ def main() -> None:
             wait_ready(f"{emu}/_sandbox/world")
             wait_ready(discard)
             results: dict[str, list[float]] = {"emulator": [], "discard": []}
+            cpu = {"emulator": 0.0, "discard": 0.0}
+            pids = {"emulator": servers[0].pid, "discard": servers[1].pid}
             for _ in range(args.runs):
                 url, refresh_token = emulator_upload_url(emu, refresh_token, size, args.chunk)
-                results["discard"].append(curl_upload(f"{discard}/upload/", chunks, size))
-                results["emulator"].append(curl_upload(url, chunks, size))
+                for name, target in (("discard", f"{discard}/upload/"), ("emulator", url)):
+                    before = cpu_seconds(pids[name])
+                    results[name].append(curl_upload(target, chunks, size))
+                    cpu[name] += cpu_seconds(pids[name]) - before
             posts = httpx.get(f"{emu}/_sandbox/posts").json()["posts"]
             assert all(p["byte_count"] == size for p in posts), posts
         finally:
@@ -167,7 +177,9 @@ def main() -> None:
     best = {name: min(times) for name, times in results.items()}
     for name, times in results.items():
         rates = ", ".join(f"{mib / t:,.0f}" for t in times)
-        print(f"{name:9s} best {mib / best[name]:8,.0f} MiB/s  (runs: {rates} MiB/s)")
+        per_gib = cpu[name] / len(times) / (mib / 1024)
+        print(f"{name:9s} best {mib / best[name]:8,.0f} MiB/s  (runs: {rates} MiB/s)"
+              f"  server CPU {per_gib:.2f} s/GiB")
     ratio = best["discard"] / best["emulator"]
     print(f"ratio emulator/discard: {ratio:.2f}x  (goal >= 0.70x)")
     print(f"size {size:,} B in {len(chunks)} chunks of {args.chunk:,} B (floor count), curl {CURL}")

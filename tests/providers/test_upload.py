@@ -3,6 +3,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gitops_publisher.providers.errors import UploadError, UploadUrlExpired
 from gitops_publisher.providers.tiktok.chunks import ChunkPlan, plan_chunks
@@ -182,3 +184,35 @@ def test_content_type_sniffed_when_the_suffix_says_nothing(tmp_path: Path) -> No
     other.write_bytes(b"hello world!")
     with pytest.raises(UploadError):
         content_type_for(other)
+
+
+FAULTS = st.sampled_from([None, None, "503", "connect_error", "accept_then_timeout"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    size=st.integers(min_value=1, max_value=3000),
+    chunk=st.integers(min_value=1, max_value=700),
+    faults=st.dictionaries(st.integers(min_value=1, max_value=60), FAULTS, max_size=25),
+    style=st.sampled_from(["last_index", "count"]),
+)
+def test_any_fault_script_ends_byte_exact_or_with_a_typed_error(
+    tmp_path_factory: pytest.TempPathFactory,
+    size: int,
+    chunk: int,
+    faults: dict[int, str | None],
+    style: str,
+) -> None:
+    chunk = min(chunk, size)
+    path = tmp_path_factory.mktemp("v") / "v.mp4"
+    data = os.urandom(size)
+    path.write_bytes(data)
+    server = FakeUploadServer(size, progress_style=style)
+    server.faults = {k: v for k, v in faults.items() if v}
+    try:
+        upload(server, path, small_plan(size, chunk))
+    except UploadError as exc:
+        assert exc.bytes_confirmed <= len(server.received)
+        assert bytes(server.received) == data[: len(server.received)]
+    else:
+        assert bytes(server.received) == data

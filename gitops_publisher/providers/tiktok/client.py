@@ -9,9 +9,7 @@ the request cannot have reached TikTok (see ``retry.py``). The access token come
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -33,36 +31,12 @@ from gitops_publisher.providers.tiktok.api_models import (
 from gitops_publisher.providers.tiktok.chunks import ChunkPlan
 from gitops_publisher.providers.tiktok.envelope import RATE_LIMIT_EXCEEDED, parse_api_envelope
 from gitops_publisher.providers.tiktok.ratelimit import ENDPOINT_LIMITS, SlidingWindowLimiter
+from gitops_publisher.providers.tiktok.redact import install_log_redaction
 from gitops_publisher.providers.tiktok.retry import OnRetry, RetryPolicy, call_with_retry
 from gitops_publisher.providers.tiktok.upload import Progress, upload_file
 
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-_URL_SECRET = re.compile(r"((?:upload_token|access_token|refresh_token|code)=)[^&\s\"']+")
-
-
-def redact_url_secrets(text: str) -> str:
-    """Return ``text`` with the values of token-like query parameters replaced by ``***``."""
-    return _URL_SECRET.sub(r"\1***", text)
-
-
-class _RedactUrlSecrets(logging.Filter):
-    """httpx logs each request's URL at INFO; an upload_url carries its own upload_token."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                redact_url_secrets(str(a)) if isinstance(a, httpx.URL | str) else a
-                for a in record.args
-            )
-        return True
-
-
-def install_log_redaction() -> None:
-    """Make the ``httpx`` logger redact URL secrets (idempotent)."""
-    logger = logging.getLogger("httpx")
-    if not any(isinstance(f, _RedactUrlSecrets) for f in logger.filters):
-        logger.addFilter(_RedactUrlSecrets())
 
 
 def parse_retry_after(value: str | None) -> float | None:

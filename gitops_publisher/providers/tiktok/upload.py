@@ -22,6 +22,7 @@ import httpx
 
 from gitops_publisher.providers.errors import UploadError, UploadUrlExpired
 from gitops_publisher.providers.tiktok.chunks import ChunkPlan
+from gitops_publisher.providers.tiktok.redact import install_log_redaction
 from gitops_publisher.providers.tiktok.retry import OnRetry, RetryPolicy
 
 Progress = Callable[[int, int], None]
@@ -132,6 +133,7 @@ async def upload_file(
         UploadError: 400/404/other 4xx, a 416 that cannot be re-synced, or retries exhausted
             (chained to the last error). Its ``bytes_confirmed`` says how far TikTok got.
     """
+    install_log_redaction()
     size = plan.video_size
     ctype = content_type or content_type_for(path)
     meter = _Meter(size, on_progress)

@@ -1,0 +1,38 @@
+"""Keep URL-borne secrets out of logs.
+
+httpx logs every request's URL at INFO (``HTTP Request: PUT <url> ...``), and an upload_url
+carries its own ``upload_token`` (reference §3.2). The filter rewrites those log records.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import httpx
+
+_URL_SECRET = re.compile(r"((?:upload_token|access_token|refresh_token|code)=)[^&\s\"']+")
+
+
+def redact_url_secrets(text: str) -> str:
+    """Return ``text`` with the values of token-like query parameters replaced by ``***``."""
+    return _URL_SECRET.sub(r"\1***", text)
+
+
+class _RedactUrlSecrets(logging.Filter):
+    """httpx logs each request's URL at INFO; an upload_url carries its own upload_token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_url_secrets(str(a)) if isinstance(a, httpx.URL | str) else a
+                for a in record.args
+            )
+        return True
+
+
+def install_log_redaction() -> None:
+    """Make the ``httpx`` logger redact URL secrets (idempotent)."""
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, _RedactUrlSecrets) for f in logger.filters):
+        logger.addFilter(_RedactUrlSecrets())

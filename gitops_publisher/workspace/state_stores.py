@@ -4,7 +4,8 @@
 keeps it under ``.publisher/sandbox/`` so that trying the tool against the emulator never
 touches the real record of published posts. ``git-branch`` keeps it on a dedicated branch of
 the ``origin`` remote (``workspace/git_state.py``); ``PUBLISHER_STATE_BRANCH`` (the Action's
-``state-branch`` input) selects it, on that branch, whatever ``publisher.yaml`` says.
+``state-branch`` input) selects it, on that branch, whatever ``publisher.yaml`` says; with
+``--sandbox`` too, the sandbox's file on that branch is used (``.publisher/sandbox/state.json``).
 ``shard`` selects a shard's own file (``state.shard-K-of-N.json``); every store also reads
 the records of the project's other state files (``workspace/state_shards.py``).
 """
@@ -47,6 +48,8 @@ def open_state_store(
     from gitops_publisher.workspace import state_shards
 
     branch = os.environ.get(STATE_BRANCH_ENV, "").strip()
+    if sandbox and branch:  # trying the Action against the emulator: its own file there
+        return state_shards.git_store(project_dir, SANDBOX_STATE.as_posix(), branch, shard)
     if sandbox:
         return state_shards.file_store(project_dir, SANDBOX_STATE.as_posix(), shard, notify)
     if state_config.backend == "git-branch" or branch:

@@ -1,0 +1,301 @@
+"""The Action's entrypoint: read the event, then plan, apply, validate or explain.
+
+* pull request: ``plan`` (offline: no TikTok call, no secret needed), the Markdown plan to the
+  step summary and to one sticky comment per working directory;
+* push to the default branch, schedule, manual run on the default branch: ``apply --yes``
+  through the ``publisher`` CLI, then what was published to the summary;
+* anything else: a sentence saying what the Action does not do, and success.
+
+Apply is refused on pull requests. Secret values the Action knows of are masked with
+``::add-mask::`` before anything else is printed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+import httpx
+
+from gitops_publisher.core.shard import Shard
+from gitops_publisher.core.state import DONE, State
+from gitops_publisher.errors import PublisherError
+from gitops_publisher.github import report
+from gitops_publisher.github.api import GitHubApi, GitHubApiError
+from gitops_publisher.github.event import Inputs, Run, decide
+
+Invoke = Callable[[list[str]], int]
+
+FORK_NOTE = (
+    "🔒 This pull request comes from a fork: the plan ran without secrets and without "
+    "contacting TikTok. Nothing is published from pull requests; merging publishes."
+)
+_SECRET_VARIABLES = ("TIKTOK_CLIENT_SECRET", "PUBLISHER_TOKEN_KEY", "GITHUB_TOKEN")
+
+
+@dataclass
+class Context:
+    """One run of the entrypoint."""
+
+    inputs: Inputs
+    run: Run
+    project: Path
+    sandbox: bool
+    out: TextIO
+    invoke: Invoke
+    transport: httpx.BaseTransport | None = None
+
+    @property
+    def workdir(self) -> str:
+        """The working directory as the workflow names it (marker and titles)."""
+        return self.inputs.working_directory
+
+    def say(self, line: str) -> None:
+        """A line in the job log."""
+        self.out.write(line + "\n")
+        self.out.flush()
+
+
+def run_action(
+    env: Mapping[str, str],
+    *,
+    base_dir: Path,
+    sandbox: bool,
+    invoke: Invoke,
+    out: TextIO = sys.stdout,
+    transport: httpx.BaseTransport | None = None,
+) -> int:
+    """Run the Action for the event ``env`` describes; return the exit code.
+
+    Args:
+        env: the environment (``GITHUB_*``, ``INPUT_*``, secrets).
+        base_dir: ``-C`` of the ``publisher`` command; the working directory is inside it.
+        sandbox: use the embedded TikTok emulator (also when ``--sandbox`` is in ``args``).
+        invoke: runs the ``publisher`` CLI with argv, returning its exit code.
+        out: the job log.
+        transport: httpx transport for the GitHub API (tests).
+
+    Raises:
+        PublisherError: the inputs or the event are unusable, or planning failed (after
+            the summary, the outputs and the comment say so).
+    """
+    inputs = Inputs.from_env(env)
+    run = Run.from_env(env)
+    ctx = Context(
+        inputs=inputs,
+        run=run,
+        project=base_dir / inputs.working_directory,
+        sandbox=sandbox or "--sandbox" in inputs.args,
+        out=out,
+        invoke=invoke,
+        transport=transport,
+    )
+    report.mask(_secret_values(env, ctx.project), out)
+    if inputs.python_version and not sys.version.startswith(inputs.python_version):
+        ctx.say(
+            f"notice: python-version {inputs.python_version} was asked for; "
+            f"running on {sys.version.split()[0]}"
+        )
+    decision, why = decide(run, inputs.command)
+    ctx.say(f"gitops-publisher ({ctx.workdir}): {why}")
+    overrides = {"PUBLISHER_STATE_BRANCH": inputs.state_branch} if inputs.state_branch else {}
+    with _environment(overrides):
+        if decision == "plan":
+            return _plan(ctx)
+        if decision == "apply":
+            return _apply(ctx)
+        if decision == "validate":
+            code = invoke([*_global_args(ctx), "validate"])
+            _finish(ctx, has_changes=False, plan_json="", published=0)
+            return code
+    _finish(ctx, has_changes=False, plan_json="", published=0)
+    report.append_summary(run.step_summary, f"**gitops-publisher** ({ctx.workdir}): {why}.\n")
+    if decision == "refuse":
+        ctx.say(f"::error::{why}")
+        return 1
+    return 0
+
+
+def _plan(ctx: Context) -> int:
+    from gitops_publisher.cli.errors import format_error
+    from gitops_publisher.cli.views.plan_markdown import render_markdown
+    from gitops_publisher.planning import make_plan
+
+    notes = [FORK_NOTE] if ctx.run.is_fork else []
+    title = f"publisher plan: `{ctx.workdir}`"
+    try:
+        planned = make_plan(ctx.project, sandbox=ctx.sandbox, shard=_shard(ctx.inputs))
+    except PublisherError as exc:
+        failure = f"### {title}\n\n❌ **The plan failed.**\n\n```\n{format_error(exc)}\n```\n"
+        _publish_plan(ctx, failure, notes)
+        _finish(ctx, has_changes=False, plan_json="", published=0)
+        raise
+    for warning in planned.project.warnings:
+        ctx.say(f"::warning::{warning.render()}")
+    markdown = render_markdown(planned.plan, title=title)
+    _publish_plan(ctx, markdown, notes)
+    _finish(
+        ctx,
+        has_changes=planned.plan.has_changes,
+        plan_json=planned.plan.model_dump_json(),
+        published=0,
+    )
+    return 1 if planned.plan.errors else 0
+
+
+def _publish_plan(ctx: Context, markdown: str, notes: list[str]) -> None:
+    """The plan to the step summary, and to the sticky comment on the pull request."""
+    summary = "".join(f"> {note}\n\n" for note in notes) + markdown
+    report.append_summary(ctx.run.step_summary, summary)
+    number = ctx.run.pull_number
+    if number is None or not ctx.inputs.comment:
+        return
+    if not ctx.inputs.github_token:
+        ctx.say("::warning::no github-token: the plan is in the run summary, not in a comment")
+        return
+    body = report.comment_body(ctx.workdir, markdown, notes=notes, run_url=ctx.run.run_url)
+    api = GitHubApi(
+        ctx.run.api_url, ctx.run.repository, ctx.inputs.github_token, transport=ctx.transport
+    )
+    try:
+        action, url = api.upsert_comment(number, report.marker(ctx.workdir), body)
+        ctx.say(f"plan comment {action}: {url}")
+    except GitHubApiError as exc:
+        if ctx.run.is_fork and exc.status in (401, 403, 404):
+            ctx.say(
+                "::notice::this fork's token cannot comment (GitHub makes it read-only); "
+                "the plan is in the run summary"
+            )
+            report.append_summary(
+                ctx.run.step_summary,
+                "_The plan comment could not be written: tokens of fork pull requests are "
+                "read-only._\n",
+            )
+        else:
+            ctx.say(
+                f"::warning::could not write the plan comment: {exc} (the job needs "
+                "`permissions: pull-requests: write`)"
+            )
+    finally:
+        api.close()
+
+
+def _apply(ctx: Context) -> int:
+    from gitops_publisher.cli.views.plan_markdown import render_markdown
+    from gitops_publisher.planning import make_plan
+
+    shard = _shard(ctx.inputs)
+    before = make_plan(ctx.project, sandbox=ctx.sandbox, shard=shard)
+    overrides: dict[str, str] = {}
+    number = _merged_pull_request(ctx)
+    if number is not None:
+        overrides["PUBLISHER_PULL_REQUEST"] = str(number)
+    args = [a for a in ctx.inputs.args if a != "--sandbox"]
+    with _environment(overrides):
+        code = ctx.invoke([*_global_args(ctx), "apply", "--yes", *args])
+    after = before.store.read()
+    published = newly_published(before.state, after)
+    lines = [f"### publisher apply: `{ctx.workdir}`", ""]
+    lines.append(
+        f"**{len(published)} post(s) published**"
+        + (" (exit code " + str(code) + ")" if code else "")
+    )
+    lines.append("")
+    for address in published:
+        rec = after.resources[address]
+        where = rec.url or ("in the creator's inbox" if rec.status == "inbox" else rec.status)
+        lines.append(f"- `{address}`: {where}")
+    lines.extend(["", "<details><summary>The plan applied</summary>", ""])
+    lines.append(render_markdown(before.plan, title="plan"))
+    lines.extend(["</details>", ""])
+    report.append_summary(ctx.run.step_summary, "\n".join(lines))
+    _finish(
+        ctx,
+        has_changes=before.plan.has_changes,
+        plan_json=before.plan.model_dump_json(),
+        published=len(published),
+    )
+    return code
+
+
+def newly_published(before: State, after: State) -> list[str]:
+    """Addresses published (or sent to the inbox) by this run: done now, not done before."""
+    done = []
+    for address, rec in sorted(after.resources.items()):
+        old = before.resources.get(address)
+        fresh = old is None or old.status not in DONE or old.publish_id != rec.publish_id
+        if rec.status in DONE and fresh:
+            done.append(address)
+    return done
+
+
+def _merged_pull_request(ctx: Context) -> int | None:
+    """The pull request merged into this commit, for the records' provenance (best effort)."""
+    if not ctx.inputs.github_token or not ctx.run.sha or ctx.run.event_name != "push":
+        return None
+    api = GitHubApi(
+        ctx.run.api_url, ctx.run.repository, ctx.inputs.github_token, transport=ctx.transport
+    )
+    try:
+        numbers = api.pulls_for_commit(ctx.run.sha)
+    except GitHubApiError:
+        return None
+    finally:
+        api.close()
+    return numbers[0] if numbers else None
+
+
+def _finish(ctx: Context, *, has_changes: bool, plan_json: str, published: int) -> None:
+    values = {
+        "has_changes": "true" if has_changes else "false",
+        "plan_json": plan_json,
+        "published": str(published),
+    }
+    report.write_outputs(ctx.run.output, values, ctx.out)
+
+
+def _global_args(ctx: Context) -> list[str]:
+    return ["-C", str(ctx.project), *(["--sandbox"] if ctx.sandbox else [])]
+
+
+def _shard(inputs: Inputs) -> Shard | None:
+    args = list(inputs.args)
+    for index, arg in enumerate(args):
+        if arg == "--shard" and index + 1 < len(args):
+            return Shard.parse(args[index + 1])
+        if arg.startswith("--shard="):
+            return Shard.parse(arg.split("=", 1)[1])
+    return None
+
+
+def _secret_values(env: Mapping[str, str], project: Path) -> list[str]:
+    """Values to mask: the token, the app secret, and each account's refresh token."""
+    names = set(_SECRET_VARIABLES) | {"INPUT_GITHUB_TOKEN"}
+    try:
+        from gitops_publisher.workspace.project import load_config
+
+        config = load_config(project)
+        names |= {account.refresh_token_env for account in config.accounts.values()}
+    except (PublisherError, OSError):
+        pass  # an invalid config is reported by the plan itself
+    return [env.get(name, "") for name in sorted(names)]
+
+
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set process environment variables for the CLI run, restoring them afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old

@@ -1,0 +1,84 @@
+"""What the Action writes: outputs, the step summary, masks, and the sticky comment's body.
+
+``$GITHUB_OUTPUT`` takes ``name<<DELIMITER`` blocks so that multi-line values (the plan's
+JSON) survive. A PR comment is limited to 65,536 characters: a longer plan is cut at a line
+(closing any open ``<details>``) and ends with a link to the run summary, which has it all.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TextIO
+
+COMMENT_LIMIT = 65_536
+OUTPUTS = ("has_changes", "plan_json", "published")
+
+
+def marker(working_directory: str) -> str:
+    """The hidden marker that finds this working directory's comment again."""
+    return f"<!-- gitops-publisher:plan:{working_directory} -->"
+
+
+def write_outputs(path: Path | None, values: Mapping[str, str], out: TextIO) -> None:
+    """Append ``values`` to ``$GITHUB_OUTPUT`` (or print them when it is not set)."""
+    if path is None:
+        for name, value in values.items():
+            out.write(f"output {name}: {value if len(value) < 200 else value[:200] + '...'}\n")
+        return
+    with path.open("a", encoding="utf-8") as handle:
+        for name, value in values.items():
+            delimiter = f"ghadelimiter_{secrets.token_hex(8)}"
+            handle.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+
+
+def append_summary(path: Path | None, markdown: str) -> None:
+    """Append Markdown to ``$GITHUB_STEP_SUMMARY`` (nothing when it is not set)."""
+    if path is None:
+        return
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(markdown if markdown.endswith("\n") else markdown + "\n")
+
+
+def mask(values: Iterable[str], out: TextIO) -> None:
+    """Tell the runner to hide each secret value from every later log line."""
+    for value in sorted({v.strip() for v in values if v and v.strip()}):
+        for line in value.splitlines():
+            if line.strip():
+                out.write(f"::add-mask::{line.strip()}\n")
+    out.flush()
+
+
+def comment_body(
+    working_directory: str,
+    plan_markdown: str,
+    *,
+    notes: Iterable[str] = (),
+    run_url: str = "",
+    limit: int = COMMENT_LIMIT,
+) -> str:
+    """The sticky comment: marker, notes, the plan; shortened to ``limit`` characters."""
+    head = [marker(working_directory)]
+    head.extend(f"> {note}" for note in notes)
+    head_text = "\n".join(head) + "\n\n"
+    full = head_text + plan_markdown
+    if len(full) <= limit:
+        return full
+    where = f"the [run summary]({run_url})" if run_url else "the workflow run's summary"
+    footer = (
+        f"\n\n---\n**The plan is too long for a comment ({len(plan_markdown):,} characters); "
+        f"it was shortened here. The full plan is in {where}.**\n"
+    )
+    budget = limit - len(head_text) - len(footer) - len("</details>\n") * 2
+    kept: list[str] = []
+    size, open_details = 0, 0
+    for line in plan_markdown.splitlines():
+        if size + len(line) + 1 > budget:
+            break
+        kept.append(line)
+        size += len(line) + 1
+        open_details += line.count("<details>") - line.count("</details>")
+    if open_details > 0:
+        kept.append("</details>")
+    return head_text + "\n".join(kept) + footer

@@ -189,7 +189,7 @@ def test_content_type_sniffed_when_the_suffix_says_nothing(tmp_path: Path) -> No
 FAULTS = st.sampled_from([None, None, "503", "connect_error", "accept_then_timeout"])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(
     size=st.integers(min_value=1, max_value=3000),
     chunk=st.integers(min_value=1, max_value=700),

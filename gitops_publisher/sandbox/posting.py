@@ -52,6 +52,11 @@ async def read_json(request: Request, service: SandboxService) -> dict[str, Any]
     raw = b"".join(chunks)
     if not raw.strip():
         return {}
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        # UNCERTAIN: TikTok's answer to a JSON body sent with another Content-Type is
+        # undocumented; the reference says "Content-Type: application/json; charset=UTF-8".
+        raise invalid_params(service.options, "Content-Type must be application/json.")
     try:
         body = json.loads(raw)
     except ValueError as exc:

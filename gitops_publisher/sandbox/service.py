@@ -116,8 +116,13 @@ class SandboxService:
             )
 
     def new_publish_id(self, prefix: str) -> str:
-        """Return a publish_id like ``v_pub_file~v2-1.7320…`` (≤ 64 chars)."""
-        return f"{prefix}~v2-1.{self.id_rng.randrange(10**18, 10**19)}"
+        """Return a publish_id shaped like the reference's examples (≤ 64 chars).
+
+        ``v_pub_file~v2-1.<digits>`` for direct file uploads, ``<prefix>~v2.<digits>`` for
+        the others (``v_inbox_file~v2.…``, ``v_pub_url~v2.…``).
+        """
+        version = "v2-1" if prefix == "v_pub_file" else "v2"
+        return f"{prefix}~{version}.{self.id_rng.randrange(10**18, 10**19)}"
 
     def new_post_id(self) -> int:
         """Return a 19-digit post id (reference §3.5: ids are ~19 digits, int64)."""

@@ -174,8 +174,13 @@ async def test_bad_fields_get_invalid_params_with_a_switch_for_the_doc_spelling(
     for body in cases:
         response = await sandbox.client.post(INIT, json=body, headers=headers)
         assert response.status_code == 400 and error_code(response) == "invalid_params"
-    bad_json = await sandbox.client.post(INIT, content=b"{", headers=headers)
+    bad_json = await sandbox.client.post(
+        INIT, content=b"{", headers={**headers, "Content-Type": "application/json"}
+    )
     assert error_code(bad_json) == "invalid_params"
+    form = await sandbox.client.post(INIT, data={"post_info": "x"}, headers=headers)
+    assert error_code(form) == "invalid_params"
+    sandbox.clock.advance(60)  # the requests above filled the init window
     await sandbox.set_options(invalid_param_code="invalid_param")
     response = await sandbox.client.post(INIT, json=cases[0], headers=headers)
     assert error_code(response) == "invalid_param"
@@ -202,7 +207,7 @@ async def test_direct_post_progression_and_post_id_after_moderation(sandbox: San
     headers = await sandbox.bearer()
     body = direct_body(12_345, 5_000, 2)
     init = (await sandbox.client.post(INIT, json=body, headers=headers)).json()["data"]
-    assert init["publish_id"].startswith("v_pub_file~v2")
+    assert init["publish_id"].startswith("v_pub_file~v2-1.")
     assert init["upload_url"].startswith("http://sandbox.test/upload/video/?upload_id=")
     publish_id = init["publish_id"]
     first = await status(sandbox, headers, publish_id)
@@ -250,7 +255,7 @@ async def test_webm_is_recognised(sandbox: Sandbox) -> None:
 async def test_inbox_flow_sends_to_user_inbox_then_user_posts(sandbox: Sandbox) -> None:
     headers = await sandbox.bearer()
     publish_id = await publish(sandbox, headers, path=INBOX)
-    assert publish_id.startswith("v_inbox_file~v2")
+    assert publish_id.startswith("v_inbox_file~v2.")
     sandbox.clock.advance(5)
     assert (await status(sandbox, headers, publish_id))["status"] == "SEND_TO_USER_INBOX"
     posted = await sandbox.client.post(

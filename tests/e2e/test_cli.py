@@ -1,0 +1,189 @@
+"""End to end: the real ``publisher`` command in a temporary git repository.
+
+Most runs go through click's CliRunner (in-process, ``catch_exceptions=False``); a few are
+true subprocesses of the installed command. The embedded sandbox's own files are the truth
+the state is checked against.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from apply.harness import DONE_AT_TIKTOK, SecretScan, sha256_file
+
+from gitops_publisher.sandbox.models import WorldData
+
+SANDBOX = Path(".publisher") / "sandbox"
+
+
+@pytest.fixture(autouse=True)
+def fast_sandbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PUBLISHER_SANDBOX_TIME_SCALE", "400")
+    monkeypatch.setenv("PUBLISHER_TOKEN_STORE", str(tmp_path / "tokens.json"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+@pytest.fixture
+def cli(publisher, scan: SecretScan):
+    """``cli(root, *args)``: the command in-process; its output goes to the secret scan."""
+
+    def run(root: Path, *args: str):
+        result = publisher("-C", str(root), *args)
+        scan.add_output(f"publisher {' '.join(args)}", result.output)
+        tokens = root / SANDBOX / "tokens.json"
+        if tokens.exists():
+            for token_set in json.loads(tokens.read_text()).values():
+                scan.add_tokens(token_set)
+        return result
+
+    return run
+
+
+def sandbox_truth(root: Path) -> dict[str, dict]:
+    data = WorldData.model_validate_json((root / SANDBOX / "world" / "world.json").read_bytes())
+    return {p.publish_id: p.model_dump() for p in data.posts.values()}
+
+
+def sandbox_state(root: Path) -> dict:
+    return json.loads((root / SANDBOX / "state.json").read_text())
+
+
+def check_state_matches_sandbox(root: Path) -> dict:
+    state = sandbox_state(root)
+    truth = sandbox_truth(root)
+    for address, record in state["resources"].items():
+        if record["status"] in ("published", "inbox"):
+            post = truth[record["publish_id"]]
+            assert post["sha256"] == sha256_file(root / record["video"]), address
+            assert post["username"] == record["account"]
+    # each published address has one completed upload at the sandbox
+    recorded = {r["publish_id"] for r in state["resources"].values()}
+    complete = [p for p in truth.values() if p["upload_completed_at"] is not None]
+    assert {p["publish_id"] for p in complete} <= recorded
+    return state
+
+
+def test_validate_plan_apply_twice_publishes_once(content_repo, cli):
+    root = content_repo.root
+    assert cli(root, "validate").exit_code == 0
+    plan = cli(root, "plan", "--sandbox", "--detailed-exitcode")
+    assert plan.exit_code == 2, plan.output
+    assert "to publish" in plan.output
+    first = cli(root, "apply", "--sandbox", "--yes")
+    assert first.exit_code == 0, first.output
+    assert "published" in first.output
+    state = check_state_matches_sandbox(root)
+    done = [a for a, r in state["resources"].items() if r["status"] in DONE_AT_TIKTOK.values()]
+    assert len(done) >= 5
+    uploads = len(sandbox_truth(root))
+    second = cli(root, "apply", "--sandbox", "--yes")
+    assert second.exit_code == 0
+    assert "Nothing to publish now." in second.output
+    assert len(sandbox_truth(root)) == uploads  # no init at all
+    assert sandbox_state(root)["serial"] == state["serial"]
+    again = cli(root, "plan", "--sandbox", "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
+
+
+def test_saved_plan_applies_and_a_stale_one_is_refused(content_repo, cli, tmp_path):
+    root = content_repo.root
+    empty_state_plan = tmp_path / "empty.plan"
+    assert cli(root, "plan", "--sandbox", "-o", str(empty_state_plan)).exit_code == 0
+    target = cli(root, "apply", "--sandbox", "--yes", "--target", "tutorial-part1@devrel")
+    assert target.exit_code == 0, target.output
+    other_lineage = cli(root, "apply", "--sandbox", str(empty_state_plan))
+    assert other_lineage.exit_code == 1
+    assert "made for another state" in other_lineage.output
+    saved = tmp_path / "reviewed.plan"
+    assert cli(root, "plan", "--sandbox", "-o", str(saved)).exit_code == 0
+    stale = tmp_path / "stale.plan"
+    stale.write_bytes(saved.read_bytes())
+    applied = cli(root, "apply", "--sandbox", str(saved))
+    assert applied.exit_code == 0, applied.output
+    before = (root / SANDBOX / "state.json").read_bytes()
+    refused = cli(root, "apply", "--sandbox", str(stale))
+    assert refused.exit_code == 1
+    assert "state changed since the plan was saved" in refused.output
+    assert (root / SANDBOX / "state.json").read_bytes() == before
+    check_state_matches_sandbox(root)
+
+
+def test_saved_plan_refused_when_a_manifest_changed(content_repo, cli, tmp_path):
+    root = content_repo.root
+    saved = tmp_path / "reviewed.plan"
+    assert cli(root, "plan", "--sandbox", "-o", str(saved)).exit_code == 0
+    part1 = root / "posts" / "tutorials" / "part1.yaml"
+    part1.write_text(part1.read_text().replace("part 1", "part one"))
+    refused = cli(root, "apply", "--sandbox", str(saved))
+    assert refused.exit_code == 1
+    assert "changed since the plan was saved" in refused.output
+    assert "tutorial-part1" in refused.output
+    assert not (root / SANDBOX / "world" / "world.json").exists() or not sandbox_truth(root)
+
+
+def test_bad_input_posts_nothing_and_leaves_state_untouched(content_repo, cli):
+    root = content_repo.root
+    assert cli(root, "apply", "--sandbox", "--yes").exit_code == 0
+    state_before = (root / SANDBOX / "state.json").read_bytes()
+    posts_before = len(sandbox_truth(root))
+    (root / "posts" / "new.yaml").write_text(
+        "version: 1\nid: new-post\naccounts: [brand-us]\nvideo: media/launch-teaser.mp4\n"
+        "caption: hi\nprivacy: EVERYONE\n"
+    )
+    bad = cli(root, "apply", "--sandbox", "--yes")
+    assert bad.exit_code == 1
+    assert "posts/new.yaml" in bad.output and "privacy" in bad.output
+    assert (root / SANDBOX / "state.json").read_bytes() == state_before
+    assert len(sandbox_truth(root)) == posts_before
+
+
+def test_a_video_breaking_tiktok_rules_stops_before_any_post(content_repo, cli):
+    root = content_repo.root
+    (root / "media" / "broken.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 5000)
+    (root / "posts" / "broken.yaml").write_text(
+        "version: 1\nid: broken\naccounts: [devrel]\nvideo: media/broken.mp4\ncaption: x\n"
+    )
+    result = cli(root, "apply", "--sandbox", "--yes")
+    assert result.exit_code == 1
+    assert "nothing was posted" in result.output
+    world = root / SANDBOX / "world" / "world.json"
+    assert not world.exists() or not sandbox_truth(root)
+    assert not (root / SANDBOX / "state.json").exists() or not sandbox_state(root)["resources"]
+
+
+def run_command(root: Path, *args: str, scan: SecretScan) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "gitops_publisher", "-C", str(root), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    scan.add_output(f"subprocess {' '.join(args)} stdout", done.stdout)
+    scan.add_output(f"subprocess {' '.join(args)} stderr", done.stderr)
+    return done
+
+
+def test_real_command_apply_sandbox_twice_and_exit_codes(content_repo, scan):
+    root = content_repo.root
+    plan = run_command(root, "plan", "--sandbox", "--detailed-exitcode", scan=scan)
+    assert plan.returncode == 2, plan.stderr
+    first = run_command(root, "apply", "--sandbox", "--yes", scan=scan)
+    assert first.returncode == 0, first.stderr
+    for token_set in json.loads((root / SANDBOX / "tokens.json").read_text()).values():
+        scan.add_tokens(token_set)
+    second = run_command(root, "apply", "--sandbox", "--yes", scan=scan)
+    assert second.returncode == 0
+    assert "Nothing to publish now." in second.stdout
+    assert run_command(root, "plan", "--sandbox", "--detailed-exitcode", scan=scan).returncode == 0
+    check_state_matches_sandbox(root)
+    no_tty = run_command(root, "apply", "--sandbox", scan=scan)  # nothing to do: no prompt needed
+    assert no_tty.returncode == 0

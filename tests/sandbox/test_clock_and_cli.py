@@ -1,0 +1,74 @@
+"""Clocks, and the serve command's refusals (no server is started for these)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gitops_publisher.cli.main import cli
+from gitops_publisher.sandbox import ManualClock, ScaledClock
+from gitops_publisher.sandbox.clock import RealClock, clock_for_scale
+
+
+def test_manual_clock_moves_only_forward() -> None:
+    clock = ManualClock(start=100.0)
+    assert clock.advance(5) == 105.0 and clock.now() == 105.0
+    with pytest.raises(ValueError):
+        clock.advance(-1)
+
+
+@pytest.mark.anyio
+async def test_manual_sleep_advances_instead_of_waiting() -> None:
+    clock = ManualClock(start=0.0)
+    await clock.sleep(3_600)
+    assert clock.now() == 3_600
+
+
+def test_scaled_clock_runs_faster_than_real_time() -> None:
+    clock = ScaledClock(1_000_000)
+    first = clock.now()
+    second = clock.now()
+    assert second >= first
+    assert isinstance(clock_for_scale(1), RealClock)
+    assert isinstance(clock_for_scale(60), ScaledClock)
+    with pytest.raises(ValueError):
+        ScaledClock(0)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def test_serve_reports_a_bad_world_file(tmp_path: Path) -> None:
+    world = tmp_path / "world.yaml"
+    world.write_text("accounts:\n  - {username: bob, colour: red}\n")
+    result = CliRunner().invoke(
+        cli, ["sandbox", "serve", "--world", str(world), "--dir", str(tmp_path / "w")]
+    )
+    assert result.exit_code == 1
+    assert "world.yaml" in result.output and "colour" in result.output
+
+
+def test_serve_reports_bad_options(tmp_path: Path) -> None:
+    options = tmp_path / "options.json"
+    options.write_text('{"daily_post_cap": -1}')
+    result = CliRunner().invoke(
+        cli, ["sandbox", "serve", "--options", str(options), "--dir", str(tmp_path / "w")]
+    )
+    assert result.exit_code == 1 and "daily_post_cap" in result.output
+
+
+def test_serve_reports_a_busy_port(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(
+            cli, ["sandbox", "serve", "--port", str(port), "--dir", str(tmp_path / "w")]
+        )
+    assert result.exit_code == 1 and "cannot listen" in result.output

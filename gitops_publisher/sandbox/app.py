@@ -71,6 +71,7 @@ def create_app(
     clock = clock or RealClock()
     world = SandboxWorld.load_or_create(Path(world_dir), clock=clock)
     service = SandboxService(world, options or SandboxOptions(), clock)
+    upload.resume_uploads(service)
     app = SandboxApp(
         routes=[*TIKTOK_ROUTES, *ADMIN_ROUTES],
         exception_handlers={ApiError: _on_api_error, OAuthError: _on_oauth_error},

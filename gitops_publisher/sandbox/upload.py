@@ -77,6 +77,30 @@ def _hasher(service: SandboxService, post: PostRecord, part: Path) -> Any:
     return hasher
 
 
+def resume_uploads(service: SandboxService) -> None:
+    """Rebuild the progress of unfinished uploads from their part files (at startup).
+
+    A part file holds exactly the accepted chunks, except after a crash in the middle of a
+    chunk; so progress = whole chunks in the file (never the final one, which completes the
+    upload and is recorded at once), and any trailing partial chunk is cut off.
+    """
+    for post in service.world.data.posts.values():
+        if post.upload_id is None or post.upload_completed_at is not None or post.cancelled_at:
+            continue
+        part = service.world.uploads_dir / f"{post.upload_id}.part"
+        size = part.stat().st_size if part.exists() else 0
+        chunks = min(size // post.chunk_size, post.total_chunk_count - 1) if size else 0
+        received = chunks * post.chunk_size
+        if part.exists() and size != received:
+            with part.open("r+b") as handle:
+                handle.truncate(received)
+        head = b""
+        if received:
+            with part.open("rb") as handle:
+                head = handle.read(HEAD_BYTES)
+        post.next_chunk, post.received_bytes, post.head_hex = chunks, received, head.hex()
+
+
 async def upload_chunk(request: Request) -> Response:
     """``PUT /upload/video/``: accept one chunk; 206 for more expected, 201 when complete."""
     service = service_of(request)
@@ -162,7 +186,7 @@ async def _receive(
     post.next_chunk += 1
     post.head_hex = head.hex()
     if post.next_chunk < post.total_chunk_count:
-        service.save(durable=False)
+        # Progress is not saved per chunk: the part file is the record (resume_uploads).
         return _plain(206, "Chunk received.", post, last_index)
     _finalize(service, post, part, hasher)
     return _plain(201, "Upload complete.", post, last_index)

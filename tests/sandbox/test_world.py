@@ -148,6 +148,10 @@ async def test_restarted_server_meets_the_same_world(tmp_path: Path, make_sandbo
     put_headers = {"Content-Type": "video/mp4", "Content-Range": "bytes 0-4999/12345"}
     partial = await first.client.put(init["upload_url"], content=body[:5_000], headers=put_headers)
     assert partial.status_code == 206
+    # A crash in the middle of the second chunk leaves part of it in the part file.
+    [part] = (directory / "uploads").glob("*.part")
+    with part.open("ab") as handle:
+        handle.write(b"half of chunk two")
     # Restart: a new app on the same directory; the upload continues where it stopped.
     second = await make_sandbox(directory=directory)
     rest = await second.client.put(

@@ -33,6 +33,7 @@ class SandboxService:
         self.limiter = SlidingWindowLimiter()
         self.requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
         self.hashers: dict[str, Any] = {}
+        self.receiving: set[str] = set()  # upload ids with a chunk arriving right now
         self.auth_codes: dict[str, dict[str, Any]] = {}
 
     def set_options(self, options: SandboxOptions) -> None:

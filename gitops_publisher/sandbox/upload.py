@@ -153,7 +153,18 @@ async def upload_chunk(request: Request) -> Response:
         post.failed_chunk_attempts.append(chunk_number)
         service.save()
         return _plain(fault.error_status, "Injected failure; retry this chunk.", post, last_index)
-    return await _receive(service, request, post, length, last_index)
+    if post.upload_id in service.receiving:
+        # Chunks must be sequential (reference §5 rule 6): a second PUT while one is still
+        # arriving does not match the progress. UNCERTAIN: TikTok's exact answer.
+        return _plain(
+            416, "Another chunk of this upload is still being received.", post, last_index
+        )
+    assert post.upload_id is not None
+    service.receiving.add(post.upload_id)
+    try:
+        return await _receive(service, request, post, length, last_index)
+    finally:
+        service.receiving.discard(post.upload_id)
 
 
 async def _receive(

@@ -299,3 +299,33 @@ async def test_progress_header_last_index_switch(make_sandbox: Any) -> None:
         "bytes 0-4999/12345",
         "bytes 0-12344/12345",
     ]
+
+
+async def test_concurrent_chunks_of_one_upload_are_refused(
+    upload: tuple[Sandbox, str, bytes],
+) -> None:
+    import asyncio
+
+    sandbox, url, body = upload
+    release = asyncio.Event()
+
+    async def slow() -> AsyncIterator[bytes]:
+        yield body[:2_000]
+        await release.wait()
+        yield body[2_000:5_000]
+
+    first = asyncio.create_task(
+        sandbox.client.put(
+            url,
+            content=slow(),
+            headers={**headers_for(0, 4_999, 12_345), "Content-Length": "5000"},
+        )
+    )
+    for _ in range(20):
+        await asyncio.sleep(0)
+    second = await sandbox.client.put(
+        url, content=body[:5_000], headers=headers_for(0, 4_999, 12_345)
+    )
+    assert second.status_code == 416
+    release.set()
+    assert (await first).status_code == 206

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gitops_publisher.sandbox import oauth, posting, upload
+from gitops_publisher.sandbox import oauth, posting, publish_status, upload
 from gitops_publisher.sandbox.admin import ADMIN_ROUTES
 from gitops_publisher.sandbox.clock import Clock, RealClock
 from gitops_publisher.sandbox.envelope import ApiError, OAuthError, api_error, oauth_error
@@ -30,8 +30,8 @@ TIKTOK_ROUTES = [
     Route("/v2/post/publish/creator_info/query/", posting.creator_info, methods=["POST"]),
     Route("/v2/post/publish/video/init/", posting.video_init, methods=["POST"]),
     Route("/v2/post/publish/inbox/video/init/", posting.inbox_init, methods=["POST"]),
-    Route("/v2/post/publish/status/fetch/", posting.status_fetch, methods=["POST"]),
-    Route("/v2/post/publish/cancel/", posting.cancel, methods=["POST"]),
+    Route("/v2/post/publish/status/fetch/", publish_status.status_fetch, methods=["POST"]),
+    Route("/v2/post/publish/cancel/", publish_status.cancel, methods=["POST"]),
     Route("/upload/video/", upload.upload_chunk, methods=["PUT"]),
 ]
 

@@ -1,4 +1,4 @@
-"""Posting endpoints: creator_info, direct and inbox init, status fetch, cancel (reference §3).
+"""Posting endpoints: creator_info, direct and inbox init (reference §3.1-§3.3).
 
 Order of checks in every endpoint (UNCERTAIN, the reference gives none): bearer token (401),
 rate-limit window (429), scope (401), body shape (400), business rules (403).
@@ -13,19 +13,19 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from gitops_publisher.sandbox.caps import (
+    active_cap_reached,
+    daily_cap_reached,
+    recent_posts,
+    url_verified,
+)
 from gitops_publisher.sandbox.chunking import ChunkRuleError, check_chunk_plan
 from gitops_publisher.sandbox.envelope import ApiError, api_error, api_ok, invalid_params
 from gitops_publisher.sandbox.models import Account, PostRecord
-from gitops_publisher.sandbox.processing import (
-    counts_against_daily_cap,
-    is_cancellable,
-    is_pending,
-    status_at,
-)
+from gitops_publisher.sandbox.processing import is_pending
 from gitops_publisher.sandbox.service import SandboxService
 from gitops_publisher.sandbox.tokens import token_key
 
-DAY = 86_400.0
 MAX_JSON_BODY = 1_000_000
 TITLE_MAX_UTF16 = 2200
 
@@ -66,39 +66,6 @@ async def read_json(request: Request, service: SandboxService) -> dict[str, Any]
     return body
 
 
-def _recent(service: SandboxService, open_id: str | None = None) -> list[PostRecord]:
-    now = service.clock.now()
-    return [
-        post
-        for post in service.world.data.posts.values()
-        if post.created_at > now - DAY and (open_id is None or post.open_id == open_id)
-    ]
-
-
-def _daily_cap_reached(service: SandboxService, account: Account) -> bool:
-    now = service.clock.now()
-    used = sum(
-        1
-        for post in _recent(service, account.open_id)
-        if counts_against_daily_cap(post, now, service.options)
-    )
-    return used >= service.options.daily_post_cap
-
-
-def _active_user_cap(service: SandboxService) -> int | None:
-    if service.options.unaudited_client:
-        return service.options.unaudited_user_cap
-    return service.options.active_user_cap
-
-
-def _active_cap_reached(service: SandboxService, account: Account) -> bool:
-    cap = _active_user_cap(service)
-    if cap is None:
-        return False
-    active = {post.open_id for post in _recent(service) if post.mode == "direct"}
-    return account.open_id not in active and len(active) >= cap
-
-
 async def creator_info(request: Request) -> Response:
     """``POST /v2/post/publish/creator_info/query/``: what the creator may post now."""
     service = service_of(request)
@@ -108,8 +75,8 @@ async def creator_info(request: Request) -> Response:
     # Reference §3.1: these codes come with HTTP 200 (intentional) at creator_info.
     for reached, code in (
         (account.banned, "spam_risk_user_banned_from_posting"),
-        (_daily_cap_reached(service, account), "spam_risk_too_many_posts"),
-        (_active_cap_reached(service, account), "reached_active_user_cap"),
+        (daily_cap_reached(service, account), "spam_risk_too_many_posts"),
+        (active_cap_reached(service, account), "reached_active_user_cap"),
     ):
         if reached:
             return api_error(
@@ -179,14 +146,6 @@ def _source_post(
     else:
         raise invalid_params(service.options, "The source is invalid.")
     return post
-
-
-def _url_verified(service: SandboxService, url: str) -> bool:
-    client = service.world.data.client
-    if any(url.startswith(prefix) for prefix in client.verified_url_prefixes):
-        return True
-    host = url[len("https://") :].split("/", 1)[0].split(":", 1)[0].lower()
-    return any(host == d.lower() or host.endswith("." + d.lower()) for d in client.verified_domains)
 
 
 def _store(
@@ -260,13 +219,13 @@ async def video_init(request: Request) -> Response:
             "unaudited_client_can_only_post_to_private_accounts",
             "Unaudited clients can only post to private accounts.",
         )
-    if _active_cap_reached(service, account):
+    if active_cap_reached(service, account):
         raise ApiError(
             403, "reached_active_user_cap", "The client's daily cap of posting users is reached."
         )
-    if _daily_cap_reached(service, account):
+    if daily_cap_reached(service, account):
         raise ApiError(403, "spam_risk_too_many_posts", "The creator's daily post cap is reached.")
-    if post.video_url is not None and not _url_verified(service, post.video_url):
+    if post.video_url is not None and not url_verified(service, post.video_url):
         raise ApiError(
             403, "url_ownership_unverified", "The video_url's domain or prefix is not verified."
         )
@@ -311,7 +270,7 @@ async def inbox_init(request: Request) -> Response:
         )
     pending = sum(
         1
-        for old in _recent(service, account.open_id)
+        for old in recent_posts(service, account.open_id)
         if old.mode == "inbox" and is_pending(old, now, service.options)
     )
     if pending >= service.options.pending_share_cap:
@@ -320,54 +279,8 @@ async def inbox_init(request: Request) -> Response:
             "spam_risk_too_many_pending_share",
             "The creator has too many pending drafts in the last 24 hours.",
         )
-    if post.video_url is not None and not _url_verified(service, post.video_url):
+    if post.video_url is not None and not url_verified(service, post.video_url):
         raise ApiError(
             403, "url_ownership_unverified", "The video_url's domain or prefix is not verified."
         )
     return _store(service, request, post, "v_inbox")
-
-
-async def _lookup(
-    request: Request, service: SandboxService, open_id: str, key: str, scopes: list[str]
-) -> PostRecord:
-    body = await read_json(request, service)
-    publish_id = body.get("publish_id")
-    if not isinstance(publish_id, str) or not publish_id:
-        raise ApiError(400, "invalid_publish_id", "The publish_id is missing or invalid.")
-    post = service.world.data.posts.get(publish_id)
-    if post is None:
-        raise ApiError(400, "invalid_publish_id", "The publish_id does not exist.")
-    if post.open_id != open_id:
-        raise ApiError(
-            400,
-            "token_not_authorized_for_specified_publish_id",
-            "The access token cannot read this publish_id.",
-        )
-    return post
-
-
-async def status_fetch(request: Request) -> Response:
-    """``POST /v2/post/publish/status/fetch/`` (reference §3.5)."""
-    service = service_of(request)
-    key, record, account = service.authenticate(request)
-    service.rate_limit(key, "status")
-    service.require_scope(record, "video.upload", "video.publish")
-    post = await _lookup(request, service, record.open_id, key, record.scopes)
-    return api_ok(status_at(post, service.clock.now(), service.options), service.log_id())
-
-
-async def cancel(request: Request) -> Response:
-    """``POST /v2/post/publish/cancel/`` (reference §3.6); success has no ``data``."""
-    service = service_of(request)
-    key, record, account = service.authenticate(request)
-    service.require_scope(record, "video.upload", "video.publish")
-    post = await _lookup(request, service, record.open_id, key, record.scopes)
-    now = service.clock.now()
-    if not is_cancellable(post, now, service.options):
-        raise ApiError(400, "publish_not_cancellable", "The publish can no longer be cancelled.")
-    post.cancelled_at = now
-    if post.upload_id is not None:
-        service.hashers.pop(post.upload_id, None)
-        (service.world.uploads_dir / f"{post.upload_id}.part").unlink(missing_ok=True)
-    service.save()
-    return api_ok(None, service.log_id())

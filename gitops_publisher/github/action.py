@@ -67,7 +67,7 @@ def run_action(
     base_dir: Path,
     sandbox: bool,
     invoke: Invoke,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> int:
     """Run the Action for the event ``env`` describes; return the exit code.
@@ -77,7 +77,7 @@ def run_action(
         base_dir: ``-C`` of the ``publisher`` command; the working directory is inside it.
         sandbox: use the embedded TikTok emulator (also when ``--sandbox`` is in ``args``).
         invoke: runs the ``publisher`` CLI with argv, returning its exit code.
-        out: the job log.
+        out: the job log (default: the current ``sys.stdout``).
         transport: httpx transport for the GitHub API (tests).
 
     Raises:
@@ -91,11 +91,11 @@ def run_action(
         run=run,
         project=base_dir / inputs.working_directory,
         sandbox=sandbox or "--sandbox" in inputs.args,
-        out=out,
+        out=out or sys.stdout,
         invoke=invoke,
         transport=transport,
     )
-    report.mask(_secret_values(env, ctx.project), out)
+    report.mask(_secret_values(env, ctx.project), ctx.out)
     if inputs.python_version and not sys.version.startswith(inputs.python_version):
         ctx.say(
             f"notice: python-version {inputs.python_version} was asked for; "

@@ -1,0 +1,262 @@
+"""The Action's world in miniature: a bare git remote, a checkout, a stub GitHub REST API.
+
+* ``stub``: the few REST endpoints the Action calls, served by ``http.server`` on 127.0.0.1,
+  keeping comments in memory and every request in ``stub.requests``. A token named
+  ``read-only`` gets 403 on writes, as a fork pull request's token does.
+* ``checkout``: the ``examples/`` project committed and pushed to ``remote.git`` (bare), then
+  cloned, as ``actions/checkout`` leaves it.
+* ``action(event, **inputs)``: runs ``publisher --sandbox github`` in process with the
+  environment GitHub Actions would set for that event payload; returns what it wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from gitops_publisher.cli.main import cli
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EVENTS = Path(__file__).parent / "events"
+REPOSITORY = "acme/content"
+TOKEN = "ghs_testtoken0123456789abcdef"
+_GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.com",
+    "GIT_COMMITTER_NAME": "Test Author",
+    "GIT_COMMITTER_EMAIL": "author@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+}
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", *args],
+        cwd=cwd,
+        env={**os.environ, **_GIT_ENV},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+@dataclass
+class Stub:
+    url: str = ""
+    comments: dict[int, dict[str, Any]] = field(default_factory=dict)
+    requests: list[tuple[str, str, str]] = field(default_factory=list)  # method, path, token
+    pulls_by_sha: dict[str, list[int]] = field(default_factory=dict)
+    next_id: int = 1000
+
+    def writes(self) -> list[tuple[str, str]]:
+        return [(m, p) for m, p, _ in self.requests if m in ("POST", "PATCH")]
+
+
+def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+        def _send(self, status: int, body: Any) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _token(self) -> str:
+            return self.headers.get("Authorization", "").removeprefix("Bearer ")
+
+        def _body(self) -> dict[str, Any]:
+            length = int(self.headers.get("Content-Length", "0"))
+            return json.loads(self.rfile.read(length) or b"{}")
+
+        def _route(self, method: str) -> None:
+            path = self.path.split("?")[0]
+            token = self._token()
+            stub.requests.append((method, path, token))
+            if token not in (TOKEN, "read-only"):
+                return self._send(401, {"message": "Bad credentials"})
+            if method != "GET" and token == "read-only":
+                return self._send(403, {"message": "Resource not accessible by integration"})
+            if m := re.fullmatch(rf"/repos/{REPOSITORY}/issues/(\d+)/comments", path):
+                number = int(m[1])
+                if method == "GET":
+                    page = [c for c in stub.comments.values() if c["issue"] == number]
+                    return self._send(200, page)
+                stub.next_id += 1
+                comment = {
+                    "id": stub.next_id,
+                    "issue": number,
+                    "body": self._body()["body"],
+                    "html_url": f"https://github.com/{REPOSITORY}/pull/{number}#c{stub.next_id}",
+                }
+                stub.comments[stub.next_id] = comment
+                return self._send(201, comment)
+            if m := re.fullmatch(rf"/repos/{REPOSITORY}/issues/comments/(\d+)", path):
+                comment = stub.comments[int(m[1])]
+                comment["body"] = self._body()["body"]
+                return self._send(200, comment)
+            if m := re.fullmatch(rf"/repos/{REPOSITORY}/commits/(\w+)/pulls", path):
+                return self._send(200, [{"number": n} for n in stub.pulls_by_sha.get(m[1], [])])
+            return self._send(404, {"message": "Not Found"})
+
+        def do_GET(self) -> None:  # noqa: N802
+            self._route("GET")
+
+        def do_POST(self) -> None:  # noqa: N802
+            self._route("POST")
+
+        def do_PATCH(self) -> None:  # noqa: N802
+            self._route("PATCH")
+
+    return Handler
+
+
+@pytest.fixture
+def stub() -> Iterator[Stub]:
+    state = Stub()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Checkout:
+    remote: Path
+    work: Path
+
+    def state_on_branch(self, path: str = ".publisher/sandbox/state.json") -> dict[str, Any]:
+        return json.loads(git(self.remote, "show", f"publisher-state:{path}"))
+
+    def branch_exists(self) -> bool:
+        return bool(git(self.remote, "branch", "--list", "publisher-state").strip())
+
+    def branch_log(self) -> list[str]:
+        return git(self.remote, "log", "--format=%s", "publisher-state").splitlines()
+
+
+def make_checkout(tmp_path: Path) -> Checkout:
+    remote = tmp_path / "remote.git"
+    remote.mkdir()
+    git(remote, "init", "-q", "--bare")
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    git(seed, "init", "-q")
+    shutil.copy(EXAMPLES / "publisher.yaml", seed / "publisher.yaml")
+    shutil.copytree(EXAMPLES / "posts", seed / "posts")
+    shutil.copytree(EXAMPLES / "media", seed / "media")
+    (seed / ".gitignore").write_text(".publisher/\n")
+    git(seed, "add", "-A")
+    git(seed, "commit", "-q", "-m", "content")
+    git(seed, "remote", "add", "origin", str(remote))
+    git(seed, "push", "-q", "origin", "main")
+    work = tmp_path / "work"
+    git(tmp_path, "clone", "-q", str(remote), "work")
+    return Checkout(remote, work)
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Checkout:
+    return make_checkout(tmp_path)
+
+
+@dataclass
+class ActionRun:
+    result: Result
+    outputs: dict[str, str]
+    summary: str
+
+    @property
+    def log(self) -> str:
+        return self.result.output
+
+
+def parse_outputs(text: str) -> dict[str, str]:
+    outputs: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        name, _, delimiter = line.partition("<<")
+        value = []
+        for inner in lines:
+            if inner == delimiter:
+                break
+            value.append(inner)
+        outputs[name] = "\n".join(value)
+    return outputs
+
+
+RunAction = Callable[..., ActionRun]
+
+
+@pytest.fixture
+def action(
+    tmp_path: Path, stub: Stub, checkout: Checkout, monkeypatch: pytest.MonkeyPatch
+) -> RunAction:
+    monkeypatch.setenv("PUBLISHER_SANDBOX_TIME_SCALE", "5000")
+    for name, value in _GIT_ENV.items():
+        monkeypatch.setenv(name, value)
+    counter = iter(range(1, 1000))
+
+    def run(event: str, payload: str, *, sha: str = "", **inputs: str) -> ActionRun:
+        index = next(counter)
+        summary = tmp_path / f"summary-{index}.md"
+        output = tmp_path / f"output-{index}.txt"
+        summary.touch()
+        output.touch()
+        data = json.loads((EVENTS / payload).read_text())
+        ref = data.get("ref") or (
+            f"refs/pull/{data['number']}/merge" if "pull_request" in data else "refs/heads/main"
+        )
+        env: dict[str, str | None] = {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_EVENT_NAME": event,
+            "GITHUB_EVENT_PATH": str(EVENTS / payload),
+            "GITHUB_REF": ref,
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_API_URL": stub.url,
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_RUN_ID": f"{4000 + index}",
+            "GITHUB_SHA": sha or git(checkout.work, "rev-parse", "HEAD").strip(),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_TOKEN": None,
+            "PUBLISHER_PULL_REQUEST": None,
+            "PUBLISHER_STATE_BRANCH": None,
+            "INPUT_COMMAND": inputs.get("command", "auto"),
+            "INPUT_WORKING_DIRECTORY": inputs.get("working_directory", "."),
+            "INPUT_PYTHON_VERSION": inputs.get("python_version", ""),
+            "INPUT_STATE_BRANCH": inputs.get("state_branch", "publisher-state"),
+            "INPUT_COMMENT": inputs.get("comment", "true"),
+            "INPUT_ARGS": inputs.get("args", ""),
+            "INPUT_GITHUB_TOKEN": inputs.get("github_token", TOKEN),
+        }
+        for key, value in inputs.items():
+            if key.isupper():
+                env[key] = value
+        result = CliRunner().invoke(
+            cli, ["-C", str(checkout.work), "--sandbox", "github"], env=env, catch_exceptions=False
+        )
+        return ActionRun(result, parse_outputs(output.read_text()), summary.read_text())
+
+    return run

@@ -1,0 +1,161 @@
+"""The Action end to end: event payloads in, comment / outputs / state branch out."""
+
+from __future__ import annotations
+
+import json
+
+from .conftest import TOKEN, Checkout, RunAction, Stub, git
+
+
+def test_pull_request_plans_and_keeps_one_comment_updated_in_place(
+    action: RunAction, stub: Stub, checkout: Checkout
+) -> None:
+    first = action("pull_request", "pull_request.json")
+    assert first.result.exit_code == 0, first.log
+    assert len(stub.comments) == 1
+    (comment,) = stub.comments.values()
+    assert comment["issue"] == 7
+    assert comment["body"].startswith("<!-- gitops-publisher:plan:. -->")
+    assert "launch-teaser@brand-us" in comment["body"]
+    assert "create" in comment["body"]
+
+    second = action("pull_request", "pull_request.json")
+    assert second.result.exit_code == 0, second.log
+    assert len(stub.comments) == 1  # updated, not duplicated
+    assert [m for m, _ in stub.writes()] == ["POST", "PATCH"]
+    assert "plan comment updated" in second.log
+
+    assert first.outputs["has_changes"] == "true"
+    assert first.outputs["published"] == "0"
+    plan = json.loads(first.outputs["plan_json"])
+    assert any(c["action"] == "create" for c in plan["changes"])
+    assert "### publisher plan: `.`" in first.summary
+    assert not checkout.branch_exists()  # a plan never writes state
+
+
+def test_each_working_directory_has_its_own_comment(
+    action: RunAction, stub: Stub, checkout: Checkout
+) -> None:
+    (checkout.work / "team-b").mkdir()
+    for name in ("publisher.yaml", "posts", "media"):
+        git(checkout.work, "mv", name, f"team-b/{name}")
+    assert action("pull_request", "pull_request.json").result.exit_code == 1  # no project at .
+    for _ in range(2):
+        run = action("pull_request", "pull_request.json", working_directory="team-b")
+        assert run.result.exit_code == 0, run.log
+    bodies = sorted(c["body"].splitlines()[0] for c in stub.comments.values())
+    assert bodies == [
+        "<!-- gitops-publisher:plan:. -->",  # the failed plan says so in its own comment
+        "<!-- gitops-publisher:plan:team-b -->",
+    ]
+    failed = next(c["body"] for c in stub.comments.values() if ":. -->" in c["body"])
+    assert "The plan failed" in failed
+
+
+def test_fork_pull_request_plans_offline_and_says_so(
+    action: RunAction, stub: Stub, checkout: Checkout
+) -> None:
+    run = action(
+        "pull_request",
+        "pull_request_fork.json",
+        github_token="read-only",
+        TIKTOK_CLIENT_SECRET="",
+    )
+    assert run.result.exit_code == 0, run.log
+    assert "from a fork" in run.summary
+    assert "without secrets" in run.summary
+    assert "tokens of fork pull requests are read-only" in run.summary
+    assert stub.comments == {}
+    assert "::notice::" in run.log
+    assert run.outputs["has_changes"] == "true"
+    assert not checkout.branch_exists()
+
+
+def test_apply_is_refused_on_pull_requests(action: RunAction, checkout: Checkout) -> None:
+    run = action("pull_request", "pull_request.json", command="apply")
+    assert run.result.exit_code == 1
+    assert "::error::apply never runs on `pull_request` events" in run.log
+    assert run.outputs == {"has_changes": "false", "plan_json": "", "published": "0"}
+    assert not checkout.branch_exists()
+
+
+def test_push_to_main_publishes_and_records_state_on_the_branch(
+    action: RunAction, stub: Stub, checkout: Checkout
+) -> None:
+    sha = git(checkout.work, "rev-parse", "HEAD").strip()
+    stub.pulls_by_sha[sha] = [7]
+    run = action("push", "push_main.json")
+    assert run.result.exit_code == 0, run.log
+    published = int(run.outputs["published"])
+    assert published >= 5
+    assert run.outputs["has_changes"] == "true"
+    assert f"**{published} post(s) published**" in run.summary
+
+    state = checkout.state_on_branch()
+    records = state["resources"]
+    done = [r for r in records.values() if r["status"] in ("published", "inbox")]
+    assert len(done) == published
+    for rec in done:
+        assert rec["provenance"]["commit"] == sha
+        assert rec["provenance"]["pull_request"] == 7
+        assert rec["provenance"]["run_url"].startswith("https://github.com/acme/content/actions/")
+        assert rec["provenance"]["plan_hash"].startswith("sha256:")
+    log = checkout.branch_log()
+    assert all(line.startswith("publisher: record ") for line in log)
+    assert len(log) >= published  # one commit per recorded transition, pushed at once
+    # the content checkout is untouched: no state file, no commit on main
+    assert git(checkout.work, "status", "--porcelain") == ""
+    assert git(checkout.remote, "rev-list", "--count", "main").strip() == "1"
+
+    again = action("schedule", "schedule.json")
+    assert again.result.exit_code == 0, again.log
+    assert again.outputs["published"] == "0"
+    assert checkout.branch_log() == log  # nothing changed: no commit
+
+
+def test_schedule_applies_with_extra_args(action: RunAction, checkout: Checkout) -> None:
+    run = action("schedule", "schedule.json", args="--target launch-teaser")
+    assert run.result.exit_code == 0, run.log
+    assert run.outputs["published"] == "2"
+    assert "scheduled run" in run.log
+    records = checkout.state_on_branch()["resources"]
+    assert sorted(records) == ["launch-teaser@brand-uk", "launch-teaser@brand-us"]
+
+
+def test_push_to_another_branch_explains_and_does_nothing(
+    action: RunAction, stub: Stub, checkout: Checkout
+) -> None:
+    run = action("push", "push_feature.json")
+    assert run.result.exit_code == 0
+    assert "push to `feature/more-posts`, not to main" in run.log
+    assert run.outputs == {"has_changes": "false", "plan_json": "", "published": "0"}
+    assert not checkout.branch_exists()
+    assert stub.requests == []
+
+
+def test_other_events_are_explained(action: RunAction, checkout: Checkout) -> None:
+    run = action("issues", "schedule.json")
+    assert run.result.exit_code == 0
+    assert "`issues` events are not acted on" in run.log
+    assert "not acted on" in run.summary
+
+
+def test_validate(action: RunAction) -> None:
+    run = action("push", "push_feature.json", command="validate")
+    assert run.result.exit_code == 0, run.log
+    assert run.outputs["published"] == "0"
+
+
+def test_secrets_are_masked_and_never_printed(action: RunAction) -> None:
+    secret, refresh = "s3cr3t-client-value", "rft.brand-us-refresh-value"
+    run = action(
+        "pull_request",
+        "pull_request.json",
+        TIKTOK_CLIENT_SECRET=secret,
+        TIKTOK_REFRESH_TOKEN_BRAND_US=refresh,
+    )
+    lines = run.log.splitlines()
+    for value in (secret, refresh, TOKEN):
+        assert f"::add-mask::{value}" in lines
+        assert [line for line in lines if value in line] == [f"::add-mask::{value}"]
+    assert TOKEN not in run.summary and secret not in run.summary

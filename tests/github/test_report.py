@@ -1,0 +1,97 @@
+"""The comment body's limit, the outputs file format, the masks, and event decisions."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from gitops_publisher.github.event import Run, decide
+from gitops_publisher.github.report import (
+    COMMENT_LIMIT,
+    comment_body,
+    marker,
+    mask,
+    write_outputs,
+)
+
+from .conftest import parse_outputs
+
+
+def test_short_plan_is_kept_whole() -> None:
+    body = comment_body("site", "### plan\n\nall good\n", notes=["note"])
+    assert body == f"{marker('site')}\n> note\n\n### plan\n\nall good\n"
+
+
+def test_long_plan_is_shortened_at_a_line_with_a_link_to_the_summary() -> None:
+    rows = [f"| 🟢 | `post-{i}@acct` | + create | due |" for i in range(3000)]
+    details = [
+        f"<details><summary>post-{i}</summary>\n\n- caption: {'x' * 40}\n\n</details>"
+        for i in range(3000)
+    ]
+    plan = "### plan\n\n" + "\n".join(rows + details) + "\n"
+    assert len(plan) > COMMENT_LIMIT
+    url = "https://github.com/acme/content/actions/runs/42"
+    body = comment_body("site", plan, run_url=url)
+    assert len(body) <= COMMENT_LIMIT
+    assert body.startswith(marker("site"))
+    assert f"[run summary]({url})" in body
+    assert body.count("<details>") == body.count("</details>")
+    assert "| 🟢 | `post-0@acct` |" in body
+
+
+def test_outputs_survive_multiline_values(tmp_path: Path) -> None:
+    path = tmp_path / "out"
+    write_outputs(path, {"plan_json": '{\n "a": 1\n}', "published": "3"}, io.StringIO())
+    write_outputs(path, {"has_changes": "true"}, io.StringIO())
+    assert parse_outputs(path.read_text()) == {
+        "plan_json": '{\n "a": 1\n}',
+        "published": "3",
+        "has_changes": "true",
+    }
+
+
+def test_mask_each_value_once_and_each_line_of_multiline_secrets() -> None:
+    out = io.StringIO()
+    mask(["abc", "", "abc", "line1\nline2"], out)
+    assert out.getvalue().splitlines() == [
+        "::add-mask::abc",
+        "::add-mask::line1",
+        "::add-mask::line2",
+    ]
+
+
+def run(event: str, ref: str = "refs/heads/main", payload: dict[str, object] | None = None) -> Run:
+    body = payload if payload is not None else {"repository": {"default_branch": "main"}}
+    return Run(event_name=event, payload=body, ref=ref, repository="acme/content")
+
+
+def test_decisions() -> None:
+    assert decide(run("push"), "auto")[0] == "apply"
+    assert decide(run("workflow_dispatch"), "auto")[0] == "apply"
+    assert decide(run("push", "refs/heads/dev"), "auto")[0] == "explain"
+    assert decide(run("push", "refs/heads/dev"), "apply")[0] == "refuse"
+    assert decide(run("push", payload={}), "auto")[0] == "explain"  # default branch unknown
+    assert decide(run("schedule", payload={}), "auto")[0] == "apply"
+    assert decide(run("pull_request"), "auto")[0] == "plan"
+    assert decide(run("pull_request"), "apply")[0] == "refuse"
+    assert decide(run("pull_request_target"), "auto")[0] == "explain"
+    assert decide(run("release"), "auto")[0] == "explain"
+    assert decide(run("push"), "plan")[0] == "plan"
+    assert decide(run("release"), "validate")[0] == "validate"
+
+
+def test_fork_detection() -> None:
+    def pr(head: object) -> Run:
+        payload = {
+            "pull_request": {
+                "number": 1,
+                "head": {"repo": head},
+                "base": {"repo": {"full_name": "acme/content"}},
+            }
+        }
+        return run("pull_request", payload=payload)
+
+    assert not pr({"full_name": "acme/content"}).is_fork
+    assert pr({"full_name": "mallory/content"}).is_fork
+    assert pr(None).is_fork  # the fork was deleted
+    assert not run("push").is_fork

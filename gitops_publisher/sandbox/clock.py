@@ -47,8 +47,8 @@ class ScaledClock:
     """Time that runs ``time_scale`` times faster than the wall clock.
 
     It starts at the real time when created; after that one real second is ``time_scale``
-    sandbox seconds. A restarted server starts again from the real time (documented in
-    docs/sandbox.md), which is harmless: records only ever move forward relative to it.
+    sandbox seconds. A world loaded with this clock moves it forward to the latest time the
+    world has seen (:meth:`advance_to`), so sandbox time never goes back across restarts.
     """
 
     def __init__(self, time_scale: float) -> None:
@@ -62,10 +62,25 @@ class ScaledClock:
         self.time_scale = time_scale
         self._origin_wall = time.time()
         self._origin_mono = time.monotonic()
+        self._offset = 0.0
 
     def now(self) -> float:
         """Return the scaled time."""
-        return self._origin_wall + (time.monotonic() - self._origin_mono) * self.time_scale
+        return (
+            self._origin_wall
+            + self._offset
+            + (time.monotonic() - self._origin_mono) * self.time_scale
+        )
+
+    def advance_to(self, moment: float) -> None:
+        """Jump forward to ``moment`` if it is ahead (never back).
+
+        A world remembers the latest sandbox time it saw; a new process's scaled clock starts
+        from real time, which may be behind it, and would make earlier posts look unfinished.
+        """
+        ahead = moment - self.now()
+        if ahead > 0:
+            self._offset += ahead
 
     async def sleep(self, seconds: float) -> None:
         """Wait ``seconds`` sandbox seconds, i.e. ``seconds / time_scale`` real seconds."""

@@ -125,6 +125,8 @@ class WorldData(BaseModel):
     """Everything ``world.json`` holds."""
 
     version: int = 1
+    # Latest sandbox time saved: a scaled clock restarts from here, never behind it.
+    last_time: float = 0.0
     client: ClientApp = Field(default_factory=ClientApp)
     accounts: list[Account] = Field(default_factory=list)
     tokens: dict[str, TokenRecord] = Field(default_factory=dict)

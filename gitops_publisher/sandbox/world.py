@@ -22,7 +22,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from gitops_publisher.sandbox.clock import Clock, RealClock
+from gitops_publisher.sandbox.clock import Clock, RealClock, ScaledClock
 from gitops_publisher.sandbox.models import Account, ClientApp, WorldData
 from gitops_publisher.sandbox.tokens import new_refresh_token, register_refresh_token
 
@@ -100,6 +100,8 @@ class SandboxWorld:
             except (ValidationError, OSError) as exc:
                 raise WorldFileError(f"{path}: corrupt sandbox world: {exc}") from exc
             world = cls(directory, data, clock)
+            if isinstance(world.clock, ScaledClock):
+                world.clock.advance_to(data.last_time)
             if seed is not None:
                 for account in _seed_accounts(seed, seed_file):
                     if world.find_account(username=account.username) is None:
@@ -127,6 +129,7 @@ class SandboxWorld:
         chunk data to disk (ext4 ordered mode) and cap ingest at the disk's speed.
         """
         self.directory.mkdir(parents=True, exist_ok=True)
+        self.data.last_time = max(self.data.last_time, self.clock.now())
         payload = self.data.model_dump_json(indent=1).encode()
         fd, tmp = tempfile.mkstemp(prefix=".world.", dir=self.directory)
         try:

@@ -72,3 +72,15 @@ def test_serve_reports_a_busy_port(tmp_path: Path) -> None:
             cli, ["sandbox", "serve", "--port", str(port), "--dir", str(tmp_path / "w")]
         )
     assert result.exit_code == 1 and "cannot listen" in result.output
+
+
+def test_scaled_time_never_goes_back_across_restarts(tmp_path: Path) -> None:
+    from gitops_publisher.sandbox import SandboxWorld
+
+    first = ScaledClock(60)
+    world = SandboxWorld.load_or_create(tmp_path / "w", clock=first)
+    world.data.last_time = first.now() + 86_400  # a long first run, in sandbox time
+    world.save()
+    second = ScaledClock(60)
+    SandboxWorld.load_or_create(tmp_path / "w", clock=second)
+    assert second.now() >= world.data.last_time

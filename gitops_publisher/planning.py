@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from gitops_publisher.core.desired import DesiredPost
-from gitops_publisher.core.plan import Plan
+from gitops_publisher.core.plan import MediaSummary, Plan
 from gitops_publisher.core.planner import plan as compute_plan
 from gitops_publisher.core.shard import Shard
 from gitops_publisher.core.state import State, StateStore
@@ -40,6 +40,15 @@ def _in_shard(
     )
 
 
+def _media(project: Project) -> dict[str, MediaSummary] | None:
+    """The media facts by content id for the planner, when media checks ran."""
+    if not project.media:
+        return None
+    from gitops_publisher.media.checks import media_summaries
+
+    return media_summaries(project.media)
+
+
 def make_plan(
     root: Path,
     *,
@@ -48,8 +57,13 @@ def make_plan(
     replace: frozenset[str] = frozenset(),
     now: datetime | None = None,
     shard: Shard | None = None,
+    media_checks: bool = False,
 ) -> Planned:
     """Load ``root``, read its state and compute the plan (of one shard's accounts if given).
+
+    With ``media_checks``, every distinct video is inspected first (media pre-flight, through
+    the probe cache); a video TikTok would reject is a ConfigError at its manifest's ``video:``,
+    and each change shows its video's facts.
 
     Raises:
         ConfigError: the project's files are invalid (every problem collected).
@@ -58,7 +72,7 @@ def make_plan(
     """
     from gitops_publisher.workspace.state_stores import open_state_store
 
-    project = load_project(root)
+    project = load_project(root, check_media=media_checks)
     store = open_state_store(root, project.config.state, sandbox=sandbox, shard=shard)
     state = store.read()
     when = now or datetime.now(UTC)
@@ -70,6 +84,7 @@ def make_plan(
         accounts=project.config.accounts,
         targets=targets,
         replace=replace,
+        media=_media(project),
     )
     return Planned(project, store, state, result, shard)
 
@@ -91,6 +106,7 @@ def replan(
         accounts=planned.project.config.accounts,
         targets=targets,
         replace=replace,
+        media=_media(planned.project),
     )
     return Planned(planned.project, planned.store, state, result, planned.shard)
 

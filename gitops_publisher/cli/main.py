@@ -73,6 +73,13 @@ sandbox_option = click.option(
     help="Use the embedded TikTok emulator; no credentials needed.",
 )
 
+#: ``--no-media-checks`` for validate and plan: skip probing videos (facts and media rules).
+no_media_checks_option = click.option(
+    "--no-media-checks",
+    is_flag=True,
+    help="Do not inspect videos (duration, resolution, codecs); YAML and policy are still checked.",
+)
+
 
 class LazyGroup(click.Group):
     """A group that lists commands from a table and imports each only when it runs."""

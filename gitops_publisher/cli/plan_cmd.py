@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from gitops_publisher.cli.errors import EXIT_CHANGES, EXIT_ERROR
-from gitops_publisher.cli.main import AppContext, sandbox_option
+from gitops_publisher.cli.main import AppContext, no_media_checks_option, sandbox_option
 
 
 @click.command()
@@ -48,6 +48,7 @@ from gitops_publisher.cli.main import AppContext, sandbox_option
     help="Only the accounts of shard K of N, with their own state file (CI matrix).",
 )
 @sandbox_option
+@no_media_checks_option
 @click.pass_obj
 def plan(
     app: AppContext,
@@ -57,6 +58,7 @@ def plan(
     targets: tuple[str, ...],
     replace: tuple[str, ...],
     shard: str | None,
+    no_media_checks: bool,
 ) -> None:
     """Show what `publisher apply` would publish, and why."""
     from gitops_publisher.cli.views.plan_markdown import render_markdown
@@ -70,6 +72,7 @@ def plan(
         targets=frozenset(targets),
         replace=frozenset(replace),
         shard=Shard.parse(shard) if shard else None,
+        media_checks=not no_media_checks,
     )
     result = planned.plan
     for warning in planned.project.warnings:

@@ -1,24 +1,63 @@
-"""``publisher validate``: config, manifests and media checks; no network."""
+"""``publisher validate``: config, manifests, content policy and media checks; no network."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from gitops_publisher.cli.main import AppContext
+from gitops_publisher.cli.main import AppContext, no_media_checks_option
+
+if TYPE_CHECKING:
+    from gitops_publisher.workspace.project import Project
 
 
 @click.command()
+@no_media_checks_option
 @click.pass_obj
-def validate(app: AppContext) -> None:
-    """Check publisher.yaml, every manifest and every video. No network, nothing posted."""
+def validate(app: AppContext, no_media_checks: bool) -> None:
+    """Check publisher.yaml, every manifest and every video. No network, nothing posted.
+
+    Lists what each post's video is (duration, resolution, codecs, size, upload chunks);
+    problems are printed as `file:line:col field: message` and fail with exit 1.
+    """
     from gitops_publisher.workspace.project import load_project
 
-    project = load_project(app.project_dir)
+    project = load_project(app.project_dir, check_media=not no_media_checks)
     for warning in project.warnings:
         click.echo(warning.render(), err=True)
+    if no_media_checks:
+        click.echo("Media checks skipped (--no-media-checks): videos were not inspected.", err=True)
+    elif project.media:
+        click.echo(media_listing(project))
     accounts = len(project.config.accounts)
     manifests = len(project.manifest_files)
     click.echo(
         f"Valid: {manifests} post(s) in {len(set(project.manifest_files.values()))} file(s), "
         f"{len(project.posts)} address(es) across {accounts} account(s)."
     )
+
+
+def media_listing(project: Project) -> str:
+    """One line per post: its id, video and the video's facts (the chunk plan included)."""
+    from gitops_publisher.cli.views.plan_text import media_text
+    from gitops_publisher.media.checks import media_summary
+
+    rows: dict[str, tuple[str, str]] = {}
+    texts: dict[str, str] = {}
+    for post in project.posts:
+        post_id = post.address.post_id
+        if post_id in rows:
+            continue
+        content_id = post.video.content_id
+        if content_id not in texts:
+            report = project.media.get(content_id)
+            facts = report.facts if report is not None else None
+            texts[content_id] = media_text(media_summary(facts)) if facts else "not probed"
+        rows[post_id] = (post.video.path, texts[content_id])
+    width = max(len(post_id) for post_id in rows)
+    video_width = max(len(video) for video, _ in rows.values())
+    lines = [f"Videos ({len(project.media)} distinct, checked against TikTok's media rules):"]
+    for post_id, (video, text) in sorted(rows.items()):
+        lines.append(f"  {post_id.ljust(width)}  {video.ljust(video_width)}  {text}")
+    return "\n".join(lines)

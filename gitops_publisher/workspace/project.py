@@ -11,7 +11,7 @@ import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -23,14 +23,19 @@ from gitops_publisher.core.models import (
     Config,
     PostManifest,
 )
+from gitops_publisher.core.policy import PolicyViolation, check_config, check_post
 from gitops_publisher.core.secrets import find_secrets
 from gitops_publisher.errors import ConfigError, Diagnostic
 from gitops_publisher.workspace import yamlio
 from gitops_publisher.workspace.content_ids import ContentIds
 
+if TYPE_CHECKING:
+    from gitops_publisher.media import MediaReport, VideoFacts
+
 CONFIG_NAME = "publisher.yaml"
 POSTS_DIR = "posts"
 CACHE_DIR = ".publisher/cache"
+MEDIA_CACHE_DIR = CACHE_DIR + "/media"
 
 _M = typing.TypeVar("_M", bound=BaseModel)
 
@@ -44,6 +49,7 @@ class Project:
     posts: list[DesiredPost]
     manifest_files: dict[str, str]  # post id -> manifest file
     warnings: list[Diagnostic] = field(default_factory=list)
+    media: dict[str, MediaReport] = field(default_factory=dict)  # content id -> pre-flight
 
 
 @dataclass
@@ -63,6 +69,13 @@ class _Source:
         dotted = ".".join(str(p) for p in path)
         return Diagnostic(
             self.display, pos.line if pos else None, pos.column if pos else None, dotted, message
+        )
+
+    def violation(self, doc: int, item: PolicyViolation, *, key: bool = False) -> Diagnostic:
+        parts = tuple(int(p) if p.isdigit() else p for p in item.field.split("."))
+        found = self.diagnostic(doc, parts, item.message, key=key)
+        return Diagnostic(
+            found.file, found.line, found.column, found.field, found.message, item.severity
         )
 
 
@@ -240,7 +253,11 @@ def _load_config(root: Path, out: list[Diagnostic]) -> Config | None:
     if not isinstance(document, dict):
         out.append(source.diagnostic(0, (), "publisher.yaml must be a mapping of keys"))
         return None
-    return _validate(source, 0, document, Config, out)
+    config = _validate(source, 0, document, Config, out)
+    if config is not None:
+        problems = check_config(config.policy, list(config.accounts))
+        out.extend(source.violation(0, item, key=True) for item in problems)
+    return config
 
 
 def manifest_paths(root: Path) -> list[Path]:
@@ -279,8 +296,14 @@ def load_project(
     *,
     content_ids: ContentIds | None = None,
     on_progress: Callable[[int], None] | None = None,
+    check_media: bool = False,
+    probe: Callable[[Path], VideoFacts] | None = None,
 ) -> Project:
     """Load and validate the whole content repository.
+
+    With ``check_media``, every distinct video is also inspected against TikTok's media rules
+    (through the probe cache under ``.publisher/cache/media``); its problems join the others,
+    positioned at each manifest's ``video:``. ``probe`` replaces the real probe (tests).
 
     Raises:
         ConfigError: every problem found, positioned; nothing is partially loaded.
@@ -306,10 +329,45 @@ def load_project(
         if on_progress is not None:
             on_progress(count)
     ids.save()
+    media = _check_media(root, posts, seen, diagnostics, probe) if check_media and config else {}
     if config is None or any(d.severity == "error" for d in diagnostics):
         raise ConfigError(diagnostics)
     warnings = [d for d in diagnostics if d.severity != "error"]
-    return Project(root, config, posts, manifest_files, warnings)
+    return Project(root, config, posts, manifest_files, warnings, media)
+
+
+def _check_media(
+    root: Path,
+    posts: list[DesiredPost],
+    seen: dict[str, tuple[_Source, int]],
+    out: list[Diagnostic],
+    probe: Callable[[Path], VideoFacts] | None,
+) -> dict[str, MediaReport]:
+    from gitops_publisher.media.checks import VideoUse, check_videos
+    from gitops_publisher.media.probe import probe_video
+
+    uses: dict[str, VideoUse] = {}
+    for post in posts:
+        post_id = post.address.post_id
+        if post_id not in uses:
+            uses[post_id] = VideoUse(
+                post_id, post.manifest_file, post.video.path, post.video.content_id
+            )
+
+    def locate(post_id: str) -> tuple[int | None, int | None]:
+        source, doc = seen[post_id]
+        found = source.diagnostic(doc, ("video",), "")
+        return found.line, found.column
+
+    result = check_videos(
+        root,
+        list(uses.values()),
+        cache_dir=root / MEDIA_CACHE_DIR,
+        locate=locate,
+        probe=probe or probe_video,
+    )
+    out.extend(result.diagnostics)
+    return result.reports
 
 
 def _load_manifest(
@@ -364,5 +422,7 @@ def _load_manifest(
         for problem_item in problems:
             parts = tuple(int(p) if p.isdigit() else p for p in problem_item.field.split("."))
             out.append(source.diagnostic(doc, parts, problem_item.message))
+        for violation in check_post(config.policy, manifest, config.defaults, desired):
+            out.append(source.violation(doc, violation))
         posts.extend(desired)
     return posts

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import click
 
-from gitops_publisher.core.plan import SYMBOLS, AccountQuota, Action, Change, Plan
+from gitops_publisher.core.plan import SYMBOLS, AccountQuota, Action, Change, MediaSummary, Plan
 
 _COLOURS: dict[Action, str] = {
     Action.CREATE: "green",
@@ -47,6 +47,19 @@ def human_size(size: int | None) -> str:
     return f"{value:.1f} GB"
 
 
+def media_text(media: MediaSummary) -> str:
+    """``5.0 s · 540x960 · h264/aac · 30 fps · 158.2 KB · 1 chunk``: what the video is."""
+    audio = media.audio_codec or "no audio"
+    fps = f"{media.fps:g} fps" if media.fps is not None else "fps unknown"
+    chunks = f"{media.chunk_count} chunk" + ("" if media.chunk_count == 1 else "s")
+    if media.chunk_count > 1:
+        chunks += f" of {human_size(media.chunk_size)}"
+    return (
+        f"{media.duration_ms / 1000:.1f} s · {media.width}x{media.height} · "
+        f"{media.video_codec}/{audio} · {fps} · {human_size(media.size)} · {chunks}"
+    )
+
+
 def interactions_text(post_info: dict[str, object]) -> str:
     """``comments on · duet off · stitch off`` from TikTok's negated flags."""
     parts = []
@@ -80,7 +93,11 @@ def change_details(change: Change) -> list[tuple[str, str]]:
         rows.append(("manifest", change.manifest))
     if change.video:
         short = (change.video_id or "")[:12]
-        rows.append(("video", f"{change.video} ({human_size(change.video_size)}, {short})"))
+        if change.media is not None:  # its size is in the media row
+            rows.append(("video", f"{change.video} ({short})"))
+            rows.append(("media", media_text(change.media)))
+        else:
+            rows.append(("video", f"{change.video} ({human_size(change.video_size)}, {short})"))
     if change.mode == "draft":
         rows.append(("mode", "draft: sent to the creator's TikTok inbox; they post it in the app"))
     elif change.mode == "direct":

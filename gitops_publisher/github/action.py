@@ -23,11 +23,13 @@ from typing import TextIO
 import httpx
 
 from gitops_publisher.core.shard import Shard
-from gitops_publisher.core.state import DONE, State
+from gitops_publisher.core.state import DONE, State, StateStore
 from gitops_publisher.errors import PublisherError
 from gitops_publisher.github import report
 from gitops_publisher.github.api import GitHubApi, GitHubApiError
 from gitops_publisher.github.event import Inputs, Run, decide
+from gitops_publisher.github.token_sync import BlobStore, synced_writeback
+from gitops_publisher.providers.tiktok import urls
 
 Invoke = Callable[[list[str]], int]
 
@@ -49,6 +51,7 @@ class Context:
     out: TextIO
     invoke: Invoke
     transport: httpx.BaseTransport | None = None
+    token_key: str = ""
 
     @property
     def workdir(self) -> str:
@@ -94,6 +97,7 @@ def run_action(
         out=out or sys.stdout,
         invoke=invoke,
         transport=transport,
+        token_key=env.get("PUBLISHER_TOKEN_KEY", ""),
     )
     report.mask(_secret_values(env, ctx.project), ctx.out)
     if inputs.python_version and not sys.version.startswith(inputs.python_version):
@@ -196,7 +200,14 @@ def _apply(ctx: Context) -> int:
     if number is not None:
         overrides["PUBLISHER_PULL_REQUEST"] = str(number)
     args = [a for a in ctx.inputs.args if a != "--sandbox"]
-    with _environment(overrides):
+    writeback = synced_writeback(
+        _git_store(before.store),
+        ctx.project,
+        ctx.token_key,
+        before.project.config.accounts,
+        urls.api_url(),
+    )
+    with _environment(overrides), writeback:
         code = ctx.invoke([*_global_args(ctx), "apply", "--yes", *args])
     after = before.store.read()
     published = newly_published(before.state, after)
@@ -232,6 +243,14 @@ def newly_published(before: State, after: State) -> list[str]:
         if rec.status in DONE and fresh:
             done.append(address)
     return done
+
+
+def _git_store(store: StateStore) -> BlobStore | None:
+    """The git-branch store behind ``store``, which keeps the token write-back too."""
+    from gitops_publisher.workspace.git_state import GitBranchStateStore
+
+    own = getattr(store, "own", store)
+    return own if isinstance(own, GitBranchStateStore) else None
 
 
 def _merged_pull_request(ctx: Context) -> int | None:

@@ -175,12 +175,7 @@ class GitBranchStateStore:
             StateError: ``project_dir`` is not inside a git repository.
         """
         store = cls(project_dir, state_path, branch=branch, remote=remote)
-        root = Path(store._repo.working_tree_dir or project_dir).resolve()
-        try:
-            relative = project_dir.resolve().relative_to(root)
-        except ValueError:
-            relative = Path()
-        store.path = (PurePosixPath(relative.as_posix()) / state_path).as_posix()
+        store.path = store.branch_path(project_dir, state_path)
         return store
 
     def sibling(self, path: str) -> GitBranchStateStore:
@@ -257,6 +252,51 @@ class GitBranchStateStore:
             )
         self._given = state
 
+    def branch_path(self, project_dir: Path, relative: str) -> str:
+        """Where ``relative`` (to ``project_dir``) lives in the branch, like the state file."""
+        root = Path(self._repo.working_tree_dir or project_dir).resolve()
+        try:
+            prefix = project_dir.resolve().relative_to(root).as_posix()
+        except ValueError:
+            prefix = "."
+        return PurePosixPath(prefix, relative).as_posix()
+
+    def peek_bytes(self, path: str) -> bytes | None:
+        """Any file's bytes on the tip last fetched (None when absent)."""
+        if self._tip is None:
+            return None
+        try:
+            blob = self._repo.commit(self._tip).tree / path
+        except KeyError:
+            return None
+        data: bytes = blob.data_stream.read()
+        return data
+
+    def put_bytes(
+        self, path: str, data: bytes, *, message: str, merge: Callable[[bytes | None], bytes]
+    ) -> None:
+        """Commit another file to the branch (the encrypted token write-back) and push it.
+
+        ``merge(current)`` returns the content to commit given the file's bytes on the tip it
+        is committed onto; it is called again after a rejected push.
+
+        Raises:
+            StateError: the push failed for another reason than a race, or kept losing races.
+        """
+        for attempt in range(_PUSH_ATTEMPTS):
+            content = merge(self.peek_bytes(path)) if self._tip is not None else data
+            commit = self._commit_blob(path, content, message)
+            if commit is None or self._push(commit):
+                if commit is not None:
+                    self._tip = commit
+                return
+            self._sleep(random.uniform(0, min(_BACKOFF_CAP, 0.05 * 2**attempt)))
+            self._fetch()
+        raise StateError(
+            f"could not push {path} to {self.branch}: other runs kept pushing first",
+            hint="serialise applies with a workflow `concurrency` group",
+        )
+
     def lock(self, *, purpose: str) -> AbstractContextManager[None]:
         """Hold a local lock (one run per clone); across machines, writes are push-or-fail.
 
@@ -325,7 +365,15 @@ class GitBranchStateStore:
         )
 
     def _commit(self, state: State, changes: Mapping[str, Record | None]) -> str:
-        data = dump_state(state)
+        message = commit_message(changes, _run_url(changes))
+        commit = self._commit_blob(self.path, dump_state(state), message, force=True)
+        assert commit is not None
+        return commit
+
+    def _commit_blob(
+        self, path: str, data: bytes, message: str, *, force: bool = False
+    ) -> str | None:
+        """A commit on the tip with ``path`` set to ``data``; None if that changes nothing."""
         with tempfile.TemporaryDirectory(prefix="publisher-index-") as tmp:
             env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
             git_ = self._repo.git
@@ -335,10 +383,12 @@ class GitBranchStateStore:
                 git_.read_tree("--empty", env=env)
             else:
                 git_.read_tree(self._tip, env=env)
-            git_.update_index("--add", "--cacheinfo", f"100644,{blob},{self.path}", env=env)
+            git_.update_index("--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
             tree = git_.write_tree(env=env).strip()
+            if not force and self._tip is not None:
+                if tree == git_.rev_parse(f"{self._tip}^{{tree}}").strip():
+                    return None
             parents = ["-p", self._tip] if self._tip else []
-            message = commit_message(changes, _run_url(changes))
             return str(
                 git_.commit_tree(tree, *parents, "-m", message, env=self._identity()).strip()
             )

@@ -63,6 +63,7 @@ class ContentIds:
         self._repo: Any = None
         self._git_prefix = ""
         self._cache: dict[str, Any] = {}
+        self._tracked: dict[str, str] = {}  # blob sha -> content id
         self._dirty = False
         if cache_file is not None and cache_file.is_file():
             with contextlib.suppress(OSError, ValueError):
@@ -122,8 +123,15 @@ class ContentIds:
         return value
 
     def _tracked_id(self, entry: _IndexEntry) -> str:
+        known = self._tracked.get(entry.sha)
+        if known is None:
+            known = self._tracked[entry.sha] = self._read_tracked_id(entry)
+        return known
+
+    def _read_tracked_id(self, entry: _IndexEntry) -> str:
         # With Git LFS the index holds the pointer's blob while the working tree holds the
-        # video, so the stored object is small; read it and use the pointer's sha256.
+        # video, so the stored object is small; read it and use the pointer's sha256. This
+        # asks git (one object header) once per distinct blob, not once per post.
         if self._repo is not None and entry.size > 1024:
             try:
                 info = self._repo.odb.info(bytes.fromhex(entry.sha))

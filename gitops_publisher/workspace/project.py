@@ -268,8 +268,11 @@ def manifest_paths(root: Path) -> list[Path]:
     return sorted(p for p in posts.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
-def check_video_path(root: Path, value: str) -> str | None:
-    """Return why ``value`` is not an acceptable video path inside ``root``, or None."""
+def check_video_path(root: Path, value: str, *, real_root: Path | None = None) -> str | None:
+    """Return why ``value`` is not an acceptable video path inside ``root``, or None.
+
+    ``real_root`` is ``root.resolve()`` when the caller already has it.
+    """
     if "\\" in value:
         return "use forward slashes in video paths"
     candidate = Path(value)
@@ -284,11 +287,43 @@ def check_video_path(root: Path, value: str) -> str | None:
         return f"video file {value} does not exist: add it, or fix the path (relative to the repo)"
     except OSError as exc:
         return f"video file {value} cannot be read: {exc.strerror}"
-    if not resolved.is_relative_to(root.resolve()):
+    if not resolved.is_relative_to(real_root or root.resolve()):
         return "video path resolves (through a symlink) outside the repository"
     if not resolved.is_file():
         return f"video path {value} is not a file"
     return None
+
+
+class _Videos:
+    """Checks and measures each distinct video path once per load (posts share videos)."""
+
+    def __init__(self, root: Path, ids: ContentIds) -> None:
+        self.root = root
+        self.real_root = root.resolve()
+        self.ids = ids
+        self._measured: dict[str, VideoRef | str] = {}
+
+    def measure(self, value: str) -> VideoRef | str:
+        """Return the video as a :class:`VideoRef`, or the problem with its path as text."""
+        known = self._measured.get(value)
+        if known is None:
+            known = self._measure(value)
+            self._measured[value] = known
+        return known
+
+    def _measure(self, value: str) -> VideoRef | str:
+        problem = check_video_path(self.root, value, real_root=self.real_root)
+        if problem is not None:
+            return problem
+        real = (self.root / value).resolve()
+        relative = real.relative_to(self.real_root).as_posix()
+        content_id = self.ids.content_id(relative)
+        if content_id.startswith("lfs-pointer:"):
+            return (
+                "video is a Git LFS pointer, not the video: run `git lfs pull` "
+                "(in CI: actions/checkout with lfs: true)"
+            )
+        return VideoRef(relative, content_id, real.stat().st_size)
 
 
 def load_project(
@@ -311,6 +346,7 @@ def load_project(
     diagnostics: list[Diagnostic] = []
     config = _load_config(root, diagnostics)
     ids = content_ids or ContentIds(root, root / CACHE_DIR / "content-ids.json")
+    videos = _Videos(root, ids)
     seen: dict[str, tuple[_Source, int]] = {}
     manifest_files: dict[str, str] = {}
     posts: list[DesiredPost] = []
@@ -324,7 +360,7 @@ def load_project(
     for count, path in enumerate(paths, 1):
         display = path.relative_to(root).as_posix()
         posts.extend(
-            _load_manifest(root, path, display, config, ids, seen, manifest_files, diagnostics)
+            _load_manifest(videos, path, display, config, seen, manifest_files, diagnostics)
         )
         if on_progress is not None:
             on_progress(count)
@@ -371,11 +407,10 @@ def _check_media(
 
 
 def _load_manifest(
-    root: Path,
+    videos: _Videos,
     path: Path,
     display: str,
     config: Config | None,
-    ids: ContentIds,
     seen: dict[str, tuple[_Source, int]],
     manifest_files: dict[str, str],
     out: list[Diagnostic],
@@ -399,25 +434,12 @@ def _load_manifest(
             continue
         seen[manifest.id] = (source, doc)
         manifest_files[manifest.id] = display
-        problem = check_video_path(root, manifest.video)
-        if problem is not None:
-            out.append(source.diagnostic(doc, ("video",), problem))
-            continue
-        relative = (root / manifest.video).resolve().relative_to(root.resolve()).as_posix()
-        content_id = ids.content_id(relative)
-        if content_id.startswith("lfs-pointer:"):
-            out.append(
-                source.diagnostic(
-                    doc,
-                    ("video",),
-                    "video is a Git LFS pointer, not the video: run `git lfs pull` "
-                    "(in CI: actions/checkout with lfs: true)",
-                )
-            )
+        video = videos.measure(manifest.video)
+        if isinstance(video, str):
+            out.append(source.diagnostic(doc, ("video",), video))
             continue
         if config is None:
             continue
-        video = VideoRef(relative, content_id, (root / relative).stat().st_size)
         desired, problems = resolve_post(manifest, config, display, video)
         for problem_item in problems:
             parts = tuple(int(p) if p.isdigit() else p for p in problem_item.field.split("."))

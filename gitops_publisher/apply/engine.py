@@ -98,31 +98,49 @@ class PollPolicy:
 
 @dataclass
 class StateBox:
-    """The state being applied, written through to the store on every change."""
+    """The state being applied, written through to the store on every change.
+
+    Writes are group-committed: a transition goes into the in-memory state at once, then
+    ``put`` returns only when a write that includes it is durable. Writes run one at a time
+    in a worker thread, so while one is being fsynced the other accounts' queues keep
+    talking to TikTok, and the transitions that arrived meanwhile go out together in the
+    next write (one state write per post step had serialised every account behind fsync).
+    """
 
     store: StateStore
     state: State
     writes: int = 0
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _durable_serial: int | None = None
 
-    def put(self, record: Record) -> None:
-        """Record a transition durably (the store writes atomically)."""
+    async def put(self, record: Record) -> None:
+        """Record a transition; return once it is durable (the store writes atomically)."""
         updated = self.state.with_record(record)
         if updated is self.state:
             return
-        try:
-            self.store.write(updated)
-        except StateError as exc:
-            # Stop everything: publishing on without a durable record could post twice.
-            detail = f"publish_id {record.publish_id}" if record.publish_id else "no publish_id yet"
-            raise StateError(
-                f"could not record {record.address} ({record.status}, {detail}): {exc}",
-                hint=f"fix the state file, then `publisher state import {record.address} "
-                f"{record.publish_id}` if a publish_id is shown, before any new apply"
-                if record.publish_id
-                else "fix the state file, then run `publisher plan`",
-            ) from exc
+        if self._durable_serial is None:
+            self._durable_serial = self.state.serial
         self.state = updated
-        self.writes += 1
+        async with self._lock:
+            if self._durable_serial >= updated.serial:
+                return  # a group write since then already holds this transition
+            snapshot = self.state
+            try:
+                await asyncio.to_thread(self.store.write, snapshot)
+            except StateError as exc:
+                # Stop everything: publishing on without a durable record could post twice.
+                detail = (
+                    f"publish_id {record.publish_id}" if record.publish_id else "no publish_id yet"
+                )
+                raise StateError(
+                    f"could not record {record.address} ({record.status}, {detail}): {exc}",
+                    hint=f"fix the state file, then `publisher state import {record.address} "
+                    f"{record.publish_id}` if a publish_id is shown, before any new apply"
+                    if record.publish_id
+                    else "fix the state file, then run `publisher plan`",
+                ) from exc
+            self._durable_serial = snapshot.serial
+            self.writes += 1
 
 
 @dataclass
@@ -218,7 +236,7 @@ class Engine:
             # never stored), so an upload interrupted mid-way can never complete: nobody
             # else can send its bytes, and TikTok publishes nothing without them.
             if (status.uploaded_bytes or 0) < self._video_size(record):
-                self.box.put(records.failed(record, "upload_failed", self.now()))
+                await self.box.put(records.failed(record, "upload_failed", self.now()))
                 return Result(
                     change.address,
                     "resume",
@@ -238,7 +256,7 @@ class Engine:
     async def _publish(self, change: Change, post: DesiredPost, *, renewals: int = 1) -> Result:
         api = self.apis[change.account]
         record = records.start(post, self._record(change.address), self.now(), self.provenance)
-        self.box.put(record)
+        await self.box.put(record)
         chunks = plan_chunks(post.video.size)
         source = SourceInfo.file_upload(
             post.video.size, chunks.chunk_size, chunks.total_chunk_count
@@ -254,12 +272,12 @@ class Engine:
             # that outlived the client's waits is a refusal, not a verdict on the post.
             raise
         except ApiError as exc:
-            self.box.put(records.failed(record, exc.code, self.now()))
+            await self.box.put(records.failed(record, exc.code, self.now()))
             raise
         record = records.initialized(record, init.publish_id, None, self.now())
-        self.box.put(record)  # write-ahead: publish_id durable before the first chunk
+        await self.box.put(record)  # write-ahead: publish_id durable before the first chunk
         if init.upload_url is None:
-            self.box.put(records.failed(record, "upload_failed", self.now()))
+            await self.box.put(records.failed(record, "upload_failed", self.now()))
             raise ProviderError("TikTok's init answer had no upload_url for FILE_UPLOAD")
         self.emit(Log(change.address, f"publish_id {init.publish_id}; uploading"))
         try:
@@ -277,7 +295,7 @@ class Engine:
             settled = await self._settle(change, record, status, wait=False)
             if settled.outcome in (Outcome.PUBLISHED, Outcome.INBOX) or renewals <= 0:
                 return settled
-            self.box.put(records.failed(record, "upload_expired", self.now()))
+            await self.box.put(records.failed(record, "upload_expired", self.now()))
             self.emit(Log(change.address, "upload URL expired and nothing was published; new init"))
             return await self._publish(change, post, renewals=renewals - 1)
         except (UploadError, ProviderNetworkError) as exc:
@@ -286,7 +304,7 @@ class Engine:
                 status.status == records.PROCESSING_UPLOAD
                 and (status.uploaded_bytes or 0) < post.video.size
             ):
-                self.box.put(records.failed(record, "upload_failed", self.now()))
+                await self.box.put(records.failed(record, "upload_failed", self.now()))
                 return Result(
                     change.address,
                     change.action.value,
@@ -296,7 +314,7 @@ class Engine:
                 )
             return await self._settle(change, record, status)
         record = records.uploaded(record, self.now())
-        self.box.put(record)
+        await self.box.put(record)
         self.emit(Log(change.address, "uploaded; waiting for TikTok to process it"))
         status = await api.fetch_status(init.publish_id)
         return await self._settle(change, record, status)
@@ -316,7 +334,7 @@ class Engine:
             status = await api.fetch_status(publish_id)
             if record.status == "uploading" and status.status != records.PROCESSING_UPLOAD:
                 record = records.uploaded(record, self.now())
-                self.box.put(record)
+                await self.box.put(record)
         # Public posts get their post ids only after moderation (usually < 1 min); wait a
         # little for them so the summary can show the URL, without holding the queue long.
         waited = 0.0
@@ -335,7 +353,7 @@ class Engine:
         record = records.from_status(
             record, status.status, status.fail_reason, status.post_ids, username, self.now()
         )
-        self.box.put(record)
+        await self.box.put(record)
         action = change.action.value
         if record.status == "published":
             return Result(change.address, action, Outcome.PUBLISHED, record.publish_id, record.url)

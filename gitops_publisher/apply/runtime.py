@@ -198,11 +198,16 @@ async def open_clients(
     Raises:
         AuthError: an account has no token (says how to log in or which variable to set).
     """
+    import httpx
+
     from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint
     from gitops_publisher.providers.tiktok.client import TikTokClient
     from gitops_publisher.providers.tiktok.ratelimit import SlidingWindowLimiter
     from gitops_publisher.providers.tiktok.tokens import TokenSet
 
+    # Each httpx client would load the CA bundle into a new SSL context (about 35 ms each,
+    # 1.4 s for 20 accounts before the first request); one context serves them all.
+    tls = httpx.create_ssl_context()
     stack = AsyncExitStack()
     limiter = SlidingWindowLimiter(clock=clock, sleep=sleep)
     clients: dict[str, Any] = {}
@@ -222,7 +227,10 @@ async def open_clients(
             tokens = TokenSet.model_validate(stored)
         connection.secrets.update(tokens.secrets())
         endpoint = TokenEndpoint(
-            connection.client_key, connection.client_secret, base_url=connection.api_url
+            connection.client_key,
+            connection.client_secret,
+            base_url=connection.api_url,
+            transport=httpx.AsyncHTTPTransport(verify=tls),
         )
         stack.push_async_callback(endpoint.aclose)
 
@@ -234,6 +242,7 @@ async def open_clients(
         client = TikTokClient(
             auth,
             base_url=connection.api_url,
+            transport=httpx.AsyncHTTPTransport(verify=tls),
             account=name,
             limiter=limiter,
             sleep=sleep,

@@ -1,0 +1,179 @@
+"""Apply many posts across many accounts under TikTok's rate limits, on an accelerated clock.
+
+Usage: .venv/bin/python bench/apply_accounts.py [--accounts 20] [--posts 100] [--scale 10]
+
+The emulator runs in its own process (``publisher sandbox serve --time-scale S``) with its
+default limits (init 6/min, creator_info 20/min, status 30/min per user token, 1-minute
+sliding windows) and processing times (2 s per upload, plus 30 s per GiB). The apply engine
+runs in this process (lock, re-plan, pre-flight, publish) with its waits scaled by the same
+S, posts spread evenly over the accounts (SELF_ONLY, so no moderation wait).
+
+The lower bound the limits imply, per account (queues run concurrently, posts in one account
+one after another as the engine runs them): post k can start no earlier than the end of post
+k-1's processing, nor earlier than 60 s after init k-6 (6 inits per sliding minute). The
+bound is the largest account's finish time; the figure is measured / bound (goal <= 1.1x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sandbox_ingest import free_port, wait_ready  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+VIDEO = REPO / "examples" / "media" / "tutorial-part1.mp4"
+PROCESSING_BASE = 2.0
+PER_GIB = 30.0
+INITS_PER_WINDOW, WINDOW = 6, 60.0
+
+
+def lower_bound(posts_per_account: list[int], processing: float) -> float:
+    """Finish time (sandbox seconds) if every wait were exactly what the limits force."""
+    best = 0.0
+    for count in posts_per_account:
+        inits: list[float] = []
+        end = 0.0
+        for k in range(count):
+            start = end
+            if k >= INITS_PER_WINDOW:
+                start = max(start, inits[k - INITS_PER_WINDOW] + WINDOW)
+            inits.append(start)
+            end = start + processing
+        best = max(best, end)
+    return best
+
+
+def make_project(root: Path, accounts: int, posts: int) -> list[int]:
+    names = [f"acct{i:02d}" for i in range(accounts)]
+    lines = ["version: 1", "accounts:"]
+    for name in names:
+        lines += [
+            f"  {name}:",
+            "    provider: tiktok",
+            f"    refresh_token_env: TT_RT_{name.upper()}",
+        ]
+    lines += [
+        "defaults:",
+        "  privacy: SELF_ONLY",
+        "  interactions: {comments: true, duet: false, stitch: false}",
+    ]
+    (root / "posts").mkdir(parents=True)
+    (root / "media").mkdir()
+    (root / "publisher.yaml").write_text("\n".join(lines) + "\n")
+    (root / "media" / "v.mp4").write_bytes(VIDEO.read_bytes())
+    counts = [0] * accounts
+    for i in range(posts):
+        counts[i % accounts] += 1
+        (root / "posts" / f"p{i:03d}.yaml").write_text(
+            f"version: 1\nid: p{i:03d}\naccounts: [{names[i % accounts]}]\n"
+            f'video: media/v.mp4\ncaption: "post {i}"\n'
+        )
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@b",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@b",
+    }
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", "bench"], cwd=root, check=True, env=env)
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--accounts", type=int, default=20)
+    parser.add_argument("--posts", type=int, default=100)
+    parser.add_argument("--scale", type=float, default=10.0)
+    args = parser.parse_args()
+    from gitops_publisher.apply.events import Event, Result
+    from gitops_publisher.apply.run import execute
+    from gitops_publisher.apply.runtime import Connection
+    from gitops_publisher.planning import make_plan, replan
+    from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET
+
+    with tempfile.TemporaryDirectory(prefix="accounts-bench-") as tmp:
+        work = Path(tmp)
+        root = work / "project"
+        counts = make_project(root, args.accounts, args.posts)
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gitops_publisher",
+                "sandbox",
+                "serve",
+                "--port",
+                str(port),
+                "--dir",
+                str(work / "world"),
+                "--time-scale",
+                str(args.scale),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(f"{base}/_sandbox/world")
+            tokens: dict[str, dict[str, str]] = {}
+            for i in range(args.accounts):
+                name = f"acct{i:02d}"
+                answer = httpx.post(f"{base}/_sandbox/accounts", json={"username": name})
+                tokens[name] = {"refresh_token": answer.json()["refresh_token"]}
+            connection = Connection(
+                api_url=base,
+                client_key=SANDBOX_CLIENT_KEY,
+                client_secret=SANDBOX_CLIENT_SECRET,
+                load_tokens=tokens.get,
+                save_tokens=tokens.__setitem__,
+                time_scale=args.scale,
+            )
+            results: list[Result] = []
+
+            def emit(event: Event) -> None:
+                if isinstance(event, Result):
+                    results.append(event)
+
+            planned = make_plan(root, sandbox=False)
+            with planned.store.lock(purpose="apply"):
+                planned = replan(planned)
+                start = time.perf_counter()
+                execute(planned, connection, emit=emit)
+                real = time.perf_counter() - start
+            outcomes = {r.outcome.value for r in results}
+            requests = httpx.get(f"{base}/_sandbox/requests").json()["requests"]
+            limited = sum(1 for r in requests if r["status"] == 429)
+            size = VIDEO.stat().st_size
+            bound = lower_bound(counts, PROCESSING_BASE + PER_GIB * size / 2**30)
+            measured = real * args.scale
+            print(
+                f"{args.posts} posts across {args.accounts} accounts ({max(counts)} max per "
+                f"account), time scale {args.scale:g}: outcomes {sorted(outcomes)}, "
+                f"{len(requests)} requests, {limited} answered 429"
+            )
+            print(
+                f"measured {measured:,.1f} s of TikTok time ({real:.2f} s real); lower bound "
+                f"{bound:,.1f} s; ratio {measured / bound:.2f}x (goal <= 1.10x)"
+            )
+            posts = httpx.get(f"{base}/_sandbox/posts").json()["posts"]
+            done = [p for p in posts if p["status"] == "PUBLISH_COMPLETE"]
+            print(json.dumps({"published": len(done), "inits": len(posts)}))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -245,7 +245,9 @@ def _refresh(service: SandboxService, form: dict[str, str]) -> dict[str, Any]:
     if record is None or service.world.find_account(open_id=record.open_id) is None:
         # Reused (rotated away), revoked, expired or unknown: reference §1.2, always rotate.
         raise OAuthError("invalid_grant", "The refresh token is invalid, expired or already used.")
-    record.used = True
+    # Always rotate: the old refresh token dies at once. Its record is dropped (an unknown
+    # token gets the same invalid_grant), so world.json does not grow with every refresh.
+    del service.world.data.tokens[token_key(value)]
     grant = issue_grant(
         service.world.data,
         record.open_id,

@@ -36,7 +36,9 @@ async def discard_app(scope, receive, send):  # type: ignore[no-untyped-def]
     while more:
         message = await receive()
         more = message.get("more_body", False)
-    await send({"type": "http.response.start", "status": 206, "headers": [(b"content-length", b"0")]})
+    await send(
+        {"type": "http.response.start", "status": 206, "headers": [(b"content-length", b"0")]}
+    )
     await send({"type": "http.response.body", "body": b""})
 
 
@@ -88,12 +90,22 @@ def curl_upload(url: str, chunks: list[tuple[Path, int, int]], size: int) -> flo
         if index:
             args.append("--next")
         args += [
-            "-o", "/dev/null", "-X", "PUT", "-T", str(path),
-            "-H", "Content-Type: video/mp4",
-            "-H", f"Content-Range: bytes {first}-{last}/{size}",
-            "-H", "Expect:",
+            "-o",
+            "/dev/null",
+            "-X",
+            "PUT",
+            "-T",
+            str(path),
+            "-H",
+            "Content-Type: video/mp4",
+            "-H",
+            f"Content-Range: bytes {first}-{last}/{size}",
+            "-H",
+            "Expect:",
             # curl -T appends the file name to a URL ending in "/": send the exact target.
-            "--request-target", target, origin + "/x",
+            "--request-target",
+            target,
+            origin + "/x",
         ]
     start = time.perf_counter()
     subprocess.run(args, check=True)
@@ -104,16 +116,28 @@ def emulator_upload_url(base: str, refresh_token: str, size: int, chunk: int) ->
     """Refresh (rotating the token), init a direct post; return (upload_url, new refresh)."""
     from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET
 
-    token = httpx.post(f"{base}/v2/oauth/token/", data={
-        "client_key": SANDBOX_CLIENT_KEY, "client_secret": SANDBOX_CLIENT_SECRET,
-        "grant_type": "refresh_token", "refresh_token": refresh_token}).json()
+    token = httpx.post(
+        f"{base}/v2/oauth/token/",
+        data={
+            "client_key": SANDBOX_CLIENT_KEY,
+            "client_secret": SANDBOX_CLIENT_SECRET,
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+        },
+    ).json()
     assert "access_token" in token, token
     init = httpx.post(
         f"{base}/v2/post/publish/video/init/",
         headers={"Authorization": f"Bearer {token['access_token']}"},
-        json={"post_info": {"privacy_level": "SELF_ONLY", "title": "bench"},
-              "source_info": {"source": "FILE_UPLOAD", "video_size": size, "chunk_size": chunk,
-                              "total_chunk_count": size // chunk}},
+        json={
+            "post_info": {"privacy_level": "SELF_ONLY", "title": "bench"},
+            "source_info": {
+                "source": "FILE_UPLOAD",
+                "video_size": size,
+                "chunk_size": chunk,
+                "total_chunk_count": size // chunk,
+            },
+        },
     ).json()
     url: str = init["data"]["upload_url"]
     return url, token["refresh_token"]
@@ -129,8 +153,16 @@ def main() -> None:
     if args.serve_discard:
         import uvicorn
 
-        uvicorn.run(discard_app, host="127.0.0.1", port=args.serve_discard, http="httptools",
-                    loop="asyncio", lifespan="off", log_level="warning", access_log=False)
+        uvicorn.run(
+            discard_app,
+            host="127.0.0.1",
+            port=args.serve_discard,
+            http="httptools",
+            loop="asyncio",
+            lifespan="off",
+            log_level="warning",
+            access_log=False,
+        )
         return
     from gitops_publisher.sandbox import SandboxWorld
 
@@ -147,12 +179,26 @@ def main() -> None:
         emu_port, discard_port = free_port(), free_port()
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         servers = [
-            subprocess.Popen([sys.executable, "-m", "gitops_publisher", "sandbox", "serve",
-                              "--port", str(emu_port), "--dir", str(world_dir),
-                              "--options", str(options)],
-                             stdout=subprocess.DEVNULL, env=env),
-            subprocess.Popen([sys.executable, __file__, "--serve-discard", str(discard_port)],
-                             env=env),
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gitops_publisher",
+                    "sandbox",
+                    "serve",
+                    "--port",
+                    str(emu_port),
+                    "--dir",
+                    str(world_dir),
+                    "--options",
+                    str(options),
+                ],
+                stdout=subprocess.DEVNULL,
+                env=env,
+            ),
+            subprocess.Popen(
+                [sys.executable, __file__, "--serve-discard", str(discard_port)], env=env
+            ),
         ]
         try:
             emu, discard = f"http://127.0.0.1:{emu_port}", f"http://127.0.0.1:{discard_port}"
@@ -178,8 +224,10 @@ def main() -> None:
     for name, times in results.items():
         rates = ", ".join(f"{mib / t:,.0f}" for t in times)
         per_gib = cpu[name] / len(times) / (mib / 1024)
-        print(f"{name:9s} best {mib / best[name]:8,.0f} MiB/s  (runs: {rates} MiB/s)"
-              f"  server CPU {per_gib:.2f} s/GiB")
+        print(
+            f"{name:9s} best {mib / best[name]:8,.0f} MiB/s  (runs: {rates} MiB/s)"
+            f"  server CPU {per_gib:.2f} s/GiB"
+        )
     ratio = best["discard"] / best["emulator"]
     print(f"ratio emulator/discard: {ratio:.2f}x  (goal >= 0.70x)")
     print(f"size {size:,} B in {len(chunks)} chunks of {args.chunk:,} B (floor count), curl {CURL}")

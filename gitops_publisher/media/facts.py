@@ -57,15 +57,6 @@ class VideoFacts:
         """Height as shown to the viewer (after rotation)."""
         return self.width if self.rotation % 180 == 90 else self.height
 
-    def summary(self) -> str:
-        """Return a one-line description for plans: ``5.0 s, 540x960, h264/aac, 30 fps, 158 KB``."""
-        audio = self.audio_codec or "no audio"
-        fps = f"{self.fps:g} fps" if self.fps is not None else "fps unknown"
-        return (
-            f"{self.duration_ms / 1000:.1f} s, {self.display_width}x{self.display_height}, "
-            f"{self.video_codec}/{audio}, {fps}, {_human_size(self.size_bytes)}, {self.container}"
-        )
-
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dict (the cache's and ``--format json``'s representation)."""
         return asdict(self)
@@ -101,15 +92,6 @@ def _check_types(facts: VideoFacts) -> None:
         raise ValueError("fps must be a number or null")
     if not isinstance(facts.truncated, bool):
         raise ValueError("truncated must be a boolean")
-
-
-def _human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class MediaProbeError(PublisherError):

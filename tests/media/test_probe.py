@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from gitops_publisher.cli.views.plan_text import media_text
 from gitops_publisher.errors import PublisherError
 from gitops_publisher.media import MediaProbeError, VideoFacts, content_type_for, probe_video
+from gitops_publisher.media.checks import media_summary
 
 DATA = Path(__file__).parent.parent / "data" / "media"
 EXAMPLES = Path(__file__).parent.parent.parent / "examples" / "media"
@@ -120,7 +122,8 @@ def test_facts_survive_a_json_round_trip() -> None:
 
 def test_summary_is_what_a_reviewer_reads() -> None:
     facts = probe_video(DATA / "valid_h264_aac.mp4")
-    assert facts.summary() == "3.5 s, 540x960, h264/aac, 30 fps, 21.2 KB, mp4"
+    text = media_text(media_summary(facts))
+    assert text == "3.5 s · 540x960 · h264/aac · 30 fps · 21.2 KB · 1 chunk"
 
 
 def test_rotation_swaps_display_size() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -39,6 +39,12 @@ TIKTOK_ROUTES = [
 async def _on_api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
     return api_error(exc, posting.service_of(request).log_id())
+
+
+async def _on_disconnect(request: Request, exc: Exception) -> Response:
+    # The client went away mid-body (the upload route has already dropped the partial chunk);
+    # nobody will read this answer, but returning one keeps uvicorn from logging a traceback.
+    return Response(status_code=400)
 
 
 async def _on_oauth_error(request: Request, exc: Exception) -> Response:
@@ -74,7 +80,11 @@ def create_app(
     upload.resume_uploads(service)
     app = SandboxApp(
         routes=[*TIKTOK_ROUTES, *ADMIN_ROUTES],
-        exception_handlers={ApiError: _on_api_error, OAuthError: _on_oauth_error},
+        exception_handlers={
+            ApiError: _on_api_error,
+            OAuthError: _on_oauth_error,
+            ClientDisconnect: _on_disconnect,
+        },
     )
     app.router.redirect_slashes = False
     app.state.sandbox = service

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import secrets
 import signal
@@ -156,3 +157,37 @@ def test_publisher_sandbox_serve_prints_where_everything_is(tmp_path: Path) -> N
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
     assert process.returncode == 0, process.stderr.read() if process.stderr else ""
+
+
+def test_a_client_vanishing_mid_chunk_leaves_no_trace(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import socket
+
+    app = create_app(tmp_path / "w", SandboxOptions(mb_bytes=KB), ManualClock())
+    with serve_in_thread(app) as base_url, httpx.Client(base_url=base_url) as client:
+        # uvicorn configured its loggers when the server was made; listen to its error log now.
+        logging.getLogger("uvicorn.error").addHandler(caplog.handler)
+        headers = {"Authorization": f"Bearer {login(client)}"}
+        init = client.post(
+            "/v2/post/publish/video/init/", json=direct_body(12_345, 5_000, 2), headers=headers
+        ).json()["data"]
+        target = init["upload_url"][len(base_url) :]
+        host, port = base_url[len("http://") :].split(":")
+        with socket.create_connection((host, int(port))) as raw:
+            raw.sendall(
+                f"PUT {target} HTTP/1.1\r\nHost: x\r\nContent-Type: video/mp4\r\n"
+                f"Content-Range: bytes 0-4999/12345\r\nContent-Length: 5000\r\n\r\n".encode()
+                + b"\x00" * 1000
+            )
+        for _ in range(1000):  # each poll is a round trip; the server notices the hang-up
+            log = client.get("/_sandbox/requests").json()["requests"]
+            if [r for r in log if r["endpoint"] == "upload" and r["status"] is not None]:
+                break
+        data = video_bytes(12_345)
+        codes = upload(client, init["upload_url"], data, 5_000, 2)
+        assert codes == [206, 201]
+        post = client.get("/_sandbox/posts").json()["posts"][0]
+        assert post["sha256"] == hashlib.sha256(data).hexdigest()
+    logging.getLogger("uvicorn.error").removeHandler(caplog.handler)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]  # no traceback logged

@@ -70,7 +70,7 @@ def describe(base_url: str, world: Any) -> list[str]:
     "--dir",
     "world_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where the world persists [default: PROJECT/.publisher/sandbox].",
+    help="Where the world persists [default: PROJECT/.publisher/sandbox/world, as --sandbox].",
 )
 @click.option(
     "--time-scale",
@@ -102,7 +102,9 @@ def serve(
     from gitops_publisher.sandbox.clock import clock_for_scale
     from gitops_publisher.sandbox.server import base_url_of, bind, make_server
 
-    directory = world_dir or _project_dir(ctx) / ".publisher" / "sandbox"
+    # The same world `--sandbox` uses (apply/runtime.py: .publisher/sandbox/world), so serving a
+    # project shows the posts its sandbox runs made.
+    directory = world_dir or _project_dir(ctx) / ".publisher" / "sandbox" / "world"
     options = _load_options(options_file, seed)
     clock = clock_for_scale(time_scale)
     try:

@@ -175,6 +175,26 @@ async def post_draft(request: Request) -> Response:
     return JSONResponse(post_view(post, service))
 
 
+def _one_pixel_png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
+    pixels = zlib.compress(b"\x00\xfe\x2c\x55")  # filter byte + one pink pixel
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+async def avatar(request: Request) -> Response:
+    """``GET /_sandbox/avatars/{name}``: the image behind ``creator_avatar_url``."""
+    return Response(_one_pixel_png(), media_type="image/png")
+
+
 async def index(request: Request) -> Response:
     """``GET /_sandbox/``: where everything is."""
     return JSONResponse(
@@ -193,4 +213,5 @@ ADMIN_ROUTES = [
     Route("/_sandbox/clock", clock_route, methods=["GET"]),
     Route("/_sandbox/clock/advance", clock_route, methods=["POST"]),
     Route("/_sandbox/world", world_route, methods=["GET"]),
+    Route("/_sandbox/avatars/{name}", avatar, methods=["GET"]),
 ]

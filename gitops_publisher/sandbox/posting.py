@@ -83,7 +83,7 @@ async def creator_info(request: Request) -> Response:
                 ApiError(200, code, "The creator cannot post now; try later."), service.log_id()
             )
     data = {
-        "creator_avatar_url": f"{request.base_url}_sandbox/avatars/{account.open_id}.jpeg",
+        "creator_avatar_url": f"{request.base_url}_sandbox/avatars/{account.open_id}.png",
         "creator_username": account.username,
         "creator_nickname": account.nickname,
         "privacy_level_options": account.privacy_level_options(),

@@ -73,6 +73,8 @@ async def test_creator_info_for_public_and_private_accounts(sandbox: Sandbox) ->
         "SELF_ONLY",
     ]
     assert data["duet_disabled"] is False and data["max_video_post_duration_sec"] == 600
+    avatar = await sandbox.client.get(data["creator_avatar_url"])
+    assert avatar.status_code == 200 and avatar.content.startswith(b"\x89PNG")
     private = await sandbox.client.post(
         CREATOR_INFO, headers=await sandbox.bearer("sandbox.private")
     )

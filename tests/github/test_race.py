@@ -17,7 +17,7 @@ def start_apply(work: Path, *targets: str) -> subprocess.Popen[str]:
         **os.environ,
         **_GIT_ENV,
         "PUBLISHER_STATE_BRANCH": "publisher-state",
-        "PUBLISHER_SANDBOX_TIME_SCALE": "5000",
+        "PUBLISHER_SANDBOX_TIME_SCALE": "500",
     }
     return subprocess.Popen(
         [

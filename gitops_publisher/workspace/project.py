@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import typing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -73,10 +73,7 @@ class _Source:
 
     def violation(self, doc: int, item: PolicyViolation, *, key: bool = False) -> Diagnostic:
         parts = tuple(int(p) if p.isdigit() else p for p in item.field.split("."))
-        found = self.diagnostic(doc, parts, item.message, key=key)
-        return Diagnostic(
-            found.file, found.line, found.column, found.field, found.message, item.severity
-        )
+        return replace(self.diagnostic(doc, parts, item.message, key=key), severity=item.severity)
 
 
 def _read_source(path: Path, display: str, out: list[Diagnostic]) -> tuple[_Source, list[Any]]:
@@ -365,7 +362,9 @@ def load_project(
         if on_progress is not None:
             on_progress(count)
     ids.save()
-    media = _check_media(root, posts, seen, diagnostics, probe) if check_media and config else {}
+    media: dict[str, MediaReport] = {}
+    if check_media and config is not None:
+        media = _check_media(root, posts, seen, diagnostics, probe)
     if config is None or any(d.severity == "error" for d in diagnostics):
         raise ConfigError(diagnostics)
     warnings = [d for d in diagnostics if d.severity != "error"]

@@ -116,6 +116,8 @@ class PostRecord(BaseModel):
     upload_completed_at: float | None = None
     sha256: str | None = None
     is_video: bool | None = None
+    duration_sec: float | None = None
+    max_duration_sec: int = 600
     cancelled_at: float | None = None
     draft_posted_at: float | None = None
     post_id: int = 0

@@ -121,6 +121,7 @@ def _source_post(
         source="FILE_UPLOAD",
         created_at=now,
         post_id=service.new_post_id(),
+        max_duration_sec=account.max_video_post_duration_sec,
     )
     if source == "FILE_UPLOAD":
         try:

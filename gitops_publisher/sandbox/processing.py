@@ -60,6 +60,9 @@ def status_at(post: PostRecord, now: float, options: SandboxOptions) -> dict[str
         return {"status": "PROCESSING_UPLOAD", **data}
     if not post.is_video:
         return {"status": "FAILED", "fail_reason": "file_format_check_failed", **data}
+    if post.duration_sec is not None and post.duration_sec > post.max_duration_sec:
+        # Reference §6: each creator's max_video_post_duration_sec applies.
+        return {"status": "FAILED", "fail_reason": "duration_check_failed", **data}
     if post.mode == "inbox" and post.draft_posted_at is None:
         return {"status": "SEND_TO_USER_INBOX", **data}
     published_at = post.draft_posted_at if post.mode == "inbox" else done

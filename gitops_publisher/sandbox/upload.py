@@ -18,6 +18,7 @@ from starlette.responses import Response
 from gitops_publisher.sandbox.chunking import ChunkPlan, parse_content_range
 from gitops_publisher.sandbox.ingest import ingest
 from gitops_publisher.sandbox.models import PostRecord
+from gitops_publisher.sandbox.mp4 import mp4_duration_sec
 from gitops_publisher.sandbox.posting import service_of
 from gitops_publisher.sandbox.processing import HEAD_BYTES, looks_like_video
 from gitops_publisher.sandbox.service import SandboxService
@@ -206,6 +207,7 @@ async def _receive(
 def _finalize(service: SandboxService, post: PostRecord, part: Path, hasher: Any) -> None:
     post.sha256 = hasher.hexdigest()
     post.is_video = looks_like_video(bytes.fromhex(post.head_hex))
+    post.duration_sec = mp4_duration_sec(part) if post.is_video else None
     post.upload_completed_at = service.clock.now()
     assert post.upload_id is not None
     service.hashers.pop(post.upload_id, None)

@@ -386,3 +386,38 @@ async def test_unfinished_upload_fails_after_the_url_expires(sandbox: Sandbox) -
     ]
     sandbox.clock.advance(3_600)
     assert (await status(sandbox, headers, init["publish_id"]))["status"] == "FAILED"
+
+
+def mp4_with_duration(seconds: int, size: int = 6_000) -> bytes:
+    """ftyp + moov/mvhd (version 0, timescale 1000) + padding: enough for the checks."""
+    import struct
+
+    ftyp = struct.pack(">I4s4sI4s", 20, b"ftyp", b"isom", 512, b"isom")
+    mvhd_body = struct.pack(">B3xIIII", 0, 0, 0, 1000, seconds * 1000) + bytes(80)
+    mvhd = struct.pack(">I4s", 8 + len(mvhd_body), b"mvhd") + mvhd_body
+    moov = struct.pack(">I4s", 8 + len(mvhd), b"moov") + mvhd
+    head = ftyp + moov
+    return head + bytes(size - len(head))
+
+
+async def test_videos_longer_than_the_creators_maximum_fail_the_duration_check(
+    sandbox: Sandbox,
+) -> None:
+    await create(sandbox, username="short", max_video_post_duration_sec=180)
+    headers = await sandbox.bearer("short")
+    too_long = await publish(sandbox, headers, data=mp4_with_duration(181))
+    fits = await publish(sandbox, headers, data=mp4_with_duration(180))
+    sandbox.clock.advance(5)
+    failed = await status(sandbox, headers, too_long)
+    assert failed["status"] == "FAILED" and failed["fail_reason"] == "duration_check_failed"
+    assert (await status(sandbox, headers, fits))["status"] == "PUBLISH_COMPLETE"
+
+
+async def test_a_real_mp4_file_is_published(sandbox: Sandbox) -> None:
+    from pathlib import Path
+
+    real = (Path(__file__).parents[1] / "data" / "media" / "short_2s.mp4").read_bytes()
+    headers = await sandbox.bearer()
+    publish_id = await publish(sandbox, headers, data=real)
+    sandbox.clock.advance(5)
+    assert (await status(sandbox, headers, publish_id))["status"] == "PUBLISH_COMPLETE"

@@ -179,6 +179,7 @@ class AccountClients:
 
     clients: dict[str, Any]
     stack: AsyncExitStack
+    auths: dict[str, Any] = field(default_factory=dict)
 
     async def aclose(self) -> None:
         """Close every client and token endpoint."""
@@ -211,6 +212,7 @@ async def open_clients(
     stack = AsyncExitStack()
     limiter = SlidingWindowLimiter(clock=clock, sleep=sleep)
     clients: dict[str, Any] = {}
+    auths: dict[str, Any] = {}
     for name in names:
         stored = connection.load_tokens(name)
         if stored is None:
@@ -239,6 +241,7 @@ async def open_clients(
             connection.save_tokens(account, new.to_storage())
 
         auth = RefreshingAuth(tokens, endpoint, persist=persist)
+        auths[name] = auth
         client = TikTokClient(
             auth,
             base_url=connection.api_url,
@@ -250,4 +253,4 @@ async def open_clients(
         )
         stack.push_async_callback(client.aclose)
         clients[name] = client
-    return AccountClients(clients, stack)
+    return AccountClients(clients, stack, auths)

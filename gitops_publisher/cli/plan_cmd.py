@@ -47,6 +47,11 @@ from gitops_publisher.cli.main import AppContext, no_media_checks_option, sandbo
     metavar="K/N",
     help="Only the accounts of shard K of N, with their own state file (CI matrix).",
 )
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="No network: skip the creator checks (fork pull requests have no credentials).",
+)
 @sandbox_option
 @no_media_checks_option
 @click.pass_obj
@@ -58,6 +63,7 @@ def plan(
     targets: tuple[str, ...],
     replace: tuple[str, ...],
     shard: str | None,
+    offline: bool,
     no_media_checks: bool,
 ) -> None:
     """Show what `publisher apply` would publish, and why."""
@@ -77,6 +83,20 @@ def plan(
     result = planned.plan
     for warning in planned.project.warnings:
         click.echo(warning.render(), err=True)
+    creator_errors = []
+    if not offline and result.has_changes:
+        from gitops_publisher.apply.plan_checks import check_creators
+
+        checked = check_creators(
+            planned, sandbox=app.sandbox, warn=lambda m: click.echo(m, err=True)
+        )
+        for notice in checked.notices:
+            click.echo(f"Notice: {notice}", err=True)
+        creator_errors = checked.problems
+        if creator_errors:
+            result = result.model_copy(
+                update={"errors": [*result.errors, *(d.render() for d in creator_errors)]}
+            )
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
     elif fmt == "markdown":

@@ -1,0 +1,103 @@
+"""Creator checks at plan time, so a pull request fails instead of a publish (issue: pre-flight).
+
+When credentials are at hand (``--sandbox``, or the app's key and an account's token), ``plan``
+asks TikTok for each account's fresh creator_info and checks the posts it would publish: the
+creator can post now, the privacy level is offered, disabled interactions, maximum duration.
+Without credentials (a fork's pull request has no secrets) the checks are skipped with a
+notice. Refresh tokens that expire within 14 days are warned about.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from gitops_publisher.apply.preflight import creator_problems, media_problems
+from gitops_publisher.apply.run import connect
+from gitops_publisher.apply.runtime import open_clients
+from gitops_publisher.core.plan import PUBLISHING
+from gitops_publisher.errors import AuthError, Diagnostic, ProviderError
+from gitops_publisher.planning import Planned
+
+
+@dataclass
+class CreatorCheck:
+    """What the creator checks found."""
+
+    problems: list[Diagnostic] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def _has_credentials(planned: Planned, names: list[str]) -> tuple[list[str], list[str]]:
+    from gitops_publisher.providers.tiktok import urls
+    from gitops_publisher.providers.tiktok.token_store import TokenStore
+
+    store = TokenStore()
+    ready, missing = [], []
+    for name in names:
+        account = planned.project.config.accounts[name]
+        if os.environ.get(account.refresh_token_env) or store.load(urls.api_url(), name):
+            ready.append(name)
+        else:
+            missing.append(name)
+    return ready, missing
+
+
+def check_creators(
+    planned: Planned, *, sandbox: bool, warn: Callable[[str], None] = lambda _m: None
+) -> CreatorCheck:
+    """Run the creator checks for what ``planned.plan`` would publish (see module doc)."""
+    result = CreatorCheck()
+    changes = [c for c in planned.plan.changes if c.action in PUBLISHING]
+    names = sorted({c.account for c in changes})
+    if not names:
+        return result
+    if not sandbox:
+        if not (os.environ.get("TIKTOK_CLIENT_KEY") and os.environ.get("TIKTOK_CLIENT_SECRET")):
+            result.notices.append(
+                "creator checks skipped: no TikTok app credentials here (as on pull requests "
+                "from forks); apply checks again before posting"
+            )
+            return result
+        names, missing = _has_credentials(planned, names)
+        for name in missing:
+            result.notices.append(f"creator checks skipped for {name}: no token for it here")
+        changes = [c for c in changes if c.account in names]
+        if not names:
+            return result
+    posts = {str(p.address): p for p in planned.project.posts}
+    _media, durations = media_problems(planned.project.root, changes, posts)
+
+    with connect(planned, sandbox=sandbox, warn=warn) as connection:
+
+        async def query() -> None:
+            clients = await open_clients(
+                connection,
+                planned.project.config.accounts,
+                names,
+                sleep=asyncio.sleep,
+                clock=lambda: 0.0,
+            )
+            try:
+                _creators, problems = await creator_problems(
+                    changes, posts, clients.clients, durations
+                )
+                result.problems.extend(problems)
+                from gitops_publisher.providers.tiktok.token_store import (
+                    refresh_expiry_warnings,
+                )
+
+                tokens = {name: auth.tokens for name, auth in clients.auths.items()}
+                for warning in refresh_expiry_warnings(tokens, datetime.now(UTC)):
+                    result.notices.append(warning.message)
+            finally:
+                await clients.aclose()
+
+        try:
+            asyncio.run(query())
+        except (AuthError, ProviderError) as exc:
+            result.notices.append(f"creator checks could not run: {exc}")
+    return result

@@ -152,6 +152,7 @@ def _source_post(
 def _store(
     service: SandboxService, request: Request, post: PostRecord, prefix: str
 ) -> JSONResponse:
+    service.sweep_expired_uploads()
     kind = "file" if post.source == "FILE_UPLOAD" else "url"
     post.publish_id = service.new_publish_id(f"{prefix}_{kind}")
     data: dict[str, Any] = {"publish_id": post.publish_id}

@@ -43,6 +43,16 @@ class SandboxService:
             self.id_rng = random.Random(options.seed + 1)
         self.options = options
 
+    def sweep_expired_uploads(self) -> None:
+        """Delete the part files of uploads whose URL expired unfinished (they can never end)."""
+        now = self.clock.now()
+        for post in self.world.data.posts.values():
+            if post.upload_id is None or post.upload_completed_at is not None:
+                continue
+            if post.upload_expires_at is not None and now >= post.upload_expires_at:
+                self.hashers.pop(post.upload_id, None)
+                (self.world.uploads_dir / f"{post.upload_id}.part").unlink(missing_ok=True)
+
     def log_id(self) -> str:
         """Return a fresh TikTok-shaped log id."""
         return new_log_id(self.clock.now(), self.id_rng)

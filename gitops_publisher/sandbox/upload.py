@@ -85,9 +85,13 @@ def resume_uploads(service: SandboxService) -> None:
     chunk; so progress = whole chunks in the file (never the final one, which completes the
     upload and is recorded at once), and any trailing partial chunk is cut off.
     """
+    service.sweep_expired_uploads()
+    now = service.clock.now()
     for post in service.world.data.posts.values():
         if post.upload_id is None or post.upload_completed_at is not None or post.cancelled_at:
             continue
+        if post.upload_expires_at is not None and now >= post.upload_expires_at:
+            continue  # its progress no longer matters: the post has failed
         part = service.world.uploads_dir / f"{post.upload_id}.part"
         size = part.stat().st_size if part.exists() else 0
         chunks = min(size // post.chunk_size, post.total_chunk_count - 1) if size else 0

@@ -329,3 +329,20 @@ async def test_concurrent_chunks_of_one_upload_are_refused(
     assert second.status_code == 416
     release.set()
     assert (await first).status_code == 206
+
+
+async def test_expired_unfinished_uploads_leave_no_part_file(
+    upload: tuple[Sandbox, str, bytes],
+) -> None:
+    sandbox, url, body = upload
+    first = await sandbox.client.put(
+        url, content=body[:5_000], headers=headers_for(0, 4_999, 12_345)
+    )
+    assert first.status_code == 206
+    assert len(list((sandbox.directory / "uploads").iterdir())) == 1
+    sandbox.clock.advance(3_600)
+    headers = await sandbox.bearer()
+    await sandbox.client.post(INIT, json=direct_body(6_000), headers=headers)
+    assert list((sandbox.directory / "uploads").iterdir()) == []
+    [expired, _] = await sandbox.posts()
+    assert expired["status"] == "FAILED" and expired["byte_count"] == 5_000

@@ -30,17 +30,20 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import git
+import pydantic_core
 from gitdb import IStream  # type: ignore[import-untyped]
 
 from gitops_publisher.core.state import Record, State
 from gitops_publisher.errors import StateConflictError, StateError
 from gitops_publisher.workspace.locking import Clock, Notify, hold_lock
-from gitops_publisher.workspace.state_file import dump_state, load_state
+from gitops_publisher.workspace.state_file import load_state
 
 _PUSH_ATTEMPTS = 20  # each rejection means another run's write landed: progress is bounded
 _BACKOFF_CAP = 2.0
+_MESSAGE_LINES = 500  # addresses listed in one commit message (a first import lists 10,000)
 _REJECTED = re.compile(r"\[rejected\]|fetch first|non-fast-forward|stale info|\[remote rejected\]")
 _MISSING_REF = re.compile(r"couldn't find remote ref|no such ref|not our ref", re.IGNORECASE)
 _DEFAULT_IDENTITY = ("gitops-publisher", "gitops-publisher@users.noreply.github.com")
@@ -101,10 +104,60 @@ def commit_message(changes: Mapping[str, Record | None], provenance_url: str | N
     parts = [f"{a} ({r.status if r else 'removed'})" for a, r in sorted(changes.items())]
     head = ", ".join(parts[:3]) + (f" and {len(parts) - 3} more" if len(parts) > 3 else "")
     lines = [f"publisher: record {head}", ""]
-    lines.extend(f"- {part}" for part in parts)
+    lines.extend(f"- {part}" for part in parts[:_MESSAGE_LINES])
+    if len(parts) > _MESSAGE_LINES:
+        lines.append(f"- ... and {len(parts) - _MESSAGE_LINES} more")
     if provenance_url:
         lines.extend(["", f"Run: {provenance_url}"])
     return "\n".join(lines) + "\n"
+
+
+class StateEncoder:
+    """``dump_state``'s exact bytes, re-serialising only the records that changed.
+
+    An apply writes the whole file after every transition; at 10,000 records serialising all
+    of them took most of a write. Records are immutable values, so their serialised form is
+    cached by identity (the record is kept, so an id cannot be reused while cached).
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[int, tuple[Record, bytes]] = {}
+
+    def dump(self, state: State) -> bytes:
+        """Serialise ``state`` exactly as :func:`dump_state` does."""
+        fresh: dict[int, tuple[Record, bytes]] = {}
+        parts: list[bytes] = []
+        for address in sorted(state.resources):
+            rec = state.resources[address]
+            hit = self._cache.get(id(rec))
+            if hit is None or hit[0] is not rec:
+                body = pydantic_core.to_json(_sorted_keys(rec.model_dump(mode="json")), indent=2)
+                hit = (rec, body.replace(b"\n", b"\n    "))
+            fresh[id(rec)] = hit
+            parts.append(b"    " + pydantic_core.to_json(address) + b": " + hit[1])
+        self._cache = fresh
+        resources = b"{\n" + b",\n".join(parts) + b"\n  }" if parts else b"{}"
+        return b"".join(
+            [
+                b'{\n  "lineage": ',
+                pydantic_core.to_json(state.lineage),
+                b',\n  "resources": ',
+                resources,
+                b',\n  "serial": ',
+                pydantic_core.to_json(state.serial),
+                b',\n  "version": ',
+                pydantic_core.to_json(state.version),
+                b"\n}\n",
+            ]
+        )
+
+
+def _sorted_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted_keys(item) for key, item in sorted(value.items())}
+    if isinstance(value, list):
+        return [_sorted_keys(item) for item in value]
+    return value
 
 
 def _utc_now() -> datetime:
@@ -161,6 +214,7 @@ class GitBranchStateStore:
         self._tip: str | None = None  # the remote tip this store last saw
         self._remote_state: State | None = None  # the state at that tip (None: no file)
         self._given: State | None = None  # the state last handed to or received from callers
+        self._encoder = StateEncoder()
 
     @classmethod
     def for_project(
@@ -184,6 +238,7 @@ class GitBranchStateStore:
         other.__dict__.update(self.__dict__)
         other.path = path
         other._tip, other._remote_state, other._given = None, None, None
+        other._encoder = StateEncoder()
         return other
 
     def describe(self) -> str:
@@ -366,7 +421,7 @@ class GitBranchStateStore:
 
     def _commit(self, state: State, changes: Mapping[str, Record | None]) -> str:
         message = commit_message(changes, _run_url(changes))
-        commit = self._commit_blob(self.path, dump_state(state), message, force=True)
+        commit = self._commit_blob(self.path, self._encoder.dump(state), message, force=True)
         assert commit is not None
         return commit
 
@@ -389,8 +444,12 @@ class GitBranchStateStore:
                 if tree == git_.rev_parse(f"{self._tip}^{{tree}}").strip():
                     return None
             parents = ["-p", self._tip] if self._tip else []
+            message_file = Path(tmp) / "message"
+            message_file.write_text(message, encoding="utf-8")  # argv is too short for 10k lines
             return str(
-                git_.commit_tree(tree, *parents, "-m", message, env=self._identity()).strip()
+                git_.commit_tree(
+                    tree, *parents, "-F", str(message_file), env=self._identity()
+                ).strip()
             )
 
     def _push(self, commit: str) -> bool:

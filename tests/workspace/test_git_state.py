@@ -14,8 +14,13 @@ from hypothesis import strategies as st
 
 from gitops_publisher.core.state import Record, State
 from gitops_publisher.errors import StateConflictError, StateError, StateLockedError
-from gitops_publisher.workspace.git_state import GitBranchStateStore, diff_records, replay
-from gitops_publisher.workspace.state_file import load_state
+from gitops_publisher.workspace.git_state import (
+    GitBranchStateStore,
+    StateEncoder,
+    diff_records,
+    replay,
+)
+from gitops_publisher.workspace.state_file import dump_state, load_state
 
 T0 = datetime(2026, 11, 25, 16, 30, tzinfo=UTC)
 _ENV = {
@@ -300,3 +305,27 @@ def test_replay_with_nothing_new_returns_the_same_state() -> None:
     assert replay({}, base, base) is base
     later = base.with_record(record("a", updated_at=T0 + timedelta(seconds=1)))
     assert replay(diff_records(base, later), base, later) is later
+
+
+# --- the incremental encoder ---------------------------------------------------------------
+
+statuses = st.sampled_from(["initiating", "uploading", "processing", "published", "failed"])
+
+
+@given(
+    steps=st.lists(
+        st.tuples(addresses, st.one_of(st.none(), statuses), st.text(max_size=12)), max_size=12
+    )
+)
+def test_encoder_writes_exactly_what_dump_state_writes(
+    steps: list[tuple[str, str | None, str]],
+) -> None:
+    encoder = StateEncoder()
+    state = State()
+    assert encoder.dump(state) == dump_state(state)
+    for post, status, caption_like in steps:
+        if status is None:
+            state = state.without(f"{post}@brand-us")
+        else:
+            state = state.with_record(record(post, status=status, fail_reason=caption_like or None))
+        assert encoder.dump(state) == dump_state(state)

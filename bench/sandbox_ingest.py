@@ -81,6 +81,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def peak_rss_mib(pid: int) -> float:
+    """Peak resident memory of a process (Linux VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def curl_upload(url: str, chunks: list[tuple[Path, int, int]], size: int) -> float:
     parts = urlsplit(url)
     origin = f"{parts.scheme}://{parts.netloc}"
@@ -213,6 +221,7 @@ def main() -> None:
                     before = cpu_seconds(pids[name])
                     results[name].append(curl_upload(target, chunks, size))
                     cpu[name] += cpu_seconds(pids[name]) - before
+            peak = {name: peak_rss_mib(pid) for name, pid in pids.items()}
             posts = httpx.get(f"{emu}/_sandbox/posts").json()["posts"]
             assert all(p["byte_count"] == size for p in posts), posts
         finally:
@@ -226,7 +235,7 @@ def main() -> None:
         per_gib = cpu[name] / len(times) / (mib / 1024)
         print(
             f"{name:9s} best {mib / best[name]:8,.0f} MiB/s  (runs: {rates} MiB/s)"
-            f"  server CPU {per_gib:.2f} s/GiB"
+            f"  server CPU {per_gib:.2f} s/GiB, peak RSS {peak[name]:.0f} MiB"
         )
     ratio = best["discard"] / best["emulator"]
     print(f"ratio emulator/discard: {ratio:.2f}x best vs best  (goal >= 0.70x)")

@@ -84,3 +84,20 @@ def test_scaled_time_never_goes_back_across_restarts(tmp_path: Path) -> None:
     second = ScaledClock(60)
     SandboxWorld.load_or_create(tmp_path / "w", clock=second)
     assert second.now() >= world.data.last_time
+
+
+def test_the_sandbox_imports_no_client_code(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pathlib\n"
+        "from gitops_publisher.sandbox import create_app\n"
+        f"create_app(pathlib.Path({str(tmp_path / 'w')!r}))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('gitops_publisher.')"
+        " and not m.startswith('gitops_publisher.sandbox')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"

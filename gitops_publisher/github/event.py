@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from gitops_publisher.errors import PublisherError
@@ -72,7 +72,8 @@ class Inputs:
             raise PublisherError(f"input args cannot be split like a shell line: {exc}") from exc
         return cls(
             command=command,  # type: ignore[arg-type]
-            working_directory=get("working-directory") or ".",
+            # one spelling per directory, so `./site/` and `site` share one comment
+            working_directory=PurePosixPath(get("working-directory") or ".").as_posix(),
             python_version=get("python-version"),
             state_branch=get("state-branch"),
             comment=comment in _TRUE,

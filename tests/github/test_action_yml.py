@@ -76,9 +76,13 @@ def test_every_output_is_one_the_entrypoint_writes() -> None:
 def test_installs_from_its_own_path_with_a_pip_cache() -> None:
     steps = load_action()["runs"]["steps"]
     setup = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python@"))
-    assert setup["with"]["cache"] == "pip"
-    assert setup["with"]["cache-dependency-path"] == "${{ github.action_path }}/pyproject.toml"
     assert setup["with"]["python-version"] == "${{ inputs.python-version }}"
+    assert "cache" not in setup["with"]  # its dependency path must be inside the workspace
+    key = next(s for s in steps if s.get("id") == "pip-key")
+    assert '"${{ github.action_path }}/pyproject.toml"' in key["run"]
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
+    assert "${{ steps.pip-key.outputs.hash }}" in cache["with"]["key"]
+    assert cache["with"]["path"] == "${{ steps.pip-key.outputs.dir }}"
     install = next(s for s in steps if "pip install" in s.get("run", ""))
     assert '"${{ github.action_path }}"' in install["run"]
     # no input is pasted into a shell script (injection): inputs go through env only

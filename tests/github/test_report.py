@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from gitops_publisher.github.event import Run, decide
+from gitops_publisher.github.event import INPUT_VARIABLES, Inputs, Run, decide
 from gitops_publisher.github.report import (
     COMMENT_LIMIT,
     comment_body,
@@ -95,3 +95,34 @@ def test_fork_detection() -> None:
     assert pr({"full_name": "mallory/content"}).is_fork
     assert pr(None).is_fork  # the fork was deleted
     assert not run("push").is_fork
+
+
+def test_inputs_defaults_and_spellings() -> None:
+    assert Inputs.from_env({}) == Inputs()
+    env = {
+        INPUT_VARIABLES["working-directory"]: "./site/",
+        INPUT_VARIABLES["comment"]: "off",
+        INPUT_VARIABLES["args"]: "--shard 2/4 --target 'a b'",
+        INPUT_VARIABLES["command"]: "Plan",
+        "GITHUB_TOKEN": "from-env",
+    }
+    inputs = Inputs.from_env(env)
+    assert inputs.working_directory == "site"
+    assert inputs.comment is False
+    assert inputs.args == ("--shard", "2/4", "--target", "a b")
+    assert inputs.command == "plan"
+    assert inputs.github_token == "from-env"
+
+
+def test_bad_inputs_say_which() -> None:
+    import pytest
+
+    from gitops_publisher.errors import PublisherError
+
+    for name, value, words in (
+        ("command", "deploy", "input command"),
+        ("comment", "maybe", "input comment"),
+        ("args", "'unclosed", "input args"),
+    ):
+        with pytest.raises(PublisherError, match=words):
+            Inputs.from_env({INPUT_VARIABLES[name]: value})

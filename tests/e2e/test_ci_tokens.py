@@ -1,0 +1,120 @@
+"""The CI path: a refresh token from the environment, rotated by TikTok at every refresh.
+
+Two ``publisher apply`` subprocesses in a row get the SAME ``refresh_token_env`` value, as a
+CI secret never changes by itself. The first run's refresh retires that token at the
+emulator; with ``PUBLISHER_TOKEN_KEY`` the rotated set is written back encrypted to
+``.publisher/tokens.enc`` and the second run starts from it. Without the key the second run
+can only fail on the dead token, and says what to do.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from apply.harness import (
+    PostSpec,
+    SecretScan,
+    assert_exactly_once,
+    build_project,
+    env_name,
+    fast_options,
+    git,
+    served_emulator,
+)
+from cryptography.fernet import Fernet
+
+from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET
+
+VIDEO = "media/tutorial-part1.mp4"
+
+
+def make_repo(root: Path) -> None:
+    root.mkdir()
+    git(root, "init", "-q")
+
+    def write(relative: str, content: str | bytes) -> None:
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+
+    build_project(write, ["brand-us"], [PostSpec("first", ["brand-us"])])
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "content")
+
+
+def add_post(root: Path) -> None:
+    (root / "posts" / "second.yaml").write_text(PostSpec("second", ["brand-us"]).yaml())
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "second")
+
+
+def apply(root: Path, env: dict[str, str], scan: SecretScan) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "gitops_publisher", "-C", str(root), "apply", "--yes"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    scan.add_output("apply stdout", done.stdout)
+    scan.add_output("apply stderr", done.stderr)
+    return done
+
+
+def ci_env(base_url: str, token: str, tmp_path: Path, key: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PUBLISHER_TOKEN_KEY"}
+    env.update(
+        PUBLISHER_TIKTOK_API_URL=base_url,
+        TIKTOK_CLIENT_KEY=SANDBOX_CLIENT_KEY,
+        TIKTOK_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
+        PUBLISHER_TOKEN_STORE=str(tmp_path / "store" / "tokens.json"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        NO_COLOR="1",
+    )
+    env[env_name("brand-us")] = token
+    if key:
+        env["PUBLISHER_TOKEN_KEY"] = key
+    return env
+
+
+def test_rotated_token_written_back_encrypted_lets_the_next_ci_run_publish(tmp_path, scan):
+    root = tmp_path / "repo"
+    make_repo(root)
+    key = Fernet.generate_key().decode()
+    with served_emulator(
+        tmp_path / "world", fast_options(processing_base_sec=0.0), 1.0, scan
+    ) as em:
+        secret = em.refresh_token("brand-us")  # the CI secret, set once
+        env = ci_env(em.base_url, secret, tmp_path, key)
+        first = apply(root, env, scan)
+        assert first.returncode == 0, first.stderr
+        assert em.try_refresh(secret) != 200  # TikTok retired the secret at the first refresh
+        written = (root / ".publisher" / "tokens.enc").read_bytes()
+        scan.add_output("tokens.enc", written)  # encrypted: no token value in it
+        add_post(root)
+        second = apply(root, env, scan)  # the same, now dead, secret
+        assert second.returncode == 0, second.stderr
+        assert_exactly_once(root, em.posts(), {"first@brand-us": VIDEO, "second@brand-us": VIDEO})
+
+
+def test_without_a_write_back_key_the_next_run_refuses_clearly_and_posts_nothing(tmp_path, scan):
+    root = tmp_path / "repo"
+    make_repo(root)
+    with served_emulator(
+        tmp_path / "world", fast_options(processing_base_sec=0.0), 1.0, scan
+    ) as em:
+        secret = em.refresh_token("brand-us")
+        env = ci_env(em.base_url, secret, tmp_path, None)
+        first = apply(root, env, scan)
+        assert first.returncode == 0, first.stderr
+        assert "PUBLISHER_TOKEN_KEY" in first.stderr  # warned that the rotation is not kept
+        add_post(root)
+        (tmp_path / "store" / "tokens.json").unlink(missing_ok=True)  # a fresh CI machine
+        posts = len(em.posts())
+        second = apply(root, env, scan)
+        assert second.returncode == 1
+        assert "log in again" in second.stderr or "auth login" in second.stderr
+        assert len(em.posts()) == posts

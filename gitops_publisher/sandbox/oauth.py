@@ -172,6 +172,8 @@ async def token(request: Request) -> Response:
     form = await _read_form(request)
     _check_client(service, form)
     grant_type = form.get("grant_type")
+    if not grant_type:
+        raise OAuthError("invalid_request", "grant_type is required.")
     if grant_type == "authorization_code":
         body = _exchange_code(service, form)
     elif grant_type == "refresh_token":

@@ -214,6 +214,7 @@ async def test_revoke_kills_access_and_refresh_tokens(sandbox: Sandbox) -> None:
         ({"client_key": "nope"}, "invalid_client"),
         ({"client_secret": ""}, "invalid_request"),
         ({"grant_type": "password"}, "unsupported_grant_type"),
+        ({"grant_type": ""}, "invalid_request"),
     ],
 )
 async def test_token_endpoint_errors(

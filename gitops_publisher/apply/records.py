@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from gitops_publisher.core.desired import DesiredPost
-from gitops_publisher.core.state import Provenance, Record
+from gitops_publisher.core.state import PriorPublish, Provenance, Record
 
 # TikTok's status values (reference §3.5).
 PUBLISH_COMPLETE = "PUBLISH_COMPLETE"
@@ -25,7 +25,23 @@ PROCESSING_UPLOAD = "PROCESSING_UPLOAD"
 def start(
     post: DesiredPost, previous: Record | None, now: datetime, provenance: Provenance
 ) -> Record:
-    """The intent to publish: recorded before init, so every attempt is counted."""
+    """The intent to publish: recorded before init, so every attempt is counted.
+
+    An earlier publish_id of the address moves to ``history``: a replaced post still exists
+    on TikTok, and a failed attempt is worth keeping for support (its log of publish_ids).
+    """
+    history = list(previous.history) if previous else []
+    if previous is not None and previous.publish_id is not None:
+        history.append(
+            PriorPublish(
+                publish_id=previous.publish_id,
+                status=previous.status,
+                fail_reason=previous.fail_reason,
+                post_ids=previous.post_ids,
+                url=previous.url,
+                published_at=previous.published_at,
+            )
+        )
     return Record(
         post_id=post.address.post_id,
         account=post.address.account,
@@ -38,6 +54,7 @@ def start(
         created_at=previous.created_at if previous else now,
         updated_at=now,
         provenance=provenance,
+        history=history,
     )
 
 

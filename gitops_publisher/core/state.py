@@ -54,6 +54,22 @@ class Provenance(BaseModel):
     run_url: str | None = None
 
 
+class PriorPublish(BaseModel):
+    """An earlier publish of the same address (kept when ``--replace`` or a retry starts over).
+
+    TikTok cannot delete posts, so a replaced post still exists: its record must not be lost.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    publish_id: str
+    status: Status
+    fail_reason: str | None = None
+    post_ids: list[str] = Field(default_factory=list)
+    url: str | None = None
+    published_at: AwareDatetime | None = None
+
+
 class Record(BaseModel):
     """One address's record. Never holds a token or secret."""
 
@@ -75,6 +91,9 @@ class Record(BaseModel):
     updated_at: AwareDatetime
     published_at: AwareDatetime | None = None
     provenance: Provenance = Field(default_factory=Provenance)
+    history: list[PriorPublish] = Field(
+        default_factory=list, description="earlier publishes of this address, oldest first"
+    )
 
     @property
     def address(self) -> str:

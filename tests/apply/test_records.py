@@ -27,9 +27,9 @@ def _post() -> DesiredPost:
 def test_a_replaced_post_stays_in_the_records_history() -> None:
     first = records.start(_post(), None, NOW, Provenance())
     first = records.initialized(first, "v_pub_file~1", None, NOW)
-    first = records.from_status(
-        records.uploaded(first, NOW), "PUBLISH_COMPLETE", None, ["7000000000000000001"], "brand", NOW
-    )
+    ids = ["7000000000000000001"]
+    first = records.uploaded(first, NOW)
+    first = records.from_status(first, "PUBLISH_COMPLETE", None, ids, "brand", NOW)
     assert first.url == "https://www.tiktok.com/@brand/video/7000000000000000001"
 
     second = records.start(_post(), first, NOW, Provenance())

@@ -292,10 +292,26 @@ class Engine:
             )
         except UploadUrlExpired:
             status = await api.fetch_status(init.publish_id)
-            settled = await self._settle(change, record, status, wait=False)
-            if settled.outcome in (Outcome.PUBLISHED, Outcome.INBOX) or renewals <= 0:
-                return settled
+            incomplete = status.status == records.FAILED or (
+                status.status == records.PROCESSING_UPLOAD
+                and (status.uploaded_bytes or 0) < post.video.size
+            )
+            if not incomplete:
+                # Every byte arrived (the last answer was lost, then the URL expired): TikTok
+                # is processing or has published it. A new init would post it twice.
+                record = records.uploaded(record, self.now())
+                await self.box.put(record)
+                return await self._settle(change, record, status)
             await self.box.put(records.failed(record, "upload_expired", self.now()))
+            if renewals <= 0:
+                return Result(
+                    change.address,
+                    change.action.value,
+                    Outcome.FAILED,
+                    init.publish_id,
+                    message="the upload URL expired again; nothing was published; the next "
+                    "run retries",
+                )
             self.emit(Log(change.address, "upload URL expired and nothing was published; new init"))
             return await self._publish(change, post, renewals=renewals - 1)
         except (UploadError, ProviderNetworkError) as exc:

@@ -6,7 +6,7 @@ to stop at a given moment, an event callback switches it, which is deterministic
 
 from __future__ import annotations
 
-from gitops_publisher.apply.events import Event, Log, Outcome
+from gitops_publisher.apply.events import Event, Log, Outcome, UploadProgress
 
 from .harness import (
     CHUNK,
@@ -193,3 +193,29 @@ def test_init_refused_by_a_429_storm_stays_retryable(project, emulator, tokens):
         em.set_faults({})
         converge(root, em, tokens)
         assert_exactly_once(root, em.posts(), {"launch@brand-us": VIDEO})
+
+
+def test_expired_url_after_every_byte_arrived_waits_for_processing_instead_of_a_new_init(
+    project, emulator, tokens
+):
+    # The last chunk's answer is lost; by the time the client sends it again the URL has
+    # expired (403). TikTok has every byte and is processing it: a new init would post twice.
+    root = one_post(project)
+    with emulator(processing_base_sec=30.0) as em:
+        tokens.login(em, ["brand-us"])
+        em.set_faults({"upload": {"drop_after_rate": 1.0}})
+        sent_all = []
+
+        def on_event(event: Event) -> None:
+            if isinstance(event, UploadProgress):
+                if event.sent == event.total:
+                    sent_all.append(True)
+                elif sent_all and event.sent == 0:  # the client rewinds to resend
+                    em.set_faults({"upload": {"expire_upload_urls": True}})
+
+        report = apply_once(root, em, tokens, on_event=on_event)
+        assert uploads(em)[-1] == 403
+        assert [r["endpoint"] for r in em.requests()].count("video_init") == 1
+        assert [r.outcome for r in report.results] == [Outcome.PUBLISHED]
+        assert_exactly_once(root, em.posts(), {"launch@brand-us": VIDEO})
+        assert len(em.posts()) == 1

@@ -189,6 +189,21 @@ class SecretScan:
             if isinstance(value, str) and value:
                 self.secrets.add(value)
 
+    def harvest(self, path: Path) -> None:
+        """Add every access/refresh token found anywhere in a JSON token store file."""
+        if path.exists():
+            self.harvest_value(json.loads(path.read_text(encoding="utf-8")))
+
+    def harvest_value(self, value: Any) -> None:
+        """Add every access/refresh token found anywhere in a JSON value."""
+        if isinstance(value, dict):
+            self.add_tokens(value)
+            for item in value.values():
+                self.harvest_value(item)
+        elif isinstance(value, list):
+            for item in value:
+                self.harvest_value(item)
+
     def check(self) -> None:
         """Fail naming the output (never the secret) where a token value appears."""
         assert len(self.secrets) >= 1

@@ -9,6 +9,7 @@ can only fail on the dead token, and says what to do.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -61,6 +62,7 @@ def apply(root: Path, env: dict[str, str], scan: SecretScan) -> subprocess.Compl
     )
     scan.add_output("apply stdout", done.stdout)
     scan.add_output("apply stderr", done.stderr)
+    scan.harvest(Path(env["PUBLISHER_TOKEN_STORE"]))
     return done
 
 
@@ -94,6 +96,8 @@ def test_rotated_token_written_back_encrypted_lets_the_next_ci_run_publish(tmp_p
         assert em.try_refresh(secret) != 200  # TikTok retired the secret at the first refresh
         written = (root / ".publisher" / "tokens.enc").read_bytes()
         scan.add_output("tokens.enc", written)  # encrypted: no token value in it
+        scan.harvest_value(json.loads(Fernet(key.encode()).decrypt(written)))
+        assert len(scan.secrets) >= 4  # the secret, the rotated refresh and access tokens
         add_post(root)
         second = apply(root, env, scan)  # the same, now dead, secret
         assert second.returncode == 0, second.stderr

@@ -36,10 +36,7 @@ def cli(publisher, scan: SecretScan):
     def run(root: Path, *args: str):
         result = publisher("-C", str(root), *args)
         scan.add_output(f"publisher {' '.join(args)}", result.output)
-        tokens = root / SANDBOX / "tokens.json"
-        if tokens.exists():
-            for token_set in json.loads(tokens.read_text()).values():
-                scan.add_tokens(token_set)
+        scan.harvest(root / SANDBOX / "tokens.json")
         return result
 
     return run
@@ -178,8 +175,7 @@ def test_real_command_apply_sandbox_twice_and_exit_codes(content_repo, scan):
     assert plan.returncode == 2, plan.stderr
     first = run_command(root, "apply", "--sandbox", "--yes", scan=scan)
     assert first.returncode == 0, first.stderr
-    for token_set in json.loads((root / SANDBOX / "tokens.json").read_text()).values():
-        scan.add_tokens(token_set)
+    scan.harvest(root / SANDBOX / "tokens.json")
     second = run_command(root, "apply", "--sandbox", "--yes", scan=scan)
     assert second.returncode == 0
     assert "Nothing to publish now." in second.stdout

@@ -213,6 +213,9 @@ def crash_run(seed: int, template: Path, work: Path) -> Outcome:
             assert_exactly_once(root, posts, EXPECTED)
         except AssertionError as exc:
             raise AssertionError(f"seed {seed} ({result.how}): {exc}") from exc
+        harvested = SecretScan()
+        harvested.harvest(work / "config" / "tokens.json")  # the rotated sets
+        result.secrets.update(harvested.secrets)
         state = (root / ".publisher" / "state.json").read_text()
         result.outputs.append((f"seed {seed} state", state))
     return result

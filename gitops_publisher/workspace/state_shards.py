@@ -4,7 +4,8 @@
 reads the base file and every shard file. Whatever is being written, records of the other
 files are read too (those of this shard's accounts, the newest per address): a project that
 starts sharding, or changes N, still sees every post already published, so nothing is
-published twice. Records read from other files are copied into this file on its next write.
+published twice. A write puts only the records that changed into this file; the newest record
+of an address wins when the files are read together again.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from gitops_publisher.core.shard import Shard, is_state_file_of
 from gitops_publisher.core.state import Record, State, StateStore
+from gitops_publisher.errors import StateError
 from gitops_publisher.workspace.locking import Notify
 from gitops_publisher.workspace.state_file import FileStateStore, load_state
 
@@ -24,19 +26,22 @@ class CombinedStateStore:
 
     Args:
         own: the file this run writes.
-        others: returns the other state files' states (called after ``own.read()``).
+        others: returns ``(description, state)`` of the other files (after ``own.read()``).
         keep: whether an account's records from other files belong to this run.
     """
 
     def __init__(
         self,
         own: StateStore,
-        others: Callable[[], list[State]],
+        others: Callable[[], list[tuple[str, State]]],
         keep: Callable[[str], bool],
     ) -> None:
         self.own = own
         self._others = others
         self._keep = keep
+        self._own_state: State | None = None
+        self._merged: State | None = None
+        self._elsewhere: dict[str, str] = {}  # address -> the other file that records it
 
     def read(self) -> State:
         """``own``'s state with the newest record per address from all files.
@@ -46,20 +51,55 @@ class CombinedStateStore:
         """
         state = self.own.read()
         merged: dict[str, Record] = dict(state.resources)
-        for other in self._others():
+        self._elsewhere = {}
+        for name, other in self._others():
             for address, rec in other.resources.items():
                 if not self._keep(rec.account):
                     continue
+                self._elsewhere.setdefault(address, name)
                 current = merged.get(address)
                 if current is None or rec.updated_at > current.updated_at:
                     merged[address] = rec
-        if merged == state.resources:
-            return state
-        return state.model_copy(update={"resources": merged})
+        result = (
+            state if merged == state.resources else state.model_copy(update={"resources": merged})
+        )
+        self._own_state, self._merged = state, result
+        return result
 
     def write(self, state: State) -> None:
-        """Write ``own`` (see its ``write`` for what raises)."""
-        self.own.write(state)
+        """Write the records that changed since :meth:`read` to ``own``.
+
+        Raises:
+            StateError: ``own`` cannot be written, or a removed address is also recorded in
+                another file (it would come back on the next read).
+        """
+        if self._own_state is None or self._merged is None:
+            self.read()
+        assert self._own_state is not None and self._merged is not None
+        before, own = self._merged, self._own_state
+        resources = dict(own.resources)
+        changed = False
+        for address in before.resources.keys() | state.resources.keys():
+            rec = state.resources.get(address)
+            if rec == before.resources.get(address):
+                continue
+            changed = True
+            if rec is not None:
+                resources[address] = rec
+                continue
+            if address in self._elsewhere:
+                raise StateError(
+                    f"{address} is also recorded in {self._elsewhere[address]}; removing it "
+                    f"from {self.own.describe()} alone would not forget it",
+                    hint="remove it from each state file that records it (run the command "
+                    "for that file's shard), or leave it",
+                )
+            resources.pop(address, None)
+        if not changed:
+            return
+        updated = own.model_copy(update={"resources": resources, "serial": state.serial})
+        self.own.write(updated)
+        self._own_state, self._merged = updated, state
 
     def lock(self, *, purpose: str) -> AbstractContextManager[None]:
         """``own``'s lock: shards lock separately, which is what lets them run in parallel."""
@@ -82,7 +122,7 @@ def file_store(
     own = FileStateStore(own_path) if notify is None else FileStateStore(own_path, notify=notify)
     base_path = project_dir / base
 
-    def others() -> list[State]:
+    def others() -> list[tuple[str, State]]:
         if not base_path.parent.is_dir():
             return []
         found = [
@@ -90,7 +130,7 @@ def file_store(
             for path in sorted(base_path.parent.glob("*.json"))
             if path != own_path and is_state_file_of(path.name, base_path.name)
         ]
-        return [load_state(path.read_bytes(), source=str(path)) for path in found]
+        return [(str(path), load_state(path.read_bytes(), source=str(path))) for path in found]
 
     if shard is None and not others():
         return own  # the common case: one file, no shards
@@ -110,13 +150,13 @@ def git_store(project_dir: Path, base: str, branch: str, shard: Shard | None) ->
     )
     base_in_branch = GitBranchStateStore.for_project(project_dir, base, branch=branch).path
 
-    def others() -> list[State]:
+    def others() -> list[tuple[str, State]]:
         states = []
         for path in own.list_paths():
             if path != own.path and is_state_file_of(path, base_in_branch):
                 state = own.peek(path)
                 if state is not None:
-                    states.append(state)
+                    states.append((f"{branch}:{path}", state))
         return states
 
     return CombinedStateStore(own, others, _keeper(shard))

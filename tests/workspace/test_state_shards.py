@@ -75,3 +75,29 @@ def test_starting_to_shard_never_publishes_again(content_repo: Any, publisher: R
         again = publisher("-C", root, "apply", "--sandbox", "--yes", "--shard", shard)
         assert again.exit_code == 0, again.output
         assert "Nothing to publish now." in again.stdout
+
+
+def test_a_shard_writes_only_what_it_changed(content_repo: Any, publisher: Run) -> None:
+    root = content_repo.root
+    assert publisher("-C", root, "apply", "--sandbox", "--yes").exit_code == 0
+    sandbox = root / ".publisher" / "sandbox"
+    base = (sandbox / "state.json").read_bytes()
+    assert publisher("-C", root, "apply", "--sandbox", "--yes", "--shard", "1/2").exit_code == 0
+    assert not (sandbox / "state.shard-1-of-2.json").exists()  # nothing changed: no file
+    assert (sandbox / "state.json").read_bytes() == base
+
+
+def test_forgetting_a_record_kept_in_a_shard_file_is_refused_clearly(
+    content_repo: Any, publisher: Run
+) -> None:
+    root = content_repo.root
+    assert publisher("-C", root, "apply", "--sandbox", "--yes", "--shard", "1/2").exit_code == 0
+    (root / ".publisher" / "sandbox" / "state.json").write_text(
+        (root / ".publisher" / "sandbox" / "state.shard-1-of-2.json").read_text()
+    )  # the same records in the base file and in the shard file
+    listed = publisher("-C", root, "--sandbox", "state", "list", "--format", "json")
+    assert "tutorial-part1@devrel" in listed.stdout
+    result = publisher("-C", root, "--sandbox", "state", "rm", "--yes", "tutorial-part1@devrel")
+    assert result.exit_code == 1
+    assert "also recorded in" in result.stderr
+    assert "state.shard-1-of-2.json" in result.stderr

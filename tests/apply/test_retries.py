@@ -219,3 +219,26 @@ def test_expired_url_after_every_byte_arrived_waits_for_processing_instead_of_a_
         assert [r.outcome for r in report.results] == [Outcome.PUBLISHED]
         assert_exactly_once(root, em.posts(), {"launch@brand-us": VIDEO})
         assert len(em.posts()) == 1
+
+
+def test_a_flaky_network_everywhere_still_converges_to_exactly_once(project, emulator, tokens):
+    accounts = ["brand-us", "brand-uk"]
+    posts = [PostSpec(f"p{i}", accounts) for i in range(3)]
+    root = project(accounts, posts)
+    with emulator(scale=2000.0, seed=5) as em:
+        tokens.login(em, accounts)
+        flaky = {"error_rate": 0.2, "drop_rate": 0.1}
+        em.set_faults(
+            {
+                "token": flaky,  # never drop_after: a lost rotation cannot be recovered
+                "creator_info": flaky,
+                "status": {**flaky, "drop_after_rate": 0.1},
+                "upload": {**flaky, "drop_after_rate": 0.1},
+                "video_init": {**flaky, "drop_after_rate": 0.2},
+            }
+        )
+        converge(root, em, tokens, runs=8)
+        faults = [r["fault"] for r in em.requests() if r["fault"]]
+        assert len(faults) >= 5
+        expected = {f"p{i}@{a}": VIDEO for i in range(3) for a in accounts}
+        assert_exactly_once(root, em.posts(), expected)

@@ -23,7 +23,7 @@ SANDBOX = Path(".publisher") / "sandbox"
 
 @pytest.fixture(autouse=True)
 def fast_sandbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("PUBLISHER_SANDBOX_TIME_SCALE", "400")
+    monkeypatch.setenv("PUBLISHER_SANDBOX_TIME_SCALE", "100")  # 600 s poll timeout = 6 s
     monkeypatch.setenv("PUBLISHER_TOKEN_STORE", str(tmp_path / "tokens.json"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("NO_COLOR", "1")
@@ -81,7 +81,7 @@ def test_validate_plan_apply_twice_publishes_once(content_repo, cli):
     uploads = len(sandbox_truth(root))
     second = cli(root, "apply", "--sandbox", "--yes")
     assert second.exit_code == 0
-    assert "Nothing to publish now." in second.output
+    assert "Nothing to publish now." in second.output, first.output + second.output
     assert len(sandbox_truth(root)) == uploads  # no init at all
     assert sandbox_state(root)["serial"] == state["serial"]
     again = cli(root, "plan", "--sandbox", "--detailed-exitcode")

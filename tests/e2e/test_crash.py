@@ -13,6 +13,7 @@ emulator, byte for byte, and the state must match the emulator's truth.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import shutil
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from apply.harness import (
     CHUNK,
@@ -75,18 +77,25 @@ class KillSwitch:
         self.phase = "before"
         self.proc: subprocess.Popen[bytes] | None = None
         self.killed = False
+        self.signal = signal.SIGKILL
+        self.big_uploads_only = False
         self._lock = threading.Lock()
 
     def kill(self) -> None:
         with self._lock:
             if self.proc is not None and not self.killed and self.proc.poll() is None:
                 self.killed = True
-                os.kill(self.proc.pid, signal.SIGKILL)
+                os.kill(self.proc.pid, self.signal)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/_sandbox"):
             await self.app(scope, receive, send)
             return
+        if self.big_uploads_only:
+            length = dict(scope["headers"]).get(b"content-length", b"0")
+            if scope["path"] != "/upload/video/" or int(length) < 5_000_000:
+                await self.app(scope, receive, send)
+                return
         self.count += 1
         armed = self.count == self.target
         if armed and self.phase == "before":
@@ -206,8 +215,6 @@ def crash_run(seed: int, template: Path, work: Path) -> Outcome:
             code = run(kill=False)
             assert code in (0, 1), (seed, code, result.outputs[-1][1][-2000:])
         assert pending_changes(root) == [], (seed, result.how)
-        import httpx
-
         posts = httpx.get(base_url + "/_sandbox/posts", timeout=10).json()["posts"]
         try:
             assert_exactly_once(root, posts, EXPECTED)
@@ -234,3 +241,47 @@ def test_sigkill_at_seeded_moments_then_rerun_publishes_everything_exactly_once(
     assert killed >= RUNS * 3 // 4, [(o.seed, o.how, o.killed) for o in outcomes]
     # Kills landed in the middle of things: some runs needed more than one rerun.
     assert any(o.reruns >= 1 for o in outcomes)
+
+
+def test_ctrl_c_mid_upload_exits_130_with_a_consistent_state(
+    template: Path, tmp_path: Path, scan: SecretScan
+) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(template, root, copy_function=os.link)
+    options = fast_options(processing_base_sec=0.0, moderation_sec=0.0)
+    app = create_app(tmp_path / "world", options)
+    switch = KillSwitch(app)
+    switch.signal, switch.big_uploads_only = signal.SIGINT, True
+    switch.target, switch.phase = 1, "during"  # while the first big chunk arrives
+    world = sandbox_service(app).world
+    with serve_in_thread(switch) as base_url:
+
+        def run(kill: bool) -> subprocess.CompletedProcess[bytes]:
+            tokens = {name: world.ensure_account(name) for name in ACCOUNTS}
+            scan.secrets.update(tokens.values())
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "gitops_publisher", "-C", str(root), "apply", "--yes"],
+                env=publisher_env(base_url, tokens, tmp_path),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            switch.proc = proc if kill else None
+            out, err = proc.communicate(timeout=120)
+            scan.add_output("stdout", out)
+            scan.add_output("stderr", err)
+            return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+        interrupted = run(kill=True)
+        assert switch.killed
+        assert interrupted.returncode == 130, interrupted.stderr.decode()[-2000:]
+        assert b"Interrupted; state is consistent" in interrupted.stderr
+        assert not (root / ".publisher" / "state.json.lock").exists()
+        big = json.loads((root / ".publisher" / "state.json").read_text())["resources"]["big@a1"]
+        assert big["status"] == "uploading" and big["publish_id"]
+        for _ in range(3):
+            if not pending_changes(root):
+                break
+            assert run(kill=False).returncode in (0, 1)
+        scan.harvest(tmp_path / "config" / "tokens.json")
+        posts = httpx.get(base_url + "/_sandbox/posts", timeout=10).json()["posts"]
+        assert_exactly_once(root, posts, EXPECTED)

@@ -42,7 +42,7 @@ from gitops_publisher.workspace.locking import Clock, Notify, hold_lock
 from gitops_publisher.workspace.state_file import load_state
 
 _PUSH_ATTEMPTS = 20  # each rejection means another run's write landed: progress is bounded
-_BACKOFF_CAP = 2.0
+_BACKOFF_CAP = 0.5
 _MESSAGE_LINES = 500  # addresses listed in one commit message (a first import lists 10,000)
 _REJECTED = re.compile(r"\[rejected\]|fetch first|non-fast-forward|stale info|\[remote rejected\]")
 _MISSING_REF = re.compile(r"couldn't find remote ref|no such ref|not our ref", re.IGNORECASE)
@@ -298,7 +298,7 @@ class GitBranchStateStore:
             if self._push(commit):
                 self._tip, self._remote_state = commit, merged
                 break
-            self._sleep(random.uniform(0, min(_BACKOFF_CAP, 0.05 * 2**attempt)))
+            self._sleep(random.uniform(0, min(_BACKOFF_CAP, 0.02 * 2**attempt)))
             self._fetch()
         else:
             raise StateError(
@@ -345,7 +345,7 @@ class GitBranchStateStore:
                 if commit is not None:
                     self._tip = commit
                 return
-            self._sleep(random.uniform(0, min(_BACKOFF_CAP, 0.05 * 2**attempt)))
+            self._sleep(random.uniform(0, min(_BACKOFF_CAP, 0.02 * 2**attempt)))
             self._fetch()
         raise StateError(
             f"could not push {path} to {self.branch}: other runs kept pushing first",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
 
-from .conftest import EXAMPLES, Checkout, RunAction, Stub, git
+from .conftest import EXAMPLES, ActionRun, Checkout, RunAction, Stub, git
 
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOWS = EXAMPLES / ".github" / "workflows"
@@ -91,12 +92,13 @@ def test_the_sharded_example_applies_every_shard_and_plans_them_as_one(
     workflow = load((WORKFLOWS / "publish-sharded.yml").read_text())
     apply = workflow["jobs"]["apply"]
     (step,) = action_steps(apply)
-    total = 0
-    for shard in apply["strategy"]["matrix"]["shard"]:
-        # each matrix job is a fresh checkout on its own machine
+    shards = apply["strategy"]["matrix"]["shard"]
+    for shard in shards:  # each matrix job is a fresh checkout on its own machine
         git(checkout.work.parent, "clone", "-q", str(checkout.remote), f"job-{shard}")
+
+    def job(shard: int) -> ActionRun:
         args = step["with"]["args"].replace("${{ matrix.shard }}", str(shard))
-        run = action(
+        return action(
             "schedule",
             "schedule.json",
             work=checkout.work.parent / f"job-{shard}",
@@ -104,8 +106,12 @@ def test_the_sharded_example_applies_every_shard_and_plans_them_as_one(
             state_branch="publisher-state",
             args=f"{args} --sandbox",
         )
+
+    with ThreadPoolExecutor(len(shards)) as pool:  # the matrix runs in parallel
+        runs = list(pool.map(job, shards))
+    for run in runs:
         assert run.result.exit_code == 0, run.log[-1500:]
-        total += int(run.outputs["published"])
+    total = sum(int(run.outputs["published"]) for run in runs)
     assert total >= 5
     plan = action("pull_request", "pull_request.json", command="plan")
     assert plan.outputs["has_changes"] == "false", plan.summary

@@ -1,0 +1,130 @@
+"""Pure helpers of the git-branch backend: record diffs, replay on a newer state, messages.
+
+No git here (``git_state.py`` does the git): what a write changed (:func:`diff_records`),
+how those changes land on a state another run pushed meanwhile (:func:`replay`, which finds
+real conflicts), the commit message, and an incremental serialiser producing exactly
+``dump_state``'s bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pydantic_core
+
+from gitops_publisher.core.state import Record, State
+from gitops_publisher.errors import StateConflictError
+
+_MESSAGE_LINES = 500  # addresses listed in one commit message (a first import lists 10,000)
+
+Changes = dict[str, Record | None]
+
+
+def diff_records(before: State, after: State) -> Changes:
+    """Addresses whose record differs between two states: the new record, or None if removed."""
+    changes: Changes = {}
+    for address, rec in after.resources.items():
+        if before.resources.get(address) != rec:
+            changes[address] = rec
+    for address in before.resources.keys() - after.resources.keys():
+        changes[address] = None
+    return changes
+
+
+def replay(changes: Mapping[str, Record | None], base: State, theirs: State) -> State:
+    """Apply this run's ``changes`` (made on ``base``) to ``theirs``, the remote's newer state.
+
+    Pure. The serial bumps once when anything changes; ``theirs``'s lineage is kept.
+
+    Raises:
+        StateConflictError: an address was recorded differently by the other run since
+            ``base`` (neither side's record can be chosen safely).
+    """
+    resources = dict(theirs.resources)
+    conflicts: list[str] = []
+    for address, ours in sorted(changes.items()):
+        current = theirs.resources.get(address)
+        if current == ours:
+            continue
+        if current != base.resources.get(address):
+            conflicts.append(address)
+            continue
+        if ours is None:
+            resources.pop(address, None)
+        else:
+            resources[address] = ours
+    if conflicts:
+        names = ", ".join(conflicts[:5]) + (
+            f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""
+        )
+        raise StateConflictError(
+            f"another run recorded {names} differently while this run was recording it; "
+            "this run stopped without overwriting it",
+            hint="two applies acted on the same post: serialise applies (a workflow "
+            "`concurrency` group), then run `publisher plan` to see where each post stands",
+        )
+    if resources == theirs.resources:
+        return theirs
+    return theirs.model_copy(update={"resources": resources, "serial": theirs.serial + 1})
+
+
+def commit_message(changes: Mapping[str, Record | None], provenance_url: str | None) -> str:
+    """``publisher: record a@x (uploading), b@y (published)`` plus one line per address."""
+    parts = [f"{a} ({r.status if r else 'removed'})" for a, r in sorted(changes.items())]
+    head = ", ".join(parts[:3]) + (f" and {len(parts) - 3} more" if len(parts) > 3 else "")
+    lines = [f"publisher: record {head}", ""]
+    lines.extend(f"- {part}" for part in parts[:_MESSAGE_LINES])
+    if len(parts) > _MESSAGE_LINES:
+        lines.append(f"- ... and {len(parts) - _MESSAGE_LINES} more")
+    if provenance_url:
+        lines.extend(["", f"Run: {provenance_url}"])
+    return "\n".join(lines) + "\n"
+
+
+class StateEncoder:
+    """``dump_state``'s exact bytes, re-serialising only the records that changed.
+
+    An apply writes the whole file after every transition; at 10,000 records serialising all
+    of them took most of a write. Records are immutable values, so their serialised form is
+    cached by identity (the record is kept, so an id cannot be reused while cached).
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[int, tuple[Record, bytes]] = {}
+
+    def dump(self, state: State) -> bytes:
+        """Serialise ``state`` exactly as :func:`dump_state` does."""
+        fresh: dict[int, tuple[Record, bytes]] = {}
+        parts: list[bytes] = []
+        for address in sorted(state.resources):
+            rec = state.resources[address]
+            hit = self._cache.get(id(rec))
+            if hit is None or hit[0] is not rec:
+                body = pydantic_core.to_json(_sorted_keys(rec.model_dump(mode="json")), indent=2)
+                hit = (rec, body.replace(b"\n", b"\n    "))
+            fresh[id(rec)] = hit
+            parts.append(b"    " + pydantic_core.to_json(address) + b": " + hit[1])
+        self._cache = fresh
+        resources = b"{\n" + b",\n".join(parts) + b"\n  }" if parts else b"{}"
+        return b"".join(
+            [
+                b'{\n  "lineage": ',
+                pydantic_core.to_json(state.lineage),
+                b',\n  "resources": ',
+                resources,
+                b',\n  "serial": ',
+                pydantic_core.to_json(state.serial),
+                b',\n  "version": ',
+                pydantic_core.to_json(state.version),
+                b"\n}\n",
+            ]
+        )
+
+
+def _sorted_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted_keys(item) for key, item in sorted(value.items())}
+    if isinstance(value, list):
+        return [_sorted_keys(item) for item in value]
+    return value

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from gitops_publisher.core.state import Record, State
 from gitops_publisher.errors import StateConflictError, StateError, StateLockedError
 from gitops_publisher.workspace.git_state import GitBranchStateStore
-from gitops_publisher.workspace.state_merge import StateEncoder, diff_records, replay
 from gitops_publisher.workspace.state_file import dump_state, load_state
+from gitops_publisher.workspace.state_merge import StateEncoder, diff_records, replay
 
 T0 = datetime(2026, 11, 25, 16, 30, tzinfo=UTC)
 _ENV = {

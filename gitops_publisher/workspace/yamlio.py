@@ -58,6 +58,14 @@ class _Loader(_SafeLoader):
     into other users of ruamel in the process.
     """
 
+    @property
+    def processing_version(self) -> tuple[int, int]:
+        """YAML 1.2, which the constructor asks about (the plain resolver answers None).
+
+        Without it ruamel's float constructor takes 1.1 rules and warns on ``1e3``.
+        """
+        return (1, 2)
+
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp_as_text)
 

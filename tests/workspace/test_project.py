@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -190,3 +191,12 @@ def test_problems_in_every_file_come_together(make_repo: MakeRepo) -> None:
         "posts/b.yaml:4:8",
         "posts/c.yaml:6:1",
     ]
+
+
+def test_yaml_is_read_with_yaml_1_2_rules_and_no_warnings() -> None:
+    text = "a: 1e3\nb: 0o17\nc: 1:30\nd: yes\ne: 010\nf: ~\n"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # ruamel warns on 1e3 when it believes it reads YAML 1.1
+        assert yamlio.load_documents(text) == [
+            {"a": 1000.0, "b": 15, "c": "1:30", "d": "yes", "e": 10, "f": None}
+        ]

@@ -210,6 +210,14 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
+def _reading_order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Files in the order they were read; within a file, top to bottom (stable)."""
+    files: dict[str, int] = {}
+    for diagnostic in diagnostics:
+        files.setdefault(diagnostic.file, len(files))
+    return sorted(diagnostics, key=lambda d: (files[d.file], d.line or 0, d.column or 0))
+
+
 def load_config(root: Path) -> Config:
     """Read and validate ``publisher.yaml``.
 
@@ -219,7 +227,7 @@ def load_config(root: Path) -> Config:
     diagnostics: list[Diagnostic] = []
     config = _load_config(root, diagnostics)
     if config is None or any(d.severity == "error" for d in diagnostics):
-        raise ConfigError(diagnostics)
+        raise ConfigError(_reading_order(diagnostics))
     return config
 
 
@@ -366,7 +374,7 @@ def load_project(
     if check_media and config is not None:
         media = _check_media(root, posts, seen, diagnostics, probe)
     if config is None or any(d.severity == "error" for d in diagnostics):
-        raise ConfigError(diagnostics)
+        raise ConfigError(_reading_order(diagnostics))
     warnings = [d for d in diagnostics if d.severity != "error"]
     return Project(root, config, posts, manifest_files, warnings, media)
 

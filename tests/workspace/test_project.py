@@ -200,3 +200,14 @@ def test_yaml_is_read_with_yaml_1_2_rules_and_no_warnings() -> None:
         assert yamlio.load_documents(text) == [
             {"a": 1000.0, "b": 15, "c": "1:30", "d": "yes", "e": 10, "f": None}
         ]
+
+
+def test_problems_of_one_file_are_listed_top_to_bottom(make_repo: MakeRepo) -> None:
+    text = POST.replace("media/launch-teaser.mp4", "/abs.mp4") + "refresh_token: abc\ncolour: red\n"
+    text = text.replace("id: launch", "id: Launch")
+    repo = make_repo({"publisher.yaml": CONFIG, "posts/a.yaml": text})
+    with pytest.raises(ConfigError) as caught:
+        load_project(repo.root)
+    lines = [d.line for d in caught.value.diagnostics]
+    assert lines == sorted(lines)
+    assert [d.field for d in caught.value.diagnostics] == ["id", "refresh_token", "colour"]

@@ -355,6 +355,7 @@ def apply_once(
     *,
     now: datetime | None = None,
     on_event: Callable[[Event], None] | None = None,
+    replace: frozenset[str] = frozenset(),
 ) -> ApplyReport:
     """One apply as the CLI runs it: lock, re-plan, pre-flight, publish; events scanned."""
     lines: list[str] = []
@@ -364,10 +365,10 @@ def apply_once(
         if on_event is not None:
             on_event(event)
 
-    planned = make_plan(root, sandbox=False, now=now)
+    planned = make_plan(root, sandbox=False, now=now, replace=replace)
     try:
         with planned.store.lock(purpose="apply"):
-            planned = replan(planned, now=now)
+            planned = replan(planned, now=now, replace=replace)
             return execute(planned, connection(emulator, tokens), emit=emit)
     finally:
         emulator.scan.add_output("events", "\n".join(lines))
@@ -393,19 +394,29 @@ DONE_AT_TIKTOK = {"PUBLISH_COMPLETE": "published", "SEND_TO_USER_INBOX": "inbox"
 
 
 def assert_exactly_once(
-    root: Path, posts: list[dict[str, Any]], expected: dict[str, str]
+    root: Path,
+    posts: list[dict[str, Any]],
+    expected: dict[str, str],
+    replaced: dict[str, int] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Check the promise against the emulator's ``GET /_sandbox/posts``.
 
-    ``expected`` maps each address that must be published to its video path. Asserts:
-    every address published (or in the inbox) exactly once at the emulator, byte-exact; the
-    state holds that very publish_id with the same status and post ids; and no published
-    post at the emulator is missing from the state. Returns emulator posts by address.
+    ``expected`` maps each address that must be published to its video path; ``replaced``
+    says how many extra posts an address got on purpose (``--replace``). Asserts: every
+    address published (or in the inbox) exactly once at the emulator (plus its replacements),
+    byte-exact; the state holds that very publish_id with the same status and post ids; and
+    no published post at the emulator is missing from the state (current or history).
+    Returns the emulator's current post per address.
     """
     state = read_state(root)
     by_id = {p["publish_id"]: p for p in posts}
     done = [p for p in posts if p["status"] in DONE_AT_TIKTOK]
-    recorded = {r.publish_id: a for a, r in state.resources.items() if r.publish_id}
+    recorded: dict[str, str] = {}
+    for address, record in state.resources.items():
+        for earlier in record.history:
+            recorded[earlier.publish_id] = address
+        if record.publish_id:
+            recorded[record.publish_id] = address
     lost = [p["publish_id"] for p in done if p["publish_id"] not in recorded]
     assert not lost, f"published at TikTok but not in state: {lost}"
     found: dict[str, dict[str, Any]] = {}
@@ -420,14 +431,11 @@ def assert_exactly_once(
         assert post["sha256"] == sha256_file(root / video), f"{address}: bytes differ"
         assert [str(i) for i in post["post_ids"]] == record.post_ids or not post["post_ids"]
         found[address] = post
-    per_account: dict[str, int] = {}
+    count: dict[str, int] = {}
     for post in done:
-        per_account[post["account"]] = per_account.get(post["account"], 0) + 1
-    wanted: dict[str, int] = {}
-    for address in expected:
-        account = address.split("@", 1)[1]
-        wanted[account] = wanted.get(account, 0) + 1
-    assert per_account == wanted, f"published per account {per_account} != {wanted}"
+        count[recorded[post["publish_id"]]] = count.get(recorded[post["publish_id"]], 0) + 1
+    wanted = {address: 1 + (replaced or {}).get(address, 0) for address in expected}
+    assert count == wanted, f"published per address {count} != {wanted}"
     return found
 
 

@@ -95,3 +95,23 @@ def test_scheduled_post_waits_then_publishes_when_due(project, emulator, tokens)
                 "later@brand-us": "media/tutorial-part1.mp4",
             },
         )
+
+
+def test_replace_posts_anew_and_keeps_the_first_post_in_state(project, emulator, tokens):
+    root = project(["brand-us"], [PostSpec("launch", ["brand-us"])])
+    with emulator() as em:
+        tokens.login(em, ["brand-us"])
+        apply_once(root, em, tokens)
+        first = read_state(root).resources["launch@brand-us"].publish_id
+        report = apply_once(root, em, tokens, replace=frozenset({"launch@brand-us"}))
+        assert [(r.action, r.outcome) for r in report.results] == [("replace", Outcome.PUBLISHED)]
+        record = read_state(root).resources["launch@brand-us"]
+        assert record.publish_id != first
+        assert [h.publish_id for h in record.history] == [first]
+        assert_exactly_once(
+            root,
+            em.posts(),
+            {"launch@brand-us": "media/tutorial-part1.mp4"},
+            replaced={"launch@brand-us": 1},
+        )
+        assert apply_once(root, em, tokens).results == []  # and nothing more after that

@@ -21,7 +21,13 @@ from gitops_publisher.apply.events import Emit, Log, Outcome, Result, UploadProg
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.plan import ACTING, Action, Change, Plan
 from gitops_publisher.core.state import Provenance, Record, State, StateStore
-from gitops_publisher.errors import ApiError, AuthError, ProviderError, StateError
+from gitops_publisher.errors import (
+    ApiError,
+    AuthError,
+    ProviderError,
+    StateConflictError,
+    StateError,
+)
 from gitops_publisher.providers.errors import (
     InitOutcomeUnknown,
     ProviderNetworkError,
@@ -127,6 +133,8 @@ class StateBox:
             snapshot = self.state
             try:
                 await asyncio.to_thread(self.store.write, snapshot)
+            except StateConflictError:
+                raise  # another run recorded this address differently: its message says what
             except StateError as exc:
                 # Stop everything: publishing on without a durable record could post twice.
                 detail = (

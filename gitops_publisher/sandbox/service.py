@@ -29,7 +29,7 @@ class SandboxService:
         self.clock = clock
         self.options = options
         self.fault_rng = random.Random(options.seed)
-        self.id_rng = random.Random(options.seed + 1)
+        self.id_rng = self._id_source(options.seed)
         self.limiter = SlidingWindowLimiter()
         self.requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
         self.hashers: dict[str, Any] = {}
@@ -40,8 +40,14 @@ class SandboxService:
         """Replace the options; a changed seed restarts the random sources."""
         if options.seed != self.options.seed:
             self.fault_rng = random.Random(options.seed)
-            self.id_rng = random.Random(options.seed + 1)
+            self.id_rng = self._id_source(options.seed)
         self.options = options
+
+    def _id_source(self, seed: int) -> random.Random:
+        # Seeded for reproducible tests, but also by how much the persisted world already
+        # holds: a restarted server must never hand out the ids of its earlier runs again.
+        data = self.world.data
+        return random.Random(f"{seed}:{len(data.posts)}:{len(data.tokens)}:{data.last_time}")
 
     def sweep_expired_uploads(self) -> None:
         """Delete the part files of uploads whose URL expired unfinished (they can never end)."""
@@ -133,7 +139,10 @@ class SandboxService:
         the others (``v_inbox_file~v2.…``, ``v_pub_url~v2.…``).
         """
         version = "v2-1" if prefix == "v_pub_file" else "v2"
-        return f"{prefix}~{version}.{self.id_rng.randrange(10**18, 10**19)}"
+        while True:
+            candidate = f"{prefix}~{version}.{self.id_rng.randrange(10**18, 10**19)}"
+            if candidate not in self.world.data.posts:
+                return candidate
 
     def new_post_id(self) -> int:
         """Return a 19-digit post id (reference §3.5: ids are ~19 digits, int64)."""

@@ -13,7 +13,7 @@ limit (ruamel recurses and would raise RecursionError from about 300 levels).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -114,6 +114,11 @@ def load_documents(text: str) -> list[Any]:
         raise _problem_from_marked(exc) from None
     except RecursionError:
         raise _too_deep(text) from None
+    except TypeError:  # a list or mapping used as a mapping key: unhashable in Python
+        raise YamlProblem(
+            "a mapping key must be a plain value (a name), not a list or mapping",
+            *_event_position(text, want="key"),
+        ) from None
     except (YAMLError, ValueError) as exc:
         raise YamlProblem(f"invalid YAML ({type(exc).__name__})") from None
     for document in documents:
@@ -126,15 +131,15 @@ def _problem_from_marked(exc: MarkedYAMLError) -> YamlProblem:
     problem = (exc.problem or exc.context or "invalid YAML").strip()
     context = (exc.context or "").strip()
     opened = context.startswith(("while scanning a quoted", "while parsing a flow"))
-    if opened and exc.context_mark is not None and exc.problem_mark is not None:
+    start, end = exc.context_mark, exc.problem_mark
+    if opened and start is not None and end is not None and start.index != end.index:
         # An unclosed quote or bracket is only noticed far below (often at the end of the
         # file); point at where it was opened, which is where the fix goes.
-        end = exc.problem_mark
         return YamlProblem(
             f"YAML syntax error: {problem} at line {end.line + 1}, column {end.column + 1}, "
             f"{context} that starts here",
-            exc.context_mark.line + 1,
-            exc.context_mark.column + 1,
+            start.line + 1,
+            start.column + 1,
         )
     if "duplicate key" in problem:
         # ruamel's text quotes the values; only the key is shown (values may be secrets).
@@ -170,11 +175,11 @@ def _check_budget(document: Any, text: str) -> None:
 
 def _too_deep(text: str) -> YamlProblem:
     message = f"YAML nested more than {MAX_DEPTH} levels deep: manifests are a few levels deep"
-    return YamlProblem(message, *_event_position(text, deep=True))
+    return YamlProblem(message, *_event_position(text, want="deep"))
 
 
 def _too_big(text: str) -> YamlProblem:
-    line, column = _event_position(text, deep=False)
+    line, column = _event_position(text, want="alias")
     if line is None:
         return YamlProblem(f"document holds more than {MAX_NODES:,} values: split it")
     return YamlProblem(
@@ -185,26 +190,41 @@ def _too_big(text: str) -> YamlProblem:
     )
 
 
-def _event_position(text: str, *, deep: bool) -> tuple[int | None, int | None]:
-    """Find where a loaded document broke a limit, by scanning parser events.
+def _event_position(
+    text: str, *, want: Literal["deep", "alias", "key"]
+) -> tuple[int | None, int | None]:
+    """Find where a document broke a rule, by scanning parser events.
 
     The event parser is a state machine (no recursion, no alias expansion), so it is safe on
-    the very inputs that hit the limits. ``deep``: the first collection nested more than
-    :data:`MAX_DEPTH` levels; otherwise the first alias. Only runs for a failing file.
+    the very inputs that hit the limits. ``want``: ``deep``, the first collection nested
+    more than :data:`MAX_DEPTH` levels; ``alias``, the first alias; ``key``, the first
+    mapping key that is itself a list or mapping. Only runs for a failing file.
     """
-    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+    from ruamel.yaml.events import (
+        AliasEvent,
+        CollectionEndEvent,
+        CollectionStartEvent,
+        MappingStartEvent,
+        NodeEvent,
+    )
 
-    depth = 0
+    open_collections: list[list[bool]] = []  # [is a mapping, next node is a key]
     try:
         for event in _LOADER.parse(text):
-            if isinstance(event, CollectionStartEvent):
-                depth += 1
-                if deep and depth > MAX_DEPTH:
+            if isinstance(event, NodeEvent):
+                is_key = bool(open_collections) and all(open_collections[-1])
+                if open_collections and open_collections[-1][0]:
+                    open_collections[-1][1] = not open_collections[-1][1]
+                if isinstance(event, CollectionStartEvent):
+                    if want == "key" and is_key:
+                        return _one_based(event.start_mark)
+                    open_collections.append([isinstance(event, MappingStartEvent), True])
+                    if want == "deep" and len(open_collections) > MAX_DEPTH:
+                        return _one_based(event.start_mark)
+                elif want == "alias" and isinstance(event, AliasEvent):
                     return _one_based(event.start_mark)
             elif isinstance(event, CollectionEndEvent):
-                depth -= 1
-            elif not deep and isinstance(event, AliasEvent):
-                return _one_based(event.start_mark)
+                open_collections.pop()
     except (YAMLError, ValueError, RecursionError):
         pass
     return None, None

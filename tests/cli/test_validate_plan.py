@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -285,3 +287,26 @@ def test_a_saved_plan_round_trips(repo: Path, publisher: Run, tmp_path: Path) ->
     assert plan.model_dump(mode="json") == printed
     assert plan.fingerprints["fresh@brand-us"].startswith("sha256:")
     assert (plan.lineage, plan.serial) == ("11111111-2222-4333-8444-555555555555", 7)
+
+
+# --- the real command -------------------------------------------------------------------------
+
+
+def test_the_real_command_plans_and_refuses_bad_input(make_repo: Callable[..., Any]) -> None:
+    root = make_repo({"publisher.yaml": CONFIG, **POSTS}).root
+    command = [sys.executable, "-m", "gitops_publisher", "-C", str(root)]
+    done = subprocess.run(
+        [*command, "plan", "--format", "json", "--detailed-exitcode"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert list(plan_schema().iter_errors(json.loads(done.stdout))) == []
+
+    (root / "posts" / "broken.yaml").write_text("version: 1\nid: [\n", encoding="utf-8")
+    done = subprocess.run([*command, "validate"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert "posts/broken.yaml:3:1: YAML syntax error" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -211,3 +211,10 @@ def test_problems_of_one_file_are_listed_top_to_bottom(make_repo: MakeRepo) -> N
     lines = [d.line for d in caught.value.diagnostics]
     assert lines == sorted(lines)
     assert [d.field for d in caught.value.diagnostics] == ["id", "refresh_token", "colour"]
+
+
+def test_a_list_as_a_mapping_key_is_a_positioned_problem() -> None:
+    with pytest.raises(yamlio.YamlProblem) as caught:
+        yamlio.load_documents("version: 1\n? - id: x\n: 2\n")
+    assert (caught.value.line, caught.value.column) == (2, 3)
+    assert "mapping key must be a plain value" in caught.value.message

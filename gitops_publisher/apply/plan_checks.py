@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from gitops_publisher.apply.preflight import creator_problems, media_problems
 from gitops_publisher.apply.run import connect
 from gitops_publisher.apply.runtime import open_clients
-from gitops_publisher.core.plan import PUBLISHING
+from gitops_publisher.core.plan import PUBLISHING, Plan
 from gitops_publisher.errors import AuthError, Diagnostic, ProviderError
 from gitops_publisher.planning import Planned
 
@@ -101,3 +101,27 @@ def check_creators(
         except (AuthError, ProviderError) as exc:
             result.notices.append(f"creator checks could not run: {exc}")
     return result
+
+
+def reviewed_plan(
+    planned: Planned,
+    *,
+    sandbox: bool,
+    offline: bool,
+    warn: Callable[[str], None] = lambda _m: None,
+) -> tuple[Plan, list[str]]:
+    """``planned.plan`` with the creator checks' problems added as plan errors, and notices.
+
+    The one place ``publisher plan`` and the GitHub Action both go through, so a pull
+    request fails exactly where a local plan would.
+    """
+    plan = planned.plan
+    if offline:
+        return plan, ["creator checks skipped: offline (no network)"] if plan.has_changes else []
+    if not plan.has_changes:
+        return plan, []
+    checked = check_creators(planned, sandbox=sandbox, warn=warn)
+    if checked.problems:
+        errors = [*plan.errors, *(d.render() for d in checked.problems)]
+        plan = plan.model_copy(update={"errors": errors})
+    return plan, checked.notices

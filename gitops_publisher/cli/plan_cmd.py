@@ -83,24 +83,17 @@ def plan(
     result = planned.plan
     for warning in planned.project.warnings:
         click.echo(warning.render(), err=True)
-    creator_errors = []
-    if not offline and result.has_changes:
-        from gitops_publisher.apply.plan_checks import check_creators
+    from gitops_publisher.apply.plan_checks import reviewed_plan
 
-        checked = check_creators(
-            planned, sandbox=app.sandbox, warn=lambda m: click.echo(m, err=True)
-        )
-        for notice in checked.notices:
-            click.echo(f"Notice: {notice}", err=True)
-        creator_errors = checked.problems
-        if creator_errors:
-            result = result.model_copy(
-                update={"errors": [*result.errors, *(d.render() for d in creator_errors)]}
-            )
+    result, notices = reviewed_plan(
+        planned, sandbox=app.sandbox, offline=offline, warn=lambda m: click.echo(m, err=True)
+    )
+    for notice in notices:
+        click.echo(f"Notice: {notice}", err=True)
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
     elif fmt == "markdown":
-        click.echo(render_markdown(result), nl=False)
+        click.echo(render_markdown(result, warnings=planned.project.warnings), nl=False)
     else:
         click.echo(render_text(result, color=app.color))
     if out is not None:

@@ -126,6 +126,7 @@ def run_action(
 
 
 def _plan(ctx: Context) -> int:
+    from gitops_publisher.apply.plan_checks import reviewed_plan
     from gitops_publisher.cli.errors import format_error
     from gitops_publisher.cli.views.plan_markdown import render_markdown
     from gitops_publisher.planning import make_plan
@@ -133,7 +134,13 @@ def _plan(ctx: Context) -> int:
     notes = [FORK_NOTE] if ctx.run.is_fork else []
     title = f"publisher plan: `{ctx.workdir}`"
     try:
-        planned = make_plan(ctx.project, sandbox=ctx.sandbox, shard=_shard(ctx.inputs))
+        planned = make_plan(
+            ctx.project, sandbox=ctx.sandbox, shard=_shard(ctx.inputs), media_checks=True
+        )
+        # A fork's pull request has no secrets: plan without network (no creator checks).
+        plan, notices = reviewed_plan(
+            planned, sandbox=ctx.sandbox, offline=ctx.run.is_fork, warn=ctx.say
+        )
     except PublisherError as exc:
         failure = f"### {title}\n\n❌ **The plan failed.**\n\n```\n{format_error(exc)}\n```\n"
         _publish_plan(ctx, failure, notes)
@@ -141,15 +148,17 @@ def _plan(ctx: Context) -> int:
         raise
     for warning in planned.project.warnings:
         ctx.say(f"::warning::{warning.render()}")
-    markdown = render_markdown(planned.plan, title=title)
+    if not ctx.run.is_fork:
+        notes.extend(notices)
+    markdown = render_markdown(plan, title=title, warnings=planned.project.warnings)
     _publish_plan(ctx, markdown, notes)
     _finish(
         ctx,
-        has_changes=planned.plan.has_changes,
-        plan_json=planned.plan.model_dump_json(),
+        has_changes=plan.has_changes,
+        plan_json=plan.model_dump_json(),
         published=0,
     )
-    return 1 if planned.plan.errors else 0
+    return 1 if plan.errors else 0
 
 
 def _publish_plan(ctx: Context, markdown: str, notes: list[str]) -> None:

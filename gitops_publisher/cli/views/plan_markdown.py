@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from gitops_publisher.cli.views.plan_text import (
     change_details,
     quota_text,
     summary_line,
 )
 from gitops_publisher.core.plan import SYMBOLS, Action, Plan
+from gitops_publisher.errors import Diagnostic
 
 _EMOJI: dict[Action, str] = {
     Action.CREATE: "🟢",
@@ -27,9 +30,17 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ⏎ ")
 
 
-def render_markdown(plan: Plan, *, title: str = "publisher plan") -> str:
-    """Render a self-contained Markdown document (no HTML beyond ``<details>``)."""
+def render_markdown(
+    plan: Plan, *, title: str = "publisher plan", warnings: Sequence[Diagnostic] = ()
+) -> str:
+    """Render a self-contained Markdown document (no HTML beyond ``<details>``).
+
+    ``warnings`` are the project's (media, policy) warnings, shown to the reviewer too.
+    """
     lines = [f"### {title}", "", f"**{summary_line(plan)}**", ""]
+    if warnings:
+        lines.extend(f"> ⚠️ {_cell(w.render())}" for w in warnings)
+        lines.append("")
     if plan.errors:
         lines.extend(f"> ❌ **Error:** {_cell(e)}" for e in plan.errors)
         lines.append("")

@@ -170,7 +170,7 @@ def test_the_text_plan_shows_every_action_and_what_will_be_sent(repo: Path, publ
     assert "Warning: edited@brand-uk: changed since it was published" in out
 
 
-def test_the_examples_plan_to_publish_and_to_wait(content_repo: Any, publisher: Run) -> None:
+def test_the_examples_plan_shows_posts_to_publish(content_repo: Any, publisher: Run) -> None:
     result = publisher("-C", content_repo.root, "plan")
     assert result.exit_code == 0, result.output
     assert "+ launch-teaser@brand-us" in result.stdout

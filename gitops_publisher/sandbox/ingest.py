@@ -31,9 +31,11 @@ def _pool() -> concurrent.futures.ThreadPoolExecutor:
 
 
 def _write(handle: IO[bytes], hasher: Any, pieces: list[bytes]) -> None:
-    for piece in pieces:
-        handle.write(piece)
-        hasher.update(piece)
+    # One contiguous ~1 MiB buffer, written and hashed while it is hot in the CPU cache:
+    # measured 1.5 instead of 2.0 CPU-seconds per GiB for the server (bench/README.md).
+    data = b"".join(pieces)
+    handle.write(data)
+    hasher.update(data)
 
 
 async def ingest(

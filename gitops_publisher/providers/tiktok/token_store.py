@@ -5,7 +5,8 @@
 - :class:`EncryptedTokenFile`: the CI write-back. TikTok rotates the refresh token on every
   refresh, so the one in the account's ``refresh_token_env`` secret goes stale after the first
   run; the rotated one is kept Fernet-encrypted (key from ``PUBLISHER_TOKEN_KEY``) next to the
-  state. :func:`choose_ci_tokens` picks between them.
+  state. :func:`choose_ci_tokens` picks between them. A :data:`Mirror` (the state branch, in
+  CI) gets each new content before :meth:`EncryptedTokenFile.save` returns.
 - :func:`refresh_expiry_warnings`: what ``auth status`` and ``plan`` warn about.
 """
 
@@ -16,7 +17,7 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,10 @@ from gitops_publisher.providers.tiktok.tokens import TokenSet
 STORE_ENV = "PUBLISHER_TOKEN_STORE"
 KEY_ENV = "PUBLISHER_TOKEN_KEY"
 FORMAT_VERSION = 1
+
+Mirror = Callable[[Callable[[bytes | None], bytes]], None]
+"""``mirror(merge)`` stores the write-back off this machine: ``merge(what_is_there)`` gives the
+content to store over what the mirror holds (None: nothing yet); raises when it cannot."""
 
 
 def default_store_path(env: Mapping[str, str] | None = None) -> Path:
@@ -143,26 +148,36 @@ class EncryptedTokenFile:
     Args:
         path: the file, usually next to the state (``.publisher/tokens.enc``).
         key: a Fernet key (``PUBLISHER_TOKEN_KEY``; make one with ``Fernet.generate_key()``).
+        mirror: where each save is also pushed before it returns (the state branch in CI),
+            because a CI machine's disk does not outlive a killed job.
 
     Raises:
         AuthError: (from the constructor) the key is not a Fernet key.
     """
 
-    def __init__(self, path: Path, key: str | bytes) -> None:
+    def __init__(self, path: Path, key: str | bytes, *, mirror: Mirror | None = None) -> None:
         from cryptography.fernet import Fernet
 
         self.path = path
+        self.mirror = mirror
         try:
             self._fernet = Fernet(key)
         except (ValueError, TypeError):
             raise AuthError(f"{KEY_ENV} is not a valid Fernet key") from None
 
     def _read(self) -> dict[str, Any]:
+        return self._decrypt(self._read_bytes())
+
+    def _read_bytes(self) -> bytes | None:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def _decrypt(self, blob: bytes | None) -> dict[str, Any]:
         from cryptography.fernet import InvalidToken
 
-        try:
-            blob = self.path.read_bytes()
-        except FileNotFoundError:
+        if blob is None:
             return {}
         try:
             document = json.loads(self._fernet.decrypt(blob))
@@ -181,14 +196,38 @@ class EncryptedTokenFile:
         return StoredCiTokens(tokens=tokens, origin=str(raw.get("origin", "")))
 
     def save(self, api_url: str, account: str, stored: StoredCiTokens) -> None:
-        """Encrypt and write the account's entry (atomic, 0600, locked)."""
+        """Encrypt and write the account's entry (atomic, 0600, locked), then mirror it.
+
+        The mirror gets this file's exact bytes when it still holds what this file held
+        before; otherwise (another run wrote meanwhile) its content with this one entry set.
+
+        Raises:
+            AuthError: the file, or the mirror's copy, is not decryptable with this key.
+            StateError: (from the mirror) the new content could not be stored there.
+        """
         with _locked(self.path):
-            document = self._read()
-            document.setdefault(api_url.rstrip("/"), {})[account] = {
-                "tokens": stored.tokens.to_storage(),
-                "origin": stored.origin,
-            }
-            write_private(self.path, self._fernet.encrypt(json.dumps(document).encode()))
+            before = self._read_bytes()
+            after = self._with_entry(before, api_url, account, stored)
+            write_private(self.path, after)
+        if self.mirror is None:
+            return
+
+        def merge(current: bytes | None) -> bytes:
+            if current == before:
+                return after
+            return self._with_entry(current, api_url, account, stored)
+
+        self.mirror(merge)
+
+    def _with_entry(
+        self, blob: bytes | None, api_url: str, account: str, stored: StoredCiTokens
+    ) -> bytes:
+        document = self._decrypt(blob)
+        document.setdefault(api_url.rstrip("/"), {})[account] = {
+            "tokens": stored.tokens.to_storage(),
+            "origin": stored.origin,
+        }
+        return self._fernet.encrypt(json.dumps(document).encode())
 
 
 def choose_ci_tokens(env_refresh_token: str, stored: StoredCiTokens | None) -> StoredCiTokens:

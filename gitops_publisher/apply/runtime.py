@@ -138,10 +138,12 @@ def environment_connection(
     Each account starts from its ``refresh_token_env`` variable (CI) or the local store of
     ``publisher auth login``. TikTok rotates refresh tokens at every refresh, so a rotated set
     is written back before use: encrypted next to the state with ``PUBLISHER_TOKEN_KEY``
-    (``.publisher/tokens.enc``, safe to commit), else to the local store.
+    (``.publisher/tokens.enc``, safe to commit; with the git-branch state backend also pushed
+    to the state branch at once), else to the local store.
 
     Raises:
         PreflightError: the app's credentials or an account's refresh token are missing.
+        StateError: the git-branch backend is selected outside a git repository.
     """
     from gitops_publisher.providers.tiktok import urls
     from gitops_publisher.providers.tiktok.credentials import AccountTokens, writeback_from_env
@@ -163,11 +165,16 @@ def environment_connection(
     if problems:
         raise PreflightError(problems, "credentials are missing; nothing was posted")
     api = urls.api_url()
+    writeback = writeback_from_env(root / WRITEBACK_FILE)
+    if writeback is not None:  # on a git-branch state, pushed there before a rotated set is used
+        from gitops_publisher.github.token_sync import state_branch_mirror
+
+        writeback.mirror = state_branch_mirror(root, config.state)
     tokens = AccountTokens(
         accounts=config.accounts,
         api_url=api,
         store=TokenStore(),
-        writeback=writeback_from_env(root / WRITEBACK_FILE),
+        writeback=writeback,
         warn=warn,
     )
     return Connection(api, key, secret, tokens.load, tokens.save)

@@ -2,28 +2,42 @@
 
 TikTok rotates refresh tokens (the old one dies at once), so after a run the account's
 ``refresh_token_env`` secret is stale and only the write-back ``.publisher/tokens.enc``
-(Fernet, key ``PUBLISHER_TOKEN_KEY``) holds the live token. A CI checkout is thrown away, so
-the Action restores that file from the state branch before apply and commits it back after,
-whatever happened. Parallel shards rotate different accounts: a push race merges per account
-(ours for the accounts this run rotated, theirs for the rest).
+(Fernet, key ``PUBLISHER_TOKEN_KEY``) holds the live token. A CI checkout is thrown away, so:
 
-Known limit: a job killed between a rotation and the end of the run loses the rotated token;
-the account then needs a new refresh token (``publisher auth login``, then update the secret).
+* before apply, the Action restores that file from the state branch (:func:`synced_writeback`);
+* during apply, every save of a rotated set is pushed to the branch before the set is used
+  (:class:`BranchMirror`, wired by :func:`state_branch_mirror`): the same write-ahead rule as
+  for publish_ids, so a job killed right after a rotation leaves the live token on the remote;
+* after apply, whatever happened, the file is pushed again if it still differs (a safety net:
+  normally the mirror already pushed these exact bytes and nothing is committed).
+
+Parallel shards rotate different accounts: a push race merges per account (ours for the
+accounts this run rotated, theirs for the rest).
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from gitops_publisher.core.models import StateConfig
 
 WRITEBACK_FILE = ".publisher/tokens.enc"
+COMMIT_MESSAGE = "publisher: rotated TikTok tokens (encrypted)\n"
+
+
+Merge = Callable[[bytes | None], bytes]
+"""``merge(current_on_branch) -> content to commit``."""
 
 
 class BlobStore(Protocol):
     """What this module needs from the git-branch state store."""
+
+    def read(self) -> object: ...  # noqa: D102 - fetches the branch tip
 
     def branch_path(self, project_dir: Path, relative: str) -> str: ...  # noqa: D102
 
@@ -32,10 +46,72 @@ class BlobStore(Protocol):
     def put_bytes(self, path: str, data: bytes, *, message: str, merge: Merge) -> None: ...  # noqa: D102
 
 
-class Merge(Protocol):
-    """``merge(current_on_branch) -> content to commit``."""
+class BranchMirror:
+    """Pushes each new content of ``tokens.enc`` to the state branch, synchronously.
 
-    def __call__(self, current: bytes | None) -> bytes: ...  # noqa: D102
+    Plugged into :class:`~gitops_publisher.providers.tiktok.token_store.EncryptedTokenFile`
+    as its ``mirror``: the file knows where it is mirrored, so every path that saves a rotated
+    set through it (apply, the creator checks of ``plan``) gets the write-ahead rule with no
+    global hook and no change to the refresh flow. A push race (another shard rotated another
+    account) re-fetches and sets only this save's entry on the new tip (the file's own merge).
+
+    Args:
+        store: the git-branch store, whose branch and remote this pushes to.
+        project: the project directory; the file sits in the branch as the state file does.
+    """
+
+    def __init__(self, store: BlobStore, project: Path) -> None:
+        self._store = store
+        self._path = store.branch_path(project, WRITEBACK_FILE)
+        self._fetched = False
+
+    def __call__(self, merge: Merge) -> None:
+        """Commit ``merge(content on the tip)`` and push it; return once it is on the remote.
+
+        Raises:
+            StateError: the push failed (permissions, network) or kept losing races; the
+                rotated set is still in the local file and pushed again at the end of the run.
+        """
+        from gitops_publisher.errors import StateError
+
+        try:
+            if not self._fetched:
+                self._store.read()  # the current tip, so the first push lands on it
+                self._fetched = True
+            self._store.put_bytes(self._path, merge(None), message=COMMIT_MESSAGE, merge=merge)
+        except StateError as exc:
+            raise StateError(
+                f"TikTok rotated a refresh token and it could not be saved to the state "
+                f"branch: {exc}",
+                hint=exc.hint or "the job needs `permissions: contents: write`",
+            ) from exc
+
+
+def state_branch_mirror(project: Path, state: StateConfig) -> BranchMirror | None:
+    """The mirror on the branch the apply records its state to; None for other backends.
+
+    The apply runs in the ``publisher`` CLI (the Action invokes it in-process, other CI calls
+    it directly), so the mirror is built there from what selects the state store, the same
+    way: ``publisher.yaml`` and ``PUBLISHER_STATE_BRANCH`` (the Action's ``state-branch``).
+    That keeps the CLI free of Action-only hooks, and a separate store object (its own git
+    process) is safe beside the state writes, which run in a worker thread.
+
+    Raises:
+        StateError: the git-branch backend is selected and ``project`` is not in a git
+            repository.
+    """
+    from gitops_publisher.workspace.state_stores import open_state_store
+
+    store = git_branch_store(open_state_store(project, state, sandbox=False))
+    return None if store is None else BranchMirror(store, project)
+
+
+def git_branch_store(store: object) -> BlobStore | None:
+    """The git-branch store behind a state store (shards wrap it), or None."""
+    from gitops_publisher.workspace.git_state import GitBranchStateStore
+
+    own = getattr(store, "own", store)
+    return own if isinstance(own, GitBranchStateStore) else None
 
 
 @contextmanager
@@ -68,14 +144,14 @@ def synced_writeback(
             names = sorted(accounts)
 
             def merge(current: bytes | None) -> bytes:
-                if current is None or current == restored:
-                    return now
+                if current is None or current == restored or current == now:
+                    return now  # == now: the mirror pushed it already; no new commit
                 return merge_tokens(current, restored, now, key, names, api_url)
 
             store.put_bytes(
                 in_branch,
                 now,
-                message="publisher: rotated TikTok tokens (encrypted)\n",
+                message=COMMIT_MESSAGE,
                 merge=merge,
             )
 
@@ -104,6 +180,8 @@ def merge_tokens(
             files[name] = EncryptedTokenFile(path, key)
         for account in accounts:
             mine = files["ours"].load(api_url, account)
-            if mine is not None and mine != files["base"].load(api_url, account):
+            if mine is None or mine == files["base"].load(api_url, account):
+                continue  # not rotated by this run
+            if mine != files["theirs"].load(api_url, account):
                 files["theirs"].save(api_url, account, mine)
         return (Path(tmp) / "theirs").read_bytes()

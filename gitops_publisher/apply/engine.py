@@ -10,6 +10,7 @@ the first chunk. What a rerun does with any state this leaves is the planner's b
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -111,6 +112,11 @@ class StateBox:
     in a worker thread, so while one is being fsynced the other accounts' queues keep
     talking to TikTok, and the transitions that arrived meanwhile go out together in the
     next write (one state write per post step had serialised every account behind fsync).
+
+    A transition that no later call depends on (all bytes accepted, an outcome) can be put
+    with ``wait=False``: it is written in the background, or by the next write anyway, and
+    :meth:`flush` waits for every such write at the end of the run. A kill before then
+    leaves the earlier transition on disk, which a rerun resolves by asking TikTok.
     """
 
     store: StateStore
@@ -118,17 +124,43 @@ class StateBox:
     writes: int = 0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _durable_serial: int | None = None
+    _background: set[asyncio.Task[None]] = field(default_factory=set)
 
-    async def put(self, record: Record) -> None:
-        """Record a transition; return once it is durable (the store writes atomically)."""
+    async def put(self, record: Record, *, wait: bool = True) -> None:
+        """Record a transition; return once it is durable (the store writes atomically).
+
+        With ``wait=False`` return at once and write in the background (see :meth:`flush`).
+
+        Raises:
+            StateConflictError: another run recorded this address differently.
+            StateError: the state could not be written; nothing more may be published.
+        """
         updated = self.state.with_record(record)
         if updated is self.state:
             return
         if self._durable_serial is None:
             self._durable_serial = self.state.serial
         self.state = updated
+        if wait:
+            await self._commit(record, updated.serial)
+            return
+        task = asyncio.create_task(self._commit(record, updated.serial))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def flush(self) -> None:
+        """Wait for the background writes; raise the first one's error.
+
+        Raises:
+            StateError: a background write failed.
+        """
+        while self._background:
+            await asyncio.gather(*list(self._background))
+
+    async def _commit(self, record: Record, serial: int) -> None:
         async with self._lock:
-            if self._durable_serial >= updated.serial:
+            assert self._durable_serial is not None
+            if self._durable_serial >= serial:
                 return  # a group write since then already holds this transition
             snapshot = self.state
             try:
@@ -189,7 +221,14 @@ class Engine:
             queue.sort(key=lambda c: (c.action is not Action.RESUME, c.post_id))
         runs = [self._run_account(name, queue, posts) for name, queue in sorted(queues.items())]
         results: list[Result] = []
-        for account_results in await asyncio.gather(*runs):
+        try:
+            gathered = await asyncio.gather(*runs)
+        except BaseException:
+            with contextlib.suppress(Exception):  # the first error is the one to report
+                await self.box.flush()
+            raise
+        await self.box.flush()  # outcomes put without waiting are durable before we return
+        for account_results in gathered:
             results.extend(account_results)
         return results
 
@@ -308,7 +347,7 @@ class Engine:
                 # Every byte arrived (the last answer was lost, then the URL expired): TikTok
                 # is processing or has published it. A new init would post it twice.
                 record = records.uploaded(record, self.now())
-                await self.box.put(record)
+                await self.box.put(record, wait=False)
                 return await self._settle(change, record, status)
             await self.box.put(records.failed(record, "upload_expired", self.now()))
             if renewals <= 0:
@@ -338,13 +377,18 @@ class Engine:
                 )
             return await self._settle(change, record, status)
         record = records.uploaded(record, self.now())
-        await self.box.put(record)
+        await self.box.put(record, wait=False)  # no call depends on it: resume asks TikTok
         self.emit(Log(change.address, "uploaded; waiting for TikTok to process it"))
         status = await api.fetch_status(init.publish_id)
         return await self._settle(change, record, status)
 
     async def _settle(
-        self, change: Change, record: Record, status: PublishStatus, *, wait: bool = True
+        self,
+        change: Change,
+        record: Record,
+        status: PublishStatus,
+        *,
+        wait: bool = True,
     ) -> Result:
         """Poll until ``status`` is terminal (or time runs out) and record the outcome."""
         api = self.apis[change.account]
@@ -358,7 +402,7 @@ class Engine:
             status = await api.fetch_status(publish_id)
             if record.status == "uploading" and status.status != records.PROCESSING_UPLOAD:
                 record = records.uploaded(record, self.now())
-                await self.box.put(record)
+                await self.box.put(record, wait=False)
         # Public posts get their post ids only after moderation (usually < 1 min); wait a
         # little for them so the summary can show the URL, without holding the queue long.
         waited = 0.0
@@ -377,7 +421,9 @@ class Engine:
         record = records.from_status(
             record, status.status, status.fail_reason, status.post_ids, username, self.now()
         )
-        await self.box.put(record)
+        # Nothing depends on the outcome being durable before the queue's next post (whose
+        # first write carries it anyway); a kill before that leaves a resume, which asks TikTok.
+        await self.box.put(record, wait=False)
         action = change.action.value
         if record.status == "published":
             return Result(change.address, action, Outcome.PUBLISHED, record.publish_id, record.url)

@@ -148,12 +148,8 @@ def synced_writeback(
                     return now  # == now: the mirror pushed it already; no new commit
                 return merge_tokens(current, restored, now, key, names, api_url)
 
-            store.put_bytes(
-                in_branch,
-                now,
-                message=COMMIT_MESSAGE,
-                merge=merge,
-            )
+            store.read()  # the tip the mirror pushed to: usually already holds ``now``
+            store.put_bytes(in_branch, now, message=COMMIT_MESSAGE, merge=merge)
 
 
 def merge_tokens(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -194,6 +195,7 @@ class Engine:
         root: the project directory (videos are relative to it).
         now: the wall clock for records.
         sleep: waits between polls (scaled in tests and in the sandbox).
+        clock: monotonic seconds on the same scale as ``sleep`` (times the first poll).
         emit: receives events.
         provenance: stamped on every record this run writes.
         poll: status polling policy.
@@ -210,6 +212,7 @@ class Engine:
     provenance: Provenance = field(default_factory=Provenance)
     poll: PollPolicy = field(default_factory=PollPolicy)
     content_type: Callable[[Path], str | None] = lambda _path: None
+    clock: Callable[[], float] = time.monotonic
 
     async def run(self, plan: Plan, posts: Mapping[str, DesiredPost]) -> list[Result]:
         """Execute every acting change of ``plan``; return one result per change."""
@@ -376,11 +379,15 @@ class Engine:
                     message=f"upload failed ({exc}); nothing was published; the next run retries",
                 )
             return await self._settle(change, record, status)
+        # TikTok started processing when it accepted the last chunk: the first poll is due
+        # ``poll.initial`` from now, and the state write and the first status fetch below
+        # count towards that wait instead of delaying it.
+        uploaded_at = self.clock()
         record = records.uploaded(record, self.now())
         await self.box.put(record, wait=False)  # no call depends on it: resume asks TikTok
         self.emit(Log(change.address, "uploaded; waiting for TikTok to process it"))
         status = await api.fetch_status(init.publish_id)
-        return await self._settle(change, record, status)
+        return await self._settle(change, record, status, since=uploaded_at)
 
     async def _settle(
         self,
@@ -389,15 +396,21 @@ class Engine:
         status: PublishStatus,
         *,
         wait: bool = True,
+        since: float | None = None,
     ) -> Result:
-        """Poll until ``status`` is terminal (or time runs out) and record the outcome."""
+        """Poll until ``status`` is terminal (or time runs out) and record the outcome.
+
+        ``since`` (on :attr:`clock`) is when processing began; the first poll is then due
+        ``poll.initial`` after it rather than after ``status`` was fetched.
+        """
         api = self.apis[change.account]
         publish_id = record.publish_id
         assert publish_id is not None
         delay, waited = self.poll.initial, 0.0
+        head_start = 0.0 if since is None else min(max(0.0, self.clock() - since), delay)
         while wait and not status.is_terminal and waited < self.poll.timeout:
-            await self.sleep(delay)
-            waited += delay
+            await self.sleep(delay - head_start)
+            waited, head_start = waited + delay, 0.0
             delay = min(delay * self.poll.factor, self.poll.maximum)
             status = await api.fetch_status(publish_id)
             if record.status == "uploading" and status.status != records.PROCESSING_UPLOAD:

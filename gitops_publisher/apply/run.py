@@ -133,6 +133,7 @@ def execute(
                 emit=emit,
                 provenance=provenance(root, plan),
                 poll=PollPolicy(),
+                clock=clock,
                 content_type=_content_type,
             )
             count = sum(1 for c in plan.changes if c.action in PUBLISHING)

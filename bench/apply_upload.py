@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import struct
 import subprocess
 import sys
@@ -257,7 +258,17 @@ def main() -> None:
                         f"(runs {ups} MiB/s; whole process {walls} s)"
                     )
                 ratio = min(u for u, _ in results["curl"]) / min(u for u, _ in results["apply"])
-                print(f"upload ratio apply/curl: {ratio:.2f}x  (goal >= 0.90x)")
+                paired = sorted(
+                    c / a for (a, _), (c, _) in zip(results["apply"], results["curl"], strict=True)
+                )
+                medians = statistics.median(u for u, _ in results["curl"]) / statistics.median(
+                    u for u, _ in results["apply"]
+                )
+                print(
+                    f"upload ratio apply/curl: best/best {ratio:.2f}x, median/median "
+                    f"{medians:.2f}x, paired runs median {statistics.median(paired):.2f}x "
+                    f"({', '.join(f'{r:.2f}' for r in paired)})  (goal >= 0.90x)"
+                )
             posts = httpx.get(f"{base}/_sandbox/posts", timeout=10).json()["posts"]
             assert all(p["byte_count"] == size for p in posts), [p["byte_count"] for p in posts]
             print(f"{len(posts)} upload(s), each byte-complete at the emulator")

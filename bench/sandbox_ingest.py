@@ -1,11 +1,14 @@
 """Sandbox PUT ingest rate vs a minimal discard-the-body ASGI app, both uvicorn+httptools.
 
 Usage: .venv/bin/python bench/sandbox_ingest.py [--size-mib 1024] [--chunk 10000000] [--runs 3]
+       [--baseline-src DIR]
 
 Each server runs in its own process. One curl process uploads the video in 10 MB chunks
 over one keep-alive connection (``-T chunk --next ...``) with the Content-Range the
 reference prescribes, against the emulator's real upload_url and against the discard app.
-Runs alternate; the best run of each is compared. Goal: emulator >= 0.7x the discard app.
+Runs alternate; best runs and same-round pairs are compared, with each server's CPU seconds
+per GiB (less noisy than rates on a shared machine). Goal: emulator >= 0.7x the discard app.
+``--baseline-src DIR`` adds an emulator built from another source tree to every round.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -75,10 +79,26 @@ def make_chunks(directory: Path, size: int, chunk: int) -> list[tuple[Path, int,
     return chunks
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc), to see where the time goes."""
+def cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU seconds of a process by thread kind and user/system (Linux /proc).
+
+    Keys: ``user``, ``sys`` (whole process, exited threads included) and ``main`` (the
+    event loop thread); the rest is worker threads (writing and hashing).
+    """
+    tick = os.sysconf("SC_CLK_TCK")
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    main = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return {
+        "user": int(fields[11]) / tick,
+        "sys": int(fields[12]) / tick,
+        "main": (int(main[11]) + int(main[12])) / tick,
+    }
+
+
+def children_cpu_seconds() -> float:
+    """User + system CPU of this process's waited-for children (the curl runs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_rss_mib(pid: int) -> float:
@@ -156,6 +176,14 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--chunk", type=int, default=10_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        action="append",
+        default=[],
+        help="also serve an emulator from this source tree (a directory holding an older "
+        "gitops_publisher/, e.g. from git archive) in the same rounds (repeatable)",
+    )
     parser.add_argument("--serve-discard", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_discard:
@@ -175,76 +203,101 @@ def main() -> None:
     from gitops_publisher.sandbox import SandboxWorld
 
     size = args.size_mib * 1024 * 1024
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with tempfile.TemporaryDirectory(prefix="sandbox-bench-") as tmp:
         root = Path(tmp)
         chunks_dir = root / "chunks"
         chunks_dir.mkdir()
         chunks = make_chunks(chunks_dir, size, args.chunk)
-        world_dir = root / "world"
-        refresh_token = SandboxWorld.load_or_create(world_dir).ensure_account("bench")
         options = root / "options.json"
         options.write_text(json.dumps({"daily_post_cap": 1000}))
-        emu_port, discard_port = free_port(), free_port()
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        servers = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gitops_publisher",
-                    "sandbox",
-                    "serve",
-                    "--port",
-                    str(emu_port),
-                    "--dir",
-                    str(world_dir),
-                    "--options",
-                    str(options),
-                ],
-                stdout=subprocess.DEVNULL,
-                env=env,
-            ),
-            subprocess.Popen(
-                [sys.executable, __file__, "--serve-discard", str(discard_port)], env=env
-            ),
-        ]
+        # name -> (process, base URL, refresh token or None for the discard app)
+        servers: dict[str, tuple[subprocess.Popen[bytes], str, str | None]] = {}
+        emulators: dict[str, Path | None] = {"emulator": None}
+        emulators.update({f"base-{src.name}": src for src in args.baseline_src})
         try:
-            emu, discard = f"http://127.0.0.1:{emu_port}", f"http://127.0.0.1:{discard_port}"
-            wait_ready(f"{emu}/_sandbox/world")
-            wait_ready(discard)
-            results: dict[str, list[float]] = {"emulator": [], "discard": []}
-            cpu = {"emulator": 0.0, "discard": 0.0}
-            pids = {"emulator": servers[0].pid, "discard": servers[1].pid}
-            for _ in range(args.runs):
-                url, refresh_token = emulator_upload_url(emu, refresh_token, size, args.chunk)
-                for name, target in (("discard", f"{discard}/upload/"), ("emulator", url)):
-                    before = cpu_seconds(pids[name])
+            port = free_port()
+            servers["discard"] = (
+                subprocess.Popen([sys.executable, __file__, "--serve-discard", str(port)], env=env),
+                f"http://127.0.0.1:{port}",
+                None,
+            )
+            for name, src in emulators.items():
+                world_dir = root / f"world-{name}"
+                refresh = SandboxWorld.load_or_create(world_dir).ensure_account("bench")
+                port = free_port()
+                command = [sys.executable, "-m", "gitops_publisher", "sandbox", "serve"]
+                command += ["--port", str(port), "--dir", str(world_dir), "--options", str(options)]
+                server_env = {**env, "PYTHONPATH": str(src)} if src else env
+                # -m puts the working directory first on sys.path: start from the tree itself.
+                process = subprocess.Popen(
+                    command, stdout=subprocess.DEVNULL, env=server_env, cwd=src or None
+                )
+                servers[name] = (process, f"http://127.0.0.1:{port}", refresh)
+            for _, base, refresh in servers.values():
+                wait_ready(f"{base}/_sandbox/world" if refresh else base)
+            results: dict[str, list[float]] = {name: [] for name in servers}
+            cpu = {name: {"user": 0.0, "sys": 0.0, "main": 0.0, "curl": 0.0} for name in servers}
+            for round_index in range(args.runs):
+                names = list(servers)
+                # Rotate the order each round: the position in a round is not neutral here.
+                shift = round_index % len(names)
+                for name in names[shift:] + names[:shift]:
+                    process, base, refresh = servers[name]
+                    target = f"{base}/upload/"
+                    if refresh is not None:
+                        target, refresh = emulator_upload_url(base, refresh, size, args.chunk)
+                        servers[name] = (process, base, refresh)
+                    before = cpu_seconds(process.pid)
+                    curl_before = children_cpu_seconds()
                     results[name].append(curl_upload(target, chunks, size))
-                    cpu[name] += cpu_seconds(pids[name]) - before
-            peak = {name: peak_rss_mib(pid) for name, pid in pids.items()}
-            posts = httpx.get(f"{emu}/_sandbox/posts").json()["posts"]
-            assert all(p["byte_count"] == size for p in posts), posts
+                    after = cpu_seconds(process.pid)
+                    for key in after:
+                        cpu[name][key] += after[key] - before[key]
+                    cpu[name]["curl"] += children_cpu_seconds() - curl_before
+            peak = {name: peak_rss_mib(process.pid) for name, (process, _, _) in servers.items()}
+            for name in emulators:
+                posts = httpx.get(f"{servers[name][1]}/_sandbox/posts").json()["posts"]
+                assert all(p["byte_count"] == size for p in posts), posts
         finally:
-            for server in servers:
-                server.terminate()
-                server.wait(timeout=10)
+            for process, _, _ in servers.values():
+                process.terminate()
+                process.wait(timeout=10)
+    report(results, cpu, peak, size)
+    print(f"size {size:,} B in {len(chunks)} chunks of {args.chunk:,} B (floor count), curl {CURL}")
+
+
+def report(
+    results: dict[str, list[float]],
+    cpu: dict[str, dict[str, float]],
+    peak: dict[str, float],
+    size: int,
+) -> None:
+    """Print rates, CPU per GiB and the emulator / discard ratios (best, paired median)."""
     mib = size / 1024 / 1024
-    best = {name: min(times) for name, times in results.items()}
     for name, times in results.items():
         rates = ", ".join(f"{mib / t:,.0f}" for t in times)
-        per_gib = cpu[name] / len(times) / (mib / 1024)
+        median = sorted(times)[len(times) // 2]
+        per_gib = {key: v / len(times) / (mib / 1024) for key, v in cpu[name].items()}
+        total = per_gib["user"] + per_gib["sys"]
         print(
-            f"{name:9s} best {mib / best[name]:8,.0f} MiB/s  (runs: {rates} MiB/s)"
-            f"  server CPU {per_gib:.2f} s/GiB, peak RSS {peak[name]:.0f} MiB"
+            f"{name:9s} best {mib / min(times):6,.0f} MiB/s, median {mib / median:6,.0f} MiB/s"
+            f"  (runs: {rates} MiB/s)\n"
+            f"          server CPU {total:.2f} s/GiB (user {per_gib['user']:.2f}, "
+            f"sys {per_gib['sys']:.2f}; event loop {per_gib['main']:.2f}, "
+            f"workers {total - per_gib['main']:.2f}); curl {per_gib['curl']:.2f} s/GiB; "
+            f"peak RSS {peak[name]:.0f} MiB"
         )
-    ratio = best["discard"] / best["emulator"]
-    print(f"ratio emulator/discard: {ratio:.2f}x best vs best  (goal >= 0.70x)")
-    paired = sorted(d / e for d, e in zip(results["discard"], results["emulator"], strict=True))
-    print(
-        f"paired runs (same round): median {paired[len(paired) // 2]:.2f}x, "
-        f"range {paired[0]:.2f}x-{paired[-1]:.2f}x"
-    )
-    print(f"size {size:,} B in {len(chunks)} chunks of {args.chunk:,} B (floor count), curl {CURL}")
+    for name in results:
+        if name == "discard":
+            continue
+        ratio = min(results["discard"]) / min(results[name])
+        paired = sorted(d / e for d, e in zip(results["discard"], results[name], strict=True))
+        print(
+            f"{name}/discard: {ratio:.2f}x best vs best; paired rounds median "
+            f"{paired[len(paired) // 2]:.2f}x, range {paired[0]:.2f}x-{paired[-1]:.2f}x"
+            "  (goal >= 0.70x)"
+        )
 
 
 if __name__ == "__main__":

@@ -95,6 +95,15 @@ def cpu_seconds(pid: int) -> dict[str, float]:
     }
 
 
+def machine_busy_seconds() -> float:
+    """Busy CPU seconds of the whole machine (/proc/stat: all but idle and iowait).
+
+    Counts kernel threads too (writeback of the part file), and other people's jobs.
+    """
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def children_cpu_seconds() -> float:
     """User + system CPU of this process's waited-for children (the curl runs)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -224,7 +233,7 @@ def main() -> None:
             )
             for name, src in emulators.items():
                 world_dir = root / f"world-{name}"
-                refresh = SandboxWorld.load_or_create(world_dir).ensure_account("bench")
+                token = SandboxWorld.load_or_create(world_dir).ensure_account("bench")
                 port = free_port()
                 command = [sys.executable, "-m", "gitops_publisher", "sandbox", "serve"]
                 command += ["--port", str(port), "--dir", str(world_dir), "--options", str(options)]
@@ -233,28 +242,31 @@ def main() -> None:
                 process = subprocess.Popen(
                     command, stdout=subprocess.DEVNULL, env=server_env, cwd=src or None
                 )
-                servers[name] = (process, f"http://127.0.0.1:{port}", refresh)
-            for _, base, refresh in servers.values():
-                wait_ready(f"{base}/_sandbox/world" if refresh else base)
+                servers[name] = (process, f"http://127.0.0.1:{port}", token)
+            for _, base, emulated in servers.values():
+                wait_ready(f"{base}/_sandbox/world" if emulated else base)
             results: dict[str, list[float]] = {name: [] for name in servers}
-            cpu = {name: {"user": 0.0, "sys": 0.0, "main": 0.0, "curl": 0.0} for name in servers}
+            keys = ("user", "sys", "main", "curl", "machine")
+            cpu = {name: dict.fromkeys(keys, 0.0) for name in servers}
             for round_index in range(args.runs):
                 names = list(servers)
                 # Rotate the order each round: the position in a round is not neutral here.
                 shift = round_index % len(names)
                 for name in names[shift:] + names[:shift]:
-                    process, base, refresh = servers[name]
+                    process, base, previous = servers[name]
                     target = f"{base}/upload/"
-                    if refresh is not None:
-                        target, refresh = emulator_upload_url(base, refresh, size, args.chunk)
-                        servers[name] = (process, base, refresh)
+                    if previous is not None:
+                        target, rotated = emulator_upload_url(base, previous, size, args.chunk)
+                        servers[name] = (process, base, rotated)
                     before = cpu_seconds(process.pid)
                     curl_before = children_cpu_seconds()
+                    machine_before = machine_busy_seconds()
                     results[name].append(curl_upload(target, chunks, size))
                     after = cpu_seconds(process.pid)
                     for key in after:
                         cpu[name][key] += after[key] - before[key]
                     cpu[name]["curl"] += children_cpu_seconds() - curl_before
+                    cpu[name]["machine"] += machine_busy_seconds() - machine_before
             peak = {name: peak_rss_mib(process.pid) for name, (process, _, _) in servers.items()}
             for name in emulators:
                 posts = httpx.get(f"{servers[name][1]}/_sandbox/posts").json()["posts"]
@@ -285,7 +297,8 @@ def report(
             f"  (runs: {rates} MiB/s)\n"
             f"          server CPU {total:.2f} s/GiB (user {per_gib['user']:.2f}, "
             f"sys {per_gib['sys']:.2f}; event loop {per_gib['main']:.2f}, "
-            f"workers {total - per_gib['main']:.2f}); curl {per_gib['curl']:.2f} s/GiB; "
+            f"workers {total - per_gib['main']:.2f}); curl {per_gib['curl']:.2f}; "
+            f"machine {per_gib['machine']:.2f} s/GiB; "
             f"peak RSS {peak[name]:.0f} MiB"
         )
     for name in results:

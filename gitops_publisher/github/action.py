@@ -138,9 +138,19 @@ def _plan(ctx: Context) -> int:
             ctx.project, sandbox=ctx.sandbox, shard=_shard(ctx.inputs), media_checks=True
         )
         # A fork's pull request has no secrets: plan without network (no creator checks).
-        plan, notices = reviewed_plan(
-            planned, sandbox=ctx.sandbox, offline=ctx.run.is_fork, warn=ctx.say
+        # Otherwise creator checks refresh tokens, which TikTok rotates: start from the
+        # written-back set and push a rotation back, exactly as apply does.
+        writeback = synced_writeback(
+            None if ctx.run.is_fork else _git_store(planned.store),
+            ctx.project,
+            ctx.token_key,
+            planned.project.config.accounts,
+            urls.api_url(),
         )
+        with writeback:
+            plan, notices = reviewed_plan(
+                planned, sandbox=ctx.sandbox, offline=ctx.run.is_fork, warn=ctx.say
+            )
     except PublisherError as exc:
         failure = f"### {title}\n\n❌ **The plan failed.**\n\n```\n{format_error(exc)}\n```\n"
         _publish_plan(ctx, failure, notes)

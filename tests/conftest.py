@@ -12,45 +12,20 @@ Keep this file small; fixtures used by one directory belong in that directory.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from pinned_git import git
 
 from gitops_publisher.cli.main import cli
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO_ROOT / "examples"
 SCHEMA_DIR = REPO_ROOT / "schema"
-
-_GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test Author",
-    "GIT_AUTHOR_EMAIL": "author@example.com",
-    "GIT_AUTHOR_DATE": "2026-11-01T12:00:00Z",
-    "GIT_COMMITTER_NAME": "Test Author",
-    "GIT_COMMITTER_EMAIL": "author@example.com",
-    "GIT_COMMITTER_DATE": "2026-11-01T12:00:00Z",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-}
-
-
-def git(repo: Path, *args: str) -> str:
-    """Run git in ``repo`` with the pinned identity; return stdout (raises on failure)."""
-    done = subprocess.run(
-        ["git", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", *args],
-        cwd=repo,
-        env={**os.environ, **_GIT_ENV},
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout
 
 
 @dataclass

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,22 +17,7 @@ from .harness import (
     fast_options,
     served_emulator,
 )
-
-
-@pytest.fixture
-def scan(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> Iterator[SecretScan]:
-    """Collects outputs during the test; afterwards asserts no token value is in any."""
-    logs = tmp_path / "crash-logs"
-    monkeypatch.setenv("PUBLISHER_LOG_DIR", str(logs))
-    caplog.set_level(logging.DEBUG)  # every library log line, httpx and uvicorn included
-    found = SecretScan()
-    yield found
-    found.add_output("log records", caplog.text)
-    for log in sorted(logs.glob("*")):
-        found.add_output(log.name, log.read_text(encoding="utf-8", errors="replace"))
-    found.check()
+from .harness import scan as scan
 
 
 @pytest.fixture

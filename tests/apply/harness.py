@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import logging
 import random
 import struct
-import subprocess
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from gitops_publisher.apply.events import Event, Log, Result, UploadProgress
 from gitops_publisher.apply.run import ApplyReport, execute
@@ -135,31 +135,6 @@ def build_project(
         write(f"media/{name}", (MEDIA / name).read_bytes())
     for index, (path, size) in enumerate(sorted((big or {}).items())):
         write(path, padded_mp4(MEDIA / "tutorial-part1.mp4", size, seed=index))
-
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test Author",
-    "GIT_AUTHOR_EMAIL": "author@example.com",
-    "GIT_AUTHOR_DATE": "2026-11-01T12:00:00Z",
-    "GIT_COMMITTER_NAME": "Test Author",
-    "GIT_COMMITTER_EMAIL": "author@example.com",
-    "GIT_COMMITTER_DATE": "2026-11-01T12:00:00Z",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-}
-
-
-def git(repo: Path, *args: str) -> str:
-    """Run git in ``repo`` with a pinned identity and dates."""
-    done = subprocess.run(
-        ["git", "-c", "init.defaultBranch=main", "-c", "commit.gpgsign=false", *args],
-        cwd=repo,
-        env={**os.environ, **GIT_ENV},
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout
 
 
 def sha256_file(path: Path) -> str:
@@ -445,3 +420,22 @@ def utc(text: str) -> datetime:
 
 def dump(obj: Any) -> str:
     return json.dumps(obj, indent=1, sort_keys=True, default=str)
+
+
+@pytest.fixture
+def scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> Iterator[SecretScan]:
+    """Collects every output of the test; afterwards asserts no token value is in any.
+
+    Shared by the apply and end-to-end suites (their conftests re-export it).
+    """
+    logs = tmp_path / "crash-logs"
+    monkeypatch.setenv("PUBLISHER_LOG_DIR", str(logs))
+    caplog.set_level(logging.DEBUG)  # every library log line, httpx and uvicorn included
+    found = SecretScan()
+    yield found
+    found.add_output("log records", caplog.text)
+    for log in sorted(logs.glob("*")):
+        found.add_output(log.name, log.read_text(encoding="utf-8", errors="replace"))
+    found.check()

@@ -22,10 +22,10 @@ from apply.harness import (
     build_project,
     env_name,
     fast_options,
-    git,
     served_emulator,
 )
 from cryptography.fernet import Fernet
+from pinned_git import git
 
 from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET
 

@@ -36,9 +36,9 @@ from apply.harness import (
     build_project,
     env_name,
     fast_options,
-    git,
     pending_changes,
 )
+from pinned_git import git
 
 from gitops_publisher.sandbox import (
     SANDBOX_CLIENT_KEY,

@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sandbox_ingest import free_port, wait_ready  # noqa: E402
+from sandbox_ingest import serve_emulator  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 VIDEO = REPO / "examples" / "media" / "tutorial-part1.mp4"
@@ -107,26 +107,7 @@ def main() -> None:
         work = Path(tmp)
         root = work / "project"
         counts = make_project(root, args.accounts, args.posts)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gitops_publisher",
-                "sandbox",
-                "serve",
-                "--port",
-                str(port),
-                "--dir",
-                str(work / "world"),
-                "--time-scale",
-                str(args.scale),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_ready(f"{base}/_sandbox/world")
+        with serve_emulator(work / "world", "--time-scale", str(args.scale)) as base:
             tokens: dict[str, dict[str, str]] = {}
             for i in range(args.accounts):
                 name = f"acct{i:02d}"
@@ -170,9 +151,6 @@ def main() -> None:
             posts = httpx.get(f"{base}/_sandbox/posts").json()["posts"]
             done = [p for p in posts if p["status"] == "PUBLISH_COMPLETE"]
             print(json.dumps({"published": len(done), "inits": len(posts)}))
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 if __name__ == "__main__":

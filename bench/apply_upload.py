@@ -31,12 +31,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sandbox_ingest import curl_upload, emulator_upload_url, free_port, wait_ready  # noqa: E402
+from sandbox_ingest import curl_upload, emulator_upload_url, serve_emulator  # noqa: E402
 from upload_throughput import split  # noqa: E402
 
 from gitops_publisher.providers.tiktok.chunks import plan_chunks  # noqa: E402
@@ -149,7 +151,9 @@ def run_curl(
     return server_upload_seconds(base, account), wall
 
 
-def start_emulator(root: Path) -> tuple[subprocess.Popen[bytes], str]:
+@contextmanager
+def start_emulator(root: Path) -> Iterator[str]:
+    """The emulator with no limits and no processing delays; yields its base URL."""
     options = root / "options.json"
     options.write_text(
         json.dumps(
@@ -162,27 +166,8 @@ def start_emulator(root: Path) -> tuple[subprocess.Popen[bytes], str]:
             }
         )
     )
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gitops_publisher",
-            "sandbox",
-            "serve",
-            "--port",
-            str(port),
-            "--dir",
-            str(root / "world"),
-            "--options",
-            str(options),
-        ],
-        stdout=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_ready(f"{base}/_sandbox/world")
-    return server, base
+    with serve_emulator(root / "world", "--options", str(options)) as base:
+        yield base
 
 
 def main() -> None:
@@ -207,8 +192,7 @@ def main() -> None:
         work = Path(tmp)
         project = work / "project"
         make_project(project, size)
-        server, base = start_emulator(work)
-        try:
+        with start_emulator(work) as base:
             if args.rss:
                 token = new_account(base, "rss")
                 start = time.perf_counter()
@@ -272,9 +256,6 @@ def main() -> None:
             posts = httpx.get(f"{base}/_sandbox/posts", timeout=10).json()["posts"]
             assert all(p["byte_count"] == size for p in posts), [p["byte_count"] for p in posts]
             print(f"{len(posts)} upload(s), each byte-complete at the emulator")
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 if __name__ == "__main__":

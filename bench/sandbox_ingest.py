@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -61,6 +63,39 @@ def wait_ready(url: str) -> None:
         except httpx.TransportError:
             time.sleep(0.02)
     raise RuntimeError(f"server at {url} did not start")
+
+
+@contextmanager
+def serve_emulator(world_dir: Path, *args: str) -> Iterator[str]:
+    """``publisher sandbox serve`` in a subprocess on a free port; yields its base URL.
+
+    ``args`` are more ``serve`` options (``--options FILE``, ``--time-scale X``...). The server
+    is stopped when the block ends.
+    """
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gitops_publisher",
+            "sandbox",
+            "serve",
+            "--port",
+            str(port),
+            "--dir",
+            str(world_dir),
+            *args,
+        ],
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(f"{base}/_sandbox/world")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def make_chunks(directory: Path, size: int, chunk: int) -> list[tuple[Path, int, int]]:

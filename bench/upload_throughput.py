@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sandbox_ingest import curl_upload, free_port, wait_ready  # noqa: E402
+from sandbox_ingest import curl_upload, free_port, serve_emulator, wait_ready  # noqa: E402
 
 from gitops_publisher.providers.tiktok.api_models import PostInfo, SourceInfo  # noqa: E402
 from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint  # noqa: E402
@@ -182,27 +182,7 @@ def main() -> None:
         refresh_token = SandboxWorld.load_or_create(world_dir).ensure_account("bench")
         options = root / "options.json"
         options.write_text(json.dumps({"daily_post_cap": 1000, "rate_limits": {}}))
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gitops_publisher",
-                "sandbox",
-                "serve",
-                "--port",
-                str(port),
-                "--dir",
-                str(world_dir),
-                "--options",
-                str(options),
-            ],
-            stdout=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_ready(f"{base}/_sandbox/world")
+        with serve_emulator(world_dir, "--options", str(options)) as base:
             mib = size / 1024 / 1024
             if args.rss:
                 out = subprocess.run(
@@ -259,9 +239,6 @@ def main() -> None:
             posts = httpx.get(f"{base}/_sandbox/posts").json()["posts"]
             assert all(p["byte_count"] == size for p in posts), [p["byte_count"] for p in posts]
             print(f"{len(posts)} upload(s), every one byte-complete at the emulator")
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -199,7 +199,6 @@ class Engine:
         emit: receives events.
         provenance: stamped on every record this run writes.
         poll: status polling policy.
-        content_type: maps a video path to its Content-Type.
     """
 
     box: StateBox
@@ -211,7 +210,6 @@ class Engine:
     emit: Emit
     provenance: Provenance = field(default_factory=Provenance)
     poll: PollPolicy = field(default_factory=PollPolicy)
-    content_type: Callable[[Path], str | None] = lambda _path: None
     clock: Callable[[], float] = time.monotonic
 
     async def run(self, plan: Plan, posts: Mapping[str, DesiredPost]) -> list[Result]:
@@ -335,7 +333,6 @@ class Engine:
                 init.upload_url,
                 self.root / post.video.path,
                 chunks,
-                content_type=self.content_type(self.root / post.video.path),
                 on_progress=lambda sent, total: self.emit(
                     UploadProgress(change.address, sent, total)
                 ),

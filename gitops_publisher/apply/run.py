@@ -134,7 +134,6 @@ def execute(
                 provenance=provenance(root, plan),
                 poll=PollPolicy(),
                 clock=clock,
-                content_type=_content_type,
             )
             count = sum(1 for c in plan.changes if c.action in PUBLISHING)
             emit(Log("", f"applying: {count} post(s) to publish"))
@@ -143,8 +142,3 @@ def execute(
             await clients.aclose()
 
     return ApplyReport(plan, asyncio.run(run()))
-
-
-def _content_type(path: Path) -> str | None:
-    suffix = path.suffix.lower()
-    return {".mp4": "video/mp4", ".mov": "video/quicktime", ".webm": "video/webm"}.get(suffix)

@@ -47,38 +47,32 @@ class Connection:
     secrets: set[str] = field(default_factory=set)
 
 
-class _JsonTokenFile:
-    """A 0600 JSON file of token sets per account (the sandbox's own token store)."""
+class _SandboxTokens:
+    """The sandbox's tokens, kept in the same 0600 token store ``auth login`` uses.
+
+    It has its own file and a fixed key, because the embedded server's port changes every run.
+    """
+
+    KEY = "sandbox"
 
     def __init__(self, path: Path) -> None:
-        self.path = path
+        from gitops_publisher.providers.tiktok.token_store import TokenStore
 
-    def _read(self) -> dict[str, Any]:
-        import json
-
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        self.store = TokenStore(path)
 
     def load(self, account: str) -> dict[str, Any] | None:
-        value = self._read().get(account)
-        return value if isinstance(value, dict) else None
+        tokens = self.store.load(self.KEY, account)
+        return None if tokens is None else tokens.to_storage()
 
     def save(self, account: str, tokens: dict[str, Any]) -> None:
-        import json
+        from gitops_publisher.providers.tiktok.tokens import TokenSet
 
-        data = self._read()
-        data[account] = tokens
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(self.path)
+        self.store.save(self.KEY, account, TokenSet.model_validate(tokens))
+
+    def seed(self, account: str, refresh_token: str) -> None:
+        from gitops_publisher.providers.tiktok.tokens import TokenSet
+
+        self.store.save(self.KEY, account, TokenSet.from_refresh_token(refresh_token))
 
 
 def sandbox_time_scale() -> float:
@@ -96,7 +90,7 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     """Start the embedded emulator for ``root`` and yield a connection to it.
 
     Each configured account becomes a sandbox user of the same name the first time; its
-    tokens are kept in ``.publisher/sandbox/tokens.json``.
+    tokens are kept in ``.publisher/sandbox/token-store.json``.
     """
     from gitops_publisher.sandbox import (
         SANDBOX_CLIENT_KEY,
@@ -109,14 +103,14 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
 
     directory = root / SANDBOX_DIR
     world_dir = directory / "world"
-    tokens = _JsonTokenFile(directory / "tokens.json")
+    tokens = _SandboxTokens(directory / "token-store.json")
     scale = sandbox_time_scale()
     clock = ScaledClock(scale)
     world = SandboxWorld.load_or_create(world_dir, clock=clock)
     for name in sorted(config.accounts):
         if tokens.load(name) is None or world.find_account(username=name) is None:
             refresh = world.ensure_account(name)
-            tokens.save(name, {"refresh_token": refresh})
+            tokens.seed(name, refresh)
     app = create_app(world_dir, clock=clock)
     with serve_in_thread(app) as base_url:
         yield Connection(

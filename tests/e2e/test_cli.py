@@ -36,7 +36,7 @@ def cli(publisher, scan: SecretScan):
     def run(root: Path, *args: str):
         result = publisher("-C", str(root), *args)
         scan.add_output(f"publisher {' '.join(args)}", result.output)
-        scan.harvest(root / SANDBOX / "tokens.json")
+        scan.harvest(root / SANDBOX / "token-store.json")
         return result
 
     return run
@@ -175,7 +175,8 @@ def test_real_command_apply_sandbox_twice_and_exit_codes(content_repo, scan):
     assert plan.returncode == 2, plan.stderr
     first = run_command(root, "apply", "--sandbox", "--yes", scan=scan)
     assert first.returncode == 0, first.stderr
-    scan.harvest(root / SANDBOX / "tokens.json")
+    assert (root / SANDBOX / "token-store.json").exists()
+    scan.harvest(root / SANDBOX / "token-store.json")
     second = run_command(root, "apply", "--sandbox", "--yes", scan=scan)
     assert second.returncode == 0
     assert "Nothing to publish now." in second.stdout

@@ -74,19 +74,7 @@ def make_plan(
 
     project = load_project(root, check_media=media_checks)
     store = open_state_store(root, project.config.state, sandbox=sandbox, shard=shard)
-    state = store.read()
-    when = now or datetime.now(UTC)
-    posts, visible = _in_shard(list(project.posts), state, shard)
-    result = compute_plan(
-        posts,
-        visible,
-        when,
-        accounts=project.config.accounts,
-        targets=targets,
-        replace=replace,
-        media=_media(project),
-    )
-    return Planned(project, store, state, result, shard)
+    return _plan_from(project, store, shard, targets, replace, now)
 
 
 def replan(
@@ -97,18 +85,30 @@ def replan(
     now: datetime | None = None,
 ) -> Planned:
     """Re-read the state (e.g. once the lock is held) and plan again; manifests are kept."""
-    state = planned.store.read()
-    posts, visible = _in_shard(list(planned.project.posts), state, planned.shard)
+    return _plan_from(planned.project, planned.store, planned.shard, targets, replace, now)
+
+
+def _plan_from(
+    project: Project,
+    store: StateStore,
+    shard: Shard | None,
+    targets: frozenset[str],
+    replace: frozenset[str],
+    now: datetime | None,
+) -> Planned:
+    """Read the state from ``store`` and plan ``project`` against it."""
+    state = store.read()
+    posts, visible = _in_shard(list(project.posts), state, shard)
     result = compute_plan(
         posts,
         visible,
         now or datetime.now(UTC),
-        accounts=planned.project.config.accounts,
+        accounts=project.config.accounts,
         targets=targets,
         replace=replace,
-        media=_media(planned.project),
+        media=_media(project),
     )
-    return Planned(planned.project, planned.store, state, result, planned.shard)
+    return Planned(project, store, state, result, shard)
 
 
 def save_plan(plan: Plan, path: Path) -> None:

@@ -1,0 +1,54 @@
+"""``publisher state import``: adopt a publish only once TikTok (here the sandbox) confirms it."""
+
+import json
+
+import pytest
+
+ADDRESS = "launch-teaser@brand-us"
+
+
+@pytest.fixture
+def applied(content_repo, publisher, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PUBLISHER_SANDBOX_TIME_SCALE", "200")
+    root = content_repo.root
+    result = publisher("-C", root, "apply", "--sandbox", "--yes")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def _records(publisher, root):  # type: ignore[no-untyped-def]
+    listing = publisher("-C", root, "--sandbox", "state", "list", "--format", "json")
+    assert listing.exit_code == 0, listing.output
+    return {r["address"]: r for r in json.loads(listing.stdout)["resources"]}
+
+
+def test_a_forgotten_post_is_adopted_back_and_plans_as_unchanged(applied, publisher) -> None:  # type: ignore[no-untyped-def]
+    before = _records(publisher, applied)[ADDRESS]
+    assert publisher("-C", applied, "--sandbox", "state", "rm", "--yes", ADDRESS).exit_code == 0
+    assert ADDRESS not in _records(publisher, applied)
+
+    result = publisher("-C", applied, "--sandbox", "state", "import", ADDRESS, before["publish_id"])
+    assert result.exit_code == 0, result.output
+    assert f"Imported {ADDRESS}" in result.output
+    after = _records(publisher, applied)[ADDRESS]
+    assert after["status"] == "published"
+    assert after["publish_id"] == before["publish_id"]
+
+    plan = publisher("-C", applied, "--sandbox", "plan", "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output  # nothing to publish: the import counts
+
+
+def test_an_unknown_publish_id_is_refused_and_nothing_recorded(applied, publisher) -> None:  # type: ignore[no-untyped-def]
+    assert publisher("-C", applied, "--sandbox", "state", "rm", "--yes", ADDRESS).exit_code == 0
+    result = publisher("-C", applied, "--sandbox", "state", "import", ADDRESS, "v_pub_file~v2-1.1")
+    assert result.exit_code == 1
+    assert "invalid_publish_id" in result.output
+    assert "Traceback" not in result.output
+    assert ADDRESS not in _records(publisher, applied)
+
+
+def test_an_address_already_recorded_is_refused(applied, publisher) -> None:  # type: ignore[no-untyped-def]
+    record = _records(publisher, applied)[ADDRESS]
+    result = publisher("-C", applied, "--sandbox", "state", "import", ADDRESS, record["publish_id"])
+    assert result.exit_code == 1
+    assert "already recorded" in result.output

@@ -10,6 +10,7 @@ from gitops_publisher.apply.runtime import Connection, open_clients
 from gitops_publisher.core.state import Provenance, Record
 from gitops_publisher.errors import AddressError, PublisherError
 from gitops_publisher.planning import Planned
+from gitops_publisher.providers.tiktok.api_models import PublishStatus
 
 
 def adopt(planned: Planned, connection: Connection, address: str, publish_id: str) -> Record:
@@ -37,31 +38,21 @@ def adopt(planned: Planned, connection: Connection, address: str, publish_id: st
             hint=f"`publisher state rm {address}` first if the record is wrong",
         )
 
-    async def fetch() -> tuple[str, str | None, list[str], int | None, str | None]:
-        clients = await open_clients(
+    async def fetch() -> tuple[PublishStatus, str | None]:
+        async with open_clients(
             connection,
             planned.project.config.accounts,
             [post.address.account],
-            sleep=asyncio.sleep,
-            clock=lambda: 0.0,
-        )
-        try:
+        ) as clients:
             client = clients.clients[post.address.account]
             status = await client.fetch_status(publish_id)
             username = None
             if status.status == records.PUBLISH_COMPLETE and status.post_ids:
                 username = (await client.creator_info()).creator_username
-            return (
-                status.status,
-                status.fail_reason,
-                status.post_ids,
-                status.uploaded_bytes,
-                username,
-            )
-        finally:
-            await clients.aclose()
+            return status, username
 
-    status, fail_reason, post_ids, _uploaded, username = asyncio.run(fetch())
+    answer, username = asyncio.run(fetch())
+    status, fail_reason, post_ids = answer.status, answer.fail_reason, answer.post_ids
     if status == records.FAILED:
         raise PublisherError(
             f"TikTok says {publish_id} failed ({fail_reason}); there is nothing to import",

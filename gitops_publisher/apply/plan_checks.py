@@ -74,14 +74,11 @@ def check_creators(
     with connect(planned, sandbox=sandbox, warn=warn) as connection:
 
         async def query() -> None:
-            clients = await open_clients(
+            async with open_clients(
                 connection,
                 planned.project.config.accounts,
                 names,
-                sleep=asyncio.sleep,
-                clock=lambda: 0.0,
-            )
-            try:
+            ) as clients:
                 _creators, problems = await creator_problems(
                     changes, posts, clients.clients, durations
                 )
@@ -93,8 +90,6 @@ def check_creators(
                 tokens = {name: auth.tokens for name, auth in clients.auths.items()}
                 for warning in refresh_expiry_warnings(tokens, datetime.now(UTC)):
                     result.notices.append(warning.message)
-            finally:
-                await clients.aclose()
 
         try:
             asyncio.run(query())

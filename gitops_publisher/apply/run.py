@@ -114,10 +114,9 @@ def execute(
             {c.account for c in plan.changes if c.action in PUBLISHING}
             | {c.account for c in plan.changes if c.action.value == "resume"}
         )
-        clients = await open_clients(
+        async with open_clients(
             connection, planned.project.config.accounts, names, sleep=sleep, clock=clock
-        )
-        try:
+        ) as clients:
             creators, creator_issues = await creator_problems(
                 plan.changes, posts, clients.clients, durations
             )
@@ -138,7 +137,5 @@ def execute(
             count = sum(1 for c in plan.changes if c.action in PUBLISHING)
             emit(Log("", f"applying: {count} post(s) to publish"))
             return await engine.run(plan, posts)
-        finally:
-            await clients.aclose()
 
     return ApplyReport(plan, asyncio.run(run()))

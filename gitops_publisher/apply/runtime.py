@@ -9,9 +9,11 @@ are scaled to match.
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import AsyncExitStack, contextmanager
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,30 +178,38 @@ def environment_connection(
 
 @dataclass
 class AccountClients:
-    """Open clients per account; close them with :meth:`aclose`."""
+    """Open clients per account, and their auth flows (for the tokens they hold)."""
 
     clients: dict[str, Any]
-    stack: AsyncExitStack
     auths: dict[str, Any] = field(default_factory=dict)
 
-    async def aclose(self) -> None:
-        """Close every client and token endpoint."""
-        await self.stack.aclose()
 
-
+@asynccontextmanager
 async def open_clients(
     connection: Connection,
     accounts: Mapping[str, Any],
     names: list[str],
     *,
-    sleep: Callable[[float], Awaitable[None]],
-    clock: Callable[[], float],
-) -> AccountClients:
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> AsyncIterator[AccountClients]:
     """Build an authenticated :class:`TikTokClient` per account name.
 
     Raises:
         AuthError: an account has no token (says how to log in or which variable to set).
     """
+    async with AsyncExitStack() as stack:
+        yield await _open(connection, accounts, names, stack, sleep, clock)
+
+
+async def _open(
+    connection: Connection,
+    accounts: Mapping[str, Any],
+    names: list[str],
+    stack: AsyncExitStack,
+    sleep: Callable[[float], Awaitable[None]],
+    clock: Callable[[], float],
+) -> AccountClients:
     import httpx
 
     from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint
@@ -210,7 +220,6 @@ async def open_clients(
     # Each httpx client would load the CA bundle into a new SSL context (about 35 ms each,
     # 1.4 s for 20 accounts before the first request); one context serves them all.
     tls = httpx.create_ssl_context()
-    stack = AsyncExitStack()
     limiter = SlidingWindowLimiter(clock=clock, sleep=sleep)
     clients: dict[str, Any] = {}
     auths: dict[str, Any] = {}
@@ -218,7 +227,6 @@ async def open_clients(
         stored = connection.load_tokens(name)
         if stored is None:
             env = accounts[name].refresh_token_env if name in accounts else "its variable"
-            await stack.aclose()
             raise AuthError(
                 f"no credentials for account {name}",
                 hint=f"set {env} to its refresh token, or run "
@@ -254,4 +262,4 @@ async def open_clients(
         )
         stack.push_async_callback(client.aclose)
         clients[name] = client
-    return AccountClients(clients, stack, auths)
+    return AccountClients(clients, auths)

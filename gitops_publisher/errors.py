@@ -20,7 +20,6 @@ writes a traceback log for anything else::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -133,11 +132,3 @@ class ApiError(ProviderError):
         self.api_message = api_message
         self.log_id = log_id
         self.status = status
-
-
-def display_path(path: Path, root: Path) -> str:
-    """Return ``path`` relative to ``root`` when inside it, else as given (for messages)."""
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return str(path)

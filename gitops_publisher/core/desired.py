@@ -24,7 +24,6 @@ from gitops_publisher.core.models import (
     OnMissed,
     PostManifest,
     Privacy,
-    utc_iso,
 )
 
 
@@ -171,6 +170,8 @@ def resolve_post(
     if problems:
         return [], problems
     on_missed: OnMissed = manifest.on_missed or defaults.on_missed
+    # What TikTok receives does not depend on the account, so neither does the fingerprint.
+    same_for_every_account = fingerprint(mode, post_info, video.content_id)
     posts = []
     for account in manifest.accounts:
         post = DesiredPost(
@@ -184,17 +185,7 @@ def resolve_post(
             publish_at=manifest.publish_at,
             not_after=manifest.not_after,
             on_missed=on_missed,
+            fingerprint=same_for_every_account,
         )
-        posts.append(_with_fingerprint(post, fingerprint(mode, post_info, video.content_id)))
+        posts.append(post)
     return posts, []
-
-
-def _with_fingerprint(post: DesiredPost, value: str) -> DesiredPost:
-    from dataclasses import replace
-
-    return replace(post, fingerprint=value)
-
-
-def schedule_text(when: datetime | None) -> str | None:
-    """Stable UTC text of a schedule (for JSON plans)."""
-    return utc_iso(when) if when is not None else None

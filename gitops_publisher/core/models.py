@@ -157,10 +157,3 @@ class PostManifest(_Model):
         if not_after is not None and publish_at is not None and not_after <= publish_at:
             raise ValueError("not_after must be later than publish_at")
         return not_after
-
-
-def utc_iso(value: datetime) -> str:
-    """Return an aware datetime as ISO 8601 in UTC with a ``Z`` (stable for fingerprints)."""
-    from datetime import UTC
-
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from datetime import datetime
 from typing import Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -194,8 +193,3 @@ class MemoryStateStore:
     def describe(self) -> str:
         """Describe the fake."""
         return "memory"
-
-
-def now_record_times(now: datetime) -> dict[str, datetime]:
-    """Helper for new records: created_at and updated_at set to ``now``."""
-    return {"created_at": now, "updated_at": now}

@@ -18,35 +18,37 @@ from gitops_publisher.core.plan import PUBLISHING, Change
 from gitops_publisher.errors import ApiError, Diagnostic
 from gitops_publisher.providers.tiktok.api_models import CreatorInfo
 
-CACHE = Path(".publisher") / "cache" / "media"
-
 
 def media_problems(
     root: Path, changes: Sequence[Change], posts: Mapping[str, DesiredPost]
 ) -> tuple[list[Diagnostic], dict[str, int]]:
-    """Check every video about to be published; return problems and durations (ms) by path."""
-    from gitops_publisher.media import inspect_video
+    """Check every video about to be published; return problems and durations (ms) by path.
 
-    problems: list[Diagnostic] = []
-    durations: dict[str, int] = {}
-    checked: set[str] = set()
+    The same check ``validate`` and ``plan`` run (:func:`media.checks.check_videos`, through
+    the same probe cache), limited to the posts this apply publishes.
+    """
+    from gitops_publisher.media.checks import VideoUse, check_videos
+    from gitops_publisher.workspace.project import MEDIA_CACHE_DIR
+
+    uses: dict[str, VideoUse] = {}
     for change in changes:
-        if change.action not in PUBLISHING:
-            continue
-        post = posts[change.address]
-        if post.video.path in checked:
-            continue
-        checked.add(post.video.path)
-        report = inspect_video(
-            root / post.video.path, content_id=post.video.content_id, cache_dir=root / CACHE
-        )
-        if report.facts is not None:
-            durations[post.video.path] = report.facts.duration_ms
-        for issue in report.issues:
-            if issue.severity == "error":
-                problems.append(
-                    issue.to_diagnostic(manifest=post.manifest_file, video=post.video.path)
-                )
+        if change.action in PUBLISHING:
+            post = posts[change.address]
+            uses.setdefault(
+                post.address.post_id,
+                VideoUse(
+                    post.address.post_id, post.manifest_file, post.video.path, post.video.content_id
+                ),
+            )
+    checked = check_videos(
+        root, list(uses.values()), cache_dir=root / MEDIA_CACHE_DIR, locate=lambda _id: (None, None)
+    )
+    durations = {
+        use.video: report.facts.duration_ms
+        for use in uses.values()
+        if (report := checked.reports[use.content_id]).facts is not None
+    }
+    problems = [d for d in checked.diagnostics if d.severity == "error"]
     return problems, durations
 
 

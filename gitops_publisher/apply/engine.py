@@ -5,6 +5,9 @@ run one after another, resumes first. Every transition is written to the state b
 next network call that depends on it (``records.py``), in particular the publish_id before
 the first chunk. What a rerun does with any state this leaves is the planner's business:
 ``resume`` asks TikTok, ``retry`` starts over only where no byte was sent or TikTok said no.
+
+The state writes (group-committed) are :mod:`statebox`'s; waiting for TikTok to settle a post
+after its upload, and reporting the outcome, is :mod:`settle`'s.
 """
 
 from __future__ import annotations
@@ -20,16 +23,12 @@ from typing import Protocol
 
 from gitops_publisher.apply import records
 from gitops_publisher.apply.events import Emit, Log, Outcome, Result, UploadProgress
+from gitops_publisher.apply.settle import PollPolicy, Settler
+from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.plan import ACTING, Action, Change, Plan
-from gitops_publisher.core.state import Provenance, Record, State, StateStore
-from gitops_publisher.errors import (
-    ApiError,
-    AuthError,
-    ProviderError,
-    StateConflictError,
-    StateError,
-)
+from gitops_publisher.core.state import Provenance, Record
+from gitops_publisher.errors import ApiError, AuthError, ProviderError
 from gitops_publisher.providers.errors import (
     InitOutcomeUnknown,
     ProviderNetworkError,
@@ -91,97 +90,6 @@ class AccountApi(Protocol):
     async def fetch_status(self, publish_id: str) -> PublishStatus:
         """The publish_id's processing status."""
         ...
-
-
-@dataclass
-class PollPolicy:
-    """Status polling: exponential backoff up to a total time (in the engine's clock)."""
-
-    initial: float = 2.0
-    factor: float = 1.5
-    maximum: float = 20.0
-    timeout: float = 600.0
-    moderation_wait: float = 60.0
-
-
-@dataclass
-class StateBox:
-    """The state being applied, written through to the store on every change.
-
-    Writes are group-committed: a transition goes into the in-memory state at once, then
-    ``put`` returns only when a write that includes it is durable. Writes run one at a time
-    in a worker thread, so while one is being fsynced the other accounts' queues keep
-    talking to TikTok, and the transitions that arrived meanwhile go out together in the
-    next write (one state write per post step had serialised every account behind fsync).
-
-    A transition that no later call depends on (all bytes accepted, an outcome) can be put
-    with ``wait=False``: it is written in the background, or by the next write anyway, and
-    :meth:`flush` waits for every such write at the end of the run. A kill before then
-    leaves the earlier transition on disk, which a rerun resolves by asking TikTok.
-    """
-
-    store: StateStore
-    state: State
-    writes: int = 0
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _durable_serial: int | None = None
-    _background: set[asyncio.Task[None]] = field(default_factory=set)
-
-    async def put(self, record: Record, *, wait: bool = True) -> None:
-        """Record a transition; return once it is durable (the store writes atomically).
-
-        With ``wait=False`` return at once and write in the background (see :meth:`flush`).
-
-        Raises:
-            StateConflictError: another run recorded this address differently.
-            StateError: the state could not be written; nothing more may be published.
-        """
-        updated = self.state.with_record(record)
-        if updated is self.state:
-            return
-        if self._durable_serial is None:
-            self._durable_serial = self.state.serial
-        self.state = updated
-        if wait:
-            await self._commit(record, updated.serial)
-            return
-        task = asyncio.create_task(self._commit(record, updated.serial))
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def flush(self) -> None:
-        """Wait for the background writes; raise the first one's error.
-
-        Raises:
-            StateError: a background write failed.
-        """
-        while self._background:
-            await asyncio.gather(*list(self._background))
-
-    async def _commit(self, record: Record, serial: int) -> None:
-        async with self._lock:
-            assert self._durable_serial is not None
-            if self._durable_serial >= serial:
-                return  # a group write since then already holds this transition
-            snapshot = self.state
-            try:
-                await asyncio.to_thread(self.store.write, snapshot)
-            except StateConflictError:
-                raise  # another run recorded this address differently: its message says what
-            except StateError as exc:
-                # Stop everything: publishing on without a durable record could post twice.
-                detail = (
-                    f"publish_id {record.publish_id}" if record.publish_id else "no publish_id yet"
-                )
-                raise StateError(
-                    f"could not record {record.address} ({record.status}, {detail}): {exc}",
-                    hint=f"fix the state file, then `publisher state import {record.address} "
-                    f"{record.publish_id}` if a publish_id is shown, before any new apply"
-                    if record.publish_id
-                    else "fix the state file, then run `publisher plan`",
-                ) from exc
-            self._durable_serial = snapshot.serial
-            self.writes += 1
 
 
 @dataclass
@@ -387,76 +295,15 @@ class Engine:
         return await self._settle(change, record, status, since=uploaded_at)
 
     async def _settle(
-        self,
-        change: Change,
-        record: Record,
-        status: PublishStatus,
-        *,
-        wait: bool = True,
-        since: float | None = None,
+        self, change: Change, record: Record, status: PublishStatus, *, since: float | None = None
     ) -> Result:
-        """Poll until ``status`` is terminal (or time runs out) and record the outcome.
-
-        ``since`` (on :attr:`clock`) is when processing began; the first poll is then due
-        ``poll.initial`` after it rather than after ``status`` was fetched.
-        """
-        api = self.apis[change.account]
-        publish_id = record.publish_id
-        assert publish_id is not None
-        delay, waited = self.poll.initial, 0.0
-        head_start = 0.0 if since is None else min(max(0.0, self.clock() - since), delay)
-        while wait and not status.is_terminal and waited < self.poll.timeout:
-            await self.sleep(delay - head_start)
-            waited, head_start = waited + delay, 0.0
-            delay = min(delay * self.poll.factor, self.poll.maximum)
-            status = await api.fetch_status(publish_id)
-            if record.status == "uploading" and status.status != records.PROCESSING_UPLOAD:
-                record = records.uploaded(record, self.now())
-                await self.box.put(record, wait=False)
-        # Public posts get their post ids only after moderation (usually < 1 min); wait a
-        # little for them so the summary can show the URL, without holding the queue long.
-        waited = 0.0
-        while (
-            wait
-            and status.status == records.PUBLISH_COMPLETE
-            and not status.post_ids
-            and change.privacy == "PUBLIC_TO_EVERYONE"
-            and waited < self.poll.moderation_wait
-        ):
-            await self.sleep(self.poll.maximum)
-            waited += self.poll.maximum
-            status = await api.fetch_status(publish_id)
         creator = self.creators.get(change.account)
-        username = creator.creator_username if creator else None
-        record = records.from_status(
-            record, status.status, status.fail_reason, status.post_ids, username, self.now()
-        )
-        # Nothing depends on the outcome being durable before the queue's next post (whose
-        # first write carries it anyway); a kill before that leaves a resume, which asks TikTok.
-        await self.box.put(record, wait=False)
-        action = change.action.value
-        if record.status == "published":
-            return Result(change.address, action, Outcome.PUBLISHED, record.publish_id, record.url)
-        if record.status == "inbox":
-            return Result(
-                change.address,
-                action,
-                Outcome.INBOX,
-                record.publish_id,
-                message="sent to the creator's inbox; they finish it in the TikTok app",
-            )
-        if record.status == "failed":
-            return Result(
-                change.address,
-                action,
-                Outcome.FAILED,
-                record.publish_id,
-                message=f"TikTok: {record.fail_reason}",
-            )
-        return Result(
-            change.address,
-            action,
-            Outcome.PENDING,
-            record.publish_id,
-            message=f"still {status.status} at TikTok; the next run asks again",
+        settler = Settler(self.box, self.now, self.sleep, self.clock, self.poll)
+        return await settler.settle(
+            self.apis[change.account],
+            change,
+            record,
+            status,
+            username=creator.creator_username if creator else None,
+            since=since,
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gitops_publisher.apply.engine import Engine, PollPolicy, StateBox
+from gitops_publisher.apply.engine import Engine
 from gitops_publisher.apply.events import Emit, Log, Result
 from gitops_publisher.apply.preflight import creator_problems, media_problems
 from gitops_publisher.apply.runtime import (
@@ -21,6 +21,8 @@ from gitops_publisher.apply.runtime import (
     open_clients,
     sandbox_connection,
 )
+from gitops_publisher.apply.settle import PollPolicy
+from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.plan import PUBLISHING, Plan
 from gitops_publisher.core.state import Provenance
 from gitops_publisher.errors import PreflightError

@@ -4,8 +4,10 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gitops_publisher.apply.engine import Engine, PollPolicy, StateBox
+from gitops_publisher.apply.engine import Engine
 from gitops_publisher.apply.events import Event, Outcome
+from gitops_publisher.apply.settle import PollPolicy
+from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.address import Address
 from gitops_publisher.core.desired import DesiredPost, VideoRef
 from gitops_publisher.core.plan import Action, Change, Plan

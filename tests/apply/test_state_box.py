@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from gitops_publisher.apply import records
-from gitops_publisher.apply.engine import StateBox
+from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.address import Address
 from gitops_publisher.core.desired import DesiredPost, VideoRef
 from gitops_publisher.core.state import MemoryStateStore, Provenance, Record, State

@@ -1,0 +1,94 @@
+"""The state being applied, group-committed to its store: a put returns once it is durable.
+
+The engine's write-ahead rule (a transition is durable before the next network call that
+depends on it, above all the publish_id before the first chunk) is kept here, while the
+accounts' queues go on talking to TikTok during each fsync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from gitops_publisher.core.state import Record, State, StateStore
+from gitops_publisher.errors import StateConflictError, StateError
+
+
+@dataclass
+class StateBox:
+    """The state being applied, written through to the store on every change.
+
+    Writes are group-committed: a transition goes into the in-memory state at once, then
+    ``put`` returns only when a write that includes it is durable. Writes run one at a time
+    in a worker thread, so while one is being fsynced the other accounts' queues keep
+    talking to TikTok, and the transitions that arrived meanwhile go out together in the
+    next write (one state write per post step had serialised every account behind fsync).
+
+    A transition that no later call depends on (all bytes accepted, an outcome) can be put
+    with ``wait=False``: it is written in the background, or by the next write anyway, and
+    :meth:`flush` waits for every such write at the end of the run. A kill before then
+    leaves the earlier transition on disk, which a rerun resolves by asking TikTok.
+    """
+
+    store: StateStore
+    state: State
+    writes: int = 0
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _durable_serial: int | None = None
+    _background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def put(self, record: Record, *, wait: bool = True) -> None:
+        """Record a transition; return once it is durable (the store writes atomically).
+
+        With ``wait=False`` return at once and write in the background (see :meth:`flush`).
+
+        Raises:
+            StateConflictError: another run recorded this address differently.
+            StateError: the state could not be written; nothing more may be published.
+        """
+        updated = self.state.with_record(record)
+        if updated is self.state:
+            return
+        if self._durable_serial is None:
+            self._durable_serial = self.state.serial
+        self.state = updated
+        if wait:
+            await self._commit(record, updated.serial)
+            return
+        task = asyncio.create_task(self._commit(record, updated.serial))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def flush(self) -> None:
+        """Wait for the background writes; raise the first one's error.
+
+        Raises:
+            StateError: a background write failed.
+        """
+        while self._background:
+            await asyncio.gather(*list(self._background))
+
+    async def _commit(self, record: Record, serial: int) -> None:
+        async with self._lock:
+            assert self._durable_serial is not None
+            if self._durable_serial >= serial:
+                return  # a group write since then already holds this transition
+            snapshot = self.state
+            try:
+                await asyncio.to_thread(self.store.write, snapshot)
+            except StateConflictError:
+                raise  # another run recorded this address differently: its message says what
+            except StateError as exc:
+                # Stop everything: publishing on without a durable record could post twice.
+                detail = (
+                    f"publish_id {record.publish_id}" if record.publish_id else "no publish_id yet"
+                )
+                raise StateError(
+                    f"could not record {record.address} ({record.status}, {detail}): {exc}",
+                    hint=f"fix the state file, then `publisher state import {record.address} "
+                    f"{record.publish_id}` if a publish_id is shown, before any new apply"
+                    if record.publish_id
+                    else "fix the state file, then run `publisher plan`",
+                ) from exc
+            self._durable_serial = snapshot.serial
+            self.writes += 1

@@ -71,11 +71,14 @@ async def list_posts(request: Request) -> Response:
     """``GET /_sandbox/posts[?account=USERNAME]``: every init the sandbox accepted."""
     service = service_of(request)
     account = request.query_params.get("account")
-    posts = [
-        post_view(post, service)
+    chosen = [
+        post
         for post in service.world.data.posts.values()
         if account is None or post.username == account
     ]
+    for post in chosen:  # every listed sha256 is the assembled bytes' (sandbox/digest.py)
+        await service.digests.settle(post)
+    posts = [post_view(post, service) for post in chosen]
     return JSONResponse({"posts": posts})
 
 
@@ -165,6 +168,7 @@ async def post_draft(request: Request) -> Response:
     post = service.world.data.posts.get(request.path_params["publish_id"])
     if post is None or post.mode != "inbox":
         return _problem(404, "no inbox draft with this publish_id")
+    await service.digests.settle(post)
     if status_at(post, service.clock.now(), service.options)["status"] != "SEND_TO_USER_INBOX":
         return _problem(409, "the draft is not in the user's inbox")
     body = await _json(request)

@@ -38,6 +38,7 @@ async def status_fetch(request: Request) -> Response:
     service.rate_limit(key, "status")
     service.require_scope(record, "video.upload", "video.publish")
     post = await _lookup(request, service, record.open_id, key, record.scopes)
+    await service.digests.settle(post)  # part of "processing": see sandbox/digest.py
     return api_ok(status_at(post, service.clock.now(), service.options), service.log_id())
 
 
@@ -52,7 +53,6 @@ async def cancel(request: Request) -> Response:
         raise ApiError(400, "publish_not_cancellable", "The publish can no longer be cancelled.")
     post.cancelled_at = now
     if post.upload_id is not None:
-        service.hashers.pop(post.upload_id, None)
         (service.world.uploads_dir / f"{post.upload_id}.part").unlink(missing_ok=True)
     service.save()
     return api_ok(None, service.log_id())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections import deque
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from starlette.requests import Request
 
 from gitops_publisher.sandbox.clock import Clock
+from gitops_publisher.sandbox.digest import Digests
 from gitops_publisher.sandbox.envelope import ApiError, new_log_id
 from gitops_publisher.sandbox.models import Account, TokenRecord
 from gitops_publisher.sandbox.options import SandboxOptions
@@ -21,7 +21,7 @@ REQUEST_LOG_LIMIT = 10_000
 
 
 class SandboxService:
-    """World, options, clock, random sources, limiter, request log and upload hashers."""
+    """World, options, clock, random sources, limiter, request log and upload digests."""
 
     def __init__(self, world: SandboxWorld, options: SandboxOptions, clock: Clock) -> None:
         """Serve ``world`` with ``options`` on ``clock``."""
@@ -32,7 +32,7 @@ class SandboxService:
         self.id_rng = self._id_source(options.seed)
         self.limiter = SlidingWindowLimiter()
         self.requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
-        self.hashers: dict[str, Any] = {}
+        self.digests = Digests(world, self.save, lambda: self.options.keep_media)
         self.receiving: set[str] = set()  # upload ids with a chunk arriving right now
         self.auth_codes: dict[str, dict[str, Any]] = {}
 
@@ -56,7 +56,6 @@ class SandboxService:
             if post.upload_id is None or post.upload_completed_at is not None:
                 continue
             if post.upload_expires_at is not None and now >= post.upload_expires_at:
-                self.hashers.pop(post.upload_id, None)
                 (self.world.uploads_dir / f"{post.upload_id}.part").unlink(missing_ok=True)
 
     def log_id(self) -> str:
@@ -147,8 +146,3 @@ class SandboxService:
     def new_post_id(self) -> int:
         """Return a 19-digit post id (reference §3.5: ids are ~19 digits, int64)."""
         return self.id_rng.randrange(7 * 10**18, 9 * 10**18)
-
-    @staticmethod
-    def new_hasher() -> Any:
-        """Return a fresh SHA-256 object."""
-        return hashlib.sha256()

@@ -1,4 +1,4 @@
-"""The chunk PUT of FILE_UPLOAD (reference §5), streamed to disk and hashed as it arrives.
+"""The chunk PUT of FILE_UPLOAD (reference §5), streamed to disk as it arrives.
 
 Served at ``/upload/video/?upload_id=…&upload_token=…`` on the sandbox's own host (TikTok
 serves it from ``open-upload.tiktokapis.com``). Order of checks (UNCERTAIN, undocumented):
@@ -8,14 +8,13 @@ Memory stays bounded: the body is written piece by piece as the server receives 
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from gitops_publisher.sandbox.chunking import ChunkPlan, parse_content_range
+from gitops_publisher.sandbox.digest import settle_interrupted
 from gitops_publisher.sandbox.ingest import ingest
 from gitops_publisher.sandbox.models import PostRecord
 from gitops_publisher.sandbox.mp4 import mp4_duration_sec
@@ -59,25 +58,6 @@ def _find(service: SandboxService, upload_id: str, upload_token: str) -> PostRec
     return None
 
 
-def _hasher(service: SandboxService, post: PostRecord, part: Path) -> Any:
-    """Return the running SHA-256 of the bytes received so far (rebuilt after a restart)."""
-    assert post.upload_id is not None
-    hasher = service.hashers.get(post.upload_id)
-    if hasher is None:
-        hasher = hashlib.sha256()
-        if post.received_bytes:
-            with part.open("rb") as handle:
-                remaining = post.received_bytes
-                while remaining:
-                    block = handle.read(min(remaining, 1 << 20))
-                    if not block:
-                        break
-                    hasher.update(block)
-                    remaining -= len(block)
-        service.hashers[post.upload_id] = hasher
-    return hasher
-
-
 def resume_uploads(service: SandboxService) -> None:
     """Rebuild the progress of unfinished uploads from their part files (at startup).
 
@@ -86,6 +66,7 @@ def resume_uploads(service: SandboxService) -> None:
     upload and is recorded at once), and any trailing partial chunk is cut off.
     """
     service.sweep_expired_uploads()
+    settle_interrupted(service.world, service.save, service.options.keep_media)
     now = service.clock.now()
     for post in service.world.data.posts.values():
         if post.upload_id is None or post.upload_completed_at is not None or post.cancelled_at:
@@ -180,14 +161,13 @@ async def _receive(
     uploads = service.world.uploads_dir
     uploads.mkdir(parents=True, exist_ok=True)
     part = uploads / f"{post.upload_id}.part"
-    hasher = _hasher(service, post, part).copy()
     offset = post.received_bytes
     head = bytes.fromhex(post.head_hex)
     mode = "r+b" if part.exists() else "w+b"
     with part.open(mode) as handle:
         handle.seek(offset)
         try:
-            received, first_bytes = await ingest(request.stream(), handle, hasher, length)
+            received, first_bytes = await ingest(request.stream(), handle, length)
         except BaseException:
             # Client gone mid-chunk: forget the partial chunk, keep the progress before it.
             handle.truncate(offset)
@@ -197,27 +177,21 @@ async def _receive(
             return _plain(400, "The body size does not match Content-Length.", post, last_index)
     if len(head) < HEAD_BYTES:
         head = (head + first_bytes)[:HEAD_BYTES]
-    service.hashers[post.upload_id] = hasher
     post.received_bytes += received
     post.next_chunk += 1
     post.head_hex = head.hex()
     if post.next_chunk < post.total_chunk_count:
         # Progress is not saved per chunk: the part file is the record (resume_uploads).
         return _plain(206, "Chunk received.", post, last_index)
-    _finalize(service, post, part, hasher)
+    _finalize(service, post, part)
     return _plain(201, "Upload complete.", post, last_index)
 
 
-def _finalize(service: SandboxService, post: PostRecord, part: Path, hasher: Any) -> None:
-    post.sha256 = hasher.hexdigest()
+def _finalize(service: SandboxService, post: PostRecord, part: Path) -> None:
     post.is_video = looks_like_video(bytes.fromhex(post.head_hex))
     post.duration_sec = mp4_duration_sec(part) if post.is_video else None
     post.upload_completed_at = service.clock.now()
-    assert post.upload_id is not None
-    service.hashers.pop(post.upload_id, None)
-    if service.options.keep_media:
-        service.world.media_dir.mkdir(parents=True, exist_ok=True)
-        part.replace(service.world.media_dir / f"{post.publish_id.replace('~', '_')}.bin")
-    else:
-        part.unlink(missing_ok=True)
     service.save()
+    # The sha256 of the assembled bytes is computed from here on, off the ingest path; the
+    # part file stays until it is recorded (sandbox/digest.py).
+    service.digests.start(post)

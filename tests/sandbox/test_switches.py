@@ -128,6 +128,10 @@ async def test_keep_media_keeps_the_assembled_bytes(make_sandbox: Any) -> None:
         await sandbox.client.post(INIT, json=direct_body(12_345, 5_000, 2), headers=headers)
     ).json()
     await upload_all(sandbox.client, init["data"]["upload_url"], body, 5_000, 2)
+    # Kept once its digest is recorded (after the final chunk, off the ingest path): the
+    # admin listing waits for that, as status/fetch does.
+    [post] = (await sandbox.client.get("/_sandbox/posts")).json()["posts"]
+    assert post["sha256"] == hashlib.sha256(body).hexdigest()
     [kept] = (sandbox.directory / "media").iterdir()
     assert kept.read_bytes() == body
     assert list((sandbox.directory / "uploads").iterdir()) == []

@@ -181,3 +181,35 @@ async def test_admin_creates_accounts(sandbox: Sandbox) -> None:
     assert duplicate.status_code == 409
     invalid = await sandbox.client.post("/_sandbox/accounts", json={"username": ""})
     assert invalid.status_code == 400
+
+
+async def test_a_digest_left_unrecorded_by_a_stopped_server_is_recorded_at_restart(
+    tmp_path: Path, make_sandbox: Any
+) -> None:
+    directory = tmp_path / "w"
+    first = await make_sandbox(directory=directory)
+    headers = await first.bearer()
+    body = video_bytes(12_345)
+    init = (
+        await first.client.post(
+            "/v2/post/publish/video/init/", json=direct_body(12_345, 5_000, 2), headers=headers
+        )
+    ).json()["data"]
+    put_headers = {"Content-Type": "video/mp4", "Content-Range": "bytes 0-4999/12345"}
+    await first.client.put(init["upload_url"], content=body[:5_000], headers=put_headers)
+    put_headers["Content-Range"] = "bytes 5000-12344/12345"
+    done = await first.client.put(init["upload_url"], content=body[5_000:], headers=put_headers)
+    assert done.status_code == 201
+    # The server stopped after the final chunk was saved, before the digest (computed off the
+    # ingest path) was recorded: the world has no sha256 and the part file is still there.
+    world = SandboxWorld.load_or_create(directory)
+    post = world.data.posts[init["publish_id"]]
+    post.sha256 = None
+    world.save()
+    (directory / "uploads" / f"{post.upload_id}.part").write_bytes(body)
+    second = await make_sandbox(directory=directory)
+    [listed] = await second.posts()
+    assert listed["sha256"] == hashlib.sha256(body).hexdigest()
+    assert list((directory / "uploads").glob("*.part")) == []
+    reloaded = SandboxWorld.load_or_create(directory).data.posts[init["publish_id"]]
+    assert reloaded.sha256 == listed["sha256"]

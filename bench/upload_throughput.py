@@ -209,10 +209,15 @@ def main() -> None:
                 chunks = split(video, plan, chunks_dir)
                 session = Session(base, refresh_token)
                 times: dict[str, list[float]] = {"client": [], "curl": []}
+                settled = f"{base}/_sandbox/posts"
                 for _ in range(args.runs):
+                    # After each upload, wait for the emulator's sha256 of it (computed after
+                    # the final chunk, sandbox/digest.py) so it never overlaps the next run.
                     times["curl"].append(curl_upload(session.init(plan), chunks, size))
+                    httpx.get(settled, timeout=60)
                     url = session.init(plan)
                     times["client"].append(session.upload(url, video, plan))
+                    httpx.get(settled, timeout=60)
                 if args.sink:
                     sink_port = free_port()
                     sink = subprocess.Popen(

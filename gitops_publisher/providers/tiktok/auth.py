@@ -24,6 +24,7 @@ from gitops_publisher.errors import ApiError
 from gitops_publisher.providers.errors import TokenRefreshError
 from gitops_publisher.providers.tiktok import urls
 from gitops_publisher.providers.tiktok.envelope import ACCESS_TOKEN_INVALID, parse_oauth_response
+from gitops_publisher.providers.tiktok.tls import shared_tls_context
 from gitops_publisher.providers.tiktok.tokens import REFRESH_EARLY, TokenSet
 
 TRANSIENT_OAUTH_CODES = frozenset({"server_error", "temporarily_unavailable"})
@@ -61,7 +62,10 @@ class TokenEndpoint:
         self._client_secret = client_secret
         self._now = now
         self._http = httpx.AsyncClient(
-            base_url=base_url or urls.api_url(), transport=transport, timeout=timeout
+            base_url=base_url or urls.api_url(),
+            transport=transport,
+            timeout=timeout,
+            verify=shared_tls_context() if transport is None else True,
         )
 
     async def aclose(self) -> None:

@@ -33,6 +33,7 @@ from gitops_publisher.providers.tiktok.envelope import RATE_LIMIT_EXCEEDED, pars
 from gitops_publisher.providers.tiktok.ratelimit import ENDPOINT_LIMITS, SlidingWindowLimiter
 from gitops_publisher.providers.tiktok.redact import install_log_redaction
 from gitops_publisher.providers.tiktok.retry import OnRetry, RetryPolicy, call_with_retry
+from gitops_publisher.providers.tiktok.tls import shared_tls_context
 from gitops_publisher.providers.tiktok.upload import Progress, upload_file
 
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
@@ -109,6 +110,7 @@ class TikTokClient:
         self.http = httpx.AsyncClient(
             base_url=base_url or urls.api_url(),
             transport=transport,
+            verify=shared_tls_context() if transport is None else True,
             timeout=timeout,
             headers={"User-Agent": "gitops-publisher"},
         )

@@ -7,6 +7,10 @@
   cloned, as ``actions/checkout`` leaves it.
 * ``action(event, **inputs)``: runs ``publisher --sandbox github`` in process with the
   environment GitHub Actions would set for that event payload; returns what it wrote.
+
+git runs with the suite's pinned identity and dates (``tests/pinned_git.py``), the publisher's
+state commits too. Racing runs still make distinct commits: each state file holds its
+records' microsecond timestamps, so two runs never commit the same tree on the same parent.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from pinned_git import GIT_ENV, git
 
 from gitops_publisher.cli.main import cli
 
@@ -33,25 +38,6 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EVENTS = Path(__file__).parent / "events"
 REPOSITORY = "acme/content"
 TOKEN = "ghs_testtoken0123456789abcdef"
-_GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Test Author",
-    "GIT_AUTHOR_EMAIL": "author@example.com",
-    "GIT_COMMITTER_NAME": "Test Author",
-    "GIT_COMMITTER_EMAIL": "author@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-}
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "init.defaultBranch=main", *args],
-        cwd=cwd,
-        env={**os.environ, **_GIT_ENV},
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 @dataclass
@@ -215,7 +201,7 @@ def action(
     tmp_path: Path, stub: Stub, checkout: Checkout, monkeypatch: pytest.MonkeyPatch
 ) -> RunAction:
     monkeypatch.setenv("PUBLISHER_SANDBOX_TIME_SCALE", "500")  # 1 h of upload URL = 7 s
-    for name, value in _GIT_ENV.items():
+    for name, value in GIT_ENV.items():
         monkeypatch.setenv(name, value)
     counter = iter(range(1, 1000))
 

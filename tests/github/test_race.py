@@ -8,14 +8,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import _GIT_ENV, Checkout, git
+from pinned_git import GIT_ENV
+
+from .conftest import Checkout, git
 
 
 def start_apply(work: Path, *targets: str) -> subprocess.Popen[str]:
     args = [a for target in targets for a in ("--target", target)]
     env = {
         **os.environ,
-        **_GIT_ENV,
+        **GIT_ENV,  # pinned dates: still distinct commits (see conftest's docstring)
         "PUBLISHER_STATE_BRANCH": "publisher-state",
         "PUBLISHER_SANDBOX_TIME_SCALE": "500",
     }

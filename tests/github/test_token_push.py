@@ -30,6 +30,7 @@ from apply.harness import (
     fast_options,
 )
 from cryptography.fernet import Fernet
+from pinned_git import GIT_ENV
 
 from gitops_publisher.apply.runtime import environment_connection
 from gitops_publisher.errors import StateError
@@ -47,7 +48,7 @@ from gitops_publisher.sandbox.tokens import find_live
 from gitops_publisher.workspace.git_state import GitBranchStateStore
 from gitops_publisher.workspace.project import load_config
 
-from .conftest import _GIT_ENV, EVENTS, Checkout, git
+from .conftest import EVENTS, Checkout, git
 
 API = "https://open.tiktokapis.com"
 KEY = Fernet.generate_key().decode()
@@ -220,7 +221,7 @@ def action_env(work: Path, em: Emulator, secrets: dict[str, str], key: str) -> d
     (machine / "output.txt").touch()
     prefixes = ("GITHUB_", "INPUT_", "PUBLISHER_", "TIKTOK_", "TT_RT_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-    env.update(_GIT_ENV)
+    env.update(GIT_ENV)
     env.update(
         GITHUB_ACTIONS="true",
         GITHUB_EVENT_NAME="push",

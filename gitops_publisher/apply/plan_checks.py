@@ -32,18 +32,14 @@ class CreatorCheck:
 
 
 def _has_credentials(planned: Planned, names: list[str]) -> tuple[list[str], list[str]]:
+    """Split ``names`` into accounts with tokens here and those without (nothing decrypted)."""
     from gitops_publisher.providers.tiktok import urls
+    from gitops_publisher.providers.tiktok.credentials import AccountTokens
     from gitops_publisher.providers.tiktok.token_store import TokenStore
 
-    store = TokenStore()
-    ready, missing = [], []
-    for name in names:
-        account = planned.project.config.accounts[name]
-        if os.environ.get(account.refresh_token_env) or store.load(urls.api_url(), name):
-            ready.append(name)
-        else:
-            missing.append(name)
-    return ready, missing
+    tokens = AccountTokens(planned.project.config.accounts, urls.api_url(), TokenStore())
+    ready = [name for name in names if tokens.has_credentials(name)]
+    return ready, [name for name in names if name not in ready]
 
 
 def check_creators(

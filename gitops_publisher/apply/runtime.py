@@ -23,7 +23,6 @@ from gitops_publisher.errors import AuthError, Diagnostic, PreflightError
 
 SANDBOX_DIR = Path(".publisher") / "sandbox"
 DEFAULT_SANDBOX_TIME_SCALE = 20.0
-WRITEBACK_FILE = Path(".publisher") / "tokens.enc"
 
 
 @dataclass
@@ -134,15 +133,20 @@ def environment_connection(
     Each account starts from its ``refresh_token_env`` variable (CI) or the local store of
     ``publisher auth login``. TikTok rotates refresh tokens at every refresh, so a rotated set
     is written back before use: encrypted next to the state with ``PUBLISHER_TOKEN_KEY``
-    (``.publisher/tokens.enc``, safe to commit; with the git-branch state backend also pushed
-    to the state branch at once), else to the local store.
+    (``.publisher/tokens.enc``, safe to commit), else to the local store. With the git-branch
+    state backend that file is first restored from the state branch (a fresh CI checkout
+    starts from the live token, not the retired secret) and each rotation is pushed there
+    at once (:func:`~gitops_publisher.github.token_sync.ci_writeback`).
 
     Raises:
         PreflightError: the app's credentials or an account's refresh token are missing.
-        StateError: the git-branch backend is selected outside a git repository.
+        StateError: the git-branch backend is selected outside a git repository, or the
+            state branch cannot be fetched.
+        AuthError: ``PUBLISHER_TOKEN_KEY`` is not a Fernet key or does not decrypt the file.
     """
+    from gitops_publisher.github.token_sync import ci_writeback
     from gitops_publisher.providers.tiktok import urls
-    from gitops_publisher.providers.tiktok.credentials import AccountTokens, writeback_from_env
+    from gitops_publisher.providers.tiktok.credentials import AccountTokens
     from gitops_publisher.providers.tiktok.token_store import TokenStore
 
     problems = []
@@ -161,11 +165,7 @@ def environment_connection(
     if problems:
         raise PreflightError(problems, "credentials are missing; nothing was posted")
     api = urls.api_url()
-    writeback = writeback_from_env(root / WRITEBACK_FILE)
-    if writeback is not None:  # on a git-branch state, pushed there before a rotated set is used
-        from gitops_publisher.github.token_sync import state_branch_mirror
-
-        writeback.mirror = state_branch_mirror(root, config.state)
+    writeback = ci_writeback(root, config.state, config.accounts, api)
     tokens = AccountTokens(
         accounts=config.accounts,
         api_url=api,

@@ -25,7 +25,13 @@ def auth() -> None:
     """Log in to TikTok, show or refresh an account's tokens."""
 
 
-def _setup(app: AppContext, warnings: list[str]) -> AuthSetup:
+def _setup(app: AppContext, warnings: list[str], *, ci_tokens: bool = True) -> AuthSetup:
+    """What the auth commands need; ``ci_tokens``: with the write-back as apply opens it.
+
+    That is, on a git-branch state, restored from the state branch first (``status`` shows,
+    and ``refresh`` starts from, the live token rather than a retired secret) and each
+    rotation pushed there before the command returns, as in apply.
+    """
     from gitops_publisher.providers.tiktok.account_auth import auth_setup
     from gitops_publisher.workspace.project import load_config
 
@@ -34,7 +40,13 @@ def _setup(app: AppContext, warnings: list[str]) -> AuthSetup:
             "the sandbox logs its accounts in by itself: `publisher auth` is for real TikTok"
         )
     config = load_config(app.project_dir)
-    return auth_setup(app.project_dir, config.accounts, warn=warnings)
+    writeback = None
+    if ci_tokens:
+        from gitops_publisher.github.token_sync import ci_writeback
+        from gitops_publisher.providers.tiktok import urls
+
+        writeback = ci_writeback(app.project_dir, config.state, config.accounts, urls.api_url())
+    return auth_setup(app.project_dir, config.accounts, warn=warnings, writeback=writeback)
 
 
 def _when(moment: datetime | None) -> str:
@@ -56,7 +68,7 @@ def login(app: AppContext, name: str, no_browser: bool, port: int) -> None:
     from gitops_publisher.providers.tiktok.account_auth import login_account
 
     warnings: list[str] = []
-    setup = _setup(app, warnings)
+    setup = _setup(app, warnings, ci_tokens=False)  # logs in to the local store only
 
     def open_browser(url: str) -> None:
         if no_browser or not webbrowser.open(url):

@@ -23,12 +23,12 @@ from typing import TextIO
 import httpx
 
 from gitops_publisher.core.shard import Shard
-from gitops_publisher.core.state import DONE, State, StateStore
+from gitops_publisher.core.state import DONE, State
 from gitops_publisher.errors import PublisherError
 from gitops_publisher.github import report
 from gitops_publisher.github.api import GitHubApi, GitHubApiError
 from gitops_publisher.github.event import Inputs, Run, decide
-from gitops_publisher.github.token_sync import BlobStore, synced_writeback
+from gitops_publisher.github.token_sync import git_branch_store, synced_writeback
 from gitops_publisher.providers.tiktok import urls
 
 Invoke = Callable[[list[str]], int]
@@ -141,7 +141,7 @@ def _plan(ctx: Context) -> int:
         # Otherwise creator checks refresh tokens, which TikTok rotates: start from the
         # written-back set and push a rotation back, exactly as apply does.
         writeback = synced_writeback(
-            None if ctx.run.is_fork else _git_store(planned.store),
+            None if ctx.run.is_fork else git_branch_store(planned.store),
             ctx.project,
             ctx.token_key,
             planned.project.config.accounts,
@@ -220,7 +220,7 @@ def _apply(ctx: Context) -> int:
         overrides["PUBLISHER_PULL_REQUEST"] = str(number)
     args = [a for a in ctx.inputs.args if a != "--sandbox"]
     writeback = synced_writeback(
-        _git_store(before.store),
+        git_branch_store(before.store),
         ctx.project,
         ctx.token_key,
         before.project.config.accounts,
@@ -262,14 +262,6 @@ def newly_published(before: State, after: State) -> list[str]:
         if rec.status in DONE and fresh:
             done.append(address)
     return done
-
-
-def _git_store(store: StateStore) -> BlobStore | None:
-    """The git-branch store behind ``store``, which keeps the token write-back too."""
-    from gitops_publisher.workspace.git_state import GitBranchStateStore
-
-    own = getattr(store, "own", store)
-    return own if isinstance(own, GitBranchStateStore) else None
 
 
 def _merged_pull_request(ctx: Context) -> int | None:

@@ -4,12 +4,15 @@ TikTok rotates refresh tokens (the old one dies at once), so after a run the acc
 ``refresh_token_env`` secret is stale and only the write-back ``.publisher/tokens.enc``
 (Fernet, key ``PUBLISHER_TOKEN_KEY``) holds the live token. A CI checkout is thrown away, so:
 
-* before apply, the Action restores that file from the state branch (:func:`synced_writeback`);
-* during apply, every save of a rotated set is pushed to the branch before the set is used
-  (:class:`BranchMirror`, wired by :func:`state_branch_mirror`): the same write-ahead rule as
+* before any refresh, every credentialed entry point (``apply``, the creator checks of
+  ``plan``, ``auth status|refresh``; in the bare CLI or through the Action) restores that file
+  from the state branch (:func:`restore_writeback`, through :func:`ci_writeback` in the CLI
+  and :func:`synced_writeback` in the Action);
+* every save of a rotated set is pushed to the branch before the set is used
+  (:class:`BranchMirror`, wired by :func:`ci_writeback`): the same write-ahead rule as
   for publish_ids, so a job killed right after a rotation leaves the live token on the remote;
-* after apply, whatever happened, the file is pushed again if it still differs (a safety net:
-  normally the mirror already pushed these exact bytes and nothing is committed).
+* after an Action run, whatever happened, the file is pushed again if it still differs (a
+  safety net: normally the mirror already pushed these exact bytes and nothing is committed).
 
 Parallel shards rotate different accounts: a push race merges per account (ours for the
 accounts this run rotated, theirs for the rest).
@@ -17,16 +20,18 @@ accounts this run rotated, theirs for the rest).
 
 from __future__ import annotations
 
+import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from gitops_publisher.providers.tiktok.credentials import WRITEBACK_FILE as WRITEBACK_FILE
+
 if TYPE_CHECKING:
     from gitops_publisher.core.models import StateConfig
-
-WRITEBACK_FILE = ".publisher/tokens.enc"
+    from gitops_publisher.providers.tiktok.token_store import EncryptedTokenFile
 COMMIT_MESSAGE = "publisher: rotated TikTok tokens (encrypted)\n"
 
 
@@ -87,23 +92,42 @@ class BranchMirror:
             ) from exc
 
 
-def state_branch_mirror(project: Path, state: StateConfig) -> BranchMirror | None:
-    """The mirror on the branch the apply records its state to; None for other backends.
+def ci_writeback(
+    project: Path,
+    state: StateConfig,
+    accounts: Iterable[str],
+    api_url: str,
+    env: Mapping[str, str] | None = None,
+) -> EncryptedTokenFile | None:
+    """The project's encrypted write-back, restored from the state branch and mirrored there.
 
-    The apply runs in the ``publisher`` CLI (the Action invokes it in-process, other CI calls
-    it directly), so the mirror is built there from what selects the state store, the same
-    way: ``publisher.yaml`` and ``PUBLISHER_STATE_BRANCH`` (the Action's ``state-branch``).
-    That keeps the CLI free of Action-only hooks, and a separate store object (its own git
-    process) is safe beside the state writes, which run in a worker thread.
+    What every credentialed command of the ``publisher`` CLI opens (``apply``, the creator
+    checks of ``plan``, ``auth status|refresh``), so that the bare CLI in a fresh CI checkout
+    starts from the live token on the branch, exactly as under the Action (which runs the
+    same commands in-process). None without ``PUBLISHER_TOKEN_KEY``; on another backend than
+    git-branch, the plain local file. The branch is selected as the state store is:
+    ``publisher.yaml`` and ``PUBLISHER_STATE_BRANCH`` (the Action's ``state-branch``), so a
+    separate store object (its own git process) is safe beside the state writes.
 
     Raises:
-        StateError: the git-branch backend is selected and ``project`` is not in a git
-            repository.
+        AuthError: the key is not a Fernet key, or does not decrypt the files.
+        StateError: the git-branch backend is selected outside a git repository, or the
+            branch cannot be fetched.
     """
+    from gitops_publisher.providers.tiktok.credentials import writeback_from_env
+    from gitops_publisher.providers.tiktok.token_store import KEY_ENV
     from gitops_publisher.workspace.state_stores import open_state_store
 
+    env = os.environ if env is None else env
+    writeback = writeback_from_env(project / WRITEBACK_FILE, env)
+    if writeback is None:
+        return None
     store = git_branch_store(open_state_store(project, state, sandbox=False))
-    return None if store is None else BranchMirror(store, project)
+    if store is not None:
+        store.read()  # fetch the tip
+        restore_writeback(store, project, env[KEY_ENV], accounts, api_url)
+        writeback.mirror = BranchMirror(store, project)
+    return writeback
 
 
 def git_branch_store(store: object) -> BlobStore | None:
@@ -114,12 +138,81 @@ def git_branch_store(store: object) -> BlobStore | None:
     return own if isinstance(own, GitBranchStateStore) else None
 
 
+_restored: dict[Path, bytes | None] = {}
+"""What the last :func:`restore_writeback` of this process left in each local file."""
+
+
+def restore_writeback(
+    store: BlobStore, project: Path, key: str, accounts: Iterable[str], api_url: str
+) -> bytes | None:
+    """Replace the local ``tokens.enc`` by the state branch's copy (on the tip last fetched).
+
+    Why the branch copy wins: on a git-branch state, every rotated set our code saves is
+    pushed to the branch by :class:`BranchMirror` before the save returns, hence before the
+    set is used. So per account the branch holds the newest token our runs obtained, never
+    one older than a local file our code wrote; a CI checkout has no local file at all, and
+    the account's secret died at the first rotation. Starting from anything else refreshes
+    with a retired token: ``invalid_grant``, and a login by hand.
+
+    Two cases keep local content, since dropping it could lose the only live token:
+
+    * the branch has no file (first run, or a project moving to the git-branch backend):
+      the local file stays as it is;
+    * a local entry the branch lacks, or a later rotation of the same chain than the
+      branch's (its access token expires later): a save whose push failed (that run stopped
+      with "could not be saved to the state branch"). The entry is kept in the local file;
+      it reaches the branch with its next rotation, or the Action's end-of-run push.
+
+    Returns:
+        What the local file and the branch now agree on (the base :func:`synced_writeback`
+        merges against): the branch copy, or None when the branch has none.
+
+    Raises:
+        AuthError: ``key`` does not decrypt a copy (only when both exist and differ).
+    """
+    from gitops_publisher.providers.tiktok.token_store import write_private
+
+    local = project / WRITEBACK_FILE
+    branch = store.peek_bytes(store.branch_path(project, WRITEBACK_FILE))
+    held = local.read_bytes() if local.exists() else None
+    if branch is not None:
+        content = branch
+        if held is not None and held != branch:
+            content = _keep_later_local(branch, held, key, list(accounts), api_url)
+        if content != held:
+            write_private(local, content)
+    _restored[local.absolute()] = branch
+    return branch
+
+
+def _keep_later_local(
+    branch: bytes, local: bytes, key: str, accounts: list[str], api_url: str
+) -> bytes:
+    """``branch`` with the local entries it lacks or holds an earlier rotation of."""
+    with _decrypted(key, branch=branch, local=local) as files:
+        for account in accounts:
+            mine = files["local"].load(api_url, account)
+            there = files["branch"].load(api_url, account)
+            later = (
+                there is not None
+                and mine is not None
+                and mine.origin == there.origin
+                and mine.tokens.access_expires_at > there.tokens.access_expires_at
+            )
+            if mine is not None and (there is None or later):
+                files["branch"].save(api_url, account, mine)
+        return files["branch"].path.read_bytes()
+
+
 @contextmanager
 def synced_writeback(
     store: BlobStore | None, project: Path, key: str, accounts: Iterable[str], api_url: str
 ) -> Iterator[None]:
     """Restore ``tokens.enc`` from the branch; after the block, commit it back if it changed.
 
+    The restore is :func:`restore_writeback`, as in the bare CLI. The CLI run inside the
+    block (in-process) restores again; the merge afterwards is against what the last restore
+    left, so the entries another shard pushed in between are not taken for this run's.
     Does nothing without a git-branch store or without ``PUBLISHER_TOKEN_KEY``.
 
     Raises:
@@ -129,19 +222,16 @@ def synced_writeback(
     if store is None or not key:
         yield
         return
+    names = sorted(accounts)
     in_branch = store.branch_path(project, WRITEBACK_FILE)
     local = project / WRITEBACK_FILE
-    restored = store.peek_bytes(in_branch)
-    if restored is not None:
-        from gitops_publisher.providers.tiktok.token_store import write_private
-
-        write_private(local, restored)
+    restore_writeback(store, project, key, names, api_url)
     try:
         yield
     finally:
+        restored = _restored.get(local.absolute())
         now = local.read_bytes() if local.exists() else None
         if now is not None and now != restored:
-            names = sorted(accounts)
 
             def merge(current: bytes | None) -> bytes:
                 if current is None or current == restored or current == now:
@@ -150,6 +240,21 @@ def synced_writeback(
 
             store.read()  # the tip the mirror pushed to: usually already holds ``now``
             store.put_bytes(in_branch, now, message=COMMIT_MESSAGE, merge=merge)
+
+
+@contextmanager
+def _decrypted(key: str, **blobs: bytes | None) -> Iterator[dict[str, EncryptedTokenFile]]:
+    """Each blob as an :class:`EncryptedTokenFile` in a private temporary directory."""
+    from gitops_publisher.providers.tiktok.token_store import EncryptedTokenFile, write_private
+
+    with tempfile.TemporaryDirectory(prefix="publisher-tokens-") as tmp:
+        files = {}
+        for name, data in blobs.items():
+            path = Path(tmp) / name
+            if data is not None:
+                write_private(path, data)
+            files[name] = EncryptedTokenFile(path, key)
+        yield files
 
 
 def merge_tokens(
@@ -165,19 +270,11 @@ def merge_tokens(
     Raises:
         AuthError: ``key`` does not decrypt one of the files.
     """
-    from gitops_publisher.providers.tiktok.token_store import EncryptedTokenFile, write_private
-
-    with tempfile.TemporaryDirectory(prefix="publisher-tokens-") as tmp:
-        files = {}
-        for name, data in (("theirs", theirs), ("base", base), ("ours", ours)):
-            path = Path(tmp) / name
-            if data is not None:
-                write_private(path, data)
-            files[name] = EncryptedTokenFile(path, key)
+    with _decrypted(key, theirs=theirs, base=base, ours=ours) as files:
         for account in accounts:
             mine = files["ours"].load(api_url, account)
             if mine is None or mine == files["base"].load(api_url, account):
                 continue  # not rotated by this run
             if mine != files["theirs"].load(api_url, account):
                 files["theirs"].save(api_url, account, mine)
-        return (Path(tmp) / "theirs").read_bytes()
+        return files["theirs"].path.read_bytes()

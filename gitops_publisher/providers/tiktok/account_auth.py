@@ -16,6 +16,7 @@ from gitops_publisher.errors import AuthError
 from gitops_publisher.providers.tiktok import urls
 from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint, utc_now
 from gitops_publisher.providers.tiktok.credentials import (
+    WRITEBACK_FILE,
     AccountTokens,
     HasRefreshTokenEnv,
     Source,
@@ -23,14 +24,13 @@ from gitops_publisher.providers.tiktok.credentials import (
 )
 from gitops_publisher.providers.tiktok.login import DEFAULT_SCOPES, Opener, login
 from gitops_publisher.providers.tiktok.token_store import (
+    EncryptedTokenFile,
     ExpiryWarning,
     TokenStore,
     default_store_path,
     refresh_expiry_warnings,
 )
 from gitops_publisher.providers.tiktok.tokens import TokenSet
-
-WRITEBACK_FILE = Path(".publisher") / "tokens.enc"
 
 
 @dataclass
@@ -74,8 +74,20 @@ def auth_setup(
     accounts: Mapping[str, HasRefreshTokenEnv],
     env: Mapping[str, str] | None = None,
     warn: list[str] | None = None,
+    *,
+    writeback: EncryptedTokenFile | None = None,
 ) -> AuthSetup:
     """Read URLs, app credentials and token stores from ``env`` (default ``os.environ``).
+
+    Args:
+        project_dir: the project; its write-back is ``.publisher/tokens.enc`` there.
+        accounts: account name -> config.
+        env: the environment.
+        warn: receives warnings (a rotation that could not be written back durably).
+        writeback: the write-back to use, as the CLI opened it (on a git-branch state,
+            restored from the state branch and mirrored there, see
+            ``github.token_sync.ci_writeback``); default: the project's local file when
+            ``PUBLISHER_TOKEN_KEY`` is set, mirrored nowhere.
 
     Raises:
         AuthError: ``PUBLISHER_TOKEN_KEY`` is set but is not a Fernet key.
@@ -83,11 +95,13 @@ def auth_setup(
     env = os.environ if env is None else env
     api_url = urls.api_url(env)
     sink = warn if warn is not None else []
+    if writeback is None:
+        writeback = writeback_from_env(project_dir / WRITEBACK_FILE, env)
     tokens = AccountTokens(
         accounts=accounts,
         api_url=api_url,
         store=TokenStore(default_store_path(env)),
-        writeback=writeback_from_env(project_dir / WRITEBACK_FILE, env),
+        writeback=writeback,
         env=env,
         warn=sink.append,
     )

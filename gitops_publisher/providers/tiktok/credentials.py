@@ -31,6 +31,9 @@ from gitops_publisher.providers.tiktok.tokens import TokenSet
 
 Source = Literal["env", "writeback", "store"]
 
+WRITEBACK_FILE = ".publisher/tokens.enc"
+"""The encrypted write-back, relative to the project (and to it on the state branch)."""
+
 
 class HasRefreshTokenEnv(Protocol):
     """The part of an account's config used here (``core.models.AccountConfig``)."""
@@ -63,14 +66,24 @@ class AccountTokens:
     sources: dict[str, Source] = field(default_factory=dict)
     _origins: dict[str, str] = field(default_factory=dict)
 
+    def has_credentials(self, name: str) -> bool:
+        """Whether :meth:`load_set` finds tokens for the account, cheaply.
+
+        The same order as :meth:`load_set`; the write-back is not decrypted, because it is
+        only read when the account's secret is set, which alone answers yes.
+
+        Raises:
+            AuthError: the local store is unreadable.
+        """
+        return bool(self._secret(name)) or self.store.load(self.api_url, name) is not None
+
     def load_set(self, name: str) -> TokenSet | None:
         """Return the account's starting tokens, or None when it has none.
 
         Raises:
             AuthError: a token file cannot be read or decrypted.
         """
-        account = self.accounts.get(name)
-        secret = self.env.get(account.refresh_token_env, "") if account is not None else ""
+        secret = self._secret(name)
         if secret:
             stored = self.writeback.load(self.api_url, name) if self.writeback else None
             chosen = choose_ci_tokens(secret, stored)
@@ -81,6 +94,11 @@ class AccountTokens:
         if tokens is not None:
             self.sources[name] = "store"
         return tokens
+
+    def _secret(self, name: str) -> str:
+        """The account's ``refresh_token_env`` value ("" when unset or unknown account)."""
+        account = self.accounts.get(name)
+        return self.env.get(account.refresh_token_env, "") if account is not None else ""
 
     def save_set(self, name: str, tokens: TokenSet) -> None:
         """Save a rotated set where the account's tokens came from (before it is used)."""

@@ -1,0 +1,219 @@
+"""The bare ``publisher`` CLI in CI keeps TikTok's rotated tokens on the state branch.
+
+Not every CI uses the Action: a job may run ``publisher apply`` itself on a git-branch state.
+TikTok retires a refresh token at the rotation, so the account's secret is dead after the
+first run and only ``tokens.enc`` on the state branch holds the live token. Each job here is
+a fresh clone of a bare remote with nothing else on the machine, talking to the emulator on
+127.0.0.1 with the SAME (dead after job 1) secret, as a CI secret never changes by itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from apply.harness import (
+    Emulator,
+    PostSpec,
+    SecretScan,
+    build_project,
+    config_yaml,
+    env_name,
+    fast_options,
+    served_emulator,
+)
+from apply.harness import scan as scan
+from click.testing import CliRunner
+from cryptography.fernet import Fernet
+from pinned_git import GIT_ENV, git
+
+from gitops_publisher.cli.main import cli
+from gitops_publisher.providers.tiktok.credentials import WRITEBACK_FILE
+from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET, sandbox_service
+from gitops_publisher.sandbox.tokens import find_live
+
+ACCOUNT = "brand-us"
+
+
+def content_remote(tmp_path: Path) -> tuple[Path, Path]:
+    """A bare remote holding a one-post project on the git-branch state backend; its seed."""
+    remote = tmp_path / "remote.git"
+    remote.mkdir()
+    git(remote, "init", "-q", "--bare")
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    git(seed, "init", "-q")
+
+    def write(relative: str, content: str | bytes) -> None:
+        path = seed / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+
+    build_project(write, [ACCOUNT], [PostSpec("first", [ACCOUNT])])
+    write("publisher.yaml", config_yaml([ACCOUNT]).replace("backend: file", "backend: git-branch"))
+    write(".gitignore", ".publisher/\n")
+    git(seed, "add", "-A")
+    git(seed, "commit", "-q", "-m", "content")
+    git(seed, "remote", "add", "origin", str(remote))
+    git(seed, "push", "-q", "origin", "main")
+    return remote, seed
+
+
+def fresh_job(tmp_path: Path, remote: Path, name: str) -> Path:
+    """A new runner: a fresh clone and nothing else (no token store, no tokens.enc)."""
+    git(tmp_path, "clone", "-q", str(remote), name)
+    return tmp_path / name
+
+
+def ci_env(work: Path, em: Emulator, secret: str, key: str) -> dict[str, str]:
+    """What a CI job sets for the bare CLI: app credentials, the secret, the key."""
+    machine = work.parent / f"{work.name}-machine"
+    machine.mkdir(exist_ok=True)
+    prefixes = ("GITHUB_", "INPUT_", "PUBLISHER_", "TIKTOK_", "TT_RT_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env.update(GIT_ENV)
+    env.update(
+        PUBLISHER_TIKTOK_API_URL=em.base_url,
+        PUBLISHER_TIKTOK_AUTH_URL=em.base_url,
+        PUBLISHER_TOKEN_KEY=key,
+        PUBLISHER_TOKEN_STORE=str(machine / "tokens.json"),
+        PUBLISHER_LOG_DIR=str(machine / "logs"),
+        XDG_CONFIG_HOME=str(machine / "config"),
+        TIKTOK_CLIENT_KEY=SANDBOX_CLIENT_KEY,
+        TIKTOK_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
+        NO_COLOR="1",
+    )
+    env[env_name(ACCOUNT)] = secret
+    return env
+
+
+def publisher(work: Path, env: dict[str, str], scan: SecretScan, *args: str) -> str:
+    """Run the real ``publisher`` command; return its output (scanned); fail on exit != 0."""
+    done = subprocess.run(
+        [sys.executable, "-m", "gitops_publisher", "-C", str(work), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    scan.add_output(f"publisher {' '.join(args)}", done.stdout + done.stderr)
+    for log in sorted(Path(env["PUBLISHER_LOG_DIR"]).glob("*")):
+        scan.add_output(log.name, log.read_text(errors="replace"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+def on_branch(remote: Path) -> bytes | None:
+    """tokens.enc on the remote's state branch, straight from the bare repository."""
+    done = subprocess.run(
+        ["git", "show", f"publisher-state:{WRITEBACK_FILE}"],
+        cwd=remote,
+        capture_output=True,
+        check=False,
+    )
+    return done.stdout if done.returncode == 0 else None
+
+
+def live_refresh(em: Emulator, token: str) -> bool:
+    """Whether TikTok (the emulator) still honours this refresh token (asks nothing)."""
+    data = sandbox_service(em.app).world.data
+    return find_live(data, token, "refresh", em.clock.now()) is not None
+
+
+def token_on_branch(remote: Path, em: Emulator, key: str, scan: SecretScan) -> str:
+    """The refresh token in tokens.enc on the state branch (must be there, encrypted)."""
+    data = on_branch(remote)
+    assert data is not None, "no tokens.enc on the state branch"
+    scan.add_output("tokens.enc on the branch", data)
+    document = json.loads(Fernet(key.encode()).decrypt(data))
+    token = str(document[em.base_url][ACCOUNT]["tokens"]["refresh_token"])
+    scan.secrets.add(token)
+    return token
+
+
+# ---------------------------------------------------------------------------- end to end
+def test_bare_cli_jobs_in_fresh_clones_keep_publishing_on_the_rotated_token(
+    tmp_path: Path, scan: SecretScan
+) -> None:
+    remote, seed = content_remote(tmp_path)
+    key = Fernet.generate_key().decode()
+    options = fast_options(processing_base_sec=0.0)
+    with served_emulator(tmp_path / "world", options, 1.0, scan) as em:
+        secret = em.refresh_token(ACCOUNT)  # the CI secret, set once
+
+        job1 = fresh_job(tmp_path, remote, "job-1")
+        publisher(job1, ci_env(job1, em, secret, key), scan, "apply", "--yes")
+        first = token_on_branch(remote, em, key, scan)
+        assert first != secret and live_refresh(em, first)
+        assert not live_refresh(em, secret)  # the secret died at the first rotation
+
+        # A pull request's plan job with the secrets: the creator checks refresh too.
+        (seed / "posts" / "second.yaml").write_text(PostSpec("second", [ACCOUNT]).yaml())
+        git(seed, "add", "-A")
+        git(seed, "commit", "-q", "-m", "second")
+        git(seed, "push", "-q", "origin", "main")
+        em.clock.jump(3 * 3600)  # hours later: the access token expired, the next call refreshes
+        job2 = fresh_job(tmp_path, remote, "job-2")
+        plan = publisher(job2, ci_env(job2, em, secret, key), scan, "plan")
+        assert "creator checks could not run" not in plan
+        assert "second@brand-us" in plan
+        checked = token_on_branch(remote, em, key, scan)
+        assert checked != first and live_refresh(em, checked) and not live_refresh(em, first)
+
+        em.clock.jump(3 * 3600)
+        job3 = fresh_job(tmp_path, remote, "job-3")
+        publisher(job3, ci_env(job3, em, secret, key), scan, "apply", "--yes")
+        last = token_on_branch(remote, em, key, scan)
+        assert last != checked and live_refresh(em, last)  # the newest rotation is on the remote
+
+        published = sorted(post["publish_id"] for post in em.posts())
+        assert len(published) == 2  # first and second, each once
+        scan.add_output("branch log", git(remote, "log", "--format=%B", "publisher-state"))
+    scan.check()
+
+
+def test_auth_refresh_pushes_the_rotated_set_to_the_branch_before_it_returns(
+    tmp_path: Path, scan: SecretScan
+) -> None:
+    remote, _seed = content_remote(tmp_path)
+    key = Fernet.generate_key().decode()
+    options = fast_options(processing_base_sec=0.0)
+    with served_emulator(tmp_path / "world", options, 1.0, scan) as em:
+        secret = em.refresh_token(ACCOUNT)
+        job1 = fresh_job(tmp_path, remote, "job-1")
+        runner = CliRunner()
+        env = ci_env(job1, em, secret, key)
+        done = runner.invoke(
+            cli, ["-C", str(job1), "auth", "refresh", "--account", ACCOUNT], env=env
+        )
+        scan.add_output("auth refresh", done.output)
+        assert done.exit_code == 0, done.output
+        first = token_on_branch(remote, em, key, scan)  # on the remote when the command returned
+        assert live_refresh(em, first) and not live_refresh(em, secret)
+
+        # Another fresh machine, the same dead secret: status reads the restored file ...
+        job2 = fresh_job(tmp_path, remote, "job-2")
+        env = ci_env(job2, em, secret, key)
+        status = runner.invoke(
+            cli, ["-C", str(job2), "auth", "status", "--account", ACCOUNT], env=env
+        )
+        scan.add_output("auth status", status.output)
+        assert status.exit_code == 0, status.output
+        assert "rotated token written back" in status.output
+        # ... and refresh starts from the live token on the branch, not the dead secret.
+        again = runner.invoke(
+            cli, ["-C", str(job2), "auth", "refresh", "--account", ACCOUNT], env=env
+        )
+        scan.add_output("auth refresh again", again.output)
+        assert again.exit_code == 0, again.output
+        second = token_on_branch(remote, em, key, scan)
+        assert second != first and live_refresh(em, second) and not live_refresh(em, first)
+        assert (
+            git(remote, "log", "--format=%s", "publisher-state").splitlines()
+            == ["publisher: rotated TikTok tokens (encrypted)"] * 2
+        )
+    scan.check()

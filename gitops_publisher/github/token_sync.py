@@ -32,6 +32,7 @@ from gitops_publisher.providers.tiktok.credentials import WRITEBACK_FILE as WRIT
 if TYPE_CHECKING:
     from gitops_publisher.core.models import StateConfig
     from gitops_publisher.providers.tiktok.token_store import EncryptedTokenFile
+
 COMMIT_MESSAGE = "publisher: rotated TikTok tokens (encrypted)\n"
 
 
@@ -139,7 +140,7 @@ def git_branch_store(store: object) -> BlobStore | None:
 
 
 _restored: dict[Path, bytes | None] = {}
-"""What the last :func:`restore_writeback` of this process left in each local file."""
+"""Per local file, the branch copy its last :func:`restore_writeback` in this process took."""
 
 
 def restore_writeback(
@@ -164,8 +165,8 @@ def restore_writeback(
       it reaches the branch with its next rotation, or the Action's end-of-run push.
 
     Returns:
-        What the local file and the branch now agree on (the base :func:`synced_writeback`
-        merges against): the branch copy, or None when the branch has none.
+        The branch copy (the base :func:`synced_writeback` merges this run's rotations
+        against), or None when the branch has none.
 
     Raises:
         AuthError: ``key`` does not decrypt a copy (only when both exist and differ).

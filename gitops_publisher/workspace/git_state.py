@@ -25,6 +25,7 @@ import os
 import random
 import re
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -50,6 +51,15 @@ _BACKOFF_CAP = 0.5
 _REJECTED = re.compile(r"\[rejected\]|fetch first|non-fast-forward|stale info|\[remote rejected\]")
 _MISSING_REF = re.compile(r"couldn't find remote ref|no such ref|not our ref", re.IGNORECASE)
 _DEFAULT_IDENTITY = ("gitops-publisher", "gitops-publisher@users.noreply.github.com")
+_REF_LOCKED = re.compile(r"cannot lock ref|Unable to create '[^']*\.lock'")
+_REF_LOCK_ATTEMPTS = 8
+
+_REMOTE_REFS = threading.Lock()
+"""Serializes the fetches and pushes of every store in this process. Two stores of one clone
+(the apply's state store on its writer thread, the token mirror's on the event loop) both
+update the remote-tracking ref, and git refuses to move a ref that another git process holds
+locked ("cannot lock ref"). Other processes in the same clone (a ``plan`` next to an
+``apply``) cannot take this lock: a locked ref is retried briefly instead."""
 
 
 def _utc_now() -> datetime:
@@ -272,12 +282,30 @@ class GitBranchStateStore:
         # No file yet: keep one empty state (one lineage) for this store's lifetime.
         return self._given if self._given is not None and not self._given.resources else None
 
+    def _git_on_remote_ref(self, command: str, *args: str) -> None:
+        """Run ``git COMMAND ARGS``, which moves the remote-tracking ref, one at a time.
+
+        Raises:
+            git.GitCommandError: git failed, other than on a ref another process held.
+        """
+        for attempt in range(_REF_LOCK_ATTEMPTS):
+            try:
+                with _REMOTE_REFS:
+                    getattr(self._repo.git, command)(*args)
+                return
+            except git.GitCommandError as exc:
+                if attempt + 1 == _REF_LOCK_ATTEMPTS or not _REF_LOCKED.search(str(exc.stderr)):
+                    raise
+            self._sleep(random.uniform(0, min(_BACKOFF_CAP, 0.02 * 2**attempt)))
+
     def _fetch(self) -> None:
         args = ["--no-tags", "--quiet"]
         if self._repo.git.rev_parse("--is-shallow-repository").strip() == "true":
             args.append("--depth=1")  # a CI checkout: the tip is all a merge needs
         try:
-            self._repo.git.fetch(*args, self.remote, f"+refs/heads/{self.branch}:{self._ref}")
+            self._git_on_remote_ref(
+                "fetch", *args, self.remote, f"+refs/heads/{self.branch}:{self._ref}"
+            )
         except git.GitCommandError as exc:
             if not _MISSING_REF.search(str(exc.stderr)):
                 raise StateError(
@@ -346,8 +374,9 @@ class GitBranchStateStore:
 
     def _push(self, commit: str) -> bool:
         try:
-            self._repo.git.push(
-                "--porcelain", "--quiet", self.remote, f"{commit}:refs/heads/{self.branch}"
+            # git push also moves the remote-tracking ref of the pushed branch.
+            self._git_on_remote_ref(
+                "push", "--porcelain", "--quiet", self.remote, f"{commit}:refs/heads/{self.branch}"
             )
         except git.GitCommandError as exc:
             if _REJECTED.search(f"{exc.stdout}\n{exc.stderr}"):
@@ -357,7 +386,14 @@ class GitBranchStateStore:
                 hint="the job needs `permissions: contents: write` and a checkout that keeps "
                 "its credentials; nothing after this record was published",
             ) from exc
-        self._repo.git.update_ref(self._ref, commit)
+        try:
+            self._git_on_remote_ref("update_ref", self._ref, commit)
+        except git.GitCommandError as exc:  # pushed, so only this clone's view is behind
+            raise StateError(
+                f"pushed to {self.describe()} but could not update {self._ref}: "
+                f"{_first_line(exc.stderr)}",
+                hint="run the command again; what was pushed is on the remote",
+            ) from exc
         return True
 
     def _identity(self) -> dict[str, str]:

@@ -207,6 +207,61 @@ def test_threads_racing_on_one_remote_lose_nothing(remote: Path) -> None:
     assert final.serial == 12
 
 
+def test_two_stores_of_one_clone_push_from_two_threads_without_ref_lock_errors(
+    remote: Path,
+) -> None:
+    # An apply writes records from its state thread while the token mirror pushes a rotated
+    # token from the event loop: two stores of one clone share the remote-tracking ref.
+    work = clone(remote, "work")
+    records = GitBranchStateStore(work, "state.json", sleep=lambda _s: None)
+    tokens = GitBranchStateStore(work, "state.json", sleep=lambda _s: None)
+    errors: list[BaseException] = []
+
+    def write_records() -> None:
+        try:
+            state = records.read()
+            for step in range(15):
+                state = state.with_record(record(f"p{step}"))
+                records.write(state)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def push_tokens() -> None:
+        try:
+            for step in range(15):
+                tokens.read()
+                data = f"token file {step}\n".encode()
+                tokens.put_bytes(
+                    ".publisher/tokens.enc", data, message="t\n", merge=lambda _c, d=data: d
+                )
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    done = threading.Event()
+
+    def keep_fetching() -> None:  # what another store's read does meanwhile
+        reader = GitBranchStateStore(work, "state.json")
+        try:
+            while not done.is_set():
+                reader.read()
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    writers = [threading.Thread(target=write_records), threading.Thread(target=push_tokens)]
+    fetcher = threading.Thread(target=keep_fetching)
+    fetcher.start()
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join(timeout=120)
+    done.set()
+    fetcher.join(timeout=60)
+    assert errors == []
+    assert len(remote_state(remote).resources) == 15
+    shown = git(remote, "show", "publisher-state:.publisher/tokens.enc")
+    assert shown == "token file 14\n"
+
+
 def test_removal_is_recorded_and_replayed(remote: Path) -> None:
     store = GitBranchStateStore(clone(remote, "a"), "state.json")
     state = store.read().with_record(record("a")).with_record(record("b"))

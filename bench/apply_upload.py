@@ -176,6 +176,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rss", action="store_true")
     parser.add_argument("--size-bytes", type=int, default=4_000_000_000)
+    parser.add_argument(
+        "--gap", type=float, default=3.0, help="idle seconds before each upload (0: none)"
+    )
     parser.add_argument("--measure", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:  # wrapper: run the command, print its peak RSS in KiB
@@ -232,7 +235,13 @@ def main() -> None:
                 mib = size / 2**20
                 results: dict[str, list[tuple[float, float]]] = {"apply": [], "curl": []}
                 for run in range(args.runs):
+                    # The same idle gap before each upload: in this VM the emulator's kernel
+                    # time for writing the part file depends on how long ago the previous
+                    # upload's pages were freed (bench/README.md), and without a gap apply's
+                    # ~1 s of start-up before its upload phase-locked it to the slow case.
+                    time.sleep(args.gap)
                     results["curl"].append(run_curl(base, chunks, size, plan.chunk_size, f"c{run}"))
+                    time.sleep(args.gap)
                     results["apply"].append(run_apply(base, project, f"a{run}"))
                 for name, values in results.items():
                     ups = ", ".join(f"{mib / u:,.0f}" for u, _ in values)

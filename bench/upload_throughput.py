@@ -161,6 +161,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rss", action="store_true")
     parser.add_argument("--sink", action="store_true", help="upload to a discard server too")
+    parser.add_argument(
+        "--gap", type=float, default=3.0, help="idle seconds before each upload (0: none)"
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--serve-sink", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -213,8 +216,11 @@ def main() -> None:
                 for _ in range(args.runs):
                     # After each upload, wait for the emulator's sha256 of it (computed after
                     # the final chunk, sandbox/digest.py) so it never overlaps the next run.
+                    # Then the same idle gap before each upload (see bench/apply_upload.py).
+                    time.sleep(args.gap)
                     times["curl"].append(curl_upload(session.init(plan), chunks, size))
                     httpx.get(settled, timeout=60)
+                    time.sleep(args.gap)
                     url = session.init(plan)
                     times["client"].append(session.upload(url, video, plan))
                     httpx.get(settled, timeout=60)

@@ -1,15 +1,12 @@
 """When the engine asks TikTok about a finished upload: the first poll counts from the upload."""
 
 import asyncio
-from datetime import UTC, datetime
 from pathlib import Path
 
 from gitops_publisher.apply.engine import Engine
 from gitops_publisher.apply.events import Event, Outcome
 from gitops_publisher.apply.settle import PollPolicy
 from gitops_publisher.apply.statebox import StateBox
-from gitops_publisher.core.address import Address
-from gitops_publisher.core.desired import DesiredPost, VideoRef
 from gitops_publisher.core.plan import Action, Change, Plan
 from gitops_publisher.core.state import MemoryStateStore
 from gitops_publisher.providers.tiktok.api_models import (
@@ -22,7 +19,8 @@ from gitops_publisher.providers.tiktok.api_models import (
 from gitops_publisher.providers.tiktok.chunks import ChunkPlan
 from gitops_publisher.providers.tiktok.upload import Progress
 
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+from .builders import NOW, desired_post
+
 ROUND_TRIP = 0.5  # seconds of the fake clock each status fetch takes
 
 
@@ -79,28 +77,12 @@ class FakeApi:
         return PublishStatus(status="PUBLISH_COMPLETE")
 
 
-def _post() -> DesiredPost:
-    return DesiredPost(
-        address=Address("teaser", "brand-us"),
-        manifest_file="posts/teaser.yaml",
-        video=VideoRef("media/a.mp4", "git:abc", 1000),
-        mode="direct",
-        caption="hi",
-        privacy="SELF_ONLY",
-        post_info={"privacy_level": "SELF_ONLY"},
-        publish_at=None,
-        not_after=None,
-        on_missed="publish",
-        fingerprint="sha256:1",
-    )
-
-
 def _run(processing: float) -> tuple[FakeTime, FakeApi, MemoryStateStore, list[Event]]:
     time = FakeTime()
     api = FakeApi(time, processing)
     store = MemoryStateStore()
     events: list[Event] = []
-    post = _post()
+    post = desired_post()
     change = Change(
         address=str(post.address),
         post_id=post.address.post_id,

@@ -1,0 +1,190 @@
+"""``publisher preview``: write each post's cover frame as a PNG, for reviewers.
+
+The frame is the one TikTok shows as the cover: the post's ``cover_timestamp_ms`` (no value
+means TikTok's default, the first frame). Every frame is decoded before any file is written,
+so a run that fails writes nothing; each file is written atomically.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gitops_publisher.cli.main import AppContext
+from gitops_publisher.core.address import Address
+from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.errors import AddressError, ConfigError, Diagnostic, PublisherError
+from gitops_publisher.media.facts import MediaProbeError
+from gitops_publisher.media.frames import (
+    CoverFrame,
+    TimestampPastEndError,
+    extract_frame,
+    load_av,
+)
+from gitops_publisher.workspace.project import Project, load_project
+from gitops_publisher.workspace.sources import Source, read_source
+from gitops_publisher.workspace.state_file import atomic_write
+
+#: Where the PNG files go by default, under the project (beside the cache; not committed).
+PREVIEW_DIR = ".publisher/preview"
+_PLAN_HINT = "run `publisher plan` to see every address (POST_ID@ACCOUNT)"
+
+
+@dataclass(frozen=True)
+class _Cover:
+    """A post's requested cover time and where its manifest says so."""
+
+    timestamp_ms: int
+    source: Source
+    doc: int
+
+
+@dataclass(frozen=True)
+class _Preview:
+    """The cover time asked for and the frame decoded for it."""
+
+    requested_ms: int
+    frame: CoverFrame
+
+
+@click.command()
+@click.argument("addresses", nargs=-1, metavar="[ADDRESS]...")
+@click.option("--all", "all_posts", is_flag=True, help="Preview every address in the manifests.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help=f"Directory for the PNG files [default: {PREVIEW_DIR} in the project].",
+)
+@click.pass_obj
+def preview(
+    app: AppContext, addresses: tuple[str, ...], all_posts: bool, out_dir: Path | None
+) -> None:
+    """Write the cover frame of each ADDRESS (POST_ID@ACCOUNT) as PNG, for review.
+
+    The frame is taken at the post's cover_timestamp_ms (the first frame when unset), as
+    TikTok will show it; the files are named POST_ID@ACCOUNT.png. Needs the optional
+    dependency: pip install 'gitops-publisher[preview]'.
+    """
+    load_av()  # before reading anything: a missing extra is the first thing to say
+    project = load_project(app.project_dir)
+    posts = _select(project, addresses, all_posts)
+    previews = _decode(project, posts)
+    directory = out_dir if out_dir is not None else app.project_dir / PREVIEW_DIR
+    for post in posts:
+        shown = previews[post.address.post_id]
+        path = directory / f"{post.address}.png"
+        try:
+            atomic_write(path, shown.frame.png)
+        except OSError as exc:
+            raise PublisherError(
+                f"cannot write {path}: {exc.strerror}", hint="choose another --out DIR"
+            ) from exc
+        click.echo(f"Wrote {_display(path)}  {_describe(shown)}")
+
+
+def _select(project: Project, addresses: tuple[str, ...], all_posts: bool) -> list[DesiredPost]:
+    """The posts named by ``addresses`` (or all), in the order given.
+
+    Raises:
+        AddressError: no address and no --all, both, or an address that names no post.
+    """
+    if all_posts == bool(addresses):
+        raise AddressError(
+            "name the addresses to preview, or pass --all (not both)", hint=_PLAN_HINT
+        )
+    if all_posts:
+        return sorted(project.posts, key=lambda p: p.address)
+    known = {str(post.address): post for post in project.posts}
+    chosen: dict[str, DesiredPost] = {}
+    for text in addresses:
+        address = str(Address.parse(text))
+        if address not in known:
+            close = difflib.get_close_matches(address, list(known), n=3, cutoff=0.75)
+            guess = f"did you mean {', '.join(close)}? " if close else ""
+            raise AddressError(f"no post {address} in the manifests", hint=guess + _PLAN_HINT)
+        chosen[address] = known[address]
+    return list(chosen.values())
+
+
+def _decode(project: Project, posts: list[DesiredPost]) -> dict[str, _Preview]:
+    """Decode each selected post's cover frame (once per post, once per video and time).
+
+    Raises:
+        ConfigError: a cover time past its video's end, or an undecodable video; every
+            problem is collected and positioned at the manifest's field.
+        PublisherError: PyAV is not installed.
+    """
+    covers = _covers(project, {post.address.post_id for post in posts})
+    previews: dict[str, _Preview] = {}
+    problems: list[Diagnostic] = []
+    failed: set[str] = set()
+    decoded: dict[tuple[str, int], CoverFrame] = {}  # posts share videos
+    for post in posts:
+        post_id = post.address.post_id
+        if post_id in previews or post_id in failed:
+            continue
+        cover = covers[post_id]
+        key = (post.video.path, cover.timestamp_ms)
+        try:
+            if key not in decoded:
+                decoded[key] = extract_frame(project.root / post.video.path, cover.timestamp_ms)
+            previews[post_id] = _Preview(cover.timestamp_ms, decoded[key])
+            continue
+        except TimestampPastEndError as exc:
+            message = (
+                f"{exc.timestamp_ms} ms is past the end of {post.video.path} "
+                f"({exc.duration_ms} ms long): choose a time from 0 to {exc.duration_ms}"
+            )
+            problems.append(cover.source.diagnostic(cover.doc, ("cover_timestamp_ms",), message))
+        except MediaProbeError as exc:
+            message = f"{post.video.path} is {exc.problem}; no cover frame can be decoded"
+            problems.append(cover.source.diagnostic(cover.doc, ("video",), message))
+        failed.add(post_id)
+    if problems:
+        raise ConfigError(problems, "no preview written")
+    return previews
+
+
+def _covers(project: Project, post_ids: set[str]) -> dict[str, _Cover]:
+    """Each post's ``cover_timestamp_ms`` (0 when unset) and its manifest position.
+
+    The manifests were validated by ``load_project``; they are read again here because the
+    resolved posts keep only what TikTok receives, not where the manifest said it.
+    """
+    covers: dict[str, _Cover] = {}
+    files = {project.manifest_files[post_id] for post_id in post_ids}
+    for display in sorted(files):
+        unused: list[Diagnostic] = []
+        source, documents = read_source(project.root / display, display, unused)
+        for doc, document in enumerate(documents):
+            post_id = _field(document, "id")
+            if isinstance(post_id, str) and post_id in post_ids:
+                value = _field(document, "cover_timestamp_ms")
+                covers[post_id] = _Cover(value if isinstance(value, int) else 0, source, doc)
+    return covers
+
+
+def _field(document: Any, name: str) -> Any:
+    return document.get(name) if isinstance(document, dict) else None
+
+
+def _describe(shown: _Preview) -> str:
+    """``cover 1200 ms: frame at 1.200 s, 540x960``."""
+    frame = shown.frame
+    return (
+        f"cover {shown.requested_ms} ms: frame at {frame.timestamp_ms / 1000:.3f} s, "
+        f"{frame.width}x{frame.height}"
+    )
+
+
+def _display(path: Path) -> str:
+    """``path`` relative to the working directory when inside it (as the user would type it)."""
+    try:
+        return path.resolve().relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)

@@ -29,3 +29,31 @@ def git(repo: Path, *args: str) -> str:
         text=True,
     )
     return done.stdout
+
+
+def init_repo(root: Path) -> Path:
+    """Create the directory ``root`` and ``git init`` it (branch ``main``); return it."""
+    root.mkdir(parents=True)
+    git(root, "init", "-q")
+    return root
+
+
+def commit_all(root: Path, message: str) -> None:
+    """Stage every file of the work tree and commit it."""
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+
+
+def push_to_new_bare(seed: Path, remote: Path) -> Path:
+    """Create the bare repository ``remote``, make it ``seed``'s origin and push ``main``."""
+    remote.mkdir(parents=True)
+    git(remote, "init", "-q", "--bare")
+    git(seed, "remote", "add", "origin", str(remote))
+    git(seed, "push", "-q", "origin", "main")
+    return remote
+
+
+def clone(remote: Path, target: Path) -> Path:
+    """``git clone`` ``remote`` into the new directory ``target``; return it."""
+    git(target.parent, "clone", "-q", str(remote), target.name)
+    return target

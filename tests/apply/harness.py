@@ -1,7 +1,8 @@
 """Shared pieces of the apply and end-to-end suites: projects, a served emulator, checks.
 
 * :func:`build_project` writes a content repository (real git, real MP4s, optionally a big
-  MP4 padded with a ``free`` box so it spans several 10 MB chunks).
+  MP4 padded with a ``free`` box so it spans several 10 MB chunks); :func:`committed_project`
+  writes it into a new git repository and commits it.
 * :class:`Emulator` is the sandbox served on 127.0.0.1 in a thread, with helpers to read its
   introspection routes and to change its options and faults while a run is going on.
 * :func:`apply_once` runs one apply through the real engine (lock, re-plan, pre-flight,
@@ -17,7 +18,7 @@ import json
 import logging
 import random
 import struct
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pinned_git import commit_all, init_repo
 
 from gitops_publisher.apply.events import Event, Log, Result, UploadProgress
 from gitops_publisher.apply.run import ApplyReport, execute
@@ -135,6 +137,32 @@ def build_project(
         write(f"media/{name}", (MEDIA / name).read_bytes())
     for index, (path, size) in enumerate(sorted((big or {}).items())):
         write(path, padded_mp4(MEDIA / "tutorial-part1.mp4", size, seed=index))
+
+
+def committed_project(
+    root: Path,
+    accounts: Sequence[str],
+    posts: Sequence[PostSpec],
+    *,
+    big: dict[str, int] | None = None,
+    files: Mapping[str, str] | None = None,
+) -> Path:
+    """A new git repository at ``root`` holding :func:`build_project`'s files in one commit.
+
+    ``files`` (relative path -> text) are written after the project, replacing any of its own.
+    """
+    init_repo(root)
+
+    def write(relative: str, content: str | bytes) -> None:
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+
+    build_project(write, accounts, posts, big=big)
+    for relative, content in (files or {}).items():
+        write(relative, content)
+    commit_all(root, "content")
+    return root
 
 
 def sha256_file(path: Path) -> str:

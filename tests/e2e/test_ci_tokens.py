@@ -19,13 +19,13 @@ from apply.harness import (
     PostSpec,
     SecretScan,
     assert_exactly_once,
-    build_project,
+    committed_project,
     env_name,
     fast_options,
     served_emulator,
 )
 from cryptography.fernet import Fernet
-from pinned_git import git
+from pinned_git import commit_all
 
 from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET
 
@@ -33,23 +33,12 @@ VIDEO = "media/tutorial-part1.mp4"
 
 
 def make_repo(root: Path) -> None:
-    root.mkdir()
-    git(root, "init", "-q")
-
-    def write(relative: str, content: str | bytes) -> None:
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content if isinstance(content, bytes) else content.encode())
-
-    build_project(write, ["brand-us"], [PostSpec("first", ["brand-us"])])
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "content")
+    committed_project(root, ["brand-us"], [PostSpec("first", ["brand-us"])])
 
 
 def add_post(root: Path) -> None:
     (root / "posts" / "second.yaml").write_text(PostSpec("second", ["brand-us"]).yaml())
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "second")
+    commit_all(root, "second")
 
 
 def apply(root: Path, env: dict[str, str], scan: SecretScan) -> subprocess.CompletedProcess[str]:

@@ -33,12 +33,11 @@ from apply.harness import (
     PostSpec,
     SecretScan,
     assert_exactly_once,
-    build_project,
+    committed_project,
     env_name,
     fast_options,
     pending_changes,
 )
-from pinned_git import git
 
 from gitops_publisher.sandbox import (
     SANDBOX_CLIENT_KEY,
@@ -128,18 +127,7 @@ class Outcome:
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("crash") / "template"
-    root.mkdir()
-    git(root, "init", "-q")
-
-    def write(relative: str, content: str | bytes) -> None:
-        path = root / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content if isinstance(content, bytes) else content.encode())
-
-    build_project(write, ACCOUNTS, POSTS, big={BIG: 2 * CHUNK + 777_777})
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "content")
-    return root
+    return committed_project(root, ACCOUNTS, POSTS, big={BIG: 2 * CHUNK + 777_777})
 
 
 def publisher_env(base_url: str, tokens: dict[str, str], logs: Path) -> dict[str, str]:

@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from pinned_git import GIT_ENV, git
+from pinned_git import GIT_ENV, clone, commit_all, git, init_repo, push_to_new_bare
 
 from gitops_publisher.cli.main import cli
 
@@ -144,23 +144,14 @@ class Checkout:
 
 
 def make_checkout(tmp_path: Path) -> Checkout:
-    remote = tmp_path / "remote.git"
-    remote.mkdir()
-    git(remote, "init", "-q", "--bare")
-    seed = tmp_path / "seed"
-    seed.mkdir()
-    git(seed, "init", "-q")
+    seed = init_repo(tmp_path / "seed")
     shutil.copy(EXAMPLES / "publisher.yaml", seed / "publisher.yaml")
     shutil.copytree(EXAMPLES / "posts", seed / "posts")
     shutil.copytree(EXAMPLES / "media", seed / "media")
     (seed / ".gitignore").write_text(".publisher/\n")
-    git(seed, "add", "-A")
-    git(seed, "commit", "-q", "-m", "content")
-    git(seed, "remote", "add", "origin", str(remote))
-    git(seed, "push", "-q", "origin", "main")
-    work = tmp_path / "work"
-    git(tmp_path, "clone", "-q", str(remote), "work")
-    return Checkout(remote, work)
+    commit_all(seed, "content")
+    remote = push_to_new_bare(seed, tmp_path / "remote.git")
+    return Checkout(remote, clone(remote, tmp_path / "work"))
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from apply.harness import (
     Emulator,
     PostSpec,
     SecretScan,
-    build_project,
+    committed_project,
     config_yaml,
     env_name,
     fast_options,
@@ -28,7 +28,7 @@ from apply.harness import (
 from apply.harness import scan as scan
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
-from pinned_git import GIT_ENV, git
+from pinned_git import GIT_ENV, clone, git, push_to_new_bare
 
 from gitops_publisher.cli.main import cli
 from gitops_publisher.providers.tiktok.credentials import WRITEBACK_FILE
@@ -40,32 +40,19 @@ ACCOUNT = "brand-us"
 
 def content_remote(tmp_path: Path) -> tuple[Path, Path]:
     """A bare remote holding a one-post project on the git-branch state backend; its seed."""
-    remote = tmp_path / "remote.git"
-    remote.mkdir()
-    git(remote, "init", "-q", "--bare")
-    seed = tmp_path / "seed"
-    seed.mkdir()
-    git(seed, "init", "-q")
-
-    def write(relative: str, content: str | bytes) -> None:
-        path = seed / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content if isinstance(content, bytes) else content.encode())
-
-    build_project(write, [ACCOUNT], [PostSpec("first", [ACCOUNT])])
-    write("publisher.yaml", config_yaml([ACCOUNT]).replace("backend: file", "backend: git-branch"))
-    write(".gitignore", ".publisher/\n")
-    git(seed, "add", "-A")
-    git(seed, "commit", "-q", "-m", "content")
-    git(seed, "remote", "add", "origin", str(remote))
-    git(seed, "push", "-q", "origin", "main")
-    return remote, seed
+    config = config_yaml([ACCOUNT]).replace("backend: file", "backend: git-branch")
+    seed = committed_project(
+        tmp_path / "seed",
+        [ACCOUNT],
+        [PostSpec("first", [ACCOUNT])],
+        files={"publisher.yaml": config, ".gitignore": ".publisher/\n"},
+    )
+    return push_to_new_bare(seed, tmp_path / "remote.git"), seed
 
 
 def fresh_job(tmp_path: Path, remote: Path, name: str) -> Path:
     """A new runner: a fresh clone and nothing else (no token store, no tokens.enc)."""
-    git(tmp_path, "clone", "-q", str(remote), name)
-    return tmp_path / name
+    return clone(remote, tmp_path / name)
 
 
 def ci_env(work: Path, em: Emulator, secret: str, key: str) -> dict[str, str]:
@@ -105,6 +92,16 @@ def publisher(work: Path, env: dict[str, str], scan: SecretScan, *args: str) -> 
         scan.add_output(log.name, log.read_text(errors="replace"))
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout + done.stderr
+
+
+def in_process_auth(work: Path, env: dict[str, str], scan: SecretScan, command: str) -> str:
+    """Run ``publisher auth <command>`` for the account in process; fail on exit != 0."""
+    done = CliRunner().invoke(
+        cli, ["-C", str(work), "auth", command, "--account", ACCOUNT], env=env
+    )
+    scan.add_output(f"auth {command} in {work.name}", done.output)
+    assert done.exit_code == 0, done.output
+    return done.output
 
 
 def on_branch(remote: Path) -> bytes | None:
@@ -185,31 +182,17 @@ def test_auth_refresh_pushes_the_rotated_set_to_the_branch_before_it_returns(
     with served_emulator(tmp_path / "world", options, 1.0, scan) as em:
         secret = em.refresh_token(ACCOUNT)
         job1 = fresh_job(tmp_path, remote, "job-1")
-        runner = CliRunner()
-        env = ci_env(job1, em, secret, key)
-        done = runner.invoke(
-            cli, ["-C", str(job1), "auth", "refresh", "--account", ACCOUNT], env=env
-        )
-        scan.add_output("auth refresh", done.output)
-        assert done.exit_code == 0, done.output
+        in_process_auth(job1, ci_env(job1, em, secret, key), scan, "refresh")
         first = token_on_branch(remote, em, key, scan)  # on the remote when the command returned
         assert live_refresh(em, first) and not live_refresh(em, secret)
 
         # Another fresh machine, the same dead secret: status reads the restored file ...
         job2 = fresh_job(tmp_path, remote, "job-2")
         env = ci_env(job2, em, secret, key)
-        status = runner.invoke(
-            cli, ["-C", str(job2), "auth", "status", "--account", ACCOUNT], env=env
-        )
-        scan.add_output("auth status", status.output)
-        assert status.exit_code == 0, status.output
-        assert "rotated token written back" in status.output
+        status = in_process_auth(job2, env, scan, "status")
+        assert "rotated token written back" in status
         # ... and refresh starts from the live token on the branch, not the dead secret.
-        again = runner.invoke(
-            cli, ["-C", str(job2), "auth", "refresh", "--account", ACCOUNT], env=env
-        )
-        scan.add_output("auth refresh again", again.output)
-        assert again.exit_code == 0, again.output
+        in_process_auth(job2, env, scan, "refresh")
         second = token_on_branch(remote, em, key, scan)
         assert second != first and live_refresh(em, second) and not live_refresh(em, first)
         assert (

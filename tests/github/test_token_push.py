@@ -25,12 +25,12 @@ from apply.harness import (
     JumpClock,
     PostSpec,
     SecretScan,
-    build_project,
+    committed_project,
     env_name,
     fast_options,
 )
 from cryptography.fernet import Fernet
-from pinned_git import GIT_ENV
+from pinned_git import GIT_ENV, clone, push_to_new_bare
 
 from gitops_publisher.apply.runtime import environment_connection
 from gitops_publisher.errors import StateError
@@ -96,8 +96,7 @@ def test_a_save_is_on_the_remote_branch_when_it_returns(checkout: Checkout) -> N
 def test_a_push_race_with_another_shard_keeps_both_accounts(checkout: Checkout) -> None:
     ours = mirrored_file(checkout.work)
     ours.save(API, "brand-us", entry("rft.us1"))
-    git(checkout.work.parent, "clone", "-q", str(checkout.remote), "shard-2")
-    theirs = mirrored_file(checkout.work.parent / "shard-2")
+    theirs = mirrored_file(clone(checkout.remote, checkout.work.parent / "shard-2"))
     theirs.save(API, "brand-uk", entry("rft.uk1"))  # lands while ours knows an older tip
     ours.save(API, "brand-us", entry("rft.us2"))  # rejected once, re-fetched, merged
     pushed = on_branch(checkout.remote)
@@ -186,31 +185,18 @@ def gated_emulator(directory: Path, scan: SecretScan) -> Iterator[tuple[Emulator
 
 
 def content_remote(tmp_path: Path) -> Path:
-    remote = tmp_path / "remote.git"
-    remote.mkdir()
-    git(remote, "init", "-q", "--bare")
-    seed = tmp_path / "seed"
-    seed.mkdir()
-    git(seed, "init", "-q")
-
-    def write(relative: str, content: str | bytes) -> None:
-        path = seed / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content if isinstance(content, bytes) else content.encode())
-
-    build_project(write, ACCOUNTS, [PostSpec("first", ACCOUNTS)])
-    write(".gitignore", ".publisher/\n")
-    git(seed, "add", "-A")
-    git(seed, "commit", "-q", "-m", "content")
-    git(seed, "remote", "add", "origin", str(remote))
-    git(seed, "push", "-q", "origin", "main")
-    return remote
+    seed = committed_project(
+        tmp_path / "seed",
+        ACCOUNTS,
+        [PostSpec("first", ACCOUNTS)],
+        files={".gitignore": ".publisher/\n"},
+    )
+    return push_to_new_bare(seed, tmp_path / "remote.git")
 
 
 def fresh_job(tmp_path: Path, remote: Path, name: str) -> Path:
     """A new runner: a fresh clone and nothing else (no token store, no tokens.enc)."""
-    git(tmp_path, "clone", "-q", str(remote), name)
-    return tmp_path / name
+    return clone(remote, tmp_path / name)
 
 
 def action_env(work: Path, em: Emulator, secrets: dict[str, str], key: str) -> dict[str, str]:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pinned_git
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pinned_git import commit_all, git, init_repo, push_to_new_bare
 
 from gitops_publisher.core.state import Record, State
 from gitops_publisher.errors import StateConflictError, StateError, StateLockedError
@@ -19,26 +20,6 @@ from gitops_publisher.workspace.state_file import dump_state, load_state
 from gitops_publisher.workspace.state_merge import StateEncoder, diff_records, replay
 
 T0 = datetime(2026, 11, 25, 16, 30, tzinfo=UTC)
-_ENV = {
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_AUTHOR_NAME": "T",
-    "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "T",
-    "GIT_COMMITTER_EMAIL": "t@example.com",
-}
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "init.defaultBranch=main", *args],
-        cwd=cwd,
-        env={**os.environ, **_ENV},
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout
 
 
 def record(post_id: str, account: str = "brand-us", **changes: object) -> Record:
@@ -59,24 +40,14 @@ def record(post_id: str, account: str = "brand-us", **changes: object) -> Record
 
 @pytest.fixture
 def remote(tmp_path: Path) -> Path:
-    bare = tmp_path / "remote.git"
-    bare.mkdir()
-    git(bare, "init", "-q", "--bare")
-    seed = tmp_path / "seed"
-    seed.mkdir()
-    git(seed, "init", "-q")
+    seed = init_repo(tmp_path / "seed")
     (seed / "publisher.yaml").write_text("version: 1\n")
-    git(seed, "add", "-A")
-    git(seed, "commit", "-q", "-m", "content")
-    git(seed, "remote", "add", "origin", str(bare))
-    git(seed, "push", "-q", "origin", "main")
-    return bare
+    commit_all(seed, "content")
+    return push_to_new_bare(seed, tmp_path / "remote.git")
 
 
 def clone(remote: Path, name: str) -> Path:
-    target = remote.parent / name
-    git(remote.parent, "clone", "-q", str(remote), name)
-    return target
+    return pinned_git.clone(remote, remote.parent / name)
 
 
 def remote_state(remote: Path, path: str = "state.json") -> State:

@@ -19,18 +19,7 @@ from click.testing import Result
 from gitops_publisher.core.state import Record, State
 from gitops_publisher.workspace.state_file import dump_state
 
-CONFIG = """\
-version: 1
-accounts:
-  brand-us:
-    refresh_token_env: TIKTOK_REFRESH_TOKEN_BRAND_US
-    timezone: America/New_York
-  brand-uk:
-    refresh_token_env: TIKTOK_REFRESH_TOKEN_BRAND_UK
-    timezone: Europe/London
-defaults:
-  privacy: SELF_ONLY
-"""
+from .projects import CONFIG
 
 GOOD_POST = """\
 version: 1

@@ -19,22 +19,12 @@ from gitops_publisher.core.state import Record, State
 from gitops_publisher.planning import read_plan
 from gitops_publisher.workspace.state_file import dump_state
 
+from .projects import CONFIG
+
 Run = Callable[..., Result]
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schema"
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
-CONFIG = """\
-version: 1
-accounts:
-  brand-us:
-    refresh_token_env: TIKTOK_REFRESH_TOKEN_BRAND_US
-    timezone: America/New_York
-  brand-uk:
-    refresh_token_env: TIKTOK_REFRESH_TOKEN_BRAND_UK
-    timezone: Europe/London
-defaults:
-  privacy: SELF_ONLY
-"""
 POSTS = {
     "posts/new.yaml": """\
 version: 1

@@ -35,17 +35,44 @@ MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
 
 
 async def discard_app(scope, receive, send):  # type: ignore[no-untyped-def]
-    """The baseline: read and drop the body, answer 206."""
+    """The baseline: read and drop the body; answer 206, or 201 to the final byte range.
+
+    201 on the last range is what TikTok and the emulator answer and what the provider's
+    uploader checks; curl (``--fail-with-body``) takes either.
+    """
     if scope["type"] != "http":
         return
     more = True
     while more:
         message = await receive()
         more = message.get("more_body", False)
+    headers = dict(scope["headers"])
+    first_last, _, total = headers.get(b"content-range", b"bytes 0-0/1")[6:].partition(b"/")
+    done = int(first_last.split(b"-")[1]) + 1 == int(total)
     await send(
-        {"type": "http.response.start", "status": 206, "headers": [(b"content-length", b"0")]}
+        {
+            "type": "http.response.start",
+            "status": 201 if done else 206,
+            "headers": [(b"content-length", b"0")],
+        }
     )
     await send({"type": "http.response.body", "body": b""})
+
+
+def serve_discard(port: int) -> None:
+    """Serve :func:`discard_app` on 127.0.0.1 with uvicorn + httptools until killed."""
+    import uvicorn
+
+    uvicorn.run(
+        discard_app,
+        host="127.0.0.1",
+        port=port,
+        http="httptools",
+        loop="asyncio",
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+    )
 
 
 def free_port() -> int:
@@ -231,18 +258,7 @@ def main() -> None:
     parser.add_argument("--serve-discard", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_discard:
-        import uvicorn
-
-        uvicorn.run(
-            discard_app,
-            host="127.0.0.1",
-            port=args.serve_discard,
-            http="httptools",
-            loop="asyncio",
-            lifespan="off",
-            log_level="warning",
-            access_log=False,
-        )
+        serve_discard(args.serve_discard)
         return
     from gitops_publisher.sandbox import SandboxWorld
 

@@ -28,7 +28,14 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sandbox_ingest import curl_upload, free_port, serve_emulator, wait_ready  # noqa: E402
+from sandbox_ingest import (  # noqa: E402
+    MP4_HEAD,
+    curl_upload,
+    free_port,
+    serve_discard,
+    serve_emulator,
+    wait_ready,
+)
 
 from gitops_publisher.providers.tiktok.api_models import PostInfo, SourceInfo  # noqa: E402
 from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint  # noqa: E402
@@ -36,44 +43,6 @@ from gitops_publisher.providers.tiktok.chunks import ChunkPlan, plan_chunks  # n
 from gitops_publisher.providers.tiktok.client import TikTokClient  # noqa: E402
 from gitops_publisher.providers.tiktok.tokens import TokenSet  # noqa: E402
 from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET  # noqa: E402
-
-MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
-
-
-async def sink_app(scope, receive, send):  # type: ignore[no-untyped-def]
-    """A server that reads and drops each chunk: 206, or 201 for the final byte range."""
-    if scope["type"] != "http":
-        return
-    more = True
-    while more:
-        message = await receive()
-        more = message.get("more_body", False)
-    headers = dict(scope["headers"])
-    first_last, _, total = headers.get(b"content-range", b"bytes 0-0/1")[6:].partition(b"/")
-    done = int(first_last.split(b"-")[1]) + 1 == int(total)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 201 if done else 206,
-            "headers": [(b"content-length", b"0")],
-        }
-    )
-    await send({"type": "http.response.body", "body": b""})
-
-
-def serve_sink(port: int) -> None:
-    import uvicorn
-
-    uvicorn.run(
-        sink_app,
-        host="127.0.0.1",
-        port=port,
-        http="httptools",
-        loop="asyncio",
-        lifespan="off",
-        log_level="warning",
-        access_log=False,
-    )
 
 
 def make_video(path: Path, size: int) -> None:
@@ -168,7 +137,7 @@ def main() -> None:
     parser.add_argument("--serve-sink", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_sink:
-        serve_sink(args.serve_sink)
+        serve_discard(args.serve_sink)
         return
     if args.child:
         child_upload(args.child[0], args.child[1], Path(args.child[2]))

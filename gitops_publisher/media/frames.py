@@ -148,9 +148,10 @@ def _decode_at(container: InputContainer, stream: VideoStream, target: int) -> V
 def _encode_png(frame: VideoFrame) -> bytes:
     """Encode ``frame`` with FFmpeg's PNG encoder (8-bit RGB)."""
     import av
+    from av.video.codeccontext import VideoCodecContext  # not exported by av itself before 13
 
     codec = av.CodecContext.create("png", "w")
-    assert isinstance(codec, av.VideoCodecContext)
+    assert isinstance(codec, VideoCodecContext)
     codec.width = frame.width
     codec.height = frame.height
     codec.pix_fmt = "rgb24"

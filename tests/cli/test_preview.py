@@ -107,6 +107,17 @@ def test_an_undecodable_video_is_named_at_the_manifests_video_field(
     )
 
 
+def test_an_unwritable_out_dir_is_a_clean_error(
+    content_repo: Any, publisher: Run, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n", encoding="utf-8")
+    result = publisher("-C", content_repo.root, "preview", "--all", "--out", blocker / "sub")
+    assert_clean_failure(result)
+    assert f"Error: cannot write {blocker / 'sub'}/" in result.stderr
+    assert "hint: choose another --out DIR" in result.stderr
+
+
 def test_an_unknown_address_says_where_to_see_addresses(content_repo: Any, publisher: Run) -> None:
     result = publisher("-C", content_repo.root, "preview", "launch-teaser@brand-fr")
     assert_clean_failure(result)

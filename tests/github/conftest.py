@@ -22,17 +22,19 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from apply.harness import env_name
 from click.testing import CliRunner, Result
 from pinned_git import GIT_ENV, clone, commit_all, git, init_repo, push_to_new_bare
 
 from gitops_publisher.cli.main import cli
+from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EVENTS = Path(__file__).parent / "events"
@@ -157,6 +159,46 @@ def make_checkout(tmp_path: Path) -> Checkout:
 @pytest.fixture
 def checkout(tmp_path: Path) -> Checkout:
     return make_checkout(tmp_path)
+
+
+def fresh_job(tmp_path: Path, remote: Path, name: str) -> Path:
+    """A new runner: a fresh clone and nothing else (no token store, no tokens.enc)."""
+    return clone(remote, tmp_path / name)
+
+
+def machine_of(work: Path) -> Path:
+    """The runner's own disk beside the clone ``work``: token store, logs, config."""
+    return work.parent / f"{work.name}-machine"
+
+
+def runner_env(
+    work: Path, base_url: str, secrets: Mapping[str, str], key: str, **extra: str
+) -> dict[str, str]:
+    """A CI runner's environment for a job in ``work`` against the emulator at ``base_url``.
+
+    Nothing of the publisher's, TikTok's or GitHub's is inherited; git is pinned; the sandbox
+    app credentials, each account's refresh-token secret and the token key are set; the
+    token store, logs and config live in :func:`machine_of` ``work``. ``extra`` is added.
+    """
+    machine = machine_of(work)
+    machine.mkdir(exist_ok=True)
+    prefixes = ("GITHUB_", "INPUT_", "PUBLISHER_", "TIKTOK_", "TT_RT_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env.update(GIT_ENV)
+    env.update(
+        PUBLISHER_TIKTOK_API_URL=base_url,
+        PUBLISHER_TOKEN_KEY=key,
+        PUBLISHER_TOKEN_STORE=str(machine / "tokens.json"),
+        PUBLISHER_LOG_DIR=str(machine / "logs"),
+        XDG_CONFIG_HOME=str(machine / "config"),
+        TIKTOK_CLIENT_KEY=SANDBOX_CLIENT_KEY,
+        TIKTOK_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
+        NO_COLOR="1",
+    )
+    env.update(extra)
+    for account, secret in secrets.items():
+        env[env_name(account)] = secret
+    return env
 
 
 @dataclass

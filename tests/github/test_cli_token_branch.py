@@ -10,9 +10,10 @@ a fresh clone of a bare remote with nothing else on the machine, talking to the 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from apply.harness import (
@@ -21,19 +22,20 @@ from apply.harness import (
     SecretScan,
     committed_project,
     config_yaml,
-    env_name,
     fast_options,
     served_emulator,
 )
 from apply.harness import scan as scan
 from click.testing import CliRunner
 from cryptography.fernet import Fernet
-from pinned_git import GIT_ENV, clone, git, push_to_new_bare
+from pinned_git import commit_all, git, push_to_new_bare
 
 from gitops_publisher.cli.main import cli
 from gitops_publisher.providers.tiktok.credentials import WRITEBACK_FILE
-from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET, sandbox_service
+from gitops_publisher.sandbox import sandbox_service
 from gitops_publisher.sandbox.tokens import find_live
+
+from .conftest import fresh_job, runner_env
 
 ACCOUNT = "brand-us"
 
@@ -50,31 +52,20 @@ def content_remote(tmp_path: Path) -> tuple[Path, Path]:
     return push_to_new_bare(seed, tmp_path / "remote.git"), seed
 
 
-def fresh_job(tmp_path: Path, remote: Path, name: str) -> Path:
-    """A new runner: a fresh clone and nothing else (no token store, no tokens.enc)."""
-    return clone(remote, tmp_path / name)
+@contextmanager
+def branch_ci(tmp_path: Path, scan: SecretScan) -> Iterator[tuple[Path, Path, Emulator, str, str]]:
+    """The remote, its seed, the emulator, the account's CI secret (set once), the token key."""
+    remote, seed = content_remote(tmp_path)
+    options = fast_options(processing_base_sec=0.0)
+    with served_emulator(tmp_path / "world", options, 1.0, scan) as em:
+        yield remote, seed, em, em.refresh_token(ACCOUNT), Fernet.generate_key().decode()
 
 
 def ci_env(work: Path, em: Emulator, secret: str, key: str) -> dict[str, str]:
     """What a CI job sets for the bare CLI: app credentials, the secret, the key."""
-    machine = work.parent / f"{work.name}-machine"
-    machine.mkdir(exist_ok=True)
-    prefixes = ("GITHUB_", "INPUT_", "PUBLISHER_", "TIKTOK_", "TT_RT_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-    env.update(GIT_ENV)
-    env.update(
-        PUBLISHER_TIKTOK_API_URL=em.base_url,
-        PUBLISHER_TIKTOK_AUTH_URL=em.base_url,
-        PUBLISHER_TOKEN_KEY=key,
-        PUBLISHER_TOKEN_STORE=str(machine / "tokens.json"),
-        PUBLISHER_LOG_DIR=str(machine / "logs"),
-        XDG_CONFIG_HOME=str(machine / "config"),
-        TIKTOK_CLIENT_KEY=SANDBOX_CLIENT_KEY,
-        TIKTOK_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
-        NO_COLOR="1",
+    return runner_env(
+        work, em.base_url, {ACCOUNT: secret}, key, PUBLISHER_TIKTOK_AUTH_URL=em.base_url
     )
-    env[env_name(ACCOUNT)] = secret
-    return env
 
 
 def publisher(work: Path, env: dict[str, str], scan: SecretScan, *args: str) -> str:
@@ -136,12 +127,7 @@ def token_on_branch(remote: Path, em: Emulator, key: str, scan: SecretScan) -> s
 def test_bare_cli_jobs_in_fresh_clones_keep_publishing_on_the_rotated_token(
     tmp_path: Path, scan: SecretScan
 ) -> None:
-    remote, seed = content_remote(tmp_path)
-    key = Fernet.generate_key().decode()
-    options = fast_options(processing_base_sec=0.0)
-    with served_emulator(tmp_path / "world", options, 1.0, scan) as em:
-        secret = em.refresh_token(ACCOUNT)  # the CI secret, set once
-
+    with branch_ci(tmp_path, scan) as (remote, seed, em, secret, key):
         job1 = fresh_job(tmp_path, remote, "job-1")
         publisher(job1, ci_env(job1, em, secret, key), scan, "apply", "--yes")
         first = token_on_branch(remote, em, key, scan)
@@ -150,8 +136,7 @@ def test_bare_cli_jobs_in_fresh_clones_keep_publishing_on_the_rotated_token(
 
         # A pull request's plan job with the secrets: the creator checks refresh too.
         (seed / "posts" / "second.yaml").write_text(PostSpec("second", [ACCOUNT]).yaml())
-        git(seed, "add", "-A")
-        git(seed, "commit", "-q", "-m", "second")
+        commit_all(seed, "second")
         git(seed, "push", "-q", "origin", "main")
         em.clock.jump(3 * 3600)  # hours later: the access token expired, the next call refreshes
         job2 = fresh_job(tmp_path, remote, "job-2")
@@ -176,11 +161,7 @@ def test_bare_cli_jobs_in_fresh_clones_keep_publishing_on_the_rotated_token(
 def test_auth_refresh_pushes_the_rotated_set_to_the_branch_before_it_returns(
     tmp_path: Path, scan: SecretScan
 ) -> None:
-    remote, _seed = content_remote(tmp_path)
-    key = Fernet.generate_key().decode()
-    options = fast_options(processing_base_sec=0.0)
-    with served_emulator(tmp_path / "world", options, 1.0, scan) as em:
-        secret = em.refresh_token(ACCOUNT)
+    with branch_ci(tmp_path, scan) as (remote, _seed, em, secret, key):
         job1 = fresh_job(tmp_path, remote, "job-1")
         in_process_auth(job1, ci_env(job1, em, secret, key), scan, "refresh")
         first = token_on_branch(remote, em, key, scan)  # on the remote when the command returned

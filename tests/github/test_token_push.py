@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -26,11 +25,10 @@ from apply.harness import (
     PostSpec,
     SecretScan,
     committed_project,
-    env_name,
     fast_options,
 )
 from cryptography.fernet import Fernet
-from pinned_git import GIT_ENV, clone, push_to_new_bare
+from pinned_git import clone, push_to_new_bare
 
 from gitops_publisher.apply.runtime import environment_connection
 from gitops_publisher.errors import StateError
@@ -38,8 +36,6 @@ from gitops_publisher.github.token_sync import WRITEBACK_FILE, BranchMirror, syn
 from gitops_publisher.providers.tiktok.token_store import EncryptedTokenFile, StoredCiTokens
 from gitops_publisher.providers.tiktok.tokens import TokenSet
 from gitops_publisher.sandbox import (
-    SANDBOX_CLIENT_KEY,
-    SANDBOX_CLIENT_SECRET,
     create_app,
     sandbox_service,
     serve_in_thread,
@@ -48,7 +44,7 @@ from gitops_publisher.sandbox.tokens import find_live
 from gitops_publisher.workspace.git_state import GitBranchStateStore
 from gitops_publisher.workspace.project import load_config
 
-from .conftest import EVENTS, Checkout, git
+from .conftest import EVENTS, Checkout, fresh_job, git, machine_of, runner_env
 
 API = "https://open.tiktokapis.com"
 KEY = Fernet.generate_key().decode()
@@ -194,21 +190,14 @@ def content_remote(tmp_path: Path) -> Path:
     return push_to_new_bare(seed, tmp_path / "remote.git")
 
 
-def fresh_job(tmp_path: Path, remote: Path, name: str) -> Path:
-    """A new runner: a fresh clone and nothing else (no token store, no tokens.enc)."""
-    return clone(remote, tmp_path / name)
-
-
 def action_env(work: Path, em: Emulator, secrets: dict[str, str], key: str) -> dict[str, str]:
     """What GitHub Actions sets for the apply job on a push to main (no GitHub token)."""
-    machine = work.parent / f"{work.name}-machine"
-    machine.mkdir()
-    (machine / "summary.md").touch()
-    (machine / "output.txt").touch()
-    prefixes = ("GITHUB_", "INPUT_", "PUBLISHER_", "TIKTOK_", "TT_RT_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-    env.update(GIT_ENV)
-    env.update(
+    machine = machine_of(work)
+    env = runner_env(
+        work,
+        em.base_url,
+        secrets,
+        key,
         GITHUB_ACTIONS="true",
         GITHUB_EVENT_NAME="push",
         GITHUB_EVENT_PATH=str(EVENTS / "push_main.json"),
@@ -221,17 +210,9 @@ def action_env(work: Path, em: Emulator, secrets: dict[str, str], key: str) -> d
         INPUT_WORKING_DIRECTORY=".",
         INPUT_STATE_BRANCH="publisher-state",
         INPUT_GITHUB_TOKEN="",
-        PUBLISHER_TIKTOK_API_URL=em.base_url,
-        PUBLISHER_TOKEN_KEY=key,
-        PUBLISHER_TOKEN_STORE=str(machine / "tokens.json"),
-        PUBLISHER_LOG_DIR=str(machine / "logs"),
-        XDG_CONFIG_HOME=str(machine / "config"),
-        TIKTOK_CLIENT_KEY=SANDBOX_CLIENT_KEY,
-        TIKTOK_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
-        NO_COLOR="1",
     )
-    for account, secret in secrets.items():
-        env[env_name(account)] = secret
+    (machine / "summary.md").touch()
+    (machine / "output.txt").touch()
     return env
 
 

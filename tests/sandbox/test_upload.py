@@ -133,6 +133,20 @@ def headers_for(
     return {"Content-Type": content_type, "Content-Range": f"bytes {first}-{last}/{total}"}
 
 
+async def put_first(sandbox: Sandbox, url: str, body: bytes) -> httpx.Response:
+    """PUT the first 5,000-byte chunk of the ``upload`` fixture's video to ``url``."""
+    return await sandbox.client.put(
+        url, content=body[:5_000], headers=headers_for(0, 4_999, 12_345)
+    )
+
+
+async def put_last(sandbox: Sandbox, url: str, body: bytes) -> httpx.Response:
+    """PUT the final chunk (bytes 5,000-12,344) of the ``upload`` fixture's video to ``url``."""
+    return await sandbox.client.put(
+        url, content=body[5_000:], headers=headers_for(5_000, 12_344, 12_345)
+    )
+
+
 async def test_two_chunks_206_then_201_and_progress(upload: tuple[Sandbox, str, bytes]) -> None:
     sandbox, url, body = upload
     responses = await upload_all(sandbox.client, url, body, 5_000, 2)
@@ -144,9 +158,7 @@ async def test_two_chunks_206_then_201_and_progress(upload: tuple[Sandbox, str, 
 
 async def test_out_of_order_chunk_is_416(upload: tuple[Sandbox, str, bytes]) -> None:
     sandbox, url, body = upload
-    second = await sandbox.client.put(
-        url, content=body[5_000:], headers=headers_for(5_000, 12_344, 12_345)
-    )
+    second = await put_last(sandbox, url, body)
     assert second.status_code == 416
     assert second.headers["content-range"] == "bytes 0-0/12345"
 
@@ -155,13 +167,9 @@ async def test_repeated_chunk_and_ceil_style_last_chunk_are_416(
     upload: tuple[Sandbox, str, bytes],
 ) -> None:
     sandbox, url, body = upload
-    first = await sandbox.client.put(
-        url, content=body[:5_000], headers=headers_for(0, 4_999, 12_345)
-    )
+    first = await put_first(sandbox, url, body)
     assert first.status_code == 206
-    again = await sandbox.client.put(
-        url, content=body[:5_000], headers=headers_for(0, 4_999, 12_345)
-    )
+    again = await put_first(sandbox, url, body)
     assert again.status_code == 416
     # A client that planned ceil chunks sends 5,000 bytes where the final chunk takes the rest.
     short = await sandbox.client.put(
@@ -175,9 +183,7 @@ async def test_after_completion_a_retried_final_chunk_is_416(
 ) -> None:
     sandbox, url, body = upload
     await upload_all(sandbox.client, url, body, 5_000, 2)
-    retry = await sandbox.client.put(
-        url, content=body[5_000:], headers=headers_for(5_000, 12_344, 12_345)
-    )
+    retry = await put_last(sandbox, url, body)
     assert retry.status_code == 416
     assert retry.headers["content-range"] == "bytes 0-12345/12345"
 
@@ -213,7 +219,7 @@ async def test_content_length_must_match_range_and_body(upload: tuple[Sandbox, s
 
     chunked = await sandbox.client.put(url, content=stream(), headers=headers_for(0, 4_999, 12_345))
     assert chunked.status_code == 400  # no Content-Length: chunked transfer is refused
-    ok = await sandbox.client.put(url, content=body[:5_000], headers=headers_for(0, 4_999, 12_345))
+    ok = await put_first(sandbox, url, body)
     assert ok.status_code == 206  # the refused attempts left no trace
 
 
@@ -240,14 +246,10 @@ async def test_unknown_upload_and_wrong_token_are_404(upload: tuple[Sandbox, str
 
 async def test_upload_url_expires_after_one_hour(upload: tuple[Sandbox, str, bytes]) -> None:
     sandbox, url, body = upload
-    first = await sandbox.client.put(
-        url, content=body[:5_000], headers=headers_for(0, 4_999, 12_345)
-    )
+    first = await put_first(sandbox, url, body)
     assert first.status_code == 206
     sandbox.clock.advance(3_600)
-    late = await sandbox.client.put(
-        url, content=body[5_000:], headers=headers_for(5_000, 12_344, 12_345)
-    )
+    late = await put_last(sandbox, url, body)
     assert late.status_code == 403
 
 
@@ -255,16 +257,10 @@ async def test_fault_fails_the_nth_chunk_once(upload: tuple[Sandbox, str, bytes]
     sandbox, url, body = upload
     faults = {"upload": FaultSpec(fail_chunk=2, error_status=503).model_dump()}
     assert (await sandbox.client.put("/_sandbox/faults", json=faults)).status_code == 200
-    assert (
-        await sandbox.client.put(url, content=body[:5_000], headers=headers_for(0, 4_999, 12_345))
-    ).status_code == 206
-    failed = await sandbox.client.put(
-        url, content=body[5_000:], headers=headers_for(5_000, 12_344, 12_345)
-    )
+    assert (await put_first(sandbox, url, body)).status_code == 206
+    failed = await put_last(sandbox, url, body)
     assert failed.status_code == 503
-    retried = await sandbox.client.put(
-        url, content=body[5_000:], headers=headers_for(5_000, 12_344, 12_345)
-    )
+    retried = await put_last(sandbox, url, body)
     assert retried.status_code == 201
     [post] = await sandbox.posts()
     assert post["sha256"] == hashlib.sha256(body).hexdigest()
@@ -273,9 +269,7 @@ async def test_fault_fails_the_nth_chunk_once(upload: tuple[Sandbox, str, bytes]
 async def test_fault_expired_upload_urls(upload: tuple[Sandbox, str, bytes]) -> None:
     sandbox, url, body = upload
     await sandbox.client.put("/_sandbox/faults", json={"upload": {"expire_upload_urls": True}})
-    response = await sandbox.client.put(
-        url, content=body[:5_000], headers=headers_for(0, 4_999, 12_345)
-    )
+    response = await put_first(sandbox, url, body)
     assert response.status_code == 403
 
 
@@ -323,9 +317,7 @@ async def test_concurrent_chunks_of_one_upload_are_refused(
     )
     for _ in range(20):
         await asyncio.sleep(0)
-    second = await sandbox.client.put(
-        url, content=body[:5_000], headers=headers_for(0, 4_999, 12_345)
-    )
+    second = await put_first(sandbox, url, body)
     assert second.status_code == 416
     release.set()
     assert (await first).status_code == 206
@@ -335,9 +327,7 @@ async def test_expired_unfinished_uploads_leave_no_part_file(
     upload: tuple[Sandbox, str, bytes],
 ) -> None:
     sandbox, url, body = upload
-    first = await sandbox.client.put(
-        url, content=body[:5_000], headers=headers_for(0, 4_999, 12_345)
-    )
+    first = await put_first(sandbox, url, body)
     assert first.status_code == 206
     assert len(list((sandbox.directory / "uploads").iterdir())) == 1
     sandbox.clock.advance(3_600)

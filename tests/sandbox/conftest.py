@@ -41,6 +41,33 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
+def authorize_params(challenge: str, **extra: str) -> dict[str, str]:
+    """The authorize query of the reference for every scope, PKCE S256; ``extra`` overrides."""
+    return {
+        "client_key": SANDBOX_CLIENT_KEY,
+        "scope": ALL_SCOPES,
+        "response_type": "code",
+        "redirect_uri": REDIRECT_URI,
+        "state": "abc",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        **extra,
+    }
+
+
+def code_form(code: str, verifier: str, **extra: str) -> dict[str, str]:
+    """The token request exchanging an authorization ``code``; ``extra`` overrides."""
+    return {
+        "client_key": SANDBOX_CLIENT_KEY,
+        "client_secret": SANDBOX_CLIENT_SECRET,
+        "code": code,
+        "grant_type": "authorization_code",
+        "redirect_uri": REDIRECT_URI,
+        "code_verifier": verifier,
+        **extra,
+    }
+
+
 @dataclass
 class Sandbox:
     app: Starlette
@@ -55,31 +82,14 @@ class Sandbox:
     async def login(self, account: str | None = None, scope: str = ALL_SCOPES) -> dict[str, Any]:
         """Desktop OAuth with PKCE exactly as the reference describes; returns the token body."""
         verifier = secrets.token_urlsafe(48)
-        challenge = hashlib.sha256(verifier.encode()).hexdigest()
-        params = {
-            "client_key": SANDBOX_CLIENT_KEY,
-            "scope": scope,
-            "response_type": "code",
-            "redirect_uri": REDIRECT_URI,
-            "state": "st4te",
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-        }
+        params = authorize_params(hashlib.sha256(verifier.encode()).hexdigest(), scope=scope)
         if account:
             params["sandbox_account"] = account
         response = await self.client.get("/v2/auth/authorize/", params=params)
         assert response.status_code == 302, response.text
         callback = parse_qs(urlsplit(response.headers["location"]).query)
         token = await self.client.post(
-            "/v2/oauth/token/",
-            data={
-                "client_key": SANDBOX_CLIENT_KEY,
-                "client_secret": SANDBOX_CLIENT_SECRET,
-                "code": callback["code"][0],
-                "grant_type": "authorization_code",
-                "redirect_uri": REDIRECT_URI,
-                "code_verifier": verifier,
-            },
+            "/v2/oauth/token/", data=code_form(callback["code"][0], verifier)
         )
         assert token.status_code == 200, token.text
         body: dict[str, Any] = token.json()
@@ -162,13 +172,16 @@ async def upload_all(
     for index in range(count):
         first = index * chunk_size
         last = len(data) - 1 if index == count - 1 else first + chunk_size - 1
-        response = await client.put(
-            upload_url,
-            content=data[first : last + 1],
-            headers={
-                "Content-Type": "video/mp4",
-                "Content-Range": f"bytes {first}-{last}/{len(data)}",
-            },
-        )
-        responses.append(response)
+        responses.append(await put_chunk(client, upload_url, data, first, last))
     return responses
+
+
+async def put_chunk(
+    client: httpx.AsyncClient, upload_url: str, data: bytes, first: int, last: int
+) -> httpx.Response:
+    """PUT bytes ``first``..``last`` (inclusive) of ``data`` as one video/mp4 chunk."""
+    return await client.put(
+        upload_url,
+        content=data[first : last + 1],
+        headers={"Content-Type": "video/mp4", "Content-Range": f"bytes {first}-{last}/{len(data)}"},
+    )

@@ -12,7 +12,7 @@ import pytest
 
 from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET, SandboxOptions
 
-from .conftest import ALL_SCOPES, KB, REDIRECT_URI, Sandbox
+from .conftest import ALL_SCOPES, KB, REDIRECT_URI, Sandbox, authorize_params, code_form
 
 pytestmark = pytest.mark.anyio
 
@@ -20,34 +20,9 @@ TOKEN = "/v2/oauth/token/"
 CREATOR_INFO = "/v2/post/publish/creator_info/query/"
 
 
-def authorize_params(challenge: str, **extra: str) -> dict[str, str]:
-    return {
-        "client_key": SANDBOX_CLIENT_KEY,
-        "scope": ALL_SCOPES,
-        "response_type": "code",
-        "redirect_uri": REDIRECT_URI,
-        "state": "abc",
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-        **extra,
-    }
-
-
 def callback(location: str) -> dict[str, str]:
     assert location.startswith(REDIRECT_URI + "?")
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-
-
-def code_form(code: str, verifier: str, **extra: str) -> dict[str, str]:
-    return {
-        "client_key": SANDBOX_CLIENT_KEY,
-        "client_secret": SANDBOX_CLIENT_SECRET,
-        "code": code,
-        "grant_type": "authorization_code",
-        "redirect_uri": REDIRECT_URI,
-        "code_verifier": verifier,
-        **extra,
-    }
 
 
 def refresh_form(refresh_token: str) -> dict[str, str]:

@@ -24,35 +24,15 @@ from gitops_publisher.sandbox import (
     serve_in_thread,
 )
 
-from .conftest import ALL_SCOPES, KB, REDIRECT_URI, direct_body, inbox_body, video_bytes
+from .conftest import KB, authorize_params, code_form, direct_body, inbox_body, video_bytes
 
 
 def login(client: httpx.Client) -> str:
     verifier = secrets.token_urlsafe(48)
-    response = client.get(
-        "/v2/auth/authorize/",
-        params={
-            "client_key": SANDBOX_CLIENT_KEY,
-            "scope": ALL_SCOPES,
-            "response_type": "code",
-            "redirect_uri": REDIRECT_URI,
-            "state": "s",
-            "code_challenge": hashlib.sha256(verifier.encode()).hexdigest(),
-            "code_challenge_method": "S256",
-        },
-    )
+    challenge = hashlib.sha256(verifier.encode()).hexdigest()
+    response = client.get("/v2/auth/authorize/", params=authorize_params(challenge))
     code = parse_qs(urlsplit(response.headers["location"]).query)["code"][0]
-    token = client.post(
-        "/v2/oauth/token/",
-        data={
-            "client_key": SANDBOX_CLIENT_KEY,
-            "client_secret": SANDBOX_CLIENT_SECRET,
-            "code": code,
-            "grant_type": "authorization_code",
-            "redirect_uri": REDIRECT_URI,
-            "code_verifier": verifier,
-        },
-    )
+    token = client.post("/v2/oauth/token/", data=code_form(code, verifier))
     access: str = token.json()["access_token"]
     return access
 

@@ -15,7 +15,15 @@ from hypothesis import strategies as st
 
 from gitops_publisher.sandbox import ManualClock, SandboxOptions, create_app
 
-from .conftest import KB, Sandbox, direct_body, inbox_body, upload_all, video_bytes
+from .conftest import (
+    KB,
+    Sandbox,
+    direct_body,
+    inbox_body,
+    put_chunk,
+    upload_all,
+    video_bytes,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -174,25 +182,11 @@ def test_a_floor_plan_uploads_and_any_skewed_range_is_refused(
                 body = video_bytes(size)
                 if skew and count > 1:
                     # Shift the second chunk's start: 416, whatever the direction.
-                    first = await client.put(
-                        url,
-                        content=body[:chunk],
-                        headers={
-                            "Content-Type": "video/mp4",
-                            "Content-Range": f"bytes 0-{chunk - 1}/{size}",
-                        },
-                    )
+                    first = await put_chunk(client, url, body, 0, chunk - 1)
                     assert first.status_code == 206
                     start = chunk + skew
                     last = min(size - 1, start + chunk - 1) if count > 2 else size - 1
-                    wrong = await client.put(
-                        url,
-                        content=body[start : last + 1],
-                        headers={
-                            "Content-Type": "video/mp4",
-                            "Content-Range": f"bytes {start}-{last}/{size}",
-                        },
-                    )
+                    wrong = await put_chunk(client, url, body, start, last)
                     assert wrong.status_code in (400, 416)
                     return
                 codes = [r.status_code for r in await upload_all(client, url, body, chunk, count)]

@@ -11,7 +11,7 @@ import pytest
 
 from gitops_publisher.sandbox import FaultSpec, SandboxOptions
 
-from .conftest import KB, MP4_HEAD, Sandbox, direct_body, upload_all, video_bytes
+from .conftest import KB, MP4_HEAD, Sandbox, direct_body, put_chunk, upload_all, video_bytes
 
 pytestmark = pytest.mark.anyio
 
@@ -49,9 +49,10 @@ def synthetic_sha256(size: int) -> str:
     return digest.hexdigest()
 
 
-async def put_range(
+async def put_pattern(
     client: httpx.AsyncClient, url: str, first: int, last: int, total: int
 ) -> httpx.Response:
+    """PUT bytes ``first``..``last`` of the generated :func:`pattern` video, streamed."""
     return await client.put(
         url,
         content=pattern(first, last),
@@ -79,7 +80,7 @@ async def test_documented_example_50_000_123_bytes_in_five_chunks(make_sandbox: 
     for index in range(5):
         first = index * chunk
         last = size - 1 if index == 4 else first + chunk - 1
-        response = await put_range(sandbox.client, data["upload_url"], first, last, size)
+        response = await put_pattern(sandbox.client, data["upload_url"], first, last, size)
         statuses.append(response.status_code)
         assert response.headers["content-range"] == f"bytes 0-{last + 1}/{size}"
     assert statuses == [206, 206, 206, 206, 201]
@@ -92,7 +93,7 @@ async def test_documented_example_4_mib_video_in_one_request(make_sandbox: Any) 
     headers = await sandbox.bearer()
     size = 4_194_304
     data = await init(sandbox, direct_body(size, size, 1), headers)
-    response = await put_range(sandbox.client, data["upload_url"], 0, size - 1, size)
+    response = await put_pattern(sandbox.client, data["upload_url"], 0, size - 1, size)
     assert response.status_code == 201
     [post] = await sandbox.posts()
     assert post["sha256"] == synthetic_sha256(size)
@@ -135,16 +136,12 @@ def headers_for(
 
 async def put_first(sandbox: Sandbox, url: str, body: bytes) -> httpx.Response:
     """PUT the first 5,000-byte chunk of the ``upload`` fixture's video to ``url``."""
-    return await sandbox.client.put(
-        url, content=body[:5_000], headers=headers_for(0, 4_999, 12_345)
-    )
+    return await put_chunk(sandbox.client, url, body, 0, 4_999)
 
 
 async def put_last(sandbox: Sandbox, url: str, body: bytes) -> httpx.Response:
     """PUT the final chunk (bytes 5,000-12,344) of the ``upload`` fixture's video to ``url``."""
-    return await sandbox.client.put(
-        url, content=body[5_000:], headers=headers_for(5_000, 12_344, 12_345)
-    )
+    return await put_chunk(sandbox.client, url, body, 5_000, 12_344)
 
 
 async def test_two_chunks_206_then_201_and_progress(upload: tuple[Sandbox, str, bytes]) -> None:

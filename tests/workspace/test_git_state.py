@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pinned_git
@@ -19,23 +19,14 @@ from gitops_publisher.workspace.git_state import GitBranchStateStore
 from gitops_publisher.workspace.state_file import dump_state, load_state
 from gitops_publisher.workspace.state_merge import StateEncoder, diff_records, replay
 
-T0 = datetime(2026, 11, 25, 16, 30, tzinfo=UTC)
+from .records import T0
+from .records import record as workspace_record
 
 
 def record(post_id: str, account: str = "brand-us", **changes: object) -> Record:
-    fields: dict[str, object] = {
-        "post_id": post_id,
-        "account": account,
-        "status": "uploading",
-        "fingerprint": "sha256:abc",
-        "mode": "direct",
-        "video": "media/a.mp4",
-        "publish_id": f"v_pub~{post_id}",
-        "created_at": T0,
-        "updated_at": T0,
-    }
-    fields.update(changes)
-    return Record.model_validate(fields)
+    """What a run records first: uploading, with a publish_id of its own."""
+    first = {"status": "uploading", "video": "media/a.mp4", "publish_id": f"v_pub~{post_id}"}
+    return workspace_record(post_id, account, **(first | changes))
 
 
 @pytest.fixture

@@ -14,30 +14,15 @@ from pathlib import Path
 import pytest
 
 from gitops_publisher.core.models import StateConfig
-from gitops_publisher.core.state import STATE_VERSION, Record, State
+from gitops_publisher.core.state import STATE_VERSION, State
 from gitops_publisher.errors import PublisherError, StateError, StateLockedError
 from gitops_publisher.workspace.locking import LockInfo
 from gitops_publisher.workspace.state_file import FileStateStore, dump_state, load_state
 from gitops_publisher.workspace.state_stores import open_state_store
 
+from .records import T0, record
+
 GOLDEN = Path(__file__).parent.parent / "golden" / "state" / "v1.json"
-T0 = datetime(2026, 11, 25, 16, 30, tzinfo=UTC)
-
-
-def record(post_id: str = "launch", account: str = "brand-us", **changes: object) -> Record:
-    fields: dict[str, object] = {
-        "post_id": post_id,
-        "account": account,
-        "status": "published",
-        "fingerprint": "sha256:abc",
-        "mode": "direct",
-        "video": "media/launch.mp4",
-        "publish_id": "v_pub_file~1",
-        "created_at": T0,
-        "updated_at": T0,
-    }
-    fields.update(changes)
-    return Record.model_validate(fields)
 
 
 @pytest.fixture

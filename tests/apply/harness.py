@@ -5,6 +5,7 @@
   writes it into a new git repository and commits it.
 * :class:`Emulator` is the sandbox served on 127.0.0.1 in a thread, with helpers to read its
   introspection routes and to change its options and faults while a run is going on.
+* :func:`run_publisher` runs the real command in a subprocess.
 * :func:`apply_once` runs one apply through the real engine (lock, re-plan, pre-flight,
   publish) over real HTTP, with the emulator's credentials, as the CLI would.
 * :func:`assert_exactly_once` is the product's promise, checked against the emulator's truth.
@@ -18,6 +19,8 @@ import json
 import logging
 import random
 import struct
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -163,6 +166,25 @@ def committed_project(
         write(relative, content)
     commit_all(root, "content")
     return root
+
+
+def run_publisher(
+    root: Path, *args: str, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The real ``publisher`` command in a subprocess on ``root`` (``-C``), as CI runs it.
+
+    Output is captured as text, stdin is empty, and it may take 120 s; the caller checks the
+    exit code and hands the output to its secret scan.
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "gitops_publisher", "-C", str(root), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 def sha256_file(path: Path) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from apply.harness import (
@@ -22,6 +21,7 @@ from apply.harness import (
     committed_project,
     env_name,
     fast_options,
+    run_publisher,
     served_emulator,
 )
 from cryptography.fernet import Fernet
@@ -42,13 +42,7 @@ def add_post(root: Path) -> None:
 
 
 def apply(root: Path, env: dict[str, str], scan: SecretScan) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "gitops_publisher", "-C", str(root), "apply", "--yes"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_publisher(root, "apply", "--yes", env=env)
     scan.add_output("apply stdout", done.stdout)
     scan.add_output("apply stderr", done.stderr)
     scan.harvest(Path(env["PUBLISHER_TOKEN_STORE"]))

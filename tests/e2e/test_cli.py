@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from apply.harness import DONE_AT_TIKTOK, SecretScan, sha256_file
+from apply.harness import DONE_AT_TIKTOK, SecretScan, run_publisher, sha256_file
 
 from gitops_publisher.sandbox.models import WorldData
 
@@ -155,15 +154,7 @@ def test_a_video_breaking_tiktok_rules_stops_before_any_post(content_repo, cli):
 
 
 def run_command(root: Path, *args: str, scan: SecretScan) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NO_COLOR": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "gitops_publisher", "-C", str(root), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    done = run_publisher(root, *args, env={**os.environ, "NO_COLOR": "1"})
     scan.add_output(f"subprocess {' '.join(args)} stdout", done.stdout)
     scan.add_output(f"subprocess {' '.join(args)} stderr", done.stderr)
     return done

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +22,7 @@ from apply.harness import (
     committed_project,
     config_yaml,
     fast_options,
+    run_publisher,
     served_emulator,
 )
 from apply.harness import scan as scan
@@ -70,14 +70,7 @@ def ci_env(work: Path, em: Emulator, secret: str, key: str) -> dict[str, str]:
 
 def publisher(work: Path, env: dict[str, str], scan: SecretScan, *args: str) -> str:
     """Run the real ``publisher`` command; return its output (scanned); fail on exit != 0."""
-    done = subprocess.run(
-        [sys.executable, "-m", "gitops_publisher", "-C", str(work), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_publisher(work, *args, env=env)
     scan.add_output(f"publisher {' '.join(args)}", done.stdout + done.stderr)
     for log in sorted(Path(env["PUBLISHER_LOG_DIR"]).glob("*")):
         scan.add_output(log.name, log.read_text(errors="replace"))

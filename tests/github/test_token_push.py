@@ -26,6 +26,7 @@ from apply.harness import (
     SecretScan,
     committed_project,
     fast_options,
+    run_publisher,
 )
 from cryptography.fernet import Fernet
 from pinned_git import clone, push_to_new_bare
@@ -269,14 +270,7 @@ def test_a_job_killed_after_a_rotation_leaves_the_live_token_on_the_remote(
 
         second = fresh_job(tmp_path, remote, "job-2")
         env = action_env(second, em, secrets, key)  # the same, now dead, secrets
-        done = subprocess.run(
-            [sys.executable, "-m", "gitops_publisher", "-C", str(second), "github"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        done = run_publisher(second, "github", env=env)
         scan.add_output("next job", unmasked(done.stdout + done.stderr))
         assert done.returncode == 0, done.stdout + done.stderr
         published = sorted(post["account"] for post in em.posts())

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +26,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sandbox_ingest import serve_emulator  # noqa: E402
+from sandbox_ingest import commit_project, serve_emulator  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 VIDEO = REPO / "examples" / "media" / "tutorial-part1.mp4"
@@ -78,16 +76,7 @@ def make_project(root: Path, accounts: int, posts: int) -> list[int]:
             f"version: 1\nid: p{i:03d}\naccounts: [{names[i % accounts]}]\n"
             f'video: media/v.mp4\ncaption: "post {i}"\n'
         )
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "b",
-        "GIT_AUTHOR_EMAIL": "b@b",
-        "GIT_COMMITTER_NAME": "b",
-        "GIT_COMMITTER_EMAIL": "b@b",
-    }
-    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
-    subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
-    subprocess.run(["git", "commit", "-qm", "bench"], cwd=root, check=True, env=env)
+    commit_project(root)
     return counts
 
 

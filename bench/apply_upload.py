@@ -38,7 +38,12 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from sandbox_ingest import curl_upload, emulator_upload_url, serve_emulator  # noqa: E402
+from sandbox_ingest import (  # noqa: E402
+    commit_project,
+    curl_upload,
+    emulator_upload_url,
+    serve_emulator,
+)
 from upload_throughput import split  # noqa: E402
 
 from gitops_publisher.providers.tiktok.chunks import plan_chunks  # noqa: E402
@@ -82,16 +87,7 @@ def make_project(root: Path, size: int) -> None:
     (root / "posts" / "big.yaml").write_text(
         'version: 1\nid: big\naccounts: [bench]\nvideo: media/big.mp4\ncaption: "bench"\n'
     )
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "b",
-        "GIT_AUTHOR_EMAIL": "b@b",
-        "GIT_COMMITTER_NAME": "b",
-        "GIT_COMMITTER_EMAIL": "b@b",
-    }
-    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
-    subprocess.run(["git", "add", "publisher.yaml", "posts"], cwd=root, check=True, env=env)
-    subprocess.run(["git", "commit", "-qm", "bench"], cwd=root, check=True, env=env)
+    commit_project(root, "publisher.yaml", "posts")
     make_video(root / "media" / "big.mp4", size)
 
 

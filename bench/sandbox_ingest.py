@@ -125,6 +125,20 @@ def serve_emulator(world_dir: Path, *args: str) -> Iterator[str]:
         server.wait(timeout=10)
 
 
+def commit_project(root: Path, *paths: str) -> None:
+    """``git init`` ``root`` and commit ``paths`` (everything when none) as a bench author."""
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@b",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@b",
+    }
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    subprocess.run(["git", "add", *(paths or ["-A"])], cwd=root, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", "bench"], cwd=root, check=True, env=env)
+
+
 def make_chunks(directory: Path, size: int, chunk: int) -> list[tuple[Path, int, int]]:
     """Sparse chunk files (an MP4 head first) and their inclusive ranges, floor count."""
     count = size // chunk

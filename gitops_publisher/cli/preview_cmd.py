@@ -3,14 +3,19 @@
 The frame is the one TikTok shows as the cover: the post's ``cover_timestamp_ms`` (no value
 means TikTok's default, the first frame). Every frame is decoded before any file is written,
 so a run that fails writes nothing; each file is written atomically.
+
+``--plan PLANFILE`` previews the addresses a saved plan publishes (create, replace, retry).
+The GitHub Action calls :func:`publishing_addresses` and :func:`write_previews` directly: it
+writes what it can and reports the rest beside the plan instead of failing.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,9 +34,13 @@ from gitops_publisher.workspace.project import Project, load_project
 from gitops_publisher.workspace.sources import Source, read_source
 from gitops_publisher.workspace.state_file import atomic_write
 
+if TYPE_CHECKING:
+    from gitops_publisher.core.plan import Plan
+
 #: Where the PNG files go by default, under the project (beside the cache; not committed).
 PREVIEW_DIR = ".publisher/preview"
 _PLAN_HINT = "run `publisher plan` to see every address (POST_ID@ACCOUNT)"
+_SELECT_HINT = "name the addresses to preview, or pass --all or --plan PLANFILE (only one)"
 
 
 @dataclass(frozen=True)
@@ -51,9 +60,41 @@ class _Preview:
     frame: CoverFrame
 
 
+@dataclass(frozen=True)
+class WrittenPreview:
+    """One PNG file written: the address, the file, and ``cover 1200 ms: frame at ...``."""
+
+    address: str
+    path: Path
+    description: str
+
+
+@dataclass
+class PreviewOutcome:
+    """What :func:`write_previews` wrote, and the posts whose frame could not be decoded.
+
+    Attributes:
+        written: one entry per PNG, in the order asked for.
+        problems: positioned at the manifest's ``cover_timestamp_ms`` or ``video`` field.
+        failed: the addresses left without a PNG because of ``problems``.
+    """
+
+    written: list[WrittenPreview] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
 @click.command()
 @click.argument("addresses", nargs=-1, metavar="[ADDRESS]...")
 @click.option("--all", "all_posts", is_flag=True, help="Preview every address in the manifests.")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="PLANFILE",
+    help="Preview the addresses a saved plan (`publisher plan -o FILE`) publishes: its "
+    "create, replace and retry changes (the ones that upload a video).",
+)
 @click.option(
     "--out",
     "out_dir",
@@ -62,7 +103,11 @@ class _Preview:
 )
 @click.pass_obj
 def preview(
-    app: AppContext, addresses: tuple[str, ...], all_posts: bool, out_dir: Path | None
+    app: AppContext,
+    addresses: tuple[str, ...],
+    all_posts: bool,
+    plan_file: Path | None,
+    out_dir: Path | None,
 ) -> None:
     """Write the cover frame of each ADDRESS (POST_ID@ACCOUNT) as PNG, for review.
 
@@ -70,11 +115,65 @@ def preview(
     TikTok will show it; the files are named POST_ID@ACCOUNT.png. Needs the optional
     dependency: pip install 'gitops-publisher[preview]'.
     """
-    load_av()  # before reading anything: a missing extra is the first thing to say
+    if sum((bool(addresses), all_posts, plan_file is not None)) != 1:
+        raise AddressError(_SELECT_HINT, hint=_PLAN_HINT)
+    if plan_file is not None:
+        from gitops_publisher.planning import read_plan
+
+        addresses = tuple(publishing_addresses(read_plan(plan_file)))
+        if not addresses:  # said without PyAV: a CI step that has nothing to show passes
+            click.echo(
+                f"Nothing to preview: {plan_file} publishes no video (no create, replace or retry)."
+            )
+            return
+    load_av()  # before reading the project: a missing extra is the first thing to say
     project = load_project(app.project_dir)
-    posts = _select(project, addresses, all_posts)
-    previews = _decode(project, posts)
+    posts = _select(project, addresses, all_posts, from_plan=plan_file is not None)
+    previews, problems = _decode(project, posts)
+    if problems:
+        raise ConfigError(problems, "no preview written")
     directory = out_dir if out_dir is not None else app.project_dir / PREVIEW_DIR
+    for written in _write(posts, previews, directory):
+        click.echo(f"Wrote {_display(written.path)}  {written.description}")
+
+
+def publishing_addresses(plan: Plan) -> list[str]:
+    """The addresses whose change uploads a video: create, replace and retry, sorted.
+
+    ``resume`` asks TikTok about an earlier upload and sends no video, so it has no new cover.
+    """
+    from gitops_publisher.core.plan import PUBLISHING
+
+    return sorted({change.address for change in plan.changes if change.action in PUBLISHING})
+
+
+def write_previews(project: Project, addresses: Sequence[str], directory: Path) -> PreviewOutcome:
+    """Write the cover frame of each address that can be decoded; report the others.
+
+    Unlike the command, a post whose frame cannot be decoded does not stop the others: the
+    GitHub Action shows the problem beside the plan and still uploads the rest.
+
+    Raises:
+        PublisherError: PyAV is not installed, or a PNG cannot be written.
+        AddressError: an address names no post in ``project``.
+    """
+    load_av()
+    posts = _select(project, tuple(addresses), False, from_plan=True)
+    previews, problems = _decode(project, posts)
+    failed = [str(p.address) for p in posts if p.address.post_id not in previews]
+    kept = [p for p in posts if p.address.post_id in previews]
+    return PreviewOutcome(_write(kept, previews, directory), problems, failed)
+
+
+def _write(
+    posts: list[DesiredPost], previews: dict[str, _Preview], directory: Path
+) -> list[WrittenPreview]:
+    """Write one PNG per post, atomically.
+
+    Raises:
+        PublisherError: a file cannot be written (says to choose another --out).
+    """
+    written: list[WrittenPreview] = []
     for post in posts:
         shown = previews[post.address.post_id]
         path = directory / f"{post.address}.png"
@@ -84,19 +183,19 @@ def preview(
             raise PublisherError(
                 f"cannot write {path}: {exc.strerror}", hint="choose another --out DIR"
             ) from exc
-        click.echo(f"Wrote {_display(path)}  {_describe(shown)}")
+        written.append(WrittenPreview(str(post.address), path, _describe(shown)))
+    return written
 
 
-def _select(project: Project, addresses: tuple[str, ...], all_posts: bool) -> list[DesiredPost]:
+def _select(
+    project: Project, addresses: tuple[str, ...], all_posts: bool, *, from_plan: bool = False
+) -> list[DesiredPost]:
     """The posts named by ``addresses`` (or all), in the order given.
 
     Raises:
-        AddressError: no address and no --all, both, or an address that names no post.
+        AddressError: an address that names no post (from a plan: the plan is older than
+            the manifests).
     """
-    if all_posts == bool(addresses):
-        raise AddressError(
-            "name the addresses to preview, or pass --all (not both)", hint=_PLAN_HINT
-        )
     if all_posts:
         return sorted(project.posts, key=lambda p: p.address)
     known = {str(post.address): post for post in project.posts}
@@ -104,6 +203,11 @@ def _select(project: Project, addresses: tuple[str, ...], all_posts: bool) -> li
     for text in addresses:
         address = str(Address.parse(text))
         if address not in known:
+            if from_plan:
+                raise AddressError(
+                    f"the plan publishes {address}, which is no longer in the manifests",
+                    hint="make the plan again: `publisher plan -o FILE`",
+                )
             close = difflib.get_close_matches(address, list(known), n=3, cutoff=0.75)
             guess = f"did you mean {', '.join(close)}? " if close else ""
             raise AddressError(f"no post {address} in the manifests", hint=guess + _PLAN_HINT)
@@ -111,12 +215,15 @@ def _select(project: Project, addresses: tuple[str, ...], all_posts: bool) -> li
     return list(chosen.values())
 
 
-def _decode(project: Project, posts: list[DesiredPost]) -> dict[str, _Preview]:
+def _decode(
+    project: Project, posts: list[DesiredPost]
+) -> tuple[dict[str, _Preview], list[Diagnostic]]:
     """Decode each selected post's cover frame (once per post, once per video and time).
 
+    A cover time past its video's end, or an undecodable video, is a problem positioned at
+    the manifest's field; every problem is collected, the posts without one are decoded.
+
     Raises:
-        ConfigError: a cover time past its video's end, or an undecodable video; every
-            problem is collected and positioned at the manifest's field.
         PublisherError: PyAV is not installed.
     """
     covers = _covers(project, {post.address.post_id for post in posts})
@@ -145,9 +252,7 @@ def _decode(project: Project, posts: list[DesiredPost]) -> dict[str, _Preview]:
             message = f"{post.video.path} is {exc.problem}; no cover frame can be decoded"
             problems.append(cover.source.diagnostic(cover.doc, ("video",), message))
         failed.add(post_id)
-    if problems:
-        raise ConfigError(problems, "no preview written")
-    return previews
+    return previews, problems
 
 
 def _covers(project: Project, post_ids: set[str]) -> dict[str, _Cover]:

@@ -1,7 +1,8 @@
 """The Action's entrypoint: read the event, then plan, apply, validate or explain.
 
 * pull request: ``plan`` (offline: no TikTok call, no secret needed), the Markdown plan to the
-  step summary and to one sticky comment per working directory;
+  step summary and to one sticky comment per working directory; with ``previews: true``, the
+  cover frames of what it publishes for a workflow artifact (``github/previews.py``);
 * push to the default branch, schedule, manual run on the default branch: ``apply --yes``
   through the ``publisher`` CLI, then what was published to the summary;
 * anything else: a sentence saying what the Action does not do, and success.
@@ -14,11 +15,12 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import httpx
 
@@ -30,6 +32,11 @@ from gitops_publisher.github.api import GitHubApi, GitHubApiError
 from gitops_publisher.github.event import Inputs, Run, decide
 from gitops_publisher.github.token_sync import git_branch_store, synced_writeback
 from gitops_publisher.providers.tiktok import urls
+
+if TYPE_CHECKING:
+    from gitops_publisher.core.plan import Plan
+    from gitops_publisher.github.previews import PreviewReport
+    from gitops_publisher.workspace.project import Project
 
 Invoke = Callable[[list[str]], int]
 
@@ -52,6 +59,7 @@ class Context:
     invoke: Invoke
     transport: httpx.BaseTransport | None = None
     token_key: str = ""
+    runner_temp: str = ""
 
     @property
     def workdir(self) -> str:
@@ -98,6 +106,7 @@ def run_action(
         invoke=invoke,
         transport=transport,
         token_key=env.get("PUBLISHER_TOKEN_KEY", ""),
+        runner_temp=env.get("RUNNER_TEMP", ""),
     )
     report.mask(_secret_values(env, ctx.project), ctx.out)
     if inputs.python_version and not sys.version.startswith(inputs.python_version):
@@ -160,6 +169,9 @@ def _plan(ctx: Context) -> int:
         ctx.say(f"::warning::{warning.render()}")
     if not ctx.run.is_fork:
         notes.extend(notices)
+    shown = _previews(ctx, planned.project, plan) if ctx.inputs.previews else None
+    if shown is not None and shown.note:
+        notes.append(shown.note)
     markdown = render_markdown(plan, title=title, warnings=planned.project.warnings)
     _publish_plan(ctx, markdown, notes)
     _finish(
@@ -168,7 +180,41 @@ def _plan(ctx: Context) -> int:
         plan_json=plan.model_dump_json(),
         published=0,
     )
+    if shown is not None:
+        report.write_outputs(ctx.run.output, shown.outputs(), ctx.out)
     return 1 if plan.errors else 0
+
+
+def _previews(ctx: Context, project: Project, plan: Plan) -> PreviewReport | None:
+    """The cover frames of what a pull request's plan publishes (``previews: true``).
+
+    Fork pull requests too: nothing here needs a secret. Whatever goes wrong becomes a warning
+    line beside the plan, never a failed plan: the previews are a help to the reviewer.
+    """
+    from gitops_publisher.github.previews import (
+        PreviewReport,
+        artifact_name,
+        make_previews,
+        preview_directory,
+    )
+
+    if ctx.run.pull_number is None:
+        ctx.say("cover previews are made for pull requests only; none for this run")
+        return None
+    artifact = artifact_name(ctx.workdir, _shard(ctx.inputs))
+    directory = preview_directory(ctx.runner_temp, ctx.project, artifact)
+    try:
+        shown = make_previews(
+            project, plan, directory=directory, artifact=artifact, run_url=ctx.run.run_url
+        )
+    except Exception as exc:  # noqa: BLE001 - an unexpected failure must not hide the plan
+        ctx.say("".join(traceback.format_exception(exc)).rstrip())
+        ctx.say(f"::warning::cover previews failed unexpectedly: {type(exc).__name__}: {exc}")
+        note = f"⚠️ Cover previews failed unexpectedly ({type(exc).__name__}); see the job log."
+        return PreviewReport(note=note, directory=directory, artifact=artifact)
+    for line in shown.log:
+        ctx.say(line)
+    return shown
 
 
 def _publish_plan(ctx: Context, markdown: str, notes: list[str]) -> None:

@@ -28,6 +28,7 @@ INPUT_VARIABLES: dict[str, str] = {
     "comment": "INPUT_COMMENT",
     "args": "INPUT_ARGS",
     "github-token": "INPUT_GITHUB_TOKEN",
+    "previews": "INPUT_PREVIEWS",
 }
 
 _TRUE = {"true", "on", "yes", "1"}
@@ -45,6 +46,7 @@ class Inputs:
     comment: bool = True
     args: tuple[str, ...] = ()
     github_token: str = ""
+    previews: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
@@ -66,6 +68,9 @@ class Inputs:
         comment = get("comment").lower() or "true"
         if comment not in _TRUE | _FALSE:
             raise PublisherError(f"input comment: {comment!r} is not on/off (true/false)")
+        previews = get("previews").lower() or "false"
+        if previews not in ("true", "false"):  # action.yml's shell and `if:` test "true"
+            raise PublisherError(f"input previews: {previews!r} is not true or false")
         try:
             args = tuple(shlex.split(get("args")))
         except ValueError as exc:
@@ -79,6 +84,7 @@ class Inputs:
             comment=comment in _TRUE,
             args=args,
             github_token=get("github-token") or env.get("GITHUB_TOKEN", ""),
+            previews=previews == "true",
         )
 
 

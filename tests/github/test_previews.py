@@ -277,47 +277,78 @@ def test_the_upload_step_runs_only_with_the_input_and_frames_to_upload() -> None
     assert upload["with"]["overwrite"] is True
 
 
+def step_outputs(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines())
+
+
 @pytest.fixture
-def install_step(tmp_path: Path) -> Any:
-    """Run action.yml's install script with a ``python`` that records what pip would get."""
-    install = next(s for s in load_action()["runs"]["steps"] if "pip install" in s.get("run", ""))
-    assert install["env"]["PREVIEWS"] == "${{ inputs.previews }}"
-    assert install["env"]["COMMAND"] == "${{ inputs.command }}"
-    script = install["run"].replace("${{ github.action_path }}", "/opt/action")
-    assert "${{" not in script
+def install(tmp_path: Path) -> Any:
+    """Run action.yml's pip-key and install scripts with a ``python`` that records pip's call.
+
+    Returns ``run(previews, event, command) -> (package spec, cache key variant)``.
+    """
+    steps = load_action()["runs"]["steps"]
+    key_step = next(s for s in steps if s.get("id") == "pip-key")
+    install_step = next(s for s in steps if "pip install" in s.get("run", ""))
+    assert key_step["env"] == {
+        "PREVIEWS": "${{ inputs.previews }}",
+        "COMMAND": "${{ inputs.command }}",
+    }
+    assert install_step["env"] == {"VARIANT": "${{ steps.pip-key.outputs.variant }}"}
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["key"].endswith("-${{ steps.pip-key.outputs.variant }}")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "python"
-    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n', encoding="utf-8")
+    fake.write_text(
+        '#!/bin/sh\nif [ "$3" = cache ]; then echo /pip-cache; else printf "%s\\n" "$@"; fi\n',
+        encoding="utf-8",
+    )
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
 
-    def run(previews: str, event: str, command: str = "auto") -> str:
+    def script(step: dict[str, Any]) -> str:
+        text: str = step["run"].replace("${{ github.action_path }}", str(ACTION.parent))
+        assert "${{" not in text
+        return text
+
+    def run(previews: str, event: str, command: str) -> tuple[str, str]:
+        output = tmp_path / f"output-{previews}-{event}-{command}"
         env = {
             "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "GITHUB_EVENT_NAME": event,
+            "GITHUB_OUTPUT": str(output),
             "PREVIEWS": previews,
             "COMMAND": command,
-            "GITHUB_EVENT_NAME": event,
         }
+        subprocess.run(["bash", "-e", "-c", script(key_step)], env=env, check=True)
+        variant = step_outputs(output)["variant"]
+        env["VARIANT"] = variant
         done = subprocess.run(
-            ["bash", "-e", "-c", script], env=env, capture_output=True, text=True, check=True
+            ["bash", "-e", "-c", script(install_step)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
-        return done.stdout.splitlines()[-1]  # the package spec, pip's last argument
+        return done.stdout.splitlines()[-1], variant  # the spec is pip's last argument
 
     return run
 
 
 @pytest.mark.parametrize(
-    ("previews", "event", "command", "spec"),
+    ("previews", "event", "command", "extra"),
     [
-        ("true", "pull_request", "auto", "/opt/action[preview]"),
-        ("True", "pull_request", "plan", "/opt/action[preview]"),
-        ("false", "pull_request", "auto", "/opt/action"),
-        ("true", "push", "auto", "/opt/action"),  # apply never makes previews
-        ("true", "schedule", "auto", "/opt/action"),
-        ("true", "pull_request", "validate", "/opt/action"),
+        ("true", "pull_request", "auto", True),
+        ("True", "pull_request", "plan", True),
+        ("false", "pull_request", "auto", False),
+        ("true", "push", "auto", False),  # apply never makes previews
+        ("true", "schedule", "auto", False),
+        ("true", "pull_request", "validate", False),
     ],
 )
-def test_pyav_is_installed_only_for_pull_request_plans_with_previews(
-    install_step: Any, previews: str, event: str, command: str, spec: str
+def test_pyav_is_installed_and_cached_apart_only_for_pull_request_plans_with_previews(
+    install: Any, previews: str, event: str, command: str, extra: bool
 ) -> None:
-    assert install_step(previews, event, command) == spec
+    spec, variant = install(previews, event, command)
+    assert spec == str(ACTION.parent) + ("[preview]" if extra else "")
+    assert variant == ("preview" if extra else "plain")

@@ -170,8 +170,8 @@ def _plan(ctx: Context) -> int:
     if not ctx.run.is_fork:
         notes.extend(notices)
     shown = _previews(ctx, planned.project, plan) if ctx.inputs.previews else None
-    if shown is not None and shown.note:
-        notes.append(shown.note)
+    if shown is not None:
+        notes.extend(shown.notes)
     markdown = render_markdown(plan, title=title, warnings=planned.project.warnings)
     _publish_plan(ctx, markdown, notes)
     _finish(
@@ -211,7 +211,7 @@ def _previews(ctx: Context, project: Project, plan: Plan) -> PreviewReport | Non
         ctx.say("".join(traceback.format_exception(exc)).rstrip())
         ctx.say(f"::warning::cover previews failed unexpectedly: {type(exc).__name__}: {exc}")
         note = f"⚠️ Cover previews failed unexpectedly ({type(exc).__name__}); see the job log."
-        return PreviewReport(note=note, directory=directory, artifact=artifact)
+        return PreviewReport(notes=[note], directory=directory, artifact=artifact)
     for line in shown.log:
         ctx.say(line)
     return shown

@@ -32,14 +32,14 @@ class PreviewReport:
     """What the preview run did, for the comment, the job log and the upload step.
 
     Attributes:
-        note: the comment line ("" when there is nothing to say).
+        notes: the comment's lines (frames and where; a warning when some could not be made).
         log: lines for the job log (files written, ``::warning::`` lines).
         count: PNG files written.
         directory: where they are (uploaded only when ``count`` > 0).
         artifact: the artifact's name.
     """
 
-    note: str
+    notes: list[str]
     directory: Path
     artifact: str
     count: int = 0
@@ -78,30 +78,29 @@ def make_previews(
     """Write the cover frames of what ``plan`` publishes into ``directory``; never raises.
 
     A frame that cannot be decoded leaves the others written; PyAV missing or an unwritable
-    directory writes nothing. Each case is a warning line in :attr:`PreviewReport.note`.
+    directory writes nothing. Each case is a warning line in :attr:`PreviewReport.notes`.
     """
     from gitops_publisher.cli.preview_cmd import publishing_addresses, write_previews
 
-    report = PreviewReport(note="", directory=directory, artifact=artifact)
+    report = PreviewReport(notes=[], directory=directory, artifact=artifact)
     addresses = publishing_addresses(plan)
     if not addresses:
-        report.note = "🖼️ Cover previews: none (nothing in this plan uploads a video)."
+        report.notes.append("🖼️ Cover previews: none (nothing in this plan uploads a video).")
         report.log.append("cover previews: nothing in this plan uploads a video")
         return report
     try:
         outcome = write_previews(project, addresses, directory)
     except PublisherError as exc:
         message = str(exc)
-        report.note = f"⚠️ Cover previews were not made: {_code(message)}"
+        report.notes.append(f"⚠️ Cover previews were not made: {_code(message)}")
         report.log.append(f"::warning::cover previews were not made: {message}")
         return report
     report.count = len(outcome.written)
     report.log.extend(f"Wrote {w.path}  {w.description}" for w in outcome.written)
     report.log.extend(f"::warning::cover preview: {d.render()}" for d in outcome.problems)
-    parts = []
     if outcome.written:
         link = f"([workflow run]({run_url}))" if run_url else "(on the workflow run's page)"
-        parts.append(
+        report.notes.append(
             f"🖼️ Cover previews: {report.count} frame(s) in the workflow artifact "
             f"`{artifact}` {link}"
         )
@@ -109,12 +108,17 @@ def make_previews(
         first = _code(outcome.problems[0].render())
         more = len(outcome.problems) - 1
         also = f" (and {more} more problem(s) in the job log)" if more else ""
-        parts.append(
+        report.notes.append(
             f"⚠️ Cover previews: no frame for {len(outcome.failed)} address(es) "
-            f"({', '.join(outcome.failed)}): {first}{also}"
+            f"({_listed(outcome.failed)}): {first}{also}"
         )
-    report.note = "; ".join(parts) if len(parts) > 1 else parts[0]
     return report
+
+
+def _listed(addresses: list[str], shown: int = 5) -> str:
+    """``a, b, c`` or ``a, b, c, d, e and 7 more``: one line, however many failed."""
+    text = ", ".join(addresses[:shown])
+    return f"{text} and {len(addresses) - shown} more" if len(addresses) > shown else text
 
 
 def _code(text: str) -> str:

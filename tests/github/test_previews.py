@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from gitops_publisher.core.plan import Plan
+from gitops_publisher.core.plan import Action, Change, Plan
 from gitops_publisher.core.shard import Shard
 from gitops_publisher.github import previews
 from gitops_publisher.github.previews import PREVIEW_OUTPUTS, artifact_name, make_previews
@@ -108,11 +108,15 @@ def test_a_cover_past_the_end_is_a_warning_beside_the_plan(
 
     body = comment(stub)
     assert "launch-teaser@brand-us" in body and "create" in body  # the plan is posted
+    lines = body.splitlines()
     assert (
         f"> 🖼️ Cover previews: {len(others)} frame(s) in the workflow artifact `cover-previews` "
-        f"([workflow run]({RUN_URL})); ⚠️ Cover previews: no frame for 2 address(es) "
+        f"([workflow run]({RUN_URL}))"
+    ) in lines
+    assert (
+        "> ⚠️ Cover previews: no frame for 2 address(es) "
         f"(launch-teaser@brand-uk, launch-teaser@brand-us): `{problem}`"
-    ) in body.splitlines()
+    ) in lines
     assert f"::warning::cover preview: {problem}" in run.log.splitlines()
     assert run.outputs["preview_dir"] == str(directory)
 
@@ -241,9 +245,44 @@ def test_a_plan_that_uploads_no_video_says_so(checkout: Checkout, tmp_path: Path
     shown = make_previews(
         project, plan, directory=tmp_path / "out", artifact="cover-previews", run_url=RUN_URL
     )
-    assert shown.note == "🖼️ Cover previews: none (nothing in this plan uploads a video)."
+    assert shown.notes == ["🖼️ Cover previews: none (nothing in this plan uploads a video)."]
     assert shown.outputs() == {}
     assert not (tmp_path / "out").exists()
+
+
+def test_many_failed_covers_stay_one_warning_line(make_repo: Any, tmp_path: Path) -> None:
+    config = "version: 1\naccounts:\n  brand-us: {refresh_token_env: TT_RT_US}\n"
+    post = (
+        "version: 1\nid: post-{n}\naccounts: [brand-us]\nvideo: media/launch-teaser.mp4\n"
+        "caption: Number {n}\nprivacy: SELF_ONLY\ncover_timestamp_ms: 9000\n"
+    )
+    files = {f"posts/p{n}.yaml": post.format(n=n) for n in range(7)}
+    root = make_repo({"publisher.yaml": config, **files}).root
+    changes = [
+        Change(
+            address=f"post-{n}@brand-us",
+            post_id=f"post-{n}",
+            account="brand-us",
+            action=Action.CREATE,
+            reason="new post",
+        )
+        for n in range(7)
+    ]
+    plan = Plan(
+        created_at=datetime(2026, 11, 1, tzinfo=UTC), lineage="x", serial=0, changes=changes
+    )
+    shown = make_previews(
+        load_project(root), plan, directory=tmp_path / "out", artifact="a", run_url=RUN_URL
+    )
+    assert shown.count == 0 and shown.outputs() == {}
+    (line,) = shown.notes
+    assert line.startswith(
+        "⚠️ Cover previews: no frame for 7 address(es) (post-0@brand-us, post-1@brand-us, "
+        "post-2@brand-us, post-3@brand-us, post-4@brand-us and 2 more): `posts/p0.yaml:7:21 "
+        "cover_timestamp_ms: 9000 ms is past the end"
+    )
+    assert line.endswith("(and 6 more problem(s) in the job log)")
+    assert len(shown.log) == 7
 
 
 # --- action.yml ---------------------------------------------------------------------------------

@@ -37,11 +37,18 @@ def media_problems(
             uses.setdefault(
                 post.address.post_id,
                 VideoUse(
-                    post.address.post_id, post.manifest_file, post.video.path, post.video.content_id
+                    post.address.post_id,
+                    post.manifest_file,
+                    post.video.path,
+                    post.video.content_id,
+                    post.post_info.get("video_cover_timestamp_ms"),
                 ),
             )
     checked = check_videos(
-        root, list(uses.values()), cache_dir=root / MEDIA_CACHE_DIR, locate=lambda _id: (None, None)
+        root,
+        list(uses.values()),
+        cache_dir=root / MEDIA_CACHE_DIR,
+        locate=lambda _id, _key: (None, None),
     )
     durations = {
         use.video: report.facts.duration_ms

@@ -20,8 +20,9 @@ from gitops_publisher.media.facts import VideoFacts
 from gitops_publisher.media.preflight import MediaReport, inspect_video
 from gitops_publisher.media.probe import probe_video
 
-#: Given a post id, the (line, column) of its manifest's ``video:`` value, or (None, None).
-Locate = Callable[[str], tuple[int | None, int | None]]
+#: Given a post id and a top-level manifest key (``video``, ``cover_timestamp_ms``), the
+#: (line, column) of that key's value in the post's manifest, or (None, None).
+Locate = Callable[[str, str], tuple[int | None, int | None]]
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,14 @@ class VideoUse:
         manifest: the manifest file as displayed (``posts/launch.yaml``).
         video: the video's path relative to the project (``media/launch.mp4``).
         content_id: the id of the video's bytes (the fingerprint's video id).
+        cover_ms: the manifest's ``cover_timestamp_ms`` (None: TikTok's first frame).
     """
 
     post_id: str
     manifest: str
     video: str
     content_id: str
+    cover_ms: int | None = None
 
 
 @dataclass
@@ -70,7 +73,8 @@ def check_videos(
         root: the project directory the ``video`` paths are relative to.
         uses: every manifest's video, in the order problems should be listed.
         cache_dir: the probe cache (``<project>/.publisher/cache/media``), None for no cache.
-        locate: the position of a post's ``video:`` value; called only for posts with issues.
+        locate: the position of a post's ``video:`` (or ``cover_timestamp_ms:``) value; called
+            only for posts with issues.
         probe: the function that reads a file (injected by tests and benchmarks).
     """
     result = MediaCheck()
@@ -83,10 +87,14 @@ def check_videos(
             )
     for use in uses:
         report = result.reports[use.content_id]
+        cover = cover_problem(use, report.facts)
+        if cover is not None:
+            line, column = locate(use.post_id, "cover_timestamp_ms")
+            result.diagnostics.append(replace(cover, line=line, column=column))
         if not report.issues:
             continue
         first = users[use.content_id][0] is use
-        line, column = locate(use.post_id)
+        line, column = locate(use.post_id, "video")
         for issue in report.issues:
             if issue.severity != "error" and not first:
                 continue
@@ -99,6 +107,27 @@ def check_videos(
                 diagnostic = replace(diagnostic, message=message)
             result.diagnostics.append(diagnostic)
     return result
+
+
+def cover_problem(use: VideoUse, facts: VideoFacts | None) -> Diagnostic | None:
+    """An error when the post's cover time is past the end of its video (position unset).
+
+    TikTok takes "a missing or invalid value" as the first frame (reference §3.2), so such a
+    post would publish with a cover nobody chose, and a post cannot be edited afterwards.
+    """
+    if use.cover_ms is None or facts is None or facts.duration_ms is None:
+        return None
+    if use.cover_ms <= facts.duration_ms:
+        return None
+    return Diagnostic(
+        file=use.manifest,
+        line=None,
+        column=None,
+        field="cover_timestamp_ms",
+        message=f"{use.cover_ms} ms is past the end of {use.video} ({facts.duration_ms} ms "
+        f"long); TikTok would silently use the first frame: choose a time from 0 to "
+        f"{facts.duration_ms}",
+    )
 
 
 def media_summary(facts: VideoFacts) -> MediaSummary:

@@ -223,12 +223,16 @@ def _check_media(
         post_id = post.address.post_id
         if post_id not in uses:
             uses[post_id] = VideoUse(
-                post_id, post.manifest_file, post.video.path, post.video.content_id
+                post_id,
+                post.manifest_file,
+                post.video.path,
+                post.video.content_id,
+                post.post_info.get("video_cover_timestamp_ms"),
             )
 
-    def locate(post_id: str) -> tuple[int | None, int | None]:
+    def locate(post_id: str, key: str) -> tuple[int | None, int | None]:
         source, doc = seen[post_id]
-        found = source.diagnostic(doc, ("video",), "")
+        found = source.diagnostic(doc, (key,), "")
         return found.line, found.column
 
     result = check_videos(

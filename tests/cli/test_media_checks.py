@@ -225,3 +225,22 @@ def test_policy_naming_an_unknown_account_points_at_it(make_repo: MakeRepo, publ
     assert (
         "publisher.yaml:10:7 policy.banned_terms.accounts.brand-fr: unknown account 'brand-fr'"
     ) in result.stderr
+
+
+def test_a_cover_time_past_the_video_fails_validate_and_plan_at_its_line(
+    make_repo: MakeRepo, publisher: Run
+) -> None:
+    video = "media/test/valid_h264_aac.mp4"
+    duration = probe_video(DATA / "valid_h264_aac.mp4").duration_ms
+    assert duration is not None
+    late = manifest("late", video, extra=f"cover_timestamp_ms: {duration + 500}\n")
+    fine = manifest("fine", video, extra=f"cover_timestamp_ms: {duration}\n")
+    repo = repo_with(make_repo, late=late, fine=fine)
+    for command in ("validate", "plan"):
+        result = publisher("-C", repo.root, command)
+        assert result.exit_code == 1, result.output
+        assert (
+            f"posts/late.yaml:7:21 cover_timestamp_ms: {duration + 500} ms is past the end of "
+            f"{video} ({duration} ms long)" in result.stderr
+        )
+        assert "posts/fine.yaml" not in result.stderr

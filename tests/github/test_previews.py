@@ -90,35 +90,21 @@ def test_previews_are_off_by_default(action: RunAction, stub: Stub, tmp_path: Pa
     assert not temp.exists()
 
 
-def test_a_cover_past_the_end_is_a_warning_beside_the_plan(
+def test_a_cover_past_the_end_fails_the_plan_at_its_line_before_any_preview(
     action: RunAction, stub: Stub, checkout: Checkout, tmp_path: Path
 ) -> None:
+    # Pre-flight (validate/plan) refuses it: TikTok would silently take the first frame.
     set_cover(checkout, "cover_timestamp_ms: 9000")
     temp = tmp_path / "runner-temp"
     run = action("pull_request", "pull_request.json", INPUT_PREVIEWS="true", RUNNER_TEMP=str(temp))
-    assert run.result.exit_code == 0, run.log
+    assert run.result.exit_code == 1, run.log
     problem = (
         f"{TEASER}:9:21 cover_timestamp_ms: 9000 ms is past the end of media/launch-teaser.mp4 "
-        "(5000 ms long): choose a time from 0 to 5000"
+        "(5000 ms long)"
     )
-    teasers = ["launch-teaser@brand-uk", "launch-teaser@brand-us"]
-    others = [a for a in publishing(run) if a not in teasers]
-    directory = temp / "gitops-publisher" / "cover-previews"
-    assert pngs(directory) == [f"{a}.png" for a in others]  # the rest are still there
-
-    body = comment(stub)
-    assert "launch-teaser@brand-us" in body and "create" in body  # the plan is posted
-    lines = body.splitlines()
-    assert (
-        f"> 🖼️ Cover previews: {len(others)} frame(s) in the workflow artifact `cover-previews` "
-        f"([workflow run]({RUN_URL}))"
-    ) in lines
-    assert (
-        "> ⚠️ Cover previews: no frame for 2 address(es) "
-        f"(launch-teaser@brand-uk, launch-teaser@brand-us): `{problem}`"
-    ) in lines
-    assert f"::warning::cover preview: {problem}" in run.log.splitlines()
-    assert run.outputs["preview_dir"] == str(directory)
+    assert problem in comment(stub)
+    assert "Cover previews" not in comment(stub)
+    assert not (temp / "gitops-publisher" / "cover-previews").exists()
 
 
 def test_without_pyav_the_plan_posts_and_says_why_there_are_no_previews(

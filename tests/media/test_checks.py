@@ -36,7 +36,8 @@ def test_each_content_id_is_probed_once_and_located_only_when_needed(tmp_path: P
     probe = CountingProbe()
     located: list[str] = []
 
-    def locate(post_id: str) -> tuple[int | None, int | None]:
+    def locate(post_id: str, key: str) -> tuple[int | None, int | None]:
+        assert key == "video"
         located.append(post_id)
         return 4, 8
 
@@ -59,7 +60,7 @@ def test_each_content_id_is_probed_once_and_located_only_when_needed(tmp_path: P
 def test_a_warning_is_reported_once_per_video(tmp_path: Path) -> None:
     root = make_root(tmp_path, "short_2s.mp4")
     uses = [use(f"p{i}", "short_2s.mp4") for i in range(3)]
-    result = check_videos(root, uses, cache_dir=None, locate=lambda _: (3, 8))
+    result = check_videos(root, uses, cache_dir=None, locate=lambda _p, _k: (3, 8))
     assert result.ok
     (diagnostic,) = result.diagnostics
     assert diagnostic.severity == "warning"
@@ -71,8 +72,8 @@ def test_warm_cache_probes_nothing(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     uses = [use("a", "valid_h264_aac.mp4"), use("b", "invalid_text.mp4")]
     cold, warm = CountingProbe(), CountingProbe()
-    first = check_videos(root, uses, cache_dir=cache, locate=lambda _: (1, 1), probe=cold)
-    second = check_videos(root, uses, cache_dir=cache, locate=lambda _: (1, 1), probe=warm)
+    first = check_videos(root, uses, cache_dir=cache, locate=lambda _p, _k: (1, 1), probe=cold)
+    second = check_videos(root, uses, cache_dir=cache, locate=lambda _p, _k: (1, 1), probe=warm)
     assert len(cold.paths) == 2
     assert warm.paths == []
     assert second.diagnostics == first.diagnostics
@@ -86,3 +87,22 @@ def test_summary_carries_the_upload_chunk_plan() -> None:
     assert (summary.chunk_size, summary.chunk_count) == (10_000_000, 12)
     small = media_summary(probe_video(DATA / "valid_h264_aac.mp4"))
     assert (small.chunk_count, small.chunk_size) == (1, small.size)
+
+
+def test_a_cover_time_past_the_end_is_an_error_at_the_cover_field(tmp_path: Path) -> None:
+    root = make_root(tmp_path, "valid_h264_aac.mp4")
+    duration = probe_video(root / "media" / "valid_h264_aac.mp4").duration_ms
+    assert duration is not None
+    uses = [
+        VideoUse("late", "posts/a.yaml", "media/valid_h264_aac.mp4", "id", duration + 1),
+        VideoUse("end", "posts/b.yaml", "media/valid_h264_aac.mp4", "id", duration),
+        VideoUse("unset", "posts/c.yaml", "media/valid_h264_aac.mp4", "id", None),
+    ]
+    places = {"cover_timestamp_ms": (9, 21), "video": (4, 8)}
+    result = check_videos(root, uses, cache_dir=None, locate=lambda _p, key: places[key])
+    assert not result.ok
+    assert [d.render() for d in result.diagnostics] == [
+        f"posts/a.yaml:9:21 cover_timestamp_ms: {duration + 1} ms is past the end of "
+        f"media/valid_h264_aac.mp4 ({duration} ms long); TikTok would silently use the first "
+        f"frame: choose a time from 0 to {duration}"
+    ]

@@ -105,4 +105,15 @@ rm "$TD/tmp_moov_at_end.mp4"
 printf 'This is a text file, not a video.\n' > "$TD/invalid_text.mp4"
 : > "$TD/invalid_empty.mp4"
 
+# phone-style recordings: landscape coded frames (a red square in the coded top-left corner)
+# shown rotated by the container's display matrix, as players (and TikTok) show them
+"${FF[@]}" -f lavfi -i "color=c=blue:size=960x540:rate=30:duration=1" \
+  -vf "drawbox=x=0:y=0:w=160:h=160:color=red:t=fill" \
+  -c:v libx264 -preset veryslow -crf 40 -pix_fmt yuv420p -threads 1 "${MP4[@]}" "$TD/tmp_coded.mp4"
+for angle in 90 180 270; do
+  "${FF[@]}" -i "$TD/tmp_coded.mp4" -c copy -metadata:s:v:0 rotate=$angle "${MP4[@]}" \
+    "$TD/rotated_$angle.mp4"
+done
+rm "$TD/tmp_coded.mp4"
+
 ls -l "$EX" "$TD"

@@ -35,8 +35,8 @@ class CoverFrame:
 
     Attributes:
         png: the PNG file's bytes.
-        width: width of the image in pixels (the video's coded width).
-        height: height of the image in pixels (the video's coded height).
+        width: width of the image in pixels, as the video is shown (after its rotation).
+        height: height of the image in pixels, as the video is shown.
         timestamp_ms: presentation time of the decoded frame, from the video's start (the first
             frame at or after the requested time; the last frame when none is after it).
         duration_ms: the video's duration, or None when the file does not say.
@@ -120,7 +120,8 @@ def _extract(path: Path, container: InputContainer, timestamp_ms: int) -> CoverF
     if frame is None:
         raise MediaProbeError(path, "not a video: no frame could be decoded")
     shown = int((Fraction(frame.pts or start) - start) * time_base * 1000)
-    return CoverFrame(_encode_png(frame), frame.width, frame.height, max(shown, 0), duration)
+    upright = _as_shown(frame)
+    return CoverFrame(_encode_png(upright), upright.width, upright.height, max(shown, 0), duration)
 
 
 def _duration_ms(container: InputContainer, stream: VideoStream) -> int | None:
@@ -143,6 +144,48 @@ def _decode_at(container: InputContainer, stream: VideoStream, target: int) -> V
         if frame.pts >= target:
             break
     return last
+
+
+# A display matrix's rotation (PyAV: degrees counterclockwise, in [-180, 180]) -> the filters
+# that turn the coded picture the way players show it (what FFmpeg's own autorotate does).
+_UPRIGHT: dict[int, tuple[tuple[str, str | None], ...]] = {
+    90: (("transpose", "cclock"),),
+    -90: (("transpose", "clock"),),
+    270: (("transpose", "clock"),),
+    180: (("hflip", None), ("vflip", None)),
+    -180: (("hflip", None), ("vflip", None)),
+}
+
+
+def _as_shown(frame: VideoFrame) -> VideoFrame:
+    """``frame`` turned by its display matrix: a phone's portrait clip is coded landscape.
+
+    Other angles than multiples of 90 degrees are left as coded (players differ on them).
+    """
+    import av
+
+    steps = _UPRIGHT.get(round(frame.rotation))
+    if not steps:
+        return frame
+    graph = av.filter.Graph()
+    source = graph.add_buffer(
+        width=frame.width,
+        height=frame.height,
+        format=frame.format,
+        time_base=frame.time_base or Fraction(1, 1000),
+    )
+    node = source
+    for name, args in steps:
+        following = graph.add(name, args) if args else graph.add(name)
+        node.link_to(following)
+        node = following
+    sink = graph.add("buffersink")
+    node.link_to(sink)
+    graph.configure()
+    source.push(frame)
+    turned = sink.pull()
+    assert isinstance(turned, av.VideoFrame)
+    return turned
 
 
 def _encode_png(frame: VideoFrame) -> bytes:

@@ -157,3 +157,44 @@ def test_importing_the_module_does_not_load_pyav() -> None:
     code = "import sys, gitops_publisher.media.frames; print('av' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def pixel_at(png: bytes, tmp_path: Path, x: int, y: int) -> tuple[int, int, int]:
+    path = tmp_path / "turned.png"
+    path.write_bytes(png)
+    with av.open(str(path)) as container:
+        frame = next(container.decode(video=0)).reformat(format="rgb24")
+    plane = frame.planes[0]
+    offset = y * plane.line_size + x * 3
+    data = bytes(plane)
+    return data[offset], data[offset + 1], data[offset + 2]
+
+
+RED, BLUE = (255, 0, 0), (0, 0, 255)
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "red_corner"),
+    [
+        # Coded 960x540 with a red square in the coded top-left corner; each file's display
+        # matrix turns it as FFmpeg's own autorotate (and phones' players) show it.
+        ("rotated_90.mp4", (540, 960), "bottom-left"),
+        ("rotated_270.mp4", (540, 960), "top-right"),
+        ("rotated_180.mp4", (960, 540), "bottom-right"),
+    ],
+)
+def test_a_rotated_video_is_previewed_as_it_is_shown(
+    name: str, size: tuple[int, int], red_corner: str, tmp_path: Path
+) -> None:
+    frame = extract_frame(DATA / name, 0)
+    assert (frame.width, frame.height) == size == png_size(frame.png)
+    width, height = size
+    corners = {
+        "top-left": (20, 20),
+        "top-right": (width - 20, 20),
+        "bottom-left": (20, height - 20),
+        "bottom-right": (width - 20, height - 20),
+    }
+    for corner, (x, y) in corners.items():
+        expected = RED if corner == red_corner else BLUE
+        assert close_to(pixel_at(frame.png, tmp_path, x, y), expected), corner

@@ -211,6 +211,43 @@ class Engine:
 
     async def _publish(self, change: Change, post: DesiredPost, *, renewals: int = 1) -> Result:
         api = self.apis[change.account]
+        record, init, chunks = await self._init(api, change, post)
+        self.emit(Log(change.address, f"publish_id {init.publish_id}; uploading"))
+        assert init.upload_url is not None
+        try:
+            await api.upload(
+                init.upload_url,
+                self.root / post.video.path,
+                chunks,
+                on_progress=lambda sent, total: self.emit(
+                    UploadProgress(change.address, sent, total)
+                ),
+            )
+        except UploadUrlExpired:
+            return await self._upload_expired(change, post, record, init.publish_id, renewals)
+        except (UploadError, ProviderNetworkError) as exc:
+            return await self._upload_failed(change, post, record, init.publish_id, exc)
+        # TikTok started processing when it accepted the last chunk: the first poll is due
+        # ``poll.initial`` from now, and the state write and the first status fetch below
+        # count towards that wait instead of delaying it.
+        uploaded_at = self.clock()
+        record = records.uploaded(record, self.now())
+        await self.box.put(record, wait=False)  # no call depends on it: resume asks TikTok
+        self.emit(Log(change.address, "uploaded; waiting for TikTok to process it"))
+        status = await api.fetch_status(init.publish_id)
+        return await self._settle(change, record, status, since=uploaded_at)
+
+    async def _init(
+        self, api: AccountApi, change: Change, post: DesiredPost
+    ) -> tuple[Record, InitResult, ChunkPlan]:
+        """Record the attempt, init at TikTok, and make the publish_id durable (write-ahead).
+
+        Raises:
+            InitOutcomeUnknown, RateLimited: the record stays "initiating" (no byte was sent,
+                so the next run's retry is safe).
+            ApiError: TikTok refused the init (recorded as failed with its code).
+            ProviderError: the answer had no upload_url (recorded as failed).
+        """
         record = records.start(post, self._record(change.address), self.now(), self.provenance)
         await self.box.put(record)
         chunks = plan_chunks(post.video.size)
@@ -235,64 +272,54 @@ class Engine:
         if init.upload_url is None:
             await self.box.put(records.failed(record, "upload_failed", self.now()))
             raise ProviderError("TikTok's init answer had no upload_url for FILE_UPLOAD")
-        self.emit(Log(change.address, f"publish_id {init.publish_id}; uploading"))
-        try:
-            await api.upload(
-                init.upload_url,
-                self.root / post.video.path,
-                chunks,
-                on_progress=lambda sent, total: self.emit(
-                    UploadProgress(change.address, sent, total)
-                ),
-            )
-        except UploadUrlExpired:
-            status = await api.fetch_status(init.publish_id)
-            incomplete = status.status == records.FAILED or (
-                status.status == records.PROCESSING_UPLOAD
-                and (status.uploaded_bytes or 0) < post.video.size
-            )
-            if not incomplete:
-                # Every byte arrived (the last answer was lost, then the URL expired): TikTok
-                # is processing or has published it. A new init would post it twice.
-                record = records.uploaded(record, self.now())
-                await self.box.put(record, wait=False)
-                return await self._settle(change, record, status)
-            await self.box.put(records.failed(record, "upload_expired", self.now()))
-            if renewals <= 0:
-                return Result(
-                    change.address,
-                    change.action.value,
-                    Outcome.FAILED,
-                    init.publish_id,
-                    message="the upload URL expired again; nothing was published; the next "
-                    "run retries",
-                )
-            self.emit(Log(change.address, "upload URL expired and nothing was published; new init"))
-            return await self._publish(change, post, renewals=renewals - 1)
-        except (UploadError, ProviderNetworkError) as exc:
-            status = await api.fetch_status(init.publish_id)
-            if (
-                status.status == records.PROCESSING_UPLOAD
-                and (status.uploaded_bytes or 0) < post.video.size
-            ):
-                await self.box.put(records.failed(record, "upload_failed", self.now()))
-                return Result(
-                    change.address,
-                    change.action.value,
-                    Outcome.FAILED,
-                    init.publish_id,
-                    message=f"upload failed ({exc}); nothing was published; the next run retries",
-                )
+        return record, init, chunks
+
+    async def _upload_expired(
+        self, change: Change, post: DesiredPost, record: Record, publish_id: str, renewals: int
+    ) -> Result:
+        """The upload URL expired (403): a new init only once TikTok says nothing was posted."""
+        api = self.apis[change.account]
+        status = await api.fetch_status(publish_id)
+        incomplete = status.status == records.FAILED or (
+            status.status == records.PROCESSING_UPLOAD
+            and (status.uploaded_bytes or 0) < post.video.size
+        )
+        if not incomplete:
+            # Every byte arrived (the last answer was lost, then the URL expired): TikTok
+            # is processing or has published it. A new init would post it twice.
+            record = records.uploaded(record, self.now())
+            await self.box.put(record, wait=False)
             return await self._settle(change, record, status)
-        # TikTok started processing when it accepted the last chunk: the first poll is due
-        # ``poll.initial`` from now, and the state write and the first status fetch below
-        # count towards that wait instead of delaying it.
-        uploaded_at = self.clock()
-        record = records.uploaded(record, self.now())
-        await self.box.put(record, wait=False)  # no call depends on it: resume asks TikTok
-        self.emit(Log(change.address, "uploaded; waiting for TikTok to process it"))
-        status = await api.fetch_status(init.publish_id)
-        return await self._settle(change, record, status, since=uploaded_at)
+        await self.box.put(records.failed(record, "upload_expired", self.now()))
+        if renewals <= 0:
+            return Result(
+                change.address,
+                change.action.value,
+                Outcome.FAILED,
+                publish_id,
+                message="the upload URL expired again; nothing was published; the next run retries",
+            )
+        self.emit(Log(change.address, "upload URL expired and nothing was published; new init"))
+        return await self._publish(change, post, renewals=renewals - 1)
+
+    async def _upload_failed(
+        self, change: Change, post: DesiredPost, record: Record, publish_id: str, exc: Exception
+    ) -> Result:
+        """Chunks kept failing: failed if TikTok lacks bytes, else it has them all: settle."""
+        status = await self.apis[change.account].fetch_status(publish_id)
+        if (
+            status.status == records.PROCESSING_UPLOAD
+            and (status.uploaded_bytes or 0) < post.video.size
+        ):
+            await self.box.put(records.failed(record, "upload_failed", self.now()))
+            return Result(
+                change.address,
+                change.action.value,
+                Outcome.FAILED,
+                publish_id,
+                message=f"upload failed ({exc}); nothing was published; the next run retries",
+            )
+        return await self._settle(change, record, status)
 
     async def _settle(
         self, change: Change, record: Record, status: PublishStatus, *, since: float | None = None

@@ -327,14 +327,11 @@ class GitBranchStateStore:
         Raises:
             StateError: the file is corrupt or from a newer version.
         """
-        if self._tip is None:
-            return None
-        try:
-            blob = self._repo.commit(self._tip).tree / path
-        except KeyError:
+        data = self.peek_bytes(path)
+        if data is None:
             return None
         return load_state(
-            blob.data_stream.read(),
+            data,
             source=f"{self.branch}:{path} on {self.remote}",
             recovery_hint=f"restore it from the branch history: git log {self._ref} -- {path}",
         )

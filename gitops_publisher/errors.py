@@ -105,7 +105,7 @@ class PreflightError(PublisherError):
     """Checks that run before any post failed; nothing was posted."""
 
     def __init__(self, diagnostics: list[Diagnostic], message: str = "") -> None:
-        super().__init__(message or "pre-flight checks failed; nothing was posted")
+        super().__init__(message or "pre-flight checks failed")  # the CLI adds "nothing was posted"
         self.diagnostics = diagnostics
 
 

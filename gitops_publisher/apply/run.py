@@ -100,7 +100,7 @@ def execute(
     posts = {str(p.address): p for p in planned.project.posts}
     problems, durations = media_problems(root, plan.changes, posts)
     if problems:
-        raise PreflightError(problems, "videos break TikTok's rules; nothing was posted")
+        raise PreflightError(problems, "videos break TikTok's rules")
     scale = connection.time_scale
 
     async def sleep(seconds: float) -> None:
@@ -123,7 +123,7 @@ def execute(
                 plan.changes, posts, clients.clients, durations
             )
             if creator_issues:
-                raise PreflightError(creator_issues, "creator checks failed; nothing was posted")
+                raise PreflightError(creator_issues, "creator checks failed")
             engine = Engine(
                 box=StateBox(planned.store, planned.state),
                 apis=clients.clients,

@@ -163,7 +163,7 @@ def environment_connection(
             )
         )
     if problems:
-        raise PreflightError(problems, "credentials are missing; nothing was posted")
+        raise PreflightError(problems, "credentials are missing")
     api = urls.api_url()
     writeback = ci_writeback(root, config.state, config.accounts, api)
     tokens = AccountTokens(

@@ -63,7 +63,7 @@ EXPECTED = {
     "small@a2": "media/tutorial-part2.mp4",
     "draft@a2": "media/customer-story.mp4",
 }
-REQUESTS_PER_RUN = 20  # about what one uninterrupted apply of this project sends
+REQUESTS_PER_RUN = 17  # what one uninterrupted apply of this project sends (measured: 17)
 
 
 class KillSwitch:
@@ -187,7 +187,7 @@ def crash_run(seed: int, template: Path, work: Path) -> Outcome:
             return proc.returncode
 
         if seed % 5 == 4:
-            result.how = f"time:{rng.uniform(0.3, 1.6):.3f}"
+            result.how = f"time:{rng.uniform(0.3, 1.1):.3f}"  # a whole run can end after ~1.2 s
         else:
             switch.target = rng.randint(1, REQUESTS_PER_RUN)
             switch.phase = rng.choice(["before", "during", "after"])

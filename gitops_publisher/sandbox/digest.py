@@ -116,10 +116,6 @@ class Digests:
         self._save()  # the digest is durable before the bytes it was computed from go
         release(self.world, post, self.keep_media())
 
-    def close(self) -> None:
-        """Let running jobs finish; take no new ones."""
-        self._executor.shutdown(wait=True)
-
 
 def release(world: SandboxWorld, post: PostRecord, keep_media: bool) -> None:
     """Drop a hashed upload's part file, or keep it under ``media/`` with ``keep_media``."""

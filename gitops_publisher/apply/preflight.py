@@ -34,16 +34,7 @@ def media_problems(
     for change in changes:
         if change.action in PUBLISHING:
             post = posts[change.address]
-            uses.setdefault(
-                post.address.post_id,
-                VideoUse(
-                    post.address.post_id,
-                    post.manifest_file,
-                    post.video.path,
-                    post.video.content_id,
-                    post.post_info.get("video_cover_timestamp_ms"),
-                ),
-            )
+            uses.setdefault(post.address.post_id, VideoUse.of(post))
     checked = check_videos(
         root,
         list(uses.values()),

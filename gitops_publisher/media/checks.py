@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.plan import MediaSummary
 from gitops_publisher.errors import Diagnostic
 from gitops_publisher.media.cache import ProbeFunction
@@ -42,6 +43,17 @@ class VideoUse:
     video: str
     content_id: str
     cover_ms: int | None = None
+
+    @classmethod
+    def of(cls, post: DesiredPost) -> VideoUse:
+        """The video use of a resolved post (its cover time as TikTok receives it)."""
+        return cls(
+            post.address.post_id,
+            post.manifest_file,
+            post.video.path,
+            post.video.content_id,
+            post.post_info.get("video_cover_timestamp_ms"),
+        )
 
 
 @dataclass

@@ -222,13 +222,7 @@ def _check_media(
     for post in posts:
         post_id = post.address.post_id
         if post_id not in uses:
-            uses[post_id] = VideoUse(
-                post_id,
-                post.manifest_file,
-                post.video.path,
-                post.video.content_id,
-                post.post_info.get("video_cover_timestamp_ms"),
-            )
+            uses[post_id] = VideoUse.of(post)
 
     def locate(post_id: str, key: str) -> tuple[int | None, int | None]:
         source, doc = seen[post_id]

@@ -51,6 +51,9 @@ class DesiredPost:
     not_after: datetime | None
     on_missed: OnMissed
     fingerprint: str = field(default="")
+    #: Where the caption comes from in the manifest: ``("caption",)`` or
+    #: ``("captions", ACCOUNT)``; problems with it are positioned there.
+    caption_at: tuple[str, ...] = ("caption",)
 
     @property
     def caption_utf16(self) -> int:
@@ -64,6 +67,13 @@ class FieldProblem:
 
     field: str
     message: str
+    at: tuple[str | int, ...] = ()  # the path when ``field`` cannot be split (an account '.')
+    on_key: bool = False  # point at the key itself (a name), not its value
+
+    @property
+    def path(self) -> tuple[str | int, ...]:
+        """The field's path inside the document (list indexes as ints)."""
+        return self.at or tuple(int(p) if p.isdigit() else p for p in self.field.split("."))
 
 
 def fingerprint(mode: str, post_info: dict[str, Any], video_content_id: str) -> str:
@@ -113,38 +123,23 @@ def resolve_post(
 ) -> tuple[list[DesiredPost], list[FieldProblem]]:
     """Merge defaults into ``manifest`` and build one :class:`DesiredPost` per account.
 
+    Each account gets its own caption: ``captions[account]`` or ``caption``, with that
+    account's ``caption`` defaults (or ``defaults.caption``). Accounts whose captions come out
+    the same send the same ``post_info`` and so share a fingerprint; a manifest without
+    ``captions`` fingerprints exactly as before per-account captions existed.
+
     Returns the posts and the problems found; when there are problems the posts list is
     empty, so nothing partially valid is ever planned.
     """
-    problems: list[FieldProblem] = []
+    problems = _account_problems(manifest, config)
     defaults = config.defaults
-    for index, account in enumerate(manifest.accounts):
-        if account not in config.accounts:
-            known = ", ".join(sorted(config.accounts)) or "none"
-            problems.append(
-                FieldProblem(
-                    f"accounts.{index}",
-                    f"unknown account '{account}'; declare it under accounts: in "
-                    f"publisher.yaml (known: {known})",
-                )
-            )
     mode: Mode = manifest.mode or defaults.mode
     privacy = manifest.privacy or defaults.privacy
     interactions = manifest.interactions or defaults.interactions or Interactions()
     disclosure = manifest.disclosure or defaults.disclosure or Disclosure()
-    caption = compose_caption(
-        manifest.caption, defaults.caption, apply_defaults=manifest.caption_defaults
-    )
-    length = utf16_length(caption)
-    if length > MAX_CAPTION_UTF16:
-        problems.append(
-            FieldProblem(
-                "caption",
-                f"caption is {length} UTF-16 code units with defaults applied; TikTok allows "
-                f"{MAX_CAPTION_UTF16} (an emoji counts 2): shorten it",
-            )
-        )
-    post_info: dict[str, Any] = {}
+    captions = _captions(manifest, config)
+    problems.extend(_length_problems(captions))
+    post_infos: dict[str, dict[str, Any]] = {account: {} for account in manifest.accounts}
     if mode == "direct":
         if privacy is None:
             problems.append(
@@ -164,16 +159,18 @@ def resolve_post(
                 )
             )
         else:
-            post_info = build_post_info(
-                caption, privacy, interactions, disclosure, manifest.cover_timestamp_ms
-            )
+            post_infos = {
+                account: build_post_info(
+                    caption, privacy, interactions, disclosure, manifest.cover_timestamp_ms
+                )
+                for account, (caption, _) in captions.items()
+            }
     if problems:
         return [], problems
     on_missed: OnMissed = manifest.on_missed or defaults.on_missed
-    # What TikTok receives does not depend on the account, so neither does the fingerprint.
-    same_for_every_account = fingerprint(mode, post_info, video.content_id)
     posts = []
     for account in manifest.accounts:
+        caption, caption_at = captions[account]
         post = DesiredPost(
             address=Address(manifest.id, account),
             manifest_file=manifest_file,
@@ -181,11 +178,85 @@ def resolve_post(
             mode=mode,
             caption=caption,
             privacy=privacy if mode == "direct" else None,
-            post_info=post_info,
+            post_info=post_infos[account],
             publish_at=manifest.publish_at,
             not_after=manifest.not_after,
             on_missed=on_missed,
-            fingerprint=same_for_every_account,
+            # Only what TikTok receives counts, never the account: equal captions, equal prints.
+            fingerprint=fingerprint(mode, post_infos[account], video.content_id),
+            caption_at=caption_at,
         )
         posts.append(post)
     return posts, []
+
+
+def _account_problems(manifest: PostManifest, config: Config) -> list[FieldProblem]:
+    """Accounts named in ``accounts:`` or ``captions:`` that the config or post lacks."""
+    known = ", ".join(sorted(config.accounts)) or "none"
+    problems = [
+        FieldProblem(
+            f"accounts.{index}",
+            f"unknown account '{account}'; declare it under accounts: in "
+            f"publisher.yaml (known: {known})",
+        )
+        for index, account in enumerate(manifest.accounts)
+        if account not in config.accounts
+    ]
+    for account in manifest.captions:
+        if account not in config.accounts:
+            message = (
+                f"unknown account '{account}' in captions; declare it under accounts: in "
+                f"publisher.yaml (known: {known})"
+            )
+        elif account not in manifest.accounts:
+            message = (
+                f"captions names '{account}', which this post does not publish to: add it "
+                "to accounts: or remove its caption"
+            )
+        else:
+            continue
+        problems.append(
+            FieldProblem(f"captions.{account}", message, ("captions", account), on_key=True)
+        )
+    return problems
+
+
+def _captions(manifest: PostManifest, config: Config) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Each account's caption as TikTok receives it, and the manifest field it comes from."""
+    out: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for account in manifest.accounts:
+        own = config.accounts.get(account)
+        defaults = own.caption if own is not None and own.caption is not None else None
+        at: tuple[str, ...] = ("captions", account)
+        text = manifest.captions.get(account)
+        if text is None:
+            text, at = manifest.caption, ("caption",)
+        caption = compose_caption(
+            text,
+            defaults or config.defaults.caption,
+            apply_defaults=manifest.caption_defaults,
+        )
+        out[account] = (caption, at)
+    return out
+
+
+def _length_problems(captions: dict[str, tuple[str, tuple[str, ...]]]) -> list[FieldProblem]:
+    """One problem per too-long caption, naming the accounts when their captions differ."""
+    too_long: dict[tuple[tuple[str, ...], int], list[str]] = {}
+    for account, (caption, at) in captions.items():
+        length = utf16_length(caption)
+        if length > MAX_CAPTION_UTF16:
+            too_long.setdefault((at, length), []).append(account)
+    differ = len({caption for caption, _ in captions.values()}) > 1
+    problems = []
+    for (at, length), accounts in too_long.items():
+        whose = f" for {', '.join(accounts)}" if differ else ""
+        problems.append(
+            FieldProblem(
+                ".".join(at),
+                f"caption{whose} is {length} UTF-16 code units with defaults applied; TikTok "
+                f"allows {MAX_CAPTION_UTF16} (an emoji counts 2): shorten it",
+                at,
+            )
+        )
+    return problems

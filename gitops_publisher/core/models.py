@@ -93,6 +93,11 @@ class AccountConfig(_Model):
     )
     timezone: TimeZoneName = Field("UTC", description="Schedules are shown in this zone.")
     daily_post_cap: int = Field(15, ge=1, le=1000, description="TikTok's posts per 24 h.")
+    caption: CaptionDefaults | None = Field(
+        None,
+        description="This account's caption suffix and hashtags, replacing defaults.caption as "
+        "a whole (e.g. a brand posting in another language).",
+    )
 
 
 class Defaults(_Model):
@@ -129,6 +134,11 @@ class PostManifest(_Model):
     video: str = Field(min_length=1, description="Path of the video inside the repository.")
     caption: str = Field("", description="Caption; #hashtags and @mentions are parsed by TikTok.")
     caption_defaults: bool = Field(True, description="Apply the config's caption suffix/hashtags.")
+    captions: dict[Slug, str] = Field(
+        default_factory=dict,
+        description="Per-account captions replacing `caption` for the accounts named (each one "
+        "listed in accounts:), e.g. {brand-jp: '新作です'}; defaults and policy apply to each.",
+    )
     privacy: Privacy | None = None
     interactions: Interactions | None = None
     cover_timestamp_ms: int | None = Field(None, ge=0, le=600_000)

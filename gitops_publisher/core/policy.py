@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -148,6 +148,12 @@ class PolicyViolation:
     field: str
     message: str
     severity: Severity
+    at: tuple[str | int, ...] = ()  # the path when ``field`` cannot be split (an account '.')
+
+    @property
+    def path(self) -> tuple[str | int, ...]:
+        """The field's path inside the document (list indexes as ints)."""
+        return self.at or tuple(int(p) if p.isdigit() else p for p in self.field.split("."))
 
 
 def check_config(policy: Policy, accounts: Sequence[str]) -> list[PolicyViolation]:
@@ -171,19 +177,50 @@ def check_post(
 ) -> list[PolicyViolation]:
     """Check one manifest's resolved posts (one per account) against ``policy``.
 
-    The caption checked is the one TikTok receives (the config's suffix and hashtags applied);
-    it is the same for every account, so global rules are reported once per manifest and
-    per-account banned terms once per account.
+    The captions checked are the ones TikTok receives (each account's caption, its defaults
+    applied). Accounts whose captions are the same share their violations, reported once at
+    the field the caption comes from (``caption`` or ``captions.ACCOUNT``); per-account banned
+    terms are reported once per account.
     """
     direct = [post for post in posts if post.mode == "direct"]
     if policy.empty or not direct:
         return []
-    caption = direct[0].caption
+    groups: dict[tuple[tuple[str, ...], str], list[str]] = {}
+    for post in direct:
+        groups.setdefault((post.caption_at, post.caption), []).append(post.address.account)
+    branded = bool(direct[0].post_info.get("brand_content_toggle"))
+    out: list[PolicyViolation] = []
+    for (at, caption), accounts in groups.items():
+        for item in _caption_rules(policy, caption, accounts, branded=branded):
+            located = replace(item, field=".".join(at), at=at if len(at) > 1 else ())
+            if located not in out:  # the same caption text under other defaults
+                out.append(located)
+    if policy.require_ai_generated is not None and not _ai_declared(manifest, defaults):
+        out.append(
+            PolicyViolation(
+                "disclosure.ai_generated",
+                "declare whether this video is AI-generated: set disclosure.ai_generated to "
+                "true or false here or under defaults: (policy.require_ai_generated)"
+                + (
+                    "; this manifest's disclosure replaces the defaults' as a whole"
+                    if manifest.disclosure is not None
+                    else ""
+                ),
+                policy.require_ai_generated.severity,
+            )
+        )
+    return out
+
+
+def _caption_rules(
+    policy: Policy, caption: str, accounts: Sequence[str], *, branded: bool
+) -> list[PolicyViolation]:
+    """Every caption rule broken by ``caption``, as published to ``accounts``."""
     out: list[PolicyViolation] = []
     if policy.banned_terms is not None:
-        out.extend(_banned(policy.banned_terms, caption, [p.address.account for p in direct]))
+        out.extend(_banned(policy.banned_terms, caption, accounts))
     rule = policy.brand_content_disclosure
-    if rule is not None and direct[0].post_info.get("brand_content_toggle"):
+    if rule is not None and branded:
         if not any(_find(term, caption) for term in rule.any_of):
             wanted = ", ".join(f"'{term}'" for term in rule.any_of)
             out.append(
@@ -209,20 +246,6 @@ def check_post(
                     limit.severity,
                 )
             )
-    if policy.require_ai_generated is not None and not _ai_declared(manifest, defaults):
-        out.append(
-            PolicyViolation(
-                "disclosure.ai_generated",
-                "declare whether this video is AI-generated: set disclosure.ai_generated to "
-                "true or false here or under defaults: (policy.require_ai_generated)"
-                + (
-                    "; this manifest's disclosure replaces the defaults' as a whole"
-                    if manifest.disclosure is not None
-                    else ""
-                ),
-                policy.require_ai_generated.severity,
-            )
-        )
     if policy.caption_pattern is not None:
         out.extend(_pattern(policy.caption_pattern, caption))
     return out

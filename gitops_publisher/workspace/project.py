@@ -276,8 +276,11 @@ def _load_manifest(
             continue
         desired, problems = resolve_post(manifest, config, display, video)
         for problem_item in problems:
-            parts = tuple(int(p) if p.isdigit() else p for p in problem_item.field.split("."))
-            out.append(source.diagnostic(doc, parts, problem_item.message))
+            out.append(
+                source.diagnostic(
+                    doc, problem_item.path, problem_item.message, key=problem_item.on_key
+                )
+            )
         for violation in check_post(config.policy, manifest, config.defaults, desired):
             out.append(source.violation(doc, violation))
         posts.extend(desired)

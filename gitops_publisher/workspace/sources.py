@@ -46,8 +46,9 @@ class Source:
 
     def violation(self, doc: int, item: PolicyViolation, *, key: bool = False) -> Diagnostic:
         """A content-policy violation positioned at its field."""
-        parts = tuple(int(p) if p.isdigit() else p for p in item.field.split("."))
-        return replace(self.diagnostic(doc, parts, item.message, key=key), severity=item.severity)
+        return replace(
+            self.diagnostic(doc, item.path, item.message, key=key), severity=item.severity
+        )
 
 
 def read_source(path: Path, display: str, out: list[Diagnostic]) -> tuple[Source, list[Any]]:

@@ -183,3 +183,63 @@ def test_exactly_2200_units_is_allowed() -> None:
     posts, problems = resolve({"caption": "🚀" * 1100, "caption_defaults": False})
     assert problems == []
     assert posts[0].caption_utf16 == 2200
+
+
+# --- per-account captions ---------------------------------------------------------------------
+
+
+def test_captions_override_the_caption_per_account_with_defaults_applied() -> None:
+    posts, problems = resolve({"caption": "Hello", "captions": {"brand-uk": "Hello, mate"}})
+    assert problems == []
+    by_account = {p.address.account: p for p in posts}
+    assert by_account["brand-us"].caption == "Hello\nby Acme #acme"
+    assert by_account["brand-uk"].caption == "Hello, mate\nby Acme #acme"
+    assert by_account["brand-uk"].post_info["title"] == "Hello, mate\nby Acme #acme"
+    assert by_account["brand-us"].caption_at == ("caption",)
+    assert by_account["brand-uk"].caption_at == ("captions", "brand-uk")
+    # each account fingerprints what it sends; the other account's post is untouched
+    assert by_account["brand-uk"].fingerprint != by_account["brand-us"].fingerprint
+    assert by_account["brand-us"].fingerprint == fingerprint_of({"caption": "Hello"})
+
+
+def test_an_account_caption_default_replaces_the_team_default_for_that_account() -> None:
+    config = CONFIG | {
+        "accounts": CONFIG["accounts"]
+        | {"brand-jp": {"refresh_token_env": "TOKEN_JP", "caption": {"hashtags": ["#アクメ"]}}}
+    }
+    posts, problems = resolve(
+        {"accounts": ["brand-us", "brand-jp"], "caption": "Hi", "captions": {"brand-jp": "新作"}},
+        config,
+    )
+    assert problems == []
+    assert [p.caption for p in posts] == ["Hi\nby Acme #acme", "新作 #アクメ"]
+
+
+def test_captions_naming_an_unknown_or_unlisted_account_are_errors() -> None:
+    config = CONFIG | {
+        "accounts": CONFIG["accounts"] | {"brand.jp": {"refresh_token_env": "TOKEN_JP"}}
+    }
+    posts, problems = resolve(
+        {"captions": {"brand-fr": "Bonjour", "brand.jp": "こんにちは"}}, config
+    )
+    assert posts == []
+    assert [(p.field, p.path) for p in problems] == [
+        ("captions.brand-fr", ("captions", "brand-fr")),
+        ("captions.brand.jp", ("captions", "brand.jp")),  # a dot in the name: still one key
+    ]
+    assert "unknown account 'brand-fr' in captions" in problems[0].message
+    assert "does not publish to: add it to accounts:" in problems[1].message
+
+
+def test_the_length_limit_applies_to_each_account_caption() -> None:
+    posts, problems = resolve({"caption": "ok", "captions": {"brand-uk": "🚀" * 1096}})
+    assert posts == []
+    assert [(p.path, p.message.split(" is ")[0]) for p in problems] == [
+        (("captions", "brand-uk"), "caption for brand-uk")
+    ]
+    assert "2206 UTF-16 code units" in problems[0].message  # 1096 * 2 + suffix and hashtag
+
+
+def test_the_same_caption_everywhere_keeps_one_fingerprint() -> None:
+    same = fingerprint_of({"caption": "Hello", "captions": {"brand-uk": "Hello"}})
+    assert same == fingerprint_of({"caption": "Hello"})

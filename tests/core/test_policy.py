@@ -177,3 +177,27 @@ def test_drafts_are_not_checked_they_carry_no_caption() -> None:
 def test_invalid_policy_is_refused(policy: dict[str, Any], needle: str) -> None:
     with pytest.raises(ValidationError, match=needle.replace("(", r"\(")):
         Policy.model_validate(policy)
+
+
+def test_each_account_caption_is_checked_and_pointed_at_where_it_is_written() -> None:
+    policy = {
+        "banned_terms": {"terms": ["guaranteed"], "accounts": {"brand-uk": ["sale"]}},
+        "max_hashtags": {"limit": 1},
+    }
+    found = violations(
+        policy,
+        {"caption": "Big sale #a", "captions": {"brand-uk": "Guaranteed fun #a #b"}},
+    )
+    assert [(v.field, v.path, v.message.split(",")[0]) for v in found] == [
+        ("captions.brand-uk", ("captions", "brand-uk"), "caption contains 'guaranteed'"),
+        (
+            "captions.brand-uk",
+            ("captions", "brand-uk"),
+            "caption has 2 hashtags (defaults applied); policy.max_hashtags allows 1: remove some",
+        ),
+    ]  # brand-us's "sale" is only banned on brand-uk, whose caption has none
+
+
+def test_a_caption_shared_by_accounts_is_reported_once() -> None:
+    found = violations({"banned_terms": {"terms": ["guaranteed"]}}, {"caption": "guaranteed"})
+    assert [v.field for v in found] == ["caption"]

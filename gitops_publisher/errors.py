@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gitops_publisher.escape import terminal
+
 
 @dataclass(frozen=True)
 class Diagnostic:
@@ -52,10 +54,14 @@ class Diagnostic:
         return loc
 
     def render(self) -> str:
-        """Return the one-line form ``posts/a.yaml:7:3 caption: message``."""
+        """Return the one-line form ``posts/a.yaml:7:3 caption: message``.
+
+        One line whatever the file name, key or message hold: their control characters are
+        shown as escapes (``escape.terminal``), so none forges a log line or a terminal screen.
+        """
         where = f"{self.location()} {self.field}:" if self.field else f"{self.location()}:"
         prefix = "" if self.severity == "error" else f"{self.severity}: "
-        return f"{prefix}{where} {self.message}"
+        return terminal(f"{prefix}{where} {self.message}")
 
 
 class PublisherError(Exception):

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from gitops_publisher.core.address import Address
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.plan import MediaSummary, Plan
 from gitops_publisher.core.planner import plan as compute_plan
+from gitops_publisher.core.reviewed import ReviewedPlan, merge_approvals, restrict
 from gitops_publisher.core.shard import Shard
 from gitops_publisher.core.state import State, StateStore
 from gitops_publisher.errors import PublisherError, StalePlanError
@@ -26,6 +29,15 @@ class Planned:
     state: State
     plan: Plan
     shard: Shard | None = None
+    reviewed: Mapping[str, str] | None = None
+    """With ``reviewed_only``: address -> fingerprint merged pull requests' plans showed (the
+    state's approvals); the plan's other publishes are ``unreviewed``, and apply's engine
+    refuses any publish outside it. None: no restriction."""
+
+
+def utc_now() -> datetime:
+    """The time plans are made for (the one clock of planning; tests replace it)."""
+    return datetime.now(UTC)
 
 
 def _in_shard(
@@ -58,6 +70,7 @@ def make_plan(
     now: datetime | None = None,
     shard: Shard | None = None,
     media_checks: bool = False,
+    reviewed_only: bool = False,
 ) -> Planned:
     """Load ``root``, read its state and compute the plan (of one shard's accounts if given).
 
@@ -74,7 +87,7 @@ def make_plan(
 
     project = load_project(root, check_media=media_checks)
     store = open_state_store(root, project.config.state, sandbox=sandbox, shard=shard)
-    return _plan_from(project, store, shard, targets, replace, now)
+    return _plan_from(project, store, shard, targets, replace, now, reviewed_only)
 
 
 def replan(
@@ -85,7 +98,15 @@ def replan(
     now: datetime | None = None,
 ) -> Planned:
     """Re-read the state (e.g. once the lock is held) and plan again; manifests are kept."""
-    return _plan_from(planned.project, planned.store, planned.shard, targets, replace, now)
+    return _plan_from(
+        planned.project,
+        planned.store,
+        planned.shard,
+        targets,
+        replace,
+        now,
+        planned.reviewed is not None,
+    )
 
 
 def _plan_from(
@@ -95,6 +116,7 @@ def _plan_from(
     targets: frozenset[str],
     replace: frozenset[str],
     now: datetime | None,
+    reviewed_only: bool = False,
 ) -> Planned:
     """Read the state from ``store`` and plan ``project`` against it."""
     state = store.read()
@@ -102,13 +124,41 @@ def _plan_from(
     result = compute_plan(
         posts,
         visible,
-        now or datetime.now(UTC),
+        now or utc_now(),
         accounts=project.config.accounts,
         targets=targets,
         replace=replace,
         media=_media(project),
     )
-    return Planned(project, store, state, result, shard)
+    if not reviewed_only:
+        return Planned(project, store, state, result, shard)
+    approved = {address: approval.fingerprint for address, approval in state.reviewed.items()}
+    return Planned(project, store, state, restrict(result, approved), shard, approved)
+
+
+def record_reviewed(planned: Planned, reviewed: ReviewedPlan) -> Planned:
+    """Record the approvals of a merged pull request's ``reviewed`` plan in the state.
+
+    Under the state lock; only the addresses of ``planned``'s shard; nothing is written when
+    the state holds them already. Returns ``planned`` planned again on the new state.
+
+    Raises:
+        StateLockedError: another run holds the state.
+        StateError: the state cannot be written.
+    """
+    shard = planned.shard
+
+    def keep(address: str) -> bool:
+        return shard is None or shard.holds(Address.parse(address).account)
+
+    with planned.store.lock(purpose="record a reviewed plan"):
+        state = planned.store.read()
+        updated = state.with_reviewed(merge_approvals(state.reviewed, reviewed, keep))
+        if updated is not state:
+            planned.store.write(updated)
+    return replan(
+        planned, targets=frozenset(planned.plan.targets), replace=frozenset(planned.plan.replace)
+    )
 
 
 def save_plan(plan: Plan, path: Path) -> None:

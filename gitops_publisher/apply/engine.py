@@ -26,7 +26,8 @@ from gitops_publisher.apply.events import Emit, Log, Outcome, Result, UploadProg
 from gitops_publisher.apply.settle import PollPolicy, Settler
 from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.desired import DesiredPost
-from gitops_publisher.core.plan import ACTING, Action, Change, Plan
+from gitops_publisher.core.plan import ACTING, PUBLISHING, Action, Change, Plan
+from gitops_publisher.core.reviewed import NOT_REVIEWED, is_approved
 from gitops_publisher.core.state import Provenance, Record
 from gitops_publisher.errors import ApiError, AuthError, ProviderError
 from gitops_publisher.providers.errors import (
@@ -107,6 +108,8 @@ class Engine:
         emit: receives events.
         provenance: stamped on every record this run writes.
         poll: status polling policy.
+        reviewed: when set, address -> fingerprint of what merged pull requests' plans
+            showed: any other publish is not attempted, whatever the plan says (design §12).
     """
 
     box: StateBox
@@ -119,12 +122,24 @@ class Engine:
     provenance: Provenance = field(default_factory=Provenance)
     poll: PollPolicy = field(default_factory=PollPolicy)
     clock: Callable[[], float] = time.monotonic
+    reviewed: Mapping[str, str] | None = None
 
     async def run(self, plan: Plan, posts: Mapping[str, DesiredPost]) -> list[Result]:
         """Execute every acting change of ``plan``; return one result per change."""
         queues: dict[str, list[Change]] = {}
+        refused: list[Result] = []
         for change in plan.changes:
-            if change.action in ACTING:
+            if self._unreviewed(change):
+                refused.append(
+                    Result(
+                        change.address,
+                        change.action.value,
+                        Outcome.NOT_ATTEMPTED,
+                        message=NOT_REVIEWED,
+                    )
+                )
+                self.emit(refused[-1])
+            elif change.action in ACTING:
                 queues.setdefault(change.account, []).append(change)
         for queue in queues.values():
             queue.sort(key=lambda c: (c.action is not Action.RESUME, c.post_id))
@@ -139,7 +154,13 @@ class Engine:
         await self.box.flush()  # outcomes put without waiting are durable before we return
         for account_results in gathered:
             results.extend(account_results)
-        return results
+        return refused + results
+
+    def _unreviewed(self, change: Change) -> bool:
+        """A publish outside the reviewed set (when there is one)."""
+        if self.reviewed is None or change.action not in PUBLISHING:
+            return False
+        return not is_approved(change, self.reviewed)
 
     async def _run_account(
         self, account: str, queue: Sequence[Change], posts: Mapping[str, DesiredPost]

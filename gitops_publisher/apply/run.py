@@ -135,6 +135,7 @@ def execute(
                 provenance=provenance(root, plan),
                 poll=PollPolicy(),
                 clock=clock,
+                reviewed=planned.reviewed,
             )
             count = sum(1 for c in plan.changes if c.action in PUBLISHING)
             emit(Log("", f"applying: {count} post(s) to publish"))

@@ -37,6 +37,12 @@ if TYPE_CHECKING:
     metavar="K/N",
     help="Only the accounts of shard K of N, with their own state file (CI matrix).",
 )
+@click.option(
+    "--reviewed-only",
+    is_flag=True,
+    help="Publish only posts a merged pull request's plan showed as they are now (approvals "
+    "in the state); report the others as not reviewed.",
+)
 @sandbox_option
 @click.pass_obj
 def apply(
@@ -48,6 +54,7 @@ def apply(
     wait: bool,
     fmt: str,
     shard: str | None,
+    reviewed_only: bool,
 ) -> None:
     """Publish the plan's posts to TikTok (or the sandbox) and record each result."""
     from gitops_publisher.apply.run import connect, execute
@@ -79,7 +86,12 @@ def apply(
     def run_once() -> Plan:
         nonlocal failed
         planned = make_plan(
-            app.project_dir, sandbox=app.sandbox, targets=selected, replace=replacing, shard=part
+            app.project_dir,
+            sandbox=app.sandbox,
+            targets=selected,
+            replace=replacing,
+            shard=part,
+            reviewed_only=reviewed_only,
         )
         with planned.store.lock(purpose="apply"):
             planned = replan(planned, targets=selected, replace=replacing)

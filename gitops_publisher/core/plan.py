@@ -29,6 +29,7 @@ class Action(StrEnum):
     ORPHAN = "orphan"  # in state, no manifest: warn only
     FAILED = "failed"  # TikTok rejected it for good; unchanged since: nothing
     SKIP = "skip"  # the publish window passed and on_missed is skip
+    UNREVIEWED = "unreviewed"  # no merged pull request's plan showed it so: nothing (§12)
 
 
 #: Actions that make apply talk to TikTok.
@@ -47,6 +48,7 @@ SYMBOLS: dict[Action, str] = {
     Action.ORPHAN: "-",
     Action.FAILED: "!",
     Action.SKIP: "×",
+    Action.UNREVIEWED: "⊘",
 }
 
 

@@ -100,6 +100,20 @@ class Record(BaseModel):
         return f"{self.post_id}@{self.account}"
 
 
+class Approval(BaseModel):
+    """A post as a merged pull request's plan showed it (``core/reviewed.py``, design §12).
+
+    Kept in the envelope from the merge on, so that a scheduled post approved by a merge is
+    published when it comes due (and a failed one retried), and nothing else is.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fingerprint: str = Field(description="short fingerprint (review_fingerprint) reviewed")
+    pull_request: int | None = None
+    plan_hash: str | None = None
+
+
 class State(BaseModel):
     """The state envelope."""
 
@@ -109,6 +123,17 @@ class State(BaseModel):
     lineage: str = Field(default_factory=lambda: str(uuid.uuid4()))
     serial: int = 0
     resources: dict[str, Record] = Field(default_factory=dict)
+    reviewed: dict[str, Approval] = Field(
+        default_factory=dict,
+        description="address -> what a merged pull request's plan showed (reviewed applies)",
+        exclude_if=lambda reviewed: not reviewed,  # a state without approvals keeps its bytes
+    )
+
+    def with_reviewed(self, reviewed: dict[str, Approval]) -> State:
+        """Return a new state with these approvals; serial bumps only if they changed."""
+        if reviewed == self.reviewed:
+            return self
+        return self.model_copy(update={"reviewed": reviewed, "serial": self.serial + 1})
 
     def with_record(self, record: Record) -> State:
         """Return a new state with ``record`` set; serial bumps only if something changed."""

@@ -3,8 +3,10 @@
 * pull request: ``plan`` (offline: no TikTok call, no secret needed), the Markdown plan to the
   step summary and to one sticky comment per working directory; with ``previews: true``, the
   cover frames of what it publishes for a workflow artifact (``github/previews.py``);
-* push to the default branch, schedule, manual run on the default branch: ``apply --yes``
-  through the ``publisher`` CLI, then what was published to the summary;
+* push to the default branch, schedule, manual run on the default branch: ``apply --yes
+  --reviewed-only`` through the ``publisher`` CLI, then what was published to the summary.
+  A push that merged a pull request first records the reviewed plan its comment holds as
+  approvals in the state; anything no approval covers is reported as not reviewed;
 * anything else: a sentence saying what the Action does not do, and success.
 
 Apply is refused on pull requests. Secret values the Action knows of are masked with
@@ -13,10 +15,11 @@ Apply is refused on pull requests. Secret values the Action knows of are masked 
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +27,12 @@ from typing import TYPE_CHECKING, TextIO
 
 import httpx
 
+from gitops_publisher.core.reviewed import (
+    NOT_REVIEWED,
+    ReviewedPlan,
+    reviewed_from_plan,
+    unreviewed,
+)
 from gitops_publisher.core.shard import Shard
 from gitops_publisher.core.state import DONE, State
 from gitops_publisher.errors import PublisherError
@@ -45,6 +54,11 @@ FORK_NOTE = (
     "contacting TikTok. Nothing is published from pull requests; merging publishes."
 )
 _SECRET_VARIABLES = ("TIKTOK_CLIENT_SECRET", "PUBLISHER_TOKEN_KEY", "GITHUB_TOKEN")
+_NOT_REVIEWED_HELP = (
+    "_Merging publishes only what the pull request's plan comment showed. Open a pull "
+    "request from a branch of this repository with these posts as they are now; merging it "
+    "publishes them._"
+)
 
 
 @dataclass
@@ -173,7 +187,13 @@ def _plan(ctx: Context) -> int:
     if shown is not None:
         notes.extend(shown.notes)
     markdown = render_markdown(plan, title=title, warnings=planned.project.warnings)
-    _publish_plan(ctx, markdown, notes)
+    reviewed = None
+    if not plan.errors:  # a failed plan approves nothing: its merge publishes nothing new
+        head = (ctx.run.pull_request.get("head") or {}).get("sha")
+        reviewed = reviewed_from_plan(
+            plan, pull_request=ctx.run.pull_number, head=head if isinstance(head, str) else None
+        )
+    _publish_plan(ctx, markdown, notes, reviewed)
     _finish(
         ctx,
         has_changes=plan.has_changes,
@@ -217,8 +237,13 @@ def _previews(ctx: Context, project: Project, plan: Plan) -> PreviewReport | Non
     return shown
 
 
-def _publish_plan(ctx: Context, markdown: str, notes: list[str]) -> None:
-    """The plan to the step summary, and to the sticky comment on the pull request."""
+def _publish_plan(
+    ctx: Context, markdown: str, notes: list[str], reviewed: ReviewedPlan | None = None
+) -> None:
+    """The plan to the step summary, and to the sticky comment on the pull request.
+
+    The comment also records ``reviewed``, what merging the pull request may publish.
+    """
     summary = "".join(f"> {note}\n\n" for note in notes) + markdown
     report.append_summary(ctx.run.step_summary, summary)
     number = ctx.run.pull_number
@@ -227,7 +252,9 @@ def _publish_plan(ctx: Context, markdown: str, notes: list[str]) -> None:
     if not ctx.inputs.github_token:
         ctx.say("::warning::no github-token: the plan is in the run summary, not in a comment")
         return
-    body = report.comment_body(ctx.workdir, markdown, notes=notes, run_url=ctx.run.run_url)
+    body = report.comment_body(
+        ctx.workdir, markdown, notes=notes, run_url=ctx.run.run_url, reviewed=reviewed
+    )
     api = GitHubApi(
         ctx.run.api_url, ctx.run.repository, ctx.inputs.github_token, transport=ctx.transport
     )
@@ -256,15 +283,24 @@ def _publish_plan(ctx: Context, markdown: str, notes: list[str]) -> None:
 
 def _apply(ctx: Context) -> int:
     from gitops_publisher.cli.views.plan_markdown import render_markdown
-    from gitops_publisher.planning import make_plan
+    from gitops_publisher.planning import make_plan, record_reviewed
 
     shard = _shard(ctx.inputs)
-    before = make_plan(ctx.project, sandbox=ctx.sandbox, shard=shard)
+    reviewed_only = ctx.inputs.reviewed_only
+    before = make_plan(ctx.project, sandbox=ctx.sandbox, shard=shard, reviewed_only=reviewed_only)
     overrides: dict[str, str] = {}
-    number = _merged_pull_request(ctx)
+    number, reviewed = _merged_pull_request(ctx)
     if number is not None:
         overrides["PUBLISHER_PULL_REQUEST"] = str(number)
+    if reviewed_only and reviewed is not None:
+        before = record_reviewed(before, reviewed)
     args = [a for a in ctx.inputs.args if a != "--sandbox"]
+    if reviewed_only:
+        args.append("--reviewed-only")
+    refused = unreviewed(before.plan)
+    for change in before.plan.changes:
+        if change.address in refused:
+            ctx.say(f"::warning::{change.address}: {change.reason}")
     writeback = synced_writeback(
         git_branch_store(before.store),
         ctx.project,
@@ -286,6 +322,14 @@ def _apply(ctx: Context) -> int:
         rec = after.resources[address]
         where = rec.url or ("in the creator's inbox" if rec.status == "inbox" else rec.status)
         lines.append(f"- `{address}`: {where}")
+    if refused:
+        lines.extend(["", f"**{len(refused)} post(s) not reviewed: open a pull request**", ""])
+        lines.extend(
+            f"- `{c.address}`: {c.reason.removeprefix(NOT_REVIEWED + ': ')}"
+            for c in before.plan.changes
+            if c.address in refused
+        )
+        lines.extend(["", _NOT_REVIEWED_HELP])
     lines.extend(["", "<details><summary>The plan applied</summary>", ""])
     lines.append(render_markdown(before.plan, title="plan"))
     lines.extend(["</details>", ""])
@@ -295,6 +339,7 @@ def _apply(ctx: Context) -> int:
         has_changes=before.plan.has_changes,
         plan_json=before.plan.model_dump_json(),
         published=len(published),
+        not_reviewed=refused,
     )
     return code
 
@@ -310,27 +355,67 @@ def newly_published(before: State, after: State) -> list[str]:
     return done
 
 
-def _merged_pull_request(ctx: Context) -> int | None:
-    """The pull request merged into this commit, for the records' provenance (best effort)."""
-    if not ctx.inputs.github_token or not ctx.run.sha or ctx.run.event_name != "push":
-        return None
+def _merged_pull_request(ctx: Context) -> tuple[int | None, ReviewedPlan | None]:
+    """The pull request merged as this commit, and the reviewed plan its comment records.
+
+    Only a push has one (a schedule or a manual run approves nothing new). The comment must
+    be this token's own (:meth:`GitHubApi.find_comment`) and name the same pull request.
+    What was found, or why nothing was, goes to the log.
+    """
+    if ctx.run.event_name != "push" or not ctx.run.sha:
+        ctx.say(f"{ctx.run.event_name}: publishing only what merged pull requests' plans showed")
+        return None, None
+    if not ctx.inputs.github_token:
+        ctx.say(
+            "::warning::no github-token: the merged pull request and its reviewed plan cannot "
+            "be found, so this push approves nothing new"
+        )
+        return None, None
     api = GitHubApi(
         ctx.run.api_url, ctx.run.repository, ctx.inputs.github_token, transport=ctx.transport
     )
     try:
-        numbers = api.pulls_for_commit(ctx.run.sha)
-    except GitHubApiError:
-        return None
+        number = api.merged_pull_request(ctx.run.sha)
+        if number is None:
+            ctx.say(
+                f"no pull request was merged as {ctx.run.sha[:12]}: a push that skipped pull "
+                "requests approves nothing new"
+            )
+            return None, None
+        comment = api.find_comment(number, report.marker(ctx.workdir))
+    except GitHubApiError as exc:
+        ctx.say(
+            f"::warning::cannot read the merged pull request's reviewed plan ({exc}); "
+            "this push approves nothing new"
+        )
+        return None, None
     finally:
         api.close()
-    return numbers[0] if numbers else None
+    reviewed = report.reviewed_in(str(comment.get("body", ""))) if comment else None
+    if reviewed is None or reviewed.pull_request != number:
+        ctx.say(
+            f"::warning::pull request #{number} has no reviewed plan for `{ctx.workdir}` "
+            "(no plan comment by this workflow's token, or its plan failed): this merge "
+            "approves nothing new"
+        )
+        return number, None
+    ctx.say(f"pull request #{number}: its reviewed plan shows {len(reviewed.posts)} post(s)")
+    return number, reviewed
 
 
-def _finish(ctx: Context, *, has_changes: bool, plan_json: str, published: int) -> None:
+def _finish(
+    ctx: Context,
+    *,
+    has_changes: bool,
+    plan_json: str,
+    published: int,
+    not_reviewed: Sequence[str] = (),
+) -> None:
     values = {
         "has_changes": "true" if has_changes else "false",
         "plan_json": plan_json,
         "published": str(published),
+        "not_reviewed": json.dumps(list(not_reviewed)),
     }
     report.write_outputs(ctx.run.output, values, ctx.out)
 

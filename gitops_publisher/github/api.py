@@ -1,4 +1,4 @@
-"""The few GitHub REST calls the Action makes: find, create and update its PR comment.
+"""The few GitHub REST calls the Action makes: its PR comment, and the merged pull request.
 
 Synchronous httpx against ``GITHUB_API_URL`` (GitHub Enterprise and the tests' stub on
 127.0.0.1 work alike); ``transport=`` is injectable. The token is sent only as a header and
@@ -15,6 +15,7 @@ from gitops_publisher.errors import PublisherError
 
 _PAGE = 100
 _MAX_PAGES = 30
+ACTIONS_BOT = "github-actions[bot]"
 
 
 class GitHubApiError(PublisherError):
@@ -55,17 +56,41 @@ class GitHubApi:
             timeout=30.0,
             transport=transport,
         )
+        self._identity: str | None = None
 
     def close(self) -> None:
         """Close the connection pool."""
         self._client.close()
 
-    def find_comment(self, number: int, marker: str) -> int | None:
-        """The id of the first comment on pull request ``number`` containing ``marker``.
+    def identity(self) -> str:
+        """The login comments made with this token carry (asked once, then kept).
+
+        A personal token answers ``GET /user``; the job's ``GITHUB_TOKEN`` (an installation
+        token) is refused there (403) and comments as ``github-actions[bot]``.
+
+        Raises:
+            GitHubApiError: GitHub cannot be reached or refuses the token itself (401).
+        """
+        if self._identity is None:
+            try:
+                user = self._call("GET", "/user")
+            except GitHubApiError as exc:
+                if exc.status != 403:
+                    raise
+                user = {"login": ACTIONS_BOT}
+            self._identity = str(user.get("login", "")) if isinstance(user, dict) else ""
+        return self._identity
+
+    def find_comment(self, number: int, marker: str) -> dict[str, Any] | None:
+        """This token's comment on pull request ``number`` whose body starts with ``marker``.
+
+        Only comments written with this token's identity count: anyone can write a comment
+        holding the marker, and the merge run trusts the reviewed plan inside it.
 
         Raises:
             GitHubApiError: the comments cannot be listed.
         """
+        me = self.identity()
         for page in range(1, _MAX_PAGES + 1):
             comments = self._call(
                 "GET",
@@ -75,8 +100,12 @@ class GitHubApi:
             if not isinstance(comments, list):
                 return None
             for comment in comments:
-                if isinstance(comment, dict) and marker in str(comment.get("body", "")):
-                    return int(comment["id"])
+                if not isinstance(comment, dict):
+                    continue
+                author = comment.get("user")
+                login = author.get("login") if isinstance(author, dict) else None
+                if login == me and str(comment.get("body", "")).startswith(marker):
+                    return comment
             if len(comments) < _PAGE:
                 return None
         return None
@@ -94,22 +123,32 @@ class GitHubApi:
             )
             return "created", str(made.get("html_url", "")) if isinstance(made, dict) else ""
         updated = self._call(
-            "PATCH", f"/repos/{self.repository}/issues/comments/{existing}", json={"body": body}
+            "PATCH",
+            f"/repos/{self.repository}/issues/comments/{existing['id']}",
+            json={"body": body},
         )
         return "updated", str(updated.get("html_url", "")) if isinstance(updated, dict) else ""
 
-    def pulls_for_commit(self, sha: str) -> list[int]:
-        """Numbers of the pull requests that contain ``sha`` (the merged one, after a merge).
+    def merged_pull_request(self, sha: str) -> int | None:
+        """The pull request whose merge made commit ``sha`` (None: a push that skipped PRs).
+
+        ``GET /commits/{sha}/pulls`` also lists open pull requests containing the commit;
+        only one merged as exactly this commit (``merge_commit_sha``, also for squash and
+        rebase merges) counts.
 
         Raises:
             GitHubApiError: GitHub refused.
         """
         pulls = self._call("GET", f"/repos/{self.repository}/commits/{sha}/pulls")
-        if not isinstance(pulls, list):
-            return []
-        return [
-            p["number"] for p in pulls if isinstance(p, dict) and isinstance(p.get("number"), int)
-        ]
+        for pull in pulls if isinstance(pulls, list) else []:
+            if (
+                isinstance(pull, dict)
+                and isinstance(pull.get("number"), int)
+                and pull.get("merged_at")
+                and pull.get("merge_commit_sha") == sha
+            ):
+                return int(pull["number"])
+        return None
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         try:

@@ -29,6 +29,7 @@ INPUT_VARIABLES: dict[str, str] = {
     "args": "INPUT_ARGS",
     "github-token": "INPUT_GITHUB_TOKEN",
     "previews": "INPUT_PREVIEWS",
+    "reviewed-only": "INPUT_REVIEWED_ONLY",
 }
 
 _TRUE = {"true", "on", "yes", "1"}
@@ -47,6 +48,7 @@ class Inputs:
     args: tuple[str, ...] = ()
     github_token: str = ""
     previews: bool = False
+    reviewed_only: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Inputs:
@@ -71,6 +73,9 @@ class Inputs:
         previews = get("previews").lower() or "false"
         if previews not in ("true", "false"):  # action.yml's shell and `if:` test "true"
             raise PublisherError(f"input previews: {previews!r} is not true or false")
+        reviewed_only = get("reviewed-only").lower() or "true"
+        if reviewed_only not in _TRUE | _FALSE:
+            raise PublisherError(f"input reviewed-only: {reviewed_only!r} is not true or false")
         try:
             args = tuple(shlex.split(get("args")))
         except ValueError as exc:
@@ -85,6 +90,7 @@ class Inputs:
             args=args,
             github_token=get("github-token") or env.get("GITHUB_TOKEN", ""),
             previews=previews == "true",
+            reviewed_only=reviewed_only in _TRUE,
         )
 
 

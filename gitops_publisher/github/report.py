@@ -1,5 +1,8 @@
 """What the Action writes: outputs, the step summary, masks, and the sticky comment's body.
 
+The comment's second line is the reviewed plan (``core/reviewed.py``) as hidden JSON: what a
+merge of the pull request may publish. The merge run reads it back (:func:`reviewed_in`).
+
 ``$GITHUB_OUTPUT`` takes ``name<<DELIMITER`` blocks so that multi-line values (the plan's
 JSON) survive. A PR comment is limited to 65,536 characters: a longer plan is cut at a line
 (closing any open ``<details>``) and ends with a link to the run summary, which has it all.
@@ -12,13 +15,41 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TextIO
 
+from gitops_publisher.core.reviewed import ReviewedPlan
+
 COMMENT_LIMIT = 65_536
-OUTPUTS = ("has_changes", "plan_json", "published")
+OUTPUTS = ("has_changes", "plan_json", "published", "not_reviewed")
+_REVIEWED = "<!-- gitops-publisher:reviewed "
+_REVIEWED_END = " -->"
+REVIEWED_BUDGET = COMMENT_LIMIT - 5_000  # the reviewed plan first; the plan text gets the rest
 
 
 def marker(working_directory: str) -> str:
     """The hidden marker that finds this working directory's comment again."""
     return f"<!-- gitops-publisher:plan:{working_directory} -->"
+
+
+def reviewed_line(reviewed: ReviewedPlan) -> str:
+    """The reviewed plan as one hidden line of the comment (``-->`` cannot occur in it)."""
+    payload = reviewed.model_dump_json(exclude_none=True).replace(">", "\\u003e")
+    return f"{_REVIEWED}{payload}{_REVIEWED_END}"
+
+
+def reviewed_in(body: str) -> ReviewedPlan | None:
+    """The reviewed plan a comment body holds, or None (none, or not readable).
+
+    Raises nothing: a comment without a readable reviewed plan approves nothing.
+    """
+    from pydantic import ValidationError
+
+    for line in body.splitlines():
+        if line.startswith(_REVIEWED) and line.endswith(_REVIEWED_END):
+            text = line[len(_REVIEWED) : -len(_REVIEWED_END)]
+            try:
+                return ReviewedPlan.model_validate_json(text)
+            except ValidationError:
+                return None
+    return None
 
 
 def write_outputs(path: Path | None, values: Mapping[str, str], out: TextIO) -> None:
@@ -57,9 +88,24 @@ def comment_body(
     notes: Iterable[str] = (),
     run_url: str = "",
     limit: int = COMMENT_LIMIT,
+    reviewed: ReviewedPlan | None = None,
 ) -> str:
-    """The sticky comment: marker, notes, the plan; shortened to ``limit`` characters."""
+    """The sticky comment: marker, reviewed plan, notes, the plan; at most ``limit`` characters.
+
+    The reviewed plan (what a merge may publish) comes right after the marker and is never
+    cut; one too long for a comment is left out, and a note says so.
+    """
     head = [marker(working_directory)]
+    notes = list(notes)
+    if reviewed is not None:
+        line = reviewed_line(reviewed)
+        if len(line) <= REVIEWED_BUDGET:
+            head.append(line)
+        else:
+            notes.append(
+                f"⚠️ This plan publishes too many posts ({len(reviewed.posts)}) to record for "
+                "review in a comment: merging it publishes none of them. Split the pull request."
+            )
     head.extend(f"> {note}" for note in notes)
     head_text = "\n".join(head) + "\n\n"
     full = head_text + plan_markdown

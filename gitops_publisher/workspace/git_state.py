@@ -43,6 +43,7 @@ from gitops_publisher.workspace.state_merge import (
     StateEncoder,
     commit_message,
     diff_records,
+    envelope_changes,
     replay,
 )
 
@@ -179,8 +180,8 @@ class GitBranchStateStore:
     def write(self, state: State) -> None:
         """Commit the records that changed since the last read or write, and push at once.
 
-        Nothing is committed when no record changed. A rejected push is retried on the new
-        tip with this run's changes replayed.
+        Nothing is committed when no record (nor the envelope's binding) changed. A rejected
+        push is retried on the new tip with this run's changes replayed.
 
         Raises:
             StateConflictError: another run recorded one of these addresses differently.
@@ -188,12 +189,13 @@ class GitBranchStateStore:
         """
         given = self._given if self._given is not None else State(lineage=state.lineage)
         changes = diff_records(given, state)
-        if not changes:
+        envelope = envelope_changes(given, state)
+        if not changes and not envelope:
             self._given = state
             return
         for attempt in range(_PUSH_ATTEMPTS):
             theirs = self._remote_state or State(lineage=state.lineage)
-            merged = replay(changes, given, theirs)
+            merged = replay(changes, given, theirs, envelope)
             if self._remote_state is not None and merged is theirs:
                 break
             commit = self._commit(merged, changes)

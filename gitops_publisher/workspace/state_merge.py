@@ -20,6 +20,14 @@ _MESSAGE_LINES = 500  # addresses listed in one commit message (a first import l
 
 Changes = dict[str, Record | None]
 
+_BOOKKEEPING = {"version", "lineage", "serial", "resources"}
+
+
+def envelope_changes(before: State, after: State) -> dict[str, Any]:
+    """The envelope's own fields (``endpoints``, ...) that differ, with their new values."""
+    ours, theirs = after.model_dump(exclude=_BOOKKEEPING), before.model_dump(exclude=_BOOKKEEPING)
+    return {name: value for name, value in ours.items() if theirs.get(name) != value}
+
 
 def diff_records(before: State, after: State) -> Changes:
     """Addresses whose record differs between two states: the new record, or None if removed."""
@@ -32,17 +40,33 @@ def diff_records(before: State, after: State) -> Changes:
     return changes
 
 
-def replay(changes: Mapping[str, Record | None], base: State, theirs: State) -> State:
+def replay(
+    changes: Mapping[str, Record | None],
+    base: State,
+    theirs: State,
+    envelope: Mapping[str, Any] | None = None,
+) -> State:
     """Apply this run's ``changes`` (made on ``base``) to ``theirs``, the remote's newer state.
 
     Pure. The serial bumps once when anything changes; ``theirs``'s lineage is kept.
+    ``envelope`` holds this run's changed envelope fields (:func:`envelope_changes`).
 
     Raises:
-        StateConflictError: an address was recorded differently by the other run since
-            ``base`` (neither side's record can be chosen safely).
+        StateConflictError: an address (or an envelope field, such as the endpoint binding)
+            was recorded differently by the other run since ``base``.
     """
     resources = dict(theirs.resources)
     conflicts: list[str] = []
+    fields: dict[str, Any] = {}
+    theirs_envelope = theirs.model_dump(exclude=_BOOKKEEPING)
+    base_envelope = base.model_dump(exclude=_BOOKKEEPING)
+    for name, value in sorted((envelope or {}).items()):
+        if theirs_envelope.get(name) == value:
+            continue
+        if theirs_envelope.get(name) != base_envelope.get(name):
+            conflicts.append(f"the state's {name}")
+            continue
+        fields[name] = value
     for address, ours in sorted(changes.items()):
         current = theirs.resources.get(address)
         if current == ours:
@@ -64,14 +88,20 @@ def replay(changes: Mapping[str, Record | None], base: State, theirs: State) -> 
             hint="two applies acted on the same post: serialise applies (a workflow "
             "`concurrency` group), then run `publisher plan` to see where each post stands",
         )
-    if resources == theirs.resources:
+    if resources == theirs.resources and not fields:
         return theirs
-    return theirs.model_copy(update={"resources": resources, "serial": theirs.serial + 1})
+    parsed = State.model_validate({**fields, "lineage": theirs.lineage})  # the fields alone
+    update: dict[str, Any] = {name: getattr(parsed, name) for name in fields}
+    return theirs.model_copy(
+        update={**update, "resources": resources, "serial": theirs.serial + 1}
+    )
 
 
 def commit_message(changes: Mapping[str, Record | None], provenance_url: str | None) -> str:
     """``publisher: record a@x (uploading), b@y (published)`` plus one line per address."""
     parts = [f"{a} ({r.status if r else 'removed'})" for a, r in sorted(changes.items())]
+    if not parts:
+        return "publisher: update the state's envelope (endpoint binding)\n"
     head = ", ".join(parts[:3]) + (f" and {len(parts) - 3} more" if len(parts) > 3 else "")
     lines = [f"publisher: record {head}", ""]
     lines.extend(f"- {part}" for part in parts[:_MESSAGE_LINES])
@@ -107,19 +137,19 @@ class StateEncoder:
             parts.append(b"    " + pydantic_core.to_json(address) + b": " + hit[1])
         self._cache = fresh
         resources = b"{\n" + b",\n".join(parts) + b"\n  }" if parts else b"{}"
-        return b"".join(
-            [
-                b'{\n  "lineage": ',
-                pydantic_core.to_json(state.lineage),
-                b',\n  "resources": ',
-                resources,
-                b',\n  "serial": ',
-                pydantic_core.to_json(state.serial),
-                b',\n  "version": ',
-                pydantic_core.to_json(state.version),
-                b"\n}\n",
-            ]
-        )
+        # The envelope's other fields (version, lineage, serial, endpoints and any added
+        # later) are few and small: serialised whole, in the same sorted order as dump_state.
+        envelope = _sorted_keys(state.model_dump(mode="json", exclude={"resources"}))
+        fields = [
+            b"  "
+            + pydantic_core.to_json(name)
+            + b": "
+            + pydantic_core.to_json(value, indent=2).replace(b"\n", b"\n  ")
+            for name, value in envelope.items()
+        ]
+        at = sorted([*envelope, "resources"]).index("resources")
+        fields.insert(at, b'  "resources": ' + resources)
+        return b"{\n" + b",\n".join(fields) + b"\n}\n"
 
 
 def _sorted_keys(value: Any) -> Any:

@@ -78,7 +78,10 @@ class CombinedStateStore:
         assert self._own_state is not None and self._merged is not None
         before, own = self._merged, self._own_state
         resources = dict(own.resources)
-        changed = False
+        # The envelope (endpoint binding, ...) is this file's own: written as given.
+        changed = state.model_copy(update={"resources": {}}) != before.model_copy(
+            update={"resources": {}}
+        )
         for address in before.resources.keys() | state.resources.keys():
             rec = state.resources.get(address)
             if rec == before.resources.get(address):
@@ -97,7 +100,7 @@ class CombinedStateStore:
             resources.pop(address, None)
         if not changed:
             return
-        updated = own.model_copy(update={"resources": resources, "serial": state.serial})
+        updated = state.model_copy(update={"resources": resources, "lineage": own.lineage})
         self.own.write(updated)
         self._own_state, self._merged = updated, state
 

@@ -2,7 +2,10 @@
 
 * ``stub``: the few REST endpoints the Action calls, served by ``http.server`` on 127.0.0.1,
   keeping comments in memory and every request in ``stub.requests``. A token named
-  ``read-only`` gets 403 on writes, as a fork pull request's token does.
+  ``read-only`` gets 403 on writes, as a fork pull request's token does. Like the job's
+  ``GITHUB_TOKEN``, the tokens get 403 on ``GET /user`` and comment as
+  ``github-actions[bot]``; ``stub.pulls_by_sha[sha] = [7]`` says pull request 7 was merged
+  as ``sha``.
 * ``checkout``: the ``examples/`` project committed and pushed to ``remote.git`` (bare), then
   cloned, as ``actions/checkout`` leaves it.
 * ``action(event, **inputs)``: runs ``publisher --sandbox github`` in process with the
@@ -40,6 +43,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EVENTS = Path(__file__).parent / "events"
 REPOSITORY = "acme/content"
 TOKEN = "ghs_testtoken0123456789abcdef"
+BOT = "github-actions[bot]"
 
 
 @dataclass
@@ -52,6 +56,16 @@ class Stub:
 
     def writes(self) -> list[tuple[str, str]]:
         return [(m, p) for m, p, _ in self.requests if m in ("POST", "PATCH")]
+
+    def add_comment(self, issue: int, body: str, login: str) -> None:
+        """A comment written by someone else (``login``), as anyone can."""
+        self.next_id += 1
+        self.comments[self.next_id] = {
+            "id": self.next_id,
+            "issue": issue,
+            "user": {"login": login, "type": "User"},
+            "body": body,
+        }
 
 
 def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
@@ -91,6 +105,7 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
                 comment = {
                     "id": stub.next_id,
                     "issue": number,
+                    "user": {"login": BOT, "type": "Bot"},
                     "body": self._body()["body"],
                     "html_url": f"https://github.com/{REPOSITORY}/pull/{number}#c{stub.next_id}",
                 }
@@ -100,8 +115,12 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
                 comment = stub.comments[int(m[1])]
                 comment["body"] = self._body()["body"]
                 return self._send(200, comment)
+            if path == "/user":  # an installation token (GITHUB_TOKEN) cannot read it
+                return self._send(403, {"message": "Resource not accessible by integration"})
             if m := re.fullmatch(rf"/repos/{REPOSITORY}/commits/(\w+)/pulls", path):
-                return self._send(200, [{"number": n} for n in stub.pulls_by_sha.get(m[1], [])])
+                merged = {"merged_at": "2026-12-01T10:00:00Z", "merge_commit_sha": m[1]}
+                pulls = [{"number": n, **merged} for n in stub.pulls_by_sha.get(m[1], [])]
+                return self._send(200, pulls)
             return self._send(404, {"message": "Not Found"})
 
         def do_GET(self) -> None:  # noqa: N802
@@ -279,6 +298,7 @@ def action(
             "INPUT_COMMENT": inputs.get("comment", "true"),
             "INPUT_ARGS": inputs.get("args", ""),
             "INPUT_GITHUB_TOKEN": inputs.get("github_token", TOKEN),
+            "INPUT_REVIEWED_ONLY": inputs.get("reviewed_only", "true"),
         }
         for key, value in inputs.items():
             if key.isupper():

@@ -6,6 +6,8 @@ import json
 
 from .conftest import TOKEN, Checkout, RunAction, Stub, git
 
+NOTHING = {"has_changes": "false", "plan_json": "", "published": "0", "not_reviewed": "[]"}
+
 
 def test_pull_request_plans_and_keeps_one_comment_updated_in_place(
     action: RunAction, stub: Stub, checkout: Checkout
@@ -75,7 +77,7 @@ def test_apply_is_refused_on_pull_requests(action: RunAction, checkout: Checkout
     run = action("pull_request", "pull_request.json", command="apply")
     assert run.result.exit_code == 1
     assert "::error::apply never runs on `pull_request` events" in run.log
-    assert run.outputs == {"has_changes": "false", "plan_json": "", "published": "0"}
+    assert run.outputs == NOTHING
     assert not checkout.branch_exists()
 
 
@@ -84,24 +86,30 @@ def test_push_to_main_publishes_and_records_state_on_the_branch(
 ) -> None:
     sha = git(checkout.work, "rev-parse", "HEAD").strip()
     stub.pulls_by_sha[sha] = [7]
+    assert action("pull_request", "pull_request.json").result.exit_code == 0  # the review
     run = action("push", "push_main.json")
     assert run.result.exit_code == 0, run.log
     published = int(run.outputs["published"])
     assert published >= 5
     assert run.outputs["has_changes"] == "true"
+    assert run.outputs["not_reviewed"] == "[]"
+    assert "pull request #7: its reviewed plan shows" in run.log
     assert f"**{published} post(s) published**" in run.summary
 
     state = checkout.state_on_branch()
     records = state["resources"]
     done = [r for r in records.values() if r["status"] in ("published", "inbox")]
     assert len(done) == published
+    # the merged pull request's reviewed plan is kept (scheduled posts publish by it later)
+    assert set(state["reviewed"]) > set(records)
+    assert {a["pull_request"] for a in state["reviewed"].values()} == {7}
     for rec in done:
         assert rec["provenance"]["commit"] == sha
         assert rec["provenance"]["pull_request"] == 7
         assert rec["provenance"]["run_url"].startswith("https://github.com/acme/content/actions/")
         assert rec["provenance"]["plan_hash"].startswith("sha256:")
     log = checkout.branch_log()
-    assert all(line.startswith("publisher: record ") for line in log)
+    assert all(line.startswith("publisher: ") for line in log)
     assert len(log) >= published  # one commit per recorded transition, pushed at once
     # the content checkout is untouched: no state file, no commit on main
     assert git(checkout.work, "status", "--porcelain") == ""
@@ -114,7 +122,7 @@ def test_push_to_main_publishes_and_records_state_on_the_branch(
 
 
 def test_schedule_applies_with_extra_args(action: RunAction, checkout: Checkout) -> None:
-    run = action("schedule", "schedule.json", args="--target launch-teaser")
+    run = action("schedule", "schedule.json", args="--target launch-teaser", reviewed_only="false")
     assert run.result.exit_code == 0, run.log
     assert run.outputs["published"] == "2"
     assert "scheduled run" in run.log
@@ -128,7 +136,7 @@ def test_push_to_another_branch_explains_and_does_nothing(
     run = action("push", "push_feature.json")
     assert run.result.exit_code == 0
     assert "push to `feature/more-posts`, not to main" in run.log
-    assert run.outputs == {"has_changes": "false", "plan_json": "", "published": "0"}
+    assert run.outputs == NOTHING
     assert not checkout.branch_exists()
     assert stub.requests == []
 

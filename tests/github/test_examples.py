@@ -80,6 +80,7 @@ def test_the_example_workflow_takes_a_new_user_to_a_comment_and_a_publish(
     assert "publisher plan" in comment["body"]
 
     # no TikTok here: the sandbox stands in, as docs/github-action.md suggests for a first try
+    stub.pulls_by_sha[git(checkout.work, "rev-parse", "HEAD").strip()] = [7]  # merged
     merged = action("push", "push_main.json", **inputs("apply", args="--sandbox"))
     assert merged.result.exit_code == 0, merged.log
     assert int(merged.outputs["published"]) >= 5
@@ -95,12 +96,14 @@ def test_the_sharded_example_applies_every_shard_and_plans_them_as_one(
     shards = apply["strategy"]["matrix"]["shard"]
     for shard in shards:  # each matrix job is a fresh checkout on its own machine
         git(checkout.work.parent, "clone", "-q", str(checkout.remote), f"job-{shard}")
+    assert action("pull_request", "pull_request.json").result.exit_code == 0  # the review
+    stub.pulls_by_sha[git(checkout.work, "rev-parse", "HEAD").strip()] = [7]  # then the merge
 
     def job(shard: int) -> ActionRun:
         args = step["with"]["args"].replace("${{ matrix.shard }}", str(shard))
         return action(
-            "schedule",
-            "schedule.json",
+            "push",
+            "push_main.json",
             work=checkout.work.parent / f"job-{shard}",
             process=True,
             state_branch="publisher-state",

@@ -211,6 +211,7 @@ def action_env(work: Path, em: Emulator, secrets: dict[str, str], key: str) -> d
         INPUT_WORKING_DIRECTORY=".",
         INPUT_STATE_BRANCH="publisher-state",
         INPUT_GITHUB_TOKEN="",
+        INPUT_REVIEWED_ONLY="false",  # no GitHub API here: token sync, not reviews, is tested
     )
     (machine / "summary.md").touch()
     (machine / "output.txt").touch()

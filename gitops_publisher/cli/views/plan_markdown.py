@@ -23,6 +23,7 @@ _EMOJI: dict[Action, str] = {
     Action.ORPHAN: "🔴",
     Action.FAILED: "❌",
     Action.SKIP: "⏭️",
+    Action.UNREVIEWED: "⛔",
 }
 
 

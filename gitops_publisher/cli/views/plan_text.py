@@ -18,6 +18,7 @@ _COLOURS: dict[Action, str] = {
     Action.ORPHAN: "red",
     Action.FAILED: "red",
     Action.SKIP: "bright_black",
+    Action.UNREVIEWED: "red",
     Action.NOOP: "bright_black",
 }
 
@@ -32,6 +33,7 @@ _SUMMARY_WORDS: dict[Action, str] = {
     Action.ORPHAN: "orphaned",
     Action.FAILED: "failed",
     Action.SKIP: "skipped",
+    Action.UNREVIEWED: "not reviewed",
 }
 
 

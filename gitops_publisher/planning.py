@@ -13,7 +13,7 @@ from gitops_publisher.core.address import Address
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.plan import MediaSummary, Plan
 from gitops_publisher.core.planner import plan as compute_plan
-from gitops_publisher.core.reviewed import ReviewedPlan, merge_approvals, restrict
+from gitops_publisher.core.reviewed import ReviewedPlan, merge_approvals
 from gitops_publisher.core.shard import Shard
 from gitops_publisher.core.state import State, StateStore
 from gitops_publisher.errors import PublisherError, StalePlanError
@@ -121,6 +121,11 @@ def _plan_from(
     """Read the state from ``store`` and plan ``project`` against it."""
     state = store.read()
     posts, visible = _in_shard(list(project.posts), state, shard)
+    approved = (
+        {address: approval.fingerprint for address, approval in state.reviewed.items()}
+        if reviewed_only
+        else None
+    )
     result = compute_plan(
         posts,
         visible,
@@ -129,11 +134,9 @@ def _plan_from(
         targets=targets,
         replace=replace,
         media=_media(project),
+        reviewed=approved,
     )
-    if not reviewed_only:
-        return Planned(project, store, state, result, shard)
-    approved = {address: approval.fingerprint for address, approval in state.reviewed.items()}
-    return Planned(project, store, state, restrict(result, approved), shard, approved)
+    return Planned(project, store, state, result, shard, approved)
 
 
 def record_reviewed(planned: Planned, reviewed: ReviewedPlan) -> Planned:

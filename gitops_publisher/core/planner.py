@@ -28,6 +28,7 @@ from gitops_publisher.core.plan import (
     MediaSummary,
     Plan,
 )
+from gitops_publisher.core.reviewed import refuse_unreviewed
 from gitops_publisher.core.state import (
     DONE,
     RETRYABLE_FAIL_REASONS,
@@ -57,6 +58,7 @@ def plan(
     targets: frozenset[str] = frozenset(),
     replace: frozenset[str] = frozenset(),
     media: Mapping[str, MediaSummary] | None = None,
+    reviewed: Mapping[str, str] | None = None,
 ) -> Plan:
     """Compute the plan. Pure: no I/O, no clock; ``now`` is passed in.
 
@@ -69,6 +71,9 @@ def plan(
         replace: ``--replace`` selectors: publish these anew even if published.
         media: probed video facts by content id (media pre-flight), shown on each change;
             None or a missing id leaves the change's ``media`` empty.
+        reviewed: address -> fingerprint merged pull requests' plans showed (``apply
+            --reviewed-only``): any other publish is ``unreviewed`` (``core/reviewed.py``).
+            None: no restriction.
 
     Raises:
         AddressError: a target or replace selector names no known address.
@@ -107,9 +112,13 @@ def plan(
             continue
         changes.append(_orphan(record))
     changes.sort(key=lambda c: (c.post_id, c.account))
+    refused: list[str] = []
+    if reviewed is not None:
+        changes, refused = refuse_unreviewed(changes, reviewed)
     quotas = _quotas(changes, state, now, accounts)
     warnings = [f"{q.account}: {w}" for q in quotas for w in q.warnings]
     warnings.extend(_change_warnings(changes))
+    warnings.extend(refused)
     return Plan(
         created_at=now,
         lineage=state.lineage,

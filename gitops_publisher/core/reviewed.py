@@ -3,8 +3,9 @@
 A pull request's plan is summarised as a :class:`ReviewedPlan`: per address it would publish
 (now or when its ``publish_at`` comes), a short form of the post's fingerprint. The merge run
 records those as :class:`Approval` s in the state (so a scheduled post's approval survives
-until it comes due), and an apply restricted to reviewed posts (:func:`restrict`) turns every
-publish whose fingerprint no approval matches into ``unreviewed``: nothing is sent for it, and
+until it comes due), and a plan restricted to reviewed posts (the planner's ``reviewed``,
+:func:`refuse_unreviewed`) turns every publish whose fingerprint no approval matches into
+``unreviewed``: nothing is sent for it, and
 it is reported as "not reviewed: open a pull request".
 
 Everything here is pure: the GitHub glue finds the reviewed plan, the state stores keep the
@@ -13,7 +14,7 @@ approvals, and the engine gets the approvals as a value.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -111,29 +112,29 @@ def merge_approvals(
     return merged
 
 
-def restrict(plan: Plan, approved: Mapping[str, str]) -> Plan:
-    """``plan`` where each publish that no approval matches becomes ``unreviewed``.
+def refuse_unreviewed(
+    changes: Sequence[Change], approved: Mapping[str, str]
+) -> tuple[list[Change], list[str]]:
+    """``changes`` where each publish that no approval matches becomes ``unreviewed``.
 
     Args:
-        plan: the plan of this run.
+        changes: a plan's changes (the planner calls this before counting quotas).
         approved: address -> review_fingerprint of what merged pull requests' plans showed.
 
-    ``resume`` is kept: it finishes a publish that already started (asking TikTok, sending
-    nothing new). Scheduled posts (``wait``) do nothing yet; they are checked when they
-    come due. Unreviewed changes get a warning each, and make no change of the plan.
+    Returns the changes and one warning per refused publish. ``resume`` is kept: it finishes
+    a publish that already started (asking TikTok, sending nothing new). Scheduled posts
+    (``wait``) do nothing yet; they are checked when they come due.
     """
-    changes: list[Change] = []
+    out: list[Change] = []
     warnings: list[str] = []
-    for change in plan.changes:
+    for change in changes:
         if change.action in PUBLISHING and not is_approved(change, approved):
             why = _why_unreviewed(change, approved)
-            changes.append(change.model_copy(update={"action": Action.UNREVIEWED, "reason": why}))
+            out.append(change.model_copy(update={"action": Action.UNREVIEWED, "reason": why}))
             warnings.append(f"{change.address}: {why}")
         else:
-            changes.append(change)
-    if not warnings:
-        return plan
-    return plan.model_copy(update={"changes": changes, "warnings": [*plan.warnings, *warnings]})
+            out.append(change)
+    return out, warnings
 
 
 def is_approved(change: Change, approved: Mapping[str, str]) -> bool:

@@ -54,6 +54,10 @@ FORK_NOTE = (
     "contacting TikTok. Nothing is published from pull requests; merging publishes."
 )
 _SECRET_VARIABLES = ("TIKTOK_CLIENT_SECRET", "PUBLISHER_TOKEN_KEY", "GITHUB_TOKEN")
+REVIEWED_NOTE = (
+    "🔏 Merging publishes the posts this plan shows, as shown here, and nothing else: a post "
+    "changed or added after this plan is reported as not reviewed, not published."
+)
 _NOT_REVIEWED_HELP = (
     "_Merging publishes only what the pull request's plan comment showed. Open a pull "
     "request from a branch of this repository with these posts as they are now; merging it "
@@ -193,6 +197,8 @@ def _plan(ctx: Context) -> int:
         reviewed = reviewed_from_plan(
             plan, pull_request=ctx.run.pull_number, head=head if isinstance(head, str) else None
         )
+        if reviewed.posts and ctx.inputs.reviewed_only and ctx.run.pull_number is not None:
+            notes.append(REVIEWED_NOTE)
     _publish_plan(ctx, markdown, notes, reviewed)
     _finish(
         ctx,

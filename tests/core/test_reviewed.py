@@ -12,7 +12,6 @@ from gitops_publisher.core.reviewed import (
     NOT_REVIEWED,
     ReviewedPlan,
     merge_approvals,
-    restrict,
     review_fingerprint,
     reviewed_from_plan,
     unreviewed,
@@ -41,11 +40,11 @@ def test_a_plan_approves_what_it_publishes_now_or_later_and_nothing_else() -> No
     assert (reviewed.pull_request, reviewed.plan_hash) == (7, plan.plan_hash())
 
 
-def test_restrict_keeps_reviewed_publishes_and_refuses_changed_or_new_ones() -> None:
+def test_a_restricted_plan_keeps_reviewed_publishes_and_refuses_changed_or_new_ones() -> None:
     reviewed_posts = [*desired("kept"), *desired("edited", caption="as reviewed")]
     reviewed = reviewed_from_plan(make(reviewed_posts), pull_request=7)
     now_posts = [*desired("kept"), *desired("edited", caption="changed later"), *desired("new")]
-    restricted = restrict(make(now_posts), approved_of(reviewed))
+    restricted = make(now_posts, reviewed=approved_of(reviewed))
     assert actions(restricted) == {
         "edited@brand-us": Action.UNREVIEWED,
         "kept@brand-us": Action.CREATE,
@@ -57,6 +56,8 @@ def test_restrict_keeps_reviewed_publishes_and_refuses_changed_or_new_ones() -> 
     assert unreviewed(restricted) == ["edited@brand-us", "new@brand-us"]
     assert f"new@brand-us: {reasons['new@brand-us']}" in restricted.warnings
     assert restricted.has_changes  # kept@brand-us still publishes
+    (quota,) = restricted.quotas
+    assert quota.inits == 1  # only what is published counts against TikTok's limits
 
 
 def test_a_scheduled_approval_publishes_when_due_and_an_unreviewed_one_is_refused() -> None:
@@ -64,27 +65,29 @@ def test_a_scheduled_approval_publishes_when_due_and_an_unreviewed_one_is_refuse
     reviewed = reviewed_from_plan(make(desired("launch", publish_at=at)), pull_request=3)
     later = [*desired("launch", publish_at=at), *desired("sneaky", publish_at=at)]
     approved = approved_of(reviewed)
-    before_due = restrict(make(later), approved)
+    before_due = make(later, reviewed=approved)
     assert set(actions(before_due).values()) == {Action.WAIT}  # nothing to refuse yet
-    due = restrict(make(later, now=at + timedelta(minutes=1)), approved)
+    due = make(later, now=at + timedelta(minutes=1), reviewed=approved)
     assert actions(due) == {"launch@brand-us": Action.CREATE, "sneaky@brand-us": Action.UNREVIEWED}
 
 
 def test_resume_is_never_refused_and_nothing_reviewed_means_nothing_published() -> None:
     posts = [*desired("inflight"), *desired("fresh")]
     state = state_of(record(posts[0], status="uploading"))
-    restricted = restrict(make(posts, state), {})
+    restricted = make(posts, state, reviewed={})
     assert actions(restricted) == {
         "fresh@brand-us": Action.UNREVIEWED,
         "inflight@brand-us": Action.RESUME,  # finishes a publish that started; sends nothing new
     }
-    only_refused = restrict(make(desired("fresh")), {})
+    only_refused = make(desired("fresh"), reviewed={})
     assert not only_refused.has_changes
+    assert only_refused.quotas == []
 
 
-def test_unchanged_plans_are_returned_as_they_are() -> None:
-    plan = make(desired("a"))
-    assert restrict(plan, approved_of(reviewed_from_plan(plan))) is plan
+def test_a_fully_reviewed_plan_is_the_unrestricted_plan() -> None:
+    state = State(lineage="l")
+    plan = make(desired("a"), state)
+    assert make(desired("a"), state, reviewed=approved_of(reviewed_from_plan(plan))) == plan
 
 
 def test_a_later_merge_replaces_an_approval_and_keep_filters_a_shard() -> None:

@@ -60,6 +60,7 @@ def test_a_merge_publishes_only_what_the_pull_requests_plan_showed(
     assert shown.head == "1" * 40
     assert "partner-collab@brand-us" in shown.posts
     assert "tutorial-part2@devrel" in shown.posts  # scheduled: approved for later
+    assert "🔏 Merging publishes the posts this plan shows" in comment["body"]
 
     # after the review, before the merge: a caption changes and a post is added
     partner = checkout.work / PARTNER

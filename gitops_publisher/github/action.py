@@ -53,6 +53,11 @@ FORK_NOTE = (
     "🔒 This pull request comes from a fork: the plan ran without secrets and without "
     "contacting TikTok. Nothing is published from pull requests; merging publishes."
 )
+FORK_REVIEW_NOTE = (
+    "A fork's pull request cannot record its plan for review (its token is read-only), so "
+    "merging it publishes none of its posts: to publish them, a maintainer opens a pull "
+    "request with them from a branch of this repository and merges that."
+)
 _SECRET_VARIABLES = ("TIKTOK_CLIENT_SECRET", "PUBLISHER_TOKEN_KEY", "GITHUB_TOKEN")
 REVIEWED_NOTE = (
     "🔏 Merging publishes the posts this plan shows, as shown here, and nothing else: a post "
@@ -159,6 +164,8 @@ def _plan(ctx: Context) -> int:
     from gitops_publisher.planning import make_plan
 
     notes = [FORK_NOTE] if ctx.run.is_fork else []
+    if ctx.run.is_fork and ctx.inputs.reviewed_only:
+        notes.append(FORK_REVIEW_NOTE)
     title = f"publisher plan: `{ctx.workdir}`"
     try:
         planned = make_plan(

@@ -158,6 +158,7 @@ def test_a_fork_pull_request_records_nothing_so_its_merge_publishes_nothing_unre
     fork = action("pull_request", "pull_request_fork.json", github_token="read-only")
     assert fork.result.exit_code == 0, fork.log
     assert stub.comments == {}  # a fork's token cannot comment, so it records nothing
+    assert "merging it publishes none of its posts" in fork.summary
     merge(checkout, stub, pull_request=7)
     run = action("push", "push_main.json")
     assert run.outputs["published"] == "0"

@@ -38,6 +38,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "Run the local TikTok API emulator.",
     ),
     "schema": ("gitops_publisher.cli.schema_cmd", "schema", "Print the JSON Schemas."),
+    "calendar": (
+        "gitops_publisher.cli.calendar_cmd",
+        "calendar",
+        "Scheduled and published posts per account and day (text, ICS, JSON).",
+    ),
     "preview": (
         "gitops_publisher.cli.preview_cmd",
         "preview",

@@ -15,6 +15,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -22,6 +23,7 @@ from pydantic import (
 )
 
 from gitops_publisher.core.policy import Policy
+from gitops_publisher.core.zoned import ZonedTime, zoned_to_instant
 
 Privacy = Literal["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"]
 Mode = Literal["direct", "draft"]
@@ -44,6 +46,11 @@ def _check_timezone(name: str) -> str:
 
 
 TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
+#: An instant: ISO 8601 with an offset, or ``{at: "2026-12-01 09:00", tz: Europe/Paris}``.
+ScheduleTime = Annotated[
+    AwareDatetime,
+    BeforeValidator(zoned_to_instant, json_schema_input_type=AwareDatetime | ZonedTime),
+]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
 
 
@@ -142,8 +149,14 @@ class PostManifest(_Model):
     privacy: Privacy | None = None
     interactions: Interactions | None = None
     cover_timestamp_ms: int | None = Field(None, ge=0, le=600_000)
-    publish_at: AwareDatetime | None = Field(None, description="When to publish; zone required.")
-    not_after: AwareDatetime | None = Field(None, description="Do not publish after this time.")
+    publish_at: ScheduleTime | None = Field(
+        None,
+        description="When to publish: with an offset (2026-12-01T09:00:00-05:00) or as "
+        "{at: '2026-12-01 09:00', tz: Europe/Paris} (DST-correct).",
+    )
+    not_after: ScheduleTime | None = Field(
+        None, description="Do not publish after this time (same forms as publish_at)."
+    )
     on_missed: OnMissed | None = Field(
         None,
         description="If publish_at passed while nothing ran (past not_after): skip|publish|fail.",

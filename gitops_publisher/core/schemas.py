@@ -6,7 +6,7 @@ plan and state documents; a test fails when the committed files are stale.
 
 * ``config`` and ``post`` describe what a user writes (pydantic's *validation* view: optional
   fields may be left out).
-* ``state`` and ``plan`` describe what the tool writes (the *serialization* view).
+* ``state``, ``plan`` and ``calendar`` describe what the tool writes (the *serialization* view).
 
 Output is deterministic: the same models always give byte-identical files (fixed top-level key
 order, the models' field order below it), so regenerating never makes a spurious diff. ``$id``
@@ -25,11 +25,12 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
 from pydantic_core import core_schema
 
+from gitops_publisher.core.calendar import CALENDAR_FORMAT_VERSION, Calendar
 from gitops_publisher.core.models import Config, PostManifest
 from gitops_publisher.core.plan import PLAN_FORMAT_VERSION, Plan
 from gitops_publisher.core.state import STATE_VERSION, State
 
-SchemaName = Literal["config", "post", "state", "plan"]
+SchemaName = Literal["config", "post", "state", "plan", "calendar"]
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 ID_BASE = "https://gitops-publisher.invalid/schema/"
@@ -75,6 +76,13 @@ _SPECS: Mapping[SchemaName, _Spec] = {
         f"gitops-publisher plan (format_version {PLAN_FORMAT_VERSION})",
         "Output of `publisher plan --format json` and of `publisher plan -o FILE`: one change "
         "per address with the action apply takes and what TikTok would receive.",
+    ),
+    "calendar": _Spec(
+        Calendar,
+        "serialization",
+        f"gitops-publisher calendar (format_version {CALENDAR_FORMAT_VERSION})",
+        "Output of `publisher calendar --format json`: every scheduled and published post, "
+        "each with its day and local time in its account's time zone.",
     ),
 }
 

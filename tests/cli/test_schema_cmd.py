@@ -35,7 +35,7 @@ def test_write_creates_the_files(publisher: Callable[..., Result], tmp_path: Pat
     assert result.exit_code == 0
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == sorted(f"{n}.schema.json" for n in SCHEMA_NAMES)
-    assert result.stdout.count("wrote ") == 4
+    assert result.stdout.count("wrote ") == len(SCHEMA_NAMES)
 
     only = publisher("schema", "--name", "post", "--write", tmp_path / "one")
     assert only.exit_code == 0

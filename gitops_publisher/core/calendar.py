@@ -1,0 +1,160 @@
+"""The posting calendar: every scheduled and published post, per account and day.
+
+:func:`build_calendar` is pure: it reads the desired posts (manifests) and the state (what was
+published) and returns a :class:`Calendar` value that the CLI renders as text, JSON or an
+iCalendar file. Times are instants (aware, UTC); each entry names its account's time zone,
+in which its day is counted and shown.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.models import AccountConfig
+from gitops_publisher.core.state import DONE, State
+
+CALENDAR_FORMAT_VERSION = 1
+
+Kind = Literal["scheduled", "published", "draft", "replaced"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Entry(_Model):
+    """One post on one account at one time."""
+
+    address: str
+    post_id: str
+    account: str
+    timezone: str = Field(description="the account's IANA zone; day and local time are in it")
+    kind: Kind = Field(
+        description="scheduled: publish_at ahead or not yet published; published: live; "
+        "draft: sent to the creator's inbox; replaced: an earlier publish (--replace)"
+    )
+    at: AwareDatetime = Field(description="publish_at, or when TikTok published it (UTC)")
+    day: date = Field(description="the day of `at` in the account's time zone")
+    local_time: str = Field(description="`at` in the account's zone, e.g. '09:00 CET'")
+    window_end: AwareDatetime | None = Field(None, description="not_after: the window's end")
+    on_missed: str | None = None
+    caption: str | None = None
+    url: str | None = None
+    publish_id: str | None = None
+    manifest: str | None = None
+
+
+class Calendar(_Model):
+    """Entries in time order, with the range asked for."""
+
+    format_version: int = CALENDAR_FORMAT_VERSION
+    generated_at: AwareDatetime
+    start: date | None = Field(None, description="first day shown (in each account's zone)")
+    end: date | None = Field(None, description="last day shown (in each account's zone)")
+    timezones: dict[str, str] = Field(description="account -> IANA zone")
+    entries: list[Entry]
+    unscheduled: list[str] = Field(
+        default_factory=list,
+        description="addresses neither published nor scheduled: the next apply publishes them",
+    )
+
+
+def build_calendar(
+    desired: Sequence[DesiredPost],
+    state: State,
+    accounts: Mapping[str, AccountConfig],
+    now: datetime,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+) -> Calendar:
+    """Every scheduled and published post between ``start`` and ``end`` (inclusive days).
+
+    A day is counted in the account's time zone, so one instant may fall on different days
+    for two accounts. Pure: ``now`` is only stamped on the result.
+    """
+    zones = {name: account.timezone for name, account in accounts.items()}
+    by_address = {str(post.address): post for post in desired}
+    entries: list[Entry] = []
+
+    def add(post_id: str, account: str, kind: Kind, at: datetime, **fields: object) -> None:
+        tz = zones.get(account, "UTC")
+        local = at.astimezone(zoneinfo.ZoneInfo(tz))
+        if (start is None or local.date() >= start) and (end is None or local.date() <= end):
+            entries.append(
+                Entry.model_validate(
+                    {
+                        "address": f"{post_id}@{account}",
+                        "post_id": post_id,
+                        "account": account,
+                        "timezone": tz,
+                        "kind": kind,
+                        "at": at,
+                        "day": local.date(),
+                        "local_time": f"{local:%H:%M %Z}",
+                        **fields,
+                    }
+                )
+            )
+
+    unscheduled = []
+    for address, post in by_address.items():
+        record = state.resources.get(address)
+        if record is not None and record.status in DONE:
+            continue  # shown from the state below
+        if post.publish_at is None:
+            unscheduled.append(address)
+            continue
+        add(
+            post.address.post_id,
+            post.address.account,
+            "scheduled",
+            post.publish_at,
+            window_end=post.not_after,
+            on_missed=post.on_missed if post.not_after is not None else None,
+            caption=post.caption if post.mode == "direct" else None,
+            manifest=post.manifest_file,
+        )
+    for address, record in state.resources.items():
+        known = by_address.get(address)
+        for prior in record.history:
+            if prior.status in DONE and prior.published_at is not None:
+                add(
+                    record.post_id,
+                    record.account,
+                    "replaced",
+                    prior.published_at,
+                    url=prior.url,
+                    publish_id=prior.publish_id,
+                )
+        if record.status not in DONE:
+            continue
+        # The manifest's caption only if it is still what was published (not drifted).
+        same = known is not None and known.fingerprint == record.fingerprint
+        add(
+            record.post_id,
+            record.account,
+            "published" if record.status == "published" else "draft",
+            record.published_at or record.updated_at,
+            caption=known.caption
+            if same and known is not None and known.mode == "direct"
+            else None,
+            url=record.url,
+            publish_id=record.publish_id,
+            manifest=known.manifest_file if known is not None else None,
+        )
+    entries.sort(key=lambda e: (e.at, e.account, e.post_id))
+    return Calendar(
+        generated_at=now,
+        start=start,
+        end=end,
+        timezones=dict(sorted(zones.items())),
+        entries=entries,
+        unscheduled=sorted(unscheduled),
+    )

@@ -1,0 +1,96 @@
+"""The calendar's pure core: days counted in each account's zone, scheduled and published."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from gitops_publisher.core.calendar import build_calendar
+from gitops_publisher.core.desired import VideoRef, resolve_post
+from gitops_publisher.core.models import Config, PostManifest
+from gitops_publisher.core.state import PriorPublish, Record, State
+
+CONFIG = Config.model_validate(
+    {
+        "accounts": {
+            "brand-us": {"refresh_token_env": "T_US", "timezone": "America/New_York"},
+            "brand-uk": {"refresh_token_env": "T_UK", "timezone": "Europe/London"},
+        },
+        "defaults": {"privacy": "SELF_ONLY"},
+    }
+)
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
+VIDEO = VideoRef("media/a.mp4", "git:aaaa", 1000)
+
+
+def desired(**fields: Any) -> list[Any]:
+    base = {"accounts": ["brand-us", "brand-uk"], "video": "media/a.mp4"}
+    posts, problems = resolve_post(
+        PostManifest.model_validate(base | fields), CONFIG, "posts/a.yaml", VIDEO
+    )
+    assert problems == []
+    return posts
+
+
+def published(post: Any, at: datetime, **fields: Any) -> Record:
+    values = {
+        "post_id": post.address.post_id,
+        "account": post.address.account,
+        "status": "published",
+        "fingerprint": post.fingerprint,
+        "mode": "direct",
+        "video": "media/a.mp4",
+        "publish_id": f"v_pub~{post.address}",
+        "url": f"https://www.tiktok.com/@x/video/{post.address.post_id}",
+        "created_at": at,
+        "updated_at": at,
+        "published_at": at,
+    }
+    return Record.model_validate(values | fields)
+
+
+def test_one_instant_falls_on_each_account_day_in_its_own_zone() -> None:
+    posts = desired(
+        id="late",
+        caption="Late show",
+        publish_at="2026-12-02T03:30:00Z",
+        not_after="2026-12-02T05:00:00Z",
+        on_missed="skip",
+    )
+    calendar = build_calendar(posts, State(), CONFIG.accounts, NOW)
+    days = {e.account: (e.day, e.local_time, e.kind) for e in calendar.entries}
+    assert days == {
+        "brand-us": (date(2026, 12, 1), "22:30 EST", "scheduled"),
+        "brand-uk": (date(2026, 12, 2), "03:30 GMT", "scheduled"),
+    }
+    entry = calendar.entries[0]
+    assert entry.window_end == datetime(2026, 12, 2, 5, tzinfo=UTC)
+    assert (entry.on_missed, entry.caption, entry.manifest) == ("skip", "Late show", "posts/a.yaml")
+    # --from/--to count days in each account's zone: 1 December keeps only New York's
+    only = build_calendar(
+        posts, State(), CONFIG.accounts, NOW, start=date(2026, 12, 1), end=date(2026, 12, 1)
+    )
+    assert [e.account for e in only.entries] == ["brand-us"]
+
+
+def test_published_posts_come_from_the_state_with_their_url_and_earlier_publishes() -> None:
+    us, uk = desired(id="teaser", caption="Hi")
+    at = datetime(2026, 11, 10, 14, 2, tzinfo=UTC)
+    prior = PriorPublish(
+        publish_id="v_old", status="published", url="https://t/old", published_at=NOW.replace(day=1)
+    )
+    state = State().with_record(published(us, at, history=[prior]))
+    state = state.with_record(published(uk, at, fingerprint="sha256:edited-since"))
+    calendar = build_calendar([us, uk], state, CONFIG.accounts, NOW)
+    rows = [(e.address, e.kind, e.url, e.caption) for e in calendar.entries]
+    assert rows == [
+        ("teaser@brand-us", "replaced", "https://t/old", None),
+        ("teaser@brand-uk", "published", "https://www.tiktok.com/@x/video/teaser", None),
+        ("teaser@brand-us", "published", "https://www.tiktok.com/@x/video/teaser", "Hi"),
+    ]  # the edited manifest's caption is not what was published: none is shown
+
+
+def test_a_post_without_publish_at_is_listed_as_unscheduled() -> None:
+    calendar = build_calendar(desired(id="now"), State(), CONFIG.accounts, NOW)
+    assert calendar.entries == []
+    assert calendar.unscheduled == ["now@brand-uk", "now@brand-us"]

@@ -14,7 +14,12 @@ from gitops_publisher.cli.errors import EXIT_ERROR
 from gitops_publisher.cli.main import AppContext, sandbox_option
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from gitops_publisher.apply.run import ApplyReport
     from gitops_publisher.core.plan import Plan
+    from gitops_publisher.notify.send import Delivery
+    from gitops_publisher.planning import Planned
 
 
 @click.command()
@@ -127,6 +132,9 @@ def apply(
             click.echo("")
             click.echo(summary_table(report.results, redactor))
         failed = failed or not report.ok
+        if planned.project.config.notify:
+            for delivery in notify(planned, report, sandbox=app.sandbox, redact=redactor):
+                click.echo(delivery.line(), err=True)
         return plan
 
     if wait:
@@ -143,3 +151,25 @@ def apply(
         run_once()
     if failed:
         ctx.exit(EXIT_ERROR)
+
+
+def notify(
+    planned: Planned, report: ApplyReport, *, sandbox: bool, redact: Callable[[str], str]
+) -> list[Delivery]:
+    """Tell the config's webhooks what this apply did; never raises (design: notify)."""
+    import os
+
+    from gitops_publisher.apply.run import provenance
+    from gitops_publisher.notify.message import build_notification
+    from gitops_publisher.notify.send import send_all
+
+    captions = {str(p.address): p.caption for p in planned.project.posts if p.mode == "direct"}
+    notification = build_notification(
+        report.plan,
+        report.results,
+        captions,
+        sandbox=sandbox,
+        run_url=provenance(planned.project.root, report.plan).run_url,
+        redact=redact,
+    )
+    return send_all(planned.project.config.notify, notification, os.environ)

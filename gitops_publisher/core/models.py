@@ -118,6 +118,24 @@ class Defaults(_Model):
     on_missed: OnMissed = "publish"
 
 
+class Notifier(_Model):
+    """A webhook told what an apply published, failed or skipped, with each post's URL."""
+
+    kind: Literal["slack", "json"] = Field(
+        description="slack: a Slack (or Slack-compatible) incoming webhook; json: a generic "
+        "JSON POST of the results."
+    )
+    url_env: Annotated[str, Field(pattern=ENV_PATTERN)] = Field(
+        description="Environment variable holding the webhook URL (a secret: never in YAML, "
+        "never printed)."
+    )
+    when: Literal["changes", "failures", "always"] = Field(
+        "changes",
+        description="changes: after an apply that published, failed or skipped something; "
+        "failures: only when something failed; always: after every apply.",
+    )
+
+
 class Config(_Model):
     """``publisher.yaml``."""
 
@@ -129,6 +147,10 @@ class Config(_Model):
         default_factory=Policy,
         description="Content policy checked by validate and plan (banned terms, disclosure "
         "text, hashtag and mention limits, AI declaration, caption pattern).",
+    )
+    notify: list[Notifier] = Field(
+        default_factory=list,
+        description="Webhooks notified after each apply (URLs come from environment variables).",
     )
 
 

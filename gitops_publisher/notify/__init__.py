@@ -1,0 +1,5 @@
+"""Notifications after an apply (``notify:`` in ``publisher.yaml``): Slack and JSON webhooks.
+
+``message.py`` builds the payloads (pure); ``send.py`` posts them with httpx and reports each
+delivery without ever showing its URL, which is a secret.
+"""

@@ -5,7 +5,7 @@
 (``notify/send.py`` posts them).
 
 Slack: text in ``mrkdwn`` escapes ``&``, ``<`` and ``>`` as ``&amp;``, ``&lt;`` and ``&gt;``
-(Slack's "Formatting text for app surfaces", escaping text), so a caption cannot form
+(api.slack.com/reference/surfaces/formatting#escaping), so a caption cannot form
 ``<!here>``, ``<!channel>`` or ``<@U…>``; Slack-compatible receivers that still read a bare
 ``@channel``, ``@here`` or ``@everyone`` (legacy ``link_names``, Discord's ``/slack``
 endpoint) get a zero-width space after the ``@``.

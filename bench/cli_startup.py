@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 GOAL = 5.0
-HEAVY = ("httpx", "git", "jsonschema", "pydantic", "ruamel", "uvicorn", "starlette", "av")
+HEAVY = ("httpx", "git", "jsonschema", "pydantic", "ruamel", "uvicorn", "starlette", "av", "rich")
 
 
 def publisher_command() -> list[str]:

@@ -65,9 +65,8 @@ def apply(
     from gitops_publisher.apply.run import connect, execute
     from gitops_publisher.apply.scheduler import run_until_done
     from gitops_publisher.cli.views.apply_output import (
-        ApplyPrinter,
         Redactor,
-        is_tty,
+        open_printer,
         results_json,
         summary_table,
     )
@@ -120,12 +119,14 @@ def apply(
                     )
                 click.confirm("Publish these posts? TikTok cannot edit or delete them", abort=True)
             redactor = Redactor()
-            printer = ApplyPrinter(redactor, tty=is_tty(), json_mode=fmt == "json", color=app.color)
             with connect(
                 planned, sandbox=app.sandbox, warn=lambda m: click.echo(m, err=True)
             ) as connection:
                 redactor.secrets = connection.secrets
-                report = execute(planned, connection, emit=printer)
+                with open_printer(
+                    plan, redactor, json_mode=fmt == "json", color=app.color
+                ) as printer:
+                    report = execute(planned, connection, emit=printer)
         if fmt == "json":
             click.echo(results_json(report.results, redactor))
         else:

@@ -7,6 +7,7 @@ must not import them: each subcommand lives in its own module, loaded when it is
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,7 +137,7 @@ def _module_exists(module: str) -> bool:
     "--sandbox", is_flag=True, help="Use the embedded TikTok emulator; no credentials needed."
 )
 @click.option("-v", "--verbose", count=True, help="More output; repeat for more.")
-@click.option("--no-color", is_flag=True, help="Never colour the output.")
+@click.option("--no-color", is_flag=True, help="Never colour the output (also: NO_COLOR=1).")
 @click.version_option(package_name="gitops-publisher", prog_name="publisher")
 @click.pass_context
 def cli(ctx: click.Context, project_dir: Path, sandbox: bool, verbose: int, no_color: bool) -> None:
@@ -145,7 +146,8 @@ def cli(ctx: click.Context, project_dir: Path, sandbox: bool, verbose: int, no_c
         project_dir=project_dir,
         sandbox=sandbox,
         verbose=verbose,
-        color=False if no_color else None,
+        # NO_COLOR set to anything non-empty turns colour off (https://no-color.org).
+        color=False if no_color or os.environ.get("NO_COLOR") else None,
     )
 
 

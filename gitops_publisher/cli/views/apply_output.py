@@ -1,17 +1,25 @@
-"""Apply's live output: log lines (CI) or progress (terminal), then a summary table."""
+"""Apply's live output: log lines (CI, pipes) or a rich display (terminal), then a summary.
+
+:func:`open_printer` chooses: on an interactive terminal outside CI, the rich display of
+``cli/views/apply_progress.py`` (imported only then); otherwise :class:`ApplyPrinter`'s plain
+lines, uploads logged at 25 % steps with their measured rate.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 import click
 
 from gitops_publisher.apply.events import Event, Log, Outcome, Result, UploadProgress
 from gitops_publisher.cli.views.plan_text import human_size
+from gitops_publisher.core.plan import ACTING, Plan
 
 _OUTCOME_COLOURS = {
     Outcome.PUBLISHED: "green",
@@ -20,6 +28,32 @@ _OUTCOME_COLOURS = {
     Outcome.FAILED: "red",
     Outcome.NOT_ATTEMPTED: "yellow",
 }
+#: A rate needs this much time between two samples to mean anything.
+MIN_RATE_SECONDS = 0.5
+
+
+def transfer_rate(first: tuple[float, int], last: tuple[float, int]) -> float | None:
+    """Bytes per second between two ``(seconds, bytes sent)`` samples, None if unknown.
+
+    The first sample only says when measuring started: the bytes it reports were sent
+    before it, over an unknown time, so they do not count. Until samples span
+    :data:`MIN_RATE_SECONDS` there is no rate (not an absurd one).
+    """
+    elapsed = last[0] - first[0]
+    if elapsed < MIN_RATE_SECONDS or last[1] < first[1]:
+        return None
+    return (last[1] - first[1]) / elapsed
+
+
+def wants_live_display(*, tty: bool, env: Mapping[str, str]) -> bool:
+    """A live display only on an interactive terminal, never in CI or a dumb terminal."""
+    ci = env.get("CI", "").strip().lower() not in ("", "0", "false")
+    return tty and not ci and env.get("TERM", "") != "dumb"
+
+
+def no_color_requested(env: Mapping[str, str]) -> bool:
+    """``NO_COLOR`` set to anything non-empty (https://no-color.org)."""
+    return bool(env.get("NO_COLOR", ""))
 
 
 @dataclass
@@ -38,13 +72,13 @@ class Redactor:
 
 @dataclass
 class ApplyPrinter:
-    """Renders engine events; ``tty`` draws a progress line per upload, else plain logs."""
+    """Renders engine events as plain lines (CI logs, pipes); uploads at 25 % steps."""
 
     redact: Redactor
-    tty: bool = False
     json_mode: bool = False
     color: bool | None = None
-    _started: dict[str, float] = field(default_factory=dict)
+    clock: Callable[[], float] = time.monotonic
+    _first: dict[str, tuple[float, int]] = field(default_factory=dict)
     _last_step: dict[str, int] = field(default_factory=dict)
 
     def __call__(self, event: Event) -> None:
@@ -53,7 +87,7 @@ class ApplyPrinter:
             return
         if isinstance(event, Log):
             prefix = f"[{event.address}] " if event.address else ""
-            self._line(self.redact(prefix + event.message))
+            click.echo(self.redact(prefix + event.message))
         elif isinstance(event, UploadProgress):
             self._progress(event)
         elif isinstance(event, Result):
@@ -62,42 +96,53 @@ class ApplyPrinter:
             detail = event.url or event.message
             if detail:
                 text += f": {detail}"
-            self._line(
-                click.style(self.redact(text), fg=colour)
-                if self.color is not False
-                else self.redact(text)
-            )
-
-    def _line(self, text: str) -> None:
-        if self.tty:
-            click.echo("\r\033[K", nl=False)
-        click.echo(text)
+            text = self.redact(text)
+            click.echo(click.style(text, fg=colour) if self.color is not False else text)
 
     def _progress(self, event: UploadProgress) -> None:
-        now = time.monotonic()
-        started = self._started.setdefault(event.address, now)
-        elapsed = max(now - started, 1e-6)
-        rate = event.sent / elapsed
-        if self.tty:
-            width = 24
-            done = int(width * event.sent / max(event.total, 1))
-            eta = (event.total - event.sent) / rate if rate > 0 else 0.0
-            bar = "#" * done + "." * (width - done)
-            click.echo(
-                f"\r\033[K  {event.address} [{bar}] {human_size(event.sent)}/"
-                f"{human_size(event.total)} {human_size(int(rate))}/s ETA {eta:.0f}s",
-                nl=False,
-            )
-            if event.sent >= event.total:
-                click.echo("")
+        now = self.clock()
+        first = self._first.setdefault(event.address, (now, event.sent))
+        step = int(4 * event.sent / max(event.total, 1))  # log at 25 % steps
+        if step == self._last_step.get(event.address, -1):
             return
-        step = int(4 * event.sent / max(event.total, 1))  # log at 25 % steps in CI
-        if step != self._last_step.get(event.address, -1):
-            self._last_step[event.address] = step
-            click.echo(
-                f"[{event.address}] uploaded {human_size(event.sent)} of "
-                f"{human_size(event.total)} ({100 * event.sent // max(event.total, 1)}%)"
-            )
+        self._last_step[event.address] = step
+        rate = transfer_rate(first, (now, event.sent))
+        speed = f" at {human_size(int(rate))}/s" if rate else ""
+        click.echo(
+            f"[{event.address}] uploaded {human_size(event.sent)} of "
+            f"{human_size(event.total)} ({100 * event.sent // max(event.total, 1)}%){speed}"
+        )
+
+
+@contextmanager
+def open_printer(
+    plan: Plan,
+    redact: Redactor,
+    *,
+    json_mode: bool,
+    color: bool | None,
+    tty: bool | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Callable[[Event], None]]:
+    """The printer for this apply: a rich live display on a terminal, else plain lines.
+
+    ``tty`` and ``env`` default to stdout's and the process's; ``color=False`` (``--no-color``
+    or ``NO_COLOR``) draws the display without colour.
+    """
+    environ = os.environ if env is None else env
+    live = wants_live_display(tty=is_tty() if tty is None else tty, env=environ)
+    if json_mode or not live:
+        yield ApplyPrinter(redact, json_mode=json_mode, color=color)
+        return
+    from gitops_publisher.cli.views.apply_progress import RichPrinter, terminal_console
+
+    acting: dict[str, int] = {}
+    for change in plan.changes:
+        if change.action in ACTING:
+            acting[change.account] = acting.get(change.account, 0) + 1
+    no_color = color is False or no_color_requested(environ)
+    with RichPrinter(redact, acting, console=terminal_console(no_color=no_color)) as printer:
+        yield printer
 
 
 def summary_table(results: Iterable[Result], redact: Redactor) -> str:

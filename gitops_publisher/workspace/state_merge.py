@@ -92,9 +92,7 @@ def replay(
         return theirs
     parsed = State.model_validate({**fields, "lineage": theirs.lineage})  # the fields alone
     update: dict[str, Any] = {name: getattr(parsed, name) for name in fields}
-    return theirs.model_copy(
-        update={**update, "resources": resources, "serial": theirs.serial + 1}
-    )
+    return theirs.model_copy(update={**update, "resources": resources, "serial": theirs.serial + 1})
 
 
 def commit_message(changes: Mapping[str, Record | None], provenance_url: str | None) -> str:

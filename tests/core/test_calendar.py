@@ -94,3 +94,11 @@ def test_a_post_without_publish_at_is_listed_as_unscheduled() -> None:
     calendar = build_calendar(desired(id="now"), State(), CONFIG.accounts, NOW)
     assert calendar.entries == []
     assert calendar.unscheduled == ["now@brand-uk", "now@brand-us"]
+
+
+def test_the_text_view_shows_control_characters_of_a_caption_visibly() -> None:
+    from gitops_publisher.cli.views.calendar_text import render_calendar_text
+
+    posts = desired(id="x", caption="Hi \x1b[2J there", publish_at="2026-12-02T12:00:00Z")
+    text = render_calendar_text(build_calendar(posts, State(), CONFIG.accounts, NOW), color=False)
+    assert "\x1b" not in text and '"Hi \\x1b[2J there"' in text

@@ -20,6 +20,7 @@ import click
 from gitops_publisher.apply.events import Event, Log, Outcome, Result, UploadProgress
 from gitops_publisher.cli.views.plan_text import human_size
 from gitops_publisher.core.plan import ACTING, Plan
+from gitops_publisher.escape import terminal
 
 _OUTCOME_COLOURS = {
     Outcome.PUBLISHED: "green",
@@ -87,7 +88,7 @@ class ApplyPrinter:
             return
         if isinstance(event, Log):
             prefix = f"[{event.address}] " if event.address else ""
-            click.echo(self.redact(prefix + event.message))
+            click.echo(terminal(self.redact(prefix + event.message)))
         elif isinstance(event, UploadProgress):
             self._progress(event)
         elif isinstance(event, Result):
@@ -96,7 +97,7 @@ class ApplyPrinter:
             detail = event.url or event.message
             if detail:
                 text += f": {detail}"
-            text = self.redact(text)
+            text = terminal(self.redact(text))
             click.echo(click.style(text, fg=colour) if self.color is not False else text)
 
     def _progress(self, event: UploadProgress) -> None:

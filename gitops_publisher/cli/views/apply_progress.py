@@ -31,6 +31,7 @@ from rich.progress import (
 from rich.text import Text
 
 from gitops_publisher.apply.events import Event, Log, Outcome, Result, UploadProgress
+from gitops_publisher.escape import terminal
 
 _STYLES = {
     Outcome.PUBLISHED: "green",
@@ -114,7 +115,8 @@ class RichPrinter:
         """Render one event and refresh the display."""
         if isinstance(event, Log):
             prefix = f"[{event.address}] " if event.address else ""
-            self.console.print(Text(self.redact(prefix + event.message)), highlight=False)
+            shown = terminal(self.redact(prefix + event.message))
+            self.console.print(Text(shown), highlight=False)
         elif isinstance(event, UploadProgress):
             self._progress(event)
         else:
@@ -139,7 +141,7 @@ class RichPrinter:
         line = Text(f"[{event.address}] {event.outcome.value}", style=_STYLES[event.outcome])
         detail = event.url or event.message
         if detail:
-            line.append(f": {self.redact(detail)}")
+            line.append(f": {terminal(self.redact(detail))}")
         self.console.print(line, highlight=False)
         if account in self._account_tasks:
             counts = self._outcomes[account]

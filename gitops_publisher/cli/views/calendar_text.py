@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from collections.abc import Callable
 
 import click
 
 from gitops_publisher.core.calendar import Calendar, Entry
+from gitops_publisher.escape import terminal
 
 _COLOURS = {"scheduled": "cyan", "published": "green", "draft": "blue", "replaced": "white"}
 
 
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
 def _short(text: str, width: int = 60) -> str:
     # One line, and no terminal control sequence from a caption reaches the terminal.
-    one_line = " ".join(_CONTROLS.sub(" ", text).split())
+    one_line = terminal(" ".join(text.split()))
     return one_line if len(one_line) <= width else one_line[: width - 1] + "…"
 
 
 def _line(entry: Entry) -> list[str]:
-    tail = entry.url or ""
+    tail = terminal(entry.url or "")
     if entry.window_end is not None:
         end = entry.window_end.astimezone(zoneinfo.ZoneInfo(entry.timezone))
         tail = f"window until {end:%Y-%m-%d %H:%M %Z}, then {entry.on_missed or 'publish'}"

@@ -24,16 +24,16 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 from apply.harness import env_name
 from click.testing import CliRunner, Result
+from local_http import serving
 from pinned_git import GIT_ENV, clone, commit_all, git, init_repo, push_to_new_bare
 
 from gitops_publisher.cli.main import cli
@@ -138,15 +138,9 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def stub() -> Iterator[Stub]:
     state = Stub()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(state)) as url:
+        state.url = url
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @dataclass

@@ -77,7 +77,7 @@ class RichPrinter:
         )
         self.uploads = Progress(
             TextColumn("  {task.description}"),
-            BarColumn(bar_width=30),
+            BarColumn(bar_width=20),
             DownloadColumn(),
             TransferSpeedColumn(),
             TimeRemainingColumn(),

@@ -27,16 +27,11 @@ from typing import TYPE_CHECKING, TextIO
 
 import httpx
 
-from gitops_publisher.core.reviewed import (
-    NOT_REVIEWED,
-    ReviewedPlan,
-    reviewed_from_plan,
-    unreviewed,
-)
+from gitops_publisher.core.reviewed import ReviewedPlan, reviewed_from_plan, unreviewed
 from gitops_publisher.core.shard import Shard
 from gitops_publisher.core.state import DONE, State
 from gitops_publisher.errors import PublisherError
-from gitops_publisher.github import report
+from gitops_publisher.github import report, review
 from gitops_publisher.github.api import GitHubApi, GitHubApiError
 from gitops_publisher.github.event import Inputs, Run, decide
 from gitops_publisher.github.token_sync import git_branch_store, synced_writeback
@@ -53,21 +48,7 @@ FORK_NOTE = (
     "🔒 This pull request comes from a fork: the plan ran without secrets and without "
     "contacting TikTok. Nothing is published from pull requests; merging publishes."
 )
-FORK_REVIEW_NOTE = (
-    "A fork's pull request cannot record its plan for review (its token is read-only), so "
-    "merging it publishes none of its posts: to publish them, a maintainer opens a pull "
-    "request with them from a branch of this repository and merges that."
-)
 _SECRET_VARIABLES = ("TIKTOK_CLIENT_SECRET", "PUBLISHER_TOKEN_KEY", "GITHUB_TOKEN")
-REVIEWED_NOTE = (
-    "🔏 Merging publishes the posts this plan shows, as shown here, and nothing else: a post "
-    "changed or added after this plan is reported as not reviewed, not published."
-)
-_NOT_REVIEWED_HELP = (
-    "_Merging publishes only what the pull request's plan comment showed. Open a pull "
-    "request from a branch of this repository with these posts as they are now; merging it "
-    "publishes them._"
-)
 
 
 @dataclass
@@ -165,7 +146,7 @@ def _plan(ctx: Context) -> int:
 
     notes = [FORK_NOTE] if ctx.run.is_fork else []
     if ctx.run.is_fork and ctx.inputs.reviewed_only:
-        notes.append(FORK_REVIEW_NOTE)
+        notes.append(review.FORK_NOTE)
     title = f"publisher plan: `{ctx.workdir}`"
     try:
         planned = make_plan(
@@ -205,7 +186,7 @@ def _plan(ctx: Context) -> int:
             plan, pull_request=ctx.run.pull_number, head=head if isinstance(head, str) else None
         )
         if reviewed.posts and ctx.inputs.reviewed_only and ctx.run.pull_number is not None:
-            notes.append(REVIEWED_NOTE)
+            notes.append(review.REVIEWED_NOTE)
     _publish_plan(ctx, markdown, notes, reviewed)
     _finish(
         ctx,
@@ -302,7 +283,9 @@ def _apply(ctx: Context) -> int:
     reviewed_only = ctx.inputs.reviewed_only
     before = make_plan(ctx.project, sandbox=ctx.sandbox, shard=shard, reviewed_only=reviewed_only)
     overrides: dict[str, str] = {}
-    number, reviewed = _merged_pull_request(ctx)
+    number, reviewed = review.merged_reviewed_plan(
+        ctx.run, ctx.inputs, ctx.workdir, ctx.say, transport=ctx.transport
+    )
     if number is not None:
         overrides["PUBLISHER_PULL_REQUEST"] = str(number)
     if reviewed_only and reviewed is not None:
@@ -311,9 +294,8 @@ def _apply(ctx: Context) -> int:
     if reviewed_only:
         args.append("--reviewed-only")
     refused = unreviewed(before.plan)
-    for change in before.plan.changes:
-        if change.address in refused:
-            ctx.say(f"::warning::{change.address}: {change.reason}")
+    for line in review.warnings(before.plan):
+        ctx.say(line)
     writeback = synced_writeback(
         git_branch_store(before.store),
         ctx.project,
@@ -335,14 +317,7 @@ def _apply(ctx: Context) -> int:
         rec = after.resources[address]
         where = rec.url or ("in the creator's inbox" if rec.status == "inbox" else rec.status)
         lines.append(f"- `{address}`: {where}")
-    if refused:
-        lines.extend(["", f"**{len(refused)} post(s) not reviewed: open a pull request**", ""])
-        lines.extend(
-            f"- `{c.address}`: {c.reason.removeprefix(NOT_REVIEWED + ': ')}"
-            for c in before.plan.changes
-            if c.address in refused
-        )
-        lines.extend(["", _NOT_REVIEWED_HELP])
+    lines.extend(review.summary(before.plan))
     lines.extend(["", "<details><summary>The plan applied</summary>", ""])
     lines.append(render_markdown(before.plan, title="plan"))
     lines.extend(["</details>", ""])
@@ -366,54 +341,6 @@ def newly_published(before: State, after: State) -> list[str]:
         if rec.status in DONE and fresh:
             done.append(address)
     return done
-
-
-def _merged_pull_request(ctx: Context) -> tuple[int | None, ReviewedPlan | None]:
-    """The pull request merged as this commit, and the reviewed plan its comment records.
-
-    Only a push has one (a schedule or a manual run approves nothing new). The comment must
-    be this token's own (:meth:`GitHubApi.find_comment`) and name the same pull request.
-    What was found, or why nothing was, goes to the log.
-    """
-    if ctx.run.event_name != "push" or not ctx.run.sha:
-        ctx.say(f"{ctx.run.event_name}: publishing only what merged pull requests' plans showed")
-        return None, None
-    if not ctx.inputs.github_token:
-        ctx.say(
-            "::warning::no github-token: the merged pull request and its reviewed plan cannot "
-            "be found, so this push approves nothing new"
-        )
-        return None, None
-    api = GitHubApi(
-        ctx.run.api_url, ctx.run.repository, ctx.inputs.github_token, transport=ctx.transport
-    )
-    try:
-        number = api.merged_pull_request(ctx.run.sha)
-        if number is None:
-            ctx.say(
-                f"no pull request was merged as {ctx.run.sha[:12]}: a push that skipped pull "
-                "requests approves nothing new"
-            )
-            return None, None
-        comment = api.find_comment(number, report.marker(ctx.workdir))
-    except GitHubApiError as exc:
-        ctx.say(
-            f"::warning::cannot read the merged pull request's reviewed plan ({exc}); "
-            "this push approves nothing new"
-        )
-        return None, None
-    finally:
-        api.close()
-    reviewed = report.reviewed_in(str(comment.get("body", ""))) if comment else None
-    if reviewed is None or reviewed.pull_request != number:
-        ctx.say(
-            f"::warning::pull request #{number} has no reviewed plan for `{ctx.workdir}` "
-            "(no plan comment by this workflow's token, or its plan failed): this merge "
-            "approves nothing new"
-        )
-        return number, None
-    ctx.say(f"pull request #{number}: its reviewed plan shows {len(reviewed.posts)} post(s)")
-    return number, reviewed
 
 
 def _finish(

@@ -1,0 +1,105 @@
+"""The reviewed plan on GitHub: found for a merge, and what the Action says about it.
+
+A pull request's plan comment records what merging it may publish (``report.reviewed_line``).
+On a push to the default branch, :func:`merged_reviewed_plan` finds the pull request merged as
+exactly that commit and reads the reviewed plan from this workflow's own comment; the apply
+then publishes only what approvals cover (``core/reviewed.py``) and reports the rest, in the
+log (:func:`warnings`) and the run summary (:func:`summary`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+from gitops_publisher.core.plan import Action, Plan
+from gitops_publisher.core.reviewed import NOT_REVIEWED, ReviewedPlan
+from gitops_publisher.github.api import GitHubApi, GitHubApiError
+from gitops_publisher.github.event import Inputs, Run
+from gitops_publisher.github.report import marker, reviewed_in
+
+FORK_NOTE = (
+    "A fork's pull request cannot record its plan for review (its token is read-only), so "
+    "merging it publishes none of its posts: to publish them, a maintainer opens a pull "
+    "request with them from a branch of this repository and merges that."
+)
+REVIEWED_NOTE = (
+    "🔏 Merging publishes the posts this plan shows, as shown here, and nothing else: a post "
+    "changed or added after this plan is reported as not reviewed, not published."
+)
+HELP = (
+    "_Merging publishes only what the pull request's plan comment showed. Open a pull "
+    "request from a branch of this repository with these posts as they are now; merging it "
+    "publishes them._"
+)
+
+
+def merged_reviewed_plan(
+    run: Run,
+    inputs: Inputs,
+    workdir: str,
+    say: Callable[[str], None],
+    *,
+    transport: httpx.BaseTransport | None = None,
+) -> tuple[int | None, ReviewedPlan | None]:
+    """The pull request merged as this commit, and the reviewed plan its comment records.
+
+    Only a push has one (a schedule or a manual run approves nothing new). The comment must
+    be this token's own (:meth:`GitHubApi.find_comment`) and name the same pull request.
+    What was found, or why nothing was, goes to the log (``say``).
+    """
+    if run.event_name != "push" or not run.sha:
+        say(f"{run.event_name}: publishing only what merged pull requests' plans showed")
+        return None, None
+    if not inputs.github_token:
+        say(
+            "::warning::no github-token: the merged pull request and its reviewed plan cannot "
+            "be found, so this push approves nothing new"
+        )
+        return None, None
+    api = GitHubApi(run.api_url, run.repository, inputs.github_token, transport=transport)
+    try:
+        number = api.merged_pull_request(run.sha)
+        if number is None:
+            say(
+                f"no pull request was merged as {run.sha[:12]}: a push that skipped pull "
+                "requests approves nothing new"
+            )
+            return None, None
+        comment = api.find_comment(number, marker(workdir))
+    except GitHubApiError as exc:
+        say(
+            f"::warning::cannot read the merged pull request's reviewed plan ({exc}); "
+            "this push approves nothing new"
+        )
+        return None, None
+    finally:
+        api.close()
+    reviewed = reviewed_in(str(comment.get("body", ""))) if comment else None
+    if reviewed is None or reviewed.pull_request != number:
+        say(
+            f"::warning::pull request #{number} has no reviewed plan for `{workdir}` "
+            "(no plan comment by this workflow's token, or its plan failed): this merge "
+            "approves nothing new"
+        )
+        return number, None
+    say(f"pull request #{number}: its reviewed plan shows {len(reviewed.posts)} post(s)")
+    return number, reviewed
+
+
+def warnings(plan: Plan) -> list[str]:
+    """One ``::warning::`` line per publish the plan refuses as not reviewed."""
+    return [
+        f"::warning::{c.address}: {c.reason}" for c in plan.changes if c.action is Action.UNREVIEWED
+    ]
+
+
+def summary(plan: Plan) -> list[str]:
+    """Markdown lines for the run summary: what was not published, why, what to do."""
+    refused = [c for c in plan.changes if c.action is Action.UNREVIEWED]
+    if not refused:
+        return []
+    lines = ["", f"**{len(refused)} post(s) not reviewed: open a pull request**", ""]
+    lines.extend(f"- `{c.address}`: {c.reason.removeprefix(NOT_REVIEWED + ': ')}" for c in refused)
+    return [*lines, "", HELP]

@@ -166,6 +166,7 @@ def check_config(policy: Policy, accounts: Sequence[str]) -> list[PolicyViolatio
             f"policy.banned_terms.accounts.{name}",
             f"unknown account '{name}'; declare it under accounts: (known: {known})",
             "error",
+            ("policy", "banned_terms", "accounts", name),  # a name may hold a '.'
         )
         for name in policy.banned_terms.accounts
         if name not in accounts

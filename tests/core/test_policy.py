@@ -87,6 +87,9 @@ def test_per_account_terms_must_name_declared_accounts() -> None:
     assert problem.message == (
         "unknown account 'brand-fr'; declare it under accounts: (known: brand-uk, brand-us)"
     )
+    dotted = Policy.model_validate({"banned_terms": {"accounts": {"brand.fr": ["x"]}}})
+    (problem,) = check_config(dotted, ["brand-us"])
+    assert problem.path == ("policy", "banned_terms", "accounts", "brand.fr")  # one key
 
 
 def test_branded_content_needs_disclosure_text() -> None:

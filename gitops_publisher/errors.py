@@ -8,6 +8,7 @@ writes a traceback log for anything else::
     ├── ConfigError            manifests / publisher.yaml invalid; carries Diagnostics
     ├── StateError             state file unreadable, from a newer version, corrupt
     │   ├── StateLockedError   another run holds the lock
+    │   ├── StateBindingError  the state describes another endpoint (sandbox vs. real)
     │   └── StateConflictError two runs recorded one address differently
     ├── StalePlanError         a saved plan no longer matches state or manifests
     ├── AddressError           an ADDRESS argument that names nothing
@@ -89,6 +90,10 @@ class StateError(PublisherError):
 
 class StateLockedError(StateError):
     """Another run holds the state lock."""
+
+
+class StateBindingError(StateError):
+    """The state describes another API endpoint or app than this run talks to."""
 
 
 class StateConflictError(StateError):

@@ -15,7 +15,7 @@ from gitops_publisher.core.plan import MediaSummary, Plan
 from gitops_publisher.core.planner import plan as compute_plan
 from gitops_publisher.core.reviewed import ReviewedPlan, merge_approvals
 from gitops_publisher.core.shard import Shard
-from gitops_publisher.core.state import State, StateStore
+from gitops_publisher.core.state import Endpoint, State, StateStore
 from gitops_publisher.errors import PublisherError, StalePlanError
 from gitops_publisher.workspace.project import Project, load_project
 
@@ -71,23 +71,40 @@ def make_plan(
     shard: Shard | None = None,
     media_checks: bool = False,
     reviewed_only: bool = False,
+    endpoints: Mapping[str, Endpoint] | None = None,
 ) -> Planned:
     """Load ``root``, read its state and compute the plan (of one shard's accounts if given).
 
     With ``media_checks``, every distinct video is inspected first (media pre-flight, through
     the probe cache); a video TikTok would reject is a ConfigError at its manifest's ``video:``,
-    and each change shows its video's facts.
+    and each change shows its video's facts. ``endpoints`` are those the run talks to
+    (default: from the environment, see :func:`run_endpoints`).
 
     Raises:
         ConfigError: the project's files are invalid (every problem collected).
+        StateBindingError: the state describes another endpoint than this run's (before
+            any request: design §12).
         StateError: the state cannot be read.
         AddressError: a target names nothing.
     """
     from gitops_publisher.workspace.state_stores import open_state_store
 
     project = load_project(root, check_media=media_checks)
-    store = open_state_store(root, project.config.state, sandbox=sandbox, shard=shard)
+    store = open_state_store(
+        root,
+        project.config.state,
+        sandbox=sandbox,
+        shard=shard,
+        endpoints=run_endpoints(sandbox=sandbox) if endpoints is None else endpoints,
+    )
     return _plan_from(project, store, shard, targets, replace, now, reviewed_only)
+
+
+def run_endpoints(*, sandbox: bool) -> dict[str, Endpoint]:
+    """Per platform, the endpoint this run talks to (from the environment, or --sandbox)."""
+    from gitops_publisher.providers.tiktok.endpoint import PLATFORM, current_endpoint
+
+    return {PLATFORM: current_endpoint(sandbox=sandbox)}
 
 
 def replan(

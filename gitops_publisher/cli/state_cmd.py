@@ -30,13 +30,17 @@ def state() -> None:
     """Inspect and edit the state: the record of what was published."""
 
 
-def open_store(app: AppContext) -> StateStore:
+def open_store(app: AppContext, *, writing: bool = False) -> StateStore:
     """The project's state store (``--sandbox`` aware), with notices shown on stderr.
+
+    A store opened for ``writing`` is bound to this run's endpoint: it refuses a state that
+    describes another one (design §12); viewing a state is allowed whatever it describes.
 
     Raises:
         ConfigError: publisher.yaml is missing or invalid.
         PublisherError: the configured backend is not available.
     """
+    from gitops_publisher.planning import run_endpoints
     from gitops_publisher.workspace.project import load_config
     from gitops_publisher.workspace.state_stores import open_state_store
 
@@ -46,6 +50,7 @@ def open_store(app: AppContext) -> StateStore:
         config.state,
         sandbox=app.sandbox,
         notify=lambda message: click.echo(message, err=True),
+        endpoints=run_endpoints(sandbox=app.sandbox) if writing else None,
     )
 
 
@@ -91,7 +96,7 @@ def rm(app: AppContext, addresses: tuple[str, ...], yes: bool) -> None:
     Use it for a record that should not exist, or to let a post be published anew. A backup
     of the previous state is kept.
     """
-    store = open_store(app)
+    store = open_store(app, writing=True)
     wanted = list(dict.fromkeys(addresses))
     current = store.read()
     records = [_find(current, address, store) for address in wanted]
@@ -119,6 +124,47 @@ def rm(app: AppContext, addresses: tuple[str, ...], yes: bool) -> None:
         f"{_backup_note(store)} The post(s) stay on TikTok.",
         err=True,
     )
+
+
+@state.command("bind")
+@click.option("--yes", "-y", is_flag=True, help="Rebind without asking (needed in CI).")
+@click.pass_obj
+def bind_endpoint(app: AppContext, yes: bool) -> None:
+    """Record that the state describes the endpoint this run talks to.
+
+    A state is bound by its first write; a state of an older version can be bound at once
+    with this. Rebinding a state bound to another endpoint is only right when the same
+    accounts really moved there (a new app's client key): the records would otherwise
+    claim posts that were never made on it.
+    """
+    from gitops_publisher.core.binding import bind, describe
+    from gitops_publisher.planning import run_endpoints
+
+    store = open_store(app)
+    wanted = run_endpoints(sandbox=app.sandbox)
+    with store.lock(purpose="publisher state bind"):
+        current = store.read()
+        updated = bind(current, wanted, force=True)
+        if updated.endpoints == current.endpoints:
+            click.echo(f"{store.describe()} already describes this endpoint.", err=True)
+            return
+        for platform, endpoint in sorted(updated.endpoints.items()):
+            before = current.endpoints.get(platform)
+            was = describe(platform, before) if before else "nothing (unbound)"
+            click.echo(f"{platform}: {was} -> {describe(platform, endpoint)}", err=True)
+        rebinding = any(current.endpoints.get(p) not in (None, e) for p, e in wanted.items())
+        if rebinding and not yes:
+            if not _stdin_is_interactive():
+                raise PublisherError(
+                    "refusing to rebind the state to another endpoint without confirmation",
+                    hint="pass --yes if the same accounts really moved there; nothing changed",
+                )
+            if not click.confirm("Rebind the state?", default=False, err=True):
+                click.echo("Cancelled; nothing changed.", err=True)
+                click.get_current_context().exit(1)
+        updated = updated.model_copy(update={"serial": current.serial + 1})
+        store.write(updated)
+    click.echo(f"Bound {store.describe()} (serial {updated.serial}).", err=True)
 
 
 @state.command("import")
@@ -237,6 +283,7 @@ def _rm_warning(records: list[Record]) -> str:
 def _backup_note(store: StateStore) -> str:
     from gitops_publisher.workspace.state_file import FileStateStore
 
-    if isinstance(store, FileStateStore):
-        return f"the previous version is in {store.backup_path}."
+    inner = getattr(store, "inner", store)
+    if isinstance(inner, FileStateStore):
+        return f"the previous version is in {inner.backup_path}."
     return "a backup of the previous version was kept."

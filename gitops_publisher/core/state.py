@@ -1,9 +1,11 @@
 """The state: the durable record of what was published, one record per address.
 
-A versioned JSON envelope ``{version, lineage, serial, resources: {ADDRESS: record}}``.
+A versioned JSON envelope ``{version, lineage, serial, endpoints, resources: {ADDRESS: record}}``.
 ``lineage`` identifies one state's history (a saved plan is only valid for its lineage);
-``serial`` bumps on every real change. The models here are pure values; reading, writing and
-locking live in the workspace's state stores, behind :class:`StateStore`.
+``serial`` bumps on every real change; ``endpoints`` says, per platform, which API endpoint and
+app the records describe (``core/binding.py``: another endpoint is refused). The models here
+are pure values; reading, writing and locking live in the workspace's state stores, behind
+:class:`StateStore`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+"""2 (December 2026) added ``endpoints``; version 1 files are migrated when read
+(``workspace/state_file.py``), and bound to their endpoint by their first write."""
 
 # initiating: intent recorded, init not known to have answered. No byte was sent (the
 #   write-ahead rule records publish_id before the first chunk), so TikTok cannot publish it.
@@ -100,6 +104,25 @@ class Record(BaseModel):
         return f"{self.post_id}@{self.account}"
 
 
+class Endpoint(BaseModel):
+    """Which API endpoint and app a state's records of one platform describe.
+
+    Never a secret: the app is kept as a truncated, salted SHA-256 of its client key
+    (:func:`gitops_publisher.core.binding.app_fingerprint`), which cannot be turned back into
+    the key.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    api_url: str = Field(
+        description="the API base URL, or 'embedded-sandbox' for `--sandbox` (its port changes)"
+    )
+    app: str | None = Field(
+        default=None,
+        description="fingerprint of the app's client key (sha256:...), when it was known",
+    )
+
+
 class Approval(BaseModel):
     """A post as a merged pull request's plan showed it (``core/reviewed.py``, design §12).
 
@@ -122,6 +145,11 @@ class State(BaseModel):
     version: int = STATE_VERSION
     lineage: str = Field(default_factory=lambda: str(uuid.uuid4()))
     serial: int = 0
+    endpoints: dict[str, Endpoint] = Field(
+        default_factory=dict,
+        description="per platform (tiktok, ...), the endpoint these records describe; "
+        "set by the first write, refused when another endpoint is used",
+    )
     resources: dict[str, Record] = Field(default_factory=dict)
     reviewed: dict[str, Approval] = Field(
         default_factory=dict,

@@ -4,6 +4,10 @@ The file is pretty, key-sorted JSON with a trailing newline, so that a state com
 diffs by record. Every write is atomic (temp file in the same directory, fsync, ``os.replace``,
 fsync of the directory): a crash leaves the old or the new state, never half of one. The
 previous version is kept as ``<name>.backup``. Writing what is already on disk does nothing.
+
+Older state versions are migrated in memory when read (:data:`MIGRATIONS`, one step per
+version); the file is rewritten in the current version by the next real write, and the
+backup then keeps the old file as it was.
 """
 
 from __future__ import annotations
@@ -34,6 +38,23 @@ _MAX_SHOWN_ERRORS = 10
 _log = logging.getLogger(__name__)
 
 
+def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 added the envelope's ``endpoints`` (unbound: the first write binds it)."""
+    return {**raw, "endpoints": raw.get("endpoints", {}), "version": 2}
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+"""``version -> step`` turning that version's raw document into the next version's. A step
+only adds or renames: fields added later with defaults need no step of their own."""
+
+
+def migrate(raw: dict[str, Any]) -> dict[str, Any]:
+    """Bring a raw state document of an older (already checked) version to the current one."""
+    while raw["version"] < STATE_VERSION:
+        raw = MIGRATIONS[raw["version"]](raw)
+    return raw
+
+
 def dump_state(state: State) -> bytes:
     """Serialise ``state`` canonically: 2-space indent, sorted keys, trailing newline.
 
@@ -57,7 +78,7 @@ def _sorted(value: Any) -> Any:
 
 
 def load_state(data: bytes, *, source: str, recovery_hint: str = "") -> State:
-    """Parse a state document, checking its version before anything else.
+    """Parse a state document, checking its version before anything else; migrate older ones.
 
     Args:
         data: the file's bytes.
@@ -85,6 +106,7 @@ def load_state(data: bytes, *, source: str, recovery_hint: str = "") -> State:
             hint=recovery_hint,
         )
     _check_version(raw.get("version"), source, recovery_hint)
+    raw = migrate(raw)
     try:
         state = State.model_validate(raw)
     except ValidationError as exc:

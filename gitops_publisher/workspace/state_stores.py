@@ -8,16 +8,24 @@ the ``origin`` remote (``workspace/git_state.py``); ``PUBLISHER_STATE_BRANCH`` (
 ``--sandbox`` too, the sandbox's file on that branch is used (``.publisher/sandbox/state.json``).
 ``shard`` selects a shard's own file (``state.shard-K-of-N.json``); every store also reads
 the records of the project's other state files (``workspace/state_shards.py``).
+
+Given the endpoints a run talks to, the store is bound to them (:class:`BoundStateStore`,
+design §12): reading a state that describes another endpoint is refused, and every write
+records the endpoints in the envelope (a version 1 file is bound by its first write). A
+served sandbox (``PUBLISHER_TIKTOK_API_URL`` pointing at ``publisher sandbox serve``) is
+another endpoint: it cannot read or write a state that describes TikTok, nor the reverse.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from gitops_publisher.core.models import StateConfig
 from gitops_publisher.core.shard import Shard
-from gitops_publisher.core.state import StateStore
+from gitops_publisher.core.state import Endpoint, State, StateStore
 from gitops_publisher.errors import PublisherError
 from gitops_publisher.workspace.locking import Notify
 
@@ -32,6 +40,7 @@ def open_state_store(
     sandbox: bool,
     notify: Notify | None = None,
     shard: Shard | None = None,
+    endpoints: Mapping[str, Endpoint] | None = None,
 ) -> StateStore:
     """Return the store that ``state_config`` names, relative to ``project_dir``.
 
@@ -41,10 +50,24 @@ def open_state_store(
         sandbox: keep the state under ``.publisher/sandbox/`` whatever the backend.
         notify: receives notices such as a stale lock taken over (default: logged).
         shard: write this shard's own file (``--shard K/N``).
+        endpoints: per platform, the endpoint this run talks to: the store refuses a state
+            describing others and binds what it writes (None: neither, for read-only views).
 
     Raises:
         PublisherError: the backend is not available in this version.
     """
+    store = _open(project_dir, state_config, sandbox=sandbox, notify=notify, shard=shard)
+    return store if endpoints is None else BoundStateStore(store, endpoints)
+
+
+def _open(
+    project_dir: Path,
+    state_config: StateConfig,
+    *,
+    sandbox: bool,
+    notify: Notify | None,
+    shard: Shard | None,
+) -> StateStore:
     from gitops_publisher.workspace import state_shards
 
     branch = os.environ.get(STATE_BRANCH_ENV, "").strip()
@@ -64,3 +87,49 @@ def open_state_store(
         hint="use `state: {backend: file, path: .publisher/state.json}` in publisher.yaml "
         "for now, or --sandbox to try things out",
     )
+
+
+class BoundStateStore:
+    """A store whose state must describe ``endpoints`` (see :mod:`gitops_publisher.core.binding`).
+
+    Attributes:
+        inner: the store wrapped (file, git-branch, combined shards).
+        endpoints: per platform, the endpoint this run talks to.
+    """
+
+    def __init__(self, inner: StateStore, endpoints: Mapping[str, Endpoint]) -> None:
+        self.inner = inner
+        self.endpoints = dict(endpoints)
+
+    def read(self) -> State:
+        """The state, once it is known to describe this run's endpoints.
+
+        Raises:
+            StateBindingError: it describes another endpoint (before any request is made).
+            StateError: unreadable, corrupt or newer.
+        """
+        from gitops_publisher.core.binding import check_binding
+
+        state = self.inner.read()
+        check_binding(state, self.endpoints, source=self.inner.describe())
+        return state
+
+    def write(self, state: State) -> None:
+        """Write ``state`` with this run's endpoints recorded (the first write binds).
+
+        Raises:
+            StateBindingError: ``state`` describes another endpoint.
+            StateError: as the wrapped store's write.
+        """
+        from gitops_publisher.core.binding import bind, check_binding
+
+        check_binding(state, self.endpoints, source=self.inner.describe())
+        self.inner.write(bind(state, self.endpoints))
+
+    def lock(self, *, purpose: str) -> AbstractContextManager[None]:
+        """The wrapped store's lock."""
+        return self.inner.lock(purpose=purpose)
+
+    def describe(self) -> str:
+        """The wrapped store's description."""
+        return self.inner.describe()

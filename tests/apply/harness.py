@@ -403,10 +403,16 @@ def apply_once(
 
 
 def pending_changes(root: Path, now: datetime | None = None) -> list[str]:
-    """Addresses the plan would still act on (empty: converged)."""
+    """Addresses the plan would still act on (empty: converged).
+
+    Planned against the endpoint the state describes (a served emulator's URL when a
+    ``publisher`` subprocess applied against it), whatever this process's environment says.
+    """
     from gitops_publisher.core.plan import ACTING
 
-    plan = make_plan(root, sandbox=False, now=now).plan
+    path = root / ".publisher" / "state.json"
+    bound = read_state(root).endpoints if path.exists() else None
+    plan = make_plan(root, sandbox=False, now=now, endpoints=bound or None).plan
     return [f"{c.address}:{c.action.value}" for c in plan.changes if c.action in ACTING]
 
 

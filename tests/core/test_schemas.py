@@ -26,7 +26,7 @@ from gitops_publisher.workspace.state_file import FileStateStore
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_DIR = ROOT / "schema"
 EXAMPLES = ROOT / "examples"
-GOLDEN_STATE = ROOT / "tests" / "golden" / "state" / "v1.json"
+GOLDEN_STATE = ROOT / "tests" / "golden" / "state" / "v2.json"
 HEADER = re.compile(r"^# yaml-language-server: \$schema=(?P<path>\S+)$")
 
 

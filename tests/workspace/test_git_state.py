@@ -13,11 +13,22 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pinned_git import commit_all, git, init_repo, push_to_new_bare
 
-from gitops_publisher.core.state import Record, State
-from gitops_publisher.errors import StateConflictError, StateError, StateLockedError
+from gitops_publisher.core.state import STATE_VERSION, Endpoint, Record, State
+from gitops_publisher.errors import (
+    StateBindingError,
+    StateConflictError,
+    StateError,
+    StateLockedError,
+)
 from gitops_publisher.workspace.git_state import GitBranchStateStore
 from gitops_publisher.workspace.state_file import dump_state, load_state
-from gitops_publisher.workspace.state_merge import StateEncoder, diff_records, replay
+from gitops_publisher.workspace.state_merge import (
+    StateEncoder,
+    diff_records,
+    envelope_changes,
+    replay,
+)
+from gitops_publisher.workspace.state_stores import BoundStateStore
 
 from .records import T0
 from .records import record as workspace_record
@@ -342,3 +353,56 @@ def test_encoder_writes_exactly_what_dump_state_writes(
         else:
             state = state.with_record(record(post, status=status, fail_reason=caption_like or None))
         assert encoder.dump(state) == dump_state(state)
+
+
+def test_encoder_writes_the_endpoint_binding_like_dump_state() -> None:
+    state = State(
+        endpoints={"tiktok": Endpoint(api_url="https://open.tiktokapis.com", app="sha256:ab")}
+    ).with_record(record("a"))
+    assert StateEncoder().dump(state) == dump_state(state)
+
+
+# --- version 1 on the branch, and the endpoint binding ----------------------------------------
+
+V1_GOLDEN = Path(__file__).parent.parent / "golden" / "state" / "v1.json"
+TIKTOK = {"tiktok": Endpoint(api_url="https://open.tiktokapis.com", app="sha256:0011")}
+SERVED = {"tiktok": Endpoint(api_url="http://127.0.0.1:8765", app="sha256:0011")}
+
+
+def put_on_branch(remote: Path, path: str, data: bytes) -> None:
+    """Commit ``data`` as ``path`` on a new publisher-state branch of ``remote``."""
+    work = clone(remote, "writer")
+    git(work, "checkout", "-q", "--orphan", "publisher-state")
+    git(work, "rm", "-rqf", ".")
+    (work / path).write_bytes(data)
+    git(work, "add", path)
+    git(work, "commit", "-qm", "a state written by gitops-publisher 0.x")
+    git(work, "push", "-q", "origin", "publisher-state")
+
+
+def test_a_v1_state_on_the_branch_is_migrated_and_bound_by_its_first_write(remote: Path) -> None:
+    put_on_branch(remote, "state.json", V1_GOLDEN.read_bytes())
+    store = BoundStateStore(GitBranchStateStore(clone(remote, "a"), "state.json"), TIKTOK)
+    state = store.read()
+    assert state.version == STATE_VERSION and state.endpoints == {} and state.serial == 4
+    store.write(state.with_record(record("a")))
+    on_remote = remote_state(remote)
+    assert on_remote.version == STATE_VERSION and on_remote.endpoints == TIKTOK
+    assert set(load_state(V1_GOLDEN.read_bytes(), source="v1").resources) < set(
+        on_remote.resources
+    )
+    served = BoundStateStore(GitBranchStateStore(clone(remote, "b"), "state.json"), SERVED)
+    with pytest.raises(StateBindingError, match="http://127.0.0.1:8765"):
+        served.read()
+
+
+def test_replay_carries_the_binding_and_refuses_two_different_ones() -> None:
+    base = State().with_record(record("a"))
+    theirs = base.with_record(record("b"))
+    ours = base.model_copy(update={"endpoints": TIKTOK}).with_record(record("c"))
+    merged = replay(diff_records(base, ours), base, theirs, envelope_changes(base, ours))
+    assert merged.endpoints == TIKTOK
+    assert set(merged.resources) == {"a@brand-us", "b@brand-us", "c@brand-us"}
+    other = theirs.model_copy(update={"endpoints": SERVED})
+    with pytest.raises(StateConflictError, match="endpoints"):
+        replay(diff_records(base, ours), base, other, envelope_changes(base, ours))

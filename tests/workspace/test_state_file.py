@@ -22,7 +22,10 @@ from gitops_publisher.workspace.state_stores import open_state_store
 
 from .records import T0, record
 
-GOLDEN = Path(__file__).parent.parent / "golden" / "state" / "v1.json"
+GOLDENS = Path(__file__).parent.parent / "golden" / "state"
+GOLDEN = GOLDENS / "v2.json"  # the current version, bound to TikTok
+V1 = GOLDENS / "v1.json"  # as version 1 wrote it (December 2026): no endpoint binding
+V1_MIGRATED = GOLDENS / "v1-migrated.json"  # V1 read, then written by this version
 
 
 @pytest.fixture
@@ -48,7 +51,8 @@ def test_golden_state_reserialises_byte_identical() -> None:
     data = GOLDEN.read_bytes()
     state = load_state(data, source="golden")
     assert dump_state(state) == data
-    assert state.serial == 4
+    assert state.serial == 5 and state.version == STATE_VERSION == 2
+    assert state.endpoints["tiktok"].api_url == "https://open.tiktokapis.com"
     assert state.resources["launch-teaser@brand-us"].status == "published"
     assert state.resources["launch-teaser@brand-uk"].updated_at.utcoffset() is not None
 
@@ -65,8 +69,8 @@ def test_format_is_exactly_json_dumps_sorted_and_indented() -> None:
 def test_format_is_sorted_indented_with_trailing_newline() -> None:
     text = dump_state(State(lineage="l").with_record(record())).decode()
     assert text.endswith("}\n") and not text.endswith("\n\n")
-    assert text.startswith('{\n  "lineage": "l",\n')
-    assert list(json.loads(text)) == ["lineage", "resources", "serial", "version"]
+    assert text.startswith('{\n  "endpoints": {},\n  "lineage": "l",\n')
+    assert list(json.loads(text)) == ["endpoints", "lineage", "resources", "serial", "version"]
 
 
 def test_one_changed_record_is_a_small_diff(golden_store: FileStateStore) -> None:
@@ -78,8 +82,42 @@ def test_one_changed_record_is_a_small_diff(golden_store: FileStateStore) -> Non
     changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
     assert changed == [
         ('      "status": "processing",', '      "status": "published",'),
-        ('  "serial": 4,', '  "serial": 5,'),
+        ('  "serial": 5,', '  "serial": 6,'),
     ]
+
+
+# --- migration from older versions ------------------------------------------------------------
+
+
+def test_v1_golden_migrates_to_the_current_version_unbound() -> None:
+    state = load_state(V1.read_bytes(), source="v1")
+    assert state.version == STATE_VERSION and state.endpoints == {}
+    assert dump_state(state) == V1_MIGRATED.read_bytes()
+    # Only the envelope changed: every record (and so every fingerprint) is kept as it was.
+    v1_records = json.loads(V1.read_text(encoding="utf-8"))["resources"]
+    assert state.model_dump(mode="json")["resources"] == v1_records
+    assert state.serial == 4 and state.lineage == "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+
+
+def test_v1_file_is_rewritten_as_current_version_by_the_first_write_keeping_a_v1_backup(
+    state_path: Path,
+) -> None:
+    state_path.parent.mkdir(parents=True)
+    shutil.copyfile(V1, state_path)
+    store = FileStateStore(state_path)
+    state = store.read()
+    assert state_path.read_bytes() == V1.read_bytes()  # reading never rewrites
+    store.write(state.with_record(record()))
+    written = json.loads(state_path.read_text(encoding="utf-8"))
+    assert written["version"] == STATE_VERSION and written["endpoints"] == {}
+    assert store.backup_path.read_bytes() == V1.read_bytes()
+    assert FileStateStore(state_path).read().resources["launch@brand-us"] == record()
+
+
+def test_every_older_version_has_a_migration_step() -> None:
+    from gitops_publisher.workspace.state_file import MIGRATIONS
+
+    assert sorted(MIGRATIONS) == list(range(1, STATE_VERSION))
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -126,7 +164,7 @@ def test_corrupt_file_names_the_file_and_points_to_the_backup(
     assert str(golden_store.path) in str(info.value) and "not valid JSON" in str(info.value)
     assert "line 1" in str(info.value)
     assert str(golden_store.backup_path) in info.value.hint
-    assert load_state(golden_store.backup_path.read_bytes(), source="b").serial == 4
+    assert load_state(golden_store.backup_path.read_bytes(), source="b").serial == 5
 
 
 def test_corrupt_file_without_backup_says_restore_from_git(state_path: Path) -> None:
@@ -239,7 +277,7 @@ def test_a_write_that_would_lose_a_newer_state_is_refused(golden_store: FileStat
     stale = golden_store.read()
     other_run = FileStateStore(golden_store.path)
     other_run.write(other_run.read().with_record(record("theirs")))
-    with pytest.raises(StateError, match=r"serial 5 on disk, this run would write serial 5"):
+    with pytest.raises(StateError, match=r"serial 6 on disk, this run would write serial 6"):
         golden_store.write(stale.with_record(record("mine")))
     assert "theirs@brand-us" in golden_store.read().resources
 

@@ -1,0 +1,113 @@
+"""State binding: a state describes one API endpoint and app per platform (design §12).
+
+A state written against a sandbox (served, or embedded with ``--sandbox``) says nothing
+about what was published on TikTok itself: read as the real state it would plan a
+published-in-the-sandbox post as ``noop``, and the real post would never be made. So the
+envelope records, per platform, the endpoint its records describe (:class:`Endpoint`), the
+first write sets it, and a run against another endpoint is refused before any request.
+
+Pure: the caller says which endpoints this run talks to (``providers/*/endpoint.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+from gitops_publisher.core.state import Endpoint, State
+from gitops_publisher.errors import StateBindingError
+
+EMBEDDED_SANDBOX = "embedded-sandbox"
+_APP_SALT = b"gitops-publisher app fingerprint v1\x00"
+
+
+def app_fingerprint(client_key: str) -> str:
+    """A short, non-reversible name for the app a client key belongs to (``sha256:...``).
+
+    Salted and truncated to 16 hex digits: enough to tell two apps apart, useless for
+    recovering the key (which is not a secret anyway: TikTok shows it in the login URL).
+    """
+    digest = hashlib.sha256(_APP_SALT + client_key.encode("utf-8")).hexdigest()
+    return f"sha256:{digest[:16]}"
+
+
+def describe(platform: str, endpoint: Endpoint) -> str:
+    """``TikTok at https://open.tiktokapis.com (app sha256:...)``, for messages."""
+    name = {"tiktok": "TikTok", "youtube": "YouTube"}.get(platform, platform)
+    if endpoint.api_url == EMBEDDED_SANDBOX:
+        return f"the embedded {name} sandbox (--sandbox)"
+    app = f" (app {endpoint.app})" if endpoint.app else ""
+    return f"{name} at {endpoint.api_url}{app}"
+
+
+def _matches(bound: Endpoint, current: Endpoint) -> bool:
+    if bound.api_url != current.api_url:
+        return False
+    # An offline plan may run without the app's key: the URL alone must then agree.
+    return bound.app is None or current.app is None or bound.app == current.app
+
+
+def check_binding(state: State, current: Mapping[str, Endpoint], *, source: str) -> None:
+    """Refuse to use ``state`` from endpoints other than those it describes.
+
+    Args:
+        state: the state read.
+        current: per platform, the endpoint this run talks to.
+        source: the state as the user knows it (``.publisher/state.json``).
+
+    Raises:
+        StateBindingError: a platform's endpoint differs; the message names both and what
+            to do. Raised before any request is made.
+    """
+    for platform, endpoint in sorted(current.items()):
+        bound = state.endpoints.get(platform)
+        if bound is None or _matches(bound, endpoint):
+            continue
+        raise StateBindingError(
+            f"the state {source} describes {describe(platform, bound)}, but this run talks "
+            f"to {describe(platform, endpoint)}; refusing to use it (a post recorded for one "
+            "endpoint is not published on the other)",
+            hint=_hint(platform, bound, endpoint),
+        )
+
+
+def _hint(platform: str, bound: Endpoint, current: Endpoint) -> str:
+    if bound.api_url == current.api_url:
+        return (
+            "the app's client key (TIKTOK_CLIENT_KEY) differs from the one this state was "
+            "written with: set the right one; if the same accounts really moved to another "
+            "app, run `publisher state bind` to record it"
+        )
+    if EMBEDDED_SANDBOX in (bound.api_url, current.api_url):
+        return (
+            "--sandbox keeps its own state in .publisher/sandbox/state.json; a file of the "
+            "embedded sandbox was put where the other endpoint's state belongs (or the "
+            "reverse): move it back"
+        )
+    env = "PUBLISHER_TIKTOK_API_URL" if platform == "tiktok" else "the platform's API URL"
+    return (
+        f"to use this state, set {env}={bound.api_url}. To try another endpoint (a served "
+        "sandbox), give it a state of its own: another `state.path` in publisher.yaml, or "
+        "use `--sandbox`. If this file only holds posts made on a sandbox, move it away: "
+        "none of them was published on the real endpoint. If the same accounts' endpoint "
+        "really moved, run `publisher state bind`"
+    )
+
+
+def bind(state: State, current: Mapping[str, Endpoint], *, force: bool = False) -> State:
+    """``state`` bound to ``current``: unbound platforms are set, an unknown app filled in.
+
+    With ``force`` (``publisher state bind``) a different binding is replaced. The serial
+    is left alone: a binding rides on the write of a real change (whose serial bumped
+    already), and a writer's next write must still be the successor of this one.
+    """
+    endpoints = dict(state.endpoints)
+    for platform, endpoint in current.items():
+        bound = endpoints.get(platform)
+        if bound is None or force:
+            endpoints[platform] = endpoint
+        elif bound.app is None and endpoint.app is not None and _matches(bound, endpoint):
+            endpoints[platform] = endpoint
+    if endpoints == state.endpoints:
+        return state
+    return state.model_copy(update={"endpoints": endpoints})

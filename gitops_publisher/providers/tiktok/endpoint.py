@@ -1,0 +1,26 @@
+"""Which TikTok endpoint and app this run talks to, for the state binding (design §12).
+
+Read from the environment at the edge, like the client's own base URL: the API base URL
+(``PUBLISHER_TIKTOK_API_URL`` or TikTok's) and a fingerprint of ``TIKTOK_CLIENT_KEY`` when set
+(an offline plan may have none); ``--sandbox`` is the embedded sandbox, whose port changes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from gitops_publisher.core.binding import EMBEDDED_SANDBOX, app_fingerprint
+from gitops_publisher.core.state import Endpoint
+from gitops_publisher.providers.tiktok import urls
+
+PLATFORM = "tiktok"
+
+
+def current_endpoint(*, sandbox: bool, env: Mapping[str, str] | None = None) -> Endpoint:
+    """The endpoint a command with these options and ``env`` (default ``os.environ``) uses."""
+    if sandbox:
+        return Endpoint(api_url=EMBEDDED_SANDBOX)
+    env = os.environ if env is None else env
+    key = env.get("TIKTOK_CLIENT_KEY", "").strip()
+    return Endpoint(api_url=urls.api_url(env), app=app_fingerprint(key) if key else None)

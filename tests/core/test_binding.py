@@ -1,0 +1,93 @@
+"""The state binding: a state describes one endpoint and app per platform (design §12)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gitops_publisher.core.binding import (
+    EMBEDDED_SANDBOX,
+    app_fingerprint,
+    bind,
+    check_binding,
+)
+from gitops_publisher.core.state import Endpoint, State
+from gitops_publisher.errors import StateBindingError
+from gitops_publisher.providers.tiktok.endpoint import current_endpoint
+
+KEY = "aw0123456789abcdef"
+REAL = Endpoint(api_url="https://open.tiktokapis.com", app=app_fingerprint(KEY))
+SERVED = Endpoint(api_url="http://127.0.0.1:8765", app=app_fingerprint("sbawsandboxclientkey"))
+
+
+def test_the_app_fingerprint_is_short_stable_and_never_the_key() -> None:
+    fingerprint = app_fingerprint(KEY)
+    assert fingerprint == app_fingerprint(KEY) != app_fingerprint(KEY + "x")
+    assert fingerprint.startswith("sha256:") and len(fingerprint) == 7 + 16
+    assert KEY not in fingerprint
+
+
+def test_an_unbound_state_is_bound_by_the_first_write_without_a_serial_bump() -> None:
+    state = State(serial=3)
+    bound = bind(state, {"tiktok": REAL})
+    assert bound.endpoints == {"tiktok": REAL} and bound.serial == 3
+    assert bind(bound, {"tiktok": REAL}) is bound
+
+
+def test_another_endpoint_is_refused_naming_both() -> None:
+    state = bind(State(), {"tiktok": REAL})
+    with pytest.raises(StateBindingError) as info:
+        check_binding(state, {"tiktok": SERVED}, source=".publisher/state.json")
+    message = str(info.value)
+    assert "https://open.tiktokapis.com" in message and "http://127.0.0.1:8765" in message
+    assert ".publisher/state.json" in message
+    assert "PUBLISHER_TIKTOK_API_URL=https://open.tiktokapis.com" in info.value.hint
+    assert KEY not in message + info.value.hint
+
+
+def test_another_app_on_the_same_url_is_refused() -> None:
+    state = bind(State(), {"tiktok": REAL})
+    other = Endpoint(api_url=REAL.api_url, app=app_fingerprint("another-app"))
+    with pytest.raises(StateBindingError, match="app") as info:
+        check_binding(state, {"tiktok": other}, source="s")
+    assert "TIKTOK_CLIENT_KEY" in info.value.hint
+
+
+def test_an_offline_plan_without_the_key_checks_the_url_only() -> None:
+    state = bind(State(), {"tiktok": REAL})
+    check_binding(state, {"tiktok": Endpoint(api_url=REAL.api_url)}, source="s")
+    with pytest.raises(StateBindingError):
+        check_binding(state, {"tiktok": Endpoint(api_url=SERVED.api_url)}, source="s")
+
+
+def test_a_binding_made_without_the_key_is_completed_by_a_run_that_has_it() -> None:
+    state = bind(State(), {"tiktok": Endpoint(api_url=REAL.api_url)})
+    assert bind(state, {"tiktok": REAL}).endpoints["tiktok"] == REAL
+
+
+def test_the_embedded_sandbox_is_its_own_endpoint() -> None:
+    sandbox = current_endpoint(sandbox=True, env={})
+    assert sandbox == Endpoint(api_url=EMBEDDED_SANDBOX)
+    state = bind(State(), {"tiktok": REAL})
+    with pytest.raises(StateBindingError, match="embedded TikTok sandbox"):
+        check_binding(state, {"tiktok": sandbox}, source="s")
+
+
+def test_platforms_are_bound_separately() -> None:
+    youtube = Endpoint(api_url="https://www.googleapis.com")
+    state = bind(State(), {"tiktok": REAL})
+    check_binding(state, {"youtube": youtube}, source="s")  # not bound yet for YouTube
+    both = bind(state, {"youtube": youtube})
+    assert both.endpoints == {"tiktok": REAL, "youtube": youtube}
+
+
+def test_force_rebinds() -> None:
+    state = bind(State(), {"tiktok": REAL})
+    assert bind(state, {"tiktok": SERVED}, force=True).endpoints == {"tiktok": SERVED}
+
+
+def test_the_current_endpoint_comes_from_the_environment() -> None:
+    assert current_endpoint(sandbox=False, env={}) == Endpoint(api_url=REAL.api_url)
+    env = {"PUBLISHER_TIKTOK_API_URL": "http://127.0.0.1:8765/", "TIKTOK_CLIENT_KEY": KEY}
+    assert current_endpoint(sandbox=False, env=env) == Endpoint(
+        api_url="http://127.0.0.1:8765", app=REAL.app
+    )

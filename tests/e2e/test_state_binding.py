@@ -1,0 +1,105 @@
+"""The state is bound to the endpoint it describes (issue 10 item 2, design §12).
+
+Reproduction: an apply pointed at a served sandbox through ``PUBLISHER_TIKTOK_API_URL`` wrote
+``.publisher/state.json``; a later real ``plan --offline`` showed the post as ``noop
+published``, so it would never have been published on TikTok. Now the state records the
+endpoint it describes and the real plan refuses it, naming both; and the reverse, a served
+sandbox meeting the real state, is refused before any request.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from apply.harness import (
+    PostSpec,
+    SecretScan,
+    committed_project,
+    env_name,
+    fast_options,
+    run_publisher,
+    served_emulator,
+)
+
+from gitops_publisher.core.binding import app_fingerprint
+from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET
+
+V1_GOLDEN = Path(__file__).parent.parent / "golden" / "state" / "v1.json"
+
+
+def clean_env(tmp_path: Path) -> dict[str, str]:
+    """No TikTok endpoint, app or token inherited: a real, offline-capable environment."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TIKTOK_", "TT_RT_", "PUBLISHER_TIKTOK_", "PUBLISHER_STATE"))
+    }
+    env.update(
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        PUBLISHER_TOKEN_STORE=str(tmp_path / "config" / "tokens.json"),
+        NO_COLOR="1",
+    )
+    return env
+
+
+def served_env(tmp_path: Path, base_url: str, token: str) -> dict[str, str]:
+    env = clean_env(tmp_path)
+    env.update(
+        PUBLISHER_TIKTOK_API_URL=base_url,
+        TIKTOK_CLIENT_KEY=SANDBOX_CLIENT_KEY,
+        TIKTOK_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
+    )
+    env[env_name("brand-us")] = token
+    return env
+
+
+def test_a_served_sandbox_apply_is_never_read_as_the_real_state(
+    tmp_path: Path, scan: SecretScan
+) -> None:
+    root = committed_project(tmp_path / "repo", ["brand-us"], [PostSpec("first", ["brand-us"])])
+    with served_emulator(tmp_path / "world", fast_options(), 1.0, scan) as em:
+        env = served_env(tmp_path, em.base_url, em.refresh_token("brand-us"))
+        done = run_publisher(root, "apply", "--yes", env=env)
+        scan.add_output("apply", done.stdout + done.stderr)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert len(em.posts()) == 1
+        state = json.loads((root / ".publisher" / "state.json").read_text())
+        assert state["endpoints"] == {
+            "tiktok": {"api_url": em.base_url, "app": app_fingerprint(SANDBOX_CLIENT_KEY)}
+        }
+        assert SANDBOX_CLIENT_KEY not in json.dumps(state)
+
+        real = run_publisher(root, "plan", "--offline", env=clean_env(tmp_path))
+        scan.add_output("real plan", real.stdout + real.stderr)
+        assert real.returncode == 1, real.stdout + real.stderr
+        assert "noop" not in real.stdout
+        assert em.base_url in real.stderr and "https://open.tiktokapis.com" in real.stderr
+        assert "move it away" in real.stderr  # says what to do
+        assert "Traceback" not in real.stderr
+    scan.check()
+
+
+def test_a_served_sandbox_meeting_the_real_state_is_refused_before_any_request(
+    tmp_path: Path, scan: SecretScan
+) -> None:
+    root = committed_project(tmp_path / "repo", ["brand-us"], [PostSpec("first", ["brand-us"])])
+    state_path = root / ".publisher" / "state.json"
+    state_path.parent.mkdir(parents=True)
+    state_path.write_bytes(V1_GOLDEN.read_bytes())  # a real state of an older version
+    bind = run_publisher(root, "state", "bind", "--yes", env=clean_env(tmp_path))
+    assert bind.returncode == 0, bind.stdout + bind.stderr
+    bound = state_path.read_bytes()
+    assert json.loads(bound)["endpoints"]["tiktok"]["api_url"] == "https://open.tiktokapis.com"
+    with served_emulator(tmp_path / "world", fast_options(), 1.0, scan) as em:
+        env = served_env(tmp_path, em.base_url, em.refresh_token("brand-us"))
+        writing_rm = ["state", "rm", "--yes", "cafe-story@brand-uk"]
+        for command in (["apply", "--yes"], ["plan"], writing_rm):
+            done = run_publisher(root, *command, env=env)
+            scan.add_output(" ".join(command), done.stdout + done.stderr)
+            assert done.returncode == 1, done.stdout + done.stderr
+            assert em.base_url in done.stderr and "https://open.tiktokapis.com" in done.stderr
+        assert em.requests() == [] and em.posts() == []
+    assert state_path.read_bytes() == bound
+    scan.check()

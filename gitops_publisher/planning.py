@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -179,6 +179,23 @@ def record_reviewed(planned: Planned, reviewed: ReviewedPlan) -> Planned:
     return replan(
         planned, targets=frozenset(planned.plan.targets), replace=frozenset(planned.plan.replace)
     )
+
+
+def persist_moves(planned: Planned) -> Planned:
+    """Write the plan's record moves (``previous_ids``) to the store; the caller holds the lock.
+
+    The plan was made against the moved state, so apply goes on from it.
+
+    Raises:
+        StateError: the store cannot be written.
+    """
+    from gitops_publisher.core.renames import apply_moves
+
+    if not planned.plan.moves:
+        return planned
+    state = apply_moves(planned.state, sorted(planned.plan.moves.items()))
+    planned.store.write(state)
+    return replace(planned, state=state)
 
 
 def save_plan(plan: Plan, path: Path) -> None:

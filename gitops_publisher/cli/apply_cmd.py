@@ -33,6 +33,13 @@ if TYPE_CHECKING:
     metavar="ADDRESS",
     help="Publish anew although published.",
 )
+@click.option(
+    "--allow-repost",
+    "allow_repost",
+    multiple=True,
+    metavar="ADDRESS",
+    help="Create ADDRESS although it posts an orphan's video again (a probable rename).",
+)
 @click.option("--wait", is_flag=True, help="Keep running; publish scheduled posts when due.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -56,6 +63,7 @@ def apply(
     yes: bool,
     targets: tuple[str, ...],
     replace: tuple[str, ...],
+    allow_repost: tuple[str, ...],
     wait: bool,
     fmt: str,
     shard: str | None,
@@ -71,9 +79,16 @@ def apply(
         summary_table,
     )
     from gitops_publisher.cli.views.plan_text import render_text
+    from gitops_publisher.core.renames import refuse_reposts
     from gitops_publisher.core.shard import Shard
     from gitops_publisher.errors import PublisherError
-    from gitops_publisher.planning import check_not_stale, make_plan, read_plan, replan
+    from gitops_publisher.planning import (
+        check_not_stale,
+        make_plan,
+        persist_moves,
+        read_plan,
+        replan,
+    )
 
     if planfile is not None and (targets or replace or wait):
         raise PublisherError(
@@ -106,18 +121,22 @@ def apply(
                 click.echo(render_text(plan, color=app.color))
             if plan.errors:
                 ctx.exit(EXIT_ERROR)
-            if not plan.has_changes:
-                click.echo(
-                    results_json([], Redactor()) if fmt == "json" else "Nothing to publish now."
-                )
-                return plan
-            if not yes and saved is None:
+            refuse_reposts(plan.changes, frozenset(allow_repost))
+            if plan.publishes and not yes and saved is None:
                 if not sys.stdin.isatty():
                     raise PublisherError(
                         "apply needs confirmation: run it in a terminal, or pass --yes "
                         "(or apply a reviewed plan file: `publisher apply PLANFILE`)"
                     )
                 click.confirm("Publish these posts? TikTok cannot edit or delete them", abort=True)
+            planned = persist_moves(planned)  # state only: no confirmation for moves alone
+            for old, new in sorted(plan.moves.items()):
+                click.echo(f"Moved {old} -> {new} in {planned.store.describe()}.", err=True)
+            if not plan.publishes:
+                click.echo(
+                    results_json([], Redactor()) if fmt == "json" else "Nothing to publish now."
+                )
+                return plan
             redactor = Redactor()
             with connect(
                 planned, sandbox=app.sandbox, warn=lambda m: click.echo(m, err=True)

@@ -1,6 +1,7 @@
-"""``publisher state``: list, show and forget the records of published posts.
+"""``publisher state``: list, show, move and forget the records of published posts.
 
-Read-only commands do not take the lock; ``rm`` does, re-reading the state under it. ``rm``
+Read-only commands do not take the lock; ``rm``, ``mv`` and ``bind`` do, re-reading the state
+under it. ``rm``
 forgets a record only: TikTok has no API to delete a post, so the post stays online, and a
 manifest that still declares the address would be published again by the next apply.
 """
@@ -122,6 +123,43 @@ def rm(app: AppContext, addresses: tuple[str, ...], yes: bool) -> None:
     click.echo(
         f"Forgot {len(wanted)} record(s) in {store.describe()} (serial {updated.serial}); "
         f"{_backup_note(store)} The post(s) stay on TikTok.",
+        err=True,
+    )
+
+
+@state.command("mv")
+@click.argument("old", metavar="OLD")
+@click.argument("new", metavar="NEW")
+@click.pass_obj
+def mv(app: AppContext, old: str, new: str) -> None:
+    """Move the record of OLD to NEW (POST_ID@ACCOUNT): a renamed post id.
+
+    What `previous_ids: [OLD_ID]` in the renamed manifest does declaratively, for when the
+    manifest cannot say it. Nothing is posted; the post on TikTok is the same.
+    """
+    old_address, new_address = Address.parse(old), Address.parse(new)
+    if old_address.account != new_address.account:
+        raise AddressError(
+            f"cannot move {old_address} to {new_address}: the post lives on "
+            f"{old_address.account}'s TikTok account, not on {new_address.account}'s",
+            hint="a rename keeps the account: NEW is NEW_ID@" + old_address.account,
+        )
+    store = open_store(app, writing=True)
+    with store.lock(purpose="publisher state mv"):
+        current = store.read()
+        _find(current, str(old_address), store)
+        if str(new_address) in current.resources:
+            raise AddressError(
+                f"cannot move {old_address} to {new_address}: {new_address} is already "
+                f"recorded in {store.describe()}",
+                hint=f"`publisher state show {new_address}` shows it; remove the wrong one "
+                "with `publisher state rm` first (the posts stay on TikTok)",
+            )
+        updated = current.moved(str(old_address), str(new_address))
+        store.write(updated)
+    click.echo(
+        f"Moved {old_address} -> {new_address} in {store.describe()} (serial {updated.serial}); "
+        f"{_backup_note(store)} Nothing was posted.",
         err=True,
     )
 

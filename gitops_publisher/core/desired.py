@@ -54,6 +54,9 @@ class DesiredPost:
     #: Where the caption comes from in the manifest: ``("caption",)`` or
     #: ``("captions", ACCOUNT)``; problems with it are positioned there.
     caption_at: tuple[str, ...] = ("caption",)
+    #: Ids this post had before a rename (``previous_ids``): not sent to TikTok, so not in
+    #: the fingerprint; the planner moves their records to this address.
+    previous_ids: tuple[str, ...] = ()
 
     @property
     def caption_utf16(self) -> int:
@@ -185,6 +188,7 @@ def resolve_post(
             # Only what TikTok receives counts, never the account: equal captions, equal prints.
             fingerprint=fingerprint(mode, post_infos[account], video.content_id),
             caption_at=caption_at,
+            previous_ids=tuple(manifest.previous_ids),
         )
         posts.append(post)
     return posts, []

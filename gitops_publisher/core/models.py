@@ -159,6 +159,11 @@ class PostManifest(_Model):
 
     version: Literal[1] = 1
     id: Slug = Field(description="Stable identity; renaming the file does not re-post.")
+    previous_ids: list[Slug] = Field(
+        default_factory=list,
+        description="Ids this post had before (a rename): their state records move to this "
+        "id, so the post is not published again. Keep them; they do nothing once moved.",
+    )
     accounts: list[Slug] = Field(min_length=1, description="Fan-out: one post per account.")
     video: str = Field(min_length=1, description="Path of the video inside the repository.")
     caption: str = Field("", description="Caption; #hashtags and @mentions are parsed by TikTok.")
@@ -194,6 +199,15 @@ class PostManifest(_Model):
         if len(set(accounts)) != len(accounts):
             raise ValueError("accounts lists the same account twice")
         return accounts
+
+    @field_validator("previous_ids")
+    @classmethod
+    def _distinct_previous_ids(cls, previous: list[str], info: ValidationInfo) -> list[str]:
+        if len(set(previous)) != len(previous):
+            raise ValueError("previous_ids lists the same id twice")
+        if info.data.get("id") in previous:
+            raise ValueError("previous_ids lists the post's own id")
+        return previous
 
     @field_validator("not_after")
     @classmethod

@@ -100,6 +100,16 @@ class Change(_Model):
     media: MediaSummary | None = Field(
         None, description="the video's probed facts; null when media checks were skipped"
     )
+    moved_from: str | None = Field(
+        None,
+        description="the address whose record moves here (previous_ids: a renamed post id); "
+        "apply persists the move",
+    )
+    repost_of: str | None = Field(
+        None,
+        description="an orphan of the same account with the same video: a probable rename "
+        "without previous_ids; apply refuses to create it without --allow-repost",
+    )
 
 
 class AccountQuota(_Model):
@@ -134,10 +144,22 @@ class Plan(_Model):
     )
     targets: list[str] = Field(default_factory=list)
     replace: list[str] = Field(default_factory=list)
+    moves: dict[str, str] = Field(
+        default_factory=dict,
+        description="old address -> new address: records apply moves (previous_ids)",
+    )
 
     @property
     def has_changes(self) -> bool:
-        """Whether apply would talk to TikTok (exit 2 with ``--detailed-exitcode``)."""
+        """Whether apply would change anything (exit 2 with ``--detailed-exitcode``).
+
+        True when it would talk to TikTok, or move records (previous_ids).
+        """
+        return bool(self.moves) or self.publishes
+
+    @property
+    def publishes(self) -> bool:
+        """Whether apply would talk to TikTok."""
         return any(change.action in ACTING for change in self.changes)
 
     def counts(self) -> dict[str, int]:
@@ -153,5 +175,8 @@ class Plan(_Model):
             (c.address, c.action.value, c.fingerprint, c.publish_id)
             for c in sorted(self.changes, key=lambda c: c.address)
         ]
-        text = json.dumps([self.lineage, self.serial, body], separators=(",", ":"))
+        hashed: list[Any] = [self.lineage, self.serial, body]
+        if self.moves:  # plans without moves keep the hash they always had
+            hashed.append(sorted(self.moves.items()))
+        text = json.dumps(hashed, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -7,7 +7,9 @@ action. The rules that keep the first promise, never post twice:
   even when its manifest is gone;
 * a published record is never ``create``: only ``--replace`` publishes it anew;
 * ``initiating`` records (init may or may not have answered, no byte sent) are ``retry``:
-  an upload that never started cannot publish, so a new init is safe.
+  an upload that never started cannot publish, so a new init is safe;
+* a renamed post's record moves with it (``previous_ids``), and a create of an orphan's
+  video on its account is flagged as a probable rename (``core/renames.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ from gitops_publisher.core.plan import (
     Change,
     MediaSummary,
     Plan,
+)
+from gitops_publisher.core.renames import (
+    apply_moves,
+    plan_moves,
+    probable_reposts,
+    repost_warning,
 )
 from gitops_publisher.core.reviewed import refuse_unreviewed
 from gitops_publisher.core.state import (
@@ -88,8 +96,12 @@ def plan(
                 f"'{selector}' matches no post",
                 hint="addresses are POST_ID@ACCOUNT; `publisher plan` lists them all",
             )
+    moves, errors = plan_moves(desired, state)
+    if targets:
+        moves = {old: new for old, new in moves.items() if matches(Address.parse(new), targets)}
+    before, state = state, apply_moves(state, sorted(moves.items()))
+    moved_to = {new: old for old, new in moves.items()}
     changes: list[Change] = []
-    errors: list[str] = []
     seen: set[str] = set()
     for post in desired:
         seen.add(str(post.address))
@@ -103,7 +115,10 @@ def plan(
         if action is Action.FAILED and record is None:
             errors.append(f"{post.address}: {reason}")
         facts = media.get(post.video.content_id) if media else None
-        changes.append(_change(post, record, action, reason, timezone, facts))
+        change = _change(post, record, action, reason, timezone, facts)
+        if str(post.address) in moved_to:
+            change = change.model_copy(update={"moved_from": moved_to[str(post.address)]})
+        changes.append(change)
     for address, record in sorted(state.resources.items()):
         if address in seen:
             continue
@@ -111,6 +126,14 @@ def plan(
         if targets and not matches(parsed, targets):
             continue
         changes.append(_orphan(record))
+    declared = {str(post.address) for post in desired}
+    reposts = probable_reposts(
+        changes, [r for a, r in state.resources.items() if a not in declared]
+    )
+    changes = [
+        c.model_copy(update={"repost_of": reposts[c.address]}) if c.address in reposts else c
+        for c in changes
+    ]
     changes.sort(key=lambda c: (c.post_id, c.account))
     refused: list[str] = []
     if reviewed is not None:
@@ -121,8 +144,9 @@ def plan(
     warnings.extend(refused)
     return Plan(
         created_at=now,
-        lineage=state.lineage,
-        serial=state.serial,
+        lineage=before.lineage,
+        serial=before.serial,
+        moves=moves,
         changes=changes,
         quotas=quotas,
         warnings=warnings,
@@ -309,6 +333,8 @@ def _quotas(
 def _change_warnings(changes: Sequence[Change]) -> list[str]:
     out = []
     for change in changes:
+        if change.repost_of:
+            out.append(repost_warning(change))
         if change.action in (Action.DRIFT, Action.ORPHAN, Action.FAILED):
             out.append(f"{change.address}: {change.reason}")
     return out

@@ -172,6 +172,17 @@ class State(BaseModel):
         resources[record.address] = record
         return self.model_copy(update={"resources": resources, "serial": self.serial + 1})
 
+    def moved(self, old: str, new: str) -> State:
+        """Return a new state whose record of ``old`` is now ``new``'s (a renamed post id).
+
+        The caller checked that ``old`` is recorded and ``new`` is not, on the same account.
+        """
+        record = self.resources[old]
+        post_id = new.partition("@")[0]
+        resources = {k: v for k, v in self.resources.items() if k != old}
+        resources[new] = record.model_copy(update={"post_id": post_id})
+        return self.model_copy(update={"resources": resources, "serial": self.serial + 1})
+
     def without(self, address: str) -> State:
         """Return a new state without ``address`` (serial bumps if it was there)."""
         if address not in self.resources:

@@ -306,7 +306,7 @@ def _apply(ctx: Context) -> int:
     with _environment(overrides), writeback:
         code = ctx.invoke([*_global_args(ctx), "apply", "--yes", *args])
     after = before.store.read()
-    published = newly_published(before.state, after)
+    published = newly_published(before.state, after, before.plan.moves)
     lines = [f"### publisher apply: `{ctx.workdir}`", ""]
     lines.append(
         f"**{len(published)} post(s) published**"
@@ -332,11 +332,17 @@ def _apply(ctx: Context) -> int:
     return code
 
 
-def newly_published(before: State, after: State) -> list[str]:
-    """Addresses published (or sent to the inbox) by this run: done now, not done before."""
+def newly_published(
+    before: State, after: State, moves: Mapping[str, str] | None = None
+) -> list[str]:
+    """Addresses published (or sent to the inbox) by this run: done now, not done before.
+
+    ``moves`` (old -> new address) are records this run moved: not new posts.
+    """
+    moved_from = {new: old for old, new in (moves or {}).items()}
     done = []
     for address, rec in sorted(after.resources.items()):
-        old = before.resources.get(address)
+        old = before.resources.get(address) or before.resources.get(moved_from.get(address, ""))
         fresh = old is None or old.status not in DONE or old.publish_id != rec.publish_id
         if rec.status in DONE and fresh:
             done.append(address)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from gitops_publisher.cli.views.plan_text import (
     change_details,
+    moved_text,
     quota_text,
     summary_line,
 )
@@ -48,21 +49,30 @@ def render_markdown(
     if plan.warnings:
         lines.extend(f"> ⚠️ {_cell(w)}" for w in plan.warnings)
         lines.append("")
-    shown = [c for c in plan.changes if c.action is not Action.NOOP]
+    shown = [c for c in plan.changes if c.action is not Action.NOOP or c.moved_from]
     if shown:
         lines.append("| | address | action | why |")
         lines.append("|---|---|---|---|")
         for change in shown:
+            if change.moved_from:
+                lines.append(
+                    f"| ➡️ | `{_cell(moved_text(change))}` | moved | previous_ids: the record "
+                    "follows the renamed id; nothing is posted for the move |"
+                )
+            if change.action is Action.NOOP:
+                continue
             why = change.reason
             if change.action is Action.WAIT and change.publish_at_local:
                 why = f"scheduled for {change.publish_at_local}"
+            if change.repost_of:
+                why = f"⚠️ probable rename of `{change.repost_of}`: {why}"
             lines.append(
                 f"| {_EMOJI[change.action]} | `{change.address}` | "
                 f"{SYMBOLS[change.action].strip() or ' '} {change.action.value} | {_cell(why)} |"
             )
         lines.append("")
         for change in shown:
-            if change.action is Action.ORPHAN:
+            if change.action in (Action.ORPHAN, Action.NOOP):
                 continue
             summary = f"<code>{change.address}</code>: what TikTok will receive"
             lines.append(f"<details><summary>{summary}</summary>")

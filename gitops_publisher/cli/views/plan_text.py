@@ -124,6 +124,8 @@ def render_text(plan: Plan, *, color: bool | None = None, detailed: bool = True)
     lines: list[str] = []
     width = max((len(c.address) for c in plan.changes), default=10)
     for change in plan.changes:
+        if change.moved_from:
+            lines.append(style(f"  → {moved_text(change)}", fg="cyan", bold=True))
         colour = _COLOURS[change.action]
         head = (
             f"  {SYMBOLS[change.action]} {change.address.ljust(width)}  {change.action.value:<8} "
@@ -131,6 +133,8 @@ def render_text(plan: Plan, *, color: bool | None = None, detailed: bool = True)
         tail = change.reason
         if change.action is Action.WAIT and change.publish_at_local:
             tail = f"scheduled for {change.publish_at_local}"
+        if change.repost_of:
+            tail += f" (probable rename of {change.repost_of}: see the warning below)"
         lines.append(style(head, fg=colour, bold=change.action is not Action.NOOP) + tail)
         if detailed and change.action not in (Action.NOOP, Action.ORPHAN):
             for label, value in change_details(change):
@@ -151,6 +155,11 @@ def render_text(plan: Plan, *, color: bool | None = None, detailed: bool = True)
     return "\n".join(lines)
 
 
+def moved_text(change: Change) -> str:
+    """``hiring@acme -> hiring-2026@acme (moved)``: a record that follows a renamed id."""
+    return f"{change.moved_from} -> {change.address} (moved)"
+
+
 def quota_text(quota: AccountQuota) -> str:
     """One account's use of TikTok's limits in this apply."""
     posts = quota.direct_posts + quota.posted_last_24h
@@ -166,6 +175,8 @@ def summary_line(plan: Plan) -> str:
     """``Plan: 9 to publish, 3 scheduled, 2 unchanged.`` (or the no-change sentence)."""
     counts = plan.counts()
     parts = [f"{counts[a.value]} {_SUMMARY_WORDS[a]}" for a in Action if a.value in counts]
+    if plan.moves:
+        parts.append(f"{len(plan.moves)} to move")
     if not plan.has_changes:
         return "No changes. Nothing to publish now" + (f" ({', '.join(parts)})." if parts else ".")
     return "Plan: " + ", ".join(parts) + "."

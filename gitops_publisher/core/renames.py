@@ -1,0 +1,123 @@
+"""Renamed post ids: declared moves (``previous_ids``) and probable reposts (design §12).
+
+A post's ``id`` is its identity: renaming ``hiring`` to ``hiring-2026`` would otherwise plan
+``orphan hiring@acme`` + ``create hiring-2026@acme``, and the same video would be posted
+again. ``previous_ids: [hiring]`` in the renamed manifest moves the record instead (like
+Terraform's ``moved`` blocks); without it, an orphan and a create of the same video on the
+same account are flagged as a probable rename, which apply refuses to publish unless told
+(``--allow-repost ADDR``). Pure functions over values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.plan import Action, Change
+from gitops_publisher.core.state import DONE, UNKNOWN_OUTCOME, Record, State
+from gitops_publisher.errors import PublisherError
+
+#: Actions of a new address that may post a video again (``wait`` will, once due).
+_NEW_POSTS = frozenset({Action.CREATE, Action.WAIT})
+#: Orphans whose post exists (or may) on TikTok.
+_LIVE = DONE | UNKNOWN_OUTCOME
+
+
+def plan_moves(desired: Sequence[DesiredPost], state: State) -> tuple[dict[str, str], list[str]]:
+    """The records to move (``old address -> new address``) and the problems found.
+
+    A previous id moves its account's record when that record exists and the new address
+    has none. Nothing moves for an id no longer recorded (already moved: previous_ids may
+    stay in the manifest). Problems (each stops apply, like any plan error): the old address
+    is still declared by a manifest, both addresses are recorded, or two posts claim one.
+    """
+    declared = {str(post.address) for post in desired}
+    moves: dict[str, str] = {}
+    errors: list[str] = []
+    for post in desired:
+        new = str(post.address)
+        for previous in post.previous_ids:
+            old = f"{previous}@{post.address.account}"
+            if old not in state.resources:
+                continue
+            where = f"{post.manifest_file}: previous_ids: {previous}"
+            if old in declared:
+                errors.append(
+                    f"{where}: {old} is still declared by a manifest, so it was not renamed; "
+                    "remove it from previous_ids or remove the other manifest"
+                )
+            elif new in state.resources:
+                errors.append(
+                    f"{where}: both {old} and {new} are recorded, so the record cannot move; "
+                    f"`publisher state rm` the one that is wrong (the posts stay on TikTok)"
+                )
+            elif old in moves:
+                errors.append(f"{where}: {old} is also claimed by {moves[old]}; keep one")
+            elif new in moves.values():
+                errors.append(f"{where}: another previous id of {new} is recorded too; keep one")
+            else:
+                moves[old] = new
+    return moves, errors
+
+
+def apply_moves(state: State, moves: Iterable[tuple[str, str]]) -> State:
+    """``state`` with each ``(old, new)`` record moved (serial bumps once per move)."""
+    for old, new in moves:
+        state = state.moved(old, new)
+    return state
+
+
+def probable_reposts(changes: Sequence[Change], orphans: Iterable[Record]) -> dict[str, str]:
+    """New addresses that would post the video of an orphan of their account again.
+
+    ``orphans`` are the records no manifest declares (all of them, whatever ``--target``
+    selects: a targeted create must still be checked). Returns ``new address -> orphan
+    address``. The same video is the same recorded fingerprint (which holds the video's
+    content id) or, for records that keep no content id, the same video path.
+    """
+    live = sorted((r for r in orphans if r.status in _LIVE), key=lambda r: r.address)
+    found: dict[str, str] = {}
+    for change in changes:
+        if change.action not in _NEW_POSTS:
+            continue
+        for orphan in live:
+            if orphan.account != change.account:
+                continue
+            if orphan.fingerprint == change.fingerprint or orphan.video == change.video:
+                found[change.address] = orphan.address
+                break
+    return found
+
+
+def repost_warning(change: Change) -> str:
+    """The warning every plan format shows for a probable rename."""
+    old = (change.repost_of or "").partition("@")[0]
+    return (
+        f"{change.address}: probable rename of {change.repost_of} (same video, same account): "
+        f"this would post the same video again; add `previous_ids: [{old}]` to its manifest if it "
+        f"was renamed (then --replace publishes it anew if you want a new post), or pass "
+        f"`apply --allow-repost {change.address}` to post it again on purpose"
+    )
+
+
+def refuse_reposts(changes: Sequence[Change], allowed: frozenset[str]) -> None:
+    """Stop apply before it creates a probable repost that was not allowed.
+
+    Raises:
+        PublisherError: a ``create`` has ``repost_of`` and its address is not in ``allowed``;
+            nothing was sent.
+    """
+    blocked = [
+        c for c in changes if c.action is Action.CREATE and c.repost_of and c.address not in allowed
+    ]
+    if not blocked:
+        return
+    names = ", ".join(f"{c.address} (same video as {c.repost_of})" for c in blocked)
+    first = blocked[0]
+    old = (first.repost_of or "").partition("@")[0]
+    raise PublisherError(
+        f"refusing to post the same video again: {names} looks like a renamed post",
+        hint=f"if it was renamed, add `previous_ids: [{old}]` to its manifest "
+        f"({first.manifest}) and plan again; to post it again on purpose, pass "
+        + " ".join(f"--allow-repost {c.address}" for c in blocked),
+    )

@@ -1,0 +1,142 @@
+"""Renamed post ids in the pure planner: declared moves and probable reposts (design §12)."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from gitops_publisher.cli.views.plan_markdown import render_markdown
+from gitops_publisher.cli.views.plan_text import render_text
+from gitops_publisher.core.models import PostManifest
+from gitops_publisher.core.plan import Action
+from gitops_publisher.core.renames import refuse_reposts
+from gitops_publisher.errors import PublisherError
+
+from .test_planner import actions, desired, make, record, state_of
+
+
+def renamed(**fields: object) -> list:
+    return desired("hiring-2026", ("brand-us", "brand-uk"), **fields)
+
+
+def published_as_hiring():
+    old = desired("hiring", ("brand-us", "brand-uk"))
+    return state_of(*(record(p) for p in old))
+
+
+def test_previous_ids_moves_each_accounts_record_and_the_post_stays_noop() -> None:
+    state = published_as_hiring()
+    result = make(renamed(previous_ids=["hiring"]), state)
+    assert result.moves == {
+        "hiring@brand-us": "hiring-2026@brand-us",
+        "hiring@brand-uk": "hiring-2026@brand-uk",
+    }
+    assert actions(result) == {
+        "hiring-2026@brand-uk": Action.NOOP,
+        "hiring-2026@brand-us": Action.NOOP,
+    }
+    assert {c.moved_from for c in result.changes} == {"hiring@brand-us", "hiring@brand-uk"}
+    assert result.has_changes and not result.publishes and result.errors == []
+    assert result.serial == state.serial and result.lineage == state.lineage
+    assert "hiring@brand-us -> hiring-2026@brand-us (moved)" in render_text(result, color=False)
+    assert "hiring@brand-uk -> hiring-2026@brand-uk (moved)" in render_markdown(result)
+    assert "2 to move" in render_text(result, color=False)
+
+
+def test_previous_ids_do_not_enter_the_fingerprint() -> None:
+    assert [p.fingerprint for p in renamed(previous_ids=["hiring"])] == [
+        p.fingerprint for p in renamed()
+    ]
+
+
+def test_a_moved_record_that_changed_since_is_drift_at_its_new_address() -> None:
+    result = make(renamed(previous_ids=["hiring"], caption="new words"), published_as_hiring())
+    assert set(actions(result).values()) == {Action.DRIFT}
+    assert all(c.moved_from for c in result.changes)
+
+
+def test_a_previous_id_no_longer_recorded_does_nothing() -> None:
+    moved = state_of(*(record(p) for p in renamed()))
+    result = make(renamed(previous_ids=["hiring"]), moved)
+    assert result.moves == {} and not result.has_changes
+
+
+def test_a_previous_id_on_an_account_without_its_record_moves_nothing_there() -> None:
+    state = state_of(record(desired("hiring", ("brand-us",))[0]))
+    result = make(renamed(previous_ids=["hiring"]), state)
+    assert result.moves == {"hiring@brand-us": "hiring-2026@brand-us"}
+    assert actions(result)["hiring-2026@brand-uk"] is Action.CREATE
+
+
+def test_both_addresses_recorded_is_an_error() -> None:
+    state = published_as_hiring().with_record(record(renamed()[0]))
+    result = make(renamed(previous_ids=["hiring"]), state)
+    both = "both hiring@brand-us and hiring-2026@brand-us are recorded"
+    assert any(both in e for e in result.errors)
+    assert "hiring@brand-us" not in result.moves
+
+
+def test_a_previous_id_still_declared_is_an_error() -> None:
+    posts = renamed(previous_ids=["hiring"]) + desired("hiring", ("brand-us", "brand-uk"))
+    result = make(posts, published_as_hiring())
+    assert result.moves == {}
+    assert any("still declared" in e for e in result.errors)
+
+
+def test_two_posts_claiming_one_previous_id_is_an_error() -> None:
+    posts = renamed(previous_ids=["hiring"]) + desired(
+        "hiring-copy", ("brand-us", "brand-uk"), previous_ids=["hiring"]
+    )
+    result = make(posts, published_as_hiring())
+    assert any("also claimed" in e for e in result.errors)
+
+
+def test_a_manifest_cannot_name_its_own_id_or_one_twice() -> None:
+    base = {"id": "a", "accounts": ["x"], "video": "v.mp4"}
+    with pytest.raises(ValidationError, match="own id"):
+        PostManifest.model_validate({**base, "previous_ids": ["a"]})
+    with pytest.raises(ValidationError, match="twice"):
+        PostManifest.model_validate({**base, "previous_ids": ["b", "b"]})
+
+
+# --- probable reposts -------------------------------------------------------------------------
+
+
+def test_an_orphan_and_a_create_of_the_same_video_are_flagged() -> None:
+    result = make(renamed(caption="reworded too"), published_as_hiring())
+    creates = [c for c in result.changes if c.action is Action.CREATE]
+    assert {c.address: c.repost_of for c in creates} == {
+        "hiring-2026@brand-us": "hiring@brand-us",
+        "hiring-2026@brand-uk": "hiring@brand-uk",
+    }
+    warning = next(w for w in result.warnings if w.startswith("hiring-2026@brand-us"))
+    assert "this would post the same video again" in warning
+    assert "previous_ids: [hiring]" in warning and "--allow-repost hiring-2026@brand-us" in warning
+    assert "probable rename of hiring@brand-us" in render_text(result, color=False)
+    assert "probable rename of `hiring@brand-us`" in render_markdown(result)
+
+
+def test_a_failed_orphan_or_another_video_or_account_is_not_a_repost() -> None:
+    failed = state_of(record("hiring@brand-us", "failed", fail_reason="x", video="media/a.mp4"))
+    other_video = state_of(record("hiring@brand-us", video="media/other.mp4"))
+    other_account = state_of(record("hiring@devrel", video="media/a.mp4"))
+    for state in (failed, other_video, other_account):
+        result = make(desired("hiring-2026", ("brand-us",)), state)
+        assert [c.repost_of for c in result.changes if c.action is Action.CREATE] == [None]
+
+
+def test_apply_refuses_a_flagged_create_unless_allowed() -> None:
+    result = make(renamed(), published_as_hiring())
+    with pytest.raises(PublisherError) as info:
+        refuse_reposts(result.changes, frozenset({"hiring-2026@brand-us"}))
+    assert "hiring-2026@brand-uk" in str(info.value) and "hiring-2026@brand-us" not in str(
+        info.value
+    )
+    assert "--allow-repost hiring-2026@brand-uk" in info.value.hint
+    refuse_reposts(result.changes, frozenset({"hiring-2026@brand-us", "hiring-2026@brand-uk"}))
+
+
+def test_a_targeted_create_is_checked_against_orphans_outside_the_targets() -> None:
+    result = make(renamed(), published_as_hiring(), targets=frozenset({"hiring-2026"}))
+    assert [c.action for c in result.changes] == [Action.CREATE, Action.CREATE]
+    assert all(c.repost_of for c in result.changes)

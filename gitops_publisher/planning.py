@@ -90,12 +90,14 @@ def make_plan(
     from gitops_publisher.workspace.state_stores import open_state_store
 
     project = load_project(root, check_media=media_checks)
+    talks_to = run_endpoints(sandbox=sandbox) if endpoints is None else endpoints
     store = open_state_store(
         root,
         project.config.state,
         sandbox=sandbox,
         shard=shard,
-        endpoints=run_endpoints(sandbox=sandbox) if endpoints is None else endpoints,
+        endpoints=talks_to,
+        adopts=adopting(talks_to),
     )
     return _plan_from(project, store, shard, targets, replace, now, reviewed_only)
 
@@ -105,6 +107,13 @@ def run_endpoints(*, sandbox: bool) -> dict[str, Endpoint]:
     from gitops_publisher.providers.tiktok.endpoint import PLATFORM, current_endpoint
 
     return {PLATFORM: current_endpoint(sandbox=sandbox)}
+
+
+def adopting(endpoints: Mapping[str, Endpoint]) -> frozenset[str]:
+    """The platforms whose endpoint here may bind a state written before bindings."""
+    from gitops_publisher.providers.tiktok.endpoint import PLATFORM, adopts_unbound
+
+    return frozenset(p for p, e in endpoints.items() if p == PLATFORM and adopts_unbound(e))
 
 
 def replan(

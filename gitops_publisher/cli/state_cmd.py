@@ -41,17 +41,19 @@ def open_store(app: AppContext, *, writing: bool = False) -> StateStore:
         ConfigError: publisher.yaml is missing or invalid.
         PublisherError: the configured backend is not available.
     """
-    from gitops_publisher.planning import run_endpoints
+    from gitops_publisher.planning import adopting, run_endpoints
     from gitops_publisher.workspace.project import load_config
     from gitops_publisher.workspace.state_stores import open_state_store
 
     config = load_config(app.project_dir)
+    endpoints = run_endpoints(sandbox=app.sandbox)
     return open_state_store(
         app.project_dir,
         config.state,
         sandbox=app.sandbox,
         notify=lambda message: click.echo(message, err=True),
-        endpoints=run_endpoints(sandbox=app.sandbox) if writing else None,
+        endpoints=endpoints if writing else None,
+        adopts=adopting(endpoints),
     )
 
 

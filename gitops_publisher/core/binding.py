@@ -47,20 +47,42 @@ def _matches(bound: Endpoint, current: Endpoint) -> bool:
     return bound.app is None or current.app is None or bound.app == current.app
 
 
-def check_binding(state: State, current: Mapping[str, Endpoint], *, source: str) -> None:
+def check_binding(
+    state: State,
+    current: Mapping[str, Endpoint],
+    *,
+    source: str,
+    adopts: frozenset[str] = frozenset(),
+) -> None:
     """Refuse to use ``state`` from endpoints other than those it describes.
+
+    A state with records but no binding for a platform was written before endpoints were
+    recorded (version 1): its records were most likely made on the platform itself, so only
+    a run against the platform's own endpoint (or ``--sandbox``, whose file is separate) may
+    adopt them; another endpoint (a served sandbox) needs ``publisher state bind`` first.
 
     Args:
         state: the state read.
         current: per platform, the endpoint this run talks to.
         source: the state as the user knows it (``.publisher/state.json``).
+        adopts: platforms whose current endpoint may bind an unbound state with records.
 
     Raises:
-        StateBindingError: a platform's endpoint differs; the message names both and what
-            to do. Raised before any request is made.
+        StateBindingError: a platform's endpoint differs, or an unbound state with records
+            meets an endpoint that may not adopt it; the message names both and what to do.
+            Raised before any request is made.
     """
     for platform, endpoint in sorted(current.items()):
         bound = state.endpoints.get(platform)
+        if bound is None and state.resources and platform not in adopts:
+            raise StateBindingError(
+                f"the state {source} holds {len(state.resources)} record(s) from before "
+                "states recorded their endpoint (most likely made on the real platform), "
+                f"and this run talks to {describe(platform, endpoint)}; refusing to use it",
+                hint="give this endpoint a state of its own (another `state.path` in "
+                "publisher.yaml, or `--sandbox`); if these records really were made on "
+                "this endpoint, run `publisher state bind` with this environment",
+            )
         if bound is None or _matches(bound, endpoint):
             continue
         raise StateBindingError(

@@ -41,6 +41,7 @@ def open_state_store(
     notify: Notify | None = None,
     shard: Shard | None = None,
     endpoints: Mapping[str, Endpoint] | None = None,
+    adopts: frozenset[str] = frozenset(),
 ) -> StateStore:
     """Return the store that ``state_config`` names, relative to ``project_dir``.
 
@@ -52,12 +53,14 @@ def open_state_store(
         shard: write this shard's own file (``--shard K/N``).
         endpoints: per platform, the endpoint this run talks to: the store refuses a state
             describing others and binds what it writes (None: neither, for read-only views).
+        adopts: platforms whose endpoint may bind a state written before bindings
+            (:func:`gitops_publisher.core.binding.check_binding`).
 
     Raises:
         PublisherError: the backend is not available in this version.
     """
     store = _open(project_dir, state_config, sandbox=sandbox, notify=notify, shard=shard)
-    return store if endpoints is None else BoundStateStore(store, endpoints)
+    return store if endpoints is None else BoundStateStore(store, endpoints, adopts)
 
 
 def _open(
@@ -95,11 +98,18 @@ class BoundStateStore:
     Attributes:
         inner: the store wrapped (file, git-branch, combined shards).
         endpoints: per platform, the endpoint this run talks to.
+        adopts: platforms whose endpoint may bind a state written before bindings.
     """
 
-    def __init__(self, inner: StateStore, endpoints: Mapping[str, Endpoint]) -> None:
+    def __init__(
+        self,
+        inner: StateStore,
+        endpoints: Mapping[str, Endpoint],
+        adopts: frozenset[str] = frozenset(),
+    ) -> None:
         self.inner = inner
         self.endpoints = dict(endpoints)
+        self.adopts = adopts
 
     def read(self) -> State:
         """The state, once it is known to describe this run's endpoints.
@@ -111,7 +121,7 @@ class BoundStateStore:
         from gitops_publisher.core.binding import check_binding
 
         state = self.inner.read()
-        check_binding(state, self.endpoints, source=self.inner.describe())
+        check_binding(state, self.endpoints, source=self.inner.describe(), adopts=self.adopts)
         return state
 
     def write(self, state: State) -> None:
@@ -123,7 +133,9 @@ class BoundStateStore:
         """
         from gitops_publisher.core.binding import bind, check_binding
 
-        check_binding(state, self.endpoints, source=self.inner.describe())
+        # Whether an unbound state may be adopted was decided when it was read.
+        everything = frozenset(self.endpoints)
+        check_binding(state, self.endpoints, source=self.inner.describe(), adopts=everything)
         self.inner.write(bind(state, self.endpoints))
 
     def lock(self, *, purpose: str) -> AbstractContextManager[None]:

@@ -91,3 +91,35 @@ def test_the_current_endpoint_comes_from_the_environment() -> None:
     assert current_endpoint(sandbox=False, env=env) == Endpoint(
         api_url="http://127.0.0.1:8765", app=REAL.app
     )
+
+
+def test_an_unbound_state_with_records_is_adopted_only_by_the_real_endpoint() -> None:
+    from datetime import UTC, datetime
+
+    from gitops_publisher.core.state import Record
+
+    when = datetime(2026, 11, 1, tzinfo=UTC)
+    v1 = State().with_record(
+        Record(
+            post_id="a",
+            account="acme",
+            status="published",
+            fingerprint="sha256:x",
+            mode="direct",
+            video="media/a.mp4",
+            created_at=when,
+            updated_at=when,
+        )
+    )
+    check_binding(v1, {"tiktok": REAL}, source="s", adopts=frozenset({"tiktok"}))
+    with pytest.raises(StateBindingError, match="1 record") as info:
+        check_binding(v1, {"tiktok": SERVED}, source="s")
+    assert "publisher state bind" in info.value.hint
+    check_binding(State(), {"tiktok": SERVED}, source="s")  # nothing recorded: binds freely
+
+
+def test_only_tiktok_itself_and_the_embedded_sandbox_adopt_an_unbound_state() -> None:
+    from gitops_publisher.providers.tiktok.endpoint import adopts_unbound
+
+    assert adopts_unbound(REAL) and adopts_unbound(Endpoint(api_url=EMBEDDED_SANDBOX))
+    assert not adopts_unbound(SERVED)

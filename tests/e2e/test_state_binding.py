@@ -88,13 +88,25 @@ def test_a_served_sandbox_meeting_the_real_state_is_refused_before_any_request(
     state_path = root / ".publisher" / "state.json"
     state_path.parent.mkdir(parents=True)
     state_path.write_bytes(V1_GOLDEN.read_bytes())  # a real state of an older version
-    bind = run_publisher(root, "state", "bind", "--yes", env=clean_env(tmp_path))
-    assert bind.returncode == 0, bind.stdout + bind.stderr
-    bound = state_path.read_bytes()
-    assert json.loads(bound)["endpoints"]["tiktok"]["api_url"] == "https://open.tiktokapis.com"
+    writing_rm = ["state", "rm", "--yes", "cafe-story@brand-uk"]
     with served_emulator(tmp_path / "world", fast_options(), 1.0, scan) as em:
         env = served_env(tmp_path, em.base_url, em.refresh_token("brand-us"))
-        writing_rm = ["state", "rm", "--yes", "cafe-story@brand-uk"]
+        # Unbound (version 1) with records: only TikTok itself may adopt it.
+        for command in (["apply", "--yes"], ["plan"], writing_rm):
+            done = run_publisher(root, *command, env=env)
+            scan.add_output(" ".join(command), done.stdout + done.stderr)
+            assert done.returncode == 1, done.stdout + done.stderr
+            assert "from before states recorded their endpoint" in done.stderr
+            assert em.base_url in done.stderr and "publisher state bind" in done.stderr
+        assert em.requests() == [] and em.posts() == []
+        assert state_path.read_bytes() == V1_GOLDEN.read_bytes()
+
+        bind = run_publisher(root, "state", "bind", "--yes", env=clean_env(tmp_path))
+        assert bind.returncode == 0, bind.stdout + bind.stderr
+        bound = state_path.read_bytes()
+        tiktok = json.loads(bound)["endpoints"]["tiktok"]
+        assert tiktok["api_url"] == "https://open.tiktokapis.com"
+        # Bound to TikTok: the served sandbox is another endpoint, named in the refusal.
         for command in (["apply", "--yes"], ["plan"], writing_rm):
             done = run_publisher(root, *command, env=env)
             scan.add_output(" ".join(command), done.stdout + done.stderr)
@@ -103,3 +115,21 @@ def test_a_served_sandbox_meeting_the_real_state_is_refused_before_any_request(
         assert em.requests() == [] and em.posts() == []
     assert state_path.read_bytes() == bound
     scan.check()
+
+
+def test_a_v1_state_is_bound_to_tiktok_by_its_first_real_write(tmp_path: Path) -> None:
+    root = committed_project(tmp_path / "repo", ["brand-us"], [PostSpec("first", ["brand-us"])])
+    state_path = root / ".publisher" / "state.json"
+    state_path.parent.mkdir(parents=True)
+    state_path.write_bytes(V1_GOLDEN.read_bytes())
+    env = clean_env(tmp_path)
+    plan = run_publisher(root, "plan", "--offline", env=env)
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert state_path.read_bytes() == V1_GOLDEN.read_bytes()  # a plan writes nothing
+    done = run_publisher(root, "state", "rm", "--yes", "cafe-story@brand-uk", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    written = json.loads(state_path.read_text(encoding="utf-8"))
+    assert written["version"] == 2
+    assert written["endpoints"] == {
+        "tiktok": {"api_url": "https://open.tiktokapis.com", "app": None}
+    }

@@ -382,7 +382,9 @@ def put_on_branch(remote: Path, path: str, data: bytes) -> None:
 
 def test_a_v1_state_on_the_branch_is_migrated_and_bound_by_its_first_write(remote: Path) -> None:
     put_on_branch(remote, "state.json", V1_GOLDEN.read_bytes())
-    store = BoundStateStore(GitBranchStateStore(clone(remote, "a"), "state.json"), TIKTOK)
+    store = BoundStateStore(
+        GitBranchStateStore(clone(remote, "a"), "state.json"), TIKTOK, frozenset({"tiktok"})
+    )
     state = store.read()
     assert state.version == STATE_VERSION and state.endpoints == {} and state.serial == 4
     store.write(state.with_record(record("a")))
@@ -393,6 +395,13 @@ def test_a_v1_state_on_the_branch_is_migrated_and_bound_by_its_first_write(remot
     )
     served = BoundStateStore(GitBranchStateStore(clone(remote, "b"), "state.json"), SERVED)
     with pytest.raises(StateBindingError, match="http://127.0.0.1:8765"):
+        served.read()
+
+
+def test_a_v1_state_with_records_is_not_adopted_by_a_served_sandbox(remote: Path) -> None:
+    put_on_branch(remote, "state.json", V1_GOLDEN.read_bytes())
+    served = BoundStateStore(GitBranchStateStore(clone(remote, "a"), "state.json"), SERVED)
+    with pytest.raises(StateBindingError, match="from before states recorded their endpoint"):
         served.read()
 
 

@@ -24,3 +24,12 @@ def current_endpoint(*, sandbox: bool, env: Mapping[str, str] | None = None) -> 
     env = os.environ if env is None else env
     key = env.get("TIKTOK_CLIENT_KEY", "").strip()
     return Endpoint(api_url=urls.api_url(env), app=app_fingerprint(key) if key else None)
+
+
+def adopts_unbound(endpoint: Endpoint) -> bool:
+    """Whether ``endpoint`` may bind a state written before states recorded theirs.
+
+    TikTok's own API (where version 1 states' records were most likely made) and the
+    embedded sandbox (whose state file has always been its own); not a served sandbox.
+    """
+    return endpoint.api_url in (urls.DEFAULT_API_URL, EMBEDDED_SANDBOX)

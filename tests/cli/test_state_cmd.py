@@ -250,3 +250,42 @@ def test_rm_takes_over_a_lock_left_by_a_dead_process_and_says_so(project: Path) 
     assert result.exit_code == 0
     assert "took over a stale lock" in result.stderr and f"pid {finished.pid}" in result.stderr
     assert not store.lock_path.exists()
+
+
+# --- mv ---------------------------------------------------------------------------------------
+
+
+def test_mv_moves_the_record_bumps_the_serial_and_keeps_a_backup(project: Path) -> None:
+    before = load_state(GOLDEN.read_bytes(), source="golden")
+    result = run(project, "mv", "launch-teaser@brand-us", "teaser-2026@brand-us")
+    assert result.exit_code == 0, result.output
+    assert "Moved launch-teaser@brand-us -> teaser-2026@brand-us" in result.stderr
+    after = load_state(state_file(project).read_bytes(), source="state")
+    assert after.serial == before.serial + 1
+    assert "launch-teaser@brand-us" not in after.resources
+    moved = after.resources["teaser-2026@brand-us"]
+    old = before.resources["launch-teaser@brand-us"]
+    assert moved == old.model_copy(update={"post_id": "teaser-2026"})
+    assert FileStateStore(state_file(project)).backup_path.read_bytes() == GOLDEN.read_bytes()
+    assert after.endpoints["tiktok"].api_url == "https://open.tiktokapis.com"  # bound by it
+
+
+def test_mv_to_an_occupied_address_is_refused(project: Path) -> None:
+    result = run(project, "mv", "launch-teaser@brand-us", "behind-the-scenes@brand-us")
+    assert_clean_failure(result)
+    assert "behind-the-scenes@brand-us is already recorded" in result.stderr
+    assert state_file(project).read_bytes() == GOLDEN.read_bytes()
+
+
+def test_mv_while_another_run_holds_the_lock_is_refused(project: Path) -> None:
+    with FileStateStore(state_file(project)).lock(purpose="publisher apply"):
+        result = run(project, "mv", "launch-teaser@brand-us", "teaser-2026@brand-us")
+    assert_clean_failure(result)
+    assert "is locked by `publisher apply`" in result.stderr
+    assert state_file(project).read_bytes() == GOLDEN.read_bytes()
+
+
+def test_mv_of_a_malformed_address_explains_the_form(project: Path) -> None:
+    result = run(project, "mv", "launch-teaser", "teaser-2026@brand-us")
+    assert_clean_failure(result)
+    assert "is not an address" in result.stderr

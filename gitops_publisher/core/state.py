@@ -114,11 +114,15 @@ class Endpoint(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # Patterns, not free text: a state file can come from a pull request, and these values
+    # end up in messages (no control character, no newline can get through).
     api_url: str = Field(
-        description="the API base URL, or 'embedded-sandbox' for `--sandbox` (its port changes)"
+        pattern=r"^(embedded-sandbox|https?://[!-~]+)$",
+        description="the API base URL, or 'embedded-sandbox' for `--sandbox` (its port changes)",
     )
     app: str | None = Field(
         default=None,
+        pattern=r"^sha256:[0-9a-f]{16}$",
         description="fingerprint of the app's client key (sha256:...), when it was known",
     )
 

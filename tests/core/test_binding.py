@@ -123,3 +123,23 @@ def test_only_tiktok_itself_and_the_embedded_sandbox_adopt_an_unbound_state() ->
 
     assert adopts_unbound(REAL) and adopts_unbound(Endpoint(api_url=EMBEDDED_SANDBOX))
     assert not adopts_unbound(SERVED)
+
+
+def test_a_crafted_endpoint_in_a_state_file_is_refused_without_echoing_it() -> None:
+    from gitops_publisher.errors import StateError
+    from gitops_publisher.workspace.state_file import load_state
+
+    document = (
+        '{"version": 2, "lineage": "l", "serial": 1, "resources": {}, '
+        '"endpoints": {"tiktok": {"api_url": "https://x\\n::error::forged\\u001b[2J"}}}'
+    )
+    with pytest.raises(StateError) as info:
+        load_state(document.encode(), source="s")
+    assert "endpoints.tiktok.api_url" in str(info.value) and "forged" not in str(info.value)
+
+
+def test_a_malformed_api_url_variable_is_a_clear_error() -> None:
+    from gitops_publisher.errors import PublisherError
+
+    with pytest.raises(PublisherError, match="PUBLISHER_TIKTOK_API_URL"):
+        current_endpoint(sandbox=False, env={"PUBLISHER_TIKTOK_API_URL": "http://a b\n"})

@@ -357,7 +357,9 @@ def test_encoder_writes_exactly_what_dump_state_writes(
 
 def test_encoder_writes_the_endpoint_binding_like_dump_state() -> None:
     state = State(
-        endpoints={"tiktok": Endpoint(api_url="https://open.tiktokapis.com", app="sha256:ab")}
+        endpoints={
+            "tiktok": Endpoint(api_url="https://open.tiktokapis.com", app="sha256:abababababababab")
+        }
     ).with_record(record("a"))
     assert StateEncoder().dump(state) == dump_state(state)
 
@@ -365,8 +367,8 @@ def test_encoder_writes_the_endpoint_binding_like_dump_state() -> None:
 # --- version 1 on the branch, and the endpoint binding ----------------------------------------
 
 V1_GOLDEN = Path(__file__).parent.parent / "golden" / "state" / "v1.json"
-TIKTOK = {"tiktok": Endpoint(api_url="https://open.tiktokapis.com", app="sha256:0011")}
-SERVED = {"tiktok": Endpoint(api_url="http://127.0.0.1:8765", app="sha256:0011")}
+TIKTOK = {"tiktok": Endpoint(api_url="https://open.tiktokapis.com", app="sha256:0011223344556677")}
+SERVED = {"tiktok": Endpoint(api_url="http://127.0.0.1:8765", app="sha256:0011223344556677")}
 
 
 def put_on_branch(remote: Path, path: str, data: bytes) -> None:
@@ -390,9 +392,7 @@ def test_a_v1_state_on_the_branch_is_migrated_and_bound_by_its_first_write(remot
     store.write(state.with_record(record("a")))
     on_remote = remote_state(remote)
     assert on_remote.version == STATE_VERSION and on_remote.endpoints == TIKTOK
-    assert set(load_state(V1_GOLDEN.read_bytes(), source="v1").resources) < set(
-        on_remote.resources
-    )
+    assert set(load_state(V1_GOLDEN.read_bytes(), source="v1").resources) < set(on_remote.resources)
     served = BoundStateStore(GitBranchStateStore(clone(remote, "b"), "state.json"), SERVED)
     with pytest.raises(StateBindingError, match="http://127.0.0.1:8765"):
         served.read()

@@ -5,6 +5,9 @@ Keep this file small; fixtures used by one directory belong in that directory.
 * ``make_repo(files)`` -> :class:`ContentRepo`: ``git init`` in a temp dir with a pinned
   author and dates, the small example videos copied into ``media/``, ``files`` written, all
   committed. ``content_repo`` is the whole ``examples/`` project as such a repository.
+* Every test runs outside CI: ``CI`` is removed from the environment (a CI runner sets it,
+  and without ``PUBLISHER_TOKEN_KEY`` it makes env-token refreshes stop); tests of that
+  rule set it themselves.
 * ``publisher(*args)`` -> click ``Result``: runs the CLI through ``CliRunner`` with
   ``catch_exceptions=False`` (an unexpected exception fails the test instead of being hidden).
   ``result.stdout`` / ``result.stderr`` are separate; ``result.output`` interleaves both.
@@ -26,6 +29,12 @@ from gitops_publisher.cli.main import cli
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO_ROOT / "examples"
 SCHEMA_DIR = REPO_ROOT / "schema"
+
+
+@pytest.fixture(autouse=True)
+def outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every test as on a developer machine, whether or not the suite runs in CI."""
+    monkeypatch.delenv("CI", raising=False)
 
 
 @dataclass

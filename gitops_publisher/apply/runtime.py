@@ -244,7 +244,7 @@ async def _open(
             connection.secrets.update(new.secrets())
             connection.save_tokens(account, new.to_storage())
 
-        auth = RefreshingAuth(tokens, endpoint, persist=persist)
+        auth = RefreshingAuth(tokens, endpoint, persist=persist, account=name)
         auths[name] = auth
         client = TikTokClient(
             auth,

@@ -1,7 +1,8 @@
 """``publisher auth``: log an account in to TikTok, show its token status, refresh it.
 
 Thin: the work is in ``providers/tiktok/account_auth.py``; this module parses options and
-prints. No token value is ever printed, only open_id, scopes and expiry times.
+prints. No token value is ever printed, only open_id, scopes and expiry times, except the one
+refresh token ``auth login --for-ci`` is asked to print on stdout for a CI secret.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from gitops_publisher.errors import PublisherError
 
 if TYPE_CHECKING:
     from gitops_publisher.providers.tiktok.account_auth import AuthSetup
+    from gitops_publisher.providers.tiktok.tokens import TokenSet
 
 
 @click.group()
@@ -62,27 +64,62 @@ def _flush(warnings: list[str]) -> None:
 @click.option("--account", "name", required=True, help="Account name from publisher.yaml.")
 @click.option("--no-browser", is_flag=True, help="Print the login URL instead of opening it.")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Loopback port (0: any).")
+@click.option(
+    "--for-ci",
+    is_flag=True,
+    help="Mint a refresh token for a CI secret: print it on stdout, keep nothing usable here.",
+)
 @click.pass_obj
-def login(app: AppContext, name: str, no_browser: bool, port: int) -> None:
-    """Log ACCOUNT in through TikTok's desktop flow; tokens go to the local store."""
+def login(app: AppContext, name: str, no_browser: bool, port: int, for_ci: bool) -> None:
+    """Log ACCOUNT in through TikTok's desktop flow; tokens go to the local store.
+
+    With --for-ci the refresh token is printed on stdout (the one place the tool prints a
+    token, on request) for the account's CI secret, and not stored here.
+    """
     from gitops_publisher.providers.tiktok.account_auth import login_account
 
     warnings: list[str] = []
     setup = _setup(app, warnings, ci_tokens=False)  # logs in to the local store only
+    variable = setup.account(name).refresh_token_env
 
     def open_browser(url: str) -> None:
         if no_browser or not webbrowser.open(url):
             click.echo("Open this URL in a browser and allow access:", err=True)
-            click.echo(url)
+            click.echo(url, err=for_ci)  # with --for-ci, stdout carries the token alone
         else:
             click.echo("Opened the TikTok login page in your browser; waiting...", err=True)
 
-    tokens = asyncio.run(login_account(setup, name, open_browser=open_browser, port=port))
+    tokens = asyncio.run(
+        login_account(setup, name, open_browser=open_browser, port=port, for_ci=for_ci)
+    )
     _flush(warnings)
+    if for_ci:
+        _explain_ci_token(name, variable, tokens)
+        click.echo(tokens.refresh_token.get_secret_value())
+        return
     click.echo(f"Logged in account {name} (open_id {tokens.open_id or 'unknown'}).")
     click.echo(f"  scopes: {', '.join(tokens.scopes) or 'none'}")
     click.echo(f"  refresh token expires: {_when(tokens.refresh_expires_at)}")
     click.echo(f"  stored in {setup.tokens.store.path}")
+
+
+def _explain_ci_token(name: str, variable: str, tokens: TokenSet) -> None:
+    """Say on stderr what the token printed on stdout is for, and what not to do with it."""
+    from gitops_publisher.providers.tiktok.token_store import KEY_ENV
+
+    for line in (
+        f"Minted a refresh token for CI for account {name} "
+        f"(open_id {tokens.open_id or 'unknown'}; scopes: {', '.join(tokens.scopes) or 'none'}; "
+        f"expires {_when(tokens.refresh_expires_at)}).",
+        f"Standard output holds it alone: put it in the CI secret {variable}, for example",
+        f"  publisher auth login --account {name} --for-ci | gh secret set {variable}",
+        "It is not kept on this machine. TikTok rotates refresh tokens at every refresh, so",
+        "use it only in CI: a refresh anywhere else would retire it there (a command here",
+        f"that finds it in {variable} refuses to refresh it).",
+        f"Set {KEY_ENV} in CI too, so the rotated token is written back after the first run.",
+        "This is the only output of a token by this tool: clear it from your scrollback.",
+    ):
+        click.echo(line, err=True)
 
 
 @auth.command()
@@ -102,6 +139,7 @@ def status(app: AppContext, name: str) -> None:
     source = {
         "env": f"environment variable {info.env_var}",
         "writeback": f"rotated token written back (seeded from {info.env_var})",
+        "kept": f"rotated token kept in the local token store (seeded from {info.env_var})",
         "store": "local token store",
     }[info.source]
     click.echo(f"account {name}: credentials from {source}")

@@ -75,13 +75,35 @@ class TokenRefreshError(AuthError):
     """
 
     def __init__(
-        self, message: str, *, code: str = "", log_id: str = "", transient: bool = False
+        self,
+        message: str,
+        *,
+        code: str = "",
+        log_id: str = "",
+        transient: bool = False,
+        account: str = "",
     ) -> None:
-        hint = "" if transient else "run `publisher auth login --account NAME` to log in again"
-        super().__init__(message, hint=hint)
+        name = account or "NAME"
+        hint = (
+            ""
+            if transient
+            else f"run `publisher auth login --account {name}` to log in again (for a CI "
+            f"secret: `publisher auth login --account {name} --for-ci`, then update it)"
+        )
+        super().__init__(f"account {account}: {message}" if account else message, hint=hint)
         self.code = code
         self.log_id = log_id
         self.transient = transient
+
+    def for_account(self, account: str) -> TokenRefreshError:
+        """Return this error naming ``account`` (the token endpoint does not know it)."""
+        return TokenRefreshError(
+            str(self),
+            code=self.code,
+            log_id=self.log_id,
+            transient=self.transient,
+            account=account,
+        )
 
 
 class RateLimited(ApiError):

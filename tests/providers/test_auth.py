@@ -15,7 +15,10 @@ from .fakes import FakeClock, run
 
 
 class Harness:
-    def __init__(self, tokens: TokenSet | None = None, fail_saves: int = 0) -> None:
+    def __init__(
+        self, tokens: TokenSet | None = None, fail_saves: int = 0, account: str = ""
+    ) -> None:
+        self.account = account
         self.clock = FakeClock()
         self.server = FakeOAuth(self.clock)
         self.saved: list[TokenSet] = []
@@ -40,7 +43,7 @@ class Harness:
                 now=self.clock.wall,
             )
             self.auth = RefreshingAuth(
-                self.tokens, endpoint, persist=self.save, now=self.clock.wall
+                self.tokens, endpoint, persist=self.save, now=self.clock.wall, account=self.account
             )
             async with TikTokClient(
                 self.auth,
@@ -152,6 +155,15 @@ def test_reused_refresh_token_is_invalid_grant() -> None:
     assert info.value.code == "invalid_grant" and not info.value.transient
     assert "auth login" in info.value.hint and "LGRANT" in str(info.value)
     assert "rft.DEAD" not in str(info.value)
+
+
+def test_a_refused_refresh_names_the_account_and_how_to_mint_a_new_token() -> None:
+    h = Harness(tokens=TokenSet.from_refresh_token("rft.DEAD"), account="brand-us")
+    with pytest.raises(TokenRefreshError) as info:
+        h.run(status)
+    assert str(info.value).startswith("account brand-us: token refresh refused: invalid_grant")
+    assert "auth login --account brand-us" in info.value.hint and "--for-ci" in info.value.hint
+    assert info.value.code == "invalid_grant" and "rft.DEAD" not in str(info.value)
 
 
 def test_oauth_error_with_http_200_is_refused() -> None:

@@ -60,7 +60,7 @@ def env(
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
-    for name in ("TT_REFRESH_US", "PUBLISHER_TOKEN_KEY"):
+    for name in ("TT_REFRESH_US", "PUBLISHER_TOKEN_KEY", "CI"):
         monkeypatch.delenv(name, raising=False)
     return values
 
@@ -106,6 +106,51 @@ def subprocess_login(project: Path, env: dict[str, str]) -> tuple[str, str]:
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     return url + "\n" + out, err
+
+
+def test_login_for_ci_prints_the_token_once_and_keeps_nothing_refreshable_here(
+    project: Path,
+    env: dict[str, str],
+    emulator: tuple[str, Any],
+    publisher: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, service = emulator
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gitops_publisher", "-C", str(project), "auth", "login"]
+        + ["--account", "brand-us", "--no-browser", "--for-ci"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+    assert proc.stderr is not None
+    assert proc.stderr.readline().startswith("Open this URL")
+    url = proc.stderr.readline().strip()  # on stderr: stdout carries the token alone
+    response = httpx.get(url, follow_redirects=True, timeout=10)
+    assert response.status_code == 200 and "Login received" in response.text
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    token = out.strip()
+    assert out == token + "\n" and token.startswith("rft.")
+    assert token not in err and "gh secret set TT_REFRESH_US" in err and "only in CI" in err
+    document = json.loads(Path(env["PUBLISHER_TOKEN_STORE"]).read_text())
+    assert token not in json.dumps(document) and document["tokens"] == {}  # nothing usable kept
+
+    def token_calls() -> int:
+        return sum(1 for r in service.requests if r["endpoint"] == "token")
+
+    monkeypatch.setenv("TT_REFRESH_US", token)  # handed to a local command by mistake
+    calls = token_calls()
+    refused = publisher("-C", project, "auth", "refresh", "--account", "brand-us")
+    assert refused.exit_code == 1 and "--for-ci" in refused.stderr
+    assert token_calls() == calls  # refused before any refresh: the CI secret still works
+    monkeypatch.setenv("CI", "true")  # in CI, with the write-back, it is refreshed
+    monkeypatch.setenv("PUBLISHER_TOKEN_KEY", Fernet.generate_key().decode())
+    accepted = publisher("-C", project, "auth", "refresh", "--account", "brand-us")
+    assert accepted.exit_code == 0, accepted.output
+    assert token_calls() == calls + 1
+    assert not find_leaks(refused.output + accepted.output)
 
 
 def test_login_status_refresh(
@@ -155,6 +200,26 @@ def test_status_from_env_secret_and_write_back(
     assert "rotated token written back" in again.stdout
     assert "video.publish" in again.stdout
     assert not find_leaks(status.output + again.output)
+
+
+def test_env_secret_without_key_two_refreshes_in_a_row(
+    project: Path,
+    env: dict[str, str],
+    emulator: tuple[str, Any],
+    publisher: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, service = emulator
+    monkeypatch.setenv("TT_REFRESH_US", service.world.ensure_account("brand-us"))
+    first = publisher("-C", project, "auth", "refresh", "--account", "brand-us")
+    assert first.exit_code == 0, first.output
+    assert "TT_REFRESH_US" in first.stderr and "no longer works anywhere else" in first.stderr
+    status = publisher("-C", project, "auth", "status", "--account", "brand-us")
+    assert "rotated token kept in the local token store" in status.stdout
+    second = publisher("-C", project, "auth", "refresh", "--account", "brand-us")
+    assert second.exit_code == 0, second.output  # from the kept rotation, not the dead secret
+    assert "no longer works" not in second.stderr
+    assert not find_leaks(first.output + status.output + second.output)
 
 
 def test_no_credentials_and_unknown_account(

@@ -2,11 +2,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
+from gitops_publisher.errors import AuthError
 from gitops_publisher.providers.tiktok.credentials import AccountTokens, writeback_from_env
-from gitops_publisher.providers.tiktok.token_store import TokenStore
+from gitops_publisher.providers.tiktok.token_store import TokenStore, seed_fingerprint
 from gitops_publisher.providers.tiktok.tokens import TokenSet
 
 API = "https://open.tiktokapis.com"
@@ -71,6 +73,47 @@ def test_without_key_the_rotation_warns_and_lands_in_the_local_store(tmp_path: P
     tokens.save("brand-us", rotated(2).to_storage())
     assert warnings and "PUBLISHER_TOKEN_KEY" in warnings[0] and "rft." not in warnings[0]
     assert TokenStore(tmp_path / "tokens.json").load(API, "brand-us") == rotated(2)
+
+
+def test_without_key_the_kept_rotation_wins_until_the_secret_changes(tmp_path: Path) -> None:
+    tokens, warnings = make(tmp_path, {"TT_US": "rft.SEED"}, key=False)
+    tokens.load_set("brand-us")
+    tokens.save_set("brand-us", rotated(1))
+    tokens.save_set("brand-us", rotated(2))  # a second rotation in the run: warned once
+    assert len(warnings) == 1 and "TT_US" in warnings[0] and "--for-ci" in warnings[0]
+    again, warned = make(tmp_path, {"TT_US": "rft.SEED"}, key=False)  # the next command
+    assert again.load_set("brand-us") == rotated(2)
+    assert again.sources["brand-us"] == "kept"
+    again.save_set("brand-us", rotated(3))
+    assert warned == []  # the secret was retired before, not by this command
+    changed, _ = make(tmp_path, {"TT_US": "rft.NEW"}, key=False)  # logged in again
+    assert changed.load_set("brand-us") == TokenSet.from_refresh_token("rft.NEW")
+    assert changed.sources["brand-us"] == "env"
+
+
+def test_in_ci_without_key_a_refresh_of_the_secret_is_refused(tmp_path: Path) -> None:
+    tokens, _ = make(tmp_path, {"TT_US": "rft.SEED", "CI": "true"}, key=False)
+    with pytest.raises(AuthError, match="PUBLISHER_TOKEN_KEY") as info:
+        tokens.load("brand-us")
+    assert "rft." not in str(info.value) + str(info.value.hint)
+    assert tokens.load_set("brand-us") is not None  # status may still show it
+    with_key, _ = make(tmp_path, {"TT_US": "rft.SEED", "CI": "true"})
+    assert with_key.load("brand-us") is not None
+    local, _ = make(tmp_path, {"TT_US": "rft.SEED"}, key=False)
+    assert local.load("brand-us") is not None
+    TokenStore(tmp_path / "tokens.json").save(API, "brand-uk", rotated(4))  # a login: no env
+    assert tokens.load("brand-uk") == rotated(4).to_storage()
+
+
+def test_a_token_minted_for_ci_is_not_refreshed_locally(tmp_path: Path) -> None:
+    TokenStore(tmp_path / "tokens.json").mark_for_ci(API, "brand-us", seed_fingerprint("rft.CI"))
+    tokens, _ = make(tmp_path, {"TT_US": "rft.CI"}, key=False)
+    with pytest.raises(AuthError, match="--for-ci"):
+        tokens.load("brand-us")
+    in_ci, _ = make(tmp_path, {"TT_US": "rft.CI", "CI": "true"})
+    assert in_ci.load("brand-us") is not None
+    other, _ = make(tmp_path, {"TT_US": "rft.OTHER"}, key=False)
+    assert other.load("brand-us") is not None
 
 
 def test_local_store_used_without_env(tmp_path: Path) -> None:

@@ -92,6 +92,35 @@ def test_ci_uses_the_written_back_token_until_the_secret_changes() -> None:
     assert "SECRET" not in first.origin
 
 
+def test_store_keeps_the_origin_of_a_rotation_and_the_ci_mark(tmp_path: Path) -> None:
+    store = TokenStore(tmp_path / "tokens.json")
+    store.save(API, "brand-us", tokens(1), origin="o1")
+    store.save(API, "brand-uk", tokens(2))  # a login: no origin
+    assert store.load_entry(API, "brand-us") == StoredCiTokens(tokens(1), origin="o1")
+    assert store.load_entry(API + "/", "brand-uk") == StoredCiTokens(tokens(2), origin="")
+    assert store.load(API, "brand-us") == tokens(1)
+    assert store.minted_for_ci(API, "brand-us") == ""
+    store.mark_for_ci(API, "brand-us", "o9")
+    assert store.minted_for_ci(API + "/", "brand-us") == "o9"
+    assert store.load_entry(API, "brand-us") == StoredCiTokens(tokens(1), origin="o1")
+    document = json.loads(store.path.read_text())
+    assert "rft.R" not in json.dumps(document["for_ci"])  # a tag, never the token
+
+
+def test_a_kept_rotation_wins_while_it_descends_from_the_secret() -> None:
+    origin = choose_ci_tokens("rft.SECRET1").origin
+    later = tokens(2).model_copy(update={"access_expires_at": NOW + timedelta(hours=3)})
+    in_store = StoredCiTokens(tokens(1), origin=origin)
+    written_back = StoredCiTokens(later, origin=origin)
+    assert choose_ci_tokens("rft.SECRET1", None, in_store) is in_store
+    assert choose_ci_tokens("rft.SECRET1", written_back, in_store) is written_back  # later one
+    assert choose_ci_tokens("rft.SECRET1", in_store, written_back) is written_back
+    login = StoredCiTokens(tokens(3), origin="")  # a local login never shadows a secret
+    assert choose_ci_tokens("rft.SECRET1", None, login).tokens.access_expires_at.year == 1970
+    changed = choose_ci_tokens("rft.SECRET2", written_back, in_store)
+    assert changed.tokens.refresh_token.get_secret_value() == "rft.SECRET2"
+
+
 def test_refresh_expiry_warnings() -> None:
     sets = {
         "far": tokens(1, 30),

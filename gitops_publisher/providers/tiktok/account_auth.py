@@ -29,6 +29,7 @@ from gitops_publisher.providers.tiktok.token_store import (
     TokenStore,
     default_store_path,
     refresh_expiry_warnings,
+    seed_fingerprint,
 )
 from gitops_publisher.providers.tiktok.tokens import TokenSet
 
@@ -153,9 +154,21 @@ def account_status(setup: AuthSetup, name: str, now: datetime | None = None) -> 
 
 
 async def login_account(
-    setup: AuthSetup, name: str, *, open_browser: Opener, port: int = 0, timeout: float = 300.0
+    setup: AuthSetup,
+    name: str,
+    *,
+    open_browser: Opener,
+    port: int = 0,
+    timeout: float = 300.0,
+    for_ci: bool = False,
 ) -> TokenSet:
     """Log the account in through the browser and save its tokens in the local store.
+
+    With ``for_ci`` the tokens are minted for a CI secret instead: they are NOT stored here
+    (a local refresh would retire the secret, since TikTok rotates refresh tokens), only a
+    one-way tag of the refresh token is, so that a local command handed that secret refuses
+    to refresh it (:meth:`AccountTokens.usable_set`). The local store's own login, if any,
+    is left as it was.
 
     Raises:
         AuthError: unknown account, missing app credentials, or the login failed.
@@ -174,7 +187,11 @@ async def login_account(
         )
     finally:
         await endpoint.aclose()
-    setup.tokens.store.save(setup.api_url, name, tokens)
+    if for_ci:
+        refresh_token = tokens.refresh_token.get_secret_value()
+        setup.tokens.store.mark_for_ci(setup.api_url, name, seed_fingerprint(refresh_token))
+    else:
+        setup.tokens.store.save(setup.api_url, name, tokens)
     return tokens
 
 
@@ -182,11 +199,12 @@ async def refresh_account(setup: AuthSetup, name: str) -> TokenSet:
     """Refresh the account's tokens now and save the rotated set where they came from.
 
     Raises:
-        AuthError: unknown account, no tokens, missing app credentials, or TikTok refused
-            (:class:`TokenRefreshError`).
+        AuthError: unknown account, no tokens, missing app credentials, a refresh that would
+            retire a secret still needed elsewhere (:meth:`AccountTokens.usable_set`), or
+            TikTok refused (:class:`TokenRefreshError`).
     """
     env_var = setup.account(name).refresh_token_env
-    tokens = setup.tokens.load_set(name)
+    tokens = setup.tokens.usable_set(name)
     if tokens is None:
         raise AuthError(
             f"no credentials for account {name}",
@@ -195,7 +213,7 @@ async def refresh_account(setup: AuthSetup, name: str) -> TokenSet:
     endpoint = setup.endpoint()
     try:
         auth = RefreshingAuth(
-            tokens, endpoint, persist=lambda new: setup.tokens.save_set(name, new)
+            tokens, endpoint, persist=lambda new: setup.tokens.save_set(name, new), account=name
         )
         return await auth.force_refresh()
     finally:

@@ -158,6 +158,7 @@ class RefreshingAuth(httpx.Auth):
             error propagates and the set is not used; the next refresh saves it again first.
         now: wall clock.
         refresh_early: refresh when less than this is left on the access token.
+        account: the account's name, for the message of a refused refresh.
     """
 
     requires_response_body = True
@@ -170,7 +171,9 @@ class RefreshingAuth(httpx.Auth):
         persist: Persist,
         now: WallClock = utc_now,
         refresh_early: timedelta = REFRESH_EARLY,
+        account: str = "",
     ) -> None:
+        self._account = account
         self._tokens = tokens
         self._endpoint = endpoint
         self._persist = persist
@@ -204,7 +207,12 @@ class RefreshingAuth(httpx.Auth):
                 if self._tokens is not stale:  # another request refreshed meanwhile
                     return self._tokens
                 refresh_token = stale.refresh_token.get_secret_value()
-                self._unsaved = await self._endpoint.refresh(refresh_token)
+                try:
+                    self._unsaved = await self._endpoint.refresh(refresh_token)
+                except TokenRefreshError as exc:
+                    if not self._account:
+                        raise
+                    raise exc.for_account(self._account) from None
             # The old refresh token is dead now: save the new set before anything uses it.
             # If saving fails the set stays pending and the next refresh saves it first.
             outcome = self._persist(self._unsaved)

@@ -1,12 +1,16 @@
 """Where tokens live between runs (design §7).
 
 - :class:`TokenStore`: the local JSON file of ``publisher auth login``, mode 0600 under the
-  user's config dir, keyed by (API base URL, account), written atomically under a lock.
+  user's config dir, keyed by (API base URL, account), written atomically under a lock. It
+  also keeps, without a key, the rotations of an env secret (tagged with the secret they
+  descend from, as the write-back is), and the tag of each token minted for CI by
+  ``publisher auth login --for-ci`` (never the token itself).
 - :class:`EncryptedTokenFile`: the CI write-back. TikTok rotates the refresh token on every
   refresh, so the one in the account's ``refresh_token_env`` secret goes stale after the first
   run; the rotated one is kept Fernet-encrypted (key from ``PUBLISHER_TOKEN_KEY``) next to the
-  state. :func:`choose_ci_tokens` picks between them. A :data:`Mirror` (the state branch, in
-  CI) gets each new content before :meth:`EncryptedTokenFile.save` returns.
+  state. :func:`choose_ci_tokens` picks between the secret and its kept descendants. A
+  :data:`Mirror` (the state branch, in CI) gets each new content before
+  :meth:`EncryptedTokenFile.save` returns.
 - :func:`refresh_expiry_warnings`: what ``auth status`` and ``plan`` warn about.
 """
 
@@ -87,7 +91,12 @@ def _tokens(raw: Any, where: str) -> TokenSet:
 
 
 class TokenStore:
-    """The local token file: ``{"version": 1, "tokens": {api_url: {account: {...}}}}``."""
+    """The local token file.
+
+    ``{"version": 1, "tokens": {api_url: {account: {...}}}, "for_ci": {api_url: {account:
+    tag}}}``. An entry rotated from an env secret also holds ``origin``, that secret's
+    :func:`seed_fingerprint` (older versions ignore the extra key).
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_store_path()
@@ -103,21 +112,48 @@ class TokenStore:
             raise AuthError(f"{self.path}: not a token store")
         return document
 
+    def _write(self, document: dict[str, Any]) -> None:
+        write_private(self.path, json.dumps(document, indent=2).encode())
+
     def load(self, api_url: str, account: str) -> TokenSet | None:
         """Return the account's tokens for this API host, or None.
 
         Raises:
             AuthError: the file is unreadable.
         """
-        raw = self._read()["tokens"].get(api_url.rstrip("/"), {}).get(account)
-        return None if raw is None else _tokens(raw, f"{self.path} [{account}]")
+        entry = self.load_entry(api_url, account)
+        return None if entry is None else entry.tokens
 
-    def save(self, api_url: str, account: str, tokens: TokenSet) -> None:
-        """Store the account's tokens (atomic, 0600, locked against other processes)."""
+    def load_entry(self, api_url: str, account: str) -> StoredCiTokens | None:
+        """Return the account's tokens and the env secret they descend from ("" for a login).
+
+        Raises:
+            AuthError: the file is unreadable.
+        """
+        raw = self._read()["tokens"].get(api_url.rstrip("/"), {}).get(account)
+        if raw is None:
+            return None
+        tokens = _tokens(raw, f"{self.path} [{account}]")
+        origin = raw.get("origin") if isinstance(raw, dict) else None
+        return StoredCiTokens(tokens=tokens, origin=origin if isinstance(origin, str) else "")
+
+    def save(self, api_url: str, account: str, tokens: TokenSet, *, origin: str = "") -> None:
+        """Store the account's tokens (atomic, 0600, locked against other processes).
+
+        Args:
+            api_url: the API host the tokens belong to.
+            account: the account name.
+            tokens: the set to keep.
+            origin: :func:`seed_fingerprint` of the env secret the set was rotated from;
+                empty for a login.
+        """
+        entry = tokens.to_storage()
+        if origin:
+            entry["origin"] = origin
         with _locked(self.path):
             document = self._read()
-            document["tokens"].setdefault(api_url.rstrip("/"), {})[account] = tokens.to_storage()
-            write_private(self.path, json.dumps(document, indent=2).encode())
+            document["tokens"].setdefault(api_url.rstrip("/"), {})[account] = entry
+            self._write(document)
 
     def delete(self, api_url: str, account: str) -> bool:
         """Forget the account's tokens; return whether there were any."""
@@ -125,8 +161,28 @@ class TokenStore:
             document = self._read()
             found = document["tokens"].get(api_url.rstrip("/"), {}).pop(account, None)
             if found is not None:
-                write_private(self.path, json.dumps(document, indent=2).encode())
+                self._write(document)
             return found is not None
+
+    def mark_for_ci(self, api_url: str, account: str, origin: str) -> None:
+        """Remember that the refresh token tagged ``origin`` was minted for CI, not for here."""
+        with _locked(self.path):
+            document = self._read()
+            marks = document.get("for_ci")
+            if not isinstance(marks, dict):
+                marks = document["for_ci"] = {}
+            marks.setdefault(api_url.rstrip("/"), {})[account] = origin
+            self._write(document)
+
+    def minted_for_ci(self, api_url: str, account: str) -> str:
+        """Return the tag of the account's last token minted for CI ("" when none).
+
+        Raises:
+            AuthError: the file is unreadable.
+        """
+        marks = self._read().get("for_ci")
+        mark = marks.get(api_url.rstrip("/"), {}).get(account) if isinstance(marks, dict) else None
+        return mark if isinstance(mark, str) else ""
 
 
 def seed_fingerprint(refresh_token: str) -> str:
@@ -136,7 +192,10 @@ def seed_fingerprint(refresh_token: str) -> str:
 
 @dataclass(frozen=True)
 class StoredCiTokens:
-    """A write-back entry: the newest tokens, and the env secret the chain started from."""
+    """A kept rotation: the newest tokens, and the env secret the chain started from.
+
+    ``origin`` is that secret's :func:`seed_fingerprint`; empty for a local login's tokens.
+    """
 
     tokens: TokenSet
     origin: str
@@ -230,15 +289,18 @@ class EncryptedTokenFile:
         return self._fernet.encrypt(json.dumps(document).encode())
 
 
-def choose_ci_tokens(env_refresh_token: str, stored: StoredCiTokens | None) -> StoredCiTokens:
-    """Return the tokens to start a CI run from.
+def choose_ci_tokens(env_refresh_token: str, *kept: StoredCiTokens | None) -> StoredCiTokens:
+    """Return the tokens to start from when the account's secret is ``env_refresh_token``.
 
-    The write-back entry wins while it descends from the current secret (its origin tag
-    matches); a different secret means someone logged in again and updated it: start over.
+    A kept rotation (the write-back's entry, the local store's) wins while it descends from
+    the current secret (its origin tag matches): the secret itself died at the first
+    rotation. Of two such, the later rotation (its access token expires later) wins. A
+    different secret means someone logged in again and updated it: start over from it.
     """
     origin = seed_fingerprint(env_refresh_token)
-    if stored is not None and stored.origin == origin:
-        return stored
+    descendants = [k for k in kept if k is not None and k.origin == origin]
+    if descendants:
+        return max(descendants, key=lambda k: k.tokens.access_expires_at)
     return StoredCiTokens(tokens=TokenSet.from_refresh_token(env_refresh_token), origin=origin)
 
 

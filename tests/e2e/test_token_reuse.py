@@ -123,10 +123,19 @@ def test_refreshes_per_run_multi_account_plan_then_apply(tmp_path, scan):
     """At most one refresh per account per run; a valid access token is reused across runs.
 
     Measured at the emulator's token endpoint for three accounts and three posts (two
-    accounts each), without a key (a developer machine) and with one (CI's write-back).
+    accounts each, six publishes): plan, apply, apply again without a key (a developer
+    machine) and with one (CI's write-back); and apply, apply again without a plan first.
+    Before kept rotations were reused without a key, the no-key rows were [3, 3, 3] (the
+    second and third commands failing on invalid_grant) and [3, 3]; with a key [3, 0, 0].
     """
+    ci_key = Fernet.generate_key().decode()
+    scenarios = {
+        "no key": ("", ("plan", "apply", "apply")),
+        "key": (ci_key, ("plan", "apply", "apply")),
+        "apply only": ("", ("apply", "apply")),
+    }
     counts: dict[str, list[int]] = {}
-    for label, key in (("no key", ""), ("key", Fernet.generate_key().decode())):
+    for label, (key, commands) in scenarios.items():
         root = tmp_path / label.replace(" ", "-") / "repo"
         committed_project(root, ACCOUNTS, POSTS)
         with served_emulator(
@@ -134,13 +143,26 @@ def test_refreshes_per_run_multi_account_plan_then_apply(tmp_path, scan):
         ) as em:
             secrets = {a: em.refresh_token(a) for a in ACCOUNTS}
             env = env_for(em, root.parent, secrets, key=key)
-            plan, on_plan = run(root, em, env, scan, "plan")
-            assert plan.returncode == 0, plan.stderr
-            apply, on_apply = run(root, em, env, scan, "apply", "--yes")
-            assert apply.returncode == 0, apply.stderr
-            again, on_again = run(root, em, env, scan, "apply", "--yes")
-            assert again.returncode == 0, again.stderr
+            counts[label] = []
+            for command in commands:
+                args = ("apply", "--yes") if command == "apply" else ("plan",)
+                done, refreshes = run(root, em, env, scan, *args)
+                assert done.returncode == 0, done.stderr
+                counts[label].append(refreshes)
             truth = {f"{p.id}@{a}": p.video for p in POSTS for a in p.accounts}
             assert_exactly_once(root, em.posts(), truth)
-        counts[label] = [on_plan, on_apply, on_again]
-    assert counts == {"no key": [3, 0, 0], "key": [3, 0, 0]}, counts
+    assert counts == {"no key": [3, 0, 0], "key": [3, 0, 0], "apply only": [3, 0]}, counts
+
+
+def test_an_access_token_near_expiry_is_refreshed_once_from_the_kept_rotation(tmp_path, scan):
+    """TikTok's access tokens live hours; here 2 minutes, under the 5-minute margin."""
+    root = tmp_path / "repo"
+    committed_project(root, ["brand-us"], [PostSpec("first", ["brand-us"])])
+    options = fast_options(processing_base_sec=0.0, access_token_ttl_sec=120)
+    with served_emulator(tmp_path / "world", options, 1.0, scan) as em:
+        env = env_for(em, tmp_path, {"brand-us": em.refresh_token("brand-us")})
+        for _ in range(3):
+            done, refreshes = run(root, em, env, scan, "plan")
+            assert done.returncode == 0, done.stderr
+            assert "creator checks could not run" not in done.stdout + done.stderr
+            assert refreshes == 1

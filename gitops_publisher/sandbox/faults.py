@@ -76,15 +76,13 @@ def _drop(send: Send) -> None:
 async def _send_fault(send: Send, endpoint: str, status: int, service: SandboxService) -> None:
     log_id = service.log_id()
     headers = [(b"content-type", b"application/json")]
-    if endpoint == "upload":
-        body = b"Injected fault.\n"
-        headers = [(b"content-type", b"text/plain")]
-    elif endpoint in _OAUTH:
+    if endpoint in _OAUTH:
         error = "temporarily_unavailable" if status in (429, 503) else "server_error"
         body = json.dumps(
             {"error": error, "error_description": "Injected fault.", "log_id": log_id}
         ).encode()
     else:
+        # The upload host answers in the same envelope (sandbox/upload.py, UNCERTAIN §5).
         code = "rate_limit_exceeded" if status == 429 else "internal_error"
         body = json.dumps(
             {"data": {}, "error": {"code": code, "message": "Injected fault.", "log_id": log_id}}

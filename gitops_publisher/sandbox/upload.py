@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from gitops_publisher.sandbox.chunking import ChunkPlan, parse_content_range
 from gitops_publisher.sandbox.digest import settle_interrupted
@@ -26,15 +26,43 @@ from gitops_publisher.sandbox.tokens import token_key
 ALLOWED_CONTENT_TYPES = ("video/mp4", "video/quicktime", "video/webm")
 
 
-def _plain(status: int, message: str, post: PostRecord | None, options_last: bool) -> Response:
-    """Answer with a short text body and the progress header.
+def _answer(
+    service: SandboxService, status: int, message: str, post: PostRecord | None
+) -> Response:
+    """Answer with TikTok's JSON envelope and the progress header.
 
-    UNCERTAIN (reference §5): the PUT response body is undocumented; we send a short text.
+    UNCERTAIN (reference §5): the PUT response body is undocumented. Published TikTok clients
+    parse it as JSON (one calls ``response.json()`` on the final PUT, another ``json.loads`` on
+    any non-empty body), so a text body would break clients that work against TikTok. We send
+    the posting API's envelope rather than ``{}``: it parses as JSON for both, and a client that
+    reads every answer with the same code (``error.code == "ok"``) accepts it too. Status codes
+    and ``Content-Range`` are what decide; ``error.code`` is a hint (:func:`upload_error_code`).
     """
     headers = {}
     if post is not None:
-        headers["Content-Range"] = progress_header(post, options_last)
-    return Response(message + "\n", status_code=status, media_type="text/plain", headers=headers)
+        last_index = service.options.progress_range_last_index
+        headers["Content-Range"] = progress_header(post, last_index)
+    body = {
+        "data": {},
+        "error": {
+            "code": upload_error_code(status),
+            "message": message,
+            "log_id": service.log_id(),
+        },
+    }
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def upload_error_code(status: int) -> str:
+    """Return the envelope's ``error.code`` for a PUT answered with HTTP ``status``.
+
+    UNCERTAIN (reference §4-5): no code is documented for the upload host. ``ok`` for 2xx,
+    ``internal_error`` for 5xx (the posting API's 5xx code), and ``invalid_file_upload`` (the
+    reference's code for an upload that does not meet the spec) for every refusal.
+    """
+    if status < 300:
+        return "ok"
+    return "internal_error" if status >= 500 else "invalid_file_upload"
 
 
 def progress_header(post: PostRecord, last_index: bool) -> str:
@@ -91,45 +119,44 @@ async def upload_chunk(request: Request) -> Response:
     """``PUT /upload/video/``: accept one chunk; 206 for more expected, 201 when complete."""
     service = service_of(request)
     options = service.options
-    last_index = options.progress_range_last_index
     post = _find(
         service,
         request.query_params.get("upload_id", ""),
         request.query_params.get("upload_token", ""),
     )
     if post is None or post.cancelled_at is not None:
-        return _plain(404, "No upload task for this upload_url.", None, last_index)
+        return _answer(service, 404, "No upload task for this upload_url.", None)
     fault = options.fault_for("upload")
     now = service.clock.now()
     assert post.upload_expires_at is not None
     if now >= post.upload_expires_at or (fault is not None and fault.expire_upload_urls):
-        return _plain(403, "The upload_url has expired.", post, last_index)
+        return _answer(service, 403, "The upload_url has expired.", post)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in ALLOWED_CONTENT_TYPES:
-        return _plain(
-            400, "Content-Type must be video/mp4, video/quicktime or video/webm.", post, last_index
+        return _answer(
+            service, 400, "Content-Type must be video/mp4, video/quicktime or video/webm.", post
         )
     parsed = parse_content_range(request.headers.get("content-range", ""))
     if parsed is None or parsed[2] != post.video_size:
-        return _plain(
-            400, "Content-Range is malformed or its total is not video_size.", post, last_index
+        return _answer(
+            service, 400, "Content-Range is malformed or its total is not video_size.", post
         )
     length_text = request.headers.get("content-length", "")
     if not length_text.isdigit():
-        return _plain(400, "Content-Length is required.", post, last_index)
+        return _answer(service, 400, "Content-Length is required.", post)
     length = int(length_text)
     plan = ChunkPlan(post.video_size, post.chunk_size, post.total_chunk_count)
     if post.next_chunk >= plan.total_chunk_count:
         # UNCERTAIN: a chunk after completion (e.g. a retried final PUT whose 201 was lost).
         # 416 with the progress header tells the client everything has arrived.
-        return _plain(416, "All chunks have already been received.", post, last_index)
+        return _answer(service, 416, "All chunks have already been received.", post)
     first, last = plan.expected_range(post.next_chunk)
     if (parsed[0], parsed[1]) != (first, last):
-        return _plain(
-            416, f"Content-Range must be bytes {first}-{last}/{post.video_size}.", post, last_index
+        return _answer(
+            service, 416, f"Content-Range must be bytes {first}-{last}/{post.video_size}.", post
         )
     if length != last - first + 1:
-        return _plain(400, "Content-Length does not match Content-Range.", post, last_index)
+        return _answer(service, 400, "Content-Length does not match Content-Range.", post)
     chunk_number = post.next_chunk + 1
     if (
         fault is not None
@@ -138,23 +165,21 @@ async def upload_chunk(request: Request) -> Response:
     ):
         post.failed_chunk_attempts.append(chunk_number)
         service.save()
-        return _plain(fault.error_status, "Injected failure; retry this chunk.", post, last_index)
+        return _answer(service, fault.error_status, "Injected failure; retry this chunk.", post)
     if post.upload_id in service.receiving:
         # Chunks must be sequential (reference §5 rule 6): a second PUT while one is still
         # arriving does not match the progress. UNCERTAIN: TikTok's exact answer.
-        return _plain(
-            416, "Another chunk of this upload is still being received.", post, last_index
-        )
+        return _answer(service, 416, "Another chunk of this upload is still being received.", post)
     assert post.upload_id is not None
     service.receiving.add(post.upload_id)
     try:
-        return await _receive(service, request, post, length, last_index)
+        return await _receive(service, request, post, length)
     finally:
         service.receiving.discard(post.upload_id)
 
 
 async def _receive(
-    service: SandboxService, request: Request, post: PostRecord, length: int, last_index: bool
+    service: SandboxService, request: Request, post: PostRecord, length: int
 ) -> Response:
     """Stream the body into the part file; commit only if exactly ``length`` bytes came."""
     assert post.upload_id is not None
@@ -174,7 +199,7 @@ async def _receive(
             raise
         if received != length:
             handle.truncate(offset)
-            return _plain(400, "The body size does not match Content-Length.", post, last_index)
+            return _answer(service, 400, "The body size does not match Content-Length.", post)
     if len(head) < HEAD_BYTES:
         head = (head + first_bytes)[:HEAD_BYTES]
     post.received_bytes += received
@@ -182,9 +207,9 @@ async def _receive(
     post.head_hex = head.hex()
     if post.next_chunk < post.total_chunk_count:
         # Progress is not saved per chunk: the part file is the record (resume_uploads).
-        return _plain(206, "Chunk received.", post, last_index)
+        return _answer(service, 206, "Chunk received.", post)
     _finalize(service, post, part)
-    return _plain(201, "Upload complete.", post, last_index)
+    return _answer(service, 201, "Upload complete.", post)
 
 
 def _finalize(service: SandboxService, post: PostRecord, part: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import secrets
@@ -80,6 +81,35 @@ def test_direct_and_inbox_posts_over_a_real_socket(tmp_path: Path) -> None:
         assert final == ["PUBLISH_COMPLETE", "SEND_TO_USER_INBOX"]
         posts = client.get("/_sandbox/posts").json()["posts"]
         assert {p["sha256"] for p in posts} == {hashlib.sha256(data).hexdigest()}
+
+
+def test_clients_that_parse_the_put_answer_as_json_work(tmp_path: Path) -> None:
+    """The two client habits of published TikTok libraries, over a real socket (reference §5).
+
+    One calls ``response.json()`` on the final PUT; the other ``json.loads`` on any non-empty
+    answer. Both failed on a text body.
+    """
+    app = create_app(tmp_path / "w", SandboxOptions(mb_bytes=KB), ManualClock())
+    with serve_in_thread(app) as base_url, httpx.Client(base_url=base_url) as client:
+        headers = {"Authorization": f"Bearer {login(client)}"}
+        data = video_bytes(12_345)
+        init = client.post(
+            "/v2/post/publish/video/init/", json=direct_body(12_345, 5_000, 2), headers=headers
+        ).json()["data"]
+        parsed = []
+        for first, last in ((0, 4_999), (5_000, 12_344)):
+            response = client.put(
+                init["upload_url"],
+                content=data[first : last + 1],
+                headers={
+                    "Content-Type": "video/mp4",
+                    "Content-Range": f"bytes {first}-{last}/12345",
+                },
+            )
+            if response.content:
+                parsed.append(json.loads(response.content))
+        assert [item["error"]["code"] for item in parsed] == ["ok", "ok"]
+        assert response.status_code == 201 and response.json()["error"]["code"] == "ok"
 
 
 def test_dropped_connections_over_a_real_socket(tmp_path: Path) -> None:

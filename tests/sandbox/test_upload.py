@@ -153,6 +153,39 @@ async def test_two_chunks_206_then_201_and_progress(upload: tuple[Sandbox, str, 
     assert post["sha256"] == hashlib.sha256(body).hexdigest()
 
 
+def envelope_code(response: httpx.Response) -> str:
+    """The ``error.code`` of an upload answer, which must be TikTok's JSON envelope."""
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body["data"] == {} and body["error"]["log_id"]
+    code: str = body["error"]["code"]
+    return code
+
+
+async def test_every_upload_answer_is_a_json_envelope(upload: tuple[Sandbox, str, bytes]) -> None:
+    """Published TikTok clients call ``response.json()`` on the PUT's answer (reference §5)."""
+    sandbox, url, body = upload
+    out_of_order = await put_last(sandbox, url, body)
+    assert (out_of_order.status_code, envelope_code(out_of_order)) == (416, "invalid_file_upload")
+    assert out_of_order.json()["error"]["message"] == "Content-Range must be bytes 0-4999/12345."
+    bad_type = await sandbox.client.put(
+        url, content=body[:5_000], headers=headers_for(0, 4_999, 12_345, "text/plain")
+    )
+    assert (bad_type.status_code, envelope_code(bad_type)) == (400, "invalid_file_upload")
+    await sandbox.client.put("/_sandbox/faults", json={"upload": {"error_rate": 1}})
+    injected = await put_first(sandbox, url, body)
+    assert (injected.status_code, envelope_code(injected)) == (500, "internal_error")
+    await sandbox.client.put("/_sandbox/faults", json={})
+    first, last = await upload_all(sandbox.client, url, body, 5_000, 2)
+    assert (first.status_code, envelope_code(first)) == (206, "ok")
+    assert (last.status_code, envelope_code(last)) == (201, "ok")
+    assert last.headers["content-range"] == "bytes 0-12345/12345"
+    unknown = await sandbox.client.put(
+        "/upload/video/?upload_id=1&upload_token=x", content=b"x", headers=headers_for(0, 0, 1)
+    )
+    assert (unknown.status_code, envelope_code(unknown)) == (404, "invalid_file_upload")
+
+
 async def test_out_of_order_chunk_is_416(upload: tuple[Sandbox, str, bytes]) -> None:
     sandbox, url, body = upload
     second = await put_last(sandbox, url, body)

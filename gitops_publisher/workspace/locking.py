@@ -5,7 +5,8 @@ Two mechanisms, because each covers what the other cannot:
 * The lock file ``<state>.lock`` is created with ``O_CREAT | O_EXCL`` and holds JSON
   ``{pid, host, purpose, since}``. Its existence is the lock, visible to anyone sharing the
   directory, and its content lets the refusal say who holds it and since when.
-* ``fcntl.flock`` on the open file, held until release. The kernel drops it when the holder
+* An OS lock on the open file (``flock`` on POSIX, ``msvcrt.locking`` on Windows, through
+  :mod:`gitops_publisher.oslocks`), held until release. The kernel drops it when the holder
   dies, so on one host a held flock proves the holder is alive, and two runs that both find a
   stale lock cannot both take it over: the takeover happens under the flock, on the same inode.
 
@@ -18,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from gitops_publisher.errors import StateLockedError
+from gitops_publisher.oslocks import try_lock
 
 Clock = Callable[[], datetime]
 Notify = Callable[[str], None]
@@ -179,7 +180,7 @@ def _take_over_if_stale(
     except FileNotFoundError:
         return None  # released meanwhile: try creating it again
     try:
-        got_flock = _try_flock(fd)
+        got_flock = try_lock(fd)
         if got_flock and not _same_file(fd, path):
             os.close(fd)
             return None  # released and recreated meanwhile: try again
@@ -233,31 +234,24 @@ def _same_file(fd: int, path: Path) -> bool:
 
 
 def _overwrite(fd: int, data: bytes) -> None:
+    # lseek + write rather than pwrite, which Windows lacks.
     os.ftruncate(fd, 0)
-    os.pwrite(fd, data, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, data)
     os.fsync(fd)
 
 
 def _read_all(fd: int) -> bytes:
     size = os.fstat(fd).st_size
-    return os.pread(fd, max(size, 1), 0) if size else b""
+    if not size:
+        return b""
+    os.lseek(fd, 0, os.SEEK_SET)
+    return os.read(fd, size)
 
 
 def _flock(fd: int) -> None:
-    if not _try_flock(fd):
+    if not try_lock(fd):
         raise StateLockedError("could not lock a lock file this process just created")
-
-
-def _try_flock(fd: int) -> bool:
-    if sys.platform == "win32":  # no flock; the O_EXCL lock file alone guards
-        return True
-    import fcntl
-
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
 
 
 def _age(delta: timedelta) -> str:

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -30,6 +29,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from gitops_publisher.errors import AuthError
+from gitops_publisher.oslocks import wait_lock
 from gitops_publisher.providers.tiktok.tokens import TokenSet
 
 STORE_ENV = "PUBLISHER_TOKEN_STORE"
@@ -77,7 +77,7 @@ def _locked(path: Path) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path.with_name(path.name + ".lock"), os.O_WRONLY | os.O_CREAT, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        wait_lock(fd)
         yield
     finally:
         os.close(fd)

@@ -58,6 +58,7 @@ def open_store(app: AppContext, *, writing: bool = False) -> StateStore:
 
 
 @state.command("list")
+@sandbox_option
 @click.argument("selectors", nargs=-1, metavar="[ADDRESS|POST_ID]...")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
@@ -78,6 +79,7 @@ def list_records(app: AppContext, selectors: tuple[str, ...], fmt: str) -> None:
 
 
 @state.command("show")
+@sandbox_option
 @click.argument("address")
 @click.pass_obj
 def show(app: AppContext, address: str) -> None:
@@ -90,19 +92,22 @@ def show(app: AppContext, address: str) -> None:
 
 
 @state.command("rm")
-@click.argument("addresses", nargs=-1, required=True, metavar="ADDRESS...")
+@sandbox_option
+@click.argument("addresses", nargs=-1, required=True, metavar="ADDRESS|POST_ID...")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed in CI).")
 @click.pass_obj
 def rm(app: AppContext, addresses: tuple[str, ...], yes: bool) -> None:
     """Forget the records of ADDRESS... (the posts stay on TikTok).
 
-    Use it for a record that should not exist, or to let a post be published anew. A backup
-    of the previous state is kept.
+    A bare POST_ID selects its record on every account, as ``--target`` does. Use it for a
+    record that should not exist, or to let a post be published anew. A backup of the previous
+    state is kept.
     """
     store = open_store(app, writing=True)
-    wanted = list(dict.fromkeys(addresses))
     current = store.read()
-    records = [_find(current, address, store) for address in wanted]
+    chosen = {r.address: r for item in addresses for r in _resolve(current, item, store)}
+    records = list(chosen.values())
+    wanted = [record.address for record in records]
     click.echo(f"These records will be forgotten from {store.describe()}:", err=True)
     for record in records:
         click.echo(f"  - {record.address}  {_summary(record)}", err=True)
@@ -130,6 +135,7 @@ def rm(app: AppContext, addresses: tuple[str, ...], yes: bool) -> None:
 
 
 @state.command("mv")
+@sandbox_option
 @click.argument("old", metavar="OLD")
 @click.argument("new", metavar="NEW")
 @click.pass_obj
@@ -167,6 +173,7 @@ def mv(app: AppContext, old: str, new: str) -> None:
 
 
 @state.command("bind")
+@sandbox_option
 @click.option("--yes", "-y", is_flag=True, help="Rebind without asking (needed in CI).")
 @click.pass_obj
 def bind_endpoint(app: AppContext, yes: bool) -> None:
@@ -208,6 +215,7 @@ def bind_endpoint(app: AppContext, yes: bool) -> None:
 
 
 @state.command("import")
+@sandbox_option
 @click.argument("address")
 @click.argument("publish_id")
 @click.pass_obj
@@ -237,6 +245,24 @@ def _select(current: State, selectors: frozenset[str]) -> list[Record]:
     if not selectors:
         return records
     return [r for r in records if matches(Address(r.post_id, r.account), selectors)]
+
+
+def _resolve(current: State, selector: str, store: StateStore) -> list[Record]:
+    """The records ``selector`` names: one ``POST_ID@ACCOUNT``, or a bare ``POST_ID``'s all.
+
+    Raises:
+        AddressError: malformed, or nothing recorded under it.
+    """
+    if "@" in selector:
+        return [_find(current, selector, store)]
+    post_id = selector.strip()
+    found = [r for r in _select(current, frozenset([post_id])) if r.post_id == post_id]
+    if found:
+        return found
+    raise AddressError(
+        f"no record of post {post_id} on any account in {store.describe()}",
+        hint="name a post id or an address (POST_ID@ACCOUNT) from `publisher state list`",
+    )
 
 
 def _find(current: State, address: str, store: StateStore) -> Record:

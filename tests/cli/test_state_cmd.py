@@ -116,6 +116,16 @@ def test_sandbox_reads_its_own_state(project: Path) -> None:
     assert ".publisher/sandbox/state.json" in result.stderr
 
 
+def test_sandbox_is_accepted_after_the_state_subcommand(project: Path) -> None:
+    for args in (["list", "--sandbox"], ["list", "--sandbox", "--format", "json"]):
+        result = run(project, *args)
+        assert result.exit_code == 0, result.output
+        assert ".publisher/sandbox/state.json" in result.output
+    shown = run(project, "show", "--sandbox", "launch-teaser@brand-us")
+    assert_clean_failure(shown)
+    assert ".publisher/sandbox/state.json" in shown.stderr
+
+
 def test_git_branch_backend_outside_a_repository_is_refused_clearly(project: Path) -> None:
     (project / "publisher.yaml").write_text(CONFIG + "state: {backend: git-branch}\n")
     result = run(project, "list")
@@ -178,6 +188,22 @@ def test_rm_with_yes_forgets_the_record_and_keeps_a_backup(project: Path) -> Non
     assert "TikTok keeps the posts" in result.stderr
     assert "publishes it again" in result.stderr
     assert str(store.backup_path) in result.stderr
+
+
+def test_rm_accepts_a_bare_post_id_like_target_does(project: Path) -> None:
+    result = run(project, "rm", "--yes", "launch-teaser")
+    assert result.exit_code == 0, result.output
+    assert "launch-teaser@brand-uk" in result.stderr and "launch-teaser@brand-us" in result.stderr
+    assert "Forgot 2 record(s)" in result.stderr
+    left = set(load_state(state_file(project).read_bytes(), source="state").resources)
+    assert left == {"behind-the-scenes@brand-us", "cafe-story@brand-uk"}
+
+
+def test_rm_of_a_bare_post_id_with_no_record_is_refused(project: Path) -> None:
+    result = run(project, "rm", "--yes", "five")
+    assert_clean_failure(result)
+    assert "no record of post five on any account" in result.stderr
+    assert len(load_state(state_file(project).read_bytes(), source="state").resources) == 4
 
 
 def test_rm_without_yes_and_without_a_terminal_is_refused(project: Path) -> None:

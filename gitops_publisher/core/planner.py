@@ -49,6 +49,9 @@ from gitops_publisher.errors import AddressError
 INITS_PER_MINUTE = 6
 PENDING_DRAFT_CAP = 5
 DAY = timedelta(hours=24)
+#: A ``publish_at`` further in the past than this, with no ``not_after``, is published now
+#: with a warning: a schedule missed by a cron tick is normal, one missed by days is a typo.
+LATE_WARNING = timedelta(days=1)
 
 
 def local_time(when: datetime, timezone: str) -> str:
@@ -139,8 +142,9 @@ def plan(
     if reviewed is not None:
         changes, refused = refuse_unreviewed(changes, reviewed)
     quotas = _quotas(changes, state, now, accounts)
-    warnings = [f"{q.account}: {w}" for q in quotas for w in q.warnings]
-    warnings.extend(_change_warnings(changes))
+    warnings = _selection_warnings(changes, targets, replace)
+    warnings.extend(f"{q.account}: {w}" for q in quotas for w in q.warnings)
+    warnings.extend(_change_warnings(changes, now))
     warnings.extend(refused)
     return Plan(
         created_at=now,
@@ -210,9 +214,29 @@ def _decide_new(post: DesiredPost, now: datetime) -> tuple[Action, str]:
                 "or set on_missed to skip or publish"
             )
         return Action.CREATE, "late: its publish window passed (on_missed: publish)"
+    if post.publish_at is not None and _late(post.publish_at, post.not_after, now):
+        return Action.CREATE, (
+            f"late: publish_at was {_ago(now - post.publish_at)} ago and there is no "
+            "not_after, so it is published now (check the date; not_after with on_missed: skip "
+            "drops late posts)"
+        )
     if post.publish_at is not None:
         return Action.CREATE, "due: its publish time has come"
     return Action.CREATE, "new post"
+
+
+def _late(publish_at: datetime | None, not_after: datetime | None, now: datetime) -> bool:
+    """Whether a post is so late, with no window, that publishing it now deserves a warning."""
+    return publish_at is not None and not_after is None and now - publish_at > LATE_WARNING
+
+
+def _ago(delta: timedelta) -> str:
+    days = delta.days
+    if days >= 730:
+        return f"{days // 365} years"
+    if days >= 60:
+        return f"{days // 30} months"
+    return f"{days} days"
 
 
 def _change(
@@ -330,11 +354,34 @@ def _quotas(
     return quotas
 
 
-def _change_warnings(changes: Sequence[Change]) -> list[str]:
+def _selection_warnings(
+    changes: Sequence[Change], targets: frozenset[str], replace: frozenset[str]
+) -> list[str]:
+    """Say that ``--target`` hides the rest, and which ``--replace`` replaces nothing."""
+    out = []
+    if targets:
+        out.append(
+            f"partial plan: only {', '.join(sorted(targets))} (--target); other posts are "
+            "neither shown nor applied. Use it for exceptions, not routinely"
+        )
+    for change in changes:
+        if matches(Address(change.post_id, change.account), replace) and (
+            change.action is not Action.REPLACE
+        ):
+            out.append(
+                f"{change.address}: --replace has no effect: nothing published to replace "
+                f"({change.action.value}: {change.reason})"
+            )
+    return out
+
+
+def _change_warnings(changes: Sequence[Change], now: datetime) -> list[str]:
     out = []
     for change in changes:
         if change.repost_of:
             out.append(repost_warning(change))
         if change.action in (Action.DRIFT, Action.ORPHAN, Action.FAILED):
+            out.append(f"{change.address}: {change.reason}")
+        elif change.action is Action.CREATE and _late(change.publish_at, change.not_after, now):
             out.append(f"{change.address}: {change.reason}")
     return out

@@ -21,6 +21,7 @@ from gitops_publisher.errors import AddressError
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 CONFIG = Config.model_validate(
     {
+        "version": 1,
         "accounts": {
             "brand-us": {"refresh_token_env": "TOKEN_US", "timezone": "America/New_York"},
             "brand-uk": {"refresh_token_env": "TOKEN_UK", "timezone": "Europe/London"},
@@ -259,6 +260,22 @@ def test_a_window_that_passed_does_not_matter_once_published() -> None:
     assert result.errors == []
 
 
+def test_a_publish_at_years_in_the_past_is_published_with_a_warning() -> None:
+    result = make(desired(publish_at="2023-11-25T09:00:00Z"))
+    change = only(result)
+    assert change.action is Action.CREATE
+    assert change.reason.startswith("late: publish_at was 3 years ago")
+    assert [w for w in result.warnings if "publish_at was 3 years ago" in w] == [
+        f"launch@brand-us: {change.reason}"
+    ]
+
+
+def test_a_publish_at_a_few_hours_late_is_simply_due() -> None:
+    result = make(desired(publish_at="2026-11-25T01:00:00Z"))
+    assert only(result).reason == "due: its publish time has come"
+    assert result.warnings == []
+
+
 def test_inside_the_window_a_post_is_simply_due() -> None:
     now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     change = only(make(desired(on_missed="skip", **MISSED), now=now))
@@ -276,6 +293,25 @@ def test_targets_limit_the_plan_but_not_its_fingerprints() -> None:
     # a saved plan pins every manifest's fingerprint, targeted or not
     assert sorted(result.fingerprints) == ["a@brand-uk", "a@brand-us", "b@brand-us"]
     assert result.targets == ["a@brand-uk", "gone"]
+
+
+def test_targets_warn_that_the_plan_is_partial() -> None:
+    posts = desired("a") + desired("b")
+    result = make(posts, targets=frozenset({"a"}))
+    assert result.warnings == [
+        "partial plan: only a (--target); other posts are neither shown nor applied. "
+        "Use it for exceptions, not routinely"
+    ]
+    assert not any("partial" in w for w in make(posts).warnings)
+
+
+def test_replace_of_a_post_not_yet_published_is_said_to_do_nothing() -> None:
+    posts = desired(accounts=("brand-us", "brand-uk"))
+    result = make(posts, state_of(record(posts[0])), replace=frozenset({"launch"}))
+    assert actions(result) == {"launch@brand-uk": Action.CREATE, "launch@brand-us": Action.REPLACE}
+    assert result.warnings == [
+        "launch@brand-uk: --replace has no effect: nothing published to replace (create: new post)"
+    ]
 
 
 @pytest.mark.parametrize("option", ["targets", "replace"])

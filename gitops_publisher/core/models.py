@@ -139,7 +139,10 @@ class Notifier(_Model):
 class Config(_Model):
     """``publisher.yaml``."""
 
-    version: Literal[1] = 1
+    version: Literal[1] = Field(
+        description="The file format's version; required, so that a future format is never "
+        "read as this one."
+    )
     state: StateConfig = Field(default_factory=StateConfig)
     accounts: dict[Slug, AccountConfig] = Field(min_length=1)
     defaults: Defaults = Field(default_factory=Defaults)

@@ -140,6 +140,8 @@ def validation_diagnostics(
                 f"{error['msg']}: this gitops-publisher reads version 1 files (upgrade it if "
                 "the file was written for a newer one)"
             )
+        elif kind == "missing" and loc == ("version",):
+            message = "required: add `version: 1` (the format of this file) as its first key"
         elif kind in _HINTS:
             message = _HINTS[kind]
         else:

@@ -39,7 +39,7 @@ def resolve(
     fields = {"id": "launch", "accounts": ["brand-us", "brand-uk"], "video": "media/a.mp4"}
     return resolve_post(
         PostManifest.model_validate(fields | (manifest or {})),
-        Config.model_validate(config or CONFIG),
+        Config.model_validate({"version": 1} | (config or CONFIG)),
         file,
         video,
     )

@@ -25,6 +25,7 @@ def violations(
 ) -> list[PolicyViolation]:
     config = Config.model_validate(
         {
+            "version": 1,
             "accounts": ACCOUNTS,
             "defaults": {"privacy": "PUBLIC_TO_EVERYONE", **(defaults or {})},
             "policy": policy,

@@ -120,11 +120,15 @@ def test_zoned_times_pass_the_post_schema() -> None:
 
 
 def test_the_config_schema_refuses_bad_account_names_and_env_names() -> None:
-    good = {"accounts": {"brand-us": {"refresh_token_env": "TOKEN_US"}}}
+    good = {"version": 1, "accounts": {"brand-us": {"refresh_token_env": "TOKEN_US"}}}
     assert errors("config", good) == []
-    assert errors("config", {"accounts": {"Brand US": {"refresh_token_env": "T"}}}) != []
-    assert errors("config", {"accounts": {"brand-us": {"refresh_token_env": "token"}}}) != []
-    assert errors("config", {"accounts": {}}) != []
+    for accounts in (
+        {"Brand US": {"refresh_token_env": "T"}},
+        {"brand-us": {"refresh_token_env": "token"}},
+        {},
+    ):
+        assert errors("config", good | {"accounts": accounts}) != []
+    assert errors("config", {"accounts": good["accounts"]}) != []  # version is required
 
 
 # --- state documents --------------------------------------------------------------------------

@@ -249,7 +249,11 @@ def _load_manifest(
     manifest_files: dict[str, str],
     out: list[Diagnostic],
 ) -> Iterable[DesiredPost]:
+    problems_before = len(out)
     source, documents = read_source(path, display, out)
+    if len(out) == problems_before and all(document is None for document in documents):
+        message = "holds no post (empty, or only comments): skipped; add a post or delete it"
+        out.append(Diagnostic(display, 1, 1, "", message, "warning"))
     posts: list[DesiredPost] = []
     for doc, document in enumerate(documents):
         if document is None:

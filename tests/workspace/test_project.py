@@ -76,6 +76,29 @@ def test_load_config_alone(content_repo: Any) -> None:
     ]
 
 
+def test_a_config_without_version_is_refused_with_what_to_add(content_repo: Any) -> None:
+    config = content_repo.root / "publisher.yaml"
+    config.write_text(config.read_text().replace("version: 1\n", ""), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(content_repo.root)
+    [problem] = caught.value.diagnostics
+    assert problem.render().startswith("publisher.yaml:")
+    assert problem.field == "version" and "add `version: 1`" in problem.message
+
+
+@pytest.mark.parametrize("text", ["", "# a draft, nothing yet\n", "---\n# only comments\n---\n"])
+def test_a_manifest_without_any_post_is_skipped_with_a_warning(
+    make_repo: MakeRepo, text: str
+) -> None:
+    repo = make_repo({"publisher.yaml": CONFIG, "posts/a.yaml": POST, "posts/empty.yaml": text})
+    project = load_project(repo.root)
+    assert [str(p.address) for p in project.posts] == ["launch@brand-us", "launch@brand-uk"]
+    assert [w.render() for w in project.warnings] == [
+        "warning: posts/empty.yaml:1:1: holds no post (empty, or only comments): skipped; "
+        "add a post or delete it"
+    ]
+
+
 # --- content ids ------------------------------------------------------------------------------
 
 

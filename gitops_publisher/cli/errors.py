@@ -24,14 +24,30 @@ EXIT_CHANGES = 2
 EXIT_INTERRUPTED = 130
 
 
-def format_error(exc: PublisherError) -> str:
-    """Render a user-facing error, diagnostics first, with the hint last."""
+#: Commands that may publish: only their failures say that nothing was posted.
+POSTING_COMMANDS = frozenset({"apply", "github"})
+#: Commands that never change the state: their failures need not say it is untouched.
+READ_ONLY_COMMANDS = frozenset({"validate", "schema", "show", "init"})
+
+
+def format_error(exc: PublisherError, command: str | None = None) -> str:
+    """Render a user-facing error, diagnostics first, with the hint last.
+
+    ``command`` (the subcommand that failed) decides the count's trailer: only a command that
+    can publish says "nothing was posted" (``validate`` saying it puzzled users).
+    """
     lines: list[str] = []
     if isinstance(exc, ConfigError | PreflightError):
         diags = exc.diagnostics
         lines.extend(d.render() for d in diags)
         errors = sum(1 for d in diags if d.severity == "error")
-        lines.append(f"Error: {exc} ({errors} error(s); nothing was posted, state untouched)")
+        if command in READ_ONLY_COMMANDS:
+            trailer = ""
+        elif command in POSTING_COMMANDS or command is None:
+            trailer = "; nothing was posted, state untouched"
+        else:
+            trailer = "; state untouched"
+        lines.append(f"Error: {exc} ({errors} error(s){trailer})")
     else:
         lines.append(f"Error: {exc}")
     if exc.hint:
@@ -56,7 +72,7 @@ def handle_errors(ctx: click.Context) -> Iterator[None]:
     except (click.exceptions.Exit, click.ClickException, click.Abort):
         raise
     except PublisherError as exc:
-        click.echo(format_error(exc), err=True)
+        click.echo(format_error(exc, ctx.invoked_subcommand), err=True)
         ctx.exit(EXIT_ERROR)
     except KeyboardInterrupt:
         click.echo(

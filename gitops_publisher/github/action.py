@@ -167,7 +167,8 @@ def _plan(ctx: Context) -> int:
                 planned, sandbox=ctx.sandbox, offline=ctx.run.is_fork, warn=ctx.say
             )
     except PublisherError as exc:
-        failure = f"### {title}\n\n❌ **The plan failed.**\n\n```\n{format_error(exc)}\n```\n"
+        error = format_error(exc, "plan")
+        failure = f"### {title}\n\n❌ **The plan failed.**\n\n```\n{error}\n```\n"
         _publish_plan(ctx, failure, notes)
         _finish(ctx, has_changes=False, plan_json="", published=0)
         raise

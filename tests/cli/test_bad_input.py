@@ -436,7 +436,11 @@ def test_bad_input_is_refused_with_file_line_and_field(
         assert secret not in output
     assert "Traceback" not in output
     assert "this is a bug" not in output  # the crash handler did not run
-    assert "nothing was posted, state untouched" in output
+    if command == "validate":  # validate never posts nor touches state: it does not say so
+        assert "nothing was posted" not in output and "state untouched" not in output
+        assert re.search(r"\(\d+ error\(s\)\)", output)
+    else:
+        assert "error(s); state untouched)" in output
     assert result.stdout == ""  # no plan, no "Valid" line: errors only, on stderr
     assert repo.state_path.read_bytes() == before
     state_files = [p.name for p in repo.state_path.parent.iterdir() if "state" in p.name]

@@ -67,7 +67,7 @@ def test_each_bad_video_fails_validate_at_its_video_line(
     result = publisher("-C", repo.root, "validate")
     assert result.exit_code == 1
     assert f"posts/bad.yaml:6:8 video: media/test/{video}: {message}" in result.stderr
-    assert "1 error(s); nothing was posted" in result.stderr
+    assert "(1 error(s))" in result.stderr
 
 
 def test_all_problems_are_collected_in_one_run(make_repo: MakeRepo, publisher: Run) -> None:

@@ -84,10 +84,19 @@ def test_init_is_not_repeated_after_a_read_timeout() -> None:
 
 
 def test_init_is_not_repeated_after_a_5xx() -> None:
-    op = Script(api(500))
-    with pytest.raises(InitOutcomeUnknown):
+    op = Script(api(503))
+    with pytest.raises(InitOutcomeUnknown) as info:
         go(op, FakeClock(), idempotent=False)
     assert op.calls == 1
+    # TikTok did answer: the message must not say that no answer came
+    assert "TikTok answered HTTP 503" in str(info.value)
+    assert "no answer" not in str(info.value)
+
+
+def test_a_lost_init_answer_is_described_as_no_answer() -> None:
+    with pytest.raises(InitOutcomeUnknown) as info:
+        go(Script(httpx.ReadTimeout("lost")), FakeClock(), idempotent=False)
+    assert "no answer after the request may have reached TikTok" in str(info.value)
 
 
 def test_init_is_repeated_after_a_connect_error() -> None:

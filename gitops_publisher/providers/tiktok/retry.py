@@ -140,8 +140,8 @@ async def call_with_retry(
                 raise
             if verdict is Verdict.MAYBE_SENT and not idempotent:
                 raise InitOutcomeUnknown(
-                    f"{endpoint or 'request'}: no answer after the request may have reached "
-                    f"TikTok ({_describe(exc)}); not repeated because it is not idempotent",
+                    f"{endpoint or 'request'}: {_maybe_sent(exc)}; not repeated because it is "
+                    "not idempotent",
                     endpoint=endpoint,
                 ) from exc
             if verdict is Verdict.RATE_LIMITED:
@@ -166,6 +166,16 @@ async def call_with_retry(
             if on_retry is not None:
                 on_retry(failures + rate_limited, delay, exc)
             await sleep(delay)
+
+
+def _maybe_sent(exc: BaseException) -> str:
+    """Why the outcome is unknown: TikTok answered with a server error, or nothing came back."""
+    if isinstance(exc, ApiError):
+        return (
+            f"TikTok answered HTTP {exc.status} ({_describe(exc)}), a server error after which "
+            "the request may or may not have been carried out"
+        )
+    return f"no answer after the request may have reached TikTok ({_describe(exc)})"
 
 
 def _describe(exc: BaseException) -> str:

@@ -128,11 +128,31 @@ class Settler:
         return status
 
 
+def _no_url(privacy: str | None) -> str:
+    """Why a published post has no URL (TikTok returns post ids for public posts only)."""
+    if privacy and privacy != "PUBLIC_TO_EVERYONE":
+        return (
+            f"no public URL: TikTok gives a post id only for posts public to everyone, and this "
+            f"one is {privacy}; the creator finds it on their profile"
+        )
+    return (
+        "no URL yet: TikTok had not given the post id when polling stopped (moderation can "
+        "take longer); the creator finds it on their profile"
+    )
+
+
 def outcome(change: Change, record: Record, status: PublishStatus) -> Result:
     """The result to report for ``record`` once settling is over (``status`` is TikTok's last)."""
     action = change.action.value
     if record.status == "published":
-        return Result(change.address, action, Outcome.PUBLISHED, record.publish_id, record.url)
+        return Result(
+            change.address,
+            action,
+            Outcome.PUBLISHED,
+            record.publish_id,
+            record.url,
+            message="" if record.url else _no_url(change.privacy),
+        )
     if record.status == "inbox":
         return Result(
             change.address,

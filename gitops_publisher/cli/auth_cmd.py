@@ -8,6 +8,9 @@ refresh token ``auth login --for-ci`` is asked to print on stdout for a CI secre
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
+import threading
 import webbrowser
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -60,9 +63,38 @@ def _flush(warnings: list[str]) -> None:
         click.echo(f"warning: {message}", err=True)
 
 
+async def _read_pasted_line() -> str | None:
+    """One line from stdin, read in a daemon thread so an unanswered read never holds the exit.
+
+    None at the end of input (no terminal, as in CI): the login then waits for the browser.
+    """
+    loop = asyncio.get_running_loop()
+    line: asyncio.Future[str | None] = loop.create_future()
+
+    def read() -> None:
+        try:
+            text = sys.stdin.readline() if sys.stdin is not None else ""
+        except (OSError, ValueError):  # stdin closed or absent
+            text = ""
+        with contextlib.suppress(RuntimeError):  # the loop may be gone (login done)
+            loop.call_soon_threadsafe(_settle, line, text.strip() or None)
+
+    threading.Thread(target=read, name="paste-redirect-url", daemon=True).start()
+    return await line
+
+
+def _settle(future: asyncio.Future[str | None], value: str | None) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
 @auth.command()
 @click.option("--account", "name", required=True, help="Account name from publisher.yaml.")
-@click.option("--no-browser", is_flag=True, help="Print the login URL instead of opening it.")
+@click.option(
+    "--no-browser",
+    is_flag=True,
+    help="Print the login URL instead of opening it; the redirect URL can be pasted back.",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Loopback port (0: any).")
 @click.option(
     "--for-ci",
@@ -86,11 +118,24 @@ def login(app: AppContext, name: str, no_browser: bool, port: int, for_ci: bool)
         if no_browser or not webbrowser.open(url):
             click.echo("Open this URL in a browser and allow access:", err=True)
             click.echo(url, err=for_ci)  # with --for-ci, stdout carries the token alone
+            click.echo(
+                "If that browser runs on another machine, its last page will not load: copy "
+                "the address it shows (http://127.0.0.1:.../callback/?code=...) and paste it "
+                "here, then press Enter.",
+                err=True,
+            )
         else:
             click.echo("Opened the TikTok login page in your browser; waiting...", err=True)
 
     tokens = asyncio.run(
-        login_account(setup, name, open_browser=open_browser, port=port, for_ci=for_ci)
+        login_account(
+            setup,
+            name,
+            open_browser=open_browser,
+            port=port,
+            for_ci=for_ci,
+            paste=_read_pasted_line,
+        )
     )
     _flush(warnings)
     if for_ci:

@@ -180,6 +180,50 @@ def test_login_status_refresh(
     assert not find_leaks(everything)
 
 
+def test_login_by_pasting_the_redirect_url_from_a_browser_elsewhere(
+    project: Path, env: dict[str, str]
+) -> None:
+    """Over SSH the browser's redirect to 127.0.0.1 reaches nothing: its address is pasted."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gitops_publisher", "-C", str(project), "auth", "login"]
+        + ["--account", "brand-us", "--no-browser"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    url = proc.stdout.readline().strip()
+    consent = httpx.get(url, follow_redirects=False, timeout=10)  # the browser, elsewhere
+    redirect = consent.headers["location"]
+    assert redirect.startswith("http://127.0.0.1:") and "code=" in redirect
+    out, err = proc.communicate(redirect + "\n", timeout=30)
+    assert proc.returncode == 0, err
+    assert "paste it here" in err
+    assert "Logged in account brand-us" in out
+    assert stored(env)["open_id"]
+
+
+def test_a_pasted_address_with_another_state_is_refused(project: Path, env: dict[str, str]) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gitops_publisher", "-C", str(project), "auth", "login"]
+        + ["--account", "brand-us", "--no-browser"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+    assert proc.stdout is not None
+    proc.stdout.readline()
+    forged = "http://127.0.0.1:9/callback/?code=stolen&state=not-yours\n"
+    _, err = proc.communicate(forged, timeout=30)
+    assert proc.returncode == 1
+    assert "another state" in err and "Traceback" not in err
+    assert not Path(env["PUBLISHER_TOKEN_STORE"]).exists()
+
+
 def test_status_from_env_secret_and_write_back(
     project: Path,
     env: dict[str, str],

@@ -13,6 +13,7 @@ from gitops_publisher.providers.tiktok.login import (
     code_challenge,
     login,
     new_code_verifier,
+    pasted_callback,
 )
 from gitops_publisher.sandbox import (
     SANDBOX_CLIENT_KEY,
@@ -157,3 +158,22 @@ def test_user_cancelling_is_a_clear_error(emulator: str) -> None:
 
     with pytest.raises(AuthError, match="access_denied"):
         run(main())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "http://127.0.0.1:53682/callback/?code=abc&scopes=video.publish&state=xyz\n",
+        "  ?code=abc&state=xyz ",
+        "code=abc&state=xyz",
+    ],
+)
+def test_a_pasted_redirect_url_or_query_is_read(text: str) -> None:
+    assert pasted_callback(text).params["code"] == "abc"
+    assert pasted_callback(text).params["state"] == "xyz"
+
+
+def test_pasted_text_without_a_code_is_a_clear_error() -> None:
+    with pytest.raises(AuthError, match="not the redirect address") as caught:
+        pasted_callback("https://www.tiktok.com/")
+    assert "address bar" in caught.value.hint

@@ -22,7 +22,7 @@ from gitops_publisher.providers.tiktok.credentials import (
     Source,
     writeback_from_env,
 )
-from gitops_publisher.providers.tiktok.login import DEFAULT_SCOPES, Opener, login
+from gitops_publisher.providers.tiktok.login import DEFAULT_SCOPES, Opener, Paste, login
 from gitops_publisher.providers.tiktok.token_store import (
     EncryptedTokenFile,
     ExpiryWarning,
@@ -161,6 +161,7 @@ async def login_account(
     port: int = 0,
     timeout: float = 300.0,
     for_ci: bool = False,
+    paste: Paste | None = None,
 ) -> TokenSet:
     """Log the account in through the browser and save its tokens in the local store.
 
@@ -184,6 +185,7 @@ async def login_account(
             scopes=DEFAULT_SCOPES,
             port=port,
             timeout=timeout,
+            paste=paste,
         )
     finally:
         await endpoint.aclose()

@@ -5,7 +5,9 @@ verifier, not base64url (TikTok's Android SDK agrees). The redirect URI is
 ``http://127.0.0.1:PORT/callback/``, registered in the app with a fixed or wildcard port.
 
 The browser opener is injected: the CLI opens the user's browser (or prints the URL), a test
-follows the URL itself against the emulator, which consents automatically.
+follows the URL itself against the emulator, which consents automatically. When the browser
+runs on another machine (a login over SSH), its redirect to 127.0.0.1 reaches nothing; the user
+pastes the address the browser shows instead (``paste``), which is checked like a redirect.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ _PAGE = (
     "<p>{message}</p><p>You can close this window and return to the terminal.</p>"
 )
 Opener = Callable[[str], Awaitable[None] | None]
+Paste = Callable[[], Awaitable[str | None]]
+"""Returns what the user pasted (the redirect URL), or None when there will be nothing."""
 
 
 def new_code_verifier(length: int = 64) -> str:
@@ -133,6 +137,45 @@ class LoopbackListener:
         self._result.set_result(Callback(params))
 
 
+async def _first_callback(
+    listener: LoopbackListener, timeout: float, paste: Paste | None
+) -> Callback:
+    """The redirect from the listener or, if it comes first, from a pasted redirect URL.
+
+    Raises:
+        AuthError: nothing within ``timeout``, or the pasted text is no redirect URL.
+    """
+    if paste is None:
+        return await listener.wait(timeout)
+    waiting = asyncio.ensure_future(listener.wait(timeout))
+    pasting = asyncio.ensure_future(paste())
+    try:
+        done, _ = await asyncio.wait({waiting, pasting}, return_when=asyncio.FIRST_COMPLETED)
+        if pasting in done and pasting.result():
+            return pasted_callback(pasting.result() or "")
+        return await waiting  # nothing pasted (end of input): the browser may still come
+    finally:
+        for task in (waiting, pasting):
+            task.cancel()
+
+
+def pasted_callback(text: str) -> Callback:
+    """Read the redirect URL (or just its query) a user pasted.
+
+    Raises:
+        AuthError: it carries neither a code nor an error.
+    """
+    query = urlsplit(text.strip()).query or text.strip().lstrip("?")
+    params = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
+    if "code" not in params and "error" not in params:
+        raise AuthError(
+            "the pasted text is not the redirect address: it has no code",
+            hint="paste the whole address from the browser's address bar "
+            "(http://127.0.0.1:.../callback/?code=...&state=...)",
+        )
+    return Callback(params)
+
+
 async def _answer(writer: asyncio.StreamWriter, status: int, message: str) -> None:
     body = _PAGE.format(message=message.replace("<", "&lt;")).encode()
     reason = "OK" if status == 200 else "Not Found"
@@ -156,8 +199,12 @@ async def login(
     scopes: Sequence[str] = DEFAULT_SCOPES,
     port: int = 0,
     timeout: float = 300.0,
+    paste: Paste | None = None,
 ) -> TokenSet:
     """Run the desktop login and return the user's tokens (not yet stored).
+
+    With ``paste``, the redirect may also come as the pasted redirect URL; whichever of the
+    listener and the paste answers first is used (same ``state`` check).
 
     Raises:
         AuthError: the port is taken, the user refused (``access_denied``...), the ``state``
@@ -180,7 +227,7 @@ async def login(
         opened = open_browser(url)
         if inspect.isawaitable(opened):
             await opened
-        callback = await listener.wait(timeout)
+        callback = await _first_callback(listener, timeout, paste)
     finally:
         await listener.close()
     params = callback.params

@@ -1,6 +1,6 @@
 """The local TikTok Content Posting API + OAuth emulator ("the sandbox").
 
-Built from ``shared/reference/tiktok-content-posting-api.md`` only; it imports nothing from
+Built from ``docs/reference/tiktok-content-posting-api.md`` only; it imports nothing from
 the client code (``gitops_publisher.providers``). Typical uses::
 
     world = SandboxWorld.load_or_create(project / ".publisher/sandbox")

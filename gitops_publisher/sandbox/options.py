@@ -1,7 +1,7 @@
 """Behaviour switches of the sandbox, including seeded fault injection.
 
 Defaults follow the newest reading of the reference
-(``shared/reference/tiktok-content-posting-api.md``); each switch that exists because the
+(``docs/reference/tiktok-content-posting-api.md``); each switch that exists because the
 reference marks a point **UNCERTAIN** says so next to it. Options can be replaced at runtime
 through ``PUT /_sandbox/options`` and ``PUT /_sandbox/faults``.
 """

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gitops_publisher.cli.errors import EXIT_ERROR
-from gitops_publisher.cli.main import AppContext, sandbox_option
+from gitops_publisher.cli.main import AppContext, remember_format, sandbox_option
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -42,7 +42,13 @@ if TYPE_CHECKING:
 )
 @click.option("--wait", is_flag=True, help="Keep running; publish scheduled posts when due.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    callback=remember_format,
+    help="json: also on errors, a document with the problems and their counts (stdout).",
 )
 @click.option(
     "--shard",

@@ -64,6 +64,21 @@ def _crash_log(exc: BaseException) -> Path:
     return Path(name)
 
 
+def _json_failure(ctx: click.Context, exc: BaseException) -> None:
+    """With ``--format json``, the failure also goes to stdout as a JSON document."""
+    from gitops_publisher.cli.main import AppContext
+
+    app = ctx.find_object(AppContext)
+    if app is None or app.output_format != "json":
+        return
+    import json
+
+    from gitops_publisher.cli.views.problems_json import failure_document
+
+    document = failure_document(ctx.invoked_subcommand, exc)
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
 @contextmanager
 def handle_errors(ctx: click.Context) -> Iterator[None]:
     """Translate exceptions raised by a subcommand into messages and exit codes."""
@@ -72,6 +87,7 @@ def handle_errors(ctx: click.Context) -> Iterator[None]:
     except (click.exceptions.Exit, click.ClickException, click.Abort):
         raise
     except PublisherError as exc:
+        _json_failure(ctx, exc)
         click.echo(format_error(exc, ctx.invoked_subcommand), err=True)
         ctx.exit(EXIT_ERROR)
     except KeyboardInterrupt:
@@ -81,6 +97,7 @@ def handle_errors(ctx: click.Context) -> Iterator[None]:
         )
         ctx.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # the one place that catches everything
+        _json_failure(ctx, exc)
         log = _crash_log(exc)
         click.echo(
             f"Error: unexpected {type(exc).__name__}; this is a bug in gitops-publisher.\n"

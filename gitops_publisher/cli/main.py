@@ -61,6 +61,8 @@ class AppContext:
     sandbox: bool
     verbose: int
     color: bool | None
+    #: the running command's ``--format``: with ``json`` its errors go to stdout as JSON too
+    output_format: str = "text"
 
 
 def _set_sandbox(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
@@ -78,6 +80,14 @@ sandbox_option = click.option(
     callback=_set_sandbox,
     help="Use the embedded TikTok emulator; no credentials needed.",
 )
+
+def remember_format(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """``--format`` callback: the error handler answers a ``json`` command in JSON too."""
+    app = ctx.find_object(AppContext)
+    if app is not None:
+        app.output_format = value
+    return value
+
 
 #: ``--no-media-checks`` for validate and plan: skip probing videos (facts and media rules).
 no_media_checks_option = click.option(

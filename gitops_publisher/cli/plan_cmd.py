@@ -7,7 +7,12 @@ from pathlib import Path
 import click
 
 from gitops_publisher.cli.errors import EXIT_CHANGES, EXIT_ERROR
-from gitops_publisher.cli.main import AppContext, no_media_checks_option, sandbox_option
+from gitops_publisher.cli.main import (
+    AppContext,
+    no_media_checks_option,
+    remember_format,
+    sandbox_option,
+)
 
 
 @click.command()
@@ -24,6 +29,8 @@ from gitops_publisher.cli.main import AppContext, no_media_checks_option, sandbo
     type=click.Choice(["text", "json", "markdown"]),
     default="text",
     show_default=True,
+    callback=remember_format,
+    help="json: also on errors, a document with the problems and their counts (stdout).",
 )
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 0 when nothing changes, 2 when something would."

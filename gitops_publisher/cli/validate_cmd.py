@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 import click
 
-from gitops_publisher.cli.main import AppContext, no_media_checks_option
+from gitops_publisher.cli.main import AppContext, no_media_checks_option, remember_format
 
 if TYPE_CHECKING:
     from gitops_publisher.workspace.project import Project
@@ -14,8 +15,17 @@ if TYPE_CHECKING:
 
 @click.command()
 @no_media_checks_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    callback=remember_format,
+    help="json: one document with every problem and the counts, valid or not (stdout).",
+)
 @click.pass_obj
-def validate(app: AppContext, no_media_checks: bool) -> None:
+def validate(app: AppContext, no_media_checks: bool, fmt: str) -> None:
     """Check publisher.yaml, every manifest and every video. No network, nothing posted.
 
     Lists what each post's video is (duration, resolution, codecs, size, upload chunks);
@@ -24,6 +34,18 @@ def validate(app: AppContext, no_media_checks: bool) -> None:
     from gitops_publisher.workspace.project import load_project
 
     project = load_project(app.project_dir, check_media=not no_media_checks)
+    if fmt == "json":
+        from gitops_publisher.cli.views.problems_json import problems_document
+
+        document = problems_document(
+            "validate",
+            project.warnings,
+            posts=len(project.manifest_files),
+            addresses=len(project.posts),
+            accounts=len(project.config.accounts),
+        )
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
     for warning in project.warnings:
         click.echo(warning.render(), err=True)
     if no_media_checks:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from gitops_publisher.core.planner import plan as compute_plan
 from gitops_publisher.core.reviewed import ReviewedPlan, merge_approvals
 from gitops_publisher.core.shard import Shard
 from gitops_publisher.core.state import Endpoint, State, StateStore
-from gitops_publisher.errors import PublisherError, StalePlanError
+from gitops_publisher.errors import ConfigError, Diagnostic, PublisherError, StalePlanError
 from gitops_publisher.workspace.project import Project, load_project
 
 
@@ -219,14 +220,30 @@ def read_plan(path: Path) -> Plan:
         PublisherError: unreadable or not a plan of this format.
     """
     try:
-        return Plan.model_validate_json(path.read_bytes())
+        data = path.read_bytes()
+        return Plan.model_validate_json(data)
     except OSError as exc:
         raise PublisherError(f"cannot read plan file {path}: {exc.strerror}") from exc
     except ValidationError as exc:
-        raise PublisherError(
+        raise ConfigError(
+            _plan_problems(path, data),
             f"{path} is not a plan file of this version of gitops-publisher",
-            hint="make a new one with `publisher plan -o FILE`",
         ) from exc
+
+
+def _plan_problems(path: Path, data: bytes) -> list[Diagnostic]:
+    """Where a plan file breaks ``schema/plan.schema.json``, one diagnostic per JSON pointer."""
+    from gitops_publisher.core.schema_check import schema_problems
+
+    try:
+        document = json.loads(data)
+    except ValueError as exc:
+        line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+        return [Diagnostic(str(path), line, column, "", "not valid JSON")]
+    problems = schema_problems("plan", document)
+    if not problems:  # the schema cannot say everything the model checks (e.g. formats)
+        problems = [("", "refused by this version's plan model; make a new plan")]
+    return [Diagnostic(str(path), None, None, pointer, message) for pointer, message in problems]
 
 
 def check_not_stale(saved: Plan, current: Planned) -> None:

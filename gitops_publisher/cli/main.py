@@ -38,6 +38,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "sandbox",
         "Run the local TikTok API emulator.",
     ),
+    "show": ("gitops_publisher.cli.show_cmd", "show", "Show a saved plan file."),
     "schema": ("gitops_publisher.cli.schema_cmd", "schema", "Print the JSON Schemas."),
     "calendar": (
         "gitops_publisher.cli.calendar_cmd",

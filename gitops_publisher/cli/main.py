@@ -38,6 +38,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "sandbox",
         "Run the local TikTok API emulator.",
     ),
+    "init": (
+        "gitops_publisher.cli.init_cmd",
+        "init",
+        "Create a content repository (config, example post, workflow).",
+    ),
     "show": ("gitops_publisher.cli.show_cmd", "show", "Show a saved plan file."),
     "schema": ("gitops_publisher.cli.schema_cmd", "schema", "Print the JSON Schemas."),
     "calendar": (

@@ -10,7 +10,9 @@ plan and state documents; a test fails when the committed files are stale.
 
 Output is deterministic: the same models always give byte-identical files (fixed top-level key
 order, the models' field order below it), so regenerating never makes a spurious diff. ``$id``
-values are identifiers under a reserved ``.invalid`` domain, not URLs to fetch.
+values are URNs (``urn:gitops-publisher:schema:post:v1``): names, not places. No URL serves these
+files, and a made-up domain would invite a fetch that fails; editors find the files by path
+instead (``publisher init`` writes them into the content repository, see workspace/scaffold.py).
 """
 
 from __future__ import annotations
@@ -33,8 +35,16 @@ from gitops_publisher.core.state import STATE_VERSION, State
 SchemaName = Literal["config", "post", "state", "plan", "calendar"]
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-ID_BASE = "https://gitops-publisher.invalid/schema/"
+ID_BASE = "urn:gitops-publisher:schema:"
 REGENERATE = "publisher schema --write schema/"
+
+# The document format each schema describes (config and post files say ``version: 1``).
+_ID_VERSIONS: Mapping[SchemaName, int] = {
+    "config": 1,
+    "post": 1,
+    "state": STATE_VERSION,
+    "plan": PLAN_FORMAT_VERSION,
+}
 
 # An aware date-time ends with Z or an offset; pydantic's "date-time" format alone allows none.
 _AWARE_PATTERN = r"(?:[Zz]|[+-]\d{2}:?\d{2})$"
@@ -122,7 +132,7 @@ def build_schema(name: SchemaName) -> dict[str, Any]:
     generated = spec.model.model_json_schema(mode=spec.mode, schema_generator=_Generator)
     head: dict[str, Any] = {
         "$schema": DRAFT,
-        "$id": ID_BASE + schema_file_name(name),
+        "$id": f"{ID_BASE}{name}:v{_ID_VERSIONS[name]}",
         "$comment": f"Generated from the pydantic models by `{REGENERATE}`; do not edit.",
         "title": spec.title,
         "description": spec.description,

@@ -49,7 +49,7 @@ def test_each_schema_is_a_valid_2020_12_schema_with_id_and_title(name: str) -> N
     schema = build_schema(name)
     jsonschema.Draft202012Validator.check_schema(schema)
     assert list(schema)[:5] == ["$schema", "$id", "$comment", "title", "description"]
-    assert schema["$id"].endswith(f"/{name}.schema.json")
+    assert re.fullmatch(rf"urn:gitops-publisher:schema:{name}:v\d+", schema["$id"])
     assert schema["title"].startswith("gitops-publisher ")
     assert REGENERATE in schema["$comment"]
 

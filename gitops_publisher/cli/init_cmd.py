@@ -1,0 +1,88 @@
+"""``publisher init [DIR]``: scaffold a content repository a new user can apply right away.
+
+Thin: the files come from ``workspace/scaffold.py``; this module asks for what is missing (on a
+terminal), writes, and says what to do next.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from gitops_publisher.cli.main import AppContext
+from gitops_publisher.errors import PublisherError
+
+
+@click.command()
+@click.argument(
+    "directory", required=False, type=click.Path(file_okay=False, path_type=Path), metavar="[DIR]"
+)
+@click.option("--account", help="Name of the first account (e.g. brand-us).")
+@click.option("--username", help="Its TikTok handle, without '@' (optional).")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA zone for schedules.")
+@click.option("--force", is_flag=True, help="Replace files that exist (each one is listed).")
+@click.pass_obj
+def init(
+    app: AppContext,
+    directory: Path | None,
+    account: str | None,
+    username: str | None,
+    timezone: str,
+    force: bool,
+) -> None:
+    """Create a content repository in DIR (default: the project directory).
+
+    Writes publisher.yaml with one account, an example post and video, .gitignore,
+    .gitattributes (Git LFS for videos), the GitHub workflow, and the editor schemas. Refuses
+    to overwrite anything without --force.
+    """
+    from gitops_publisher.core.models import AccountConfig, Config
+    from gitops_publisher.workspace.scaffold import scaffold_files, token_env, write_scaffold
+
+    root = directory if directory is not None else app.project_dir
+    if account is None:
+        if not (sys.stdin is not None and sys.stdin.isatty()):
+            raise PublisherError(
+                "which account? there is no terminal to ask on",
+                hint="pass --account NAME (and --username HANDLE), e.g. "
+                "`publisher init --account brand-us --username acme`",
+            )
+        account = click.prompt("Account name (lowercase, e.g. brand-us)", err=True)
+        if username is None:
+            username = (
+                click.prompt(
+                    "Its TikTok handle (empty to skip)", default="", show_default=False, err=True
+                )
+                or None
+            )
+    username = username.lstrip("@") if username else None
+    try:  # the same rules publisher.yaml is checked with, before writing anything
+        AccountConfig.model_validate(
+            {"refresh_token_env": token_env(account), "timezone": timezone}
+        )
+        Config.model_validate({"version": 1, "accounts": {account: {"refresh_token_env": "X"}}})
+    except ValueError:
+        raise PublisherError(
+            f"account name {account!r} or time zone {timezone!r} is not valid",
+            hint="an account name is 1-64 lowercase letters, digits, '.', '_' or '-'; a time "
+            "zone is an IANA name such as Europe/Paris",
+        ) from None
+    replaced = write_scaffold(root, scaffold_files(account, username, timezone), force=force)
+    for path in replaced:
+        click.echo(f"replaced {path}", err=True)
+    where = "" if root == Path() else f" -C {root}"
+    click.echo(f"Created a content repository in {root} for account {account}.")
+    click.echo("Next:")
+    click.echo(f"  publisher{where} validate               check it (no network)")
+    click.echo(
+        f"  publisher{where} apply --sandbox --yes  publish the example to the local sandbox"
+    )
+    click.echo(
+        f"  publisher{where} auth login --account {account}   then `publisher apply` for real"
+    )
+    click.echo(
+        "  git init && git add -A && git commit -m 'publisher init'; on GitHub add the secrets "
+        f"TIKTOK_CLIENT_KEY, TIKTOK_CLIENT_SECRET, PUBLISHER_TOKEN_KEY, {token_env(account)}"
+    )

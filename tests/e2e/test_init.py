@@ -1,0 +1,117 @@
+"""``publisher init``: from an empty directory to a sandbox apply with the real command."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from apply.harness import run_publisher
+from pinned_git import commit_all, git
+from ruamel.yaml import YAML
+
+from gitops_publisher.workspace.scaffold import workflow
+
+REPO = Path(__file__).resolve().parents[2]
+SANDBOX = Path(".publisher") / "sandbox"
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PUBLISHER_SANDBOX_TIME_SCALE": "100",
+        "PUBLISHER_TOKEN_STORE": str(tmp_path / "tokens.json"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "NO_COLOR": "1",
+    }
+
+
+def test_init_then_validate_plan_and_a_sandbox_apply(tmp_path: Path, env: dict[str, str]) -> None:
+    root = tmp_path / "content"
+    made = run_publisher(tmp_path, "init", str(root), "--account", "brand-us", env=env)
+    assert made.returncode == 0, made.stderr
+    assert "apply --sandbox" in made.stdout  # says what to do next
+    git(root, "init", "-q")
+    commit_all(root, "publisher init")
+
+    validated = run_publisher(root, "validate", env=env)
+    assert validated.returncode == 0, validated.stderr
+    assert "Valid: 1 post(s)" in validated.stdout
+    planned = run_publisher(root, "plan", "--sandbox", "--detailed-exitcode", env=env)
+    assert planned.returncode == 2, planned.stderr
+    assert "example@brand-us" in planned.stdout and "create" in planned.stdout
+    applied = run_publisher(root, "apply", "--sandbox", "--yes", env=env)
+    assert applied.returncode == 0, applied.stderr
+    assert re.search(r"example@brand-us\s+published", applied.stdout)
+    again = run_publisher(root, "plan", "--sandbox", "--detailed-exitcode", env=env)
+    assert again.returncode == 0, again.stdout  # recorded: nothing left to do
+    # what the runs wrote is ignored; what must be committed is not
+    status = git(root, "status", "--porcelain", "--untracked-files=all")
+    assert status == "", status
+
+
+def test_the_scaffold_is_complete_and_its_schemas_travel_with_it(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    root = tmp_path / "content"
+    made = run_publisher(tmp_path, "init", str(root), "--account", "brand-us", env=env)
+    assert made.returncode == 0, made.stderr
+    moved = Path(shutil.move(root, tmp_path / "copied" / "anywhere"))  # a clone elsewhere
+    ignore = (moved / ".gitignore").read_text()
+    for pattern in (".publisher/cache/", ".publisher/sandbox/", "*.lock", "*.backup", "preview"):
+        assert pattern in ignore
+    attributes = (moved / ".gitattributes").read_text()
+    assert "*.mp4 filter=lfs diff=lfs merge=lfs -text" in attributes
+    assert (moved / "media" / ".gitkeep").exists()
+    for manifest in (moved / "publisher.yaml", moved / "posts" / "example.yaml"):
+        modeline = manifest.read_text().splitlines()[0]
+        target = modeline.split("$schema=", 1)[1]
+        assert not target.startswith(("http", "/")) and (manifest.parent / target).is_file()
+    settings = json.loads((moved / ".vscode" / "settings.json").read_text())
+    assert all((moved / path).is_file() for path in settings["yaml.schemas"])
+    schema = json.loads((moved / ".publisher" / "schema" / "post.schema.json").read_text())
+    assert schema["$id"] == "urn:gitops-publisher:schema:post:v1"
+    flow = YAML(typ="safe").load((moved / ".github" / "workflows" / "publish.yml").read_text())
+    apply_env = flow["jobs"]["apply"]["env"]
+    assert (
+        apply_env["TIKTOK_REFRESH_TOKEN_BRAND_US"] == "${{ secrets.TIKTOK_REFRESH_TOKEN_BRAND_US }}"
+    )
+    assert "secrets." not in str(flow["jobs"]["plan"])
+
+
+def test_init_refuses_to_overwrite_and_force_lists_what_it_replaces(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    (tmp_path / "publisher.yaml").write_text("mine\n")
+    (tmp_path / ".gitignore").write_text("mine\n")
+    refused = run_publisher(tmp_path, "init", "--account", "brand-us", env=env)
+    assert refused.returncode == 1
+    assert "already has .gitignore, publisher.yaml; nothing was written" in refused.stderr
+    assert "--force" in refused.stderr and "Traceback" not in refused.stderr
+    assert (tmp_path / "publisher.yaml").read_text() == "mine\n"
+    assert not (tmp_path / "posts").exists()
+    forced = run_publisher(tmp_path, "init", "--account", "brand-us", "--force", env=env)
+    assert forced.returncode == 0, forced.stderr
+    assert forced.stderr.splitlines()[:2] == ["replaced .gitignore", "replaced publisher.yaml"]
+    assert "brand-us:" in (tmp_path / "publisher.yaml").read_text()
+
+
+def test_init_without_an_account_and_without_a_terminal_says_what_to_pass(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    result = run_publisher(tmp_path, "init", env=env)
+    assert result.returncode == 1
+    assert "pass --account NAME" in result.stderr
+    bad = run_publisher(tmp_path, "init", "--account", "Brand US", env=env)
+    assert bad.returncode == 1 and "is not valid" in bad.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_scaffold_workflow_is_the_example_workflow() -> None:
+    example = (REPO / "examples" / ".github" / "workflows" / "publish.yml").read_text()
+    names = ["TIKTOK_REFRESH_TOKEN_BRAND_US", "TIKTOK_REFRESH_TOKEN_BRAND_UK"]
+    assert workflow([*names, "TIKTOK_REFRESH_TOKEN_DEVREL"]) == example

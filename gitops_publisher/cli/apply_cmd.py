@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gitops_publisher.cli.errors import EXIT_ERROR
-from gitops_publisher.cli.main import AppContext, remember_format, sandbox_option
+from gitops_publisher.cli.main import AppContext, format_option, sandbox_option
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -41,14 +41,8 @@ if TYPE_CHECKING:
     help="Create ADDRESS although it posts an orphan's video again (a probable rename).",
 )
 @click.option("--wait", is_flag=True, help="Keep running; publish scheduled posts when due.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    callback=remember_format,
-    help="json: also on errors, a document with the problems and their counts (stdout).",
+@format_option(
+    "text", "json", help="json: also on errors, a document with the problems and their counts."
 )
 @click.option(
     "--shard",

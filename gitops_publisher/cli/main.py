@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 # name -> (module, attribute, one-line help shown by --help without importing the module)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -87,12 +90,27 @@ sandbox_option = click.option(
     help="Use the embedded TikTok emulator; no credentials needed.",
 )
 
+
 def remember_format(ctx: click.Context, _param: click.Parameter, value: str) -> str:
     """``--format`` callback: the error handler answers a ``json`` command in JSON too."""
     app = ctx.find_object(AppContext)
     if app is not None:
         app.output_format = value
     return value
+
+
+def format_option(*choices: str, help: str) -> Callable[[F], F]:
+    """``--format`` (``text`` by default) remembered for the error handler (JSON errors)."""
+    option: Callable[[F], F] = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default="text",
+        show_default=True,
+        callback=remember_format,
+        help=help,
+    )
+    return option
 
 
 #: ``--no-media-checks`` for validate and plan: skip probing videos (facts and media rules).

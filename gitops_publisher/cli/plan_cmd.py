@@ -9,8 +9,8 @@ import click
 from gitops_publisher.cli.errors import EXIT_CHANGES, EXIT_ERROR
 from gitops_publisher.cli.main import (
     AppContext,
+    format_option,
     no_media_checks_option,
-    remember_format,
     sandbox_option,
 )
 
@@ -23,13 +23,10 @@ from gitops_publisher.cli.main import (
     type=click.Path(dir_okay=False, path_type=Path),
     help="Save the plan for `publisher apply FILE`.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    callback=remember_format,
+@format_option(
+    "text",
+    "json",
+    "markdown",
     help="json: also on errors, a document with the problems and their counts (stdout).",
 )
 @click.option(

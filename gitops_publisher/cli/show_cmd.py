@@ -11,19 +11,13 @@ from pathlib import Path
 
 import click
 
-from gitops_publisher.cli.main import AppContext, remember_format
+from gitops_publisher.cli.main import AppContext, format_option
 
 
 @click.command()
 @click.argument("planfile", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    callback=remember_format,
-    help="json: the plan document (also on errors, a document with the problems).",
+@format_option(
+    "text", "json", "markdown", help="json: the plan document (on errors, the problems)."
 )
 @click.pass_obj
 def show(app: AppContext, planfile: Path, fmt: str) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gitops_publisher.cli.main import AppContext, no_media_checks_option, remember_format
+from gitops_publisher.cli.main import AppContext, format_option, no_media_checks_option
 
 if TYPE_CHECKING:
     from gitops_publisher.workspace.project import Project
@@ -15,15 +15,7 @@ if TYPE_CHECKING:
 
 @click.command()
 @no_media_checks_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    callback=remember_format,
-    help="json: one document with every problem and the counts, valid or not (stdout).",
-)
+@format_option("text", "json", help="json: every problem and the counts, valid or not.")
 @click.pass_obj
 def validate(app: AppContext, no_media_checks: bool, fmt: str) -> None:
     """Check publisher.yaml, every manifest and every video. No network, nothing posted.

@@ -78,26 +78,22 @@ def stored(env: dict[str, str]) -> dict[str, Any]:
     return document["tokens"][env["PUBLISHER_TIKTOK_API_URL"]]["brand-us"]  # type: ignore[no-any-return]
 
 
-def subprocess_login(project: Path, env: dict[str, str]) -> tuple[str, str]:
-    """Run `publisher auth login --no-browser` for real and act as the browser."""
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gitops_publisher",
-            "-C",
-            str(project),
-            "auth",
-            "login",
-            "--account",
-            "brand-us",
-            "--no-browser",
-        ],
+def start_login(project: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """Start `publisher auth login --no-browser` for real; stdin is a pipe to paste into."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gitops_publisher", "-C", str(project), "auth", "login"]
+        + ["--account", "brand-us", "--no-browser"],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, **env},
     )
+
+
+def subprocess_login(project: Path, env: dict[str, str]) -> tuple[str, str]:
+    """Run `publisher auth login --no-browser` for real and act as the browser."""
+    proc = start_login(project, env)
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
     assert url.startswith(env["PUBLISHER_TIKTOK_AUTH_URL"] + "/v2/auth/authorize/?"), url
@@ -184,15 +180,7 @@ def test_login_by_pasting_the_redirect_url_from_a_browser_elsewhere(
     project: Path, env: dict[str, str]
 ) -> None:
     """Over SSH the browser's redirect to 127.0.0.1 reaches nothing: its address is pasted."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gitops_publisher", "-C", str(project), "auth", "login"]
-        + ["--account", "brand-us", "--no-browser"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **env},
-    )
+    proc = start_login(project, env)
     assert proc.stdin is not None and proc.stdout is not None
     url = proc.stdout.readline().strip()
     consent = httpx.get(url, follow_redirects=False, timeout=10)  # the browser, elsewhere
@@ -206,15 +194,7 @@ def test_login_by_pasting_the_redirect_url_from_a_browser_elsewhere(
 
 
 def test_a_pasted_address_with_another_state_is_refused(project: Path, env: dict[str, str]) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gitops_publisher", "-C", str(project), "auth", "login"]
-        + ["--account", "brand-us", "--no-browser"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, **env},
-    )
+    proc = start_login(project, env)
     assert proc.stdout is not None
     proc.stdout.readline()
     forged = "http://127.0.0.1:9/callback/?code=stolen&state=not-yours\n"

@@ -43,7 +43,7 @@ def init(
 
     root = directory if directory is not None else app.project_dir
     if account is None:
-        if not (sys.stdin is not None and sys.stdin.isatty()):
+        if not _interactive():
             raise PublisherError(
                 "which account? there is no terminal to ask on",
                 hint="pass --account NAME (and --username HANDLE), e.g. "
@@ -86,3 +86,8 @@ def init(
         "  git init && git add -A && git commit -m 'publisher init'; on GitHub add the secrets "
         f"TIKTOK_CLIENT_KEY, TIKTOK_CLIENT_SECRET, PUBLISHER_TOKEN_KEY, {token_env(account)}"
     )
+
+
+def _interactive() -> bool:
+    """Whether a person can answer the questions (a terminal on stdin)."""
+    return sys.stdin is not None and sys.stdin.isatty()

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 from apply.harness import run_publisher
+from click.testing import CliRunner
 from pinned_git import commit_all, git
 from ruamel.yaml import YAML
 
+from gitops_publisher.cli import init_cmd
+from gitops_publisher.cli.main import cli
 from gitops_publisher.workspace.scaffold import workflow
 
 REPO = Path(__file__).resolve().parents[2]
@@ -109,6 +112,20 @@ def test_init_without_an_account_and_without_a_terminal_says_what_to_pass(
     bad = run_publisher(tmp_path, "init", "--account", "Brand US", env=env)
     assert bad.returncode == 1 and "is not valid" in bad.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_init_on_a_terminal_asks_for_the_account_and_handle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(init_cmd, "_interactive", lambda: True)
+    result = CliRunner().invoke(
+        cli, ["-C", str(tmp_path), "init"], input="brand-jp\n@acme_jp\n", catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "Account name" in result.stderr and "TikTok handle" in result.stderr
+    config = (tmp_path / "publisher.yaml").read_text()
+    assert "  brand-jp:" in config and "acme_jp" in config
+    assert "refresh_token_env: TIKTOK_REFRESH_TOKEN_BRAND_JP" in config
 
 
 def test_the_scaffold_workflow_is_the_example_workflow() -> None:

@@ -38,14 +38,6 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 ID_BASE = "urn:gitops-publisher:schema:"
 REGENERATE = "publisher schema --write schema/"
 
-# The document format each schema describes (config and post files say ``version: 1``).
-_ID_VERSIONS: Mapping[SchemaName, int] = {
-    "config": 1,
-    "post": 1,
-    "state": STATE_VERSION,
-    "plan": PLAN_FORMAT_VERSION,
-}
-
 # An aware date-time ends with Z or an offset; pydantic's "date-time" format alone allows none.
 _AWARE_PATTERN = r"(?:[Zz]|[+-]\d{2}:?\d{2})$"
 
@@ -56,6 +48,7 @@ class _Spec:
     mode: JsonSchemaMode
     title: str
     description: str
+    version: int  # of the document format (config and post files say ``version: 1``)
 
 
 _SPECS: Mapping[SchemaName, _Spec] = {
@@ -65,6 +58,7 @@ _SPECS: Mapping[SchemaName, _Spec] = {
         "gitops-publisher config (publisher.yaml)",
         "Project config: accounts, defaults merged into every post, and the state backend. "
         "Secrets never live here: each account names the environment variable of its token.",
+        1,
     ),
     "post": _Spec(
         PostManifest,
@@ -72,6 +66,7 @@ _SPECS: Mapping[SchemaName, _Spec] = {
         "gitops-publisher post manifest (posts/**/*.yaml)",
         "One video post, published once per account it lists. A file may hold several "
         "documents separated by ---.",
+        1,
     ),
     "state": _Spec(
         State,
@@ -79,6 +74,7 @@ _SPECS: Mapping[SchemaName, _Spec] = {
         f"gitops-publisher state (version {STATE_VERSION})",
         "The record of what was published: {version, lineage, serial, resources}, one record "
         "per POST_ID@ACCOUNT address. Written by publisher; never holds a secret.",
+        STATE_VERSION,
     ),
     "plan": _Spec(
         Plan,
@@ -86,6 +82,7 @@ _SPECS: Mapping[SchemaName, _Spec] = {
         f"gitops-publisher plan (format_version {PLAN_FORMAT_VERSION})",
         "Output of `publisher plan --format json` and of `publisher plan -o FILE`: one change "
         "per address with the action apply takes and what TikTok would receive.",
+        PLAN_FORMAT_VERSION,
     ),
     "calendar": _Spec(
         Calendar,
@@ -93,6 +90,7 @@ _SPECS: Mapping[SchemaName, _Spec] = {
         f"gitops-publisher calendar (format_version {CALENDAR_FORMAT_VERSION})",
         "Output of `publisher calendar --format json`: every scheduled and published post, "
         "each with its day and local time in its account's time zone.",
+        CALENDAR_FORMAT_VERSION,
     ),
 }
 
@@ -132,7 +130,7 @@ def build_schema(name: SchemaName) -> dict[str, Any]:
     generated = spec.model.model_json_schema(mode=spec.mode, schema_generator=_Generator)
     head: dict[str, Any] = {
         "$schema": DRAFT,
-        "$id": f"{ID_BASE}{name}:v{_ID_VERSIONS[name]}",
+        "$id": f"{ID_BASE}{name}:v{spec.version}",
         "$comment": f"Generated from the pydantic models by `{REGENERATE}`; do not edit.",
         "title": spec.title,
         "description": spec.description,

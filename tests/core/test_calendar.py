@@ -12,6 +12,7 @@ from gitops_publisher.core.state import PriorPublish, Record, State
 
 CONFIG = Config.model_validate(
     {
+        "version": 1,
         "accounts": {
             "brand-us": {"refresh_token_env": "T_US", "timezone": "America/New_York"},
             "brand-uk": {"refresh_token_env": "T_UK", "timezone": "Europe/London"},

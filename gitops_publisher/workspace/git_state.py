@@ -27,7 +27,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -198,7 +198,7 @@ class GitBranchStateStore:
             merged = replay(changes, given, theirs, envelope)
             if self._remote_state is not None and merged is theirs:
                 break
-            commit = self._commit(merged, changes)
+            commit = self._commit(merged, changes, envelope)
             if self._push(commit):
                 self._tip, self._remote_state = commit, merged
                 break
@@ -338,8 +338,10 @@ class GitBranchStateStore:
             recovery_hint=f"restore it from the branch history: git log {self._ref} -- {path}",
         )
 
-    def _commit(self, state: State, changes: Mapping[str, Record | None]) -> str:
-        message = commit_message(changes, _run_url(changes))
+    def _commit(
+        self, state: State, changes: Mapping[str, Record | None], envelope: Iterable[str] = ()
+    ) -> str:
+        message = commit_message(changes, _run_url(changes), envelope)
         commit = self._commit_blob(self.path, self._encoder.dump(state), message, force=True)
         assert commit is not None
         return commit

@@ -8,7 +8,7 @@ real conflicts), the commit message, and an incremental serialiser producing exa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pydantic_core
@@ -21,6 +21,8 @@ _MESSAGE_LINES = 500  # addresses listed in one commit message (a first import l
 Changes = dict[str, Record | None]
 
 _BOOKKEEPING = {"version", "lineage", "serial", "resources"}
+#: How a commit message names an envelope field that changed alone.
+_ENVELOPE_NAMES = {"endpoints": "endpoint binding", "reviewed": "approvals of reviewed plans"}
 
 
 def envelope_changes(before: State, after: State) -> dict[str, Any]:
@@ -95,11 +97,19 @@ def replay(
     return theirs.model_copy(update={**update, "resources": resources, "serial": theirs.serial + 1})
 
 
-def commit_message(changes: Mapping[str, Record | None], provenance_url: str | None) -> str:
-    """``publisher: record a@x (uploading), b@y (published)`` plus one line per address."""
+def commit_message(
+    changes: Mapping[str, Record | None],
+    provenance_url: str | None,
+    envelope: Iterable[str] = (),
+) -> str:
+    """``publisher: record a@x (uploading), b@y (published)`` plus one line per address.
+
+    A write that changed only envelope fields (``envelope``: their names) says which.
+    """
     parts = [f"{a} ({r.status if r else 'removed'})" for a, r in sorted(changes.items())]
     if not parts:
-        return "publisher: update the state's envelope (endpoint binding)\n"
+        names = [_ENVELOPE_NAMES.get(name, name) for name in sorted(envelope)]
+        return f"publisher: update the state's {', '.join(names) or 'envelope'}\n"
     head = ", ".join(parts[:3]) + (f" and {len(parts) - 3} more" if len(parts) > 3 else "")
     lines = [f"publisher: record {head}", ""]
     lines.extend(f"- {part}" for part in parts[:_MESSAGE_LINES])

@@ -103,6 +103,9 @@ def test_a_schedule_publishes_a_reviewed_post_when_due_and_refuses_an_unreviewed
     merged = action("push", "push_main.json")
     assert merged.result.exit_code == 0, merged.log
     assert "tutorial-part2@devrel" not in published(checkout)  # due 2027-01-15
+    first = checkout.branch_log()[-1]  # the oldest commit: the approvals, before any record
+    assert first.startswith("publisher: update the state's ")  # (and its endpoint binding)
+    assert first.endswith("approvals of reviewed plans")
 
     # a push straight to main, skipping pull requests, schedules another post
     add_post(checkout.work, "sneaky.yaml", "sneaky", publish_at="2027-01-10T09:00:00Z")

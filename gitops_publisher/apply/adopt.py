@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from gitops_publisher.apply import records
 from gitops_publisher.apply.runtime import Connection, open_clients
+from gitops_publisher.core.identity import Identity, expected, mismatch
 from gitops_publisher.core.state import Provenance, Record
 from gitops_publisher.errors import AddressError, PublisherError
 from gitops_publisher.planning import Planned
@@ -21,7 +22,8 @@ def adopt(planned: Planned, connection: Connection, address: str, publish_id: st
 
     Raises:
         AddressError: no manifest declares ``address``.
-        PublisherError: already recorded, or TikTok says the publish failed.
+        PublisherError: already recorded, TikTok says the publish failed, or the account's
+            token belongs to another TikTok user than the account is (core/identity.py).
         ApiError: TikTok does not know the publish_id for this account's token.
     """
     posts = {str(p.address): p for p in planned.project.posts}
@@ -38,20 +40,24 @@ def adopt(planned: Planned, connection: Connection, address: str, publish_id: st
             hint=f"`publisher state rm {address}` first if the record is wrong",
         )
 
-    async def fetch() -> tuple[PublishStatus, str | None]:
-        async with open_clients(
-            connection,
-            planned.project.config.accounts,
-            [post.address.account],
-        ) as clients:
-            client = clients.clients[post.address.account]
+    async def fetch() -> tuple[PublishStatus, Identity]:
+        account = post.address.account
+        async with open_clients(connection, planned.project.config.accounts, [account]) as clients:
+            client = clients.clients[account]
             status = await client.fetch_status(publish_id)
-            username = None
-            if status.status == records.PUBLISH_COMPLETE and status.post_ids:
-                username = (await client.creator_info()).creator_username
-            return status, username
+            username = (await client.creator_info()).creator_username
+            return status, Identity(clients.auths[account].tokens.open_id, username)
 
-    answer, username = asyncio.run(fetch())
+    answer, who = asyncio.run(fetch())
+    config = planned.project.config.accounts[post.address.account]
+    problem = mismatch(
+        post.address.account,
+        expected(planned.state, post.address.account, config.username, config.open_id),
+        who,
+    )
+    if problem is not None:
+        raise PublisherError(f"not imported: {problem}")
+    username = who.username or None
     status, fail_reason, post_ids = answer.status, answer.fail_reason, answer.post_ids
     if status == records.FAILED:
         raise PublisherError(
@@ -59,7 +65,7 @@ def adopt(planned: Planned, connection: Connection, address: str, publish_id: st
             hint="`publisher apply` publishes the post",
         )
     now = datetime.now(UTC)
-    record = records.start(post, None, now, Provenance())
+    record = records.start(post, None, now, Provenance(), who)
     record = records.initialized(record, publish_id, None, now)
     record = records.uploaded(record, now)
     return records.from_status(record, status, fail_reason, post_ids, username, now)

@@ -26,6 +26,7 @@ from gitops_publisher.apply.events import Emit, Log, Outcome, Result, UploadProg
 from gitops_publisher.apply.settle import PollPolicy, Settler
 from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.plan import ACTING, PUBLISHING, Action, Change, Plan
 from gitops_publisher.core.reviewed import NOT_REVIEWED, is_approved
 from gitops_publisher.core.state import Provenance, Record
@@ -110,6 +111,8 @@ class Engine:
         poll: status polling policy.
         reviewed: when set, address -> fingerprint of what merged pull requests' plans
             showed: any other publish is not attempted, whatever the plan says (design §12).
+        identities: the TikTok user each account was checked to be (recorded at init).
+        stopped: accounts that must not act, with why (an identity mismatch).
     """
 
     box: StateBox
@@ -123,6 +126,8 @@ class Engine:
     poll: PollPolicy = field(default_factory=PollPolicy)
     clock: Callable[[], float] = time.monotonic
     reviewed: Mapping[str, str] | None = None
+    identities: Mapping[str, Identity] = field(default_factory=dict)
+    stopped: Mapping[str, str] = field(default_factory=dict)
 
     async def run(self, plan: Plan, posts: Mapping[str, DesiredPost]) -> list[Result]:
         """Execute every acting change of ``plan``; return one result per change."""
@@ -166,7 +171,9 @@ class Engine:
         self, account: str, queue: Sequence[Change], posts: Mapping[str, DesiredPost]
     ) -> list[Result]:
         results: list[Result] = []
-        stopped: str | None = None
+        stopped: str | None = self.stopped.get(account)
+        if stopped is not None:
+            self.emit(Log("", f"{account}: stopped: {stopped}", "error"))
         for change in queue:
             if stopped is not None:
                 results.append(
@@ -269,7 +276,13 @@ class Engine:
             ApiError: TikTok refused the init (recorded as failed with its code).
             ProviderError: the answer had no upload_url (recorded as failed).
         """
-        record = records.start(post, self._record(change.address), self.now(), self.provenance)
+        record = records.start(
+            post,
+            self._record(change.address),
+            self.now(),
+            self.provenance,
+            self.identities.get(change.account),
+        )
         await self.box.put(record)
         chunks = plan_chunks(post.video.size)
         source = SourceInfo.file_upload(

@@ -2,7 +2,9 @@
 
 When credentials are at hand (``--sandbox``, or the app's key and an account's token), ``plan``
 asks TikTok for each account's fresh creator_info and checks the posts it would publish: the
-creator can post now, the privacy level is offered, disabled interactions, maximum duration.
+user behind the token is the account's (``core/identity.py``; a mismatch is a plan error for
+that account), the creator can post now, the privacy level is offered, disabled
+interactions, maximum duration.
 Without credentials (a fork's pull request has no secrets) the checks are skipped with a
 notice. Refresh tokens that expire within 14 days are warned about.
 """
@@ -15,9 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from gitops_publisher.apply.preflight import creator_problems, media_problems
+from gitops_publisher.apply.preflight import (
+    creator_problems,
+    fetch_creators,
+    media_problems,
+    seen_identities,
+)
 from gitops_publisher.apply.run import connect
 from gitops_publisher.apply.runtime import open_clients
+from gitops_publisher.core.identity import check_accounts
 from gitops_publisher.core.plan import PUBLISHING, Plan
 from gitops_publisher.errors import AuthError, Diagnostic, ProviderError
 from gitops_publisher.planning import Planned
@@ -75,9 +83,20 @@ def check_creators(
                 planned.project.config.accounts,
                 names,
             ) as clients:
-                _creators, problems = await creator_problems(
-                    changes, posts, clients.clients, durations
+                answers = await fetch_creators(names, clients.clients)
+                open_ids = {name: auth.tokens.open_id for name, auth in clients.auths.items()}
+                identities = check_accounts(
+                    planned.state,
+                    planned.project.config.accounts,
+                    seen_identities(answers, open_ids),
                 )
+                result.notices.extend(identities.notices)
+                for name, message in sorted(identities.stopped.items()):
+                    result.problems.append(
+                        Diagnostic(f"account {name}", None, None, "identity", message)
+                    )
+                allowed = {n: a for n, a in answers.items() if n not in identities.stopped}
+                _creators, problems = creator_problems(changes, posts, allowed, durations)
                 result.problems.extend(problems)
                 from gitops_publisher.providers.tiktok.token_store import (
                     refresh_expiry_warnings,

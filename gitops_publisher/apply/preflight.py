@@ -1,7 +1,8 @@
 """Pre-flight: everything checked before the first post, so a run fails whole or not at all.
 
 Media rules against every video to publish, then a fresh creator_info per account (TikTok's
-audit rules require it before each post): the creator can post now, the privacy level is one
+audit rules require it before each post): the user behind the token is the account's
+(``core/identity.py``), the creator can post now, the privacy level is one
 the creator offers, the interactions asked for are not disabled by the creator, and the video
 is not longer than the creator may post.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from gitops_publisher.apply.engine import AccountApi
 from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.plan import PUBLISHING, Change
 from gitops_publisher.errors import ApiError, Diagnostic
 from gitops_publisher.providers.tiktok.api_models import CreatorInfo
@@ -50,20 +52,50 @@ def media_problems(
     return problems, durations
 
 
-async def creator_problems(
-    changes: Sequence[Change],
-    posts: Mapping[str, DesiredPost],
-    apis: Mapping[str, AccountApi],
-    durations: Mapping[str, int],
-) -> tuple[dict[str, CreatorInfo], list[Diagnostic]]:
-    """Query creator_info for each account with something to publish and check each post."""
-    names = sorted({c.account for c in changes if c.action in PUBLISHING})
+CreatorAnswers = dict[str, CreatorInfo | ApiError]
+
+
+async def fetch_creators(names: Sequence[str], apis: Mapping[str, AccountApi]) -> CreatorAnswers:
+    """A fresh creator_info per account, queried together; TikTok's refusals are kept.
+
+    Raises:
+        ProviderError, AuthError: the network or the token failed (not a refusal).
+    """
     answers = await asyncio.gather(
         *(apis[name].creator_info() for name in names), return_exceptions=True
     )
+    out: CreatorAnswers = {}
+    for name, answer in zip(names, answers, strict=True):
+        if isinstance(answer, CreatorInfo | ApiError):
+            out[name] = answer
+        elif isinstance(answer, BaseException):
+            raise answer
+    return out
+
+
+def seen_identities(answers: CreatorAnswers, open_ids: Mapping[str, str]) -> dict[str, Identity]:
+    """The user behind each account's token: its open_id and creator_info's handle."""
+    return {
+        name: Identity(
+            open_ids.get(name, ""),
+            answer.creator_username if isinstance(answer, CreatorInfo) else "",
+        )
+        for name, answer in answers.items()
+    }
+
+
+def creator_problems(
+    changes: Sequence[Change],
+    posts: Mapping[str, DesiredPost],
+    answers: CreatorAnswers,
+    durations: Mapping[str, int],
+) -> tuple[dict[str, CreatorInfo], list[Diagnostic]]:
+    """Check each post to publish against its account's creator_info (accounts in ``answers``)."""
+    names = sorted({c.account for c in changes if c.action in PUBLISHING and c.account in answers})
     creators: dict[str, CreatorInfo] = {}
     problems: list[Diagnostic] = []
-    for name, answer in zip(names, answers, strict=True):
+    for name in names:
+        answer = answers[name]
         if isinstance(answer, ApiError):
             problems.append(
                 Diagnostic(
@@ -76,8 +108,6 @@ async def creator_problems(
                 )
             )
             continue
-        if isinstance(answer, BaseException):
-            raise answer
         creators[name] = answer
     for change in changes:
         if change.action not in PUBLISHING or change.account not in creators:

@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.drift import snapshot
+from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.state import PriorPublish, Provenance, Record
 
 # TikTok's status values (reference §3.5).
@@ -23,9 +25,17 @@ PROCESSING_UPLOAD = "PROCESSING_UPLOAD"
 
 
 def start(
-    post: DesiredPost, previous: Record | None, now: datetime, provenance: Provenance
+    post: DesiredPost,
+    previous: Record | None,
+    now: datetime,
+    provenance: Provenance,
+    identity: Identity | None = None,
 ) -> Record:
     """The intent to publish: recorded before init, so every attempt is counted.
+
+    The record names the TikTok user the account was checked to be (``identity``, from
+    pre-flight) and what the attempt sends, both before init: a kill after init leaves a
+    record that already says who it posted as and what.
 
     An earlier publish_id of the address moves to ``history``: a replaced post still exists
     on TikTok, and a failed attempt is worth keeping for support (its log of publish_ids).
@@ -49,7 +59,11 @@ def start(
         fingerprint=post.fingerprint,
         mode=post.mode,
         video=post.video.path,
-        open_id=previous.open_id if previous else None,
+        open_id=(identity.open_id if identity else None)
+        or (previous.open_id if previous else None),
+        username=(identity.username if identity else None)
+        or (previous.username if previous else None),
+        sent=snapshot(post),
         attempts=(previous.attempts if previous else 0) + 1,
         created_at=previous.created_at if previous else now,
         updated_at=now,

@@ -14,7 +14,12 @@ from pathlib import Path
 
 from gitops_publisher.apply.engine import Engine
 from gitops_publisher.apply.events import Emit, Log, Result
-from gitops_publisher.apply.preflight import creator_problems, media_problems
+from gitops_publisher.apply.preflight import (
+    creator_problems,
+    fetch_creators,
+    media_problems,
+    seen_identities,
+)
 from gitops_publisher.apply.runtime import (
     Connection,
     environment_connection,
@@ -23,6 +28,7 @@ from gitops_publisher.apply.runtime import (
 )
 from gitops_publisher.apply.settle import PollPolicy
 from gitops_publisher.apply.statebox import StateBox
+from gitops_publisher.core.identity import check_accounts
 from gitops_publisher.core.plan import PUBLISHING, Plan
 from gitops_publisher.core.state import Provenance
 from gitops_publisher.errors import PreflightError
@@ -91,6 +97,10 @@ def execute(
 ) -> ApplyReport:
     """Pre-flight then publish ``planned.plan``; the caller holds the state lock.
 
+    Every account with something to do is checked first to be the TikTok user
+    ``publisher.yaml`` and its pin say (``core/identity.py``); an account that is not is
+    stopped (each of its changes "not attempted", naming both users) and the others go on.
+
     Raises:
         PreflightError: a video or a creator check failed; nothing was posted.
         AuthError: an account has no usable credentials; nothing was posted.
@@ -119,9 +129,17 @@ def execute(
         async with open_clients(
             connection, planned.project.config.accounts, names, sleep=sleep, clock=clock
         ) as clients:
-            creators, creator_issues = await creator_problems(
-                plan.changes, posts, clients.clients, durations
+            answers = await fetch_creators(names, clients.clients)
+            open_ids = {name: auth.tokens.open_id for name, auth in clients.auths.items()}
+            identities = check_accounts(
+                planned.state,
+                planned.project.config.accounts,
+                seen_identities(answers, open_ids),
             )
+            for notice in identities.notices:
+                emit(Log("", f"warning: {notice}", "warning"))
+            allowed = {n: a for n, a in answers.items() if n not in identities.stopped}
+            creators, creator_issues = creator_problems(plan.changes, posts, allowed, durations)
             if creator_issues:
                 raise PreflightError(creator_issues, "creator checks failed")
             engine = Engine(
@@ -133,6 +151,8 @@ def execute(
                 sleep=sleep,
                 emit=emit,
                 provenance=provenance(root, plan),
+                identities=identities.seen,
+                stopped=identities.stopped,
                 poll=PollPolicy(),
                 clock=clock,
                 reviewed=planned.reviewed,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gitops_publisher.core.identity import handle
 from gitops_publisher.core.models import Config
 from gitops_publisher.errors import AuthError, Diagnostic, PreflightError
 
@@ -90,8 +91,8 @@ def sandbox_time_scale() -> float:
 def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     """Start the embedded emulator for ``root`` and yield a connection to it.
 
-    Each configured account becomes a sandbox user of the same name the first time; its
-    tokens are kept in ``.publisher/sandbox/token-store.json``.
+    Each configured account becomes a sandbox user named by its ``username`` (else by the
+    account's name) the first time; its tokens are kept in ``.publisher/sandbox/token-store.json``.
     """
     from gitops_publisher.sandbox import (
         SANDBOX_CLIENT_KEY,
@@ -108,9 +109,10 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     scale = sandbox_time_scale()
     clock = ScaledClock(scale)
     world = SandboxWorld.load_or_create(world_dir, clock=clock)
-    for name in sorted(config.accounts):
-        if tokens.load(name) is None or world.find_account(username=name) is None:
-            refresh = world.ensure_account(name)
+    for name, account in sorted(config.accounts.items()):
+        user = handle(account.username) or name
+        if tokens.load(name) is None or world.find_account(username=user) is None:
+            refresh = world.ensure_account(user)
             tokens.seed(name, refresh)
     app = create_app(world_dir, clock=clock)
     with serve_in_thread(app) as base_url:

@@ -1,8 +1,9 @@
 """``publisher auth``: log an account in to TikTok, show its token status, refresh it.
 
 Thin: the work is in ``providers/tiktok/account_auth.py``; this module parses options and
-prints. No token value is ever printed, only open_id, scopes and expiry times, except the one
-refresh token ``auth login --for-ci`` is asked to print on stdout for a CI secret.
+prints. No token value is ever printed, only handles, open_ids, scopes and expiry times,
+except the one refresh token ``auth login --for-ci`` is asked to print on stdout for a CI
+secret.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from gitops_publisher.cli.main import AppContext
 from gitops_publisher.errors import PublisherError
 
 if TYPE_CHECKING:
+    from gitops_publisher.core.identity import Identity
+    from gitops_publisher.core.state import State
     from gitops_publisher.providers.tiktok.account_auth import AuthSetup
     from gitops_publisher.providers.tiktok.tokens import TokenSet
 
@@ -88,6 +91,24 @@ def _settle(future: asyncio.Future[str | None], value: str | None) -> None:
         future.set_result(value)
 
 
+def _read_state(app: AppContext, warnings: list[str]) -> State:
+    """The project's state for the accounts' pins; an empty one (with a warning) if unreadable.
+
+    Raises:
+        ConfigError: publisher.yaml is invalid.
+    """
+    from gitops_publisher.core.state import State
+    from gitops_publisher.workspace.project import load_config
+    from gitops_publisher.workspace.state_stores import open_state_store
+
+    config = load_config(app.project_dir)
+    try:
+        return open_state_store(app.project_dir, config.state, sandbox=False).read()
+    except PublisherError as exc:
+        warnings.append(f"the state cannot be read ({exc}): the accounts' pins are not checked")
+        return State()
+
+
 @auth.command()
 @click.option("--account", "name", required=True, help="Account name from publisher.yaml.")
 @click.option(
@@ -105,14 +126,26 @@ def _settle(future: asyncio.Future[str | None], value: str | None) -> None:
 def login(app: AppContext, name: str, no_browser: bool, port: int, for_ci: bool) -> None:
     """Log ACCOUNT in through TikTok's desktop flow; tokens go to the local store.
 
+    The user who logs in must be the account's: its username/open_id in publisher.yaml and
+    the user it first published as (its pin). Anyone else is refused; nothing is stored.
+
     With --for-ci the refresh token is printed on stdout (the one place the tool prints a
     token, on request) for the account's CI secret, and not stored here.
     """
+    from gitops_publisher.core.identity import expected, unconfigured_notice
     from gitops_publisher.providers.tiktok.account_auth import login_account
+    from gitops_publisher.workspace.project import load_config
 
     warnings: list[str] = []
     setup = _setup(app, warnings, ci_tokens=False)  # logs in to the local store only
     variable = setup.account(name).refresh_token_env
+    account = load_config(app.project_dir).accounts.get(name)
+    want = expected(
+        _read_state(app, warnings),
+        name,
+        account.username if account else None,
+        account.open_id if account else None,
+    )
 
     def open_browser(url: str) -> None:
         if no_browser or not webbrowser.open(url):
@@ -127,7 +160,7 @@ def login(app: AppContext, name: str, no_browser: bool, port: int, for_ci: bool)
         else:
             click.echo("Opened the TikTok login page in your browser; waiting...", err=True)
 
-    tokens = asyncio.run(
+    tokens, seen = asyncio.run(
         login_account(
             setup,
             name,
@@ -135,26 +168,30 @@ def login(app: AppContext, name: str, no_browser: bool, port: int, for_ci: bool)
             port=port,
             for_ci=for_ci,
             paste=_read_pasted_line,
+            expect=want,
         )
     )
+    notice = unconfigured_notice(name, want, seen)
+    if notice is not None:
+        warnings.append(notice)
     _flush(warnings)
     if for_ci:
-        _explain_ci_token(name, variable, tokens)
+        _explain_ci_token(name, variable, tokens, seen)
         click.echo(tokens.refresh_token.get_secret_value())
         return
-    click.echo(f"Logged in account {name} (open_id {tokens.open_id or 'unknown'}).")
+    click.echo(f"Logged in account {name} as {seen.describe()}.")
     click.echo(f"  scopes: {', '.join(tokens.scopes) or 'none'}")
     click.echo(f"  refresh token expires: {_when(tokens.refresh_expires_at)}")
     click.echo(f"  stored in {setup.tokens.store.path}")
 
 
-def _explain_ci_token(name: str, variable: str, tokens: TokenSet) -> None:
+def _explain_ci_token(name: str, variable: str, tokens: TokenSet, seen: Identity) -> None:
     """Say on stderr what the token printed on stdout is for, and what not to do with it."""
     from gitops_publisher.providers.tiktok.token_store import KEY_ENV
 
     for line in (
-        f"Minted a refresh token for CI for account {name} "
-        f"(open_id {tokens.open_id or 'unknown'}; scopes: {', '.join(tokens.scopes) or 'none'}; "
+        f"Minted a refresh token for CI for account {name} as {seen.describe()} "
+        f"(scopes: {', '.join(tokens.scopes) or 'none'}; "
         f"expires {_when(tokens.refresh_expires_at)}).",
         f"Standard output holds it alone: put it in the CI secret {variable}, for example",
         f"  publisher auth login --account {name} --for-ci | gh secret set {variable}",
@@ -168,14 +205,24 @@ def _explain_ci_token(name: str, variable: str, tokens: TokenSet) -> None:
 
 
 @auth.command()
-@click.option("--account", "name", required=True, help="Account name from publisher.yaml.")
+@click.option(
+    "--account", "name", help="Account name from publisher.yaml (default: every account)."
+)
 @click.pass_obj
-def status(app: AppContext, name: str) -> None:
-    """Show ACCOUNT's open_id, scopes and token expiries (never the tokens)."""
+def status(app: AppContext, name: str | None) -> None:
+    """Show ACCOUNT's handle, open_id, scopes and token expiries (never the tokens).
+
+    Without --account, every account in one table.
+    """
     from gitops_publisher.providers.tiktok.account_auth import account_status
 
     warnings: list[str] = []
-    info = account_status(_setup(app, warnings), name)
+    setup = _setup(app, warnings)
+    if name is None:
+        _status_table(app, setup, warnings)
+        return
+    info = account_status(setup, name)
+    handle = _handles(app, [name], _read_state(app, warnings))[name]
     _flush(warnings)
     if info.source is None:
         click.echo(f"account {name}: no credentials")
@@ -188,12 +235,67 @@ def status(app: AppContext, name: str) -> None:
         "store": "local token store",
     }[info.source]
     click.echo(f"account {name}: credentials from {source}")
+    click.echo(f"  handle: {handle}")
     click.echo(f"  open_id: {info.open_id or 'unknown until the first refresh'}")
     click.echo(f"  scopes: {', '.join(info.scopes) or 'unknown'}")
     click.echo(f"  access token expires: {_when(info.access_expires_at)}")
     click.echo(f"  refresh token expires: {_when(info.refresh_expires_at)}")
     for warning in info.warnings:
         click.echo(f"warning: {warning.message}", err=True)
+
+
+def _handles(app: AppContext, names: list[str], state: State) -> dict[str, str]:
+    """Each account's handle as publisher.yaml names it, else as pinned, else ``-``."""
+    from gitops_publisher.core.identity import handle, pinned
+    from gitops_publisher.workspace.project import load_config
+
+    accounts = load_config(app.project_dir).accounts
+    out = {}
+    for name in names:
+        configured = handle(accounts[name].username) if name in accounts else ""
+        pin = pinned(state, name)
+        if configured:
+            out[name] = f"@{configured}"
+        elif pin is not None and pin.username:
+            out[name] = f"@{handle(pin.username)} (pinned)"
+        else:
+            out[name] = "-"
+    return out
+
+
+def _status_table(app: AppContext, setup: AuthSetup, warnings: list[str]) -> None:
+    """``auth status`` for every account: one row each; exit 1 if any has no credentials."""
+    from gitops_publisher.providers.tiktok.account_auth import account_status
+
+    names = sorted(setup.accounts)
+    infos = [account_status(setup, name) for name in names]
+    handles = _handles(app, names, _read_state(app, warnings))
+    _flush(warnings)
+    header = ("ACCOUNT", "HANDLE", "OPEN_ID", "SCOPES", "REFRESH TOKEN EXPIRES", "CREDENTIALS")
+    rows = [header]
+    for info in infos:
+        rows.append(
+            (
+                info.account,
+                handles[info.account],
+                info.open_id or "-",
+                ",".join(info.scopes) or "-",
+                _when(info.refresh_expires_at) if info.source else "-",
+                {"env": info.env_var, "writeback": "write-back", "store": "local store"}.get(
+                    info.source or "", "none: run `publisher auth login`"
+                ),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    for info in infos:
+        for warning in info.warnings:
+            click.echo(f"warning: {warning.message}", err=True)
+    if any(info.source is None for info in infos):
+        click.get_current_context().exit(1)
 
 
 @auth.command()

@@ -32,6 +32,8 @@ OnMissed = Literal["skip", "publish", "fail"]
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 ENV_PATTERN = r"^[A-Z_][A-Z0-9_]{0,127}$"
 HASHTAG_PATTERN = r"^#?[^\s#@]+$"
+HANDLE_PATTERN = r"^@?[A-Za-z0-9._-]{1,64}$"
+OPEN_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
 MAX_CAPTION_UTF16 = 2200
 
 
@@ -97,6 +99,17 @@ class AccountConfig(_Model):
     provider: Literal["tiktok"] = "tiktok"
     refresh_token_env: Annotated[str, Field(pattern=ENV_PATTERN)] = Field(
         description="Environment variable holding the refresh token (secrets never live in YAML)."
+    )
+    username: Annotated[str, Field(pattern=HANDLE_PATTERN)] | None = Field(
+        None,
+        description="The TikTok handle this account must be (creator_username, '@' optional). "
+        "Login, plan and apply refuse a token of another user. Without username or open_id the "
+        "account is pinned to the first user it publishes as.",
+    )
+    open_id: Annotated[str, Field(pattern=OPEN_ID_PATTERN)] | None = Field(
+        None,
+        description="The TikTok open_id this account must be (shown by `publisher auth "
+        "status`). Set it to move the account to another user on purpose.",
     )
     timezone: TimeZoneName = Field("UTC", description="Schedules are shown in this zone.")
     daily_post_cap: int = Field(15, ge=1, le=1000, description="TikTok's posts per 24 h.")

@@ -71,6 +71,14 @@ class MediaSummary(_Model):
     chunk_count: int = Field(description="total_chunk_count the upload will send at init")
 
 
+class FieldChange(_Model):
+    """One field of a drifted post: what was sent, and what the manifest says now."""
+
+    field: str = Field(description="the manifest's name: caption, interactions.duet, video...")
+    before: str | int | bool | None = Field(description="what was sent (null: not sent)")
+    after: str | int | bool | None = Field(description="what the manifest asks for now")
+
+
 class Change(_Model):
     """One address's planned action with everything a reviewer needs to trust it."""
 
@@ -109,6 +117,11 @@ class Change(_Model):
         None,
         description="an orphan of the same account with the same video: a probable rename "
         "without previous_ids; apply refuses to create it without --allow-repost",
+    )
+    diff: list[FieldChange] | None = Field(
+        None,
+        description="drift only: each field that differs from what was sent; null when the "
+        "record predates what-was-sent snapshots (December 2026) or for other actions",
     )
 
 

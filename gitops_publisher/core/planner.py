@@ -19,6 +19,7 @@ import zoneinfo
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
+from gitops_publisher.core import drift
 from gitops_publisher.core.address import Address, matches
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.models import AccountConfig
@@ -272,6 +273,7 @@ def _change(
         fail_reason=record.fail_reason if record else None,
         post_url=record.url if record else None,
         media=media,
+        diff=drift.diff(record.sent, post) if record and action is Action.DRIFT else None,
     )
 
 

@@ -15,7 +15,14 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Literal, Protocol
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 STATE_VERSION = 2
 """2 (December 2026) added ``endpoints``; version 1 files are migrated when read
@@ -73,8 +80,57 @@ class PriorPublish(BaseModel):
     published_at: AwareDatetime | None = None
 
 
+class SentInteractions(BaseModel):
+    """The interactions a post was sent with (the manifest's names, not TikTok's negations)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    comments: bool
+    duet: bool
+    stitch: bool
+
+
+class SentDisclosure(BaseModel):
+    """The disclosure toggles a post was sent with."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    brand_content: bool
+    brand_organic: bool
+    ai_generated: bool
+
+
+class Sent(BaseModel):
+    """What an attempt sent to TikTok, kept so that drift can show a field-level diff.
+
+    Only what a reviewer wrote in the manifest and the video's identity: never a token, an
+    upload URL or anything else the API answered. A draft sends no post_info (the creator
+    finishes it in the app), so its caption and settings are null.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mode: Literal["direct", "draft"]
+    video_id: str = Field(description="the video's content id (git blob, LFS sha256...)")
+    video_size: int
+    caption: str | None = None
+    privacy: str | None = None
+    interactions: SentInteractions | None = None
+    disclosure: SentDisclosure | None = None
+    cover_timestamp_ms: int | None = None
+
+
+_NEWER_OPTIONAL_FIELDS = ("username", "sent")
+
+
 class Record(BaseModel):
-    """One address's record. Never holds a token or secret."""
+    """One address's record. Never holds a token or secret.
+
+    ``open_id`` and ``username`` name the TikTok user the account was checked to be when
+    the attempt started (before init); the account's newest record with an ``open_id`` is
+    its pin (``core/identity.py``). ``sent`` is what the attempt sent (null in records
+    written before December 2026, which kept only the fingerprint).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -85,6 +141,7 @@ class Record(BaseModel):
     mode: Literal["direct", "draft"]
     video: str
     open_id: str | None = None
+    username: str | None = Field(None, description="the TikTok handle, without @")
     publish_id: str | None = None
     fail_reason: str | None = None
     post_ids: list[str] = Field(default_factory=list)
@@ -94,6 +151,7 @@ class Record(BaseModel):
     updated_at: AwareDatetime
     published_at: AwareDatetime | None = None
     provenance: Provenance = Field(default_factory=Provenance)
+    sent: Sent | None = Field(None, description="what the last attempt sent; null in older records")
     history: list[PriorPublish] = Field(
         default_factory=list, description="earlier publishes of this address, oldest first"
     )
@@ -102,6 +160,21 @@ class Record(BaseModel):
     def address(self) -> str:
         """``POST_ID@ACCOUNT``."""
         return f"{self.post_id}@{self.account}"
+
+    # Unannotated on purpose: an annotated return type would replace the record's JSON
+    # Schema (schema/state.schema.json) by that type's.
+    @model_serializer(mode="wrap")
+    def _omit_unset_newer_fields(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        """Leave out fields added in December 2026 while they are null.
+
+        A state written before them re-serialises byte for byte, so the first write after an
+        upgrade changes only the records it touches (a state branch's diff stays readable).
+        """
+        data = handler(self)
+        for key in _NEWER_OPTIONAL_FIELDS:
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
 
 class Endpoint(BaseModel):

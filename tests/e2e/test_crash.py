@@ -5,7 +5,8 @@ apply sends it; each seeded run picks a request number and a moment (before TikT
 while its body arrives, or after it was handled but before the answer leaves), or a seeded
 wall-clock delay, and SIGKILLs the apply there. Then ``publisher apply`` runs again, without
 kills, until the plan is empty. Every address must then be published exactly once at the
-emulator, byte for byte, and the state must match the emulator's truth.
+emulator, byte for byte, and the state must match the emulator's truth, down to the open_id
+and handle of the user each record was published as.
 
 ``CRASH_RUNS=200 pytest tests/e2e/test_crash.py`` runs more seeds by hand (20 by default;
 ``CRASH_SEED`` shifts them).
@@ -208,6 +209,15 @@ def crash_run(seed: int, template: Path, work: Path) -> Outcome:
             assert_exactly_once(root, posts, EXPECTED)
         except AssertionError as exc:
             raise AssertionError(f"seed {seed} ({result.how}): {exc}") from exc
+        # Every record names the TikTok user it was published as, from its first write on.
+        records = json.loads((root / ".publisher" / "state.json").read_text())["resources"]
+        for address, record in records.items():
+            user = world.find_account(username=record["account"])
+            assert user is not None and user.open_id.startswith("sbx-"), (seed, address)
+            assert (record.get("open_id"), record.get("username")) == (
+                user.open_id,
+                user.username,
+            ), (seed, result.how, address)
         harvested = SecretScan()
         harvested.harvest(work / "config" / "tokens.json")  # the rotated sets
         result.secrets.update(harvested.secrets)

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -91,16 +92,24 @@ def start_login(project: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
-def subprocess_login(project: Path, env: dict[str, str]) -> tuple[str, str]:
-    """Run `publisher auth login --no-browser` for real and act as the browser."""
+def subprocess_login(
+    project: Path, env: dict[str, str], *, as_user: str | None = None, ok: bool = True
+) -> tuple[str, str]:
+    """Run `publisher auth login --no-browser` for real and act as the browser.
+
+    ``as_user`` picks the sandbox user who completes the login (the emulator's
+    ``sandbox_account`` parameter; default its first user, ``sandbox.creator``).
+    """
     proc = start_login(project, env)
     assert proc.stdout is not None
     url = proc.stdout.readline().strip()
     assert url.startswith(env["PUBLISHER_TIKTOK_AUTH_URL"] + "/v2/auth/authorize/?"), url
+    if as_user is not None:
+        url += "&" + urlencode({"sandbox_account": as_user})
     response = httpx.get(url, follow_redirects=True, timeout=10)
     assert response.status_code == 200 and "Login received" in response.text
     out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err
+    assert (proc.returncode == 0) is ok, out + err
     return url + "\n" + out, err
 
 
@@ -267,3 +276,94 @@ def test_refresh_without_app_credentials(
     monkeypatch.delenv("TIKTOK_CLIENT_SECRET")
     result = publisher("-C", project, "auth", "refresh", "--account", "brand-us")
     assert result.exit_code == 1 and "TIKTOK_CLIENT_SECRET" in result.stderr
+
+
+def write_config(project: Path, extra: str = "", *, second: bool = False) -> None:
+    text = CONFIG + extra
+    if second:
+        text += "  brand-uk:\n    provider: tiktok\n    refresh_token_env: TT_REFRESH_UK\n"
+    (project / "publisher.yaml").write_text(text)
+
+
+def test_a_login_as_another_user_than_configured_is_refused_and_stores_nothing(
+    project: Path, env: dict[str, str], emulator: tuple[str, Any]
+) -> None:
+    write_config(project, "    username: '@Brand-US'\n")
+    out, err = subprocess_login(project, env, ok=False)  # sandbox.creator logs in
+    assert "login refused, nothing was stored" in err
+    assert "account brand-us is @brand-us in publisher.yaml" in err
+    assert "belongs to @sandbox.creator" in err
+    assert not Path(env["PUBLISHER_TOKEN_STORE"]).exists()
+
+    out, err = subprocess_login(project, env, as_user="brand-us")
+    _, service = emulator
+    open_id = service.world.find_account(username="brand-us").open_id
+    assert f"Logged in account brand-us as @brand-us (open_id {open_id})" in out
+    assert stored(env)["open_id"] == open_id
+
+
+def test_a_login_as_another_user_than_the_pin_is_refused(
+    project: Path, env: dict[str, str], emulator: tuple[str, Any]
+) -> None:
+    from gitops_publisher.core.state import Record, State
+    from gitops_publisher.workspace.state_file import dump_state
+
+    _, service = emulator
+    pinned = service.world.find_account(username="brand-us")
+    record = Record.model_validate(
+        {
+            "post_id": "first",
+            "account": "brand-us",
+            "status": "published",
+            "fingerprint": "sha256:1",
+            "mode": "direct",
+            "video": "media/a.mp4",
+            "open_id": pinned.open_id,
+            "username": "brand-us",
+            "publish_id": "v_pub_file~1",
+            "created_at": "2026-12-01T09:00:00Z",
+            "updated_at": "2026-12-01T09:00:00Z",
+        }
+    )
+    state = project / ".publisher" / "state.json"
+    state.parent.mkdir()
+    state.write_bytes(dump_state(State().with_record(record)))
+    out, err = subprocess_login(project, env, ok=False)
+    assert f"account brand-us is pinned to @brand-us (open_id {pinned.open_id})" in err
+    assert "belongs to @sandbox.creator" in err
+    assert not Path(env["PUBLISHER_TOKEN_STORE"]).exists()
+    subprocess_login(project, env, as_user="brand-us")  # the pinned user may log in again
+
+
+def test_status_without_account_shows_every_account_in_one_table(
+    project: Path,
+    env: dict[str, str],
+    emulator: tuple[str, Any],
+    publisher: Callable[..., Result],
+) -> None:
+    write_config(project, "    username: brand-us\n", second=True)
+    subprocess_login(project, env, as_user="brand-us")
+    _, service = emulator
+    open_id = service.world.find_account(username="brand-us").open_id
+    status = publisher("-C", project, "auth", "status")
+    assert status.exit_code == 1, status.output  # brand-uk has no credentials
+    lines = status.stdout.splitlines()
+    assert lines[0].split() == [
+        "ACCOUNT",
+        "HANDLE",
+        "OPEN_ID",
+        "SCOPES",
+        "REFRESH",
+        "TOKEN",
+        "EXPIRES",
+        "CREDENTIALS",
+    ]
+    assert lines[1].startswith("brand-uk") and "none: run `publisher auth login`" in lines[1]
+    us = lines[2].split()
+    assert us[:4] == [
+        "brand-us",
+        "@brand-us",
+        open_id,
+        "user.info.basic,video.publish,video.upload",
+    ]
+    assert lines[2].endswith("local store")

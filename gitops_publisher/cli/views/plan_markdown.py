@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gitops_publisher.cli.views.plan_text import (
+    NO_SNAPSHOT,
     change_details,
+    diff_rows,
     moved_text,
     quota_text,
     summary_line,
 )
-from gitops_publisher.core.plan import SYMBOLS, Action, Plan
+from gitops_publisher.core.plan import SYMBOLS, Action, Change, Plan
 from gitops_publisher.errors import Diagnostic
 
 _EMOJI: dict[Action, str] = {
@@ -30,6 +32,28 @@ _EMOJI: dict[Action, str] = {
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ⏎ ")
+
+
+def _drift_details(change: Change) -> list[str]:
+    """What changed since a post was published: one table row per field, sent and now."""
+    lines = [
+        f"<details><summary><code>{change.address}</code>: what changed since it was "
+        "published</summary>",
+        "",
+    ]
+    rows = diff_rows(change)
+    if rows is None:
+        lines.append(_cell(NO_SNAPSHOT))
+    elif not rows:
+        lines.append("No field differs from what was sent.")
+    else:
+        lines.append("| field | sent | now |")
+        lines.append("|---|---|---|")
+        lines.extend(
+            f"| `{name}` | {_cell(before)} | {_cell(after)} |" for name, before, after in rows
+        )
+    lines.extend(["", "</details>"])
+    return lines
 
 
 def render_markdown(
@@ -73,6 +97,9 @@ def render_markdown(
         lines.append("")
         for change in shown:
             if change.action in (Action.ORPHAN, Action.NOOP):
+                continue
+            if change.action is Action.DRIFT:
+                lines.extend(_drift_details(change))
                 continue
             summary = f"<code>{change.address}</code>: what TikTok will receive"
             lines.append(f"<details><summary>{summary}</summary>")

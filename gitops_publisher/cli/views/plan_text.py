@@ -118,6 +118,44 @@ def change_details(change: Change) -> list[tuple[str, str]]:
     return rows
 
 
+NO_SNAPSHOT = (
+    "what was sent is not recorded (the record predates December 2026): the fingerprint "
+    "shows a change, but not which field"
+)
+
+
+def _value(name: str, value: str | int | bool | None) -> str:
+    """One side of a diff row as a reviewer reads it."""
+    if value is None:
+        return "(not sent)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if name == "video_size" and isinstance(value, int):
+        return f"{human_size(value)} ({value} bytes)"
+    if name == "cover_timestamp_ms" and isinstance(value, int):
+        return f"{value} ms"
+    if isinstance(value, str) and name in ("caption", "video"):
+        return '"' + value.replace("\n", "⏎ ") + '"'
+    return str(value)
+
+
+def diff_rows(change: Change) -> list[tuple[str, str, str]] | None:
+    """A drift's ``(field, sent, now)`` rows; None when the record kept no snapshot."""
+    if change.diff is None:
+        return None
+    return [(d.field, _value(d.field, d.before), _value(d.field, d.after)) for d in change.diff]
+
+
+def _diff_lines(change: Change) -> list[str]:
+    rows = diff_rows(change)
+    if rows is None:
+        return [f"      {NO_SNAPSHOT}"]
+    if not rows:
+        return ["      no field differs from what was sent (the fingerprint's format changed)"]
+    width = max(len(name) for name, _, _ in rows)
+    return [f"      ~ {name.ljust(width)}  {before} -> {after}" for name, before, after in rows]
+
+
 def render_text(plan: Plan, *, color: bool | None = None, detailed: bool = True) -> str:
     """Render the plan for a terminal; ``color=None`` lets click decide (TTY)."""
     style: Callable[..., str] = click.style if color is not False else _plain
@@ -136,7 +174,11 @@ def render_text(plan: Plan, *, color: bool | None = None, detailed: bool = True)
         if change.repost_of:
             tail += f" (probable rename of {change.repost_of}: see the warning below)"
         lines.append(style(head, fg=colour, bold=change.action is not Action.NOOP) + tail)
-        if detailed and change.action not in (Action.NOOP, Action.ORPHAN):
+        if detailed and change.action is Action.DRIFT:
+            if change.manifest:
+                lines.append(f"      {'manifest':<10} {change.manifest}")
+            lines.extend(_diff_lines(change))
+        elif detailed and change.action not in (Action.NOOP, Action.ORPHAN):
             for label, value in change_details(change):
                 lines.append(f"      {label:<10} {value}")
     if not plan.changes:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from gitops_publisher.errors import AuthError
+from gitops_publisher.core.identity import Expected, Identity, mismatch
+from gitops_publisher.errors import ApiError, AuthError
 from gitops_publisher.providers.tiktok import urls
 from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint, utc_now
 from gitops_publisher.providers.tiktok.credentials import (
@@ -162,8 +163,13 @@ async def login_account(
     timeout: float = 300.0,
     for_ci: bool = False,
     paste: Paste | None = None,
-) -> TokenSet:
-    """Log the account in through the browser and save its tokens in the local store.
+    expect: Expected | None = None,
+) -> tuple[TokenSet, Identity]:
+    """Log the account in through the browser, check who logged in, store the tokens.
+
+    The user who completed the login (the token's open_id, creator_info's handle) must be
+    the one ``expect`` names (``publisher.yaml``'s identity and the account's pin); a login
+    as anyone else is refused and nothing is stored (not even a ``for_ci`` tag).
 
     With ``for_ci`` the tokens are minted for a CI secret instead: they are NOT stored here
     (a local refresh would retire the secret, since TikTok rotates refresh tokens), only a
@@ -171,8 +177,12 @@ async def login_account(
     to refresh it (:meth:`AccountTokens.usable_set`). The local store's own login, if any,
     is left as it was.
 
+    Returns:
+        The tokens and the user they belong to.
+
     Raises:
-        AuthError: unknown account, missing app credentials, or the login failed.
+        AuthError: unknown account, missing app credentials, the login failed, or another
+            TikTok user logged in than the account is (the message names both).
     """
     setup.account(name)
     endpoint = setup.endpoint()
@@ -187,14 +197,40 @@ async def login_account(
             timeout=timeout,
             paste=paste,
         )
+        tokens, seen = await _who(setup, name, tokens, endpoint)
     finally:
         await endpoint.aclose()
+    problem = mismatch(name, expect or Expected(), seen)
+    if problem is not None:
+        raise AuthError(f"login refused, nothing was stored: {problem}")
     if for_ci:
         refresh_token = tokens.refresh_token.get_secret_value()
         setup.tokens.store.mark_for_ci(setup.api_url, name, seed_fingerprint(refresh_token))
     else:
         setup.tokens.store.save(setup.api_url, name, tokens)
-    return tokens
+    return tokens, seen
+
+
+async def _who(
+    setup: AuthSetup, name: str, tokens: TokenSet, endpoint: TokenEndpoint
+) -> tuple[TokenSet, Identity]:
+    """The user behind fresh ``tokens``: their open_id and creator_info's handle.
+
+    The handle is left empty when creator_info is refused (a login without video.publish):
+    the open_id still identifies the user. Returns the newest tokens too (a 401 may rotate).
+    """
+    from gitops_publisher.providers.tiktok.client import TikTokClient
+
+    newest = [tokens]
+    auth = RefreshingAuth(tokens, endpoint, persist=newest.append)
+    client = TikTokClient(auth, base_url=setup.api_url, account=name)
+    try:
+        username = (await client.creator_info()).creator_username
+    except ApiError:
+        username = ""
+    finally:
+        await client.aclose()
+    return newest[-1], Identity(newest[-1].open_id, username)
 
 
 async def refresh_account(setup: AuthSetup, name: str) -> TokenSet:

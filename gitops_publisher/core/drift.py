@@ -1,0 +1,73 @@
+"""What a post was sent with, and what changed since: the field-level diff of ``drift`` (pure).
+
+A record keeps :class:`~gitops_publisher.core.state.Sent` from the moment of init; a plan's
+drift change lists each field whose manifest value differs from it, like ``terraform plan``.
+Field names are the manifest's (``interactions.duet``, not TikTok's ``disable_duet``), so a
+reviewer knows what to edit. Records written before ``sent`` existed have no snapshot: the
+diff is then None and the renderers say so, rather than guessing from the fingerprint.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.plan import FieldChange
+from gitops_publisher.core.state import Sent, SentDisclosure, SentInteractions
+
+
+def snapshot(post: DesiredPost) -> Sent:
+    """What an attempt to publish ``post`` sends (read back from its TikTok ``post_info``)."""
+    info = post.post_info
+    if not info:  # a draft (inbox) sends the video alone
+        return Sent(mode=post.mode, video_id=post.video.content_id, video_size=post.video.size)
+    return Sent(
+        mode=post.mode,
+        video_id=post.video.content_id,
+        video_size=post.video.size,
+        caption=info.get("title", ""),
+        privacy=info.get("privacy_level"),
+        # Absent keys take TikTok's defaults (api_models.PostInfo): false.
+        interactions=SentInteractions(
+            comments=not info.get("disable_comment", False),
+            duet=not info.get("disable_duet", False),
+            stitch=not info.get("disable_stitch", False),
+        ),
+        disclosure=SentDisclosure(
+            brand_content=info.get("brand_content_toggle", False),
+            brand_organic=info.get("brand_organic_toggle", False),
+            ai_generated=info.get("is_aigc", False),
+        ),
+        cover_timestamp_ms=info.get("video_cover_timestamp_ms"),
+    )
+
+
+def _flat(sent: Sent) -> dict[str, Any]:
+    """``{"caption": ..., "interactions.duet": ...}`` in the order a reviewer reads them."""
+    out: dict[str, Any] = {
+        "mode": sent.mode,
+        "video": sent.video_id,
+        "video_size": sent.video_size,
+        "caption": sent.caption,
+        "privacy": sent.privacy,
+    }
+    for name in ("comments", "duet", "stitch"):
+        out[f"interactions.{name}"] = (
+            getattr(sent.interactions, name) if sent.interactions else None
+        )
+    for name in ("brand_content", "brand_organic", "ai_generated"):
+        out[f"disclosure.{name}"] = getattr(sent.disclosure, name) if sent.disclosure else None
+    out["cover_timestamp_ms"] = sent.cover_timestamp_ms
+    return out
+
+
+def diff(sent: Sent | None, post: DesiredPost) -> list[FieldChange] | None:
+    """The fields of ``post`` that differ from what was ``sent``; None without a snapshot."""
+    if sent is None:
+        return None
+    before, after = _flat(sent), _flat(snapshot(post))
+    return [
+        FieldChange(field=name, before=before[name], after=after[name])
+        for name in before
+        if before[name] != after[name]
+    ]

@@ -1,0 +1,175 @@
+"""Which TikTok user an account is: the configured identity, the pin, and the check (pure).
+
+``publisher auth login --account acme-main`` links whatever user completes the login, and a
+token of the wrong user would publish to the wrong profile, for good (TikTok cannot delete
+posts). So every login, every plan with credentials and every apply checks the user behind
+the token against:
+
+* the identity ``publisher.yaml`` names (``username``: the TikTok handle, which creator_info
+  returns as ``creator_username``; and/or ``open_id``), and
+* the account's **pin**: the open_id of its newest state record that has one. Records carry
+  the open_id and handle from the moment of init, so the first identity that published for
+  an account is pinned (trust on first use) and any later change stops that account.
+
+The pin lives in the records, not in a field of the state envelope, because records are what
+the state backends already merge: the git-branch backend replays records per address when two
+runs race, and per-shard state files are merged per address. A pin in the envelope would need
+its own merge in each, and a pin can never disagree with the records it protects. A
+deliberate move of an account to another TikTok user is a reviewed change of ``open_id`` in
+``publisher.yaml``: a configured open_id is what the account is, whatever older records say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from gitops_publisher.core.state import State
+
+
+class Named(Protocol):
+    """An account's config as far as identity goes (``AccountConfig``)."""
+
+    @property
+    def username(self) -> str | None:
+        """The TikTok handle it must be."""
+        ...
+
+    @property
+    def open_id(self) -> str | None:
+        """The TikTok open_id it must be."""
+        ...
+
+
+def handle(name: str | None) -> str:
+    """``@Acme.Main`` -> ``acme.main``: TikTok handles are case-insensitive, ``@`` optional."""
+    return (name or "").strip().removeprefix("@").lower()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A TikTok user as seen or pinned: either part may be empty when unknown."""
+
+    open_id: str = ""
+    username: str = ""
+
+    def describe(self) -> str:
+        """``@acme (open_id 1a2b...)`` for messages."""
+        who = f"@{handle(self.username)}" if self.username else "an unknown handle"
+        return f"{who} (open_id {self.open_id or 'unknown'})"
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What an account must be: from ``publisher.yaml`` and from its pin."""
+
+    username: str = ""
+    open_id: str = ""
+    pin: Identity | None = None
+
+    @property
+    def configured(self) -> bool:
+        """Whether ``publisher.yaml`` names the account's identity."""
+        return bool(self.username or self.open_id)
+
+
+def pinned(state: State, account: str) -> Identity | None:
+    """The account's pin: the open_id and handle of its newest record that has an open_id."""
+    best = None
+    for record in state.resources.values():
+        if record.account != account or not record.open_id:
+            continue
+        if best is None or record.created_at > best.created_at:
+            best = record
+    if best is None or best.open_id is None:
+        return None
+    return Identity(best.open_id, best.username or "")
+
+
+def expected(state: State, account: str, username: str | None, open_id: str | None) -> Expected:
+    """What ``account`` must be, given its configured ``username``/``open_id`` and ``state``."""
+    return Expected(handle(username), open_id or "", pinned(state, account))
+
+
+def mismatch(account: str, want: Expected, seen: Identity) -> str | None:
+    """Why ``seen`` is not ``account``'s user, or None when it is (or nothing says otherwise).
+
+    A configured open_id is authoritative and replaces the pin (it is how an account is moved
+    to another user on purpose); otherwise a pinned open_id must match. A configured handle
+    must match the handle seen whenever one was seen.
+    """
+    fix = f"log in as the right user (`publisher auth login --account {account}`)"
+    if want.open_id:
+        if seen.open_id and seen.open_id != want.open_id:
+            return (
+                f"account {account} is open_id {want.open_id} in publisher.yaml, but its token "
+                f"belongs to {seen.describe()}: {fix}, or correct open_id in publisher.yaml"
+            )
+    elif want.pin is not None and seen.open_id and seen.open_id != want.pin.open_id:
+        return (
+            f"account {account} is pinned to {want.pin.describe()} (the user it first published "
+            f"as), but its token belongs to {seen.describe()}: {fix}; to move the account to "
+            "this user on purpose, set its open_id in publisher.yaml"
+        )
+    if want.username and seen.username and handle(seen.username) != want.username:
+        return (
+            f"account {account} is @{want.username} in publisher.yaml, but its token belongs "
+            f"to {seen.describe()}: {fix}, or correct username in publisher.yaml"
+        )
+    return None
+
+
+def unconfigured_notice(account: str, want: Expected, seen: Identity) -> str | None:
+    """The warning for an account ``publisher.yaml`` does not name (trust on first use)."""
+    if want.configured:
+        return None
+    suggestion = f"username: {handle(seen.username)}" if seen.username else "username: HANDLE"
+    if want.pin is None:
+        return (
+            f"account {account} names no TikTok identity in publisher.yaml: it will be pinned "
+            f"to {seen.describe()} when it first publishes; add `{suggestion}` under it"
+        )
+    return (
+        f"account {account} names no TikTok identity in publisher.yaml (pinned to "
+        f"{want.pin.describe()}); add `{suggestion}` under it"
+    )
+
+
+@dataclass
+class AccountCheck:
+    """The identity check of several accounts before anything is sent for them.
+
+    Attributes:
+        seen: account -> the user behind its token (recorded on every record it writes).
+        stopped: account -> why it must not go on (a mismatch); other accounts go on.
+        notices: warnings for accounts ``publisher.yaml`` does not name.
+    """
+
+    seen: dict[str, Identity] = field(default_factory=dict)
+    stopped: dict[str, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+
+def check_accounts(
+    state: State, accounts: Mapping[str, Named], seen: Mapping[str, Identity]
+) -> AccountCheck:
+    """Check each account's ``seen`` user against its configured identity and its pin."""
+    result = AccountCheck()
+    for name, who in sorted(seen.items()):
+        config = accounts.get(name)
+        want = expected(
+            state,
+            name,
+            config.username if config else None,
+            config.open_id if config else None,
+        )
+        problem = mismatch(name, want, who)
+        if problem is not None:
+            result.stopped[name] = problem
+            continue
+        result.seen[name] = who
+        notice = unconfigured_notice(name, want, who)
+        if notice is not None:
+            result.notices.append(notice)
+    return result

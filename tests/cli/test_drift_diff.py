@@ -78,8 +78,8 @@ def test_the_markdown_plan_shows_a_table_of_what_changed(edited: Path, publisher
     md = result.stdout
     assert "<code>launch@brand-us</code>: what changed since it was published" in md
     assert "| field | sent | now |" in md
-    assert '| `caption` | "First words #launch" | "Second thoughts \\| #launch" |' in md
-    assert "| `privacy` | SELF_ONLY | MUTUAL_FOLLOW_FRIENDS |" in md
+    assert '| `caption` | `"First words #launch"` | `"Second thoughts \\| #launch"` |' in md
+    assert "| `privacy` | `SELF_ONLY` | `MUTUAL_FOLLOW_FRIENDS` |" in md
 
 
 def test_a_record_written_before_snapshots_says_so_instead_of_guessing(

@@ -14,6 +14,7 @@ from gitops_publisher.cli.views.plan_text import (
 )
 from gitops_publisher.core.plan import SYMBOLS, Action, Change, Plan
 from gitops_publisher.errors import Diagnostic
+from gitops_publisher.escape import md_code
 
 _EMOJI: dict[Action, str] = {
     Action.CREATE: "🟢",
@@ -50,7 +51,8 @@ def _drift_details(change: Change) -> list[str]:
         lines.append("| field | sent | now |")
         lines.append("|---|---|---|")
         lines.extend(
-            f"| `{name}` | {_cell(before)} | {_cell(after)} |" for name, before, after in rows
+            f"| `{name}` | {md_code(before, cell=True)} | {md_code(after, cell=True)} |"
+            for name, before, after in rows
         )
     lines.extend(["", "</details>"])
     return lines

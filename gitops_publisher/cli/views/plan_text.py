@@ -7,6 +7,7 @@ from collections.abc import Callable
 import click
 
 from gitops_publisher.core.plan import SYMBOLS, AccountQuota, Action, Change, MediaSummary, Plan
+from gitops_publisher.escape import terminal
 
 _COLOURS: dict[Action, str] = {
     Action.CREATE: "green",
@@ -140,7 +141,10 @@ def _value(name: str, value: str | int | bool | None) -> str:
 
 
 def diff_rows(change: Change) -> list[tuple[str, str, str]] | None:
-    """A drift's ``(field, sent, now)`` rows; None when the record kept no snapshot."""
+    """A drift's ``(field, sent, now)`` rows; None when the record kept no snapshot.
+
+    The values are user text (a caption): each renderer escapes them for where it shows them.
+    """
     if change.diff is None:
         return None
     return [(d.field, _value(d.field, d.before), _value(d.field, d.after)) for d in change.diff]
@@ -153,7 +157,10 @@ def _diff_lines(change: Change) -> list[str]:
     if not rows:
         return ["      no field differs from what was sent (the fingerprint's format changed)"]
     width = max(len(name) for name, _, _ in rows)
-    return [f"      ~ {name.ljust(width)}  {before} -> {after}" for name, before, after in rows]
+    return [
+        f"      ~ {name.ljust(width)}  {terminal(before)} -> {terminal(after)}"
+        for name, before, after in rows
+    ]
 
 
 def render_text(plan: Plan, *, color: bool | None = None, detailed: bool = True) -> str:

@@ -20,8 +20,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SerializerFunctionWrapHandler,
-    model_serializer,
 )
 
 STATE_VERSION = 2
@@ -120,9 +118,6 @@ class Sent(BaseModel):
     cover_timestamp_ms: int | None = None
 
 
-_NEWER_OPTIONAL_FIELDS = ("username", "sent")
-
-
 class Record(BaseModel):
     """One address's record. Never holds a token or secret.
 
@@ -141,7 +136,11 @@ class Record(BaseModel):
     mode: Literal["direct", "draft"]
     video: str
     open_id: str | None = None
-    username: str | None = Field(None, description="the TikTok handle, without @")
+    # Fields added in December 2026 are left out of the file while null, so a state written
+    # before them re-serialises byte for byte (a state branch's diff stays readable).
+    username: str | None = Field(
+        None, description="the TikTok handle, without @", exclude_if=lambda v: v is None
+    )
     publish_id: str | None = None
     fail_reason: str | None = None
     post_ids: list[str] = Field(default_factory=list)
@@ -151,7 +150,11 @@ class Record(BaseModel):
     updated_at: AwareDatetime
     published_at: AwareDatetime | None = None
     provenance: Provenance = Field(default_factory=Provenance)
-    sent: Sent | None = Field(None, description="what the last attempt sent; null in older records")
+    sent: Sent | None = Field(
+        None,
+        description="what the last attempt sent; absent in older records",
+        exclude_if=lambda v: v is None,
+    )
     history: list[PriorPublish] = Field(
         default_factory=list, description="earlier publishes of this address, oldest first"
     )
@@ -160,21 +163,6 @@ class Record(BaseModel):
     def address(self) -> str:
         """``POST_ID@ACCOUNT``."""
         return f"{self.post_id}@{self.account}"
-
-    # Unannotated on purpose: an annotated return type would replace the record's JSON
-    # Schema (schema/state.schema.json) by that type's.
-    @model_serializer(mode="wrap")
-    def _omit_unset_newer_fields(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
-        """Leave out fields added in December 2026 while they are null.
-
-        A state written before them re-serialises byte for byte, so the first write after an
-        upgrade changes only the records it touches (a state branch's diff stays readable).
-        """
-        data = handler(self)
-        for key in _NEWER_OPTIONAL_FIELDS:
-            if data.get(key) is None:
-                data.pop(key, None)
-        return data
 
 
 class Endpoint(BaseModel):

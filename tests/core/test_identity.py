@@ -103,6 +103,7 @@ def test_a_configured_open_id_moves_the_account_past_its_pin_on_purpose() -> Non
 def test_config_accepts_username_and_open_id() -> None:
     config = Config.model_validate(
         {
+            "version": 1,
             "accounts": {
                 "brand-us": {
                     "refresh_token_env": "TOKEN_US",

@@ -43,6 +43,17 @@ def secret_kind(value: str) -> str | None:
     return None
 
 
+def shown_key(key: object) -> str:
+    """A mapping key as messages may show it: a secret-shaped key is replaced by its kind.
+
+    Keys are echoed in field paths, "unknown field" and duplicate-key messages, so a token
+    pasted as a key (``ghp_...: 1``) would be printed by the very message refusing it.
+    """
+    text = str(key)
+    kind = secret_kind(text)
+    return text if kind is None else f"[not shown: {kind}]"
+
+
 def find_secrets(document: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """Yield ``(path, kind)`` for every value in ``document`` that looks like a secret.
 
@@ -65,3 +76,22 @@ def find_secrets(document: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
             kind = secret_kind(value)
             if kind is not None:
                 yield path, kind
+
+
+def find_secret_keys(document: Any) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Yield ``(path, kind)`` for every mapping key in ``document`` that looks like a secret.
+
+    ``path`` ends with the key itself; the message about it must show it with
+    :func:`shown_key` only.
+    """
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), document)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                kind = secret_kind(str(key))
+                if kind is not None:
+                    yield (*path, str(key)), kind
+                stack.append(((*path, str(key)), item))
+        elif isinstance(value, list):
+            stack.extend(((*path, index), item) for index, item in enumerate(value))

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from gitops_publisher.errors import StateLockedError
+from gitops_publisher.errors import StateError, StateLockedError
 from gitops_publisher.oslocks import try_lock
 
 Clock = Callable[[], datetime]
@@ -115,20 +115,28 @@ def hold_lock(
     Raises:
         StateLockedError: another live run holds it, or it cannot be checked (another host,
             unreadable content); the message names the holder and how to break a stale lock.
+        StateError: the lock file cannot be created (a read-only directory or file system).
     """
     host = host or socket.gethostname()
-    path.parent.mkdir(parents=True, exist_ok=True)
     info = LockInfo(pid=os.getpid(), host=host, purpose=purpose, since=clock())
     fd = None
-    for _ in range(_ATTEMPTS):
-        fd = _create(path, info)
-        if fd is not None:
-            break
-        taken = _take_over_if_stale(path, info, what=what, clock=clock, is_alive=is_alive)
-        if taken is not None:
-            fd, previous = taken
-            notify(_takeover_notice(what, path, previous))
-            break
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(_ATTEMPTS):
+            fd = _create(path, info)
+            if fd is not None:
+                break
+            taken = _take_over_if_stale(path, info, what=what, clock=clock, is_alive=is_alive)
+            if taken is not None:
+                fd, previous = taken
+                notify(_takeover_notice(what, path, previous))
+                break
+    except OSError as exc:  # a read-only directory or file system, a full disk
+        raise StateError(
+            f"cannot lock {what}: creating {path} failed: {exc.strerror or exc}",
+            hint=f"make {path.parent} writable for this user (or run where it is), "
+            "then run the command again; nothing was changed",
+        ) from exc
     if fd is None:
         raise StateLockedError(
             f"{what} is locked: another run keeps taking and releasing {path}",

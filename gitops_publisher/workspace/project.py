@@ -6,6 +6,8 @@ before failing, each positioned ``file:line:column`` with the field and what to 
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +20,7 @@ from gitops_publisher.core.models import (
 )
 from gitops_publisher.core.policy import check_config, check_post
 from gitops_publisher.errors import ConfigError, Diagnostic
+from gitops_publisher.workspace.confined import escape_problem, relative_problem
 from gitops_publisher.workspace.content_ids import ContentIds
 from gitops_publisher.workspace.sources import (
     Source,
@@ -62,6 +65,10 @@ def load_config(root: Path) -> Config:
 
 def _load_config(root: Path, out: list[Diagnostic]) -> Config | None:
     path = root / CONFIG_NAME
+    escape = escape_problem(root, CONFIG_NAME)
+    if escape is not None:
+        out.append(Diagnostic(CONFIG_NAME, None, None, "", escape))
+        return None
     if not path.is_file():
         out.append(
             Diagnostic(
@@ -94,12 +101,51 @@ def _load_config(root: Path, out: list[Diagnostic]) -> Config | None:
     return config
 
 
-def manifest_paths(root: Path) -> list[Path]:
-    """Every ``posts/**/*.yaml`` / ``*.yml`` file, sorted (stable plans)."""
+def manifest_paths(root: Path, out: list[Diagnostic] | None = None) -> list[Path]:
+    """Every ``posts/**/*.yaml`` / ``*.yml`` regular file, sorted (stable plans).
+
+    Symlinks are followed only while they stay inside the repository (each real directory
+    walked once): a ``posts/`` directory, a sub-directory or a manifest that is a symlink
+    leading out of it is not read, and goes to ``out`` as an error naming the symlink.
+    """
+    problems: list[Diagnostic] = [] if out is None else out
+    real_root = root.resolve()
+
+    def leaves(path: Path) -> bool:
+        relative = path.relative_to(root).as_posix()
+        escape = escape_problem(root, relative, real_root=real_root)
+        if escape is not None:
+            problems.append(Diagnostic(relative, None, None, "", escape))
+        return escape is not None
+
+    found: list[Path] = []
+    walked: set[tuple[int, int]] = set()
     posts = root / POSTS_DIR
-    if not posts.is_dir():
-        return []
-    return sorted(p for p in posts.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    stack = [] if leaves(posts) else [posts]
+    while stack:
+        directory = stack.pop()
+        try:
+            info = directory.stat()
+            if (info.st_dev, info.st_ino) in walked or not stat.S_ISDIR(info.st_mode):
+                continue
+            walked.add((info.st_dev, info.st_ino))
+            entries = list(os.scandir(directory))
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            display = directory.relative_to(root).as_posix()
+            problems.append(Diagnostic(display, None, None, "", f"cannot read: {exc.strerror}"))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            manifest = path.suffix in (".yaml", ".yml")
+            if entry.is_symlink() and (manifest or entry.is_dir()) and leaves(path):
+                continue
+            if entry.is_dir():
+                stack.append(path)
+            elif manifest and entry.is_file():
+                found.append(path)
+    return sorted(found)
 
 
 def check_video_path(root: Path, value: str, *, real_root: Path | None = None) -> str | None:
@@ -107,22 +153,17 @@ def check_video_path(root: Path, value: str, *, real_root: Path | None = None) -
 
     ``real_root`` is ``root.resolve()`` when the caller already has it.
     """
-    if "\\" in value:
-        return "use forward slashes in video paths"
-    candidate = Path(value)
-    if candidate.is_absolute():
-        return "video path must be relative to the repository, not absolute"
-    if ".." in candidate.parts:
-        return "video path must stay inside the repository ('..' is not allowed)"
-    full = root / candidate
+    problem = relative_problem(value, what="video path")
+    if problem is None:
+        problem = escape_problem(root, value, real_root=real_root)
+    if problem is not None:
+        return problem
     try:
-        resolved = full.resolve(strict=True)
+        resolved = (root / value).resolve(strict=True)
     except (FileNotFoundError, RuntimeError):
         return f"video file {value} does not exist: add it, or fix the path (relative to the repo)"
     except OSError as exc:
         return f"video file {value} cannot be read: {exc.strerror}"
-    if not resolved.is_relative_to(real_root or root.resolve()):
-        return "video path resolves (through a symlink) outside the repository"
     if not resolved.is_file():
         return f"video path {value} is not a file"
     return None
@@ -179,13 +220,17 @@ def load_project(
     """
     diagnostics: list[Diagnostic] = []
     config = _load_config(root, diagnostics)
+    cache_escape = escape_problem(root, CACHE_DIR)  # the caches are written below
+    if cache_escape is not None:
+        diagnostics.append(Diagnostic(CACHE_DIR, None, None, "", cache_escape))
     ids = content_ids or ContentIds(root, root / CACHE_DIR / "content-ids.json")
     videos = _Videos(root, ids)
     seen: dict[str, tuple[Source, int]] = {}
     manifest_files: dict[str, str] = {}
     posts: list[DesiredPost] = []
-    paths = manifest_paths(root)
-    if not paths and config is not None:
+    before = len(diagnostics)
+    paths = manifest_paths(root, diagnostics)
+    if not paths and config is not None and len(diagnostics) == before:
         diagnostics.append(
             Diagnostic(
                 POSTS_DIR, None, None, "", "no manifests found under posts/ (*.yaml)", "warning"
@@ -198,9 +243,10 @@ def load_project(
         )
         if on_progress is not None:
             on_progress(count)
-    ids.save()
+    if cache_escape is None:
+        ids.save()
     media: dict[str, MediaReport] = {}
-    if check_media and config is not None:
+    if check_media and config is not None and cache_escape is None:
         media = _check_media(root, posts, seen, diagnostics, probe)
     if config is None or any(d.severity == "error" for d in diagnostics):
         raise ConfigError(reading_order(diagnostics))

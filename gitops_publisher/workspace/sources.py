@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from gitops_publisher.core.models import ENV_PATTERN, HASHTAG_PATTERN, SLUG_PATTERN
 from gitops_publisher.core.policy import PolicyViolation
-from gitops_publisher.core.secrets import find_secrets
+from gitops_publisher.core.secrets import find_secret_keys, find_secrets, shown_key
 from gitops_publisher.errors import Diagnostic
 from gitops_publisher.workspace import yamlio
 
@@ -39,7 +39,7 @@ class Source:
         if self._nodes is None:
             self._nodes = yamlio.compose(self.text)
         pos = yamlio.locate(self._nodes, doc, path, key=key)
-        dotted = ".".join(str(p) for p in path)
+        dotted = ".".join(shown_key(p) for p in path)
         return Diagnostic(
             self.display, pos.line if pos else None, pos.column if pos else None, dotted, message
         )
@@ -54,7 +54,7 @@ class Source:
 def read_source(path: Path, display: str, out: list[Diagnostic]) -> tuple[Source, list[Any]]:
     """Read and parse ``path``; a problem goes to ``out`` and yields no documents."""
     try:
-        text = yamlio.decode(path.read_bytes())
+        text = yamlio.decode(yamlio.read_bytes(path))
         documents = yamlio.load_documents(text)
     except yamlio.YamlProblem as exc:
         out.append(Diagnostic(display, exc.line, exc.column, "", exc.message))
@@ -66,17 +66,20 @@ def read_source(path: Path, display: str, out: list[Diagnostic]) -> tuple[Source
 
 
 def secret_diagnostics(source: Source, doc: int, document: Any) -> list[Diagnostic]:
-    """One diagnostic per secret-looking value (never showing it)."""
-    return [
-        source.diagnostic(
-            doc,
-            path,
-            f"this value looks like {kind}; secrets never live in YAML (the value is not "
-            "shown): remove it, rotate it if it was committed, and name an environment "
-            "variable instead (refresh_token_env)",
-        )
+    """One diagnostic per secret-looking value or mapping key (never showing it)."""
+    advice = (
+        "secrets never live in YAML (it is not shown): remove it, rotate it if it was "
+        "committed, and name an environment variable instead (refresh_token_env)"
+    )
+    values = [
+        source.diagnostic(doc, path, f"this value looks like {kind}; {advice}")
         for path, kind in find_secrets(document)
     ]
+    keys = [
+        source.diagnostic(doc, path, f"this key looks like {kind}; {advice}", key=True)
+        for path, kind in find_secret_keys(document)
+    ]
+    return values + keys
 
 
 def validate_model(
@@ -153,7 +156,7 @@ def validation_diagnostics(
 
 
 def _unknown_field(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
-    name = str(loc[-1])
+    name = shown_key(loc[-1])
     parent = _model_at(model, loc[:-1])
     if parent is None:
         return f"unknown field '{name}'"

@@ -27,6 +27,7 @@ from gitops_publisher.core.models import StateConfig
 from gitops_publisher.core.shard import Shard
 from gitops_publisher.core.state import Endpoint, State, StateStore
 from gitops_publisher.errors import PublisherError
+from gitops_publisher.workspace.confined import confine
 from gitops_publisher.workspace.locking import Notify
 
 SANDBOX_STATE = Path(".publisher") / "sandbox" / "state.json"
@@ -57,6 +58,7 @@ def open_state_store(
             (:func:`gitops_publisher.core.binding.check_binding`).
 
     Raises:
+        ConfigError: the state path leaves the project (absolute, ``..``, a symlink out).
         PublisherError: the backend is not available in this version.
     """
     store = _open(project_dir, state_config, sandbox=sandbox, notify=notify, shard=shard)
@@ -74,16 +76,15 @@ def _open(
     from gitops_publisher.workspace import state_shards
 
     branch = os.environ.get(STATE_BRANCH_ENV, "").strip()
+    path = _state_path(project_dir, state_config, sandbox=sandbox, on_disk=not branch)
     if sandbox and branch:  # trying the Action against the emulator: its own file there
-        return state_shards.git_store(project_dir, SANDBOX_STATE.as_posix(), branch, shard)
+        return state_shards.git_store(project_dir, path, branch, shard)
     if sandbox:
-        return state_shards.file_store(project_dir, SANDBOX_STATE.as_posix(), shard, notify)
+        return state_shards.file_store(project_dir, path, shard, notify)
     if state_config.backend == "git-branch" or branch:
-        return state_shards.git_store(
-            project_dir, state_config.path, branch or state_config.branch, shard
-        )
+        return state_shards.git_store(project_dir, path, branch or state_config.branch, shard)
     if state_config.backend == "file":
-        return state_shards.file_store(project_dir, state_config.path, shard, notify)
+        return state_shards.file_store(project_dir, path, shard, notify)
     raise PublisherError(
         f"the '{state_config.backend}' state backend is not available in this version "
         "of gitops-publisher",
@@ -145,3 +146,23 @@ class BoundStateStore:
     def describe(self) -> str:
         """The wrapped store's description."""
         return self.inner.describe()
+def _state_path(
+    project_dir: Path, state_config: StateConfig, *, sandbox: bool, on_disk: bool
+) -> str:
+    """The state file's path relative to ``project_dir``, confined to the project.
+
+    The one place every backend's path goes through: the state, its backup and its lock are
+    written there, so a ``state.path`` of ``../elsewhere.json`` or a ``.publisher`` symlinked
+    out of the repository must be refused before anything is opened. On a state branch the
+    path is a path inside the branch, so only its text is checked.
+
+    Raises:
+        ConfigError: the path is absolute, holds ``..`` or leads out through a symlink.
+    """
+    if sandbox:
+        path, file, field = SANDBOX_STATE.as_posix(), "", ""
+    else:
+        path, file, field = state_config.path, "publisher.yaml", "state.path"
+    uses_disk = on_disk and (sandbox or state_config.backend == "file")
+    confine(project_dir, path, what="state path", file=file, field=field, on_disk=uses_disk)
+    return path

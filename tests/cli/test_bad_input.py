@@ -6,7 +6,9 @@ it is about, no traceback, and a pre-existing state file left byte-identical.
 
 from __future__ import annotations
 
+import base64
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -77,6 +79,30 @@ def _remove_config(root: Path) -> None:
     (root / "publisher.yaml").unlink()
 
 
+def _posts_symlinked_outside(root: Path) -> None:
+    outside = root.parent / "outside-posts"
+    shutil.move(root / "posts", outside)
+    (outside / "secret-ish.yaml").write_text("outside_only_key: 1\n")
+    (root / "posts").symlink_to(outside)
+
+
+def _manifest_symlinked_to_proc(root: Path) -> None:
+    (root / "posts" / "status.yaml").symlink_to("/proc/self/status")
+
+
+def _subdirectory_symlinked_outside(root: Path) -> None:
+    outside = root.parent / "outside-dir"
+    outside.mkdir()
+    (outside / "x.yaml").write_text("outside_only_key: 1\n")
+    (root / "posts" / "team").symlink_to(outside)
+
+
+def _config_symlinked_outside(root: Path) -> None:
+    outside = root.parent / "outside-config.yaml"
+    shutil.move(root / "publisher.yaml", outside)
+    (root / "publisher.yaml").symlink_to(outside)
+
+
 LFS_POINTER = (
     "version https://git-lfs.github.com/spec/v1\n"
     "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
@@ -84,6 +110,7 @@ LFS_POINTER = (
 )
 OVERSIZED = post(*[f"# filler {i:06d} " + "x" * 80 for i in range(12_000)])
 REFRESH = "rft.Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0"
+GITHUB_TOKEN = "ghp_" + "Ab3dEf6hIj9lMn2pQr5tUv8xYz1BcD4fGh7J"
 
 CASES = [
     # --- YAML itself ----------------------------------------------------------------------
@@ -325,6 +352,82 @@ CASES = [
         ["publisher.yaml:9:20"],
         ["accounts.brand-uk.refresh_token:", "refresh_token_env"],
         absent=[REFRESH, REFRESH[4:16]],
+    ),
+    Case(
+        "binary-tag-hiding-a-token",
+        {
+            "posts/x.yaml": post(
+                caption=f"caption: !!binary {base64.b64encode(TOKEN.encode()).decode()}"
+            )
+        },
+        ["posts/x.yaml:5:10"],
+        ["!!binary is not accepted"],
+        absent=[TOKEN, TOKEN[4:16]],
+    ),
+    Case(
+        "set-tag-for-a-list",
+        {"posts/x.yaml": post(accounts="accounts: !!set {brand-us, brand-uk}")},
+        ["posts/x.yaml:3:11"],
+        ["!!set is not accepted"],
+    ),
+    Case(
+        "secret-shaped-unknown-key",
+        {"posts/x.yaml": post(f"{GITHUB_TOKEN}: 1")},
+        ["posts/x.yaml:6:1"],
+        ["this key looks like a GitHub token", "not shown"],
+        absent=[GITHUB_TOKEN, GITHUB_TOKEN[4:16]],
+    ),
+    Case(
+        "secret-shaped-nested-key",
+        {"posts/x.yaml": post(f"interactions: {{{REFRESH}: true}}")},
+        ["posts/x.yaml:6:16"],
+        ["interactions.[not shown: a TikTok token]:", "this key looks like a TikTok token"],
+        absent=[REFRESH, REFRESH[4:16]],
+    ),
+    Case(
+        "secret-shaped-duplicate-key",
+        {"posts/x.yaml": post(f"{GITHUB_TOKEN}: 1", f"{GITHUB_TOKEN}: 2")},
+        ["posts/x.yaml:7:1"],
+        ["duplicate key '[not shown: a GitHub token]'"],
+        absent=[GITHUB_TOKEN, GITHUB_TOKEN[4:16]],
+    ),
+    # --- paths out of the repository ------------------------------------------------------
+    Case(
+        "nul-byte-in-video-path",
+        {"posts/x.yaml": post(video='video: "media/tutorial-part1.mp4\\0.mp4"')},
+        ["posts/x.yaml:4:8"],
+        ["video:", "NUL character"],
+    ),
+    Case(
+        "posts-directory-symlinked-outside",
+        {},
+        ["posts:"],
+        ["posts is a symlink to", "outside the repository", "replace the symlink"],
+        setup=_posts_symlinked_outside,
+        absent=["outside_only_key"],
+    ),
+    Case(
+        "manifest-symlinked-to-proc",
+        {},
+        ["posts/status.yaml:"],
+        ["posts/status.yaml is a symlink to /proc/self/status", "outside the repository"],
+        setup=_manifest_symlinked_to_proc,
+        absent=["VmRSS", "unknown field", "Tgid"],
+    ),
+    Case(
+        "posts-subdirectory-symlinked-outside",
+        {},
+        ["posts/team:"],
+        ["posts/team is a symlink to", "outside the repository"],
+        setup=_subdirectory_symlinked_outside,
+        absent=["outside_only_key"],
+    ),
+    Case(
+        "config-symlinked-outside",
+        {},
+        ["publisher.yaml:"],
+        ["publisher.yaml is a symlink to", "outside the repository"],
+        setup=_config_symlinked_outside,
     ),
     # --- publisher.yaml -------------------------------------------------------------------
     Case(

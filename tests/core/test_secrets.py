@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitops_publisher.core.secrets import find_secrets, secret_kind
+from gitops_publisher.core.secrets import find_secret_keys, find_secrets, secret_kind, shown_key
 
 
 @pytest.mark.parametrize(
@@ -77,3 +77,15 @@ def test_credential_keys_count_whatever_the_value_and_name_their_path() -> None:
 
 def test_a_clean_document_has_no_secrets() -> None:
     assert list(find_secrets({"id": "launch", "caption": "hi #x", "accounts": ["a"]})) == []
+
+
+def test_secret_shaped_keys_are_found_and_never_shown() -> None:
+    token = "ghp_" + "Ab3dEf6hIj9lMn2pQr5tUv8xYz1BcD4fGh7J"
+    document = {"caption": "hi", "interactions": {token: True}, "list": [{"rft." + "x" * 20: 1}]}
+    assert dict(find_secret_keys(document)) == {
+        ("interactions", token): "a GitHub token",
+        ("list", 0, "rft." + "x" * 20): "a TikTok token",
+    }
+    assert shown_key(token) == "[not shown: a GitHub token]"
+    assert shown_key("caption") == "caption"
+    assert shown_key(3) == "3"

@@ -6,7 +6,6 @@ which hands out the new account's initial refresh token exactly once.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,10 +14,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gitops_publisher.sandbox.clock import ManualClock
-from gitops_publisher.sandbox.envelope import describe_validation
+from gitops_publisher.sandbox.envelope import describe_validation, invalid_params
 from gitops_publisher.sandbox.models import Account, PostRecord
 from gitops_publisher.sandbox.options import ENDPOINTS, FaultSpec, SandboxOptions
-from gitops_publisher.sandbox.posting import service_of
+from gitops_publisher.sandbox.posting import read_json, service_of
 from gitops_publisher.sandbox.processing import status_at
 from gitops_publisher.sandbox.service import SandboxService
 
@@ -27,11 +26,25 @@ def _problem(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-async def _json(request: Request) -> Any:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    return json.loads(raw)
+async def _json(request: Request) -> dict[str, Any]:
+    """An admin write's body: a JSON object sent as ``application/json``.
+
+    A web page open in the developer's browser may POST ``text/plain`` or a form to
+    ``localhost`` cross-site without asking first (a CORS "simple request"); a JSON
+    ``Content-Type`` needs a preflight, which the emulator never grants. So no page can
+    create an account, post a draft or change the faults behind the developer's back.
+
+    Raises:
+        ApiError: 400 in TikTok's envelope: another Content-Type, or a body that is not
+            a JSON object (``{bad``, ``[1]``).
+    """
+    service = service_of(request)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise invalid_params(
+            service.options, "Sandbox admin writes need Content-Type: application/json."
+        )
+    return await read_json(request, service)
 
 
 def post_view(post: PostRecord, service: SandboxService) -> dict[str, Any]:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -84,16 +85,25 @@ def check_chunk_plan(
     return ChunkPlan(size, chunk, count)
 
 
+# ASCII digits only (str.isdigit accepts "²", which int() refuses), and at most 19 of them
+# (int() refuses more than 4,300 digits; no video is 10**19 bytes).
+_NUMBER = r"([0-9]{1,19})"
+_CONTENT_RANGE = re.compile(rf"bytes {_NUMBER}-{_NUMBER}/{_NUMBER}")
+_CONTENT_LENGTH = re.compile(_NUMBER)
+
+
+def parse_content_length(value: str) -> int | None:
+    """Parse a ``Content-Length`` value; None when it is not 1-19 ASCII digits."""
+    match = _CONTENT_LENGTH.fullmatch(value.strip())
+    return int(match.group(1)) if match else None
+
+
 def parse_content_range(value: str) -> tuple[int, int, int] | None:
     """Parse ``bytes FIRST-LAST/TOTAL`` (inclusive, 0-based); None when malformed."""
-    unit, _, rest = value.strip().partition(" ")
-    if unit != "bytes":
+    match = _CONTENT_RANGE.fullmatch(value.strip())
+    if match is None:
         return None
-    span, _, total_text = rest.partition("/")
-    first_text, _, last_text = span.partition("-")
-    if not (first_text.isdigit() and last_text.isdigit() and total_text.isdigit()):
-        return None
-    first, last, total = int(first_text), int(last_text), int(total_text)
+    first, last, total = (int(group) for group in match.groups())
     if last < first or last >= total:
         return None
     return first, last, total

@@ -13,7 +13,11 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from gitops_publisher.sandbox.chunking import ChunkPlan, parse_content_range
+from gitops_publisher.sandbox.chunking import (
+    ChunkPlan,
+    parse_content_length,
+    parse_content_range,
+)
 from gitops_publisher.sandbox.digest import settle_interrupted
 from gitops_publisher.sandbox.ingest import ingest
 from gitops_publisher.sandbox.models import PostRecord
@@ -141,10 +145,9 @@ async def upload_chunk(request: Request) -> Response:
         return _answer(
             service, 400, "Content-Range is malformed or its total is not video_size.", post
         )
-    length_text = request.headers.get("content-length", "")
-    if not length_text.isdigit():
+    length = parse_content_length(request.headers.get("content-length", ""))
+    if length is None:
         return _answer(service, 400, "Content-Length is required.", post)
-    length = int(length_text)
     plan = ChunkPlan(post.video_size, post.chunk_size, post.total_chunk_count)
     if post.next_chunk >= plan.total_chunk_count:
         # UNCERTAIN: a chunk after completion (e.g. a retried final PUT whose 201 was lost).

@@ -19,11 +19,12 @@ import json
 import os
 import sys
 import traceback
+from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, cast
 
 import httpx
 
@@ -34,6 +35,7 @@ from gitops_publisher.errors import PublisherError
 from gitops_publisher.github import report, review
 from gitops_publisher.github.api import GitHubApi, GitHubApiError
 from gitops_publisher.github.event import Inputs, Run, decide
+from gitops_publisher.github.step_env import git_auth_env, secret_env
 from gitops_publisher.github.token_sync import git_branch_store, synced_writeback
 from gitops_publisher.providers.tiktok import urls
 
@@ -99,6 +101,8 @@ def run_action(
         PublisherError: the inputs or the event are unusable, or planning failed (after
             the summary, the outputs and the comment say so).
     """
+    secrets = secret_env(env.get("INPUT_SECRET_ENV", ""))
+    env = ChainMap(secrets, cast("dict[str, str]", env))  # read-only: the secrets win
     inputs = Inputs.from_env(env)
     run = Run.from_env(env)
     ctx = Context(
@@ -112,7 +116,7 @@ def run_action(
         token_key=env.get("PUBLISHER_TOKEN_KEY", ""),
         runner_temp=env.get("RUNNER_TEMP", ""),
     )
-    report.mask(_secret_values(env, ctx.project), ctx.out)
+    report.mask([*secrets.values(), *_secret_values(env, ctx.project)], ctx.out)
     if inputs.python_version and not sys.version.startswith(inputs.python_version):
         ctx.say(
             f"notice: python-version {inputs.python_version} was asked for; "
@@ -120,7 +124,12 @@ def run_action(
         )
     decision, why = decide(run, inputs.command)
     ctx.say(f"gitops-publisher ({ctx.workdir}): {why}")
-    overrides = {"PUBLISHER_STATE_BRANCH": inputs.state_branch} if inputs.state_branch else {}
+    overrides = dict(secrets)
+    overrides |= git_auth_env(
+        ctx.project, env.get("INPUT_GITHUB_TOKEN", ""), env.get("GITHUB_SERVER_URL", ""), env
+    )
+    if inputs.state_branch:
+        overrides["PUBLISHER_STATE_BRANCH"] = inputs.state_branch
     with _environment(overrides):
         if decision == "plan":
             return _plan(ctx)

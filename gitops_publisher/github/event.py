@@ -30,6 +30,7 @@ INPUT_VARIABLES: dict[str, str] = {
     "github-token": "INPUT_GITHUB_TOKEN",
     "previews": "INPUT_PREVIEWS",
     "reviewed-only": "INPUT_REVIEWED_ONLY",
+    "secret-env": "INPUT_SECRET_ENV",  # read by run_action (github/step_env.py), not Inputs
 }
 
 _TRUE = {"true", "on", "yes", "1"}

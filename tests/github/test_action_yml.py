@@ -73,18 +73,51 @@ def test_every_output_is_one_the_entrypoint_writes() -> None:
         assert spec["value"] == f"${{{{ steps.publisher.outputs.{name} }}}}"
 
 
-def test_installs_from_its_own_path_with_a_pip_cache() -> None:
+def test_installs_from_its_hash_locked_requirements_with_a_pip_cache() -> None:
     steps = load_action()["runs"]["steps"]
     setup = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python@"))
     assert setup["with"]["python-version"] == "${{ inputs.python-version }}"
     assert "cache" not in setup["with"]  # its dependency path must be inside the workspace
     key = next(s for s in steps if s.get("id") == "pip-key")
-    assert '"${{ github.action_path }}/pyproject.toml"' in key["run"]
+    assert '"$GITHUB_ACTION_PATH/requirements/$lock"' in key["run"]
+    assert "lock=action.txt" in key["run"] and "lock=action-preview.txt" in key["run"]
     cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
     assert "${{ steps.pip-key.outputs.hash }}" in cache["with"]["key"]
     assert cache["with"]["path"] == "${{ steps.pip-key.outputs.dir }}"
-    install = next(s for s in steps if "pip install" in s.get("run", ""))
-    assert '"${{ github.action_path }}"' in install["run"]
-    # no input is pasted into a shell script (injection): inputs go through env only
+    (install,) = [s for s in steps if "pip install" in s.get("run", "")]
+    first, second = install["run"].strip().splitlines()
+    assert '--require-hashes --no-deps -r "$LOCK"' in first
+    assert first.startswith("python -m pip install") and second.startswith("python -m pip install")
+    assert '--no-deps --no-build-isolation "$GITHUB_ACTION_PATH"' in second
     for step in steps:
-        assert not re.search(r"\$\{\{\s*inputs\.", step.get("run", ""))
+        run = step.get("run", "")
+        # nothing is pasted into a shell script (injection): inputs and paths go through env
+        assert "${{" not in run, run
+
+
+def test_every_action_is_pinned_by_a_full_commit_sha_with_its_tag() -> None:
+    # In action.yml, the example workflows, the README and the docs: a tag can be moved to
+    # other code, a commit cannot. Our own action is the one exception (the examples cannot
+    # know the SHA of the release a user reviewed): it is marked for zizmor on its line.
+    repo = ACTION.parent
+    files = [ACTION, repo / "README.md", *sorted((repo / "docs").glob("*.md"))]
+    files += sorted((repo / "examples" / ".github" / "workflows").glob("*.yml"))
+    pinned = re.compile(r"uses: ([\w.-]+/[\w./-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$")
+    seen = 0
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            match = re.search(r"uses: (\S+)", line)
+            if not match or line.lstrip().startswith("#"):
+                continue
+            seen += 1
+            if match[1].startswith("gitops-publisher/gitops-publisher@"):
+                assert "# zizmor: ignore[unpinned-uses]" in line, f"{path.name}: {line}"
+            else:
+                assert pinned.search(line.strip()), f"{path.name}: {line}"
+    assert seen >= 14
+
+
+def test_secret_env_reaches_the_publisher_step_only() -> None:
+    steps = load_action()["runs"]["steps"]
+    holders = [s for s in steps if "inputs.secret-env" in str(s)]
+    assert [s.get("id") for s in holders] == ["publisher"]

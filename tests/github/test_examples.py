@@ -58,10 +58,22 @@ def test_workflow_is_safe_and_complete(source: str) -> None:
     assert apply["concurrency"]["group"]
     needed = {a["refresh_token_env"] for a in config["accounts"].values()}
     needed |= {"TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET", "PUBLISHER_TOKEN_KEY"}
-    assert needed <= set(apply["env"])
+    # The secrets reach the step that runs publisher only: the Action's secret-env input,
+    # never a job's or a step's env (which every step of the composite action would see).
+    (apply_step,) = action_steps(apply)
+    given = dict(
+        line.split("=", 1) for line in apply_step["with"]["secret-env"].strip().splitlines()
+    )
+    assert given == {name: f"${{{{ secrets.{name} }}}}" for name in needed}
+    assert "secrets." not in str({k: v for k, v in apply.items() if k != "steps"})
+    assert all("secrets." not in str(step.get("env", "")) for step in apply["steps"])
+    assert apply["environment"] == "tiktok"  # required reviewers, environment-scoped secrets
     for job in (plan, apply):
+        assert 0 < job["timeout-minutes"] <= 60
         for step in action_steps(job):
             assert set(step.get("with", {})) <= set(action["inputs"])
+        checkouts = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout")]
+        assert checkouts and all(s["with"]["persist-credentials"] is False for s in checkouts)
 
 
 def test_the_example_workflow_takes_a_new_user_to_a_comment_and_a_publish(

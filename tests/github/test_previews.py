@@ -290,7 +290,8 @@ def test_the_upload_step_runs_only_with_the_input_and_frames_to_upload() -> None
     steps = load_action()["runs"]["steps"]
     names = [s.get("id") or s.get("uses", "") for s in steps]
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
-    assert upload["uses"] == "actions/upload-artifact@v4"
+    # v4.6.2, pinned by commit (test_action_yml checks every pin's form)
+    assert upload["uses"] == "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02"
     assert names.index("publisher") < steps.index(upload)
     condition = upload["if"]
     assert "inputs.previews == 'true'" in condition
@@ -310,7 +311,7 @@ def step_outputs(path: Path) -> dict[str, str]:
 def install(tmp_path: Path) -> Any:
     """Run action.yml's pip-key and install scripts with a ``python`` that records pip's call.
 
-    Returns ``run(previews, event, command) -> (package spec, cache key variant)``.
+    Returns ``run(previews, event, command) -> (lock file, package spec, cache key variant)``.
     """
     steps = load_action()["runs"]["steps"]
     key_step = next(s for s in steps if s.get("id") == "pip-key")
@@ -319,7 +320,7 @@ def install(tmp_path: Path) -> Any:
         "PREVIEWS": "${{ inputs.previews }}",
         "COMMAND": "${{ inputs.command }}",
     }
-    assert install_step["env"] == {"VARIANT": "${{ steps.pip-key.outputs.variant }}"}
+    assert install_step["env"] == {"LOCK": "${{ steps.pip-key.outputs.lock }}"}
     cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
     assert cache["with"]["key"].endswith("-${{ steps.pip-key.outputs.variant }}")
     bin_dir = tmp_path / "bin"
@@ -332,11 +333,11 @@ def install(tmp_path: Path) -> Any:
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
 
     def script(step: dict[str, Any]) -> str:
-        text: str = step["run"].replace("${{ github.action_path }}", str(ACTION.parent))
+        text: str = step["run"]
         assert "${{" not in text
         return text
 
-    def run(previews: str, event: str, command: str) -> tuple[str, str]:
+    def run(previews: str, event: str, command: str) -> tuple[str, str, str]:
         output = tmp_path / f"output-{previews}-{event}-{command}"
         env = {
             "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
@@ -344,10 +345,12 @@ def install(tmp_path: Path) -> Any:
             "GITHUB_OUTPUT": str(output),
             "PREVIEWS": previews,
             "COMMAND": command,
+            "GITHUB_ACTION_PATH": str(ACTION.parent),
         }
         subprocess.run(["bash", "-e", "-c", script(key_step)], env=env, check=True)
-        variant = step_outputs(output)["variant"]
-        env["VARIANT"] = variant
+        outputs = step_outputs(output)
+        variant = outputs["variant"]
+        env["LOCK"] = outputs["lock"]
         done = subprocess.run(
             ["bash", "-e", "-c", script(install_step)],
             env=env,
@@ -355,7 +358,9 @@ def install(tmp_path: Path) -> Any:
             text=True,
             check=True,
         )
-        return done.stdout.splitlines()[-1], variant  # the spec is pip's last argument
+        args = done.stdout.splitlines()
+        lock = args[args.index("-r") + 1]  # the first pip call: the locked requirements
+        return lock, args[-1], variant  # the package is the second call's last argument
 
     return run
 
@@ -374,6 +379,8 @@ def install(tmp_path: Path) -> Any:
 def test_pyav_is_installed_and_cached_apart_only_for_pull_request_plans_with_previews(
     install: Any, previews: str, event: str, command: str, extra: bool
 ) -> None:
-    spec, variant = install(previews, event, command)
-    assert spec == str(ACTION.parent) + ("[preview]" if extra else "")
+    lock, spec, variant = install(previews, event, command)
+    locks = ACTION.parent / "requirements"
+    assert lock == str(locks / ("action-preview.txt" if extra else "action.txt"))
+    assert spec == str(ACTION.parent)  # installed --no-deps: the lock brings PyAV or not
     assert variant == ("preview" if extra else "plain")

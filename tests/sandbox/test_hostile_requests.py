@@ -44,6 +44,15 @@ def start_inbox_upload(client: httpx.Client, size: int) -> tuple[str, str]:
     return data["publish_id"], data["upload_url"]
 
 
+def put_whole_video(client: httpx.Client, url: str, content_range: bytes) -> httpx.Response:
+    """PUT a 1,000-byte video in one chunk with ``content_range`` sent as raw bytes."""
+    return client.put(
+        url,
+        content=video_bytes(1000),
+        headers={"Content-Type": "video/mp4", "Content-Range": content_range},
+    )
+
+
 @pytest.mark.parametrize(
     "content_range",
     [
@@ -59,11 +68,7 @@ def test_odd_content_ranges_answer_400(
 ) -> None:
     client, service = served
     publish_id, url = start_inbox_upload(client, 1000)
-    response = client.put(
-        url,
-        content=video_bytes(1000),
-        headers={"Content-Type": "video/mp4", "Content-Range": content_range},
-    )
+    response = put_whole_video(client, url, content_range)
     assert response.status_code == 400, response.text
     error = response.json()["error"]  # TikTok's envelope, as every upload answer
     assert error["code"] == "invalid_file_upload" and error["log_id"]
@@ -88,11 +93,7 @@ def test_post_draft_with_a_body_that_is_not_a_json_object_answers_400(
 ) -> None:
     client, service = served
     publish_id, url = start_inbox_upload(client, 1000)
-    put = client.put(
-        url,
-        content=video_bytes(1000),
-        headers={"Content-Type": "video/mp4", "Content-Range": "bytes 0-999/1000"},
-    )
+    put = put_whole_video(client, url, b"bytes 0-999/1000")
     assert put.status_code == 201, put.text
     service.clock.advance(120)  # processed: the draft is in the user's inbox
     response = client.post(

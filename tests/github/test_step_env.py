@@ -8,13 +8,13 @@ from __future__ import annotations
 import base64
 import io
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+from local_http import serving
 
 from gitops_publisher.errors import PublisherError
 from gitops_publisher.github.action import run_action
@@ -82,13 +82,8 @@ class _Recorder(BaseHTTPRequestHandler):
 @pytest.fixture
 def server() -> Iterator[str]:
     _Recorder.headers_seen = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
+    with serving(_Recorder) as url:
+        yield url
 
 
 def ls_remote(repo: Path, url: str, env: dict[str, str]) -> None:

@@ -24,7 +24,7 @@ SCHEMA_DIR = ".publisher/schema"
 EXAMPLE_POST = "posts/example.yaml"
 EXAMPLE_VIDEO = "media/example.mp4"
 VIDEO_SUFFIXES = ("mp4", "mov", "webm")
-_TOKEN_ENV_LINE = "      __REFRESH_TOKEN_ENV__\n"
+_TOKEN_ENV_LINE = "            __REFRESH_TOKEN_ENV__\n"  # in the apply step's secret-env
 
 GITIGNORE = """\
 # Written by gitops-publisher and never committed:
@@ -93,7 +93,7 @@ def workflow(token_envs: list[str]) -> str:
         .joinpath("scaffold", "publish.yml")
         .read_text(encoding="utf-8")
     )
-    lines = "".join(f"      {name}: ${{{{ secrets.{name} }}}}\n" for name in token_envs)
+    lines = "".join(f"            {name}=${{{{ secrets.{name} }}}}\n" for name in token_envs)
     return template.replace(_TOKEN_ENV_LINE, lines)
 
 

@@ -8,11 +8,13 @@ keep the exact values.
 * :func:`terminal`: control characters (C0 but TAB, DEL, C1), U+2028/U+2029 and the bidi
   controls are written as visible escapes (``\x1b``, ``\u202e``), so a caption holding
   ``ESC[2J`` cannot clear a screen and draw a fake plan, nor a file name start a new log line;
-* :func:`md_text`: inline Markdown text (also a table cell): line breaks shown as ``⏎``, every
-  ASCII punctuation character backslash-escaped (no emphasis, link, HTML, entity, table pipe),
-  and ``@name`` / ``#123`` broken by a zero-width space so the bot pings no one;
+* :func:`md_text`: inline Markdown text (also a table cell; never at the start of a line):
+  line breaks shown as ``⏎``, the characters that open inline syntax backslash-escaped (no
+  code, emphasis, link, HTML, entity, autolink, math or table pipe), and ``@name`` / ``#123``
+  broken by a zero-width space so the bot pings no one;
 * :func:`md_code`: an inline code span whose backtick fence is longer than any run inside;
 * :func:`md_fence`: a fenced code block likewise (a key holding a fence cannot close it);
+* :func:`md_url`: a link only for a plain ``https`` URL, else code;
 * :func:`html_text`: text inside an HTML element of the Markdown (``<summary>``).
 """
 
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import html
 import re
-import string
 
 #: C0 controls but TAB, DEL, C1 controls, the Unicode line/paragraph separators (which some
 #: renderers break lines on) and the bidi embedding/override/isolate marks ("Trojan Source").
@@ -31,12 +32,18 @@ _INVISIBLE_BUT_LF = re.compile(
     "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 )
 _NAMED = {"\n": "\\n", "\r": "\\r"}
-_PUNCTUATION = re.compile("([" + re.escape(string.punctuation) + "])")
+#: The ASCII characters that open an inline construct of CommonMark, GFM or GitHub: code,
+#: emphasis, strikethrough, links and footnotes, raw HTML and autolinks, entities, table
+#: pipes, math (``$``) and scheme autolinks (``:``); ``www.`` is broken by escaping its dot.
+_INLINE_SYNTAX = re.compile(r"([\\`*_~\[\]<>&|$:])|(?<![^\s*_~(])(www)(\.)", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"\r\n|\n")
 #: ``@octocat``, ``@acme/team`` and ``#12``, ``GH-12`` references GitHub links and notifies.
-_PING = re.compile(r"(?<=@)(?=[A-Za-z0-9])|(?:(?<=#)|(?<=GH-)|(?<=gh-))(?=[0-9])")
+#: After every ``@``, and after ``#`` / ``GH-`` before a digit or at the end (the text may be
+#: followed by more text the caller writes).
+_PING = re.compile(r"(?<=@)|(?:(?<=#)|(?<=GH-)|(?<=gh-))(?=[0-9]|$)")
 _ZERO_WIDTH_SPACE = "\u200b"
 _BACKTICKS = re.compile("`+")
+_SAFE_URL = re.compile(r"https://[A-Za-z0-9][A-Za-z0-9.-]*(?:/[A-Za-z0-9._~%!$&'()*+,;=:@/?#-]*)?")
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -74,7 +81,13 @@ def md_text(text: str) -> str:
     what follows); other control characters are shown as by :func:`terminal`.
     """
     one_line = terminal(_LINE_BREAK.sub(" ⏎ ", text))
-    return _PUNCTUATION.sub(r"\\\1", unpinged(one_line))
+    return _INLINE_SYNTAX.sub(_escaped, unpinged(one_line))
+
+
+def _escaped(match: re.Match[str]) -> str:
+    if match[1]:
+        return "\\" + match[1]
+    return f"{match[2]}\\{match[3]}"
 
 
 def md_code(text: str, *, cell: bool = False) -> str:
@@ -104,6 +117,13 @@ def md_fence(text: str) -> str:
     shown = terminal(text.replace("\r\n", "\n"), newlines=True)
     fence = "`" * max(3, _longest_backtick_run(shown) + 1)
     return f"{fence}\n{shown}\n{fence}"
+
+
+def md_url(url: str) -> str:
+    """An ``https`` URL as a link (``<url>``); anything else as inline code, never a link."""
+    if _SAFE_URL.fullmatch(url):
+        return f"<{url}>"
+    return md_code(url)
 
 
 def html_text(text: str) -> str:

@@ -28,6 +28,11 @@ SPECIALS = list("`*_<>&|\\[]()!#@\r\n \t-=~:.;\"'") + [
     "<details>",
     "\r<!-- ",
     "[x](javascript:alert(1))",
+    "www.",
+    "https://",
+    "a@b.co",
+    "$",
+    "~~",
 ]
 user_text = st.lists(
     st.one_of(st.sampled_from(SPECIALS), st.characters(codec="utf-8")), max_size=30

@@ -3,20 +3,33 @@
 Exit codes (design §3): 0 success, 1 error, 2 plan has changes (``--detailed-exitcode``),
 130 interrupted. A :class:`PublisherError` prints its message (and diagnostics), never a
 traceback. Anything unexpected writes its traceback to a log file and says where.
+
+Messages quote file names, keys and captions, so they are shown with control characters
+visible (``escape.terminal``). In GitHub Actions, each diagnostic with a file also becomes an
+annotation on the pull request's diff, and the error text is written with workflow commands
+stopped (``github/commands.py``): nothing it quotes can run as ``::error`` or ``::add-mask::``.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from gitops_publisher.errors import ConfigError, PreflightError, PublisherError
+from gitops_publisher.errors import ConfigError, Diagnostic, PreflightError, PublisherError
+from gitops_publisher.escape import terminal
+from gitops_publisher.github.commands import (
+    annotation,
+    in_github_actions,
+    repository_path,
+    stopped,
+)
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -47,12 +60,35 @@ def format_error(exc: PublisherError, command: str | None = None) -> str:
             trailer = "; nothing was posted, state untouched"
         else:
             trailer = "; state untouched"
-        lines.append(f"Error: {exc} ({errors} error(s){trailer})")
+        lines.append(f"Error: {terminal(str(exc), newlines=True)} ({errors} error(s){trailer})")
     else:
-        lines.append(f"Error: {exc}")
+        lines.append(f"Error: {terminal(str(exc), newlines=True)}")
     if exc.hint:
-        lines.append(f"  hint: {exc.hint}")
+        lines.append(f"  hint: {terminal(exc.hint, newlines=True)}")
     return "\n".join(lines)
+
+
+def echo_warnings(warnings: Iterable[Diagnostic], project_dir: Path) -> None:
+    """The project's warnings on stderr, one line each; annotations in GitHub Actions."""
+    annotate = in_github_actions()
+    where = repository_path(project_dir) if annotate else ""
+    for warning in warnings:
+        click.echo(annotation(warning, directory=where) if annotate else warning.render(), err=True)
+
+
+def _echo_error(exc: PublisherError, ctx: click.Context) -> None:
+    text = format_error(exc, ctx.invoked_subcommand)
+    if not in_github_actions():
+        click.echo(text, err=True)
+        return
+    from gitops_publisher.cli.main import AppContext
+
+    app = ctx.find_object(AppContext)
+    where = repository_path(app.project_dir if app is not None else Path())
+    for diagnostic in getattr(exc, "diagnostics", []):
+        click.echo(annotation(diagnostic, directory=where), err=True)
+    with stopped(sys.stderr):
+        click.echo(text, file=sys.stderr)
 
 
 def _crash_log(exc: BaseException) -> Path:
@@ -88,7 +124,7 @@ def handle_errors(ctx: click.Context) -> Iterator[None]:
         raise
     except PublisherError as exc:
         _json_failure(ctx, exc)
-        click.echo(format_error(exc, ctx.invoked_subcommand), err=True)
+        _echo_error(exc, ctx)
         ctx.exit(EXIT_ERROR)
     except KeyboardInterrupt:
         click.echo(

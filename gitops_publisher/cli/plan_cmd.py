@@ -71,9 +71,11 @@ def plan(
     no_media_checks: bool,
 ) -> None:
     """Show what `publisher apply` would publish, and why."""
+    from gitops_publisher.cli.errors import echo_warnings
     from gitops_publisher.cli.views.plan_markdown import render_markdown
     from gitops_publisher.cli.views.plan_text import render_text
     from gitops_publisher.core.shard import Shard
+    from gitops_publisher.escape import terminal
     from gitops_publisher.planning import make_plan, save_plan
 
     planned = make_plan(
@@ -85,15 +87,17 @@ def plan(
         media_checks=not no_media_checks,
     )
     result = planned.plan
-    for warning in planned.project.warnings:
-        click.echo(warning.render(), err=True)
+    echo_warnings(planned.project.warnings, app.project_dir)
     from gitops_publisher.apply.plan_checks import reviewed_plan
 
     result, notices = reviewed_plan(
-        planned, sandbox=app.sandbox, offline=offline, warn=lambda m: click.echo(m, err=True)
+        planned,
+        sandbox=app.sandbox,
+        offline=offline,
+        warn=lambda m: click.echo(terminal(m), err=True),
     )
     for notice in notices:
-        click.echo(f"Notice: {notice}", err=True)
+        click.echo(f"Notice: {terminal(notice)}", err=True)
     if fmt == "json":
         click.echo(result.model_dump_json(indent=2))
     elif fmt == "markdown":

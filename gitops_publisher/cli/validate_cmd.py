@@ -23,6 +23,7 @@ def validate(app: AppContext, no_media_checks: bool, fmt: str) -> None:
     Lists what each post's video is (duration, resolution, codecs, size, upload chunks);
     problems are printed as `file:line:col field: message` and fail with exit 1.
     """
+    from gitops_publisher.cli.errors import echo_warnings
     from gitops_publisher.workspace.project import load_project
 
     project = load_project(app.project_dir, check_media=not no_media_checks)
@@ -38,8 +39,7 @@ def validate(app: AppContext, no_media_checks: bool, fmt: str) -> None:
         )
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
         return
-    for warning in project.warnings:
-        click.echo(warning.render(), err=True)
+    echo_warnings(project.warnings, app.project_dir)
     if no_media_checks:
         click.echo("Media checks skipped (--no-media-checks): videos were not inspected.", err=True)
     elif project.media:
@@ -55,6 +55,7 @@ def validate(app: AppContext, no_media_checks: bool, fmt: str) -> None:
 def media_listing(project: Project) -> str:
     """One line per post: its id, video and the video's facts (the chunk plan included)."""
     from gitops_publisher.cli.views.plan_text import media_text
+    from gitops_publisher.escape import terminal
     from gitops_publisher.media.checks import media_summary
 
     rows: dict[str, tuple[str, str]] = {}
@@ -68,7 +69,7 @@ def media_listing(project: Project) -> str:
             report = project.media.get(content_id)
             facts = report.facts if report is not None else None
             texts[content_id] = media_text(media_summary(facts)) if facts else "not probed"
-        rows[post_id] = (post.video.path, texts[content_id])
+        rows[post_id] = (terminal(post.video.path), texts[content_id])
     width = max(len(post_id) for post_id in rows)
     video_width = max(len(video) for video, _ in rows.values())
     lines = [f"Videos ({len(project.media)} distinct, checked against TikTok's media rules):"]

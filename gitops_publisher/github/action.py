@@ -11,18 +11,24 @@
 
 Apply is refused on pull requests. Secret values the Action knows of are masked with
 ``::add-mask::`` before anything else is printed.
+
+A pull request's files are untrusted: every line the Action logs shows control characters
+visibly (no quoted newline can start a ``::`` command line), every command it writes is
+escaped (``github/commands.py``), each validation problem with a position becomes an
+annotation on the diff, and user text in the summary and the comment is escaped Markdown.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import posixpath
 import sys
 import traceback
 from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, cast
 
@@ -31,9 +37,11 @@ import httpx
 from gitops_publisher.core.reviewed import ReviewedPlan, reviewed_from_plan, unreviewed
 from gitops_publisher.core.shard import Shard
 from gitops_publisher.core.state import DONE, State
-from gitops_publisher.errors import PublisherError
+from gitops_publisher.errors import ConfigError, PreflightError, PublisherError
+from gitops_publisher.escape import md_code, md_fence, md_text, md_url, terminal
 from gitops_publisher.github import report, review
 from gitops_publisher.github.api import GitHubApi, GitHubApiError
+from gitops_publisher.github.commands import annotation, command, repository_path, stopped
 from gitops_publisher.github.event import Inputs, Run, decide
 from gitops_publisher.github.step_env import git_auth_env, secret_env
 from gitops_publisher.github.token_sync import git_branch_store, synced_writeback
@@ -73,9 +81,13 @@ class Context:
         return self.inputs.working_directory
 
     def say(self, line: str) -> None:
-        """A line in the job log."""
-        self.out.write(line + "\n")
+        """A line in the job log, control characters shown (it stays one line)."""
+        self.out.write(terminal(line) + "\n")
         self.out.flush()
+
+    def command(self, name: str, message: str) -> None:
+        """A workflow command (``::warning::…``), its message escaped."""
+        self.say(command(name, message))
 
 
 def run_action(
@@ -142,7 +154,7 @@ def run_action(
     _finish(ctx, has_changes=False, plan_json="", published=0)
     report.append_summary(run.step_summary, f"**gitops-publisher** ({ctx.workdir}): {why}.\n")
     if decision == "refuse":
-        ctx.say(f"::error::{why}")
+        ctx.command("error", why)
         return 1
     return 0
 
@@ -156,7 +168,7 @@ def _plan(ctx: Context) -> int:
     notes = [FORK_NOTE] if ctx.run.is_fork else []
     if ctx.run.is_fork and ctx.inputs.reviewed_only:
         notes.append(review.FORK_NOTE)
-    title = f"publisher plan: `{ctx.workdir}`"
+    title = f"publisher plan: {md_code(ctx.workdir)}"
     try:
         planned = make_plan(
             ctx.project, sandbox=ctx.sandbox, shard=_shard(ctx.inputs), media_checks=True
@@ -176,13 +188,16 @@ def _plan(ctx: Context) -> int:
                 planned, sandbox=ctx.sandbox, offline=ctx.run.is_fork, warn=ctx.say
             )
     except PublisherError as exc:
-        error = format_error(exc, "plan")
-        failure = f"### {title}\n\n❌ **The plan failed.**\n\n```\n{error}\n```\n"
+        failure = (
+            f"### {title}\n\n❌ **The plan failed.**\n\n{md_fence(format_error(exc, 'plan'))}\n"
+        )
         _publish_plan(ctx, failure, notes)
         _finish(ctx, has_changes=False, plan_json="", published=0)
+        _from_checkout(exc, ctx.workdir)
         raise
+    where = repository_path(ctx.project)
     for warning in planned.project.warnings:
-        ctx.say(f"::warning::{warning.render()}")
+        ctx.say(annotation(warning, directory=where))
     if not ctx.run.is_fork:
         notes.extend(notices)
     shown = _previews(ctx, planned.project, plan) if ctx.inputs.previews else None
@@ -232,8 +247,10 @@ def _previews(ctx: Context, project: Project, plan: Plan) -> PreviewReport | Non
             project, plan, directory=directory, artifact=artifact, run_url=ctx.run.run_url
         )
     except Exception as exc:  # noqa: BLE001 - an unexpected failure must not hide the plan
-        ctx.say("".join(traceback.format_exception(exc)).rstrip())
-        ctx.say(f"::warning::cover previews failed unexpectedly: {type(exc).__name__}: {exc}")
+        with stopped(ctx.out):
+            trace = "".join(traceback.format_exception(exc)).rstrip()
+            ctx.out.write(terminal(trace, newlines=True) + "\n")
+        ctx.command("warning", f"cover previews failed unexpectedly: {type(exc).__name__}: {exc}")
         note = f"⚠️ Cover previews failed unexpectedly ({type(exc).__name__}); see the job log."
         return PreviewReport(notes=[note], directory=directory, artifact=artifact)
     for line in shown.log:
@@ -254,7 +271,7 @@ def _publish_plan(
     if number is None or not ctx.inputs.comment:
         return
     if not ctx.inputs.github_token:
-        ctx.say("::warning::no github-token: the plan is in the run summary, not in a comment")
+        ctx.command("warning", "no github-token: the plan is in the run summary, not in a comment")
         return
     body = report.comment_body(
         ctx.workdir, markdown, notes=notes, run_url=ctx.run.run_url, reviewed=reviewed
@@ -267,9 +284,10 @@ def _publish_plan(
         ctx.say(f"plan comment {action}: {url}")
     except GitHubApiError as exc:
         if ctx.run.is_fork and exc.status in (401, 403, 404):
-            ctx.say(
-                "::notice::this fork's token cannot comment (GitHub makes it read-only); "
-                "the plan is in the run summary"
+            ctx.command(
+                "notice",
+                "this fork's token cannot comment (GitHub makes it read-only); "
+                "the plan is in the run summary",
             )
             report.append_summary(
                 ctx.run.step_summary,
@@ -277,9 +295,10 @@ def _publish_plan(
                 "read-only._\n",
             )
         else:
-            ctx.say(
-                f"::warning::could not write the plan comment: {exc} (the job needs "
-                "`permissions: pull-requests: write`)"
+            ctx.command(
+                "warning",
+                f"could not write the plan comment: {exc} (the job needs "
+                "`permissions: pull-requests: write`)",
             )
     finally:
         api.close()
@@ -317,7 +336,7 @@ def _apply(ctx: Context) -> int:
         code = ctx.invoke([*_global_args(ctx), "apply", "--yes", *args])
     after = before.store.read()
     published = newly_published(before.state, after, before.plan.moves)
-    lines = [f"### publisher apply: `{ctx.workdir}`", ""]
+    lines = [f"### publisher apply: {md_code(ctx.workdir)}", ""]
     lines.append(
         f"**{len(published)} post(s) published**"
         + (" (exit code " + str(code) + ")" if code else "")
@@ -326,7 +345,8 @@ def _apply(ctx: Context) -> int:
     for address in published:
         rec = after.resources[address]
         where = rec.url or ("in the creator's inbox" if rec.status == "inbox" else rec.status)
-        lines.append(f"- `{address}`: {where}")
+        shown = md_url(rec.url) if rec.url else md_text(where)
+        lines.append(f"- {md_code(address)}: {shown}")
     lines.extend(review.summary(before.plan))
     lines.extend(["", "<details><summary>The plan applied</summary>", ""])
     lines.append(render_markdown(before.plan, title="plan"))
@@ -340,6 +360,19 @@ def _apply(ctx: Context) -> int:
         not_reviewed=refused,
     )
     return code
+
+
+def _from_checkout(exc: PublisherError, workdir: str) -> None:
+    """Make ``exc``'s diagnostics name files from the checkout, where the job log reads them.
+
+    They name files from the project (``posts/a.yaml``); the Action's project is the
+    ``working-directory`` (``sites/team-b/posts/a.yaml``), and so are its annotations.
+    """
+    if isinstance(exc, ConfigError | PreflightError) and workdir not in ("", "."):
+        exc.diagnostics = [
+            replace(d, file=posixpath.normpath(posixpath.join(workdir, d.file)))
+            for d in exc.diagnostics
+        ]
 
 
 def newly_published(

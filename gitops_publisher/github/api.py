@@ -3,6 +3,12 @@
 Synchronous httpx against ``GITHUB_API_URL`` (GitHub Enterprise and the tests' stub on
 127.0.0.1 work alike); ``transport=`` is injectable. The token is sent only as a header and
 never appears in an error message.
+
+The sticky comment is the one *this token's identity* wrote whose body starts with the marker:
+anyone can write the marker into a comment (or a caption), and only our own comment may be
+overwritten. The identity is asked once: ``GET /user`` for a personal or OAuth token; an
+installation token (the job's ``GITHUB_TOKEN``, a GitHub App's) gets 403 there, so GraphQL's
+``viewer`` is asked, whose bot login REST spells with ``[bot]``.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from gitops_publisher.errors import PublisherError
 _PAGE = 100
 _MAX_PAGES = 30
 ACTIONS_BOT = "github-actions[bot]"
+_VIEWER = {"query": "query { viewer { __typename login } }"}
 
 
 class GitHubApiError(PublisherError):
@@ -65,8 +72,10 @@ class GitHubApi:
     def identity(self) -> str:
         """The login comments made with this token carry (asked once, then kept).
 
-        A personal token answers ``GET /user``; the job's ``GITHUB_TOKEN`` (an installation
-        token) is refused there (403) and comments as ``github-actions[bot]``.
+        A personal token answers ``GET /user``. An installation token (the job's
+        ``GITHUB_TOKEN``, a GitHub App's) is refused there (403), so GraphQL's ``viewer`` is
+        asked, whose bot login REST spells with ``[bot]``; when GraphQL does not say either,
+        it is the job's token: ``github-actions[bot]``.
 
         Raises:
             GitHubApiError: GitHub cannot be reached or refuses the token itself (401).
@@ -77,15 +86,30 @@ class GitHubApi:
             except GitHubApiError as exc:
                 if exc.status != 403:
                     raise
-                user = {"login": ACTIONS_BOT}
+                user = {"login": self._viewer_login() or ACTIONS_BOT}
             self._identity = str(user.get("login", "")) if isinstance(user, dict) else ""
         return self._identity
+
+    def _viewer_login(self) -> str:
+        """GraphQL's viewer as REST names it, or "" when GraphQL does not say."""
+        try:
+            answer = self._call("POST", _graphql_url(self._client.base_url), json=_VIEWER)
+        except GitHubApiError:
+            return ""
+        data = answer.get("data") if isinstance(answer, dict) else None
+        viewer = data.get("viewer") if isinstance(data, dict) else None
+        if not isinstance(viewer, dict) or not viewer.get("login"):
+            return ""
+        login = str(viewer["login"])
+        bot = viewer.get("__typename") == "Bot" and not login.endswith("[bot]")
+        return f"{login}[bot]" if bot else login
 
     def find_comment(self, number: int, marker: str) -> dict[str, Any] | None:
         """This token's comment on pull request ``number`` whose body starts with ``marker``.
 
         Only comments written with this token's identity count: anyone can write a comment
-        holding the marker, and the merge run trusts the reviewed plan inside it.
+        holding the marker (or a caption quoting another project's), and the merge run trusts
+        the reviewed plan inside it.
 
         Raises:
             GitHubApiError: the comments cannot be listed.
@@ -100,11 +124,7 @@ class GitHubApi:
             if not isinstance(comments, list):
                 return None
             for comment in comments:
-                if not isinstance(comment, dict):
-                    continue
-                author = comment.get("user")
-                login = author.get("login") if isinstance(author, dict) else None
-                if login == me and str(comment.get("body", "")).startswith(marker):
+                if isinstance(comment, dict) and _is_ours(comment, me, marker):
                     return comment
             if len(comments) < _PAGE:
                 return None
@@ -167,3 +187,19 @@ class GitHubApi:
                 status=response.status_code,
             )
         return response.json() if response.content else None
+
+
+def _is_ours(comment: object, me: str, marker: str) -> bool:
+    """Whether ``comment`` (REST JSON) was written by ``me`` and starts with ``marker``."""
+    if not isinstance(comment, dict):
+        return False
+    user = comment.get("user")
+    author = user.get("login") if isinstance(user, dict) else None
+    return author == me and str(comment.get("body", "")).startswith(marker)
+
+
+def _graphql_url(rest: httpx.URL) -> str:
+    """``…/graphql`` on github.com; ``/api/graphql`` beside GitHub Enterprise's ``/api/v3``."""
+    path = rest.path.rstrip("/")
+    path = path[: -len("/v3")] + "/graphql" if path.endswith("/api/v3") else path + "/graphql"
+    return str(rest.copy_with(path=path))

@@ -16,16 +16,32 @@ The runner reads every line of a job's output that starts with ``::`` as a comma
 
 from __future__ import annotations
 
+import os
 import posixpath
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TextIO
 
 from gitops_publisher.errors import Diagnostic
 from gitops_publisher.escape import terminal
 
 _LEVELS = {"error": "error", "warning": "warning"}
+
+
+def in_github_actions(env: Mapping[str, str] | None = None) -> bool:
+    """Whether the runner reads this process's output (``GITHUB_ACTIONS=true``)."""
+    return (os.environ if env is None else env).get("GITHUB_ACTIONS") == "true"
+
+
+def repository_path(directory: Path, env: Mapping[str, str] | None = None) -> str:
+    """``directory`` relative to the checkout's root (``$GITHUB_WORKSPACE``), POSIX style.
+
+    Annotations name files from the repository's root; the project may be a subdirectory.
+    """
+    root = (os.environ if env is None else env).get("GITHUB_WORKSPACE") or str(Path.cwd())
+    return Path(os.path.relpath(directory.resolve(), Path(root).resolve())).as_posix()
 
 
 def escape_data(text: str) -> str:

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gitops_publisher.errors import PublisherError
+from gitops_publisher.escape import md_code
+from gitops_publisher.github.commands import command
 
 if TYPE_CHECKING:
     from gitops_publisher.core.plan import Plan
@@ -33,7 +35,7 @@ class PreviewReport:
 
     Attributes:
         notes: the comment's lines (frames and where; a warning when some could not be made).
-        log: lines for the job log (files written, ``::warning::`` lines).
+        log: lines for the job log (files written, escaped ``::warning::`` commands).
         count: PNG files written.
         directory: where they are (uploaded only when ``count`` > 0).
         artifact: the artifact's name.
@@ -92,25 +94,25 @@ def make_previews(
         outcome = write_previews(project, addresses, directory)
     except PublisherError as exc:
         message = str(exc)
-        report.notes.append(f"⚠️ Cover previews were not made: {_code(message)}")
-        report.log.append(f"::warning::cover previews were not made: {message}")
+        report.notes.append(f"⚠️ Cover previews were not made: {md_code(message)}")
+        report.log.append(command("warning", f"cover previews were not made: {message}"))
         return report
     report.count = len(outcome.written)
     report.log.extend(f"Wrote {w.path}  {w.description}" for w in outcome.written)
-    report.log.extend(f"::warning::cover preview: {d.render()}" for d in outcome.problems)
+    report.log.extend(command("warning", f"cover preview: {d.render()}") for d in outcome.problems)
     if outcome.written:
         link = f"([workflow run]({run_url}))" if run_url else "(on the workflow run's page)"
         report.notes.append(
             f"🖼️ Cover previews: {report.count} frame(s) in the workflow artifact "
-            f"`{artifact}` {link}"
+            f"{md_code(artifact)} {link}"
         )
     if outcome.problems:
-        first = _code(outcome.problems[0].render())
+        first = md_code(outcome.problems[0].render())
         more = len(outcome.problems) - 1
         also = f" (and {more} more problem(s) in the job log)" if more else ""
         report.notes.append(
             f"⚠️ Cover previews: no frame for {len(outcome.failed)} address(es) "
-            f"({_listed(outcome.failed)}): {first}{also}"
+            f"({_listed([md_code(a) for a in outcome.failed])}): {first}{also}"
         )
     return report
 
@@ -119,8 +121,3 @@ def _listed(addresses: list[str], shown: int = 5) -> str:
     """``a, b, c`` or ``a, b, c, d, e and 7 more``: one line, however many failed."""
     text = ", ".join(addresses[:shown])
     return f"{text} and {len(addresses) - shown} more" if len(addresses) > shown else text
-
-
-def _code(text: str) -> str:
-    """``text`` as inline code, safe inside one Markdown line."""
-    return "`" + text.replace("`", "'").replace("\n", " ") + "`"

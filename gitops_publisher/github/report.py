@@ -6,6 +6,8 @@ merge of the pull request may publish. The merge run reads it back (:func:`revie
 ``$GITHUB_OUTPUT`` takes ``name<<DELIMITER`` blocks so that multi-line values (the plan's
 JSON) survive. A PR comment is limited to 65,536 characters: a longer plan is cut at a line
 (closing any open ``<details>``) and ends with a link to the run summary, which has it all.
+Lines are cut at LF only: the Markdown renderers escaped user text so that no other character
+breaks a line, and Python's ``splitlines`` would break at U+2028 or U+0085 inside a caption.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 from typing import TextIO
 
 from gitops_publisher.core.reviewed import ReviewedPlan
+from gitops_publisher.escape import html_text
+from gitops_publisher.github.commands import command
 
 COMMENT_LIMIT = 65_536
 OUTPUTS = ("has_changes", "plan_json", "published", "not_reviewed")
@@ -25,8 +29,11 @@ REVIEWED_BUDGET = COMMENT_LIMIT - 5_000  # the reviewed plan first; the plan tex
 
 
 def marker(working_directory: str) -> str:
-    """The hidden marker that finds this working directory's comment again."""
-    return f"<!-- gitops-publisher:plan:{working_directory} -->"
+    """The hidden marker that finds this working directory's comment again.
+
+    Only a comment of ours that *starts* with it is ever updated (``GitHubApi.find_comment``).
+    """
+    return f"<!-- gitops-publisher:plan:{html_text(working_directory)} -->"
 
 
 def reviewed_line(reviewed: ReviewedPlan) -> str:
@@ -42,7 +49,7 @@ def reviewed_in(body: str) -> ReviewedPlan | None:
     """
     from pydantic import ValidationError
 
-    for line in body.splitlines():
+    for line in body.split("\n"):  # not splitlines: U+2028 in a caption is no line break
         if line.startswith(_REVIEWED) and line.endswith(_REVIEWED_END):
             text = line[len(_REVIEWED) : -len(_REVIEWED_END)]
             try:
@@ -77,7 +84,7 @@ def mask(values: Iterable[str], out: TextIO) -> None:
     for value in sorted({v.strip() for v in values if v and v.strip()}):
         for line in value.splitlines():
             if line.strip():
-                out.write(f"::add-mask::{line.strip()}\n")
+                out.write(command("add-mask", line.strip()) + "\n")
     out.flush()
 
 
@@ -119,7 +126,7 @@ def comment_body(
     budget = limit - len(head_text) - len(footer) - len("</details>\n") * 2
     kept: list[str] = []
     size, open_details = 0, 0
-    for line in plan_markdown.splitlines():
+    for line in plan_markdown.split("\n"):  # not splitlines: U+2028, U+0085 are not breaks
         if size + len(line) + 1 > budget:
             break
         kept.append(line)

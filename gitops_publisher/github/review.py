@@ -15,7 +15,9 @@ import httpx
 
 from gitops_publisher.core.plan import Action, Plan
 from gitops_publisher.core.reviewed import NOT_REVIEWED, ReviewedPlan
+from gitops_publisher.escape import md_code, md_text
 from gitops_publisher.github.api import GitHubApi, GitHubApiError
+from gitops_publisher.github.commands import command
 from gitops_publisher.github.event import Inputs, Run
 from gitops_publisher.github.report import marker, reviewed_in
 
@@ -54,8 +56,11 @@ def merged_reviewed_plan(
         return None, None
     if not inputs.github_token:
         say(
-            "::warning::no github-token: the merged pull request and its reviewed plan cannot "
-            "be found, so this push approves nothing new"
+            command(
+                "warning",
+                "no github-token: the merged pull request and its reviewed plan cannot "
+                "be found, so this push approves nothing new",
+            )
         )
         return None, None
     api = GitHubApi(run.api_url, run.repository, inputs.github_token, transport=transport)
@@ -70,8 +75,11 @@ def merged_reviewed_plan(
         comment = api.find_comment(number, marker(workdir))
     except GitHubApiError as exc:
         say(
-            f"::warning::cannot read the merged pull request's reviewed plan ({exc}); "
-            "this push approves nothing new"
+            command(
+                "warning",
+                f"cannot read the merged pull request's reviewed plan ({exc}); "
+                "this push approves nothing new",
+            )
         )
         return None, None
     finally:
@@ -79,9 +87,12 @@ def merged_reviewed_plan(
     reviewed = reviewed_in(str(comment.get("body", ""))) if comment else None
     if reviewed is None or reviewed.pull_request != number:
         say(
-            f"::warning::pull request #{number} has no reviewed plan for `{workdir}` "
-            "(no plan comment by this workflow's token, or its plan failed): this merge "
-            "approves nothing new"
+            command(
+                "warning",
+                f"pull request #{number} has no reviewed plan for `{workdir}` "
+                "(no plan comment by this workflow's token, or its plan failed): this merge "
+                "approves nothing new",
+            )
         )
         return number, None
     say(f"pull request #{number}: its reviewed plan shows {len(reviewed.posts)} post(s)")
@@ -89,9 +100,11 @@ def merged_reviewed_plan(
 
 
 def warnings(plan: Plan) -> list[str]:
-    """One ``::warning::`` line per publish the plan refuses as not reviewed."""
+    """One ``::warning::`` command (escaped) per publish the plan refuses as not reviewed."""
     return [
-        f"::warning::{c.address}: {c.reason}" for c in plan.changes if c.action is Action.UNREVIEWED
+        command("warning", f"{c.address}: {c.reason}")
+        for c in plan.changes
+        if c.action is Action.UNREVIEWED
     ]
 
 
@@ -101,5 +114,8 @@ def summary(plan: Plan) -> list[str]:
     if not refused:
         return []
     lines = ["", f"**{len(refused)} post(s) not reviewed: open a pull request**", ""]
-    lines.extend(f"- `{c.address}`: {c.reason.removeprefix(NOT_REVIEWED + ': ')}" for c in refused)
+    lines.extend(
+        f"- {md_code(c.address)}: {md_text(c.reason.removeprefix(NOT_REVIEWED + ': '))}"
+        for c in refused
+    )
     return [*lines, "", HELP]

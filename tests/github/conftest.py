@@ -2,10 +2,10 @@
 
 * ``stub``: the few REST endpoints the Action calls, served by ``http.server`` on 127.0.0.1,
   keeping comments in memory and every request in ``stub.requests``. A token named
-  ``read-only`` gets 403 on writes, as a fork pull request's token does. Like the job's
-  ``GITHUB_TOKEN``, the tokens get 403 on ``GET /user`` and comment as
-  ``github-actions[bot]``; ``stub.pulls_by_sha[sha] = [7]`` says pull request 7 was merged
-  as ``sha``.
+  ``read-only`` gets 403 on writes, as a fork pull request's token does. ``TOKEN`` is an
+  installation token like the job's ``GITHUB_TOKEN``: 403 on ``GET /user``, the bot as
+  GraphQL's viewer, its comments by ``github-actions[bot]``; ``PERSONAL_TOKEN`` is a user's.
+  ``stub.pulls_by_sha[sha] = [7]`` says pull request 7 was merged as ``sha``.
 * ``checkout``: the ``examples/`` project committed and pushed to ``remote.git`` (bare), then
   cloned, as ``actions/checkout`` leaves it.
 * ``action(event, **inputs)``: runs ``publisher --sandbox github`` in process with the
@@ -43,7 +43,9 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EVENTS = Path(__file__).parent / "events"
 REPOSITORY = "acme/content"
 TOKEN = "ghs_testtoken0123456789abcdef"
+PERSONAL_TOKEN = "personal-token-of-release-bot"
 BOT = "github-actions[bot]"
+_LOGINS = {TOKEN: BOT, "read-only": BOT, PERSONAL_TOKEN: "release-bot"}
 
 
 @dataclass
@@ -55,17 +57,19 @@ class Stub:
     next_id: int = 1000
 
     def writes(self) -> list[tuple[str, str]]:
-        return [(m, p) for m, p, _ in self.requests if m in ("POST", "PATCH")]
+        return [(m, p) for m, p, _ in self.requests if m in ("POST", "PATCH") and p != "/graphql"]
 
-    def add_comment(self, issue: int, body: str, login: str) -> None:
-        """A comment written by someone else (``login``), as anyone can."""
+    def add_comment(self, issue: int, body: str, login: str) -> int:
+        """A comment written by someone else (``login``), as anyone can; its id."""
         self.next_id += 1
         self.comments[self.next_id] = {
             "id": self.next_id,
             "issue": issue,
             "user": {"login": login, "type": "User"},
             "body": body,
+            "html_url": f"https://github.com/{REPOSITORY}/pull/{issue}#c{self.next_id}",
         }
+        return self.next_id
 
 
 def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
@@ -92,8 +96,16 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
             path = self.path.split("?")[0]
             token = self._token()
             stub.requests.append((method, path, token))
-            if token not in (TOKEN, "read-only"):
+            if token not in _LOGINS:
                 return self._send(401, {"message": "Bad credentials"})
+            if path == "/user":
+                if token == PERSONAL_TOKEN:
+                    return self._send(200, {"login": _LOGINS[token], "type": "User"})
+                return self._send(403, {"message": "Resource not accessible by integration"})
+            if path == "/graphql" and method == "POST":
+                assert "viewer" in self._body()["query"]
+                viewer = {"__typename": "Bot", "login": _LOGINS[token].removesuffix("[bot]")}
+                return self._send(200, {"data": {"viewer": viewer}})
             if method != "GET" and token == "read-only":
                 return self._send(403, {"message": "Resource not accessible by integration"})
             if m := re.fullmatch(rf"/repos/{REPOSITORY}/issues/(\d+)/comments", path):
@@ -105,7 +117,7 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
                 comment = {
                     "id": stub.next_id,
                     "issue": number,
-                    "user": {"login": BOT, "type": "Bot"},
+                    "user": {"login": _LOGINS[token], "type": "Bot"},
                     "body": self._body()["body"],
                     "html_url": f"https://github.com/{REPOSITORY}/pull/{number}#c{stub.next_id}",
                 }
@@ -272,6 +284,7 @@ def action(
         )
         env: dict[str, str | None] = {
             "GITHUB_ACTIONS": "true",
+            "GITHUB_WORKSPACE": str(work),
             "GITHUB_EVENT_NAME": event,
             "GITHUB_EVENT_PATH": str(EVENTS / payload),
             "GITHUB_REF": ref,

@@ -263,8 +263,8 @@ def test_many_failed_covers_stay_one_warning_line(make_repo: Any, tmp_path: Path
     assert shown.count == 0 and shown.outputs() == {}
     (line,) = shown.notes
     assert line.startswith(
-        "⚠️ Cover previews: no frame for 7 address(es) (post-0@brand-us, post-1@brand-us, "
-        "post-2@brand-us, post-3@brand-us, post-4@brand-us and 2 more): `posts/p0.yaml:7:21 "
+        "⚠️ Cover previews: no frame for 7 address(es) (`post-0@brand-us`, `post-1@brand-us`, "
+        "`post-2@brand-us`, `post-3@brand-us`, `post-4@brand-us` and 2 more): `posts/p0.yaml:7:21 "
         "cover_timestamp_ms: 9000 ms is past the end"
     )
     assert line.endswith("(and 6 more problem(s) in the job log)")

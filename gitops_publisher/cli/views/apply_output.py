@@ -148,7 +148,9 @@ def open_printer(
 
 def summary_table(results: Iterable[Result], redact: Redactor) -> str:
     """The closing table: address, result, post URL or error."""
-    rows = [(r.address, r.outcome.value, redact(r.url or r.message or "")) for r in results]
+    rows = [
+        (r.address, r.outcome.value, terminal(redact(r.url or r.message or ""))) for r in results
+    ]
     if not rows:
         return "Nothing was published."
     width_a = max(len("ADDRESS"), *(len(r[0]) for r in rows))

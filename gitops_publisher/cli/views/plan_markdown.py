@@ -1,4 +1,9 @@
-"""The plan as Markdown, for the pull-request comment and the Action's step summary."""
+"""The plan as Markdown, for the pull-request comment and the Action's step summary.
+
+Every value that comes from the project (addresses, captions, paths, reasons quoting them,
+warnings and errors) goes through ``gitops_publisher.escape``: it renders as exactly its
+characters, opens no HTML, closes no block and pings no one.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from gitops_publisher.cli.views.plan_text import (
 )
 from gitops_publisher.core.plan import SYMBOLS, Action, Change, Plan
 from gitops_publisher.errors import Diagnostic
-from gitops_publisher.escape import md_code
+from gitops_publisher.escape import html_text, md_code, md_text
 
 _EMOJI: dict[Action, str] = {
     Action.CREATE: "🟢",
@@ -31,28 +36,23 @@ _EMOJI: dict[Action, str] = {
 }
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ⏎ ")
-
-
 def _drift_details(change: Change) -> list[str]:
     """What changed since a post was published: one table row per field, sent and now."""
     lines = [
-        f"<details><summary><code>{change.address}</code>: what changed since it was "
+        f"<details><summary><code>{html_text(change.address)}</code>: what changed since it was "
         "published</summary>",
         "",
     ]
     rows = diff_rows(change)
     if rows is None:
-        lines.append(_cell(NO_SNAPSHOT))
+        lines.append(md_text(NO_SNAPSHOT))
     elif not rows:
         lines.append("No field differs from what was sent.")
     else:
         lines.append("| field | sent | now |")
         lines.append("|---|---|---|")
         lines.extend(
-            f"| `{name}` | {md_code(before, cell=True)} | {md_code(after, cell=True)} |"
-            for name, before, after in rows
+            "| " + " | ".join(md_code(text, cell=True) for text in row) + " |" for row in rows
         )
     lines.extend(["", "</details>"])
     return lines
@@ -63,17 +63,18 @@ def render_markdown(
 ) -> str:
     """Render a self-contained Markdown document (no HTML beyond ``<details>``).
 
-    ``warnings`` are the project's (media, policy) warnings, shown to the reviewer too.
+    ``title`` is Markdown (callers escape what they put in it); ``warnings`` are the
+    project's (media, policy) warnings, shown to the reviewer too.
     """
     lines = [f"### {title}", "", f"**{summary_line(plan)}**", ""]
     if warnings:
-        lines.extend(f"> ⚠️ {_cell(w.render())}" for w in warnings)
+        lines.extend(f"> ⚠️ {md_text(w.render())}" for w in warnings)
         lines.append("")
     if plan.errors:
-        lines.extend(f"> ❌ **Error:** {_cell(e)}" for e in plan.errors)
+        lines.extend(f"> ❌ **Error:** {md_text(e)}" for e in plan.errors)
         lines.append("")
     if plan.warnings:
-        lines.extend(f"> ⚠️ {_cell(w)}" for w in plan.warnings)
+        lines.extend(f"> ⚠️ {md_text(w)}" for w in plan.warnings)
         lines.append("")
     shown = [c for c in plan.changes if c.action is not Action.NOOP or c.moved_from]
     if shown:
@@ -82,19 +83,20 @@ def render_markdown(
         for change in shown:
             if change.moved_from:
                 lines.append(
-                    f"| ➡️ | `{_cell(moved_text(change))}` | moved | previous_ids: the record "
-                    "follows the renamed id; nothing is posted for the move |"
+                    f"| ➡️ | {md_code(moved_text(change), cell=True)} | moved | previous_ids: "
+                    "the record follows the renamed id; nothing is posted for the move |"
                 )
             if change.action is Action.NOOP:
                 continue
             why = change.reason
             if change.action is Action.WAIT and change.publish_at_local:
                 why = f"scheduled for {change.publish_at_local}"
+            why = md_text(why)
             if change.repost_of:
-                why = f"⚠️ probable rename of `{change.repost_of}`: {why}"
+                why = f"⚠️ probable rename of {md_code(change.repost_of, cell=True)}: {why}"
             lines.append(
-                f"| {_EMOJI[change.action]} | `{change.address}` | "
-                f"{SYMBOLS[change.action].strip() or ' '} {change.action.value} | {_cell(why)} |"
+                f"| {_EMOJI[change.action]} | {md_code(change.address, cell=True)} | "
+                f"{SYMBOLS[change.action].strip() or ' '} {change.action.value} | {why} |"
             )
         lines.append("")
         for change in shown:
@@ -103,11 +105,11 @@ def render_markdown(
             if change.action is Action.DRIFT:
                 lines.extend(_drift_details(change))
                 continue
-            summary = f"<code>{change.address}</code>: what TikTok will receive"
+            summary = f"<code>{html_text(change.address)}</code>: what TikTok will receive"
             lines.append(f"<details><summary>{summary}</summary>")
             lines.append("")
             for label, value in change_details(change):
-                lines.append(f"- **{label}**: {_cell(value)}")
+                lines.append(f"- **{label}**: {md_text(value)}")
             lines.append("")
             lines.append("</details>")
         lines.append("")
@@ -118,7 +120,7 @@ def render_markdown(
     if plan.quotas:
         lines.append("**TikTok limits used by this apply**")
         lines.append("")
-        lines.extend(f"- `{q.account}`: {quota_text(q)}" for q in plan.quotas)
+        lines.extend(f"- {md_code(q.account)}: {quota_text(q)}" for q in plan.quotas)
         lines.append("")
-    lines.append(f"<sub>state lineage `{plan.lineage[:8]}` serial {plan.serial}</sub>")
+    lines.append(f"<sub>state lineage {md_code(plan.lineage[:8])} serial {plan.serial}</sub>")
     return "\n".join(lines) + "\n"

@@ -1,4 +1,8 @@
-"""The plan as a reviewer reads it in a terminal: Terraform-like symbols, colour on a TTY."""
+r"""The plan as a reviewer reads it in a terminal: Terraform-like symbols, colour on a TTY.
+
+Values from the project (captions, paths, reasons, messages) are shown through
+``escape.terminal``: an escape sequence in a caption is printed as ``\x1b[2J``, never run.
+"""
 
 from __future__ import annotations
 
@@ -180,25 +184,25 @@ def render_text(plan: Plan, *, color: bool | None = None, detailed: bool = True)
             tail = f"scheduled for {change.publish_at_local}"
         if change.repost_of:
             tail += f" (probable rename of {change.repost_of}: see the warning below)"
-        lines.append(style(head, fg=colour, bold=change.action is not Action.NOOP) + tail)
+        lines.append(style(head, fg=colour, bold=change.action is not Action.NOOP) + terminal(tail))
         if detailed and change.action is Action.DRIFT:
             if change.manifest:
-                lines.append(f"      {'manifest':<10} {change.manifest}")
+                lines.append(f"      {'manifest':<10} {terminal(change.manifest)}")
             lines.extend(_diff_lines(change))
         elif detailed and change.action not in (Action.NOOP, Action.ORPHAN):
             for label, value in change_details(change):
-                lines.append(f"      {label:<10} {value}")
+                lines.append(f"      {label:<10} {terminal(value)}")
     if not plan.changes:
         lines.append("  No posts declared under posts/.")
     if plan.quotas:
         lines.append("")
         lines.append(style("TikTok limits used by this apply (per account):", bold=True))
         for quota in plan.quotas:
-            lines.append(f"  {quota.account}: {quota_text(quota)}")
+            lines.append(f"  {terminal(quota.account)}: {quota_text(quota)}")
     for warning in plan.warnings:
-        lines.append(style("Warning: ", fg="yellow", bold=True) + warning)
+        lines.append(style("Warning: ", fg="yellow", bold=True) + terminal(warning))
     for error in plan.errors:
-        lines.append(style("Error: ", fg="red", bold=True) + error)
+        lines.append(style("Error: ", fg="red", bold=True) + terminal(error))
     lines.append("")
     lines.append(style(summary_line(plan), bold=True))
     return "\n".join(lines)

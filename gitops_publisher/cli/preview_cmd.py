@@ -23,6 +23,7 @@ from gitops_publisher.cli.main import AppContext
 from gitops_publisher.core.address import Address
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.errors import AddressError, ConfigError, Diagnostic, PublisherError
+from gitops_publisher.escape import terminal
 from gitops_publisher.media.facts import MediaProbeError
 from gitops_publisher.media.frames import (
     CoverFrame,
@@ -134,7 +135,7 @@ def preview(
         raise ConfigError(problems, "no preview written")
     directory = out_dir if out_dir is not None else app.project_dir / PREVIEW_DIR
     for written in _write(posts, previews, directory):
-        click.echo(f"Wrote {_display(written.path)}  {written.description}")
+        click.echo(terminal(f"Wrote {_display(written.path)}  {written.description}"))
 
 
 def publishing_addresses(plan: Plan) -> list[str]:

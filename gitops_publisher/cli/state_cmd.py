@@ -21,6 +21,7 @@ from gitops_publisher.cli.main import AppContext, sandbox_option
 from gitops_publisher.core.address import Address, matches
 from gitops_publisher.core.state import UNKNOWN_OUTCOME, Record, State, StateStore
 from gitops_publisher.errors import AddressError, PublisherError
+from gitops_publisher.escape import terminal
 
 LIST_FORMAT_VERSION = 1
 
@@ -328,7 +329,7 @@ def _summary(record: Record) -> str:
         parts.append(f"publish_id {record.publish_id}")
     if record.url:
         parts.append(record.url)
-    return f"({', '.join(parts)})"
+    return terminal(f"({', '.join(parts)})")
 
 
 def _rm_warning(records: list[Record]) -> str:

@@ -18,14 +18,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from gitops_publisher.apply.preflight import (
+    checked_creators,
     creator_problems,
-    fetch_creators,
     media_problems,
-    seen_identities,
 )
 from gitops_publisher.apply.run import connect
 from gitops_publisher.apply.runtime import open_clients
-from gitops_publisher.core.identity import check_accounts
 from gitops_publisher.core.plan import PUBLISHING, Plan
 from gitops_publisher.errors import AuthError, Diagnostic, ProviderError
 from gitops_publisher.planning import Planned
@@ -83,19 +81,18 @@ def check_creators(
                 planned.project.config.accounts,
                 names,
             ) as clients:
-                answers = await fetch_creators(names, clients.clients)
-                open_ids = {name: auth.tokens.open_id for name, auth in clients.auths.items()}
-                identities = check_accounts(
+                allowed, identities = await checked_creators(
+                    names,
+                    clients.clients,
+                    clients.auths,
                     planned.state,
                     planned.project.config.accounts,
-                    seen_identities(answers, open_ids),
                 )
                 result.notices.extend(identities.notices)
                 for name, message in sorted(identities.stopped.items()):
                     result.problems.append(
                         Diagnostic(f"account {name}", None, None, "identity", message)
                     )
-                allowed = {n: a for n, a in answers.items() if n not in identities.stopped}
                 _creators, problems = creator_problems(changes, posts, allowed, durations)
                 result.problems.extend(problems)
                 from gitops_publisher.providers.tiktok.token_store import (

@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from gitops_publisher.apply.engine import AccountApi
 from gitops_publisher.core.desired import DesiredPost
-from gitops_publisher.core.identity import Identity
+from gitops_publisher.core.identity import AccountCheck, Identity, Named, check_accounts
 from gitops_publisher.core.plan import PUBLISHING, Change
+from gitops_publisher.core.state import State
 from gitops_publisher.errors import ApiError, Diagnostic
 from gitops_publisher.providers.tiktok.api_models import CreatorInfo
 
@@ -82,6 +84,28 @@ def seen_identities(answers: CreatorAnswers, open_ids: Mapping[str, str]) -> dic
         )
         for name, answer in answers.items()
     }
+
+
+async def checked_creators(
+    names: Sequence[str],
+    apis: Mapping[str, AccountApi],
+    auths: Mapping[str, Any],
+    state: State,
+    accounts: Mapping[str, Named],
+) -> tuple[CreatorAnswers, AccountCheck]:
+    """Fresh creator_info per account, and the users behind the tokens checked against the pins.
+
+    The one identity check of plan's creator checks and of apply's pre-flight. Returns the
+    answers of the accounts that may go on and the check (stopped accounts, notices).
+
+    Raises:
+        ProviderError, AuthError: as :func:`fetch_creators`.
+    """
+    answers = await fetch_creators(names, apis)
+    open_ids = {name: auth.tokens.open_id for name, auth in auths.items()}
+    identities = check_accounts(state, accounts, seen_identities(answers, open_ids))
+    allowed = {n: a for n, a in answers.items() if n not in identities.stopped}
+    return allowed, identities
 
 
 def creator_problems(

@@ -15,10 +15,9 @@ from pathlib import Path
 from gitops_publisher.apply.engine import Engine
 from gitops_publisher.apply.events import Emit, Log, Result
 from gitops_publisher.apply.preflight import (
+    checked_creators,
     creator_problems,
-    fetch_creators,
     media_problems,
-    seen_identities,
 )
 from gitops_publisher.apply.runtime import (
     Connection,
@@ -28,7 +27,6 @@ from gitops_publisher.apply.runtime import (
 )
 from gitops_publisher.apply.settle import PollPolicy
 from gitops_publisher.apply.statebox import StateBox
-from gitops_publisher.core.identity import check_accounts
 from gitops_publisher.core.plan import PUBLISHING, Plan
 from gitops_publisher.core.state import Provenance
 from gitops_publisher.errors import PreflightError
@@ -129,16 +127,15 @@ def execute(
         async with open_clients(
             connection, planned.project.config.accounts, names, sleep=sleep, clock=clock
         ) as clients:
-            answers = await fetch_creators(names, clients.clients)
-            open_ids = {name: auth.tokens.open_id for name, auth in clients.auths.items()}
-            identities = check_accounts(
+            allowed, identities = await checked_creators(
+                names,
+                clients.clients,
+                clients.auths,
                 planned.state,
                 planned.project.config.accounts,
-                seen_identities(answers, open_ids),
             )
             for notice in identities.notices:
                 emit(Log("", f"warning: {notice}", "warning"))
-            allowed = {n: a for n, a in answers.items() if n not in identities.stopped}
             creators, creator_issues = creator_problems(plan.changes, posts, allowed, durations)
             if creator_issues:
                 raise PreflightError(creator_issues, "creator checks failed")

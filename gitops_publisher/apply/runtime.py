@@ -138,7 +138,7 @@ def environment_connection(
     (``.publisher/tokens.enc``, safe to commit), else to the local store. With the git-branch
     state backend that file is first restored from the state branch (a fresh CI checkout
     starts from the live token, not the retired secret) and each rotation is pushed there
-    at once (:func:`~gitops_publisher.github.token_sync.ci_writeback`).
+    at once (:func:`~gitops_publisher.workspace.token_sync.ci_writeback`).
 
     Raises:
         PreflightError: the app's credentials or an account's refresh token are missing.
@@ -146,10 +146,10 @@ def environment_connection(
             state branch cannot be fetched.
         AuthError: ``PUBLISHER_TOKEN_KEY`` is not a Fernet key or does not decrypt the file.
     """
-    from gitops_publisher.github.token_sync import ci_writeback
     from gitops_publisher.providers.tiktok import urls
     from gitops_publisher.providers.tiktok.credentials import AccountTokens
     from gitops_publisher.providers.tiktok.token_store import TokenStore
+    from gitops_publisher.workspace.token_sync import ci_writeback
 
     problems = []
     key = os.environ.get("TIKTOK_CLIENT_KEY", "")

@@ -50,8 +50,8 @@ def _setup(app: AppContext, warnings: list[str], *, ci_tokens: bool = True) -> A
     config = load_config(app.project_dir)
     writeback = None
     if ci_tokens:
-        from gitops_publisher.github.token_sync import ci_writeback
         from gitops_publisher.providers.tiktok import urls
+        from gitops_publisher.workspace.token_sync import ci_writeback
 
         writeback = ci_writeback(app.project_dir, config.state, config.accounts, urls.api_url())
     return auth_setup(app.project_dir, config.accounts, warn=warnings, writeback=writeback)

@@ -44,8 +44,8 @@ from gitops_publisher.github.api import GitHubApi, GitHubApiError
 from gitops_publisher.github.commands import annotation, command, repository_path, stopped
 from gitops_publisher.github.event import Inputs, Run, decide
 from gitops_publisher.github.step_env import git_auth_env, secret_env
-from gitops_publisher.github.token_sync import git_branch_store, synced_writeback
 from gitops_publisher.providers.tiktok import urls
+from gitops_publisher.workspace.token_sync import git_branch_store, synced_writeback
 
 if TYPE_CHECKING:
     from gitops_publisher.core.plan import Plan

@@ -33,7 +33,6 @@ from pinned_git import clone, push_to_new_bare
 
 from gitops_publisher.apply.runtime import environment_connection
 from gitops_publisher.errors import StateError
-from gitops_publisher.github.token_sync import WRITEBACK_FILE, BranchMirror, synced_writeback
 from gitops_publisher.providers.tiktok.token_store import EncryptedTokenFile, StoredCiTokens
 from gitops_publisher.providers.tiktok.tokens import TokenSet
 from gitops_publisher.sandbox import (
@@ -44,6 +43,7 @@ from gitops_publisher.sandbox import (
 from gitops_publisher.sandbox.tokens import find_live
 from gitops_publisher.workspace.git_state import GitBranchStateStore
 from gitops_publisher.workspace.project import load_config
+from gitops_publisher.workspace.token_sync import WRITEBACK_FILE, BranchMirror, synced_writeback
 
 from .conftest import EVENTS, Checkout, fresh_job, git, machine_of, runner_env
 

@@ -17,12 +17,6 @@ from pinned_git import git
 from pydantic import SecretStr
 
 from gitops_publisher.core.models import StateConfig
-from gitops_publisher.github.token_sync import (
-    BranchMirror,
-    ci_writeback,
-    restore_writeback,
-    synced_writeback,
-)
 from gitops_publisher.providers.tiktok.credentials import WRITEBACK_FILE
 from gitops_publisher.providers.tiktok.token_store import (
     KEY_ENV,
@@ -31,6 +25,12 @@ from gitops_publisher.providers.tiktok.token_store import (
 )
 from gitops_publisher.providers.tiktok.tokens import TokenSet
 from gitops_publisher.workspace.git_state import GitBranchStateStore
+from gitops_publisher.workspace.token_sync import (
+    BranchMirror,
+    ci_writeback,
+    restore_writeback,
+    synced_writeback,
+)
 
 from .conftest import Checkout
 

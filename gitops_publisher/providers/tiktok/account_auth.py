@@ -88,7 +88,7 @@ def auth_setup(
         warn: receives warnings (a rotation that could not be written back durably).
         writeback: the write-back to use, as the CLI opened it (on a git-branch state,
             restored from the state branch and mirrored there, see
-            ``github.token_sync.ci_writeback``); default: the project's local file when
+            ``workspace.token_sync.ci_writeback``); default: the project's local file when
             ``PUBLISHER_TOKEN_KEY`` is set, mirrored nowhere.
 
     Raises:

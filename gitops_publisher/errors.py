@@ -121,21 +121,39 @@ class PreflightError(PublisherError):
 
 
 class ProviderError(PublisherError):
-    """The provider could not do what was asked (network exhausted retries, bad answer)."""
+    """The provider could not do what was asked (network exhausted retries, bad answer).
+
+    Attributes:
+        stops_account: True when nothing else of this account's queue can succeed now (the
+            platform's adapter decides: ``core/ports.py``); the engine stops the account.
+    """
+
+    stops_account: bool = False
 
 
 class ApiError(ProviderError):
-    """TikTok answered with its error envelope.
+    """The platform answered with its error envelope (TikTok's unless ``platform`` says).
 
     Attributes:
-        code: TikTok's ``error.code`` (``access_token_invalid``, ``rate_limit_exceeded``...).
-        api_message: TikTok's ``error.message``.
+        code: the platform's error code (TikTok's ``error.code``: ``access_token_invalid``,
+            ``rate_limit_exceeded``...).
+        api_message: the platform's message (TikTok's ``error.message``).
         log_id: TikTok's ``error.log_id``, quoted when asking TikTok support.
         status: the HTTP status code.
+        stops_account: see :class:`ProviderError`.
     """
 
-    def __init__(self, code: str, api_message: str, log_id: str, status: int) -> None:
-        text = f"TikTok error {code} (HTTP {status}): {api_message or 'no message'}"
+    def __init__(
+        self,
+        code: str,
+        api_message: str,
+        log_id: str,
+        status: int,
+        *,
+        platform: str = "TikTok",
+        stops_account: bool = False,
+    ) -> None:
+        text = f"{platform} error {code} (HTTP {status}): {api_message or 'no message'}"
         if log_id:
             text += f" [log_id {log_id}]"
         super().__init__(text)
@@ -143,3 +161,4 @@ class ApiError(ProviderError):
         self.api_message = api_message
         self.log_id = log_id
         self.status = status
+        self.stops_account = stops_account

@@ -114,7 +114,14 @@ class RateLimited(ApiError):
     """
 
     def __init__(
-        self, code: str, api_message: str, log_id: str, status: int, retry_after: float | None
+        self,
+        code: str,
+        api_message: str,
+        log_id: str,
+        status: int,
+        retry_after: float | None,
+        *,
+        platform: str = "TikTok",
     ) -> None:
-        super().__init__(code, api_message, log_id, status)
+        super().__init__(code, api_message, log_id, status, platform=platform)
         self.retry_after = retry_after

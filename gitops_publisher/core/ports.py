@@ -1,0 +1,425 @@
+"""The provider port: what apply, plan and adopt need from any platform, in domain terms.
+
+Pure: protocols and frozen values, no I/O. Each platform implements it in
+``providers/<platform>/`` (payloads, chunk rules, error codes and their meaning stay there);
+the composition root (``gitops_publisher/compose.py``) builds one :class:`Provider` per
+account from the account's ``provider:`` in ``publisher.yaml`` (see
+``providers/registry.py``), and ``apply/`` sees nothing else.
+
+One publish goes through the port like this (the engine, ``apply/engine.py``)::
+
+    check_account()              once per run, before any post (pre-flight and plan)
+    start(post)       -> Started the platform's handle; the engine records it (write-ahead)
+                                 BEFORE calling transfer, so a kill after this line leaves
+                                 a record that can only be resumed, never started again
+    transfer(started, media)     every byte; resumable from an offset the platform reports
+    outcome(handle, size)        until Published / Drafted / Failed (or time runs out)
+
+and a later run with a recorded handle (the plan's ``resume``) starts at ``outcome``:
+
+* :class:`Transferring` with ``resumable`` -> ``transfer(Started(handle), media,
+  offset=received)`` then ``outcome`` again (YouTube: the session answers 308 + Range);
+* :class:`Transferring` not resumable -> the attempt is abandoned as ``upload_failed``
+  (TikTok: its upload_url lived only in the run that received it, and nothing is published
+  without the missing bytes);
+* :class:`NotStarted` -> nothing was and nothing will be published: a new start is safe
+  (YouTube: the session URI answers 404);
+* :class:`Processing` -> poll ``outcome`` with backoff;
+* :class:`Published` / :class:`Drafted` / :class:`Failed` -> record it.
+
+**Never a second start while the first may have succeeded.** :meth:`Provider.start` raises
+:class:`~gitops_publisher.providers.errors.InitOutcomeUnknown` when its request may have
+reached the platform and no answer came back; the engine then leaves the record
+``initiating`` and never calls ``start`` again in this run. A provider must only raise it
+when the lost attempt cannot publish anything by itself (TikTok FILE_UPLOAD: nobody can send
+the bytes of an upload_url nobody saw; YouTube: a session whose URI was never received gets
+no bytes), which is what makes the next run's retry safe.
+
+**Handles.** The handle is the platform's durable name of one attempt: TikTok's
+``publish_id``; YouTube's resumable session URI, which is a capability (whoever holds it can
+upload into the channel), so it is stored in the state but never shown: outputs use
+:meth:`Provider.label`. The composition root adds capability handles to the redaction set.
+
+**Many publishes at once.** Nothing here assumes one publish at a time per account: every
+call names its handle, :class:`Started` carries all that one attempt needs, and an adapter
+keeps no "current publish". An account's queue may run several publishes concurrently
+through one provider (within the platform's rate limits, which the adapter enforces).
+
+**Errors** (all :class:`~gitops_publisher.errors.PublisherError`; the CLI formats them):
+
+* ``AuthError``: the account cannot authenticate (no token, refresh refused); it stops
+  every remaining change of that account.
+* ``ProviderError`` with ``stops_account`` true: the platform refused in a way that no
+  other change of this account can succeed now (TikTok ``spam_risk_too_many_posts``,
+  ``access_token_invalid``...; YouTube ``quotaExceeded``, ``uploadLimitExceeded``). The
+  adapter decides which; the engine only reads the flag.
+* ``ApiError`` (a ``ProviderError`` with the platform's ``code``): any other refusal. From
+  ``start`` it means nothing was started: the engine records ``failed`` with the code.
+* ``RateLimited`` (an ``ApiError``): the platform's rate limit outlived the adapter's waits;
+  from ``start`` nothing was started (the record stays ``initiating``).
+* ``InitOutcomeUnknown``: see above (``start`` only).
+* ``UploadUrlExpired`` (an ``UploadError``): ``transfer`` found its upload target gone; ask
+  ``outcome`` before anything else (every byte may have arrived just before).
+* ``UploadError`` / ``ProviderNetworkError``: ``transfer`` gave up after its retries; ask
+  ``outcome`` (the platform may hold every byte).
+* ``ProviderError``: anything else the platform or the network did (a malformed answer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from gitops_publisher.core.identity import Identity
+
+if TYPE_CHECKING:
+    from gitops_publisher.core.desired import DesiredPost
+    from gitops_publisher.core.models import AccountConfig
+
+#: ``(bytes sent so far, total bytes)`` after each piece of a transfer.
+Progress = Callable[[int, int], None]
+
+
+# ---------------------------------------------------------------------------- the account
+@dataclass(frozen=True)
+class Refusal:
+    """The platform says this account cannot post now (its code and message).
+
+    TikTok: creator_info answers ``spam_risk_too_many_posts`` and the like.
+    """
+
+    code: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class AccountLimits:
+    """What this account may post, as the platform said at the check.
+
+    Attributes:
+        max_duration_ms: the longest video it may post (None: no account-specific limit).
+        privacy_options: the privacy values it offers, in the platform's words (empty: any).
+        disabled_interactions: interactions the account turned off (``comments``, ``duet``,
+            ``stitch`` on TikTok); a post asking for one is refused by pre-flight.
+    """
+
+    max_duration_ms: int | None = None
+    privacy_options: tuple[str, ...] = ()
+    disabled_interactions: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class AccountReport:
+    """One account checked: who is behind the token, whether it can post now, its limits.
+
+    Attributes:
+        identity: the platform's user behind the token (TikTok open_id + handle; YouTube
+            channel id + handle); compared with the pins by ``core/identity.py``.
+        display_name: how messages name the account's user (nickname or handle).
+        refusal: set when the platform says the account cannot post now.
+        limits: what it may post (meaningless when ``refusal`` is set).
+        notices: warnings about the account's credentials (a refresh token that expires
+            soon; YouTube's 7-day tokens of apps in testing mode). Plan shows them.
+    """
+
+    identity: Identity
+    display_name: str = ""
+    refusal: Refusal | None = None
+    limits: AccountLimits = field(default_factory=AccountLimits)
+    notices: tuple[str, ...] = ()
+
+    @property
+    def can_post(self) -> bool:
+        """True unless the platform refused the account."""
+        return self.refusal is None
+
+
+@dataclass(frozen=True)
+class PostProblem:
+    """A post that the account's limits refuse: the manifest field and what to do."""
+
+    field: str
+    message: str
+
+
+# ---------------------------------------------------------------------------- one publish
+@dataclass(frozen=True)
+class Media:
+    """The bytes to transfer.
+
+    Attributes:
+        path: the video file (absolute, or relative to the working directory).
+        size: its size in bytes, as measured when planned.
+        content_type: the container's media type from the probe (None: the adapter decides).
+    """
+
+    path: Path
+    size: int
+    content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Started:
+    """A publish the platform has accepted: its handle, and what this run needs to transfer.
+
+    Attributes:
+        handle: the platform's durable name of the attempt (TikTok publish_id; YouTube
+            session URI). Recorded in the state before :meth:`Provider.transfer` is called.
+        upload_target: where the bytes go when it differs from the handle and lives only in
+            this run (TikTok's upload_url: a capability, never stored, valid for 1 hour).
+            None when the handle itself is enough (YouTube), which is also how a resumed
+            transfer is started: ``Started(handle)``.
+    """
+
+    handle: str
+    upload_target: str | None = None
+
+
+# ---------------------------------------------------------------------------- outcomes
+@dataclass(frozen=True)
+class NotStarted:
+    """The platform holds nothing for the handle: nothing was, or will be, published.
+
+    A new start is safe (YouTube: the session URI answers 404).
+    """
+
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Transferring:
+    """The platform still expects bytes.
+
+    Attributes:
+        received: bytes the platform holds (the offset to resume from).
+        resumable: whether :meth:`Provider.transfer` can continue from the handle alone.
+            False for TikTok (its upload_url is never stored): the attempt is abandoned.
+    """
+
+    received: int
+    resumable: bool
+
+
+@dataclass(frozen=True)
+class Processing:
+    """Every byte arrived; the platform is processing (poll again).
+
+    Attributes:
+        status: the platform's own word for it, for messages (``PROCESSING_UPLOAD``).
+    """
+
+    status: str
+
+
+@dataclass(frozen=True)
+class Published:
+    """The post is live.
+
+    Attributes:
+        post_ids: the platform's ids of the post (TikTok gives them for public posts only,
+            after moderation; YouTube the video id).
+        url: where to see it, when known.
+        status: the platform's own word, for messages.
+    """
+
+    post_ids: tuple[str, ...] = ()
+    url: str | None = None
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class Drafted:
+    """The video waits in the creator's inbox (TikTok drafts); the rest is up to them."""
+
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The attempt ended without a post.
+
+    Attributes:
+        reason: the platform's reason (TikTok ``fail_reason``; YouTube ``failureReason`` or
+            ``rejectionReason``).
+        retryable: whether a new attempt may succeed (the plan then offers ``retry``).
+        status: the platform's own word, for messages.
+    """
+
+    reason: str
+    retryable: bool = False
+    status: str = ""
+
+
+Outcome = NotStarted | Transferring | Processing | Published | Drafted | Failed
+SETTLED = (Published, Drafted, Failed)
+"""Outcomes the platform will not change by itself (a draft is up to its creator)."""
+
+
+def is_settled(outcome: Outcome) -> bool:
+    """True for :class:`Published`, :class:`Drafted` and :class:`Failed`."""
+    return isinstance(outcome, SETTLED)
+
+
+# ---------------------------------------------------------------------------- quotas
+@dataclass(frozen=True)
+class Quota:
+    """One limit of the platform that a plan's publishes count against.
+
+    Attributes:
+        name: what is limited, for the plan (``inits``, ``direct posts``, ``uploads``).
+        limit: how many in one ``window``.
+        window: the window (sliding for TikTok; YouTube's day resets at midnight Pacific).
+        scope: ``account`` (per user token / channel) or ``app`` (the whole API project).
+        modes: the post modes that count (``direct``, ``draft``); empty: every publish.
+        cost: what one publish takes of it (YouTube units).
+    """
+
+    name: str
+    limit: int
+    window: timedelta
+    scope: Literal["account", "app"] = "account"
+    modes: frozenset[str] = frozenset()
+    cost: int = 1
+
+    def counts(self, mode: str) -> bool:
+        """Whether a publish in ``mode`` counts against this quota."""
+        return not self.modes or mode in self.modes
+
+
+class QuotaSettings(Protocol):
+    """The account's settings quotas depend on (``AccountConfig``)."""
+
+    @property
+    def daily_post_cap(self) -> int:
+        """Posts per 24 h the account may make (TikTok's cap varies per creator)."""
+        ...
+
+
+# ---------------------------------------------------------------------------- the port
+class Platform(Protocol):
+    """What is known of a platform without any account or network: for plan and outputs.
+
+    Attributes:
+        name: the ``provider:`` value in ``publisher.yaml`` (``tiktok``).
+        title: how messages name it (``TikTok``).
+    """
+
+    name: str
+    title: str
+
+    def quotas(self, account: QuotaSettings) -> tuple[Quota, ...]:
+        """The limits an account's publishes count against (pure)."""
+        ...
+
+    def label(self, handle: str) -> str:
+        """How outputs may show ``handle`` (a capability handle is shortened, never shown)."""
+        ...
+
+
+class Provider(Platform, Protocol):
+    """One account on one platform, opened for a run.
+
+    Every method may be called concurrently for different handles; see the module docstring
+    for the contract and the errors.
+    """
+
+    async def check_account(self) -> AccountReport:
+        """Who the token's user is, whether they can post now, and their limits.
+
+        Called once per account before any post (apply's pre-flight, plan's checks); the
+        platform's "cannot post now" answer is a :attr:`AccountReport.refusal`, not an error.
+
+        Raises:
+            AuthError: no usable credentials.
+            ProviderError: the network or the platform failed (not a refusal).
+        """
+        ...
+
+    def post_problems(
+        self, post: DesiredPost, account: AccountReport, duration_ms: int | None
+    ) -> list[PostProblem]:
+        """What ``account``'s limits refuse in ``post`` (pure; empty when it may be posted)."""
+        ...
+
+    def start_summary(self, post: DesiredPost) -> str:
+        """One line for the log before :meth:`start` (``init (direct, 2 chunk(s))``)."""
+        ...
+
+    async def start(self, post: DesiredPost) -> Started:
+        """Ask the platform to start publishing ``post``; no byte of the video is sent.
+
+        Raises:
+            InitOutcomeUnknown: the request may have been handled and its answer was lost.
+            RateLimited: the platform's rate limit outlived the adapter's waits.
+            ApiError: the platform refused (``stops_account`` says if the account is done).
+            AuthError, ProviderError: see the module docstring.
+        """
+        ...
+
+    async def transfer(
+        self,
+        started: Started,
+        media: Media,
+        *,
+        offset: int = 0,
+        on_progress: Progress | None = None,
+    ) -> None:
+        """Send ``media`` from byte ``offset`` (0, or :attr:`Transferring.received`).
+
+        Returns when the platform holds every byte; then ask :meth:`outcome`. Bytes are read
+        from disk piece by piece (memory bounded by a chunk, not by the video).
+
+        Raises:
+            UploadUrlExpired: the upload target is gone; ask :meth:`outcome` first.
+            UploadError, ProviderNetworkError: gave up after retries; ask :meth:`outcome`.
+        """
+        ...
+
+    async def outcome(self, handle: str, size: int) -> Outcome:
+        """What became of ``handle`` (``size``: the video's bytes, to tell a partial upload).
+
+        Safe to call any number of times; the resume path of every run with a recorded
+        handle (TikTok: status fetch; YouTube: the session's status query, then
+        videos.list).
+
+        Raises:
+            ApiError: the platform does not know the handle for this account.
+            AuthError, ProviderError: see the module docstring.
+        """
+        ...
+
+
+class Providers(Protocol):
+    """Opens the providers of a run's accounts (built by the composition root).
+
+    Attributes:
+        time_scale: how much faster than real time the platforms' clocks run (the embedded
+            sandbox runs faster; the engine scales its waits to match).
+        secrets: values to redact from every output (tokens, capability handles); grows
+            while the run refreshes tokens.
+    """
+
+    time_scale: float
+    secrets: set[str]
+
+    def open(
+        self,
+        accounts: Mapping[str, AccountConfig],
+        names: Sequence[str],
+        *,
+        sleep: Callable[[float], Awaitable[None]],
+        clock: Callable[[], float],
+    ) -> AbstractAsyncContextManager[Mapping[str, Provider]]:
+        """Open a provider for each of ``names`` (closed when the context exits).
+
+        ``accounts`` is the config's: each account's ``provider:`` picks the adapter.
+
+        Raises:
+            AuthError: an account has no credentials (says how to log in).
+            ProviderError: an account names a provider this connection cannot open.
+        """
+        ...

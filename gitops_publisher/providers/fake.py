@@ -1,0 +1,308 @@
+"""An in-memory platform behind the provider port, with scripted answers (for unit tests).
+
+The engine, settling, adoption and the pre-flight are tested through it without HTTP; the
+emulators (``sandbox/``) stay the integration tier. Each :meth:`FakeProvider.start` takes the
+next :class:`Script` (or the default one): refuse the start, lose its answer, drop the
+transfer at a byte, expire the upload target, process for N polls, then end as scripted.
+
+The fake keeps the platform's truth (:attr:`FakeProvider.publishes`): what was started, how
+many bytes arrived, how it ended; tests compare the state against it, as the chaos test
+compares against the emulator. :attr:`FakeProvider.on_call` sees every call as it begins,
+so a test can check what the state held at that moment (the write-ahead rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from gitops_publisher.core.identity import Identity
+from gitops_publisher.core.ports import (
+    AccountLimits,
+    AccountReport,
+    Drafted,
+    Media,
+    NotStarted,
+    Outcome,
+    PostProblem,
+    Processing,
+    Progress,
+    Provider,
+    Providers,
+    Published,
+    Quota,
+    QuotaSettings,
+    Refusal,
+    Started,
+    Transferring,
+)
+from gitops_publisher.errors import ApiError, AuthError
+from gitops_publisher.providers.errors import (
+    InitOutcomeUnknown,
+    ProviderNetworkError,
+    UploadError,
+    UploadUrlExpired,
+)
+
+if TYPE_CHECKING:
+    from gitops_publisher.core.desired import DesiredPost
+    from gitops_publisher.core.models import AccountConfig
+
+
+@dataclass
+class Script:
+    """How the fake platform answers one start and everything about its handle.
+
+    Attributes:
+        refuse: ``start`` raises this and creates nothing (an ``ApiError``, ``RateLimited``).
+        lose_answer: ``start`` creates the publish, then raises ``InitOutcomeUnknown``.
+        drop_at: the first transfer stops once the platform holds this many bytes, raising
+            :attr:`drop` (a dropped connection that outlived the retries).
+        drop: the error of a dropped transfer.
+        lose_last_answer: every byte arrives, then the transfer raises :attr:`drop` anyway
+            (the final answer was lost).
+        expire: the upload target is gone: ``transfer`` raises ``UploadUrlExpired``.
+        resumable: ``outcome`` reports a partial transfer as resumable from the handle
+            (YouTube-like); otherwise only the ``Started`` of this run can transfer.
+        gone: ``outcome`` answers :class:`NotStarted` while the transfer is incomplete.
+        processing_polls: ``outcome`` answers :class:`Processing` this many times after the
+            last byte.
+        result: then this.
+    """
+
+    refuse: Exception | None = None
+    lose_answer: bool = False
+    drop_at: int | None = None
+    drop: Exception = field(
+        default_factory=lambda: ProviderNetworkError("the connection dropped (fake)")
+    )
+    lose_last_answer: bool = False
+    expire: bool = False
+    resumable: bool = False
+    gone: bool = False
+    processing_polls: int = 0
+    result: Outcome = field(default_factory=lambda: Published(("7000000000000000001",)))
+
+
+@dataclass
+class FakePublish:
+    """The platform's truth about one handle."""
+
+    handle: str
+    script: Script
+    post_id: str
+    received: int = 0
+    size: int = 0
+    polls: int = 0
+    transfers: int = 0
+
+
+@dataclass
+class FakeProvider:
+    """One account on the fake platform (satisfies :class:`~gitops_publisher.core.ports.Provider`).
+
+    Attributes:
+        identity: who the token's user is.
+        refusal: set to make :meth:`check_account` say the account cannot post now.
+        check_error: :meth:`check_account` raises it (``AuthError``, a network failure).
+        limits: the account's limits.
+        scripts: consumed one per :meth:`start`; :attr:`default` when empty.
+        capability: handles are capabilities (YouTube-like): :meth:`label` hides them.
+        publishes: handle -> what the platform holds.
+        calls: ``(method, handle)`` of every call, in order.
+        on_call: told ``(method, handle)`` as each call begins.
+    """
+
+    identity: Identity = field(default_factory=lambda: Identity("open-fake", "fake.user"))
+    display_name: str = "Fake User"
+    refusal: Refusal | None = None
+    check_error: Exception | None = None
+    limits: AccountLimits = field(default_factory=AccountLimits)
+    notices: tuple[str, ...] = ()
+    scripts: list[Script] = field(default_factory=list)
+    default: Script = field(default_factory=Script)
+    capability: bool = False
+    name: str = "fake"
+    title: str = "Fake"
+    publishes: dict[str, FakePublish] = field(default_factory=dict)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    on_call: Callable[[str, str], None] | None = None
+
+    def _seen(self, method: str, handle: str = "") -> None:
+        self.calls.append((method, handle))
+        if self.on_call is not None:
+            self.on_call(method, handle)
+
+    def count(self, method: str) -> int:
+        """How many times ``method`` was called."""
+        return sum(1 for m, _ in self.calls if m == method)
+
+    # -- Platform
+    def quotas(self, account: QuotaSettings) -> tuple[Quota, ...]:
+        """One quota: the account's daily cap over 24 h."""
+        return (Quota("posts", account.daily_post_cap, timedelta(hours=24)),)
+
+    def label(self, handle: str) -> str:
+        """The handle, or its last 4 characters for a capability."""
+        return f"session …{handle[-4:]}" if self.capability else handle
+
+    # -- Provider
+    async def check_account(self) -> AccountReport:
+        """The scripted identity, refusal, limits and notices."""
+        self._seen("check_account")
+        if self.check_error is not None:
+            raise self.check_error
+        return AccountReport(
+            self.identity, self.display_name, self.refusal, self.limits, self.notices
+        )
+
+    def post_problems(
+        self, post: DesiredPost, account: AccountReport, duration_ms: int | None
+    ) -> list[PostProblem]:
+        """Too long for the account, or a privacy it does not offer."""
+        out = []
+        limit = account.limits.max_duration_ms
+        if duration_ms is not None and limit is not None and duration_ms > limit:
+            out.append(PostProblem("video", f"{post.address}: too long for the account"))
+        options = account.limits.privacy_options
+        if post.privacy is not None and options and post.privacy not in options:
+            out.append(PostProblem("privacy", f"{post.address}: not offered: {post.privacy}"))
+        return out
+
+    def start_summary(self, post: DesiredPost) -> str:
+        """``start (direct)``."""
+        return f"start ({post.mode})"
+
+    async def start(self, post: DesiredPost) -> Started:
+        """Take the next script; refuse, or create a publish (and maybe lose the answer)."""
+        self._seen("start")
+        script = self.scripts.pop(0) if self.scripts else self.default
+        if script.refuse is not None:
+            raise script.refuse
+        number = len(self.publishes) + 1
+        handle = (
+            f"https://fake.invalid/upload?session={number}"
+            if self.capability
+            else (f"fake_pub~{number}")
+        )
+        self.publishes[handle] = FakePublish(handle, script, f"70000000000000{number:05d}")
+        if script.lose_answer:
+            raise InitOutcomeUnknown("no answer to the start (fake)", endpoint="start")
+        return Started(handle, None if self.capability else f"{handle}/upload")
+
+    async def transfer(
+        self,
+        started: Started,
+        media: Media,
+        *,
+        offset: int = 0,
+        on_progress: Progress | None = None,
+    ) -> None:
+        """Move the handle's received bytes to the end, unless the script drops or expires."""
+        self._seen("transfer", started.handle)
+        publish = self.publishes.get(started.handle)
+        if publish is None:
+            raise UploadError("unknown handle (fake)", status=404, bytes_confirmed=0)
+        script = publish.script
+        publish.transfers += 1
+        publish.size = media.size
+        if started.upload_target is None and not script.resumable:
+            raise UploadError(
+                "no upload target for this handle (fake)",
+                status=None,
+                bytes_confirmed=publish.received,
+            )
+        if script.expire:
+            raise UploadUrlExpired(
+                "the upload target expired (fake)", status=403, bytes_confirmed=publish.received
+            )
+        if offset != publish.received:
+            raise UploadError(
+                f"offset {offset} but the platform holds {publish.received} (fake)",
+                status=400,
+                bytes_confirmed=publish.received,
+            )
+        if script.drop_at is not None and offset < script.drop_at < media.size:
+            publish.received = script.drop_at
+            script.drop_at = None
+            if on_progress is not None:
+                on_progress(publish.received, media.size)
+            raise script.drop
+        publish.received = media.size
+        if on_progress is not None:
+            on_progress(media.size, media.size)
+        if script.lose_last_answer:
+            script.lose_last_answer = False
+            raise script.drop
+
+    async def outcome(self, handle: str, size: int) -> Outcome:
+        """Partial: transferring (or gone); then processing for N polls; then the result."""
+        self._seen("outcome", handle)
+        publish = self.publishes.get(handle)
+        if publish is None:
+            raise ApiError("invalid_publish_id", "unknown handle", "", 400, platform=self.title)
+        script = publish.script
+        if publish.received < size:
+            if script.gone:
+                return NotStarted("the session expired (fake)")
+            return Transferring(publish.received, script.resumable)
+        if publish.polls < script.processing_polls:
+            publish.polls += 1
+            return Processing("PROCESSING")
+        result = script.result
+        if isinstance(result, Published) and not result.post_ids:
+            return result
+        if isinstance(result, Published):
+            return Published(
+                (publish.post_id,), f"https://fake.invalid/{publish.post_id}", result.status
+            )
+        return result
+
+    def published(self) -> list[str]:
+        """Handles the platform publishes or drafts: every byte arrived and the script ends so.
+
+        What tests count for exactly-once (processing finishes whether or not anyone polls).
+        """
+        return [
+            h
+            for h, p in self.publishes.items()
+            if p.size and p.received >= p.size and isinstance(p.script.result, Published | Drafted)
+        ]
+
+
+@dataclass
+class FakeProviders:
+    """Opens :class:`FakeProvider` accounts (satisfies the port's ``Providers``)."""
+
+    accounts: Mapping[str, FakeProvider]
+    time_scale: float = 1.0
+    secrets: set[str] = field(default_factory=set)
+    opened: list[list[str]] = field(default_factory=list)
+
+    def open(
+        self,
+        accounts: Mapping[str, AccountConfig],
+        names: Sequence[str],
+        *,
+        sleep: Callable[[float], Awaitable[None]],
+        clock: Callable[[], float],
+    ) -> AbstractAsyncContextManager[Mapping[str, Provider]]:
+        """The fake accounts named (AuthError for one without a fake)."""
+        self.opened.append(list(names))
+
+        @asynccontextmanager
+        async def opened() -> AsyncIterator[Mapping[str, Provider]]:
+            missing = [n for n in names if n not in self.accounts]
+            if missing:
+                raise AuthError(f"no credentials for account {missing[0]}")
+            yield {name: self.accounts[name] for name in names}
+
+        return opened()
+
+
+def _conforms(account: FakeProvider, accounts: FakeProviders) -> tuple[Provider, Providers]:
+    """Type-checked proof that the fakes satisfy the port (mypy fails here otherwise)."""
+    return account, accounts

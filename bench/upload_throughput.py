@@ -41,7 +41,7 @@ from gitops_publisher.providers.tiktok.api_models import PostInfo, SourceInfo  #
 from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint  # noqa: E402
 from gitops_publisher.providers.tiktok.chunks import ChunkPlan, plan_chunks  # noqa: E402
 from gitops_publisher.providers.tiktok.client import TikTokClient  # noqa: E402
-from gitops_publisher.providers.tiktok.tokens import TokenSet  # noqa: E402
+from gitops_publisher.providers.tokens import TokenSet  # noqa: E402
 from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET  # noqa: E402
 
 

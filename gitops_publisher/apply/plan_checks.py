@@ -41,7 +41,7 @@ def _has_credentials(planned: Planned, names: list[str]) -> tuple[list[str], lis
     """Split ``names`` into accounts with tokens here and those without (nothing decrypted)."""
     from gitops_publisher.providers.tiktok import urls
     from gitops_publisher.providers.tiktok.credentials import AccountTokens
-    from gitops_publisher.providers.tiktok.token_store import TokenStore
+    from gitops_publisher.providers.token_store import TokenStore
 
     tokens = AccountTokens(planned.project.config.accounts, urls.api_url(), TokenStore())
     ready = [name for name in names if tokens.has_credentials(name)]
@@ -95,7 +95,7 @@ def check_creators(
                     )
                 _creators, problems = creator_problems(changes, posts, allowed, durations)
                 result.problems.extend(problems)
-                from gitops_publisher.providers.tiktok.token_store import (
+                from gitops_publisher.providers.token_store import (
                     refresh_expiry_warnings,
                 )
 

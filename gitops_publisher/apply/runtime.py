@@ -58,7 +58,7 @@ class _SandboxTokens:
     KEY = "sandbox"
 
     def __init__(self, path: Path) -> None:
-        from gitops_publisher.providers.tiktok.token_store import TokenStore
+        from gitops_publisher.providers.token_store import TokenStore
 
         self.store = TokenStore(path)
 
@@ -67,12 +67,12 @@ class _SandboxTokens:
         return None if tokens is None else tokens.to_storage()
 
     def save(self, account: str, tokens: dict[str, Any]) -> None:
-        from gitops_publisher.providers.tiktok.tokens import TokenSet
+        from gitops_publisher.providers.tokens import TokenSet
 
         self.store.save(self.KEY, account, TokenSet.model_validate(tokens))
 
     def seed(self, account: str, refresh_token: str) -> None:
-        from gitops_publisher.providers.tiktok.tokens import TokenSet
+        from gitops_publisher.providers.tokens import TokenSet
 
         self.store.save(self.KEY, account, TokenSet.from_refresh_token(refresh_token))
 
@@ -148,7 +148,7 @@ def environment_connection(
     """
     from gitops_publisher.providers.tiktok import urls
     from gitops_publisher.providers.tiktok.credentials import AccountTokens
-    from gitops_publisher.providers.tiktok.token_store import TokenStore
+    from gitops_publisher.providers.token_store import TokenStore
     from gitops_publisher.workspace.token_sync import ci_writeback
 
     problems = []
@@ -215,9 +215,9 @@ async def _open(
     from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint
     from gitops_publisher.providers.tiktok.client import TikTokClient
     from gitops_publisher.providers.tiktok.ratelimit import SlidingWindowLimiter
-    from gitops_publisher.providers.tiktok.tokens import TokenSet
+    from gitops_publisher.providers.tokens import TokenSet
 
-    # The clients share one TLS context (providers/tiktok/tls.py): 40 clients for 20 accounts.
+    # The clients share one TLS context (providers/tls.py): 40 clients for 20 accounts.
     limiter = SlidingWindowLimiter(clock=clock, sleep=sleep)
     clients: dict[str, Any] = {}
     auths: dict[str, Any] = {}

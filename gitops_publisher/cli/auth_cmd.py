@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from gitops_publisher.core.identity import Identity
     from gitops_publisher.core.state import State
     from gitops_publisher.providers.tiktok.account_auth import AuthSetup
-    from gitops_publisher.providers.tiktok.tokens import TokenSet
+    from gitops_publisher.providers.tokens import TokenSet
 
 
 @click.group()
@@ -187,7 +187,7 @@ def login(app: AppContext, name: str, no_browser: bool, port: int, for_ci: bool)
 
 def _explain_ci_token(name: str, variable: str, tokens: TokenSet, seen: Identity) -> None:
     """Say on stderr what the token printed on stdout is for, and what not to do with it."""
-    from gitops_publisher.providers.tiktok.token_store import KEY_ENV
+    from gitops_publisher.providers.token_store import KEY_ENV
 
     for line in (
         f"Minted a refresh token for CI for account {name} as {seen.describe()} "

@@ -31,7 +31,7 @@ from gitops_publisher.providers.tiktok.credentials import WRITEBACK_FILE as WRIT
 
 if TYPE_CHECKING:
     from gitops_publisher.core.models import StateConfig
-    from gitops_publisher.providers.tiktok.token_store import EncryptedTokenFile
+    from gitops_publisher.providers.token_store import EncryptedTokenFile
 
 COMMIT_MESSAGE = "publisher: rotated TikTok tokens (encrypted)\n"
 
@@ -55,7 +55,7 @@ class BlobStore(Protocol):
 class BranchMirror:
     """Pushes each new content of ``tokens.enc`` to the state branch, synchronously.
 
-    Plugged into :class:`~gitops_publisher.providers.tiktok.token_store.EncryptedTokenFile`
+    Plugged into :class:`~gitops_publisher.providers.token_store.EncryptedTokenFile`
     as its ``mirror``: the file knows where it is mirrored, so every path that saves a rotated
     set through it (apply, the creator checks of ``plan``) gets the write-ahead rule with no
     global hook and no change to the refresh flow. A push race (another shard rotated another
@@ -116,7 +116,7 @@ def ci_writeback(
             branch cannot be fetched.
     """
     from gitops_publisher.providers.tiktok.credentials import writeback_from_env
-    from gitops_publisher.providers.tiktok.token_store import KEY_ENV
+    from gitops_publisher.providers.token_store import KEY_ENV
     from gitops_publisher.workspace.state_stores import open_state_store
 
     env = os.environ if env is None else env
@@ -171,7 +171,7 @@ def restore_writeback(
     Raises:
         AuthError: ``key`` does not decrypt a copy (only when both exist and differ).
     """
-    from gitops_publisher.providers.tiktok.token_store import write_private
+    from gitops_publisher.providers.token_store import write_private
 
     local = project / WRITEBACK_FILE
     branch = store.peek_bytes(store.branch_path(project, WRITEBACK_FILE))
@@ -246,7 +246,7 @@ def synced_writeback(
 @contextmanager
 def _decrypted(key: str, **blobs: bytes | None) -> Iterator[dict[str, EncryptedTokenFile]]:
     """Each blob as an :class:`EncryptedTokenFile` in a private temporary directory."""
-    from gitops_publisher.providers.tiktok.token_store import EncryptedTokenFile, write_private
+    from gitops_publisher.providers.token_store import EncryptedTokenFile, write_private
 
     with tempfile.TemporaryDirectory(prefix="publisher-tokens-") as tmp:
         files = {}

@@ -18,8 +18,8 @@ from cryptography.fernet import Fernet
 
 from gitops_publisher.cli.main import cli
 from gitops_publisher.providers.tiktok.credentials import AccountTokens, writeback_from_env
-from gitops_publisher.providers.tiktok.token_store import TokenStore
-from gitops_publisher.providers.tiktok.tokens import TokenSet
+from gitops_publisher.providers.token_store import TokenStore
+from gitops_publisher.providers.tokens import TokenSet
 from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET
 
 from .harness import PostSpec, SecretScan, env_name

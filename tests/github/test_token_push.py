@@ -33,8 +33,8 @@ from pinned_git import clone, push_to_new_bare
 
 from gitops_publisher.apply.runtime import environment_connection
 from gitops_publisher.errors import StateError
-from gitops_publisher.providers.tiktok.token_store import EncryptedTokenFile, StoredCiTokens
-from gitops_publisher.providers.tiktok.tokens import TokenSet
+from gitops_publisher.providers.token_store import EncryptedTokenFile, StoredCiTokens
+from gitops_publisher.providers.tokens import TokenSet
 from gitops_publisher.sandbox import (
     create_app,
     sandbox_service,

@@ -18,12 +18,12 @@ from pydantic import SecretStr
 
 from gitops_publisher.core.models import StateConfig
 from gitops_publisher.providers.tiktok.credentials import WRITEBACK_FILE
-from gitops_publisher.providers.tiktok.token_store import (
+from gitops_publisher.providers.token_store import (
     KEY_ENV,
     EncryptedTokenFile,
     StoredCiTokens,
 )
-from gitops_publisher.providers.tiktok.tokens import TokenSet
+from gitops_publisher.providers.tokens import TokenSet
 from gitops_publisher.workspace.git_state import GitBranchStateStore
 from gitops_publisher.workspace.token_sync import (
     BranchMirror,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from gitops_publisher.providers.tiktok.token_store import EncryptedTokenFile, StoredCiTokens
-from gitops_publisher.providers.tiktok.tokens import TokenSet
+from gitops_publisher.providers.token_store import EncryptedTokenFile, StoredCiTokens
+from gitops_publisher.providers.tokens import TokenSet
 from gitops_publisher.workspace.git_state import GitBranchStateStore
 from gitops_publisher.workspace.token_sync import WRITEBACK_FILE, merge_tokens, synced_writeback
 

@@ -8,7 +8,7 @@ from gitops_publisher.errors import ApiError
 from gitops_publisher.providers.errors import TokenRefreshError
 from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint
 from gitops_publisher.providers.tiktok.client import TikTokClient
-from gitops_publisher.providers.tiktok.tokens import TokenSet
+from gitops_publisher.providers.tokens import TokenSet
 
 from .fake_oauth import FakeOAuth
 from .fakes import FakeClock, run

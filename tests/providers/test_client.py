@@ -8,9 +8,9 @@ import pytest
 
 from gitops_publisher.errors import ApiError
 from gitops_publisher.providers.errors import InitOutcomeUnknown
+from gitops_publisher.providers.retry import RetryPolicy
 from gitops_publisher.providers.tiktok.api_models import PostInfo, SourceInfo
 from gitops_publisher.providers.tiktok.client import TikTokClient, parse_retry_after
-from gitops_publisher.providers.tiktok.retry import RetryPolicy
 
 from .fakes import FakeClock, run
 

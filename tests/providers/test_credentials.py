@@ -8,8 +8,8 @@ from pydantic import SecretStr
 
 from gitops_publisher.errors import AuthError
 from gitops_publisher.providers.tiktok.credentials import AccountTokens, writeback_from_env
-from gitops_publisher.providers.tiktok.token_store import TokenStore, seed_fingerprint
-from gitops_publisher.providers.tiktok.tokens import TokenSet
+from gitops_publisher.providers.token_store import TokenStore, seed_fingerprint
+from gitops_publisher.providers.tokens import TokenSet
 
 API = "https://open.tiktokapis.com"
 NOW = datetime(2026, 11, 25, tzinfo=UTC)

@@ -18,12 +18,12 @@ from gitops_publisher.providers.errors import (
     TokenRefreshError,
     UploadUrlExpired,
 )
+from gitops_publisher.providers.retry import RetryPolicy
 from gitops_publisher.providers.tiktok.api_models import PostInfo, SourceInfo
 from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint
 from gitops_publisher.providers.tiktok.chunks import plan_chunks
 from gitops_publisher.providers.tiktok.client import TikTokClient
-from gitops_publisher.providers.tiktok.retry import RetryPolicy
-from gitops_publisher.providers.tiktok.tokens import TokenSet
+from gitops_publisher.providers.tokens import TokenSet
 from gitops_publisher.sandbox import (
     SANDBOX_CLIENT_KEY,
     SANDBOX_CLIENT_SECRET,

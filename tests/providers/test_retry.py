@@ -8,7 +8,7 @@ from gitops_publisher.providers.errors import (
     RateLimited,
     TokenRefreshError,
 )
-from gitops_publisher.providers.tiktok.retry import RetryPolicy, Verdict, call_with_retry, classify
+from gitops_publisher.providers.retry import RetryPolicy, Verdict, call_with_retry, classify
 
 from .fakes import FakeClock, run
 
@@ -39,6 +39,7 @@ def go(op: Script, clock: FakeClock, *, idempotent: bool, policy: RetryPolicy = 
             rng=lambda: 0.5,
             clock=clock,
             endpoint="/v2/post/publish/video/init/",
+            platform="TikTok",
         )
     )
 

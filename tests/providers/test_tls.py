@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ssl
 
-from gitops_publisher.providers.tiktok.tls import shared_tls_context
+from gitops_publisher.providers.tls import shared_tls_context
 
 
 def test_the_shared_context_verifies_hosts_and_certificates() -> None:

@@ -8,7 +8,7 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from gitops_publisher.errors import AuthError
-from gitops_publisher.providers.tiktok.token_store import (
+from gitops_publisher.providers.token_store import (
     EncryptedTokenFile,
     StoredCiTokens,
     TokenStore,
@@ -16,7 +16,7 @@ from gitops_publisher.providers.tiktok.token_store import (
     default_store_path,
     refresh_expiry_warnings,
 )
-from gitops_publisher.providers.tiktok.tokens import TokenSet
+from gitops_publisher.providers.tokens import TokenSet
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 API = "https://open.tiktokapis.com"

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gitops_publisher.providers.errors import UploadError, UploadUrlExpired
+from gitops_publisher.providers.retry import RetryPolicy
 from gitops_publisher.providers.tiktok.chunks import ChunkPlan, plan_chunks
-from gitops_publisher.providers.tiktok.retry import RetryPolicy
 from gitops_publisher.providers.tiktok.upload import (
     content_type_for,
     server_progress,

@@ -24,7 +24,7 @@ from gitops_publisher.providers.tiktok.credentials import (
     writeback_from_env,
 )
 from gitops_publisher.providers.tiktok.login import DEFAULT_SCOPES, Opener, Paste, login
-from gitops_publisher.providers.tiktok.token_store import (
+from gitops_publisher.providers.token_store import (
     EncryptedTokenFile,
     ExpiryWarning,
     TokenStore,
@@ -32,7 +32,7 @@ from gitops_publisher.providers.tiktok.token_store import (
     refresh_expiry_warnings,
     seed_fingerprint,
 )
-from gitops_publisher.providers.tiktok.tokens import TokenSet
+from gitops_publisher.providers.tokens import TokenSet
 
 
 @dataclass

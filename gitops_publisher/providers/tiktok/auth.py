@@ -1,9 +1,8 @@
 """OAuth token endpoint and the refreshing ``httpx.Auth`` flow (reference §1.2, design §7).
 
 TikTok rotates refresh tokens on every refresh and the old one dies at once (newest docs).
-So a refresh is serialised per account (two concurrent refreshes would burn the chain) and
-the new :class:`TokenSet` goes to ``persist`` BEFORE anything uses it: if the process dies
-right after, the store already holds the only refresh token that still works.
+So a refresh is serialised per account and the new :class:`TokenSet` is saved before anything
+uses it (``providers/bearer.py``, shared with YouTube, does both).
 
 A refresh whose answer is lost after TikTok processed it cannot be recovered by anyone (the
 old token is dead, the new one never arrived): the next attempt gets ``invalid_grant`` and the
@@ -12,29 +11,25 @@ user must log in again. Retrying a transient failure is still right: it costs no
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-import json
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
-from datetime import UTC, datetime, timedelta
-
 import httpx
 
 from gitops_publisher.errors import ApiError
+from gitops_publisher.providers.bearer import (
+    Persist,
+    RefreshingBearer,
+    WallClock,
+    json_error,
+    utc_now,
+)
 from gitops_publisher.providers.errors import TokenRefreshError
 from gitops_publisher.providers.tiktok import urls
 from gitops_publisher.providers.tiktok.envelope import ACCESS_TOKEN_INVALID, parse_oauth_response
-from gitops_publisher.providers.tiktok.tls import shared_tls_context
-from gitops_publisher.providers.tiktok.tokens import REFRESH_EARLY, TokenSet
+from gitops_publisher.providers.tls import shared_tls_context
+from gitops_publisher.providers.tokens import TokenSet
+
+__all__ = ["Persist", "RefreshingAuth", "TokenEndpoint", "WallClock", "utc_now"]
 
 TRANSIENT_OAUTH_CODES = frozenset({"server_error", "temporarily_unavailable"})
-Persist = Callable[[TokenSet], Awaitable[None] | None]
-WallClock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    """Return the current UTC time (the default wall clock)."""
-    return datetime.now(UTC)
 
 
 class TokenEndpoint:
@@ -135,108 +130,11 @@ class TokenEndpoint:
             ) from None
 
 
-def _error_code(response: httpx.Response) -> str:
-    try:
-        document = json.loads(response.content)
-    except ValueError:
-        return ""
-    if not isinstance(document, dict):
-        return ""
-    error = document.get("error")
-    if isinstance(error, dict):
-        return str(error.get("code") or "")
-    return str(error or "")
+class RefreshingAuth(RefreshingBearer):
+    """TikTok's bearer auth: a 401 ``access_token_invalid`` refreshes once (reference §1.4)."""
 
-
-class RefreshingAuth(httpx.Auth):
-    """Bearer auth that refreshes early and once on 401 ``access_token_invalid``.
-
-    Args:
-        tokens: the current set (``TokenSet.from_refresh_token`` when only that is known).
-        endpoint: where refreshes go.
-        persist: called with each new set before it is used; may be async. If it raises, the
-            error propagates and the set is not used; the next refresh saves it again first.
-        now: wall clock.
-        refresh_early: refresh when less than this is left on the access token.
-        account: the account's name, for the message of a refused refresh.
-    """
-
-    requires_response_body = True
-
-    def __init__(
-        self,
-        tokens: TokenSet,
-        endpoint: TokenEndpoint,
-        *,
-        persist: Persist,
-        now: WallClock = utc_now,
-        refresh_early: timedelta = REFRESH_EARLY,
-        account: str = "",
-    ) -> None:
-        self._account = account
-        self._tokens = tokens
-        self._endpoint = endpoint
-        self._persist = persist
-        self._now = now
-        self._early = refresh_early
-        self._lock = asyncio.Lock()
-        self._unsaved: TokenSet | None = None
-
-    @property
-    def tokens(self) -> TokenSet:
-        """Return the newest TokenSet."""
-        return self._tokens
-
-    async def ensure_fresh(self) -> TokenSet:
-        """Return a TokenSet whose access token has more than ``refresh_early`` left.
-
-        Raises:
-            TokenRefreshError: the refresh failed.
-        """
-        if self._unsaved is not None or self._tokens.needs_refresh(self._now(), self._early):
-            return await self._refresh(self._tokens)
-        return self._tokens
-
-    async def force_refresh(self) -> TokenSet:
-        """Refresh now whatever the expiry (``publisher auth refresh``)."""
-        return await self._refresh(self._tokens)
-
-    async def _refresh(self, stale: TokenSet) -> TokenSet:
-        async with self._lock:
-            if self._unsaved is None:
-                if self._tokens is not stale:  # another request refreshed meanwhile
-                    return self._tokens
-                refresh_token = stale.refresh_token.get_secret_value()
-                try:
-                    self._unsaved = await self._endpoint.refresh(refresh_token)
-                except TokenRefreshError as exc:
-                    if not self._account:
-                        raise
-                    raise exc.for_account(self._account) from None
-            # The old refresh token is dead now: save the new set before anything uses it.
-            # If saving fails the set stays pending and the next refresh saves it first.
-            outcome = self._persist(self._unsaved)
-            if inspect.isawaitable(outcome):
-                await outcome
-            self._tokens, self._unsaved = self._unsaved, None
-            return self._tokens
-
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
-        """Refuse: refreshing needs the async client (the provider is async)."""
-        raise RuntimeError("RefreshingAuth works with httpx.AsyncClient only")
-
-    async def async_auth_flow(
-        self, request: httpx.Request
-    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        """Send with a fresh token; on 401 ``access_token_invalid`` refresh once and resend."""
-        used = await self.ensure_fresh()
-        request.headers["Authorization"] = f"Bearer {used.access_token.get_secret_value()}"
-        response = yield request
-        if response.status_code == 401:
-            # A custom async_auth_flow must read the body itself: httpx honours
-            # requires_response_body only in its default flows (a socket response is a stream).
-            await response.aread()
-        if response.status_code == 401 and _error_code(response) == ACCESS_TOKEN_INVALID:
-            fresh = await self._refresh(used)
-            request.headers["Authorization"] = f"Bearer {fresh.access_token.get_secret_value()}"
-            yield request
+    def token_rejected(self, response: httpx.Response) -> bool:
+        """Whether TikTok's 401 names the access token (``error.code`` or a flat error)."""
+        error = json_error(response)
+        code = error.get("code") if isinstance(error, dict) else error
+        return str(code or "") == ACCESS_TOKEN_INVALID

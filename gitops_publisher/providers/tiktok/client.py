@@ -20,6 +20,8 @@ import httpx
 
 from gitops_publisher.errors import ApiError
 from gitops_publisher.providers.errors import RateLimited
+from gitops_publisher.providers.redact import install_log_redaction
+from gitops_publisher.providers.retry import OnRetry, RetryPolicy, call_with_retry
 from gitops_publisher.providers.tiktok import urls
 from gitops_publisher.providers.tiktok.api_models import (
     CreatorInfo,
@@ -31,10 +33,8 @@ from gitops_publisher.providers.tiktok.api_models import (
 from gitops_publisher.providers.tiktok.chunks import ChunkPlan
 from gitops_publisher.providers.tiktok.envelope import RATE_LIMIT_EXCEEDED, parse_api_envelope
 from gitops_publisher.providers.tiktok.ratelimit import ENDPOINT_LIMITS, SlidingWindowLimiter
-from gitops_publisher.providers.tiktok.redact import install_log_redaction
-from gitops_publisher.providers.tiktok.retry import OnRetry, RetryPolicy, call_with_retry
-from gitops_publisher.providers.tiktok.tls import shared_tls_context
 from gitops_publisher.providers.tiktok.upload import Progress, upload_file
+from gitops_publisher.providers.tls import shared_tls_context
 
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -223,6 +223,7 @@ class TikTokClient:
             rng=self._rng,
             clock=self._clock,
             on_retry=self._on_retry,
+            platform="TikTok",
         )
 
     async def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from gitops_publisher.errors import AuthError
-from gitops_publisher.providers.tiktok.token_store import (
+from gitops_publisher.providers.token_store import (
     KEY_ENV,
     EncryptedTokenFile,
     StoredCiTokens,
@@ -38,7 +38,7 @@ from gitops_publisher.providers.tiktok.token_store import (
     choose_ci_tokens,
     seed_fingerprint,
 )
-from gitops_publisher.providers.tiktok.tokens import TokenSet
+from gitops_publisher.providers.tokens import TokenSet
 
 Source = Literal["env", "writeback", "kept", "store"]
 """Where an account's tokens came from: its secret, the write-back, a rotation of the

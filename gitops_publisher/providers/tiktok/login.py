@@ -2,46 +2,40 @@
 
 TikTok's desktop PKCE differs from RFC 7636: the challenge is the LOWERCASE HEX SHA-256 of the
 verifier, not base64url (TikTok's Android SDK agrees). The redirect URI is
-``http://127.0.0.1:PORT/callback/``, registered in the app with a fixed or wildcard port.
-
-The browser opener is injected: the CLI opens the user's browser (or prints the URL), a test
-follows the URL itself against the emulator, which consents automatically. When the browser
-runs on another machine (a login over SSH), its redirect to 127.0.0.1 reaches nothing; the user
-pastes the address the browser shows instead (``paste``), which is checked like a redirect.
+``http://127.0.0.1:PORT/callback/``, registered in the app with a fixed or wildcard port. The
+browser half (listener, state check, a pasted redirect) is ``providers/loopback.py``'s.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import inspect
-import secrets
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from urllib.parse import parse_qs, urlencode, urlsplit
+from collections.abc import Sequence
+from urllib.parse import urlencode
 
-from gitops_publisher.errors import AuthError
+from gitops_publisher.providers.loopback import (
+    Opener,
+    Paste,
+    authorize_in_browser,
+    new_code_verifier,
+    pasted_callback,
+)
 from gitops_publisher.providers.tiktok import urls
 from gitops_publisher.providers.tiktok.auth import TokenEndpoint
-from gitops_publisher.providers.tiktok.tokens import TokenSet
+from gitops_publisher.providers.tokens import TokenSet
+
+__all__ = [
+    "DEFAULT_SCOPES",
+    "Opener",
+    "Paste",
+    "authorize_url",
+    "code_challenge",
+    "login",
+    "new_code_verifier",
+    "pasted_callback",
+]
 
 DEFAULT_SCOPES = ("user.info.basic", "video.publish", "video.upload")
 CALLBACK_PATH = "/callback/"
-_VERIFIER_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
-_PAGE = (
-    "<!doctype html><meta charset=utf-8><title>gitops-publisher</title>"
-    "<p>{message}</p><p>You can close this window and return to the terminal.</p>"
-)
-Opener = Callable[[str], Awaitable[None] | None]
-Paste = Callable[[], Awaitable[str | None]]
-"""Returns what the user pasted (the redirect URL), or None when there will be nothing."""
-
-
-def new_code_verifier(length: int = 64) -> str:
-    """Return a fresh PKCE verifier: ``length`` (43..128) chars from ``[A-Za-z0-9-._~]``."""
-    if not 43 <= length <= 128:
-        raise ValueError("a code_verifier has 43 to 128 characters")
-    return "".join(secrets.choice(_VERIFIER_ALPHABET) for _ in range(length))
 
 
 def code_challenge(verifier: str) -> str:
@@ -73,123 +67,6 @@ def authorize_url(
     return f"{auth_base.rstrip('/')}{urls.AUTHORIZE}?{query}"
 
 
-@dataclass(frozen=True)
-class Callback:
-    """What TikTok sent back to the redirect URI."""
-
-    params: dict[str, str]
-
-
-class LoopbackListener:
-    """A one-shot HTTP listener on 127.0.0.1 for the redirect, on asyncio streams."""
-
-    def __init__(self, port: int = 0) -> None:
-        self._port = port
-        self._server: asyncio.Server | None = None
-        self._result: asyncio.Future[Callback] | None = None
-
-    async def start(self) -> str:
-        """Start listening; return the redirect URI.
-
-        Raises:
-            AuthError: the port cannot be bound.
-        """
-        self._result = asyncio.get_running_loop().create_future()
-        try:
-            self._server = await asyncio.start_server(self._handle, "127.0.0.1", self._port)
-        except OSError as exc:
-            raise AuthError(f"cannot listen on 127.0.0.1:{self._port}: {exc.strerror}") from None
-        port = self._server.sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}{CALLBACK_PATH}"
-
-    async def wait(self, timeout: float) -> Callback:
-        """Return the first callback request; raise AuthError after ``timeout`` seconds."""
-        assert self._result is not None, "start() first"
-        try:
-            return await asyncio.wait_for(asyncio.shield(self._result), timeout)
-        except TimeoutError:
-            raise AuthError(f"no answer from the browser within {timeout:.0f} s") from None
-
-    async def close(self) -> None:
-        """Stop listening."""
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            target = head.split(b"\r\n", 1)[0].split(b" ")[1].decode("ascii", "replace")
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, IndexError):
-            writer.close()
-            return
-        parts = urlsplit(target)
-        if parts.path != CALLBACK_PATH or self._result is None or self._result.done():
-            await _answer(writer, 404, "Not the login callback.")
-            return
-        params = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        message = (
-            "Login failed: " + params.get("error", "")
-            if "error" in params
-            else "Login received by gitops-publisher."
-        )
-        await _answer(writer, 200, message)
-        self._result.set_result(Callback(params))
-
-
-async def _first_callback(
-    listener: LoopbackListener, timeout: float, paste: Paste | None
-) -> Callback:
-    """The redirect from the listener or, if it comes first, from a pasted redirect URL.
-
-    Raises:
-        AuthError: nothing within ``timeout``, or the pasted text is no redirect URL.
-    """
-    if paste is None:
-        return await listener.wait(timeout)
-    waiting = asyncio.ensure_future(listener.wait(timeout))
-    pasting = asyncio.ensure_future(paste())
-    try:
-        done, _ = await asyncio.wait({waiting, pasting}, return_when=asyncio.FIRST_COMPLETED)
-        if pasting in done and pasting.result():
-            return pasted_callback(pasting.result() or "")
-        return await waiting  # nothing pasted (end of input): the browser may still come
-    finally:
-        for task in (waiting, pasting):
-            task.cancel()
-
-
-def pasted_callback(text: str) -> Callback:
-    """Read the redirect URL (or just its query) a user pasted.
-
-    Raises:
-        AuthError: it carries neither a code nor an error.
-    """
-    query = urlsplit(text.strip()).query or text.strip().lstrip("?")
-    params = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
-    if "code" not in params and "error" not in params:
-        raise AuthError(
-            "the pasted text is not the redirect address: it has no code",
-            hint="paste the whole address from the browser's address bar "
-            "(http://127.0.0.1:.../callback/?code=...&state=...)",
-        )
-    return Callback(params)
-
-
-async def _answer(writer: asyncio.StreamWriter, status: int, message: str) -> None:
-    body = _PAGE.format(message=message.replace("<", "&lt;")).encode()
-    reason = "OK" if status == 200 else "Not Found"
-    writer.write(
-        f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-        + body
-    )
-    try:
-        await writer.drain()
-    finally:
-        writer.close()
-
-
 async def login(
     endpoint: TokenEndpoint,
     *,
@@ -211,12 +88,9 @@ async def login(
             came back different (a forged redirect), no answer within ``timeout``, or the
             code exchange failed (:class:`TokenRefreshError`).
     """
-    verifier = new_code_verifier()
-    state = secrets.token_urlsafe(24)
-    listener = LoopbackListener(port)
-    redirect_uri = await listener.start()
-    try:
-        url = authorize_url(
+
+    def page(redirect_uri: str, state: str, verifier: str) -> str:
+        return authorize_url(
             auth_base,
             client_key=client_key,
             redirect_uri=redirect_uri,
@@ -224,21 +98,14 @@ async def login(
             challenge=code_challenge(verifier),
             scopes=scopes,
         )
-        opened = open_browser(url)
-        if inspect.isawaitable(opened):
-            await opened
-        callback = await _first_callback(listener, timeout, paste)
-    finally:
-        await listener.close()
-    params = callback.params
-    if not secrets.compare_digest(params.get("state", ""), state):
-        raise AuthError("the login answer carries another state: ignored (possible forgery)")
-    if "error" in params:
-        raise AuthError(
-            f"TikTok refused the login: {params['error']}"
-            + (f" ({params['error_description']})" if params.get("error_description") else "")
-        )
-    code = params.get("code")
-    if not code:
-        raise AuthError("the login answer has no authorization code")
-    return await endpoint.exchange_code(code, redirect_uri, verifier)
+
+    granted = await authorize_in_browser(
+        page,
+        platform="TikTok",
+        open_browser=open_browser,
+        path=CALLBACK_PATH,
+        port=port,
+        timeout=timeout,
+        paste=paste,
+    )
+    return await endpoint.exchange_code(granted.code, granted.redirect_uri, granted.code_verifier)

@@ -21,9 +21,9 @@ from pathlib import Path
 import httpx
 
 from gitops_publisher.providers.errors import UploadError, UploadUrlExpired
+from gitops_publisher.providers.redact import install_log_redaction
+from gitops_publisher.providers.retry import OnRetry, RetryPolicy
 from gitops_publisher.providers.tiktok.chunks import ChunkPlan
-from gitops_publisher.providers.tiktok.redact import install_log_redaction
-from gitops_publisher.providers.tiktok.retry import OnRetry, RetryPolicy
 
 Progress = Callable[[int, int], None]
 PIECE_SIZE = 1024 * 1024

@@ -6,6 +6,7 @@ only :meth:`TokenSet.to_storage` reveals them, for the token stores.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,8 +36,8 @@ class TokenSet(BaseModel):
 
     @property
     def scopes(self) -> list[str]:
-        """Return the granted scopes (TikTok joins them with commas)."""
-        return [s for s in self.scope.split(",") if s]
+        """Return the granted scopes (TikTok joins them with commas, Google with spaces)."""
+        return [s for s in re.split(r"[,\s]+", self.scope) if s]
 
     @classmethod
     def from_refresh_token(cls, refresh_token: str) -> TokenSet:

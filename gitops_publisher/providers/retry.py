@@ -8,9 +8,9 @@ What is retried, and why:
   creator_info, a chunk PUT, whose double delivery the upload's 416 re-sync absorbs). Init is
   NOT idempotent, each accepted call creates a publish_id, so after such an error the
   executor raises :class:`InitOutcomeUnknown` instead of sending a second init;
-- 429 ``rate_limit_exceeded``: the request was refused, so any call may be repeated after
-  waiting out TikTok's 1-minute sliding window (``Retry-After`` honoured when present; TikTok
-  documents none, reference §7);
+- a refusal by a rate limiter (:class:`RateLimited`: TikTok's 429, Google's 429 and
+  ``rateLimitExceeded``): the request was refused, so any call may be repeated after waiting
+  out the window (``Retry-After`` honoured when present);
 - everything else (4xx, refused refresh tokens): never.
 
 Delays use exponential backoff with full jitter: ``uniform(0, min(max_delay, base * 2**n))``.
@@ -109,6 +109,7 @@ async def call_with_retry(
     rng: Callable[[], float] = random.random,
     clock: Callable[[], float] = time.monotonic,
     on_retry: OnRetry | None = None,
+    platform: str = "the server",
 ) -> T:
     """Await ``op()`` until it succeeds or the policy says stop.
 
@@ -121,6 +122,7 @@ async def call_with_retry(
         rng: returns floats in [0, 1) for the jitter.
         clock: monotonic seconds, for ``max_elapsed``.
         on_retry: called as ``(attempt, delay, error)`` before each wait (for logs/events).
+        platform: who answers, in messages ("TikTok", "YouTube").
 
     Raises:
         InitOutcomeUnknown: a non-idempotent call may have reached the server.
@@ -140,8 +142,8 @@ async def call_with_retry(
                 raise
             if verdict is Verdict.MAYBE_SENT and not idempotent:
                 raise InitOutcomeUnknown(
-                    f"{endpoint or 'request'}: {_maybe_sent(exc)}; not repeated because it is "
-                    "not idempotent",
+                    f"{endpoint or 'request'}: {_maybe_sent(exc, platform)}; not repeated "
+                    "because it is not idempotent",
                     endpoint=endpoint,
                 ) from exc
             if verdict is Verdict.RATE_LIMITED:
@@ -168,14 +170,14 @@ async def call_with_retry(
             await sleep(delay)
 
 
-def _maybe_sent(exc: BaseException) -> str:
-    """Why the outcome is unknown: TikTok answered with a server error, or nothing came back."""
+def _maybe_sent(exc: BaseException, platform: str) -> str:
+    """Why the outcome is unknown: the server answered with an error, or nothing came back."""
     if isinstance(exc, ApiError):
         return (
-            f"TikTok answered HTTP {exc.status} ({_describe(exc)}), a server error after which "
+            f"{platform} answered HTTP {exc.status} ({_describe(exc)}), a server error after which "
             "the request may or may not have been carried out"
         )
-    return f"no answer after the request may have reached TikTok ({_describe(exc)})"
+    return f"no answer after the request may have reached {platform} ({_describe(exc)})"
 
 
 def _describe(exc: BaseException) -> str:

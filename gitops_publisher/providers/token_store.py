@@ -30,7 +30,7 @@ from pydantic import ValidationError
 
 from gitops_publisher.errors import AuthError
 from gitops_publisher.oslocks import wait_lock
-from gitops_publisher.providers.tiktok.tokens import TokenSet
+from gitops_publisher.providers.tokens import TokenSet
 
 STORE_ENV = "PUBLISHER_TOKEN_STORE"
 KEY_ENV = "PUBLISHER_TOKEN_KEY"

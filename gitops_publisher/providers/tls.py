@@ -1,4 +1,4 @@
-"""One verified TLS context for every TikTok client in the process.
+"""One verified TLS context for every provider client in the process.
 
 httpx builds a new ``ssl.SSLContext`` (loading the whole CA bundle) for each client it is not
 given one: 17-45 ms each on the bench machine. An apply opens an API client and a token client
@@ -17,5 +17,5 @@ import httpx
 
 @functools.cache
 def shared_tls_context() -> ssl.SSLContext:
-    """Return the process's TLS context for TikTok's hosts (built on first use)."""
+    """Return the process's TLS context for the providers' hosts (built on first use)."""
     return httpx.create_ssl_context()

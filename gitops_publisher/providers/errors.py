@@ -4,12 +4,13 @@ They extend the package tree in ``gitops_publisher/errors.py`` without importing
 engine can catch them cheaply::
 
     ProviderError
-    ├── ApiError                 TikTok's envelope: code, api_message, log_id, status
-    │   └── RateLimited          HTTP 429, with Retry-After when TikTok sent one
+    ├── ApiError                 the platform's envelope: code, api_message, log_id, status
+    │   └── RateLimited          refused by a rate limiter (429...), with Retry-After if sent
     ├── ProviderNetworkError     connection errors / timeouts / 5xx that outlived the retries
     ├── InitOutcomeUnknown       an init request may have reached TikTok; its answer was lost
     └── UploadError              a chunk PUT failed for good (400, 404, unsyncable 416...)
-        └── UploadUrlExpired     the upload_url answered 403 (valid 1 h after init)
+        ├── UploadUrlExpired     TikTok's upload_url answered 403 (valid 1 h after init)
+        └── UploadSessionGone    a YouTube resumable session answered 404/410
     AuthError
     └── TokenRefreshError        the token endpoint refused or could not be reached
 """
@@ -65,6 +66,15 @@ class UploadUrlExpired(UploadError):
     """
 
 
+class UploadSessionGone(UploadError):
+    """A resumable upload session answered 404 (or 410): it expired or died (YouTube §2.8).
+
+    Nothing was published through it unless it had completed and then expired (a completed
+    session replays its final answer, so a status query before this point would have found the
+    video): a new session, uploading from byte 0, is the way on.
+    """
+
+
 class TokenRefreshError(AuthError):
     """The OAuth token endpoint did not give new tokens.
 
@@ -107,7 +117,10 @@ class TokenRefreshError(AuthError):
 
 
 class RateLimited(ApiError):
-    """TikTok answered 429 ``rate_limit_exceeded`` (1-minute sliding window, reference §7).
+    """A rate limiter refused the call; it may be repeated after the wait.
+
+    TikTok's 429 ``rate_limit_exceeded`` (1-minute sliding window, TikTok reference §7);
+    Google's 429, or 403 ``rateLimitExceeded``/``userRateLimitExceeded`` (YouTube §5.3).
 
     Attributes:
         retry_after: seconds from a ``Retry-After`` header, or None (TikTok documents none).

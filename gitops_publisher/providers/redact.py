@@ -1,7 +1,9 @@
 """Keep URL-borne secrets out of logs.
 
-httpx logs every request's URL at INFO (``HTTP Request: PUT <url> ...``), and an upload_url
-carries its own ``upload_token`` (reference §3.2). The filter rewrites those log records.
+httpx logs every request's URL at INFO (``HTTP Request: PUT <url> ...``), and an upload URL
+carries its own credential: TikTok's ``upload_token`` (TikTok reference §3.2), the
+``upload_id`` of a YouTube resumable session URI (whoever holds the URI can write to the
+session, YouTube reference §2.3). The filter rewrites those log records.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import re
 
 import httpx
 
-_URL_SECRET = re.compile(r"((?:upload_token|access_token|refresh_token|code)=)[^&\s\"']+")
+_URL_SECRET = re.compile(r"((?:upload_token|upload_id|access_token|refresh_token|code)=)[^&\s\"']+")
 
 
 def redact_url_secrets(text: str) -> str:
@@ -20,7 +22,7 @@ def redact_url_secrets(text: str) -> str:
 
 
 class _RedactUrlSecrets(logging.Filter):
-    """httpx logs each request's URL at INFO; an upload_url carries its own upload_token."""
+    """httpx logs each request's URL at INFO; an upload URL carries its own credential."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):

@@ -8,9 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 
-# access/refresh/client tokens (TikTok's prefixes, which the fakes and the emulator use too),
-# and an upload_url's token that was not redacted.
-LEAK = re.compile(r"\b(?:act|rft|clt)\.[A-Za-z0-9_\-]{4,}|upload_token=(?!\*\*\*)[^&\s\"']+")
+# access/refresh/client tokens (TikTok's prefixes, which the fakes and the emulator use too;
+# Google's ``ya29.`` access tokens), and an upload URL's credential that was not redacted
+# (TikTok's upload_token, a YouTube session's upload_id).
+LEAK = re.compile(
+    r"\b(?:act|rft|clt|ya29)\.[A-Za-z0-9_\-]{4,}|(?:upload_token|upload_id)=(?!\*\*\*)[^&\s\"']+"
+)
 
 
 def find_leaks(text: str) -> list[str]:

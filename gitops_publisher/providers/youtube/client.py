@@ -1,0 +1,337 @@
+"""Async client of the YouTube Data API v3 for one channel (reference §2, §4, §5).
+
+- :meth:`YouTubeClient.channel`: channels.list ``mine=true``, the identity behind the token.
+- :meth:`YouTubeClient.start_upload`: the initiating POST. It returns the session URI BEFORE
+  any byte is sent, so the caller records it first (write-ahead). It is NOT idempotent: every
+  accepted POST opens a new session (and costs quota), so after an answer that may have been
+  lost the client raises :class:`InitOutcomeUnknown` rather than sending a second one. Nobody
+  can upload into a session whose URI nobody saw, so starting over is then safe.
+- :meth:`YouTubeClient.upload`: the chunk PUTs (``resumable.py``), from the session's offset.
+- :meth:`YouTubeClient.session_status`: the resume path's question to a stored session URI.
+- :meth:`YouTubeClient.video_status` and :meth:`YouTubeClient.wait_processed`: videos.list.
+
+Metadata calls go through the retry policy (idempotent GETs and status queries are repeated
+on transient errors; a rate limiter's refusal is waited out, ``Retry-After`` honoured). The
+access token comes from :class:`~.oauth.GoogleAuth`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from gitops_publisher.providers.redact import install_log_redaction
+from gitops_publisher.providers.retry import OnRetry, RetryPolicy, call_with_retry
+from gitops_publisher.providers.tls import shared_tls_context
+from gitops_publisher.providers.youtube import urls
+from gitops_publisher.providers.youtube.api_models import (
+    Channel,
+    Completed,
+    SessionStatus,
+    VideoStatus,
+)
+from gitops_publisher.providers.youtube.envelope import (
+    PLATFORM,
+    YouTubeApiError,
+    google_error,
+    json_object,
+)
+from gitops_publisher.providers.youtube.oauth import GoogleAuth
+from gitops_publisher.providers.youtube.resumable import (
+    DEFAULT_CHUNK_SIZE,
+    Progress,
+    ResumableUpload,
+    query_session,
+    validate_chunk_size,
+)
+
+T = TypeVar("T")
+JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+# No documented processing time (reference §4, UNCERTAIN): start at 5 s, back off to 60 s.
+POLL_FIRST = 5.0
+POLL_MAX = 60.0
+
+
+def secret_parts(session_uri: str) -> tuple[str, ...]:
+    """The values a redactor must mask for a session URI: the URI and its ``upload_id``."""
+    upload_id = httpx.URL(session_uri).params.get("upload_id", "")
+    return tuple(v for v in (session_uri, upload_id) if v)
+
+
+class YouTubeClient:
+    """One channel's connection to YouTube; use as ``async with YouTubeClient(...) as c``.
+
+    Args:
+        auth: puts the channel's access token on requests (None: no header, for tests).
+        base_url: API host; default ``PUBLISHER_YOUTUBE_API_URL`` or youtube.googleapis.com.
+        transport: an httpx transport (``MockTransport``, ``ASGITransport``) for tests.
+        retry: the retry policy.
+        chunk_size: bytes per chunk PUT, a positive multiple of 256 KiB (default 16 MiB).
+        sleep, clock, rng: injected for tests (an accelerated clock, no real sleeping).
+        on_retry: told ``(attempt, delay, error)`` before each retry wait.
+        on_secret: told each new session URI's :func:`secret_parts` before it is returned,
+            so the caller's redactor masks it in every output.
+        timeout: httpx timeout.
+
+    Raises:
+        ValueError: (from the constructor) a chunk size that is not a multiple of 256 KiB.
+    """
+
+    def __init__(
+        self,
+        auth: GoogleAuth | None,
+        *,
+        base_url: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[], float] = random.random,
+        on_retry: OnRetry | None = None,
+        on_secret: Callable[[str], None] | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        install_log_redaction()
+        self._auth = auth
+        self.chunk_size = validate_chunk_size(chunk_size)
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng
+        self._on_retry = on_retry
+        self._on_secret = on_secret
+        self.retry = retry or RetryPolicy()
+        self.http = httpx.AsyncClient(
+            base_url=base_url or urls.api_url(),
+            transport=transport,
+            verify=shared_tls_context() if transport is None else True,
+            timeout=timeout,
+            headers={"User-Agent": "gitops-publisher"},
+        )
+
+    async def __aenter__(self) -> YouTubeClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self.http.aclose()
+
+    async def channel(self) -> Channel:
+        """Return the channel the token belongs to (channels.list ``part=snippet&mine=true``).
+
+        Raises:
+            YouTubeApiError: ``youtubeSignupRequired`` when the account has no channel (401
+                from Google, or an empty list), ``insufficientPermissions``, others.
+            ProviderNetworkError: transient failures outlived the policy.
+        """
+        params = {"part": "snippet", "mine": "true"}
+        document = await self._call("GET", urls.CHANNELS, params=params, idempotent=True)
+        items = document.get("items")
+        if not isinstance(items, list) or not items or not isinstance(items[0], dict):
+            raise YouTubeApiError(
+                "youtubeSignupRequired", "the Google account has no YouTube channel", 200
+            )
+        return Channel.from_item(items[0])
+
+    async def start_upload(
+        self,
+        resource: Mapping[str, Any],
+        *,
+        size: int,
+        content_type: str,
+        notify_subscribers: bool = True,
+    ) -> str:
+        """Open a resumable session for a video of ``size`` bytes; return its URI.
+
+        Args:
+            resource: the video resource to create (``snippet``, ``status``).
+            size: the file's size (``X-Upload-Content-Length``).
+            content_type: ``X-Upload-Content-Type`` (``video/mp4``...).
+            notify_subscribers: the ``notifySubscribers`` query parameter.
+
+        Raises:
+            InitOutcomeUnknown: the POST may have reached YouTube and its answer was lost;
+                it is never sent twice by this method. No session URI was seen, so no byte
+                can ever be sent to that session: a new one is safe.
+            RateLimited: refused by a rate limiter more often than the policy waits.
+            YouTubeApiError: YouTube refused it (``quotaExceeded``, ``uploadLimitExceeded``,
+                ``invalidTitle``...), or answered without a ``Location``.
+        """
+        params = {
+            "uploadType": "resumable",
+            "part": "snippet,status",
+            "notifySubscribers": "true" if notify_subscribers else "false",
+        }
+        headers = {
+            "Content-Type": JSON_CONTENT_TYPE,
+            "X-Upload-Content-Length": str(size),
+            "X-Upload-Content-Type": content_type,
+        }
+
+        async def send() -> str:
+            response = await self.http.post(
+                urls.UPLOAD_VIDEOS,
+                params=params,
+                json=dict(resource),
+                headers=headers,
+                auth=httpx.USE_CLIENT_DEFAULT if self._auth is None else self._auth,
+            )
+            location = str(response.headers.get("location", ""))
+            if 200 <= response.status_code < 300 and location:
+                return location
+            if 200 <= response.status_code < 300:
+                # google-api-python-client requires 200 + Location as well (reference §2.3).
+                raise YouTubeApiError(
+                    "malformed_response",
+                    "the upload was accepted without a session URI (no Location header)",
+                    response.status_code,
+                )
+            raise google_error(response.status_code, response.content, response.headers)
+
+        session_uri = await self._retry(send, endpoint=urls.UPLOAD_VIDEOS, idempotent=False)
+        if self._on_secret is not None:
+            for part in secret_parts(session_uri):
+                self._on_secret(part)
+        return session_uri
+
+    async def upload(
+        self,
+        session_uri: str,
+        path: Path,
+        *,
+        size: int | None = None,
+        start_at: int | None = None,
+        on_progress: Progress | None = None,
+    ) -> Completed:
+        """Send ``path`` into the session and return the created video.
+
+        Args:
+            session_uri: from :meth:`start_upload` (or the state, on a resume).
+            path: the file.
+            size: the size announced at :meth:`start_upload` (default the file's size now).
+            start_at: where to start (0 for a new session); None asks the session first.
+            on_progress: ``(bytes, total)`` as bytes go out and as the server confirms.
+
+        Raises:
+            UploadSessionGone: the session expired (404/410): start a new one.
+            YouTubeApiError: an account-stopping refusal (``quotaExceeded``...).
+            UploadError: any other failure; ``bytes_confirmed`` says how far it got.
+        """
+        transfer = ResumableUpload(
+            http=self.http,
+            session_uri=session_uri,
+            path=path,
+            size=path.stat().st_size if size is None else size,
+            chunk_size=self.chunk_size,
+            headers=self._bearer,
+            policy=self.retry,
+            sleep=self._sleep,
+            rng=self._rng,
+            on_progress=on_progress,
+            on_retry=self._on_retry,
+        )
+        return await transfer.run(start_at)
+
+    async def session_status(self, session_uri: str, size: int) -> SessionStatus:
+        """Ask a stored session how far it got (the resume path, reference §2.6).
+
+        Returns:
+            ``Incomplete(offset)`` (308): upload from ``offset``; ``Completed`` (200/201, the
+            original final answer replayed): the video exists, do not upload again;
+            ``Gone`` (404/410): nothing was published through it, a new session is safe.
+
+        Raises:
+            RateLimited, YouTubeApiError: refused (a 5xx after the retries, a 403...).
+            ProviderNetworkError: the network failed longer than the policy allows.
+        """
+
+        async def ask() -> SessionStatus:
+            return await query_session(self.http, session_uri, size, await self._bearer(False))
+
+        return await self._retry(ask, endpoint="upload session status", idempotent=True)
+
+    async def video_status(self, video_id: str) -> VideoStatus:
+        """Return the video's upload and processing status (videos.list, 1 quota unit).
+
+        Raises:
+            YouTubeApiError: ``insufficientPermissions`` (a token with ``youtube.upload``
+                only), others.
+            ProviderNetworkError: transient failures outlived the policy.
+        """
+        params = {"part": "status,processingDetails", "id": video_id}
+        document = await self._call("GET", urls.VIDEOS, params=params, idempotent=True)
+        return VideoStatus.from_list(video_id, document)
+
+    async def wait_processed(
+        self,
+        video_id: str,
+        *,
+        timeout: float = 1800.0,
+        first_delay: float = POLL_FIRST,
+        max_delay: float = POLL_MAX,
+    ) -> VideoStatus:
+        """Poll videos.list until the video is processed, failed or rejected, or ``timeout``.
+
+        Large files can sit in ``uploaded`` for long and still finish (reference §8, pitfall
+        8): after ``timeout`` the last, non-terminal status is returned, for a later run to
+        ask again; nothing is uploaded again because of it.
+
+        Raises:
+            YouTubeApiError, ProviderNetworkError: as :meth:`video_status`.
+        """
+        started = self._clock()
+        delay = first_delay
+        while True:
+            status = await self.video_status(video_id)
+            if status.terminal or self._clock() - started + delay > timeout:
+                return status
+            await self._sleep(delay)
+            delay = min(max_delay, delay * 2)
+
+    async def _bearer(self, force_refresh: bool) -> dict[str, str]:
+        """The Authorization header for a session PUT (a 401 there forces a refresh)."""
+        if self._auth is None:
+            return {}
+        tokens = await (self._auth.force_refresh() if force_refresh else self._auth.ensure_fresh())
+        return {"Authorization": f"Bearer {tokens.access_token.get_secret_value()}"}
+
+    async def _call(
+        self, method: str, path: str, *, params: Mapping[str, str], idempotent: bool
+    ) -> dict[str, Any]:
+        async def send() -> dict[str, Any]:
+            auth = httpx.USE_CLIENT_DEFAULT if self._auth is None else self._auth
+            response = await self.http.request(method, path, params=dict(params), auth=auth)
+            if 200 <= response.status_code < 300:
+                return json_object(response.status_code, response.content, path)
+            raise google_error(response.status_code, response.content, response.headers)
+
+        return await self._retry(send, endpoint=path, idempotent=idempotent)
+
+    async def _retry(self, op: Callable[[], Awaitable[T]], *, endpoint: str, idempotent: bool) -> T:
+        return await call_with_retry(
+            op,
+            policy=self.retry,
+            idempotent=idempotent,
+            sleep=self._sleep,
+            endpoint=endpoint,
+            rng=self._rng,
+            clock=self._clock,
+            on_retry=self._on_retry,
+            platform=PLATFORM,
+        )

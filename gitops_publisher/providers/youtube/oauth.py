@@ -216,8 +216,9 @@ class GoogleTokenEndpoint:
             text += ". The code is single-use and short-lived, and must match the PKCE verifier"
         elif code in ("invalid_client", "unauthorized_client"):
             text += (
-                f". Check {urls.CLIENT_ID_ENV} and {urls.CLIENT_SECRET_ENV}: they must be a "
-                'Google Cloud OAuth client of type "Desktop app"'
+                f". Check the OAuth client id and secret ({urls.CLIENT_ID_ENV} and "
+                f"{urls.CLIENT_SECRET_ENV} unless the account names other variables): they "
+                'must be a Google Cloud OAuth client of type "Desktop app"'
             )
         return TokenRefreshError(text, code=code, transient=transient)
 

@@ -194,7 +194,8 @@ class ResumableUpload:
                 ``bytes_confirmed`` says how far the session got.
         """
         install_log_redaction()
-        offset = start_at
+        # At or past the end there is no chunk to send: only the session can say it is done.
+        offset = start_at if start_at is not None and 0 <= start_at < self.size else None
         force_refresh = False
         while True:
             error: BaseException | None = None

@@ -1,0 +1,208 @@
+"""What ``publisher auth login|refresh`` do for a YouTube account, without click.
+
+The OAuth client (a Google Cloud "Desktop app" client) comes from environment variables named
+by the account (``YOUTUBE_CLIENT_ID`` / ``YOUTUBE_CLIENT_SECRET`` by default), read here at the
+edge and passed down as values. Tokens live in the same local store as TikTok's
+(``providers/token_store.py``), keyed by the YouTube API URL and the account name.
+
+Where an account's tokens come from: its ``refresh_token_env`` variable when set (CI), else
+the local store. Google does not rotate refresh tokens, so using the secret never retires it
+and nothing needs writing back; a refreshed access token is still kept in the local store
+(tagged with the secret it descends from) so the next command on this machine reuses it
+instead of refreshing again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import httpx
+
+from gitops_publisher.core.identity import Expected, Identity, mismatch
+from gitops_publisher.errors import AuthError
+from gitops_publisher.providers.loopback import Opener, Paste
+from gitops_publisher.providers.token_store import TokenStore, default_store_path, seed_fingerprint
+from gitops_publisher.providers.tokens import TokenSet
+from gitops_publisher.providers.youtube import urls
+from gitops_publisher.providers.youtube.api_models import Channel
+from gitops_publisher.providers.youtube.login import login
+from gitops_publisher.providers.youtube.oauth import GoogleAuth, GoogleTokenEndpoint
+
+
+@dataclass
+class YouTubeAuthSetup:
+    """URLs, the OAuth client and the token store, read once from the environment.
+
+    Attributes:
+        api_url: the Data API base (tokens are keyed by it).
+        auth_url, token_url, revoke_url: Google's OAuth endpoints (or the sandbox's).
+        client_id, client_secret: the Desktop app client ("" when unset).
+        store: the local token store.
+        env: the environment, for the accounts' ``refresh_token_env``.
+        transport: an httpx transport for every request (tests); None: the network.
+    """
+
+    api_url: str
+    auth_url: str
+    token_url: str
+    revoke_url: str
+    client_id: str
+    client_secret: str
+    store: TokenStore
+    env: Mapping[str, str]
+    transport: httpx.AsyncBaseTransport | None = None
+
+    def endpoint(self) -> GoogleTokenEndpoint:
+        """Return the token endpoint with the app's client.
+
+        Raises:
+            AuthError: the client id or secret is not set.
+        """
+        if not self.client_id or not self.client_secret:
+            raise AuthError(
+                "the Google OAuth client id and secret are not set",
+                hint=f"set {urls.CLIENT_ID_ENV} and {urls.CLIENT_SECRET_ENV} (or the variables "
+                "the account names) to a Google Cloud OAuth client of type \"Desktop app\"; "
+                "docs/youtube.md shows how to create one",
+            )
+        return GoogleTokenEndpoint(
+            self.client_id,
+            self.client_secret,
+            token_url=self.token_url,
+            revoke_url=self.revoke_url,
+            transport=self.transport,
+        )
+
+    def tokens(self, name: str, refresh_token_env: str) -> TokenSet | None:
+        """Return the account's starting tokens (see the module doc), or None.
+
+        Raises:
+            AuthError: the local store is unreadable.
+        """
+        secret = self.env.get(refresh_token_env, "")
+        entry = self.store.load_entry(self.api_url, name)
+        if not secret:
+            return None if entry is None else entry.tokens
+        if entry is not None and entry.tokens.refresh_token.get_secret_value() == secret:
+            return entry.tokens  # its access token may still be valid
+        return TokenSet.from_refresh_token(secret)
+
+    def save(self, name: str, tokens: TokenSet, refresh_token_env: str = "") -> None:
+        """Keep ``tokens`` in the local store (tagged when they descend from the env secret)."""
+        secret = self.env.get(refresh_token_env, "") if refresh_token_env else ""
+        from_secret = bool(secret) and tokens.refresh_token.get_secret_value() == secret
+        origin = seed_fingerprint(secret) if from_secret else ""
+        self.store.save(self.api_url, name, tokens, origin=origin)
+
+
+def youtube_auth_setup(
+    env: Mapping[str, str] | None = None,
+    *,
+    client_id_env: str = urls.CLIENT_ID_ENV,
+    client_secret_env: str = urls.CLIENT_SECRET_ENV,
+    store: TokenStore | None = None,
+) -> YouTubeAuthSetup:
+    """Read the URLs, the OAuth client and the token store from ``env`` (default os.environ)."""
+    env = os.environ if env is None else env
+    return YouTubeAuthSetup(
+        api_url=urls.api_url(env),
+        auth_url=urls.auth_url(env),
+        token_url=urls.token_url(env),
+        revoke_url=urls.revoke_url(env),
+        client_id=env.get(client_id_env, ""),
+        client_secret=env.get(client_secret_env, ""),
+        store=store or TokenStore(default_store_path(env)),
+        env=env,
+    )
+
+
+async def login_account(
+    setup: YouTubeAuthSetup,
+    name: str,
+    *,
+    open_browser: Opener,
+    port: int = 0,
+    timeout: float = 300.0,
+    paste: Paste | None = None,
+    expect: Expected | None = None,
+    store: bool = True,
+) -> tuple[TokenSet, Channel]:
+    """Log the account in through the browser, check which channel it is, store the tokens.
+
+    The channel behind the new token (channels.list ``mine=true``) must be the one ``expect``
+    names (``Identity(open_id=channel id, username=handle)``: the configured identity and the
+    account's pin); any other channel is refused and nothing is stored. With ``store=False``
+    (a login for a CI secret) nothing is stored either: Google's refresh tokens do not
+    rotate, so the same token may serve CI and this machine alike.
+
+    Returns:
+        The tokens and the channel they belong to.
+
+    Raises:
+        AuthError: missing client id/secret, the login failed or was refused, a permission
+            was unticked, the account has no channel, or it is another channel than expected.
+        ProviderError: YouTube could not be reached for the channel check.
+    """
+    from gitops_publisher.providers.youtube.client import YouTubeClient
+    from gitops_publisher.providers.youtube.envelope import YouTubeApiError
+
+    endpoint = setup.endpoint()
+    try:
+        tokens = await login(
+            endpoint,
+            auth_url=setup.auth_url,
+            open_browser=open_browser,
+            port=port,
+            timeout=timeout,
+            paste=paste,
+        )
+        newest = [tokens]
+        auth = GoogleAuth(tokens, endpoint, persist=newest.append, account=name)
+        client = YouTubeClient(auth, base_url=setup.api_url, transport=setup.transport)
+        try:
+            channel = await client.channel()
+        except YouTubeApiError as exc:
+            if exc.code == "youtubeSignupRequired":
+                raise AuthError(
+                    f"login refused, nothing was stored: {exc}", hint=exc.hint
+                ) from None
+            raise
+        finally:
+            await client.aclose()
+    finally:
+        await endpoint.aclose()
+    seen = Identity(channel.id, channel.handle)
+    problem = mismatch(name, expect or Expected(), seen)
+    if problem is not None:
+        raise AuthError(f"login refused, nothing was stored: {problem}")
+    if store:
+        setup.store.save(setup.api_url, name, newest[-1])
+    return newest[-1], channel
+
+
+async def refresh_account(setup: YouTubeAuthSetup, name: str, refresh_token_env: str) -> TokenSet:
+    """Refresh the account's access token now and keep it (``publisher auth refresh``).
+
+    Raises:
+        AuthError: no tokens, missing client, or Google refused (``invalid_grant`` says why,
+            the 7-day expiry of apps in testing mode first).
+    """
+    tokens = setup.tokens(name, refresh_token_env)
+    if tokens is None:
+        raise AuthError(
+            f"no credentials for account {name}",
+            hint=f"run `publisher auth login --account {name}` or set {refresh_token_env}",
+        )
+    endpoint = setup.endpoint()
+    try:
+        auth = GoogleAuth(
+            tokens,
+            endpoint,
+            persist=lambda new: setup.save(name, new, refresh_token_env),
+            account=name,
+        )
+        return await auth.force_refresh()
+    finally:
+        await endpoint.aclose()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from gitops_publisher.apply import records
 from gitops_publisher.apply.runtime import Connection, open_clients
-from gitops_publisher.core.identity import Identity, expected, mismatch
+from gitops_publisher.core.identity import Identity, expected_of, mismatch
 from gitops_publisher.core.state import Provenance, Record
 from gitops_publisher.errors import AddressError, PublisherError
 from gitops_publisher.planning import Planned
@@ -52,7 +52,7 @@ def adopt(planned: Planned, connection: Connection, address: str, publish_id: st
     config = planned.project.config.accounts[post.address.account]
     problem = mismatch(
         post.address.account,
-        expected(planned.state, post.address.account, config.username, config.open_id),
+        expected_of(planned.state, post.address.account, config),
         who,
     )
     if problem is not None:

@@ -53,7 +53,10 @@ def check_creators(
 ) -> CreatorCheck:
     """Run the creator checks for what ``planned.plan`` would publish (see module doc)."""
     result = CreatorCheck()
-    changes = [c for c in planned.plan.changes if c.action in PUBLISHING]
+    youtube = {p.address.account for p in planned.project.posts if p.provider == "youtube"}
+    changes = [
+        c for c in planned.plan.changes if c.action in PUBLISHING and c.account not in youtube
+    ]
     names = sorted({c.account for c in changes})
     if not names:
         return result

@@ -27,9 +27,10 @@ from gitops_publisher.apply.runtime import (
 )
 from gitops_publisher.apply.settle import PollPolicy
 from gitops_publisher.apply.statebox import StateBox
+from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.plan import PUBLISHING, Plan
 from gitops_publisher.core.state import Provenance
-from gitops_publisher.errors import PreflightError
+from gitops_publisher.errors import Diagnostic, PreflightError
 from gitops_publisher.planning import Planned
 
 
@@ -86,6 +87,28 @@ def _git_head(root: Path) -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
+def _without_adapter(plan: Plan, posts: dict[str, DesiredPost]) -> list[Diagnostic]:
+    """Changes for YouTube accounts, which this version plans but cannot publish yet."""
+    out = []
+    for change in plan.changes:
+        post = posts.get(change.address)
+        if post is None or post.provider != "youtube":
+            continue
+        if change.action in PUBLISHING or change.action.value == "resume":
+            out.append(
+                Diagnostic(
+                    post.manifest_file,
+                    None,
+                    None,
+                    "accounts",
+                    f"{change.address}: {post.address.account} is a YouTube account, which "
+                    "this version validates and plans but does not publish to yet; leave it "
+                    "out with --target for the other addresses",
+                )
+            )
+    return out
+
+
 def execute(
     planned: Planned,
     connection: Connection,
@@ -106,6 +129,9 @@ def execute(
     plan = planned.plan
     root = planned.project.root
     posts = {str(p.address): p for p in planned.project.posts}
+    unsupported = _without_adapter(plan, posts)
+    if unsupported:
+        raise PreflightError(unsupported, "no YouTube publishing in this version")
     problems, durations = media_problems(root, plan.changes, posts)
     if problems:
         raise PreflightError(problems, "videos break TikTok's rules")

@@ -110,7 +110,9 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     clock = ScaledClock(scale)
     world = SandboxWorld.load_or_create(world_dir, clock=clock)
     for name, account in sorted(config.accounts.items()):
-        user = handle(account.username) or name
+        if account.provider != "tiktok":  # a TikTok emulator user for TikTok accounts only
+            continue
+        user = handle(account.identity_handle) or name
         if tokens.load(name) is None or world.find_account(username=user) is None:
             refresh = world.ensure_account(user)
             tokens.seed(name, refresh)

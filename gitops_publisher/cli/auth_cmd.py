@@ -132,7 +132,7 @@ def login(app: AppContext, name: str, no_browser: bool, port: int, for_ci: bool)
     With --for-ci the refresh token is printed on stdout (the one place the tool prints a
     token, on request) for the account's CI secret, and not stored here.
     """
-    from gitops_publisher.core.identity import expected, unconfigured_notice
+    from gitops_publisher.core.identity import expected_of, unconfigured_notice
     from gitops_publisher.providers.tiktok.account_auth import login_account
     from gitops_publisher.workspace.project import load_config
 
@@ -140,12 +140,7 @@ def login(app: AppContext, name: str, no_browser: bool, port: int, for_ci: bool)
     setup = _setup(app, warnings, ci_tokens=False)  # logs in to the local store only
     variable = setup.account(name).refresh_token_env
     account = load_config(app.project_dir).accounts.get(name)
-    want = expected(
-        _read_state(app, warnings),
-        name,
-        account.username if account else None,
-        account.open_id if account else None,
-    )
+    want = expected_of(_read_state(app, warnings), name, account)
 
     def open_browser(url: str) -> None:
         if no_browser or not webbrowser.open(url):
@@ -252,7 +247,7 @@ def _handles(app: AppContext, names: list[str], state: State) -> dict[str, str]:
     accounts = load_config(app.project_dir).accounts
     out = {}
     for name in names:
-        configured = handle(accounts[name].username) if name in accounts else ""
+        configured = handle(accounts[name].identity_handle) if name in accounts else ""
         pin = pinned(state, name)
         if configured:
             out[name] = f"@{configured}"

@@ -38,7 +38,7 @@ def init(
     .gitattributes (Git LFS for videos), the GitHub workflow, and the editor schemas. Refuses
     to overwrite anything without --force.
     """
-    from gitops_publisher.core.models import AccountConfig, Config
+    from gitops_publisher.core.models import Config, TikTokAccount
     from gitops_publisher.workspace.scaffold import scaffold_files, token_env, write_scaffold
 
     root = directory if directory is not None else app.project_dir
@@ -59,7 +59,7 @@ def init(
             )
     username = username.lstrip("@") if username else None
     try:  # the same rules publisher.yaml is checked with, before writing anything
-        AccountConfig.model_validate(
+        TikTokAccount.model_validate(
             {"refresh_token_env": token_env(account), "timezone": timezone}
         )
         Config.model_validate({"version": 1, "accounts": {account: {"refresh_token_env": "X"}}})

@@ -1,8 +1,9 @@
 """What the manifests ask for, resolved per account: the input of the planner.
 
 :func:`resolve_post` merges the config's defaults into a manifest and builds, for each account,
-exactly the fields TikTok will receive. Everything here is pure; the video's content id and
-size are measured by the workspace and passed in.
+exactly the fields its platform will receive: TikTok's ``post_info``, or YouTube's video
+resource (``core/youtube.py``). Everything here is pure; the video's content id and size are
+measured by the workspace and passed in.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ from gitops_publisher.core.models import (
     OnMissed,
     PostManifest,
     Privacy,
+    YouTubeAccount,
 )
+from gitops_publisher.core.youtube import Where, YouTubeUpload, merged
+from gitops_publisher.core.youtube import resolve as resolve_youtube
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class VideoRef:
 
 @dataclass(frozen=True)
 class DesiredPost:
-    """One (post, account) pair as it should exist on TikTok."""
+    """One (post, account) pair as it should exist on its platform (TikTok unless said)."""
 
     address: Address
     manifest_file: str
@@ -57,6 +61,10 @@ class DesiredPost:
     #: Ids this post had before a rename (``previous_ids``): not sent to TikTok, so not in
     #: the fingerprint; the planner moves their records to this address.
     previous_ids: tuple[str, ...] = ()
+    #: The account's platform (``provider:`` in publisher.yaml).
+    provider: str = "tiktok"
+    #: What YouTube receives (YouTube accounts only; their ``post_info`` is empty).
+    youtube: YouTubeUpload | None = None
 
     @property
     def caption_utf16(self) -> int:
@@ -88,6 +96,20 @@ def fingerprint(mode: str, post_info: dict[str, Any], video_content_id: str) -> 
     """
     canonical = json.dumps(
         {"mode": mode, "post_info": post_info, "video": video_content_id},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def youtube_fingerprint(upload: YouTubeUpload, video_content_id: str) -> str:
+    """Hash everything YouTube receives (the resource and notifySubscribers) plus the video.
+
+    ``publish_at`` is part of it, unlike TikTok's: YouTube receives it (``status.publishAt``).
+    """
+    canonical = json.dumps(
+        {"provider": "youtube", "request": upload.request(), "video": video_content_id},
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
@@ -135,15 +157,17 @@ def resolve_post(
     empty, so nothing partially valid is ever planned.
     """
     problems = _account_problems(manifest, config)
+    youtube = [a for a in manifest.accounts if isinstance(config.accounts.get(a), YouTubeAccount)]
+    tiktok = [a for a in manifest.accounts if a not in youtube]
     defaults = config.defaults
     mode: Mode = manifest.mode or defaults.mode
     privacy = manifest.privacy or defaults.privacy
     interactions = manifest.interactions or defaults.interactions or Interactions()
     disclosure = manifest.disclosure or defaults.disclosure or Disclosure()
     captions = _captions(manifest, config)
-    problems.extend(_length_problems(captions))
+    problems.extend(_length_problems({account: captions[account] for account in tiktok}))
     post_infos: dict[str, dict[str, Any]] = {account: {} for account in manifest.accounts}
-    if mode == "direct":
+    if mode == "direct" and tiktok:
         if privacy is None:
             problems.append(
                 FieldProblem(
@@ -162,36 +186,78 @@ def resolve_post(
                 )
             )
         else:
-            post_infos = {
+            post_infos |= {
                 account: build_post_info(
-                    caption, privacy, interactions, disclosure, manifest.cover_timestamp_ms
+                    captions[account][0],
+                    privacy,
+                    interactions,
+                    disclosure,
+                    manifest.cover_timestamp_ms,
                 )
-                for account, (caption, _) in captions.items()
+                for account in tiktok
             }
+    uploads, youtube_problems = _youtube_uploads(manifest, config, captions, youtube)
+    problems.extend(youtube_problems)
     if problems:
         return [], problems
     on_missed: OnMissed = manifest.on_missed or defaults.on_missed
     posts = []
     for account in manifest.accounts:
         caption, caption_at = captions[account]
+        upload = uploads.get(account)
         post = DesiredPost(
             address=Address(manifest.id, account),
             manifest_file=manifest_file,
             video=video,
-            mode=mode,
+            mode=mode if upload is None else "direct",  # YouTube has no drafts
             caption=caption,
-            privacy=privacy if mode == "direct" else None,
+            privacy=privacy if mode == "direct" and upload is None else None,
             post_info=post_infos[account],
             publish_at=manifest.publish_at,
             not_after=manifest.not_after,
             on_missed=on_missed,
             # Only what TikTok receives counts, never the account: equal captions, equal prints.
-            fingerprint=fingerprint(mode, post_infos[account], video.content_id),
+            fingerprint=fingerprint(mode, post_infos[account], video.content_id)
+            if upload is None
+            else youtube_fingerprint(upload, video.content_id),
             caption_at=caption_at,
             previous_ids=tuple(manifest.previous_ids),
+            provider="tiktok" if upload is None else "youtube",
+            youtube=upload,
         )
         posts.append(post)
     return posts, []
+
+
+def _youtube_uploads(
+    manifest: PostManifest,
+    config: Config,
+    captions: dict[str, tuple[str, tuple[str, ...]]],
+    accounts: list[str],
+) -> tuple[dict[str, YouTubeUpload], list[FieldProblem]]:
+    """What each YouTube account of the post receives, or the problems that stop it."""
+    fields = merged(manifest.youtube, config.defaults.youtube)
+    disclosure = manifest.disclosure or config.defaults.disclosure
+    block = frozenset(manifest.youtube.model_fields_set if manifest.youtube else ())
+    uploads: dict[str, YouTubeUpload] = {}
+    problems: list[FieldProblem] = []
+    for account in accounts:
+        caption, caption_at = captions[account]
+        where = Where(
+            caption=caption_at,
+            account=("accounts", manifest.accounts.index(account)),
+            block=block,
+        )
+        upload, found = resolve_youtube(
+            fields, caption, disclosure, manifest.publish_at, where, account
+        )
+        for path, message in found:
+            problem = FieldProblem(".".join(str(p) for p in path), message, path)
+            if problem not in problems:  # accounts sharing a caption share its problems
+                problems.append(problem)
+        if upload is not None:
+            uploads[account] = upload
+    return uploads, problems
 
 
 def _account_problems(manifest: PostManifest, config: Config) -> list[FieldProblem]:

@@ -1,4 +1,4 @@
-"""Which TikTok user an account is: the configured identity, the pin, and the check (pure).
+"""Which user or channel an account is: the configured identity, the pin, and the check (pure).
 
 ``publisher auth login --account acme-main`` links whatever user completes the login, and a
 token of the wrong user would publish to the wrong profile, for good (TikTok cannot delete
@@ -17,6 +17,10 @@ runs race, and per-shard state files are merged per address. A pin in the envelo
 its own merge in each, and a pin can never disagree with the records it protects. A
 deliberate move of an account to another TikTok user is a reviewed change of ``open_id`` in
 ``publisher.yaml``: a configured open_id is what the account is, whatever older records say.
+
+YouTube accounts work the same way with their own words: ``handle`` (the channel's @handle)
+and ``channel_id`` (``UC...``, the id that never changes, pinned like an open_id). Records
+keep a platform's id in ``open_id`` and its handle in ``username`` whatever the platform.
 """
 
 from __future__ import annotations
@@ -28,17 +32,37 @@ from typing import Protocol
 from gitops_publisher.core.state import State
 
 
+@dataclass(frozen=True)
+class Platform:
+    """How a platform names an identity, for messages that say what to write where."""
+
+    name: str  # TikTok
+    id_field: str  # the config key of the id that never changes: open_id
+    handle_field: str  # the config key of the handle: username
+    who: str  # what an account is on it: user
+
+
+TIKTOK = Platform("TikTok", "open_id", "username", "user")
+YOUTUBE = Platform("YouTube", "channel_id", "handle", "channel")
+PLATFORMS: dict[str, Platform] = {"tiktok": TIKTOK, "youtube": YOUTUBE}
+
+
 class Named(Protocol):
     """An account's config as far as identity goes (``AccountConfig``)."""
 
     @property
-    def username(self) -> str | None:
-        """The TikTok handle it must be."""
+    def provider(self) -> str:
+        """The platform (``tiktok``, ``youtube``)."""
         ...
 
     @property
-    def open_id(self) -> str | None:
-        """The TikTok open_id it must be."""
+    def identity_handle(self) -> str | None:
+        """The handle it must be (TikTok ``username``, YouTube ``handle``)."""
+        ...
+
+    @property
+    def identity_id(self) -> str | None:
+        """The id it must be (TikTok ``open_id``, YouTube ``channel_id``)."""
         ...
 
 
@@ -49,15 +73,18 @@ def handle(name: str | None) -> str:
 
 @dataclass(frozen=True)
 class Identity:
-    """A TikTok user as seen or pinned: either part may be empty when unknown."""
+    """A user (or channel) as seen or pinned: either part may be empty when unknown.
+
+    ``open_id`` is the platform's id that never changes (a YouTube channel id).
+    """
 
     open_id: str = ""
     username: str = ""
 
-    def describe(self) -> str:
-        """``@acme (open_id 1a2b...)`` for messages."""
+    def describe(self, platform: Platform = TIKTOK) -> str:
+        """``@acme (open_id 1a2b...)`` for messages (``channel_id UC...`` on YouTube)."""
         who = f"@{handle(self.username)}" if self.username else "an unknown handle"
-        return f"{who} (open_id {self.open_id or 'unknown'})"
+        return f"{who} ({platform.id_field} {self.open_id or 'unknown'})"
 
 
 @dataclass(frozen=True)
@@ -67,6 +94,7 @@ class Expected:
     username: str = ""
     open_id: str = ""
     pin: Identity | None = None
+    platform: Platform = TIKTOK
 
     @property
     def configured(self) -> bool:
@@ -87,35 +115,56 @@ def pinned(state: State, account: str) -> Identity | None:
     return Identity(best.open_id, best.username or "")
 
 
-def expected(state: State, account: str, username: str | None, open_id: str | None) -> Expected:
-    """What ``account`` must be, given its configured ``username``/``open_id`` and ``state``."""
-    return Expected(handle(username), open_id or "", pinned(state, account))
+def expected(
+    state: State,
+    account: str,
+    username: str | None,
+    open_id: str | None,
+    platform: Platform = TIKTOK,
+) -> Expected:
+    """What ``account`` must be, given its configured handle and id and ``state``."""
+    return Expected(handle(username), open_id or "", pinned(state, account), platform)
+
+
+def expected_of(state: State, account: str, config: Named | None) -> Expected:
+    """What ``account`` must be, given its config (None: an account publisher.yaml lacks)."""
+    if config is None:
+        return expected(state, account, None, None)
+    return expected(
+        state,
+        account,
+        config.identity_handle,
+        config.identity_id,
+        PLATFORMS.get(config.provider, TIKTOK),
+    )
 
 
 def mismatch(account: str, want: Expected, seen: Identity) -> str | None:
     """Why ``seen`` is not ``account``'s user, or None when it is (or nothing says otherwise).
 
-    A configured open_id is authoritative and replaces the pin (it is how an account is moved
-    to another user on purpose); otherwise a pinned open_id must match. A configured handle
-    must match the handle seen whenever one was seen.
+    A configured id (open_id, channel_id) is authoritative and replaces the pin (it is how an
+    account is moved to another user on purpose); otherwise a pinned id must match. A
+    configured handle must match the handle seen whenever one was seen.
     """
-    fix = f"log in as the right user (`publisher auth login --account {account}`)"
+    p = want.platform
+    fix = f"log in as the right {p.who} (`publisher auth login --account {account}`)"
+    seen_text = seen.describe(p)
     if want.open_id:
         if seen.open_id and seen.open_id != want.open_id:
             return (
-                f"account {account} is open_id {want.open_id} in publisher.yaml, but its token "
-                f"belongs to {seen.describe()}: {fix}, or correct open_id in publisher.yaml"
+                f"account {account} is {p.id_field} {want.open_id} in publisher.yaml, but its "
+                f"token belongs to {seen_text}: {fix}, or correct {p.id_field} in publisher.yaml"
             )
     elif want.pin is not None and seen.open_id and seen.open_id != want.pin.open_id:
         return (
-            f"account {account} is pinned to {want.pin.describe()} (the user it first published "
-            f"as), but its token belongs to {seen.describe()}: {fix}; to move the account to "
-            "this user on purpose, set its open_id in publisher.yaml"
+            f"account {account} is pinned to {want.pin.describe(p)} (the {p.who} it first "
+            f"published as), but its token belongs to {seen_text}: {fix}; to move the account "
+            f"to this {p.who} on purpose, set its {p.id_field} in publisher.yaml"
         )
     if want.username and seen.username and handle(seen.username) != want.username:
         return (
             f"account {account} is @{want.username} in publisher.yaml, but its token belongs "
-            f"to {seen.describe()}: {fix}, or correct username in publisher.yaml"
+            f"to {seen_text}: {fix}, or correct {p.handle_field} in publisher.yaml"
         )
     return None
 
@@ -124,15 +173,17 @@ def unconfigured_notice(account: str, want: Expected, seen: Identity) -> str | N
     """The warning for an account ``publisher.yaml`` does not name (trust on first use)."""
     if want.configured:
         return None
-    suggestion = f"username: {handle(seen.username)}" if seen.username else "username: HANDLE"
+    p = want.platform
+    name = handle(seen.username) if seen.username else "HANDLE"
+    suggestion = f"{p.handle_field}: {name}"
     if want.pin is None:
         return (
-            f"account {account} names no TikTok identity in publisher.yaml: it will be pinned "
-            f"to {seen.describe()} when it first publishes; add `{suggestion}` under it"
+            f"account {account} names no {p.name} identity in publisher.yaml: it will be "
+            f"pinned to {seen.describe(p)} when it first publishes; add `{suggestion}` under it"
         )
     return (
-        f"account {account} names no TikTok identity in publisher.yaml (pinned to "
-        f"{want.pin.describe()}); add `{suggestion}` under it"
+        f"account {account} names no {p.name} identity in publisher.yaml (pinned to "
+        f"{want.pin.describe(p)}); add `{suggestion}` under it"
     )
 
 
@@ -157,13 +208,7 @@ def check_accounts(
     """Check each account's ``seen`` user against its configured identity and its pin."""
     result = AccountCheck()
     for name, who in sorted(seen.items()):
-        config = accounts.get(name)
-        want = expected(
-            state,
-            name,
-            config.username if config else None,
-            config.open_id if config else None,
-        )
+        want = expected_of(state, name, accounts.get(name))
         problem = mismatch(name, want, who)
         if problem is not None:
             result.stopped[name] = problem

@@ -17,12 +17,21 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationInfo,
     field_validator,
 )
 
 from gitops_publisher.core.policy import Policy
+from gitops_publisher.core.youtube_limits import (
+    CategoryId,
+    Description,
+    Tags,
+    Title,
+    YouTubePrivacy,
+)
 from gitops_publisher.core.zoned import ZonedTime, zoned_to_instant
 
 Privacy = Literal["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "FOLLOWER_OF_CREATOR", "SELF_ONLY"]
@@ -34,6 +43,9 @@ ENV_PATTERN = r"^[A-Z_][A-Z0-9_]{0,127}$"
 HASHTAG_PATTERN = r"^#?[^\s#@]+$"
 HANDLE_PATTERN = r"^@?[A-Za-z0-9._-]{1,64}$"
 OPEN_ID_PATTERN = r"^[A-Za-z0-9._:-]{1,128}$"
+YOUTUBE_HANDLE_PATTERN = r"^@?[\w.-]{3,30}$"
+CHANNEL_ID_PATTERN = r"^UC[A-Za-z0-9_-]{22}$"
+LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 MAX_CAPTION_UTF16 = 2200
 
 
@@ -93,13 +105,24 @@ class StateConfig(_Model):
     branch: str = Field("publisher-state", description="Branch for the git-branch backend.")
 
 
-class AccountConfig(_Model):
-    """One publishing account (a TikTok user authorised for this app)."""
+class _Account(_Model):
+    """What every publishing account declares, whatever its platform."""
 
-    provider: Literal["tiktok"] = "tiktok"
     refresh_token_env: Annotated[str, Field(pattern=ENV_PATTERN)] = Field(
         description="Environment variable holding the refresh token (secrets never live in YAML)."
     )
+    timezone: TimeZoneName = Field("UTC", description="Schedules are shown in this zone.")
+    caption: CaptionDefaults | None = Field(
+        None,
+        description="This account's caption suffix and hashtags, replacing defaults.caption as "
+        "a whole (e.g. a brand posting in another language).",
+    )
+
+
+class TikTokAccount(_Account):
+    """A TikTok user authorised for this app (``provider: tiktok``, the default)."""
+
+    provider: Literal["tiktok"] = "tiktok"
     username: Annotated[str, Field(pattern=HANDLE_PATTERN)] | None = Field(
         None,
         description="The TikTok handle this account must be (creator_username, '@' optional). "
@@ -111,12 +134,131 @@ class AccountConfig(_Model):
         description="The TikTok open_id this account must be (shown by `publisher auth "
         "status`). Set it to move the account to another user on purpose.",
     )
-    timezone: TimeZoneName = Field("UTC", description="Schedules are shown in this zone.")
     daily_post_cap: int = Field(15, ge=1, le=1000, description="TikTok's posts per 24 h.")
-    caption: CaptionDefaults | None = Field(
+
+    @property
+    def identity_handle(self) -> str | None:
+        """The handle the account must be (``username``)."""
+        return self.username
+
+    @property
+    def identity_id(self) -> str | None:
+        """The platform id the account must be (``open_id``)."""
+        return self.open_id
+
+
+class YouTubeAccount(_Account):
+    """A YouTube channel authorised through a Google "Desktop app" OAuth client."""
+
+    provider: Literal["youtube"] = Field(description="This account is a YouTube channel.")
+    handle: Annotated[str, Field(pattern=YOUTUBE_HANDLE_PATTERN)] | None = Field(
         None,
-        description="This account's caption suffix and hashtags, replacing defaults.caption as "
-        "a whole (e.g. a brand posting in another language).",
+        description="The channel's @handle ('@' optional, any case). Login, plan and apply "
+        "refuse a token of another channel. Without handle or channel_id the account is pinned "
+        "to the first channel it publishes as.",
+    )
+    channel_id: Annotated[str, Field(pattern=CHANNEL_ID_PATTERN)] | None = Field(
+        None,
+        description="The channel id this account must be ('UC' and 22 characters, shown by "
+        "`publisher auth status`). Set it to move the account to another channel on purpose.",
+    )
+    client_id_env: Annotated[str, Field(pattern=ENV_PATTERN)] = Field(
+        "YOUTUBE_CLIENT_ID",
+        description="Environment variable holding the Google OAuth client id (a 'Desktop app' "
+        "client of your Google Cloud project).",
+    )
+    client_secret_env: Annotated[str, Field(pattern=ENV_PATTERN)] = Field(
+        "YOUTUBE_CLIENT_SECRET",
+        description="Environment variable holding that client's secret (never in YAML).",
+    )
+
+    @property
+    def identity_handle(self) -> str | None:
+        """The handle the account must be (``handle``)."""
+        return self.handle
+
+    @property
+    def identity_id(self) -> str | None:
+        """The platform id the account must be (``channel_id``)."""
+        return self.channel_id
+
+
+def _provider_of(value: object) -> str:
+    """The account's platform: ``provider:`` as written, TikTok when left out (as always)."""
+    if isinstance(value, dict):
+        provider = value.get("provider", "tiktok")
+        return provider if isinstance(provider, str) else ""
+    # Not a mapping: TikTok's model says what is wrong with it ("a valid dictionary").
+    return str(getattr(value, "provider", "tiktok"))
+
+
+#: One account of ``publisher.yaml``: ``provider:`` picks the model, and so the fields allowed.
+AccountConfig = Annotated[
+    Annotated[TikTokAccount, Tag("tiktok")] | Annotated[YouTubeAccount, Tag("youtube")],
+    Discriminator(
+        _provider_of,
+        custom_error_type="provider",
+        custom_error_message="provider must be tiktok or youtube",
+    ),
+]
+
+
+class YouTubeFields(_Model):
+    """What YouTube receives besides the video (the resource's snippet and status).
+
+    Every field may be left out: a post's ``youtube:`` block overrides ``defaults.youtube``
+    field by field, and with ``from_caption`` (the default) an unset title, description or
+    tags is derived from the account's caption (docs/youtube.md says exactly how).
+    """
+
+    title: Title | None = Field(
+        None,
+        description="snippet.title: at most 100 characters (counted as UTF-16 code units: an "
+        "emoji counts 2), no '<' or '>'. Unset: the caption's first line.",
+    )
+    description: Description | None = Field(
+        None,
+        description="snippet.description: at most 5,000 bytes of UTF-8, no '<' or '>'. "
+        "Unset: the caption.",
+    )
+    tags: Tags | None = Field(
+        None,
+        description="snippet.tags: at most 500 characters in all, counted as YouTube does (a "
+        "comma between tags counts, a tag with a space counts its quotes). Unset: the "
+        "caption's #hashtags without '#'.",
+    )
+    category: CategoryId | None = Field(
+        None,
+        description="snippet.categoryId, e.g. 22 (People & Blogs), 27 (Education), 28 "
+        "(Science & Technology). Unset: YouTube's default.",
+    )
+    privacy: YouTubePrivacy | None = Field(
+        None,
+        description="status.privacyStatus: public | unlisted | private. With publish_at it "
+        "must be private: YouTube keeps the video private and makes it public at publish_at.",
+    )
+    made_for_kids: bool | None = Field(
+        None,
+        description="status.selfDeclaredMadeForKids. Unset: not sent (the channel's default "
+        "audience applies).",
+    )
+    contains_synthetic_media: bool | None = Field(
+        None,
+        description="status.containsSyntheticMedia (altered or synthetic content). Unset: "
+        "disclosure.ai_generated when the post or the defaults declare a disclosure.",
+    )
+    notify_subscribers: bool | None = Field(
+        None, description="Tell subscribers about the upload (default true, as YouTube's)."
+    )
+    default_language: Annotated[str, Field(pattern=LANGUAGE_PATTERN)] | None = Field(
+        None,
+        description="snippet.defaultLanguage: the language of title and description, e.g. en, "
+        "en-US, pt-BR.",
+    )
+    from_caption: bool | None = Field(
+        None,
+        description="Derive an unset title, description and tags from the account's caption "
+        "(default true). false: a title is required and nothing else is derived.",
     )
 
 
@@ -129,6 +271,9 @@ class Defaults(_Model):
     disclosure: Disclosure | None = None
     caption: CaptionDefaults = Field(default_factory=CaptionDefaults)
     on_missed: OnMissed = "publish"
+    youtube: YouTubeFields | None = Field(
+        None, description="YouTube fields of every post that leaves them out."
+    )
 
 
 class Notifier(_Model):
@@ -206,6 +351,11 @@ class PostManifest(_Model):
     )
     mode: Mode | None = None
     disclosure: Disclosure | None = None
+    youtube: YouTubeFields | None = Field(
+        None,
+        description="What the post's YouTube accounts receive besides the video (title, "
+        "description, tags, category, privacy...); TikTok accounts ignore it.",
+    )
 
     # Field validators (not a model validator) so that an error is reported on the field's
     # own line: a model-level error has no location inside the document.

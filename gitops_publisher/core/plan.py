@@ -79,6 +79,19 @@ class FieldChange(_Model):
     after: str | int | bool | None = Field(description="what the manifest asks for now")
 
 
+class YouTubeRequest(_Model):
+    """What YouTube receives for a change of a YouTube account (videos.insert)."""
+
+    resource: dict[str, Any] = Field(
+        description="the request body: the video resource's snippet and status, exactly as sent"
+    )
+    notify_subscribers: bool = Field(description="the notifySubscribers query parameter")
+    derived: list[str] = Field(
+        default_factory=list,
+        description="which of title, description and tags were derived from the caption",
+    )
+
+
 class Change(_Model):
     """One address's planned action with everything a reviewer needs to trust it."""
 
@@ -122,6 +135,12 @@ class Change(_Model):
         None,
         description="drift only: each field that differs from what was sent; null when the "
         "record predates what-was-sent snapshots (December 2026) or for other actions",
+    )
+    provider: str = Field("tiktok", description="the account's platform: tiktok or youtube")
+    youtube: YouTubeRequest | None = Field(
+        None,
+        description="YouTube accounts: what YouTube receives (post_info is then empty); "
+        "null for TikTok",
     )
 
 

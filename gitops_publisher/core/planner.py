@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from gitops_publisher.core import drift
 from gitops_publisher.core.address import Address, matches
 from gitops_publisher.core.desired import DesiredPost
-from gitops_publisher.core.models import AccountConfig
+from gitops_publisher.core.models import AccountConfig, TikTokAccount, YouTubeAccount
 from gitops_publisher.core.plan import (
     PUBLISHING,
     AccountQuota,
@@ -30,6 +30,7 @@ from gitops_publisher.core.plan import (
     Change,
     MediaSummary,
     Plan,
+    YouTubeRequest,
 )
 from gitops_publisher.core.renames import (
     apply_moves,
@@ -274,6 +275,19 @@ def _change(
         post_url=record.url if record else None,
         media=media,
         diff=drift.diff(record.sent, post) if record and action is Action.DRIFT else None,
+        provider=post.provider,
+        youtube=_youtube_request(post),
+    )
+
+
+def _youtube_request(post: DesiredPost) -> YouTubeRequest | None:
+    """What YouTube receives for ``post`` as the plan shows it (None for TikTok)."""
+    if post.youtube is None:
+        return None
+    return YouTubeRequest(
+        resource=post.youtube.resource,
+        notify_subscribers=post.youtube.notify_subscribers,
+        derived=list(post.youtube.derived),
     )
 
 
@@ -316,7 +330,9 @@ def _quotas(
     quotas = []
     for name in sorted({c.account for c in changes if c.action in PUBLISHING}):
         config = accounts.get(name)
-        cap = config.daily_post_cap if config else 15
+        if isinstance(config, YouTubeAccount):  # TikTok's limits only
+            continue
+        cap = config.daily_post_cap if isinstance(config, TikTokAccount) else 15
         mine = [c for c in changes if c.account == name and c.action in PUBLISHING]
         direct = sum(1 for c in mine if c.mode == "direct")
         drafts = len(mine) - direct

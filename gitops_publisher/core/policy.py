@@ -32,6 +32,11 @@ _HASHTAG = re.compile(r"(?<![\w#])#\w+")
 _MENTION = re.compile(r"(?<![\w@])@[\w.]+")
 
 
+def hashtags(caption: str) -> list[str]:
+    """The caption's ``#hashtags`` as TikTok recognises them, in order (``#`` included)."""
+    return _HASHTAG.findall(caption)
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -189,7 +194,7 @@ def check_post(
     groups: dict[tuple[tuple[str, ...], str], list[str]] = {}
     for post in direct:
         groups.setdefault((post.caption_at, post.caption), []).append(post.address.account)
-    branded = bool(direct[0].post_info.get("brand_content_toggle"))
+    branded = any(post.post_info.get("brand_content_toggle") for post in direct)
     out: list[PolicyViolation] = []
     for (at, caption), accounts in groups.items():
         for item in _caption_rules(policy, caption, accounts, branded=branded):

@@ -15,6 +15,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("an AWS access key", re.compile(r"\bAKIA[0-9A-Z]{16}\b")),
     ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
     ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
+    ("a Google OAuth client secret", re.compile(r"\bGOCSPX-[A-Za-z0-9_-]{20,}")),
+    ("a Google access token", re.compile(r"\bya29\.[A-Za-z0-9_-]{20,}")),
+    ("a Google refresh token", re.compile(r"(?<![\w/])1//[A-Za-z0-9_-]{20,}")),
+    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
 )
 _WORD = re.compile(r"[A-Za-z0-9_+=-]{40,}")
 _SECRET_KEYS = re.compile(

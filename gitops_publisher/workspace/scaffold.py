@@ -16,7 +16,7 @@ import json
 from importlib import resources
 from pathlib import Path
 
-from gitops_publisher.core.models import AccountConfig
+from gitops_publisher.core.models import TikTokAccount
 from gitops_publisher.core.schemas import render_schema, schema_file_name
 from gitops_publisher.errors import PublisherError
 
@@ -44,7 +44,7 @@ def token_env(account: str) -> str:
 
 
 def _config(account: str, username: str | None, timezone: str) -> str:
-    if username and "username" in AccountConfig.model_fields:
+    if username and "username" in TikTokAccount.model_fields:
         identity = f"    username: {username}            # the TikTok handle this account must be\n"
     elif username:
         identity = f"    # TikTok handle: @{username}\n"

@@ -8,14 +8,22 @@ what to do and never quote the input (a pasted secret would be echoed otherwise)
 from __future__ import annotations
 
 import difflib
+import types
 import typing
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Tag, ValidationError
 
-from gitops_publisher.core.models import ENV_PATTERN, HASHTAG_PATTERN, SLUG_PATTERN
+from gitops_publisher.core.models import (
+    CHANNEL_ID_PATTERN,
+    ENV_PATTERN,
+    HASHTAG_PATTERN,
+    LANGUAGE_PATTERN,
+    SLUG_PATTERN,
+    YOUTUBE_HANDLE_PATTERN,
+)
 from gitops_publisher.core.policy import PolicyViolation
 from gitops_publisher.core.secrets import find_secret_keys, find_secrets, shown_key
 from gitops_publisher.errors import Diagnostic
@@ -69,7 +77,8 @@ def secret_diagnostics(source: Source, doc: int, document: Any) -> list[Diagnost
     """One diagnostic per secret-looking value or mapping key (never showing it)."""
     advice = (
         "secrets never live in YAML (it is not shown): remove it, rotate it if it was "
-        "committed, and name an environment variable instead (refresh_token_env)"
+        "committed, and name an environment variable instead (refresh_token_env, "
+        "client_secret_env)"
     )
     values = [
         source.diagnostic(doc, path, f"this value looks like {kind}; {advice}")
@@ -118,6 +127,11 @@ _PATTERN_MESSAGES: dict[str, str] = {
     ENV_PATTERN: "must be an environment variable name: uppercase letters, digits and '_' "
     "(e.g. TIKTOK_REFRESH_TOKEN_BRAND_US)",
     HASHTAG_PATTERN: "a hashtag is one word: no spaces, '#' or '@' inside",
+    YOUTUBE_HANDLE_PATTERN: "must be the channel's @handle: 3-30 letters, digits, '.', '_' or "
+    "'-' ('@' optional)",
+    CHANNEL_ID_PATTERN: "must be a YouTube channel id: 'UC' and 22 letters, digits, '_' or '-' "
+    "(`publisher auth status` shows it)",
+    LANGUAGE_PATTERN: "must be a language code such as en, en-US, pt-BR or zh-Hans",
 }
 
 
@@ -127,14 +141,17 @@ def validation_diagnostics(
     """Pydantic's errors as positioned diagnostics that say what to do (input never quoted)."""
     out = []
     for error in exc.errors(include_input=False, include_url=False):
-        loc = tuple(error["loc"])
+        raw = tuple(error["loc"])
         kind = error["type"]
-        on_key = bool(loc) and loc[-1] == "[key]"  # a dict key itself is invalid
+        on_key = bool(raw) and raw[-1] == "[key]"  # a dict key itself is invalid
         if on_key:
-            loc = loc[:-1]
+            raw = raw[:-1]
+        loc, _ = _walk(model, raw)
         if kind == "extra_forbidden":
-            out.append(source.diagnostic(doc, loc, _unknown_field(model, loc), key=True))
+            out.append(source.diagnostic(doc, loc, _unknown_field(model, raw), key=True))
             continue
+        if kind == "provider":  # the account union's discriminator: at the provider: key
+            loc = (*loc, "provider")
         if kind == "string_pattern_mismatch":
             pattern = str((error.get("ctx") or {}).get("pattern", ""))
             message = _PATTERN_MESSAGES.get(pattern, str(error["msg"]))
@@ -157,8 +174,8 @@ def validation_diagnostics(
 
 def _unknown_field(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     name = shown_key(loc[-1])
-    parent = _model_at(model, loc[:-1])
-    if parent is None:
+    _, parent = _walk(model, loc[:-1])
+    if not (isinstance(parent, type) and issubclass(parent, BaseModel)):
         return f"unknown field '{name}'"
     allowed = list(parent.model_fields)
     close = difflib.get_close_matches(name, allowed, n=1)
@@ -166,31 +183,58 @@ def _unknown_field(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     return f"unknown field '{name}'{guess}; allowed here: {', '.join(allowed)}"
 
 
-def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The model class at ``loc`` inside ``model`` (dict keys and list indexes skipped)."""
+def _walk(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any]:
+    """Follow pydantic's error location ``loc`` through ``model``'s types.
+
+    Returns the location as a path inside the document (the tag pydantic adds for a
+    discriminated union, ``accounts.yt.youtube.handle``, is not a key of the file and is
+    dropped) and the type found at its end (None when the location leaves the models).
+    """
+    path: list[Any] = []
     current: Any = model
-    in_container = False
     for part in loc:
-        if in_container:  # a dict key or list index: the item type stays current
-            in_container = False
+        current = _plain(current)
+        members = _tagged(current)
+        if part in members:
+            current = members[part]
             continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return None
-        info = current.model_fields.get(str(part))
-        if info is None:
-            return None
-        in_container = typing.get_origin(info.annotation) in (dict, list)
-        current = _unwrap(info.annotation)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return current
-    return None
+        path.append(part)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = current.model_fields.get(str(part))
+            current = info.annotation if info is not None else None
+        elif typing.get_origin(current) in (dict, list):
+            current = typing.get_args(current)[-1]  # a key or an index: the item's type
+        else:
+            current = None
+    return tuple(path), _plain(current)
 
 
-def _unwrap(annotation: Any) -> Any:
-    for arg in getattr(annotation, "__args__", ()) or ():
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-    return annotation
+def _plain(annotation: Any) -> Any:
+    """``annotation`` without ``Annotated`` metadata and without ``| None``."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+            continue
+        if origin in (typing.Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) == 1:
+                annotation = members[0]
+                continue
+        return annotation
+
+
+def _tagged(annotation: Any) -> dict[str, Any]:
+    """The members of a discriminated union by tag (empty for any other type)."""
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return {}
+    out = {}
+    for member in typing.get_args(annotation):
+        if typing.get_origin(member) is typing.Annotated:
+            for extra in typing.get_args(member)[1:]:
+                if isinstance(extra, Tag):
+                    out[extra.tag] = typing.get_args(member)[0]
+    return out
 
 
 def reading_order(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

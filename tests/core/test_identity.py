@@ -10,6 +10,7 @@ from gitops_publisher.core.identity import (
     Identity,
     check_accounts,
     expected,
+    expected_of,
     handle,
     mismatch,
     pinned,
@@ -120,3 +121,45 @@ def test_config_accepts_username_and_open_id() -> None:
 class Named:
     username: str | None = None
     open_id: str | None = None
+    provider: str = "tiktok"
+
+    @property
+    def identity_handle(self) -> str | None:
+        return self.username
+
+    @property
+    def identity_id(self) -> str | None:
+        return self.open_id
+
+
+def test_youtube_accounts_are_checked_by_channel_id_and_handle_in_their_own_words() -> None:
+    channel, other = "UC" + "a" * 22, "UC" + "b" * 22
+    config = Config.model_validate(
+        {
+            "version": 1,
+            "accounts": {
+                "acme-yt": {
+                    "provider": "youtube",
+                    "refresh_token_env": "YT",
+                    "channel_id": channel,
+                    "handle": "@Acme",
+                },
+                "new-yt": {"provider": "youtube", "refresh_token_env": "YT2"},
+            },
+        }
+    )
+    want = expected_of(State(), "acme-yt", config.accounts["acme-yt"])
+    assert mismatch("acme-yt", want, Identity(channel, "@acme")) is None
+    problem = mismatch("acme-yt", want, Identity(other, "@acme"))
+    assert problem == (
+        f"account acme-yt is channel_id {channel} in publisher.yaml, but its token belongs to "
+        f"@acme (channel_id {other}): log in as the right channel (`publisher auth login "
+        "--account acme-yt`), or correct channel_id in publisher.yaml"
+    )
+    problem = mismatch("acme-yt", want, Identity(channel, "@someone"))
+    assert problem is not None and problem.endswith("or correct handle in publisher.yaml")
+    check = check_accounts(State(), config.accounts, {"new-yt": Identity(other, "@newbie")})
+    assert check.notices == [
+        "account new-yt names no YouTube identity in publisher.yaml: it will be pinned to "
+        f"@newbie (channel_id {other}) when it first publishes; add `handle: newbie` under it"
+    ]

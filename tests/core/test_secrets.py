@@ -20,6 +20,10 @@ from gitops_publisher.core.secrets import find_secret_keys, find_secrets, secret
         ("xoxb-1234567890-abcdef", "a Slack token"),
         ("-----BEGIN RSA PRIVATE KEY-----", "a private key"),
         ("k3J9xQ2mZ8pL5vR1tY7wB4nC6hF0gD2sA9eU3iO8", "a high-entropy credential"),
+        ("GOCSPX-1a2B3c4D5e6F7g8H9i0JkLmNoPq", "a Google OAuth client secret"),
+        ("token ya29.a0AfB_byC1d2E3f4G5h6I7j8K9", "a Google access token"),
+        ("1//0gAbCdEfGhIjKlMnOpQrStUvWxYz", "a Google refresh token"),
+        ("AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q", "a Google API key"),
     ],
 )
 def test_token_shapes_are_recognised(value: str, kind: str) -> None:
@@ -37,6 +41,7 @@ def test_token_shapes_are_recognised(value: str, kind: str) -> None:
         "commit 3f2a9c1d4e5b6a7f8091a2b3c4d5e6f708192a3b fixed the intro",  # hex: low entropy
         "Bearer of good news: we ship today!",
         "The activity act.1 starts now",
+        "Part 1//2 of the series, https://example.com/a1//b",
         "",
     ],
 )

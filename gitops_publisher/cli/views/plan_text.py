@@ -10,7 +10,17 @@ from collections.abc import Callable
 
 import click
 
-from gitops_publisher.core.plan import SYMBOLS, AccountQuota, Action, Change, MediaSummary, Plan
+from gitops_publisher.core.plan import (
+    SYMBOLS,
+    AccountQuota,
+    Action,
+    Change,
+    MediaSummary,
+    Plan,
+    YouTubeRequest,
+)
+from gitops_publisher.core.youtube import category_name
+from gitops_publisher.core.youtube_limits import tags_length, title_length
 from gitops_publisher.escape import terminal
 
 _COLOURS: dict[Action, str] = {
@@ -105,7 +115,9 @@ def change_details(change: Change) -> list[tuple[str, str]]:
             rows.append(("media", media_text(change.media)))
         else:
             rows.append(("video", f"{change.video} ({human_size(change.video_size)}, {short})"))
-    if change.mode == "draft":
+    if change.youtube is not None:
+        rows.extend(youtube_rows(change.youtube))
+    elif change.mode == "draft":
         rows.append(("mode", "draft: sent to the creator's TikTok inbox; they post it in the app"))
     elif change.mode == "direct":
         caption = change.caption or ""
@@ -117,9 +129,57 @@ def change_details(change: Change) -> list[tuple[str, str]]:
             rows.append(("cover", f"frame at {int(str(cover)) / 1000:.1f} s"))
         rows.append(("disclosure", disclosure_text(change.post_info)))
     if change.publish_at_local:
-        rows.append(("schedule", change.publish_at_local))
+        scheduled = change.youtube is not None and "publishAt" in change.youtube.resource["status"]
+        rows.append(
+            (
+                "schedule",
+                f"{change.publish_at_local}: uploaded now, YouTube makes it public then "
+                "(private + publishAt)"
+                if scheduled
+                else change.publish_at_local,
+            )
+        )
     if change.publish_id:
         rows.append(("publish_id", f"{change.publish_id} ({change.status})"))
+    return rows
+
+
+def youtube_rows(request: YouTubeRequest) -> list[tuple[str, str]]:
+    """The rows of what YouTube receives: snippet, status, and what came from the caption."""
+    snippet, status = request.resource["snippet"], request.resource["status"]
+
+    def origin(name: str) -> str:
+        return ", from the caption" if name in request.derived else ""
+
+    title = str(snippet["title"])
+    rows = [("title", f'"{title}" ({title_length(title)}/100{origin("title")})')]
+    description = str(snippet.get("description", ""))
+    size = len(description.encode("utf-8"))
+    shown = description.replace("\n", "⏎ ")
+    rows.append(("descr.", f'"{shown}" ({size}/5000 bytes{origin("description")})'))
+    tags = [str(tag) for tag in snippet.get("tags", [])]
+    if tags:
+        joined = ", ".join(tags)
+        rows.append(("tags", f"{joined} ({tags_length(tags)}/500{origin('tags')})"))
+    privacy = str(status["privacyStatus"])
+    if "publishAt" in status:
+        privacy = f"private until {status['publishAt']}, then public (YouTube's scheduling)"
+    rows.append(("privacy", privacy))
+    kids = status.get("selfDeclaredMadeForKids")
+    synthetic = status.get("containsSyntheticMedia")
+    details = [
+        "made for kids: " + ("channel default" if kids is None else "yes" if kids else "no"),
+        "altered/synthetic: "
+        + ("not declared" if synthetic is None else "yes" if synthetic else "no"),
+        "subscribers notified" if request.notify_subscribers else "subscribers not notified",
+    ]
+    if "categoryId" in snippet:
+        details.insert(
+            0, f"category {snippet['categoryId']} ({category_name(snippet['categoryId'])})"
+        )
+    if "defaultLanguage" in snippet:
+        details.append(f"language {snippet['defaultLanguage']}")
+    rows.append(("youtube", " · ".join(details)))
     return rows
 
 

@@ -64,7 +64,7 @@ class YouTubeAuthSetup:
             raise AuthError(
                 "the Google OAuth client id and secret are not set",
                 hint=f"set {urls.CLIENT_ID_ENV} and {urls.CLIENT_SECRET_ENV} (or the variables "
-                "the account names) to a Google Cloud OAuth client of type \"Desktop app\"; "
+                'the account names) to a Google Cloud OAuth client of type "Desktop app"; '
                 "docs/youtube.md shows how to create one",
             )
         return GoogleTokenEndpoint(

@@ -1,0 +1,307 @@
+"""YouTube behind the provider port (``core/ports.py``): one channel's :class:`YouTubeProvider`.
+
+The port speaks of accounts, handles and outcomes; this module translates to the Data API:
+
+- **check account**: channels.list ``mine=true`` is the identity (channel id + ``@handle``).
+  The API has no call that reports quota left, so the quota state is what this run has
+  seen: after ``quotaExceeded`` or ``uploadLimitExceeded`` the account is reported refused
+  until the provider is closed (the next day's run starts afresh).
+- **start**: the initiating POST; the handle is the resumable **session URI**, returned
+  before any byte is sent (the engine records it write-ahead). It is a capability: outputs
+  show :meth:`YouTubeProvider.label`, never the URI.
+- **transfer**: the chunk PUTs, from the offset the session reports (``Started(handle)`` is
+  enough: YouTube resumes from the handle alone).
+- **outcome**: the session's status query first (308 -> :class:`Transferring`, resumable;
+  404/410 -> :class:`NotStarted`, a new session is safe; 200/201 -> the video id, recovered
+  even when the final answer was lost), then videos.list for processing (processed ->
+  :class:`Published` with the Shorts URL; failed/rejected/deleted -> :class:`Failed`).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from gitops_publisher.core.identity import Identity
+from gitops_publisher.core.ports import (
+    AccountLimits,
+    AccountReport,
+    Failed,
+    Media,
+    NotStarted,
+    Outcome,
+    PostProblem,
+    Processing,
+    Progress,
+    Published,
+    Quota,
+    QuotaSettings,
+    Refusal,
+    Started,
+    Transferring,
+)
+from gitops_publisher.errors import ApiError, ProviderError
+from gitops_publisher.providers.youtube.api_models import (
+    Channel,
+    Completed,
+    Gone,
+    SessionStatus,
+    VideoStatus,
+)
+from gitops_publisher.providers.youtube.envelope import (
+    PLATFORM,
+    QUOTA_EXCEEDED,
+    UPLOAD_LIMIT_EXCEEDED,
+)
+from gitops_publisher.providers.youtube.resumable import Progress as UploadProgress
+from gitops_publisher.providers.youtube.urls import shorts_url
+
+if TYPE_CHECKING:
+    from gitops_publisher.core.desired import DesiredPost
+
+PRIVACY_OPTIONS = ("public", "unlisted", "private")
+# Failures after which a new upload of the same file may succeed (reference §4: the upload
+# was cut off, or YouTube's own processing failed); rejections never are.
+RETRYABLE_FAILURES = frozenset({"uploadAborted", "uploadFailed", "streamingFailed", "other"})
+QuotaModel = Literal["buckets", "units_1600", "units_100"]
+"""Reference §5.1: since 2026-06-01 videos.insert has its own bucket of 100 calls a day
+("buckets"); from 2025-12-04 to 2026-05-31 it cost 100 of the 10,000 daily units
+("units_100"); before, 1,600 ("units_1600")."""
+DAILY_UNITS = 10_000
+DAILY_UPLOADS = 100
+DAY = timedelta(days=1)  # resets at midnight Pacific Time
+
+
+class YouTubeApi(Protocol):
+    """What the adapter needs of :class:`~.client.YouTubeClient` (a fake in tests)."""
+
+    chunk_size: int
+
+    async def channel(self) -> Channel:
+        """channels.list ``mine=true``."""
+        ...
+
+    async def start_upload(
+        self,
+        resource: dict[str, Any],
+        *,
+        size: int,
+        content_type: str,
+        notify_subscribers: bool = True,
+    ) -> str:
+        """The initiating POST; the session URI."""
+        ...
+
+    async def upload(
+        self,
+        session_uri: str,
+        path: Path,
+        *,
+        size: int | None = None,
+        start_at: int | None = None,
+        on_progress: UploadProgress | None = None,
+    ) -> Completed:
+        """The chunk PUTs."""
+        ...
+
+    async def session_status(self, session_uri: str, size: int) -> SessionStatus:
+        """The status query."""
+        ...
+
+    async def video_status(self, video_id: str) -> VideoStatus:
+        """videos.list."""
+        ...
+
+
+def youtube_quotas(model: QuotaModel = "buckets") -> tuple[Quota, ...]:
+    """The daily limits of the Google Cloud project that every publish counts against."""
+    if model == "buckets":
+        return (Quota("uploads", DAILY_UPLOADS, DAY, scope="app"),)
+    cost = 1600 if model == "units_1600" else 100
+    return (Quota("quota units", DAILY_UNITS, DAY, scope="app", cost=cost),)
+
+
+def upload_content_type(path: str) -> str:
+    """``X-Upload-Content-Type`` for a video file: its ``video/*`` type, else octet-stream.
+
+    YouTube accepts ``video/*`` and ``application/octet-stream`` (reference §2.1) and reads
+    the container itself, so a wrong guess costs nothing; an unknown suffix sends the latter.
+    """
+    guessed, _ = mimetypes.guess_type(path)
+    return guessed if guessed and guessed.startswith("video/") else "application/octet-stream"
+
+
+def to_outcome(status: VideoStatus) -> Outcome:
+    """videos.list's answer for an uploaded video, as an outcome."""
+    if status.processed:
+        return Published((status.video_id,), shorts_url(status.video_id), status.upload_status)
+    if not status.found:
+        # UNCERTAIN: videos.list answers items: [] for unknown, deleted and not-visible ids
+        # (reference §4) and may lag an upload that just completed; the session already
+        # proved the video was created, so this is not called a failure: poll again.
+        return Processing("not listed yet")
+    if status.failed:
+        reason = status.failure_reason or status.rejection_reason
+        reason = reason or status.processing_failure_reason or status.upload_status
+        retryable = (
+            status.failure_reason in RETRYABLE_FAILURES
+            or status.processing_failure_reason in RETRYABLE_FAILURES
+        ) and status.upload_status != "rejected"
+        return Failed(reason, retryable=retryable, status=status.upload_status)
+    return Processing(status.processing_status or status.upload_status or "uploaded")
+
+
+def _session_label(handle: str) -> str:
+    """A session URI as outputs may show it: the last 4 characters of its upload id."""
+    tail = handle.rsplit("upload_id=", 1)[-1].split("&", 1)[0]
+    return f"upload session …{tail[-4:]}" if tail else "upload session"
+
+
+@dataclass
+class YouTubeProvider:
+    """One YouTube channel behind the port (satisfies ``core.ports.Provider``).
+
+    Attributes:
+        api: the channel's client (:class:`~.client.YouTubeClient`, or a fake in tests).
+        quota_model: which of YouTube's quota models the plan counts with.
+        notices: warnings about the account's credentials, shown by plan.
+        refused: the account's refusal this run has seen (``quotaExceeded``...), if any.
+    """
+
+    api: YouTubeApi
+    quota_model: QuotaModel = "buckets"
+    notices: tuple[str, ...] = ()
+    refused: Refusal | None = None
+    name: str = field(default="youtube", init=False)
+    title: str = field(default=PLATFORM, init=False)
+    _videos: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+
+    def quotas(self, account: QuotaSettings) -> tuple[Quota, ...]:
+        """The project's daily upload bucket (or units, under an older model)."""
+        return youtube_quotas(self.quota_model)
+
+    def label(self, handle: str) -> str:
+        """Never the session URI: it is a capability (reference §2.3)."""
+        return _session_label(handle)
+
+    async def check_account(self) -> AccountReport:
+        """channels.list ``mine=true``: the channel's id, handle and title.
+
+        An account that cannot upload now (no channel, a permission missing, quota used up
+        this run) is a refusal, not an error.
+
+        Raises:
+            AuthError: no usable token (a refresh refused: ``invalid_grant`` says why).
+            ProviderError: the network or YouTube failed.
+        """
+        try:
+            channel = await self.api.channel()
+        except ApiError as exc:
+            if not exc.stops_account:
+                raise
+            return AccountReport(
+                Identity(), refusal=Refusal(exc.code, exc.api_message), notices=self.notices
+            )
+        return AccountReport(
+            Identity(channel.id, channel.handle),
+            channel.title or channel.handle,
+            refusal=self.refused,
+            limits=AccountLimits(privacy_options=PRIVACY_OPTIONS),
+            notices=self.notices,
+        )
+
+    def post_problems(
+        self, post: DesiredPost, account: AccountReport, duration_ms: int | None
+    ) -> list[PostProblem]:
+        """None: YouTube's limits are checked on the manifest.
+
+        A long or landscape video is still uploaded (it is then no Short: the plan warns).
+        """
+        return []
+
+    def start_summary(self, post: DesiredPost) -> str:
+        """``videos.insert (resumable, 3 chunk(s) of 16 MiB)``."""
+        chunk = self.api.chunk_size
+        chunks = max(1, -(-post.video.size // chunk))
+        return f"videos.insert (resumable, {chunks} chunk(s) of {chunk / 2**20:g} MiB)"
+
+    async def start(self, post: DesiredPost) -> Started:
+        """The initiating POST with the post's video resource; the handle is the session URI.
+
+        Raises:
+            InitOutcomeUnknown, RateLimited, ApiError (``stops_account`` for
+            ``quotaExceeded``, ``uploadLimitExceeded``...), AuthError, ProviderError: see
+            ``core/ports.py``.
+        """
+        upload = post.youtube
+        if upload is None:
+            raise ProviderError(f"{post.address}: no YouTube request for this post")
+        try:
+            session_uri = await self.api.start_upload(
+                dict(upload.resource),
+                size=post.video.size,
+                content_type=upload_content_type(post.video.path),
+                notify_subscribers=upload.notify_subscribers,
+            )
+        except ApiError as exc:
+            self._remember(exc)
+            raise
+        return Started(session_uri)
+
+    async def transfer(
+        self,
+        started: Started,
+        media: Media,
+        *,
+        offset: int = 0,
+        on_progress: Progress | None = None,
+    ) -> None:
+        """Send the bytes into the session from ``offset`` (the session's own, on a resume).
+
+        Raises:
+            UploadSessionGone: the session expired (an ``UploadError``: ask :meth:`outcome`,
+                which then answers :class:`NotStarted`).
+            ApiError: an account-stopping refusal (``quotaExceeded``) on a chunk.
+            UploadError, ProviderNetworkError: gave up after retries; ask :meth:`outcome`.
+        """
+        try:
+            done = await self.api.upload(
+                started.handle,
+                media.path,
+                size=media.size,
+                start_at=offset,
+                on_progress=on_progress,
+            )
+        except ApiError as exc:
+            self._remember(exc)
+            raise
+        self._videos[started.handle] = done.video_id
+
+    async def outcome(self, handle: str, size: int) -> Outcome:
+        """The session's status, then the video's processing (see the module doc).
+
+        Raises:
+            ApiError: YouTube refused the status query or videos.list
+                (``insufficientPermissions`` for a token that cannot read).
+            AuthError, ProviderError: see ``core/ports.py``.
+        """
+        video_id = self._videos.get(handle)
+        if video_id is None:
+            session = await self.api.session_status(handle, size)
+            if isinstance(session, Gone):
+                return NotStarted(
+                    f"the upload session answered HTTP {session.status}: it expired and "
+                    "nothing was published through it"
+                )
+            if not isinstance(session, Completed):
+                return Transferring(session.offset, resumable=True)
+            video_id = self._videos[handle] = session.video_id
+        return to_outcome(await self.api.video_status(video_id))
+
+    def _remember(self, exc: ApiError) -> None:
+        """Keep a quota refusal for :meth:`check_account` (the API cannot be asked)."""
+        if exc.code in (QUOTA_EXCEEDED, UPLOAD_LIMIT_EXCEEDED):
+            self.refused = Refusal(exc.code, exc.api_message)

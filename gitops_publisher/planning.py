@@ -162,6 +162,7 @@ def _plan_from(
         replace=replace,
         media=_media(project),
         reviewed=approved,
+        youtube_quota=project.config.youtube.quota,
     )
     return Planned(project, store, state, result, shard, approved)
 

@@ -276,6 +276,36 @@ class Defaults(_Model):
     )
 
 
+class YouTubeQuotaModel(_Model):
+    """How YouTube charges uploads against a Google Cloud project's daily quota.
+
+    Since 2026-06-01 ``videos.insert`` has its own bucket (100 calls a day, one per upload)
+    beside the 10,000 daily units of every other call; before, each upload took 1,600 of
+    those units. Quotas reset at midnight Pacific Time.
+    """
+
+    model: Literal["uploads", "units"] = Field(
+        "uploads",
+        description="uploads: videos.insert has its own daily bucket (YouTube's model since "
+        "2026-06-01); units: each upload costs upload_units of the daily units (the model "
+        "before, for projects still on it).",
+    )
+    uploads_per_day: int = Field(
+        100, ge=1, description="videos.insert calls a day (model: uploads); more after an audit."
+    )
+    units_per_day: int = Field(10_000, ge=1, description="Units a day for every other call.")
+    upload_units: int = Field(1600, ge=1, description="Units one upload costs (model: units).")
+
+
+class YouTubeSettings(_Model):
+    """Settings of the YouTube platform, for every YouTube account."""
+
+    quota: YouTubeQuotaModel = Field(
+        default_factory=YouTubeQuotaModel,
+        description="The Google Cloud project's quota the plan counts uploads against.",
+    )
+
+
 class Notifier(_Model):
     """A webhook told what an apply published, failed or skipped, with each post's URL."""
 
@@ -312,6 +342,11 @@ class Config(_Model):
     notify: list[Notifier] = Field(
         default_factory=list,
         description="Webhooks notified after each apply (URLs come from environment variables).",
+    )
+    youtube: YouTubeSettings = Field(
+        default_factory=YouTubeSettings,
+        description="YouTube settings (the API quota model); what posts send is under "
+        "defaults.youtube.",
     )
 
 

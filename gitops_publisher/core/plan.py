@@ -160,6 +160,35 @@ class AccountQuota(_Model):
     warnings: list[str] = Field(default_factory=list)
 
 
+class YouTubeQuota(_Model):
+    """One Google Cloud project's YouTube quota against what this plan uploads (reference §5.1).
+
+    A project is named by the environment variable of its OAuth client id: channels sharing
+    a client share its quota.
+    """
+
+    client: str = Field(description="the client_id_env of the project's channels")
+    accounts: list[str]
+    model: Literal["uploads", "units"] = Field(
+        description="uploads: videos.insert has its own daily bucket (since 2026-06-01); "
+        "units: each upload costs upload_units of the daily units"
+    )
+    uploads: int = Field(description="uploads (videos.insert calls) this apply makes")
+    uploads_today: int = Field(
+        description="uploads the state records since midnight Pacific Time (quota day)"
+    )
+    upload_limit: int | None = Field(
+        description="videos.insert calls a day (model uploads); null under model units"
+    )
+    units: int = Field(
+        description="units this apply takes at least: uploads under model units, plus one "
+        "channels.list per channel and one videos.list per upload (more while polling)"
+    )
+    unit_limit: int
+    resets_at: AwareDatetime = Field(description="the next midnight Pacific Time")
+    warnings: list[str] = Field(default_factory=list)
+
+
 class Plan(_Model):
     """The whole plan. ``lineage``/``serial`` pin the state it was made against."""
 
@@ -169,6 +198,9 @@ class Plan(_Model):
     serial: int
     changes: list[Change]
     quotas: list[AccountQuota] = Field(default_factory=list)
+    youtube_quotas: list[YouTubeQuota] = Field(
+        default_factory=list, description="YouTube's quota per Google Cloud project"
+    )
     warnings: list[str] = Field(default_factory=list)
     errors: list[str] = Field(default_factory=list)
     fingerprints: dict[str, str] = Field(

@@ -22,7 +22,12 @@ from datetime import datetime, timedelta
 from gitops_publisher.core import drift
 from gitops_publisher.core.address import Address, matches
 from gitops_publisher.core.desired import DesiredPost
-from gitops_publisher.core.models import AccountConfig, TikTokAccount, YouTubeAccount
+from gitops_publisher.core.models import (
+    AccountConfig,
+    TikTokAccount,
+    YouTubeAccount,
+    YouTubeQuotaModel,
+)
 from gitops_publisher.core.plan import (
     PUBLISHING,
     AccountQuota,
@@ -46,6 +51,8 @@ from gitops_publisher.core.state import (
     Record,
     State,
 )
+from gitops_publisher.core.youtube import not_a_short
+from gitops_publisher.core.youtube_quota import youtube_quotas
 from gitops_publisher.errors import AddressError
 
 INITS_PER_MINUTE = 6
@@ -72,6 +79,7 @@ def plan(
     replace: frozenset[str] = frozenset(),
     media: Mapping[str, MediaSummary] | None = None,
     reviewed: Mapping[str, str] | None = None,
+    youtube_quota: YouTubeQuotaModel | None = None,
 ) -> Plan:
     """Compute the plan. Pure: no I/O, no clock; ``now`` is passed in.
 
@@ -87,6 +95,8 @@ def plan(
         reviewed: address -> fingerprint merged pull requests' plans showed (``apply
             --reviewed-only``): any other publish is ``unreviewed`` (``core/reviewed.py``).
             None: no restriction.
+        youtube_quota: how YouTube charges uploads (``youtube.quota`` in publisher.yaml);
+            None: YouTube's current model with its default limits.
 
     Raises:
         AddressError: a target or replace selector names no known address.
@@ -144,8 +154,10 @@ def plan(
     if reviewed is not None:
         changes, refused = refuse_unreviewed(changes, reviewed)
     quotas = _quotas(changes, state, now, accounts)
+    google = youtube_quotas(changes, state, now, accounts, youtube_quota or YouTubeQuotaModel())
     warnings = _selection_warnings(changes, targets, replace)
     warnings.extend(f"{q.account}: {w}" for q in quotas for w in q.warnings)
+    warnings.extend(w for q in google for w in q.warnings)
     warnings.extend(_change_warnings(changes, now))
     warnings.extend(refused)
     return Plan(
@@ -155,6 +167,7 @@ def plan(
         moves=moves,
         changes=changes,
         quotas=quotas,
+        youtube_quotas=google,
         warnings=warnings,
         errors=errors,
         fingerprints={str(d.address): d.fingerprint for d in desired},
@@ -205,6 +218,10 @@ def _decide(
 
 
 def _decide_new(post: DesiredPost, now: datetime) -> tuple[Action, str]:
+    scheduled = post.youtube is not None and post.youtube.publish_at is not None
+    if scheduled and post.publish_at is not None and post.publish_at > now:
+        # YouTube schedules it itself (private + publishAt): upload now, nothing to wait for.
+        return Action.CREATE, "scheduled by YouTube: uploaded now as private, public at publish_at"
     if post.publish_at is not None and post.publish_at > now:
         return Action.WAIT, "scheduled"
     if post.not_after is not None and now > post.not_after:
@@ -402,4 +419,8 @@ def _change_warnings(changes: Sequence[Change], now: datetime) -> list[str]:
             out.append(f"{change.address}: {change.reason}")
         elif change.action is Action.CREATE and _late(change.publish_at, change.not_after, now):
             out.append(f"{change.address}: {change.reason}")
+        if change.youtube is not None and change.media is not None and change.action in PUBLISHING:
+            problem = not_a_short(change.media.width, change.media.height, change.media.duration_ms)
+            if problem is not None:
+                out.append(f"{change.address}: {problem}")
     return out

@@ -31,6 +31,8 @@ from gitops_publisher.core.youtube_limits import (
     title_problem,
 )
 
+#: YouTube's Shorts: square or vertical, at most three minutes (uploads since 2024-10-15).
+SHORTS_MAX_MS = 180_000
 #: A problem: the path of the manifest field to point at, and the message.
 Problem = tuple[tuple[str | int, ...], str]
 #: The fields a caption can stand in for.
@@ -242,3 +244,22 @@ def resolve(
 def category_name(category_id: str) -> str:
     """``22`` -> ``People & Blogs`` (the id itself when unknown)."""
     return CATEGORIES.get(category_id, category_id)
+
+
+def not_a_short(width: int, height: int, duration_ms: int) -> str | None:
+    """Why YouTube will not count the video as a Short (reference §3.1), or None.
+
+    YouTube has no Shorts flag: a video uploaded since 2024-10-15 is a Short when it is
+    square or vertical and at most three minutes long; anything else is a regular video.
+    """
+    reasons = []
+    if width > height:
+        reasons.append(f"it is landscape ({width}x{height})")
+    if duration_ms > SHORTS_MAX_MS:
+        reasons.append(f"it lasts {duration_ms / 1000:.1f} s")
+    if not reasons:
+        return None
+    return (
+        f"YouTube will publish a regular video, not a Short: {' and '.join(reasons)}; Shorts "
+        "are square or vertical and at most 3 minutes long"
+    )

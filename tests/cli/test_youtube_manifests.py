@@ -101,7 +101,7 @@ def test_a_scheduled_youtube_post_shows_youtube_scheduling(
     [
         # The account union: each provider its own fields, errors at the key's line.
         (
-            ("    handle: \"@acme\"", "    username: acme"),
+            ('    handle: "@acme"', "    username: acme"),
             None,
             "publisher.yaml:8:5 accounts.acme-yt.username: unknown field 'username'",
         ),
@@ -203,3 +203,41 @@ def test_apply_refuses_youtube_changes_until_it_can_publish_them(
     assert "nothing was posted" in result.output.lower()
     listing = publisher("-C", root, "state", "list", "--sandbox")
     assert "launch@" not in listing.stdout
+
+
+def test_the_plan_shows_youtube_scheduling_and_quota_in_every_format(
+    make_repo: Callable[..., Any], publisher: Run
+) -> None:
+    post = POST.replace("  default_language: en\n", "  privacy: private\n")
+    post += "publish_at: 2099-01-10T09:00:00-05:00\n"
+    config = CONFIG + "youtube:\n  quota: {model: units}\n"
+    root = project(make_repo, config, post)
+    text = publisher("-C", root, "plan")
+    assert text.exit_code == 0, text.output
+    youtube = text.stdout.split("launch@acme-yt")[1].split("launch@brand-us")[0]
+    assert "create   scheduled by YouTube: uploaded now as private, public at publish_at" in youtube
+    assert (
+        "schedule   2099-01-10 15:00 CET (Europe/Paris): uploaded now, YouTube makes it public "
+        "then (private + publishAt)" in youtube
+    )
+    assert "wait     scheduled for 2099-01-10 09:00 EST" in text.stdout  # TikTok waits
+    assert "YouTube quota used by this apply (per Google project):" in text.stdout
+    assert (
+        "YOUTUBE_CLIENT_ID: 1 upload(s) + 0 today, in units · ≥1,602 of 10,000 units/day "
+        "(units model)" in text.stdout
+    )
+    markdown = publisher("-C", root, "plan", "--format", "markdown").stdout
+    assert (
+        "what YouTube will receive" in markdown
+        and "**YouTube quota used by this apply**" in markdown
+    )
+    document = json.loads(publisher("-C", root, "plan", "--format", "json").stdout)
+    (quota,) = document["youtube_quotas"]
+    assert (quota["client"], quota["model"], quota["uploads"], quota["units"]) == (
+        "YOUTUBE_CLIENT_ID",
+        "units",
+        1,
+        1602,
+    )
+    actions = {c["address"]: c["action"] for c in document["changes"]}
+    assert actions == {"launch@acme-yt": "create", "launch@brand-us": "wait"}

@@ -16,6 +16,7 @@ from gitops_publisher.cli.views.plan_text import (
     moved_text,
     quota_text,
     summary_line,
+    youtube_quota_text,
 )
 from gitops_publisher.core.plan import SYMBOLS, Action, Change, Plan
 from gitops_publisher.errors import Diagnostic
@@ -105,7 +106,8 @@ def render_markdown(
             if change.action is Action.DRIFT:
                 lines.extend(_drift_details(change))
                 continue
-            summary = f"<code>{html_text(change.address)}</code>: what TikTok will receive"
+            platform = "YouTube" if change.youtube is not None else "TikTok"
+            summary = f"<code>{html_text(change.address)}</code>: what {platform} will receive"
             lines.append(f"<details><summary>{summary}</summary>")
             lines.append("")
             for label, value in change_details(change):
@@ -121,6 +123,13 @@ def render_markdown(
         lines.append("**TikTok limits used by this apply**")
         lines.append("")
         lines.extend(f"- {md_code(q.account)}: {quota_text(q)}" for q in plan.quotas)
+        lines.append("")
+    if plan.youtube_quotas:
+        lines.append("**YouTube quota used by this apply**")
+        lines.append("")
+        lines.extend(
+            f"- {md_code(q.client)}: {md_text(youtube_quota_text(q))}" for q in plan.youtube_quotas
+        )
         lines.append("")
     lines.append(f"<sub>state lineage {md_code(plan.lineage[:8])} serial {plan.serial}</sub>")
     return "\n".join(lines) + "\n"

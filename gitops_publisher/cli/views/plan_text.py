@@ -17,6 +17,7 @@ from gitops_publisher.core.plan import (
     Change,
     MediaSummary,
     Plan,
+    YouTubeQuota,
     YouTubeRequest,
 )
 from gitops_publisher.core.youtube import category_name
@@ -259,6 +260,11 @@ def render_text(plan: Plan, *, color: bool | None = None, detailed: bool = True)
         lines.append(style("TikTok limits used by this apply (per account):", bold=True))
         for quota in plan.quotas:
             lines.append(f"  {terminal(quota.account)}: {quota_text(quota)}")
+    if plan.youtube_quotas:
+        lines.append("")
+        lines.append(style("YouTube quota used by this apply (per Google project):", bold=True))
+        for google in plan.youtube_quotas:
+            lines.append(f"  {terminal(google.client)}: {youtube_quota_text(google)}")
     for warning in plan.warnings:
         lines.append(style("Warning: ", fg="yellow", bold=True) + terminal(warning))
     for error in plan.errors:
@@ -281,6 +287,23 @@ def quota_text(quota: AccountQuota) -> str:
         f"{quota.inits} init(s) at 6/min (≥{quota.min_minutes} min) · "
         f"{posts}/{quota.daily_cap} direct posts in 24 h · "
         f"{drafts}/{quota.draft_cap} pending drafts"
+    )
+
+
+def youtube_quota_text(quota: YouTubeQuota) -> str:
+    """One Google project's quota used by this apply, and what the day already used."""
+    reset = f"resets {quota.resets_at:%Y-%m-%d %H:%M %Z}"
+    channels = ", ".join(quota.accounts)
+    if quota.upload_limit is not None:
+        uploads = (
+            f"{quota.uploads} upload(s) + {quota.uploads_today} today of "
+            f"{quota.upload_limit} videos.insert calls/day"
+        )
+    else:
+        uploads = f"{quota.uploads} upload(s) + {quota.uploads_today} today, in units"
+    return (
+        f"{uploads} · ≥{quota.units:,} of {quota.unit_limit:,} units/day ({quota.model} "
+        f"model) · {reset} · {channels}"
     )
 
 

@@ -1,0 +1,217 @@
+"""Planning YouTube targets: YouTube's own scheduling, its quota per Google project, Shorts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from gitops_publisher.core.desired import DesiredPost, VideoRef, resolve_post
+from gitops_publisher.core.models import Config, PostManifest, YouTubeQuotaModel
+from gitops_publisher.core.plan import Action, MediaSummary, Plan
+from gitops_publisher.core.planner import plan
+from gitops_publisher.core.state import Record, State
+from gitops_publisher.core.youtube import not_a_short
+from gitops_publisher.core.youtube_quota import quota_day
+
+NOW = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)  # 12:00 in California
+CONFIG = Config.model_validate(
+    {
+        "version": 1,
+        "accounts": {
+            "brand-us": {"refresh_token_env": "TOKEN_US"},
+            "shorts-a": {"provider": "youtube", "refresh_token_env": "YT_A"},
+            "shorts-b": {"provider": "youtube", "refresh_token_env": "YT_B"},
+            "shorts-c": {
+                "provider": "youtube",
+                "refresh_token_env": "YT_C",
+                "client_id_env": "OTHER_GOOGLE_CLIENT_ID",
+            },
+        },
+        "defaults": {"privacy": "SELF_ONLY", "youtube": {"privacy": "public"}},
+    }
+)
+VIDEO = VideoRef("media/a.mp4", "git:aaaa", 1000)
+
+
+def desired(post_id: str = "launch", *accounts: str, **fields: Any) -> list[DesiredPost]:
+    manifest = PostManifest.model_validate(
+        {
+            "id": post_id,
+            "accounts": list(accounts or ("brand-us", "shorts-a")),
+            "video": VIDEO.path,
+            "caption": "Launch #shorts",
+            **fields,
+        }
+    )
+    posts, problems = resolve_post(manifest, CONFIG, f"posts/{post_id}.yaml", VIDEO)
+    assert problems == []
+    return posts
+
+
+def make(posts: list[DesiredPost], state: State | None = None, **options: Any) -> Plan:
+    return plan(
+        posts, state or State(), options.pop("now", NOW), accounts=CONFIG.accounts, **options
+    )
+
+
+def published(address: str, when: datetime) -> Record:
+    post_id, account = address.split("@")
+    return Record.model_validate(
+        {
+            "post_id": post_id,
+            "account": account,
+            "status": "published",
+            "fingerprint": "sha256:x",
+            "mode": "direct",
+            "video": "media/older.mp4",
+            "publish_id": "https://upload.example/session",
+            "created_at": when,
+            "updated_at": when,
+            "published_at": when,
+        }
+    )
+
+
+# --- publish_at: YouTube schedules it -----------------------------------------------------------
+
+
+def test_a_future_publish_at_uploads_to_youtube_now_and_waits_on_tiktok() -> None:
+    later = NOW + timedelta(days=3)
+    result = make(desired(publish_at=later, youtube={"privacy": "private"}))
+    changes = {c.account: c for c in result.changes}
+    assert changes["brand-us"].action is Action.WAIT
+    youtube = changes["shorts-a"]
+    assert youtube.action is Action.CREATE
+    assert youtube.reason.startswith("scheduled by YouTube")
+    assert youtube.youtube is not None
+    assert youtube.youtube.resource["status"] == {
+        "privacyStatus": "private",
+        "publishAt": "2026-12-07T20:00:00Z",
+    }
+
+
+def test_a_past_publish_at_follows_the_publish_window_rules_as_on_tiktok() -> None:
+    earlier = NOW - timedelta(hours=1)
+    fields = {"publish_at": earlier, "youtube": {"privacy": "private"}}
+    result = make(desired(**fields))
+    assert {c.action for c in result.changes} == {Action.CREATE}
+    skipped = make(desired(**fields, not_after=earlier + timedelta(minutes=30), on_missed="skip"))
+    assert {c.action for c in skipped.changes} == {Action.SKIP}
+
+
+# --- the quota -------------------------------------------------------------------------------
+
+
+def test_the_quota_day_ends_at_midnight_pacific_time_in_summer_and_winter() -> None:
+    start, end = quota_day(NOW)
+    assert (start.isoformat(), end.isoformat()) == (
+        "2026-12-04T00:00:00-08:00",
+        "2026-12-05T00:00:00-08:00",
+    )
+    start, end = quota_day(datetime(2026, 7, 1, 6, 59, tzinfo=UTC))  # 23:59 PDT
+    assert (start.isoformat(), end.isoformat()) == (
+        "2026-06-30T00:00:00-07:00",
+        "2026-07-01T00:00:00-07:00",
+    )
+
+
+def test_uploads_count_per_google_project_with_what_the_day_already_used() -> None:
+    posts = desired("a", "shorts-a", "shorts-b", "shorts-c", "brand-us") + desired("b", "shorts-a")
+    state = State().with_record(published("old@shorts-b", NOW - timedelta(hours=2)))
+    state = state.with_record(published("older@shorts-a", NOW - timedelta(hours=13)))  # yesterday
+    result = make(posts, state)
+    quotas = {q.client: q for q in result.youtube_quotas}
+    main = quotas["YOUTUBE_CLIENT_ID"]
+    assert (main.accounts, main.uploads, main.uploads_today) == (["shorts-a", "shorts-b"], 3, 1)
+    assert (main.upload_limit, main.units, main.unit_limit) == (100, 2 + 3, 10_000)
+    assert main.resets_at.isoformat() == "2026-12-05T00:00:00-08:00"
+    other = quotas["OTHER_GOOGLE_CLIENT_ID"]
+    assert (other.accounts, other.uploads, other.uploads_today) == (["shorts-c"], 1, 0)
+    assert [w for w in result.warnings if w.startswith("YouTube")] == []
+    assert [q.account for q in result.quotas] == ["brand-us"]  # TikTok's limits: TikTok only
+
+
+def test_more_uploads_than_the_bucket_holds_warn_before_anything_is_sent() -> None:
+    posts = [p for i in range(3) for p in desired(f"p{i}", "shorts-a")]
+    result = make(posts, youtube_quota=YouTubeQuotaModel(uploads_per_day=2))
+    (warning,) = result.warnings
+    assert warning.startswith(
+        "YouTube project of YOUTUBE_CLIENT_ID: 3 upload(s) now and 0 since midnight Pacific "
+        "exceed its 2 videos.insert calls a day; the rest fail with quotaExceeded until "
+        "2026-12-05 00:00 PST"
+    )
+
+
+def test_the_older_units_model_charges_1600_units_an_upload() -> None:
+    posts = [p for i in range(6) for p in desired(f"p{i}", "shorts-a")]
+    settings = YouTubeQuotaModel(model="units")
+    result = make(posts, youtube_quota=settings)
+    (quota,) = result.youtube_quotas
+    assert (quota.model, quota.upload_limit, quota.units) == ("units", None, 1 + 6 * 1601)
+    assert result.warnings == []  # 9,607 of 10,000
+    state = State().with_record(published("old@shorts-a", NOW - timedelta(hours=1)))
+    result = make(posts, state, youtube_quota=settings)
+    (warning,) = [w for w in result.warnings if w.startswith("YouTube")]
+    assert "needs at least 9607 units and 1601 were spent since midnight Pacific" in warning
+
+
+def test_the_config_names_the_model() -> None:
+    config = Config.model_validate(
+        {
+            "version": 1,
+            "accounts": {"a": {"refresh_token_env": "T"}},
+            "youtube": {"quota": {"model": "units"}},
+        }
+    )
+    assert config.youtube.quota.model == "units" and config.youtube.quota.upload_units == 1600
+    assert (
+        Config.model_validate(
+            {"version": 1, "accounts": {"a": {"refresh_token_env": "T"}}}
+        ).youtube.quota.model
+        == "uploads"
+    )
+
+
+# --- Shorts ------------------------------------------------------------------------------------
+
+
+def media(width: int, height: int, seconds: float) -> dict[str, MediaSummary]:
+    return {
+        VIDEO.content_id: MediaSummary(
+            container="mp4",
+            video_codec="h264",
+            width=width,
+            height=height,
+            duration_ms=int(seconds * 1000),
+            size=1000,
+            chunk_size=1000,
+            chunk_count=1,
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "seconds", "warned"),
+    [
+        (1080, 1920, 60, None),
+        (1080, 1080, 180, None),  # square, exactly three minutes
+        (1920, 1080, 30, "it is landscape (1920x1080)"),
+        (1080, 1920, 180.5, "it lasts 180.5 s"),
+        (1920, 1080, 240, "it is landscape (1920x1080) and it lasts 240.0 s"),
+    ],
+)
+def test_a_video_that_will_not_be_a_short_is_warned_about(
+    width: int, height: int, seconds: float, warned: str | None
+) -> None:
+    result = make(desired(), media=media(width, height, seconds))
+    youtube = [w for w in result.warnings if w.startswith("launch@shorts-a")]
+    if warned is None:
+        assert youtube == [] and not_a_short(width, height, int(seconds * 1000)) is None
+    else:
+        assert youtube == [
+            f"launch@shorts-a: YouTube will publish a regular video, not a Short: {warned}; "
+            "Shorts are square or vertical and at most 3 minutes long"
+        ]
+    assert not [w for w in result.warnings if w.startswith("launch@brand-us")]  # TikTok: none

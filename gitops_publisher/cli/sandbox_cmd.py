@@ -1,4 +1,4 @@
-"""``publisher sandbox serve``: run the local TikTok API emulator on a socket."""
+"""``publisher sandbox serve``: run the local TikTok and YouTube API emulator on a socket."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import click
 
 @click.group(name="sandbox")
 def sandbox() -> None:
-    """Run the local TikTok API emulator (see docs/sandbox.md)."""
+    """Run the local TikTok and YouTube API emulator (see docs/sandbox.md)."""
 
 
 def _project_dir(ctx: click.Context) -> Path:
@@ -46,13 +46,21 @@ def describe(base_url: str, world: Any) -> list[str]:
     accounts = ", ".join(
         f"{a.username} ({'private' if a.is_private else 'public'})" for a in world.data.accounts
     )
+    youtube = world.data.youtube
+    channels = ", ".join(f"{c.handle} ({c.id})" for c in youtube.channels)
     return [
-        f"TikTok sandbox listening on {base_url}",
-        f"  API base URL:  {base_url}   (PUBLISHER_TIKTOK_API_URL and PUBLISHER_TIKTOK_AUTH_URL)",
+        f"Sandbox (TikTok + YouTube) listening on {base_url}",
         f"  Admin:         {base_url}/_sandbox/   (posts, requests, world, faults, options)",
+        "TikTok:",
+        f"  API base URL:  {base_url}   (PUBLISHER_TIKTOK_API_URL and PUBLISHER_TIKTOK_AUTH_URL)",
         f"  Client key:    {world.data.client.client_key}   (secret: docs/sandbox.md or --world)",
         f"  Accounts:      {accounts or '(none; POST /_sandbox/accounts)'}",
-        f"  World dir:     {world.directory}",
+        "YouTube:",
+        f"  API root URL:  {base_url}/   (discovery rootUrl; uploads: /upload/youtube/v3/videos)",
+        f"  OAuth:         auth_uri {base_url}/o/oauth2/auth, token_uri {base_url}/token",
+        f"  Client id:     {youtube.client.client_id}   (secret: docs/sandbox.md or --world)",
+        f"  Channels:      {channels or '(none; POST /_sandbox/youtube/channels)'}",
+        f"World dir:       {world.directory}",
         "Press Ctrl-C to stop.",
     ]
 
@@ -97,7 +105,7 @@ def serve(
     options_file: Path | None,
     seed: int | None,
 ) -> None:
-    """Serve the TikTok API emulator until Ctrl-C."""
+    """Serve the TikTok and YouTube API emulator (one host) until Ctrl-C."""
     from gitops_publisher.sandbox import SandboxWorld, WorldFileError, create_app
     from gitops_publisher.sandbox.clock import clock_for_scale
     from gitops_publisher.sandbox.server import base_url_of, bind, make_server

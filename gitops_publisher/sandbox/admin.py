@@ -22,11 +22,12 @@ from gitops_publisher.sandbox.processing import status_at
 from gitops_publisher.sandbox.service import SandboxService
 
 
-def _problem(status: int, message: str) -> JSONResponse:
+def problem(status: int, message: str) -> JSONResponse:
+    """An admin route's refusal: ``{"error": message}`` with ``status``."""
     return JSONResponse({"error": message}, status_code=status)
 
 
-async def _json(request: Request) -> dict[str, Any]:
+async def admin_json(request: Request) -> dict[str, Any]:
     """An admin write's body: a JSON object sent as ``application/json``.
 
     A web page open in the developer's browser may POST ``text/plain`` or a form to
@@ -104,12 +105,12 @@ async def create_account(request: Request) -> Response:
     """``POST /_sandbox/accounts``: add a user; answers its initial refresh token once."""
     service = service_of(request)
     try:
-        account = Account.model_validate(await _json(request))
+        account = Account.model_validate(await admin_json(request))
         token = service.world.add_account(account, service.options.refresh_token_ttl_sec)
     except ValidationError as exc:
-        return _problem(400, describe_validation(exc))
+        return problem(400, describe_validation(exc))
     except ValueError as exc:
-        return _problem(409 if "exists" in str(exc) else 400, str(exc))
+        return problem(409 if "exists" in str(exc) else 400, str(exc))
     service.save()
     created = service.world.find_account(username=account.username)
     assert created is not None
@@ -122,12 +123,16 @@ async def options_route(request: Request) -> Response:
     service = service_of(request)
     if request.method == "PUT":
         try:
-            merged = {**service.options.model_dump(), **(await _json(request))}
+            current = service.options.model_dump()
+            update = await admin_json(request)
+            merged = {**current, **update}
+            if isinstance(update.get("youtube"), dict):  # a partial youtube block merges too
+                merged["youtube"] = {**current["youtube"], **update["youtube"]}
             service.set_options(SandboxOptions.model_validate(merged))
         except ValidationError as exc:
-            return _problem(400, describe_validation(exc))
+            return problem(400, describe_validation(exc))
         except (ValueError, TypeError) as exc:
-            return _problem(400, f"body must be a JSON object: {exc}")
+            return problem(400, f"body must be a JSON object: {exc}")
     return JSONResponse(service.options.model_dump(mode="json"))
 
 
@@ -136,17 +141,17 @@ async def faults_route(request: Request) -> Response:
     service = service_of(request)
     if request.method == "PUT":
         try:
-            raw = await _json(request)
+            raw = await admin_json(request)
             if not isinstance(raw, dict):
-                return _problem(400, "body must map endpoint names to fault specs")
+                return problem(400, "body must map endpoint names to fault specs")
             unknown = sorted(set(raw) - set(ENDPOINTS) - {"*"})
             if unknown:
-                return _problem(400, f"unknown endpoints {unknown}; known: {list(ENDPOINTS)}")
+                return problem(400, f"unknown endpoints {unknown}; known: {list(ENDPOINTS)}")
             faults = {name: FaultSpec.model_validate(spec) for name, spec in raw.items()}
         except ValidationError as exc:
-            return _problem(400, describe_validation(exc))
+            return problem(400, describe_validation(exc))
         except ValueError as exc:
-            return _problem(400, f"body must be JSON: {exc}")
+            return problem(400, f"body must be JSON: {exc}")
         service.options = service.options.model_copy(update={"faults": faults})
     return JSONResponse({n: f.model_dump() for n, f in service.options.faults.items()})
 
@@ -156,14 +161,12 @@ async def clock_route(request: Request) -> Response:
     service = service_of(request)
     if request.method == "POST":
         if not isinstance(service.clock, ManualClock):
-            return _problem(
-                409, "the sandbox runs on a real or scaled clock; it cannot be advanced"
-            )
+            return problem(409, "the sandbox runs on a real or scaled clock; it cannot be advanced")
         try:
-            seconds = float((await _json(request)).get("seconds", 0))
+            seconds = float((await admin_json(request)).get("seconds", 0))
             service.clock.advance(seconds)
         except (ValueError, TypeError, AttributeError) as exc:
-            return _problem(400, f'body must be {{"seconds": N}} with N >= 0: {exc}')
+            return problem(400, f'body must be {{"seconds": N}} with N >= 0: {exc}')
     return JSONResponse({"now": service.clock.now(), "clock": type(service.clock).__name__})
 
 
@@ -180,11 +183,11 @@ async def post_draft(request: Request) -> Response:
     service = service_of(request)
     post = service.world.data.posts.get(request.path_params["publish_id"])
     if post is None or post.mode != "inbox":
-        return _problem(404, "no inbox draft with this publish_id")
+        return problem(404, "no inbox draft with this publish_id")
     await service.digests.settle(post)
     if status_at(post, service.clock.now(), service.options)["status"] != "SEND_TO_USER_INBOX":
-        return _problem(409, "the draft is not in the user's inbox")
-    body = await _json(request)
+        return problem(409, "the draft is not in the user's inbox")
+    body = await admin_json(request)
     post.effective_privacy = str(body.get("privacy_level") or "SELF_ONLY")
     post.privacy_level = post.effective_privacy
     post.draft_posted_at = service.clock.now()
@@ -214,9 +217,12 @@ async def avatar(request: Request) -> Response:
 
 async def index(request: Request) -> Response:
     """``GET /_sandbox/``: where everything is."""
-    return JSONResponse(
-        {"routes": [f"{' '.join(sorted(r.methods or []))} {r.path}" for r in ADMIN_ROUTES]}
-    )
+    routes = [
+        f"{' '.join(sorted(r.methods or []))} {r.path}"
+        for r in request.app.routes
+        if isinstance(r, Route) and r.path.startswith("/_sandbox/")
+    ]
+    return JSONResponse({"routes": routes})
 
 
 ADMIN_ROUTES = [

@@ -1,7 +1,9 @@
 """Assembly of the sandbox ASGI app: routes, error handlers, the fault/log layer.
 
-TikTok paths are matched exactly, trailing slash included (UNCERTAIN: whether TikTok
-redirects or accepts paths without it; a client should use the documented paths).
+One app serves both platforms: TikTok's paths (``/v2/…``, ``/upload/video/``) and YouTube's
+Google paths (``sandbox/youtube/paths.py``) do not collide. TikTok paths are matched exactly,
+trailing slash included (UNCERTAIN: whether TikTok redirects or accepts paths without it; a
+client should use the documented paths).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from gitops_publisher.sandbox.faults import SandboxLayer
 from gitops_publisher.sandbox.options import SandboxOptions
 from gitops_publisher.sandbox.service import SandboxService
 from gitops_publisher.sandbox.world import SandboxWorld
+from gitops_publisher.sandbox.youtube.admin import YOUTUBE_ADMIN_ROUTES
+from gitops_publisher.sandbox.youtube.resumable import resume_sessions
+from gitops_publisher.sandbox.youtube.routes import YOUTUBE_EXCEPTION_HANDLERS, YOUTUBE_ROUTES
 
 TIKTOK_ROUTES = [
     Route("/v2/auth/authorize/", oauth.authorize, methods=["GET"]),
@@ -78,12 +83,14 @@ def create_app(
     world = SandboxWorld.load_or_create(Path(world_dir), clock=clock)
     service = SandboxService(world, options or SandboxOptions(), clock)
     upload.resume_uploads(service)
+    resume_sessions(service)
     app = SandboxApp(
-        routes=[*TIKTOK_ROUTES, *ADMIN_ROUTES],
+        routes=[*TIKTOK_ROUTES, *YOUTUBE_ROUTES, *ADMIN_ROUTES, *YOUTUBE_ADMIN_ROUTES],
         exception_handlers={
             ApiError: _on_api_error,
             OAuthError: _on_oauth_error,
             ClientDisconnect: _on_disconnect,
+            **YOUTUBE_EXCEPTION_HANDLERS,
         },
     )
     app.router.redirect_slashes = False

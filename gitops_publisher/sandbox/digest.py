@@ -22,8 +22,8 @@ import hashlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Protocol
 
-from gitops_publisher.sandbox.models import PostRecord
 from gitops_publisher.sandbox.world import SandboxWorld
 
 READ_BYTES = 1 << 20
@@ -44,7 +44,25 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def part_path(world: SandboxWorld, post: PostRecord) -> Path:
+class Upload(Protocol):
+    """What hashing needs of an upload: a TikTok post or a YouTube session."""
+
+    sha256: str | None
+
+    @property
+    def upload_id(self) -> str | None:
+        """Names the part file."""
+
+    @property
+    def upload_completed_at(self) -> float | None:
+        """When the last byte arrived (None: still uploading)."""
+
+    @property
+    def digest_key(self) -> str:
+        """Unique among all uploads of the world: keys the job, names the kept media."""
+
+
+def part_path(world: SandboxWorld, post: Upload) -> Path:
     """Where the chunks of ``post``'s upload are assembled."""
     return world.uploads_dir / f"{post.upload_id}.part"
 
@@ -67,10 +85,10 @@ class Digests:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-sha256")
         self._jobs: dict[str, Future[str]] = {}
 
-    def start(self, post: PostRecord) -> None:
+    def start(self, post: Upload) -> None:
         """Start hashing ``post``'s completed part file; record the result when it is done."""
         job = self._executor.submit(sha256_file, part_path(self.world, post))
-        self._jobs[post.publish_id] = job
+        self._jobs[post.digest_key] = job
         loop = asyncio.get_running_loop()
 
         def done(_: Future[str]) -> None:
@@ -81,7 +99,7 @@ class Digests:
 
         job.add_done_callback(done)
 
-    async def settle(self, post: PostRecord) -> None:
+    async def settle(self, post: Upload) -> None:
         """Wait until ``post``'s digest is recorded, if its upload is complete.
 
         Raises:
@@ -90,26 +108,26 @@ class Digests:
         """
         if post.sha256 is not None or post.upload_completed_at is None:
             return
-        job = self._jobs.get(post.publish_id)
+        job = self._jobs.get(post.digest_key)
         if job is None:
             if not part_path(self.world, post).exists():
                 return  # nothing left to hash (the world was edited by hand)
             self.start(post)
-            job = self._jobs[post.publish_id]
+            job = self._jobs[post.digest_key]
         try:
             digest = await asyncio.wrap_future(job)
         except OSError:
-            self._jobs.pop(post.publish_id, None)
+            self._jobs.pop(post.digest_key, None)
             raise
         self._record(post, digest)
 
-    def _record_if_done(self, post: PostRecord) -> None:
-        job = self._jobs.get(post.publish_id)
+    def _record_if_done(self, post: Upload) -> None:
+        job = self._jobs.get(post.digest_key)
         if job is not None and job.done() and job.exception() is None:
             self._record(post, job.result())
 
-    def _record(self, post: PostRecord, digest: str) -> None:
-        self._jobs.pop(post.publish_id, None)
+    def _record(self, post: Upload, digest: str) -> None:
+        self._jobs.pop(post.digest_key, None)
         if post.sha256 is not None:
             return
         post.sha256 = digest
@@ -117,20 +135,20 @@ class Digests:
         release(self.world, post, self.keep_media())
 
 
-def release(world: SandboxWorld, post: PostRecord, keep_media: bool) -> None:
+def release(world: SandboxWorld, post: Upload, keep_media: bool) -> None:
     """Drop a hashed upload's part file, or keep it under ``media/`` with ``keep_media``."""
     part = part_path(world, post)
     if keep_media and part.exists():
         world.media_dir.mkdir(parents=True, exist_ok=True)
-        part.replace(world.media_dir / f"{post.publish_id.replace('~', '_')}.bin")
+        part.replace(world.media_dir / f"{post.digest_key}.bin")
     else:
         part.unlink(missing_ok=True)
 
 
 def settle_interrupted(world: SandboxWorld, save: Callable[[], None], keep_media: bool) -> None:
     """At startup: hash the completed uploads an earlier run stopped before recording."""
-    hashed = []
-    for post in world.data.posts.values():
+    hashed: list[Upload] = []
+    for post in world.uploads():
         if post.upload_completed_at is None or post.sha256 is not None:
             continue
         part = part_path(world, post)
@@ -139,5 +157,5 @@ def settle_interrupted(world: SandboxWorld, save: Callable[[], None], keep_media
             hashed.append(post)
     if hashed:
         save()
-        for post in hashed:
-            release(world, post, keep_media)
+        for done in hashed:
+            release(world, done, keep_media)

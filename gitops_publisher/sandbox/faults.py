@@ -1,5 +1,8 @@
 """The outermost ASGI layer: request log (redacted) and seeded fault injection.
 
+It serves both platforms: TikTok endpoints answer faults in TikTok's envelopes, YouTube
+endpoints (``sandbox/youtube/paths.py``) in Google's.
+
 It sits outside Starlette's own middleware so that it receives the server's ``send``; that is
 what lets a "dropped connection" really close the socket under uvicorn. In-process (httpx's
 ASGI transport, no socket) a drop raises ``httpx.RemoteProtocolError``, the very error httpx
@@ -16,6 +19,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from gitops_publisher.sandbox.options import FaultSpec
 from gitops_publisher.sandbox.service import SandboxService
+from gitops_publisher.sandbox.youtube.envelope import backend_error, rate_limited
+from gitops_publisher.sandbox.youtube.paths import ENDPOINT_BY_ROUTE, YOUTUBE_OAUTH_ENDPOINTS
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -46,7 +51,14 @@ _SECRET_PARAMS = {
     "token",
     "client_secret",
     "state",
+    "upload_id",  # a YouTube session URI is a capability (reference §2.3)
+    "key",
 }
+
+
+def endpoint_of(method: str, path: str) -> str | None:
+    """The endpoint name of a request, None for paths that are not an API's (admin)."""
+    return ENDPOINT_BY_PATH.get(path) or ENDPOINT_BY_ROUTE.get((method, path))
 
 
 def redact_query(query: str) -> str:
@@ -73,10 +85,21 @@ def _drop(send: Send) -> None:
     raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
 
 
+def _google_fault_body(endpoint: str, status: int) -> bytes:
+    if endpoint in YOUTUBE_OAUTH_ENDPOINTS:
+        # google-auth retries these (reference §1.3).
+        error = "temporarily_unavailable" if status in (429, 503) else "internal_failure"
+        return json.dumps({"error": error, "error_description": "Injected fault."}).encode()
+    exc = rate_limited() if status == 429 else backend_error(status)
+    return json.dumps(exc.body()).encode()
+
+
 async def _send_fault(send: Send, endpoint: str, status: int, service: SandboxService) -> None:
     log_id = service.log_id()
     headers = [(b"content-type", b"application/json")]
-    if endpoint in _OAUTH:
+    if endpoint.startswith("youtube_"):
+        body = _google_fault_body(endpoint, status)
+    elif endpoint in _OAUTH:
         error = "temporarily_unavailable" if status in (429, 503) else "server_error"
         body = json.dumps(
             {"error": error, "error_description": "Injected fault.", "log_id": log_id}
@@ -95,7 +118,7 @@ async def _send_fault(send: Send, endpoint: str, status: int, service: SandboxSe
 
 
 class SandboxLayer:
-    """Logs TikTok-path requests and injects the faults configured for their endpoint."""
+    """Logs API requests and injects the faults configured for their endpoint."""
 
     def __init__(self, app: ASGIApp, service: SandboxService) -> None:
         """Wrap ``app`` (the Starlette router stack)."""
@@ -104,7 +127,11 @@ class SandboxLayer:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection scope."""
-        endpoint = ENDPOINT_BY_PATH.get(scope.get("path", "")) if scope["type"] == "http" else None
+        endpoint = (
+            endpoint_of(scope.get("method", ""), scope.get("path", ""))
+            if scope["type"] == "http"
+            else None
+        )
         if endpoint is None:
             await self.app(scope, receive, send)
             return

@@ -13,6 +13,7 @@ At most one batch plus one piece is held, so memory stays bounded whatever the c
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import suppress
 from typing import IO
 
 BATCH_BYTES = 1 << 20
@@ -27,23 +28,32 @@ async def ingest(stream: AsyncIterator[bytes], handle: IO[bytes], limit: int) ->
 
     Raises:
         Exception: whatever reading the stream raises (client disconnect) or writing raises
-            (``OSError``); nothing is left writing, so the caller can truncate at once.
+            (``OSError``). The bytes that arrived before are written first (best effort), so
+            the caller decides what to keep of them: TikTok truncates to the chunk's start,
+            YouTube may keep a prefix (``sandbox/youtube/resumable.py``). Nothing is left
+            writing, so the caller can truncate at once.
     """
     received = 0
     head = b""
     batch: list[bytes] = []
     batch_size = 0
-    async for piece in stream:
-        received += len(piece)
-        if received > limit:
-            return received, head
-        if len(head) < 64:
-            head += piece[: 64 - len(head)]
-        batch.append(piece)
-        batch_size += len(piece)
-        if batch_size >= BATCH_BYTES:
-            handle.write(b"".join(batch))
-            batch, batch_size = [], 0
+    try:
+        async for piece in stream:
+            received += len(piece)
+            if received > limit:
+                return received, head
+            if len(head) < 64:
+                head += piece[: 64 - len(head)]
+            batch.append(piece)
+            batch_size += len(piece)
+            if batch_size >= BATCH_BYTES:
+                handle.write(b"".join(batch))
+                batch, batch_size = [], 0
+    except BaseException:
+        if batch:
+            with suppress(OSError):
+                handle.write(b"".join(batch))
+        raise
     if batch:
         handle.write(b"".join(batch))
     return received, head

@@ -1,5 +1,8 @@
 """Persisted records of the sandbox world: the app, its accounts, tokens and posts.
 
+The YouTube side (Google client, channels, tokens, upload sessions) is ``WorldData.youtube``
+(``sandbox/youtube/models.py``).
+
 Token values are never stored: tokens are keyed by their SHA-256, so ``world.json`` holds no
 credential except the sandbox app's well-known client secret.
 """
@@ -9,6 +12,8 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from gitops_publisher.sandbox.youtube.models import YouTubeData
 
 #: Well-known credentials of the default sandbox app (not secrets: they only open the sandbox).
 SANDBOX_CLIENT_KEY = "sbawsandboxclientkey"
@@ -122,6 +127,11 @@ class PostRecord(BaseModel):
     draft_posted_at: float | None = None
     post_id: int = 0
 
+    @property
+    def digest_key(self) -> str:
+        """Key of this upload's hash job and name of its kept media file."""
+        return self.publish_id.replace("~", "_")
+
 
 class WorldData(BaseModel):
     """Everything ``world.json`` holds."""
@@ -133,3 +143,4 @@ class WorldData(BaseModel):
     accounts: list[Account] = Field(default_factory=list)
     tokens: dict[str, TokenRecord] = Field(default_factory=dict)
     posts: dict[str, PostRecord] = Field(default_factory=dict)
+    youtube: YouTubeData = Field(default_factory=YouTubeData)

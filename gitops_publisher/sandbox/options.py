@@ -12,6 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gitops_publisher.sandbox.youtube.options import YouTubeOptions
+from gitops_publisher.sandbox.youtube.paths import YOUTUBE_ENDPOINTS
+
 #: Names used to address one endpoint in fault specs, rate limits and the request log.
 ENDPOINTS: tuple[str, ...] = (
     "authorize",
@@ -23,6 +26,7 @@ ENDPOINTS: tuple[str, ...] = (
     "upload",
     "status",
     "cancel",
+    *YOUTUBE_ENDPOINTS,
 )
 
 
@@ -38,7 +42,8 @@ class FaultSpec(BaseModel):
         latency_sec: delay (clock time) added before handling each request.
         rate_limit_rate: share of requests answered 429 ``rate_limit_exceeded`` regardless of
             the real window.
-        expire_upload_urls: upload only: every PUT is answered 403 as if the URL had expired.
+        expire_upload_urls: upload only: every PUT is answered 403 as if the URL had expired
+            (``youtube_upload``: 404, every session has expired).
         fail_chunk: upload only: 1-based chunk number whose FIRST attempt in each upload is
             answered ``error_status`` (the body is discarded); a retry of it succeeds.
     """
@@ -118,6 +123,8 @@ class SandboxOptions(BaseModel):
     require_brand_content_toggle: bool = False
     # Keep assembled uploads on disk under <world dir>/media/ (off: only the sha256 is kept).
     keep_media: bool = False
+    # --- YouTube (docs/reference/youtube-data-api.md) ---
+    youtube: YouTubeOptions = Field(default_factory=YouTubeOptions)
     # --- Faults: endpoint name (see ENDPOINTS) or "*" for every endpoint -> spec ---
     faults: dict[str, FaultSpec] = Field(default_factory=dict)
 

@@ -35,6 +35,7 @@ class SandboxService:
         self.digests = Digests(world, self.save, lambda: self.options.keep_media)
         self.receiving: set[str] = set()  # upload ids with a chunk arriving right now
         self.auth_codes: dict[str, dict[str, Any]] = {}
+        self.youtube_codes: dict[str, dict[str, Any]] = {}
 
     def set_options(self, options: SandboxOptions) -> None:
         """Replace the options; a changed seed restarts the random sources."""
@@ -47,7 +48,10 @@ class SandboxService:
         # Seeded for reproducible tests, but also by how much the persisted world already
         # holds: a restarted server must never hand out the ids of its earlier runs again.
         data = self.world.data
-        return random.Random(f"{seed}:{len(data.posts)}:{len(data.tokens)}:{data.last_time}")
+        held = f"{len(data.posts)}:{len(data.tokens)}"
+        if data.youtube.sessions:  # (only then, so TikTok-only worlds keep their id sequences)
+            held += f":{len(data.youtube.sessions)}"
+        return random.Random(f"{seed}:{held}:{data.last_time}")
 
     def sweep_expired_uploads(self) -> None:
         """Delete the part files of uploads whose URL expired unfinished (they can never end)."""

@@ -2,7 +2,8 @@
 
 A world lives in a directory (``.publisher/sandbox/`` under a project for ``--sandbox``)::
 
-    world.json      app, accounts, hashed tokens, posts and pending uploads
+    world.json      app, accounts, hashed tokens, posts and pending uploads; under "youtube":
+                    the Google client, channels, their hashed tokens, upload sessions, quota
     uploads/        partial upload bodies (``<upload_id>.part``)
     media/          assembled videos, only with ``SandboxOptions.keep_media``
 
@@ -17,14 +18,17 @@ import json
 import os
 import secrets
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from gitops_publisher.sandbox.clock import Clock, RealClock, ScaledClock
-from gitops_publisher.sandbox.models import Account, ClientApp, WorldData
+from gitops_publisher.sandbox.models import Account, ClientApp, PostRecord, WorldData
 from gitops_publisher.sandbox.tokens import new_refresh_token, register_refresh_token
+from gitops_publisher.sandbox.youtube import grants
+from gitops_publisher.sandbox.youtube.models import Channel, GoogleClient, UploadSession
 
 WORLD_FILE = "world.json"
 _DEFAULT_REFRESH_TTL = 15_552_000
@@ -40,6 +44,11 @@ def default_accounts() -> list[Account]:
         Account(username="sandbox.creator", nickname="Sandbox Creator"),
         Account(username="sandbox.private", nickname="Sandbox Private", is_private=True),
     ]
+
+
+def default_channels() -> list[Channel]:
+    """YouTube channels of a world created without a file (or without ``youtube.channels``)."""
+    return [Channel(handle="@sandbox.channel", title="Sandbox Channel")]
 
 
 def read_world_file(path: Path) -> dict[str, Any]:
@@ -106,18 +115,28 @@ class SandboxWorld:
                 for account in _seed_accounts(seed, seed_file):
                     if world.find_account(username=account.username) is None:
                         world.add_account(account)
+                for channel in _seed_channels(seed, seed_file):
+                    if world.find_channel(channel.handle) is None:
+                        world.add_channel(channel)
         else:
             client = ClientApp()
+            google = GoogleClient()
             accounts = default_accounts()
+            channels = default_channels()
             if seed is not None:
                 try:
                     client = ClientApp.model_validate(seed.get("client") or {})
+                    google = GoogleClient.model_validate(_youtube_seed(seed).get("client") or {})
                 except ValidationError as exc:
                     raise WorldFileError(f"{seed_file}: client: {exc}") from exc
                 accounts = _seed_accounts(seed, seed_file) or accounts
+                channels = _seed_channels(seed, seed_file) or channels
             world = cls(directory, WorldData(client=client), clock)
+            world.data.youtube.client = google
             for account in accounts:
                 world.add_account(account)
+            for channel in channels:
+                world.add_channel(channel)
         world.save()
         return world
 
@@ -208,6 +227,55 @@ class SandboxWorld:
         self.save()
         return token
 
+    # ------------------------------------------------------------------ YouTube channels
+    def find_channel(
+        self, handle: str | None = None, channel_id: str | None = None
+    ) -> Channel | None:
+        """Return the YouTube channel with this ``@handle`` or id, if any."""
+        return grants.find_channel(self.data.youtube, handle, channel_id)
+
+    def add_channel(self, channel: Channel, testing_mode: bool = False) -> str:
+        """Add a YouTube ``channel``; return a valid refresh token for it (not saved).
+
+        With ``testing_mode`` the token expires 7 days from now (the consent screen's
+        "Testing" status, reference §1.4).
+
+        Raises:
+            ValueError: a channel with this handle or id exists.
+        """
+        now = self.clock.now()
+        expires_at = grants.refresh_expiry(channel.scopes, now, testing_mode, 7 * 86_400)
+        return grants.add_channel(self.data.youtube, channel, now, expires_at)
+
+    def ensure_channel(self, handle: str, testing_mode: bool = False) -> str:
+        """Make sure the channel ``@handle`` exists; return a refresh token valid now; saves.
+
+        Each call registers a new refresh token (a fresh consent), so a caller never depends
+        on a token revoked or expired since.
+        """
+        handle = handle if handle.startswith("@") else "@" + handle
+        channel = self.find_channel(handle)
+        if channel is None:
+            token = self.add_channel(Channel(handle=handle), testing_mode)
+        else:
+            token = grants.new_refresh_value()
+            now = self.clock.now()
+            grants.register_refresh(
+                self.data.youtube,
+                token,
+                channel.id,
+                channel.scopes,
+                now,
+                grants.refresh_expiry(channel.scopes, now, testing_mode, 7 * 86_400),
+            )
+        self.save()
+        return token
+
+    def uploads(self) -> Iterator[PostRecord | UploadSession]:
+        """Every upload of the world: TikTok posts and YouTube sessions."""
+        yield from self.data.posts.values()
+        yield from self.data.youtube.sessions.values()
+
     def public_view(self) -> dict[str, Any]:
         """Return the world without secrets (for ``GET /_sandbox/world``)."""
         client = self.data.client.model_dump(exclude={"client_secret"})
@@ -216,7 +284,19 @@ class SandboxWorld:
             item = account.model_dump(exclude={"refresh_token"})
             item["privacy_level_options"] = account.privacy_level_options()
             accounts.append(item)
-        return {"directory": str(self.directory), "client": client, "accounts": accounts}
+        youtube = {
+            "client": self.data.youtube.client.model_dump(exclude={"client_secret"}),
+            "channels": [
+                channel.model_dump(exclude={"refresh_token"})
+                for channel in self.data.youtube.channels
+            ],
+        }
+        return {
+            "directory": str(self.directory),
+            "client": client,
+            "accounts": accounts,
+            "youtube": youtube,
+        }
 
 
 def _seed_accounts(seed: dict[str, Any], source: Path | None) -> list[Account]:
@@ -230,3 +310,26 @@ def _seed_accounts(seed: dict[str, Any], source: Path | None) -> list[Account]:
         except ValidationError as exc:
             raise WorldFileError(f"{source}: accounts[{index}]: {exc}") from exc
     return accounts
+
+
+def _youtube_seed(seed: dict[str, Any]) -> dict[str, Any]:
+    raw = seed.get("youtube") or {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def _seed_channels(seed: dict[str, Any], source: Path | None) -> list[Channel]:
+    if "youtube" in seed and not isinstance(seed["youtube"], dict | None):
+        raise WorldFileError(f"{source}: youtube must be a mapping")
+    unknown = sorted(set(_youtube_seed(seed)) - {"client", "channels"})
+    if unknown:
+        raise WorldFileError(f"{source}: youtube: unknown keys {unknown}")
+    raw = _youtube_seed(seed).get("channels") or []
+    if not isinstance(raw, list):
+        raise WorldFileError(f"{source}: youtube.channels must be a list")
+    channels = []
+    for index, item in enumerate(raw):
+        try:
+            channels.append(Channel.model_validate(item))
+        except ValidationError as exc:
+            raise WorldFileError(f"{source}: youtube.channels[{index}]: {exc}") from exc
+    return channels

@@ -24,6 +24,7 @@ from gitops_publisher.sandbox import (
     create_app,
     serve_in_thread,
 )
+from gitops_publisher.sandbox.youtube import SANDBOX_GOOGLE_CLIENT_ID, SANDBOX_GOOGLE_CLIENT_SECRET
 
 from .conftest import KB, authorize_params, code_form, direct_body, inbox_body, video_bytes
 
@@ -153,11 +154,13 @@ def test_publisher_sandbox_serve_prints_where_everything_is(tmp_path: Path) -> N
     )
     try:
         assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(7)]
+        lines = [process.stdout.readline() for _ in range(13)]
         text = "".join(lines)
         base_url = lines[0].split()[-1]
         assert base_url.startswith("http://127.0.0.1:")
         assert f"{base_url}/_sandbox/" in text and SANDBOX_CLIENT_KEY in text
+        assert SANDBOX_GOOGLE_CLIENT_ID in text and f"token_uri {base_url}/token" in text
+        assert "@sandbox.channel (UC" in text and SANDBOX_GOOGLE_CLIENT_SECRET not in text
         assert "sandbox.creator (public)" in text and SANDBOX_CLIENT_SECRET not in text
         with httpx.Client(base_url=base_url) as client:
             assert (

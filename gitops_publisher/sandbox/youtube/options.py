@@ -51,6 +51,8 @@ class YouTubeOptions(BaseModel):
     # UNCERTAIN: whether session PUTs need Authorization (GCS: the URI is the credential).
     strict_session_auth: bool = False
     max_video_bytes: int = Field(default=274_877_906_944, gt=0)
+    # uploadType=multipart bodies are read into memory: larger ones get 413 (use resumable).
+    multipart_max_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
     # --- Processing (reference §4, no documented timing) ---
     processing_base_sec: float = Field(default=5.0, ge=0)
     processing_sec_per_gib: float = Field(default=60.0, ge=0)

@@ -54,9 +54,10 @@ def outcome_of(
         for other in earlier:
             if other.upload_id == session.upload_id:
                 break
-            if other.sha256 == session.sha256 and (other.outcome or {}).get(
-                "uploadStatus"
-            ) not in ("failed", "rejected"):
+            if other.sha256 == session.sha256 and (other.outcome or {}).get("uploadStatus") not in (
+                "failed",
+                "rejected",
+            ):
                 return {"uploadStatus": "rejected", "reason": "duplicate"}
     return {"uploadStatus": "processed"}
 

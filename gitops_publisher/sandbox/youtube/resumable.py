@@ -10,6 +10,8 @@
    above, or the final answer replayed verbatim once the upload completed.
 
 Unknown and expired sessions get ``404``. Non-final chunks must be multiples of 256 KiB.
+``uploadType=multipart`` (metadata and media in one ``multipart/related`` POST, what Google's Go
+client sends for small files) passes the same checks and answers ``200`` + the video resource.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import re
 import secrets
 from pathlib import Path
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -37,6 +40,7 @@ from gitops_publisher.sandbox.youtube.envelope import (
 from gitops_publisher.sandbox.youtube.listing import read_json_body, video_view
 from gitops_publisher.sandbox.youtube.metadata import check_resource, parse_parts
 from gitops_publisher.sandbox.youtube.models import Channel, UploadSession
+from gitops_publisher.sandbox.youtube.multipart import parse_related
 
 CHUNK_UNIT = 256 * 1024
 UPLOAD_PATH = "/upload/youtube/v3/videos"
@@ -67,33 +71,74 @@ def _uploads_today(service: SandboxService, channel: Channel) -> int:
 
 
 async def insert(request: Request) -> Response:
-    """``POST /upload/youtube/v3/videos``: start a resumable session (step 1)."""
+    """``POST /upload/youtube/v3/videos``: a resumable session (step 1) or a multipart insert."""
     service = service_of(request)
-    options = service.options.youtube
     upload_type = request.query_params.get("uploadType")
-    if upload_type != "resumable":
+    if upload_type not in ("resumable", "multipart"):
         raise GoogleApiError(
             400,
             "invalid",
-            "The sandbox takes uploadType=resumable on this path.",
+            "The sandbox takes uploadType=resumable or multipart on this path.",
             "global",
             location="uploadType",
         )
     record, channel = authenticate(service, request)
     require_scope(record, UPLOAD_SCOPES)
-    now = service.clock.now()
-    quota.charge(service.world.data.youtube.quota, options, now, "insert")
+    quota.charge(
+        service.world.data.youtube.quota, service.options.youtube, service.clock.now(), "insert"
+    )
     service.save(durable=False)
     parts = parse_parts(request.query_params.getlist("part"))
+    if upload_type == "multipart":
+        return await _multipart(service, request, channel, parts)
     body = await read_json_body(request)
-    resource = check_resource(body, parts)
     content_type = request.headers.get("x-upload-content-type", "application/octet-stream")
+    session = _new_session(
+        service,
+        request,
+        channel,
+        parts,
+        body,
+        content_type,
+        request.headers.get("x-upload-content-length"),
+    )
+    location = (
+        f"{request.base_url}{UPLOAD_PATH.lstrip('/')}?uploadType=resumable"
+        f"&upload_id={session.upload_id}&part={','.join(parts)}"
+    )
+    return Response(
+        status_code=200,
+        headers={
+            "Location": location,
+            "X-GUploader-UploadID": session.upload_id,
+            "Content-Type": "text/html; charset=UTF-8",
+        },
+    )
+
+
+def _new_session(
+    service: SandboxService,
+    request: Request,
+    channel: Channel,
+    parts: list[str],
+    body: dict[str, Any],
+    content_type: str,
+    raw_length: str | None,
+) -> UploadSession:
+    """Check an insert's metadata, media type and size, and the channel's limit; record it.
+
+    Raises:
+        GoogleApiError: the metadata errors of :func:`check_resource`, 400 for the media type
+            or size, 400 ``uploadLimitExceeded``.
+    """
+    options = service.options.youtube
+    now = service.clock.now()
+    resource = check_resource(body, parts)
     if not _media_type_ok(content_type):
         raise GoogleApiError(
             400, "invalidVideoMetadata", f"Media type '{content_type}' is not supported.", "global"
         )
     total: int | None = None
-    raw_length = request.headers.get("x-upload-content-length")
     if raw_length is not None:
         total = parse_content_length(raw_length)
         if total is None or total == 0 or total > options.max_video_bytes:
@@ -124,18 +169,36 @@ async def insert(request: Request) -> Response:
     )
     service.world.data.youtube.sessions[upload_id] = session
     service.save()
-    location = (
-        f"{request.base_url}{UPLOAD_PATH.lstrip('/')}?uploadType=resumable"
-        f"&upload_id={upload_id}&part={','.join(parts)}"
+    return session
+
+
+async def _multipart(
+    service: SandboxService, request: Request, channel: Channel, parts: list[str]
+) -> Response:
+    """An insert with metadata and media in one ``multipart/related`` body (reference §2.9).
+
+    UNCERTAIN: the success status (200 here, as for every non-resumable Google call).
+    """
+    limit = service.options.youtube.multipart_max_bytes
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise GoogleApiError(
+                413, "uploadTooLarge", "Use a resumable upload for media this large.", "global"
+            )
+        chunks.append(chunk)
+    body, content_type, media = parse_related(
+        request.headers.get("content-type", ""), b"".join(chunks)
     )
-    return Response(
-        status_code=200,
-        headers={
-            "Location": location,
-            "X-GUploader-UploadID": upload_id,
-            "Content-Type": "text/html; charset=UTF-8",
-        },
-    )
+    session = _new_session(service, request, channel, parts, body, content_type, str(len(media)))
+    uploads = service.world.uploads_dir
+    uploads.mkdir(parents=True, exist_ok=True)
+    part = uploads / f"{session.upload_id}.part"
+    part.write_bytes(media)
+    _record(session, len(media), b"", media[:HEAD_BYTES], counted=True)
+    _finalize(service, session, part, status=200)
+    return _replay(session)
 
 
 def _progress(service: SandboxService, session: UploadSession) -> Response:
@@ -301,7 +364,9 @@ def _record(session: UploadSession, end: int, head: bytes, first: bytes, counted
         session.chunks_accepted += 1
 
 
-def _finalize(service: SandboxService, session: UploadSession, part: Path) -> None:
+def _finalize(
+    service: SandboxService, session: UploadSession, part: Path, status: int | None = None
+) -> None:
     """The last byte arrived: the session becomes a video; its answer is kept for replay."""
     data = service.world.data.youtube
     session.is_video = looks_like_video(bytes.fromhex(session.head_hex))
@@ -310,7 +375,7 @@ def _finalize(service: SandboxService, session: UploadSession, part: Path) -> No
     session.video_id = _new_video_id(service)
     channel = grants.find_channel(data, channel_id=session.channel_id)
     assert channel is not None
-    session.final_status = service.options.youtube.final_status
+    session.final_status = status or service.options.youtube.final_status
     session.final_body = video_view(service, session, channel, session.parts)
     service.save()
     # The sha256 of the assembled bytes is computed off the ingest path (sandbox/digest.py).

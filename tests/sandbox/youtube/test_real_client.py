@@ -118,6 +118,18 @@ def test_the_client_resumes_from_the_servers_offset_after_a_5xx(
     assert yt.videos()[0]["sha256"] == hashlib.sha256(video.read_bytes()).hexdigest()
 
 
+def test_the_client_without_resumable_sends_one_multipart_insert(
+    yt: YouTubeSandbox, video: Path
+) -> None:
+    youtube = youtube_service(yt, new_channel(yt))
+    media = MediaFileUpload(str(video), mimetype="video/mp4", resumable=False)
+    body = {"snippet": {"title": "Small"}, "status": {"privacyStatus": "unlisted"}}
+    response = youtube.videos().insert(part="snippet,status", body=body, media_body=media).execute()
+    [listed] = yt.videos()
+    assert listed["video_id"] == response["id"] and listed["privacy"] == "unlisted"
+    assert listed["sha256"] == hashlib.sha256(video.read_bytes()).hexdigest()
+
+
 def test_an_api_endpoint_client_option_alone_sends_uploads_to_https(yt: YouTubeSandbox) -> None:
     """Why docs/sandbox.md swaps rootUrl: the media path keeps its own scheme (reference §7)."""
     from googleapiclient.discovery import build

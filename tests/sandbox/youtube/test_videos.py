@@ -224,7 +224,7 @@ def test_insert_without_the_upload_path_has_no_media(yt: YouTubeSandbox) -> None
     assert response.status_code == 400 and reason_of(response) == "mediaBodyRequired"
 
 
-def test_only_resumable_uploads_are_served(yt: YouTubeSandbox) -> None:
+def test_media_only_uploads_are_not_emulated(yt: YouTubeSandbox) -> None:
     response = yt.client.post(
         INSERT, params={"part": "snippet", "uploadType": "media"}, headers=yt.bearer()
     )

@@ -19,6 +19,13 @@ from gitops_publisher.core.state import Sent, SentDisclosure, SentInteractions
 def snapshot(post: DesiredPost) -> Sent:
     """What an attempt to publish ``post`` sends (read back from its TikTok ``post_info``)."""
     info = post.post_info
+    if post.youtube is not None:
+        return Sent(
+            mode=post.mode,
+            video_id=post.video.content_id,
+            video_size=post.video.size,
+            youtube=post.youtube.request(),
+        )
     if not info:  # a draft (inbox) sends the video alone
         return Sent(mode=post.mode, video_id=post.video.content_id, video_size=post.video.size)
     return Sent(
@@ -42,8 +49,38 @@ def snapshot(post: DesiredPost) -> Sent:
     )
 
 
+#: YouTube's sent fields under the manifest's names (``youtube.title``), in reading order.
+_YOUTUBE_FIELDS = (
+    ("title", "snippet", "title"),
+    ("description", "snippet", "description"),
+    ("tags", "snippet", "tags"),
+    ("category", "snippet", "categoryId"),
+    ("default_language", "snippet", "defaultLanguage"),
+    ("privacy", "status", "privacyStatus"),
+    ("publish_at", "status", "publishAt"),
+    ("made_for_kids", "status", "selfDeclaredMadeForKids"),
+    ("contains_synthetic_media", "status", "containsSyntheticMedia"),
+)
+
+
+def _flat_youtube(sent: Sent, request: dict[str, Any]) -> dict[str, Any]:
+    """``{"youtube.title": ...}``: what YouTube received, under the manifest's names."""
+    out: dict[str, Any] = {
+        "video": sent.video_id,
+        "video_size": sent.video_size,
+    }
+    resource = request.get("resource", {})
+    for name, part, key in _YOUTUBE_FIELDS:
+        value = resource.get(part, {}).get(key)
+        out[f"youtube.{name}"] = ", ".join(value) if isinstance(value, list) else value
+    out["youtube.notify_subscribers"] = request.get("notifySubscribers")
+    return out
+
+
 def _flat(sent: Sent) -> dict[str, Any]:
     """``{"caption": ..., "interactions.duet": ...}`` in the order a reviewer reads them."""
+    if sent.youtube is not None:
+        return _flat_youtube(sent, sent.youtube)
     out: dict[str, Any] = {
         "mode": sent.mode,
         "video": sent.video_id,
@@ -66,8 +103,9 @@ def diff(sent: Sent | None, post: DesiredPost) -> list[FieldChange] | None:
     if sent is None:
         return None
     before, after = _flat(sent), _flat(snapshot(post))
+    names = [*before, *(name for name in after if name not in before)]
     return [
-        FieldChange(field=name, before=before[name], after=after[name])
-        for name in before
-        if before[name] != after[name]
+        FieldChange(field=name, before=before.get(name), after=after.get(name))
+        for name in names
+        if before.get(name) != after.get(name)
     ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import (
     AwareDatetime,
@@ -116,6 +116,12 @@ class Sent(BaseModel):
     interactions: SentInteractions | None = None
     disclosure: SentDisclosure | None = None
     cover_timestamp_ms: int | None = None
+    youtube: dict[str, Any] | None = Field(
+        None,
+        description="YouTube accounts: what videos.insert received (resource: the snippet "
+        "and status; notifySubscribers); absent for TikTok",
+        exclude_if=lambda v: v is None,  # TikTok records keep their bytes
+    )
 
 
 class Record(BaseModel):

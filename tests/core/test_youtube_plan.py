@@ -215,3 +215,31 @@ def test_a_video_that_will_not_be_a_short_is_warned_about(
             "Shorts are square or vertical and at most 3 minutes long"
         ]
     assert not [w for w in result.warnings if w.startswith("launch@brand-us")]  # TikTok: none
+
+
+# --- drift ------------------------------------------------------------------------------------
+
+
+def test_a_published_youtube_post_edited_since_drifts_with_the_youtube_fields_that_changed() -> (
+    None
+):
+    from gitops_publisher.core.drift import snapshot
+
+    (before,) = desired("launch", "shorts-a", youtube={"tags": ["a", "b"]})
+    record = published("launch@shorts-a", NOW - timedelta(days=1)).model_copy(
+        update={"fingerprint": before.fingerprint, "sent": snapshot(before)}
+    )
+    state = State().with_record(record)
+    assert {c.action for c in make([before], state).changes} == {Action.NOOP}
+    (after,) = desired(
+        "launch", "shorts-a", caption="New title", youtube={"tags": ["a"], "privacy": "unlisted"}
+    )
+    (change,) = make([after], state).changes
+    assert change.action is Action.DRIFT
+    assert [(d.field, d.before, d.after) for d in change.diff or []] == [
+        ("youtube.title", "Launch #shorts", "New title"),
+        ("youtube.description", "Launch #shorts", "New title"),
+        ("youtube.tags", "a, b", "a"),
+        ("youtube.privacy", "public", "unlisted"),
+    ]
+    assert "youtube" not in snapshot(desired("launch", "brand-us")[0]).model_dump(mode="json")

@@ -200,7 +200,12 @@ def _value(name: str, value: str | int | bool | None) -> str:
         return f"{human_size(value)} ({value} bytes)"
     if name == "cover_timestamp_ms" and isinstance(value, int):
         return f"{value} ms"
-    if isinstance(value, str) and name in ("caption", "video"):
+    if isinstance(value, str) and name in (
+        "caption",
+        "video",
+        "youtube.title",
+        "youtube.description",
+    ):
         return '"' + value.replace("\n", "⏎ ") + '"'
     return str(value)
 

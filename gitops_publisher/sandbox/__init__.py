@@ -1,10 +1,12 @@
-"""The local TikTok Content Posting API + OAuth emulator ("the sandbox").
+"""The local TikTok and YouTube API + OAuth emulators ("the sandbox"), on one host.
 
-Built from ``docs/reference/tiktok-content-posting-api.md`` only; it imports nothing from
-the client code (``gitops_publisher.providers``). Typical uses::
+Built from ``docs/reference/tiktok-content-posting-api.md`` and
+``docs/reference/youtube-data-api.md`` only; it imports nothing from the client code
+(``gitops_publisher.providers``). Typical uses::
 
     world = SandboxWorld.load_or_create(project / ".publisher/sandbox")
-    refresh_token = world.ensure_account("brand-us")
+    refresh_token = world.ensure_account("brand-us")      # TikTok
+    google_refresh_token = world.ensure_channel("@brand")  # YouTube
     app = create_app(project / ".publisher/sandbox")
     with serve_in_thread(app) as base_url:        # or httpx.ASGITransport(app=app)
         ...
@@ -18,12 +20,21 @@ from gitops_publisher.sandbox.models import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_S
 from gitops_publisher.sandbox.options import ENDPOINTS, FaultSpec, SandboxOptions
 from gitops_publisher.sandbox.server import serve_in_thread
 from gitops_publisher.sandbox.world import SandboxWorld, WorldFileError
+from gitops_publisher.sandbox.youtube import (
+    SANDBOX_GOOGLE_CLIENT_ID,
+    SANDBOX_GOOGLE_CLIENT_SECRET,
+    Channel,
+    YouTubeOptions,
+)
 
 __all__ = [
     "ENDPOINTS",
     "SANDBOX_CLIENT_KEY",
     "SANDBOX_CLIENT_SECRET",
+    "SANDBOX_GOOGLE_CLIENT_ID",
+    "SANDBOX_GOOGLE_CLIENT_SECRET",
     "Account",
+    "Channel",
     "Clock",
     "FaultSpec",
     "ManualClock",
@@ -32,6 +43,7 @@ __all__ = [
     "SandboxWorld",
     "ScaledClock",
     "WorldFileError",
+    "YouTubeOptions",
     "create_app",
     "sandbox_service",
     "serve_in_thread",

@@ -96,6 +96,11 @@ def not_found() -> GoogleApiError:
     return GoogleApiError(404, "notFound", "Not Found", "global")
 
 
+def session_gone() -> GoogleApiError:
+    """410 for an expired session (``expired_session_status``; GCS's answer, reference §2.8)."""
+    return GoogleApiError(410, "gone", "Gone", "global")
+
+
 class GoogleOAuthError(Exception):
     """An OAuth error in Google's flat shape, with its HTTP status."""
 

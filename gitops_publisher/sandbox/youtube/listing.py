@@ -175,16 +175,16 @@ async def channels_list(request: Request) -> Response:
     query = request.query_params
     chosen: list[Channel] = []
     if query.get("mine", "").lower() == "true":
-        chosen = [channel]
+        chosen = [channel] if channel.has_channel else []
     elif query.get("id"):
         ids = query["id"].split(",")
-        chosen = [c for c in data.channels if c.id in ids]
+        chosen = [c for c in data.channels if c.id in ids and c.has_channel]
     elif query.get("forHandle"):
         handle = (
             query["forHandle"] if query["forHandle"].startswith("@") else "@" + query["forHandle"]
         )
         found = grants.find_channel(data, handle=handle)
-        chosen = [found] if found else []
+        chosen = [found] if found and found.has_channel else []
     else:
         raise GoogleApiError(
             400,

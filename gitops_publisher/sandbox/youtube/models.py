@@ -68,6 +68,9 @@ class Channel(BaseModel):
     description: str = ""
     scopes: list[str] = Field(default_factory=lambda: [*YOUTUBE_SCOPES, *IDENTITY_SCOPES])
     daily_upload_limit: int | None = Field(default=None, ge=0)
+    # False: a Google account that never created its channel (channels.list mine is empty,
+    # videos.insert answers 401 youtubeSignupRequired, reference §5.3).
+    has_channel: bool = True
     created_at: float = 0.0
     # Only read from a world file: registered (hashed) at load, then dropped.
     refresh_token: str | None = None

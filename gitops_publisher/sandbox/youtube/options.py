@@ -41,6 +41,9 @@ class YouTubeOptions(BaseModel):
     # Completed sessions replay their final answer forever (§9); true: they expire too, which
     # is when a client that lost the answer and re-POSTs would duplicate (§6).
     completed_sessions_expire: bool = False
+    # The answer of an expired session: 404 per the guide; GCS also answers 410 (UNCERTAIN
+    # for YouTube, clients restart on both).
+    expired_session_status: Literal[404, 410] = 404
     # Non-final chunks must be multiples of 256 KiB: "reject" answers 400; "persist_aligned"
     # keeps the aligned prefix and answers 308 (UNCERTAIN which one YouTube does).
     chunk_rule: Literal["reject", "persist_aligned"] = "reject"

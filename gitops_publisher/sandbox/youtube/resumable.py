@@ -36,6 +36,7 @@ from gitops_publisher.sandbox.youtube.envelope import (
     GoogleApiError,
     backend_error,
     not_found,
+    session_gone,
 )
 from gitops_publisher.sandbox.youtube.listing import read_json_body, video_view
 from gitops_publisher.sandbox.youtube.metadata import check_resource, parse_parts
@@ -84,6 +85,13 @@ async def insert(request: Request) -> Response:
         )
     record, channel = authenticate(service, request)
     require_scope(record, UPLOAD_SCOPES)
+    if not channel.has_channel:
+        raise GoogleApiError(
+            401,
+            "youtubeSignupRequired",
+            "The user must create a YouTube channel before uploading videos.",
+            "youtube.header",
+        )
     quota.charge(
         service.world.data.youtube.quota, service.options.youtube, service.clock.now(), "insert"
     )
@@ -223,18 +231,25 @@ def _bad_request(message: str) -> Response:
     return PlainTextResponse(message, status_code=400)
 
 
-def find_session(service: SandboxService, upload_id: str) -> UploadSession | None:
-    """The session of ``upload_id`` if it can still be used (or replayed)."""
+def find_session(service: SandboxService, upload_id: str) -> UploadSession:
+    """The session of ``upload_id`` if it can still be used (or replayed).
+
+    Raises:
+        GoogleApiError: 404 for an unknown session; 404 (or 410, ``expired_session_status``)
+            for an expired one.
+    """
     session = service.world.data.youtube.sessions.get(upload_id)
     if session is None:
-        return None
+        raise not_found()
     now = service.clock.now()
     if session.upload_completed_at is not None:
         expired = service.options.youtube.completed_sessions_expire and now >= session.expires_at
-        return None if expired else session
-    fault = service.options.fault_for("youtube_upload")
-    if now >= session.expires_at or (fault is not None and fault.expire_upload_urls):
-        return None
+    else:
+        fault = service.options.fault_for("youtube_upload")
+        expired = now >= session.expires_at or (fault is not None and fault.expire_upload_urls)
+    if expired:
+        gone = service.options.youtube.expired_session_status == 410
+        raise session_gone() if gone else not_found()
     return session
 
 
@@ -243,8 +258,6 @@ async def session_put(request: Request) -> Response:
     service = service_of(request)
     options = service.options.youtube
     session = find_session(service, request.query_params.get("upload_id", ""))
-    if session is None:
-        raise not_found()
     if session.upload_completed_at is not None:
         return _replay(session)
     if options.strict_session_auth:

@@ -190,3 +190,13 @@ def test_an_upload_resumes_after_a_server_restart(
     assert status.headers["range"] == f"bytes=0-{2 * KIB256 - 1}"
     assert second.put(uri, data, 2 * KIB256, len(data) - 1, len(data)).status_code == 201
     assert second.videos()[0]["sha256"] == sha256(data)
+
+
+def test_expired_sessions_may_answer_410(yt: YouTubeSandbox) -> None:
+    yt.set_options(expired_session_status=410)
+    data = video_bytes(KIB256 * 2)
+    uri = yt.session(yt.bearer(), len(data))
+    yt.clock.advance(7 * DAY + 1)
+    assert yt.status(uri, len(data)).status_code == 410
+    unknown = yt.status(uri.replace("upload_id=", "upload_id=x"), len(data))
+    assert unknown.status_code == 404  # never existed: still 404

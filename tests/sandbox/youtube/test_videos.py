@@ -229,3 +229,16 @@ def test_media_only_uploads_are_not_emulated(yt: YouTubeSandbox) -> None:
         INSERT, params={"part": "snippet", "uploadType": "media"}, headers=yt.bearer()
     )
     assert response.status_code == 400
+
+
+def test_a_google_account_without_a_channel(yt: YouTubeSandbox) -> None:
+    yt.client.post(
+        "/_sandbox/youtube/channels", json={"handle": "@nochannel", "has_channel": False}
+    )
+    headers = yt.bearer(sandbox_channel="@nochannel")
+    mine = yt.client.get(
+        "/youtube/v3/channels", params={"part": "id", "mine": "true"}, headers=headers
+    )
+    assert mine.status_code == 200 and mine.json()["items"] == []
+    refused = yt.init(headers, 100)
+    assert refused.status_code == 401 and reason_of(refused) == "youtubeSignupRequired"

@@ -29,7 +29,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from gitops_publisher.media import VideoFacts, inspect_video, probe_video
+from gitops_publisher.media import VideoFacts, probe_video
+from gitops_publisher.preflight import inspect_video
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = sorted((ROOT / "tests" / "data" / "media").glob("valid_*")) + sorted(

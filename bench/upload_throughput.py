@@ -100,7 +100,7 @@ class Session:
     def upload(self, url: str, video: Path, plan: ChunkPlan) -> float:
         async def go(client: TikTokClient) -> float:
             start = time.perf_counter()
-            await client.upload(url, video, plan)
+            await client.upload(url, video, plan, content_type="video/mp4")
             return time.perf_counter() - start
 
         return asyncio.run(self.run(go))  # type: ignore[no-any-return]

@@ -57,7 +57,7 @@ def _media(project: Project) -> dict[str, MediaSummary] | None:
     """The media facts by content id for the planner, when media checks ran."""
     if not project.media:
         return None
-    from gitops_publisher.media.checks import media_summaries
+    from gitops_publisher.preflight.media import media_summaries
 
     return media_summaries(project.media)
 

@@ -86,7 +86,7 @@ class AccountApi(Protocol):
         content_type: str | None = None,
         on_progress: Progress | None = None,
     ) -> None:
-        """PUT every chunk."""
+        """PUT every chunk, sent as ``content_type`` (the container the probe found)."""
         ...
 
     async def fetch_status(self, publish_id: str) -> PublishStatus:
@@ -113,6 +113,8 @@ class Engine:
             showed: any other publish is not attempted, whatever the plan says (design §12).
         identities: the TikTok user each account was checked to be (recorded at init).
         stopped: accounts that must not act, with why (an identity mismatch).
+        content_types: the upload's Content-Type of each video, by content id, from the
+            container pre-flight probed (never from the file's suffix).
     """
 
     box: StateBox
@@ -128,6 +130,7 @@ class Engine:
     reviewed: Mapping[str, str] | None = None
     identities: Mapping[str, Identity] = field(default_factory=dict)
     stopped: Mapping[str, str] = field(default_factory=dict)
+    content_types: Mapping[str, str] = field(default_factory=dict)
 
     async def run(self, plan: Plan, posts: Mapping[str, DesiredPost]) -> list[Result]:
         """Execute every acting change of ``plan``; return one result per change."""
@@ -247,6 +250,7 @@ class Engine:
                 init.upload_url,
                 self.root / post.video.path,
                 chunks,
+                content_type=self.content_types.get(post.video.content_id),
                 on_progress=lambda sent, total: self.emit(
                     UploadProgress(change.address, sent, total)
                 ),

@@ -6,19 +6,15 @@ import asyncio
 import os
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from gitops_publisher.apply.engine import Engine
 from gitops_publisher.apply.events import Emit, Log, Result
-from gitops_publisher.apply.preflight import (
-    checked_creators,
-    creator_problems,
-    media_problems,
-)
 from gitops_publisher.apply.runtime import (
     Connection,
     environment_connection,
@@ -32,6 +28,9 @@ from gitops_publisher.core.plan import PUBLISHING, Plan
 from gitops_publisher.core.state import Provenance
 from gitops_publisher.errors import Diagnostic, PreflightError
 from gitops_publisher.planning import Planned
+from gitops_publisher.preflight.accounts import checked_creators
+from gitops_publisher.preflight.plan_checks import OpenAccounts
+from gitops_publisher.preflight.publish import creator_problems, media_problems
 
 
 @dataclass
@@ -57,6 +56,20 @@ def connect(
             yield connection
     else:
         yield environment_connection(planned.project.root, planned.project.config, warn=warn)
+
+
+@contextmanager
+def account_connector(
+    planned: Planned, *, sandbox: bool, warn: Callable[[str], None] = lambda _m: None
+) -> Iterator[OpenAccounts]:
+    """:func:`connect`, giving what opens the named accounts' clients (plan's creator checks)."""
+    accounts = planned.project.config.accounts
+    with connect(planned, sandbox=sandbox, warn=warn) as connection:
+
+        def open_accounts(names: Sequence[str]) -> Any:
+            return open_clients(connection, accounts, list(names))
+
+        yield open_accounts
 
 
 def provenance(root: Path, plan: Plan) -> Provenance:
@@ -127,14 +140,15 @@ def execute(
         AuthError: an account has no usable credentials; nothing was posted.
     """
     plan = planned.plan
-    root = planned.project.root
-    posts = {str(p.address): p for p in planned.project.posts}
+    project = planned.project
+    root = project.root
+    posts = {str(p.address): p for p in project.posts}
     unsupported = _without_adapter(plan, posts)
     if unsupported:
         raise PreflightError(unsupported, "no YouTube publishing in this version")
-    problems, durations = media_problems(root, plan.changes, posts)
-    if problems:
-        raise PreflightError(problems, "videos break TikTok's rules")
+    media = media_problems(project.videos, plan.changes, posts, project.providers)
+    if media.problems:
+        raise PreflightError(media.problems, "videos break TikTok's rules")
     scale = connection.time_scale
 
     async def sleep(seconds: float) -> None:
@@ -162,7 +176,9 @@ def execute(
             )
             for notice in identities.notices:
                 emit(Log("", f"warning: {notice}", "warning"))
-            creators, creator_issues = creator_problems(plan.changes, posts, allowed, durations)
+            creators, creator_issues = creator_problems(
+                plan.changes, posts, allowed, media.durations
+            )
             if creator_issues:
                 raise PreflightError(creator_issues, "creator checks failed")
             engine = Engine(
@@ -179,6 +195,7 @@ def execute(
                 poll=PollPolicy(),
                 clock=clock,
                 reviewed=planned.reviewed,
+                content_types=media.content_types,
             )
             count = sum(1 for c in plan.changes if c.action in PUBLISHING)
             emit(Log("", f"applying: {count} post(s) to publish"))

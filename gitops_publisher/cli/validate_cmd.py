@@ -56,7 +56,7 @@ def media_listing(project: Project) -> str:
     """One line per post: its id, video and the video's facts (the chunk plan included)."""
     from gitops_publisher.cli.views.plan_text import media_text
     from gitops_publisher.escape import terminal
-    from gitops_publisher.media.checks import media_summary
+    from gitops_publisher.preflight.media import media_summary
 
     rows: dict[str, tuple[str, str]] = {}
     texts: dict[str, str] = {}

@@ -57,6 +57,15 @@ class VideoFacts:
         """Height as shown to the viewer (after rotation)."""
         return self.width if self.rotation % 180 == 90 else self.height
 
+    @property
+    def content_type(self) -> str:
+        """The upload's ``Content-Type`` for the container found (see :func:`content_type_for`).
+
+        Raises:
+            ValueError: the container has no upload type.
+        """
+        return content_type_for(self.container)
+
     def to_json(self) -> dict[str, Any]:
         """Return a JSON-ready dict (the cache's and ``--format json``'s representation)."""
         return asdict(self)
@@ -116,6 +125,9 @@ class MediaProbeError(PublisherError):
 
 def content_type_for(container: str) -> str:
     """Return the upload ``Content-Type`` for a container (``"mp4"`` -> ``"video/mp4"``).
+
+    The one mapping: the upload sends the type of the container the probe found in the file,
+    never one guessed from the file's suffix (a ``.mp4`` holding QuickTime is ``video/quicktime``).
 
     Raises:
         ValueError: the container is not one TikTok accepts; pre-flight (``check_video``)

@@ -145,6 +145,8 @@ class SandboxLayer:
             "status": None,
             "fault": None,
         }
+        if endpoint == "upload":  # what the client says it sends (not a secret)
+            entry["content_type"] = _header(scope, b"content-type")
         service.requests.append(entry)
 
         async def logging_send(message: Message) -> None:
@@ -195,3 +197,11 @@ class SandboxLayer:
             _drop(send)
             return True
         return False
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    """The value of header ``name`` (lowercase) in an ASGI scope, or None."""
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +30,8 @@ from gitops_publisher.workspace.sources import (
 )
 
 if TYPE_CHECKING:
-    from gitops_publisher.media import MediaReport, VideoFacts
+    from gitops_publisher.media import VideoFacts
+    from gitops_publisher.preflight.videos import MediaReport, VideoCatalog
 
 CONFIG_NAME = "publisher.yaml"
 POSTS_DIR = "posts"
@@ -40,14 +41,27 @@ MEDIA_CACHE_DIR = CACHE_DIR + "/media"
 
 @dataclass
 class Project:
-    """A loaded, valid content repository."""
+    """A loaded, valid content repository.
+
+    Attributes:
+        videos: the facts of its videos, each read at most once per content id whoever asks
+            (media checks, the plan's facts, the creator checks, apply's pre-flight and the
+            upload's Content-Type).
+        media: content id -> what the media checks found, when ``load_project`` ran them.
+    """
 
     root: Path
     config: Config
     posts: list[DesiredPost]
     manifest_files: dict[str, str]  # post id -> manifest file
+    videos: VideoCatalog
     warnings: list[Diagnostic] = field(default_factory=list)
-    media: dict[str, MediaReport] = field(default_factory=dict)  # content id -> pre-flight
+    media: dict[str, MediaReport] = field(default_factory=dict)
+
+    @property
+    def providers(self) -> dict[str, str]:
+        """Each account's ``provider:`` (whose media rules its posts' videos must meet)."""
+        return {name: account.provider for name, account in self.config.accounts.items()}
 
 
 def load_config(root: Path) -> Config:
@@ -211,9 +225,11 @@ def load_project(
 ) -> Project:
     """Load and validate the whole content repository.
 
-    With ``check_media``, every distinct video is also inspected against TikTok's media rules
-    (through the probe cache under ``.publisher/cache/media``); its problems join the others,
-    positioned at each manifest's ``video:``. ``probe`` replaces the real probe (tests).
+    With ``check_media``, every distinct video is also inspected against its platforms' media
+    rules (through the probe cache under ``.publisher/cache/media``); its problems join the
+    others, positioned at each manifest's ``video:``. Either way the project carries a
+    :class:`VideoCatalog` that reads each video once, when first asked. ``probe`` replaces the
+    real probe (tests).
 
     Raises:
         ConfigError: every problem found, positioned; nothing is partially loaded.
@@ -245,30 +261,32 @@ def load_project(
             on_progress(count)
     if cache_escape is None:
         ids.save()
+    from gitops_publisher.media.probe import probe_video
+    from gitops_publisher.preflight.videos import VideoCatalog
+
+    catalog = VideoCatalog(
+        root,
+        cache_dir=root / MEDIA_CACHE_DIR if cache_escape is None else None,
+        probe=probe or probe_video,
+    )
     media: dict[str, MediaReport] = {}
     if check_media and config is not None and cache_escape is None:
-        media = _check_media(root, posts, seen, diagnostics, probe)
+        providers = {name: account.provider for name, account in config.accounts.items()}
+        media = _check_media(catalog, posts, providers, seen, diagnostics)
     if config is None or any(d.severity == "error" for d in diagnostics):
         raise ConfigError(reading_order(diagnostics))
     warnings = [d for d in diagnostics if d.severity != "error"]
-    return Project(root, config, posts, manifest_files, warnings, media)
+    return Project(root, config, posts, manifest_files, catalog, warnings, media)
 
 
 def _check_media(
-    root: Path,
+    catalog: VideoCatalog,
     posts: list[DesiredPost],
+    providers: Mapping[str, str],
     seen: dict[str, tuple[Source, int]],
     out: list[Diagnostic],
-    probe: Callable[[Path], VideoFacts] | None,
 ) -> dict[str, MediaReport]:
-    from gitops_publisher.media.checks import VideoUse, check_videos
-    from gitops_publisher.media.probe import probe_video
-
-    uses: dict[str, VideoUse] = {}
-    for post in posts:
-        post_id = post.address.post_id
-        if post_id not in uses:
-            uses[post_id] = VideoUse.of(post)
+    from gitops_publisher.preflight.media import check_videos, video_uses
 
     def locate(post_id: str, key: str) -> tuple[int | None, int | None]:
         source, doc = seen[post_id]
@@ -276,11 +294,11 @@ def _check_media(
         return found.line, found.column
 
     result = check_videos(
-        root,
-        list(uses.values()),
-        cache_dir=root / MEDIA_CACHE_DIR,
+        catalog.root,
+        video_uses(posts, providers),
+        cache_dir=catalog.cache_dir,
         locate=locate,
-        probe=probe or probe_video,
+        catalog=catalog,
     )
     out.extend(result.diagnostics)
     return result.reports

@@ -353,6 +353,25 @@ class TokenBox:
             self.sets[name] = {"refresh_token": emulator.refresh_token(name)}
 
 
+def cli_env(
+    emulator: Emulator, store: Path, refresh_tokens: Mapping[str, str | None]
+) -> dict[str, str | None]:
+    """The environment of a ``publisher`` command run against ``emulator`` as if it were TikTok.
+
+    The app's credentials are the sandbox's, the local token store is ``store``, and each
+    account's refresh-token variable is set from ``refresh_tokens`` (None: unset).
+    """
+    return {
+        "PUBLISHER_TIKTOK_API_URL": emulator.base_url,
+        "TIKTOK_CLIENT_KEY": SANDBOX_CLIENT_KEY,
+        "TIKTOK_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
+        "PUBLISHER_TOKEN_STORE": str(store),
+        "PUBLISHER_TOKEN_KEY": None,
+        "PUBLISHER_STATE_BRANCH": None,
+        **{env_name(name): token for name, token in refresh_tokens.items()},
+    }
+
+
 def connection(emulator: Emulator, tokens: TokenBox) -> Connection:
     return Connection(
         api_url=emulator.base_url,

@@ -20,9 +20,8 @@ from gitops_publisher.cli.main import cli
 from gitops_publisher.providers.tiktok.credentials import AccountTokens, writeback_from_env
 from gitops_publisher.providers.token_store import TokenStore
 from gitops_publisher.providers.tokens import TokenSet
-from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET
 
-from .harness import PostSpec, SecretScan, env_name
+from .harness import PostSpec, SecretScan, cli_env
 
 API = "https://open.tiktokapis.com"
 
@@ -78,16 +77,8 @@ def test_plan_checks_the_accounts_with_a_token_and_names_the_others(
     accounts = ["brand-uk", "brand-us"]
     root = project(accounts, [PostSpec("launch", accounts)])
     with emulator(scale=1.0) as em:
-        env = {
-            "PUBLISHER_TIKTOK_API_URL": em.base_url,
-            "TIKTOK_CLIENT_KEY": SANDBOX_CLIENT_KEY,
-            "TIKTOK_CLIENT_SECRET": SANDBOX_CLIENT_SECRET,
-            "PUBLISHER_TOKEN_STORE": str(tmp_path / "store" / "tokens.json"),
-            "PUBLISHER_TOKEN_KEY": None,
-            "PUBLISHER_STATE_BRANCH": None,
-            env_name("brand-us"): em.refresh_token("brand-us"),
-            env_name("brand-uk"): None,
-        }
+        tokens = {"brand-us": em.refresh_token("brand-us"), "brand-uk": None}
+        env = cli_env(em, tmp_path / "store" / "tokens.json", tokens)
         done = CliRunner().invoke(cli, ["-C", str(root), "plan"], env=env)
         scan.add_output("plan", done.output)
         scan.harvest(tmp_path / "store" / "tokens.json")

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from gitops_publisher.media import VideoFacts, probe_video
-from gitops_publisher.media.checks import VideoUse, check_videos, media_summary
+from gitops_publisher.preflight import VideoUse, check_videos, media_summary
 
 DATA = Path(__file__).parent.parent / "data" / "media"
 

@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gitops_publisher.media import VideoFacts, inspect_video, probe_video
+from gitops_publisher.media import VideoFacts, probe_video
+from gitops_publisher.preflight import inspect_video
 
 DATA = Path(__file__).parent.parent / "data" / "media"
 

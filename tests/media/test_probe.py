@@ -9,7 +9,7 @@ import pytest
 from gitops_publisher.cli.views.plan_text import media_text
 from gitops_publisher.errors import PublisherError
 from gitops_publisher.media import MediaProbeError, VideoFacts, content_type_for, probe_video
-from gitops_publisher.media.checks import media_summary
+from gitops_publisher.preflight import media_summary
 
 DATA = Path(__file__).parent.parent / "data" / "media"
 EXAMPLES = Path(__file__).parent.parent.parent / "examples" / "media"

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gitops_publisher.media import MediaIssue, VideoFacts, check_video, probe_video
+from gitops_publisher.media import VideoFacts, probe_video
+from gitops_publisher.preflight import MediaIssue, check_video
 
 DATA = Path(__file__).parent.parent / "data" / "media"
 

@@ -232,6 +232,7 @@ def test_httpx_request_log_lines_do_not_carry_the_upload_token(
             "https://up.test/video/?upload_id=1&upload_token=UPSECRET",
             path,
             ChunkPlan(10, 10, 1, ((0, 9),)),
+            content_type="video/mp4",
         )
 
     call(rec, put)

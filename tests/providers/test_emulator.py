@@ -127,7 +127,9 @@ def publish(em: Emulator, video: Path, progress: list[int] | None = None) -> dic
         init = await client.init_direct(POST, source)
         assert init.upload_url
         on_progress = None if progress is None else (lambda a, b: progress.append(a))
-        await client.upload(init.upload_url, video, plan, on_progress=on_progress)
+        await client.upload(
+            init.upload_url, video, plan, content_type="video/mp4", on_progress=on_progress
+        )
         for _ in range(60):
             status = await client.fetch_status(init.publish_id)
             if status.is_terminal:

@@ -189,7 +189,16 @@ class TikTokClient:
         content_type: str | None = None,
         on_progress: Progress | None = None,
     ) -> None:
-        """PUT ``path`` to ``upload_url`` chunk by chunk; see :func:`upload.upload_file`."""
+        """PUT ``path`` to ``upload_url`` chunk by chunk; see :func:`upload.upload_file`.
+
+        ``content_type`` is the container's type from pre-flight's probe.
+
+        Raises:
+            ValueError: no ``content_type`` (a bug: apply probes every video it uploads).
+            UploadUrlExpired, UploadError: see :func:`upload.upload_file`.
+        """
+        if content_type is None:
+            raise ValueError(f"{path.name}: upload without the probed Content-Type")
         await upload_file(
             self.http,
             upload_url,

@@ -4,8 +4,9 @@
   stays bounded by one piece, whatever the video's size. The ``Content-Length`` header is set
   explicitly: without it httpx sends a generator body chunked, which TikTok's upload refuses.
   A retried chunk builds a new generator (a generator body cannot be replayed).
-- ``Content-Range: bytes FIRST-LAST/TOTAL`` (inclusive, 0-based), ``Content-Type`` from the
-  container. No Authorization header: the upload_url carries its own token.
+- ``Content-Range: bytes FIRST-LAST/TOTAL`` (inclusive, 0-based), ``Content-Type`` of the
+  container pre-flight probed in the file (``media.facts.content_type_for``), never guessed
+  from the suffix. No Authorization header: the upload_url carries its own token.
 - 5xx, timeouts and network errors: the same chunk is sent again after a backoff delay; a
   duplicate delivery is harmless because the server then answers 416 and we re-sync.
 - 416: re-sync to the progress the server reports in its ``Content-Range`` answer header.
@@ -29,32 +30,7 @@ Progress = Callable[[int, int], None]
 PIECE_SIZE = 1024 * 1024
 MAX_RESYNCS_WITHOUT_PROGRESS = 3
 
-CONTENT_TYPES = {
-    ".mp4": "video/mp4",
-    ".m4v": "video/mp4",
-    ".mov": "video/quicktime",
-    ".qt": "video/quicktime",
-    ".webm": "video/webm",
-}
 _RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
-
-
-def content_type_for(path: Path) -> str:
-    """Return the upload Content-Type from the suffix, else from the file's first bytes.
-
-    Raises:
-        UploadError: the container is none of MP4, MOV and WebM.
-    """
-    known = CONTENT_TYPES.get(path.suffix.lower())
-    if known:
-        return known
-    with path.open("rb") as handle:
-        head = handle.read(12)
-    if head[4:8] == b"ftyp":
-        return "video/quicktime" if head[8:12] == b"qt  " else "video/mp4"
-    if head[:4] == b"\x1a\x45\xdf\xa3":
-        return "video/webm"
-    raise UploadError(f"{path.name}: not an MP4, MOV or WebM file", status=None, bytes_confirmed=0)
 
 
 def server_progress(content_range: str | None, plan: ChunkPlan) -> int | None:
@@ -118,7 +94,7 @@ async def upload_file(
     policy: RetryPolicy,
     sleep: Callable[[float], Awaitable[None]],
     rng: Callable[[], float],
-    content_type: str | None = None,
+    content_type: str,
     on_progress: Progress | None = None,
     on_retry: OnRetry | None = None,
     piece_size: int = PIECE_SIZE,
@@ -135,14 +111,13 @@ async def upload_file(
     """
     install_log_redaction()
     size = plan.video_size
-    ctype = content_type or content_type_for(path)
     meter = _Meter(size, on_progress)
     index, confirmed, failures, rate_waits, resyncs = 0, 0, 0, 0, 0
     while index < plan.total_chunk_count:
         first, last = plan.ranges[index]
         meter.position = first
         headers = {
-            "Content-Type": ctype,
+            "Content-Type": content_type,
             "Content-Length": str(last - first + 1),
             "Content-Range": f"bytes {first}-{last}/{size}",
         }

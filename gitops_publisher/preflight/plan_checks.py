@@ -7,26 +7,47 @@ that account), the creator can post now, the privacy level is offered, disabled
 interactions, maximum duration.
 Without credentials (a fork's pull request has no secrets) the checks are skipped with a
 notice. Refresh tokens that expire within 14 days are warned about.
+
+The accounts' clients come from the caller (``connect``: the composition builds them from the
+config, the credentials and the sandbox), so pre-flight imports nothing of ``apply/``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
-from gitops_publisher.apply.preflight import (
-    checked_creators,
-    creator_problems,
-    media_problems,
-)
-from gitops_publisher.apply.run import connect
-from gitops_publisher.apply.runtime import open_clients
 from gitops_publisher.core.plan import PUBLISHING, Plan
 from gitops_publisher.errors import AuthError, Diagnostic, ProviderError
 from gitops_publisher.planning import Planned
+from gitops_publisher.preflight.accounts import CreatorApi, checked_creators
+from gitops_publisher.preflight.publish import creator_problems, media_problems
+
+
+class OpenedAccounts(Protocol):
+    """The accounts' clients for the checks (``apply.runtime.AccountClients`` is one)."""
+
+    @property
+    def clients(self) -> Mapping[str, CreatorApi]:
+        """A client per account name."""
+        ...
+
+    @property
+    def auths(self) -> Mapping[str, Any]:
+        """Per account name, its refreshing auth (``.tokens``: the token set in use)."""
+        ...
+
+
+#: Opens the named accounts' clients on a connection.
+OpenAccounts = Callable[[Sequence[str]], AbstractAsyncContextManager[OpenedAccounts]]
+#: Connects (``--sandbox`` starts the embedded emulator here) and gives the opener; its errors
+#: (missing app credentials, an undecryptable token file) fail the plan.
+Connect = Callable[[], AbstractContextManager[OpenAccounts]]
 
 
 @dataclass
@@ -48,9 +69,7 @@ def _has_credentials(planned: Planned, names: list[str]) -> tuple[list[str], lis
     return ready, [name for name in names if name not in ready]
 
 
-def check_creators(
-    planned: Planned, *, sandbox: bool, warn: Callable[[str], None] = lambda _m: None
-) -> CreatorCheck:
+def check_creators(planned: Planned, *, sandbox: bool, connect: Connect) -> CreatorCheck:
     """Run the creator checks for what ``planned.plan`` would publish (see module doc)."""
     result = CreatorCheck()
     youtube = {p.address.account for p in planned.project.posts if p.provider == "youtube"}
@@ -73,30 +92,27 @@ def check_creators(
         changes = [c for c in changes if c.account in names]
         if not names:
             return result
-    posts = {str(p.address): p for p in planned.project.posts}
-    _media, durations = media_problems(planned.project.root, changes, posts)
+    project = planned.project
+    posts = {str(p.address): p for p in project.posts}
+    media = media_problems(project.videos, changes, posts, project.providers)
 
-    with connect(planned, sandbox=sandbox, warn=warn) as connection:
+    with connect() as open_accounts:
 
         async def query() -> None:
-            async with open_clients(
-                connection,
-                planned.project.config.accounts,
-                names,
-            ) as clients:
+            async with open_accounts(names) as clients:
                 allowed, identities = await checked_creators(
                     names,
                     clients.clients,
                     clients.auths,
                     planned.state,
-                    planned.project.config.accounts,
+                    project.config.accounts,
                 )
                 result.notices.extend(identities.notices)
                 for name, message in sorted(identities.stopped.items()):
                     result.problems.append(
                         Diagnostic(f"account {name}", None, None, "identity", message)
                     )
-                _creators, problems = creator_problems(changes, posts, allowed, durations)
+                _creators, problems = creator_problems(changes, posts, allowed, media.durations)
                 result.problems.extend(problems)
                 from gitops_publisher.providers.token_store import (
                     refresh_expiry_warnings,
@@ -118,19 +134,20 @@ def reviewed_plan(
     *,
     sandbox: bool,
     offline: bool,
-    warn: Callable[[str], None] = lambda _m: None,
+    connect: Connect,
 ) -> tuple[Plan, list[str]]:
     """``planned.plan`` with the creator checks' problems added as plan errors, and notices.
 
     The one place ``publisher plan`` and the GitHub Action both go through, so a pull
-    request fails exactly where a local plan would.
+    request fails exactly where a local plan would. ``connect`` is called only when there is
+    something to check (so ``--sandbox`` starts no server for a plan without changes).
     """
     plan = planned.plan
     if offline:
         return plan, ["creator checks skipped: offline (no network)"] if plan.has_changes else []
     if not plan.has_changes:
         return plan, []
-    checked = check_creators(planned, sandbox=sandbox, warn=warn)
+    checked = check_creators(planned, sandbox=sandbox, connect=connect)
     if checked.problems:
         errors = [*plan.errors, *(d.render() for d in checked.problems)]
         plan = plan.model_copy(update={"errors": errors})

@@ -1,25 +1,28 @@
 """Media pre-flight over a whole project: each distinct video once, problems at each manifest.
 
-``validate`` and ``plan`` call :func:`check_videos` with every (post, video) pair the manifests
-declare. A video is inspected once per content id (through the probe cache, so a warm run reads
-one small JSON file per distinct video and probes nothing). Errors are reported at the ``video:``
-field of every manifest that uses the video; warnings once per video, at its first manifest, so
-a short clip shared by 500 posts prints one line, not 500.
+``validate`` and ``plan`` (through ``load_project``) and ``apply`` call :func:`check_videos`
+with the (post, video) pairs to check. A video is read once per content id (the project's
+:class:`VideoCatalog`, through the probe cache, so a warm run reads one small JSON file per
+distinct video and probes nothing), and checked once per platform its posts go to. Errors are
+reported at the ``video:`` field of every manifest that uses the video; warnings once per video
+and platform, at its first manifest, so a short clip shared by 500 posts prints one line, not 500.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.desired import DesiredPost, VideoRef
+from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.plan import MediaSummary
 from gitops_publisher.errors import Diagnostic
 from gitops_publisher.media.cache import ProbeFunction
 from gitops_publisher.media.facts import VideoFacts
-from gitops_publisher.media.preflight import MediaReport, inspect_video
 from gitops_publisher.media.probe import probe_video
+from gitops_publisher.preflight.platforms import DEFAULT_PROVIDER, media_rules
+from gitops_publisher.preflight.videos import MediaReport, VideoCatalog, report_for
 
 #: Given a post id and a top-level manifest key (``video``, ``cover_timestamp_ms``), the
 #: (line, column) of that key's value in the post's manifest, or (None, None).
@@ -36,6 +39,8 @@ class VideoUse:
         video: the video's path relative to the project (``media/launch.mp4``).
         content_id: the id of the video's bytes (the fingerprint's video id).
         cover_ms: the manifest's ``cover_timestamp_ms`` (None: TikTok's first frame).
+        size: the file's size in bytes as the workspace measured it (0: unknown).
+        platforms: the providers of the post's accounts, whose media rules the video must meet.
     """
 
     post_id: str
@@ -43,9 +48,11 @@ class VideoUse:
     video: str
     content_id: str
     cover_ms: int | None = None
+    size: int = 0
+    platforms: tuple[str, ...] = (DEFAULT_PROVIDER,)
 
     @classmethod
-    def of(cls, post: DesiredPost) -> VideoUse:
+    def of(cls, post: DesiredPost, platforms: Sequence[str] = (DEFAULT_PROVIDER,)) -> VideoUse:
         """The video use of a resolved post (its cover time as TikTok receives it)."""
         return cls(
             post.address.post_id,
@@ -53,7 +60,31 @@ class VideoUse:
             post.video.path,
             post.video.content_id,
             post.post_info.get("video_cover_timestamp_ms"),
+            post.video.size,
+            tuple(platforms),
         )
+
+    @property
+    def ref(self) -> VideoRef:
+        """The video as the catalog reads it."""
+        return VideoRef(self.video, self.content_id, self.size)
+
+
+def video_uses(posts: Iterable[DesiredPost], providers: Mapping[str, str]) -> list[VideoUse]:
+    """One use per post id (a post resolves to one address per account), in ``posts`` order.
+
+    ``providers`` maps an account to its ``provider:``; a post is checked against the media
+    rules of every platform its accounts are on.
+    """
+    platforms: dict[str, list[str]] = {}
+    first: dict[str, DesiredPost] = {}
+    for post in posts:
+        post_id = post.address.post_id
+        first.setdefault(post_id, post)
+        provider = providers.get(post.address.account, DEFAULT_PROVIDER)
+        if provider not in platforms.setdefault(post_id, []):
+            platforms[post_id].append(provider)
+    return [VideoUse.of(post, platforms[post_id]) for post_id, post in first.items()]
 
 
 @dataclass
@@ -76,6 +107,8 @@ def check_videos(
     cache_dir: Path | None,
     locate: Locate,
     probe: ProbeFunction = probe_video,
+    catalog: VideoCatalog | None = None,
+    rules_for: Callable[[str], MediaRules] = media_rules,
 ) -> MediaCheck:
     """Inspect every distinct video of ``uses`` once and position what is wrong.
 
@@ -88,32 +121,42 @@ def check_videos(
         locate: the position of a post's ``video:`` (or ``cover_timestamp_ms:``) value; called
             only for posts with issues.
         probe: the function that reads a file (injected by tests and benchmarks).
+        catalog: the project's videos, already read or not (``root``, ``cache_dir`` and
+            ``probe`` are then its own); None reads them afresh.
+        rules_for: a platform's media rules by its provider name (tests supply others).
     """
+    videos = catalog or VideoCatalog(root, cache_dir=cache_dir, probe=probe)
     result = MediaCheck()
-    users: dict[str, list[VideoUse]] = {}
+    users: dict[tuple[str, str], list[VideoUse]] = {}
+    checked: dict[tuple[str, str], MediaReport] = {}
     for use in uses:
-        users.setdefault(use.content_id, []).append(use)
+        for platform in use.platforms:
+            key = (use.content_id, platform)
+            users.setdefault(key, []).append(use)
+            if key not in checked:
+                checked[key] = report_for(videos.read(use.ref), rules_for(platform))
         if use.content_id not in result.reports:
-            result.reports[use.content_id] = inspect_video(
-                root / use.video, content_id=use.content_id, cache_dir=cache_dir, probe=probe
-            )
+            reports = [checked[(use.content_id, p)] for p in use.platforms]
+            merged = tuple(dict.fromkeys(i for r in reports for i in r.issues))
+            result.reports[use.content_id] = MediaReport(reports[0].facts, merged)
     for use in uses:
-        report = result.reports[use.content_id]
-        cover = cover_problem(use, report.facts)
+        facts = result.reports[use.content_id].facts
+        cover = cover_problem(use, facts)
         if cover is not None:
             line, column = locate(use.post_id, "cover_timestamp_ms")
             result.diagnostics.append(replace(cover, line=line, column=column))
-        if not report.issues:
+        found = [(p, i) for p in use.platforms for i in checked[(use.content_id, p)].issues]
+        if not found:
             continue
-        first = users[use.content_id][0] is use
         line, column = locate(use.post_id, "video")
-        for issue in report.issues:
-            if issue.severity != "error" and not first:
+        for platform, issue in found:
+            sharing = users[(use.content_id, platform)]
+            if issue.severity != "error" and sharing[0] is not use:
                 continue
             diagnostic = issue.to_diagnostic(
                 manifest=use.manifest, video=use.video, line=line, column=column
             )
-            others = len(users[use.content_id]) - 1
+            others = len(sharing) - 1
             if issue.severity != "error" and others:
                 message = f"{diagnostic.message} (also used by {others} other post(s))"
                 diagnostic = replace(diagnostic, message=message)

@@ -1,0 +1,25 @@
+"""Which media rules a platform supplies, by the account's ``provider:`` name.
+
+The one lookup pre-flight uses; each platform keeps its values in its own folder
+(``providers/<platform>/media_rules.py``).
+"""
+
+from __future__ import annotations
+
+from gitops_publisher.core.media_rules import MediaRules
+
+#: The provider of an account that names none (``Account.provider``'s default).
+DEFAULT_PROVIDER = "tiktok"
+
+
+def media_rules(provider: str = DEFAULT_PROVIDER) -> MediaRules:
+    """Return the media rules of ``provider`` (``"tiktok"``).
+
+    Raises:
+        KeyError: no platform of that name (the config's schema admits none such).
+    """
+    if provider == "tiktok":
+        from gitops_publisher.providers.tiktok.media_rules import TIKTOK_MEDIA_RULES
+
+        return TIKTOK_MEDIA_RULES
+    raise KeyError(f"no media rules for provider {provider!r}")

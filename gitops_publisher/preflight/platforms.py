@@ -13,7 +13,7 @@ DEFAULT_PROVIDER = "tiktok"
 
 
 def media_rules(provider: str = DEFAULT_PROVIDER) -> MediaRules:
-    """Return the media rules of ``provider`` (``"tiktok"``).
+    """Return the media rules of ``provider`` (``"tiktok"``, ``"youtube"``).
 
     Raises:
         KeyError: no platform of that name (the config's schema admits none such).
@@ -22,4 +22,8 @@ def media_rules(provider: str = DEFAULT_PROVIDER) -> MediaRules:
         from gitops_publisher.providers.tiktok.media_rules import TIKTOK_MEDIA_RULES
 
         return TIKTOK_MEDIA_RULES
+    if provider == "youtube":
+        from gitops_publisher.providers.youtube.media_rules import YOUTUBE_MEDIA_RULES
+
+        return YOUTUBE_MEDIA_RULES
     raise KeyError(f"no media rules for provider {provider!r}")

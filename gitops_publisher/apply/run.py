@@ -30,6 +30,7 @@ from gitops_publisher.errors import Diagnostic, PreflightError
 from gitops_publisher.planning import Planned
 from gitops_publisher.preflight.accounts import checked_creators
 from gitops_publisher.preflight.plan_checks import OpenAccounts
+from gitops_publisher.preflight.platforms import rules_named
 from gitops_publisher.preflight.publish import creator_problems, media_problems
 
 
@@ -148,7 +149,8 @@ def execute(
         raise PreflightError(unsupported, "no YouTube publishing in this version")
     media = media_problems(project.videos, plan.changes, posts, project.providers)
     if media.problems:
-        raise PreflightError(media.problems, "videos break TikTok's rules")
+        broken = rules_named(media.platforms, "rules")
+        raise PreflightError(media.problems, f"videos break {broken}")
     scale = connection.time_scale
 
     async def sleep(seconds: float) -> None:

@@ -57,6 +57,7 @@ def media_listing(project: Project) -> str:
     from gitops_publisher.cli.views.plan_text import media_text
     from gitops_publisher.escape import terminal
     from gitops_publisher.preflight.media import media_summary
+    from gitops_publisher.preflight.platforms import rules_named
 
     rows: dict[str, tuple[str, str]] = {}
     texts: dict[str, str] = {}
@@ -72,7 +73,8 @@ def media_listing(project: Project) -> str:
         rows[post_id] = (terminal(post.video.path), texts[content_id])
     width = max(len(post_id) for post_id in rows)
     video_width = max(len(video) for video, _ in rows.values())
-    lines = [f"Videos ({len(project.media)} distinct, checked against TikTok's media rules):"]
+    used = {project.providers.get(post.address.account, "tiktok") for post in project.posts}
+    lines = [f"Videos ({len(project.media)} distinct, checked against {rules_named(used)}):"]
     for post_id, (video, text) in sorted(rows.items()):
         lines.append(f"  {post_id.ljust(width)}  {video.ljust(video_width)}  {text}")
     return "\n".join(lines)

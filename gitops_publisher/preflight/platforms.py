@@ -6,6 +6,8 @@ The one lookup pre-flight uses; each platform keeps its values in its own folder
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from gitops_publisher.core.media_rules import MediaRules
 
 #: The provider of an account that names none (``Account.provider``'s default).
@@ -27,3 +29,12 @@ def media_rules(provider: str = DEFAULT_PROVIDER) -> MediaRules:
 
         return YOUTUBE_MEDIA_RULES
     raise KeyError(f"no media rules for provider {provider!r}")
+
+
+def rules_named(providers: Iterable[str], noun: str = "media rules") -> str:
+    """``TikTok's media rules``, ``TikTok's and YouTube's media rules``: for messages."""
+    names = [f"{media_rules(p).platform}'s" for p in sorted(set(providers))]
+    if not names:
+        names = [f"{media_rules().platform}'s"]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{listed} {noun}"

@@ -30,10 +30,12 @@ class PublishMedia:
     Attributes:
         problems: the errors (a video the platform would reject, or that cannot be read).
         facts: the facts of each video to upload, by content id.
+        platforms: the providers the videos go to.
     """
 
     problems: list[Diagnostic] = field(default_factory=list)
     facts: dict[str, VideoFacts] = field(default_factory=dict)
+    platforms: frozenset[str] = frozenset()
 
     @property
     def durations(self) -> dict[str, int]:
@@ -80,7 +82,8 @@ def media_problems(
         cid: report.facts for cid, report in checked.reports.items() if report.facts is not None
     }
     problems = [d for d in checked.diagnostics if d.severity == "error"]
-    return PublishMedia(problems, facts)
+    platforms = frozenset(p for use in uses for p in use.platforms)
+    return PublishMedia(problems, facts, platforms)
 
 
 def creator_problems(

@@ -12,6 +12,7 @@ from click.testing import Result
 
 from gitops_publisher.media import VideoFacts, probe_video
 from gitops_publisher.preflight import check_video, media_rules
+from gitops_publisher.preflight.platforms import rules_named
 from gitops_publisher.providers.youtube.media_rules import YOUTUBE_MEDIA_RULES
 from gitops_publisher.workspace.project import MEDIA_CACHE_DIR, load_project
 
@@ -63,6 +64,7 @@ def test_validate_checks_each_post_on_its_platforms_and_reads_each_video_once(
     root = make_repo(files).root
     result = publisher("-C", root, "validate")
     assert result.exit_code == 0, result.output
+    assert "checked against TikTok's and YouTube's media rules" in result.stdout
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     # TikTok's warning once, counting the other TikTok post only (c and d go to YouTube).
     assert warnings == [
@@ -92,3 +94,10 @@ def test_validate_checks_each_post_on_its_platforms_and_reads_each_video_once(
         "posts/d.yaml:4:8 video: media/slow.mp4: frame rate is 15 fps; TikTok accepts 23-60 fps"
         in result.stderr
     )
+
+
+def test_messages_name_the_platforms_whose_rules_apply() -> None:
+    assert rules_named(["tiktok"]) == "TikTok's media rules"
+    assert rules_named([]) == "TikTok's media rules"
+    assert rules_named(["youtube", "tiktok", "youtube"]) == "TikTok's and YouTube's media rules"
+    assert rules_named(["youtube"], "rules") == "YouTube's rules"

@@ -1,6 +1,6 @@
-"""``publisher auth``: log an account in to TikTok, show its token status, refresh it.
+"""``publisher auth``: log an account in to TikTok or YouTube, show its token status, refresh it.
 
-Thin: the work is in ``providers/tiktok/account_auth.py``; this module parses options and
+Thin: the work is in ``providers/<platform>/account_auth.py``; this module parses options and
 prints. No token value is ever printed, only handles, open_ids, scopes and expiry times,
 except the one refresh token ``auth login --for-ci`` is asked to print on stdout for a CI
 secret.
@@ -22,15 +22,18 @@ from gitops_publisher.cli.main import AppContext
 from gitops_publisher.errors import PublisherError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from gitops_publisher.core.identity import Identity
+    from gitops_publisher.core.models import YouTubeAccount
     from gitops_publisher.core.state import State
-    from gitops_publisher.providers.tiktok.account_auth import AuthSetup
+    from gitops_publisher.providers.tiktok.account_auth import AccountStatus, AuthSetup
     from gitops_publisher.providers.tokens import TokenSet
 
 
 @click.group()
 def auth() -> None:
-    """Log in to TikTok, show or refresh an account's tokens."""
+    """Log in to TikTok or YouTube, show or refresh an account's tokens."""
 
 
 def _setup(app: AppContext, warnings: list[str], *, ci_tokens: bool = True) -> AuthSetup:
@@ -124,36 +127,29 @@ def _read_state(app: AppContext, warnings: list[str]) -> State:
 )
 @click.pass_obj
 def login(app: AppContext, name: str, no_browser: bool, port: int, for_ci: bool) -> None:
-    """Log ACCOUNT in through TikTok's desktop flow; tokens go to the local store.
+    """Log ACCOUNT in (TikTok's desktop flow, Google's for YouTube); tokens go to the store.
 
-    The user who logs in must be the account's: its username/open_id in publisher.yaml and
-    the user it first published as (its pin). Anyone else is refused; nothing is stored.
+    The user (channel) who logs in must be the account's: its username/open_id (handle/
+    channel_id) in publisher.yaml and the one it first published as (its pin). Anyone else
+    is refused; nothing is stored.
 
     With --for-ci the refresh token is printed on stdout (the one place the tool prints a
     token, on request) for the account's CI secret, and not stored here.
     """
     from gitops_publisher.core.identity import expected_of, unconfigured_notice
+    from gitops_publisher.core.models import YouTubeAccount
     from gitops_publisher.providers.tiktok.account_auth import login_account
     from gitops_publisher.workspace.project import load_config
 
     warnings: list[str] = []
+    account = load_config(app.project_dir).accounts.get(name)
+    if isinstance(account, YouTubeAccount):
+        _login_youtube(app, name, account, no_browser, port, for_ci)
+        return
     setup = _setup(app, warnings, ci_tokens=False)  # logs in to the local store only
     variable = setup.account(name).refresh_token_env
-    account = load_config(app.project_dir).accounts.get(name)
     want = expected_of(_read_state(app, warnings), name, account)
-
-    def open_browser(url: str) -> None:
-        if no_browser or not webbrowser.open(url):
-            click.echo("Open this URL in a browser and allow access:", err=True)
-            click.echo(url, err=for_ci)  # with --for-ci, stdout carries the token alone
-            click.echo(
-                "If that browser runs on another machine, its last page will not load: copy "
-                "the address it shows (http://127.0.0.1:.../callback/?code=...) and paste it "
-                "here, then press Enter.",
-                err=True,
-            )
-        else:
-            click.echo("Opened the TikTok login page in your browser; waiting...", err=True)
+    open_browser = _opener("TikTok", "/callback/", no_browser=no_browser, for_ci=for_ci)
 
     tokens, seen = asyncio.run(
         login_account(
@@ -178,6 +174,84 @@ def login(app: AppContext, name: str, no_browser: bool, port: int, for_ci: bool)
     click.echo(f"  scopes: {', '.join(tokens.scopes) or 'none'}")
     click.echo(f"  refresh token expires: {_when(tokens.refresh_expires_at)}")
     click.echo(f"  stored in {setup.tokens.store.path}")
+
+
+def _opener(platform: str, path: str, *, no_browser: bool, for_ci: bool) -> Callable[[str], None]:
+    """Opens the login page in the browser, or prints its URL (and how to paste back)."""
+
+    def open_browser(url: str) -> None:
+        if no_browser or not webbrowser.open(url):
+            click.echo("Open this URL in a browser and allow access:", err=True)
+            click.echo(url, err=for_ci)  # with --for-ci, stdout carries the token alone
+            click.echo(
+                "If that browser runs on another machine, its last page will not load: copy "
+                f"the address it shows (http://127.0.0.1:...{path}?code=...) and paste it "
+                "here, then press Enter.",
+                err=True,
+            )
+        else:
+            click.echo(f"Opened the {platform} login page in your browser; waiting...", err=True)
+
+    return open_browser
+
+
+def _login_youtube(
+    app: AppContext, name: str, account: YouTubeAccount, no_browser: bool, port: int, for_ci: bool
+) -> None:
+    """``auth login`` for a YouTube account: Google's installed-app flow, the channel checked.
+
+    Google's refresh tokens do not rotate, so a token minted ``--for-ci`` may also be used
+    here; it is still not stored, as the flag promises.
+    """
+    from gitops_publisher.core.identity import YOUTUBE, Identity, expected_of, unconfigured_notice
+    from gitops_publisher.providers.youtube.account_auth import login_account, youtube_auth_setup
+
+    if app.sandbox:
+        raise PublisherError(
+            "the sandbox logs its accounts in by itself: `publisher auth` is for real YouTube"
+        )
+    warnings: list[str] = []
+    setup = youtube_auth_setup(
+        client_id_env=account.client_id_env, client_secret_env=account.client_secret_env
+    )
+    want = expected_of(_read_state(app, warnings), name, account)
+    tokens, channel = asyncio.run(
+        login_account(
+            setup,
+            name,
+            open_browser=_opener("Google", "/", no_browser=no_browser, for_ci=for_ci),
+            port=port,
+            paste=_read_pasted_line,
+            expect=want,
+            store=not for_ci,
+        )
+    )
+    seen = Identity(channel.id, channel.handle)
+    notice = unconfigured_notice(name, want, seen)
+    if notice is not None:
+        warnings.append(notice)
+    _flush(warnings)
+    who = seen.describe(YOUTUBE) + (f", {channel.title!r}" if channel.title else "")
+    if for_ci:
+        variable = account.refresh_token_env
+        for line in (
+            f"Minted a refresh token for CI for account {name} as {who}.",
+            f"Standard output holds it alone: put it in the CI secret {variable}, for example",
+            f"  publisher auth login --account {name} --for-ci | gh secret set {variable}",
+            "Google does not rotate refresh tokens: it stays valid until revoked, unused for six",
+            'months, or 7 days after this login while the OAuth consent screen is in "Testing".',
+            "This is the only output of a token by this tool: clear it from your scrollback.",
+        ):
+            click.echo(line, err=True)
+        click.echo(tokens.refresh_token.get_secret_value())
+        return
+    click.echo(f"Logged in account {name} as {who}.")
+    click.echo(f"  scopes: {', '.join(tokens.scopes) or 'none'}")
+    click.echo(
+        '  refresh token: does not expire by itself, except 7 days after this login while the '
+        'Google Cloud project\'s OAuth consent screen is in "Testing" (docs/youtube.md)'
+    )
+    click.echo(f"  stored in {setup.store.path}")
 
 
 def _explain_ci_token(name: str, variable: str, tokens: TokenSet, seen: Identity) -> None:
@@ -209,14 +283,12 @@ def status(app: AppContext, name: str | None) -> None:
 
     Without --account, every account in one table.
     """
-    from gitops_publisher.providers.tiktok.account_auth import account_status
-
     warnings: list[str] = []
     setup = _setup(app, warnings)
     if name is None:
         _status_table(app, setup, warnings)
         return
-    info = account_status(setup, name)
+    info = _account_status(setup, name)
     handle = _handles(app, [name], _read_state(app, warnings))[name]
     _flush(warnings)
     if info.source is None:
@@ -237,6 +309,31 @@ def status(app: AppContext, name: str | None) -> None:
     click.echo(f"  refresh token expires: {_when(info.refresh_expires_at)}")
     for warning in info.warnings:
         click.echo(f"warning: {warning.message}", err=True)
+
+
+def _account_status(setup: AuthSetup, name: str) -> AccountStatus:
+    """The account's token status, read from its platform's store (no network)."""
+    from gitops_publisher.core.models import YouTubeAccount
+    from gitops_publisher.providers.tiktok.account_auth import AccountStatus, account_status
+    from gitops_publisher.providers.youtube.account_auth import youtube_auth_setup
+
+    account = setup.account(name)
+    if not isinstance(account, YouTubeAccount):
+        return account_status(setup, name)
+    youtube = youtube_auth_setup(
+        client_id_env=account.client_id_env, client_secret_env=account.client_secret_env
+    )
+    tokens = youtube.tokens(name, account.refresh_token_env)
+    if tokens is None:
+        return AccountStatus(account=name, source=None, env_var=account.refresh_token_env)
+    has_access = bool(tokens.access_token.get_secret_value())
+    return AccountStatus(
+        account=name,
+        source="env" if youtube.env.get(account.refresh_token_env) else "store",
+        env_var=account.refresh_token_env,
+        scopes=tokens.scopes,
+        access_expires_at=tokens.access_expires_at if has_access else None,
+    )
 
 
 def _handles(app: AppContext, names: list[str], state: State) -> dict[str, str]:
@@ -260,10 +357,8 @@ def _handles(app: AppContext, names: list[str], state: State) -> dict[str, str]:
 
 def _status_table(app: AppContext, setup: AuthSetup, warnings: list[str]) -> None:
     """``auth status`` for every account: one row each; exit 1 if any has no credentials."""
-    from gitops_publisher.providers.tiktok.account_auth import account_status
-
     names = sorted(setup.accounts)
-    infos = [account_status(setup, name) for name in names]
+    infos = [_account_status(setup, name) for name in names]
     handles = _handles(app, names, _read_state(app, warnings))
     _flush(warnings)
     header = ("ACCOUNT", "HANDLE", "OPEN_ID", "SCOPES", "REFRESH TOKEN EXPIRES", "CREDENTIALS")
@@ -298,11 +393,33 @@ def _status_table(app: AppContext, setup: AuthSetup, warnings: list[str]) -> Non
 @click.pass_obj
 def refresh(app: AppContext, name: str) -> None:
     """Refresh ACCOUNT's tokens now (TikTok rotates the refresh token; it is saved first)."""
+    from gitops_publisher.core.models import YouTubeAccount
     from gitops_publisher.providers.tiktok.account_auth import refresh_account
+    from gitops_publisher.workspace.project import load_config
 
+    account = load_config(app.project_dir).accounts.get(name)
+    if isinstance(account, YouTubeAccount):
+        _refresh_youtube(app, name, account)
+        return
     warnings: list[str] = []
     tokens = asyncio.run(refresh_account(_setup(app, warnings), name))
     _flush(warnings)
     click.echo(f"Refreshed account {name} (open_id {tokens.open_id or 'unknown'}).")
     click.echo(f"  access token expires: {_when(tokens.access_expires_at)}")
     click.echo(f"  refresh token expires: {_when(tokens.refresh_expires_at)}")
+
+
+def _refresh_youtube(app: AppContext, name: str, account: YouTubeAccount) -> None:
+    """``auth refresh`` for a YouTube account (the refresh token stays the same)."""
+    from gitops_publisher.providers.youtube.account_auth import refresh_account, youtube_auth_setup
+
+    if app.sandbox:
+        raise PublisherError(
+            "the sandbox logs its accounts in by itself: `publisher auth` is for real YouTube"
+        )
+    setup = youtube_auth_setup(
+        client_id_env=account.client_id_env, client_secret_env=account.client_secret_env
+    )
+    tokens = asyncio.run(refresh_account(setup, name, account.refresh_token_env))
+    click.echo(f"Refreshed account {name} (YouTube; Google keeps the same refresh token).")
+    click.echo(f"  access token expires: {_when(tokens.access_expires_at)}")

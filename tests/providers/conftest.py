@@ -10,9 +10,11 @@ import pytest
 
 # access/refresh/client tokens (TikTok's prefixes, which the fakes and the emulator use too;
 # Google's ``ya29.`` access tokens), and an upload URL's credential that was not redacted
-# (TikTok's upload_token, a YouTube session's upload_id).
+# (TikTok's upload_token, a YouTube session's upload_id, also in X-GUploader-UploadID).
 LEAK = re.compile(
     r"\b(?:act|rft|clt|ya29)\.[A-Za-z0-9_\-]{4,}|(?:upload_token|upload_id)=(?!\*\*\*)[^&\s\"']+"
+    r"|x-guploader-uploadid['\"]?,\s*b?['\"](?!\*\*\*)[^'\"]+",
+    re.IGNORECASE,
 )
 
 

@@ -468,3 +468,20 @@ def test_an_upload_only_token_cannot_poll() -> None:
     with pytest.raises(YouTubeApiError) as caught:
         run(main())
     assert caught.value.code == "insufficientPermissions" and "tick" in caught.value.hint
+
+
+def test_session_ids_in_httpcore_header_logs_are_redacted() -> None:
+    import logging
+
+    from gitops_publisher.providers.redact import install_log_redaction, redact_url_secrets
+
+    install_log_redaction()
+    headers = (
+        "[(b'location', b'http://h/upload/youtube/v3/videos?uploadType=resumable&upload_id=SECRET1"
+        "&part=snippet'), (b'x-guploader-uploadid', b'SECRET1')]"
+    )
+    assert "SECRET1" not in redact_url_secrets(headers)
+    for name in ("httpx", "httpcore.http11", "httpcore.http2"):
+        record = logging.LogRecord(name, logging.DEBUG, __file__, 1, headers, None, None)
+        assert all(f.filter(record) for f in logging.getLogger(name).filters)
+        assert "SECRET1" not in record.getMessage()

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from gitops_publisher.errors import ApiError
 from gitops_publisher.providers.redact import install_log_redaction
 from gitops_publisher.providers.retry import OnRetry, RetryPolicy, call_with_retry
 from gitops_publisher.providers.tls import shared_tls_context
@@ -262,7 +263,12 @@ class YouTubeClient:
         """
 
         async def ask() -> SessionStatus:
-            return await query_session(self.http, session_uri, size, await self._bearer(False))
+            try:
+                return await query_session(self.http, session_uri, size, await self._bearer(False))
+            except ApiError as exc:  # an access token refused: refresh once and ask again
+                if exc.status != 401 or self._auth is None:
+                    raise
+                return await query_session(self.http, session_uri, size, await self._bearer(True))
 
         return await self._retry(ask, endpoint="upload session status", idempotent=True)
 

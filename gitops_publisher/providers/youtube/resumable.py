@@ -9,8 +9,9 @@
 - ``308``: the server holds ``Range: bytes=0-N``, so the next chunk starts at ``N + 1``; no
   ``Range`` means it holds nothing. "Do not assume that the server received all (or none) of
   the bytes sent": the next chunk always starts where the server says, even mid-chunk.
-- A dropped connection, a 5xx, a 401 (after a refresh) or a rate limiter's refusal: wait, then
-  ask the session where it is (``Content-Range: bytes */TOTAL``) and go on from there.
+- A dropped connection, a 5xx, a 401 (after a refresh), a token endpoint that failed for a
+  moment or a rate limiter's refusal: wait, then ask the session where it is
+  (``Content-Range: bytes */TOTAL``) and go on from there.
 - ``200``/``201``: done; the body is the video resource. A status query of a completed session
   replays that answer, which is how a lost final answer is recovered without a second upload.
 - ``404`` (and ``410``, UNCERTAIN for YouTube; GCS uses it for dead sessions and clients restart
@@ -29,7 +30,12 @@ from pathlib import Path
 import httpx
 
 from gitops_publisher.errors import ApiError
-from gitops_publisher.providers.errors import RateLimited, UploadError, UploadSessionGone
+from gitops_publisher.providers.errors import (
+    RateLimited,
+    TokenRefreshError,
+    UploadError,
+    UploadSessionGone,
+)
 from gitops_publisher.providers.redact import install_log_redaction
 from gitops_publisher.providers.retry import OnRetry, RetryPolicy
 from gitops_publisher.providers.youtube.api_models import (
@@ -189,6 +195,7 @@ class ResumableUpload:
         Raises:
             UploadSessionGone: the session answered 404/410.
             YouTubeApiError: an account-stopping refusal (``quotaExceeded``...) on a PUT.
+            TokenRefreshError: Google refused to refresh the access token (log in again).
             UploadError: another refusal, the server made no progress ``MAX_STALLS`` times,
                 or transient failures outlived the policy (chained to the last one). Its
                 ``bytes_confirmed`` says how far the session got.
@@ -211,6 +218,10 @@ class ResumableUpload:
                 error, offset = exc, None
             except RateLimited as exc:
                 error, offset, retry_after = exc, None, exc.retry_after
+            except TokenRefreshError as exc:  # the token endpoint failed, not the session
+                if not exc.transient:
+                    raise
+                error, offset = exc, None
             except ApiError as exc:
                 if exc.status == 401:
                     error, offset, force_refresh = exc, None, True

@@ -123,6 +123,8 @@ class FakeYouTube:
         content_range = request.headers["content-range"]
         if content_range == f"bytes */{session.total}":  # a status query
             assert body == b""
+            if fault == "401":
+                return httpx.Response(401, content=envelope(401, "authError"))
             if session.final is not None:
                 return httpx.Response(201, json=session.final)
             return httpx.Response(308, headers=self._held(session))

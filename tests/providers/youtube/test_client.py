@@ -11,6 +11,7 @@ import pytest
 from gitops_publisher.providers.errors import (
     InitOutcomeUnknown,
     RateLimited,
+    TokenRefreshError,
     UploadError,
     UploadSessionGone,
 )
@@ -485,3 +486,45 @@ def test_session_ids_in_httpcore_header_logs_are_redacted() -> None:
         record = logging.LogRecord(name, logging.DEBUG, __file__, 1, headers, None, None)
         assert all(f.filter(record) for f in logging.getLogger(name).filters)
         assert "SECRET1" not in record.getMessage()
+
+
+def test_a_token_endpoint_hiccup_mid_upload_is_waited_out(tmp_path: Path) -> None:
+    path = video(tmp_path, 2 * CHUNK)
+    fake = FakeYouTube()
+    calls: list[bool] = []
+
+    async def headers(force: bool) -> dict[str, str]:
+        calls.append(force)
+        if len(calls) == 2:
+            raise TokenRefreshError("Google could not be reached", transient=True)
+        return {}
+
+    async def main() -> Completed:
+        async with client(fake, FakeClock()) as c:
+            uri = await c.start_upload(RESOURCE, size=2 * CHUNK, content_type="video/mp4")
+            c._bearer = headers  # type: ignore[method-assign]
+            return await c.upload(uri, path, start_at=0)
+
+    done = run(main())
+    assert fake.videos[done.video_id]["bytes"] == path.read_bytes()
+    assert len(calls) == 4  # chunk 1, the failed refresh, the status query, chunk 2
+
+
+def test_a_refused_token_on_a_status_query_is_refreshed_once() -> None:
+    fake = FakeYouTube()
+    forced: list[bool] = []
+
+    async def headers(force: bool) -> dict[str, str]:
+        forced.append(force)
+        return {"Authorization": "Bearer x"}
+
+    async def main() -> object:
+        async with client(fake, FakeClock()) as c:
+            uri = await c.start_upload(RESOURCE, size=CHUNK, content_type="video/mp4")
+            c._bearer = headers  # type: ignore[method-assign]
+            c._auth = object()  # type: ignore[assignment]
+            fake.put_faults = {1: "401"}
+            return await c.session_status(uri, CHUNK)
+
+    assert run(main()) == Incomplete(0)
+    assert forced == [False, True]

@@ -350,7 +350,6 @@ async def _receive(
             handle.truncate(kept)
             handle.seek(0)
             _record(session, kept, b"", handle.read(min(HEAD_BYTES, kept)), counted=False)
-            service.save(durable=False)
             raise
         if received != length:
             handle.truncate(offset)
@@ -361,8 +360,8 @@ async def _receive(
             handle.truncate(end)
     _record(session, end, head, first_bytes, counted=True)
     if not final:
-        # Progress is not saved durably per chunk: the part file is the record (resume_sessions).
-        service.save(durable=False)
+        # Progress is not saved per chunk (a world.json write each time would slow ingest):
+        # the part file is the record, read back at startup (resume_sessions).
         return _progress(service, session)
     _finalize(service, session, part)
     return _replay(session)

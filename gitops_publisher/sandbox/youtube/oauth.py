@@ -113,7 +113,8 @@ async def authorize(request: Request) -> Response:
         return deny("access_denied")
     wanted = query.get("sandbox_channel")
     if wanted:
-        channel = grants.find_channel(data, handle=wanted) or grants.find_channel(
+        handle = wanted if wanted.startswith("@") else "@" + wanted
+        channel = grants.find_channel(data, handle=handle) or grants.find_channel(
             data, channel_id=wanted
         )
     else:

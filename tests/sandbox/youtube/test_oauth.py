@@ -200,7 +200,7 @@ def test_granular_consent_grants_what_the_channel_allows(yt: YouTubeSandbox) -> 
         json={"handle": "@uploader", "scopes": [f"{SCOPE}youtube.upload"]},
     )
     assert created.status_code == 201
-    body = yt.login(sandbox_channel="@uploader")
+    body = yt.login(sandbox_channel="uploader")  # the handle, with or without its @
     assert body["scope"] == f"{SCOPE}youtube.upload"  # the user unticked youtube.readonly
 
 

@@ -200,3 +200,29 @@ def test_expired_sessions_may_answer_410(yt: YouTubeSandbox) -> None:
     assert yt.status(uri, len(data)).status_code == 410
     unknown = yt.status(uri.replace("upload_id=", "upload_id=x"), len(data))
     assert unknown.status_code == 404  # never existed: still 404
+
+
+def test_a_digest_lost_to_a_crash_is_computed_at_startup(
+    make_youtube: MakeYouTube, tmp_path: Path
+) -> None:
+    import json
+
+    first = make_youtube(directory=tmp_path / "w")
+    data = video_bytes(KIB256 + 3)
+    uri = first.session(first.bearer(), len(data))
+    first.upload(uri, data)
+    assert first.videos()[0]["sha256"] == sha256(data)
+    # As if the server died after the last byte, before recording the digest: the part file
+    # is still there and world.json has no sha256.
+    world_file = tmp_path / "w" / "world.json"
+    world = json.loads(world_file.read_text())
+    [(upload_id, session)] = world["youtube"]["sessions"].items()
+    session["sha256"] = None
+    world_file.write_text(json.dumps(world))
+    (tmp_path / "w" / "uploads" / f"{upload_id}.part").write_bytes(data)
+    second = make_youtube(directory=tmp_path / "w")
+    # Recorded at startup, before anyone asks (sandbox/digest.py settle_interrupted).
+    saved = json.loads(world_file.read_text())["youtube"]["sessions"][upload_id]
+    assert saved["sha256"] == sha256(data)
+    assert not (tmp_path / "w" / "uploads" / f"{upload_id}.part").exists()
+    assert second.videos()[0]["sha256"] == sha256(data)

@@ -428,13 +428,17 @@ def _shard(inputs: Inputs) -> Shard | None:
 
 
 def _secret_values(env: Mapping[str, str], project: Path) -> list[str]:
-    """Values to mask: the token, the app secret, and each account's refresh token."""
+    """Values to mask: the token, the app secrets, and each account's refresh token."""
     names = set(_SECRET_VARIABLES) | {"INPUT_GITHUB_TOKEN"}
     try:
+        from gitops_publisher.core.models import YouTubeAccount
         from gitops_publisher.workspace.project import load_config
 
         config = load_config(project)
-        names |= {account.refresh_token_env for account in config.accounts.values()}
+        for account in config.accounts.values():
+            names.add(account.refresh_token_env)
+            if isinstance(account, YouTubeAccount):  # the Google client's secret too
+                names.add(account.client_secret_env)
     except (PublisherError, OSError):
         pass  # an invalid config is reported by the plan itself
     return [env.get(name, "") for name in sorted(names)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from .conftest import TOKEN, Checkout, RunAction, Stub, git
 
@@ -167,3 +168,16 @@ def test_secrets_are_masked_and_never_printed(action: RunAction) -> None:
         assert f"::add-mask::{value}" in lines
         assert [line for line in lines if value in line] == [f"::add-mask::{value}"]
     assert TOKEN not in run.summary and secret not in run.summary
+
+
+def test_a_youtube_accounts_client_secret_and_refresh_token_are_masked(tmp_path: Path) -> None:
+    from gitops_publisher.github.action import _secret_values
+
+    (tmp_path / "publisher.yaml").write_text(
+        "version: 1\naccounts:\n  shorts:\n    provider: youtube\n"
+        "    refresh_token_env: YT_REFRESH\n    client_secret_env: ACME_GOOGLE_SECRET\n",
+        encoding="utf-8",
+    )
+    env = {"YT_REFRESH": "1//refresh", "ACME_GOOGLE_SECRET": "GOCSPX-x", "YOUTUBE_CLIENT_ID": "id"}
+    values = _secret_values(env, tmp_path)
+    assert "1//refresh" in values and "GOCSPX-x" in values and "id" not in values

@@ -16,7 +16,7 @@ import html
 import re
 import secrets
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -141,7 +141,11 @@ async def authorize(request: Request) -> Response:
 
 
 async def _read_form(request: Request) -> dict[str, str]:
-    """The form body (Google's token endpoint also reads query parameters)."""
+    """The form body (Google's token endpoint also reads query parameters).
+
+    Client credentials may also come as HTTP Basic auth (RFC 6749 §2.3.1,
+    ``client_secret_basic``): requests-oauthlib, under google-auth-oauthlib, sends them so.
+    """
     raw = b""
     async for chunk in request.stream():
         raw += chunk
@@ -149,6 +153,15 @@ async def _read_form(request: Request) -> dict[str, str]:
             raise GoogleOAuthError("invalid_request", "The request body is too large.")
     form = dict(request.query_params)
     form.update(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic" and value.strip():
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise GoogleOAuthError("invalid_client", "Unauthorized", 401) from exc
+        client_id, _, secret = decoded.partition(":")
+        form.setdefault("client_id", unquote_plus(client_id))
+        form.setdefault("client_secret", unquote_plus(secret))
     return form
 
 

@@ -235,3 +235,23 @@ def test_a_seeded_refresh_token_works_at_the_token_endpoint(yt: YouTubeSandbox) 
         "/youtube/v3/channels", params={"part": "snippet", "mine": "true"}, headers=headers
     )
     assert mine.json()["items"][0]["snippet"]["customUrl"] == "@brand"
+
+
+def test_client_credentials_may_come_as_http_basic(yt: YouTubeSandbox) -> None:
+    code, verifier = yt.authorize()
+    form = {
+        "code": code,
+        "code_verifier": verifier,
+        "grant_type": "authorization_code",
+        "redirect_uri": REDIRECT_URI,
+    }
+    response = yt.client.post(
+        "/token", data=form, auth=(SANDBOX_GOOGLE_CLIENT_ID, SANDBOX_GOOGLE_CLIENT_SECRET)
+    )
+    assert response.status_code == 200, response.text
+    wrong = yt.client.post(
+        "/token",
+        data={"grant_type": "refresh_token", "refresh_token": response.json()["refresh_token"]},
+        auth=(SANDBOX_GOOGLE_CLIENT_ID, "wrong"),
+    )
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"

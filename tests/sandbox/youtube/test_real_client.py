@@ -23,7 +23,7 @@ from googleapiclient.http import MediaFileUpload, build_http
 from gitops_publisher.sandbox.youtube import SANDBOX_GOOGLE_CLIENT_ID, SANDBOX_GOOGLE_CLIENT_SECRET
 from tests.apply.harness import MEDIA, padded_mp4
 
-from .conftest import KIB256, YouTubeSandbox
+from .conftest import KIB256, SCOPE, YouTubeSandbox
 
 DOCUMENT = Path(googleapiclient.__file__).parent / "discovery_cache/documents/youtube.v3.json"
 
@@ -128,6 +128,40 @@ def test_the_client_without_resumable_sends_one_multipart_insert(
     [listed] = yt.videos()
     assert listed["video_id"] == response["id"] and listed["privacy"] == "unlisted"
     assert listed["sha256"] == hashlib.sha256(video.read_bytes()).hexdigest()
+
+
+def test_google_auth_oauthlib_logs_in_with_pkce_s256(
+    yt: YouTubeSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The installed-app flow of google-auth-oauthlib, its browser step played by httpx."""
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # an http:// token URI (reference §1.3)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    new_channel(yt)
+    flow = InstalledAppFlow.from_client_config(
+        {
+            "installed": {  # a Desktop client's client-secrets file, its two URIs rewritten
+                "client_id": SANDBOX_GOOGLE_CLIENT_ID,
+                "client_secret": SANDBOX_GOOGLE_CLIENT_SECRET,
+                "auth_uri": yt.base_url + "/o/oauth2/auth",
+                "token_uri": yt.base_url + "/token",
+                "redirect_uris": ["http://localhost"],
+            }
+        },
+        scopes=[f"{SCOPE}youtube.upload", f"{SCOPE}youtube.readonly"],
+    )
+    flow.redirect_uri = "http://localhost:8765/"
+    url, _ = flow.authorization_url(prompt="consent")
+    assert "code_challenge_method=S256" in url
+    browser = yt.client.get(url + "&sandbox_channel=%40brand")  # the user consents as @brand
+    assert browser.status_code == 302
+    flow.fetch_token(authorization_response=browser.headers["location"])
+    credentials = flow.credentials
+    assert credentials.refresh_token.startswith("1//")
+    youtube = youtube_service(yt, credentials.refresh_token)
+    mine = youtube.channels().list(part="snippet", mine=True).execute()
+    assert mine["items"][0]["snippet"]["customUrl"] == "@brand"
 
 
 def test_an_api_endpoint_client_option_alone_sends_uploads_to_https(yt: YouTubeSandbox) -> None:

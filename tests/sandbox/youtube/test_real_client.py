@@ -1,4 +1,5 @@
-"""A real client that no one here wrote uploads to the emulator: google-api-python-client.
+"""Real clients that no one here wrote upload to the emulator: google-api-python-client,
+google-auth-oauthlib's login, python-youtube.
 
 It follows the documented protocol on its own (initiating POST, 256 KiB chunks, 308/Range, its
 error-state status query); the test only points it at 127.0.0.1 as docs/sandbox.md says, and
@@ -180,3 +181,34 @@ def test_an_api_endpoint_client_option_alone_sends_uploads_to_https(yt: YouTubeS
     listing = youtube.videos().list(part="id", id="x")
     assert listing.uri.startswith(yt.base_url + "/youtube/v3/videos")
     assert request.uri.startswith("https://127.0.0.1:")
+
+
+def test_python_youtube_uploads_with_its_own_resumable_loop(
+    yt: YouTubeSandbox, video: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """python-youtube (requests, its own 308/Range loop, ``notifySubscribers=False``)."""
+    from pyyoutube import Client
+    from pyyoutube.media import Media
+    from pyyoutube.models import Video, VideoSnippet, VideoStatus
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    token = yt.refresh(new_channel(yt)).json()["access_token"]
+    client = Client(access_token=token)
+    client.BASE_URL = yt.base_url + "/youtube/v3/"  # reference §7: instance attributes
+    client.BASE_UPLOAD_URL = yt.base_url + "/upload/youtube/v3/"
+    body = Video(
+        snippet=VideoSnippet(title="From python-youtube", description="d"),
+        status=VideoStatus(privacyStatus="unlisted"),
+    )
+    with video.open("rb") as handle:
+        media = Media(fd=handle, mimetype="video/mp4", chunk_size=KIB256)
+        upload = client.videos.insert(
+            body=body, media=media, parts=["snippet", "status"], notify_subscribers=False
+        )
+        response = None
+        while response is None:
+            _, response = upload.next_chunk()
+    [listed] = yt.videos()
+    assert listed["video_id"] == response["id"] and listed["title"] == "From python-youtube"
+    assert (listed["privacy"], listed["notify_subscribers"]) == ("unlisted", False)
+    assert listed["sha256"] == hashlib.sha256(video.read_bytes()).hexdigest()

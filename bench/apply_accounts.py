@@ -88,7 +88,7 @@ def main() -> None:
     args = parser.parse_args()
     from gitops_publisher.apply.events import Event, Result
     from gitops_publisher.apply.run import execute
-    from gitops_publisher.apply.runtime import Connection
+    from gitops_publisher.compose import Connection
     from gitops_publisher.planning import make_plan, replan
     from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET
 

@@ -1,4 +1,4 @@
-"""``publisher state import``: adopt a post published elsewhere, after TikTok confirms it."""
+"""``publisher state import``: adopt a post published elsewhere, after its platform confirms it."""
 
 from __future__ import annotations
 
@@ -6,25 +6,25 @@ import asyncio
 from datetime import UTC, datetime
 
 from gitops_publisher.apply import records
-from gitops_publisher.apply.runtime import Connection, open_clients
-from gitops_publisher.core.identity import Identity, expected_of, mismatch
+from gitops_publisher.core.identity import expected_of, mismatch
+from gitops_publisher.core.ports import AccountReport, Failed, NotStarted, Outcome, Providers
 from gitops_publisher.core.state import Provenance, Record
 from gitops_publisher.errors import AddressError, PublisherError
 from gitops_publisher.planning import Planned
-from gitops_publisher.providers.tiktok.api_models import PublishStatus
 
 
-def adopt(planned: Planned, connection: Connection, address: str, publish_id: str) -> Record:
-    """Check ``publish_id``'s status and record it for ``address``; the caller holds the lock.
+def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> Record:
+    """Ask the platform about ``handle`` (TikTok: a publish_id) and record it for ``address``.
 
-    The record takes the manifest's current fingerprint, so the address plans as ``noop``
-    (or ``resume`` while TikTok still processes it).
+    The caller holds the lock. The record takes the manifest's current fingerprint, so the
+    address plans as ``noop`` (or ``resume`` while the platform still processes it).
 
     Raises:
         AddressError: no manifest declares ``address``.
-        PublisherError: already recorded, TikTok says the publish failed, or the account's
-            token belongs to another TikTok user than the account is (core/identity.py).
-        ApiError: TikTok does not know the publish_id for this account's token.
+        PublisherError: already recorded, the platform says the publish failed or holds
+            nothing, or the account's token belongs to another user than the account is
+            (core/identity.py).
+        ApiError: the platform does not know the handle for this account's token.
     """
     posts = {str(p.address): p for p in planned.project.posts}
     post = posts.get(address)
@@ -39,33 +39,33 @@ def adopt(planned: Planned, connection: Connection, address: str, publish_id: st
             f"{address} is already recorded ({existing.status}, {existing.publish_id})",
             hint=f"`publisher state rm {address}` first if the record is wrong",
         )
+    account = post.address.account
 
-    async def fetch() -> tuple[PublishStatus, Identity]:
-        account = post.address.account
-        async with open_clients(connection, planned.project.config.accounts, [account]) as clients:
-            client = clients.clients[account]
-            status = await client.fetch_status(publish_id)
-            username = (await client.creator_info()).creator_username
-            return status, Identity(clients.auths[account].tokens.open_id, username)
+    async def fetch() -> tuple[Outcome, AccountReport, str, str]:
+        async with providers.open(planned.project.config.accounts, [account]) as opened:
+            provider = opened[account]
+            report = await provider.check_account()  # first: its handle makes the post URL
+            answer = await provider.outcome(handle, post.video.size, privacy=post.privacy)
+            return answer, report, provider.title, provider.label(handle)
 
-    answer, who = asyncio.run(fetch())
-    config = planned.project.config.accounts[post.address.account]
-    problem = mismatch(
-        post.address.account,
-        expected_of(planned.state, post.address.account, config),
-        who,
-    )
+    answer, report, title, shown = asyncio.run(fetch())
+    config = planned.project.config.accounts[account]
+    who = report.identity
+    problem = mismatch(account, expected_of(planned.state, account, config), who)
     if problem is not None:
         raise PublisherError(f"not imported: {problem}")
-    username = who.username or None
-    status, fail_reason, post_ids = answer.status, answer.fail_reason, answer.post_ids
-    if status == records.FAILED:
+    if isinstance(answer, Failed):
         raise PublisherError(
-            f"TikTok says {publish_id} failed ({fail_reason}); there is nothing to import",
+            f"{title} says {shown} failed ({answer.reason}); there is nothing to import",
+            hint="`publisher apply` publishes the post",
+        )
+    if isinstance(answer, NotStarted):
+        raise PublisherError(
+            f"{title} holds nothing for {shown}; there is nothing to import",
             hint="`publisher apply` publishes the post",
         )
     now = datetime.now(UTC)
     record = records.start(post, None, now, Provenance(), who)
-    record = records.initialized(record, publish_id, None, now)
+    record = records.initialized(record, handle, None, now)
     record = records.uploaded(record, now)
-    return records.from_status(record, status, fail_reason, post_ids, username, now)
+    return records.settled(record, answer, now)

@@ -1,13 +1,15 @@
 """The apply engine: run a plan's acting changes, one queue per account, exactly once.
 
-Accounts run concurrently (TikTok's limits are per user token); inside an account, changes
-run one after another, resumes first. Every transition is written to the state before the
-next network call that depends on it (``records.py``), in particular the publish_id before
-the first chunk. What a rerun does with any state this leaves is the planner's business:
-``resume`` asks TikTok, ``retry`` starts over only where no byte was sent or TikTok said no.
+Accounts run concurrently (platforms limit per user token); inside an account, changes run
+one after another, resumes first. Every transition is written to the state before the next
+call that depends on it (``records.py``), in particular the platform's handle (TikTok's
+publish_id) before the first byte. What a rerun does with any state this leaves is the
+planner's business: ``resume`` asks the platform, ``retry`` starts over only where no byte
+was sent or the platform said no.
 
-The state writes (group-committed) are :mod:`statebox`'s; waiting for TikTok to settle a post
-after its upload, and reporting the outcome, is :mod:`settle`'s.
+The engine talks to each account's platform only through the provider port
+(``core/ports.py``). The state writes (group-committed) are :mod:`statebox`'s; waiting for
+the platform to settle a post after its upload, and reporting the outcome, is :mod:`settle`'s.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
 from gitops_publisher.apply import records
 from gitops_publisher.apply.events import Emit, Log, Outcome, Result, UploadProgress
@@ -28,70 +29,26 @@ from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.plan import ACTING, PUBLISHING, Action, Change, Plan
+from gitops_publisher.core.ports import (
+    Failed,
+    Media,
+    NotStarted,
+    Provider,
+    Started,
+    Transferring,
+)
+from gitops_publisher.core.ports import Outcome as Answer
 from gitops_publisher.core.reviewed import NOT_REVIEWED, is_approved
 from gitops_publisher.core.state import Provenance, Record
 from gitops_publisher.errors import ApiError, AuthError, ProviderError
 from gitops_publisher.providers.errors import (
     InitOutcomeUnknown,
+    NoUploadTarget,
     ProviderNetworkError,
     RateLimited,
     UploadError,
     UploadUrlExpired,
 )
-from gitops_publisher.providers.tiktok.api_models import (
-    CreatorInfo,
-    InitResult,
-    PostInfo,
-    PublishStatus,
-    SourceInfo,
-)
-from gitops_publisher.providers.tiktok.chunks import ChunkPlan, plan_chunks
-from gitops_publisher.providers.tiktok.upload import Progress
-
-# Init answers after which nothing else in this account's queue can succeed now.
-ACCOUNT_STOPPERS = frozenset(
-    {
-        "spam_risk_user_banned_from_posting",
-        "reached_active_user_cap",
-        "spam_risk_too_many_posts",
-        "spam_risk_too_many_pending_share",
-        "scope_not_authorized",
-        "access_token_invalid",
-        "unaudited_client_can_only_post_to_private_accounts",
-    }
-)
-
-
-class AccountApi(Protocol):
-    """What the engine needs from a provider, per account (TikTokClient satisfies it)."""
-
-    async def creator_info(self) -> CreatorInfo:
-        """Fresh posting options of the creator."""
-        ...
-
-    async def init_direct(self, post_info: PostInfo, source_info: SourceInfo) -> InitResult:
-        """Start a direct post."""
-        ...
-
-    async def init_inbox(self, source_info: SourceInfo) -> InitResult:
-        """Start an inbox draft."""
-        ...
-
-    async def upload(
-        self,
-        upload_url: str,
-        path: Path,
-        plan: ChunkPlan,
-        *,
-        content_type: str | None = None,
-        on_progress: Progress | None = None,
-    ) -> None:
-        """PUT every chunk, sent as ``content_type`` (the container the probe found)."""
-        ...
-
-    async def fetch_status(self, publish_id: str) -> PublishStatus:
-        """The publish_id's processing status."""
-        ...
 
 
 @dataclass
@@ -100,8 +57,7 @@ class Engine:
 
     Attributes:
         box: the state and its store.
-        apis: one :class:`AccountApi` per account name.
-        creators: creator_info per account from pre-flight (username for post URLs).
+        providers: each account's platform, through the port.
         root: the project directory (videos are relative to it).
         now: the wall clock for records.
         sleep: waits between polls (scaled in tests and in the sandbox).
@@ -111,15 +67,14 @@ class Engine:
         poll: status polling policy.
         reviewed: when set, address -> fingerprint of what merged pull requests' plans
             showed: any other publish is not attempted, whatever the plan says (design §12).
-        identities: the TikTok user each account was checked to be (recorded at init).
+        identities: the platform user each account was checked to be (recorded at start).
         stopped: accounts that must not act, with why (an identity mismatch).
         content_types: the upload's Content-Type of each video, by content id, from the
             container pre-flight probed (never from the file's suffix).
     """
 
     box: StateBox
-    apis: Mapping[str, AccountApi]
-    creators: Mapping[str, CreatorInfo]
+    providers: Mapping[str, Provider]
     root: Path
     now: Callable[[], datetime]
     sleep: Callable[[float], Awaitable[None]]
@@ -195,13 +150,10 @@ class Engine:
                 result = Result(
                     change.address, change.action.value, Outcome.FAILED, message=str(exc)
                 )
-            except ApiError as exc:
-                if exc.code in ACCOUNT_STOPPERS:
-                    stopped = f"not attempted after {exc.code} on {account}"
-                result = Result(
-                    change.address, change.action.value, Outcome.FAILED, message=str(exc)
-                )
             except ProviderError as exc:
+                if exc.stops_account:
+                    code = exc.code if isinstance(exc, ApiError) else type(exc).__name__
+                    stopped = f"not attempted after {code} on {account}"
                 result = Result(
                     change.address, change.action.value, Outcome.FAILED, message=str(exc)
                 )
@@ -216,23 +168,48 @@ class Engine:
         record = self._record(change.address)
         if record is None or record.publish_id is None:  # planned from an older state
             return Result(change.address, "resume", Outcome.FAILED, message="nothing to resume")
-        self.emit(Log(change.address, f"asking TikTok about {record.publish_id}"))
-        status = await self.apis[change.account].fetch_status(record.publish_id)
-        if record.status == "uploading" and status.status == records.PROCESSING_UPLOAD:
-            # The upload_url lives only in the run that received it (it is a credential and
-            # never stored), so an upload interrupted mid-way can never complete: nobody
-            # else can send its bytes, and TikTok publishes nothing without them.
-            if (status.uploaded_bytes or 0) < self._video_size(record):
-                await self.box.put(records.failed(record, "upload_failed", self.now()))
-                return Result(
-                    change.address,
-                    "resume",
-                    Outcome.FAILED,
-                    record.publish_id,
-                    message="the interrupted upload cannot complete; the next run publishes it "
-                    "again (no post was made)",
+        provider = self.providers[change.account]
+        handle = record.publish_id
+        shown = provider.label(handle)
+        self.emit(Log(change.address, f"asking {provider.title} about {shown}"))
+        size = self._video_size(record)
+        answer = await provider.outcome(handle, size, privacy=change.privacy)
+        if record.status == "uploading" and isinstance(answer, Transferring):
+            if answer.resumable:
+                content_id = record.sent.video_id if record.sent else ""
+                media = Media(self.root / record.video, size, self.content_types.get(content_id))
+                self.emit(Log(change.address, f"resuming the upload at byte {answer.received}"))
+                return await self._transfer(
+                    change, provider, record, Started(handle), media, offset=answer.received
                 )
-        return await self._settle(change, record, status)
+            # TikTok's upload_url lives only in the run that received it (it is a credential
+            # and never stored), so an upload interrupted mid-way can never complete: nobody
+            # else can send its bytes, and nothing is published without them.
+            return await self._abandon(
+                change,
+                record,
+                shown,
+                "upload_failed",
+                "the interrupted upload cannot complete; the next run publishes it again "
+                "(no post was made)",
+            )
+        if isinstance(answer, NotStarted):
+            return await self._abandon(
+                change,
+                record,
+                shown,
+                "upload_expired",
+                f"{provider.title} holds nothing for it ({answer.reason or 'expired'}); the "
+                "next run publishes it again (no post was made)",
+            )
+        return await self._settle(change, provider, record, answer, size)
+
+    async def _abandon(
+        self, change: Change, record: Record, shown: str, reason: str, message: str
+    ) -> Result:
+        """A resumed attempt that published nothing and never will: failed, retried later."""
+        await self.box.put(records.failed(record, reason, self.now()))
+        return Result(change.address, "resume", Outcome.FAILED, shown, message=message)
 
     def _video_size(self, record: Record) -> int:
         try:
@@ -241,44 +218,72 @@ class Engine:
             return 1 << 62
 
     async def _publish(self, change: Change, post: DesiredPost, *, renewals: int = 1) -> Result:
-        api = self.apis[change.account]
-        record, init, chunks = await self._init(api, change, post)
-        self.emit(Log(change.address, f"publish_id {init.publish_id}; uploading"))
-        assert init.upload_url is not None
+        provider = self.providers[change.account]
+        record, started = await self._start(provider, change, post)
+        self.emit(Log(change.address, f"publish_id {provider.label(started.handle)}; uploading"))
+        media = Media(
+            self.root / post.video.path,
+            post.video.size,
+            self.content_types.get(post.video.content_id),
+        )
+        return await self._transfer(
+            change, provider, record, started, media, post=post, renewals=renewals
+        )
+
+    async def _transfer(
+        self,
+        change: Change,
+        provider: Provider,
+        record: Record,
+        started: Started,
+        media: Media,
+        *,
+        offset: int = 0,
+        post: DesiredPost | None = None,
+        renewals: int = 0,
+    ) -> Result:
+        """Send the bytes of a recorded handle, then settle (or handle the transfer's end).
+
+        ``post`` and ``renewals``: a publish of this run may start again (once) when the
+        upload target expired with nothing published; a resumed transfer may not.
+        """
         try:
-            await api.upload(
-                init.upload_url,
-                self.root / post.video.path,
-                chunks,
-                content_type=self.content_types.get(post.video.content_id),
+            await provider.transfer(
+                started,
+                media,
+                offset=offset,
                 on_progress=lambda sent, total: self.emit(
                     UploadProgress(change.address, sent, total)
                 ),
             )
+        except NoUploadTarget:
+            await self.box.put(records.failed(record, "upload_failed", self.now()))
+            raise
         except UploadUrlExpired:
-            return await self._upload_expired(change, post, record, init.publish_id, renewals)
+            return await self._upload_expired(
+                change, provider, record, started.handle, media, post if renewals > 0 else None
+            )
         except (UploadError, ProviderNetworkError) as exc:
-            return await self._upload_failed(change, post, record, init.publish_id, exc)
-        # TikTok started processing when it accepted the last chunk: the first poll is due
-        # ``poll.initial`` from now, and the state write and the first status fetch below
+            return await self._upload_failed(change, provider, record, started.handle, media, exc)
+        # The platform started processing when it accepted the last byte: the first poll is
+        # due ``poll.initial`` from now, and the state write and the first question below
         # count towards that wait instead of delaying it.
         uploaded_at = self.clock()
         record = records.uploaded(record, self.now())
-        await self.box.put(record, wait=False)  # no call depends on it: resume asks TikTok
-        self.emit(Log(change.address, "uploaded; waiting for TikTok to process it"))
-        status = await api.fetch_status(init.publish_id)
-        return await self._settle(change, record, status, since=uploaded_at)
+        await self.box.put(record, wait=False)  # no call depends on it: resume asks again
+        self.emit(Log(change.address, f"uploaded; waiting for {provider.title} to process it"))
+        answer = await provider.outcome(started.handle, media.size, privacy=change.privacy)
+        return await self._settle(change, provider, record, answer, media.size, since=uploaded_at)
 
-    async def _init(
-        self, api: AccountApi, change: Change, post: DesiredPost
-    ) -> tuple[Record, InitResult, ChunkPlan]:
-        """Record the attempt, init at TikTok, and make the publish_id durable (write-ahead).
+    async def _start(
+        self, provider: Provider, change: Change, post: DesiredPost
+    ) -> tuple[Record, Started]:
+        """Record the attempt, start it, and make the handle durable (write-ahead).
 
         Raises:
             InitOutcomeUnknown, RateLimited: the record stays "initiating" (no byte was sent,
                 so the next run's retry is safe).
-            ApiError: TikTok refused the init (recorded as failed with its code).
-            ProviderError: the answer had no upload_url (recorded as failed).
+            ApiError: the platform refused the start (recorded as failed with its code).
         """
         record = records.start(
             post,
@@ -288,16 +293,9 @@ class Engine:
             self.identities.get(change.account),
         )
         await self.box.put(record)
-        chunks = plan_chunks(post.video.size)
-        source = SourceInfo.file_upload(
-            post.video.size, chunks.chunk_size, chunks.total_chunk_count
-        )
-        self.emit(Log(change.address, f"init ({post.mode}, {chunks.total_chunk_count} chunk(s))"))
+        self.emit(Log(change.address, provider.start_summary(post)))
         try:
-            if post.mode == "direct":
-                init = await api.init_direct(PostInfo.model_validate(post.post_info), source)
-            else:
-                init = await api.init_inbox(source)
+            started = await provider.start(post)
         except (InitOutcomeUnknown, RateLimited):
             # Stays "initiating": no byte was sent, so the next run's retry is safe. A 429
             # that outlived the client's waits is a refusal, not a verdict on the post.
@@ -305,70 +303,71 @@ class Engine:
         except ApiError as exc:
             await self.box.put(records.failed(record, exc.code, self.now()))
             raise
-        record = records.initialized(record, init.publish_id, None, self.now())
-        await self.box.put(record)  # write-ahead: publish_id durable before the first chunk
-        if init.upload_url is None:
-            await self.box.put(records.failed(record, "upload_failed", self.now()))
-            raise ProviderError("TikTok's init answer had no upload_url for FILE_UPLOAD")
-        return record, init, chunks
+        record = records.initialized(record, started.handle, None, self.now())
+        await self.box.put(record)  # write-ahead: the handle is durable before the first byte
+        return record, started
 
     async def _upload_expired(
-        self, change: Change, post: DesiredPost, record: Record, publish_id: str, renewals: int
+        self,
+        change: Change,
+        provider: Provider,
+        record: Record,
+        handle: str,
+        media: Media,
+        post: DesiredPost | None,
     ) -> Result:
-        """The upload URL expired (403): a new init only once TikTok says nothing was posted."""
-        api = self.apis[change.account]
-        status = await api.fetch_status(publish_id)
-        incomplete = status.status == records.FAILED or (
-            status.status == records.PROCESSING_UPLOAD
-            and (status.uploaded_bytes or 0) < post.video.size
-        )
-        if not incomplete:
-            # Every byte arrived (the last answer was lost, then the URL expired): TikTok
-            # is processing or has published it. A new init would post it twice.
+        """The upload target expired: a new start only once the platform says nothing posted."""
+        answer = await provider.outcome(handle, media.size, privacy=change.privacy)
+        if not isinstance(answer, Failed | Transferring | NotStarted):
+            # Every byte arrived (the last answer was lost, then the target expired): the
+            # platform is processing or has published it. A new start would post it twice.
             record = records.uploaded(record, self.now())
             await self.box.put(record, wait=False)
-            return await self._settle(change, record, status)
+            return await self._settle(change, provider, record, answer, media.size)
         await self.box.put(records.failed(record, "upload_expired", self.now()))
-        if renewals <= 0:
+        shown = provider.label(handle)
+        if post is None:
             return Result(
                 change.address,
                 change.action.value,
                 Outcome.FAILED,
-                publish_id,
+                shown,
                 message="the upload URL expired again; nothing was published; the next run retries",
             )
         self.emit(Log(change.address, "upload URL expired and nothing was published; new init"))
-        return await self._publish(change, post, renewals=renewals - 1)
+        return await self._publish(change, post, renewals=0)
 
     async def _upload_failed(
-        self, change: Change, post: DesiredPost, record: Record, publish_id: str, exc: Exception
+        self,
+        change: Change,
+        provider: Provider,
+        record: Record,
+        handle: str,
+        media: Media,
+        exc: Exception,
     ) -> Result:
-        """Chunks kept failing: failed if TikTok lacks bytes, else it has them all: settle."""
-        status = await self.apis[change.account].fetch_status(publish_id)
-        if (
-            status.status == records.PROCESSING_UPLOAD
-            and (status.uploaded_bytes or 0) < post.video.size
-        ):
+        """The transfer gave up: failed if the platform lacks bytes, else it has them: settle."""
+        answer = await provider.outcome(handle, media.size, privacy=change.privacy)
+        if isinstance(answer, Transferring | NotStarted):
             await self.box.put(records.failed(record, "upload_failed", self.now()))
             return Result(
                 change.address,
                 change.action.value,
                 Outcome.FAILED,
-                publish_id,
+                provider.label(handle),
                 message=f"upload failed ({exc}); nothing was published; the next run retries",
             )
-        return await self._settle(change, record, status)
+        return await self._settle(change, provider, record, answer, media.size)
 
     async def _settle(
-        self, change: Change, record: Record, status: PublishStatus, *, since: float | None = None
+        self,
+        change: Change,
+        provider: Provider,
+        record: Record,
+        answer: Answer,
+        size: int,
+        *,
+        since: float | None = None,
     ) -> Result:
-        creator = self.creators.get(change.account)
         settler = Settler(self.box, self.now, self.sleep, self.clock, self.poll)
-        return await settler.settle(
-            self.apis[change.account],
-            change,
-            record,
-            status,
-            username=creator.creator_username if creator else None,
-            since=since,
-        )
+        return await settler.settle(provider, change, record, answer, size=size, since=since)

@@ -3,9 +3,9 @@
 Each function returns a new :class:`Record`; the engine writes the state after every one of
 them, so a kill at any moment leaves a state from which a rerun converges:
 
-``initiating`` (intent, attempts+1) -> ``uploading`` (publish_id recorded BEFORE the first
-chunk: the write-ahead rule) -> ``processing`` (all bytes accepted) -> ``published`` |
-``inbox`` | ``failed``.
+``initiating`` (intent, attempts+1) -> ``uploading`` (the platform's handle, TikTok's
+publish_id, recorded BEFORE the first byte: the write-ahead rule) -> ``processing`` (all bytes
+accepted) -> ``published`` | ``inbox`` | ``failed``.
 """
 
 from __future__ import annotations
@@ -15,13 +15,8 @@ from datetime import datetime
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.drift import snapshot
 from gitops_publisher.core.identity import Identity
+from gitops_publisher.core.ports import Drafted, Failed, Outcome, Published
 from gitops_publisher.core.state import PriorPublish, Provenance, Record
-
-# TikTok's status values (reference §3.5).
-PUBLISH_COMPLETE = "PUBLISH_COMPLETE"
-SEND_TO_USER_INBOX = "SEND_TO_USER_INBOX"
-FAILED = "FAILED"
-PROCESSING_UPLOAD = "PROCESSING_UPLOAD"
 
 
 def start(
@@ -98,30 +93,20 @@ def failed(record: Record, reason: str, now: datetime) -> Record:
     return record.model_copy(update={"status": "failed", "fail_reason": reason, "updated_at": now})
 
 
-def from_status(
-    record: Record,
-    status: str,
-    fail_reason: str | None,
-    post_ids: list[str],
-    username: str | None,
-    now: datetime,
-) -> Record:
-    """Apply a status fetch's answer; unknown or in-progress statuses change nothing."""
-    if status == PUBLISH_COMPLETE:
-        url = None
-        if post_ids and username:
-            url = f"https://www.tiktok.com/@{username}/video/{post_ids[0]}"
+def settled(record: Record, outcome: Outcome, now: datetime) -> Record:
+    """Apply the platform's answer; outcomes still in progress change nothing."""
+    if isinstance(outcome, Published):
         return record.model_copy(
             update={
                 "status": "published",
-                "post_ids": post_ids,
-                "url": url,
+                "post_ids": list(outcome.post_ids),
+                "url": outcome.url,
                 "fail_reason": None,
                 "published_at": record.published_at or now,
                 "updated_at": now,
             }
         )
-    if status == SEND_TO_USER_INBOX:
+    if isinstance(outcome, Drafted):
         return record.model_copy(
             update={
                 "status": "inbox",
@@ -130,6 +115,6 @@ def from_status(
                 "updated_at": now,
             }
         )
-    if status == FAILED:
-        return failed(record, fail_reason or "unknown", now)
+    if isinstance(outcome, Failed):
+        return failed(record, outcome.reason, now)
     return record

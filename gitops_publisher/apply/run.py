@@ -6,32 +6,24 @@ import asyncio
 import os
 import subprocess
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from gitops_publisher.apply.engine import Engine
 from gitops_publisher.apply.events import Emit, Log, Result
-from gitops_publisher.apply.runtime import (
-    Connection,
-    environment_connection,
-    open_clients,
-    sandbox_connection,
-)
 from gitops_publisher.apply.settle import PollPolicy
 from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.plan import PUBLISHING, Plan
+from gitops_publisher.core.ports import Providers
 from gitops_publisher.core.state import Provenance
 from gitops_publisher.errors import Diagnostic, PreflightError
 from gitops_publisher.planning import Planned
-from gitops_publisher.preflight.accounts import checked_creators
-from gitops_publisher.preflight.plan_checks import OpenAccounts
+from gitops_publisher.preflight.accounts import checked_accounts
 from gitops_publisher.preflight.platforms import rules_named
-from gitops_publisher.preflight.publish import creator_problems, media_problems
+from gitops_publisher.preflight.publish import account_problems, media_problems
 
 
 @dataclass
@@ -45,32 +37,6 @@ class ApplyReport:
     def ok(self) -> bool:
         """True when no result failed."""
         return all(r.outcome.value in ("published", "inbox", "pending") for r in self.results)
-
-
-@contextmanager
-def connect(
-    planned: Planned, *, sandbox: bool, warn: Callable[[str], None] = lambda _m: None
-) -> Iterator[Connection]:
-    """The sandbox, or TikTok with the environment's credentials (``warn`` gets notices)."""
-    if sandbox:
-        with sandbox_connection(planned.project.root, planned.project.config) as connection:
-            yield connection
-    else:
-        yield environment_connection(planned.project.root, planned.project.config, warn=warn)
-
-
-@contextmanager
-def account_connector(
-    planned: Planned, *, sandbox: bool, warn: Callable[[str], None] = lambda _m: None
-) -> Iterator[OpenAccounts]:
-    """:func:`connect`, giving what opens the named accounts' clients (plan's creator checks)."""
-    accounts = planned.project.config.accounts
-    with connect(planned, sandbox=sandbox, warn=warn) as connection:
-
-        def open_accounts(names: Sequence[str]) -> Any:
-            return open_clients(connection, accounts, list(names))
-
-        yield open_accounts
 
 
 def provenance(root: Path, plan: Plan) -> Provenance:
@@ -125,14 +91,15 @@ def _without_adapter(plan: Plan, posts: dict[str, DesiredPost]) -> list[Diagnost
 
 def execute(
     planned: Planned,
-    connection: Connection,
+    providers: Providers,
     *,
     emit: Emit,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> ApplyReport:
     """Pre-flight then publish ``planned.plan``; the caller holds the state lock.
 
-    Every account with something to do is checked first to be the TikTok user
+    ``providers`` (built by ``gitops_publisher/compose.py``) opens each account's platform.
+    Every account with something to do is checked first to be the platform user
     ``publisher.yaml`` and its pin say (``core/identity.py``); an account that is not is
     stopped (each of its changes "not attempted", naming both users) and the others go on.
 
@@ -151,7 +118,7 @@ def execute(
     if media.problems:
         broken = rules_named(media.platforms, "rules")
         raise PreflightError(media.problems, f"videos break {broken}")
-    scale = connection.time_scale
+    scale = providers.time_scale
 
     async def sleep(seconds: float) -> None:
         await asyncio.sleep(seconds / scale)
@@ -166,27 +133,26 @@ def execute(
             {c.account for c in plan.changes if c.action in PUBLISHING}
             | {c.account for c in plan.changes if c.action.value == "resume"}
         )
-        async with open_clients(
-            connection, planned.project.config.accounts, names, sleep=sleep, clock=clock
-        ) as clients:
-            allowed, identities = await checked_creators(
+        async with providers.open(
+            planned.project.config.accounts, names, sleep=sleep, clock=clock
+        ) as opened:
+            checked = await checked_accounts(
                 names,
-                clients.clients,
-                clients.auths,
+                opened,
                 planned.state,
                 planned.project.config.accounts,
             )
+            identities = checked.identities
             for notice in identities.notices:
                 emit(Log("", f"warning: {notice}", "warning"))
-            creators, creator_issues = creator_problems(
-                plan.changes, posts, allowed, media.durations
+            _ready, account_issues = account_problems(
+                plan.changes, posts, checked.allowed, media.durations, opened
             )
-            if creator_issues:
-                raise PreflightError(creator_issues, "creator checks failed")
+            if account_issues:
+                raise PreflightError(account_issues, "creator checks failed")
             engine = Engine(
                 box=StateBox(planned.store, planned.state),
-                apis=clients.clients,
-                creators=creators,
+                providers=opened,
                 root=root,
                 now=now,
                 sleep=sleep,

@@ -1,9 +1,10 @@
-"""After the upload: poll TikTok until a post settles, then record and report its outcome.
+"""After the upload: poll the platform until a post settles, then record and report it.
 
-TikTok processes a video after accepting its last chunk and reports the result only through
-the status endpoint, so the engine polls with exponential backoff (:class:`PollPolicy`, on
-the engine's injected clock and sleep) up to a total time. A post still processing when the
-time runs out stays ``processing`` in the state and the next run asks again (``resume``).
+A platform processes a video after accepting its last byte and reports the result only when
+asked (the port's ``outcome``), so the engine polls with exponential backoff
+(:class:`PollPolicy`, on the engine's injected clock and sleep) up to a total time. A post
+still processing when the time runs out stays ``processing`` in the state and the next run
+asks again (``resume``).
 """
 
 from __future__ import annotations
@@ -11,19 +12,26 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from gitops_publisher.apply import records
 from gitops_publisher.apply.events import Outcome, Result
 from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.plan import Change
+from gitops_publisher.core.ports import (
+    Drafted,
+    Failed,
+    Provider,
+    Published,
+    Transferring,
+    is_settled,
+)
+from gitops_publisher.core.ports import Outcome as Answer
 from gitops_publisher.core.state import Record
-from gitops_publisher.providers.tiktok.api_models import PublishStatus
 
 
 @dataclass
 class PollPolicy:
-    """Status polling: exponential backoff up to a total time (in the engine's clock)."""
+    """Outcome polling: exponential backoff up to a total time (in the engine's clock)."""
 
     initial: float = 2.0
     factor: float = 1.5
@@ -32,17 +40,9 @@ class PollPolicy:
     moderation_wait: float = 60.0
 
 
-class StatusApi(Protocol):
-    """The one provider call settling needs (every :class:`AccountApi` has it)."""
-
-    async def fetch_status(self, publish_id: str) -> PublishStatus:
-        """The publish_id's processing status."""
-        ...
-
-
 @dataclass(frozen=True)
 class Settler:
-    """Waits for TikTok to settle a publish_id and records the outcome in the state.
+    """Waits for the platform to settle a handle and records the outcome in the state.
 
     Attributes:
         box: the state and its store.
@@ -60,119 +60,119 @@ class Settler:
 
     async def settle(
         self,
-        api: StatusApi,
+        provider: Provider,
         change: Change,
         record: Record,
-        status: PublishStatus,
+        answer: Answer,
         *,
-        username: str | None,
+        size: int,
         since: float | None = None,
     ) -> Result:
-        """Poll until ``status`` is terminal (or time runs out) and record the outcome.
+        """Poll until ``answer`` is settled (or time runs out) and record the outcome.
 
         ``since`` (on :attr:`clock`) is when processing began; the first poll is then due
-        ``poll.initial`` after it rather than after ``status`` was fetched. ``username`` (the
-        creator's) builds the post URL.
+        ``poll.initial`` after it rather than after ``answer`` was received. ``size`` is the
+        video's bytes (the platform's answer tells a partial upload by it).
 
         Raises:
-            ProviderError: a status fetch failed.
+            ProviderError: asking the platform failed.
             StateError: the outcome could not be recorded.
         """
-        publish_id = record.publish_id
-        assert publish_id is not None
-        record, status = await self._until_processed(api, publish_id, record, status, since)
-        if change.privacy == "PUBLIC_TO_EVERYONE":
-            status = await self._until_post_ids(api, publish_id, status)
-        record = records.from_status(
-            record, status.status, status.fail_reason, status.post_ids, username, self.now()
-        )
+        handle = record.publish_id
+        assert handle is not None
+        ask = _Asker(provider, handle, size, change.privacy)
+        record, answer = await self._until_processed(ask, record, answer, since)
+        answer = await self._until_post_ids(ask, answer)
+        record = records.settled(record, answer, self.now())
         # Nothing depends on the outcome being durable before the queue's next post (whose
-        # first write carries it anyway); a kill before that leaves a resume, which asks TikTok.
+        # first write carries it anyway); a kill before that leaves a resume, which asks again.
         await self.box.put(record, wait=False)
-        return outcome(change, record, status)
+        return outcome(change, record, answer, provider)
 
     async def _until_processed(
-        self,
-        api: StatusApi,
-        publish_id: str,
-        record: Record,
-        status: PublishStatus,
-        since: float | None,
-    ) -> tuple[Record, PublishStatus]:
+        self, ask: _Asker, record: Record, answer: Answer, since: float | None
+    ) -> tuple[Record, Answer]:
         delay, waited = self.poll.initial, 0.0
         head_start = 0.0 if since is None else min(max(0.0, self.clock() - since), delay)
-        while not status.is_terminal and waited < self.poll.timeout:
+        while not is_settled(answer) and waited < self.poll.timeout:
             await self.sleep(delay - head_start)
             waited, head_start = waited + delay, 0.0
             delay = min(delay * self.poll.factor, self.poll.maximum)
-            status = await api.fetch_status(publish_id)
-            if record.status == "uploading" and status.status != records.PROCESSING_UPLOAD:
+            answer = await ask()
+            if record.status == "uploading" and not isinstance(answer, Transferring):
                 record = records.uploaded(record, self.now())
                 await self.box.put(record, wait=False)
-        return record, status
+        return record, answer
 
-    async def _until_post_ids(
-        self, api: StatusApi, publish_id: str, status: PublishStatus
-    ) -> PublishStatus:
-        # Public posts get their post ids only after moderation (usually < 1 min); wait a
-        # little for them so the summary can show the URL, without holding the queue long.
+    async def _until_post_ids(self, ask: _Asker, answer: Answer) -> Answer:
+        # Some posts get their ids only after moderation (TikTok: public posts, usually under
+        # a minute); wait a little for them so the summary can show the URL, without holding
+        # the queue long.
         waited = 0.0
         while (
-            status.status == records.PUBLISH_COMPLETE
-            and not status.post_ids
+            isinstance(answer, Published)
+            and answer.ids_pending
             and waited < self.poll.moderation_wait
         ):
             await self.sleep(self.poll.maximum)
             waited += self.poll.maximum
-            status = await api.fetch_status(publish_id)
-        return status
+            answer = await ask()
+        return answer
 
 
-def _no_url(privacy: str | None) -> str:
-    """Why a published post has no URL (TikTok returns post ids for public posts only)."""
-    if privacy and privacy != "PUBLIC_TO_EVERYONE":
-        return (
-            f"no public URL: TikTok gives a post id only for posts public to everyone, and this "
-            f"one is {privacy}; the creator finds it on their profile"
-        )
-    return (
-        "no URL yet: TikTok had not given the post id when polling stopped (moderation can "
-        "take longer); the creator finds it on their profile"
-    )
+@dataclass(frozen=True)
+class _Asker:
+    """One handle's outcome question, asked again at each poll."""
+
+    provider: Provider
+    handle: str
+    size: int
+    privacy: str | None
+
+    async def __call__(self) -> Answer:
+        return await self.provider.outcome(self.handle, self.size, privacy=self.privacy)
 
 
-def outcome(change: Change, record: Record, status: PublishStatus) -> Result:
-    """The result to report for ``record`` once settling is over (``status`` is TikTok's last)."""
+def outcome(change: Change, record: Record, answer: Answer, provider: Provider) -> Result:
+    """The result to report for ``record`` once settling is over (``answer``: the last one)."""
     action = change.action.value
+    shown = provider.label(record.publish_id) if record.publish_id else None
     if record.status == "published":
+        note = answer.note if isinstance(answer, Published) else ""
         return Result(
             change.address,
             action,
             Outcome.PUBLISHED,
-            record.publish_id,
+            shown,
             record.url,
-            message="" if record.url else _no_url(change.privacy),
+            message="" if record.url else note,
         )
     if record.status == "inbox":
         return Result(
             change.address,
             action,
             Outcome.INBOX,
-            record.publish_id,
-            message="sent to the creator's inbox; they finish it in the TikTok app",
+            shown,
+            message=f"sent to the creator's inbox; they finish it in the {provider.title} app",
         )
     if record.status == "failed":
         return Result(
             change.address,
             action,
             Outcome.FAILED,
-            record.publish_id,
-            message=f"TikTok: {record.fail_reason}",
+            shown,
+            message=f"{provider.title}: {record.fail_reason}",
         )
+    status = "" if isinstance(answer, Published | Drafted | Failed) else _word(answer)
     return Result(
         change.address,
         action,
         Outcome.PENDING,
-        record.publish_id,
-        message=f"still {status.status} at TikTok; the next run asks again",
+        shown,
+        message=f"still {status} at {provider.title}; the next run asks again",
     )
+
+
+def _word(answer: Answer) -> str:
+    """The platform's own word for an unsettled answer."""
+    return getattr(answer, "status", "") or getattr(answer, "reason", "")

@@ -70,7 +70,7 @@ def apply(
     reviewed_only: bool,
 ) -> None:
     """Publish the plan's posts to TikTok (or the sandbox) and record each result."""
-    from gitops_publisher.apply.run import connect, execute
+    from gitops_publisher.apply.run import execute
     from gitops_publisher.apply.scheduler import run_until_done
     from gitops_publisher.cli.views.apply_output import (
         Redactor,
@@ -79,6 +79,7 @@ def apply(
         summary_table,
     )
     from gitops_publisher.cli.views.plan_text import render_text
+    from gitops_publisher.compose import connect
     from gitops_publisher.core.renames import refuse_reposts
     from gitops_publisher.core.shard import Shard
     from gitops_publisher.errors import PublisherError

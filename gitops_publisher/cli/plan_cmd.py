@@ -88,16 +88,13 @@ def plan(
     )
     result = planned.plan
     echo_warnings(planned.project.warnings, app.project_dir)
-    from gitops_publisher.apply.run import account_connector
-    from gitops_publisher.preflight.plan_checks import reviewed_plan
+    from gitops_publisher.compose import reviewed_plan
 
     result, notices = reviewed_plan(
         planned,
         sandbox=app.sandbox,
         offline=offline,
-        connect=lambda: account_connector(
-            planned, sandbox=app.sandbox, warn=lambda m: click.echo(terminal(m), err=True)
-        ),
+        warn=lambda m: click.echo(terminal(m), err=True),
     )
     for notice in notices:
         click.echo(f"Notice: {terminal(notice)}", err=True)

@@ -110,7 +110,7 @@ def serve(
     from gitops_publisher.sandbox.clock import clock_for_scale
     from gitops_publisher.sandbox.server import base_url_of, bind, make_server
 
-    # The same world `--sandbox` uses (apply/runtime.py: .publisher/sandbox/world), so serving a
+    # The same world `--sandbox` uses (compose.py: .publisher/sandbox/world), so serving a
     # project shows the posts its sandbox runs made.
     directory = world_dir or _project_dir(ctx) / ".publisher" / "sandbox" / "world"
     options = _load_options(options_file, seed)

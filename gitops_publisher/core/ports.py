@@ -62,6 +62,8 @@ through one provider (within the platform's rate limits, which the adapter enfor
   ``outcome`` before anything else (every byte may have arrived just before).
 * ``UploadError`` / ``ProviderNetworkError``: ``transfer`` gave up after its retries; ask
   ``outcome`` (the platform may hold every byte).
+* ``NoUploadTarget``: ``transfer`` has nowhere to send the bytes and never will (an answer
+  to ``start`` without an upload target); the attempt is recorded failed.
 * ``ProviderError``: anything else the platform or the network did (a malformed answer).
 """
 
@@ -198,10 +200,12 @@ class Transferring:
         received: bytes the platform holds (the offset to resume from).
         resumable: whether :meth:`Provider.transfer` can continue from the handle alone.
             False for TikTok (its upload_url is never stored): the attempt is abandoned.
+        status: the platform's own word, for messages.
     """
 
     received: int
     resumable: bool
+    status: str = ""
 
 
 @dataclass(frozen=True)
@@ -224,11 +228,17 @@ class Published:
             after moderation; YouTube the video id).
         url: where to see it, when known.
         status: the platform's own word, for messages.
+        ids_pending: the platform gives the post's id (and so its URL) only a while after
+            publishing (TikTok: public posts, after moderation); the engine polls a little
+            longer for it without holding the queue long.
+        note: why there is no URL, when ``url`` is None (shown to the user).
     """
 
     post_ids: tuple[str, ...] = ()
     url: str | None = None
     status: str = ""
+    ids_pending: bool = False
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -376,12 +386,15 @@ class Provider(Platform, Protocol):
         Raises:
             UploadUrlExpired: the upload target is gone; ask :meth:`outcome` first.
             UploadError, ProviderNetworkError: gave up after retries; ask :meth:`outcome`.
+            NoUploadTarget: nowhere to send the bytes (the attempt is void).
         """
         ...
 
-    async def outcome(self, handle: str, size: int) -> Outcome:
-        """What became of ``handle`` (``size``: the video's bytes, to tell a partial upload).
+    async def outcome(self, handle: str, size: int, *, privacy: str | None = None) -> Outcome:
+        """What became of ``handle``.
 
+        ``size`` is the video's bytes (to tell a partial upload); ``privacy`` the post's,
+        when the platform's answer depends on it (TikTok gives ids to public posts only).
         Safe to call any number of times; the resume path of every run with a recorded
         handle (TikTok: status fetch; YouTube: the session's status query, then
         videos.list).
@@ -411,12 +424,14 @@ class Providers(Protocol):
         accounts: Mapping[str, AccountConfig],
         names: Sequence[str],
         *,
-        sleep: Callable[[float], Awaitable[None]],
-        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]] = ...,
+        clock: Callable[[], float] = ...,
     ) -> AbstractAsyncContextManager[Mapping[str, Provider]]:
         """Open a provider for each of ``names`` (closed when the context exits).
 
         ``accounts`` is the config's: each account's ``provider:`` picks the adapter.
+        ``sleep`` and ``clock`` (default: real time) are what the adapters wait and time
+        with (the engine's scaled ones under the sandbox).
 
         Raises:
             AuthError: an account has no credentials (says how to log in).

@@ -160,11 +160,10 @@ def run_action(
 
 
 def _plan(ctx: Context) -> int:
-    from gitops_publisher.apply.run import account_connector
     from gitops_publisher.cli.errors import format_error
     from gitops_publisher.cli.views.plan_markdown import render_markdown
+    from gitops_publisher.compose import reviewed_plan
     from gitops_publisher.planning import make_plan
-    from gitops_publisher.preflight.plan_checks import reviewed_plan
 
     notes = [FORK_NOTE] if ctx.run.is_fork else []
     if ctx.run.is_fork and ctx.inputs.reviewed_only:
@@ -186,10 +185,7 @@ def _plan(ctx: Context) -> int:
         )
         with writeback:
             plan, notices = reviewed_plan(
-                planned,
-                sandbox=ctx.sandbox,
-                offline=ctx.run.is_fork,
-                connect=lambda: account_connector(planned, sandbox=ctx.sandbox, warn=ctx.say),
+                planned, sandbox=ctx.sandbox, offline=ctx.run.is_fork, warn=ctx.say
             )
     except PublisherError as exc:
         failure = (

@@ -1,82 +1,73 @@
 """The account check of pre-flight: the user behind each token is the account's, and may post.
 
-A fresh creator_info per account (TikTok's audit rules require it before each post), and the
-users behind the tokens checked against ``publisher.yaml`` and the state's pins
-(``core/identity.py``). ``plan``'s creator checks and ``apply``'s pre-flight both run
-:func:`checked_creators`.
+A fresh check per account through the provider port (``core/ports.py``; TikTok's audit rules
+require a creator_info before each post), and the users behind the tokens checked against
+``publisher.yaml`` and the state's pins (``core/identity.py``). ``plan``'s creator checks
+and ``apply``'s pre-flight both run :func:`checked_accounts`.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from dataclasses import dataclass
 
-from gitops_publisher.core.identity import AccountCheck, Identity, Named, check_accounts
+from gitops_publisher.core.identity import AccountCheck, Named, check_accounts
+from gitops_publisher.core.ports import AccountReport, Provider
 from gitops_publisher.core.state import State
-from gitops_publisher.errors import ApiError
-from gitops_publisher.providers.tiktok.api_models import CreatorInfo
+
+AccountAnswers = dict[str, AccountReport]
 
 
-class CreatorApi(Protocol):
-    """What the account check needs of an account's client (the engine's AccountApi has it)."""
-
-    async def creator_info(self) -> CreatorInfo:
-        """Fresh posting options of the creator."""
-        ...
-
-
-CreatorAnswers = dict[str, CreatorInfo | ApiError]
-
-
-async def fetch_creators(names: Sequence[str], apis: Mapping[str, CreatorApi]) -> CreatorAnswers:
-    """A fresh creator_info per account, queried together; TikTok's refusals are kept.
+async def fetch_accounts(names: Sequence[str], providers: Mapping[str, Provider]) -> AccountAnswers:
+    """A fresh check of each account, queried together; refusals are in the reports.
 
     Raises:
         ProviderError, AuthError: the network or the token failed (not a refusal).
     """
     answers = await asyncio.gather(
-        *(apis[name].creator_info() for name in names), return_exceptions=True
+        *(providers[name].check_account() for name in names), return_exceptions=True
     )
-    out: CreatorAnswers = {}
+    out: AccountAnswers = {}
     for name, answer in zip(names, answers, strict=True):
-        if isinstance(answer, CreatorInfo | ApiError):
+        if isinstance(answer, AccountReport):
             out[name] = answer
         elif isinstance(answer, BaseException):
             raise answer
     return out
 
 
-def seen_identities(answers: CreatorAnswers, open_ids: Mapping[str, str]) -> dict[str, Identity]:
-    """The user behind each account's token: its open_id and creator_info's handle."""
-    return {
-        name: Identity(
-            open_ids.get(name, ""),
-            answer.creator_username if isinstance(answer, CreatorInfo) else "",
-        )
-        for name, answer in answers.items()
-    }
+@dataclass(frozen=True)
+class CheckedAccounts:
+    """The accounts checked before plan's checks or apply's pre-flight.
+
+    Attributes:
+        allowed: the reports of the accounts that may go on (identity confirmed).
+        identities: the identity check (stopped accounts, notices, who each account is).
+        credential_notices: every checked account's warnings about its credentials.
+    """
+
+    allowed: AccountAnswers
+    identities: AccountCheck
+    credential_notices: tuple[str, ...] = ()
 
 
-async def checked_creators(
+async def checked_accounts(
     names: Sequence[str],
-    apis: Mapping[str, CreatorApi],
-    auths: Mapping[str, Any],
+    providers: Mapping[str, Provider],
     state: State,
     accounts: Mapping[str, Named],
-) -> tuple[CreatorAnswers, AccountCheck]:
-    """Fresh creator_info per account, and the users behind the tokens checked against the pins.
+) -> CheckedAccounts:
+    """A fresh check per account, and the users behind the tokens checked against the pins.
 
-    The one identity check of plan's creator checks and of apply's pre-flight. Returns the
-    answers of the accounts that may go on and the check (stopped accounts, notices).
+    The one identity check of plan's account checks and of apply's pre-flight.
 
     Raises:
-        ProviderError, AuthError: as :func:`fetch_creators`.
+        ProviderError, AuthError: as :func:`fetch_accounts`.
     """
-    answers = await fetch_creators(names, apis)
-    open_ids = {name: auth.tokens.open_id for name, auth in auths.items()}
-    identities = check_accounts(state, accounts, seen_identities(answers, open_ids))
+    answers = await fetch_accounts(names, providers)
+    seen = {name: report.identity for name, report in answers.items()}
+    identities = check_accounts(state, accounts, seen)
     allowed = {n: a for n, a in answers.items() if n not in identities.stopped}
-    return allowed, identities
-
-
+    notices = tuple(n for name in sorted(answers) for n in answers[name].notices)
+    return CheckedAccounts(allowed, identities, notices)

@@ -4,8 +4,8 @@
 creator part when credentials are at hand. Videos are read through the project's
 :class:`~gitops_publisher.preflight.videos.VideoCatalog` (already read by ``plan``'s media
 checks, or read here once per content id); posts are checked against their account's fresh
-creator_info: the privacy level is one the creator offers, the interactions asked for are not
-disabled by the creator, and the video is not longer than the creator may post.
+check through the provider port, whose adapter says what the account's limits refuse (TikTok:
+the privacy levels the creator offers, interactions the creator disabled, the longest video).
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.plan import PUBLISHING, Change
-from gitops_publisher.errors import ApiError, Diagnostic
+from gitops_publisher.core.ports import AccountReport, Provider
+from gitops_publisher.errors import Diagnostic
 from gitops_publisher.media.facts import VideoFacts
-from gitops_publisher.preflight.accounts import CreatorAnswers
+from gitops_publisher.preflight.accounts import AccountAnswers
 from gitops_publisher.preflight.media import check_videos, video_uses
 from gitops_publisher.preflight.videos import VideoCatalog
-from gitops_publisher.providers.tiktok.api_models import CreatorInfo
 
 
 @dataclass
@@ -86,88 +86,45 @@ def media_problems(
     return PublishMedia(problems, facts, platforms)
 
 
-def creator_problems(
+def account_problems(
     changes: Sequence[Change],
     posts: Mapping[str, DesiredPost],
-    answers: CreatorAnswers,
+    answers: AccountAnswers,
     durations: Mapping[str, int],
-) -> tuple[dict[str, CreatorInfo], list[Diagnostic]]:
-    """Check each post to publish against its account's creator_info (accounts in ``answers``).
+    providers: Mapping[str, Provider],
+) -> tuple[dict[str, AccountReport], list[Diagnostic]]:
+    """Check each post to publish against its account's report (accounts in ``answers``).
 
     ``durations`` are the videos' durations in milliseconds by content id
-    (:attr:`PublishMedia.durations`).
+    (:attr:`PublishMedia.durations`); the adapter says what the account's limits refuse.
+    Returns the reports of the accounts that can post, and the problems.
     """
     names = sorted({c.account for c in changes if c.action in PUBLISHING and c.account in answers})
-    creators: dict[str, CreatorInfo] = {}
+    ready: dict[str, AccountReport] = {}
     problems: list[Diagnostic] = []
     for name in names:
         answer = answers[name]
-        if isinstance(answer, ApiError):
+        if answer.refusal is not None:
             problems.append(
                 Diagnostic(
                     f"account {name}",
                     None,
                     None,
                     "creator_info",
-                    f"TikTok says this creator cannot post now: {answer.code} "
-                    f"({answer.api_message or 'no message'}); try later",
+                    f"{providers[name].title} says this creator cannot post now: "
+                    f"{answer.refusal.code} ({answer.refusal.message or 'no message'}); try later",
                 )
             )
             continue
-        creators[name] = answer
+        ready[name] = answer
     for change in changes:
-        if change.action not in PUBLISHING or change.account not in creators:
+        if change.action not in PUBLISHING or change.account not in ready:
             continue
-        problems.extend(_post_problems(posts[change.address], creators[change.account], durations))
-    return creators, problems
-
-
-def _post_problems(
-    post: DesiredPost, creator: CreatorInfo, durations: Mapping[str, int]
-) -> list[Diagnostic]:
-    out = []
-    where = post.manifest_file
-    who = f"{post.address.account} ({creator.creator_nickname or creator.creator_username})"
-    if post.mode == "direct":
-        options = creator.privacy_level_options
-        if post.privacy is not None and options and post.privacy not in options:
-            out.append(
-                Diagnostic(
-                    where,
-                    None,
-                    None,
-                    "privacy",
-                    f"{post.address}: {who} offers {', '.join(options)}, not {post.privacy}",
-                )
-            )
-        info = post.post_info
-        for flag, disabled, name in (
-            ("disable_comment", creator.comment_disabled, "comments"),
-            ("disable_duet", creator.duet_disabled, "duet"),
-            ("disable_stitch", creator.stitch_disabled, "stitch"),
-        ):
-            if disabled and info.get(flag) is False:
-                out.append(
-                    Diagnostic(
-                        where,
-                        None,
-                        None,
-                        f"interactions.{name}",
-                        f"{post.address}: {who} has {name} disabled in the app; set "
-                        f"{name}: false (TikTok would turn it off anyway)",
-                    )
-                )
-    duration = durations.get(post.video.content_id)
-    limit = creator.max_video_post_duration_sec
-    if duration is not None and limit and duration > limit * 1000:
-        out.append(
-            Diagnostic(
-                where,
-                None,
-                None,
-                "video",
-                f"{post.address}: video lasts {duration / 1000:.1f} s; "
-                f"{who} may post at most {limit} s",
-            )
+        post = posts[change.address]
+        found = providers[change.account].post_problems(
+            post, ready[change.account], durations.get(post.video.content_id)
         )
-    return out
+        problems.extend(
+            Diagnostic(post.manifest_file, None, None, p.field, p.message) for p in found
+        )
+    return ready, problems

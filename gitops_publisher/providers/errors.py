@@ -8,9 +8,10 @@ engine can catch them cheaply::
     │   └── RateLimited          refused by a rate limiter (429...), with Retry-After if sent
     ├── ProviderNetworkError     connection errors / timeouts / 5xx that outlived the retries
     ├── InitOutcomeUnknown       an init request may have reached TikTok; its answer was lost
-    └── UploadError              a chunk PUT failed for good (400, 404, unsyncable 416...)
-        ├── UploadUrlExpired     TikTok's upload_url answered 403 (valid 1 h after init)
-        └── UploadSessionGone    a YouTube resumable session answered 404/410
+    ├── UploadError              a chunk PUT failed for good (400, 404, unsyncable 416...)
+    │   ├── UploadUrlExpired     TikTok's upload_url answered 403 (valid 1 h after init)
+    │   └── UploadSessionGone    a YouTube resumable session answered 404/410
+    └── NoUploadTarget           a start gave nowhere to send the bytes: the attempt is void
     AuthError
     └── TokenRefreshError        the token endpoint refused or could not be reached
 """
@@ -72,6 +73,14 @@ class UploadSessionGone(UploadError):
     Nothing was published through it unless it had completed and then expired (a completed
     session replays its final answer, so a status query before this point would have found the
     video): a new session, uploading from byte 0, is the way on.
+    """
+
+
+class NoUploadTarget(ProviderError):
+    """A transfer has nowhere to send the bytes and never will.
+
+    TikTok: an init answer without upload_url. The engine records the attempt failed
+    (``upload_failed``).
     """
 
 

@@ -238,7 +238,7 @@ class FakeProvider:
             script.lose_last_answer = False
             raise script.drop
 
-    async def outcome(self, handle: str, size: int) -> Outcome:
+    async def outcome(self, handle: str, size: int, *, privacy: str | None = None) -> Outcome:
         """Partial: transferring (or gone); then processing for N polls; then the result."""
         self._seen("outcome", handle)
         publish = self.publishes.get(handle)
@@ -287,8 +287,8 @@ class FakeProviders:
         accounts: Mapping[str, AccountConfig],
         names: Sequence[str],
         *,
-        sleep: Callable[[float], Awaitable[None]],
-        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> AbstractAsyncContextManager[Mapping[str, Provider]]:
         """The fake accounts named (AuthError for one without a fake)."""
         self.opened.append(list(names))

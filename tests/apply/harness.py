@@ -34,7 +34,7 @@ from pinned_git import commit_all, init_repo
 
 from gitops_publisher.apply.events import Event, Log, Result, UploadProgress
 from gitops_publisher.apply.run import ApplyReport, execute
-from gitops_publisher.apply.runtime import Connection
+from gitops_publisher.compose import Connection
 from gitops_publisher.core.state import State
 from gitops_publisher.planning import make_plan, replan
 from gitops_publisher.sandbox import (

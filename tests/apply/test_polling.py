@@ -9,6 +9,7 @@ from gitops_publisher.apply.settle import PollPolicy
 from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.plan import Action, Change, Plan
 from gitops_publisher.core.state import MemoryStateStore
+from gitops_publisher.providers.tiktok.adapter import TikTokProvider
 from gitops_publisher.providers.tiktok.api_models import (
     CreatorInfo,
     InitResult,
@@ -94,8 +95,7 @@ def _run(processing: float) -> tuple[FakeTime, FakeApi, MemoryStateStore, list[E
     plan = Plan(created_at=NOW, lineage="l", serial=0, changes=[change])
     engine = Engine(
         box=StateBox(store, store.read()),
-        apis={"brand-us": api},
-        creators={},
+        providers={"brand-us": TikTokProvider(api)},
         root=Path("/nonexistent"),
         now=lambda: NOW,
         sleep=time.sleep,

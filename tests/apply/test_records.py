@@ -1,5 +1,7 @@
 from gitops_publisher.apply import records
 from gitops_publisher.core.state import Provenance
+from gitops_publisher.providers.tiktok.adapter import to_outcome
+from gitops_publisher.providers.tiktok.api_models import PublishStatus
 
 from .builders import NOW, desired_post
 
@@ -9,7 +11,8 @@ def test_a_replaced_post_stays_in_the_records_history() -> None:
     first = records.initialized(first, "v_pub_file~1", None, NOW)
     ids = ["7000000000000000001"]
     first = records.uploaded(first, NOW)
-    first = records.from_status(first, "PUBLISH_COMPLETE", None, ids, "brand", NOW)
+    status = PublishStatus(status="PUBLISH_COMPLETE", post_ids=ids)
+    first = records.settled(first, to_outcome(status, 0, None, "brand"), NOW)
     assert first.url == "https://www.tiktok.com/@brand/video/7000000000000000001"
 
     second = records.start(desired_post(), first, NOW, Provenance())

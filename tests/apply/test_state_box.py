@@ -6,6 +6,7 @@ import pytest
 
 from gitops_publisher.apply import records
 from gitops_publisher.apply.statebox import StateBox
+from gitops_publisher.core.ports import Published
 from gitops_publisher.core.state import MemoryStateStore, State
 from gitops_publisher.errors import StateError
 
@@ -40,9 +41,7 @@ def test_a_background_put_is_durable_after_flush_and_rides_the_next_write() -> N
         box = StateBox(store, store.read())
         first = records.initialized(started_record(), "v_pub_file~1", None, NOW)
         await box.put(first)
-        done = records.from_status(
-            records.uploaded(first, NOW), "PUBLISH_COMPLETE", None, [], None, NOW
-        )
+        done = records.settled(records.uploaded(first, NOW), Published(), NOW)
         await box.put(done, wait=False)
         assert box.state.resources[done.address].status == "published"  # seen at once
         second = started_record("launch")

@@ -31,7 +31,7 @@ from apply.harness import (
 from cryptography.fernet import Fernet
 from pinned_git import clone, push_to_new_bare
 
-from gitops_publisher.apply.runtime import environment_connection
+from gitops_publisher.compose import environment_connection
 from gitops_publisher.errors import StateError
 from gitops_publisher.providers.token_store import EncryptedTokenFile, StoredCiTokens
 from gitops_publisher.providers.tokens import TokenSet

@@ -1,0 +1,409 @@
+"""The composition root: each account's provider, built from config, credentials and sandbox.
+
+The only module that knows every platform, the token stores and the embedded sandbox; what
+it builds goes to ``apply/`` through the provider port (``core/ports.py``) and nothing else.
+Each account's ``provider:`` in ``publisher.yaml`` picks its adapter (:data:`OPENERS`).
+
+``--sandbox`` starts the emulator on a loopback port in a background thread (real HTTP, the
+same client code as production), with its world, tokens and state under
+``.publisher/sandbox/``. Its clock runs ``PUBLISHER_SANDBOX_TIME_SCALE`` times faster (20 by
+default) so processing and moderation delays take a fraction of a second; the engine's waits
+are scaled to match.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import (
+    AbstractAsyncContextManager,
+    AsyncExitStack,
+    asynccontextmanager,
+    contextmanager,
+)
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from gitops_publisher.core.identity import handle
+from gitops_publisher.core.models import AccountConfig, Config
+from gitops_publisher.core.ports import Provider, Providers
+from gitops_publisher.errors import AuthError, Diagnostic, PreflightError, ProviderError
+
+if TYPE_CHECKING:
+    from gitops_publisher.core.plan import Plan
+    from gitops_publisher.planning import Planned
+    from gitops_publisher.providers.tiktok.ratelimit import SlidingWindowLimiter
+
+SANDBOX_DIR = Path(".publisher") / "sandbox"
+DEFAULT_SANDBOX_TIME_SCALE = 20.0
+
+
+@dataclass
+class Connection:
+    """Where the API is and how to get each account's tokens.
+
+    It is what ``apply/`` takes (the port's ``Providers``): :meth:`open` builds each
+    account's provider.
+
+    Attributes:
+        api_url: the API base URL.
+        client_key / client_secret: the app's credentials.
+        load_tokens: account name -> stored token set (JSON dict) or None.
+        save_tokens: persists a rotated token set BEFORE it is used.
+        time_scale: how much faster than real time the server's clock runs.
+        sandbox: True for the embedded emulator.
+    """
+
+    api_url: str
+    client_key: str
+    client_secret: str
+    load_tokens: Callable[[str], dict[str, Any] | None]
+    save_tokens: Callable[[str, dict[str, Any]], None]
+    time_scale: float = 1.0
+    sandbox: bool = False
+    secrets: set[str] = field(default_factory=set)
+
+    @asynccontextmanager
+    async def _opened(
+        self,
+        accounts: Mapping[str, AccountConfig],
+        names: Sequence[str],
+        sleep: Callable[[float], Awaitable[None]],
+        clock: Callable[[], float],
+    ) -> AsyncIterator[Mapping[str, Provider]]:
+        async with AsyncExitStack() as stack:
+            yield _open(self, accounts, names, stack, sleep, clock)
+
+    def open(
+        self,
+        accounts: Mapping[str, AccountConfig],
+        names: Sequence[str],
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> AbstractAsyncContextManager[Mapping[str, Provider]]:
+        """Build an authenticated provider per account name (closed on exit).
+
+        Raises:
+            AuthError: an account has no token (says how to log in or which variable to set).
+            ProviderError: an account's ``provider:`` has no adapter here.
+        """
+        return self._opened(accounts, names, sleep, clock)
+
+
+class _SandboxTokens:
+    """The sandbox's tokens, kept in the same 0600 token store ``auth login`` uses.
+
+    It has its own file and a fixed key, because the embedded server's port changes every run.
+    """
+
+    KEY = "sandbox"
+
+    def __init__(self, path: Path) -> None:
+        from gitops_publisher.providers.token_store import TokenStore
+
+        self.store = TokenStore(path)
+
+    def load(self, account: str) -> dict[str, Any] | None:
+        tokens = self.store.load(self.KEY, account)
+        return None if tokens is None else tokens.to_storage()
+
+    def save(self, account: str, tokens: dict[str, Any]) -> None:
+        from gitops_publisher.providers.tokens import TokenSet
+
+        self.store.save(self.KEY, account, TokenSet.model_validate(tokens))
+
+    def seed(self, account: str, refresh_token: str) -> None:
+        from gitops_publisher.providers.tokens import TokenSet
+
+        self.store.save(self.KEY, account, TokenSet.from_refresh_token(refresh_token))
+
+
+def sandbox_time_scale() -> float:
+    """``PUBLISHER_SANDBOX_TIME_SCALE`` or the default."""
+    raw = os.environ.get("PUBLISHER_SANDBOX_TIME_SCALE", "")
+    try:
+        value = float(raw) if raw else DEFAULT_SANDBOX_TIME_SCALE
+    except ValueError:
+        value = DEFAULT_SANDBOX_TIME_SCALE
+    return value if value > 0 else DEFAULT_SANDBOX_TIME_SCALE
+
+
+@contextmanager
+def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
+    """Start the embedded emulator for ``root`` and yield a connection to it.
+
+    Each configured account becomes a sandbox user named by its ``username`` (else by the
+    account's name) the first time; its tokens are kept in ``.publisher/sandbox/token-store.json``.
+    """
+    from gitops_publisher.sandbox import (
+        SANDBOX_CLIENT_KEY,
+        SANDBOX_CLIENT_SECRET,
+        SandboxWorld,
+        ScaledClock,
+        create_app,
+        serve_in_thread,
+    )
+
+    directory = root / SANDBOX_DIR
+    world_dir = directory / "world"
+    tokens = _SandboxTokens(directory / "token-store.json")
+    scale = sandbox_time_scale()
+    clock = ScaledClock(scale)
+    world = SandboxWorld.load_or_create(world_dir, clock=clock)
+    for name, account in sorted(config.accounts.items()):
+        if account.provider != "tiktok":  # a TikTok emulator user for TikTok accounts only
+            continue
+        user = handle(account.identity_handle) or name
+        if tokens.load(name) is None or world.find_account(username=user) is None:
+            refresh = world.ensure_account(user)
+            tokens.seed(name, refresh)
+    app = create_app(world_dir, clock=clock)
+    with serve_in_thread(app) as base_url:
+        yield Connection(
+            api_url=base_url,
+            client_key=SANDBOX_CLIENT_KEY,
+            client_secret=SANDBOX_CLIENT_SECRET,
+            load_tokens=tokens.load,
+            save_tokens=tokens.save,
+            time_scale=scale,
+            sandbox=True,
+        )
+
+
+def environment_connection(
+    root: Path, config: Config, *, warn: Callable[[str], None] = lambda _m: None
+) -> Connection:
+    """A connection to TikTok with credentials from the environment.
+
+    Each account starts from its ``refresh_token_env`` variable (CI) or the local store of
+    ``publisher auth login``. TikTok rotates refresh tokens at every refresh, so a rotated set
+    is written back before use: encrypted next to the state with ``PUBLISHER_TOKEN_KEY``
+    (``.publisher/tokens.enc``, safe to commit), else to the local store. With the git-branch
+    state backend that file is first restored from the state branch (a fresh CI checkout
+    starts from the live token, not the retired secret) and each rotation is pushed there
+    at once (:func:`~gitops_publisher.workspace.token_sync.ci_writeback`).
+
+    Raises:
+        PreflightError: the app's credentials or an account's refresh token are missing.
+        StateError: the git-branch backend is selected outside a git repository, or the
+            state branch cannot be fetched.
+        AuthError: ``PUBLISHER_TOKEN_KEY`` is not a Fernet key or does not decrypt the file.
+    """
+    from gitops_publisher.providers.tiktok import urls
+    from gitops_publisher.providers.tiktok.credentials import AccountTokens
+    from gitops_publisher.providers.token_store import TokenStore
+    from gitops_publisher.workspace.token_sync import ci_writeback
+
+    problems = []
+    key = os.environ.get("TIKTOK_CLIENT_KEY", "")
+    secret = os.environ.get("TIKTOK_CLIENT_SECRET", "")
+    if not key or not secret:
+        problems.append(
+            Diagnostic(
+                "environment",
+                None,
+                None,
+                "TIKTOK_CLIENT_KEY/TIKTOK_CLIENT_SECRET",
+                "set your TikTok app's client key and secret (or use --sandbox to try things out)",
+            )
+        )
+    if problems:
+        raise PreflightError(problems, "credentials are missing")
+    api = urls.api_url()
+    writeback = ci_writeback(root, config.state, config.accounts, api)
+    tokens = AccountTokens(
+        accounts=config.accounts,
+        api_url=api,
+        store=TokenStore(),
+        writeback=writeback,
+        warn=warn,
+    )
+    return Connection(api, key, secret, tokens.load, tokens.save)
+
+
+@dataclass
+class _Run:
+    """What the accounts of one run share while their providers are built."""
+
+    connection: Connection
+    accounts: Mapping[str, AccountConfig]
+    stack: AsyncExitStack
+    sleep: Callable[[float], Awaitable[None]]
+    clock: Callable[[], float]
+    limiter: SlidingWindowLimiter | None = None
+
+
+class Opener(Protocol):
+    """Builds one account's provider for a run (closing it through ``run.stack``)."""
+
+    def __call__(self, run: _Run, name: str) -> Provider:
+        """Raises AuthError when the account has no credentials."""
+        ...
+
+
+def _stored_tokens(run: _Run, name: str) -> dict[str, Any]:
+    stored = run.connection.load_tokens(name)
+    if stored is None:
+        env = run.accounts[name].refresh_token_env if name in run.accounts else "its variable"
+        raise AuthError(
+            f"no credentials for account {name}",
+            hint=f"set {env} to its refresh token, or run `publisher auth login --account {name}`",
+        )
+    return stored
+
+
+def _open_tiktok(run: _Run, name: str) -> Provider:
+    from gitops_publisher.providers.tiktok.adapter import TikTokProvider
+    from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint
+    from gitops_publisher.providers.tiktok.client import TikTokClient
+    from gitops_publisher.providers.tiktok.ratelimit import SlidingWindowLimiter
+    from gitops_publisher.providers.token_store import refresh_expiry_warnings
+    from gitops_publisher.providers.tokens import TokenSet
+
+    connection = run.connection
+    stored = _stored_tokens(run, name)
+    if set(stored) == {"refresh_token"}:
+        tokens = TokenSet.from_refresh_token(str(stored["refresh_token"]))
+    else:
+        tokens = TokenSet.model_validate(stored)
+    connection.secrets.update(tokens.secrets())
+    # One limiter for the run's TikTok accounts; the clients share one TLS context
+    # (providers/tls.py): 40 clients for 20 accounts.
+    if run.limiter is None:
+        run.limiter = SlidingWindowLimiter(clock=run.clock, sleep=run.sleep)
+    endpoint = TokenEndpoint(
+        connection.client_key,
+        connection.client_secret,
+        base_url=connection.api_url,
+    )
+    run.stack.push_async_callback(endpoint.aclose)
+
+    def persist(new: TokenSet, account: str = name) -> None:
+        connection.secrets.update(new.secrets())
+        connection.save_tokens(account, new.to_storage())
+
+    auth = RefreshingAuth(tokens, endpoint, persist=persist, account=name)
+    client = TikTokClient(
+        auth,
+        base_url=connection.api_url,
+        account=name,
+        limiter=run.limiter,
+        sleep=run.sleep,
+        clock=run.clock,
+    )
+    run.stack.push_async_callback(client.aclose)
+
+    def notices() -> tuple[str, ...]:
+        warnings = refresh_expiry_warnings({name: auth.tokens}, datetime.now(UTC))
+        return tuple(w.message for w in warnings)
+
+    return TikTokProvider(client, open_id=lambda: auth.tokens.open_id, notices=notices)
+
+
+#: The registry: an account's ``provider:`` -> how to build its adapter.
+OPENERS: dict[str, Opener] = {"tiktok": _open_tiktok}
+
+
+def _open(
+    connection: Connection,
+    accounts: Mapping[str, AccountConfig],
+    names: Sequence[str],
+    stack: AsyncExitStack,
+    sleep: Callable[[float], Awaitable[None]],
+    clock: Callable[[], float],
+) -> dict[str, Provider]:
+    run = _Run(connection, accounts, stack, sleep, clock)
+    providers: dict[str, Provider] = {}
+    for name in names:
+        kind = accounts[name].provider if name in accounts else "tiktok"
+        opener = OPENERS.get(kind)
+        if opener is None:
+            raise ProviderError(
+                f"account {name}: provider {kind} is not available in this version",
+                hint=f"known providers: {', '.join(sorted(OPENERS))}",
+            )
+        providers[name] = opener(run, name)
+    return providers
+
+
+@contextmanager
+def connect(
+    planned: Planned, *, sandbox: bool, warn: Callable[[str], None] = lambda _m: None
+) -> Iterator[Connection]:
+    """The sandbox, or the platforms with the environment's credentials (``warn``: notices)."""
+    if sandbox:
+        with sandbox_connection(planned.project.root, planned.project.config) as connection:
+            yield connection
+    else:
+        yield environment_connection(planned.project.root, planned.project.config, warn=warn)
+
+
+def _conforms(connection: Connection) -> Providers:
+    """Type-checked proof that a connection is what ``apply/`` takes."""
+    return connection
+
+
+def _has_credentials(planned: Planned, names: list[str]) -> tuple[list[str], list[str]]:
+    """Split ``names`` into accounts with tokens here and those without (nothing decrypted)."""
+    from gitops_publisher.providers.tiktok import urls
+    from gitops_publisher.providers.tiktok.credentials import AccountTokens
+    from gitops_publisher.providers.token_store import TokenStore
+
+    tokens = AccountTokens(planned.project.config.accounts, urls.api_url(), TokenStore())
+    ready = [name for name in names if tokens.has_credentials(name)]
+    return ready, [name for name in names if name not in ready]
+
+
+def reviewed_plan(
+    planned: Planned,
+    *,
+    sandbox: bool,
+    offline: bool,
+    warn: Callable[[str], None] = lambda _m: None,
+) -> tuple[Plan, list[str]]:
+    """``planned.plan`` with the creator checks' problems added as plan errors, and notices.
+
+    The one place ``publisher plan`` and the GitHub Action both go through, so a pull
+    request fails exactly where a local plan would. Accounts without credentials here (a
+    fork's pull request has no secrets) are skipped with a notice
+    (``preflight/plan_checks.py`` runs the checks).
+
+    Raises:
+        StateError, AuthError: as :func:`environment_connection`.
+    """
+    from gitops_publisher.preflight.plan_checks import (
+        check_creators,
+        creator_changes,
+        with_problems,
+    )
+
+    plan = planned.plan
+    if offline:
+        return plan, ["creator checks skipped: offline (no network)"] if plan.has_changes else []
+    if not plan.has_changes:
+        return plan, []
+    _changes, names = creator_changes(planned)
+    if not names:
+        return plan, []
+    notices: list[str] = []
+    if not sandbox:
+        if not (os.environ.get("TIKTOK_CLIENT_KEY") and os.environ.get("TIKTOK_CLIENT_SECRET")):
+            notices.append(
+                "creator checks skipped: no TikTok app credentials here (as on pull requests "
+                "from forks); apply checks again before posting"
+            )
+            return plan, notices
+        names, missing = _has_credentials(planned, names)
+        notices.extend(
+            f"creator checks skipped for {name}: no token for it here" for name in missing
+        )
+        if not names:
+            return plan, notices
+    with connect(planned, sandbox=sandbox, warn=warn) as connection:
+        checked = check_creators(planned, connection, names)
+    return with_problems(plan, checked), [*notices, *checked.notices]

@@ -1,0 +1,299 @@
+"""The engine through the provider port, on the fake platform: exactly once, without HTTP.
+
+Each test runs the real planner and the real engine against :class:`FakeProvider`, whose
+script says how the platform answers; the fake keeps the platform's truth, which the state
+is compared with. The emulator suites remain the integration tier.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from gitops_publisher.apply.engine import Engine
+from gitops_publisher.apply.events import Event, Log, Outcome, Result
+from gitops_publisher.apply.settle import PollPolicy
+from gitops_publisher.apply.statebox import StateBox
+from gitops_publisher.core.address import Address
+from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.plan import Action
+from gitops_publisher.core.planner import plan
+from gitops_publisher.core.ports import Failed, Published
+from gitops_publisher.core.state import MemoryStateStore, Record
+from gitops_publisher.errors import ApiError, AuthError
+from gitops_publisher.providers.errors import RateLimited, UploadError
+from gitops_publisher.providers.fake import FakeProvider, Script
+
+from .builders import NOW, desired_post
+
+SIZE = 1000
+
+
+class Killed(BaseException):
+    """The process dies here (SIGKILL): nothing after this line of the run happens."""
+
+
+def post(post_id: str = "teaser", account: str = "brand-us") -> DesiredPost:
+    base = desired_post(post_id)
+    return DesiredPost(**{**base.__dict__, "address": Address(post_id, account)})
+
+
+class World:
+    """One project's state across runs, and the fake platform's accounts."""
+
+    def __init__(self, root: Path, **accounts: FakeProvider) -> None:
+        self.root = root
+        (root / "media").mkdir(parents=True, exist_ok=True)
+        (root / "media" / "a.mp4").write_bytes(b"\0" * SIZE)
+        self.store = MemoryStateStore()
+        self.accounts = accounts or {"brand-us": FakeProvider()}
+        self.events: list[Event] = []
+
+    def record(self, address: str = "teaser@brand-us") -> Record:
+        return self.store.state.resources[address]
+
+    def actions(self, posts: Sequence[DesiredPost]) -> dict[str, str]:
+        planned = plan(posts, self.store.read(), NOW, accounts={})
+        return {c.address: c.action.value for c in planned.changes}
+
+    def apply(self, posts: Sequence[DesiredPost]) -> list[Result]:
+        planned = plan(posts, self.store.read(), NOW, accounts={})
+
+        async def sleep(_seconds: float) -> None:
+            return None
+
+        engine = Engine(
+            box=StateBox(self.store, self.store.read()),
+            providers=self.accounts,
+            root=self.root,
+            now=lambda: NOW,
+            sleep=sleep,
+            clock=lambda: 0.0,
+            emit=self.events.append,
+            poll=PollPolicy(initial=1, factor=1, maximum=1, timeout=10, moderation_wait=3),
+        )
+        by_address = {str(p.address): p for p in posts}
+        return asyncio.run(engine.run(planned, by_address))
+
+
+def outcomes(results: Sequence[Result]) -> list[tuple[str, str, Outcome]]:
+    return [(r.address, r.action, r.outcome) for r in results]
+
+
+def test_the_handle_is_recorded_before_the_first_byte(tmp_path: Path) -> None:
+    fake = FakeProvider()
+    world = World(tmp_path, **{"brand-us": fake})
+    seen: list[Record] = []
+
+    def on_call(method: str, handle: str) -> None:
+        if method == "transfer":
+            seen.append(world.record())
+
+    fake.on_call = on_call
+    results = world.apply([post()])
+    assert outcomes(results) == [("teaser@brand-us", "create", Outcome.PUBLISHED)]
+    [at_transfer] = seen
+    assert at_transfer.status == "uploading" and at_transfer.publish_id == "fake_pub~1"
+    assert world.store.writes >= 2  # the intent, then the handle, before any byte
+    assert world.record().status == "published" and world.record().url
+    assert fake.published() == ["fake_pub~1"]
+
+
+def test_no_second_start_after_a_lost_start_answer(tmp_path: Path) -> None:
+    fake = FakeProvider(scripts=[Script(lose_answer=True)])
+    world = World(tmp_path, **{"brand-us": fake})
+    results = world.apply([post()])
+    assert outcomes(results) == [("teaser@brand-us", "create", Outcome.FAILED)]
+    assert fake.count("start") == 1 and fake.count("transfer") == 0
+    assert world.record().status == "initiating" and world.record().publish_id is None
+    # The lost attempt got no byte, so it cannot publish: the next run may start again.
+    assert world.actions([post()]) == {"teaser@brand-us": "retry"}
+    assert outcomes(world.apply([post()])) == [("teaser@brand-us", "retry", Outcome.PUBLISHED)]
+    assert fake.count("start") == 2 and len(fake.published()) == 1
+
+
+def test_killed_mid_transfer_resumes_from_the_handle_at_the_reported_offset(
+    tmp_path: Path,
+) -> None:
+    fake = FakeProvider(capability=True, default=Script(resumable=True))
+    world = World(tmp_path, **{"brand-us": fake})
+
+    def kill_mid_transfer(method: str, handle: str) -> None:
+        if method == "transfer" and fake.publishes[handle].transfers == 0:
+            fake.publishes[handle].received = 400  # the platform kept the first 400 bytes
+            fake.publishes[handle].size = SIZE
+            raise Killed
+
+    fake.on_call = kill_mid_transfer
+    with pytest.raises(Killed):
+        world.apply([post()])
+    handle = world.record().publish_id
+    assert world.record().status == "uploading" and handle in fake.publishes
+    fake.on_call = None
+    assert world.actions([post()]) == {"teaser@brand-us": "resume"}
+    results = world.apply([post()])
+    assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.PUBLISHED)]
+    assert fake.count("start") == 1  # resumed, never started again
+    transfers = [h for m, h in fake.calls if m == "transfer"]
+    assert transfers == [handle, handle]
+    assert fake.published() == [handle] and world.record().publish_id == handle
+    # A capability handle is stored, never shown.
+    shown = [e for e in world.events if isinstance(e, Log | Result)]
+    assert all(handle not in str(e) for e in shown)
+
+
+def test_a_partial_upload_that_cannot_resume_is_abandoned_then_published_once(
+    tmp_path: Path,
+) -> None:
+    fake = FakeProvider()  # TikTok-like: only this run's upload target can send bytes
+    world = World(tmp_path, **{"brand-us": fake})
+
+    def kill(method: str, handle: str) -> None:
+        if method == "transfer":
+            fake.publishes[handle].received, fake.publishes[handle].size = 400, SIZE
+            raise Killed
+
+    fake.on_call = kill
+    with pytest.raises(Killed):
+        world.apply([post()])
+    fake.on_call = None
+    results = world.apply([post()])
+    assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.FAILED)]
+    assert world.record().fail_reason == "upload_failed" and fake.count("start") == 1
+    assert outcomes(world.apply([post()])) == [("teaser@brand-us", "retry", Outcome.PUBLISHED)]
+    assert len(fake.published()) == 1
+    assert [h.publish_id for h in world.record().history] == ["fake_pub~1"]
+
+
+def test_a_lost_final_answer_is_asked_about_not_uploaded_again(tmp_path: Path) -> None:
+    fake = FakeProvider(default=Script(lose_last_answer=True, processing_polls=2))
+    world = World(tmp_path, **{"brand-us": fake})
+    results = world.apply([post()])
+    assert outcomes(results) == [("teaser@brand-us", "create", Outcome.PUBLISHED)]
+    assert fake.count("start") == 1 and fake.count("transfer") == 1
+    assert len(fake.published()) == 1
+
+
+def test_a_dropped_transfer_fails_without_a_post_and_the_next_run_retries(
+    tmp_path: Path,
+) -> None:
+    fake = FakeProvider(scripts=[Script(drop_at=300)])
+    world = World(tmp_path, **{"brand-us": fake})
+    results = world.apply([post()])
+    assert outcomes(results) == [("teaser@brand-us", "create", Outcome.FAILED)]
+    assert world.record().fail_reason == "upload_failed"
+    assert world.actions([post()]) == {"teaser@brand-us": "retry"}
+    world.apply([post()])
+    assert len(fake.published()) == 1 and fake.count("start") == 2
+
+
+def test_an_expired_upload_target_with_nothing_sent_starts_once_more(tmp_path: Path) -> None:
+    fake = FakeProvider(scripts=[Script(expire=True)])
+    world = World(tmp_path, **{"brand-us": fake})
+    results = world.apply([post()])
+    assert outcomes(results) == [("teaser@brand-us", "create", Outcome.PUBLISHED)]
+    assert fake.count("start") == 2 and len(fake.published()) == 1
+    assert [h.fail_reason for h in world.record().history] == ["upload_expired"]
+
+
+def test_a_gone_session_on_resume_means_nothing_was_published(tmp_path: Path) -> None:
+    fake = FakeProvider(capability=True, default=Script(resumable=True, gone=True))
+    world = World(tmp_path, **{"brand-us": fake})
+
+    def kill(method: str, handle: str) -> None:
+        if method == "transfer":
+            raise Killed
+
+    fake.on_call = kill
+    with pytest.raises(Killed):
+        world.apply([post()])
+    fake.on_call = None
+    results = world.apply([post()])
+    assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.FAILED)]
+    assert world.record().fail_reason == "upload_expired"
+    assert world.actions([post()]) == {"teaser@brand-us": "retry"}
+
+
+def test_processing_then_failed_is_recorded_with_the_platform_reason(tmp_path: Path) -> None:
+    fake = FakeProvider(default=Script(processing_polls=3, result=Failed("internal", True)))
+    world = World(tmp_path, **{"brand-us": fake})
+    results = world.apply([post()])
+    assert outcomes(results) == [("teaser@brand-us", "create", Outcome.FAILED)]
+    assert results[0].message == "Fake: internal"
+    assert world.record().fail_reason == "internal" and fake.count("outcome") == 4
+
+
+def test_still_processing_when_time_runs_out_is_resumed_next_run(tmp_path: Path) -> None:
+    fake = FakeProvider(default=Script(processing_polls=50))
+    world = World(tmp_path, **{"brand-us": fake})
+    results = world.apply([post()])
+    assert outcomes(results) == [("teaser@brand-us", "create", Outcome.PENDING)]
+    assert results[0].message == "still PROCESSING at Fake; the next run asks again"
+    assert world.record().status == "processing"
+    fake.publishes["fake_pub~1"].script.processing_polls = 0
+    assert outcomes(world.apply([post()])) == [("teaser@brand-us", "resume", Outcome.PUBLISHED)]
+    assert fake.count("start") == 1
+
+
+def test_a_refusal_that_stops_the_account_spares_the_other_accounts(tmp_path: Path) -> None:
+    stopper = ApiError("spam_risk_too_many_posts", "cap", "", 403, stops_account=True)
+    us = FakeProvider(scripts=[Script(refuse=stopper)])
+    uk = FakeProvider()
+    world = World(tmp_path, **{"brand-us": us, "brand-uk": uk})
+    posts = [post("a"), post("b"), post("a", "brand-uk")]
+    results = {r.address: r for r in world.apply(posts)}
+    assert results["a@brand-us"].outcome is Outcome.FAILED
+    assert world.record("a@brand-us").fail_reason == "spam_risk_too_many_posts"
+    assert results["b@brand-us"].outcome is Outcome.NOT_ATTEMPTED
+    assert "spam_risk_too_many_posts" in results["b@brand-us"].message
+    assert results["a@brand-uk"].outcome is Outcome.PUBLISHED
+    assert us.count("start") == 1
+
+
+def test_a_refusal_that_does_not_stop_the_account_lets_the_queue_go_on(tmp_path: Path) -> None:
+    refusal = ApiError("privacy_level_option_mismatch", "no", "", 403)
+    fake = FakeProvider(scripts=[Script(refuse=refusal)])
+    world = World(tmp_path, **{"brand-us": fake})
+    results = {r.address: r.outcome for r in world.apply([post("a"), post("b")])}
+    assert results == {"a@brand-us": Outcome.FAILED, "b@brand-us": Outcome.PUBLISHED}
+
+
+def test_rate_limited_start_leaves_the_intent_for_a_safe_retry(tmp_path: Path) -> None:
+    limited = RateLimited("rate_limit_exceeded", "slow down", "", 429, None)
+    fake = FakeProvider(scripts=[Script(refuse=limited)])
+    world = World(tmp_path, **{"brand-us": fake})
+    assert outcomes(world.apply([post()])) == [("teaser@brand-us", "create", Outcome.FAILED)]
+    assert world.record().status == "initiating"
+
+
+def test_an_account_that_cannot_authenticate_is_stopped(tmp_path: Path) -> None:
+    fake = FakeProvider(scripts=[Script(refuse=AuthError("token revoked"))])
+    world = World(tmp_path, **{"brand-us": fake})
+    results = {r.address: r.outcome for r in world.apply([post("a"), post("b")])}
+    assert results == {"a@brand-us": Outcome.FAILED, "b@brand-us": Outcome.NOT_ATTEMPTED}
+
+
+def test_a_public_post_waits_a_little_for_its_id(tmp_path: Path) -> None:
+    class LateIds(FakeProvider):
+        async def outcome(self, handle: str, size: int, *, privacy: str | None = None):  # type: ignore[no-untyped-def]
+            self.calls.append(("outcome", handle))
+            if self.count("outcome") < 3:
+                return Published(ids_pending=privacy == "PUBLIC_TO_EVERYONE", note="later")
+            return Published(("7",), "https://fake.invalid/7")
+
+    fake = LateIds()
+    world = World(tmp_path, **{"brand-us": fake})
+    public = DesiredPost(**{**post().__dict__, "privacy": "PUBLIC_TO_EVERYONE"})
+    results = world.apply([public])
+    assert results[0].url == "https://fake.invalid/7" and fake.count("outcome") == 3
+
+
+def test_an_upload_error_after_every_byte_settles_instead_of_failing(tmp_path: Path) -> None:
+    error = UploadError("the last answer was a 400", status=400, bytes_confirmed=SIZE)
+    fake = FakeProvider(default=Script(lose_last_answer=True, drop=error))
+    world = World(tmp_path, **{"brand-us": fake})
+    assert outcomes(world.apply([post()])) == [("teaser@brand-us", "create", Outcome.PUBLISHED)]
+    assert world.actions([post()]) == {"teaser@brand-us": Action.NOOP.value}

@@ -3,8 +3,9 @@
 Pure: protocols and frozen values, no I/O. Each platform implements it in
 ``providers/<platform>/`` (payloads, chunk rules, error codes and their meaning stay there);
 the composition root (``gitops_publisher/compose.py``) builds one :class:`Provider` per
-account from the account's ``provider:`` in ``publisher.yaml`` (see
-``providers/registry.py``), and ``apply/`` sees nothing else.
+account, the adapter picked by the account's ``provider:`` in ``publisher.yaml`` (its
+registry ``OPENERS``), and ``apply/`` sees nothing else. A fake platform with scripted
+answers, for unit tests, is ``providers/fake.py``.
 
 One publish goes through the port like this (the engine, ``apply/engine.py``)::
 
@@ -13,7 +14,8 @@ One publish goes through the port like this (the engine, ``apply/engine.py``)::
                                  BEFORE calling transfer, so a kill after this line leaves
                                  a record that can only be resumed, never started again
     transfer(started, media)     every byte; resumable from an offset the platform reports
-    outcome(handle, size)        until Published / Drafted / Failed (or time runs out)
+    outcome(handle, size, privacy=...)  until Published / Drafted / Failed (or time runs
+                                 out), polled with backoff while Processing
 
 and a later run with a recorded handle (the plan's ``resume``) starts at ``outcome``:
 
@@ -37,8 +39,9 @@ no bytes), which is what makes the next run's retry safe.
 
 **Handles.** The handle is the platform's durable name of one attempt: TikTok's
 ``publish_id``; YouTube's resumable session URI, which is a capability (whoever holds it can
-upload into the channel), so it is stored in the state but never shown: outputs use
-:meth:`Provider.label`. The composition root adds capability handles to the redaction set.
+upload into the channel), so it is stored in the state but never shown: the engine's events
+name a handle only through :meth:`Platform.label`, and an adapter whose handles are
+capabilities keeps them out of its own logs too.
 
 **Many publishes at once.** Nothing here assumes one publish at a time per account: every
 call names its handle, :class:`Started` carries all that one attempt needs, and an adapter

@@ -64,7 +64,7 @@ class HasRefreshTokenEnv(Protocol):
 
 @dataclass
 class AccountTokens:
-    """Loads and saves token sets per account name; matches the apply runtime's callbacks.
+    """Loads and saves token sets per account name (the callbacks of ``compose.Connection``).
 
     Args:
         accounts: account name -> config (for ``refresh_token_env``).
@@ -172,7 +172,7 @@ class AccountTokens:
         if origin is not None:
             self.sources[name] = "kept"
 
-    # The apply runtime's ``Connection`` speaks JSON dicts.
+    # ``compose.Connection`` speaks JSON dicts.
     def load(self, name: str) -> dict[str, Any] | None:
         """Return :meth:`usable_set` as a storage dict (secrets included), or None.
 

@@ -1,0 +1,74 @@
+"""The provider port's contract, as checks any adapter must pass (``core/ports.py``).
+
+Each check takes an opened :class:`Provider` and drives it the way the engine does; a
+platform's tests run them against its emulator over real HTTP (TikTok: ``test_port_tiktok``),
+and the fake platform runs them too, so the fake cannot drift from what adapters do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.ports import (
+    AccountReport,
+    Drafted,
+    Media,
+    NotStarted,
+    Outcome,
+    Provider,
+    Published,
+    Started,
+    Transferring,
+    is_settled,
+)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+async def settle(
+    provider: Provider, handle: str, size: int, sleep: Sleep, polls: int = 60
+) -> Outcome:
+    """Ask until the outcome is settled (the engine polls the same way)."""
+    answer = await provider.outcome(handle, size)
+    for _ in range(polls):
+        if is_settled(answer):
+            break
+        await sleep(1.0)
+        answer = await provider.outcome(handle, size)
+    return answer
+
+
+async def check_account(provider: Provider) -> AccountReport:
+    """The account check names the user behind the token and can post."""
+    report = await provider.check_account()
+    assert report.identity.open_id or report.identity.username
+    assert report.can_post, report.refusal
+    return report
+
+
+async def check_publish(
+    provider: Provider, post: DesiredPost, media: Media, sleep: Sleep
+) -> tuple[Started, Outcome]:
+    """start -> a handle; before any byte the platform holds none; transfer; it settles."""
+    started = await provider.start(post)
+    assert started.handle
+    before = await provider.outcome(started.handle, media.size)
+    assert isinstance(before, Transferring | NotStarted), before
+    if isinstance(before, Transferring):
+        assert before.received == 0
+    shown = provider.label(started.handle)
+    assert shown
+    sent: list[int] = []
+    await provider.transfer(started, media, on_progress=lambda done, total: sent.append(done))
+    assert sent and sent[-1] == media.size
+    answer = await settle(provider, started.handle, media.size, sleep)
+    assert isinstance(answer, Published | Drafted), answer
+    return started, answer
+
+
+async def check_outcome_is_repeatable(provider: Provider, handle: str, size: int) -> None:
+    """Asking again changes nothing: the resume path may ask any number of times."""
+    first = await provider.outcome(handle, size)
+    again = await provider.outcome(handle, size)
+    assert type(first) is type(again) and is_settled(first)

@@ -1,0 +1,82 @@
+"""Adapters keep the port's contract: TikTok against its emulator, and the fake platform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_publisher.core.address import Address
+from gitops_publisher.core.desired import DesiredPost, VideoRef
+from gitops_publisher.core.ports import Media, Published
+from gitops_publisher.providers.fake import FakeProvider, Script
+from gitops_publisher.providers.tiktok.adapter import TikTokProvider
+from gitops_publisher.providers.tiktok.client import TikTokClient
+
+from . import port_contract as contract
+from .fakes import run
+from .test_emulator import Emulator, emulator, make_video
+
+__all__ = ["emulator"]  # the fixture, re-used
+
+
+def desired(video: Path, mode: str = "direct") -> DesiredPost:
+    info = {"privacy_level": "SELF_ONLY", "title": "port #contract"} if mode == "direct" else {}
+    return DesiredPost(
+        address=Address("contract", "brand-us"),
+        manifest_file="posts/contract.yaml",
+        video=VideoRef(str(video), "git:0", video.stat().st_size),
+        mode=mode,  # type: ignore[arg-type]
+        caption="port #contract",
+        privacy="SELF_ONLY" if mode == "direct" else None,
+        post_info=info,
+        publish_at=None,
+        not_after=None,
+        on_missed="publish",
+    )
+
+
+def test_tiktok_keeps_the_contract(emulator: Emulator, tmp_path: Path) -> None:
+    video = make_video(tmp_path / "v.mp4", 12_000_000)  # two chunks
+
+    async def flow(client: TikTokClient) -> None:
+        provider = TikTokProvider(client, open_id=lambda: emulator.auth.tokens.open_id)
+        report = await contract.check_account(provider)
+        assert report.identity.username == "brand-us" and report.limits.privacy_options
+        media = Media(video, video.stat().st_size)
+        started, answer = await contract.check_publish(
+            provider, desired(video), media, emulator.clock.sleep
+        )
+        assert provider.label(started.handle) == started.handle  # a publish_id is no secret
+        assert isinstance(answer, Published) and answer.status == "PUBLISH_COMPLETE"
+        await contract.check_outcome_is_repeatable(provider, started.handle, media.size)
+
+    emulator.with_client(flow)
+    [post] = emulator.posts()
+    assert post["status"] == "PUBLISH_COMPLETE" and post["byte_count"] == video.stat().st_size
+
+
+def test_tiktok_drafts_keep_the_contract(emulator: Emulator, tmp_path: Path) -> None:
+    video = make_video(tmp_path / "v.mp4", 1_000_000)
+
+    async def flow(client: TikTokClient) -> None:
+        provider = TikTokProvider(client)
+        media = Media(video, video.stat().st_size)
+        await contract.check_publish(provider, desired(video, "draft"), media, emulator.clock.sleep)
+
+    emulator.with_client(flow)
+
+
+def test_the_fake_keeps_the_contract(tmp_path: Path) -> None:
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"\0" * 1000)
+
+    async def sleep(_seconds: float) -> None:
+        return None
+
+    async def flow(provider: FakeProvider) -> None:
+        await contract.check_account(provider)
+        media = Media(video, 1000)
+        started, _answer = await contract.check_publish(provider, desired(video), media, sleep)
+        await contract.check_outcome_is_repeatable(provider, started.handle, media.size)
+
+    run(flow(FakeProvider(default=Script(processing_polls=3))))
+    run(flow(FakeProvider(capability=True, default=Script(resumable=True))))

@@ -36,6 +36,7 @@ from gitops_publisher.core.ports import (
     PostProblem,
     Processing,
     Progress,
+    Provider,
     Published,
     Quota,
     QuotaSettings,
@@ -280,8 +281,10 @@ class YouTubeProvider:
             raise
         self._videos[started.handle] = done.video_id
 
-    async def outcome(self, handle: str, size: int) -> Outcome:
+    async def outcome(self, handle: str, size: int, *, privacy: str | None = None) -> Outcome:
         """The session's status, then the video's processing (see the module doc).
+
+        ``privacy`` changes nothing here: YouTube gives the video id with the upload.
 
         Raises:
             ApiError: YouTube refused the status query or videos.list
@@ -305,3 +308,8 @@ class YouTubeProvider:
         """Keep a quota refusal for :meth:`check_account` (the API cannot be asked)."""
         if exc.code in (QUOTA_EXCEEDED, UPLOAD_LIMIT_EXCEEDED):
             self.refused = Refusal(exc.code, exc.api_message)
+
+
+def _conforms(provider: YouTubeProvider) -> Provider:
+    """Type-checked proof that the adapter satisfies the port (mypy fails here otherwise)."""
+    return provider

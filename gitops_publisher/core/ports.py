@@ -159,7 +159,8 @@ class Media:
     Attributes:
         path: the video file (absolute, or relative to the working directory).
         size: its size in bytes, as measured when planned.
-        content_type: the container's media type from the probe (None: the adapter decides).
+        content_type: the container's media type from the probe (pre-flight's; an adapter
+            may refuse a transfer without it, as TikTok's does).
     """
 
     path: Path

@@ -41,7 +41,7 @@ def test_tiktok_keeps_the_contract(emulator: Emulator, tmp_path: Path) -> None:
         provider = TikTokProvider(client, open_id=lambda: emulator.auth.tokens.open_id)
         report = await contract.check_account(provider)
         assert report.identity.username == "brand-us" and report.limits.privacy_options
-        media = Media(video, video.stat().st_size)
+        media = Media(video, video.stat().st_size, "video/mp4")
         started, answer = await contract.check_publish(
             provider, desired(video), media, emulator.clock.sleep
         )
@@ -59,7 +59,7 @@ def test_tiktok_drafts_keep_the_contract(emulator: Emulator, tmp_path: Path) -> 
 
     async def flow(client: TikTokClient) -> None:
         provider = TikTokProvider(client)
-        media = Media(video, video.stat().st_size)
+        media = Media(video, video.stat().st_size, "video/mp4")
         await contract.check_publish(provider, desired(video, "draft"), media, emulator.clock.sleep)
 
     emulator.with_client(flow)

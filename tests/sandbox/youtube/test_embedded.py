@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from gitops_publisher.apply.runtime import sandbox_connection
+from gitops_publisher.compose import sandbox_connection
 from gitops_publisher.sandbox import (
     SANDBOX_GOOGLE_CLIENT_ID,
     SANDBOX_GOOGLE_CLIENT_SECRET,

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from gitops_publisher.providers.errors import UploadError
+from gitops_publisher.providers.errors import TokenRefreshError, UploadError
 from gitops_publisher.providers.retry import RetryPolicy
 from gitops_publisher.providers.tokens import TokenSet
 from gitops_publisher.providers.youtube.api_models import Completed, Gone, Incomplete
@@ -243,3 +243,23 @@ def test_an_expired_session_means_a_new_one_is_safe(emulator: Emulator, tmp_path
     published = [v for v in emulator.videos() if v["video_id"]]
     assert [v["video_id"] for v in published] == [done.video_id]
     assert published[0]["sha256"] == sha256(path)
+
+
+def test_a_testing_mode_token_dies_after_7_days_with_an_explanation(emulator: Emulator) -> None:
+    emulator.options(testing_mode=True)
+    tokens = logged_in(emulator)
+    emulator.clock.advance(8 * 86400)
+
+    async def main() -> None:
+        tokens_endpoint = endpoint(emulator)
+        try:
+            await tokens_endpoint.refresh(tokens.refresh_token.get_secret_value())
+        finally:
+            await tokens_endpoint.aclose()
+
+    with pytest.raises(TokenRefreshError) as caught:
+        run(main())
+    assert caught.value.code == "invalid_grant" and not caught.value.transient
+    assert '7 days when the Google Cloud project\'s OAuth consent screen is in "Testing"' in str(
+        caught.value
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import asyncio
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,18 +13,9 @@ from gitops_publisher import compose
 from gitops_publisher.errors import AuthError, ProviderError
 from gitops_publisher.providers.fake import FakeProvider
 from gitops_publisher.providers.tiktok.adapter import TikTokProvider
+from tests.preflight.test_layers import imported
 
 APPLY = Path(compose.__file__).parent / "apply"
-
-
-def imported(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-        elif isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-    return names
 
 
 def test_apply_imports_no_platform_no_sandbox_and_no_composition() -> None:

@@ -138,3 +138,21 @@ def test_a_stop_on_one_account_does_not_lose_the_other_accounts_posts(project, e
         converge(root, em, tokens)
         expected = {f"p{i}@{a}": "media/tutorial-part1.mp4" for i in range(2) for a in accounts}
         assert_exactly_once(root, em.posts(), expected)
+
+
+def test_a_resumed_public_post_gets_its_url(project, emulator, tokens):
+    # The account check of the run that resumes gives the creator's handle even when the
+    # account publishes nothing new in that run, so the resumed post's URL can be built.
+    root = project(["brand-us"], [PostSpec("launch", ["brand-us"], privacy="PUBLIC_TO_EVERYONE")])
+    with emulator() as em:
+        tokens.login(em, ["brand-us"])
+        after_upload = stop_when(lambda e: isinstance(e, Log) and e.message.startswith("uploaded;"))
+        with pytest.raises(Killed):
+            apply_once(root, em, tokens, on_event=after_upload)
+        assert converge(root, em, tokens) == [[("resume", "published")]]
+        record = read_state(root).resources["launch@brand-us"]
+        found = assert_exactly_once(
+            root, em.posts(), {"launch@brand-us": "media/tutorial-part1.mp4"}
+        )
+        ids = [str(i) for i in found["launch@brand-us"]["post_ids"]]
+        assert ids and record.url == f"https://www.tiktok.com/@brand-us/video/{ids[0]}"

@@ -1,6 +1,6 @@
 """Fixtures for the YouTube conformance tests: raw httpx over real HTTP on 127.0.0.1.
 
-Everything here is written from shared/reference/youtube-data-api.md, not from the emulator's
+Everything here is written from docs/reference/youtube-data-api.md, not from the emulator's
 code: the requests are the ones the reference says Google's clients send.
 """
 

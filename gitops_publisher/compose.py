@@ -137,8 +137,9 @@ def sandbox_time_scale() -> float:
 def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     """Start the embedded emulator for ``root`` and yield a connection to it.
 
-    Each configured account becomes a sandbox user named by its ``username`` (else by the
-    account's name) the first time; its tokens are kept in ``.publisher/sandbox/token-store.json``.
+    Each configured account becomes a sandbox user (a YouTube account: a channel) named by its
+    ``username`` or ``handle`` (else by the account's name) the first time; its tokens are
+    kept in ``.publisher/sandbox/token-store.json``.
     """
     from gitops_publisher.sandbox import (
         SANDBOX_CLIENT_KEY,
@@ -156,9 +157,11 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     clock = ScaledClock(scale)
     world = SandboxWorld.load_or_create(world_dir, clock=clock)
     for name, account in sorted(config.accounts.items()):
-        if account.provider != "tiktok":  # a TikTok emulator user for TikTok accounts only
-            continue
         user = handle(account.identity_handle) or name
+        if account.provider == "youtube":  # a channel of the YouTube emulator, @handle
+            if tokens.load(name) is None or world.find_channel("@" + user) is None:
+                tokens.seed(name, world.ensure_channel("@" + user))
+            continue
         if tokens.load(name) is None or world.find_account(username=user) is None:
             refresh = world.ensure_account(user)
             tokens.seed(name, refresh)
@@ -202,7 +205,8 @@ def environment_connection(
     problems = []
     key = os.environ.get("TIKTOK_CLIENT_KEY", "")
     secret = os.environ.get("TIKTOK_CLIENT_SECRET", "")
-    if not key or not secret:
+    tiktok = any(account.provider == "tiktok" for account in config.accounts.values())
+    if tiktok and (not key or not secret):  # YouTube accounts name their own Google client
         problems.append(
             Diagnostic(
                 "environment",
@@ -305,8 +309,84 @@ def _open_tiktok(run: _Run, name: str) -> Provider:
     return TikTokProvider(client, open_id=lambda: auth.tokens.open_id, notices=notices)
 
 
+def _open_youtube(run: _Run, name: str) -> Provider:
+    """A YouTube channel: Google's tokens (not rotated), the resumable uploader, its adapter.
+
+    The embedded sandbox answers Google's OAuth paths on its own host with its own client;
+    otherwise the account's ``client_id_env``/``client_secret_env`` name the Google client and
+    its tokens come from ``refresh_token_env`` or the local store (``auth login``). Each
+    session URI the client receives joins the redaction set before it is returned.
+
+    Raises:
+        AuthError: no token, or the Google client is not set.
+    """
+    from gitops_publisher.core.models import YouTubeAccount
+    from gitops_publisher.providers.tokens import TokenSet
+    from gitops_publisher.providers.youtube.account_auth import youtube_auth_setup
+    from gitops_publisher.providers.youtube.adapter import YouTubeProvider
+    from gitops_publisher.providers.youtube.client import YouTubeClient
+    from gitops_publisher.providers.youtube.oauth import GoogleAuth, GoogleTokenEndpoint
+
+    connection = run.connection
+    account = run.accounts[name]
+    assert isinstance(account, YouTubeAccount)
+    if connection.sandbox:
+        from gitops_publisher.sandbox import SANDBOX_GOOGLE_CLIENT_ID, SANDBOX_GOOGLE_CLIENT_SECRET
+
+        stored = _stored_tokens(run, name)
+        tokens = (
+            TokenSet.from_refresh_token(str(stored["refresh_token"]))
+            if set(stored) == {"refresh_token"}
+            else TokenSet.model_validate(stored)
+        )
+        api = connection.api_url
+        endpoint = GoogleTokenEndpoint(
+            SANDBOX_GOOGLE_CLIENT_ID,
+            SANDBOX_GOOGLE_CLIENT_SECRET,
+            token_url=f"{api}/token",
+            revoke_url=f"{api}/revoke",
+        )
+
+        def keep(new: TokenSet) -> None:
+            connection.save_tokens(name, new.to_storage())
+
+    else:
+        setup = youtube_auth_setup(
+            client_id_env=account.client_id_env, client_secret_env=account.client_secret_env
+        )
+        found = setup.tokens(name, account.refresh_token_env)
+        if found is None:
+            raise AuthError(
+                f"no credentials for account {name}",
+                hint=f"set {account.refresh_token_env} to its refresh token, or run "
+                f"`publisher auth login --account {name}`",
+            )
+        tokens, api, endpoint = found, setup.api_url, setup.endpoint()
+
+        def keep(new: TokenSet) -> None:
+            setup.save(name, new, account.refresh_token_env)
+
+    run.stack.push_async_callback(endpoint.aclose)
+    connection.secrets.update(tokens.secrets())
+
+    def persist(new: TokenSet) -> None:
+        connection.secrets.update(new.secrets())
+        keep(new)
+
+    auth = GoogleAuth(tokens, endpoint, persist=persist, account=name)
+    client = YouTubeClient(
+        auth,
+        base_url=api,
+        sleep=run.sleep,
+        clock=run.clock,
+        on_secret=connection.secrets.add,
+    )
+    run.stack.push_async_callback(client.aclose)
+    return YouTubeProvider(client)
+
+
 #: The registry: an account's ``provider:`` -> how to build its adapter.
-OPENERS: dict[str, Opener] = {"tiktok": _open_tiktok}
+OPENERS: dict[str, Opener] = {"tiktok": _open_tiktok, "youtube": _open_youtube}
 
 
 def _open(

@@ -243,3 +243,12 @@ def test_a_published_youtube_post_edited_since_drifts_with_the_youtube_fields_th
         ("youtube.privacy", "public", "unlisted"),
     ]
     assert "youtube" not in snapshot(desired("launch", "brand-us")[0]).model_dump(mode="json")
+
+
+def test_a_saved_plan_shows_the_quota_reset_as_the_plan_did() -> None:
+    from gitops_publisher.cli.views.plan_text import youtube_quota_text
+
+    (quota,) = make(desired("launch", "shorts-a")).youtube_quotas
+    saved = type(quota).model_validate_json(quota.model_dump_json())  # the offset only
+    assert youtube_quota_text(saved) == youtube_quota_text(quota)
+    assert "resets 2026-12-05 00:00 PST" in youtube_quota_text(saved)

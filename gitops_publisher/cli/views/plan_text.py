@@ -22,6 +22,7 @@ from gitops_publisher.core.plan import (
 )
 from gitops_publisher.core.youtube import category_name
 from gitops_publisher.core.youtube_limits import tags_length, title_length
+from gitops_publisher.core.youtube_quota import PACIFIC
 from gitops_publisher.escape import terminal
 
 _COLOURS: dict[Action, str] = {
@@ -297,7 +298,8 @@ def quota_text(quota: AccountQuota) -> str:
 
 def youtube_quota_text(quota: YouTubeQuota) -> str:
     """One Google project's quota used by this apply, and what the day already used."""
-    reset = f"resets {quota.resets_at:%Y-%m-%d %H:%M %Z}"
+    # In Pacific time whatever the value's own zone (a saved plan keeps only the offset).
+    reset = f"resets {quota.resets_at.astimezone(PACIFIC):%Y-%m-%d %H:%M %Z}"
     channels = ", ".join(quota.accounts)
     if quota.upload_limit is not None:
         uploads = (

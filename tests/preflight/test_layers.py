@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import gitops_publisher
 
@@ -39,3 +42,27 @@ def test_media_rules_values_are_pure_data() -> None:
             "dataclasses",
             "typing",
         }, path
+
+
+def test_plan_with_creator_checks_loads_nothing_of_apply(content_repo: Any) -> None:
+    """``plan`` (media checks, and the account checks against the embedded sandbox) runs
+    without importing ``apply/``: pre-flight and the composition are all it needs."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from gitops_publisher.cli.main import cli\n"
+        "result = CliRunner().invoke(cli, ['-C', sys.argv[1], '--sandbox', 'plan'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "assert 'creator checks' not in result.output, result.output\n"
+        "print(sorted(m for m in sys.modules if m.startswith('gitops_publisher.apply')))\n"
+        "print('gitops_publisher.preflight.plan_checks' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(content_repo.root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["[]", "True"]

@@ -295,7 +295,9 @@ class Engine:
         await self.box.put(record)
         self.emit(Log(change.address, provider.start_summary(post)))
         try:
-            started = await provider.start(post)
+            started = await provider.start(
+                post, content_type=self.content_types.get(post.video.content_id)
+            )
         except (InitOutcomeUnknown, RateLimited):
             # Stays "initiating": no byte was sent, so the next run's retry is safe. A 429
             # that outlived the client's waits is a refusal, not a verdict on the post.

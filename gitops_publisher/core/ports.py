@@ -363,8 +363,12 @@ class Provider(Platform, Protocol):
         """One line for the log before :meth:`start` (``init (direct, 2 chunk(s))``)."""
         ...
 
-    async def start(self, post: DesiredPost) -> Started:
+    async def start(self, post: DesiredPost, *, content_type: str | None = None) -> Started:
         """Ask the platform to start publishing ``post``; no byte of the video is sent.
+
+        ``content_type`` is the video's media type from pre-flight's probe (the container the
+        file really is), for a platform told at the start what it will receive (YouTube's
+        ``X-Upload-Content-Type``); None when unknown.
 
         Raises:
             InitOutcomeUnknown: the request may have been handled and its answer was lost.

@@ -98,6 +98,8 @@ class FakePublish:
     size: int = 0
     polls: int = 0
     transfers: int = 0
+    content_type: str | None = None
+    transferred_as: list[str | None] = field(default_factory=list)
 
 
 @dataclass
@@ -176,7 +178,7 @@ class FakeProvider:
         """``start (direct)``."""
         return f"start ({post.mode})"
 
-    async def start(self, post: DesiredPost) -> Started:
+    async def start(self, post: DesiredPost, *, content_type: str | None = None) -> Started:
         """Take the next script; refuse, or create a publish (and maybe lose the answer)."""
         self._seen("start")
         script = self.scripts.pop(0) if self.scripts else self.default
@@ -188,7 +190,9 @@ class FakeProvider:
             if self.capability
             else (f"fake_pub~{number}")
         )
-        self.publishes[handle] = FakePublish(handle, script, f"70000000000000{number:05d}")
+        self.publishes[handle] = FakePublish(
+            handle, script, f"70000000000000{number:05d}", content_type=content_type
+        )
         if script.lose_answer:
             raise InitOutcomeUnknown("no answer to the start (fake)", endpoint="start")
         return Started(handle, None if self.capability else f"{handle}/upload")
@@ -208,6 +212,7 @@ class FakeProvider:
             raise UploadError("unknown handle (fake)", status=404, bytes_confirmed=0)
         script = publish.script
         publish.transfers += 1
+        publish.transferred_as.append(media.content_type)
         publish.size = media.size
         if started.upload_target is None and not script.resumable:
             raise UploadError(

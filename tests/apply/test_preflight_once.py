@@ -19,8 +19,11 @@ from click.testing import CliRunner
 from pinned_git import commit_all
 from pymediainfo import MediaInfo
 
-from gitops_publisher.apply.events import Outcome
+from gitops_publisher.apply.events import Event, Outcome
+from gitops_publisher.apply.run import execute
 from gitops_publisher.cli.main import cli
+from gitops_publisher.planning import make_plan
+from gitops_publisher.providers.fake import FakeProvider, FakeProviders, Script
 from gitops_publisher.workspace.project import MEDIA_CACHE_DIR
 
 from .harness import PostSpec, SecretScan, TokenBox, apply_once, cli_env
@@ -106,3 +109,21 @@ def test_the_upload_sends_the_probed_container_not_the_suffix(
         assert len(uploads) == 3 == len(sizes)
         sent = sorted(r["content_type"] for r in uploads)
         assert sent == ["video/mp4", "video/quicktime", "video/webm"]
+
+
+def test_a_platform_told_the_type_at_the_start_gets_the_probed_one(
+    project: Callable[..., Path],
+) -> None:
+    """YouTube is told at the start (``X-Upload-Content-Type``) what it will receive: the
+    engine passes pre-flight's probed type there and with the bytes, on any platform."""
+    root = project(["brand-us"], [PostSpec("webm", ["brand-us"], video="media/really-webm.mp4")])
+    (root / "media" / "really-webm.mp4").write_bytes((DATA / "valid_vp9_opus.webm").read_bytes())
+    commit_all(root, "a WebM file named .mp4")
+    fake = FakeProvider(capability=True, default=Script(resumable=True))  # YouTube-like
+    events: list[Event] = []
+    providers = FakeProviders({"brand-us": fake})
+    report = execute(make_plan(root, sandbox=False), providers, emit=events.append)
+    assert [r.outcome for r in report.results] == [Outcome.PUBLISHED], events
+    (publish,) = fake.publishes.values()
+    assert publish.content_type == "video/webm"
+    assert publish.transferred_as == ["video/webm"]

@@ -288,8 +288,10 @@ class TikTokProvider:
         """``init (direct, 2 chunk(s))``."""
         return f"init ({post.mode}, {plan_chunks(post.video.size).total_chunk_count} chunk(s))"
 
-    async def start(self, post: DesiredPost) -> Started:
+    async def start(self, post: DesiredPost, *, content_type: str | None = None) -> Started:
         """A direct or inbox init with a FILE_UPLOAD source sized by the chunk plan.
+
+        TikTok's init takes no media type; each chunk PUT carries it (:meth:`transfer`).
 
         Raises:
             InitOutcomeUnknown, RateLimited, ApiError (``stops_account`` for

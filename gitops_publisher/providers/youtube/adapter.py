@@ -19,7 +19,6 @@ The port speaks of accounts, handles and outcomes; this module translates to the
 
 from __future__ import annotations
 
-import mimetypes
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -125,16 +124,6 @@ def youtube_quotas(model: QuotaModel = "buckets") -> tuple[Quota, ...]:
     return (Quota("quota units", DAILY_UNITS, DAY, scope="app", cost=cost),)
 
 
-def upload_content_type(path: str) -> str:
-    """``X-Upload-Content-Type`` for a video file: its ``video/*`` type, else octet-stream.
-
-    YouTube accepts ``video/*`` and ``application/octet-stream`` (reference §2.1) and reads
-    the container itself, so a wrong guess costs nothing; an unknown suffix sends the latter.
-    """
-    guessed, _ = mimetypes.guess_type(path)
-    return guessed if guessed and guessed.startswith("video/") else "application/octet-stream"
-
-
 def to_outcome(status: VideoStatus) -> Outcome:
     """videos.list's answer for an uploaded video, as an outcome."""
     if status.processed:
@@ -229,8 +218,11 @@ class YouTubeProvider:
         chunks = max(1, -(-post.video.size // chunk))
         return f"videos.insert (resumable, {chunks} chunk(s) of {chunk / 2**20:g} MiB)"
 
-    async def start(self, post: DesiredPost) -> Started:
+    async def start(self, post: DesiredPost, *, content_type: str | None = None) -> Started:
         """The initiating POST with the post's video resource; the handle is the session URI.
+
+        ``X-Upload-Content-Type`` is the probed container's type; YouTube also takes
+        ``application/octet-stream`` (reference §2.1), sent when the probe gave none.
 
         Raises:
             InitOutcomeUnknown, RateLimited, ApiError (``stops_account`` for
@@ -244,7 +236,7 @@ class YouTubeProvider:
             session_uri = await self.api.start_upload(
                 dict(upload.resource),
                 size=post.video.size,
-                content_type=upload_content_type(post.video.path),
+                content_type=content_type or "application/octet-stream",
                 notify_subscribers=upload.notify_subscribers,
             )
         except ApiError as exc:

@@ -26,7 +26,6 @@ from gitops_publisher.providers.errors import UploadError, UploadSessionGone
 from gitops_publisher.providers.retry import RetryPolicy
 from gitops_publisher.providers.youtube.adapter import (
     YouTubeProvider,
-    upload_content_type,
     youtube_quotas,
 )
 from gitops_publisher.providers.youtube.client import YouTubeClient
@@ -92,7 +91,7 @@ def test_a_publish_through_the_port(tmp_path: Path) -> None:
     seen_before_bytes: list[int] = []
 
     async def main() -> object:
-        started = await yt.start(post(tmp_path))
+        started = await yt.start(post(tmp_path), content_type="video/mp4")
         seen_before_bytes.append(fake.puts)  # the engine records the handle here
         await yt.transfer(started, media(tmp_path))
         fake.statuses[next(iter(fake.videos))] = [
@@ -222,10 +221,18 @@ def test_quotas_follow_the_model() -> None:
     assert newer.cost == 100
 
 
-def test_upload_content_type() -> None:
-    assert upload_content_type("media/a.mp4") == "video/mp4"
-    assert upload_content_type("media/a.mov") == "video/quicktime"
-    assert upload_content_type("media/a.bin") == "application/octet-stream"
+def test_the_initiating_post_names_the_probed_type_else_octet_stream(tmp_path: Path) -> None:
+    fake = FakeYouTube()
+    yt = provider(fake)
+
+    async def main() -> None:
+        await yt.start(post(tmp_path), content_type="video/webm")  # a .mp4 that is WebM
+        await yt.start(post(tmp_path))
+
+    run(main())
+    sent = [r.headers["x-upload-content-type"] for r in fake.requests if r.method == "POST"]
+    assert sent == ["video/webm", "application/octet-stream"]
+
 
 
 def test_start_summary_counts_chunks(tmp_path: Path) -> None:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from gitops_publisher.apply.engine import Engine
 from gitops_publisher.apply.events import Emit, Log, Result
@@ -39,32 +36,6 @@ class ApplyReport:
         return all(r.outcome.value in ("published", "inbox", "pending") for r in self.results)
 
 
-def provenance(root: Path, plan: Plan) -> Provenance:
-    """Commit, plan hash, pull request and CI run of this apply (best effort)."""
-    commit = os.environ.get("GITHUB_SHA") or _git_head(root)
-    run_url = None
-    if os.environ.get("GITHUB_RUN_ID") and os.environ.get("GITHUB_REPOSITORY"):
-        server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
-        run_url = (
-            f"{server}/{os.environ['GITHUB_REPOSITORY']}/actions/runs/{os.environ['GITHUB_RUN_ID']}"
-        )
-    pr = os.environ.get("PUBLISHER_PULL_REQUEST")
-    return Provenance(
-        commit=commit,
-        plan_hash=plan.plan_hash(),
-        pull_request=int(pr) if pr and pr.isdigit() else None,
-        run_url=run_url,
-    )
-
-
-def _git_head(root: Path) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=False
-        )
-    except OSError:
-        return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
 
 
 def _without_adapter(plan: Plan, posts: dict[str, DesiredPost]) -> list[Diagnostic]:
@@ -94,11 +65,15 @@ def execute(
     providers: Providers,
     *,
     emit: Emit,
+    origin: Provenance | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> ApplyReport:
     """Pre-flight then publish ``planned.plan``; the caller holds the state lock.
 
     ``providers`` (built by ``gitops_publisher/compose.py``) opens each account's platform.
+    ``origin`` (commit, pull request, CI run) is read by the caller, at the edge: each record
+    this run writes carries it, with the plan's hash.
+
     Every account with something to do is checked first to be the platform user
     ``publisher.yaml`` and its pin say (``core/identity.py``); an account that is not is
     stopped (each of its changes "not attempted", naming both users) and the others go on.
@@ -157,7 +132,9 @@ def execute(
                 now=now,
                 sleep=sleep,
                 emit=emit,
-                provenance=provenance(root, plan),
+                provenance=(origin or Provenance()).model_copy(
+                    update={"plan_hash": plan.plan_hash()}
+                ),
                 identities=identities.seen,
                 stopped=identities.stopped,
                 poll=PollPolicy(),

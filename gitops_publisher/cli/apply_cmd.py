@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
     from gitops_publisher.apply.run import ApplyReport
     from gitops_publisher.core.plan import Plan
+    from gitops_publisher.core.state import Provenance
     from gitops_publisher.notify.send import Delivery
     from gitops_publisher.planning import Planned
 
@@ -105,6 +107,7 @@ def apply(
 
     def run_once() -> Plan:
         nonlocal failed
+        origin = apply_origin(app.project_dir)
         planned = make_plan(
             app.project_dir,
             sandbox=app.sandbox,
@@ -146,7 +149,7 @@ def apply(
                 with open_printer(
                     plan, redactor, json_mode=fmt == "json", color=app.color
                 ) as printer:
-                    report = execute(planned, connection, emit=printer)
+                    report = execute(planned, connection, emit=printer, origin=origin)
         if fmt == "json":
             click.echo(results_json(report.results, redactor))
         else:
@@ -154,7 +157,10 @@ def apply(
             click.echo(summary_table(report.results, redactor))
         failed = failed or not report.ok
         if planned.project.config.notify:
-            for delivery in notify(planned, report, sandbox=app.sandbox, redact=redactor):
+            deliveries = notify(
+                planned, report, sandbox=app.sandbox, redact=redactor, run_url=origin.run_url
+            )
+            for delivery in deliveries:
                 click.echo(delivery.line(), err=True)
         return plan
 
@@ -174,13 +180,29 @@ def apply(
         ctx.exit(EXIT_ERROR)
 
 
+def apply_origin(project_dir: Path) -> Provenance:
+    """Where this apply comes from: the CI run's variables, else the checkout's ``HEAD``.
+
+    Read here, at the edge, and handed to the engine (which adds the plan's hash).
+    """
+    from gitops_publisher.github.event import ci_origin
+    from gitops_publisher.workspace.git_state import head_commit
+
+    origin = ci_origin(os.environ)
+    if origin.commit is None:
+        origin = origin.model_copy(update={"commit": head_commit(project_dir)})
+    return origin
+
+
 def notify(
-    planned: Planned, report: ApplyReport, *, sandbox: bool, redact: Callable[[str], str]
+    planned: Planned,
+    report: ApplyReport,
+    *,
+    sandbox: bool,
+    redact: Callable[[str], str],
+    run_url: str | None,
 ) -> list[Delivery]:
     """Tell the config's webhooks what this apply did; never raises (design: notify)."""
-    import os
-
-    from gitops_publisher.apply.run import provenance
     from gitops_publisher.notify.message import build_notification
     from gitops_publisher.notify.send import send_all
 
@@ -190,7 +212,7 @@ def notify(
         report.results,
         captions,
         sandbox=sandbox,
-        run_url=provenance(planned.project.root, report.plan).run_url,
+        run_url=run_url,
         redact=redact,
     )
     return send_all(planned.project.config.notify, notification, os.environ)

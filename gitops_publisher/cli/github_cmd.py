@@ -8,10 +8,16 @@ this same CLI, in process.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
 from gitops_publisher.cli.main import AppContext, sandbox_option
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from gitops_publisher.github.action import Cli
 
 
 def _invoke(argv: list[str]) -> int:
@@ -28,6 +34,18 @@ def _invoke(argv: list[str]) -> int:
     return result if isinstance(result, int) else 0
 
 
+def action_cli(invoke: Callable[[list[str]], int] = _invoke) -> Cli:
+    """This CLI as the Action uses it: its commands, its error text, its Markdown plan.
+
+    The one way ``github/`` reaches ``cli/``: handed in, never imported.
+    """
+    from gitops_publisher.cli.errors import format_error
+    from gitops_publisher.cli.views.plan_markdown import render_markdown
+    from gitops_publisher.github.action import Cli
+
+    return Cli(invoke=invoke, format_error=format_error, render_markdown=render_markdown)
+
+
 @click.command()
 @sandbox_option
 @click.pass_obj
@@ -35,5 +53,5 @@ def github(app: AppContext) -> None:
     """Run as the GitHub Action: plan pull requests, apply the default branch and schedules."""
     from gitops_publisher.github.action import run_action
 
-    code = run_action(os.environ, base_dir=app.project_dir, sandbox=app.sandbox, invoke=_invoke)
+    code = run_action(os.environ, base_dir=app.project_dir, sandbox=app.sandbox, cli=action_cli())
     click.get_current_context().exit(code)

@@ -42,7 +42,7 @@ from gitops_publisher.escape import md_code, md_fence, md_text, md_url, terminal
 from gitops_publisher.github import report, review
 from gitops_publisher.github.api import GitHubApi, GitHubApiError
 from gitops_publisher.github.commands import annotation, command, repository_path, stopped
-from gitops_publisher.github.event import Inputs, Run, decide
+from gitops_publisher.github.event import PULL_REQUEST_VARIABLE, Inputs, Run, decide
 from gitops_publisher.github.step_env import git_auth_env, secret_env
 from gitops_publisher.providers.tiktok import urls
 from gitops_publisher.workspace.token_sync import git_branch_store, synced_writeback
@@ -52,7 +52,27 @@ if TYPE_CHECKING:
     from gitops_publisher.github.previews import PreviewReport
     from gitops_publisher.workspace.project import Project
 
-Invoke = Callable[[list[str]], int]
+
+
+@dataclass(frozen=True)
+class Cli:
+    """The ``publisher`` CLI as the Action drives it, handed in by ``publisher github``.
+
+    The Action runs the CLI's commands in process (:attr:`invoke`) and shows a failed plan
+    and a plan as the CLI shows them: errors formatted by the CLI's one error handler, plans
+    by its Markdown view. It imports nothing of ``cli/`` (the CLI imports the Action, not
+    the other way round; import-linter keeps it so).
+
+    Attributes:
+        invoke: runs ``publisher ARGV`` and returns its exit code.
+        format_error: ``format_error(exc, command)``, the error handler's text of ``exc``.
+        render_markdown: ``render_markdown(plan, title=..., warnings=...)``, the plan's
+            Markdown document.
+    """
+
+    invoke: Callable[[list[str]], int]
+    format_error: Callable[[PublisherError, str | None], str]
+    render_markdown: Callable[..., str]
 
 FORK_NOTE = (
     "🔒 This pull request comes from a fork: the plan ran without secrets and without "
@@ -70,7 +90,7 @@ class Context:
     project: Path
     sandbox: bool
     out: TextIO
-    invoke: Invoke
+    cli: Cli
     transport: httpx.BaseTransport | None = None
     token_key: str = ""
     runner_temp: str = ""
@@ -95,7 +115,7 @@ def run_action(
     *,
     base_dir: Path,
     sandbox: bool,
-    invoke: Invoke,
+    cli: Cli,
     out: TextIO | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> int:
@@ -105,7 +125,7 @@ def run_action(
         env: the environment (``GITHUB_*``, ``INPUT_*``, secrets).
         base_dir: ``-C`` of the ``publisher`` command; the working directory is inside it.
         sandbox: use the embedded TikTok emulator (also when ``--sandbox`` is in ``args``).
-        invoke: runs the ``publisher`` CLI with argv, returning its exit code.
+        cli: the ``publisher`` CLI: its commands, error text and Markdown plan.
         out: the job log (default: the current ``sys.stdout``).
         transport: httpx transport for the GitHub API (tests).
 
@@ -123,7 +143,7 @@ def run_action(
         project=base_dir / inputs.working_directory,
         sandbox=sandbox or "--sandbox" in inputs.args,
         out=out or sys.stdout,
-        invoke=invoke,
+        cli=cli,
         transport=transport,
         token_key=env.get("PUBLISHER_TOKEN_KEY", ""),
         runner_temp=env.get("RUNNER_TEMP", ""),
@@ -148,7 +168,7 @@ def run_action(
         if decision == "apply":
             return _apply(ctx)
         if decision == "validate":
-            code = invoke([*_global_args(ctx), "validate"])
+            code = cli.invoke([*_global_args(ctx), "validate"])
             _finish(ctx, has_changes=False, plan_json="", published=0)
             return code
     _finish(ctx, has_changes=False, plan_json="", published=0)
@@ -160,8 +180,6 @@ def run_action(
 
 
 def _plan(ctx: Context) -> int:
-    from gitops_publisher.cli.errors import format_error
-    from gitops_publisher.cli.views.plan_markdown import render_markdown
     from gitops_publisher.compose import reviewed_plan
     from gitops_publisher.planning import make_plan
 
@@ -188,9 +206,8 @@ def _plan(ctx: Context) -> int:
                 planned, sandbox=ctx.sandbox, offline=ctx.run.is_fork, warn=ctx.say
             )
     except PublisherError as exc:
-        failure = (
-            f"### {title}\n\n❌ **The plan failed.**\n\n{md_fence(format_error(exc, 'plan'))}\n"
-        )
+        error = md_fence(ctx.cli.format_error(exc, "plan"))
+        failure = f"### {title}\n\n❌ **The plan failed.**\n\n{error}\n"
         _publish_plan(ctx, failure, notes)
         _finish(ctx, has_changes=False, plan_json="", published=0)
         _from_checkout(exc, ctx.workdir)
@@ -203,7 +220,7 @@ def _plan(ctx: Context) -> int:
     shown = _previews(ctx, planned.project, plan) if ctx.inputs.previews else None
     if shown is not None:
         notes.extend(shown.notes)
-    markdown = render_markdown(plan, title=title, warnings=planned.project.warnings)
+    markdown = ctx.cli.render_markdown(plan, title=title, warnings=planned.project.warnings)
     reviewed = None
     if not plan.errors:  # a failed plan approves nothing: its merge publishes nothing new
         head = (ctx.run.pull_request.get("head") or {}).get("sha")
@@ -305,7 +322,6 @@ def _publish_plan(
 
 
 def _apply(ctx: Context) -> int:
-    from gitops_publisher.cli.views.plan_markdown import render_markdown
     from gitops_publisher.planning import make_plan, record_reviewed
 
     shard = _shard(ctx.inputs)
@@ -316,7 +332,7 @@ def _apply(ctx: Context) -> int:
         ctx.run, ctx.inputs, ctx.workdir, ctx.say, transport=ctx.transport
     )
     if number is not None:
-        overrides["PUBLISHER_PULL_REQUEST"] = str(number)
+        overrides[PULL_REQUEST_VARIABLE] = str(number)
     if reviewed_only and reviewed is not None:
         before = record_reviewed(before, reviewed)
     args = [a for a in ctx.inputs.args if a != "--sandbox"]
@@ -333,7 +349,7 @@ def _apply(ctx: Context) -> int:
         urls.api_url(),
     )
     with _environment(overrides), writeback:
-        code = ctx.invoke([*_global_args(ctx), "apply", "--yes", *args])
+        code = ctx.cli.invoke([*_global_args(ctx), "apply", "--yes", *args])
     after = before.store.read()
     published = newly_published(before.state, after, before.plan.moves)
     lines = [f"### publisher apply: {md_code(ctx.workdir)}", ""]
@@ -349,7 +365,7 @@ def _apply(ctx: Context) -> int:
         lines.append(f"- {md_code(address)}: {shown}")
     lines.extend(review.summary(before.plan))
     lines.extend(["", "<details><summary>The plan applied</summary>", ""])
-    lines.append(render_markdown(before.plan, title="plan"))
+    lines.append(ctx.cli.render_markdown(before.plan, title="plan"))
     lines.extend(["</details>", ""])
     report.append_summary(ctx.run.step_summary, "\n".join(lines))
     _finish(

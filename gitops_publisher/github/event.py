@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
+from gitops_publisher.core.state import Provenance
 from gitops_publisher.errors import PublisherError
 
 Command = Literal["auto", "plan", "apply", "validate"]
@@ -152,9 +153,7 @@ class Run:
     @property
     def run_url(self) -> str:
         """The run's page (its summary holds the full plan)."""
-        if not self.run_id or not self.repository:
-            return ""
-        return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
+        return _run_url(self.server_url, self.repository, self.run_id)
 
     @property
     def pull_request(self) -> dict[str, Any]:
@@ -224,4 +223,34 @@ def decide(run: Run, command: Command) -> tuple[Decision, str]:
     return ("refuse" if command == "apply" else "explain"), (
         f"`{event}` events are not acted on: pull requests are planned, pushes to the "
         "default branch and schedules are applied"
+    )
+
+
+#: Set by the Action for the ``apply`` it runs: the pull request merged by the pushed commit.
+PULL_REQUEST_VARIABLE = "PUBLISHER_PULL_REQUEST"
+
+
+def _run_url(server_url: str, repository: str, run_id: str) -> str:
+    if not run_id or not repository:
+        return ""
+    return f"{server_url.rstrip('/')}/{repository}/actions/runs/{run_id}"
+
+
+def ci_origin(env: Mapping[str, str]) -> Provenance:
+    """Where an ``apply`` in GitHub Actions comes from: commit, pull request, run page.
+
+    Read from the run's variables (``GITHUB_SHA``, ``GITHUB_REPOSITORY``, ``GITHUB_RUN_ID``,
+    ``GITHUB_SERVER_URL``) and :data:`PULL_REQUEST_VARIABLE`, the bare CLI's and the Action's
+    alike; outside Actions every field is None. The plan hash is the engine's to add.
+    """
+    run_url = _run_url(
+        env.get("GITHUB_SERVER_URL") or "https://github.com",
+        env.get("GITHUB_REPOSITORY", ""),
+        env.get("GITHUB_RUN_ID", ""),
+    )
+    number = env.get(PULL_REQUEST_VARIABLE, "")
+    return Provenance(
+        commit=env.get("GITHUB_SHA") or None,
+        pull_request=int(number) if number.isdigit() else None,
+        run_url=run_url or None,
     )

@@ -69,7 +69,7 @@ def preview_directory(runner_temp: str, project: Path, artifact: str) -> Path:
     """Under ``$RUNNER_TEMP`` (emptied for every job); else the project's preview directory."""
     if runner_temp:
         return Path(runner_temp) / "gitops-publisher" / artifact
-    from gitops_publisher.cli.preview_cmd import PREVIEW_DIR
+    from gitops_publisher.covers import PREVIEW_DIR
 
     return project / PREVIEW_DIR
 
@@ -82,7 +82,7 @@ def make_previews(
     A frame that cannot be decoded leaves the others written; PyAV missing or an unwritable
     directory writes nothing. Each case is a warning line in :attr:`PreviewReport.notes`.
     """
-    from gitops_publisher.cli.preview_cmd import publishing_addresses, write_previews
+    from gitops_publisher.covers import publishing_addresses, write_previews
 
     report = PreviewReport(notes=[], directory=directory, artifact=artifact)
     addresses = publishing_addresses(plan)

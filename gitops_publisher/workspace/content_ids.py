@@ -1,11 +1,12 @@
 """Content ids of videos: what the fingerprint uses to notice a changed video.
 
-The one module that imports gitpython. The id of a file is its git blob id
-(``git:<sha1>``): taken from the git index when the file is tracked and unmodified (no
-hashing at all), otherwise computed by streaming the file exactly as git would, so
-committing a file never changes its id and therefore never turns a post into drift. A file
-tracked through Git LFS is identified by the sha256 in its pointer (``lfs:<sha256>``).
-Streamed hashes are cached by (path, size, mtime) under ``.publisher/cache/``.
+One of the two modules that import gitpython (the other is ``git_state.py``; import-linter's
+``one-module-per-library`` contract keeps it so): here, only to read the index. The id of a
+file is its git blob id (``git:<sha1>``): taken from the git index when the file is tracked and
+unmodified (no hashing at all), otherwise computed by streaming the file exactly as git would,
+so committing a file never changes its id and therefore never turns a post into drift. A file
+tracked through Git LFS is identified by the sha256 in its pointer (``lfs:<sha256>``). Streamed
+hashes are cached by (path, size, mtime) under ``.publisher/cache/``.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ and commits are made with plumbing on a private index file.
 * The lock is a local lock file (one apply per clone) plus push-or-fail: a write can only
   land on the tip it was made from.
 
-Besides ``content_ids.py`` this is the one module that imports gitpython.
+gitpython is imported here and in ``content_ids.py`` (which reads the index) only; the
+``one-module-per-library`` contract in ``pyproject.toml`` keeps it so.
 """
 
 from __future__ import annotations
@@ -70,6 +71,17 @@ def _utc_now() -> datetime:
 def _ignore(_message: str) -> None:
     return None
 
+
+
+def head_commit(directory: Path) -> str | None:
+    """The commit checked out in the repository around ``directory``; None outside one.
+
+    What a local ``apply`` records as its provenance's commit (in CI, ``GITHUB_SHA``).
+    """
+    try:
+        return git.Repo(directory, search_parent_directories=True).head.commit.hexsha
+    except (git.exc.GitError, OSError, ValueError):  # no repository, or no commit yet
+        return None
 
 class GitBranchStateStore:
     """A :class:`~gitops_publisher.core.state.StateStore` on a branch of a git remote.

@@ -1,9 +1,11 @@
 """YAML reading: fast, safe, and with exact positions when something is wrong.
 
-The one module that imports ruamel.yaml. Files are parsed with ruamel's C-based safe loader
-(about 6x faster than round-trip mode); safe-loaded data carries no positions, so only a file
-that has a problem is composed again (``compose_all``, a fraction of a millisecond) to find
-the line and column of the offending field.
+The publisher's one module that imports ruamel.yaml (the emulator, which imports nothing of the
+publisher, loads its world files with ruamel in ``sandbox/world.py``; the ``one-module-per-
+library`` contract in ``pyproject.toml`` allows exactly these two). Files are parsed with
+ruamel's C-based safe loader (about 6x faster than round-trip mode); safe-loaded data carries
+no positions, so only a file that has a problem is composed again (``compose_all``, a fraction
+of a millisecond) to find the line and column of the offending field.
 
 Guards: a size limit per file, UTF-8 only, duplicate keys refused, an expansion budget against
 alias bombs (aliases load as shared references and only explode when traversed), and a depth

@@ -5,7 +5,8 @@
   writes it into a new git repository and commits it.
 * :class:`Emulator` is the sandbox served on 127.0.0.1 in a thread, with helpers to read its
   introspection routes and to change its options and faults while a run is going on.
-* :func:`run_publisher` runs the real command in a subprocess.
+* :func:`run_publisher` runs the real command in a subprocess; :func:`publisher_env` is the
+  environment of the machine it runs on (a developer's, or a CI job's).
 * :func:`apply_once` runs one apply through the real engine (lock, re-plan, pre-flight,
   publish) over real HTTP, with the emulator's credentials, as the CLI would.
 * :func:`assert_exactly_once` is the product's promise, checked against the emulator's truth.
@@ -17,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import random
 import struct
 import subprocess
@@ -185,6 +187,53 @@ def run_publisher(
         stdin=subprocess.DEVNULL,
         check=False,
     )
+
+
+#: What a test process may carry that must not reach a ``publisher`` it runs: TikTok's
+#: endpoints, app and account secrets, the publisher's own settings, GitHub's and CI's.
+INHERITED_PREFIXES = ("TIKTOK_", "TT_RT_", "PUBLISHER_", "GITHUB_", "INPUT_")
+
+
+def publisher_env(
+    home: Path,
+    base_url: str | None = None,
+    secrets: Mapping[str, str] | None = None,
+    *,
+    key: str = "",
+    ci: bool = False,
+    **extra: str,
+) -> dict[str, str]:
+    """The environment of one machine running ``publisher`` (a developer's, or a CI job's).
+
+    The test process's environment without :data:`INHERITED_PREFIXES` nor ``CI``; the
+    machine's token store (``home/config/tokens.json``), config and crash logs under ``home``;
+    no colour. With ``base_url``, TikTok is the emulator served there, with its app's
+    credentials; ``secrets`` maps an account to its refresh-token secret; ``key`` is the
+    write-back key (``PUBLISHER_TOKEN_KEY``); ``ci`` sets ``CI=true``; ``extra`` is added.
+    """
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(INHERITED_PREFIXES) and k != "CI"
+    }
+    env.update(
+        PUBLISHER_TOKEN_STORE=str(home / "config" / "tokens.json"),
+        PUBLISHER_LOG_DIR=str(home / "logs"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        NO_COLOR="1",
+    )
+    if base_url is not None:
+        env.update(
+            PUBLISHER_TIKTOK_API_URL=base_url,
+            PUBLISHER_TIKTOK_AUTH_URL=base_url,
+            TIKTOK_CLIENT_KEY=SANDBOX_CLIENT_KEY,
+            TIKTOK_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
+        )
+    env.update({env_name(account): value for account, value in (secrets or {}).items()})
+    if key:
+        env["PUBLISHER_TOKEN_KEY"] = key
+    if ci:
+        env["CI"] = "true"
+    env.update(extra)
+    return env
 
 
 def sha256_file(path: Path) -> str:

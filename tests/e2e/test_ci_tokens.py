@@ -10,7 +10,6 @@ emulator; with ``PUBLISHER_TOKEN_KEY`` the rotated set is written back encrypted
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -19,15 +18,13 @@ from apply.harness import (
     SecretScan,
     assert_exactly_once,
     committed_project,
-    env_name,
     fast_options,
+    publisher_env,
     run_publisher,
     served_emulator,
 )
 from cryptography.fernet import Fernet
 from pinned_git import commit_all
-
-from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET
 
 VIDEO = "media/tutorial-part1.mp4"
 
@@ -50,20 +47,7 @@ def apply(root: Path, env: dict[str, str], scan: SecretScan) -> subprocess.Compl
 
 
 def ci_env(base_url: str, token: str, tmp_path: Path, key: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "PUBLISHER_TOKEN_KEY"}
-    env.update(
-        CI="true",
-        PUBLISHER_TIKTOK_API_URL=base_url,
-        TIKTOK_CLIENT_KEY=SANDBOX_CLIENT_KEY,
-        TIKTOK_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
-        PUBLISHER_TOKEN_STORE=str(tmp_path / "store" / "tokens.json"),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        NO_COLOR="1",
-    )
-    env[env_name("brand-us")] = token
-    if key:
-        env["PUBLISHER_TOKEN_KEY"] = key
-    return env
+    return publisher_env(tmp_path, base_url, {"brand-us": token}, key=key or "", ci=True)
 
 
 def test_rotated_token_written_back_encrypted_lets_the_next_ci_run_publish(tmp_path, scan):
@@ -107,7 +91,7 @@ def test_ci_without_a_write_back_key_stops_before_retiring_the_secret(tmp_path, 
         assert em.requests() == []  # not one request reached TikTok: no refresh, no init
         assert em.posts() == []
         assert not (root / ".publisher" / "state.json").exists()
-        assert not (tmp_path / "store" / "tokens.json").exists()
+        assert not Path(env["PUBLISHER_TOKEN_STORE"]).exists()
         key = Fernet.generate_key().decode()  # the fix the message names: the secret still works
         second = apply(root, ci_env(em.base_url, secret, tmp_path, key), scan)
         assert second.returncode == 0, second.stderr

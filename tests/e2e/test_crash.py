@@ -35,14 +35,12 @@ from apply.harness import (
     SecretScan,
     assert_exactly_once,
     committed_project,
-    env_name,
     fast_options,
     pending_changes,
+    publisher_env,
 )
 
 from gitops_publisher.sandbox import (
-    SANDBOX_CLIENT_KEY,
-    SANDBOX_CLIENT_SECRET,
     create_app,
     sandbox_service,
     serve_in_thread,
@@ -131,22 +129,6 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return committed_project(root, ACCOUNTS, POSTS, big={BIG: 2 * CHUNK + 777_777})
 
 
-def publisher_env(base_url: str, tokens: dict[str, str], logs: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TIKTOK_", "TT_RT_"))}
-    env.update(
-        PUBLISHER_TIKTOK_API_URL=base_url,
-        PUBLISHER_TIKTOK_AUTH_URL=base_url,
-        TIKTOK_CLIENT_KEY=SANDBOX_CLIENT_KEY,
-        TIKTOK_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
-        PUBLISHER_LOG_DIR=str(logs / "logs"),
-        XDG_CONFIG_HOME=str(logs / "config"),
-        PUBLISHER_TOKEN_STORE=str(logs / "config" / "tokens.json"),
-        NO_COLOR="1",
-    )
-    env.update({env_name(account): token for account, token in tokens.items()})
-    return env
-
-
 def crash_run(seed: int, template: Path, work: Path) -> Outcome:
     rng = random.Random(seed)
     root = work / "repo"
@@ -167,7 +149,7 @@ def crash_run(seed: int, template: Path, work: Path) -> Outcome:
         def run(kill: bool) -> subprocess.CompletedProcess[bytes] | int:
             tokens = {name: world.ensure_account(name) for name in ACCOUNTS}  # a fresh login
             result.secrets.update(tokens.values())
-            env = publisher_env(base_url, tokens, work)
+            env = publisher_env(work, base_url, tokens)
             command = [sys.executable, "-m", "gitops_publisher", "-C", str(root), "apply", "--yes"]
             switch.count, switch.killed = 0, False
             proc = subprocess.Popen(
@@ -259,7 +241,7 @@ def test_ctrl_c_mid_upload_exits_130_with_a_consistent_state(
             scan.secrets.update(tokens.values())
             proc = subprocess.Popen(
                 [sys.executable, "-m", "gitops_publisher", "-C", str(root), "apply", "--yes"],
-                env=publisher_env(base_url, tokens, tmp_path),
+                env=publisher_env(tmp_path, base_url, tokens),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
             )

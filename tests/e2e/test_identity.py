@@ -9,7 +9,6 @@ first publish (trust on first use).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -20,31 +19,19 @@ from apply.harness import (
     committed_project,
     env_name,
     fast_options,
+    publisher_env,
     run_publisher,
     served_emulator,
 )
 from pinned_git import commit_all
-
-from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET
 
 ACCOUNTS = ["acme-main", "acme-uk"]
 
 
 def env_for(em: Emulator, tmp_path: Path, users: dict[str, str]) -> dict[str, str]:
     """The environment of a CI run whose secrets are fresh tokens of ``users`` (account->user)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TIKTOK_", "TT_RT_"))}
-    env.pop("PUBLISHER_TOKEN_KEY", None)
-    env.update(
-        PUBLISHER_TIKTOK_API_URL=em.base_url,
-        TIKTOK_CLIENT_KEY=SANDBOX_CLIENT_KEY,
-        TIKTOK_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
-        PUBLISHER_TOKEN_STORE=str(tmp_path / "store" / "tokens.json"),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        NO_COLOR="1",
-    )
-    for account, user in users.items():
-        env[env_name(account)] = em.refresh_token(user)
-    return env
+    secrets = {account: em.refresh_token(user) for account, user in users.items()}
+    return publisher_env(tmp_path, em.base_url, secrets)
 
 
 def run(

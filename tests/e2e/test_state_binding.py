@@ -10,49 +10,31 @@ sandbox meeting the real state, is refused before any request.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from apply.harness import (
     PostSpec,
     SecretScan,
     committed_project,
-    env_name,
     fast_options,
+    publisher_env,
     run_publisher,
     served_emulator,
 )
 
 from gitops_publisher.core.binding import app_fingerprint
-from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET
+from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY
 
 V1_GOLDEN = Path(__file__).parent.parent / "golden" / "state" / "v1.json"
 
 
 def clean_env(tmp_path: Path) -> dict[str, str]:
     """No TikTok endpoint, app or token inherited: a real, offline-capable environment."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TIKTOK_", "TT_RT_", "PUBLISHER_TIKTOK_", "PUBLISHER_STATE"))
-    }
-    env.update(
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        PUBLISHER_TOKEN_STORE=str(tmp_path / "config" / "tokens.json"),
-        NO_COLOR="1",
-    )
-    return env
+    return publisher_env(tmp_path)
 
 
 def served_env(tmp_path: Path, base_url: str, token: str) -> dict[str, str]:
-    env = clean_env(tmp_path)
-    env.update(
-        PUBLISHER_TIKTOK_API_URL=base_url,
-        TIKTOK_CLIENT_KEY=SANDBOX_CLIENT_KEY,
-        TIKTOK_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
-    )
-    env[env_name("brand-us")] = token
-    return env
+    return publisher_env(tmp_path, base_url, {"brand-us": token})
 
 
 def test_a_served_sandbox_apply_is_never_read_as_the_real_state(

@@ -6,7 +6,6 @@ token retires the one before it, so each is counted at the emulator's token endp
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -16,15 +15,13 @@ from apply.harness import (
     SecretScan,
     assert_exactly_once,
     committed_project,
-    env_name,
     fast_options,
+    publisher_env,
     run_publisher,
     served_emulator,
 )
 from cryptography.fernet import Fernet
 from pinned_git import commit_all
-
-from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET
 
 ACCOUNTS = ("brand-us", "brand-uk", "devrel")
 PART1, PART2, STORY = (f"media/{n}" for n in ("tutorial-part1", "tutorial-part2", "customer-story"))
@@ -39,25 +36,7 @@ def env_for(
     em: Emulator, tmp_path: Path, secrets: dict[str, str], *, key: str = "", ci: bool = False
 ) -> dict[str, str]:
     """The environment of one machine: its token store, the account secrets, maybe CI."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("PUBLISHER_TOKEN_KEY", "CI") and not k.startswith("TT_RT_")
-    }
-    env.update(
-        PUBLISHER_TIKTOK_API_URL=em.base_url,
-        TIKTOK_CLIENT_KEY=SANDBOX_CLIENT_KEY,
-        TIKTOK_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
-        PUBLISHER_TOKEN_STORE=str(tmp_path / "store" / "tokens.json"),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        NO_COLOR="1",
-    )
-    env.update({env_name(account): value for account, value in secrets.items()})
-    if key:
-        env["PUBLISHER_TOKEN_KEY"] = key
-    if ci:
-        env["CI"] = "true"
-    return env
+    return publisher_env(tmp_path, em.base_url, secrets, key=key, ci=ci)
 
 
 def token_calls(em: Emulator) -> int:

@@ -31,13 +31,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from apply.harness import env_name
+from apply.harness import publisher_env
 from click.testing import CliRunner, Result
 from local_http import serving
 from pinned_git import GIT_ENV, clone, commit_all, git, init_repo, push_to_new_bare
 
 from gitops_publisher.cli.main import cli
-from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 EVENTS = Path(__file__).parent / "events"
@@ -201,29 +200,12 @@ def runner_env(
 ) -> dict[str, str]:
     """A CI runner's environment for a job in ``work`` against the emulator at ``base_url``.
 
-    Nothing of the publisher's, TikTok's or GitHub's is inherited; git is pinned; the sandbox
-    app credentials, each account's refresh-token secret and the token key are set; the
-    token store, logs and config live in :func:`machine_of` ``work``. ``extra`` is added.
+    :func:`publisher_env` of the machine :func:`machine_of` ``work`` (nothing of the
+    publisher's, TikTok's or GitHub's inherited; ``CI=true`` as on a runner), with git pinned.
     """
     machine = machine_of(work)
     machine.mkdir(exist_ok=True)
-    prefixes = ("GITHUB_", "INPUT_", "PUBLISHER_", "TIKTOK_", "TT_RT_")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
-    env.update(GIT_ENV)
-    env.update(
-        PUBLISHER_TIKTOK_API_URL=base_url,
-        PUBLISHER_TOKEN_KEY=key,
-        PUBLISHER_TOKEN_STORE=str(machine / "tokens.json"),
-        PUBLISHER_LOG_DIR=str(machine / "logs"),
-        XDG_CONFIG_HOME=str(machine / "config"),
-        TIKTOK_CLIENT_KEY=SANDBOX_CLIENT_KEY,
-        TIKTOK_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
-        NO_COLOR="1",
-    )
-    env.update(extra)
-    for account, secret in secrets.items():
-        env[env_name(account)] = secret
-    return env
+    return publisher_env(machine, base_url, secrets, key=key, ci=True, **{**GIT_ENV, **extra})
 
 
 @dataclass

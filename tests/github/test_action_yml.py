@@ -10,6 +10,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
+from gitops_publisher.cli.github_cmd import action_cli
 from gitops_publisher.github.action import run_action
 from gitops_publisher.github.event import INPUT_VARIABLES
 from gitops_publisher.github.report import OUTPUTS
@@ -59,7 +60,7 @@ def test_every_input_reaches_the_entrypoint_and_is_read(tmp_path: Path) -> None:
         }
     )
     code = run_action(
-        env, base_dir=tmp_path, sandbox=False, invoke=lambda _argv: 0, out=io.StringIO()
+        env, base_dir=tmp_path, sandbox=False, cli=action_cli(lambda _argv: 0), out=io.StringIO()
     )
     assert code == 0
     assert set(INPUT_VARIABLES.values()) <= env.read

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from local_http import serving
 
+from gitops_publisher.cli.github_cmd import action_cli
 from gitops_publisher.errors import PublisherError
 from gitops_publisher.github.action import run_action
 from gitops_publisher.github.step_env import git_auth_env, secret_env
@@ -57,7 +58,7 @@ def test_the_action_gives_secret_env_to_the_cli_and_masks_it(tmp_path: Path) -> 
         "INPUT_COMMAND": "validate",
         "INPUT_SECRET_ENV": "TIKTOK_CLIENT_SECRET=app-secret-value\nEXTRA=other-value\n",
     }
-    assert run_action(env, base_dir=tmp_path, sandbox=False, invoke=invoke, out=out) == 0
+    assert run_action(env, base_dir=tmp_path, sandbox=False, cli=action_cli(invoke), out=out) == 0
     assert seen == {"TIKTOK_CLIENT_SECRET": "app-secret-value", "EXTRA": "other-value"}
     log = out.getvalue()
     assert "::add-mask::app-secret-value" in log and "::add-mask::other-value" in log

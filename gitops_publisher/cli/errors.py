@@ -1,8 +1,11 @@
 """The single place that turns exceptions into messages and exit codes.
 
-Exit codes (design §3): 0 success, 1 error, 2 plan has changes (``--detailed-exitcode``),
-130 interrupted. A :class:`PublisherError` prints its message (and diagnostics), never a
-traceback. Anything unexpected writes its traceback to a log file and says where.
+Exit codes (design §3): 0 success, 1 error (the user's input, credentials, TikTok, the state:
+something to fix outside the code), 2 plan has changes (``--detailed-exitcode``), 70 a bug in
+gitops-publisher (sysexits.h's ``EX_SOFTWARE``), 130 interrupted. A :class:`PublisherError`
+prints its message (and diagnostics), never a traceback. Anything unexpected is a bug: one
+short line names the exception's type and asks for a report; the traceback goes to a log
+file (``PUBLISHER_LOG_DIR``, else the temporary directory) and the line says where.
 
 Messages quote file names, keys and captions, so they are shown with control characters
 visible (``escape.terminal``). In GitHub Actions, each diagnostic with a file also becomes an
@@ -34,6 +37,9 @@ from gitops_publisher.github.commands import (
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
+#: sysexits.h ``EX_SOFTWARE`` ("an internal software error"): apart from 1, so a script or a
+#: CI step can tell "fix your input" from "report this".
+EXIT_BUG = 70
 EXIT_INTERRUPTED = 130
 
 
@@ -91,13 +97,17 @@ def _echo_error(exc: PublisherError, ctx: click.Context) -> None:
         click.echo(text, file=sys.stderr)
 
 
-def _crash_log(exc: BaseException) -> Path:
-    directory = Path(os.environ.get("PUBLISHER_LOG_DIR", tempfile.gettempdir()))
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix="publisher-crash-", suffix=".log", dir=directory)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write("".join(traceback.format_exception(exc)))
-    return Path(name)
+def _crash_log(exc: BaseException) -> str:
+    """Write ``exc``'s traceback to a new log file; say where (or why it could not be)."""
+    directory = Path(os.environ.get("PUBLISHER_LOG_DIR") or tempfile.gettempdir())
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="publisher-crash-", suffix=".log", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("".join(traceback.format_exception(exc)))
+    except OSError as error:  # the report must still be short and without a traceback
+        return f"The traceback could not be written to {directory} ({error.strerror})."
+    return f"The traceback was written to {name}; please attach it to the report."
 
 
 def _json_failure(ctx: click.Context, exc: BaseException) -> None:
@@ -134,10 +144,10 @@ def handle_errors(ctx: click.Context) -> Iterator[None]:
         ctx.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # the one place that catches everything
         _json_failure(ctx, exc)
-        log = _crash_log(exc)
+        where = _crash_log(exc)
         click.echo(
-            f"Error: unexpected {type(exc).__name__}; this is a bug in gitops-publisher.\n"
-            f"  The traceback was written to {log}; please attach it to a bug report.",
+            f"Error: unexpected {type(exc).__name__}; this is a bug in gitops-publisher, "
+            f"please report it (exit {EXIT_BUG}).\n  {terminal(where)}",
             err=True,
         )
-        ctx.exit(EXIT_ERROR)
+        ctx.exit(EXIT_BUG)

@@ -163,8 +163,16 @@ def _plan_from(
         media=_media(project),
         reviewed=approved,
         youtube_quota=project.config.youtube.quota,
+        retryable=retryable_failure,
     )
     return Planned(project, store, state, result, shard, approved)
+
+
+def retryable_failure(provider: str, reason: str) -> bool:
+    """Whether ``provider``'s ``fail_reason`` allows a new attempt (its adapter says)."""
+    from gitops_publisher.providers.tiktok.api_models import retryable_failure
+
+    return provider == "tiktok" and retryable_failure(reason)
 
 
 def record_reviewed(planned: Planned, reviewed: ReviewedPlan) -> Planned:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from gitops_publisher.core.models import CaptionDefaults
+
+# TikTok turns "#word" into a tag; "#" inside a word (an anchor, "C#") is not one.
+HASHTAG = re.compile(r"(?<![\w#])#\w+")
+
+
+def hashtags(caption: str) -> list[str]:
+    """The caption's ``#hashtags`` as TikTok recognises them, in order (``#`` included)."""
+    return HASHTAG.findall(caption)
 
 
 def utf16_length(text: str) -> int:

@@ -24,7 +24,7 @@ from pydantic import (
     field_validator,
 )
 
-from gitops_publisher.core.policy import Policy
+from gitops_publisher.core.policy_schema import Policy
 from gitops_publisher.core.youtube_limits import (
     CategoryId,
     Description,

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import math
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 from gitops_publisher.core import drift
 from gitops_publisher.core.address import Address, matches
@@ -45,8 +46,8 @@ from gitops_publisher.core.renames import (
 )
 from gitops_publisher.core.reviewed import refuse_unreviewed
 from gitops_publisher.core.state import (
+    ABANDONED_REASONS,
     DONE,
-    RETRYABLE_FAIL_REASONS,
     UNKNOWN_OUTCOME,
     Record,
     State,
@@ -54,6 +55,9 @@ from gitops_publisher.core.state import (
 from gitops_publisher.core.youtube import not_a_short
 from gitops_publisher.core.youtube_quota import youtube_quotas
 from gitops_publisher.errors import AddressError
+
+Retryable = Callable[[str, str], bool]
+"""``retryable(provider, fail_reason)``: may a failed attempt be made again on that platform."""
 
 INITS_PER_MINUTE = 6
 PENDING_DRAFT_CAP = 5
@@ -80,6 +84,7 @@ def plan(
     media: Mapping[str, MediaSummary] | None = None,
     reviewed: Mapping[str, str] | None = None,
     youtube_quota: YouTubeQuotaModel | None = None,
+    retryable: Retryable = lambda _provider, _reason: False,
 ) -> Plan:
     """Compute the plan. Pure: no I/O, no clock; ``now`` is passed in.
 
@@ -97,6 +102,9 @@ def plan(
             None: no restriction.
         youtube_quota: how YouTube charges uploads (``youtube.quota`` in publisher.yaml);
             None: YouTube's current model with its default limits.
+        retryable: ``retryable(provider, fail_reason)``: whether the platform's reason for a
+            failed attempt allows a new one (the adapter's knowledge, handed in by
+            ``planning.py``). The engine's own reasons (:data:`ABANDONED_REASONS`) always do.
 
     Raises:
         AddressError: a target or replace selector names no known address.
@@ -126,7 +134,11 @@ def plan(
         timezone = (
             accounts[post.address.account].timezone if post.address.account in accounts else "UTC"
         )
-        action, reason = _decide(post, record, now, matches(post.address, replace))
+        account = accounts.get(post.address.account)
+        provider = account.provider if account is not None else ""
+        action, reason = _decide(
+            post, record, now, matches(post.address, replace), partial(retryable, provider)
+        )
         if action is Action.FAILED and record is None:
             errors.append(f"{post.address}: {reason}")
         facts = media.get(post.video.content_id) if media else None
@@ -177,7 +189,11 @@ def plan(
 
 
 def _decide(
-    post: DesiredPost, record: Record | None, now: datetime, replace: bool
+    post: DesiredPost,
+    record: Record | None,
+    now: datetime,
+    replace: bool,
+    retryable: Callable[[str], bool],
 ) -> tuple[Action, str]:
     if record is None:
         return _decide_new(post, now)
@@ -196,7 +212,7 @@ def _decide(
         reason = record.fail_reason or "unknown"
         if replace:
             return Action.REPLACE, f"--replace: publish anew (last attempt failed: {reason})"
-        if reason in RETRYABLE_FAIL_REASONS:
+        if reason in ABANDONED_REASONS or retryable(reason):
             return Action.RETRY, f"last attempt failed with {reason}, which is retryable"
         if changed:
             return (

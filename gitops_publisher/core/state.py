@@ -36,19 +36,11 @@ Status = Literal["initiating", "uploading", "processing", "published", "inbox", 
 UNKNOWN_OUTCOME: frozenset[str] = frozenset({"uploading", "processing"})
 DONE: frozenset[str] = frozenset({"published", "inbox"})
 
-# fail_reason values after which publishing again is reasonable (reference §3.5): TikTok's
-# own transient errors, our abandoned uploads, and the daily cap (a later run may fit).
-RETRYABLE_FAIL_REASONS: frozenset[str] = frozenset(
-    {
-        "internal",
-        "video_pull_failed",
-        "photo_pull_failed",
-        "spam_risk_too_many_posts",
-        "upload_expired",
-        "upload_failed",
-        "init_failed",
-    }
-)
+# The engine's own fail_reason values, for an attempt it abandoned before the platform could
+# publish it: publishing again is safe on every platform. Whether a platform's own reason
+# (TikTok's ``fail_reason``) allows a new attempt is its adapter's to say
+# (``providers/tiktok/api_models.py``), handed to the planner by ``planning.py``.
+ABANDONED_REASONS: frozenset[str] = frozenset({"upload_expired", "upload_failed", "init_failed"})
 
 
 class Provenance(BaseModel):

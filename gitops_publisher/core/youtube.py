@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from gitops_publisher.core.caption import hashtags
 from gitops_publisher.core.models import Disclosure, YouTubeFields
-from gitops_publisher.core.policy import hashtags
 from gitops_publisher.core.youtube_limits import (
     CATEGORIES,
     description_problem,

@@ -3,6 +3,9 @@
 ``probe.py`` is the only module that loads pymediainfo (lazily), ``frames.py`` the only one that
 loads PyAV; everything else works on :class:`VideoFacts` values. What a platform accepts, and
 checking videos against it, is pre-flight's (``gitops_publisher.preflight``).
+
+May import ``core`` and ``errors``; nothing above (``preflight``, ``workspace``, ``apply``,
+``cli``...).
 """
 
 from gitops_publisher.media.cache import probe_cached

@@ -1,8 +1,10 @@
 """The local TikTok and YouTube API + OAuth emulators ("the sandbox"), on one host.
 
 Built from ``docs/reference/tiktok-content-posting-api.md`` and
-``docs/reference/youtube-data-api.md`` only; it imports nothing from the client code
-(``gitops_publisher.providers``). Typical uses::
+``docs/reference/youtube-data-api.md`` only. May import no other package of
+gitops-publisher: never the client code (``gitops_publisher.providers``; the
+``sandbox-apart`` contract in ``pyproject.toml`` checks it), so it cannot agree with the
+client by sharing its mistakes. Typical uses::
 
     world = SandboxWorld.load_or_create(project / ".publisher/sandbox")
     refresh_token = world.ensure_account("brand-us")      # TikTok

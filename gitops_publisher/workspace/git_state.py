@@ -28,8 +28,8 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
@@ -38,7 +38,7 @@ from gitdb import IStream  # type: ignore[import-untyped]
 
 from gitops_publisher.core.state import Record, State
 from gitops_publisher.errors import StateError
-from gitops_publisher.workspace.locking import Clock, Notify, hold_lock
+from gitops_publisher.workspace.locking import Clock, Notify, store_lock
 from gitops_publisher.workspace.state_file import load_state
 from gitops_publisher.workspace.state_merge import (
     StateEncoder,
@@ -277,18 +277,13 @@ class GitBranchStateStore:
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{self.branch}-{self.path}")
         lock_path = Path(self._repo.git_dir) / "gitops-publisher" / f"{safe}.lock"
 
-        @contextmanager
-        def held() -> Iterator[None]:
-            with hold_lock(
-                lock_path,
-                purpose=purpose,
-                what=f"the state {self.describe()}",
-                clock=self._clock,
-                notify=self._notify,
-            ):
-                yield
-
-        return held()
+        return store_lock(
+            lock_path,
+            purpose=purpose,
+            what=f"the state {self.describe()}",
+            clock=self._clock,
+            notify=self._notify,
+        )
 
     # --- git plumbing ----------------------------------------------------------------------
 

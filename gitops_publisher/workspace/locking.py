@@ -91,6 +91,22 @@ def pid_alive(pid: int) -> bool:
 
 
 @contextmanager
+def store_lock(
+    path: Path, *, purpose: str, what: str, clock: Clock, notify: Notify
+) -> Iterator[None]:
+    """:func:`hold_lock` as a state store's ``lock()`` returns it (the holder's info kept inside).
+
+    Both stores (``state_file.py``, ``git_state.py``) lock through this; only the lock
+    file's place differs.
+
+    Raises:
+        StateLockedError, StateError: as :func:`hold_lock`.
+    """
+    with hold_lock(path, purpose=purpose, what=what, clock=clock, notify=notify):
+        yield
+
+
+@contextmanager
 def hold_lock(
     path: Path,
     *,

@@ -16,8 +16,8 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from gitops_publisher.core.state import STATE_VERSION, State
 from gitops_publisher.errors import StateError
-from gitops_publisher.workspace.locking import Clock, Notify, hold_lock
+from gitops_publisher.workspace.locking import Clock, Notify, store_lock
 
 Replace = Callable[[Path, Path], None]
 
@@ -294,19 +294,13 @@ class FileStateStore:
         Raises:
             StateLockedError: another run holds it (who and since when are in the message).
         """
-
-        @contextmanager
-        def held() -> Iterator[None]:
-            with hold_lock(
-                self.lock_path,
-                purpose=purpose,
-                what=f"the state {self.describe()}",
-                clock=self._clock,
-                notify=self._notify,
-            ):
-                yield
-
-        return held()
+        return store_lock(
+            self.lock_path,
+            purpose=purpose,
+            what=f"the state {self.describe()}",
+            clock=self._clock,
+            notify=self._notify,
+        )
 
     def _read_bytes(self) -> bytes | None:
         try:

@@ -80,8 +80,14 @@ def state_of(*records: Record) -> State:
     return state
 
 
+def tiktok_like(_provider: str, reason: str) -> bool:
+    """The platform's rule as the adapter hands it in: only ``internal`` is worth a retry."""
+    return reason == "internal"
+
+
 def make(posts: list[DesiredPost], state: State | None = None, **options: Any) -> Plan:
     options.setdefault("accounts", CONFIG.accounts)
+    options.setdefault("retryable", tiktok_like)
     return plan(posts, state or State(), options.pop("now", NOW), **options)
 
 
@@ -151,6 +157,27 @@ def test_a_retryable_failure_is_retried() -> None:
     change = only(make([post], state_of(failed)))
     assert change.action is Action.RETRY
     assert "internal" in change.reason
+
+
+def test_whether_a_platform_reason_is_retryable_is_the_platforms_to_say() -> None:
+    (post,) = desired()
+    failed = state_of(record(post, "failed", fail_reason="internal"))
+    asked: list[tuple[str, str]] = []
+
+    def nothing_retryable(provider: str, reason: str) -> bool:
+        asked.append((provider, reason))
+        return False
+
+    assert only(make([post], failed, retryable=nothing_retryable)).action is Action.FAILED
+    assert asked == [("tiktok", "internal")]
+
+
+@pytest.mark.parametrize("reason", ["upload_failed", "upload_expired", "init_failed"])
+def test_an_attempt_the_engine_abandoned_is_retried_on_any_platform(reason: str) -> None:
+    (post,) = desired()
+    failed = state_of(record(post, "failed", fail_reason=reason))
+    change = only(make([post], failed, retryable=lambda _provider, _reason: False))
+    assert change.action is Action.RETRY and reason in change.reason
 
 
 def test_a_final_rejection_stays_failed_until_the_manifest_changes() -> None:

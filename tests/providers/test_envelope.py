@@ -3,6 +3,7 @@ import json
 import pytest
 
 from gitops_publisher.errors import ApiError
+from gitops_publisher.planning import retryable_failure
 from gitops_publisher.providers.tiktok.api_models import PublishStatus
 from gitops_publisher.providers.tiktok.envelope import (
     is_invalid_param,
@@ -107,3 +108,25 @@ def test_failed_internal_is_retryable() -> None:
     status = PublishStatus.model_validate({"status": "FAILED", "fail_reason": "internal"})
     assert status.retryable_failure
     assert not PublishStatus(status="FAILED", fail_reason="spam_risk").retryable_failure
+
+
+@pytest.mark.parametrize(
+    ("reason", "retryable"),
+    [
+        ("internal", True),
+        ("video_pull_failed", True),  # a connection error or the 1 h download limit
+        ("photo_pull_failed", True),
+        ("spam_risk_too_many_posts", True),  # the daily cap: a later run may fit
+        ("picture_size_check_failed", False),
+        ("publish_cancelled", False),
+        ("auth_removed", False),
+        ("spam_risk_text", False),
+        ("upload_failed", False),  # the engine's own reason, not TikTok's (core.state)
+    ],
+)
+def test_tiktoks_retryable_reasons_are_the_ones_the_plan_retries(
+    reason: str, retryable: bool
+) -> None:
+    status = PublishStatus(status="FAILED", fail_reason=reason)
+    assert status.retryable_failure is retryable
+    assert retryable_failure("tiktok", reason) is retryable  # what planning.py hands the planner

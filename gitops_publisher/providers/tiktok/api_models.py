@@ -21,8 +21,20 @@ SEND_TO_USER_INBOX = "SEND_TO_USER_INBOX"
 PUBLISH_COMPLETE = "PUBLISH_COMPLETE"
 FAILED = "FAILED"
 
-# fail_reason values worth a new attempt (reference §3.5: only ``internal`` is retryable).
-RETRYABLE_FAIL_REASONS = frozenset({"internal"})
+# fail_reason values after which a new attempt is reasonable (reference §3.5): ``internal``
+# (TikTok's own error, "retryable"), ``video_pull_failed`` and ``photo_pull_failed`` (a
+# connection error or the 1 h download limit), and ``spam_risk_too_many_posts`` (the daily
+# cap: a later run may fit). The others name the video, the caption or the account: the same
+# attempt would fail again. The one list of TikTok's retryable reasons: the planner gets it
+# through ``planning.py``; the engine's own reasons are ``core.state.ABANDONED_REASONS``.
+RETRYABLE_FAIL_REASONS = frozenset(
+    {"internal", "video_pull_failed", "photo_pull_failed", "spam_risk_too_many_posts"}
+)
+
+
+def retryable_failure(reason: str) -> bool:
+    """Whether TikTok's ``fail_reason`` allows publishing the post again."""
+    return reason in RETRYABLE_FAIL_REASONS
 
 
 class PostInfo(BaseModel):
@@ -132,4 +144,4 @@ class PublishStatus(BaseModel):
     @property
     def retryable_failure(self) -> bool:
         """True when the post FAILED for a reason a new attempt may fix."""
-        return self.status == FAILED and (self.fail_reason or "") in RETRYABLE_FAIL_REASONS
+        return self.status == FAILED and retryable_failure(self.fail_reason or "")

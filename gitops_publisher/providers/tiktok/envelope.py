@@ -17,10 +17,6 @@ from gitops_publisher.errors import ApiError
 INVALID_PARAM_CODES = frozenset({"invalid_param", "invalid_params"})
 ACCESS_TOKEN_INVALID = "access_token_invalid"
 RATE_LIMIT_EXCEEDED = "rate_limit_exceeded"
-# Sent with HTTP 200 by creator_info (reference §3.1): the creator cannot post now.
-CREATOR_CANNOT_POST_CODES = frozenset(
-    {"spam_risk_too_many_posts", "spam_risk_user_banned_from_posting", "reached_active_user_cap"}
-)
 LOG_ID_HEADER = "x-tt-logid"
 
 

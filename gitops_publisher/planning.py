@@ -169,10 +169,19 @@ def _plan_from(
 
 
 def retryable_failure(provider: str, reason: str) -> bool:
-    """Whether ``provider``'s ``fail_reason`` allows a new attempt (its adapter says)."""
-    from gitops_publisher.providers.tiktok.api_models import retryable_failure
+    """Whether ``provider``'s ``fail_reason`` allows a new attempt (its adapter's lists say).
 
-    return provider == "tiktok" and retryable_failure(reason)
+    The planner is pure and names no platform's reasons; each adapter keeps its own list.
+    """
+    if provider == "tiktok":
+        from gitops_publisher.providers.tiktok.api_models import RETRYABLE_FAIL_REASONS
+
+        return reason in RETRYABLE_FAIL_REASONS
+    if provider == "youtube":
+        from gitops_publisher.providers.youtube.adapter import RETRYABLE_FAILURES
+
+        return reason in RETRYABLE_FAILURES
+    return False
 
 
 def record_reviewed(planned: Planned, reviewed: ReviewedPlan) -> Planned:

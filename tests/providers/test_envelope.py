@@ -130,3 +130,9 @@ def test_tiktoks_retryable_reasons_are_the_ones_the_plan_retries(
     status = PublishStatus(status="FAILED", fail_reason=reason)
     assert status.retryable_failure is retryable
     assert retryable_failure("tiktok", reason) is retryable  # what planning.py hands the planner
+
+
+def test_each_platform_judges_its_own_reasons() -> None:
+    assert retryable_failure("youtube", "uploadFailed")  # the YouTube adapter's list
+    assert not retryable_failure("youtube", "internal")  # TikTok's word, not YouTube's
+    assert not retryable_failure("tiktok", "uploadFailed")

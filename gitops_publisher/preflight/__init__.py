@@ -13,6 +13,10 @@ One package, so the three commands check the same things the same way:
 - ``publish.py``: what one run publishes: its videos (apply) and its posts against the
   creators (apply, and plan when credentials are at hand).
 - ``plan_checks.py``: ``plan``'s creator checks, on clients the caller connects.
+
+May import ``media``, ``providers``, ``core`` and ``errors``; ``workspace`` loads the project
+through it, so never ``workspace`` nor anything above, except ``plan_checks.py``'s
+``planning.Planned`` (the one upward import; ``pyproject.toml`` says what removes it).
 """
 
 from gitops_publisher.preflight.media import (

@@ -12,7 +12,10 @@ read) to the moment the HTTP client sends the first ``PUT`` (the first chunk). I
   counts once: a step is "one more piece of code a reader must follow");
 * files and folders: where those functions live;
 * chain: how many of our frames are on the stack when the PUT is sent (the depth of the
-  call that sends it), and their names with ``--list``.
+  call that sends it), and their names with ``--list``;
+* probes and facts reads: calls of ``probe_video`` (the file read by pymediainfo; the probe
+  cache, ``.publisher/cache/``, starts empty in the new project) and of ``probe_cached``
+  (the video's facts asked for, from the cache or by a probe).
 
 Comprehensions, lambdas and generator expressions count as functions (they are code a reader
 follows too); pydantic's and httpx's own code does not count (not ours).
@@ -71,6 +74,7 @@ class PathTrace:
         self.started = False
         self.done = False
         self.calls: dict[tuple[str, str], int] = {}  # (file, qualified name) -> first seen
+        self.counts: dict[tuple[str, str], int] = {}  # (file, qualified name) -> calls
         self.chain: list[str] = []
         self.lock = threading.Lock()
 
@@ -99,8 +103,10 @@ class PathTrace:
                 return
         where = self.ours(frame)
         if where is not None:
+            key = (where, code.co_qualname)
             with self.lock:
-                self.calls.setdefault((where, code.co_qualname), len(self.calls))
+                self.calls.setdefault(key, len(self.calls))
+                self.counts[key] = self.counts.get(key, 0) + 1
 
     def _stack(self, frame: FrameType | None) -> list[str]:
         names: list[str] = []
@@ -121,6 +127,8 @@ class PathTrace:
             "files": len(files),
             "folders": len(folders),
             "chain": len(self.chain),
+            "probes": self.counts.get(("media/probe.py", "probe_video"), 0),
+            "facts_reads": self.counts.get(("media/cache.py", "probe_cached"), 0),
             "folder_list": folders,
             "file_list": files,
             "function_list": [f"{f}:{q}" for f, q in ordered],
@@ -176,7 +184,8 @@ def main() -> None:
         raise SystemExit("the apply sent no PUT: nothing was measured")
     print(
         f"functions {report['functions']}  files {report['files']}  "
-        f"folders {report['folders']}  chain {report['chain']}"
+        f"folders {report['folders']}  chain {report['chain']}  "
+        f"probes {report['probes']}  facts reads {report['facts_reads']}"
     )
     print("folders: " + ", ".join(report["folder_list"]))
     if args.list:

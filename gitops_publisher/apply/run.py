@@ -12,11 +12,10 @@ from gitops_publisher.apply.engine import Engine
 from gitops_publisher.apply.events import Emit, Log, Result
 from gitops_publisher.apply.settle import PollPolicy
 from gitops_publisher.apply.statebox import StateBox
-from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.plan import PUBLISHING, Plan
 from gitops_publisher.core.ports import Providers
 from gitops_publisher.core.state import Provenance
-from gitops_publisher.errors import Diagnostic, PreflightError
+from gitops_publisher.errors import PreflightError
 from gitops_publisher.planning import Planned
 from gitops_publisher.preflight.accounts import checked_accounts
 from gitops_publisher.preflight.platforms import rules_named
@@ -36,28 +35,6 @@ class ApplyReport:
         return all(r.outcome.value in ("published", "inbox", "pending") for r in self.results)
 
 
-
-
-def _without_adapter(plan: Plan, posts: dict[str, DesiredPost]) -> list[Diagnostic]:
-    """Changes for YouTube accounts, which this version plans but cannot publish yet."""
-    out = []
-    for change in plan.changes:
-        post = posts.get(change.address)
-        if post is None or post.provider != "youtube":
-            continue
-        if change.action in PUBLISHING or change.action.value == "resume":
-            out.append(
-                Diagnostic(
-                    post.manifest_file,
-                    None,
-                    None,
-                    "accounts",
-                    f"{change.address}: {post.address.account} is a YouTube account, which "
-                    "this version validates and plans but does not publish to yet; leave it "
-                    "out with --target for the other addresses",
-                )
-            )
-    return out
 
 
 def execute(
@@ -86,9 +63,6 @@ def execute(
     project = planned.project
     root = project.root
     posts = {str(p.address): p for p in project.posts}
-    unsupported = _without_adapter(plan, posts)
-    if unsupported:
-        raise PreflightError(unsupported, "no YouTube publishing in this version")
     media = media_problems(project.videos, plan.changes, posts, project.providers)
     if media.problems:
         broken = rules_named(media.platforms, "rules")

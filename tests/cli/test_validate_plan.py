@@ -119,7 +119,7 @@ def test_the_examples_validate_clean(content_repo: Any, publisher: Run) -> None:
     result = publisher("-C", content_repo.root, "validate")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1].startswith(
-        "Valid: 10 post(s) in 8 file(s), 14 address(es) across 3 account(s)"
+        "Valid: 10 post(s) in 8 file(s), 17 address(es) across 4 account(s)"
     )
     assert result.stderr == ""
 
@@ -192,7 +192,7 @@ def test_the_json_plan_validates_against_the_published_schema(repo: Path, publis
 def test_the_examples_json_plan_validates(content_repo: Any, publisher: Run) -> None:
     document = plan_json(publisher, content_repo.root)
     assert list(plan_schema().iter_errors(document)) == []
-    assert len(document["changes"]) == 14
+    assert len(document["changes"]) == 17
 
 
 def test_the_markdown_plan_is_a_reviewable_comment(repo: Path, publisher: Run) -> None:

@@ -193,16 +193,29 @@ def test_secrets_in_youtube_fields_are_refused_and_never_shown(
     )
 
 
-def test_apply_refuses_youtube_changes_until_it_can_publish_them(
+def test_apply_publishes_one_post_to_tiktok_and_youtube_once(
     make_repo: Callable[..., Any], publisher: Run
 ) -> None:
-    root = project(make_repo)
-    result = publisher("-C", root, "apply", "--sandbox", "--yes")
-    assert result.exit_code == 1, result.output
-    assert "acme-yt is a YouTube account" in result.stderr
-    assert "nothing was posted" in result.output.lower()
-    listing = publisher("-C", root, "state", "list", "--sandbox")
-    assert "launch@" not in listing.stdout
+    root = project(make_repo, CONFIG.replace(f"    channel_id: {CHANNEL}\n", ""))
+    first = publisher("-C", root, "apply", "--sandbox", "--yes")
+    assert first.exit_code == 0, first.output
+    state = json.loads((root / ".publisher" / "sandbox" / "state.json").read_text())
+    records = state["resources"]
+    assert {a: r["status"] for a, r in records.items()} == {
+        "launch@brand-us": "published",
+        "launch@acme-yt": "published",
+    }
+    youtube = records["launch@acme-yt"]
+    assert youtube["url"] == f"https://www.youtube.com/shorts/{youtube['post_ids'][0]}"
+    assert youtube["sent"]["youtube"]["resource"]["snippet"]["title"] == (
+        "Meet the new drop 🚀 #launch #Shorts"
+    )
+    assert "upload_id" not in first.output  # the session URI is a capability: never shown
+    second = publisher("-C", root, "apply", "--sandbox", "--yes")
+    assert second.exit_code == 0, second.output
+    assert "Nothing to publish now." in second.output
+    after = json.loads((root / ".publisher" / "sandbox" / "state.json").read_text())
+    assert after["serial"] == state["serial"]
 
 
 def test_the_plan_shows_youtube_scheduling_and_quota_in_every_format(
@@ -241,3 +254,20 @@ def test_the_plan_shows_youtube_scheduling_and_quota_in_every_format(
     )
     actions = {c["address"]: c["action"] for c in document["changes"]}
     assert actions == {"launch@acme-yt": "create", "launch@brand-us": "wait"}
+
+
+def test_a_token_of_another_channel_stops_the_youtube_account_only(
+    make_repo: Callable[..., Any], publisher: Run
+) -> None:
+    root = project(make_repo)  # channel_id pinned; the sandbox's @acme has another id
+    result = publisher("-C", root, "apply", "--sandbox", "--yes")
+    assert result.exit_code == 1, result.output
+    assert (
+        f"account acme-yt is channel_id {CHANNEL} in publisher.yaml, but its token belongs to "
+        "@acme (channel_id UC" in result.output
+    )
+    assert "correct channel_id in publisher.yaml" in result.output
+    state = json.loads((root / ".publisher" / "sandbox" / "state.json").read_text())
+    assert list(state["resources"]) == ["launch@brand-us"]
+    world = json.loads((root / ".publisher" / "sandbox" / "world" / "world.json").read_text())
+    assert world["youtube"]["sessions"] == {}  # nothing was sent to YouTube

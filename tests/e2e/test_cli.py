@@ -24,15 +24,27 @@ def sandbox_truth(root: Path) -> dict[str, dict]:
     return {p.publish_id: p.model_dump() for p in data.posts.values()}
 
 
+def youtube_truth(root: Path) -> dict[str, dict]:
+    """The YouTube emulator's finished uploads by video id."""
+    data = WorldData.model_validate_json((root / SANDBOX / "world" / "world.json").read_bytes())
+    sessions = data.youtube.sessions.values()
+    return {s.video_id: s.model_dump() for s in sessions if s.video_id is not None}
+
+
 def sandbox_state(root: Path) -> dict:
     return json.loads((root / SANDBOX / "state.json").read_text())
 
 
 def check_state_matches_sandbox(root: Path) -> dict:
     state = sandbox_state(root)
-    truth = sandbox_truth(root)
+    truth, videos = sandbox_truth(root), youtube_truth(root)
     for address, record in state["resources"].items():
-        if record["status"] in ("published", "inbox"):
+        if record["status"] in ("published", "inbox") and record["account"] == "acme-shorts":
+            (video_id,) = record["post_ids"]  # the YouTube channel of examples/publisher.yaml
+            video = videos[video_id]
+            assert video["sha256"] == sha256_file(root / record["video"]), address
+            assert (video["handle"], video["channel_id"]) == (record["username"], record["open_id"])
+        elif record["status"] in ("published", "inbox"):
             post = truth[record["publish_id"]]
             assert post["sha256"] == sha256_file(root / record["video"]), address
             # The sandbox user is the account's configured username (examples/publisher.yaml).
@@ -41,6 +53,8 @@ def check_state_matches_sandbox(root: Path) -> dict:
     recorded = {r["publish_id"] for r in state["resources"].values()}
     complete = [p for p in truth.values() if p["upload_completed_at"] is not None]
     assert {p["publish_id"] for p in complete} <= recorded
+    recorded_videos = {i for r in state["resources"].values() for i in r.get("post_ids") or []}
+    assert set(videos) <= recorded_videos  # every finished YouTube upload is recorded
     return state
 
 

@@ -132,4 +132,5 @@ def test_init_on_a_terminal_asks_for_the_account_and_handle(
 def test_the_scaffold_workflow_is_the_example_workflow() -> None:
     example = (REPO / "examples" / ".github" / "workflows" / "publish.yml").read_text()
     names = ["TIKTOK_REFRESH_TOKEN_BRAND_US", "TIKTOK_REFRESH_TOKEN_BRAND_UK"]
-    assert workflow([*names, "TIKTOK_REFRESH_TOKEN_DEVREL"]) == example
+    names += ["TIKTOK_REFRESH_TOKEN_DEVREL", "YOUTUBE_CLIENT_ID", "YOUTUBE_CLIENT_SECRET"]
+    assert workflow([*names, "YOUTUBE_REFRESH_TOKEN_ACME_SHORTS"]) == example

@@ -125,10 +125,14 @@ def test_push_to_main_publishes_and_records_state_on_the_branch(
 def test_schedule_applies_with_extra_args(action: RunAction, checkout: Checkout) -> None:
     run = action("schedule", "schedule.json", args="--target launch-teaser", reviewed_only="false")
     assert run.result.exit_code == 0, run.log
-    assert run.outputs["published"] == "2"
+    assert run.outputs["published"] == "3"  # two TikTok accounts and the YouTube channel
     assert "scheduled run" in run.log
     records = checkout.state_on_branch()["resources"]
-    assert sorted(records) == ["launch-teaser@brand-uk", "launch-teaser@brand-us"]
+    assert sorted(records) == [
+        "launch-teaser@acme-shorts",
+        "launch-teaser@brand-uk",
+        "launch-teaser@brand-us",
+    ]
 
 
 def test_push_to_another_branch_explains_and_does_nothing(

@@ -57,6 +57,10 @@ def test_workflow_is_safe_and_complete(source: str) -> None:
     assert apply["concurrency"]["cancel-in-progress"] is False
     assert apply["concurrency"]["group"]
     needed = {a["refresh_token_env"] for a in config["accounts"].values()}
+    for account in config["accounts"].values():  # a YouTube channel: its Google client too
+        if account.get("provider") == "youtube":
+            needed.add(account.get("client_id_env", "YOUTUBE_CLIENT_ID"))
+            needed.add(account.get("client_secret_env", "YOUTUBE_CLIENT_SECRET"))
     needed |= {"TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET", "PUBLISHER_TOKEN_KEY"}
     # The secrets reach the step that runs publisher only: the Action's secret-env input,
     # never a job's or a step's env (which every step of the composite action would see).

@@ -25,7 +25,7 @@ def test_a_rename_is_flagged_in_the_comment_then_moved_on_merge(
 ) -> None:
     first = action("push", "push_main.json", args="--target launch-teaser", reviewed_only="false")
     assert first.result.exit_code == 0, first.log
-    assert first.outputs["published"] == "2"
+    assert first.outputs["published"] == "3"
 
     rename_teaser(checkout, previous=False)
     pr = action("pull_request", "pull_request.json", args="--target teaser-2026")

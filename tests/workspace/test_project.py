@@ -52,9 +52,9 @@ def fingerprints(root: Path) -> dict[str, str]:
 
 def test_the_examples_load_with_defaults_merged(content_repo: Any) -> None:
     project = load_project(content_repo.root)
-    assert sorted(project.config.accounts) == ["brand-uk", "brand-us", "devrel"]
+    assert sorted(project.config.accounts) == ["acme-shorts", "brand-uk", "brand-us", "devrel"]
     assert len(project.manifest_files) == 10
-    assert len(project.posts) == 14
+    assert len(project.posts) == 17
     assert project.manifest_files["launch-recap"] == "posts/launch/day.yaml"  # 2nd document
     posts = {str(p.address): p for p in project.posts}
     part1 = posts["tutorial-part1@devrel"]
@@ -62,6 +62,11 @@ def test_the_examples_load_with_defaults_merged(content_repo: Any) -> None:
     assert part1.caption.endswith("Made with ❤️ by the Acme team #acme")
     assert posts["behind-the-scenes@brand-uk"].caption == "Behind the scenes at the studio 🎬"
     assert posts["community-draft@brand-uk"].post_info == {}
+    shorts = posts["launch-teaser@acme-shorts"]  # the same post on YouTube
+    assert shorts.provider == "youtube" and shorts.youtube is not None
+    assert shorts.youtube.snippet["title"] == "Meet the new drop 🚀 #launch @acmeofficial"
+    assert shorts.youtube.status["privacyStatus"] == "public"  # the post's, over the defaults'
+    assert posts["ai-explainer@acme-shorts"].youtube.status["containsSyntheticMedia"] is True
     assert project.warnings == []
 
 

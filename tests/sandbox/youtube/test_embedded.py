@@ -43,4 +43,5 @@ def test_the_embedded_sandbox_serves_youtube(tmp_path: Path) -> None:
         )
         assert mine.json()["items"][0]["snippet"]["customUrl"] == "@brand"
         handles = [c["handle"] for c in client.get("/_sandbox/youtube/channels").json()["channels"]]
-        assert handles == ["@sandbox.channel", "@brand"]
+        # examples/publisher.yaml's YouTube account (acme-shorts, @acme) gets its channel too.
+        assert handles == ["@sandbox.channel", "@brand", "@acme"]

@@ -228,5 +228,3 @@ def _describe(shown: Preview) -> str:
         f"cover {shown.requested_ms} ms: frame at {frame.timestamp_ms / 1000:.3f} s, "
         f"{frame.width}x{frame.height}"
     )
-
-

@@ -35,8 +35,6 @@ class ApplyReport:
         return all(r.outcome.value in ("published", "inbox", "pending") for r in self.results)
 
 
-
-
 def execute(
     planned: Planned,
     providers: Providers,

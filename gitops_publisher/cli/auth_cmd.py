@@ -248,7 +248,7 @@ def _login_youtube(
     click.echo(f"Logged in account {name} as {who}.")
     click.echo(f"  scopes: {', '.join(tokens.scopes) or 'none'}")
     click.echo(
-        '  refresh token: does not expire by itself, except 7 days after this login while the '
+        "  refresh token: does not expire by itself, except 7 days after this login while the "
         'Google Cloud project\'s OAuth consent screen is in "Testing" (docs/youtube.md)'
     )
     click.echo(f"  stored in {setup.store.path}")

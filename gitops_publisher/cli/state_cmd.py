@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from gitops_publisher.cli.main import AppContext, sandbox_option
+from gitops_publisher.core import handles
 from gitops_publisher.core.address import Address, matches
 from gitops_publisher.core.state import UNKNOWN_OUTCOME, Record, State, StateStore
 from gitops_publisher.errors import AddressError, PublisherError
@@ -89,6 +90,8 @@ def show(app: AppContext, address: str) -> None:
     current = store.read()
     record = _find(current, address, store)
     document = {"address": record.address, **record.model_dump(mode="json")}
+    if record.publish_id:
+        document["publish_id"] = handles.shown(record.publish_id)
     click.echo(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
 
 
@@ -290,9 +293,21 @@ def _time(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _handle(publish_id: str | None) -> str:
+    return handles.shown(publish_id) if publish_id else "-"
+
+
 def _table(records: Iterable[Record]) -> str:
     rows = [("ADDRESS", "STATUS", "PUBLISH_ID", "UPDATED")]
-    rows += [(r.address, r.status, r.publish_id or "-", _time(r.updated_at)) for r in records]
+    rows += [
+        (
+            r.address,
+            r.status,
+            handles.shown(r.publish_id) if r.publish_id else "-",
+            _time(r.updated_at),
+        )
+        for r in records
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True))
@@ -314,7 +329,7 @@ def _list_document(store: StateStore, current: State, records: list[Record]) -> 
                 "post_id": r.post_id,
                 "account": r.account,
                 "status": r.status,
-                "publish_id": r.publish_id,
+                "publish_id": handles.shown(r.publish_id) if r.publish_id else None,
                 "url": r.url,
                 "updated_at": r.updated_at.isoformat(),
             }
@@ -326,7 +341,7 @@ def _list_document(store: StateStore, current: State, records: list[Record]) -> 
 def _summary(record: Record) -> str:
     parts: list[str] = [record.status]
     if record.publish_id:
-        parts.append(f"publish_id {record.publish_id}")
+        parts.append(f"publish_id {handles.shown(record.publish_id)}")
     if record.url:
         parts.append(record.url)
     return terminal(f"({', '.join(parts)})")

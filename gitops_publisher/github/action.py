@@ -53,7 +53,6 @@ if TYPE_CHECKING:
     from gitops_publisher.workspace.project import Project
 
 
-
 @dataclass(frozen=True)
 class Cli:
     """The ``publisher`` CLI as the Action drives it, handed in by ``publisher github``.
@@ -73,6 +72,7 @@ class Cli:
     invoke: Callable[[list[str]], int]
     format_error: Callable[[PublisherError, str | None], str]
     render_markdown: Callable[..., str]
+
 
 FORK_NOTE = (
     "🔒 This pull request comes from a fork: the plan ran without secrets and without "

@@ -153,9 +153,7 @@ def _size_and_duration(
     seconds = facts.duration_ms / 1000
     found = f"{seconds:g} s"
     durations = [
-        _broken(limit, "duration", found)
-        for limit in rules.duration_sec
-        if limit.breaks(seconds)
+        _broken(limit, "duration", found) for limit in rules.duration_sec if limit.breaks(seconds)
     ]
     too_long = any(
         limit.severity == "error" and limit.high is not None and seconds > limit.high

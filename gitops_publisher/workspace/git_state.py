@@ -72,7 +72,6 @@ def _ignore(_message: str) -> None:
     return None
 
 
-
 def head_commit(directory: Path) -> str | None:
     """The commit checked out in the repository around ``directory``; None outside one.
 
@@ -82,6 +81,7 @@ def head_commit(directory: Path) -> str | None:
         return git.Repo(directory, search_parent_directories=True).head.commit.hexsha
     except (git.exc.GitError, OSError, ValueError):  # no repository, or no commit yet
         return None
+
 
 class GitBranchStateStore:
     """A :class:`~gitops_publisher.core.state.StateStore` on a branch of a git remote.

@@ -146,6 +146,8 @@ class BoundStateStore:
     def describe(self) -> str:
         """The wrapped store's description."""
         return self.inner.describe()
+
+
 def _state_path(
     project_dir: Path, state_config: StateConfig, *, sandbox: bool, on_disk: bool
 ) -> str:

@@ -315,3 +315,27 @@ def test_mv_of_a_malformed_address_explains_the_form(project: Path) -> None:
     result = run(project, "mv", "launch-teaser", "teaser-2026@brand-us")
     assert_clean_failure(result)
     assert "is not an address" in result.stderr
+
+
+SESSION = (
+    "https://www.googleapis.com/upload/youtube/v3/videos?uploadType=resumable&upload_id=SECRETxyz9"
+)
+
+
+def _with_youtube_session(project: Path) -> None:
+    """Give the published record a YouTube-shaped handle: a session URI, a capability."""
+    path = state_file(project)
+    text = path.read_text().replace("v_pub_file~v2-1.7294872910293847", SESSION)
+    path.write_text(text)
+
+
+@pytest.mark.parametrize(
+    "args", [("list",), ("list", "--format", "json"), ("show", "launch-teaser@brand-us")]
+)
+def test_a_session_uri_handle_is_never_printed(project: Path, args: tuple[str, ...]) -> None:
+    _with_youtube_session(project)
+    result = run(project, *args)
+    assert result.exit_code == 0, result.output
+    assert "SECRETxyz9" not in result.output
+    assert "upload session" in result.output
+    assert "xyz9" in result.output

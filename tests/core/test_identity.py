@@ -111,7 +111,7 @@ def test_config_accepts_username_and_open_id() -> None:
                     "username": "@acme",
                     "open_id": "-000abc_Def",
                 }
-            }
+            },
         }
     )
     account = config.accounts["brand-us"]

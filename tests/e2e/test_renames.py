@@ -85,9 +85,7 @@ def test_apply_refuses_the_repost_unless_allowed(renamed, cli, tmp_path) -> None
     assert from_file.exit_code == 1 and "refusing to post the same video again" in from_file.output
     assert uploads(root) == 1
 
-    allowed = cli(
-        root, "apply", "--sandbox", str(saved), "--allow-repost", "hiring-2026@brand-uk"
-    )
+    allowed = cli(root, "apply", "--sandbox", str(saved), "--allow-repost", "hiring-2026@brand-uk")
     assert allowed.exit_code == 0, allowed.output
     assert uploads(root) == 2  # posted again, on purpose
     assert records(root)["hiring-2026@brand-uk"]["status"] == "published"

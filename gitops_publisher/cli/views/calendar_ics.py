@@ -13,6 +13,7 @@ import re
 import zoneinfo
 from datetime import UTC, datetime
 
+from gitops_publisher.core import handles
 from gitops_publisher.core.calendar import Calendar, Entry
 
 PRODID = "-//gitops-publisher//publisher calendar//EN"
@@ -65,7 +66,8 @@ def _event(entry: Entry, stamp: str) -> list[str]:
         details.append(f"url: {entry.url}")
     if entry.manifest:
         details.append(f"manifest: {entry.manifest}")
-    uid = f"{entry.address}/{entry.publish_id or entry.kind}@gitops-publisher"
+    attempt = handles.shown(entry.publish_id) if entry.publish_id else entry.kind
+    uid = f"{entry.address}/{attempt}@gitops-publisher"
     lines = [
         "BEGIN:VEVENT",
         f"UID:{escape_text(uid)}",

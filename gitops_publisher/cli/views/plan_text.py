@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import click
 
+from gitops_publisher.core import handles
 from gitops_publisher.core.plan import (
     SYMBOLS,
     AccountQuota,
@@ -142,7 +143,7 @@ def change_details(change: Change) -> list[tuple[str, str]]:
             )
         )
     if change.publish_id:
-        rows.append(("publish_id", f"{change.publish_id} ({change.status})"))
+        rows.append(("publish_id", f"{handles.shown(change.publish_id)} ({change.status})"))
     return rows
 
 

@@ -38,8 +38,12 @@ TIKTOK_MEDIA_RULES = MediaRules(
     resolution=(
         Sides(360, long_max=4096, rule="TikTok accepts 360-4096 px for both width and height"),
         # The seed's recommended minimum (short side, long side).
-        Sides(540, 960, rule="at least 540x960 is recommended (1080x1920 is the target)",
-              severity="warning"),
+        Sides(
+            540,
+            960,
+            rule="at least 540x960 is recommended (1080x1920 is the target)",
+            severity="warning",
+        ),
     ),
     size_bytes=(Limit(high=MAX_SIZE_BYTES, rule="TikTok accepts up to 4 GB"),),
     duration_sec=(

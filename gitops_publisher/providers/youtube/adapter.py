@@ -24,6 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from gitops_publisher.core import handles
 from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.ports import (
     AccountLimits,
@@ -144,12 +145,6 @@ def to_outcome(status: VideoStatus) -> Outcome:
     return Processing(status.processing_status or status.upload_status or "uploaded")
 
 
-def _session_label(handle: str) -> str:
-    """A session URI as outputs may show it: the last 4 characters of its upload id."""
-    tail = handle.rsplit("upload_id=", 1)[-1].split("&", 1)[0]
-    return f"upload session …{tail[-4:]}" if tail else "upload session"
-
-
 @dataclass
 class YouTubeProvider:
     """One YouTube channel behind the port (satisfies ``core.ports.Provider``).
@@ -175,7 +170,7 @@ class YouTubeProvider:
 
     def label(self, handle: str) -> str:
         """Never the session URI: it is a capability (reference §2.3)."""
-        return _session_label(handle)
+        return handles.shown(handle)
 
     async def check_account(self) -> AccountReport:
         """channels.list ``mine=true``: the channel's id, handle and title.

@@ -234,7 +234,6 @@ def test_the_initiating_post_names_the_probed_type_else_octet_stream(tmp_path: P
     assert sent == ["video/webm", "application/octet-stream"]
 
 
-
 def test_start_summary_counts_chunks(tmp_path: Path) -> None:
     assert run_summary(tmp_path) == "videos.insert (resumable, 3 chunk(s) of 0.25 MiB)"
 

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -24,6 +24,7 @@ import httpx
 from gitops_publisher.providers.errors import UploadError, UploadUrlExpired
 from gitops_publisher.providers.redact import install_log_redaction
 from gitops_publisher.providers.retry import OnRetry, RetryPolicy
+from gitops_publisher.providers.streaming import Meter, chunk_body
 from gitops_publisher.providers.tiktok.chunks import ChunkPlan
 
 Progress = Callable[[int, int], None]
@@ -49,40 +50,6 @@ def server_progress(content_range: str | None, plan: ChunkPlan) -> int | None:
         if offset == plan.video_size or plan.index_starting_at(offset) is not None:
             return offset
     return None
-
-
-class _Meter:
-    """Counts bytes as they leave, for the progress callback."""
-
-    def __init__(self, total: int, on_progress: Progress | None) -> None:
-        self.total = total
-        self.position = 0
-        self._on_progress = on_progress
-
-    def at(self, position: int) -> None:
-        self.position = position
-        if self._on_progress is not None:
-            self._on_progress(position, self.total)
-
-    def sent(self, count: int) -> None:
-        self.at(self.position + count)
-
-
-async def _chunk_body(
-    path: Path, first: int, last: int, piece_size: int, meter: _Meter
-) -> AsyncIterator[bytes]:
-    remaining = last - first + 1
-    with path.open("rb") as handle:
-        handle.seek(first)
-        while remaining:
-            piece = handle.read(min(piece_size, remaining))
-            if not piece:
-                raise UploadError(
-                    f"{path.name} shrank during the upload", status=None, bytes_confirmed=first
-                )
-            remaining -= len(piece)
-            meter.sent(len(piece))
-            yield piece
 
 
 async def upload_file(
@@ -111,7 +78,7 @@ async def upload_file(
     """
     install_log_redaction()
     size = plan.video_size
-    meter = _Meter(size, on_progress)
+    meter = Meter(size, on_progress)
     index, confirmed, failures, rate_waits, resyncs = 0, 0, 0, 0, 0
     while index < plan.total_chunk_count:
         first, last = plan.ranges[index]
@@ -126,7 +93,7 @@ async def upload_file(
         try:
             response = await http.put(
                 upload_url,
-                content=_chunk_body(path, first, last, piece_size, meter),
+                content=chunk_body(path, first, last, piece_size, meter),
                 headers=headers,
             )
         except httpx.TransportError as exc:

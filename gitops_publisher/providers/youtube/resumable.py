@@ -23,7 +23,7 @@ The session URI is a capability (it embeds ``upload_id``): it never appears in a
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +38,7 @@ from gitops_publisher.providers.errors import (
 )
 from gitops_publisher.providers.redact import install_log_redaction
 from gitops_publisher.providers.retry import OnRetry, RetryPolicy
+from gitops_publisher.providers.streaming import Meter, chunk_body
 from gitops_publisher.providers.youtube.api_models import (
     Completed,
     Gone,
@@ -116,40 +117,6 @@ async def query_session(
     return session_status(response)
 
 
-class _Meter:
-    """Counts bytes as they leave, for the progress callback."""
-
-    def __init__(self, total: int, on_progress: Progress | None) -> None:
-        self.total = total
-        self.position = 0
-        self._on_progress = on_progress
-
-    def at(self, position: int) -> None:
-        self.position = position
-        if self._on_progress is not None:
-            self._on_progress(position, self.total)
-
-    def sent(self, count: int) -> None:
-        self.at(self.position + count)
-
-
-async def _chunk_body(
-    path: Path, first: int, last: int, piece_size: int, meter: _Meter
-) -> AsyncIterator[bytes]:
-    remaining = last - first + 1
-    with path.open("rb") as handle:
-        handle.seek(first)
-        while remaining:
-            piece = handle.read(min(piece_size, remaining))
-            if not piece:
-                raise UploadError(
-                    f"{path.name} shrank during the upload", status=None, bytes_confirmed=first
-                )
-            remaining -= len(piece)
-            meter.sent(len(piece))
-            yield piece
-
-
 @dataclass
 class ResumableUpload:
     """One file's transfer into one session; :meth:`run` until it completes.
@@ -183,7 +150,7 @@ class ResumableUpload:
         validate_chunk_size(self.chunk_size)
         if self.size <= 0:  # pitfall 12: "bytes 0--1/0" is refused by Google
             raise UploadError("cannot upload an empty file", status=None, bytes_confirmed=0)
-        self._meter = _Meter(self.size, self.on_progress)
+        self._meter = Meter(self.size, self.on_progress)
         self._failures = 0
         self._rate_waits = 0
         self._stalls = 0
@@ -264,7 +231,7 @@ class ResumableUpload:
         self._meter.position = offset
         response = await self.http.put(
             self.session_uri,
-            content=_chunk_body(self.path, offset, last, self.piece_size, self._meter),
+            content=chunk_body(self.path, offset, last, self.piece_size, self._meter),
             headers={
                 **auth,
                 "Content-Length": str(last - offset + 1),

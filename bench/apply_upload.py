@@ -147,9 +147,33 @@ def run_curl(
     return server_upload_seconds(base, account), wall
 
 
+def peak_rss_of_apply(project: Path, env: dict[str, str]) -> tuple[int, float]:
+    """Run ``publisher apply --yes`` in ``project`` under a wrapper; (peak RSS KiB, seconds).
+
+    The wrapper (this script's ``--measure``) reads ``RUSAGE_CHILDREN`` after the command
+    exits: the peak of the command's own process, start-up to exit.
+    """
+    command = [sys.executable, "-m", "gitops_publisher", "-C", str(project), "apply", "--yes"]
+    start = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, __file__, "--measure", *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    wall = time.perf_counter() - start
+    report = json.loads(out)
+    assert report["code"] == 0, report
+    return int(report["peak_kib"]), wall
+
+
 @contextmanager
-def start_emulator(root: Path) -> Iterator[str]:
-    """The emulator with no limits and no processing delays; yields its base URL."""
+def start_emulator(root: Path, **more: object) -> Iterator[str]:
+    """The emulator with no limits and no processing delays; yields its base URL.
+
+    ``more``: further ``SandboxOptions`` fields (``youtube={...}``).
+    """
     options = root / "options.json"
     options.write_text(
         json.dumps(
@@ -159,6 +183,7 @@ def start_emulator(root: Path) -> Iterator[str]:
                 "processing_base_sec": 0,
                 "processing_sec_per_gib": 0,
                 "moderation_sec": 0,
+                **more,
             }
         )
     )
@@ -194,29 +219,8 @@ def main() -> None:
         with start_emulator(work) as base:
             if args.rss:
                 token = new_account(base, "rss")
-                start = time.perf_counter()
-                out = subprocess.run(
-                    [
-                        sys.executable,
-                        __file__,
-                        "--measure",
-                        sys.executable,
-                        "-m",
-                        "gitops_publisher",
-                        "-C",
-                        str(project),
-                        "apply",
-                        "--yes",
-                    ],
-                    env=apply_env(base, token, project),
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout
-                wall = time.perf_counter() - start
-                report = json.loads(out)
-                assert report["code"] == 0, report
-                peak_mb = report["peak_kib"] * 1024 / 1e6
+                peak_kib, wall = peak_rss_of_apply(project, apply_env(base, token, project))
+                peak_mb = peak_kib * 1024 / 1e6
                 goal_mb = (2 * plan.chunk_size + 100_000_000) / 1e6
                 print(
                     f"publisher apply of {size:,} B ({plan.total_chunk_count} chunks of "
@@ -227,7 +231,7 @@ def main() -> None:
             else:
                 chunks_dir = work / "chunks"
                 chunks_dir.mkdir()
-                chunks = split(project / "media" / "big.mp4", plan, chunks_dir)
+                chunks = split(project / "media" / "big.mp4", plan.ranges, chunks_dir)
                 mib = size / 2**20
                 results: dict[str, list[tuple[float, float]]] = {"apply": [], "curl": []}
                 for run in range(args.runs):

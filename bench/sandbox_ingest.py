@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -194,7 +194,13 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def curl_upload(url: str, chunks: list[tuple[Path, int, int]], size: int) -> float:
+def curl_upload(
+    url: str,
+    chunks: list[tuple[Path, int, int]],
+    size: int,
+    headers: Sequence[str] = ("Content-Type: video/mp4",),
+) -> float:
+    """PUT each chunk file with its Content-Range, one curl over one connection; seconds."""
     parts = urlsplit(url)
     origin = f"{parts.scheme}://{parts.netloc}"
     target = parts.path + (f"?{parts.query}" if parts.query else "")
@@ -209,8 +215,7 @@ def curl_upload(url: str, chunks: list[tuple[Path, int, int]], size: int) -> flo
             "PUT",
             "-T",
             str(path),
-            "-H",
-            "Content-Type: video/mp4",
+            *(arg for header in headers for arg in ("-H", header)),
             "-H",
             f"Content-Range: bytes {first}-{last}/{size}",
             "-H",

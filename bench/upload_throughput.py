@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import httpx
@@ -56,10 +57,13 @@ def make_video(path: Path, size: int) -> None:
             written += len(piece)
 
 
-def split(video: Path, plan: ChunkPlan, directory: Path) -> list[tuple[Path, int, int]]:
+def split(
+    video: Path, ranges: Iterable[tuple[int, int]], directory: Path
+) -> list[tuple[Path, int, int]]:
+    """Cut ``video`` into one file per inclusive byte range (curl sends a whole file)."""
     chunks = []
     with video.open("rb") as source:
-        for index, (first, last) in enumerate(plan.ranges):
+        for index, (first, last) in enumerate(ranges):
             path = directory / f"chunk{index:04d}.bin"
             source.seek(first)
             path.write_bytes(source.read(last - first + 1))
@@ -178,7 +182,7 @@ def main() -> None:
             else:
                 chunks_dir = root / "chunks"
                 chunks_dir.mkdir()
-                chunks = split(video, plan, chunks_dir)
+                chunks = split(video, plan.ranges, chunks_dir)
                 session = Session(base, refresh_token)
                 times: dict[str, list[float]] = {"client": [], "curl": []}
                 settled = f"{base}/_sandbox/posts"

@@ -1,8 +1,11 @@
 """The composition root: each account's provider, built from config, credentials and sandbox.
 
-The only module that knows every platform, the token stores and the embedded sandbox; what
-it builds goes to ``apply/`` through the provider port (``core/ports.py``) and nothing else.
-Each account's ``provider:`` in ``publisher.yaml`` picks its adapter (:data:`OPENERS`).
+The module that knows the token stores and the embedded sandbox; what it builds goes to
+``apply/`` through the provider port (``core/ports.py``) and nothing else. Each account's
+``provider:`` in ``publisher.yaml`` picks its platform in the registry
+(``providers/registry.py``), whose :meth:`~gitops_publisher.core.ports.Platform.open` builds
+the account's provider from what this module provides (:class:`_Run`: the connection's API
+URL, app credentials and token store, the run's clock and closing).
 
 ``--sandbox`` starts the emulator on a loopback port in a background thread (real HTTP, the
 same client code as production), with its world, tokens and state under
@@ -18,26 +21,25 @@ import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import (
-    AbstractAsyncContextManager,
     AsyncExitStack,
     asynccontextmanager,
     contextmanager,
 )
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gitops_publisher.core.identity import handle
 from gitops_publisher.core.models import AccountConfig, Config
-from gitops_publisher.core.ports import Provider, Providers
+from gitops_publisher.core.ports import Platform, Provider, Providers
 from gitops_publisher.errors import AuthError, Diagnostic, PreflightError, ProviderError
+from gitops_publisher.providers.registry import DEFAULT_PROVIDER, PLATFORMS
 
 if TYPE_CHECKING:
     from gitops_publisher.core.plan import Plan
     from gitops_publisher.planning import Planned
-    from gitops_publisher.providers.tiktok.ratelimit import SlidingWindowLimiter
 
+_T = TypeVar("_T")
 SANDBOX_DIR = Path(".publisher") / "sandbox"
 DEFAULT_SANDBOX_TIME_SCALE = 20.0
 
@@ -47,15 +49,17 @@ class Connection:
     """Where the API is and how to get each account's tokens.
 
     It is what ``apply/`` takes (the port's ``Providers``): :meth:`open` builds each
-    account's provider.
+    account's provider through its platform in the registry (``providers/registry.py``).
 
     Attributes:
         api_url: the API base URL.
-        client_key / client_secret: the app's credentials.
+        client_key / client_secret: TikTok's app credentials.
         load_tokens: account name -> stored token set (JSON dict) or None.
         save_tokens: persists a rotated token set BEFORE it is used.
         time_scale: how much faster than real time the server's clock runs.
         sandbox: True for the embedded emulator.
+        apps: other platforms' app credentials (client id, secret) this connection provides,
+            by ``provider:`` name (the embedded sandbox's Google client).
     """
 
     api_url: str
@@ -66,33 +70,26 @@ class Connection:
     time_scale: float = 1.0
     sandbox: bool = False
     secrets: set[str] = field(default_factory=set)
+    apps: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @asynccontextmanager
-    async def _opened(
-        self,
-        accounts: Mapping[str, AccountConfig],
-        names: Sequence[str],
-        sleep: Callable[[float], Awaitable[None]],
-        clock: Callable[[], float],
-    ) -> AsyncIterator[Mapping[str, Provider]]:
-        async with AsyncExitStack() as stack:
-            yield _open(self, accounts, names, stack, sleep, clock)
-
-    def open(
+    async def open(
         self,
         accounts: Mapping[str, AccountConfig],
         names: Sequence[str],
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
-    ) -> AbstractAsyncContextManager[Mapping[str, Provider]]:
+    ) -> AsyncIterator[Mapping[str, Provider]]:
         """Build an authenticated provider per account name (closed on exit).
 
         Raises:
             AuthError: an account has no token (says how to log in or which variable to set).
-            ProviderError: an account's ``provider:`` has no adapter here.
+            ProviderError: an account's ``provider:`` has no platform in the registry.
         """
-        return self._opened(accounts, names, sleep, clock)
+        async with AsyncExitStack() as stack:
+            run = _Run(self, accounts, stack, sleep, clock)
+            yield {name: _platform(accounts, name).open(run, name) for name in names}
 
 
 class _SandboxTokens:
@@ -144,6 +141,8 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     from gitops_publisher.sandbox import (
         SANDBOX_CLIENT_KEY,
         SANDBOX_CLIENT_SECRET,
+        SANDBOX_GOOGLE_CLIENT_ID,
+        SANDBOX_GOOGLE_CLIENT_SECRET,
         SandboxWorld,
         ScaledClock,
         create_app,
@@ -175,6 +174,7 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
             save_tokens=tokens.save,
             time_scale=scale,
             sandbox=True,
+            apps={"youtube": (SANDBOX_GOOGLE_CLIENT_ID, SANDBOX_GOOGLE_CLIENT_SECRET)},
         )
 
 
@@ -232,183 +232,74 @@ def environment_connection(
 
 @dataclass
 class _Run:
-    """What the accounts of one run share while their providers are built."""
+    """One run's opening of its accounts (the port's ``Opening``), over ``connection``."""
 
     connection: Connection
     accounts: Mapping[str, AccountConfig]
     stack: AsyncExitStack
     sleep: Callable[[float], Awaitable[None]]
     clock: Callable[[], float]
-    limiter: SlidingWindowLimiter | None = None
+    api_url: str = field(init=False)
+    secrets: set[str] = field(init=False)
+    save_tokens: Callable[[str, dict[str, Any]], None] = field(init=False)
+    on_close: Callable[[Callable[[], Awaitable[object]]], object] = field(init=False)
+    _shared: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.api_url = self.connection.api_url
+        self.secrets = self.connection.secrets
+        self.save_tokens = self.connection.save_tokens
+        self.on_close = self.stack.push_async_callback
+
+    def app(self, platform: str) -> tuple[str, str] | None:
+        """TikTok's app from the connection's key and secret; others' from ``apps``."""
+        connection = self.connection
+        if platform == DEFAULT_PROVIDER:
+            return connection.client_key, connection.client_secret
+        return connection.apps.get(platform)
+
+    def stored_tokens(self, account: str) -> dict[str, Any]:
+        """The connection's token set of ``account``.
+
+        Raises:
+            AuthError: none (says which variable to set, or to log in).
+        """
+        stored = self.connection.load_tokens(account)
+        if stored is None:
+            env = (
+                self.accounts[account].refresh_token_env
+                if account in self.accounts
+                else "its variable"
+            )
+            raise AuthError(
+                f"no credentials for account {account}",
+                hint=f"set {env} to its refresh token, or run "
+                f"`publisher auth login --account {account}`",
+            )
+        return stored
+
+    def shared(self, key: str, make: Callable[[], _T]) -> _T:
+        """One object per run and ``key`` (TikTok's rate limiter for all its accounts)."""
+        if key not in self._shared:
+            self._shared[key] = make()
+        found: _T = self._shared[key]
+        return found
 
 
-class Opener(Protocol):
-    """Builds one account's provider for a run (closing it through ``run.stack``)."""
-
-    def __call__(self, run: _Run, name: str) -> Provider:
-        """Raises AuthError when the account has no credentials."""
-        ...
-
-
-def _stored_tokens(run: _Run, name: str) -> dict[str, Any]:
-    stored = run.connection.load_tokens(name)
-    if stored is None:
-        env = run.accounts[name].refresh_token_env if name in run.accounts else "its variable"
-        raise AuthError(
-            f"no credentials for account {name}",
-            hint=f"set {env} to its refresh token, or run `publisher auth login --account {name}`",
-        )
-    return stored
-
-
-def _open_tiktok(run: _Run, name: str) -> Provider:
-    from gitops_publisher.providers.tiktok.adapter import TikTokProvider
-    from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint
-    from gitops_publisher.providers.tiktok.client import TikTokClient
-    from gitops_publisher.providers.tiktok.ratelimit import SlidingWindowLimiter
-    from gitops_publisher.providers.token_store import refresh_expiry_warnings
-    from gitops_publisher.providers.tokens import TokenSet
-
-    connection = run.connection
-    stored = _stored_tokens(run, name)
-    if set(stored) == {"refresh_token"}:
-        tokens = TokenSet.from_refresh_token(str(stored["refresh_token"]))
-    else:
-        tokens = TokenSet.model_validate(stored)
-    connection.secrets.update(tokens.secrets())
-    # One limiter for the run's TikTok accounts; the clients share one TLS context
-    # (providers/tls.py): 40 clients for 20 accounts.
-    if run.limiter is None:
-        run.limiter = SlidingWindowLimiter(clock=run.clock, sleep=run.sleep)
-    endpoint = TokenEndpoint(
-        connection.client_key,
-        connection.client_secret,
-        base_url=connection.api_url,
-    )
-    run.stack.push_async_callback(endpoint.aclose)
-
-    def persist(new: TokenSet, account: str = name) -> None:
-        connection.secrets.update(new.secrets())
-        connection.save_tokens(account, new.to_storage())
-
-    auth = RefreshingAuth(tokens, endpoint, persist=persist, account=name)
-    client = TikTokClient(
-        auth,
-        base_url=connection.api_url,
-        account=name,
-        limiter=run.limiter,
-        sleep=run.sleep,
-        clock=run.clock,
-    )
-    run.stack.push_async_callback(client.aclose)
-
-    def notices() -> tuple[str, ...]:
-        warnings = refresh_expiry_warnings({name: auth.tokens}, datetime.now(UTC))
-        return tuple(w.message for w in warnings)
-
-    return TikTokProvider(client, open_id=lambda: auth.tokens.open_id, notices=notices)
-
-
-def _open_youtube(run: _Run, name: str) -> Provider:
-    """A YouTube channel: Google's tokens (not rotated), the resumable uploader, its adapter.
-
-    The embedded sandbox answers Google's OAuth paths on its own host with its own client;
-    otherwise the account's ``client_id_env``/``client_secret_env`` name the Google client and
-    its tokens come from ``refresh_token_env`` or the local store (``auth login``). Each
-    session URI the client receives joins the redaction set before it is returned.
+def _platform(accounts: Mapping[str, AccountConfig], name: str) -> Platform:
+    """The registry's platform of account ``name``'s ``provider:``.
 
     Raises:
-        AuthError: no token, or the Google client is not set.
+        ProviderError: no platform of that name in this version.
     """
-    from gitops_publisher.core.models import YouTubeAccount
-    from gitops_publisher.providers.tokens import TokenSet
-    from gitops_publisher.providers.youtube.account_auth import youtube_auth_setup
-    from gitops_publisher.providers.youtube.adapter import YouTubeProvider
-    from gitops_publisher.providers.youtube.client import YouTubeClient
-    from gitops_publisher.providers.youtube.oauth import GoogleAuth, GoogleTokenEndpoint
-
-    connection = run.connection
-    account = run.accounts[name]
-    assert isinstance(account, YouTubeAccount)
-    if connection.sandbox:
-        from gitops_publisher.sandbox import SANDBOX_GOOGLE_CLIENT_ID, SANDBOX_GOOGLE_CLIENT_SECRET
-
-        stored = _stored_tokens(run, name)
-        tokens = (
-            TokenSet.from_refresh_token(str(stored["refresh_token"]))
-            if set(stored) == {"refresh_token"}
-            else TokenSet.model_validate(stored)
+    kind = accounts[name].provider if name in accounts else DEFAULT_PROVIDER
+    platform = PLATFORMS.get(kind)
+    if platform is None:
+        raise ProviderError(
+            f"account {name}: provider {kind} is not available in this version",
+            hint=f"known providers: {', '.join(sorted(PLATFORMS))}",
         )
-        api = connection.api_url
-        endpoint = GoogleTokenEndpoint(
-            SANDBOX_GOOGLE_CLIENT_ID,
-            SANDBOX_GOOGLE_CLIENT_SECRET,
-            token_url=f"{api}/token",
-            revoke_url=f"{api}/revoke",
-        )
-
-        def keep(new: TokenSet) -> None:
-            connection.save_tokens(name, new.to_storage())
-
-    else:
-        setup = youtube_auth_setup(
-            client_id_env=account.client_id_env, client_secret_env=account.client_secret_env
-        )
-        found = setup.tokens(name, account.refresh_token_env)
-        if found is None:
-            raise AuthError(
-                f"no credentials for account {name}",
-                hint=f"set {account.refresh_token_env} to its refresh token, or run "
-                f"`publisher auth login --account {name}`",
-            )
-        tokens, api, endpoint = found, setup.api_url, setup.endpoint()
-
-        def keep(new: TokenSet) -> None:
-            setup.save(name, new, account.refresh_token_env)
-
-    run.stack.push_async_callback(endpoint.aclose)
-    connection.secrets.update(tokens.secrets())
-
-    def persist(new: TokenSet) -> None:
-        connection.secrets.update(new.secrets())
-        keep(new)
-
-    auth = GoogleAuth(tokens, endpoint, persist=persist, account=name)
-    client = YouTubeClient(
-        auth,
-        base_url=api,
-        sleep=run.sleep,
-        clock=run.clock,
-        on_secret=connection.secrets.add,
-    )
-    run.stack.push_async_callback(client.aclose)
-    return YouTubeProvider(client)
-
-
-#: The registry: an account's ``provider:`` -> how to build its adapter.
-OPENERS: dict[str, Opener] = {"tiktok": _open_tiktok, "youtube": _open_youtube}
-
-
-def _open(
-    connection: Connection,
-    accounts: Mapping[str, AccountConfig],
-    names: Sequence[str],
-    stack: AsyncExitStack,
-    sleep: Callable[[float], Awaitable[None]],
-    clock: Callable[[], float],
-) -> dict[str, Provider]:
-    run = _Run(connection, accounts, stack, sleep, clock)
-    providers: dict[str, Provider] = {}
-    for name in names:
-        kind = accounts[name].provider if name in accounts else "tiktok"
-        opener = OPENERS.get(kind)
-        if opener is None:
-            raise ProviderError(
-                f"account {name}: provider {kind} is not available in this version",
-                hint=f"known providers: {', '.join(sorted(OPENERS))}",
-            )
-        providers[name] = opener(run, name)
-    return providers
+    return platform
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from gitops_publisher.core.reviewed import ReviewedPlan, merge_approvals
 from gitops_publisher.core.shard import Shard
 from gitops_publisher.core.state import Endpoint, State, StateStore
 from gitops_publisher.errors import ConfigError, Diagnostic, PublisherError, StalePlanError
+from gitops_publisher.providers.registry import PLATFORMS
 from gitops_publisher.workspace.project import Project, load_project
 
 
@@ -169,19 +170,9 @@ def _plan_from(
 
 
 def retryable_failure(provider: str, reason: str) -> bool:
-    """Whether ``provider``'s ``fail_reason`` allows a new attempt (its adapter's lists say).
-
-    The planner is pure and names no platform's reasons; each adapter keeps its own list.
-    """
-    if provider == "tiktok":
-        from gitops_publisher.providers.tiktok.api_models import RETRYABLE_FAIL_REASONS
-
-        return reason in RETRYABLE_FAIL_REASONS
-    if provider == "youtube":
-        from gitops_publisher.providers.youtube.adapter import RETRYABLE_FAILURES
-
-        return reason in RETRYABLE_FAILURES
-    return False
+    """Whether ``provider``'s ``fail_reason`` allows a new attempt (its registry entry says)."""
+    platform = PLATFORMS.get(provider)
+    return platform is not None and platform.retryable(reason)
 
 
 def record_reviewed(planned: Planned, reviewed: ReviewedPlan) -> Planned:

@@ -18,8 +18,8 @@ from gitops_publisher.core.state import Provenance
 from gitops_publisher.errors import PreflightError
 from gitops_publisher.planning import Planned
 from gitops_publisher.preflight.accounts import checked_accounts
-from gitops_publisher.preflight.platforms import rules_named
 from gitops_publisher.preflight.publish import account_problems, media_problems
+from gitops_publisher.providers.registry import rules_named
 
 
 @dataclass

@@ -57,7 +57,7 @@ def media_listing(project: Project) -> str:
     from gitops_publisher.cli.views.plan_text import media_text
     from gitops_publisher.escape import terminal
     from gitops_publisher.preflight.media import media_summary
-    from gitops_publisher.preflight.platforms import rules_named
+    from gitops_publisher.providers.registry import rules_named
 
     rows: dict[str, tuple[str, str]] = {}
     texts: dict[str, str] = {}

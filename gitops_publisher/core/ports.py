@@ -1,11 +1,13 @@
 """The provider port: what apply, plan and adopt need from any platform, in domain terms.
 
 Pure: protocols and frozen values, no I/O. Each platform implements it in
-``providers/<platform>/`` (payloads, chunk rules, error codes and their meaning stay there);
-the composition root (``gitops_publisher/compose.py``) builds one :class:`Provider` per
-account, the adapter picked by the account's ``provider:`` in ``publisher.yaml`` (its
-registry ``OPENERS``), and ``apply/`` sees nothing else. A fake platform with scripted
-answers, for unit tests, is ``providers/fake.py``.
+``providers/<platform>/`` (payloads, chunk rules, error codes and their meaning stay there)
+and is one :class:`Platform` in the registry (``providers/registry.py``), keyed by the
+``provider:`` of an account in ``publisher.yaml``: its quotas and retryable failures (for
+the planner), its media rules (for pre-flight) and :meth:`Platform.open`, with which the
+composition root (``gitops_publisher/compose.py``) builds one :class:`Provider` per account;
+``apply/`` sees nothing else. A fake platform with scripted answers, for unit tests, is
+``providers/fake.py``.
 
 One publish goes through the port like this (the engine, ``apply/engine.py``)::
 
@@ -40,7 +42,7 @@ no bytes), which is what makes the next run's retry safe.
 **Handles.** The handle is the platform's durable name of one attempt: TikTok's
 ``publish_id``; YouTube's resumable session URI, which is a capability (whoever holds it can
 upload into the channel), so it is stored in the state but never shown: the engine's events
-name a handle only through :meth:`Platform.label`, and an adapter whose handles are
+name a handle only through :meth:`Named.label`, and an adapter whose handles are
 capabilities keeps them out of its own logs too.
 
 **Many publishes at once.** Nothing here assumes one publish at a time per account: every
@@ -77,13 +79,16 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from gitops_publisher.core.identity import Identity
+from gitops_publisher.core.media_rules import MediaRules
 
 if TYPE_CHECKING:
     from gitops_publisher.core.desired import DesiredPost
     from gitops_publisher.core.models import AccountConfig
+
+_T = TypeVar("_T")
 
 #: ``(bytes sent so far, total bytes)`` after each piece of a transfer.
 Progress = Callable[[int, int], None]
@@ -290,6 +295,8 @@ class Quota:
         scope: ``account`` (per user token / channel) or ``app`` (the whole API project).
         modes: the post modes that count (``direct``, ``draft``); empty: every publish.
         cost: what one publish takes of it (YouTube units).
+        refusal: the platform's code for a publish over it (``spam_risk_too_many_posts``),
+            quoted by the plan's warning; empty when unknown.
     """
 
     name: str
@@ -298,6 +305,7 @@ class Quota:
     scope: Literal["account", "app"] = "account"
     modes: frozenset[str] = frozenset()
     cost: int = 1
+    refusal: str = ""
 
     def counts(self, mode: str) -> bool:
         """Whether a publish in ``mode`` counts against this quota."""
@@ -314,8 +322,8 @@ class QuotaSettings(Protocol):
 
 
 # ---------------------------------------------------------------------------- the port
-class Platform(Protocol):
-    """What is known of a platform without any account or network: for plan and outputs.
+class Named(Protocol):
+    """How outputs name a platform and its handles (a :class:`Platform` and its providers).
 
     Attributes:
         name: the ``provider:`` value in ``publisher.yaml`` (``tiktok``).
@@ -325,16 +333,93 @@ class Platform(Protocol):
     name: str
     title: str
 
-    def quotas(self, account: QuotaSettings) -> tuple[Quota, ...]:
-        """The limits an account's publishes count against (pure)."""
-        ...
-
     def label(self, handle: str) -> str:
         """How outputs may show ``handle`` (a capability handle is shortened, never shown)."""
         ...
 
 
-class Provider(Platform, Protocol):
+class Opening(Protocol):
+    """What the composition root hands :meth:`Platform.open` for one run (``compose.py``).
+
+    Attributes:
+        accounts: the config's accounts (each one's ``provider:`` picked the platform).
+        api_url: the connection's API base URL (the embedded sandbox serves every platform
+            on one); a platform whose app the connection does not provide finds its own.
+        secrets: the run's redaction set: an opener adds every token it will send.
+        sleep / clock: what the adapters wait and time with (scaled under the sandbox).
+        save_tokens: ``save_tokens(account, tokens)`` persists a rotated token set (JSON)
+            in the connection's store BEFORE it is used.
+        on_close: ``on_close(close)``: ``await close()`` when the run's providers are closed
+            (an HTTP client's ``aclose``).
+    """
+
+    @property
+    def accounts(self) -> Mapping[str, AccountConfig]: ...  # noqa: D102
+    @property
+    def api_url(self) -> str: ...  # noqa: D102
+    @property
+    def secrets(self) -> set[str]: ...  # noqa: D102
+    @property
+    def sleep(self) -> Callable[[float], Awaitable[None]]: ...  # noqa: D102
+    @property
+    def clock(self) -> Callable[[], float]: ...  # noqa: D102
+    @property
+    def save_tokens(self) -> Callable[[str, dict[str, Any]], None]: ...  # noqa: D102
+    @property
+    def on_close(self) -> Callable[[Callable[[], Awaitable[object]]], object]: ...  # noqa: D102
+
+    def app(self, platform: str) -> tuple[str, str] | None:
+        """The app credentials (client id, secret) the connection provides for ``platform``.
+
+        TikTok's from the environment or the sandbox; the embedded sandbox's Google client;
+        None when the platform's accounts name their own (YouTube outside the sandbox).
+        """
+        ...
+
+    def stored_tokens(self, account: str) -> dict[str, Any]:
+        """The connection's stored token set of ``account`` (JSON).
+
+        Raises:
+            AuthError: none stored (says which variable to set or how to log in).
+        """
+        ...
+
+    def shared(self, key: str, make: Callable[[], _T]) -> _T:
+        """One object per run and ``key``, made on first use (TikTok's rate limiter)."""
+        ...
+
+
+class Platform(Named, Protocol):
+    """One platform, as the registry (``providers/registry.py``) maps a ``provider:`` to it.
+
+    Everything known of a platform without any account or network, and how to open one of
+    its accounts: the planner counts its quotas and asks which failures it retries,
+    pre-flight checks videos against its media rules, the composition root opens accounts.
+
+    Attributes:
+        media_rules: what it checks about a video file (a value; ``core/media_rules.py``).
+    """
+
+    media_rules: MediaRules
+
+    def quotas(self, account: QuotaSettings) -> tuple[Quota, ...]:
+        """The limits an account's publishes count against (pure)."""
+        ...
+
+    def retryable(self, reason: str) -> bool:
+        """Whether a failed attempt's ``reason`` (the platform's word) allows a new attempt."""
+        ...
+
+    def open(self, run: Opening, account: str) -> Provider:
+        """The provider of ``account`` for ``run`` (its clients closed through ``run``).
+
+        Raises:
+            AuthError: the account has no credentials.
+        """
+        ...
+
+
+class Provider(Named, Protocol):
     """One account on one platform, opened for a run.
 
     Every method may be called concurrently for different handles; see the module docstring

@@ -27,9 +27,9 @@ from gitops_publisher.preflight.media import (
     media_summary,
     video_uses,
 )
-from gitops_publisher.preflight.platforms import media_rules
 from gitops_publisher.preflight.rules import MediaIssue, check_video, probe_error_issue
 from gitops_publisher.preflight.videos import MediaReport, VideoCatalog, inspect_video
+from gitops_publisher.providers.registry import media_rules
 
 __all__ = [
     "MediaCheck",

@@ -21,8 +21,8 @@ from gitops_publisher.errors import Diagnostic
 from gitops_publisher.media.cache import ProbeFunction
 from gitops_publisher.media.facts import VideoFacts
 from gitops_publisher.media.probe import probe_video
-from gitops_publisher.preflight.platforms import DEFAULT_PROVIDER, media_rules
 from gitops_publisher.preflight.videos import MediaReport, VideoCatalog, report_for
+from gitops_publisher.providers.registry import DEFAULT_PROVIDER, media_rules
 
 #: Given a post id and a top-level manifest key (``video``, ``cover_timestamp_ms``), the
 #: (line, column) of that key's value in the post's manifest, or (None, None).

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from gitops_publisher.core.media_rules import Limit, MediaRules, Severity
 from gitops_publisher.errors import Diagnostic
 from gitops_publisher.media.facts import MediaProbeError, VideoFacts
-from gitops_publisher.preflight.platforms import media_rules
+from gitops_publisher.providers.registry import media_rules
 
 _LABELS = {"video_codec": "video codec", "audio_codec": "audio codec", "fps": "frame rate"}
 _FRIENDLY_CODECS = {"MPEG-4 Visual": "MPEG-4 Visual (MPEG-4 Part 2)"}

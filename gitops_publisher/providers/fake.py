@@ -20,13 +20,16 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from gitops_publisher.core.identity import Identity
+from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.ports import (
     AccountLimits,
     AccountReport,
     Drafted,
     Media,
     NotStarted,
+    Opening,
     Outcome,
+    Platform,
     PostProblem,
     Processing,
     Progress,
@@ -142,11 +145,7 @@ class FakeProvider:
         """How many times ``method`` was called."""
         return sum(1 for m, _ in self.calls if m == method)
 
-    # -- Platform
-    def quotas(self, account: QuotaSettings) -> tuple[Quota, ...]:
-        """One quota: the account's daily cap over 24 h."""
-        return (Quota("posts", account.daily_post_cap, timedelta(hours=24)),)
-
+    # -- Named
     def label(self, handle: str) -> str:
         """The handle, or its last 4 characters for a capability."""
         return f"session …{handle[-4:]}" if self.capability else handle
@@ -308,6 +307,50 @@ class FakeProviders:
         return opened()
 
 
-def _conforms(account: FakeProvider, accounts: FakeProviders) -> tuple[Provider, Providers]:
+@dataclass
+class FakePlatform:
+    """The fake platform as a registry entry (satisfies ``core.ports.Platform``).
+
+    Attributes:
+        provider: what :meth:`open` returns for every account.
+        account_quotas: its quotas, for the planner (default: the account's daily cap).
+        retryable_reasons: the failure reasons a new attempt may fix.
+        media_rules: what pre-flight checks (default: nothing).
+        opened: the accounts :meth:`open` was asked for, in order.
+    """
+
+    provider: FakeProvider = field(default_factory=FakeProvider)
+    account_quotas: tuple[Quota, ...] | None = None
+    retryable_reasons: frozenset[str] = frozenset()
+    media_rules: MediaRules = field(
+        default_factory=lambda: MediaRules(platform="Fake", not_a_video="a video file")
+    )
+    opened: list[str] = field(default_factory=list)
+    name: str = "fake"
+    title: str = "Fake"
+
+    def quotas(self, account: QuotaSettings) -> tuple[Quota, ...]:
+        """:attr:`account_quotas`, else one: the account's daily cap over 24 h."""
+        if self.account_quotas is not None:
+            return self.account_quotas
+        return (Quota("posts", account.daily_post_cap, timedelta(hours=24)),)
+
+    def retryable(self, reason: str) -> bool:
+        """Whether ``reason`` is one of :attr:`retryable_reasons`."""
+        return reason in self.retryable_reasons
+
+    def label(self, handle: str) -> str:
+        """As the provider shows it."""
+        return self.provider.label(handle)
+
+    def open(self, run: Opening, account: str) -> Provider:
+        """:attr:`provider`, whatever the account."""
+        self.opened.append(account)
+        return self.provider
+
+
+def _conforms(
+    account: FakeProvider, accounts: FakeProviders, platform: FakePlatform
+) -> tuple[Provider, Providers, Platform]:
     """Type-checked proof that the fakes satisfy the port (mypy fails here otherwise)."""
-    return account, accounts
+    return account, accounts, platform

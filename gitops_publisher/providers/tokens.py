@@ -49,6 +49,17 @@ class TokenSet(BaseModel):
         )
 
     @classmethod
+    def from_storage(cls, stored: dict[str, Any]) -> TokenSet:
+        """A stored set (:meth:`to_storage`), or a bare ``{"refresh_token": ...}`` (a secret).
+
+        Raises:
+            pydantic.ValidationError: not a token set.
+        """
+        if set(stored) == {"refresh_token"}:
+            return cls.from_refresh_token(str(stored["refresh_token"]))
+        return cls.model_validate(stored)
+
+    @classmethod
     def from_token_response(cls, data: dict[str, Any], now: datetime) -> TokenSet:
         """Build from the token endpoint's flat JSON answered at ``now``.
 

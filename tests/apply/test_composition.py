@@ -11,7 +11,8 @@ import pytest
 
 from gitops_publisher import compose
 from gitops_publisher.errors import AuthError, ProviderError
-from gitops_publisher.providers.fake import FakeProvider
+from gitops_publisher.providers.fake import FakePlatform, FakeProvider
+from gitops_publisher.providers.registry import PLATFORMS
 from gitops_publisher.providers.tiktok.adapter import TikTokProvider
 from tests.preflight.test_layers import imported
 
@@ -58,7 +59,7 @@ def open_accounts(accounts: dict[str, Any], names: list[str]) -> dict[str, Any]:
 
 def test_the_accounts_provider_field_picks_the_adapter(monkeypatch: pytest.MonkeyPatch) -> None:
     fake = FakeProvider()
-    monkeypatch.setitem(compose.OPENERS, "fake", lambda run, name: fake)
+    monkeypatch.setitem(PLATFORMS, "fake", FakePlatform(fake))
     accounts = {
         "a": SimpleNamespace(provider="tiktok", refresh_token_env="A"),
         "b": SimpleNamespace(provider="fake", refresh_token_env="B"),

@@ -12,7 +12,7 @@ from click.testing import Result
 
 from gitops_publisher.media import VideoFacts, probe_video
 from gitops_publisher.preflight import check_video, media_rules
-from gitops_publisher.preflight.platforms import rules_named
+from gitops_publisher.providers.registry import rules_named
 from gitops_publisher.providers.youtube.media_rules import YOUTUBE_MEDIA_RULES
 from gitops_publisher.workspace.project import MEDIA_CACHE_DIR, load_project
 

@@ -6,7 +6,8 @@ FILE_UPLOAD source is the start (the handle is the publish_id; the upload_url is
 upload target, never stored), the chunk PUTs are the transfer, and status/fetch is the
 outcome. TikTok's codes keep their meaning here: which init answers stop an account
 (:data:`ACCOUNT_STOPPERS`), which status is which outcome (:func:`to_outcome`), what a
-creator's options refuse (:func:`post_problems`), and TikTok's quotas.
+creator's options refuse (:func:`post_problems`). TikTok's quotas and retryable reasons
+are its registry entry's (``platform.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -30,8 +30,6 @@ from gitops_publisher.core.ports import (
     Processing,
     Progress,
     Published,
-    Quota,
-    QuotaSettings,
     Refusal,
     Started,
     Transferring,
@@ -66,8 +64,6 @@ ACCOUNT_STOPPERS = frozenset(
         "unaudited_client_can_only_post_to_private_accounts",
     }
 )
-INITS_PER_MINUTE = 6  # per user token (reference §7)
-PENDING_DRAFT_CAP = 5  # pending inbox shares per 24 h (reference §7)
 PUBLIC = "PUBLIC_TO_EVERYONE"
 
 
@@ -247,10 +243,6 @@ class TikTokProvider:
     name: str = field(default="tiktok", init=False)
     title: str = field(default="TikTok", init=False)
 
-    def quotas(self, account: QuotaSettings) -> tuple[Quota, ...]:
-        """6 inits a minute, the daily cap of direct posts, 5 pending drafts (reference §7)."""
-        return tiktok_quotas(account)
-
     def label(self, handle: str) -> str:
         """The publish_id itself (it is no credential)."""
         return handle
@@ -342,14 +334,3 @@ class TikTokProvider:
         with _classified():
             status = await self.api.fetch_status(handle)
         return to_outcome(status, size, privacy, self.username)
-
-
-def tiktok_quotas(account: QuotaSettings) -> tuple[Quota, ...]:
-    """TikTok's limits a plan counts against (reference §7)."""
-    return (
-        Quota("inits", INITS_PER_MINUTE, timedelta(minutes=1)),
-        Quota(
-            "direct posts", account.daily_post_cap, timedelta(hours=24), modes=frozenset({"direct"})
-        ),
-        Quota("pending drafts", PENDING_DRAFT_CAP, timedelta(hours=24), modes=frozenset({"draft"})),
-    )

@@ -25,8 +25,8 @@ FAILED = "FAILED"
 # (TikTok's own error, "retryable"), ``video_pull_failed`` and ``photo_pull_failed`` (a
 # connection error or the 1 h download limit), and ``spam_risk_too_many_posts`` (the daily
 # cap: a later run may fit). The others name the video, the caption or the account: the same
-# attempt would fail again. The one list of TikTok's retryable reasons: the planner gets it
-# through ``planning.py``; the engine's own reasons are ``core.state.ABANDONED_REASONS``.
+# attempt would fail again. The one list of TikTok's retryable reasons: the planner asks it
+# through the registry (``platform.py``); the engine's own are ``core.state.ABANDONED_REASONS``.
 RETRYABLE_FAIL_REASONS = frozenset(
     {"internal", "video_pull_failed", "photo_pull_failed", "spam_risk_too_many_posts"}
 )

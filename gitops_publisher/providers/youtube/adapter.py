@@ -20,9 +20,8 @@ The port speaks of accounts, handles and outcomes; this module translates to the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gitops_publisher.core import handles
 from gitops_publisher.core.identity import Identity
@@ -38,8 +37,6 @@ from gitops_publisher.core.ports import (
     Progress,
     Provider,
     Published,
-    Quota,
-    QuotaSettings,
     Refusal,
     Started,
     Transferring,
@@ -57,6 +54,7 @@ from gitops_publisher.providers.youtube.envelope import (
     QUOTA_EXCEEDED,
     UPLOAD_LIMIT_EXCEEDED,
 )
+from gitops_publisher.providers.youtube.platform import RETRYABLE_FAILURES
 from gitops_publisher.providers.youtube.resumable import Progress as UploadProgress
 from gitops_publisher.providers.youtube.urls import shorts_url
 
@@ -64,16 +62,6 @@ if TYPE_CHECKING:
     from gitops_publisher.core.desired import DesiredPost
 
 PRIVACY_OPTIONS = ("public", "unlisted", "private")
-# Failures after which a new upload of the same file may succeed (reference §4: the upload
-# was cut off, or YouTube's own processing failed); rejections never are.
-RETRYABLE_FAILURES = frozenset({"uploadAborted", "uploadFailed", "streamingFailed", "other"})
-QuotaModel = Literal["buckets", "units_1600", "units_100"]
-"""Reference §5.1: since 2026-06-01 videos.insert has its own bucket of 100 calls a day
-("buckets"); from 2025-12-04 to 2026-05-31 it cost 100 of the 10,000 daily units
-("units_100"); before, 1,600 ("units_1600")."""
-DAILY_UNITS = 10_000
-DAILY_UPLOADS = 100
-DAY = timedelta(days=1)  # resets at midnight Pacific Time
 
 
 class YouTubeApi(Protocol):
@@ -117,14 +105,6 @@ class YouTubeApi(Protocol):
         ...
 
 
-def youtube_quotas(model: QuotaModel = "buckets") -> tuple[Quota, ...]:
-    """The daily limits of the Google Cloud project that every publish counts against."""
-    if model == "buckets":
-        return (Quota("uploads", DAILY_UPLOADS, DAY, scope="app"),)
-    cost = 1600 if model == "units_1600" else 100
-    return (Quota("quota units", DAILY_UNITS, DAY, scope="app", cost=cost),)
-
-
 def to_outcome(status: VideoStatus) -> Outcome:
     """videos.list's answer for an uploaded video, as an outcome."""
     if status.processed:
@@ -151,22 +131,16 @@ class YouTubeProvider:
 
     Attributes:
         api: the channel's client (:class:`~.client.YouTubeClient`, or a fake in tests).
-        quota_model: which of YouTube's quota models the plan counts with.
         notices: warnings about the account's credentials, shown by plan.
         refused: the account's refusal this run has seen (``quotaExceeded``...), if any.
     """
 
     api: YouTubeApi
-    quota_model: QuotaModel = "buckets"
     notices: tuple[str, ...] = ()
     refused: Refusal | None = None
     name: str = field(default="youtube", init=False)
     title: str = field(default=PLATFORM, init=False)
     _videos: dict[str, str] = field(default_factory=dict, init=False, repr=False)
-
-    def quotas(self, account: QuotaSettings) -> tuple[Quota, ...]:
-        """The project's daily upload bucket (or units, under an older model)."""
-        return youtube_quotas(self.quota_model)
 
     def label(self, handle: str) -> str:
         """Never the session URI: it is a capability (reference §2.3)."""

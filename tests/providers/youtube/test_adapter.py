@@ -24,11 +24,9 @@ from gitops_publisher.core.youtube import YouTubeUpload
 from gitops_publisher.errors import ApiError
 from gitops_publisher.providers.errors import UploadError, UploadSessionGone
 from gitops_publisher.providers.retry import RetryPolicy
-from gitops_publisher.providers.youtube.adapter import (
-    YouTubeProvider,
-    youtube_quotas,
-)
+from gitops_publisher.providers.youtube.adapter import YouTubeProvider
 from gitops_publisher.providers.youtube.client import YouTubeClient
+from gitops_publisher.providers.youtube.platform import youtube_quotas
 from gitops_publisher.providers.youtube.resumable import CHUNK_UNIT
 from tests.apply.builders import desired_post
 

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from gitops_publisher.compose import OPENERS, environment_connection, sandbox_connection
+from gitops_publisher.compose import environment_connection, sandbox_connection
 from gitops_publisher.core.desired import VideoRef
 from gitops_publisher.core.ports import Media, Processing, Published
 from gitops_publisher.core.youtube import YouTubeUpload
 from gitops_publisher.errors import AuthError
+from gitops_publisher.providers.registry import PLATFORMS
 from gitops_publisher.providers.youtube.adapter import YouTubeProvider
 from gitops_publisher.workspace.project import load_config
 from tests.apply.builders import desired_post
@@ -41,7 +42,7 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_youtube_is_registered() -> None:
-    assert set(OPENERS) >= {"tiktok", "youtube"}
+    assert set(PLATFORMS) >= {"tiktok", "youtube"}
 
 
 def test_the_embedded_sandbox_publishes_to_a_channel(root: Path) -> None:

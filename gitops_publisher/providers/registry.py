@@ -1,0 +1,41 @@
+"""The registry of platforms: an account's ``provider:`` -> its :class:`~core.ports.Platform`.
+
+The one place that maps a ``provider:`` name to code. The composition root opens each
+account with :meth:`Platform.open`; ``planning.py`` hands the registry to the pure planner,
+which counts each account's :meth:`Platform.quotas` and asks :meth:`Platform.retryable`;
+pre-flight checks videos against :attr:`Platform.media_rules`. A new platform is its folder
+(``providers/<name>/``, whose ``platform.py`` defines its entry) and one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from gitops_publisher.core.media_rules import MediaRules
+from gitops_publisher.core.ports import Platform
+from gitops_publisher.providers.tiktok.platform import TIKTOK
+from gitops_publisher.providers.youtube.platform import YOUTUBE
+
+PLATFORMS: dict[str, Platform] = {
+    TIKTOK.name: TIKTOK,
+    YOUTUBE.name: YOUTUBE,
+}
+
+#: The provider of an account that names none (``Account.provider``'s default).
+DEFAULT_PROVIDER = TIKTOK.name
+
+
+def media_rules(provider: str = DEFAULT_PROVIDER) -> MediaRules:
+    """Return the media rules of ``provider`` (``"tiktok"``, ``"youtube"``).
+
+    Raises:
+        KeyError: no platform of that name (the config's schema admits none such).
+    """
+    return PLATFORMS[provider].media_rules
+
+
+def rules_named(providers: Iterable[str], noun: str = "media rules") -> str:
+    """``TikTok's media rules``, ``TikTok's and YouTube's media rules``: for messages."""
+    names = [f"{PLATFORMS[p].title}'s" for p in sorted(set(providers) or {DEFAULT_PROVIDER})]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{listed} {noun}"

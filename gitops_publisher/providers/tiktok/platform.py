@@ -1,0 +1,110 @@
+"""TikTok as one platform of the registry (``providers/registry.py``): :data:`TIKTOK`.
+
+What the planner, pre-flight and the composition root need of TikTok by the ``provider:``
+name alone: its quotas (reference §7), which ``fail_reason`` a new attempt may fix, its
+media rules (``media_rules.py``), and how one account is opened for a run (its token set,
+the refreshing auth, the client and the adapter, :class:`~.adapter.TikTokProvider`).
+Light to import: the HTTP client is imported only when an account is opened.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from gitops_publisher.core.media_rules import MediaRules
+from gitops_publisher.core.ports import Opening, Provider, Quota, QuotaSettings
+from gitops_publisher.providers.tiktok.api_models import RETRYABLE_FAIL_REASONS
+from gitops_publisher.providers.tiktok.media_rules import TIKTOK_MEDIA_RULES
+
+if TYPE_CHECKING:
+    from gitops_publisher.providers.tokens import TokenSet
+
+INITS_PER_MINUTE = 6  # per user token (reference §7)
+PENDING_DRAFT_CAP = 5  # pending inbox shares per 24 h (reference §7)
+DAY = timedelta(hours=24)
+
+
+class TikTokPlatform:
+    """TikTok's entry of the registry (satisfies ``core.ports.Platform``)."""
+
+    name = "tiktok"
+    title = "TikTok"
+    media_rules: MediaRules = TIKTOK_MEDIA_RULES
+
+    def quotas(self, account: QuotaSettings) -> tuple[Quota, ...]:
+        """6 inits a minute, the account's daily cap of direct posts, 5 pending drafts."""
+        return (
+            Quota("inits", INITS_PER_MINUTE, timedelta(minutes=1)),
+            Quota(
+                "direct posts",
+                account.daily_post_cap,
+                DAY,
+                modes=frozenset({"direct"}),
+                refusal="spam_risk_too_many_posts",
+            ),
+            Quota(
+                "pending drafts",
+                PENDING_DRAFT_CAP,
+                DAY,
+                modes=frozenset({"draft"}),
+                refusal="spam_risk_too_many_pending_share",
+            ),
+        )
+
+    def retryable(self, reason: str) -> bool:
+        """Whether TikTok's ``fail_reason`` allows publishing the post again."""
+        return reason in RETRYABLE_FAIL_REASONS
+
+    def label(self, handle: str) -> str:
+        """The publish_id itself (it is no credential)."""
+        return handle
+
+    def open(self, run: Opening, account: str) -> Provider:
+        """The account's token set, refreshing auth (rotations saved first) and client.
+
+        The run's TikTok accounts share one rate limiter, and their clients one TLS context
+        (``providers/tls.py``): 40 clients for 20 accounts.
+
+        Raises:
+            AuthError: no token set stored for the account.
+        """
+        from gitops_publisher.providers.tiktok.adapter import TikTokProvider
+        from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint
+        from gitops_publisher.providers.tiktok.client import TikTokClient
+        from gitops_publisher.providers.tiktok.ratelimit import SlidingWindowLimiter
+        from gitops_publisher.providers.token_store import refresh_expiry_warnings
+        from gitops_publisher.providers.tokens import TokenSet
+
+        tokens = TokenSet.from_storage(run.stored_tokens(account))
+        run.secrets.update(tokens.secrets())
+        limiter = run.shared(
+            "tiktok.limiter", lambda: SlidingWindowLimiter(clock=run.clock, sleep=run.sleep)
+        )
+        key, secret = run.app(self.name) or ("", "")
+        endpoint = TokenEndpoint(key, secret, base_url=run.api_url)
+        run.on_close(endpoint.aclose)
+
+        def persist(new: TokenSet) -> None:
+            run.secrets.update(new.secrets())
+            run.save_tokens(account, new.to_storage())
+
+        auth = RefreshingAuth(tokens, endpoint, persist=persist, account=account)
+        client = TikTokClient(
+            auth,
+            base_url=run.api_url,
+            account=account,
+            limiter=limiter,
+            sleep=run.sleep,
+            clock=run.clock,
+        )
+        run.on_close(client.aclose)
+
+        def notices() -> tuple[str, ...]:
+            warnings = refresh_expiry_warnings({account: auth.tokens}, datetime.now(UTC))
+            return tuple(w.message for w in warnings)
+
+        return TikTokProvider(client, open_id=lambda: auth.tokens.open_id, notices=notices)
+
+
+TIKTOK = TikTokPlatform()

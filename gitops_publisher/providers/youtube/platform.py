@@ -1,0 +1,129 @@
+"""YouTube as one platform of the registry (``providers/registry.py``): :data:`YOUTUBE`.
+
+What the planner, pre-flight and the composition root need of YouTube by the ``provider:``
+name alone: its quotas (reference §5.1: the Google Cloud project's, not the channel's),
+which failures a new upload may fix, its media rules (``media_rules.py``), and how one
+channel is opened for a run (Google's tokens, the client and the adapter,
+:class:`~.adapter.YouTubeProvider`). Light to import: the HTTP client is imported only
+when a channel is opened.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Literal
+
+from gitops_publisher.core import handles
+from gitops_publisher.core.media_rules import MediaRules
+from gitops_publisher.core.ports import Opening, Provider, Quota, QuotaSettings
+from gitops_publisher.errors import AuthError
+from gitops_publisher.providers.youtube.envelope import PLATFORM
+from gitops_publisher.providers.youtube.media_rules import YOUTUBE_MEDIA_RULES
+
+if TYPE_CHECKING:
+    from gitops_publisher.providers.tokens import TokenSet
+    from gitops_publisher.providers.youtube.oauth import GoogleTokenEndpoint
+
+# Failures after which a new upload of the same file may succeed (reference §4: the upload
+# was cut off, or YouTube's own processing failed); rejections never are.
+RETRYABLE_FAILURES = frozenset({"uploadAborted", "uploadFailed", "streamingFailed", "other"})
+QuotaModel = Literal["buckets", "units_1600", "units_100"]
+"""Reference §5.1: since 2026-06-01 videos.insert has its own bucket of 100 calls a day
+("buckets"); from 2025-12-04 to 2026-05-31 it cost 100 of the 10,000 daily units
+("units_100"); before, 1,600 ("units_1600")."""
+DAILY_UNITS = 10_000
+DAILY_UPLOADS = 100
+DAY = timedelta(days=1)  # resets at midnight Pacific Time
+
+
+def youtube_quotas(model: QuotaModel = "buckets") -> tuple[Quota, ...]:
+    """The daily limits of the Google Cloud project that every publish counts against."""
+    if model == "buckets":
+        return (Quota("uploads", DAILY_UPLOADS, DAY, scope="app"),)
+    cost = 1600 if model == "units_1600" else 100
+    return (Quota("quota units", DAILY_UNITS, DAY, scope="app", cost=cost),)
+
+
+class YouTubePlatform:
+    """YouTube's entry of the registry (satisfies ``core.ports.Platform``)."""
+
+    name = "youtube"
+    title = PLATFORM
+    media_rules: MediaRules = YOUTUBE_MEDIA_RULES
+
+    def quotas(self, account: QuotaSettings) -> tuple[Quota, ...]:
+        """The project's daily upload bucket (the plan counts it per client: ``youtube.quota``)."""
+        return youtube_quotas()
+
+    def retryable(self, reason: str) -> bool:
+        """Whether YouTube's ``failureReason`` allows a new upload."""
+        return reason in RETRYABLE_FAILURES
+
+    def label(self, handle: str) -> str:
+        """Never the session URI: it is a capability (reference §2.3)."""
+        return handles.shown(handle)
+
+    def open(self, run: Opening, account: str) -> Provider:
+        """A channel: Google's tokens (not rotated), the resumable uploader, its adapter.
+
+        When the connection provides the Google client (the embedded sandbox: it answers
+        Google's OAuth paths on its own host), tokens come from the connection's store;
+        otherwise the account's ``client_id_env``/``client_secret_env`` name the client and
+        its tokens come from ``refresh_token_env`` or the local store (``auth login``). Each
+        session URI the client receives joins the redaction set before it is returned.
+
+        Raises:
+            AuthError: no token, or the Google client is not set.
+        """
+        from gitops_publisher.core.models import YouTubeAccount
+        from gitops_publisher.providers.tokens import TokenSet
+        from gitops_publisher.providers.youtube.account_auth import youtube_auth_setup
+        from gitops_publisher.providers.youtube.adapter import YouTubeProvider
+        from gitops_publisher.providers.youtube.client import YouTubeClient
+        from gitops_publisher.providers.youtube.oauth import GoogleAuth, GoogleTokenEndpoint
+
+        config = run.accounts[account]
+        assert isinstance(config, YouTubeAccount)
+        app = run.app(self.name)
+        endpoint: GoogleTokenEndpoint
+        if app is not None:
+            tokens, api = TokenSet.from_storage(run.stored_tokens(account)), run.api_url
+            endpoint = GoogleTokenEndpoint(
+                *app, token_url=f"{api}/token", revoke_url=f"{api}/revoke"
+            )
+
+            def keep(new: TokenSet) -> None:
+                run.save_tokens(account, new.to_storage())
+
+        else:
+            setup = youtube_auth_setup(
+                client_id_env=config.client_id_env, client_secret_env=config.client_secret_env
+            )
+            found = setup.tokens(account, config.refresh_token_env)
+            if found is None:
+                raise AuthError(
+                    f"no credentials for account {account}",
+                    hint=f"set {config.refresh_token_env} to its refresh token, or run "
+                    f"`publisher auth login --account {account}`",
+                )
+            tokens, api, endpoint = found, setup.api_url, setup.endpoint()
+
+            def keep(new: TokenSet) -> None:
+                setup.save(account, new, config.refresh_token_env)
+
+        run.on_close(endpoint.aclose)
+        run.secrets.update(tokens.secrets())
+
+        def persist(new: TokenSet) -> None:
+            run.secrets.update(new.secrets())
+            keep(new)
+
+        auth = GoogleAuth(tokens, endpoint, persist=persist, account=account)
+        client = YouTubeClient(
+            auth, base_url=api, sleep=run.sleep, clock=run.clock, on_secret=run.secrets.add
+        )
+        run.on_close(client.aclose)
+        return YouTubeProvider(client)
+
+
+YOUTUBE = YouTubePlatform()

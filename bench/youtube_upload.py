@@ -288,7 +288,7 @@ def peak_rss(base: str, work: Path, sizes: dict[str, int]) -> tuple[dict[str, An
     """``publisher apply`` of one video per size, each in its own project.
 
     Returns:
-        ``{name: {size, peak_rss_mb, wall_s}}`` and the videos' sha256 digests.
+        ``{name: {size, peak_rss_mb, wall_s, upload_s}}`` and the videos' sha256 digests.
     """
     token = new_channel(base)
     report: dict[str, Any] = {}
@@ -297,7 +297,12 @@ def peak_rss(base: str, work: Path, sizes: dict[str, int]) -> tuple[dict[str, An
         project = work / f"rss-{name}"
         make_project(project, size)
         peak_kib, wall = peak_rss_of_apply(project, apply_env(base, token, project))
-        report[name] = {"size": size, "peak_rss_mb": peak_kib * 1024 / 1e6, "wall_s": wall}
+        report[name] = {
+            "size": size,
+            "peak_rss_mb": peak_kib * 1024 / 1e6,
+            "wall_s": wall,
+            "upload_s": last_upload_seconds(base),
+        }
         digests.add(sha256_of(project / "media" / "big.mp4"))
         (project / "media" / "big.mp4").unlink()
     return report, digests
@@ -333,7 +338,8 @@ def print_rss(report: dict[str, Any]) -> None:
     for name, row in report.items():
         print(
             f"publisher apply, {name} video of {row['size']:,} B: peak RSS "
-            f"{row['peak_rss_mb']:,.0f} MB, {row['wall_s']:.1f} s in all"
+            f"{row['peak_rss_mb']:,.0f} MB, {row['wall_s']:.1f} s in all, upload phase "
+            f"{row['upload_s']:.1f} s"
         )
     ratio = report["big"]["peak_rss_mb"] / report["small"]["peak_rss_mb"]
     print(f"peak RSS big/small: {ratio:.2f}x (the size of the video must not show)")

@@ -48,3 +48,4 @@ def test_rss_runs_the_command_on_a_small_and_a_bigger_video(tmp_path: Path) -> N
     assert report["small"]["size"] == 200_000 and report["big"]["size"] == 3_000_000
     for row in (report["small"], report["big"]):
         assert 10 < row["peak_rss_mb"] < 1000  # a Python process, measured (not zero)
+        assert row["upload_s"] >= 0

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from gitops_publisher.core.identity import handle
 from gitops_publisher.core.models import AccountConfig, Config
-from gitops_publisher.core.ports import Platform, Provider, Providers
+from gitops_publisher.core.ports import Provider, Providers
 from gitops_publisher.errors import AuthError, Diagnostic, PreflightError, ProviderError
 from gitops_publisher.providers.registry import DEFAULT_PROVIDER, PLATFORMS
 
@@ -88,8 +88,28 @@ class Connection:
             ProviderError: an account's ``provider:`` has no platform in the registry.
         """
         async with AsyncExitStack() as stack:
-            run = _Run(self, accounts, stack, sleep, clock)
-            yield {name: _platform(accounts, name).open(run, name) for name in names}
+            run = _Run(
+                accounts,
+                self.api_url,
+                self.secrets,
+                sleep,
+                clock,
+                self.save_tokens,
+                stack.push_async_callback,
+                {DEFAULT_PROVIDER: (self.client_key, self.client_secret), **self.apps},
+                self.load_tokens,
+            )
+            opened: dict[str, Provider] = {}
+            for name in names:
+                kind = accounts[name].provider if name in accounts else DEFAULT_PROVIDER
+                platform = PLATFORMS.get(kind)
+                if platform is None:
+                    raise ProviderError(
+                        f"account {name}: provider {kind} is not available in this version",
+                        hint=f"known providers: {', '.join(sorted(PLATFORMS))}",
+                    )
+                opened[name] = platform.open(run, name)
+            yield opened
 
 
 class _SandboxTokens:
@@ -232,31 +252,18 @@ def environment_connection(
 
 @dataclass
 class _Run:
-    """One run's opening of its accounts (the port's ``Opening``), over ``connection``."""
+    """One run's opening of its accounts (the port's ``Opening``), from a :class:`Connection`."""
 
-    connection: Connection
     accounts: Mapping[str, AccountConfig]
-    stack: AsyncExitStack
+    api_url: str
+    secrets: set[str]
     sleep: Callable[[float], Awaitable[None]]
     clock: Callable[[], float]
-    api_url: str = field(init=False)
-    secrets: set[str] = field(init=False)
-    save_tokens: Callable[[str, dict[str, Any]], None] = field(init=False)
-    on_close: Callable[[Callable[[], Awaitable[object]]], object] = field(init=False)
+    save_tokens: Callable[[str, dict[str, Any]], None]
+    on_close: Callable[[Callable[[], Awaitable[object]]], object]
+    apps: Mapping[str, tuple[str, str]]
+    load_tokens: Callable[[str], dict[str, Any] | None]
     _shared: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.api_url = self.connection.api_url
-        self.secrets = self.connection.secrets
-        self.save_tokens = self.connection.save_tokens
-        self.on_close = self.stack.push_async_callback
-
-    def app(self, platform: str) -> tuple[str, str] | None:
-        """TikTok's app from the connection's key and secret; others' from ``apps``."""
-        connection = self.connection
-        if platform == DEFAULT_PROVIDER:
-            return connection.client_key, connection.client_secret
-        return connection.apps.get(platform)
 
     def stored_tokens(self, account: str) -> dict[str, Any]:
         """The connection's token set of ``account``.
@@ -264,13 +271,10 @@ class _Run:
         Raises:
             AuthError: none (says which variable to set, or to log in).
         """
-        stored = self.connection.load_tokens(account)
+        stored = self.load_tokens(account)
         if stored is None:
-            env = (
-                self.accounts[account].refresh_token_env
-                if account in self.accounts
-                else "its variable"
-            )
+            config = self.accounts.get(account)
+            env = config.refresh_token_env if config is not None else "its variable"
             raise AuthError(
                 f"no credentials for account {account}",
                 hint=f"set {env} to its refresh token, or run "
@@ -284,22 +288,6 @@ class _Run:
             self._shared[key] = make()
         found: _T = self._shared[key]
         return found
-
-
-def _platform(accounts: Mapping[str, AccountConfig], name: str) -> Platform:
-    """The registry's platform of account ``name``'s ``provider:``.
-
-    Raises:
-        ProviderError: no platform of that name in this version.
-    """
-    kind = accounts[name].provider if name in accounts else DEFAULT_PROVIDER
-    platform = PLATFORMS.get(kind)
-    if platform is None:
-        raise ProviderError(
-            f"account {name}: provider {kind} is not available in this version",
-            hint=f"known providers: {', '.join(sorted(PLATFORMS))}",
-        )
-    return platform
 
 
 @contextmanager

@@ -54,15 +54,6 @@ def _in_shard(
     )
 
 
-def _media(project: Project) -> dict[str, MediaSummary] | None:
-    """The media facts by content id for the planner, when media checks ran."""
-    if not project.media:
-        return None
-    from gitops_publisher.preflight.media import media_summaries
-
-    return media_summaries(project.media)
-
-
 def make_plan(
     root: Path,
     *,
@@ -148,6 +139,11 @@ def _plan_from(
 ) -> Planned:
     """Read the state from ``store`` and plan ``project`` against it."""
     state = store.read()
+    media: dict[str, MediaSummary] | None = None
+    if project.media:  # the media checks ran: each change shows its video's facts
+        from gitops_publisher.preflight.media import media_summaries
+
+        media = media_summaries(project.media)
     posts, visible = _in_shard(list(project.posts), state, shard)
     approved = (
         {address: approval.fingerprint for address, approval in state.reviewed.items()}
@@ -161,18 +157,12 @@ def _plan_from(
         accounts=project.config.accounts,
         targets=targets,
         replace=replace,
-        media=_media(project),
+        media=media,
         reviewed=approved,
         youtube_quota=project.config.youtube.quota,
-        retryable=retryable_failure,
+        platforms=PLATFORMS,
     )
     return Planned(project, store, state, result, shard, approved)
-
-
-def retryable_failure(provider: str, reason: str) -> bool:
-    """Whether ``provider``'s ``fail_reason`` allows a new attempt (its registry entry says)."""
-    platform = PLATFORMS.get(provider)
-    return platform is not None and platform.retryable(reason)
 
 
 def record_reviewed(planned: Planned, reviewed: ReviewedPlan) -> Planned:

@@ -196,7 +196,9 @@ def resolve_post(
                 )
                 for account in tiktok
             }
-    uploads, youtube_problems = _youtube_uploads(manifest, config, captions, youtube)
+    uploads, youtube_problems = (
+        _youtube_uploads(manifest, config, captions, youtube) if youtube else ({}, [])
+    )
     problems.extend(youtube_problems)
     if problems:
         return [], problems

@@ -18,17 +18,11 @@ import math
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from functools import partial
 
 from gitops_publisher.core import drift
 from gitops_publisher.core.address import Address, matches
 from gitops_publisher.core.desired import DesiredPost
-from gitops_publisher.core.models import (
-    AccountConfig,
-    TikTokAccount,
-    YouTubeAccount,
-    YouTubeQuotaModel,
-)
+from gitops_publisher.core.models import AccountConfig, YouTubeQuotaModel
 from gitops_publisher.core.plan import (
     PUBLISHING,
     AccountQuota,
@@ -38,6 +32,7 @@ from gitops_publisher.core.plan import (
     Plan,
     YouTubeRequest,
 )
+from gitops_publisher.core.ports import Platform, Quota
 from gitops_publisher.core.renames import (
     apply_moves,
     plan_moves,
@@ -56,12 +51,8 @@ from gitops_publisher.core.youtube import not_a_short
 from gitops_publisher.core.youtube_quota import youtube_quotas
 from gitops_publisher.errors import AddressError
 
-Retryable = Callable[[str, str], bool]
-"""``retryable(provider, fail_reason)``: may a failed attempt be made again on that platform."""
-
-INITS_PER_MINUTE = 6
-PENDING_DRAFT_CAP = 5
 DAY = timedelta(hours=24)
+MINUTE = timedelta(minutes=1)
 #: A ``publish_at`` further in the past than this, with no ``not_after``, is published now
 #: with a warning: a schedule missed by a cron tick is normal, one missed by days is a typo.
 LATE_WARNING = timedelta(days=1)
@@ -84,7 +75,7 @@ def plan(
     media: Mapping[str, MediaSummary] | None = None,
     reviewed: Mapping[str, str] | None = None,
     youtube_quota: YouTubeQuotaModel | None = None,
-    retryable: Retryable = lambda _provider, _reason: False,
+    platforms: Mapping[str, Platform] | None = None,
 ) -> Plan:
     """Compute the plan. Pure: no I/O, no clock; ``now`` is passed in.
 
@@ -102,9 +93,11 @@ def plan(
             None: no restriction.
         youtube_quota: how YouTube charges uploads (``youtube.quota`` in publisher.yaml);
             None: YouTube's current model with its default limits.
-        retryable: ``retryable(provider, fail_reason)``: whether the platform's reason for a
-            failed attempt allows a new one (the adapter's knowledge, handed in by
-            ``planning.py``). The engine's own reasons (:data:`ABANDONED_REASONS`) always do.
+        platforms: the registry (``provider:`` name -> platform, handed in by
+            ``planning.py``): whether a platform's reason for a failed attempt allows a new
+            one (the engine's own reasons, :data:`ABANDONED_REASONS`, always do), and the
+            quotas an account's publishes count against. None: no platform is known (no
+            platform reason is retryable; no account quotas).
 
     Raises:
         AddressError: a target or replace selector names no known address.
@@ -134,10 +127,13 @@ def plan(
         timezone = (
             accounts[post.address.account].timezone if post.address.account in accounts else "UTC"
         )
-        account = accounts.get(post.address.account)
-        provider = account.provider if account is not None else ""
+        platform = _platform(accounts, platforms, post.address.account)
         action, reason = _decide(
-            post, record, now, matches(post.address, replace), partial(retryable, provider)
+            post,
+            record,
+            now,
+            matches(post.address, replace),
+            platform.retryable if platform else _never,
         )
         if action is Action.FAILED and record is None:
             errors.append(f"{post.address}: {reason}")
@@ -165,7 +161,7 @@ def plan(
     refused: list[str] = []
     if reviewed is not None:
         changes, refused = refuse_unreviewed(changes, reviewed)
-    quotas = _quotas(changes, state, now, accounts)
+    quotas = _quotas(changes, state, now, accounts, platforms or {})
     google = youtube_quotas(changes, state, now, accounts, youtube_quota or YouTubeQuotaModel())
     warnings = _selection_warnings(changes, targets, replace)
     warnings.extend(f"{q.account}: {w}" for q in quotas for w in q.warnings)
@@ -309,7 +305,7 @@ def _change(
         media=media,
         diff=drift.diff(record.sent, post) if record and action is Action.DRIFT else None,
         provider=post.provider,
-        youtube=_youtube_request(post),
+        youtube=_youtube_request(post) if post.youtube is not None else None,
     )
 
 
@@ -357,52 +353,110 @@ def _orphan(record: Record) -> Change:
     )
 
 
+def _never(_reason: str) -> bool:
+    return False
+
+
+def _platform(
+    accounts: Mapping[str, AccountConfig], platforms: Mapping[str, Platform] | None, name: str
+) -> Platform | None:
+    """The platform of account ``name`` (None: not configured, or not in ``platforms``)."""
+    config = accounts.get(name)
+    return platforms.get(config.provider) if config is not None and platforms else None
+
+
 def _quotas(
-    changes: Sequence[Change], state: State, now: datetime, accounts: Mapping[str, AccountConfig]
+    changes: Sequence[Change],
+    state: State,
+    now: datetime,
+    accounts: Mapping[str, AccountConfig],
+    platforms: Mapping[str, Platform],
 ) -> list[AccountQuota]:
-    quotas = []
+    """Each publishing account's use of its platform's per-account quotas.
+
+    From the platform's quotas of scope ``account``: the rate limit (the shortest window,
+    counting every publish) gives the minutes the publishes need at least; the cap that
+    counts direct posts and the one that counts drafts (over a day or more) are compared
+    with this plan's publishes plus those of the state in their window. A platform without
+    account quotas (YouTube's are the Cloud project's: ``core/youtube_quota.py``) has none.
+    """
+    out = []
     for name in sorted({c.account for c in changes if c.action in PUBLISHING}):
         config = accounts.get(name)
-        if isinstance(config, YouTubeAccount):  # TikTok's limits only
+        platform = _platform(accounts, platforms, name)
+        if config is None or platform is None:
             continue
-        cap = config.daily_post_cap if isinstance(config, TikTokAccount) else 15
+        own = [q for q in platform.quotas(config) if q.scope == "account"]
+        if not own:
+            continue
+        rate = min(
+            (q for q in own if q.window < DAY and not q.modes), key=_per_minute, default=None
+        )
+        posts = _cap(own, "direct")
+        drafts_cap = _cap(own, "draft")
         mine = [c for c in changes if c.account == name and c.action in PUBLISHING]
         direct = sum(1 for c in mine if c.mode == "direct")
         drafts = len(mine) - direct
-        recent = [
-            r
-            for r in state.resources.values()
-            if r.account == name and r.published_at is not None and now - r.published_at < DAY
-        ]
-        posted = sum(1 for r in recent if r.mode == "direct" and r.status == "published")
-        pending = sum(1 for r in recent if r.mode == "draft" and r.status == "inbox")
+        posted = _recent(state, name, now, posts, "direct", "published")
+        pending = _recent(state, name, now, drafts_cap, "draft", "inbox")
         warnings = []
-        if direct + posted > cap:
+        if posts is not None and direct + posted > posts.limit:
+            fails = f"; the rest will fail with {posts.refusal}" if posts.refusal else ""
             warnings.append(
                 f"{direct} direct post(s) plus {posted} in the last 24 h exceed the daily cap "
-                f"of {cap}; the rest will fail with spam_risk_too_many_posts: spread them "
-                "with publish_at"
+                f"of {posts.limit}{fails}: spread them with publish_at"
             )
-        if drafts + pending > PENDING_DRAFT_CAP:
+        if drafts_cap is not None and drafts + pending > drafts_cap.limit:
+            code = f" ({drafts_cap.refusal})" if drafts_cap.refusal else ""
             warnings.append(
-                f"{drafts} draft(s) plus {pending} pending exceed TikTok's {PENDING_DRAFT_CAP} "
-                "pending drafts per 24 h (spam_risk_too_many_pending_share)"
+                f"{drafts} draft(s) plus {pending} pending exceed {platform.title}'s "
+                f"{drafts_cap.limit} pending drafts per 24 h{code}"
             )
-        quotas.append(
+        minutes = 0
+        if rate is not None:
+            minutes = max(0, math.ceil(len(mine) / rate.limit) - 1) * round(rate.window / MINUTE)
+        out.append(
             AccountQuota(
                 account=name,
-                timezone=config.timezone if config else "UTC",
+                timezone=config.timezone,
                 inits=len(mine),
-                min_minutes=max(0, math.ceil(len(mine) / INITS_PER_MINUTE) - 1),
+                min_minutes=minutes,
                 direct_posts=direct,
                 posted_last_24h=posted,
-                daily_cap=cap,
+                daily_cap=posts.limit if posts is not None else 0,
                 drafts=drafts,
                 pending_drafts_24h=pending,
+                draft_cap=drafts_cap.limit if drafts_cap is not None else 0,
                 warnings=warnings,
             )
         )
-    return quotas
+    return out
+
+
+def _per_minute(quota: Quota) -> float:
+    return quota.limit / (quota.window / MINUTE)
+
+
+def _cap(quotas: Sequence[Quota], mode: str) -> Quota | None:
+    """The first quota over a day or more that counts publishes in ``mode``."""
+    return next((q for q in quotas if q.window >= DAY and q.counts(mode)), None)
+
+
+def _recent(
+    state: State, account: str, now: datetime, cap: Quota | None, mode: str, status: str
+) -> int:
+    """``account``'s records in ``mode`` and ``status`` published within ``cap``'s window."""
+    if cap is None:
+        return 0
+    return sum(
+        1
+        for r in state.resources.values()
+        if r.account == account
+        and r.mode == mode
+        and r.status == status
+        and r.published_at is not None
+        and now - r.published_at < cap.window
+    )
 
 
 def _selection_warnings(

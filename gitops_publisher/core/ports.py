@@ -312,15 +312,6 @@ class Quota:
         return not self.modes or mode in self.modes
 
 
-class QuotaSettings(Protocol):
-    """The account's settings quotas depend on (``AccountConfig``)."""
-
-    @property
-    def daily_post_cap(self) -> int:
-        """Posts per 24 h the account may make (TikTok's cap varies per creator)."""
-        ...
-
-
 # ---------------------------------------------------------------------------- the port
 class Named(Protocol):
     """How outputs name a platform and its handles (a :class:`Platform` and its providers).
@@ -351,6 +342,10 @@ class Opening(Protocol):
             in the connection's store BEFORE it is used.
         on_close: ``on_close(close)``: ``await close()`` when the run's providers are closed
             (an HTTP client's ``aclose``).
+        apps: the app credentials (client id, secret) the connection provides, by
+            ``provider:`` name: TikTok's from the environment or the sandbox, the embedded
+            sandbox's Google client. A platform not in it (YouTube outside the sandbox)
+            finds its accounts' own.
     """
 
     @property
@@ -367,14 +362,8 @@ class Opening(Protocol):
     def save_tokens(self) -> Callable[[str, dict[str, Any]], None]: ...  # noqa: D102
     @property
     def on_close(self) -> Callable[[Callable[[], Awaitable[object]]], object]: ...  # noqa: D102
-
-    def app(self, platform: str) -> tuple[str, str] | None:
-        """The app credentials (client id, secret) the connection provides for ``platform``.
-
-        TikTok's from the environment or the sandbox; the embedded sandbox's Google client;
-        None when the platform's accounts name their own (YouTube outside the sandbox).
-        """
-        ...
+    @property
+    def apps(self) -> Mapping[str, tuple[str, str]]: ...  # noqa: D102
 
     def stored_tokens(self, account: str) -> dict[str, Any]:
         """The connection's stored token set of ``account`` (JSON).
@@ -402,8 +391,8 @@ class Platform(Named, Protocol):
 
     media_rules: MediaRules
 
-    def quotas(self, account: QuotaSettings) -> tuple[Quota, ...]:
-        """The limits an account's publishes count against (pure)."""
+    def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
+        """The limits an account's publishes count against (pure; from its settings)."""
         ...
 
     def retryable(self, reason: str) -> bool:

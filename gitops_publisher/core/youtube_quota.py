@@ -46,6 +46,8 @@ def youtube_quotas(
     for name, config in sorted(accounts.items()):
         if isinstance(config, YouTubeAccount):
             projects.setdefault(config.client_id_env, []).append(name)
+    if not projects:
+        return []
     start, end = quota_day(now)
     out = []
     for client, names in projects.items():

@@ -15,8 +15,8 @@ One package, so the three commands check the same things the same way:
 - ``plan_checks.py``: ``plan``'s creator checks, on clients the caller connects.
 
 May import ``media``, ``providers``, ``core`` and ``errors``; ``workspace`` loads the project
-through it, so never ``workspace`` nor anything above, except ``plan_checks.py``'s
-``planning.Planned`` (the one upward import; ``pyproject.toml`` says what removes it).
+through it, so never ``workspace`` nor anything above (``plan_checks.py`` names what it reads
+of ``planning.Planned`` by its shape, a protocol, instead of importing it).
 """
 
 from gitops_publisher.preflight.media import (

@@ -10,21 +10,51 @@ Without credentials (a fork's pull request has no secrets) the checks are skippe
 notice. Refresh tokens that expire within 14 days are warned about.
 
 The accounts' providers come from the caller (the composition builds them from the config,
-the credentials and the sandbox), so pre-flight imports nothing of ``apply/``.
+the credentials and the sandbox), so pre-flight imports nothing of ``apply/``; the plan
+comes as :class:`PlanToCheck`, what the checks read of ``planning.Planned`` (two layers up,
+so named here by its shape, not imported).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
+from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.models import Config
 from gitops_publisher.core.plan import PUBLISHING, Change, Plan
 from gitops_publisher.core.ports import Providers
+from gitops_publisher.core.state import State
 from gitops_publisher.errors import AuthError, Diagnostic, ProviderError
-from gitops_publisher.planning import Planned
 from gitops_publisher.preflight.accounts import checked_accounts
 from gitops_publisher.preflight.publish import account_problems, media_problems
+from gitops_publisher.preflight.videos import VideoCatalog
+
+
+class ProjectToCheck(Protocol):
+    """What the checks read of the loaded project (``workspace.project.Project``)."""
+
+    @property
+    def config(self) -> Config: ...  # noqa: D102
+    @property
+    def posts(self) -> Sequence[DesiredPost]: ...  # noqa: D102
+    @property
+    def videos(self) -> VideoCatalog: ...  # noqa: D102
+    @property
+    def providers(self) -> Mapping[str, str]: ...  # noqa: D102
+
+
+class PlanToCheck(Protocol):
+    """What the checks read of a plan and what it was made from (``planning.Planned``)."""
+
+    @property
+    def project(self) -> ProjectToCheck: ...  # noqa: D102
+    @property
+    def state(self) -> State: ...  # noqa: D102
+    @property
+    def plan(self) -> Plan: ...  # noqa: D102
 
 
 @dataclass
@@ -35,7 +65,7 @@ class CreatorCheck:
     notices: list[str] = field(default_factory=list)
 
 
-def creator_changes(planned: Planned) -> tuple[list[Change], list[str]]:
+def creator_changes(planned: PlanToCheck) -> tuple[list[Change], list[str]]:
     """The changes plan's checks look at (publishes) and their accounts, sorted.
 
     YouTube accounts are left out until this version publishes to them.
@@ -47,7 +77,9 @@ def creator_changes(planned: Planned) -> tuple[list[Change], list[str]]:
     return changes, sorted({c.account for c in changes})
 
 
-def check_creators(planned: Planned, providers: Providers, names: Sequence[str]) -> CreatorCheck:
+def check_creators(
+    planned: PlanToCheck, providers: Providers, names: Sequence[str]
+) -> CreatorCheck:
     """Check what ``planned.plan`` would publish on ``names`` through ``providers``.
 
     ``names`` are the accounts with credentials here (see the module doc). A failure to

@@ -37,7 +37,6 @@ from gitops_publisher.core.ports import (
     Providers,
     Published,
     Quota,
-    QuotaSettings,
     Refusal,
     Started,
     Transferring,
@@ -329,11 +328,12 @@ class FakePlatform:
     name: str = "fake"
     title: str = "Fake"
 
-    def quotas(self, account: QuotaSettings) -> tuple[Quota, ...]:
+    def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """:attr:`account_quotas`, else one: the account's daily cap over 24 h."""
         if self.account_quotas is not None:
             return self.account_quotas
-        return (Quota("posts", account.daily_post_cap, timedelta(hours=24)),)
+        cap = getattr(account, "daily_post_cap", 15)
+        return (Quota("posts", cap, timedelta(hours=24)),)
 
     def retryable(self, reason: str) -> bool:
         """Whether ``reason`` is one of :attr:`retryable_reasons`."""

@@ -17,6 +17,8 @@ from gitops_publisher.core.plan import ACTING, PUBLISHING, Action, Plan
 from gitops_publisher.core.planner import plan
 from gitops_publisher.core.state import Record, State
 from gitops_publisher.errors import AddressError
+from gitops_publisher.providers.fake import FakePlatform
+from gitops_publisher.providers.registry import PLATFORMS
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 CONFIG = Config.model_validate(
@@ -80,14 +82,9 @@ def state_of(*records: Record) -> State:
     return state
 
 
-def tiktok_like(_provider: str, reason: str) -> bool:
-    """The platform's rule as the adapter hands it in: only ``internal`` is worth a retry."""
-    return reason == "internal"
-
-
 def make(posts: list[DesiredPost], state: State | None = None, **options: Any) -> Plan:
     options.setdefault("accounts", CONFIG.accounts)
-    options.setdefault("retryable", tiktok_like)
+    options.setdefault("platforms", PLATFORMS)  # as planning.py hands them in
     return plan(posts, state or State(), options.pop("now", NOW), **options)
 
 
@@ -162,21 +159,17 @@ def test_a_retryable_failure_is_retried() -> None:
 def test_whether_a_platform_reason_is_retryable_is_the_platforms_to_say() -> None:
     (post,) = desired()
     failed = state_of(record(post, "failed", fail_reason="internal"))
-    asked: list[tuple[str, str]] = []
-
-    def nothing_retryable(provider: str, reason: str) -> bool:
-        asked.append((provider, reason))
-        return False
-
-    assert only(make([post], failed, retryable=nothing_retryable)).action is Action.FAILED
-    assert asked == [("tiktok", "internal")]
+    nothing_retryable = {"tiktok": FakePlatform(name="tiktok")}
+    assert only(make([post], failed, platforms=nothing_retryable)).action is Action.FAILED
+    flaky = {"tiktok": FakePlatform(retryable_reasons=frozenset({"internal"}), name="tiktok")}
+    assert only(make([post], failed, platforms=flaky)).action is Action.RETRY
 
 
 @pytest.mark.parametrize("reason", ["upload_failed", "upload_expired", "init_failed"])
 def test_an_attempt_the_engine_abandoned_is_retried_on_any_platform(reason: str) -> None:
     (post,) = desired()
     failed = state_of(record(post, "failed", fail_reason=reason))
-    change = only(make([post], failed, retryable=lambda _provider, _reason: False))
+    change = only(make([post], failed, platforms={"tiktok": FakePlatform(name="tiktok")}))
     assert change.action is Action.RETRY and reason in change.reason
 
 

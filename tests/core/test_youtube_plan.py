@@ -14,6 +14,7 @@ from gitops_publisher.core.planner import plan
 from gitops_publisher.core.state import Record, State
 from gitops_publisher.core.youtube import not_a_short
 from gitops_publisher.core.youtube_quota import quota_day
+from gitops_publisher.providers.registry import PLATFORMS
 
 NOW = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)  # 12:00 in California
 CONFIG = Config.model_validate(
@@ -51,6 +52,7 @@ def desired(post_id: str = "launch", *accounts: str, **fields: Any) -> list[Desi
 
 
 def make(posts: list[DesiredPost], state: State | None = None, **options: Any) -> Plan:
+    options.setdefault("platforms", PLATFORMS)  # as planning.py hands them in
     return plan(
         posts, state or State(), options.pop("now", NOW), accounts=CONFIG.accounts, **options
     )

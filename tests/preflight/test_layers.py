@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,22 @@ def test_preflight_imports_nothing_of_apply_or_the_commands() -> None:
         )
     }
     assert found == set()
+
+
+def test_preflight_imports_no_layer_above_it_and_the_layers_ignore_nothing() -> None:
+    """Plan's creator checks name what they read of ``planning.Planned`` by its shape."""
+    above = ("gitops_publisher.planning", "gitops_publisher.compose", "gitops_publisher.workspace")
+    found = {
+        (path.name, module)
+        for path in sorted((PACKAGE / "preflight").glob("*.py"))
+        for module in imported(path)
+        if module.startswith(above)
+    }
+    assert found == set()
+    with (PACKAGE.parent / "pyproject.toml").open("rb") as file:
+        contracts = tomllib.load(file)["tool"]["importlinter"]["contracts"]
+    (layers,) = [c for c in contracts if c["id"] == "layers"]
+    assert "ignore_imports" not in layers
 
 
 def test_media_rules_values_are_pure_data() -> None:

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from gitops_publisher.errors import ApiError
-from gitops_publisher.planning import retryable_failure
+from gitops_publisher.providers.registry import PLATFORMS
 from gitops_publisher.providers.tiktok.api_models import PublishStatus
 from gitops_publisher.providers.tiktok.envelope import (
     is_invalid_param,
@@ -129,10 +129,10 @@ def test_tiktoks_retryable_reasons_are_the_ones_the_plan_retries(
 ) -> None:
     status = PublishStatus(status="FAILED", fail_reason=reason)
     assert status.retryable_failure is retryable
-    assert retryable_failure("tiktok", reason) is retryable  # what planning.py hands the planner
+    assert PLATFORMS["tiktok"].retryable(reason) is retryable  # what the planner asks
 
 
 def test_each_platform_judges_its_own_reasons() -> None:
-    assert retryable_failure("youtube", "uploadFailed")  # the YouTube adapter's list
-    assert not retryable_failure("youtube", "internal")  # TikTok's word, not YouTube's
-    assert not retryable_failure("tiktok", "uploadFailed")
+    assert PLATFORMS["youtube"].retryable("uploadFailed")  # the YouTube adapter's list
+    assert not PLATFORMS["youtube"].retryable("internal")  # TikTok's word, not YouTube's
+    assert not PLATFORMS["tiktok"].retryable("uploadFailed")

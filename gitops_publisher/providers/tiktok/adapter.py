@@ -6,8 +6,8 @@ FILE_UPLOAD source is the start (the handle is the publish_id; the upload_url is
 upload target, never stored), the chunk PUTs are the transfer, and status/fetch is the
 outcome. TikTok's codes keep their meaning here: which init answers stop an account
 (:data:`ACCOUNT_STOPPERS`), which status is which outcome (:func:`to_outcome`), what a
-creator's options refuse (:func:`post_problems`). TikTok's quotas and retryable reasons
-are its registry entry's (``platform.py``).
+creator's options refuse (:meth:`TikTokProvider.post_problems`). TikTok's quotas and
+retryable reasons are its registry entry's (``platform.py``).
 """
 
 from __future__ import annotations
@@ -164,48 +164,6 @@ def limits_of(creator: CreatorInfo) -> AccountLimits:
     )
 
 
-def post_problems(
-    post: DesiredPost, account: AccountReport, duration_ms: int | None
-) -> list[PostProblem]:
-    """What the creator's options refuse in ``post`` (privacy, interactions, duration)."""
-    out = []
-    limits = account.limits
-    who = f"{post.address.account} ({account.display_name})"
-    if post.mode == "direct":
-        options = limits.privacy_options
-        if post.privacy is not None and options and post.privacy not in options:
-            out.append(
-                PostProblem(
-                    "privacy",
-                    f"{post.address}: {who} offers {', '.join(options)}, not {post.privacy}",
-                )
-            )
-        info = post.post_info
-        for flag, name in (
-            ("disable_comment", "comments"),
-            ("disable_duet", "duet"),
-            ("disable_stitch", "stitch"),
-        ):
-            if name in limits.disabled_interactions and info.get(flag) is False:
-                out.append(
-                    PostProblem(
-                        f"interactions.{name}",
-                        f"{post.address}: {who} has {name} disabled in the app; set "
-                        f"{name}: false (TikTok would turn it off anyway)",
-                    )
-                )
-    limit = limits.max_duration_ms
-    if duration_ms is not None and limit and duration_ms > limit:
-        out.append(
-            PostProblem(
-                "video",
-                f"{post.address}: video lasts {duration_ms / 1000:.1f} s; "
-                f"{who} may post at most {limit // 1000} s",
-            )
-        )
-    return out
-
-
 @contextmanager
 def _classified() -> Iterator[None]:
     """Mark TikTok's refusals after which the account's queue cannot go on."""
@@ -273,8 +231,43 @@ class TikTokProvider:
     def post_problems(
         self, post: DesiredPost, account: AccountReport, duration_ms: int | None
     ) -> list[PostProblem]:
-        """See :func:`post_problems`."""
-        return post_problems(post, account, duration_ms)
+        """What the creator's options refuse in ``post`` (privacy, interactions, duration)."""
+        out = []
+        limits = account.limits
+        who = f"{post.address.account} ({account.display_name})"
+        if post.mode == "direct":
+            options = limits.privacy_options
+            if post.privacy is not None and options and post.privacy not in options:
+                out.append(
+                    PostProblem(
+                        "privacy",
+                        f"{post.address}: {who} offers {', '.join(options)}, not {post.privacy}",
+                    )
+                )
+            info = post.post_info
+            for flag, name in (
+                ("disable_comment", "comments"),
+                ("disable_duet", "duet"),
+                ("disable_stitch", "stitch"),
+            ):
+                if name in limits.disabled_interactions and info.get(flag) is False:
+                    out.append(
+                        PostProblem(
+                            f"interactions.{name}",
+                            f"{post.address}: {who} has {name} disabled in the app; set "
+                            f"{name}: false (TikTok would turn it off anyway)",
+                        )
+                    )
+        limit = limits.max_duration_ms
+        if duration_ms is not None and limit and duration_ms > limit:
+            out.append(
+                PostProblem(
+                    "video",
+                    f"{post.address}: video lasts {duration_ms / 1000:.1f} s; "
+                    f"{who} may post at most {limit // 1000} s",
+                )
+            )
+        return out
 
     def start_summary(self, post: DesiredPost) -> str:
         """``init (direct, 2 chunk(s))``."""

@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from gitops_publisher.core.media_rules import MediaRules
-from gitops_publisher.core.ports import Opening, Provider, Quota, QuotaSettings
+from gitops_publisher.core.models import AccountConfig, TikTokAccount
+from gitops_publisher.core.ports import Opening, Provider, Quota
 from gitops_publisher.providers.tiktok.api_models import RETRYABLE_FAIL_REASONS
 from gitops_publisher.providers.tiktok.media_rules import TIKTOK_MEDIA_RULES
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 INITS_PER_MINUTE = 6  # per user token (reference §7)
 PENDING_DRAFT_CAP = 5  # pending inbox shares per 24 h (reference §7)
+DAILY_POST_CAP = 15  # a TikTok account's default ``daily_post_cap``
 DAY = timedelta(hours=24)
 
 
@@ -32,13 +34,14 @@ class TikTokPlatform:
     title = "TikTok"
     media_rules: MediaRules = TIKTOK_MEDIA_RULES
 
-    def quotas(self, account: QuotaSettings) -> tuple[Quota, ...]:
+    def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """6 inits a minute, the account's daily cap of direct posts, 5 pending drafts."""
+        cap = account.daily_post_cap if isinstance(account, TikTokAccount) else DAILY_POST_CAP
         return (
             Quota("inits", INITS_PER_MINUTE, timedelta(minutes=1)),
             Quota(
                 "direct posts",
-                account.daily_post_cap,
+                cap,
                 DAY,
                 modes=frozenset({"direct"}),
                 refusal="spam_risk_too_many_posts",
@@ -81,7 +84,7 @@ class TikTokPlatform:
         limiter = run.shared(
             "tiktok.limiter", lambda: SlidingWindowLimiter(clock=run.clock, sleep=run.sleep)
         )
-        key, secret = run.app(self.name) or ("", "")
+        key, secret = run.apps.get(self.name) or ("", "")
         endpoint = TokenEndpoint(key, secret, base_url=run.api_url)
         run.on_close(endpoint.aclose)
 

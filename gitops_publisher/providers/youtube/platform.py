@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Literal
 
 from gitops_publisher.core import handles
 from gitops_publisher.core.media_rules import MediaRules
-from gitops_publisher.core.ports import Opening, Provider, Quota, QuotaSettings
+from gitops_publisher.core.ports import Opening, Provider, Quota
 from gitops_publisher.errors import AuthError
 from gitops_publisher.providers.youtube.envelope import PLATFORM
 from gitops_publisher.providers.youtube.media_rules import YOUTUBE_MEDIA_RULES
 
 if TYPE_CHECKING:
+    from gitops_publisher.core.models import AccountConfig
     from gitops_publisher.providers.tokens import TokenSet
     from gitops_publisher.providers.youtube.oauth import GoogleTokenEndpoint
 
@@ -51,7 +52,7 @@ class YouTubePlatform:
     title = PLATFORM
     media_rules: MediaRules = YOUTUBE_MEDIA_RULES
 
-    def quotas(self, account: QuotaSettings) -> tuple[Quota, ...]:
+    def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """The project's daily upload bucket (the plan counts it per client: ``youtube.quota``)."""
         return youtube_quotas()
 
@@ -84,7 +85,7 @@ class YouTubePlatform:
 
         config = run.accounts[account]
         assert isinstance(config, YouTubeAccount)
-        app = run.app(self.name)
+        app = run.apps.get(self.name)
         endpoint: GoogleTokenEndpoint
         if app is not None:
             tokens, api = TokenSet.from_storage(run.stored_tokens(account)), run.api_url

@@ -8,20 +8,14 @@ the request cannot have reached TikTok (see ``retry.py``). The access token come
 
 from __future__ import annotations
 
-import asyncio
-import random
-import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
 from gitops_publisher.errors import ApiError
+from gitops_publisher.providers.api_client import ApiClient, ClientOptions
 from gitops_publisher.providers.errors import RateLimited
-from gitops_publisher.providers.redact import install_log_redaction
-from gitops_publisher.providers.retry import OnRetry, RetryPolicy, call_with_retry
 from gitops_publisher.providers.tiktok import urls
 from gitops_publisher.providers.tiktok.api_models import (
     CreatorInfo,
@@ -34,7 +28,6 @@ from gitops_publisher.providers.tiktok.chunks import ChunkPlan
 from gitops_publisher.providers.tiktok.envelope import RATE_LIMIT_EXCEEDED, parse_api_envelope
 from gitops_publisher.providers.tiktok.ratelimit import ENDPOINT_LIMITS, SlidingWindowLimiter
 from gitops_publisher.providers.tiktok.upload import Progress, upload_file
-from gitops_publisher.providers.tls import shared_tls_context
 
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -68,8 +61,10 @@ def check_response(response: httpx.Response) -> dict[str, Any]:
     return parse_api_envelope(response.status_code, response.content, response.headers)
 
 
-class TikTokClient:
+class TikTokClient(ApiClient[httpx.Auth]):
     """One account's connection to TikTok; use as ``async with TikTokClient(...) as c``.
+
+    The pool, the async context and the retry plumbing are :class:`ApiClient`'s.
 
     Args:
         auth: puts the user's access token on API requests (None: no header, for tests).
@@ -83,52 +78,21 @@ class TikTokClient:
         timeout: httpx timeout of API calls.
     """
 
+    platform = "TikTok"
+
     def __init__(
         self,
         auth: httpx.Auth | None,
         *,
         base_url: str | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
         account: str = "",
         limiter: SlidingWindowLimiter | None = None,
-        retry: RetryPolicy | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        rng: Callable[[], float] = random.random,
-        on_retry: OnRetry | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        install_log_redaction()
-        self._auth = auth
+        super().__init__(auth, base_url=base_url or urls.api_url(), timeout=timeout, **options)
         self._account = account
-        self._sleep = sleep
-        self._clock = clock
-        self._rng = rng
-        self._on_retry = on_retry
-        self.retry = retry or RetryPolicy()
-        self.limiter = limiter or SlidingWindowLimiter(clock=clock, sleep=sleep)
-        self.http = httpx.AsyncClient(
-            base_url=base_url or urls.api_url(),
-            transport=transport,
-            verify=shared_tls_context() if transport is None else True,
-            timeout=timeout,
-            headers={"User-Agent": "gitops-publisher"},
-        )
-
-    async def __aenter__(self) -> TikTokClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self.http.aclose()
+        self.limiter = limiter or SlidingWindowLimiter(clock=self._clock, sleep=self._sleep)
 
     async def creator_info(self) -> CreatorInfo:
         """Query the creator's posting options; call it fresh before each post (reference §8).
@@ -223,20 +187,9 @@ class TikTokClient:
                     response = await self._post(path, body)
             return check_response(response)
 
-        return await call_with_retry(
-            send,
-            policy=self.retry,
-            idempotent=idempotent,
-            sleep=self._sleep,
-            endpoint=path,
-            rng=self._rng,
-            clock=self._clock,
-            on_retry=self._on_retry,
-            platform="TikTok",
-        )
+        return await self._retry(send, endpoint=path, idempotent=idempotent)
 
     async def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
-        auth = httpx.USE_CLIENT_DEFAULT if self._auth is None else self._auth
         return await self.http.post(
-            path, json=body, auth=auth, headers={"Content-Type": JSON_CONTENT_TYPE}
+            path, json=body, auth=self._request_auth, headers={"Content-Type": JSON_CONTENT_TYPE}
         )

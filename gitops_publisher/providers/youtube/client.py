@@ -17,20 +17,14 @@ access token comes from :class:`~.oauth.GoogleAuth`.
 
 from __future__ import annotations
 
-import asyncio
-import random
-import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Unpack
 
 import httpx
 
 from gitops_publisher.errors import ApiError
-from gitops_publisher.providers.redact import install_log_redaction
-from gitops_publisher.providers.retry import OnRetry, RetryPolicy, call_with_retry
-from gitops_publisher.providers.tls import shared_tls_context
+from gitops_publisher.providers.api_client import ApiClient, ClientOptions
 from gitops_publisher.providers.youtube import urls
 from gitops_publisher.providers.youtube.api_models import (
     Channel,
@@ -53,7 +47,6 @@ from gitops_publisher.providers.youtube.resumable import (
     validate_chunk_size,
 )
 
-T = TypeVar("T")
 JSON_CONTENT_TYPE = "application/json; charset=UTF-8"
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 # No documented processing time (reference §4, UNCERTAIN): start at 5 s, back off to 60 s.
@@ -67,8 +60,10 @@ def secret_parts(session_uri: str) -> tuple[str, ...]:
     return tuple(v for v in (session_uri, upload_id) if v)
 
 
-class YouTubeClient:
+class YouTubeClient(ApiClient[GoogleAuth]):
     """One channel's connection to YouTube; use as ``async with YouTubeClient(...) as c``.
+
+    The pool, the async context and the retry plumbing are :class:`ApiClient`'s.
 
     Args:
         auth: puts the channel's access token on requests (None: no header, for tests).
@@ -86,52 +81,21 @@ class YouTubeClient:
         ValueError: (from the constructor) a chunk size that is not a multiple of 256 KiB.
     """
 
+    platform = PLATFORM
+
     def __init__(
         self,
         auth: GoogleAuth | None,
         *,
         base_url: str | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        retry: RetryPolicy | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        rng: Callable[[], float] = random.random,
-        on_retry: OnRetry | None = None,
         on_secret: Callable[[str], None] | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        **options: Unpack[ClientOptions],
     ) -> None:
-        install_log_redaction()
-        self._auth = auth
         self.chunk_size = validate_chunk_size(chunk_size)
-        self._sleep = sleep
-        self._clock = clock
-        self._rng = rng
-        self._on_retry = on_retry
+        super().__init__(auth, base_url=base_url or urls.api_url(), timeout=timeout, **options)
         self._on_secret = on_secret
-        self.retry = retry or RetryPolicy()
-        self.http = httpx.AsyncClient(
-            base_url=base_url or urls.api_url(),
-            transport=transport,
-            verify=shared_tls_context() if transport is None else True,
-            timeout=timeout,
-            headers={"User-Agent": "gitops-publisher"},
-        )
-
-    async def __aenter__(self) -> YouTubeClient:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self.http.aclose()
 
     async def channel(self) -> Channel:
         """Return the channel the token belongs to (channels.list ``part=snippet&mine=true``).
@@ -191,7 +155,7 @@ class YouTubeClient:
                 params=params,
                 json=dict(resource),
                 headers=headers,
-                auth=httpx.USE_CLIENT_DEFAULT if self._auth is None else self._auth,
+                auth=self._request_auth,
             )
             location = str(response.headers.get("location", ""))
             if 200 <= response.status_code < 300 and location:
@@ -321,23 +285,11 @@ class YouTubeClient:
         self, method: str, path: str, *, params: Mapping[str, str], idempotent: bool
     ) -> dict[str, Any]:
         async def send() -> dict[str, Any]:
-            auth = httpx.USE_CLIENT_DEFAULT if self._auth is None else self._auth
-            response = await self.http.request(method, path, params=dict(params), auth=auth)
+            response = await self.http.request(
+                method, path, params=dict(params), auth=self._request_auth
+            )
             if 200 <= response.status_code < 300:
                 return json_object(response.status_code, response.content, path)
             raise google_error(response.status_code, response.content, response.headers)
 
         return await self._retry(send, endpoint=path, idempotent=idempotent)
-
-    async def _retry(self, op: Callable[[], Awaitable[T]], *, endpoint: str, idempotent: bool) -> T:
-        return await call_with_retry(
-            op,
-            policy=self.retry,
-            idempotent=idempotent,
-            sleep=self._sleep,
-            endpoint=endpoint,
-            rng=self._rng,
-            clock=self._clock,
-            on_retry=self._on_retry,
-            platform=PLATFORM,
-        )

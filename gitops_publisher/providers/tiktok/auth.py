@@ -11,6 +11,9 @@ user must log in again. Retrying a transient failure is still right: it costs no
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any, Unpack
+
 import httpx
 
 from gitops_publisher.errors import ApiError
@@ -24,7 +27,7 @@ from gitops_publisher.providers.bearer import (
 from gitops_publisher.providers.errors import TokenRefreshError
 from gitops_publisher.providers.tiktok import urls
 from gitops_publisher.providers.tiktok.envelope import ACCESS_TOKEN_INVALID, parse_oauth_response
-from gitops_publisher.providers.tls import shared_tls_context
+from gitops_publisher.providers.token_client import OAuthTokenClient, TokenClientOptions
 from gitops_publisher.providers.tokens import TokenSet
 
 __all__ = ["Persist", "RefreshingAuth", "TokenEndpoint", "WallClock", "utc_now"]
@@ -32,8 +35,11 @@ __all__ = ["Persist", "RefreshingAuth", "TokenEndpoint", "WallClock", "utc_now"]
 TRANSIENT_OAUTH_CODES = frozenset({"server_error", "temporarily_unavailable"})
 
 
-class TokenEndpoint:
+class TokenEndpoint(OAuthTokenClient):
     """``POST {api}/v2/oauth/token/`` with the app's credentials (passed in, not read here).
+
+    The form posts and the code exchange are :class:`OAuthTokenClient`'s; TikTok's own are the
+    ``client_key`` field, rotation (:meth:`token_set`), its envelope and revocation.
 
     Args:
         client_key: the app's client key (``TIKTOK_CLIENT_KEY``).
@@ -43,53 +49,25 @@ class TokenEndpoint:
         now: wall clock, to turn ``expires_in`` into instants.
     """
 
+    platform = "TikTok"
+    client_id_field = "client_key"
+    headers = {"Cache-Control": "no-cache"}
+
     def __init__(
         self,
         client_key: str,
         client_secret: str,
         *,
         base_url: str | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        now: WallClock = utc_now,
-        timeout: float = 30.0,
+        **options: Unpack[TokenClientOptions],
     ) -> None:
-        self._client_key = client_key
-        self._client_secret = client_secret
-        self._now = now
-        self._http = httpx.AsyncClient(
+        super().__init__(
+            client_key,
+            client_secret,
+            token_url=urls.OAUTH_TOKEN,
             base_url=base_url or urls.api_url(),
-            transport=transport,
-            timeout=timeout,
-            verify=shared_tls_context() if transport is None else True,
+            **options,
         )
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
-
-    async def refresh(self, refresh_token: str) -> TokenSet:
-        """Trade ``refresh_token`` for a new TokenSet (with a NEW refresh token).
-
-        Raises:
-            TokenRefreshError: ``transient`` for network errors, 5xx, ``server_error`` and
-                ``temporarily_unavailable``; otherwise (``invalid_grant``...) log in again.
-        """
-        form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-        return await self._token_request(form, "refresh")
-
-    async def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenSet:
-        """Trade an authorization code (desktop flow, PKCE) for tokens.
-
-        Raises:
-            TokenRefreshError: as :meth:`refresh`.
-        """
-        form = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect_uri,
-            "code_verifier": code_verifier,
-        }
-        return await self._token_request(form, "code exchange")
 
     async def revoke(self, access_token: str) -> None:
         """Revoke the user's grant (``POST /v2/oauth/revoke/``).
@@ -99,23 +77,21 @@ class TokenEndpoint:
         """
         await self._post(urls.OAUTH_REVOKE, {"token": access_token}, "revoke")
 
-    async def _token_request(self, form: dict[str, str], what: str) -> TokenSet:
-        data = await self._post(urls.OAUTH_TOKEN, form, what)
-        try:
-            return TokenSet.from_token_response(data, self._now())
-        except ValueError as exc:
-            raise TokenRefreshError(f"token {what}: {exc}", code="malformed_response") from None
+    def token_set(self, data: dict[str, Any], now: datetime, used: str) -> TokenSet:
+        """TikTok rotates: every answer carries a NEW refresh token, and ``used`` is dead.
 
-    async def _post(self, path: str, form: dict[str, str], what: str) -> dict[str, object]:
-        body = {"client_key": self._client_key, "client_secret": self._client_secret, **form}
-        headers = {"Cache-Control": "no-cache"}
-        try:
-            response = await self._http.post(path, data=body, headers=headers)
-        except httpx.TransportError as exc:
-            raise TokenRefreshError(
-                f"token {what}: TikTok could not be reached ({type(exc).__name__})",
-                transient=True,
-            ) from exc
+        Raises:
+            ValueError: no access token, no refresh token or no ``expires_in``.
+        """
+        return TokenSet.from_token_response(data, now)
+
+    def answer(self, response: httpx.Response, what: str) -> dict[str, Any]:
+        """Return the token answer; TikTok's flat or nested error becomes TokenRefreshError.
+
+        Raises:
+            TokenRefreshError: ``transient`` for 5xx, ``server_error`` and
+                ``temporarily_unavailable``; otherwise (``invalid_grant``...) log in again.
+        """
         try:
             return parse_oauth_response(response.status_code, response.content, response.headers)
         except ApiError as exc:

@@ -19,15 +19,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Unpack
 
 import httpx
 from pydantic import SecretStr
 
-from gitops_publisher.providers.bearer import RefreshingBearer, WallClock, json_error, utc_now
+from gitops_publisher.providers.bearer import RefreshingBearer, json_error
 from gitops_publisher.providers.errors import TokenRefreshError
-from gitops_publisher.providers.tls import shared_tls_context
+from gitops_publisher.providers.token_client import OAuthTokenClient, TokenClientOptions
 from gitops_publisher.providers.tokens import TokenSet
 from gitops_publisher.providers.youtube import urls
 from gitops_publisher.providers.youtube.envelope import google_error
@@ -95,8 +95,12 @@ def token_set(data: dict[str, Any], now: Any, *, refresh_token: str = "") -> Tok
     )
 
 
-class GoogleTokenEndpoint:
+class GoogleTokenEndpoint(OAuthTokenClient):
     """Google's token and revoke endpoints with a Desktop app's client id and secret.
+
+    The form posts and the code exchange are :class:`OAuthTokenClient`'s; Google's own are
+    refresh tokens that do not rotate (:meth:`token_set`), its errors (:meth:`answer`, with
+    what ``invalid_grant`` means) and revocation.
 
     Args:
         client_id: ``GOOGLE_CLIENT_ID`` (``....apps.googleusercontent.com``).
@@ -108,6 +112,8 @@ class GoogleTokenEndpoint:
         now: wall clock, to turn ``expires_in`` into instants.
     """
 
+    platform = "Google"
+
     def __init__(
         self,
         client_id: str,
@@ -115,52 +121,12 @@ class GoogleTokenEndpoint:
         *,
         token_url: str | None = None,
         revoke_url: str | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        now: WallClock = utc_now,
-        timeout: float = 30.0,
+        **options: Unpack[TokenClientOptions],
     ) -> None:
-        self.client_id = client_id
-        self._client_secret = client_secret
-        self._token_url = token_url or urls.token_url()
-        self._revoke_url = revoke_url or urls.revoke_url()
-        self._now = now
-        self._http = httpx.AsyncClient(
-            transport=transport,
-            timeout=timeout,
-            verify=shared_tls_context() if transport is None else True,
+        super().__init__(
+            client_id, client_secret, token_url=token_url or urls.token_url(), **options
         )
-
-    async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
-
-    async def refresh(self, refresh_token: str) -> TokenSet:
-        """Trade ``refresh_token`` for a new access token; the refresh token stays the same.
-
-        Raises:
-            TokenRefreshError: ``transient`` for network errors, 5xx, 408/429 and Google's
-                transient codes; ``invalid_grant`` with the reasons a refresh token dies
-                (the 7-day expiry of apps in testing first); otherwise log in again.
-        """
-        form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-        data = await self._post(self._token_url, form, "refresh")
-        return self._tokens(data, "refresh", refresh_token)
-
-    async def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenSet:
-        """Trade an authorization code (installed-app flow, PKCE) for tokens.
-
-        Raises:
-            TokenRefreshError: as :meth:`refresh` (``invalid_grant`` here: the code was used,
-                expired, or the verifier does not match).
-        """
-        form = {
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect_uri,
-            "code_verifier": code_verifier,
-        }
-        data = await self._post(self._token_url, form, "code exchange")
-        return self._tokens(data, "code exchange", "")
+        self._revoke_url = revoke_url or urls.revoke_url()
 
     async def revoke(self, token: str) -> None:
         """Revoke a token (an access token's revocation also revokes its refresh token).
@@ -170,27 +136,22 @@ class GoogleTokenEndpoint:
         """
         await self._post(self._revoke_url, {"token": token}, "revoke", with_client=False)
 
-    def _tokens(self, data: dict[str, Any], what: str, refresh_token: str) -> TokenSet:
-        try:
-            return token_set(data, self._now(), refresh_token=refresh_token)
-        except ValueError as exc:
-            raise TokenRefreshError(f"token {what}: {exc}", code="malformed_response") from None
+    def token_set(self, data: dict[str, Any], now: datetime, used: str) -> TokenSet:
+        """Google does not rotate: a refresh answer has no refresh token and ``used`` stays.
 
-    async def _post(
-        self, url: str, form: dict[str, str], what: str, *, with_client: bool = True
-    ) -> dict[str, Any]:
-        body = (
-            {"client_id": self.client_id, "client_secret": self._client_secret, **form}
-            if with_client
-            else form
-        )
-        try:
-            response = await self._http.post(url, data=body)
-        except httpx.TransportError as exc:
-            raise TokenRefreshError(
-                f"token {what}: Google could not be reached ({type(exc).__name__})",
-                transient=True,
-            ) from exc
+        Raises:
+            ValueError: see :func:`token_set`.
+        """
+        return token_set(data, now, refresh_token=used)
+
+    def answer(self, response: httpx.Response, what: str) -> dict[str, Any]:
+        """Return Google's JSON answer (an empty 200 to a revoke: ``{}``).
+
+        Raises:
+            TokenRefreshError: ``transient`` for 5xx, 408/429 and Google's transient codes;
+                ``invalid_grant`` with the reasons a refresh token dies (the 7-day expiry of
+                apps in testing first); otherwise log in again.
+        """
         if 200 <= response.status_code < 300:
             if not response.content.strip():
                 return {}  # revoke answers an empty 200

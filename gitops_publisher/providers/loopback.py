@@ -19,9 +19,11 @@ import inspect
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol, Required, TypedDict, Unpack
 from urllib.parse import parse_qs, urlsplit
 
 from gitops_publisher.errors import AuthError
+from gitops_publisher.providers.tokens import TokenSet
 
 _VERIFIER_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 _PAGE = (
@@ -33,6 +35,38 @@ Paste = Callable[[], Awaitable[str | None]]
 """Returns what the user pasted (the redirect URL), or None when there will be nothing."""
 AuthorizeUrl = Callable[[str, str, str], str]
 """``(redirect_uri, state, code_verifier) -> authorize page URL`` of one platform."""
+
+
+class AuthorizePage(Protocol):
+    """``(redirect_uri=, state=, challenge=) -> authorize page URL`` of one platform."""
+
+    def __call__(self, *, redirect_uri: str, state: str, challenge: str) -> str:
+        """Return the URL the browser opens."""
+        ...
+
+
+class BrowserOptions(TypedDict, total=False):
+    """How a login meets the user's browser (the keyword arguments of every platform's login).
+
+    Attributes:
+        open_browser: opens (or prints) the authorize URL; required.
+        port: the listener's port (default 0: any free one).
+        timeout: seconds to wait for the redirect (default 300).
+        paste: reads a pasted redirect URL, for a browser on another machine (default none).
+    """
+
+    open_browser: Required[Opener]
+    port: int
+    timeout: float
+    paste: Paste | None
+
+
+class CodeExchange(Protocol):
+    """A platform's token endpoint, as far as a login goes."""
+
+    async def exchange_code(self, code: str, redirect_uri: str, code_verifier: str) -> TokenSet:
+        """Trade the authorization code for tokens; raise TokenRefreshError when refused."""
+        ...
 
 
 def new_code_verifier(length: int = 64) -> str:
@@ -228,3 +262,47 @@ async def authorize_in_browser(
     return Authorization(
         code=code, redirect_uri=redirect_uri, code_verifier=verifier, params=params
     )
+
+
+@dataclass(frozen=True)
+class PkceFlow:
+    """What differs between platforms' desktop logins up to the code exchange.
+
+    Attributes:
+        platform: who is asked, in messages ("TikTok", "Google").
+        callback_path: the path of the redirect URI (TikTok ``/callback/``, Google ``/``).
+        challenge: ``verifier -> code_challenge``: TikTok's lowercase hex SHA-256, RFC 7636's
+            unpadded base64url SHA-256 for Google.
+    """
+
+    platform: str
+    callback_path: str
+    challenge: Callable[[str], str]
+
+    async def login(
+        self,
+        endpoint: CodeExchange,
+        authorize_page: AuthorizePage,
+        **browser: Unpack[BrowserOptions],
+    ) -> TokenSet:
+        """Run the login and return the user's tokens (not yet stored).
+
+        ``authorize_page(redirect_uri=, state=, challenge=)`` builds the platform's authorize
+        URL; the verifier, the ``state``, the listener (:func:`authorize_in_browser`) and the
+        code exchange with the verifier are the same for every platform.
+
+        Raises:
+            AuthError: as :func:`authorize_in_browser`, or the code exchange failed
+                (:class:`TokenRefreshError`).
+        """
+
+        def page(redirect_uri: str, state: str, verifier: str) -> str:
+            return authorize_page(
+                redirect_uri=redirect_uri, state=state, challenge=self.challenge(verifier)
+            )
+
+        granted = await authorize_in_browser(
+            page, platform=self.platform, path=self.callback_path, **browser
+        )
+        code, redirect_uri, verifier = granted.code, granted.redirect_uri, granted.code_verifier
+        return await endpoint.exchange_code(code, redirect_uri, verifier)

@@ -8,14 +8,17 @@ browser half (listener, state check, a pasted redirect) is ``providers/loopback.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
+from typing import Unpack
 from urllib.parse import urlencode
 
 from gitops_publisher.providers.loopback import (
+    BrowserOptions,
     Opener,
     Paste,
-    authorize_in_browser,
+    PkceFlow,
     new_code_verifier,
     pasted_callback,
 )
@@ -41,6 +44,9 @@ CALLBACK_PATH = "/callback/"
 def code_challenge(verifier: str) -> str:
     """Return TikTok's desktop challenge: lowercase hex SHA-256 of the verifier."""
     return hashlib.sha256(verifier.encode("ascii")).hexdigest()
+
+
+FLOW = PkceFlow("TikTok", CALLBACK_PATH, code_challenge)
 
 
 def authorize_url(
@@ -72,40 +78,19 @@ async def login(
     *,
     client_key: str,
     auth_base: str,
-    open_browser: Opener,
     scopes: Sequence[str] = DEFAULT_SCOPES,
-    port: int = 0,
-    timeout: float = 300.0,
-    paste: Paste | None = None,
+    **browser: Unpack[BrowserOptions],
 ) -> TokenSet:
     """Run the desktop login and return the user's tokens (not yet stored).
 
-    With ``paste``, the redirect may also come as the pasted redirect URL; whichever of the
-    listener and the paste answers first is used (same ``state`` check).
+    ``browser`` (``open_browser``, ``port``, ``timeout``, ``paste``: :class:`BrowserOptions`)
+    meets the user. With ``paste``, the redirect may also come as the pasted redirect URL;
+    whichever of the listener and the paste answers first is used (same ``state`` check).
 
     Raises:
         AuthError: the port is taken, the user refused (``access_denied``...), the ``state``
             came back different (a forged redirect), no answer within ``timeout``, or the
             code exchange failed (:class:`TokenRefreshError`).
     """
-
-    def page(redirect_uri: str, state: str, verifier: str) -> str:
-        return authorize_url(
-            auth_base,
-            client_key=client_key,
-            redirect_uri=redirect_uri,
-            state=state,
-            challenge=code_challenge(verifier),
-            scopes=scopes,
-        )
-
-    granted = await authorize_in_browser(
-        page,
-        platform="TikTok",
-        open_browser=open_browser,
-        path=CALLBACK_PATH,
-        port=port,
-        timeout=timeout,
-        paste=paste,
-    )
-    return await endpoint.exchange_code(granted.code, granted.redirect_uri, granted.code_verifier)
+    page = functools.partial(authorize_url, auth_base, client_key=client_key, scopes=scopes)
+    return await FLOW.login(endpoint, page, **browser)

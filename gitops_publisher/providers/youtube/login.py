@@ -9,12 +9,14 @@ half (listener, ``state`` check, a pasted redirect) is ``providers/loopback.py``
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from collections.abc import Sequence
+from typing import Unpack
 from urllib.parse import urlencode
 
 from gitops_publisher.errors import AuthError
-from gitops_publisher.providers.loopback import Opener, Paste, authorize_in_browser
+from gitops_publisher.providers.loopback import BrowserOptions, PkceFlow
 from gitops_publisher.providers.tokens import TokenSet
 from gitops_publisher.providers.youtube.oauth import (
     DEFAULT_SCOPES,
@@ -29,6 +31,9 @@ def code_challenge(verifier: str) -> str:
     """Return the S256 challenge: unpadded base64url of SHA-256(ASCII verifier)."""
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+FLOW = PkceFlow("Google", CALLBACK_PATH, code_challenge)
 
 
 def authorize_url(
@@ -66,40 +71,21 @@ async def login(
     endpoint: GoogleTokenEndpoint,
     *,
     auth_url: str,
-    open_browser: Opener,
     scopes: Sequence[str] = DEFAULT_SCOPES,
-    port: int = 0,
-    timeout: float = 300.0,
-    paste: Paste | None = None,
+    **browser: Unpack[BrowserOptions],
 ) -> TokenSet:
     """Run the installed-app login and return the user's tokens (not yet stored).
+
+    ``browser`` (``open_browser``, ``port``, ``timeout``, ``paste``: :class:`BrowserOptions`)
+    meets the user, as TikTok's login does.
 
     Raises:
         AuthError: the port is taken, the user refused (``access_denied``), the ``state`` came
             back different, no answer within ``timeout``, the code exchange failed
             (:class:`TokenRefreshError`), or the user unticked a permission we need.
     """
-
-    def page(redirect_uri: str, state: str, verifier: str) -> str:
-        return authorize_url(
-            auth_url,
-            client_id=endpoint.client_id,
-            redirect_uri=redirect_uri,
-            state=state,
-            challenge=code_challenge(verifier),
-            scopes=scopes,
-        )
-
-    granted = await authorize_in_browser(
-        page,
-        platform="Google",
-        open_browser=open_browser,
-        path=CALLBACK_PATH,
-        port=port,
-        timeout=timeout,
-        paste=paste,
-    )
-    tokens = await endpoint.exchange_code(granted.code, granted.redirect_uri, granted.code_verifier)
+    page = functools.partial(authorize_url, auth_url, client_id=endpoint.client_id, scopes=scopes)
+    tokens = await FLOW.login(endpoint, page, **browser)
     # Google's answer lists the granted scopes; without the list, trust the consent.
     missing = missing_permissions(tokens.scopes) if tokens.scope else []
     if missing:

@@ -10,6 +10,7 @@ same account are flagged as a probable rename, which apply refuses to publish un
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
 
 from gitops_publisher.core.desired import DesiredPost
@@ -72,21 +73,72 @@ def probable_reposts(changes: Sequence[Change], orphans: Iterable[Record]) -> di
 
     ``orphans`` are the records no manifest declares (all of them, whatever ``--target``
     selects: a targeted create must still be checked). Returns ``new address -> orphan
-    address``. The same video is the same recorded fingerprint (which holds the video's
-    content id) or, for records that keep no content id, the same video path.
+    address``, one to one: an orphan is the probable old name of one new address at most
+    (two manifests told to take one record would both be refused by ``previous_ids``), and
+    as many new addresses as can be are paired (:func:`_pair`).
+
+    The same video is the content id the record's ``sent.video_id`` names, whatever the file
+    is called now and whatever else changed (a caption, a privacy): a renamed post whose video
+    file moved too is still the same video, and a new video saved over the old file is not.
     """
-    live = sorted((r for r in orphans if r.status in _LIVE), key=lambda r: r.address)
-    found: dict[str, str] = {}
-    for change in changes:
+    by_video: dict[tuple[str, str], list[str]] = {}  # (account, sent.video_id) -> orphans
+    unsent: dict[str, list[Record]] = {}  # account -> orphans recorded before `sent`
+    for orphan in sorted((r for r in orphans if r.status in _LIVE), key=lambda r: r.address):
+        if orphan.sent is not None:
+            by_video.setdefault((orphan.account, orphan.sent.video_id), []).append(orphan.address)
+        else:
+            unsent.setdefault(orphan.account, []).append(orphan)
+    candidates: dict[str, list[str]] = {}
+    for change in sorted(changes, key=lambda c: c.address):
         if change.action not in _NEW_POSTS:
             continue
-        for orphan in live:
-            if orphan.account != change.account:
-                continue
-            if orphan.fingerprint == change.fingerprint or orphan.video == change.video:
-                found[change.address] = orphan.address
-                break
-    return found
+        found = by_video.get((change.account, change.video_id or ""), []) + [
+            o.address for o in unsent.get(change.account, ()) if _same_unsent_video(o, change)
+        ]
+        if found:
+            candidates[change.address] = sorted(found)
+    return _pair(candidates)
+
+
+def _same_unsent_video(orphan: Record, change: Change) -> bool:
+    """Whether ``change`` sends the video of ``orphan``, a record without ``sent``.
+
+    Records written before ``sent`` existed keep no content id of their own: the same
+    fingerprint (which covers the content id) or the same video path stands in for it.
+    """
+    return orphan.fingerprint == change.fingerprint or orphan.video == change.video
+
+
+def _pair(candidates: dict[str, list[str]]) -> dict[str, str]:
+    """A largest one-to-one pairing of new addresses with their candidate orphans.
+
+    Each new address in turn looks for an alternating path to an unclaimed orphan (a
+    breadth-first search, so no recursion however many posts share one video) and takes
+    it, moving earlier claims along the path: with orphans ``a`` and ``b`` of one video and
+    new addresses ``x`` (``a`` or ``b``) and ``y`` (``a`` only), ``x`` gets ``b`` and ``y``
+    gets ``a``, so neither create goes unflagged while an orphan is left over.
+    """
+    claimed: dict[str, str] = {}  # new address -> orphan
+    owner: dict[str, str] = {}  # orphan -> new address
+    for start in candidates:
+        reached_from: dict[str, str] = {}  # orphan -> the new address that reached it
+        queue, free = deque([start]), None
+        while queue and free is None:
+            new = queue.popleft()
+            for orphan in candidates[new]:
+                if orphan in reached_from:
+                    continue
+                reached_from[orphan] = new
+                if orphan not in owner:
+                    free = orphan
+                    break
+                queue.append(owner[orphan])
+        while free is not None:  # flip the path: each new address takes the orphan it reached
+            new = reached_from[free]
+            previous = claimed.get(new)
+            claimed[new], owner[free] = free, new
+            free = previous
+    return claimed
 
 
 def repost_warning(change: Change) -> str:

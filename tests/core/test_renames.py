@@ -7,9 +7,10 @@ from pydantic import ValidationError
 
 from gitops_publisher.cli.views.plan_markdown import render_markdown
 from gitops_publisher.cli.views.plan_text import render_text
+from gitops_publisher.core.drift import snapshot
 from gitops_publisher.core.models import PostManifest
 from gitops_publisher.core.plan import Action
-from gitops_publisher.core.renames import refuse_reposts
+from gitops_publisher.core.renames import probable_reposts, refuse_reposts
 from gitops_publisher.errors import PublisherError
 
 from .test_planner import actions, desired, make, record, state_of
@@ -140,3 +141,73 @@ def test_a_targeted_create_is_checked_against_orphans_outside_the_targets() -> N
     result = make(renamed(), published_as_hiring(), targets=frozenset({"hiring-2026"}))
     assert [c.action for c in result.changes] == [Action.CREATE, Action.CREATE]
     assert all(c.repost_of for c in result.changes)
+
+
+# --- the same video is the sent video id, one orphan per new address --------------------------
+
+
+def sent_record(post_id: str, video_id: str, **changes: object):  # type: ignore[no-untyped-def]
+    """The record apply writes today: ``sent`` holds the content id of what was sent."""
+    (post,) = desired(post_id, ("brand-us",), video_id=video_id, caption=f"{post_id} words")
+    return record(post, sent=snapshot(post), **changes)
+
+
+def reposts_of(result) -> dict[str, str | None]:  # type: ignore[no-untyped-def]
+    return {c.address: c.repost_of for c in result.changes if c.action is Action.CREATE}
+
+
+def test_a_rename_that_moved_the_video_file_and_reworded_is_flagged_by_the_sent_video_id() -> None:
+    # Neither the fingerprint (the caption changed) nor the path (the file moved) matches.
+    state = state_of(sent_record("hiring", "git:aaaa", video="media/old/hiring.mp4"))
+    result = make(desired("hiring-2026", ("brand-us",), video_id="git:aaaa"), state)
+    assert reposts_of(result) == {"hiring-2026@brand-us": "hiring@brand-us"}
+
+
+def test_a_new_video_saved_over_the_old_file_is_not_a_repost() -> None:
+    state = state_of(sent_record("hiring", "git:aaaa"))  # published from media/a.mp4
+    result = make(desired("hiring-2026", ("brand-us",), video_id="git:bbbb"), state)
+    assert reposts_of(result) == {"hiring-2026@brand-us": None}
+
+
+def test_two_new_posts_never_both_claim_one_orphan() -> None:
+    state = state_of(sent_record("hiring", "git:aaaa"))
+    posts = desired("hiring-2026", ("brand-us",)) + desired("hiring-copy", ("brand-us",))
+    result = make(posts, state)
+    claimed = [old for old in reposts_of(result).values() if old]
+    assert claimed == ["hiring@brand-us"]  # one of them, not both
+    warnings = [w for w in result.warnings if "probable rename" in w]
+    assert len(warnings) == 1
+
+
+def test_two_renamed_posts_of_one_video_each_take_their_own_orphan() -> None:
+    state = state_of(sent_record("hiring", "git:aaaa"), sent_record("jobs", "git:aaaa"))
+    posts = desired("hiring-2026", ("brand-us",)) + desired("jobs-2026", ("brand-us",))
+    assert reposts_of(make(posts, state)) == {
+        "hiring-2026@brand-us": "hiring@brand-us",
+        "jobs-2026@brand-us": "jobs@brand-us",
+    }
+
+
+def test_the_pairing_moves_an_earlier_claim_so_that_no_create_goes_unflagged() -> None:
+    # "a" (recorded before `sent` existed) matches both creates by its path; "b" only the
+    # first by its sent video id. A first-come pairing would give "a" to the first and
+    # leave the second unflagged with an orphan of its video left over.
+    old = record("a@brand-us", video="media/a.mp4")
+    new = sent_record("b", "git:aaaa", video="media/b.mp4")
+    (first,) = desired("first", ("brand-us",), video_id="git:aaaa")
+    (second,) = desired("second", ("brand-us",), video_id="git:cccc")
+    result = make([first, second], state_of(old, new))
+    assert reposts_of(result) == {"first@brand-us": "b@brand-us", "second@brand-us": "a@brand-us"}
+    changes = [c for c in result.changes if c.action is Action.CREATE]
+    assert probable_reposts(changes, [old, new]) == {
+        "first@brand-us": "b@brand-us",
+        "second@brand-us": "a@brand-us",
+    }
+
+
+def test_many_posts_of_one_video_pair_without_recursion() -> None:
+    count = 1100  # longer alternating paths than Python's default recursion limit (1000)
+    orphans = [sent_record(f"old{i:04d}", "git:aaaa") for i in range(count)]
+    posts = [p for i in range(count) for p in desired(f"new{i:04d}", ("brand-us",))]
+    found = reposts_of(make(posts, state_of(*orphans)))
+    assert len(set(found.values())) == count and None not in found.values()

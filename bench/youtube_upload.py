@@ -35,11 +35,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -123,8 +125,8 @@ def apply_env(base: str, token: str, root: Path) -> dict[str, str]:
     }
 
 
-def last_upload_seconds(base: str) -> float:
-    """The newest session's first chunk PUT to its completion, by the emulator's clock.
+def last_upload_window(base: str) -> tuple[float, float]:
+    """The newest session's first chunk PUT and its completion, by the emulator's clock.
 
     Listing the videos also waits for the emulator's sha256 of the assembled bytes (computed
     after the final chunk), so the next run never overlaps it.
@@ -140,7 +142,13 @@ def last_upload_seconds(base: str) -> float:
         for r in requests
         if r["endpoint"] == "youtube_upload" and r["time"] >= video["created_at"]
     ]
-    return float(video["upload_completed_at"]) - min(puts)
+    return min(puts), float(video["upload_completed_at"])
+
+
+def last_upload_seconds(base: str) -> float:
+    """The newest session's upload phase in seconds (:func:`last_upload_window`)."""
+    first, done = last_upload_window(base)
+    return done - first
 
 
 def access_token(base: str, refresh_token: str) -> str:
@@ -196,16 +204,18 @@ def curl_init(base: str, bearer: str, size: int) -> str:
     raise SystemExit(f"no Location in the initiating POST's answer: {done.stdout}")
 
 
-def run_curl(base: str, refresh_token: str, chunks: list, size: int) -> tuple[float, float]:
-    """One upload by curl; return (upload seconds by the emulator, curl's wall seconds)."""
+def run_curl(
+    base: str, refresh_token: str, chunks: list, size: int
+) -> tuple[tuple[float, float], float]:
+    """One upload by curl; return (upload window by the emulator, curl's wall seconds)."""
     bearer = access_token(base, refresh_token)
     session_uri = curl_init(base, bearer, size)
     wall = curl_upload(session_uri, chunks, size, headers=(f"Authorization: Bearer {bearer}",))
-    return last_upload_seconds(base), wall
+    return last_upload_window(base), wall
 
 
-def run_apply(base: str, root: Path, refresh_token: str) -> tuple[float, float]:
-    """One ``publisher apply`` from an empty state; (upload seconds, command wall seconds)."""
+def run_apply(base: str, root: Path, refresh_token: str) -> tuple[tuple[float, float], float]:
+    """One ``publisher apply`` from an empty state; (upload window, command wall seconds)."""
     (root / ".publisher" / "state.json").unlink(missing_ok=True)
     start = time.perf_counter()
     done = subprocess.run(
@@ -217,7 +227,7 @@ def run_apply(base: str, root: Path, refresh_token: str) -> tuple[float, float]:
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(done.stdout[-2000:] + done.stderr[-2000:])
-    return last_upload_seconds(base), wall
+    return last_upload_window(base), wall
 
 
 def emulator_pid(base: str) -> int:
@@ -232,13 +242,56 @@ def emulator_pid(base: str) -> int:
     raise RuntimeError(f"no emulator process serving {base}")
 
 
+class SchedSampler:
+    """Samples a process's scheduler counters (``/proc/PID/schedstat``) every 50 ms.
+
+    The main thread's time running on a CPU and waiting on a run queue, from a background
+    thread, stamped with ``time.time()`` (the emulator's clock), so any window can be cut
+    out afterwards. ``with SchedSampler(pid) as sampler: ... sampler.shares(start, end)``.
+    """
+
+    def __init__(self, pid: int, period: float = 0.05) -> None:
+        self._path = Path(f"/proc/{pid}/schedstat")
+        self._period = period
+        self._samples: list[tuple[float, float, float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> SchedSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            running, waiting = (int(v) / 1e9 for v in self._path.read_text().split()[:2])
+            self._samples.append((time.time(), running, waiting))
+            self._stop.wait(self._period)
+
+    def shares(self, start: float, end: float) -> dict[str, float]:
+        """Shares of ``start..end`` spent running, waiting for a CPU, and sleeping."""
+        inside = [sample for sample in self._samples if start <= sample[0] <= end]
+        if len(inside) < 2:
+            return {"running": math.nan, "waiting_for_cpu": math.nan, "sleeping": math.nan}
+        (t0, run0, wait0), (t1, run1, wait1) = inside[0], inside[-1]
+        running, waiting = (run1 - run0) / (t1 - t0), (wait1 - wait0) / (t1 - t0)
+        return {
+            "running": running,
+            "waiting_for_cpu": waiting,
+            "sleeping": max(0.0, 1 - running - waiting),
+        }
+
+
 def throughput(base: str, project: Path, runs: int, gap: float) -> dict[str, Any]:
     """Alternate curl and apply ``runs`` times; the rates and ratios as a report.
 
     Who goes first alternates from round to round. Beside each rate: the emulator's CPU
-    seconds per GiB over the run (its sha256 included) and its event loop's busy fraction of
-    the upload phase (event loop CPU / phase, a little over 1 possible: the run's few other
-    requests count too): a client that keeps the emulator waiting shows a lower fraction.
+    seconds per GiB over the run (its sha256 included) and how its event loop spent the
+    upload phase: running, waiting for a CPU (the machine is busy), sleeping (waiting for
+    data: a client that stalls shows here).
     """
     video = project / "media" / "big.mp4"
     size = video.stat().st_size
@@ -253,23 +306,23 @@ def throughput(base: str, project: Path, runs: int, gap: float) -> dict[str, Any
         "apply": lambda: run_apply(base, project, token),
     }
     runs_of: dict[str, list[dict[str, float]]] = {"curl": [], "apply": []}
-    for round_ in range(runs):
-        for name in sorted(clients, reverse=bool(round_ % 2)):
-            # The same idle gap before each upload (see bench/apply_upload.py and the README).
-            time.sleep(gap)
-            before = cpu_seconds(pid)
-            upload, wall = clients[name]()
-            after = cpu_seconds(pid)
-            cpu = after["user"] + after["sys"] - before["user"] - before["sys"]
-            runs_of[name].append(
-                {
-                    "rate": size / 2**20 / upload,
-                    "wall": wall,
-                    "emulator_cpu_per_gib": cpu / gib,
-                    # The event loop's share (the sha256 runs on a worker thread afterwards).
-                    "emulator_busy": (after["main"] - before["main"]) / upload,
-                }
-            )
+    with SchedSampler(pid) as sampler:
+        for round_ in range(runs):
+            for name in sorted(clients, reverse=bool(round_ % 2)):
+                # The same idle gap before each upload (see bench/apply_upload.py, README).
+                time.sleep(gap)
+                before = cpu_seconds(pid)
+                (first, done), wall = clients[name]()
+                after = cpu_seconds(pid)
+                cpu = after["user"] + after["sys"] - before["user"] - before["sys"]
+                runs_of[name].append(
+                    {
+                        "rate": size / 2**20 / (done - first),
+                        "wall": wall,
+                        "emulator_cpu_per_gib": cpu / gib,
+                        **sampler.shares(first, done),
+                    }
+                )
     rates = {name: [run["rate"] for run in values] for name, values in runs_of.items()}
     paired = sorted(a / c for a, c in zip(rates["apply"], rates["curl"], strict=True))
     return {
@@ -324,7 +377,8 @@ def print_throughput(report: dict[str, Any]) -> None:
         for run in runs:
             print(
                 f"        {run['rate']:7,.0f} MiB/s  emulator {run['emulator_cpu_per_gib']:.2f}"
-                f" CPU-s/GiB, busy {run['emulator_busy']:.0%} of the upload; whole process"
+                f" CPU-s/GiB; upload phase: running {run['running']:.0%}, waiting for a CPU "
+                f"{run['waiting_for_cpu']:.0%}, sleeping {run['sleeping']:.0%}; whole process"
                 f" {run['wall']:.2f} s"
             )
     print(

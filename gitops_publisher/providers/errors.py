@@ -147,3 +147,12 @@ class RateLimited(ApiError):
     ) -> None:
         super().__init__(code, api_message, log_id, status, platform=platform)
         self.retry_after = retry_after
+
+
+def no_credentials(account: str, variable: str) -> AuthError:
+    """The error of an account with no token anywhere: which variable to set, or to log in."""
+    return AuthError(
+        f"no credentials for account {account}",
+        hint=f"set {variable} to its refresh token, or run "
+        f"`publisher auth login --account {account}`",
+    )

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, TypedDict
 import httpx
 
 from gitops_publisher.providers.api_client import open_http
-from gitops_publisher.providers.bearer import WallClock, utc_now
+from gitops_publisher.providers.bearer import Persist, RefreshingBearer, WallClock, utc_now
 from gitops_publisher.providers.errors import TokenRefreshError
 from gitops_publisher.providers.tokens import TokenSet
 
@@ -136,3 +136,28 @@ class OAuthTokenClient:
                 transient=True,
             ) from exc
         return self.answer(response, what)
+
+
+async def refresh_now(
+    bearer: type[RefreshingBearer],
+    tokens: TokenSet,
+    endpoint: OAuthTokenClient,
+    *,
+    persist: Persist,
+    account: str,
+) -> TokenSet:
+    """Refresh ``tokens`` now, whatever their expiry (``publisher auth refresh``).
+
+    ``bearer`` is the platform's flow (it says which 401 means "refresh"); ``persist`` saves
+    the new set before it is returned, where the old one came from; ``endpoint`` is closed
+    afterwards, whatever happened.
+
+    Raises:
+        TokenRefreshError: the platform refused or could not be reached (names ``account``).
+        Exception: whatever ``persist`` raises (the new set is then not returned).
+    """
+    try:
+        flow = bearer(tokens, endpoint, persist=persist, account=account)
+        return await flow.force_refresh()
+    finally:
+        await endpoint.aclose()

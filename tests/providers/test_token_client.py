@@ -10,9 +10,10 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
-from gitops_publisher.providers.errors import TokenRefreshError
-from gitops_publisher.providers.tiktok.auth import TokenEndpoint
-from gitops_publisher.providers.token_client import OAuthTokenClient
+from gitops_publisher.errors import AuthError
+from gitops_publisher.providers.errors import TokenRefreshError, no_credentials
+from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint
+from gitops_publisher.providers.token_client import OAuthTokenClient, refresh_now
 from gitops_publisher.providers.tokens import TokenSet
 from gitops_publisher.providers.youtube.oauth import GoogleTokenEndpoint
 
@@ -128,3 +129,34 @@ def test_rotation_stays_each_platforms_own() -> None:
     assert (tiktok.client_id_field, google.client_id_field) == ("client_key", "client_id")
     run(tiktok.aclose())
     run(google.aclose())
+
+
+def test_refresh_now_saves_the_new_set_and_closes_the_endpoint_even_when_refused() -> None:
+    saved: list[TokenSet] = []
+    ok = ExampleTokens(
+        "app-1",
+        "s",
+        token_url="https://auth.example.test/token",
+        transport=httpx.MockTransport(lambda r: httpx.Response(200, json=ANSWER)),
+    )
+    old = TokenSet.from_refresh_token("ref-OLD")
+    new = run(refresh_now(RefreshingAuth, old, ok, persist=saved.append, account="brand-us"))
+    assert saved == [new] and new.refresh_token.get_secret_value() == "ref-NEW"
+    assert ok._http.is_closed
+    refused = ExampleTokens(
+        "app-1",
+        "s",
+        token_url="https://auth.example.test/token",
+        transport=httpx.MockTransport(lambda r: httpx.Response(400, json={})),
+    )
+    with pytest.raises(AuthError, match="brand-us"):
+        run(refresh_now(RefreshingAuth, old, refused, persist=saved.append, account="brand-us"))
+    assert refused._http.is_closed and len(saved) == 1
+
+
+def test_no_credentials_says_which_variable_to_set_or_to_log_in() -> None:
+    error = no_credentials("brand-us", "TIKTOK_REFRESH_TOKEN_BRAND_US")
+    assert isinstance(error, AuthError)
+    assert str(error) == "no credentials for account brand-us"
+    assert "set TIKTOK_REFRESH_TOKEN_BRAND_US" in (error.hint or "")
+    assert "publisher auth login --account brand-us" in (error.hint or "")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from gitops_publisher.core.identity import Expected, Identity, mismatch
 from gitops_publisher.errors import ApiError, AuthError
+from gitops_publisher.providers.errors import no_credentials
 from gitops_publisher.providers.tiktok import urls
 from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint, utc_now
 from gitops_publisher.providers.tiktok.credentials import (
@@ -24,6 +25,7 @@ from gitops_publisher.providers.tiktok.credentials import (
     writeback_from_env,
 )
 from gitops_publisher.providers.tiktok.login import DEFAULT_SCOPES, Opener, Paste, login
+from gitops_publisher.providers.token_client import refresh_now
 from gitops_publisher.providers.token_store import (
     EncryptedTokenFile,
     ExpiryWarning,
@@ -244,15 +246,11 @@ async def refresh_account(setup: AuthSetup, name: str) -> TokenSet:
     env_var = setup.account(name).refresh_token_env
     tokens = setup.tokens.usable_set(name)
     if tokens is None:
-        raise AuthError(
-            f"no credentials for account {name}",
-            hint=f"run `publisher auth login --account {name}` or set {env_var}",
-        )
-    endpoint = setup.endpoint()
-    try:
-        auth = RefreshingAuth(
-            tokens, endpoint, persist=lambda new: setup.tokens.save_set(name, new), account=name
-        )
-        return await auth.force_refresh()
-    finally:
-        await endpoint.aclose()
+        raise no_credentials(name, env_var)
+    return await refresh_now(
+        RefreshingAuth,
+        tokens,
+        setup.endpoint(),
+        persist=lambda new: setup.tokens.save_set(name, new),
+        account=name,
+    )

@@ -22,7 +22,9 @@ import httpx
 
 from gitops_publisher.core.identity import Expected, Identity, mismatch
 from gitops_publisher.errors import AuthError
+from gitops_publisher.providers.errors import no_credentials
 from gitops_publisher.providers.loopback import Opener, Paste
+from gitops_publisher.providers.token_client import refresh_now
 from gitops_publisher.providers.token_store import TokenStore, default_store_path, seed_fingerprint
 from gitops_publisher.providers.tokens import TokenSet
 from gitops_publisher.providers.youtube import urls
@@ -191,18 +193,11 @@ async def refresh_account(setup: YouTubeAuthSetup, name: str, refresh_token_env:
     """
     tokens = setup.tokens(name, refresh_token_env)
     if tokens is None:
-        raise AuthError(
-            f"no credentials for account {name}",
-            hint=f"run `publisher auth login --account {name}` or set {refresh_token_env}",
-        )
-    endpoint = setup.endpoint()
-    try:
-        auth = GoogleAuth(
-            tokens,
-            endpoint,
-            persist=lambda new: setup.save(name, new, refresh_token_env),
-            account=name,
-        )
-        return await auth.force_refresh()
-    finally:
-        await endpoint.aclose()
+        raise no_credentials(name, refresh_token_env)
+    return await refresh_now(
+        GoogleAuth,
+        tokens,
+        setup.endpoint(),
+        persist=lambda new: setup.save(name, new, refresh_token_env),
+        account=name,
+    )

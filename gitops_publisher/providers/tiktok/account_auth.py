@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Unpack
 
 from gitops_publisher.core.identity import Expected, Identity, mismatch
 from gitops_publisher.errors import ApiError, AuthError
 from gitops_publisher.providers.errors import no_credentials
+from gitops_publisher.providers.loopback import BrowserOptions
 from gitops_publisher.providers.tiktok import urls
 from gitops_publisher.providers.tiktok.auth import RefreshingAuth, TokenEndpoint, utc_now
 from gitops_publisher.providers.tiktok.credentials import (
@@ -24,7 +26,7 @@ from gitops_publisher.providers.tiktok.credentials import (
     Source,
     writeback_from_env,
 )
-from gitops_publisher.providers.tiktok.login import DEFAULT_SCOPES, Opener, Paste, login
+from gitops_publisher.providers.tiktok.login import DEFAULT_SCOPES, login
 from gitops_publisher.providers.token_client import refresh_now
 from gitops_publisher.providers.token_store import (
     EncryptedTokenFile,
@@ -160,14 +162,14 @@ async def login_account(
     setup: AuthSetup,
     name: str,
     *,
-    open_browser: Opener,
-    port: int = 0,
-    timeout: float = 300.0,
     for_ci: bool = False,
-    paste: Paste | None = None,
     expect: Expected | None = None,
+    **browser: Unpack[BrowserOptions],
 ) -> tuple[TokenSet, Identity]:
     """Log the account in through the browser, check who logged in, store the tokens.
+
+    ``browser`` (``open_browser``, ``port``, ``timeout``, ``paste``) meets the user
+    (:class:`~gitops_publisher.providers.loopback.BrowserOptions`).
 
     The user who completed the login (the token's open_id, creator_info's handle) must be
     the one ``expect`` names (``publisher.yaml``'s identity and the account's pin); a login
@@ -193,11 +195,8 @@ async def login_account(
             endpoint,
             client_key=setup.client_key,
             auth_base=setup.auth_url,
-            open_browser=open_browser,
             scopes=DEFAULT_SCOPES,
-            port=port,
-            timeout=timeout,
-            paste=paste,
+            **browser,
         )
         tokens, seen = await _who(setup, name, tokens, endpoint)
     finally:

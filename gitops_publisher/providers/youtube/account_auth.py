@@ -17,13 +17,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Unpack
 
 import httpx
 
 from gitops_publisher.core.identity import Expected, Identity, mismatch
 from gitops_publisher.errors import AuthError
 from gitops_publisher.providers.errors import no_credentials
-from gitops_publisher.providers.loopback import Opener, Paste
+from gitops_publisher.providers.loopback import BrowserOptions
 from gitops_publisher.providers.token_client import refresh_now
 from gitops_publisher.providers.token_store import TokenStore, default_store_path, seed_fingerprint
 from gitops_publisher.providers.tokens import TokenSet
@@ -124,14 +125,14 @@ async def login_account(
     setup: YouTubeAuthSetup,
     name: str,
     *,
-    open_browser: Opener,
-    port: int = 0,
-    timeout: float = 300.0,
-    paste: Paste | None = None,
     expect: Expected | None = None,
     store: bool = True,
+    **browser: Unpack[BrowserOptions],
 ) -> tuple[TokenSet, Channel]:
     """Log the account in through the browser, check which channel it is, store the tokens.
+
+    ``browser`` (``open_browser``, ``port``, ``timeout``, ``paste``) meets the user
+    (:class:`~gitops_publisher.providers.loopback.BrowserOptions`).
 
     The channel behind the new token (channels.list ``mine=true``) must be the one ``expect``
     names (``Identity(open_id=channel id, username=handle)``: the configured identity and the
@@ -152,14 +153,7 @@ async def login_account(
 
     endpoint = setup.endpoint()
     try:
-        tokens = await login(
-            endpoint,
-            auth_url=setup.auth_url,
-            open_browser=open_browser,
-            port=port,
-            timeout=timeout,
-            paste=paste,
-        )
+        tokens = await login(endpoint, auth_url=setup.auth_url, **browser)
         newest = [tokens]
         auth = GoogleAuth(tokens, endpoint, persist=newest.append, account=name)
         client = YouTubeClient(auth, base_url=setup.api_url, transport=setup.transport)

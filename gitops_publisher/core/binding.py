@@ -31,9 +31,14 @@ def app_fingerprint(client_key: str) -> str:
     return f"sha256:{digest[:16]}"
 
 
+def platform_title(platform: str) -> str:
+    """How messages name a platform (``provider:`` in publisher.yaml): TikTok, YouTube."""
+    return {"tiktok": "TikTok", "youtube": "YouTube"}.get(platform, platform)
+
+
 def describe(platform: str, endpoint: Endpoint) -> str:
     """``TikTok at https://open.tiktokapis.com (app sha256:...)``, for messages."""
-    name = {"tiktok": "TikTok", "youtube": "YouTube"}.get(platform, platform)
+    name = platform_title(platform)
     if endpoint.api_url == EMBEDDED_SANDBOX:
         return f"the embedded {name} sandbox (--sandbox)"
     app = f" (app {endpoint.app})" if endpoint.app else ""

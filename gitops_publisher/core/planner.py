@@ -19,8 +19,9 @@ import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
-from gitops_publisher.core import drift
+from gitops_publisher.core import drift, handles
 from gitops_publisher.core.address import Address, matches
+from gitops_publisher.core.binding import platform_title
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.models import AccountConfig, YouTubeQuotaModel
 from gitops_publisher.core.plan import (
@@ -194,9 +195,11 @@ def _decide(
     if record is None:
         return _decide_new(post, now)
     if record.status in UNKNOWN_OUTCOME:
+        # A YouTube handle is its session URI, a capability: only ever shown shortened.
         return Action.RESUME, (
-            f"publish {record.publish_id} was {record.status} when the last run stopped: "
-            "ask TikTok for its outcome before anything else"
+            f"publish {handles.shown(record.publish_id or '')} was {record.status} when the "
+            f"last run stopped: ask {platform_title(post.provider)} for its outcome before "
+            "anything else"
         )
     if record.status == "initiating":
         return Action.RETRY, (

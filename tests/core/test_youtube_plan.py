@@ -254,3 +254,21 @@ def test_a_saved_plan_shows_the_quota_reset_as_the_plan_did() -> None:
     saved = type(quota).model_validate_json(quota.model_dump_json())  # the offset only
     assert youtube_quota_text(saved) == youtube_quota_text(quota)
     assert "resets 2026-12-05 00:00 PST" in youtube_quota_text(saved)
+
+
+def test_a_resume_names_the_session_shortened_and_asks_youtube() -> None:
+    session = (
+        "https://youtube.googleapis.com/upload/youtube/v3/videos?uploadType=resumable"
+        "&upload_id=AEnB2Usecretxyz9"
+    )
+    record = published("launch@shorts-a", NOW).model_copy(
+        update={"status": "uploading", "publish_id": session}
+    )
+    changes = {
+        c.address: c for c in make(desired(), State(resources={"launch@shorts-a": record})).changes
+    }
+    change = changes["launch@shorts-a"]
+    assert change.action is Action.RESUME
+    # The session URI is a capability: the plan (text, JSON, saved) never carries it.
+    assert "upload_id" not in change.reason and "secretxyz" not in change.reason
+    assert "upload session …xyz9" in change.reason and "ask YouTube" in change.reason

@@ -32,16 +32,24 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from gitops_publisher.core.identity import handle
 from gitops_publisher.core.models import AccountConfig, Config
 from gitops_publisher.core.ports import Provider, Providers
-from gitops_publisher.errors import AuthError, Diagnostic, PreflightError, ProviderError
+from gitops_publisher.errors import (
+    AuthError,
+    ConfigError,
+    Diagnostic,
+    PreflightError,
+    ProviderError,
+)
 from gitops_publisher.providers.registry import DEFAULT_PROVIDER, PLATFORMS
 
 if TYPE_CHECKING:
     from gitops_publisher.core.plan import Plan
     from gitops_publisher.planning import Planned
+    from gitops_publisher.sandbox import SandboxOptions
 
 _T = TypeVar("_T")
 SANDBOX_DIR = Path(".publisher") / "sandbox"
 DEFAULT_SANDBOX_TIME_SCALE = 20.0
+SANDBOX_OPTIONS_ENV = "PUBLISHER_SANDBOX_OPTIONS"
 
 
 @dataclass
@@ -150,6 +158,29 @@ def sandbox_time_scale() -> float:
     return value if value > 0 else DEFAULT_SANDBOX_TIME_SCALE
 
 
+def sandbox_options() -> SandboxOptions | None:
+    """The embedded sandbox's options from ``PUBLISHER_SANDBOX_OPTIONS`` (None: defaults).
+
+    The file is what ``publisher sandbox serve --options`` reads, so faults and delays can be
+    tried with ``--sandbox`` too.
+
+    Raises:
+        ConfigError: the file is unreadable or its options are invalid.
+    """
+    from gitops_publisher.sandbox.world import WorldFileError, read_options_file
+
+    path = os.environ.get(SANDBOX_OPTIONS_ENV, "")
+    if not path:
+        return None
+    try:
+        return read_options_file(Path(path))
+    except WorldFileError as exc:
+        raise ConfigError(
+            [Diagnostic(path, None, None, "", str(exc).removeprefix(f"{path}: "))],
+            f"the sandbox options in {SANDBOX_OPTIONS_ENV} are invalid",
+        ) from exc
+
+
 @contextmanager
 def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     """Start the embedded emulator for ``root`` and yield a connection to it.
@@ -157,6 +188,9 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     Each configured account becomes a sandbox user (a YouTube account: a channel) named by its
     ``username`` or ``handle`` (else by the account's name) the first time; its tokens are
     kept in ``.publisher/sandbox/token-store.json``.
+
+    Raises:
+        ConfigError: ``PUBLISHER_SANDBOX_OPTIONS`` names a bad options file.
     """
     from gitops_publisher.sandbox import (
         SANDBOX_CLIENT_KEY,
@@ -172,6 +206,7 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     directory = root / SANDBOX_DIR
     world_dir = directory / "world"
     tokens = _SandboxTokens(directory / "token-store.json")
+    options = sandbox_options()
     scale = sandbox_time_scale()
     clock = ScaledClock(scale)
     world = SandboxWorld.load_or_create(world_dir, clock=clock)
@@ -184,7 +219,7 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
         if tokens.load(name) is None or world.find_account(username=user) is None:
             refresh = world.ensure_account(user)
             tokens.seed(name, refresh)
-    app = create_app(world_dir, clock=clock)
+    app = create_app(world_dir, options, clock=clock)
     with serve_in_thread(app) as base_url:
         yield Connection(
             api_url=base_url,

@@ -21,24 +21,14 @@ def _project_dir(ctx: click.Context) -> Path:
 
 
 def _load_options(path: Path | None, seed: int | None) -> Any:
-    from pydantic import ValidationError
-
     from gitops_publisher.sandbox import SandboxOptions
-    from gitops_publisher.sandbox.envelope import describe_validation
-    from gitops_publisher.sandbox.world import WorldFileError, read_world_file
+    from gitops_publisher.sandbox.world import WorldFileError, read_options_file
 
-    raw: dict[str, Any] = {}
-    if path is not None:
-        try:
-            raw = read_world_file(path)
-        except WorldFileError as exc:
-            raise click.ClickException(str(exc)) from exc
-    if seed is not None:
-        raw["seed"] = seed
     try:
-        return SandboxOptions.model_validate(raw)
-    except ValidationError as exc:
-        raise click.ClickException(f"{path}: {describe_validation(exc)}") from exc
+        options = SandboxOptions() if path is None else read_options_file(path)
+    except WorldFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return options if seed is None else options.model_copy(update={"seed": seed})
 
 
 def describe(base_url: str, world: Any) -> list[str]:

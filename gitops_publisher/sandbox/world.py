@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from gitops_publisher.sandbox.clock import Clock, RealClock, ScaledClock
 from gitops_publisher.sandbox.models import Account, ClientApp, PostRecord, WorldData
+from gitops_publisher.sandbox.options import SandboxOptions
 from gitops_publisher.sandbox.tokens import new_refresh_token, register_refresh_token
 from gitops_publisher.sandbox.youtube import grants
 from gitops_publisher.sandbox.youtube.models import Channel, GoogleClient, UploadSession
@@ -75,6 +76,21 @@ def read_world_file(path: Path) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise WorldFileError(f"{path}: the top level must be a mapping")
     return raw
+
+
+def read_options_file(path: Path) -> SandboxOptions:
+    """Read :class:`SandboxOptions` from a JSON/YAML file (``serve --options``).
+
+    Raises:
+        WorldFileError: unreadable file, bad syntax, or options that do not validate (the
+            message names the fields, never their values).
+    """
+    from gitops_publisher.sandbox.envelope import describe_validation
+
+    try:
+        return SandboxOptions.model_validate(read_world_file(path))
+    except ValidationError as exc:
+        raise WorldFileError(f"{path}: {describe_validation(exc)}") from exc
 
 
 class SandboxWorld:

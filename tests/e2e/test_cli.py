@@ -168,3 +168,25 @@ def test_real_command_apply_sandbox_twice_and_exit_codes(content_repo, scan):
     check_state_matches_sandbox(root)
     no_tty = run_command(root, "apply", "--sandbox", scan=scan)  # nothing to do: no prompt needed
     assert no_tty.returncode == 0
+
+
+def test_the_embedded_sandbox_takes_options_from_the_environment(
+    content_repo, cli, tmp_path, monkeypatch
+):
+    root = content_repo.root
+    options = tmp_path / "options.yaml"
+    options.write_text("youtube:\n  quota_model: nonsense\n")
+    monkeypatch.setenv("PUBLISHER_SANDBOX_OPTIONS", str(options))
+    refused = cli(root, "apply", "--sandbox", "--yes")
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert "youtube.quota_model" in refused.output and "PUBLISHER_SANDBOX_OPTIONS" in refused.output
+    assert not (root / SANDBOX / "state.json").exists()  # nothing was published
+    # Every upload session is gone (404): nothing reaches YouTube, TikTok publishes.
+    options.write_text('{"faults": {"youtube_upload": {"expire_upload_urls": true}}}')
+    applied = cli(root, "apply", "--sandbox", "--yes")
+    assert applied.exit_code == 1, applied.output
+    state = sandbox_state(root)["resources"]
+    youtube = [r for r in state.values() if r["account"] == "acme-shorts"]
+    assert youtube and all(r["status"] == "failed" for r in youtube), youtube
+    assert not youtube_truth(root)  # no video
+    assert any(r["status"] == "published" for r in state.values())

@@ -60,6 +60,22 @@ def secret_parts(session_uri: str) -> tuple[str, ...]:
     return tuple(v for v in (session_uri, upload_id) if v)
 
 
+def at_origin(session_uri: str, origin: str | None) -> str:
+    """``session_uri`` with the scheme, host and port of ``origin`` (None: as given).
+
+    Only for the embedded sandbox: its server listens on a new port every run while its world,
+    and so the session, outlives the run, so a session URI recorded by a killed run names a
+    port nobody listens on any more. Google's session URIs are always used exactly as given
+    (reference §2.3: the session URI is what the initiating POST answered).
+    """
+    if origin is None:
+        return session_uri
+    target = httpx.URL(origin)
+    return str(
+        httpx.URL(session_uri).copy_with(scheme=target.scheme, host=target.host, port=target.port)
+    )
+
+
 class YouTubeClient(ApiClient[GoogleAuth]):
     """One channel's connection to YouTube; use as ``async with YouTubeClient(...) as c``.
 
@@ -74,7 +90,10 @@ class YouTubeClient(ApiClient[GoogleAuth]):
         sleep, clock, rng: injected for tests (an accelerated clock, no real sleeping).
         on_retry: told ``(attempt, delay, error)`` before each retry wait.
         on_secret: told each new session URI's :func:`secret_parts` before it is returned,
-            so the caller's redactor masks it in every output.
+            and a recorded one's before it is first used, so the caller's redactor masks it
+            in every output.
+        session_origin: send session requests here whatever host and port the session URI
+            names (:func:`at_origin`): the embedded sandbox's base URL, never set for Google.
         timeout: httpx timeout.
 
     Raises:
@@ -90,12 +109,14 @@ class YouTubeClient(ApiClient[GoogleAuth]):
         base_url: str | None = None,
         chunk_size: int = DEFAULT_CHUNK_SIZE,
         on_secret: Callable[[str], None] | None = None,
+        session_origin: str | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         **options: Unpack[ClientOptions],
     ) -> None:
         self.chunk_size = validate_chunk_size(chunk_size)
         super().__init__(auth, base_url=base_url or urls.api_url(), timeout=timeout, **options)
         self._on_secret = on_secret
+        self._session_origin = session_origin
 
     async def channel(self) -> Channel:
         """Return the channel the token belongs to (channels.list ``part=snippet&mine=true``).
@@ -170,10 +191,24 @@ class YouTubeClient(ApiClient[GoogleAuth]):
             raise google_error(response.status_code, response.content, response.headers)
 
         session_uri = await self._retry(send, endpoint=urls.UPLOAD_VIDEOS, idempotent=False)
-        if self._on_secret is not None:
-            for part in secret_parts(session_uri):
-                self._on_secret(part)
+        self._redact(session_uri)
         return session_uri
+
+    def _redact(self, *session_uris: str) -> None:
+        """Tell ``on_secret`` about session URIs (a capability each: never in an output)."""
+        if self._on_secret is not None:
+            for uri in session_uris:
+                for part in secret_parts(uri):
+                    self._on_secret(part)
+
+    def _target(self, session_uri: str) -> str:
+        """Where a session's requests go (see ``session_origin``); both URIs are redacted.
+
+        A recorded session URI (a resume) joins the redaction set here, before its first use.
+        """
+        target = at_origin(session_uri, self._session_origin)
+        self._redact(session_uri, target)
+        return target
 
     async def upload(
         self,
@@ -200,7 +235,7 @@ class YouTubeClient(ApiClient[GoogleAuth]):
         """
         transfer = ResumableUpload(
             http=self.http,
-            session_uri=session_uri,
+            session_uri=self._target(session_uri),
             path=path,
             size=path.stat().st_size if size is None else size,
             chunk_size=self.chunk_size,
@@ -225,6 +260,7 @@ class YouTubeClient(ApiClient[GoogleAuth]):
             RateLimited, YouTubeApiError: refused (a 5xx after the retries, a 403...).
             ProviderNetworkError: the network failed longer than the policy allows.
         """
+        session_uri = self._target(session_uri)
 
         async def ask() -> SessionStatus:
             try:

@@ -92,6 +92,9 @@ class YouTubePlatform:
             endpoint = GoogleTokenEndpoint(
                 *app, token_url=f"{api}/token", revoke_url=f"{api}/revoke"
             )
+            # The embedded sandbox listens on a new port every run; a session URI a killed
+            # run recorded names the old one (its world, and the session, outlive the run).
+            origin: str | None = api
 
             def keep(new: TokenSet) -> None:
                 run.save_tokens(account, new.to_storage())
@@ -108,6 +111,7 @@ class YouTubePlatform:
                     f"`publisher auth login --account {account}`",
                 )
             tokens, api, endpoint = found, setup.api_url, setup.endpoint()
+            origin = None  # Google's session URIs are used exactly as given
 
             def keep(new: TokenSet) -> None:
                 setup.save(account, new, config.refresh_token_env)
@@ -121,7 +125,12 @@ class YouTubePlatform:
 
         auth = GoogleAuth(tokens, endpoint, persist=persist, account=account)
         client = YouTubeClient(
-            auth, base_url=api, sleep=run.sleep, clock=run.clock, on_secret=run.secrets.add
+            auth,
+            base_url=api,
+            sleep=run.sleep,
+            clock=run.clock,
+            on_secret=run.secrets.add,
+            session_origin=origin,
         )
         run.on_close(client.aclose)
         return YouTubeProvider(client)

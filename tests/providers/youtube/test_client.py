@@ -528,3 +528,48 @@ def test_a_refused_token_on_a_status_query_is_refreshed_once() -> None:
 
     assert run(main()) == Incomplete(0)
     assert forced == [False, True]
+
+
+def test_a_recorded_session_uri_is_used_exactly_as_google_gave_it(tmp_path: Path) -> None:
+    path = video(tmp_path, 2 * CHUNK)
+    fake = FakeYouTube()
+    # Google's session URIs may name another host than the API base (reference §2.3).
+    other_host = SESSION.replace("youtube.googleapis.com", "www.googleapis.com")
+
+    async def main() -> Completed:
+        async with client(fake, FakeClock()) as c:
+            await c.start_upload(RESOURCE, size=2 * CHUNK, content_type="video/mp4")
+            return await c.upload(other_host + "UPLOADID0001", path)  # a resume: asks first
+
+    run(main())
+    puts = [r for r in fake.requests if r.method == "PUT"]
+    assert len(puts) == 3 and {str(r.url) for r in puts} == {other_host + "UPLOADID0001"}
+
+
+def test_the_embedded_sandbox_sends_a_recorded_session_to_its_current_port(
+    tmp_path: Path,
+) -> None:
+    path = video(tmp_path, 2 * CHUNK)
+    fake = FakeYouTube()
+    seen: list[str] = []
+    recorded = "http://127.0.0.1:41111/upload/youtube/v3/videos?uploadType=resumable&upload_id="
+    now = "http://127.0.0.1:42222"  # the killed run's port is gone; the session is not
+
+    async def main() -> tuple[object, Completed]:
+        async with client(fake, FakeClock(), session_origin=now, on_secret=seen.append) as c:
+            await c.start_upload(RESOURCE, size=2 * CHUNK, content_type="video/mp4")
+            status = await c.session_status(recorded + "UPLOADID0001", 2 * CHUNK)
+            return status, await c.upload(recorded + "UPLOADID0001", path, start_at=0)
+
+    status, done = run(main())
+    assert status == Incomplete(0) and done.video_id in fake.videos
+    puts = [r.url for r in fake.requests if r.method == "PUT"]
+    assert {(u.host, u.port, u.path, u.params["upload_id"]) for u in puts} == {
+        ("127.0.0.1", 42222, "/upload/youtube/v3/videos", "UPLOADID0001")
+    }
+    # The recorded URI and the one used join the redaction set before their first use.
+    assert {
+        recorded + "UPLOADID0001",
+        now + "/upload/youtube/v3/videos?uploadType=resumable&upload_id=UPLOADID0001",
+        "UPLOADID0001",
+    } <= set(seen)

@@ -23,7 +23,7 @@ import random
 import struct
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +42,8 @@ from gitops_publisher.planning import make_plan, replan
 from gitops_publisher.sandbox import (
     SANDBOX_CLIENT_KEY,
     SANDBOX_CLIENT_SECRET,
+    SANDBOX_GOOGLE_CLIENT_ID,
+    SANDBOX_GOOGLE_CLIENT_SECRET,
     SandboxOptions,
     ScaledClock,
     create_app,
@@ -99,16 +101,31 @@ def env_name(account: str) -> str:
     return "TT_RT_" + account.upper().replace("-", "_").replace(".", "_")
 
 
-def config_yaml(accounts: Sequence[str]) -> str:
+def config_yaml(accounts: Sequence[str], youtube: Sequence[str] = ()) -> str:
+    """``publisher.yaml`` of a test project: TikTok ``accounts`` and YouTube channels.
+
+    Each of ``youtube`` is a channel pinned to the handle ``@NAME`` (the sandbox channel
+    :meth:`~gitops_publisher.sandbox.SandboxWorld.ensure_channel` makes); its videos are
+    unlisted, with title, description and tags from the caption.
+    """
     lines = ["version: 1", "state:", "  backend: file", "  path: .publisher/state.json"]
     lines.append("accounts:")
     for name in accounts:
         lines += [f"  {name}:", "    provider: tiktok", f"    refresh_token_env: {env_name(name)}"]
+    for name in youtube:
+        lines += [
+            f"  {name}:",
+            "    provider: youtube",
+            f'    handle: "@{name}"',
+            f"    refresh_token_env: {env_name(name)}",
+        ]
     lines += [
         "defaults:",
         "  interactions: {comments: true, duet: false, stitch: false}",
         "  on_missed: publish",
     ]
+    if youtube:
+        lines.append("  youtube: {privacy: unlisted}")
     return "\n".join(lines) + "\n"
 
 
@@ -130,12 +147,14 @@ def build_project(
     posts: Sequence[PostSpec],
     *,
     big: dict[str, int] | None = None,
+    youtube: Sequence[str] = (),
 ) -> None:
     """Write config, manifests and videos through ``write(relative, content)``.
 
-    ``big`` maps a media path to a size: an MP4 padded to that size (several chunks).
+    ``big`` maps a media path to a size: an MP4 padded to that size (several chunks);
+    ``youtube`` names YouTube channel accounts (:func:`config_yaml`).
     """
-    write("publisher.yaml", config_yaml(accounts))
+    write("publisher.yaml", config_yaml(accounts, youtube))
     for post in posts:
         write(f"posts/{post.id}.yaml", post.yaml())
     for name in SMALL_VIDEOS:
@@ -151,6 +170,7 @@ def committed_project(
     *,
     big: dict[str, int] | None = None,
     files: Mapping[str, str] | None = None,
+    youtube: Sequence[str] = (),
 ) -> Path:
     """A new git repository at ``root`` holding :func:`build_project`'s files in one commit.
 
@@ -163,7 +183,7 @@ def committed_project(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content if isinstance(content, bytes) else content.encode())
 
-    build_project(write, accounts, posts, big=big)
+    build_project(write, accounts, posts, big=big, youtube=youtube)
     for relative, content in (files or {}).items():
         write(relative, content)
     commit_all(root, "content")
@@ -189,9 +209,9 @@ def run_publisher(
     )
 
 
-#: What a test process may carry that must not reach a ``publisher`` it runs: TikTok's
-#: endpoints, app and account secrets, the publisher's own settings, GitHub's and CI's.
-INHERITED_PREFIXES = ("TIKTOK_", "TT_RT_", "PUBLISHER_", "GITHUB_", "INPUT_")
+#: What a test process may carry that must not reach a ``publisher`` it runs: TikTok's and
+#: Google's endpoints, app and account secrets, the publisher's own settings, GitHub's and CI's.
+INHERITED_PREFIXES = ("TIKTOK_", "YOUTUBE_", "TT_RT_", "PUBLISHER_", "GITHUB_", "INPUT_")
 
 
 def publisher_env(
@@ -207,8 +227,9 @@ def publisher_env(
 
     The test process's environment without :data:`INHERITED_PREFIXES` nor ``CI``; the
     machine's token store (``home/config/tokens.json``), config and crash logs under ``home``;
-    no colour. With ``base_url``, TikTok is the emulator served there, with its app's
-    credentials; ``secrets`` maps an account to its refresh-token secret; ``key`` is the
+    no colour. With ``base_url``, TikTok and YouTube (Google's OAuth too) are the emulator
+    served there, with its apps' credentials; ``secrets`` maps an account (a TikTok account
+    or a YouTube channel) to its refresh-token secret; ``key`` is the
     write-back key (``PUBLISHER_TOKEN_KEY``); ``ci`` sets ``CI=true``; ``extra`` is added.
     """
     env = {
@@ -226,6 +247,12 @@ def publisher_env(
             PUBLISHER_TIKTOK_AUTH_URL=base_url,
             TIKTOK_CLIENT_KEY=SANDBOX_CLIENT_KEY,
             TIKTOK_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
+            PUBLISHER_YOUTUBE_API_URL=base_url,
+            PUBLISHER_GOOGLE_AUTH_URL=base_url + "/o/oauth2/v2/auth",
+            PUBLISHER_GOOGLE_TOKEN_URL=base_url + "/token",
+            PUBLISHER_GOOGLE_REVOKE_URL=base_url + "/revoke",
+            YOUTUBE_CLIENT_ID=SANDBOX_GOOGLE_CLIENT_ID,
+            YOUTUBE_CLIENT_SECRET=SANDBOX_GOOGLE_CLIENT_SECRET,
         )
     env.update({env_name(account): value for account, value in (secrets or {}).items()})
     if key:
@@ -249,7 +276,9 @@ def sha256_file(path: Path) -> str:
 class SecretScan:
     """Every token value handed out or seen, and every text our runs produced."""
 
-    secrets: set[str] = field(default_factory=lambda: {SANDBOX_CLIENT_SECRET})
+    secrets: set[str] = field(
+        default_factory=lambda: {SANDBOX_CLIENT_SECRET, SANDBOX_GOOGLE_CLIENT_SECRET}
+    )
     outputs: list[tuple[str, str]] = field(default_factory=list)
 
     def add_output(self, where: str, text: str | bytes) -> None:
@@ -470,17 +499,18 @@ def apply_once(
             emulator.scan.add_output("state.json", state.read_text(encoding="utf-8"))
 
 
-def pending_changes(root: Path, now: datetime | None = None) -> list[str]:
+def pending_changes(root: Path, now: datetime | None = None, *, sandbox: bool = False) -> list[str]:
     """Addresses the plan would still act on (empty: converged).
 
     Planned against the endpoint the state describes (a served emulator's URL when a
-    ``publisher`` subprocess applied against it), whatever this process's environment says.
+    ``publisher`` subprocess applied against it), whatever this process's environment says;
+    ``sandbox``: the embedded sandbox's state (``--sandbox``).
     """
     from gitops_publisher.core.plan import ACTING
 
     path = root / ".publisher" / "state.json"
-    bound = read_state(root).endpoints if path.exists() else None
-    plan = make_plan(root, sandbox=False, now=now, endpoints=bound or None).plan
+    bound = read_state(root).endpoints if path.exists() and not sandbox else None
+    plan = make_plan(root, sandbox=sandbox, now=now, endpoints=bound or None).plan
     return [f"{c.address}:{c.action.value}" for c in plan.changes if c.action in ACTING]
 
 
@@ -536,6 +566,71 @@ def assert_exactly_once(
     wanted = {address: 1 + (replaced or {}).get(address, 0) for address in expected}
     assert count == wanted, f"published per address {count} != {wanted}"
     return found
+
+
+def upload_id(session_uri: str) -> str:
+    """The ``upload_id`` of a YouTube session URI (a state record's handle)."""
+    return str(httpx.URL(session_uri).params.get("upload_id", ""))
+
+
+def assert_youtube_exactly_once(
+    root: Path,
+    videos: list[dict[str, Any]],
+    sessions: Mapping[str, str | None],
+    expected: dict[str, str],
+) -> None:
+    """Check the promise for YouTube channels against the emulator's truth.
+
+    ``videos`` is ``GET /_sandbox/youtube/videos`` (every accepted insert, ``video_id`` null
+    until the last byte); ``sessions`` maps each session's ``upload_id`` to its video id
+    (None while incomplete), from the emulator's world (the admin routes never show a session
+    URI); ``expected`` maps each YouTube address to its video path. Asserts: every finished
+    upload is recorded in the state (current or history); every address has exactly one,
+    byte-exact and processed, on the account's channel; and its record holds that very
+    session, video id, Shorts URL and channel.
+    """
+    state = read_state(root)
+    by_video = {v["video_id"]: v for v in videos if v["video_id"] is not None}
+    recorded: dict[str, str] = {}  # video id -> address
+    for address, record in state.resources.items():
+        handles = [earlier.publish_id for earlier in record.history]
+        for handle in [*handles, record.publish_id or ""]:
+            video_id = sessions.get(upload_id(handle)) if handle else None
+            if video_id is not None:
+                assert video_id not in recorded, f"{video_id} recorded twice"
+                recorded[video_id] = address
+    lost = sorted(set(by_video) - set(recorded))
+    assert not lost, f"published at YouTube but not in state: {lost}"
+    count: dict[str, int] = {}
+    for address in recorded.values():
+        count[address] = count.get(address, 0) + 1
+    assert count == dict.fromkeys(expected, 1), f"videos per address {count}"
+    for address, path in sorted(expected.items()):
+        record = state.resources[address]
+        video_id = sessions.get(upload_id(record.publish_id or ""))
+        assert video_id is not None, f"{address}: {record.status} {record.fail_reason}"
+        video = by_video[video_id]
+        assert video["channel"] == "@" + record.account, address
+        assert video["sha256"] == sha256_file(root / path), f"{address}: bytes differ"
+        assert video["upload_status"] == "processed", (address, video["upload_status"])
+        assert (record.status, record.post_ids) == ("published", [video_id]), address
+        assert record.url == f"https://www.youtube.com/shorts/{video_id}", address
+        assert (record.open_id, record.username) == (video["channel_id"], video["channel"])
+
+
+def session_leaks(outputs: Sequence[tuple[str, str]], upload_ids: Iterable[str]) -> list[str]:
+    """``where: line`` of every output line showing a YouTube session's ``upload_id``.
+
+    A session URI is a capability (YouTube reference §2.3): the state keeps it, no output
+    may show it, whole or in part.
+    """
+    ids = [u for u in upload_ids if u]
+    return [
+        f"{where}: {line}"
+        for where, text in outputs
+        for line in text.splitlines()
+        if any(u in line for u in ids)
+    ]
 
 
 def utc(text: str) -> datetime:

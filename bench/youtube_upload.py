@@ -37,6 +37,7 @@ import hashlib
 import json
 import math
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -204,30 +205,45 @@ def curl_init(base: str, bearer: str, size: int) -> str:
     raise SystemExit(f"no Location in the initiating POST's answer: {done.stdout}")
 
 
-def run_curl(
-    base: str, refresh_token: str, chunks: list, size: int
-) -> tuple[tuple[float, float], float]:
-    """One upload by curl; return (upload window by the emulator, curl's wall seconds)."""
+Window = tuple[float, float]
+
+
+def run_curl(base: str, refresh_token: str, chunks: list, size: int) -> tuple[Window, float, float]:
+    """One upload by curl: (upload window by the emulator, wall seconds, CPU seconds).
+
+    The CPU is the chunk-sending curl process's whole life (``RUSAGE_CHILDREN``).
+    """
     bearer = access_token(base, refresh_token)
     session_uri = curl_init(base, bearer, size)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall = curl_upload(session_uri, chunks, size, headers=(f"Authorization: Bearer {bearer}",))
-    return last_upload_window(base), wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return last_upload_window(base), wall, cpu
 
 
-def run_apply(base: str, root: Path, refresh_token: str) -> tuple[tuple[float, float], float]:
-    """One ``publisher apply`` from an empty state; (upload window, command wall seconds)."""
+def run_apply(base: str, root: Path, refresh_token: str) -> tuple[Window, float, float]:
+    """One ``publisher apply`` from an empty state: (upload window, wall, CPU seconds).
+
+    The CPU is the command's main thread's during the upload phase only (sampled; no other
+    thread of it runs then).
+    """
     (root / ".publisher" / "state.json").unlink(missing_ok=True)
     start = time.perf_counter()
-    done = subprocess.run(
+    command = subprocess.Popen(
         [sys.executable, "-m", "gitops_publisher", "-C", str(root), "apply", "--yes"],
         env=apply_env(base, refresh_token, root),
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
+    with SchedSampler(command.pid) as sampler:
+        out, err = command.communicate()
     wall = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(done.stdout[-2000:] + done.stderr[-2000:])
-    return last_upload_window(base), wall
+    if command.returncode != 0:
+        raise SystemExit(out[-2000:] + err[-2000:])
+    window = last_upload_window(base)
+    return window, wall, sampler.running_seconds(*window)
 
 
 def emulator_pid(base: str) -> int:
@@ -267,9 +283,18 @@ class SchedSampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            running, waiting = (int(v) / 1e9 for v in self._path.read_text().split()[:2])
+            try:
+                fields = self._path.read_text().split()
+            except OSError:  # the process has exited
+                return
+            running, waiting = (int(v) / 1e9 for v in fields[:2])
             self._samples.append((time.time(), running, waiting))
             self._stop.wait(self._period)
+
+    def running_seconds(self, start: float, end: float) -> float:
+        """CPU seconds the main thread ran within ``start..end`` (NaN: too few samples)."""
+        inside = [sample for sample in self._samples if start <= sample[0] <= end]
+        return inside[-1][1] - inside[0][1] if len(inside) >= 2 else math.nan
 
     def shares(self, start: float, end: float) -> dict[str, float]:
         """Shares of ``start..end`` spent running, waiting for a CPU, and sleeping."""
@@ -288,8 +313,9 @@ class SchedSampler:
 def throughput(base: str, project: Path, runs: int, gap: float) -> dict[str, Any]:
     """Alternate curl and apply ``runs`` times; the rates and ratios as a report.
 
-    Who goes first alternates from round to round. Beside each rate: the emulator's CPU
-    seconds per GiB over the run (its sha256 included) and how its event loop spent the
+    Who goes first alternates from round to round. Beside each rate: the client's CPU
+    seconds per GiB (curl's whole process; apply's upload phase), the emulator's over the
+    run (its sha256 included) and how the emulator's event loop spent the
     upload phase: running, waiting for a CPU (the machine is busy), sleeping (waiting for
     data: a client that stalls shows here).
     """
@@ -301,7 +327,7 @@ def throughput(base: str, project: Path, runs: int, gap: float) -> dict[str, Any
     chunks_dir = project.parent / "chunks"
     chunks_dir.mkdir()
     chunks = split(video, chunk_ranges(size), chunks_dir)
-    clients: dict[str, Callable[[], tuple[float, float]]] = {
+    clients: dict[str, Callable[[], tuple[Window, float, float]]] = {
         "curl": lambda: run_curl(base, token, chunks, size),
         "apply": lambda: run_apply(base, project, token),
     }
@@ -312,7 +338,7 @@ def throughput(base: str, project: Path, runs: int, gap: float) -> dict[str, Any
                 # The same idle gap before each upload (see bench/apply_upload.py, README).
                 time.sleep(gap)
                 before = cpu_seconds(pid)
-                (first, done), wall = clients[name]()
+                (first, done), wall, client_cpu = clients[name]()
                 after = cpu_seconds(pid)
                 cpu = after["user"] + after["sys"] - before["user"] - before["sys"]
                 runs_of[name].append(
@@ -320,6 +346,7 @@ def throughput(base: str, project: Path, runs: int, gap: float) -> dict[str, Any
                         "rate": size / 2**20 / (done - first),
                         "wall": wall,
                         "emulator_cpu_per_gib": cpu / gib,
+                        "client_cpu_per_gib": client_cpu / gib,
                         **sampler.shares(first, done),
                     }
                 )
@@ -376,8 +403,9 @@ def print_throughput(report: dict[str, Any]) -> None:
         print(f"  {name:5s} best {max(rates):7,.0f} MiB/s, median {statistics.median(rates):7,.0f}")
         for run in runs:
             print(
-                f"        {run['rate']:7,.0f} MiB/s  emulator {run['emulator_cpu_per_gib']:.2f}"
-                f" CPU-s/GiB; upload phase: running {run['running']:.0%}, waiting for a CPU "
+                f"        {run['rate']:7,.0f} MiB/s  CPU-s/GiB: client "
+                f"{run['client_cpu_per_gib']:.2f}, emulator {run['emulator_cpu_per_gib']:.2f}"
+                f"; emulator in the upload phase: running {run['running']:.0%}, waiting for a CPU "
                 f"{run['waiting_for_cpu']:.0%}, sleeping {run['sleeping']:.0%}; whole process"
                 f" {run['wall']:.2f} s"
             )

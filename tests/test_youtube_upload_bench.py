@@ -38,7 +38,7 @@ def test_throughput_times_curl_and_apply_on_the_same_chunks(tmp_path: Path) -> N
     for name in ("curl", "apply"):
         (run,) = report["runs"][name]
         assert run["rate"] > 0 and run["emulator_cpu_per_gib"] > 0
-        assert {"running", "waiting_for_cpu", "sleeping"} <= set(run)  # NaN if too short
+        assert {"running", "waiting_for_cpu", "sleeping", "client_cpu_per_gib"} <= set(run)
     (paired,) = report["paired_ratios"]
     assert paired == report["runs"]["apply"][0]["rate"] / report["runs"]["curl"][0]["rate"]
 

@@ -1,7 +1,9 @@
 """The apply engine: run a plan's acting changes, one queue per account, exactly once.
 
-Accounts run concurrently (platforms limit per user token); inside an account, changes run
-one after another, resumes first. Every transition is written to the state before the next
+Accounts run concurrently (platforms limit per user token); inside an account, changes are a
+pipeline (``pipeline.py``): resumes first, then the publishes in order, several in flight at
+once within the account's ``in_flight`` setting and the platform's limits, each publish's
+steps in order. Every transition is written to the state before the next
 call that depends on it (``records.py``), in particular the platform's handle (TikTok's
 publish_id) before the first byte. What a rerun does with any state this leaves is the
 planner's business: ``resume`` asks the platform, ``retry`` starts over only where no byte
@@ -21,9 +23,11 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from gitops_publisher.apply import records
 from gitops_publisher.apply.events import Emit, Log, Outcome, Result, UploadProgress
+from gitops_publisher.apply.pipeline import Lane, Limits, Stopped, Ticket, used_before
 from gitops_publisher.apply.settle import PollPolicy, Settler
 from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.desired import DesiredPost
@@ -50,6 +54,8 @@ from gitops_publisher.providers.errors import (
     UploadUrlExpired,
 )
 
+T = TypeVar("T")
+
 
 @dataclass
 class Engine:
@@ -71,6 +77,9 @@ class Engine:
         stopped: accounts that must not act, with why (an identity mismatch).
         content_types: the upload's Content-Type of each video, by content id, from the
             container pre-flight probed (never from the file's suffix).
+        limits: each account's pipeline limits (in flight, quotas, outcome rate); an
+            account without runs one publish at a time, unpaced (its adapter's limiter
+            still guards the platform's rate limits).
     """
 
     box: StateBox
@@ -86,6 +95,7 @@ class Engine:
     identities: Mapping[str, Identity] = field(default_factory=dict)
     stopped: Mapping[str, str] = field(default_factory=dict)
     content_types: Mapping[str, str] = field(default_factory=dict)
+    limits: Mapping[str, Limits] = field(default_factory=dict)
 
     async def run(self, plan: Plan, posts: Mapping[str, DesiredPost]) -> list[Result]:
         """Execute every acting change of ``plan``; return one result per change."""
@@ -109,7 +119,7 @@ class Engine:
         runs = [self._run_account(name, queue, posts) for name, queue in sorted(queues.items())]
         results: list[Result] = []
         try:
-            gathered = await asyncio.gather(*runs)
+            gathered = await _all_or_none(runs)
         except BaseException:
             with contextlib.suppress(Exception):  # the first error is the one to report
                 await self.box.flush()
@@ -128,43 +138,92 @@ class Engine:
     async def _run_account(
         self, account: str, queue: Sequence[Change], posts: Mapping[str, DesiredPost]
     ) -> list[Result]:
-        results: list[Result] = []
+        """Admit the account's changes in order into its pipeline; results in queue order."""
         stopped: str | None = self.stopped.get(account)
         if stopped is not None:
             self.emit(Log("", f"{account}: stopped: {stopped}", "error"))
-        for change in queue:
-            if stopped is not None:
-                results.append(
-                    Result(
-                        change.address, change.action.value, Outcome.NOT_ATTEMPTED, message=stopped
-                    )
-                )
-                continue
-            try:
-                if change.action is Action.RESUME:
-                    result = await self._resume(change)
-                else:
-                    result = await self._publish(change, posts[change.address])
-            except AuthError as exc:
-                stopped = f"not attempted: {account} cannot authenticate ({exc})"
-                result = Result(
-                    change.address, change.action.value, Outcome.FAILED, message=str(exc)
-                )
-            except ProviderError as exc:
-                if exc.stops_account:
-                    code = exc.code if isinstance(exc, ApiError) else type(exc).__name__
-                    stopped = f"not attempted after {code} on {account}"
-                result = Result(
-                    change.address, change.action.value, Outcome.FAILED, message=str(exc)
-                )
-            results.append(result)
-            self.emit(result)
-        return results
+            return [_not_attempted(change, stopped) for change in queue]
+        lane = self._lane(account)
+        runs: list[asyncio.Future[Result]] = []
+        try:
+            for change in queue:
+                runs.append(await self._admitted(account, change, posts, lane))
+        except BaseException:  # cancelled (Ctrl-C): so are the changes already running
+            for run in runs:
+                run.cancel()
+            await asyncio.gather(*runs, return_exceptions=True)
+            raise
+        return await _all_or_none(runs)
+
+    async def _admitted(
+        self, account: str, change: Change, posts: Mapping[str, DesiredPost], lane: Lane
+    ) -> asyncio.Future[Result]:
+        """Wait for ``change``'s place in the account's pipeline, then run it."""
+        ticket = Ticket(lane)
+        try:
+            await lane.admit()
+        except Stopped as exc:
+            return asyncio.ensure_future(_ready(_not_attempted(change, str(exc))))
+        try:
+            if change.action is not Action.RESUME:
+                # Before the start: an upload target's clock runs from the start.
+                await ticket.reserve(posts[change.address].video.size)
+        except BaseException as exc:
+            ticket.close()
+            if not isinstance(exc, Stopped):
+                raise
+            return asyncio.ensure_future(_ready(_not_attempted(change, str(exc))))
+        return asyncio.ensure_future(self._run_change(account, change, posts, ticket))
+
+    def _lane(self, account: str) -> Lane:
+        limits = self.limits.get(account) or Limits()
+        now = self.now()
+        records = list(self.box.state.resources.values())
+        used = {q.name: used_before(q, account, records, now) for q in limits.quotas}
+        return Lane(
+            limits,
+            used,
+            clock=self.clock,
+            sleep=self.sleep,
+            warn=lambda text: self.emit(Log("", f"{account}: {text}", "warning")),
+        )
+
+    async def _run_change(
+        self,
+        account: str,
+        change: Change,
+        posts: Mapping[str, DesiredPost],
+        ticket: Ticket,
+    ) -> Result:
+        """One change through the pipeline; a stop of the account reaches the others."""
+        lane = ticket.lane
+        try:
+            if change.action is Action.RESUME:
+                result = await self._resume(change, ticket)
+            else:
+                result = await self._publish(change, posts[change.address], ticket)
+        except Stopped as exc:
+            return _not_attempted(change, str(exc))
+        except AuthError as exc:
+            lane.stop(f"not attempted: {account} cannot authenticate ({exc})")
+            result = Result(change.address, change.action.value, Outcome.FAILED, message=str(exc))
+        except ProviderError as exc:
+            if exc.stops_account:
+                code = exc.code if isinstance(exc, ApiError) else type(exc).__name__
+                lane.stop(f"not attempted after {code} on {account}")
+            result = Result(change.address, change.action.value, Outcome.FAILED, message=str(exc))
+        except BaseException as exc:  # a state write failed, a bug: nothing more starts
+            lane.stop(f"not attempted after {type(exc).__name__}")
+            raise
+        finally:
+            ticket.close()
+        self.emit(result)
+        return result
 
     def _record(self, address: str) -> Record | None:
         return self.box.state.resources.get(address)
 
-    async def _resume(self, change: Change) -> Result:
+    async def _resume(self, change: Change, ticket: Ticket) -> Result:
         record = self._record(change.address)
         if record is None or record.publish_id is None:  # planned from an older state
             return Result(change.address, "resume", Outcome.FAILED, message="nothing to resume")
@@ -173,14 +232,21 @@ class Engine:
         shown = provider.label(handle)
         self.emit(Log(change.address, f"asking {provider.title} about {shown}"))
         size = self._video_size(record)
-        answer = await provider.outcome(handle, size, privacy=change.privacy)
+        answer = await _ask(ticket, provider, handle, size, change.privacy)
         if record.status == "uploading" and isinstance(answer, Transferring):
             if answer.resumable:
                 content_id = record.sent.video_id if record.sent else ""
                 media = Media(self.root / record.video, size, self.content_types.get(content_id))
                 self.emit(Log(change.address, f"resuming the upload at byte {answer.received}"))
+                await ticket.reserve(size - answer.received, stoppable=False)
                 return await self._transfer(
-                    change, provider, record, Started(handle), media, offset=answer.received
+                    change,
+                    provider,
+                    ticket,
+                    record,
+                    Started(handle),
+                    media,
+                    offset=answer.received,
                 )
             # TikTok's upload_url lives only in the run that received it (it is a credential
             # and never stored), so an upload interrupted mid-way can never complete: nobody
@@ -202,7 +268,7 @@ class Engine:
                 f"{provider.title} holds nothing for it ({answer.reason or 'expired'}); the "
                 "next run publishes it again (no post was made)",
             )
-        return await self._settle(change, provider, record, answer, size)
+        return await self._settle(change, provider, ticket, record, answer, size)
 
     async def _abandon(
         self, change: Change, record: Record, shown: str, reason: str, message: str
@@ -217,9 +283,13 @@ class Engine:
         except OSError:
             return 1 << 62
 
-    async def _publish(self, change: Change, post: DesiredPost, *, renewals: int = 1) -> Result:
+    async def _publish(
+        self, change: Change, post: DesiredPost, ticket: Ticket, *, renewals: int = 1
+    ) -> Result:
         provider = self.providers[change.account]
-        record, started = await self._start(provider, change, post)
+        await ticket.reserve(post.video.size)  # held already, unless a renewal
+        async with ticket.lane.starting(post.mode):
+            record, started = await self._start(provider, change, post)
         self.emit(Log(change.address, f"publish_id {provider.label(started.handle)}; uploading"))
         media = Media(
             self.root / post.video.path,
@@ -227,13 +297,14 @@ class Engine:
             self.content_types.get(post.video.content_id),
         )
         return await self._transfer(
-            change, provider, record, started, media, post=post, renewals=renewals
+            change, provider, ticket, record, started, media, post=post, renewals=renewals
         )
 
     async def _transfer(
         self,
         change: Change,
         provider: Provider,
+        ticket: Ticket,
         record: Record,
         started: Started,
         media: Media,
@@ -245,7 +316,8 @@ class Engine:
         """Send the bytes of a recorded handle, then settle (or handle the transfer's end).
 
         ``post`` and ``renewals``: a publish of this run may start again (once) when the
-        upload target expired with nothing published; a resumed transfer may not.
+        upload target expired with nothing published; a resumed transfer may not. The
+        ticket's bytes go back to the account's budget when the transfer ends, whatever way.
         """
         try:
             await provider.transfer(
@@ -257,14 +329,26 @@ class Engine:
                 ),
             )
         except NoUploadTarget:
+            ticket.landed()
             await self.box.put(records.failed(record, "upload_failed", self.now()))
             raise
         except UploadUrlExpired:
+            ticket.landed()
             return await self._upload_expired(
-                change, provider, record, started.handle, media, post if renewals > 0 else None
+                change,
+                provider,
+                ticket,
+                record,
+                started.handle,
+                media,
+                post if renewals > 0 else None,
             )
         except (UploadError, ProviderNetworkError) as exc:
-            return await self._upload_failed(change, provider, record, started.handle, media, exc)
+            ticket.landed()
+            return await self._upload_failed(
+                change, provider, ticket, record, started.handle, media, exc
+            )
+        ticket.landed()
         # The platform started processing when it accepted the last byte: the first poll is
         # due ``poll.initial`` from now, and the state write and the first question below
         # count towards that wait instead of delaying it.
@@ -272,13 +356,18 @@ class Engine:
         record = records.uploaded(record, self.now())
         await self.box.put(record, wait=False)  # no call depends on it: resume asks again
         self.emit(Log(change.address, f"uploaded; waiting for {provider.title} to process it"))
-        answer = await provider.outcome(started.handle, media.size, privacy=change.privacy)
-        return await self._settle(change, provider, record, answer, media.size, since=uploaded_at)
+        answer = await _ask(ticket, provider, started.handle, media.size, change.privacy)
+        return await self._settle(
+            change, provider, ticket, record, answer, media.size, since=uploaded_at
+        )
 
     async def _start(
         self, provider: Provider, change: Change, post: DesiredPost
     ) -> tuple[Record, Started]:
         """Record the attempt, start it, and make the handle durable (write-ahead).
+
+        The caller holds the account's start slot (``Lane.starting``), so the intent is
+        recorded only once the start may be sent.
 
         Raises:
             InitOutcomeUnknown, RateLimited: the record stays "initiating" (no byte was sent,
@@ -313,19 +402,20 @@ class Engine:
         self,
         change: Change,
         provider: Provider,
+        ticket: Ticket,
         record: Record,
         handle: str,
         media: Media,
         post: DesiredPost | None,
     ) -> Result:
         """The upload target expired: a new start only once the platform says nothing posted."""
-        answer = await provider.outcome(handle, media.size, privacy=change.privacy)
+        answer = await _ask(ticket, provider, handle, media.size, change.privacy)
         if not isinstance(answer, Failed | Transferring | NotStarted):
             # Every byte arrived (the last answer was lost, then the target expired): the
             # platform is processing or has published it. A new start would post it twice.
             record = records.uploaded(record, self.now())
             await self.box.put(record, wait=False)
-            return await self._settle(change, provider, record, answer, media.size)
+            return await self._settle(change, provider, ticket, record, answer, media.size)
         await self.box.put(records.failed(record, "upload_expired", self.now()))
         shown = provider.label(handle)
         if post is None:
@@ -337,19 +427,20 @@ class Engine:
                 message="the upload URL expired again; nothing was published; the next run retries",
             )
         self.emit(Log(change.address, "upload URL expired and nothing was published; new init"))
-        return await self._publish(change, post, renewals=0)
+        return await self._publish(change, post, ticket, renewals=0)
 
     async def _upload_failed(
         self,
         change: Change,
         provider: Provider,
+        ticket: Ticket,
         record: Record,
         handle: str,
         media: Media,
         exc: Exception,
     ) -> Result:
         """The transfer gave up: failed if the platform lacks bytes, else it has them: settle."""
-        answer = await provider.outcome(handle, media.size, privacy=change.privacy)
+        answer = await _ask(ticket, provider, handle, media.size, change.privacy)
         if isinstance(answer, Transferring | NotStarted):
             await self.box.put(records.failed(record, "upload_failed", self.now()))
             return Result(
@@ -359,17 +450,50 @@ class Engine:
                 provider.label(handle),
                 message=f"upload failed ({exc}); nothing was published; the next run retries",
             )
-        return await self._settle(change, provider, record, answer, media.size)
+        return await self._settle(change, provider, ticket, record, answer, media.size)
 
     async def _settle(
         self,
         change: Change,
         provider: Provider,
+        ticket: Ticket,
         record: Record,
         answer: Answer,
         size: int,
         *,
         since: float | None = None,
     ) -> Result:
-        settler = Settler(self.box, self.now, self.sleep, self.clock, self.poll)
+        settler = Settler(self.box, self.now, self.sleep, self.clock, self.poll, ticket.lane.asking)
         return await settler.settle(provider, change, record, answer, size=size, since=since)
+
+
+async def _ask(
+    ticket: Ticket, provider: Provider, handle: str, size: int, privacy: str | None
+) -> Answer:
+    """The platform's outcome of ``handle``, within the account's outcome rate."""
+    async with ticket.lane.asking():
+        return await provider.outcome(handle, size, privacy=privacy)
+
+
+def _not_attempted(change: Change, why: str) -> Result:
+    return Result(change.address, change.action.value, Outcome.NOT_ATTEMPTED, message=why)
+
+
+async def _ready(result: T) -> T:
+    return result
+
+
+async def _all_or_none(runs: Sequence[Awaitable[T]]) -> list[T]:
+    """Await every run; on the first error (or a cancellation) cancel the rest, then raise.
+
+    ``asyncio.gather`` alone would leave the other runs publishing while the error goes up
+    (a failed state write must stop everything at once, design §5).
+    """
+    tasks = [asyncio.ensure_future(run) for run in runs]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise

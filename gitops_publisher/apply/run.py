@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 
 from gitops_publisher.apply.engine import Engine
 from gitops_publisher.apply.events import Emit, Log, Result
+from gitops_publisher.apply.pipeline import Limits
 from gitops_publisher.apply.settle import PollPolicy
 from gitops_publisher.apply.statebox import StateBox
+from gitops_publisher.core.models import AccountConfig
 from gitops_publisher.core.plan import PUBLISHING, Plan
 from gitops_publisher.core.ports import Providers
 from gitops_publisher.core.state import Provenance
@@ -19,7 +21,7 @@ from gitops_publisher.errors import PreflightError
 from gitops_publisher.planning import Planned
 from gitops_publisher.preflight.accounts import checked_accounts
 from gitops_publisher.preflight.publish import account_problems, media_problems
-from gitops_publisher.providers.registry import rules_named
+from gitops_publisher.providers.registry import PLATFORMS, rules_named
 
 
 @dataclass
@@ -113,9 +115,22 @@ def execute(
                 clock=clock,
                 reviewed=planned.reviewed,
                 content_types=media.content_types,
+                limits={
+                    name: pipeline_limits(planned.project.config.accounts[name]) for name in names
+                },
             )
             count = sum(1 for c in plan.changes if c.action in PUBLISHING)
             emit(Log("", f"applying: {count} post(s) to publish"))
             return await engine.run(plan, posts)
 
     return ApplyReport(plan, asyncio.run(run()))
+
+
+def pipeline_limits(config: AccountConfig) -> Limits:
+    """An account's pipeline limits: its ``in_flight`` setting and its platform's limits."""
+    platform = PLATFORMS[config.provider]
+    return Limits(
+        in_flight=config.in_flight,
+        quotas=platform.quotas(config),
+        outcome_rate=platform.outcome_rate(),
+    )

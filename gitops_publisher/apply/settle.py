@@ -10,6 +10,7 @@ asks again (``resume``).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,6 +51,8 @@ class Settler:
         sleep: waits between polls (scaled in tests and in the sandbox).
         clock: monotonic seconds on the same scale as ``sleep`` (times the first poll).
         poll: the polling policy.
+        gate: held around each question (the account's outcome rate, shared by the polls
+            of its publishes in flight: ``Lane.asking``); None: ask at once.
     """
 
     box: StateBox
@@ -57,6 +60,7 @@ class Settler:
     sleep: Callable[[float], Awaitable[None]]
     clock: Callable[[], float]
     poll: PollPolicy
+    gate: Callable[[], AbstractAsyncContextManager[None]] | None = None
 
     async def settle(
         self,
@@ -80,7 +84,7 @@ class Settler:
         """
         handle = record.publish_id
         assert handle is not None
-        ask = _Asker(provider, handle, size, change.privacy)
+        ask = _Asker(provider, handle, size, change.privacy, self.gate)
         record, answer = await self._until_processed(ask, record, answer, since)
         answer = await self._until_post_ids(ask, answer)
         record = records.settled(record, answer, self.now())
@@ -128,9 +132,11 @@ class _Asker:
     handle: str
     size: int
     privacy: str | None
+    gate: Callable[[], AbstractAsyncContextManager[None]] | None = None
 
     async def __call__(self) -> Answer:
-        return await self.provider.outcome(self.handle, self.size, privacy=self.privacy)
+        async with nullcontext() if self.gate is None else self.gate():
+            return await self.provider.outcome(self.handle, self.size, privacy=self.privacy)
 
 
 def outcome(change: Change, record: Record, answer: Answer, provider: Provider) -> Result:

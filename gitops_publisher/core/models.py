@@ -105,6 +105,19 @@ class StateConfig(_Model):
     branch: str = Field("publisher-state", description="Branch for the git-branch backend.")
 
 
+# How many publishes of one account apply keeps in flight (started, not yet settled) unless
+# the account says otherwise. 5, because: TikTok lets an account start 6 publishes per sliding
+# minute, and a short video settles in seconds, so up to 5 posts of an account take about one
+# processing time instead of five (bench/README.md, "apply across accounts"); 5 leaves one
+# init of that minute for the engine's one new start after an expired upload URL; it is also
+# the most drafts TikTok lets an account have pending. TikTok's documentation does not say
+# whether it minds concurrent uploads to one account (reference §7 documents no limit on the
+# upload PUTs): ``in_flight: 1`` goes back to one publish after another. Large videos stay
+# one at a time anyway (the engine's transfer budget, ``apply/pipeline.py``).
+DEFAULT_IN_FLIGHT = 5
+MAX_IN_FLIGHT = 50
+
+
 class _Account(_Model):
     """What every publishing account declares, whatever its platform."""
 
@@ -116,6 +129,14 @@ class _Account(_Model):
         None,
         description="This account's caption suffix and hashtags, replacing defaults.caption as "
         "a whole (e.g. a brand posting in another language).",
+    )
+    in_flight: int = Field(
+        DEFAULT_IN_FLIGHT,
+        ge=1,
+        le=MAX_IN_FLIGHT,
+        description="How many publishes of this account apply keeps in flight at once "
+        "(started and not yet settled), within the platform's rate limits and caps. "
+        "1 publishes one post after another.",
     )
 
 

@@ -47,8 +47,12 @@ capabilities keeps them out of its own logs too.
 
 **Many publishes at once.** Nothing here assumes one publish at a time per account: every
 call names its handle, :class:`Started` carries all that one attempt needs, and an adapter
-keeps no "current publish". An account's queue may run several publishes concurrently
-through one provider (within the platform's rate limits, which the adapter enforces).
+keeps no "current publish". An account's queue runs several publishes concurrently through
+one provider (``apply/pipeline.py``), paced by what the platform states here: its account
+quotas (:meth:`Platform.quotas`; a :attr:`Quota.is_rate` one, such as TikTok's 6 inits a
+minute, spaces the starts; a longer one, a daily cap, is counted against the state) and how
+often one account may ask for outcomes (:meth:`Platform.outcome_rate`). The adapter's own
+limiter stays, as the guard against a 429.
 
 **Errors** (all :class:`~gitops_publisher.errors.PublisherError`; the CLI formats them):
 
@@ -311,6 +315,30 @@ class Quota:
         """Whether a publish in ``mode`` counts against this quota."""
         return not self.modes or mode in self.modes
 
+    @property
+    def is_rate(self) -> bool:
+        """A rate the engine waits out within a run (a window of at most :data:`RATE_WINDOW`).
+
+        TikTok's 6 inits per sliding minute is one; its daily post cap (24 h) is not: the
+        engine counts a cap but never waits hours for it.
+        """
+        return self.window <= RATE_WINDOW
+
+
+RATE_WINDOW = timedelta(hours=1)
+"""The longest quota window the engine waits out (see :attr:`Quota.is_rate`)."""
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most ``calls`` requests of one kind in any sliding ``window``, per account.
+
+    TikTok: status/fetch, 30 per sliding minute per user token (reference §7).
+    """
+
+    calls: int
+    window: timedelta
+
 
 # ---------------------------------------------------------------------------- the port
 class Named(Protocol):
@@ -397,6 +425,13 @@ class Platform(Named, Protocol):
 
     def retryable(self, reason: str) -> bool:
         """Whether a failed attempt's ``reason`` (the platform's word) allows a new attempt."""
+        ...
+
+    def outcome_rate(self) -> Rate | None:
+        """How often one account may ask :meth:`Provider.outcome` (None: no limit stated).
+
+        The engine's polls of an account's publishes in flight share it (pure).
+        """
         ...
 
     def open(self, run: Opening, account: str) -> Provider:

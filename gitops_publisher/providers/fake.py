@@ -37,6 +37,7 @@ from gitops_publisher.core.ports import (
     Providers,
     Published,
     Quota,
+    Rate,
     Refusal,
     Started,
     Transferring,
@@ -118,6 +119,11 @@ class FakeProvider:
         publishes: handle -> what the platform holds.
         calls: ``(method, handle)`` of every call, in order.
         on_call: told ``(method, handle)`` as each call begins.
+        clock: when set, :attr:`times` gets ``(method, handle, clock())`` of every call.
+        sleep, takes: when both are set, each call of a method named in ``takes`` waits that
+            many seconds on ``sleep`` after it begins (a platform that takes time to answer,
+            on the test's virtual clock), so several publishes are really in flight at once.
+        busy: how many calls are in progress now; :attr:`most_busy` the most at once.
     """
 
     identity: Identity = field(default_factory=lambda: Identity("open-fake", "fake.user"))
@@ -134,11 +140,31 @@ class FakeProvider:
     publishes: dict[str, FakePublish] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     on_call: Callable[[str, str], None] | None = None
+    clock: Callable[[], float] | None = None
+    times: list[tuple[str, str, float]] = field(default_factory=list)
+    sleep: Callable[[float], Awaitable[None]] | None = None
+    takes: Mapping[str, float] = field(default_factory=dict)
+    busy: dict[str, int] = field(default_factory=dict)
+    most_busy: dict[str, int] = field(default_factory=dict)
 
     def _seen(self, method: str, handle: str = "") -> None:
         self.calls.append((method, handle))
+        if self.clock is not None:
+            self.times.append((method, handle, self.clock()))
         if self.on_call is not None:
             self.on_call(method, handle)
+
+    async def _taking(self, method: str) -> None:
+        """Wait as long as ``method`` takes on this platform (nothing without ``sleep``)."""
+        seconds = self.takes.get(method)
+        if self.sleep is None or seconds is None:
+            return
+        self.busy[method] = self.busy.get(method, 0) + 1
+        self.most_busy[method] = max(self.most_busy.get(method, 0), self.busy[method])
+        try:
+            await self.sleep(seconds)
+        finally:
+            self.busy[method] -= 1
 
     def count(self, method: str) -> int:
         """How many times ``method`` was called."""
@@ -180,6 +206,7 @@ class FakeProvider:
         """Take the next script; refuse, or create a publish (and maybe lose the answer)."""
         self._seen("start")
         script = self.scripts.pop(0) if self.scripts else self.default
+        await self._taking("start")
         if script.refuse is not None:
             raise script.refuse
         number = len(self.publishes) + 1
@@ -205,6 +232,7 @@ class FakeProvider:
     ) -> None:
         """Move the handle's received bytes to the end, unless the script drops or expires."""
         self._seen("transfer", started.handle)
+        await self._taking("transfer")
         publish = self.publishes.get(started.handle)
         if publish is None:
             raise UploadError("unknown handle (fake)", status=404, bytes_confirmed=0)
@@ -244,6 +272,7 @@ class FakeProvider:
     async def outcome(self, handle: str, size: int, *, privacy: str | None = None) -> Outcome:
         """Partial: transferring (or gone); then processing for N polls; then the result."""
         self._seen("outcome", handle)
+        await self._taking("outcome")
         publish = self.publishes.get(handle)
         if publish is None:
             raise ApiError("invalid_publish_id", "unknown handle", "", 400, platform=self.title)
@@ -325,6 +354,7 @@ class FakePlatform:
         default_factory=lambda: MediaRules(platform="Fake", not_a_video="a video file")
     )
     opened: list[str] = field(default_factory=list)
+    status_rate: Rate | None = None
     name: str = "fake"
     title: str = "Fake"
 
@@ -342,6 +372,10 @@ class FakePlatform:
     def label(self, handle: str) -> str:
         """As the provider shows it."""
         return self.provider.label(handle)
+
+    def outcome_rate(self) -> Rate | None:
+        """:attr:`status_rate`."""
+        return self.status_rate
 
     def open(self, run: Opening, account: str) -> Provider:
         """:attr:`provider`, whatever the account."""

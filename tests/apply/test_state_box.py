@@ -1,6 +1,7 @@
 """StateBox: what a put promises about durability, waited for or written in the background."""
 
 import asyncio
+import time
 
 import pytest
 
@@ -66,3 +67,46 @@ def test_a_failed_background_write_is_raised_by_flush() -> None:
         assert store.state.resources[record.address].status == "uploading"
 
     asyncio.run(go())
+
+
+class SlowStore(MemoryStateStore):
+    """Each write takes a while in its worker thread (an fsync), and records what it wrote."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[State] = []
+
+    def write(self, state: State) -> None:
+        time.sleep(0.002)
+        self.written.append(state)
+        super().write(state)
+
+
+def test_concurrent_puts_of_one_account_lose_no_record() -> None:
+    # Several publishes of one account complete at once (the pipeline): each put, waited
+    # for or not, must be in the state the store holds after flush, and every write that
+    # reached the store is a superset of the writes before it (no record goes back).
+    async def go() -> SlowStore:
+        store = SlowStore()
+        box = StateBox(store, store.read())
+
+        async def publish(number: int) -> None:
+            record = started_record(f"p{number:02d}")
+            await box.put(record)
+            record = records.initialized(record, f"pub~{number}", None, NOW)
+            await box.put(record)
+            await asyncio.sleep(0)
+            await box.put(records.settled(record, Published(), NOW), wait=False)
+
+        await asyncio.gather(*(publish(n) for n in range(12)))
+        await box.flush()
+        return store
+
+    store = asyncio.run(go())
+    held = store.read().resources
+    assert sorted(held) == [f"p{n:02d}@brand-us" for n in range(12)]
+    assert {r.status for r in held.values()} == {"published"}
+    assert store.writes < 36  # group-committed: fewer writes than puts
+    for before, after in zip(store.written, store.written[1:], strict=False):
+        assert after.serial > before.serial
+        assert set(before.resources) <= set(after.resources)

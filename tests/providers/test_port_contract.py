@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from gitops_publisher.core.address import Address
 from gitops_publisher.core.desired import DesiredPost, VideoRef
-from gitops_publisher.core.ports import Media, Published
+from gitops_publisher.core.models import TikTokAccount
+from gitops_publisher.core.ports import Media, Published, Rate
 from gitops_publisher.providers.fake import FakeProvider, Script
 from gitops_publisher.providers.tiktok.adapter import TikTokProvider
 from gitops_publisher.providers.tiktok.client import TikTokClient
+from gitops_publisher.providers.tiktok.platform import TIKTOK
+from gitops_publisher.providers.youtube.platform import YOUTUBE
 
 from . import port_contract as contract
 from .fakes import run
@@ -80,3 +84,12 @@ def test_the_fake_keeps_the_contract(tmp_path: Path) -> None:
 
     run(flow(FakeProvider(default=Script(processing_polls=3))))
     run(flow(FakeProvider(capability=True, default=Script(resumable=True))))
+
+
+def test_tiktok_states_the_limits_the_engine_paces_an_account_by() -> None:
+    inits, direct, drafts = TIKTOK.quotas(TikTokAccount(refresh_token_env="X", daily_post_cap=12))
+    assert (inits.limit, inits.window, inits.is_rate) == (6, timedelta(minutes=1), True)
+    assert (direct.limit, direct.is_rate, direct.counts("draft")) == (12, False, False)
+    assert (drafts.limit, drafts.is_rate, drafts.counts("draft")) == (5, False, True)
+    assert TIKTOK.outcome_rate() == Rate(30, timedelta(minutes=1))
+    assert YOUTUBE.outcome_rate() is None

@@ -14,14 +14,17 @@ from typing import TYPE_CHECKING
 
 from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.models import AccountConfig, TikTokAccount
-from gitops_publisher.core.ports import Opening, Provider, Quota
+from gitops_publisher.core.ports import Opening, Provider, Quota, Rate
+from gitops_publisher.providers.tiktok import urls
 from gitops_publisher.providers.tiktok.api_models import RETRYABLE_FAIL_REASONS
 from gitops_publisher.providers.tiktok.media_rules import TIKTOK_MEDIA_RULES
+from gitops_publisher.providers.tiktok.ratelimit import ENDPOINT_LIMITS, WINDOW_SECONDS
 
 if TYPE_CHECKING:
     from gitops_publisher.providers.tokens import TokenSet
 
-INITS_PER_MINUTE = 6  # per user token (reference §7)
+INITS_PER_MINUTE = ENDPOINT_LIMITS[urls.DIRECT_INIT]  # per user token (reference §7)
+STATUS_RATE = Rate(ENDPOINT_LIMITS[urls.STATUS_FETCH], timedelta(seconds=WINDOW_SECONDS))
 PENDING_DRAFT_CAP = 5  # pending inbox shares per 24 h (reference §7)
 DAILY_POST_CAP = 15  # a TikTok account's default ``daily_post_cap``
 DAY = timedelta(hours=24)
@@ -62,6 +65,10 @@ class TikTokPlatform:
     def label(self, handle: str) -> str:
         """The publish_id itself (it is no credential)."""
         return handle
+
+    def outcome_rate(self) -> Rate:
+        """status/fetch: 30 per sliding minute per user token (reference §7)."""
+        return STATUS_RATE
 
     def open(self, run: Opening, account: str) -> Provider:
         """The account's token set, refreshing auth (rotations saved first) and client.

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 
 from gitops_publisher.core import handles
 from gitops_publisher.core.media_rules import MediaRules
-from gitops_publisher.core.ports import Opening, Provider, Quota
+from gitops_publisher.core.ports import Opening, Provider, Quota, Rate
 from gitops_publisher.errors import AuthError
 from gitops_publisher.providers.youtube.envelope import PLATFORM
 from gitops_publisher.providers.youtube.media_rules import YOUTUBE_MEDIA_RULES
@@ -63,6 +63,10 @@ class YouTubePlatform:
     def label(self, handle: str) -> str:
         """Never the session URI: it is a capability (reference §2.3)."""
         return handles.shown(handle)
+
+    def outcome_rate(self) -> Rate | None:
+        """None: no per-minute limit is stated, only daily units (reference §5.1)."""
+        return None
 
     def open(self, run: Opening, account: str) -> Provider:
         """A channel: Google's tokens (not rotated), the resumable uploader, its adapter.

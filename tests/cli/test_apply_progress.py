@@ -129,6 +129,28 @@ def test_plain_lines_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> 
     ]
 
 
+def test_plain_lines_keep_each_upload_of_one_account_apart(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # An account's pipeline uploads several posts at once: their events interleave, and each
+    # line still names its post, with that upload's own steps and rate.
+    clock = Clock()
+    printer = ApplyPrinter(Redactor(), color=False, clock=clock)
+    printer(UploadProgress("a@brand-us", 10 * MB, 40 * MB))
+    printer(UploadProgress("b@brand-us", 5 * MB, 20 * MB))
+    clock.now += 2
+    printer(UploadProgress("b@brand-us", 20 * MB, 20 * MB))
+    printer(UploadProgress("a@brand-us", 20 * MB, 40 * MB))
+    printer(Result("b@brand-us", "create", Outcome.PUBLISHED, url="https://t/b"))
+    assert capsys.readouterr().out.splitlines() == [
+        "[a@brand-us] uploaded 10.0 MB of 40.0 MB (25%)",
+        "[b@brand-us] uploaded 5.0 MB of 20.0 MB (25%)",
+        "[b@brand-us] uploaded 20.0 MB of 20.0 MB (100%) at 7.5 MB/s",
+        "[a@brand-us] uploaded 20.0 MB of 40.0 MB (50%) at 5.0 MB/s",
+        "[b@brand-us] published: https://t/b",
+    ]
+
+
 def test_open_printer_picks_plain_lines_in_ci(capsys: pytest.CaptureFixture[str]) -> None:
     plan = Plan(
         created_at=datetime(2026, 12, 1, tzinfo=UTC),

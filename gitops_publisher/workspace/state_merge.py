@@ -13,7 +13,7 @@ from typing import Any
 
 import pydantic_core
 
-from gitops_publisher.core.state import Record, State
+from gitops_publisher.core.state import ABANDONED_REASONS, DONE, UNKNOWN_OUTCOME, Record, State
 from gitops_publisher.errors import StateConflictError
 
 _MESSAGE_LINES = 500  # addresses listed in one commit message (a first import lists 10,000)
@@ -55,7 +55,8 @@ def replay(
 
     Raises:
         StateConflictError: an address (or an envelope field, such as the endpoint binding)
-            was recorded differently by the other run since ``base``.
+            was recorded differently by the other run since ``base`` (except where this run
+            holds evidence of an attempt the other run gave up on: :func:`outlives_abandonment`).
     """
     resources = dict(theirs.resources)
     conflicts: list[str] = []
@@ -73,7 +74,9 @@ def replay(
         current = theirs.resources.get(address)
         if current == ours:
             continue
-        if current != base.resources.get(address):
+        if current != base.resources.get(address) and not outlives_abandonment(
+            base.resources.get(address), current, ours
+        ):
             conflicts.append(address)
             continue
         if ours is None:
@@ -95,6 +98,27 @@ def replay(
     parsed = State.model_validate({**fields, "lineage": theirs.lineage})  # the fields alone
     update: dict[str, Any] = {name: getattr(parsed, name) for name in fields}
     return theirs.model_copy(update={**update, "resources": resources, "serial": theirs.serial + 1})
+
+
+def outlives_abandonment(base: Record | None, theirs: Record | None, ours: Record | None) -> bool:
+    """Whether this run's record of an attempt overrides the other run's giving it up.
+
+    A run that resumes an attempt it did not start and cannot finish (TikTok's upload URL
+    lives only in the run that received it) records it as failed with one of the engine's own
+    reasons (:data:`ABANDONED_REASONS`): an inference that nobody will send the rest of the
+    bytes. If the run that started it is alive on another machine, it goes on, every byte
+    arrives and the platform publishes. Its record of that same attempt (the same
+    ``publish_id``, now ``processing`` or beyond) is evidence against the inference: it wins,
+    else the state would say "failed, retry" for a post that exists, and the next run would
+    post it again. Anything else that both runs changed stays a conflict.
+    """
+    if base is None or theirs is None or ours is None or base.publish_id is None:
+        return False
+    same_attempt = base.publish_id == theirs.publish_id == ours.publish_id
+    gave_up = theirs.status == "failed" and theirs.fail_reason in ABANDONED_REASONS
+    platform_verdict = ours.status == "failed" and ours.fail_reason not in ABANDONED_REASONS
+    evidence = ours.status in (UNKNOWN_OUTCOME - {"uploading"}) | DONE or platform_verdict
+    return same_attempt and base.status in UNKNOWN_OUTCOME and gave_up and evidence
 
 
 def commit_message(

@@ -331,6 +331,47 @@ def test_replay_with_nothing_new_returns_the_same_state() -> None:
     assert replay(diff_records(base, later), base, later) is later
 
 
+def test_an_attempt_another_run_gave_up_on_is_recorded_as_this_run_saw_it_end() -> None:
+    # Run B resumed run A's upload, could not send its bytes and recorded it abandoned; run A
+    # was alive, sent every byte, and now records the same publish_id as processing.
+    base = State().with_record(record("p"))  # uploading v_pub~p, as both runs read it
+    later = T0 + timedelta(minutes=1)
+    abandoned = base.with_record(
+        record("p", status="failed", fail_reason="upload_failed", updated_at=later)
+    )
+    for status in ("processing", "published"):
+        mine = base.with_record(record("p", status=status, updated_at=later))
+        merged = replay(diff_records(base, mine), base, abandoned)
+        assert merged.resources["p@brand-us"] == mine.resources["p@brand-us"]
+        assert merged.serial == abandoned.serial + 1
+
+
+@pytest.mark.parametrize(
+    ("theirs", "mine"),
+    [
+        # the platform's own verdict on the attempt is not an inference: a conflict
+        ({"status": "failed", "fail_reason": "file_format_check_failed"}, {"status": "processing"}),
+        # another attempt (a new publish_id) is another post: a conflict
+        ({"status": "failed", "fail_reason": "upload_failed", "publish_id": "v_pub~other"},
+         {"status": "processing"}),
+        # no evidence: this run has not seen the bytes arrive either
+        ({"status": "failed", "fail_reason": "upload_failed"},
+         {"status": "failed", "fail_reason": "upload_expired"}),
+        # the other run has evidence, this one gives up: the other run's record stays
+        ({"status": "processing"}, {"status": "failed", "fail_reason": "upload_failed"}),
+    ],
+)  # fmt: skip
+def test_anything_else_both_runs_changed_stays_a_conflict(
+    theirs: dict[str, str], mine: dict[str, str]
+) -> None:
+    base = State().with_record(record("p"))
+    later = T0 + timedelta(minutes=1)
+    other = base.with_record(record("p", updated_at=later, **theirs))
+    ours = base.with_record(record("p", updated_at=later + timedelta(seconds=1), **mine))
+    with pytest.raises(StateConflictError, match="p@brand-us differently"):
+        replay(diff_records(base, ours), base, other)
+
+
 # --- the incremental encoder ---------------------------------------------------------------
 
 statuses = st.sampled_from(["initiating", "uploading", "processing", "published", "failed"])

@@ -26,7 +26,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +108,11 @@ def big_youtube_chunk(scope: Scope) -> bool:
     )
 
 
+def big_youtube_status_query(scope: Scope) -> bool:
+    """A status query (``Content-Range: bytes */TOTAL``) of the big video's session."""
+    return scope["method"] == "PUT" and header(scope, b"content-range") == f"bytes */{BIG_SIZE}"
+
+
 def youtube_poll(scope: Scope) -> bool:
     """videos.list: asking whether a video is processed."""
     return bool(scope["method"] == "GET" and scope["path"] == "/youtube/v3/videos")
@@ -184,7 +189,8 @@ class KillPoint:
 
     ``sessions``: how many YouTube sessions the big video must end with on its channel (one:
     every rerun went on with the recorded session; two: the first was opened but its URI never
-    arrived, so a second was safe and nothing was ever sent to the first).
+    arrived, so a second was safe and nothing was ever sent to the first). ``then``: the first
+    rerun is killed too, there.
     """
 
     name: str
@@ -193,11 +199,20 @@ class KillPoint:
     phase: str
     after_bytes: int = 0
     sessions: int = 1
+    then: KillPoint | None = None
 
     def aim(self, switch: KillSwitch, rng: random.Random) -> str:
         switch.only, switch.target, switch.phase = self.only, self.number, self.phase
         switch.after_bytes = self.after_bytes
         return self.name
+
+    def aims(self) -> list[Callable[[KillSwitch, random.Random], str]]:
+        """Where each killed run dies, in order."""
+        return [self.aim, *(self.then.aims() if self.then else [])]
+
+    @property
+    def title(self) -> str:
+        return self.name + (f" then {self.then.title}" if self.then else "")
 
 
 YOUTUBE_KILLS = [
@@ -210,6 +225,22 @@ YOUTUBE_KILLS = [
     KillPoint("after the final chunk (201 lost)", big_youtube_chunk, 2, "after"),
     KillPoint("while polling, before the answer", youtube_poll, 1, "before"),
     KillPoint("while polling, answer lost", youtube_poll, 1, "after"),
+    # Killed again while the rerun asks the session where it stands (the resume path itself).
+    KillPoint(
+        "mid-chunk",
+        big_youtube_chunk,
+        1,
+        "during",
+        after_bytes=6 << 20,
+        then=KillPoint("status query answer lost", big_youtube_status_query, 1, "after"),
+    ),
+    KillPoint(
+        "after the final chunk (201 lost)",
+        big_youtube_chunk,
+        2,
+        "after",
+        then=KillPoint("replayed 201 lost", big_youtube_status_query, 1, "after"),
+    ),
 ]
 
 
@@ -243,9 +274,9 @@ def crash_run(
     seed: int,
     template: Path,
     work: Path,
-    aim: Callable[[KillSwitch, random.Random], str] = seeded_aim,
+    aims: Sequence[Callable[[KillSwitch, random.Random], str]] = (seeded_aim,),
 ) -> Outcome:
-    """Kill one apply where ``aim`` says, rerun until converged, check the promise."""
+    """Kill applies where ``aims`` say (one run each), rerun until converged, check the promise."""
     rng = random.Random(seed)
     root = work / "repo"
     shutil.copytree(template, root, copy_function=os.link)  # files are only ever replaced
@@ -286,11 +317,15 @@ def crash_run(
             ]
             return proc.returncode
 
-        result.how = aim(switch, rng)
-        code = run(kill=True)
-        result.killed = switch.killed
-        if switch.killed:
-            assert code == -signal.SIGKILL, (seed, result.how, code)
+        hows, landed = [], []
+        for aim in aims:
+            result.how = aim(switch, rng)
+            hows.append(result.how)
+            code = run(kill=True)
+            landed.append(switch.killed)
+            if switch.killed:
+                assert code == -signal.SIGKILL, (seed, result.how, code)
+        result.how, result.killed = " then ".join(hows), all(landed)
         for _ in range(5):
             if not pending_changes(root):
                 break
@@ -350,7 +385,7 @@ def test_sigkill_at_every_phase_of_a_youtube_upload_then_rerun_converges(
 ) -> None:
     def one(index: int) -> Outcome:
         point = YOUTUBE_KILLS[index]
-        return crash_run(index, template, tmp_path / f"p{index}", point.aim)
+        return crash_run(index, template, tmp_path / f"p{index}", point.aims())
 
     with ThreadPoolExecutor(WORKERS) as pool:
         outcomes = list(pool.map(one, range(len(YOUTUBE_KILLS))))
@@ -360,7 +395,7 @@ def test_sigkill_at_every_phase_of_a_youtube_upload_then_rerun_converges(
     # Every kill landed where it was aimed, and the reruns went on with the recorded session
     # (one session for the big video) unless its URI had never arrived.
     assert [(o.how, o.killed, o.big_sessions) for o in outcomes] == [
-        (p.name, True, p.sessions) for p in YOUTUBE_KILLS
+        (p.title, True, p.sessions) for p in YOUTUBE_KILLS
     ]
     assert all(o.reruns >= 1 for o in outcomes)
 

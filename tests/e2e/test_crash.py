@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -80,6 +81,7 @@ REQUESTS_PER_RUN = 27  # what one uninterrupted apply of this project sends (mea
 UPLOAD = "/upload/youtube/v3/videos"
 SANDBOX_WORLD = Path(".publisher") / "sandbox" / "world"
 Scope = dict[str, Any]
+RESUMED = re.compile(r"\[big@yt1\] resuming the upload at byte (\d+)")
 
 
 def header(scope: Scope, name: bytes) -> str:
@@ -189,8 +191,10 @@ class KillPoint:
 
     ``sessions``: how many YouTube sessions the big video must end with on its channel (one:
     every rerun went on with the recorded session; two: the first was opened but its URI never
-    arrived, so a second was safe and nothing was ever sent to the first). ``then``: the first
-    rerun is killed too, there.
+    arrived, so a second was safe and nothing was ever sent to the first). ``resumes_from``:
+    a rerun must go on sending into the session from a byte at or past this one (the server's
+    offset: what it stored of the killed run's bytes), not from the start of a new session.
+    ``then``: the first rerun is killed too, there.
     """
 
     name: str
@@ -199,6 +203,7 @@ class KillPoint:
     phase: str
     after_bytes: int = 0
     sessions: int = 1
+    resumes_from: int | None = None
     then: KillPoint | None = None
 
     def aim(self, switch: KillSwitch, rng: random.Random) -> str:
@@ -218,9 +223,11 @@ class KillPoint:
 YOUTUBE_KILLS = [
     KillPoint("before init", big_youtube_insert, 1, "before"),
     KillPoint("init answered, answer lost", big_youtube_insert, 1, "after", sessions=2),
-    KillPoint("after init, before any byte", big_youtube_chunk, 1, "before"),
-    KillPoint("mid-chunk", big_youtube_chunk, 1, "during", after_bytes=6 << 20),
-    KillPoint("between chunks (308 lost)", big_youtube_chunk, 1, "after"),
+    KillPoint("after init, before any byte", big_youtube_chunk, 1, "before", resumes_from=0),
+    KillPoint(
+        "mid-chunk", big_youtube_chunk, 1, "during", after_bytes=6 << 20, resumes_from=6 << 20
+    ),
+    KillPoint("between chunks (308 lost)", big_youtube_chunk, 1, "after", resumes_from=16 << 20),
     KillPoint("mid final chunk", big_youtube_chunk, 2, "during", after_bytes=1 << 20),
     KillPoint("after the final chunk (201 lost)", big_youtube_chunk, 2, "after"),
     KillPoint("while polling, before the answer", youtube_poll, 1, "before"),
@@ -232,6 +239,7 @@ YOUTUBE_KILLS = [
         1,
         "during",
         after_bytes=6 << 20,
+        resumes_from=6 << 20,
         then=KillPoint("status query answer lost", big_youtube_status_query, 1, "after"),
     ),
     KillPoint(
@@ -262,6 +270,7 @@ class Outcome:
     outputs: list[tuple[str, str]] = field(default_factory=list)
     secrets: set[str] = field(default_factory=set)
     big_sessions: int = 0
+    big_resumed_at: int | None = None
 
 
 @pytest.fixture(scope="module")
@@ -341,6 +350,8 @@ def crash_run(
             assert_youtube_exactly_once(root, videos, sessions, EXPECTED_YOUTUBE)
         except AssertionError as exc:
             raise AssertionError(f"seed {seed} ({result.how}): {exc}") from exc
+        resumed = [RESUMED.search(text) for _where, text in result.outputs]
+        result.big_resumed_at = next((int(m.group(1)) for m in resumed if m), None)
         result.big_sessions = sum(v["channel"] == "@yt1" and v["total"] == BIG_SIZE for v in videos)
         # Every TikTok record names the user it was published as, from its first write on.
         records = json.loads((root / ".publisher" / "state.json").read_text())["resources"]
@@ -398,6 +409,11 @@ def test_sigkill_at_every_phase_of_a_youtube_upload_then_rerun_converges(
         (p.title, True, p.sessions) for p in YOUTUBE_KILLS
     ]
     assert all(o.reruns >= 1 for o in outcomes)
+    # Where a session held part of the video, a rerun went on from the server's offset.
+    for point, outcome in zip(YOUTUBE_KILLS, outcomes, strict=True):
+        if point.resumes_from is not None:
+            at = outcome.big_resumed_at
+            assert at is not None and point.resumes_from <= at < BIG_SIZE, (point.title, at)
 
 
 def test_ctrl_c_mid_upload_exits_130_with_a_consistent_state(

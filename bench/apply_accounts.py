@@ -1,23 +1,30 @@
 """Apply many posts across many accounts under TikTok's rate limits, on an accelerated clock.
 
 Usage: .venv/bin/python bench/apply_accounts.py [--accounts 20] [--posts 100] [--scale 10]
+       [--in-flight N]
 
 The emulator runs in its own process (``publisher sandbox serve --time-scale S``) with its
 default limits (init 6/min, creator_info 20/min, status 30/min per user token, 1-minute
 sliding windows) and processing times (2 s per upload, plus 30 s per GiB). The apply engine
 runs in this process (lock, re-plan, pre-flight, publish) with its waits scaled by the same
-S, posts spread evenly over the accounts (SELF_ONLY, so no moderation wait).
+S, posts spread evenly over the accounts (SELF_ONLY, so no moderation wait), each account
+with ``in_flight: N`` when given (else the default).
 
-The lower bound the limits imply, per account (queues run concurrently, posts in one account
-one after another as the engine runs them): post k can start no earlier than the end of post
-k-1's processing, nor earlier than 60 s after init k-6 (6 inits per sliding minute). The
-bound is the largest account's finish time; the figure is measured / bound (goal <= 1.1x).
+The bound is what TikTok's limits allow, not what the engine chooses: per account, init k
+can go no earlier than a minute after init k-6 (6 inits per sliding minute; the first six at
+once), and its post is done one processing time after it (a 25 KB transfer takes no time
+worth counting). The bound is the slowest account's last post; the figure is measured /
+bound (goal <= 1.2x). The old bound, an account's posts one after another (post k no earlier
+than the end of post k-1's processing), is printed beside it for comparison with the
+figures measured before the pipeline.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import sys
 import tempfile
 import time
@@ -35,8 +42,20 @@ PER_GIB = 30.0
 INITS_PER_WINDOW, WINDOW = 6, 60.0
 
 
-def lower_bound(posts_per_account: list[int], processing: float) -> float:
-    """Finish time (sandbox seconds) if every wait were exactly what the limits force."""
+def rate_bound(posts_per_account: list[int], processing: float) -> float:
+    """Finish time (sandbox seconds) if only TikTok's limits held the posts back."""
+    best = 0.0
+    for count in posts_per_account:
+        inits: list[float] = []
+        for k in range(count):
+            inits.append(inits[k - INITS_PER_WINDOW] + WINDOW if k >= INITS_PER_WINDOW else 0.0)
+        if inits:
+            best = max(best, inits[-1] + processing)
+    return best
+
+
+def line_bound(posts_per_account: list[int], processing: float) -> float:
+    """Finish time (sandbox seconds) of an account's posts one after another (the old bound)."""
     best = 0.0
     for count in posts_per_account:
         inits: list[float] = []
@@ -51,7 +70,7 @@ def lower_bound(posts_per_account: list[int], processing: float) -> float:
     return best
 
 
-def make_project(root: Path, accounts: int, posts: int) -> list[int]:
+def make_project(root: Path, accounts: int, posts: int, in_flight: int | None) -> list[int]:
     names = [f"acct{i:02d}" for i in range(accounts)]
     lines = ["version: 1", "accounts:"]
     for name in names:
@@ -60,6 +79,8 @@ def make_project(root: Path, accounts: int, posts: int) -> list[int]:
             "    provider: tiktok",
             f"    refresh_token_env: TT_RT_{name.upper()}",
         ]
+        if in_flight is not None:
+            lines.append(f"    in_flight: {in_flight}")
     lines += [
         "defaults:",
         "  privacy: SELF_ONLY",
@@ -85,8 +106,9 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=20)
     parser.add_argument("--posts", type=int, default=100)
     parser.add_argument("--scale", type=float, default=10.0)
+    parser.add_argument("--in-flight", type=int, default=None)
     args = parser.parse_args()
-    from gitops_publisher.apply.events import Event, Result
+    from gitops_publisher.apply.events import Event, Log, Result
     from gitops_publisher.apply.run import execute
     from gitops_publisher.compose import Connection
     from gitops_publisher.planning import make_plan, replan
@@ -95,7 +117,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="accounts-bench-") as tmp:
         work = Path(tmp)
         root = work / "project"
-        counts = make_project(root, args.accounts, args.posts)
+        counts = make_project(root, args.accounts, args.posts, args.in_flight)
         with serve_emulator(work / "world", "--time-scale", str(args.scale)) as base:
             tokens: dict[str, dict[str, str]] = {}
             for i in range(args.accounts):
@@ -112,34 +134,55 @@ def main() -> None:
             )
             results: list[Result] = []
 
+            applying: list[float] = []  # when pre-flight (account checks) was over
+
             def emit(event: Event) -> None:
                 if isinstance(event, Result):
                     results.append(event)
+                elif isinstance(event, Log) and event.message.startswith("applying:"):
+                    applying.append(time.perf_counter())
 
             planned = make_plan(root, sandbox=False)
             with planned.store.lock(purpose="apply"):
                 planned = replan(planned)
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 execute(planned, connection, emit=emit)
-                real = time.perf_counter() - start
+                real, cpu = time.perf_counter() - start, time.process_time() - cpu
             outcomes = {r.outcome.value for r in results}
             requests = httpx.get(f"{base}/_sandbox/requests").json()["requests"]
             limited = sum(1 for r in requests if r["status"] == 429)
             size = VIDEO.stat().st_size
-            bound = lower_bound(counts, PROCESSING_BASE + PER_GIB * size / 2**30)
+            processing = PROCESSING_BASE + PER_GIB * size / 2**30
+            bound = rate_bound(counts, processing)
+            line = line_bound(counts, processing)
             measured = real * args.scale
+            in_flight = "default" if args.in_flight is None else str(args.in_flight)
             print(
                 f"{args.posts} posts across {args.accounts} accounts ({max(counts)} max per "
-                f"account), time scale {args.scale:g}: outcomes {sorted(outcomes)}, "
-                f"{len(requests)} requests, {limited} answered 429"
+                f"account), time scale {args.scale:g}, in_flight {in_flight}: outcomes "
+                f"{sorted(outcomes)}, {len(requests)} requests, {limited} answered 429"
             )
             print(
-                f"measured {measured:,.1f} s of TikTok time ({real:.2f} s real); lower bound "
-                f"{bound:,.1f} s; ratio {measured / bound:.2f}x (goal <= 1.10x)"
+                f"measured {measured:,.1f} s of TikTok time ({real:.2f} s real); rate-limit "
+                f"bound {bound:,.1f} s; ratio {measured / bound:.2f}x (goal <= 1.20x); "
+                f"one-after-another bound {line:,.1f} s ({measured / line:.2f}x)"
+            )
+            checks = (applying[0] - start) * args.scale if applying else 0.0
+            print(
+                f"of which pre-flight (token refresh, creator_info per account) {checks:,.1f} s, "
+                f"publishing {measured - checks:,.1f} s ({(measured - checks) / bound:.2f}x)"
             )
             posts = httpx.get(f"{base}/_sandbox/posts").json()["posts"]
             done = [p for p in posts if p["status"] == "PUBLISH_COMPLETE"]
-            print(json.dumps({"published": len(done), "inits": len(posts)}))
+        mine = resource.getrusage(resource.RUSAGE_SELF)
+        emulator = resource.getrusage(resource.RUSAGE_CHILDREN)  # the server, now ended
+        print(
+            f"CPU seconds: the apply {cpu:.2f} (this whole process "
+            f"{mine.ru_utime + mine.ru_stime:.2f}), the emulator "
+            f"{emulator.ru_utime + emulator.ru_stime:.2f}; load average "
+            f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        )
+        print(json.dumps({"published": len(done), "inits": len(posts)}))
 
 
 if __name__ == "__main__":

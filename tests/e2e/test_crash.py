@@ -64,7 +64,9 @@ WORKERS = 4
 ACCOUNTS = ["a1", "a2"]  # TikTok
 CHANNELS = ["yt1"]  # YouTube (@yt1)
 BIG = "media/big.mp4"
-BIG_SIZE = 2 * CHUNK + 777_777  # TikTok: 2 chunks of 10 MB; YouTube: 16 MiB + the rest
+# TikTok: 10 MB + 19.9 MB (its final chunk takes the rest); YouTube: 16 MiB + 13.1 MB, a final
+# chunk larger than what loopback sockets hold in flight, so a kill 1 MiB into it leaves a part.
+BIG_SIZE = 2 * CHUNK + 9_900_000
 POSTS = [
     PostSpec("big", ["a1", "yt1"], video=BIG),
     PostSpec("small", [*ACCOUNTS, "yt1"], video="media/tutorial-part2.mp4"),
@@ -228,7 +230,14 @@ YOUTUBE_KILLS = [
         "mid-chunk", big_youtube_chunk, 1, "during", after_bytes=6 << 20, resumes_from=6 << 20
     ),
     KillPoint("between chunks (308 lost)", big_youtube_chunk, 1, "after", resumes_from=16 << 20),
-    KillPoint("mid final chunk", big_youtube_chunk, 2, "during", after_bytes=1 << 20),
+    KillPoint(
+        "mid final chunk",
+        big_youtube_chunk,
+        2,
+        "during",
+        after_bytes=1 << 20,
+        resumes_from=17 << 20,
+    ),
     KillPoint("after the final chunk (201 lost)", big_youtube_chunk, 2, "after"),
     KillPoint("while polling, before the answer", youtube_poll, 1, "before"),
     KillPoint("while polling, answer lost", youtube_poll, 1, "after"),

@@ -249,7 +249,8 @@ def check_not_stale(saved: Plan, current: Planned) -> None:
     """Refuse a saved plan made against another state or other manifests.
 
     Raises:
-        StalePlanError: lineage, serial or a fingerprint differs; says what to do.
+        StalePlanError: lineage, serial, a fingerprint or a recorded handle (by its digest,
+            for capabilities) differs; says what to do.
     """
     state = current.state
     # A project with no state yet gets a fresh lineage in every process until its first
@@ -273,3 +274,20 @@ def check_not_stale(saved: Plan, current: Planned) -> None:
             f"manifests or videos changed since the plan was saved ({names})",
             hint="run `publisher plan -o FILE` again and review it",
         )
+    attempts = _attempts(current.plan)
+    if _attempts(saved) != attempts:
+        differ = set(_attempts(saved).items()) ^ set(attempts.items())
+        names = ", ".join(sorted({address for address, _ in differ})[:5])
+        raise StalePlanError(
+            f"the state's publish attempts differ from those the plan was saved with ({names})",
+            hint="run `publisher plan -o FILE` again and review it",
+        )
+
+
+def _attempts(plan: Plan) -> dict[str, tuple[str | None, str | None]]:
+    """Each change's recorded handle as the plan refers to it (shown form, capability digest)."""
+    return {
+        c.address: (c.publish_id, c.handle_digest)
+        for c in plan.changes
+        if c.publish_id or c.handle_digest
+    }

@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 from gitops_publisher.apply import records
+from gitops_publisher.core import handles
 from gitops_publisher.core.identity import expected_of, mismatch
 from gitops_publisher.core.ports import AccountReport, Failed, NotStarted, Outcome, Providers
 from gitops_publisher.core.state import Provenance, Record
@@ -36,7 +37,8 @@ def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> 
     existing = planned.state.resources.get(address)
     if existing is not None:
         raise PublisherError(
-            f"{address} is already recorded ({existing.status}, {existing.publish_id})",
+            f"{address} is already recorded ({existing.status}, "
+            f"{handles.shown(existing.publish_id) if existing.publish_id else 'no publish_id'})",
             hint=f"`publisher state rm {address}` first if the record is wrong",
         )
     account = post.address.account

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from gitops_publisher.core import handles
 from gitops_publisher.core.state import Record, State, StateStore
 from gitops_publisher.errors import StateConflictError, StateError
 
@@ -80,15 +81,27 @@ class StateBox:
                 raise  # another run recorded this address differently: its message says what
             except StateError as exc:
                 # Stop everything: publishing on without a durable record could post twice.
-                detail = (
-                    f"publish_id {record.publish_id}" if record.publish_id else "no publish_id yet"
-                )
                 raise StateError(
-                    f"could not record {record.address} ({record.status}, {detail}): {exc}",
-                    hint=f"fix the state file, then `publisher state import {record.address} "
-                    f"{record.publish_id}` if a publish_id is shown, before any new apply"
-                    if record.publish_id
-                    else "fix the state file, then run `publisher plan`",
+                    f"could not record {record.address} ({record.status}, "
+                    f"{_detail(record.publish_id)}): {exc}",
+                    hint=_recovery(record),
                 ) from exc
             self._durable_serial = snapshot.serial
             self.writes += 1
+
+
+def _detail(handle: str | None) -> str:
+    return f"publish_id {handles.shown(handle)}" if handle else "no publish_id yet"
+
+
+def _recovery(record: Record) -> str:
+    """What to do after a failed write; never prints a capability handle (core/handles.py)."""
+    handle = record.publish_id
+    if handle and not handles.is_capability(handle):
+        return (
+            f"fix the state file, then `publisher state import {record.address} {handle}` "
+            "if a publish_id is shown, before any new apply"
+        )
+    # A session is recorded before its first byte (the write-ahead rule): if this write
+    # was that one, nothing was sent through it; otherwise the state already holds it.
+    return "fix the state file, then run `publisher plan`"

@@ -92,6 +92,8 @@ def show(app: AppContext, address: str) -> None:
     document = {"address": record.address, **record.model_dump(mode="json")}
     if record.publish_id:
         document["publish_id"] = handles.shown(record.publish_id)
+    for prior in document["history"]:  # an earlier attempt's session is a capability too
+        prior["publish_id"] = handles.shown(prior["publish_id"])
     click.echo(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
 
 

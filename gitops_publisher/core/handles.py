@@ -1,13 +1,20 @@
-"""How outputs show a platform's handle of one publish attempt (pure).
+"""How outputs show a platform's handle of one publish attempt, and how plans refer to it (pure).
 
 TikTok's handle (a ``publish_id``) is an opaque id and may be shown. YouTube's is the
 resumable session URI: a capability (whoever holds it can upload into the channel), kept in
 the state but never printed. Every output that names a recorded handle without an open
-provider (``state list``/``show``, plan text, calendars) goes through :func:`shown`; with a
-provider open, :meth:`core.ports.Platform.label` says the same thing.
+provider (``state list``/``show``, plans in every format, saved plan files, calendars, error
+messages) goes through :func:`shown`; with a provider open, :meth:`core.ports.Platform.label`
+says the same thing.
+
+A plan does not copy a capability either: it carries the shown form and the handle's
+:func:`digest`, which ``apply PLANFILE`` compares with the state's handle (a saved plan then
+still proves which upload session it was reviewed with, without holding it).
 """
 
 from __future__ import annotations
+
+import hashlib
 
 
 def is_capability(handle: str) -> bool:
@@ -21,3 +28,10 @@ def shown(handle: str) -> str:
         return handle
     tail = handle.rsplit("upload_id=", 1)[-1].split("&", 1)[0] if "upload_id=" in handle else ""
     return f"upload session …{tail[-4:]}" if tail else "upload session"
+
+
+def digest(handle: str) -> str | None:
+    """``sha256:…`` of a capability handle (what plans keep of it); None for a shown id."""
+    if not is_capability(handle):
+        return None
+    return "sha256:" + hashlib.sha256(handle.encode()).hexdigest()

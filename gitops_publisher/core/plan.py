@@ -114,7 +114,16 @@ class Change(_Model):
     not_after: AwareDatetime | None = None
     fingerprint: str | None = None
     recorded_fingerprint: str | None = None
-    publish_id: str | None = None
+    publish_id: str | None = Field(
+        None,
+        description="the recorded handle of the last attempt as outputs show it: TikTok's "
+        "publish_id as is; a YouTube upload session (a capability) as 'upload session …abcd'",
+    )
+    handle_digest: str | None = Field(
+        None,
+        description="sha256 of the recorded handle when it is a capability (a YouTube upload "
+        "session URI), which a plan never copies; apply PLANFILE checks it against the state",
+    )
     status: str | None = None
     fail_reason: str | None = None
     post_url: str | None = None
@@ -237,6 +246,8 @@ class Plan(_Model):
         """A hash of what the plan does (not when it was made): provenance for records."""
         body = [
             (c.address, c.action.value, c.fingerprint, c.publish_id)
+            if c.handle_digest is None  # plans without capabilities keep their hash
+            else (c.address, c.action.value, c.fingerprint, c.handle_digest)
             for c in sorted(self.changes, key=lambda c: c.address)
         ]
         hashed: list[Any] = [self.lineage, self.serial, body]

@@ -301,7 +301,8 @@ def _change(
         not_after=post.not_after,
         fingerprint=post.fingerprint,
         recorded_fingerprint=record.fingerprint if record else None,
-        publish_id=record.publish_id if record else None,
+        publish_id=_shown(record) if record else None,
+        handle_digest=_digest(record),
         status=record.status if record else None,
         fail_reason=record.fail_reason if record else None,
         post_url=record.url if record else None,
@@ -323,12 +324,22 @@ def _youtube_request(post: DesiredPost) -> YouTubeRequest | None:
     )
 
 
+def _shown(record: Record) -> str | None:
+    """The record's handle as a plan may hold it (never a capability: ``core/handles.py``)."""
+    return handles.shown(record.publish_id) if record.publish_id else None
+
+
+def _digest(record: Record | None) -> str | None:
+    """What a plan keeps of a capability handle, for ``apply PLANFILE`` to check."""
+    return handles.digest(record.publish_id) if record and record.publish_id else None
+
+
 def _orphan(record: Record) -> Change:
     if record.status in UNKNOWN_OUTCOME:
         action, reason = (
             Action.RESUME,
             (
-                f"manifest removed, but publish {record.publish_id} was {record.status}: ask "
+                f"manifest removed, but publish {_shown(record)} was {record.status}: ask "
                 "TikTok for its outcome"
             ),
         )
@@ -349,7 +360,8 @@ def _orphan(record: Record) -> Change:
         mode=record.mode,
         video=record.video,
         recorded_fingerprint=record.fingerprint,
-        publish_id=record.publish_id,
+        publish_id=_shown(record),
+        handle_digest=_digest(record),
         status=record.status,
         fail_reason=record.fail_reason,
         post_url=record.url,

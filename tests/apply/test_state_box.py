@@ -110,3 +110,20 @@ def test_concurrent_puts_of_one_account_lose_no_record() -> None:
     for before, after in zip(store.written, store.written[1:], strict=False):
         assert after.serial > before.serial
         assert set(before.resources) <= set(after.resources)
+def test_a_failed_write_never_shows_an_upload_session_uri() -> None:
+    session = "https://www.googleapis.com/upload/youtube/v3/videos?upload_id=SeCrEtSeSsIoN9"
+
+    async def go() -> None:
+        store = FailingStore()
+        box = StateBox(store, store.read())
+        record = records.initialized(started_record(), session, None, NOW)
+        await box.put(record)
+        store.broken = True
+        with pytest.raises(StateError) as raised:
+            await box.put(records.uploaded(record, NOW))
+        shown = f"{raised.value} {raised.value.hint}"
+        assert "SeCrEtSeSsIoN9" not in shown and "upload_id" not in shown
+        assert "publish_id upload session …IoN9" in shown
+        assert "run `publisher plan`" in shown
+
+    asyncio.run(go())

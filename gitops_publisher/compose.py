@@ -19,7 +19,15 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import (
     AsyncExitStack,
     asynccontextmanager,
@@ -234,7 +242,11 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
 
 
 def environment_connection(
-    root: Path, config: Config, *, warn: Callable[[str], None] = lambda _m: None
+    root: Path,
+    config: Config,
+    *,
+    warn: Callable[[str], None] = lambda _m: None,
+    names: Collection[str] | None = None,
 ) -> Connection:
     """A connection to TikTok with credentials from the environment.
 
@@ -245,6 +257,9 @@ def environment_connection(
     state backend that file is first restored from the state branch (a fresh CI checkout
     starts from the live token, not the retired secret) and each rotation is pushed there
     at once (:func:`~gitops_publisher.workspace.token_sync.ci_writeback`).
+
+    ``names``: the accounts it will open (None: every account); TikTok's app credentials
+    are required only when one of them is a TikTok account.
 
     Raises:
         PreflightError: the app's credentials or an account's refresh token are missing.
@@ -260,7 +275,8 @@ def environment_connection(
     problems = []
     key = os.environ.get("TIKTOK_CLIENT_KEY", "")
     secret = os.environ.get("TIKTOK_CLIENT_SECRET", "")
-    tiktok = any(account.provider == "tiktok" for account in config.accounts.values())
+    opened = config.accounts if names is None else [n for n in names if n in config.accounts]
+    tiktok = any(config.accounts[name].provider == "tiktok" for name in opened)
     if tiktok and (not key or not secret):  # YouTube accounts name their own Google client
         problems.append(
             Diagnostic(
@@ -327,14 +343,22 @@ class _Run:
 
 @contextmanager
 def connect(
-    planned: Planned, *, sandbox: bool, warn: Callable[[str], None] = lambda _m: None
+    planned: Planned,
+    *,
+    sandbox: bool,
+    warn: Callable[[str], None] = lambda _m: None,
+    names: Collection[str] | None = None,
 ) -> Iterator[Connection]:
-    """The sandbox, or the platforms with the environment's credentials (``warn``: notices)."""
+    """The sandbox, or the platforms with the environment's credentials (``warn``: notices).
+
+    ``names``: the accounts it will open (None: every account).
+    """
     if sandbox:
         with sandbox_connection(planned.project.root, planned.project.config) as connection:
             yield connection
     else:
-        yield environment_connection(planned.project.root, planned.project.config, warn=warn)
+        config = planned.project.config
+        yield environment_connection(planned.project.root, config, warn=warn, names=names)
 
 
 def _conforms(connection: Connection) -> Providers:
@@ -343,14 +367,49 @@ def _conforms(connection: Connection) -> Providers:
 
 
 def _has_credentials(planned: Planned, names: list[str]) -> tuple[list[str], list[str]]:
-    """Split ``names`` into accounts with tokens here and those without (nothing decrypted)."""
+    """Split ``names`` into accounts with credentials here and notices for the others.
+
+    Per platform: TikTok needs the app's key and secret, a YouTube channel its Google
+    client's id and secret (``client_id_env``/``client_secret_env``); then each account a
+    token (its ``refresh_token_env``, else the local store). Nothing is decrypted.
+    """
+    from gitops_publisher.core.models import YouTubeAccount
     from gitops_publisher.providers.tiktok import urls
     from gitops_publisher.providers.tiktok.credentials import AccountTokens
     from gitops_publisher.providers.token_store import TokenStore
+    from gitops_publisher.providers.youtube.account_auth import youtube_auth_setup
 
-    tokens = AccountTokens(planned.project.config.accounts, urls.api_url(), TokenStore())
-    ready = [name for name in names if tokens.has_credentials(name)]
-    return ready, [name for name in names if name not in ready]
+    accounts = planned.project.config.accounts
+    youtube = {n: a for n in names if isinstance(a := accounts.get(n), YouTubeAccount)}
+    tiktok = [name for name in names if name not in youtube]
+    ready: list[str] = []
+    notices: list[str] = []
+    app = os.environ.get("TIKTOK_CLIENT_KEY") and os.environ.get("TIKTOK_CLIENT_SECRET")
+    if tiktok and not app:
+        notices.append(
+            "creator checks skipped: no TikTok app credentials here (as on pull requests "
+            "from forks); apply checks again before posting"
+        )
+        tiktok = []
+    tokens = AccountTokens(accounts, urls.api_url(), TokenStore())
+    ready += [name for name in tiktok if tokens.has_credentials(name)]
+    missing = [name for name in tiktok if name not in ready]
+    for name, account in youtube.items():
+        setup = youtube_auth_setup(
+            client_id_env=account.client_id_env, client_secret_env=account.client_secret_env
+        )
+        if not (setup.client_id and setup.client_secret):
+            notices.append(
+                f"channel checks skipped for {name}: no Google OAuth client here "
+                f"({account.client_id_env}/{account.client_secret_env}, as on pull requests "
+                "from forks); apply checks again before uploading"
+            )
+        elif setup.tokens(name, account.refresh_token_env) is None:
+            missing.append(name)
+        else:
+            ready.append(name)
+    notices += [f"creator checks skipped for {name}: no token for it here" for name in missing]
+    return sorted(ready), notices
 
 
 def reviewed_plan(
@@ -386,18 +445,9 @@ def reviewed_plan(
         return plan, []
     notices: list[str] = []
     if not sandbox:
-        if not (os.environ.get("TIKTOK_CLIENT_KEY") and os.environ.get("TIKTOK_CLIENT_SECRET")):
-            notices.append(
-                "creator checks skipped: no TikTok app credentials here (as on pull requests "
-                "from forks); apply checks again before posting"
-            )
-            return plan, notices
-        names, missing = _has_credentials(planned, names)
-        notices.extend(
-            f"creator checks skipped for {name}: no token for it here" for name in missing
-        )
+        names, notices = _has_credentials(planned, names)
         if not names:
             return plan, notices
-    with connect(planned, sandbox=sandbox, warn=warn) as connection:
+    with connect(planned, sandbox=sandbox, warn=warn, names=names) as connection:
         checked = check_creators(planned, connection, names)
     return with_problems(plan, checked), [*notices, *checked.notices]

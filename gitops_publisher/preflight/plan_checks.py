@@ -2,10 +2,10 @@
 
 When credentials are at hand (``--sandbox``, or the app's key and an account's token: the
 composition root, ``compose.reviewed_plan``, decides), ``plan`` checks each account through the
-provider port (TikTok: a fresh creator_info) and the posts it would publish: the user behind
-the token is the account's (``core/identity.py``; a mismatch is a plan error for that
-account), the creator can post now, the privacy level is offered, disabled interactions,
-maximum duration.
+provider port (TikTok: a fresh creator_info; YouTube: channels.list ``mine=true``) and the
+posts it would publish: the user (channel) behind the token is the account's
+(``core/identity.py``; a mismatch is a plan error for that account), the creator can post
+now, the privacy level is offered, disabled interactions, maximum duration.
 Without credentials (a fork's pull request has no secrets) the checks are skipped with a
 notice. Refresh tokens that expire within 14 days are warned about.
 
@@ -68,12 +68,9 @@ class CreatorCheck:
 def creator_changes(planned: PlanToCheck) -> tuple[list[Change], list[str]]:
     """The changes plan's checks look at (publishes) and their accounts, sorted.
 
-    YouTube accounts are left out until this version publishes to them.
+    Every platform's: a YouTube channel is checked as a TikTok user is (identity first).
     """
-    youtube = {p.address.account for p in planned.project.posts if p.provider == "youtube"}
-    changes = [
-        c for c in planned.plan.changes if c.action in PUBLISHING and c.account not in youtube
-    ]
+    changes = [c for c in planned.plan.changes if c.action in PUBLISHING]
     return changes, sorted({c.account for c in changes})
 
 

@@ -283,13 +283,16 @@ def status(app: AppContext, name: str | None) -> None:
 
     Without --account, every account in one table.
     """
+    from gitops_publisher.core.models import YouTubeAccount
+
     warnings: list[str] = []
     setup = _setup(app, warnings)
     if name is None:
         _status_table(app, setup, warnings)
         return
     info = _account_status(setup, name)
-    handle = _handles(app, [name], _read_state(app, warnings))[name]
+    state = _read_state(app, warnings)
+    handle = _handles(app, [name], state)[name]
     _flush(warnings)
     if info.source is None:
         click.echo(f"account {name}: no credentials")
@@ -303,12 +306,51 @@ def status(app: AppContext, name: str | None) -> None:
     }[info.source]
     click.echo(f"account {name}: credentials from {source}")
     click.echo(f"  handle: {handle}")
-    click.echo(f"  open_id: {info.open_id or 'unknown until the first refresh'}")
+    account = setup.account(name)
+    if isinstance(account, YouTubeAccount):
+        click.echo(f"  channel_id: {_channel_id(account, name, state) or 'unknown'}")
+    else:
+        click.echo(f"  open_id: {info.open_id or 'unknown until the first refresh'}")
     click.echo(f"  scopes: {', '.join(info.scopes) or 'unknown'}")
     click.echo(f"  access token expires: {_when(info.access_expires_at)}")
-    click.echo(f"  refresh token expires: {_when(info.refresh_expires_at)}")
+    if isinstance(account, YouTubeAccount):
+        click.echo(f"  refresh token: {_google_refresh(account)}")
+    else:
+        click.echo(f"  refresh token expires: {_when(info.refresh_expires_at)}")
     for warning in info.warnings:
         click.echo(f"warning: {warning.message}", err=True)
+    for message in _testing_mode(setup, [name]):
+        click.echo(f"warning: {message}", err=True)
+
+
+def _channel_id(account: YouTubeAccount, name: str, state: State) -> str:
+    """The channel id ``publisher.yaml`` names, else the pinned one (``(pinned)``), else ""."""
+    from gitops_publisher.core.identity import pinned
+
+    if account.channel_id:
+        return account.channel_id
+    pin = pinned(state, name)
+    return f"{pin.open_id} (pinned)" if pin is not None and pin.open_id else ""
+
+
+def _google_refresh(account: YouTubeAccount) -> str:
+    """When a Google refresh token dies: no date is given, only rules (reference §1.4)."""
+    if account.testing_mode:
+        return "expires 7 days after its login (testing_mode: the consent screen is in Testing)"
+    return "does not expire by itself (until revoked, or unused for six months)"
+
+
+def _testing_mode(setup: AuthSetup, names: list[str]) -> list[str]:
+    """The warnings for YouTube accounts whose Google app is in testing mode."""
+    from gitops_publisher.core.models import YouTubeAccount
+    from gitops_publisher.core.youtube import testing_mode_warning
+
+    out = []
+    for name in names:
+        account = setup.account(name)
+        if isinstance(account, YouTubeAccount) and account.testing_mode:
+            out.append(testing_mode_warning(name, account.refresh_token_env))
+    return out
 
 
 def _account_status(setup: AuthSetup, name: str) -> AccountStatus:
@@ -357,20 +399,30 @@ def _handles(app: AppContext, names: list[str], state: State) -> dict[str, str]:
 
 def _status_table(app: AppContext, setup: AuthSetup, warnings: list[str]) -> None:
     """``auth status`` for every account: one row each; exit 1 if any has no credentials."""
+    from gitops_publisher.core.models import YouTubeAccount
+
     names = sorted(setup.accounts)
     infos = [_account_status(setup, name) for name in names]
-    handles = _handles(app, names, _read_state(app, warnings))
+    state = _read_state(app, warnings)
+    handles = _handles(app, names, state)
     _flush(warnings)
     header = ("ACCOUNT", "HANDLE", "OPEN_ID", "SCOPES", "REFRESH TOKEN EXPIRES", "CREDENTIALS")
     rows = [header]
     for info in infos:
+        account = setup.account(info.account)
+        identity = info.open_id
+        refresh = _when(info.refresh_expires_at) if info.source else "-"
+        if isinstance(account, YouTubeAccount):  # a channel id; Google gives no expiry date
+            identity = _channel_id(account, info.account, state)
+            if info.source:
+                refresh = "login + 7 days (testing_mode)" if account.testing_mode else "never"
         rows.append(
             (
                 info.account,
                 handles[info.account],
-                info.open_id or "-",
+                identity or "-",
                 ",".join(info.scopes) or "-",
-                _when(info.refresh_expires_at) if info.source else "-",
+                refresh,
                 {"env": info.env_var, "writeback": "write-back", "store": "local store"}.get(
                     info.source or "", "none: run `publisher auth login`"
                 ),
@@ -384,6 +436,8 @@ def _status_table(app: AppContext, setup: AuthSetup, warnings: list[str]) -> Non
     for info in infos:
         for warning in info.warnings:
             click.echo(f"warning: {warning.message}", err=True)
+    for message in _testing_mode(setup, names):
+        click.echo(f"warning: {message}", err=True)
     if any(info.source is None for info in infos):
         click.get_current_context().exit(1)
 

@@ -192,6 +192,12 @@ class YouTubeAccount(_Account):
         "YOUTUBE_CLIENT_SECRET",
         description="Environment variable holding that client's secret (never in YAML).",
     )
+    testing_mode: bool = Field(
+        False,
+        description="The Google Cloud project's OAuth consent screen is in 'Testing': Google "
+        "expires its refresh tokens 7 days after login (the API cannot tell). plan warns and "
+        "`publisher auth status` says so.",
+    )
 
     @property
     def identity_handle(self) -> str | None:

@@ -25,6 +25,7 @@ from gitops_publisher.core.binding import platform_title
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.models import AccountConfig, YouTubeQuotaModel
 from gitops_publisher.core.plan import (
+    ACTING,
     PUBLISHING,
     AccountQuota,
     Action,
@@ -48,7 +49,7 @@ from gitops_publisher.core.state import (
     Record,
     State,
 )
-from gitops_publisher.core.youtube import not_a_short
+from gitops_publisher.core.youtube import not_a_short, testing_mode_warning
 from gitops_publisher.core.youtube_quota import youtube_quotas
 from gitops_publisher.errors import AddressError
 
@@ -168,6 +169,7 @@ def plan(
     warnings.extend(f"{q.account}: {w}" for q in quotas for w in q.warnings)
     warnings.extend(w for q in google for w in q.warnings)
     warnings.extend(_change_warnings(changes, now))
+    warnings.extend(_testing_mode_warnings(changes, accounts))
     warnings.extend(refused)
     return Plan(
         created_at=now,
@@ -493,6 +495,18 @@ def _selection_warnings(
                 f"({change.action.value}: {change.reason})"
             )
     return out
+
+
+def _testing_mode_warnings(
+    changes: Sequence[Change], accounts: Mapping[str, AccountConfig]
+) -> list[str]:
+    """One warning per YouTube channel in testing mode that this plan uploads to, now or later."""
+    busy = {c.account for c in changes if c.action in ACTING or c.action is Action.WAIT}
+    return [
+        testing_mode_warning(name, account.refresh_token_env)
+        for name, account in sorted(accounts.items())
+        if name in busy and isinstance(account, YouTubeAccount) and account.testing_mode
+    ]
 
 
 def _change_warnings(changes: Sequence[Change], now: datetime) -> list[str]:

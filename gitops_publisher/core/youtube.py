@@ -263,3 +263,17 @@ def not_a_short(width: int, height: int, duration_ms: int) -> str | None:
         f"YouTube will publish a regular video, not a Short: {' and '.join(reasons)}; Shorts "
         "are square or vertical and at most 3 minutes long"
     )
+
+
+def testing_mode_warning(account: str, refresh_token_env: str) -> str:
+    """The warning for a channel whose Google app is in testing mode (``testing_mode: true``).
+
+    Google issues such an app refresh tokens that expire 7 days after the login, for any
+    YouTube scope (reference §1.4); no API says when, so the account's flag is all we know.
+    """
+    return (
+        f"{account}: testing_mode: its Google app's OAuth consent screen is in Testing, so its "
+        "refresh token expires 7 days after `publisher auth login`, and apply then fails with "
+        f"invalid_grant: log in again weekly (and update {refresh_token_env}), or set the "
+        "consent screen to In production (docs/youtube.md)"
+    )

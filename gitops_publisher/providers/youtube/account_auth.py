@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Unpack
 
 import httpx
 
-from gitops_publisher.core.identity import Expected, Identity, mismatch
+from gitops_publisher.core.identity import YOUTUBE, Expected, Identity, mismatch
 from gitops_publisher.errors import AuthError
 from gitops_publisher.providers.errors import no_credentials
 from gitops_publisher.providers.loopback import BrowserOptions
@@ -170,7 +170,9 @@ async def login_account(
     finally:
         await endpoint.aclose()
     seen = Identity(channel.id, channel.handle)
-    problem = mismatch(name, expect or Expected(), seen)
+    # Whatever the caller passed, a YouTube account speaks of channels (channel_id, handle).
+    want = replace(expect or Expected(), platform=YOUTUBE)
+    problem = mismatch(name, want, seen)
     if problem is not None:
         raise AuthError(f"login refused, nothing was stored: {problem}")
     if store:

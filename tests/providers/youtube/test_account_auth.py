@@ -64,17 +64,40 @@ def test_a_login_as_another_channel_stores_nothing(tmp_path: Path) -> None:
     auth = setup(tmp_path, google, youtube)
     pin = Identity("UCother", "@other")
 
-    with pytest.raises(AuthError, match="nothing was stored"):
+    with pytest.raises(AuthError, match="nothing was stored") as caught:
         run(
             login_account(
                 auth,
                 "brand-yt",
                 open_browser=consenting(google),
                 timeout=10,
-                expect=Expected(pin=pin),
+                expect=Expected(pin=pin),  # no platform said: still YouTube's words
             )
         )
     assert auth.store.load(auth.api_url, "brand-yt") is None
+    message = str(caught.value)
+    assert "pinned to @other (channel_id UCother) (the channel it first published as)" in message
+    assert "belongs to @acme (channel_id UCabc)" in message
+    assert "log in as the right channel" in message and "set its channel_id" in message
+    assert "open_id" not in message and "user" not in message
+
+
+def test_a_configured_handle_mismatch_names_the_channel(tmp_path: Path) -> None:
+    google, youtube = FakeGoogleToken(), FakeYouTube()
+    auth = setup(tmp_path, google, youtube)
+    with pytest.raises(AuthError) as caught:
+        run(
+            login_account(
+                auth,
+                "brand-yt",
+                open_browser=consenting(google),
+                timeout=10,
+                expect=Expected(username="brand"),
+            )
+        )
+    message = str(caught.value)
+    assert "account brand-yt is @brand in publisher.yaml" in message
+    assert "correct handle in publisher.yaml" in message and "username" not in message
 
 
 def test_a_google_account_without_a_channel_is_refused(tmp_path: Path) -> None:

@@ -132,3 +132,47 @@ def test_login_for_ci_prints_the_token_alone_and_stores_nothing(
     assert done.stdout.endswith(token + "\n") and token not in done.stderr
     assert "gh secret set YT_REFRESH_ACME" in done.stderr and "does not rotate" in done.stderr
     assert not Path(env["PUBLISHER_TOKEN_STORE"]).exists() or not stored(env)
+
+
+TESTING = CONFIG + "    channel_id: UCabcdefghijklmnopqrstuv\n    testing_mode: true\n"
+
+
+def test_status_speaks_of_the_channel_and_of_testing_mode(
+    tmp_path: Path,
+    env: dict[str, str],
+    publisher: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = project(tmp_path)
+    (root / "publisher.yaml").write_text(TESTING.format(handle="@acme"))
+    monkeypatch.setenv("YT_REFRESH_ACME", "1//from-ci-secret")
+    status = publisher("-C", root, "auth", "status", "--account", "acme-yt")
+    assert status.exit_code == 0, status.output
+    assert "  channel_id: UCabcdefghijklmnopqrstuv" in status.stdout
+    assert "open_id" not in status.output
+    assert "refresh token: expires 7 days after its login (testing_mode" in status.stdout
+    assert (
+        "warning: acme-yt: testing_mode: its Google app's OAuth consent screen is in Testing, "
+        "so its refresh token expires 7 days after `publisher auth login`" in status.stderr
+    )
+    assert "update YT_REFRESH_ACME" in status.stderr
+    table = publisher("-C", root, "auth", "status")
+    row = next(line for line in table.stdout.splitlines() if line.startswith("acme-yt"))
+    assert "UCabcdefghijklmnopqrstuv" in row and "login + 7 days (testing_mode)" in row
+    assert "testing_mode: its Google app" in table.stderr
+    assert "1//from-ci-secret" not in status.output + table.output
+
+
+def test_status_without_testing_mode_says_the_token_does_not_expire(
+    tmp_path: Path,
+    env: dict[str, str],
+    publisher: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = project(tmp_path, handle="@acme")
+    monkeypatch.setenv("YT_REFRESH_ACME", "1//from-ci-secret")
+    status = publisher("-C", root, "auth", "status", "--account", "acme-yt")
+    assert status.exit_code == 0, status.output
+    assert "  channel_id: unknown" in status.stdout
+    assert "refresh token: does not expire by itself" in status.stdout
+    assert "testing_mode" not in status.output

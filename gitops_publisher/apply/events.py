@@ -11,6 +11,7 @@ class Outcome(StrEnum):
     """How one address ended in this run."""
 
     PUBLISHED = "published"
+    SCHEDULED = "scheduled"  # uploaded; YouTube keeps it private until its publishAt
     INBOX = "inbox"  # draft delivered to the creator's inbox
     PENDING = "pending"  # still processing at TikTok; the next run resumes it
     FAILED = "failed"  # TikTok or the network refused it; see message
@@ -45,6 +46,13 @@ class Result:
     publish_id: str | None = None
     url: str | None = None
     message: str = ""
+
+    @property
+    def detail(self) -> str:
+        """What outputs print after the outcome: the URL, the message, or both."""
+        if self.url and self.message:
+            return f"{self.url} ({self.message})"
+        return self.url or self.message
 
 
 Event = Log | UploadProgress | Result

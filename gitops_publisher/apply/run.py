@@ -34,7 +34,9 @@ class ApplyReport:
     @property
     def ok(self) -> bool:
         """True when no result failed."""
-        return all(r.outcome.value in ("published", "inbox", "pending") for r in self.results)
+        return all(
+            r.outcome.value in ("published", "scheduled", "inbox", "pending") for r in self.results
+        )
 
 
 def execute(

@@ -28,6 +28,7 @@ from gitops_publisher.core.ports import (
 )
 from gitops_publisher.core.ports import Outcome as Answer
 from gitops_publisher.core.state import Record
+from gitops_publisher.core.youtube import scheduled_by_youtube, scheduled_text
 
 
 @dataclass
@@ -143,6 +144,16 @@ def outcome(change: Change, record: Record, answer: Answer, provider: Provider) 
     """The result to report for ``record`` once settling is over (``answer``: the last one)."""
     action = change.action.value
     shown = provider.label(record.publish_id) if record.publish_id else None
+    scheduled = scheduled_by_youtube(record, record.published_at or record.updated_at)
+    if scheduled is not None:
+        return Result(
+            change.address,
+            action,
+            Outcome.SCHEDULED,
+            shown,
+            record.url,
+            message=f"{scheduled_text(scheduled)}; private until then",
+        )
     if record.status == "published":
         note = answer.note if isinstance(answer, Published) else ""
         return Result(

@@ -94,6 +94,9 @@ def show(app: AppContext, address: str) -> None:
         document["publish_id"] = handles.shown(record.publish_id)
     for prior in document["history"]:  # an earlier attempt's session is a capability too
         prior["publish_id"] = handles.shown(prior["publish_id"])
+    scheduled = _scheduled(record)
+    if scheduled:
+        document["scheduled"] = scheduled
     click.echo(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
 
 
@@ -340,8 +343,18 @@ def _list_document(store: StateStore, current: State, records: list[Record]) -> 
     }
 
 
+def _scheduled(record: Record) -> str:
+    """``scheduled by YouTube for …`` while YouTube keeps the video private, else ""."""
+    from gitops_publisher.core.youtube import scheduled_by_youtube, scheduled_text
+
+    when = scheduled_by_youtube(record, datetime.now(UTC))
+    return f"{scheduled_text(when)}; private until then" if when else ""
+
+
 def _summary(record: Record) -> str:
     parts: list[str] = [record.status]
+    if scheduled := _scheduled(record):
+        parts.append(scheduled)
     if record.publish_id:
         parts.append(f"publish_id {handles.shown(record.publish_id)}")
     if record.url:

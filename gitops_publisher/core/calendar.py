@@ -18,6 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.models import AccountConfig
 from gitops_publisher.core.state import DONE, State
+from gitops_publisher.core.youtube import youtube_publish_at
 
 CALENDAR_FORMAT_VERSION = 1
 
@@ -137,11 +138,16 @@ def build_calendar(
             continue
         # The manifest's caption only if it is still what was published (not drifted).
         same = known is not None and known.fingerprint == record.fingerprint
+        kind: Kind = "published" if record.status == "published" else "draft"
+        at = record.published_at or record.updated_at
+        public_at = youtube_publish_at(record)  # YouTube keeps it private until then
+        if public_at is not None:
+            kind, at = ("scheduled" if public_at > now else "published"), public_at
         add(
             record.post_id,
             record.account,
-            "published" if record.status == "published" else "draft",
-            record.published_at or record.updated_at,
+            kind,
+            at,
             caption=known.caption
             if same and known is not None and known.mode == "direct"
             else None,

@@ -49,7 +49,12 @@ from gitops_publisher.core.state import (
     Record,
     State,
 )
-from gitops_publisher.core.youtube import not_a_short, testing_mode_warning
+from gitops_publisher.core.youtube import (
+    not_a_short,
+    scheduled_by_youtube,
+    scheduled_text,
+    testing_mode_warning,
+)
 from gitops_publisher.core.youtube_quota import youtube_quotas
 from gitops_publisher.errors import AddressError
 
@@ -231,6 +236,8 @@ def _decide(
             "(--replace publishes a new post)"
         )
     done = "published" if record.status in DONE and record.mode == "direct" else "in the inbox"
+    if (when := scheduled_by_youtube(record, now)) is not None:
+        done = scheduled_text(when)  # uploaded, but private until then
     return Action.NOOP, f"{done}, unchanged"
 
 

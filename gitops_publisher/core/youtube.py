@@ -22,6 +22,7 @@ from typing import Any
 
 from gitops_publisher.core.caption import hashtags
 from gitops_publisher.core.models import Disclosure, YouTubeFields
+from gitops_publisher.core.state import Record
 from gitops_publisher.core.youtube_limits import (
     CATEGORIES,
     description_problem,
@@ -277,3 +278,33 @@ def testing_mode_warning(account: str, refresh_token_env: str) -> str:
         f"invalid_grant: log in again weekly (and update {refresh_token_env}), or set the "
         "consent screen to In production (docs/youtube.md)"
     )
+
+
+def scheduled_by_youtube(record: Record, now: datetime) -> datetime | None:
+    """When YouTube makes ``record``'s video public, if it still holds it private at ``now``.
+
+    A video uploaded private with ``publishAt`` (the post's ``publish_at``) exists at once
+    and is recorded ``published``, but nobody sees it before that time: outputs say
+    :func:`scheduled_text` instead of "published" until then. None for anything else.
+    """
+    when = youtube_publish_at(record)
+    return when if when is not None and when > now else None
+
+
+def youtube_publish_at(record: Record) -> datetime | None:
+    """The ``publishAt`` a published YouTube record was uploaded with (None: none)."""
+    if record.status != "published" or record.sent is None or record.sent.youtube is None:
+        return None
+    value = record.sent.youtube.get("resource", {}).get("status", {}).get("publishAt")
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def scheduled_text(when: datetime) -> str:
+    """``scheduled by YouTube for 2026-12-01T14:00:00Z``: one wording in every output."""
+    return f"scheduled by YouTube for {publish_at_text(when)}"

@@ -37,6 +37,7 @@ import httpx
 from gitops_publisher.core.reviewed import ReviewedPlan, reviewed_from_plan, unreviewed
 from gitops_publisher.core.shard import Shard
 from gitops_publisher.core.state import DONE, State
+from gitops_publisher.core.youtube import scheduled_by_youtube, scheduled_text
 from gitops_publisher.errors import ConfigError, PreflightError, PublisherError
 from gitops_publisher.escape import md_code, md_fence, md_text, md_url, terminal
 from gitops_publisher.github import report, review
@@ -362,6 +363,9 @@ def _apply(ctx: Context) -> int:
         rec = after.resources[address]
         where = rec.url or ("in the creator's inbox" if rec.status == "inbox" else rec.status)
         shown = md_url(rec.url) if rec.url else md_text(where)
+        when = scheduled_by_youtube(rec, rec.published_at or rec.updated_at)
+        if when is not None:
+            shown += f" ({md_text(scheduled_text(when))})"
         lines.append(f"- {md_code(address)}: {shown}")
     lines.extend(review.summary(before.plan))
     lines.extend(["", "<details><summary>The plan applied</summary>", ""])

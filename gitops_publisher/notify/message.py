@@ -28,6 +28,7 @@ _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 
 _EMOJI = {
     "published": ":white_check_mark:",
+    "scheduled": ":calendar:",
     "inbox": ":inbox_tray:",
     "pending": ":hourglass_flowing_sand:",
     "failed": ":x:",
@@ -134,6 +135,8 @@ def _slack_item(item: Item) -> str:
     line = f"{_EMOJI.get(item.outcome, '')} *{slack_escape(item.address)}* {item.outcome}"
     if item.url:
         line += f": {_slack_link(item.url, 'view post')}"
+        if item.outcome == Outcome.SCHEDULED:
+            line += f" ({slack_escape(item.message)})"
     elif item.message:
         line += f": {slack_escape(item.message)}"
     if item.caption:

@@ -123,3 +123,16 @@ def test_a_bad_or_missing_url_is_reported_and_nothing_is_sent() -> None:
     assert sent == []
     assert deliver(transport, {"HOOK": SECRET_URL}) == ["Notified json (HOOK)."]
     assert json.loads(sent[0].content)["counts"]["published"] == 1
+
+
+def test_a_post_scheduled_by_youtube_is_not_called_published() -> None:
+    plan = Plan(created_at=datetime(2026, 12, 1, tzinfo=UTC), lineage="l", serial=1, changes=[])
+    message = "scheduled by YouTube for 2099-01-10T14:00:00Z; private until then"
+    result = Result("a@yt", "create", Outcome.SCHEDULED, None, "https://yt/a", message)
+    note = build_notification(plan, [result], {})
+    assert note.counts() == {"scheduled": 1}
+    assert note.summary() == "publisher apply: 1 scheduled"
+    (block,) = slack_payload(note)["blocks"][1:]
+    assert block["text"]["text"] == (
+        ":calendar: *a@yt* scheduled: <https://yt/a|view post> (" + message + ")"
+    )

@@ -24,6 +24,7 @@ from gitops_publisher.escape import terminal
 
 _OUTCOME_COLOURS = {
     Outcome.PUBLISHED: "green",
+    Outcome.SCHEDULED: "green",
     Outcome.INBOX: "green",
     Outcome.PENDING: "cyan",
     Outcome.FAILED: "red",
@@ -94,7 +95,7 @@ class ApplyPrinter:
         elif isinstance(event, Result):
             colour = _OUTCOME_COLOURS[event.outcome]
             text = f"[{event.address}] {event.outcome.value}"
-            detail = event.url or event.message
+            detail = event.detail
             if detail:
                 text += f": {detail}"
             text = terminal(self.redact(text))
@@ -148,9 +149,7 @@ def open_printer(
 
 def summary_table(results: Iterable[Result], redact: Redactor) -> str:
     """The closing table: address, result, post URL or error."""
-    rows = [
-        (r.address, r.outcome.value, terminal(redact(r.url or r.message or ""))) for r in results
-    ]
+    rows = [(r.address, r.outcome.value, terminal(redact(r.detail))) for r in results]
     if not rows:
         return "Nothing was published."
     width_a = max(len("ADDRESS"), *(len(r[0]) for r in rows))

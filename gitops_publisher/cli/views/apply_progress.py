@@ -35,6 +35,7 @@ from gitops_publisher.escape import terminal
 
 _STYLES = {
     Outcome.PUBLISHED: "green",
+    Outcome.SCHEDULED: "green",
     Outcome.INBOX: "green",
     Outcome.PENDING: "cyan",
     Outcome.FAILED: "red",
@@ -139,7 +140,7 @@ class RichPrinter:
             self.uploads.remove_task(task)
         account = event.address.partition("@")[2]
         line = Text(f"[{event.address}] {event.outcome.value}", style=_STYLES[event.outcome])
-        detail = event.url or event.message
+        detail = event.detail
         if detail:
             line.append(f": {terminal(self.redact(detail))}")
         self.console.print(line, highlight=False)

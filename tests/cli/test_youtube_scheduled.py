@@ -1,0 +1,68 @@
+"""A post YouTube schedules itself (private + publishAt) is never called "published" early.
+
+Apply uploads it at once and records it; until its ``publish_at`` every output says
+"scheduled by YouTube for <time>": the apply summary and result events, JSON results, the
+next plan, ``state show`` and the calendar.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from click.testing import Result
+
+from tests.cli.test_youtube_manifests import CHANNEL, CONFIG, POST, project
+
+Run = Callable[..., Result]
+WHEN = "2099-01-10T14:00:00Z"
+SCHEDULED = f"scheduled by YouTube for {WHEN}"
+SCHEDULED_POST = (
+    POST.replace("  default_language: en\n", "  privacy: private\n")
+    + "publish_at: 2099-01-10T09:00:00-05:00\n"
+)
+
+
+def test_every_output_says_scheduled_by_youtube_until_publish_at(
+    make_repo: Callable[..., Any], publisher: Run
+) -> None:
+    config = CONFIG.replace(f"    channel_id: {CHANNEL}\n", "")
+    root = project(make_repo, config, SCHEDULED_POST)
+    applied = publisher("-C", root, "apply", "--sandbox", "--yes", "--target", "launch@acme-yt")
+    assert applied.exit_code == 0, applied.output
+    lines = applied.output.splitlines()
+    event = next(line for line in lines if line.startswith("[launch@acme-yt] scheduled"))
+    assert event.startswith("[launch@acme-yt] scheduled: https://www.youtube.com/shorts/")
+    assert event.endswith(f"({SCHEDULED}; private until then)")
+    row = next(line for line in lines if line.startswith("launch@acme-yt "))
+    assert row.split()[1] == "scheduled" and SCHEDULED in row
+    assert "published" not in event + row
+    assert not any(line.startswith("[launch@acme-yt] published") for line in lines)
+
+    state = json.loads((root / ".publisher" / "sandbox" / "state.json").read_text())
+    assert state["resources"]["launch@acme-yt"]["status"] == "published"  # it exists
+    shown = json.loads(publisher("-C", root, "--sandbox", "state", "show", "launch@acme-yt").stdout)
+    assert shown["scheduled"] == f"{SCHEDULED}; private until then"
+
+    planned = json.loads(publisher("-C", root, "plan", "--sandbox", "--format", "json").stdout)
+    (change,) = [c for c in planned["changes"] if c["address"] == "launch@acme-yt"]
+    assert (change["action"], change["reason"]) == ("noop", f"{SCHEDULED}, unchanged")
+
+    calendar = json.loads(
+        publisher("-C", root, "--sandbox", "calendar", "--format", "json").stdout
+    )
+    (entry,) = [e for e in calendar["entries"] if e["account"] == "acme-yt"]
+    assert entry["kind"] == "scheduled" and entry["at"].startswith("2099-01-10T14:00:00")
+
+
+def test_json_results_say_scheduled(make_repo: Callable[..., Any], publisher: Run) -> None:
+    config = CONFIG.replace(f"    channel_id: {CHANNEL}\n", "")
+    root = project(make_repo, config, SCHEDULED_POST)
+    applied = publisher(
+        "-C", root, "apply", "--sandbox", "--yes", "--target", "launch@acme-yt", "--format", "json"
+    )
+    assert applied.exit_code == 0, applied.output
+    (result,) = json.loads(applied.stdout)["results"]
+    assert result["outcome"] == "scheduled"
+    assert result["message"] == f"{SCHEDULED}; private until then"

@@ -512,7 +512,7 @@ def _testing_mode_warnings(
     return [
         testing_mode_warning(name, account.refresh_token_env)
         for name, account in sorted(accounts.items())
-        if name in busy and isinstance(account, YouTubeAccount) and account.testing_mode
+        if name in busy and getattr(account, "testing_mode", False)  # YouTube accounts only
     ]
 
 

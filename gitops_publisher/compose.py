@@ -258,8 +258,9 @@ def environment_connection(
     starts from the live token, not the retired secret) and each rotation is pushed there
     at once (:func:`~gitops_publisher.workspace.token_sync.ci_writeback`).
 
-    ``names``: the accounts it will open (None: every account); TikTok's app credentials
-    are required only when one of them is a TikTok account.
+    ``names``: the accounts it will open: every credential one of them lacks here (an app's
+    key and secret, a Google client, a token) is reported at once, before any request.
+    None: every account, and only TikTok's app is checked up front.
 
     Raises:
         PreflightError: the app's credentials or an account's refresh token are missing.
@@ -272,21 +273,13 @@ def environment_connection(
     from gitops_publisher.providers.token_store import TokenStore
     from gitops_publisher.workspace.token_sync import ci_writeback
 
-    problems = []
     key = os.environ.get("TIKTOK_CLIENT_KEY", "")
     secret = os.environ.get("TIKTOK_CLIENT_SECRET", "")
-    opened = config.accounts if names is None else [n for n in names if n in config.accounts]
-    tiktok = any(config.accounts[name].provider == "tiktok" for name in opened)
-    if tiktok and (not key or not secret):  # YouTube accounts name their own Google client
-        problems.append(
-            Diagnostic(
-                "environment",
-                None,
-                None,
-                "TIKTOK_CLIENT_KEY/TIKTOK_CLIENT_SECRET",
-                "set your TikTok app's client key and secret (or use --sandbox to try things out)",
-            )
-        )
+    if names is not None:  # the accounts to open are known: every credential they lack
+        problems = _credential_problems(config, names)
+    else:  # YouTube accounts name their own Google client
+        tiktok = any(account.provider == "tiktok" for account in config.accounts.values())
+        problems = [_TIKTOK_APP] if tiktok and not (key and secret) else []
     if problems:
         raise PreflightError(problems, "credentials are missing")
     api = urls.api_url()
@@ -366,12 +359,30 @@ def _conforms(connection: Connection) -> Providers:
     return connection
 
 
-def _has_credentials(planned: Planned, names: list[str]) -> tuple[list[str], list[str]]:
-    """Split ``names`` into accounts with credentials here and notices for the others.
+@dataclass(frozen=True)
+class _Gaps:
+    """Which of some accounts lack credentials here (found without decrypting anything).
+
+    Attributes:
+        ready: accounts with their platform's app and a token.
+        tiktok_app: TikTok accounts left out because the app's key and secret are not set
+            (those without a token are in ``tokens`` too).
+        google_client: YouTube account -> its Google client's variables, which are not set.
+        tokens: account -> its ``refresh_token_env``, for accounts without a token here.
+    """
+
+    ready: list[str]
+    tiktok_app: list[str]
+    google_client: dict[str, str]
+    tokens: dict[str, str]
+
+
+def _credential_gaps(config: Config, names: Collection[str]) -> _Gaps:
+    """Split ``names`` by the credentials this machine has for them.
 
     Per platform: TikTok needs the app's key and secret, a YouTube channel its Google
     client's id and secret (``client_id_env``/``client_secret_env``); then each account a
-    token (its ``refresh_token_env``, else the local store). Nothing is decrypted.
+    token (its ``refresh_token_env``, else the local store).
     """
     from gitops_publisher.core.models import YouTubeAccount
     from gitops_publisher.providers.tiktok import urls
@@ -379,37 +390,91 @@ def _has_credentials(planned: Planned, names: list[str]) -> tuple[list[str], lis
     from gitops_publisher.providers.token_store import TokenStore
     from gitops_publisher.providers.youtube.account_auth import youtube_auth_setup
 
-    accounts = planned.project.config.accounts
-    youtube = {n: a for n in names if isinstance(a := accounts.get(n), YouTubeAccount)}
-    tiktok = [name for name in names if name not in youtube]
-    ready: list[str] = []
-    notices: list[str] = []
+    accounts = config.accounts
+    gaps = _Gaps([], [], {}, {})
     app = os.environ.get("TIKTOK_CLIENT_KEY") and os.environ.get("TIKTOK_CLIENT_SECRET")
-    if tiktok and not app:
+    tokens = AccountTokens(accounts, urls.api_url(), TokenStore())
+    for name in sorted(names):
+        account = accounts.get(name)
+        if isinstance(account, YouTubeAccount):
+            setup = youtube_auth_setup(
+                client_id_env=account.client_id_env, client_secret_env=account.client_secret_env
+            )
+            client = bool(setup.client_id and setup.client_secret)
+            if not client:
+                gaps.google_client[name] = f"{account.client_id_env}/{account.client_secret_env}"
+            if setup.tokens(name, account.refresh_token_env) is None:
+                gaps.tokens[name] = account.refresh_token_env
+            elif client:
+                gaps.ready.append(name)
+        else:
+            if not app:
+                gaps.tiktok_app.append(name)
+            if not tokens.has_credentials(name):
+                gaps.tokens[name] = account.refresh_token_env if account else ""
+            elif app:
+                gaps.ready.append(name)
+    return gaps
+
+
+_TIKTOK_APP = Diagnostic(
+    "environment",
+    None,
+    None,
+    "TIKTOK_CLIENT_KEY/TIKTOK_CLIENT_SECRET",
+    "set your TikTok app's client key and secret (or use --sandbox to try things out)",
+)
+
+
+def _credential_problems(config: Config, names: Collection[str]) -> list[Diagnostic]:
+    """Every credential ``names`` lack here, one line each, so one run says all to set."""
+    gaps = _credential_gaps(config, names)
+    problems = [_TIKTOK_APP] if gaps.tiktok_app else []
+    for name, variables in gaps.google_client.items():
+        problems.append(
+            Diagnostic(
+                "environment",
+                None,
+                None,
+                variables,
+                f"set the Google OAuth client id and secret account {name} uses (a Google Cloud "
+                'client of type "Desktop app"; docs/youtube.md shows how to create one)',
+            )
+        )
+    for name, variable in gaps.tokens.items():
+        problems.append(
+            Diagnostic(
+                "environment",
+                None,
+                None,
+                variable,
+                f"account {name} has no token here: set {variable} to its refresh token, or "
+                f"run `publisher auth login --account {name}`",
+            )
+        )
+    return problems
+
+
+def _has_credentials(planned: Planned, names: list[str]) -> tuple[list[str], list[str]]:
+    """Split ``names`` into accounts with credentials here and notices for the others."""
+    gaps = _credential_gaps(planned.project.config, names)
+    notices: list[str] = []
+    if gaps.tiktok_app:
         notices.append(
             "creator checks skipped: no TikTok app credentials here (as on pull requests "
             "from forks); apply checks again before posting"
         )
-        tiktok = []
-    tokens = AccountTokens(accounts, urls.api_url(), TokenStore())
-    ready += [name for name in tiktok if tokens.has_credentials(name)]
-    missing = [name for name in tiktok if name not in ready]
-    for name, account in youtube.items():
-        setup = youtube_auth_setup(
-            client_id_env=account.client_id_env, client_secret_env=account.client_secret_env
-        )
-        if not (setup.client_id and setup.client_secret):
-            notices.append(
-                f"channel checks skipped for {name}: no Google OAuth client here "
-                f"({account.client_id_env}/{account.client_secret_env}, as on pull requests "
-                "from forks); apply checks again before uploading"
-            )
-        elif setup.tokens(name, account.refresh_token_env) is None:
-            missing.append(name)
-        else:
-            ready.append(name)
-    notices += [f"creator checks skipped for {name}: no token for it here" for name in missing]
-    return sorted(ready), notices
+    notices += [
+        f"channel checks skipped for {name}: no Google OAuth client here ({variables}, as on "
+        "pull requests from forks); apply checks again before uploading"
+        for name, variables in gaps.google_client.items()
+    ]
+    notices += [
+        f"creator checks skipped for {name}: no token for it here"
+        for name in gaps.tokens
+        if name not in gaps.tiktok_app and name not in gaps.google_client  # said above
+    ]
+    return gaps.ready, notices
 
 
 def reviewed_plan(

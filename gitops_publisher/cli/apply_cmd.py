@@ -82,6 +82,7 @@ def apply(
     )
     from gitops_publisher.cli.views.plan_text import render_text
     from gitops_publisher.compose import connect
+    from gitops_publisher.core.plan import ACTING
     from gitops_publisher.core.renames import refuse_reposts
     from gitops_publisher.core.shard import Shard
     from gitops_publisher.errors import PublisherError
@@ -142,8 +143,12 @@ def apply(
                 )
                 return plan
             redactor = Redactor()
+            acting = sorted({c.account for c in plan.changes if c.action in ACTING})
             with connect(
-                planned, sandbox=app.sandbox, warn=lambda m: click.echo(m, err=True)
+                planned,
+                sandbox=app.sandbox,
+                warn=lambda m: click.echo(m, err=True),
+                names=acting,  # every credential they lack is said at once
             ) as connection:
                 redactor.secrets = connection.secrets
                 with open_printer(

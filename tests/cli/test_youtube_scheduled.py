@@ -49,9 +49,7 @@ def test_every_output_says_scheduled_by_youtube_until_publish_at(
     (change,) = [c for c in planned["changes"] if c["address"] == "launch@acme-yt"]
     assert (change["action"], change["reason"]) == ("noop", f"{SCHEDULED}, unchanged")
 
-    calendar = json.loads(
-        publisher("-C", root, "--sandbox", "calendar", "--format", "json").stdout
-    )
+    calendar = json.loads(publisher("-C", root, "--sandbox", "calendar", "--format", "json").stdout)
     (entry,) = [e for e in calendar["entries"] if e["account"] == "acme-yt"]
     assert entry["kind"] == "scheduled" and entry["at"].startswith("2099-01-10T14:00:00")
 

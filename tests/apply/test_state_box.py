@@ -110,6 +110,8 @@ def test_concurrent_puts_of_one_account_lose_no_record() -> None:
     for before, after in zip(store.written, store.written[1:], strict=False):
         assert after.serial > before.serial
         assert set(before.resources) <= set(after.resources)
+
+
 def test_a_failed_write_never_shows_an_upload_session_uri() -> None:
     session = "https://www.googleapis.com/upload/youtube/v3/videos?upload_id=SeCrEtSeSsIoN9"
 

@@ -32,3 +32,7 @@ def test_the_path_count_reaches_the_put_through_every_layer(tmp_path: Path) -> N
     assert not any(f.startswith("sandbox") for f in folders)  # the emulator is not the path
     assert report["chain_list"][-1].startswith("providers/")  # our last frame sends the PUT
     assert report["functions"] >= 50
+    # code run by an import (module and class bodies) is counted apart, not as functions
+    assert report["imports"] > 0
+    assert report["with_imports"] == report["functions"] + report["imports"]
+    assert not any(name.endswith(":<module>") for name in report["function_list"])

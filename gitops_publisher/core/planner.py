@@ -134,7 +134,8 @@ def plan(
         timezone = (
             accounts[post.address.account].timezone if post.address.account in accounts else "UTC"
         )
-        platform = _platform(accounts, platforms, post.address.account)
+        account = accounts.get(post.address.account)
+        platform = platforms.get(account.provider) if account is not None and platforms else None
         action, reason = _decide(
             post,
             record,
@@ -381,14 +382,6 @@ def _never(_reason: str) -> bool:
     return False
 
 
-def _platform(
-    accounts: Mapping[str, AccountConfig], platforms: Mapping[str, Platform] | None, name: str
-) -> Platform | None:
-    """The platform of account ``name`` (None: not configured, or not in ``platforms``)."""
-    config = accounts.get(name)
-    return platforms.get(config.provider) if config is not None and platforms else None
-
-
 def _quotas(
     changes: Sequence[Change],
     state: State,
@@ -396,33 +389,34 @@ def _quotas(
     accounts: Mapping[str, AccountConfig],
     platforms: Mapping[str, Platform],
 ) -> list[AccountQuota]:
-    """Each publishing account's use of its platform's per-account quotas.
+    """Each publishing account's use of its platform's per-account quotas (:func:`_roles`).
 
-    From the platform's quotas of scope ``account``: the rate limit (the shortest window,
-    counting every publish) gives the minutes the publishes need at least; the cap that
-    counts direct posts and the one that counts drafts (over a day or more) are compared
-    with this plan's publishes plus those of the state in their window. A platform without
-    account quotas (YouTube's are the Cloud project's: ``core/youtube_quota.py``) has none.
+    The rate limit gives the minutes the publishes need at least; the caps of direct posts
+    and of drafts are compared with this plan's publishes plus the state's in their window.
+    A platform without account quotas (YouTube's are the Cloud project's:
+    ``core/youtube_quota.py``) has no line.
     """
     out = []
     for name in sorted({c.account for c in changes if c.action in PUBLISHING}):
         config = accounts.get(name)
-        platform = _platform(accounts, platforms, name)
+        platform = platforms.get(config.provider) if config is not None else None
         if config is None or platform is None:
             continue
-        own = [q for q in platform.quotas(config) if q.scope == "account"]
-        if not own:
+        rate, posts, drafts_cap = _roles(platform.quotas(config))
+        if rate is None and posts is None and drafts_cap is None:
             continue
-        rate = min(
-            (q for q in own if q.window < DAY and not q.modes), key=_per_minute, default=None
-        )
-        posts = _cap(own, "direct")
-        drafts_cap = _cap(own, "draft")
         mine = [c for c in changes if c.account == name and c.action in PUBLISHING]
         direct = sum(1 for c in mine if c.mode == "direct")
         drafts = len(mine) - direct
-        posted = _recent(state, name, now, posts, "direct", "published")
-        pending = _recent(state, name, now, drafts_cap, "draft", "inbox")
+        posted = pending = 0
+        for r in state.resources.values():
+            if r.account != name or r.published_at is None:
+                continue
+            age = now - r.published_at
+            if posts and r.mode == "direct" and r.status == "published" and age < posts.window:
+                posted += 1
+            if drafts_cap and r.mode == "draft" and r.status == "inbox" and age < drafts_cap.window:
+                pending += 1
         warnings = []
         if posts is not None and direct + posted > posts.limit:
             fails = f"; the rest will fail with {posts.refusal}" if posts.refusal else ""
@@ -457,30 +451,27 @@ def _quotas(
     return out
 
 
-def _per_minute(quota: Quota) -> float:
-    return quota.limit / (quota.window / MINUTE)
+def _roles(quotas: Sequence[Quota]) -> tuple[Quota | None, Quota | None, Quota | None]:
+    """A platform's per-account quotas as the plan shows them: (rate, post cap, draft cap).
 
-
-def _cap(quotas: Sequence[Quota], mode: str) -> Quota | None:
-    """The first quota over a day or more that counts publishes in ``mode``."""
-    return next((q for q in quotas if q.window >= DAY and q.counts(mode)), None)
-
-
-def _recent(
-    state: State, account: str, now: datetime, cap: Quota | None, mode: str, status: str
-) -> int:
-    """``account``'s records in ``mode`` and ``status`` published within ``cap``'s window."""
-    if cap is None:
-        return 0
-    return sum(
-        1
-        for r in state.resources.values()
-        if r.account == account
-        and r.mode == mode
-        and r.status == status
-        and r.published_at is not None
-        and now - r.published_at < cap.window
-    )
+    The rate limit is the tightest quota under a day that counts every publish (TikTok's 6
+    inits a minute); the caps are the first over a day or more that count direct posts
+    (TikTok's daily cap) and drafts (its 5 pending drafts).
+    """
+    rate = posts = drafts = None
+    for quota in quotas:
+        if quota.scope != "account":
+            continue
+        if quota.window < DAY:
+            tighter = rate is None or quota.limit * rate.window < rate.limit * quota.window
+            if not quota.modes and tighter:
+                rate = quota
+            continue
+        if posts is None and quota.counts("direct"):
+            posts = quota
+        if drafts is None and quota.counts("draft"):
+            drafts = quota
+    return rate, posts, drafts
 
 
 def _selection_warnings(

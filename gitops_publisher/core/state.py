@@ -38,8 +38,8 @@ DONE: frozenset[str] = frozenset({"published", "inbox"})
 
 # The engine's own fail_reason values, for an attempt it abandoned before the platform could
 # publish it: publishing again is safe on every platform. Whether a platform's own reason
-# (TikTok's ``fail_reason``) allows a new attempt is its adapter's to say
-# (``providers/tiktok/api_models.py``), handed to the planner by ``planning.py``.
+# (TikTok's ``fail_reason``) allows a new attempt is its platform's to say
+# (``Platform.retryable``), asked by the planner through the registry ``planning.py`` hands it.
 ABANDONED_REASONS: frozenset[str] = frozenset({"upload_expired", "upload_failed", "init_failed"})
 
 

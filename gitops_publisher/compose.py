@@ -73,7 +73,6 @@ class Connection:
         load_tokens: account name -> stored token set (JSON dict) or None.
         save_tokens: persists a rotated token set BEFORE it is used.
         time_scale: how much faster than real time the server's clock runs.
-        sandbox: True for the embedded emulator.
         apps: other platforms' app credentials (client id, secret) this connection provides,
             by ``provider:`` name (the embedded sandbox's Google client).
     """
@@ -84,7 +83,6 @@ class Connection:
     load_tokens: Callable[[str], dict[str, Any] | None]
     save_tokens: Callable[[str, dict[str, Any]], None]
     time_scale: float = 1.0
-    sandbox: bool = False
     secrets: set[str] = field(default_factory=set)
     apps: dict[str, tuple[str, str]] = field(default_factory=dict)
 
@@ -236,7 +234,6 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
             load_tokens=tokens.load,
             save_tokens=tokens.save,
             time_scale=scale,
-            sandbox=True,
             apps={"youtube": (SANDBOX_GOOGLE_CLIENT_ID, SANDBOX_GOOGLE_CLIENT_SECRET)},
         )
 

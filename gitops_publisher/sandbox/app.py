@@ -23,7 +23,7 @@ from gitops_publisher.sandbox.envelope import ApiError, OAuthError, api_error, o
 from gitops_publisher.sandbox.faults import SandboxLayer
 from gitops_publisher.sandbox.options import SandboxOptions
 from gitops_publisher.sandbox.service import SandboxService
-from gitops_publisher.sandbox.world import SandboxWorld
+from gitops_publisher.sandbox.world import SandboxWorld, SaveBatch
 from gitops_publisher.sandbox.youtube.admin import YOUTUBE_ADMIN_ROUTES
 from gitops_publisher.sandbox.youtube.resumable import resume_sessions
 from gitops_publisher.sandbox.youtube.routes import YOUTUBE_EXCEPTION_HANDLERS, YOUTUBE_ROUTES
@@ -62,13 +62,28 @@ class SandboxApp(Starlette):
     """Starlette with the sandbox layer outermost, so it sees the server's own ``send``."""
 
     sandbox_layer: SandboxLayer
+    save_batch: SaveBatch
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """Enter through the fault/log layer, then Starlette's stack."""
         await self.sandbox_layer(scope, receive, send)
 
     async def _starlette_call(self, scope: Any, receive: Any, send: Any) -> None:
-        await super().__call__(scope, receive, send)
+        # The routes' world saves are batched; an answer leaves only once its change is on
+        # disk, and a request that sends none (dropped after handling) still waits for it.
+        batch = self.save_batch
+        token = batch.begin()
+
+        async def send_saved(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                await batch.settle()
+            await send(message)
+
+        try:
+            await super().__call__(scope, receive, send_saved)
+        finally:
+            batch.end(token)
+            await batch.settle()
 
 
 def create_app(
@@ -96,6 +111,7 @@ def create_app(
     app.router.redirect_slashes = False
     app.state.sandbox = service
     app.sandbox_layer = SandboxLayer(app._starlette_call, service)
+    app.save_batch = world.batch
     return app
 
 

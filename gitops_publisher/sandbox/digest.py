@@ -75,12 +75,12 @@ class Digests:
     event loops, and a thread's future can be awaited from any of them.
     """
 
-    def __init__(
-        self, world: SandboxWorld, save: Callable[[], None], keep_media: Callable[[], bool]
-    ) -> None:
-        """Record digests in ``world``, persist with ``save``; keep the bytes if asked then."""
+    def __init__(self, world: SandboxWorld, keep_media: Callable[[], bool]) -> None:
+        """Record digests in ``world``; keep the bytes if ``keep_media()`` says so then."""
         self.world = world
-        self._save = save
+        self._save = world.batch.save
+        self._recording: set[asyncio.Future[None]] = set()
+        self._unreleased: set[str] = set()  # digests recorded, bytes not yet released
         self.keep_media = keep_media
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-sha256")
         self._jobs: dict[str, Future[str]] = {}
@@ -106,6 +106,7 @@ class Digests:
             OSError: the part file could not be read (the job is forgotten, the next call
                 tries again).
         """
+        await self._release(post)  # a digest being recorded: wait until its bytes are settled
         if post.sha256 is not None or post.upload_completed_at is None:
             return
         job = self._jobs.get(post.digest_key)
@@ -119,20 +120,30 @@ class Digests:
         except OSError:
             self._jobs.pop(post.digest_key, None)
             raise
-        self._record(post, digest)
+        await self._record(post, digest)
 
     def _record_if_done(self, post: Upload) -> None:
         job = self._jobs.get(post.digest_key)
         if job is not None and job.done() and job.exception() is None:
-            self._record(post, job.result())
+            task = asyncio.ensure_future(self._record(post, job.result()))
+            self._recording.add(task)
+            task.add_done_callback(self._recording.discard)
 
-    def _record(self, post: Upload, digest: str) -> None:
+    async def _record(self, post: Upload, digest: str) -> None:
         self._jobs.pop(post.digest_key, None)
-        if post.sha256 is not None:
+        if post.sha256 is None:
+            post.sha256 = digest
+            self._unreleased.add(post.digest_key)
+        await self._release(post)
+
+    async def _release(self, post: Upload) -> None:
+        """Drop (or keep) the bytes of a recorded digest once that digest is on disk."""
+        if post.digest_key not in self._unreleased:
             return
-        post.sha256 = digest
-        self._save()  # the digest is durable before the bytes it was computed from go
-        release(self.world, post, self.keep_media())
+        await self._save()  # the next batched write of the world, shared with the requests
+        if post.digest_key in self._unreleased:
+            self._unreleased.discard(post.digest_key)
+            release(self.world, post, self.keep_media())
 
 
 def release(world: SandboxWorld, post: Upload, keep_media: bool) -> None:

@@ -32,7 +32,7 @@ class SandboxService:
         self.id_rng = self._id_source(options.seed)
         self.limiter = SlidingWindowLimiter()
         self.requests: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
-        self.digests = Digests(world, self.save, lambda: self.options.keep_media)
+        self.digests = Digests(world, lambda: self.options.keep_media)
         self.receiving: set[str] = set()  # upload ids with a chunk arriving right now
         self.auth_codes: dict[str, dict[str, Any]] = {}
         self.youtube_codes: dict[str, dict[str, Any]] = {}

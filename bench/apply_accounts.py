@@ -17,11 +17,19 @@ worth counting). The bound is the slowest account's last post; the figure is mea
 bound (goal <= 1.2x). The old bound, an account's posts one after another (post k no earlier
 than the end of post k-1's processing), is printed beside it for comparison with the
 figures measured before the pipeline.
+
+Beside it, what the requests themselves cost here: a bare client (``bare_client``) sends the
+same refresh, creator_info, init, one PUT and status fetches for the same posts to a fresh
+emulator in the same run, with nothing else (no state, no pre-flight, no engine). The rate
+bound counts no request at all, so at a high S, where each real millisecond of the two
+processes counts S times, no client reaches it; apply / bare client says what the engine
+adds (or saves: the bare client sends every account's requests at once).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import resource
@@ -68,6 +76,84 @@ def line_bound(posts_per_account: list[int], processing: float) -> float:
             end = start + processing
         best = max(best, end)
     return best
+
+
+async def bare_client(base: str, tokens: dict[str, str], counts: list[int], scale: float) -> float:
+    """Real seconds a bare client takes for the same posts: TikTok's calls and nothing else.
+
+    Per account at once: refresh, creator_info; then each of its posts at once (an init
+    waiting only for TikTok's window, with the engine's margin): init, the video in one PUT,
+    a status fetch one processing time after the last byte (then every 0.1 s until
+    complete). No state, no pre-flight, no engine: the cost of the requests the limits
+    require plus the processing wait, against the same emulator on the same machine.
+    """
+    from gitops_publisher.apply.pipeline import MARGIN
+    from gitops_publisher.sandbox import SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET
+
+    video = VIDEO.read_bytes()
+    size = len(video)
+    wait = (PROCESSING_BASE + PER_GIB * size / 2**30) / scale
+
+    async def post(
+        client: httpx.AsyncClient, auth: dict[str, str], k: int, free: list[asyncio.Future[float]]
+    ) -> None:
+        if k >= INITS_PER_WINDOW:  # the sliding window after init k-6, with the engine's margin
+            await asyncio.sleep(max(0.0, await free[k - INITS_PER_WINDOW] - time.perf_counter()))
+        init = await client.post(
+            f"{base}/v2/post/publish/video/init/",
+            headers=auth,
+            json={
+                "post_info": {"privacy_level": "SELF_ONLY", "title": "bare"},
+                "source_info": {
+                    "source": "FILE_UPLOAD",
+                    "video_size": size,
+                    "chunk_size": size,
+                    "total_chunk_count": 1,
+                },
+            },
+        )
+        free[k].set_result(time.perf_counter() + (WINDOW + MARGIN) / scale)  # from its end
+        data = init.json()["data"]
+        put = await client.put(
+            data["upload_url"],
+            content=video,
+            headers={"Content-Type": "video/mp4", "Content-Range": f"bytes 0-{size - 1}/{size}"},
+        )
+        assert put.status_code == 201, put.text
+        await asyncio.sleep(wait)
+        while True:
+            answer = await client.post(
+                f"{base}/v2/post/publish/status/fetch/",
+                headers=auth,
+                json={"publish_id": data["publish_id"]},
+            )
+            if answer.json()["data"]["status"] == "PUBLISH_COMPLETE":
+                return
+            await asyncio.sleep(0.1 / scale)
+
+    async def account(client: httpx.AsyncClient, name: str, count: int) -> None:
+        token = await client.post(
+            f"{base}/v2/oauth/token/",
+            data={
+                "client_key": SANDBOX_CLIENT_KEY,
+                "client_secret": SANDBOX_CLIENT_SECRET,
+                "grant_type": "refresh_token",
+                "refresh_token": tokens[name],
+            },
+        )
+        auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        info = await client.post(f"{base}/v2/post/publish/creator_info/query/", headers=auth)
+        assert info.status_code == 200, info.text
+        # Per init, when the window lets the sixth after it go.
+        free = [asyncio.get_running_loop().create_future() for _ in range(count)]
+        await asyncio.gather(*(post(client, auth, k, free) for k in range(count)))
+
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=None)) as client:
+        start = time.perf_counter()
+        await asyncio.gather(
+            *(account(client, f"acct{i:02d}", n) for i, n in enumerate(counts) if n)
+        )
+        return time.perf_counter() - start
 
 
 def make_project(root: Path, accounts: int, posts: int, in_flight: int | None) -> list[int]:
@@ -174,8 +260,22 @@ def main() -> None:
             )
             posts = httpx.get(f"{base}/_sandbox/posts").json()["posts"]
             done = [p for p in posts if p["status"] == "PUBLISH_COMPLETE"]
-        mine = resource.getrusage(resource.RUSAGE_SELF)
         emulator = resource.getrusage(resource.RUSAGE_CHILDREN)  # the server, now ended
+        # A bare client sending the same requests to a fresh emulator, in the same run.
+        with serve_emulator(work / "bare-world", "--time-scale", str(args.scale)) as base:
+            fresh = {
+                name: httpx.post(f"{base}/_sandbox/accounts", json={"username": name}).json()[
+                    "refresh_token"
+                ]
+                for name in tokens
+            }
+            bare = asyncio.run(bare_client(base, fresh, counts, args.scale)) * args.scale
+            print(
+                f"a bare client (the same requests, no engine) {bare:,.1f} s of TikTok time "
+                f"({bare / bound:.2f}x the rate bound); the apply / the bare client: "
+                f"{measured / bare:.2f}x"
+            )
+        mine = resource.getrusage(resource.RUSAGE_SELF)
         print(
             f"CPU seconds: the apply {cpu:.2f} (this whole process "
             f"{mine.ru_utime + mine.ru_stime:.2f}), the emulator "

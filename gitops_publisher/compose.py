@@ -273,12 +273,11 @@ def environment_connection(
     key = os.environ.get("TIKTOK_CLIENT_KEY", "")
     secret = os.environ.get("TIKTOK_CLIENT_SECRET", "")
     if names is not None:  # the accounts to open are known: every credential they lack
-        problems = _credential_problems(config, names)
+        require_credentials(config, names)
     else:  # YouTube accounts name their own Google client
         tiktok = any(account.provider == "tiktok" for account in config.accounts.values())
-        problems = [_TIKTOK_APP] if tiktok and not (key and secret) else []
-    if problems:
-        raise PreflightError(problems, "credentials are missing")
+        if tiktok and not (key and secret):
+            raise PreflightError([_TIKTOK_APP], MISSING)
     api = urls.api_url()
     writeback = ci_writeback(root, config.state, config.accounts, api)
     tokens = AccountTokens(
@@ -393,6 +392,8 @@ def _credential_gaps(config: Config, names: Collection[str]) -> _Gaps:
     tokens = AccountTokens(accounts, urls.api_url(), TokenStore())
     for name in sorted(names):
         account = accounts.get(name)
+        if account is None:  # not in publisher.yaml: what names it says so
+            continue
         if isinstance(account, YouTubeAccount):
             setup = youtube_auth_setup(
                 client_id_env=account.client_id_env, client_secret_env=account.client_secret_env
@@ -408,7 +409,7 @@ def _credential_gaps(config: Config, names: Collection[str]) -> _Gaps:
             if not app:
                 gaps.tiktok_app.append(name)
             if not tokens.has_credentials(name):
-                gaps.tokens[name] = account.refresh_token_env if account else ""
+                gaps.tokens[name] = account.refresh_token_env
             elif app:
                 gaps.ready.append(name)
     return gaps
@@ -423,8 +424,29 @@ _TIKTOK_APP = Diagnostic(
 )
 
 
-def _credential_problems(config: Config, names: Collection[str]) -> list[Diagnostic]:
-    """Every credential ``names`` lack here, one line each, so one run says all to set."""
+MISSING = "credentials are missing"
+
+
+def require_credentials(config: Config, names: Collection[str]) -> None:
+    """Stop before any request when ``names`` lack a credential here, naming every one.
+
+    What each command that opens accounts calls first (``apply``, ``state import``, ``auth
+    refresh``, ``auth status``), so that one run says everything to set, by variable name.
+
+    Raises:
+        PreflightError: one diagnostic per missing credential (:func:`credential_problems`).
+    """
+    problems = credential_problems(config, names)
+    if problems:
+        raise PreflightError(problems, MISSING)
+
+
+def credential_problems(config: Config, names: Collection[str]) -> list[Diagnostic]:
+    """Every credential ``names`` lack here, one line each, so one run says all to set.
+
+    Each names the environment variables to set (never their values): TikTok's app, each
+    YouTube channel's Google client, each account's refresh token.
+    """
     gaps = _credential_gaps(config, names)
     problems = [_TIKTOK_APP] if gaps.tiktok_app else []
     for name, variables in gaps.google_client.items():
@@ -453,24 +475,33 @@ def _credential_problems(config: Config, names: Collection[str]) -> list[Diagnos
 
 
 def _has_credentials(planned: Planned, names: list[str]) -> tuple[list[str], list[str]]:
-    """Split ``names`` into accounts with credentials here and notices for the others."""
-    gaps = _credential_gaps(planned.project.config, names)
+    """Split ``names`` into accounts with credentials here and notices for the others.
+
+    The notices name every credential missing (the variables to set), as apply's error
+    would (:func:`credential_problems`), all in one run.
+    """
+    from gitops_publisher.core.models import YouTubeAccount
+
+    config = planned.project.config
+    gaps = _credential_gaps(config, names)
     notices: list[str] = []
     if gaps.tiktok_app:
         notices.append(
-            "creator checks skipped: no TikTok app credentials here (as on pull requests "
-            "from forks); apply checks again before posting"
+            "creator checks skipped: no TikTok app credentials here "
+            f"({_TIKTOK_APP.field}, as on pull requests from forks); apply checks again "
+            "before posting"
         )
     notices += [
         f"channel checks skipped for {name}: no Google OAuth client here ({variables}, as on "
         "pull requests from forks); apply checks again before uploading"
         for name, variables in gaps.google_client.items()
     ]
-    notices += [
-        f"creator checks skipped for {name}: no token for it here"
-        for name in gaps.tokens
-        if name not in gaps.tiktok_app and name not in gaps.google_client  # said above
-    ]
+    for name, variable in gaps.tokens.items():
+        checks = "channel" if isinstance(config.accounts.get(name), YouTubeAccount) else "creator"
+        notices.append(
+            f"{checks} checks skipped for {name}: no token for it here (set {variable}, or run "
+            f"`publisher auth login --account {name}`)"
+        )
     return gaps.ready, notices
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gitops_publisher.cli.main import AppContext
+from gitops_publisher.cli.main import AppContext, sandbox_option
 from gitops_publisher.errors import PublisherError
 
 if TYPE_CHECKING:
@@ -46,10 +46,6 @@ def _setup(app: AppContext, warnings: list[str], *, ci_tokens: bool = True) -> A
     from gitops_publisher.providers.tiktok.account_auth import auth_setup
     from gitops_publisher.workspace.project import load_config
 
-    if app.sandbox:
-        raise PublisherError(
-            "the sandbox logs its accounts in by itself: `publisher auth` is for real TikTok"
-        )
     config = load_config(app.project_dir)
     writeback = None
     if ci_tokens:
@@ -58,6 +54,31 @@ def _setup(app: AppContext, warnings: list[str], *, ci_tokens: bool = True) -> A
 
         writeback = ci_writeback(app.project_dir, config.state, config.accounts, urls.api_url())
     return auth_setup(app.project_dir, config.accounts, warn=warnings, writeback=writeback)
+
+
+def _refuse_sandbox(app: AppContext, name: str | None) -> None:
+    """Under ``--sandbox``, refuse: its accounts log in by themselves (``compose.py``).
+
+    The message names the platform of account ``name`` (of every account without it), as
+    the registry titles it.
+
+    Raises:
+        PublisherError: ``--sandbox`` was given.
+        ConfigError: publisher.yaml is invalid.
+    """
+    if not app.sandbox:
+        return
+    from gitops_publisher.providers.registry import titles
+    from gitops_publisher.workspace.project import load_config
+
+    accounts = load_config(app.project_dir).accounts
+    chosen = [accounts[name]] if name in accounts else list(accounts.values())
+    raise PublisherError(
+        "the sandbox logs its accounts in by itself: `publisher auth` is for real "
+        + titles(account.provider for account in chosen),
+        hint="`plan --sandbox` and `apply --sandbox` need no login; drop --sandbox to log in "
+        "for real",
+    )
 
 
 def _when(moment: datetime | None) -> str:
@@ -114,6 +135,7 @@ def _read_state(app: AppContext, warnings: list[str]) -> State:
 
 @auth.command()
 @click.option("--account", "name", required=True, help="Account name from publisher.yaml.")
+@sandbox_option
 @click.option(
     "--no-browser",
     is_flag=True,
@@ -141,6 +163,7 @@ def login(app: AppContext, name: str, no_browser: bool, port: int, for_ci: bool)
     from gitops_publisher.providers.tiktok.account_auth import login_account
     from gitops_publisher.workspace.project import load_config
 
+    _refuse_sandbox(app, name)
     warnings: list[str] = []
     account = load_config(app.project_dir).accounts.get(name)
     if isinstance(account, YouTubeAccount):
@@ -206,10 +229,6 @@ def _login_youtube(
     from gitops_publisher.core.identity import YOUTUBE, Identity, expected_of, unconfigured_notice
     from gitops_publisher.providers.youtube.account_auth import login_account, youtube_auth_setup
 
-    if app.sandbox:
-        raise PublisherError(
-            "the sandbox logs its accounts in by itself: `publisher auth` is for real YouTube"
-        )
     warnings: list[str] = []
     setup = youtube_auth_setup(
         client_id_env=account.client_id_env, client_secret_env=account.client_secret_env
@@ -277,6 +296,7 @@ def _explain_ci_token(name: str, variable: str, tokens: TokenSet, seen: Identity
 @click.option(
     "--account", "name", help="Account name from publisher.yaml (default: every account)."
 )
+@sandbox_option
 @click.pass_obj
 def status(app: AppContext, name: str | None) -> None:
     """Show ACCOUNT's handle, open_id, scopes and token expiries (never the tokens).
@@ -285,6 +305,7 @@ def status(app: AppContext, name: str | None) -> None:
     """
     from gitops_publisher.core.models import YouTubeAccount
 
+    _refuse_sandbox(app, name)
     warnings: list[str] = []
     setup = _setup(app, warnings)
     if name is None:
@@ -297,7 +318,8 @@ def status(app: AppContext, name: str | None) -> None:
     if info.source is None:
         click.echo(f"account {name}: no credentials")
         click.echo(f"  run `publisher auth login --account {name}`, or set {info.env_var} in CI")
-        click.get_current_context().exit(1)
+        _require_credentials(app, [name])  # raises: the missing token is one of them
+        return
     source = {
         "env": f"environment variable {info.env_var}",
         "writeback": f"rotated token written back (seeded from {info.env_var})",
@@ -321,6 +343,19 @@ def status(app: AppContext, name: str | None) -> None:
         click.echo(f"warning: {warning.message}", err=True)
     for message in _testing_mode(setup, [name]):
         click.echo(f"warning: {message}", err=True)
+    _require_credentials(app, [name])
+
+
+def _require_credentials(app: AppContext, names: list[str]) -> None:
+    """What ``apply`` says of missing credentials, for ``names``: every one, by variable.
+
+    Raises:
+        PreflightError: a credential is missing (app, Google client or token).
+    """
+    from gitops_publisher.compose import require_credentials
+    from gitops_publisher.workspace.project import load_config
+
+    require_credentials(load_config(app.project_dir), names)
 
 
 def _channel_id(account: YouTubeAccount, name: str, state: State) -> str:
@@ -438,12 +473,12 @@ def _status_table(app: AppContext, setup: AuthSetup, warnings: list[str]) -> Non
             click.echo(f"warning: {warning.message}", err=True)
     for message in _testing_mode(setup, names):
         click.echo(f"warning: {message}", err=True)
-    if any(info.source is None for info in infos):
-        click.get_current_context().exit(1)
+    _require_credentials(app, names)
 
 
 @auth.command()
 @click.option("--account", "name", required=True, help="Account name from publisher.yaml.")
+@sandbox_option
 @click.pass_obj
 def refresh(app: AppContext, name: str) -> None:
     """Refresh ACCOUNT's tokens now (TikTok rotates the refresh token; it is saved first)."""
@@ -451,7 +486,10 @@ def refresh(app: AppContext, name: str) -> None:
     from gitops_publisher.providers.tiktok.account_auth import refresh_account
     from gitops_publisher.workspace.project import load_config
 
+    _refuse_sandbox(app, name)
     account = load_config(app.project_dir).accounts.get(name)
+    if account is not None:
+        _require_credentials(app, [name])
     if isinstance(account, YouTubeAccount):
         _refresh_youtube(app, name, account)
         return
@@ -467,10 +505,6 @@ def _refresh_youtube(app: AppContext, name: str, account: YouTubeAccount) -> Non
     """``auth refresh`` for a YouTube account (the refresh token stays the same)."""
     from gitops_publisher.providers.youtube.account_auth import refresh_account, youtube_auth_setup
 
-    if app.sandbox:
-        raise PublisherError(
-            "the sandbox logs its accounts in by itself: `publisher auth` is for real YouTube"
-        )
     setup = youtube_auth_setup(
         client_id_env=account.client_id_env, client_secret_env=account.client_secret_env
     )

@@ -120,7 +120,8 @@ def rm(app: AppContext, addresses: tuple[str, ...], yes: bool) -> None:
     click.echo(f"These records will be forgotten from {store.describe()}:", err=True)
     for record in records:
         click.echo(f"  - {record.address}  {_summary(record)}", err=True)
-    click.echo(_rm_warning(records), err=True)
+    where = _platforms(app, records)
+    click.echo(_rm_warning(records, where), err=True)
     if not yes:
         if not _stdin_is_interactive():
             raise PublisherError(
@@ -138,7 +139,7 @@ def rm(app: AppContext, addresses: tuple[str, ...], yes: bool) -> None:
         store.write(updated)
     click.echo(
         f"Forgot {len(wanted)} record(s) in {store.describe()} (serial {updated.serial}); "
-        f"{_backup_note(store)} The post(s) stay on TikTok.",
+        f"{_backup_note(store)} The post(s) stay on {where}.",
         err=True,
     )
 
@@ -152,13 +153,13 @@ def mv(app: AppContext, old: str, new: str) -> None:
     """Move the record of OLD to NEW (POST_ID@ACCOUNT): a renamed post id.
 
     What `previous_ids: [OLD_ID]` in the renamed manifest does declaratively, for when the
-    manifest cannot say it. Nothing is posted; the post on TikTok is the same.
+    manifest cannot say it. Nothing is posted; the published post is the same.
     """
     old_address, new_address = Address.parse(old), Address.parse(new)
     if old_address.account != new_address.account:
         raise AddressError(
             f"cannot move {old_address} to {new_address}: the post lives on "
-            f"{old_address.account}'s TikTok account, not on {new_address.account}'s",
+            f"{old_address.account}'s account, not on {new_address.account}'s",
             hint="a rename keeps the account: NEW is NEW_ID@" + old_address.account,
         )
     store = open_store(app, writing=True)
@@ -170,7 +171,7 @@ def mv(app: AppContext, old: str, new: str) -> None:
                 f"cannot move {old_address} to {new_address}: {new_address} is already "
                 f"recorded in {store.describe()}",
                 hint=f"`publisher state show {new_address}` shows it; remove the wrong one "
-                "with `publisher state rm` first (the posts stay on TikTok)",
+                "with `publisher state rm` first (the posts stay published)",
             )
         updated = current.moved(str(old_address), str(new_address))
         store.write(updated)
@@ -234,11 +235,12 @@ def import_record(app: AppContext, address: str, publish_id: str) -> None:
     from gitops_publisher.compose import connect
     from gitops_publisher.planning import make_plan, replan
 
-    Address.parse(address)
+    account = Address.parse(address).account
     planned = make_plan(app.project_dir, sandbox=app.sandbox)
     with planned.store.lock(purpose="publisher state import"):
         planned = replan(planned)
-        with connect(planned, sandbox=app.sandbox) as connection:
+        # The account's credentials only, each one it lacks named at once (its platform's).
+        with connect(planned, sandbox=app.sandbox, names=[account]) as connection:
             record = adopt(planned, connection, address, publish_id)
         planned.store.write(planned.state.with_record(record))
     click.echo(f"Imported {address}: {_summary(record)}")
@@ -356,16 +358,27 @@ def _summary(record: Record) -> str:
     if scheduled := _scheduled(record):
         parts.append(scheduled)
     if record.publish_id:
-        parts.append(f"publish_id {handles.shown(record.publish_id)}")
+        parts.append(handles.named(record.publish_id))
     if record.url:
         parts.append(record.url)
     return terminal(f"({', '.join(parts)})")
 
 
-def _rm_warning(records: list[Record]) -> str:
+def _platforms(app: AppContext, records: list[Record]) -> str:
+    """``TikTok``, ``TikTok and YouTube``: where the records' posts were published."""
+    from gitops_publisher.providers.registry import DEFAULT_PROVIDER, titles
+    from gitops_publisher.workspace.project import load_config
+
+    accounts = load_config(app.project_dir).accounts
+    return titles(
+        accounts[r.account].provider if r.account in accounts else DEFAULT_PROVIDER for r in records
+    )
+
+
+def _rm_warning(records: list[Record], where: str) -> str:
     lines = [
-        "This forgets the records only: TikTok keeps the posts (it has no API to delete "
-        "them). If a manifest still declares one of these addresses, the next apply "
+        f"This forgets the records only: {where} keeps the posts (this tool never deletes "
+        "a post). If a manifest still declares one of these addresses, the next apply "
         "publishes it again."
     ]
     pending = [r.address for r in records if r.status in UNKNOWN_OUTCOME]

@@ -36,6 +36,13 @@ def media_rules(provider: str = DEFAULT_PROVIDER) -> MediaRules:
 
 def rules_named(providers: Iterable[str], noun: str = "media rules") -> str:
     """``TikTok's media rules``, ``TikTok's and YouTube's media rules``: for messages."""
-    names = [f"{PLATFORMS[p].title}'s" for p in sorted(set(providers) or {DEFAULT_PROVIDER})]
-    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    return f"{listed} {noun}"
+    return titles(providers, suffix="'s") + f" {noun}"
+
+
+def titles(providers: Iterable[str], *, suffix: str = "") -> str:
+    """``TikTok``, ``TikTok and YouTube``: the platforms of ``providers`` named in a message.
+
+    None named: the default platform's. ``suffix`` goes after each title (``'s``).
+    """
+    names = [f"{PLATFORMS[p].title}{suffix}" for p in sorted(set(providers) or {DEFAULT_PROVIDER})]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"

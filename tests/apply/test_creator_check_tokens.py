@@ -84,6 +84,9 @@ def test_plan_checks_the_accounts_with_a_token_and_names_the_others(
         scan.harvest(tmp_path / "store" / "tokens.json")
         assert done.exit_code == 0, done.output
         skipped = [line for line in done.output.splitlines() if "checks skipped" in line]
-        assert skipped == ["Notice: creator checks skipped for brand-uk: no token for it here"]
+        assert skipped == [  # it names what to set
+            "Notice: creator checks skipped for brand-uk: no token for it here (set "
+            "TT_RT_BRAND_UK, or run `publisher auth login --account brand-uk`)"
+        ]
         asked = [r for r in em.requests() if r["path"].endswith("/creator_info/query/")]
         assert len(asked) == 1  # brand-us, with its secret

@@ -95,9 +95,10 @@ def test_without_the_google_client_or_a_token_plan_says_the_check_was_skipped(
         "(YOUTUBE_CLIENT_ID/YOUTUBE_CLIENT_SECRET" in without_client.output
     )
     assert without_token.exit_code == 0, without_token.output
-    assert "Notice: creator checks skipped for acme-yt: no token for it here" in (
-        without_token.output
-    )
+    assert (
+        "Notice: channel checks skipped for acme-yt: no token for it here (set "
+        "YOUTUBE_REFRESH_TOKEN_ACME, or run `publisher auth login --account acme-yt`)"
+    ) in without_token.output
 
 
 def test_plan_in_the_sandbox_checks_the_channel_too(

@@ -38,7 +38,7 @@ def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> 
     if existing is not None:
         raise PublisherError(
             f"{address} is already recorded ({existing.status}, "
-            f"{handles.shown(existing.publish_id) if existing.publish_id else 'no publish_id'})",
+            f"{handles.shown(existing.publish_id) if existing.publish_id else 'not started'})",
             hint=f"`publisher state rm {address}` first if the record is wrong",
         )
     account = post.address.account

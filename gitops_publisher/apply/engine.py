@@ -30,6 +30,7 @@ from gitops_publisher.apply.events import Emit, Log, Outcome, Result, UploadProg
 from gitops_publisher.apply.pipeline import Lane, Limits, Stopped, Ticket, used_before
 from gitops_publisher.apply.settle import PollPolicy, Settler
 from gitops_publisher.apply.statebox import StateBox
+from gitops_publisher.core import handles
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.plan import ACTING, PUBLISHING, Action, Change, Plan
@@ -290,7 +291,8 @@ class Engine:
         await ticket.reserve(post.video.size)  # held already, unless a renewal
         async with ticket.lane.starting(post.mode):
             record, started = await self._start(provider, change, post)
-        self.emit(Log(change.address, f"publish_id {provider.label(started.handle)}; uploading"))
+        shown = handles.named(started.handle, provider.label(started.handle))
+        self.emit(Log(change.address, f"{shown}; uploading"))
         media = Media(
             self.root / post.video.path,
             post.video.size,

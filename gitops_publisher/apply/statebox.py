@@ -91,7 +91,7 @@ class StateBox:
 
 
 def _detail(handle: str | None) -> str:
-    return f"publish_id {handles.shown(handle)}" if handle else "no publish_id yet"
+    return handles.named(handle) if handle else "not started yet"
 
 
 def _recovery(record: Record) -> str:

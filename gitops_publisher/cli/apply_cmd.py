@@ -71,7 +71,7 @@ def apply(
     shard: str | None,
     reviewed_only: bool,
 ) -> None:
-    """Publish the plan's posts to TikTok (or the sandbox) and record each result."""
+    """Publish the plan's posts to TikTok and YouTube (or the sandbox); record each result."""
     from gitops_publisher.apply.run import execute
     from gitops_publisher.apply.scheduler import run_until_done
     from gitops_publisher.cli.views.apply_output import (
@@ -93,6 +93,7 @@ def apply(
         read_plan,
         replan,
     )
+    from gitops_publisher.providers.registry import titles
 
     if planfile is not None and (targets or replace or wait):
         raise PublisherError(
@@ -133,7 +134,12 @@ def apply(
                         "apply needs confirmation: run it in a terminal, or pass --yes "
                         "(or apply a reviewed plan file: `publisher apply PLANFILE`)"
                     )
-                click.confirm("Publish these posts? TikTok cannot edit or delete them", abort=True)
+                where = titles(c.provider for c in plan.changes if c.action in ACTING)
+                click.confirm(
+                    f"Publish these posts to {where}? Once published, they cannot be edited or "
+                    "deleted from here",
+                    abort=True,
+                )
             planned = persist_moves(planned)  # state only: no confirmation for moves alone
             for old, new in sorted(plan.moves.items()):
                 click.echo(f"Moved {old} -> {new} in {planned.store.describe()}.", err=True)

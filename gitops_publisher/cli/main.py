@@ -30,7 +30,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "apply",
         "Publish what the plan says, exactly once.",
     ),
-    "auth": ("gitops_publisher.cli.auth_cmd", "auth", "Log in to TikTok, show or refresh tokens."),
+    "auth": (
+        "gitops_publisher.cli.auth_cmd",
+        "auth",
+        "Log in to TikTok or YouTube, show or refresh tokens.",
+    ),
     "state": (
         "gitops_publisher.cli.state_cmd",
         "state",
@@ -39,7 +43,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "sandbox": (
         "gitops_publisher.cli.sandbox_cmd",
         "sandbox",
-        "Run the local TikTok API emulator.",
+        "Run the local TikTok and YouTube API emulators.",
     ),
     "init": (
         "gitops_publisher.cli.init_cmd",
@@ -87,7 +91,7 @@ sandbox_option = click.option(
     is_flag=True,
     expose_value=False,
     callback=_set_sandbox,
-    help="Use the embedded TikTok emulator; no credentials needed.",
+    help="Use the embedded TikTok and YouTube emulators; no credentials needed.",
 )
 
 
@@ -168,7 +172,9 @@ def _module_exists(module: str) -> bool:
     help="Run as if started in DIR (the content repository).",
 )
 @click.option(
-    "--sandbox", is_flag=True, help="Use the embedded TikTok emulator; no credentials needed."
+    "--sandbox",
+    is_flag=True,
+    help="Use the embedded TikTok and YouTube emulators; no credentials needed.",
 )
 @click.option("-v", "--verbose", count=True, help="More output; repeat for more.")
 @click.option("--no-color", is_flag=True, help="Never colour the output (also: NO_COLOR=1).")

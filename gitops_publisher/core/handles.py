@@ -30,6 +30,16 @@ def shown(handle: str) -> str:
     return f"upload session …{tail[-4:]}" if tail else "upload session"
 
 
+def named(handle: str, label: str | None = None) -> str:
+    """``handle`` in a sentence: ``publish_id v_pub_1`` (TikTok), ``upload session …abcd``.
+
+    ``label``: how an open provider shows it (:meth:`core.ports.Named.label`); default
+    :func:`shown`. A capability's label already says what it is; a publish_id's does not.
+    """
+    label = shown(handle) if label is None else label
+    return label if is_capability(handle) else f"publish_id {label}"
+
+
 def digest(handle: str) -> str | None:
     """``sha256:…`` of a capability handle (what plans keep of it); None for a shown id."""
     if not is_capability(handle):

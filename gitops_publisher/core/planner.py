@@ -156,7 +156,8 @@ def plan(
         parsed = Address(record.post_id, record.account)
         if targets and not matches(parsed, targets):
             continue
-        changes.append(_orphan(record))
+        account = accounts.get(record.account)
+        changes.append(_orphan(record, platform_title(account.provider if account else "tiktok")))
     declared = {str(post.address) for post in desired}
     reposts = probable_reposts(
         changes, [r for a, r in state.resources.items() if a not in declared]
@@ -202,17 +203,17 @@ def _decide(
 ) -> tuple[Action, str]:
     if record is None:
         return _decide_new(post, now)
+    title = platform_title(post.provider)
     if record.status in UNKNOWN_OUTCOME:
         # A YouTube handle is its session URI, a capability: only ever shown shortened.
         return Action.RESUME, (
             f"publish {handles.shown(record.publish_id or '')} was {record.status} when the "
-            f"last run stopped: ask {platform_title(post.provider)} for its outcome before "
-            "anything else"
+            f"last run stopped: ask {title} for its outcome before anything else"
         )
     if record.status == "initiating":
         return Action.RETRY, (
-            "the last init never recorded a publish_id, so no byte was sent and TikTok "
-            "cannot have published it: publish again"
+            "the last start never recorded where to upload, so no byte was sent and "
+            f"{title} cannot have published it: publish again"
         )
     changed = record.fingerprint != post.fingerprint
     if record.status == "failed":
@@ -224,17 +225,17 @@ def _decide(
         if changed:
             return (
                 Action.RETRY,
-                f"TikTok rejected it ({reason}); the manifest or video changed since",
+                f"{title} rejected it ({reason}); the manifest or video changed since",
             )
         return Action.FAILED, (
-            f"TikTok rejected it ({reason}); fix the video or caption, or use --replace"
+            f"{title} rejected it ({reason}); fix the video or caption, or use --replace"
         )
     if replace:
-        return Action.REPLACE, "--replace: publish a new post; the old one stays on TikTok"
+        return Action.REPLACE, f"--replace: publish a new post; the old one stays on {title}"
     if changed:
         return Action.DRIFT, (
-            "changed since it was published; TikTok cannot edit posts: nothing will be done "
-            "(--replace publishes a new post)"
+            f"changed since it was published; {title} posts are never edited: nothing will be "
+            "done (--replace publishes a new post)"
         )
     done = "published" if record.status in DONE and record.mode == "direct" else "in the inbox"
     if (when := scheduled_by_youtube(record, now)) is not None:
@@ -344,21 +345,22 @@ def _digest(record: Record | None) -> str | None:
     return handles.digest(record.publish_id) if record and record.publish_id else None
 
 
-def _orphan(record: Record) -> Change:
+def _orphan(record: Record, title: str) -> Change:
+    """The change of a record no manifest declares; ``title``: its account's platform."""
     if record.status in UNKNOWN_OUTCOME:
         action, reason = (
             Action.RESUME,
             (
                 f"manifest removed, but publish {_shown(record)} was {record.status}: ask "
-                "TikTok for its outcome"
+                f"{title} for its outcome"
             ),
         )
     else:
         action, reason = (
             Action.ORPHAN,
             (
-                "in state but no manifest declares it; nothing will be done (TikTok cannot "
-                "delete posts); `publisher state rm` forgets it"
+                f"in state but no manifest declares it; nothing will be done ({title} posts are "
+                "never deleted); `publisher state rm` forgets it"
             ),
         )
     return Change(

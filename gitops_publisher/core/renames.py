@@ -50,7 +50,7 @@ def plan_moves(desired: Sequence[DesiredPost], state: State) -> tuple[dict[str, 
             elif new in state.resources:
                 errors.append(
                     f"{where}: both {old} and {new} are recorded, so the record cannot move; "
-                    f"`publisher state rm` the one that is wrong (the posts stay on TikTok)"
+                    "`publisher state rm` the one that is wrong (the posts stay published)"
                 )
             elif old in moves:
                 errors.append(f"{where}: {old} is also claimed by {moves[old]}; keep one")

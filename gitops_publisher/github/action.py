@@ -1,6 +1,6 @@
 """The Action's entrypoint: read the event, then plan, apply, validate or explain.
 
-* pull request: ``plan`` (offline: no TikTok call, no secret needed), the Markdown plan to the
+* pull request: ``plan`` (offline on forks: no platform call, no secret), the Markdown plan to the
   step summary and to one sticky comment per working directory; with ``previews: true``, the
   cover frames of what it publishes for a workflow artifact (``github/previews.py``);
 * push to the default branch, schedule, manual run on the default branch: ``apply --yes
@@ -77,7 +77,7 @@ class Cli:
 
 FORK_NOTE = (
     "🔒 This pull request comes from a fork: the plan ran without secrets and without "
-    "contacting TikTok. Nothing is published from pull requests; merging publishes."
+    "contacting TikTok or YouTube. Nothing is published from pull requests; merging publishes."
 )
 _SECRET_VARIABLES = ("TIKTOK_CLIENT_SECRET", "PUBLISHER_TOKEN_KEY", "GITHUB_TOKEN")
 
@@ -125,7 +125,7 @@ def run_action(
     Args:
         env: the environment (``GITHUB_*``, ``INPUT_*``, secrets).
         base_dir: ``-C`` of the ``publisher`` command; the working directory is inside it.
-        sandbox: use the embedded TikTok emulator (also when ``--sandbox`` is in ``args``).
+        sandbox: use the embedded emulators (also when ``--sandbox`` is in ``args``).
         cli: the ``publisher`` CLI: its commands, error text and Markdown plan.
         out: the job log (default: the current ``sys.stdout``).
         transport: httpx transport for the GitHub API (tests).

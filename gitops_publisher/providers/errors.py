@@ -41,7 +41,8 @@ class InitOutcomeUnknown(ProviderError):
     def __init__(self, message: str, *, endpoint: str) -> None:
         super().__init__(
             message,
-            hint="no publish_id was received; `publisher plan` shows the post as still to create",
+            hint="nothing to upload into was received, so nothing can be published through "
+            "it; `publisher plan` shows the post as still to create",
         )
         self.endpoint = endpoint
 

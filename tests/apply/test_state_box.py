@@ -125,7 +125,7 @@ def test_a_failed_write_never_shows_an_upload_session_uri() -> None:
             await box.put(records.uploaded(record, NOW))
         shown = f"{raised.value} {raised.value.hint}"
         assert "SeCrEtSeSsIoN9" not in shown and "upload_id" not in shown
-        assert "publish_id upload session …IoN9" in shown
+        assert "(processing, upload session …IoN9)" in shown and "publish_id" not in shown
         assert "run `publisher plan`" in shown
 
     asyncio.run(go())

@@ -209,7 +209,7 @@ def test_a_published_post_that_changed_is_drift_and_nothing_is_done() -> None:
     assert change.action is Action.DRIFT
     assert change.recorded_fingerprint == published.fingerprint != change.fingerprint
     assert not result.has_changes  # TikTok cannot edit: apply does nothing
-    assert any("TikTok cannot edit" in w for w in result.warnings)
+    assert any("TikTok posts are never edited" in w for w in result.warnings)
 
 
 def test_replace_publishes_a_published_post_anew() -> None:

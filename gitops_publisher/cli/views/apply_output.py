@@ -21,6 +21,7 @@ from gitops_publisher.apply.events import Event, Log, Outcome, Result, UploadPro
 from gitops_publisher.cli.views.plan_text import human_size
 from gitops_publisher.core.plan import ACTING, Plan
 from gitops_publisher.escape import terminal
+from gitops_publisher.providers.registry import PLATFORMS
 
 _OUTCOME_COLOURS = {
     Outcome.PUBLISHED: "green",
@@ -142,8 +143,10 @@ def open_printer(
     for change in plan.changes:
         if change.action in ACTING:
             acting[change.account] = acting.get(change.account, 0) + 1
+    platforms = {c.account: PLATFORMS[c.provider].title for c in plan.changes}
     no_color = color is False or no_color_requested(environ)
-    with RichPrinter(redact, acting, console=terminal_console(no_color=no_color)) as printer:
+    console = terminal_console(no_color=no_color)
+    with RichPrinter(redact, acting, console=console, platforms=platforms) as printer:
         yield printer
 
 

@@ -56,6 +56,7 @@ class RichPrinter:
         accounts: account -> number of addresses this apply acts on (one line each).
         console: where to draw (tests pass a Console writing to a buffer).
         clock: monotonic seconds, for rates and times left (tests pass a fake clock).
+        platforms: account -> its platform's title (``TikTok``), for "processing at TikTok…".
     """
 
     def __init__(
@@ -65,8 +66,10 @@ class RichPrinter:
         *,
         console: Console,
         clock: Callable[[], float] = time.monotonic,
+        platforms: Mapping[str, str] | None = None,
     ) -> None:
         self.redact = redact
+        self.platforms = platforms or {}
         self.console = console
         self.accounts = Progress(
             TextColumn("[bold]{task.description}"),
@@ -130,9 +133,9 @@ class RichPrinter:
             task = self.uploads.add_task(event.address, total=event.total, status="")
             self._upload_tasks[event.address] = task
         done = event.sent >= event.total
-        self.uploads.update(
-            task, completed=event.sent, status="processing at TikTok…" if done else ""
-        )
+        where = self.platforms.get(event.address.partition("@")[2])
+        processing = f"processing at {where}…" if where else "processing…"
+        self.uploads.update(task, completed=event.sent, status=processing if done else "")
 
     def _result(self, event: Result) -> None:
         task = self._upload_tasks.pop(event.address, None)

@@ -21,6 +21,7 @@ from gitops_publisher.cli.views.plan_text import (
 from gitops_publisher.core.plan import SYMBOLS, Action, Change, Plan
 from gitops_publisher.errors import Diagnostic
 from gitops_publisher.escape import html_text, md_code, md_text
+from gitops_publisher.providers.registry import PLATFORMS
 
 _EMOJI: dict[Action, str] = {
     Action.CREATE: "🟢",
@@ -106,7 +107,7 @@ def render_markdown(
             if change.action is Action.DRIFT:
                 lines.extend(_drift_details(change))
                 continue
-            platform = "YouTube" if change.youtube is not None else "TikTok"
+            platform = PLATFORMS[change.provider].title
             summary = f"<code>{html_text(change.address)}</code>: what {platform} will receive"
             lines.append(f"<details><summary>{summary}</summary>")
             lines.append("")

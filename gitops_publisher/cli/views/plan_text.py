@@ -142,8 +142,9 @@ def change_details(change: Change) -> list[tuple[str, str]]:
                 else change.publish_at_local,
             )
         )
-    if change.publish_id:
-        rows.append(("publish_id", f"{handles.shown(change.publish_id)} ({change.status})"))
+    if change.publish_id:  # YouTube's handle is a session, shown as ``upload session …abcd``
+        label = "session" if handles.is_capability(change.publish_id) else "publish_id"
+        rows.append((label, f"{handles.shown(change.publish_id)} ({change.status})"))
     return rows
 
 

@@ -20,7 +20,19 @@ from gitops_publisher.errors import PublisherError
     "directory", required=False, type=click.Path(file_okay=False, path_type=Path), metavar="[DIR]"
 )
 @click.option("--account", help="Name of the first account (e.g. brand-us).")
-@click.option("--username", help="Its TikTok handle, without '@' (optional).")
+@click.option(
+    "--provider",
+    type=click.Choice(["tiktok", "youtube"]),
+    default="tiktok",
+    show_default=True,
+    help="Its platform: a TikTok account or a YouTube channel.",
+)
+@click.option(
+    "--username",
+    "--handle",
+    "username",
+    help="Its handle (TikTok username, YouTube @handle), '@' optional (optional).",
+)
 @click.option("--timezone", default="UTC", show_default=True, help="IANA zone for schedules.")
 @click.option("--force", is_flag=True, help="Replace files that exist (each one is listed).")
 @click.pass_obj
@@ -28,18 +40,27 @@ def init(
     app: AppContext,
     directory: Path | None,
     account: str | None,
+    provider: str,
     username: str | None,
     timezone: str,
     force: bool,
 ) -> None:
     """Create a content repository in DIR (default: the project directory).
 
-    Writes publisher.yaml with one account, an example post and video, .gitignore,
-    .gitattributes (Git LFS for videos), the GitHub workflow, and the editor schemas. Refuses
-    to overwrite anything without --force.
+    Writes publisher.yaml with one account (TikTok, or a YouTube channel with --provider
+    youtube), an example post and video, .gitignore, .gitattributes (Git LFS for videos), the
+    GitHub workflow, and the editor schemas. Refuses to overwrite anything without --force.
     """
-    from gitops_publisher.core.models import Config, TikTokAccount
-    from gitops_publisher.workspace.scaffold import scaffold_files, token_env, write_scaffold
+    from gitops_publisher.core.models import Config
+    from gitops_publisher.providers.registry import PLATFORMS
+    from gitops_publisher.workspace.scaffold import (
+        scaffold_files,
+        secrets_to_set,
+        token_env,
+        write_scaffold,
+    )
+
+    title = PLATFORMS[provider].title
 
     root = directory if directory is not None else app.project_dir
     if account is None:
@@ -47,33 +68,40 @@ def init(
             raise PublisherError(
                 "which account? there is no terminal to ask on",
                 hint="pass --account NAME (and --username HANDLE), e.g. "
-                "`publisher init --account brand-us --username acme`",
+                "`publisher init --account brand-us --username acme` (a YouTube channel: "
+                "`publisher init --provider youtube --account acme-shorts --handle @acme`)",
             )
         account = click.prompt("Account name (lowercase, e.g. brand-us)", err=True)
         if username is None:
             username = (
                 click.prompt(
-                    "Its TikTok handle (empty to skip)", default="", show_default=False, err=True
+                    f"Its {title} handle (empty to skip)", default="", show_default=False, err=True
                 )
                 or None
             )
     username = username.lstrip("@") if username else None
+    settings = {
+        "provider": provider,
+        "refresh_token_env": token_env(account, provider),
+        "timezone": timezone,
+    }
+    if username and provider == "youtube":  # a TikTok username is checked at login only
+        settings["handle"] = f"@{username}"
     try:  # the same rules publisher.yaml is checked with, before writing anything
-        TikTokAccount.model_validate(
-            {"refresh_token_env": token_env(account), "timezone": timezone}
-        )
-        Config.model_validate({"version": 1, "accounts": {account: {"refresh_token_env": "X"}}})
+        Config.model_validate({"version": 1, "accounts": {account: settings}})
     except ValueError:
+        shown = f", time zone {timezone!r}" + (f" or handle {username!r}" if username else "")
         raise PublisherError(
-            f"account name {account!r} or time zone {timezone!r} is not valid",
+            f"account name {account!r}{shown} is not valid",
             hint="an account name is 1-64 lowercase letters, digits, '.', '_' or '-'; a time "
             "zone is an IANA name such as Europe/Paris",
         ) from None
-    replaced = write_scaffold(root, scaffold_files(account, username, timezone), force=force)
+    files = scaffold_files(account, username, timezone, provider)
+    replaced = write_scaffold(root, files, force=force)
     for path in replaced:
         click.echo(f"replaced {path}", err=True)
     where = "" if root == Path() else f" -C {root}"
-    click.echo(f"Created a content repository in {root} for account {account}.")
+    click.echo(f"Created a content repository in {root} for {title} account {account}.")
     click.echo("Next:")
     click.echo(f"  publisher{where} validate               check it (no network)")
     click.echo(
@@ -84,7 +112,7 @@ def init(
     )
     click.echo(
         "  git init && git add -A && git commit -m 'publisher init'; on GitHub add the secrets "
-        f"TIKTOK_CLIENT_KEY, TIKTOK_CLIENT_SECRET, PUBLISHER_TOKEN_KEY, {token_env(account)}"
+        + ", ".join(secrets_to_set(account, provider))
     )
 
 

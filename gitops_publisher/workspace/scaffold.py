@@ -1,7 +1,9 @@
 """``publisher init``: the files of a new content repository, and writing them without surprises.
 
 :func:`scaffold_files` is the whole repository as ``{relative path: bytes}``; :func:`write_scaffold`
-refuses to overwrite anything unless forced, and then says what it replaced.
+refuses to overwrite anything unless forced, and then says what it replaced. The account is a
+TikTok account or a YouTube channel (``provider``); either publishes the example post to the
+embedded sandbox as written.
 
 Editor schemas travel with the repository: the config and post schemas are written under
 ``.publisher/schema/`` and associated by path (``.vscode/settings.json`` globs, and a
@@ -13,12 +15,15 @@ need a host that serves every version; the schemas' ``$id`` is a URN for that re
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
 from gitops_publisher.core.models import TikTokAccount
 from gitops_publisher.core.schemas import render_schema, schema_file_name
 from gitops_publisher.errors import PublisherError
+from gitops_publisher.providers.registry import DEFAULT_PROVIDER, PLATFORMS
+from gitops_publisher.providers.youtube.urls import CLIENT_ID_ENV, CLIENT_SECRET_ENV
 
 SCHEMA_DIR = ".publisher/schema"
 EXAMPLE_POST = "posts/example.yaml"
@@ -38,9 +43,10 @@ GITIGNORE = """\
 """
 
 
-def token_env(account: str) -> str:
-    """``brand-us`` -> ``TIKTOK_REFRESH_TOKEN_BRAND_US`` (an environment variable name)."""
-    return "TIKTOK_REFRESH_TOKEN_" + "".join(c if c.isalnum() else "_" for c in account.upper())
+def token_env(account: str, provider: str = DEFAULT_PROVIDER) -> str:
+    """``brand-us`` -> ``TIKTOK_REFRESH_TOKEN_BRAND_US`` (``YOUTUBE_…`` for a channel)."""
+    name = "".join(c if c.isalnum() else "_" for c in account.upper())
+    return f"{PLATFORMS[provider].title.upper()}_REFRESH_TOKEN_{name}"
 
 
 def _config(account: str, username: str | None, timezone: str) -> str:
@@ -51,14 +57,7 @@ def _config(account: str, username: str | None, timezone: str) -> str:
     else:
         identity = ""
     return f"""\
-# yaml-language-server: $schema={SCHEMA_DIR}/config.schema.json
-# gitops-publisher project config. Secrets never live here: each account names the
-# environment variable that holds its refresh token (a GitHub secret in CI).
-version: 1
-state:
-  backend: file
-  path: .publisher/state.json
-accounts:
+{_CONFIG_HEAD}
   {account}:
     provider: tiktok
 {identity}    refresh_token_env: {token_env(account)}
@@ -70,12 +69,43 @@ defaults:
 """
 
 
-def _post(account: str) -> str:
-    return f"""\
+_CONFIG_HEAD = f"""\
+# yaml-language-server: $schema={SCHEMA_DIR}/config.schema.json
+# gitops-publisher project config. Secrets never live here: each account names the
+# environment variable that holds its refresh token (a GitHub secret in CI).
+version: 1
+state:
+  backend: file
+  path: .publisher/state.json
+accounts:"""
+
+_POST_HEAD = f"""\
 # yaml-language-server: $schema=../{SCHEMA_DIR}/post.schema.json
 # One post, published once per account below. Try it: `publisher apply --sandbox`.
 version: 1
-id: example                        # stable identity: renaming this file never re-posts
+id: example                        # stable identity: renaming this file never re-posts"""
+
+
+def _youtube_config(account: str, handle: str | None, timezone: str) -> str:
+    identity = f'    handle: "@{handle}"              # the channel this account must be\n'
+    return f"""\
+{_CONFIG_HEAD}
+  {account}:
+    provider: youtube
+{identity if handle else ""}    refresh_token_env: {token_env(account, "youtube")}
+    # client_id_env: {CLIENT_ID_ENV}          the Google "Desktop app" OAuth client
+    # client_secret_env: {CLIENT_SECRET_ENV}  (docs/youtube.md shows how to create it)
+    # testing_mode: true    the client's consent screen is in Testing: tokens last 7 days
+    timezone: {timezone}
+defaults:
+  youtube:
+    privacy: private                # public | unlisted | private: private until you choose
+"""
+
+
+def _post(account: str) -> str:
+    return f"""\
+{_POST_HEAD}
 accounts: [{account}]              # fan-out: one post per account, addressed example@{account}
 video: {EXAMPLE_VIDEO}           # inside the repository (Git LFS is set up for videos)
 caption: "Hello from gitops-publisher #first"
@@ -84,6 +114,41 @@ caption: "Hello from gitops-publisher #first"
 # publish_at: 2026-12-01T09:00:00-05:00   # publish later (a time zone is required)
 # mode: draft                      # send to the creator's inbox instead of posting
 """
+
+
+def _youtube_post(account: str) -> str:
+    return f"""\
+{_POST_HEAD}
+accounts: [{account}]              # fan-out: one post per account, addressed example@{account}
+video: {EXAMPLE_VIDEO}           # inside the repository (Git LFS is set up for videos)
+caption: "Hello from gitops-publisher #first #Shorts"
+# youtube:                         # what YouTube receives (defaults.youtube fills the rest)
+#   title: Hello                   # default: the caption's first line
+#   privacy: public                # public | unlisted | private
+#   made_for_kids: false
+# publish_at: 2026-12-01T09:00:00-05:00   # YouTube makes it public then (privacy: private)
+"""
+
+
+#: Per platform: its ``publisher.yaml``, its example post, and the variables of its app that
+#: the workflow's template does not name already (TikTok's are in it).
+_TEMPLATES: dict[str, tuple[Callable[[str, str | None, str], str], Callable[[str], str], list[str]]]
+_TEMPLATES = {
+    "tiktok": (_config, _post, []),
+    "youtube": (_youtube_config, _youtube_post, [CLIENT_ID_ENV, CLIENT_SECRET_ENV]),
+}
+#: The platforms ``publisher init --provider`` scaffolds.
+SCAFFOLDED = tuple(_TEMPLATES)
+#: Per platform, the secrets CI needs beside each account's refresh token.
+_SECRETS = {
+    "tiktok": ["TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET", "PUBLISHER_TOKEN_KEY"],
+    "youtube": [CLIENT_ID_ENV, CLIENT_SECRET_ENV],
+}
+
+
+def secrets_to_set(account: str, provider: str = DEFAULT_PROVIDER) -> list[str]:
+    """The variables a new repository's CI needs as secrets (names only, never values)."""
+    return [*_SECRETS[provider], token_env(account, provider)]
 
 
 def workflow(token_envs: list[str]) -> str:
@@ -108,19 +173,27 @@ def _editor_settings() -> str:
 
 
 def scaffold_files(
-    account: str, username: str | None = None, timezone: str = "UTC"
+    account: str,
+    username: str | None = None,
+    timezone: str = "UTC",
+    provider: str = DEFAULT_PROVIDER,
 ) -> dict[str, bytes]:
-    """Every file of a new content repository, by path relative to its root."""
+    """Every file of a new content repository, by path relative to its root.
+
+    ``provider``: the account's platform (``tiktok``, ``youtube``); ``username`` its handle
+    (a TikTok username, a channel's @handle), without ``@``.
+    """
     video = resources.files("gitops_publisher").joinpath("scaffold", "example.mp4").read_bytes()
     attributes = "".join(f"*.{s} filter=lfs diff=lfs merge=lfs -text\n" for s in VIDEO_SUFFIXES)
+    config, post, apps = _TEMPLATES[provider]
     text = {
-        "publisher.yaml": _config(account, username, timezone),
-        EXAMPLE_POST: _post(account),
+        "publisher.yaml": config(account, username, timezone),
+        EXAMPLE_POST: post(account),
         "media/.gitkeep": "",
         ".gitignore": GITIGNORE,
         ".gitattributes": "# Videos go to Git LFS (`git lfs install` once per machine).\n"
         + attributes,
-        ".github/workflows/publish.yml": workflow([token_env(account)]),
+        ".github/workflows/publish.yml": workflow([*apps, token_env(account, provider)]),
         ".vscode/settings.json": _editor_settings(),
         f"{SCHEMA_DIR}/{schema_file_name('config')}": render_schema("config"),
         f"{SCHEMA_DIR}/{schema_file_name('post')}": render_schema("post"),

@@ -134,3 +134,61 @@ def test_the_scaffold_workflow_is_the_example_workflow() -> None:
     names = ["TIKTOK_REFRESH_TOKEN_BRAND_US", "TIKTOK_REFRESH_TOKEN_BRAND_UK"]
     names += ["TIKTOK_REFRESH_TOKEN_DEVREL", "YOUTUBE_CLIENT_ID", "YOUTUBE_CLIENT_SECRET"]
     assert workflow([*names, "YOUTUBE_REFRESH_TOKEN_ACME_SHORTS"]) == example
+
+
+def test_init_a_youtube_channel_then_validate_plan_and_a_sandbox_apply(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    root = tmp_path / "content"
+    args = ["init", str(root), "--provider", "youtube", "--account", "acme-shorts"]
+    made = run_publisher(tmp_path, *args, "--handle", "@acme", env=env)
+    assert made.returncode == 0, made.stderr
+    assert "for YouTube account acme-shorts" in made.stdout
+    assert "YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET, YOUTUBE_REFRESH_TOKEN_ACME_SHORTS" in (
+        made.stdout
+    )
+    config = YAML(typ="safe").load((root / "publisher.yaml").read_text())
+    assert config["accounts"] == {
+        "acme-shorts": {
+            "provider": "youtube",
+            "handle": "@acme",
+            "refresh_token_env": "YOUTUBE_REFRESH_TOKEN_ACME_SHORTS",
+            "timezone": "UTC",
+        }
+    }
+    assert config["defaults"] == {"youtube": {"privacy": "private"}}  # nothing of TikTok's
+    flow = YAML(typ="safe").load((root / ".github" / "workflows" / "publish.yml").read_text())
+    (apply_step,) = [s for s in flow["jobs"]["apply"]["steps"] if "secret-env" in s.get("with", {})]
+    secret_env = apply_step["with"]["secret-env"].splitlines()
+    for name in ("YOUTUBE_CLIENT_ID", "YOUTUBE_CLIENT_SECRET", "YOUTUBE_REFRESH_TOKEN_ACME_SHORTS"):
+        assert f"{name}=${{{{ secrets.{name} }}}}" in secret_env
+    git(root, "init", "-q")
+    commit_all(root, "publisher init")
+
+    validated = run_publisher(root, "validate", env=env)
+    assert validated.returncode == 0, validated.stderr
+    assert "checked against YouTube's media rules" in validated.stdout
+    planned = run_publisher(root, "plan", "--sandbox", "--detailed-exitcode", env=env)
+    assert planned.returncode == 2, planned.stderr
+    assert re.search(r"\+ example@acme-shorts\s+create", planned.stdout)
+    assert "Warning" not in planned.stdout + planned.stderr  # a Short, vertical and short
+    applied = run_publisher(root, "apply", "--sandbox", "--yes", env=env)
+    assert applied.returncode == 0, applied.stderr
+    assert re.search(
+        r"example@acme-shorts\s+published\s+https://www\.youtube\.com/shorts/", applied.stdout
+    )
+    assert "TikTok" not in applied.stdout + applied.stderr
+    again = run_publisher(root, "plan", "--sandbox", "--detailed-exitcode", env=env)
+    assert again.returncode == 0, again.stdout  # recorded: nothing left to do
+    status = git(root, "status", "--porcelain", "--untracked-files=all")
+    assert status == "", status
+
+
+def test_init_refuses_a_youtube_handle_it_would_not_accept_later(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    bad = run_publisher(
+        tmp_path, "init", "--provider", "youtube", "--account", "acme", "--handle", "a b", env=env
+    )
+    assert bad.returncode == 1 and "handle 'a b' is not valid" in bad.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -100,7 +100,7 @@ def execute(
                 plan.changes, posts, checked.allowed, media.durations, opened
             )
             if account_issues:
-                raise PreflightError(account_issues, "creator checks failed")
+                raise PreflightError(account_issues, "account checks failed")
             engine = Engine(
                 box=StateBox(planned.store, planned.state),
                 providers=opened,

@@ -129,7 +129,7 @@ def test_state_mv_moves_the_record(renamed, cli) -> None:
     unknown = cli(root, "state", "--sandbox", "mv", "nope@brand-uk", "hiring-2026@brand-uk")
     assert unknown.exit_code == 1 and "no record of nope@brand-uk" in unknown.output
     other_account = cli(root, "state", "--sandbox", "mv", "hiring@brand-uk", "hiring@brand-us")
-    assert other_account.exit_code == 1 and "brand-uk's TikTok account" in other_account.output
+    assert other_account.exit_code == 1 and "brand-uk's account" in other_account.output
     moved = cli(root, "state", "--sandbox", "mv", "hiring@brand-uk", "hiring-2026@brand-uk")
     assert moved.exit_code == 0, moved.output
     state = json.loads((root / SANDBOX / "state.json").read_text())

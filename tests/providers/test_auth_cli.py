@@ -263,7 +263,7 @@ def test_no_credentials_and_unknown_account(
     unknown = publisher("-C", project, "auth", "status", "--account", "nope")
     assert unknown.exit_code == 1 and "no account 'nope'" in unknown.stderr
     missing = publisher("-C", project, "auth", "refresh", "--account", "brand-us")
-    assert missing.exit_code == 1 and "no credentials" in missing.stderr
+    assert missing.exit_code == 1 and "set TT_REFRESH_US to its refresh token" in missing.stderr
 
 
 def test_refresh_without_app_credentials(

@@ -299,7 +299,7 @@ def _explain_ci_token(name: str, variable: str, tokens: TokenSet, seen: Identity
 @sandbox_option
 @click.pass_obj
 def status(app: AppContext, name: str | None) -> None:
-    """Show ACCOUNT's handle, open_id, scopes and token expiries (never the tokens).
+    """Show ACCOUNT's handle, open_id or channel_id, scopes, token expiries (never tokens).
 
     Without --account, every account in one table.
     """
@@ -434,14 +434,19 @@ def _handles(app: AppContext, names: list[str], state: State) -> dict[str, str]:
 
 def _status_table(app: AppContext, setup: AuthSetup, warnings: list[str]) -> None:
     """``auth status`` for every account: one row each; exit 1 if any has no credentials."""
+    from gitops_publisher.core.identity import PLATFORMS
     from gitops_publisher.core.models import YouTubeAccount
+    from gitops_publisher.workspace.project import load_config
 
     names = sorted(setup.accounts)
     infos = [_account_status(setup, name) for name in names]
     state = _read_state(app, warnings)
     handles = _handles(app, names, state)
     _flush(warnings)
-    header = ("ACCOUNT", "HANDLE", "OPEN_ID", "SCOPES", "REFRESH TOKEN EXPIRES", "CREDENTIALS")
+    accounts = load_config(app.project_dir).accounts
+    ids = sorted({PLATFORMS[accounts[name].provider].id_field.upper() for name in names})
+    ident = "/".join(ids) or "OPEN_ID"  # OPEN_ID (TikTok), CHANNEL_ID (YouTube), or both
+    header = ("ACCOUNT", "HANDLE", ident, "SCOPES", "REFRESH TOKEN EXPIRES", "CREDENTIALS")
     rows = [header]
     for info in infos:
         account = setup.account(info.account)

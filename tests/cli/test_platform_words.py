@@ -146,3 +146,16 @@ def test_a_youtube_only_user_reads_no_tiktok_in_plans_state_commands_or_help(
     helps = [publisher(*args, "--help") for args in ([], ["auth"], ["apply"], ["sandbox"])]
     for wrong in ("TikTok emulator", "to TikTok,", "TikTok API emulator", "to TikTok (or"):
         assert [text for text in helps if wrong in text] == []
+
+
+def test_auth_status_heads_its_id_column_after_the_accounts_platforms(
+    make_repo: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PUBLISHER_TOKEN_STORE", str(tmp_path / "tokens.json"))
+    monkeypatch.setenv("YOUTUBE_REFRESH_TOKEN_ACME", "not-a-real-one")
+    _code, youtube = run(project(make_repo, YOUTUBE_ONLY), "auth", "status")
+    assert youtube.splitlines()[0].split()[:3] == ["ACCOUNT", "HANDLE", "CHANNEL_ID"]
+    assert "TikTok" not in youtube and "OPEN_ID" not in youtube
+    both_root = make_repo({"publisher.yaml": CONFIG}, name="two").root
+    _code, both = run(both_root, "auth", "status")
+    assert both.splitlines()[0].split()[:3] == ["ACCOUNT", "HANDLE", "CHANNEL_ID/OPEN_ID"]

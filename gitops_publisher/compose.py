@@ -242,8 +242,8 @@ def environment_connection(
     root: Path,
     config: Config,
     *,
+    names: Collection[str],
     warn: Callable[[str], None] = lambda _m: None,
-    names: Collection[str] | None = None,
 ) -> Connection:
     """A connection to TikTok with credentials from the environment.
 
@@ -256,8 +256,8 @@ def environment_connection(
     at once (:func:`~gitops_publisher.workspace.token_sync.ci_writeback`).
 
     ``names``: the accounts it will open: every credential one of them lacks here (an app's
-    key and secret, a Google client, a token) is reported at once, before any request.
-    None: every account, and only TikTok's app is checked up front.
+    key and secret, a Google client, a token) is reported at once, before any request, and
+    only what their platforms use is asked for.
 
     Raises:
         PreflightError: the app's credentials or an account's refresh token are missing.
@@ -272,12 +272,7 @@ def environment_connection(
 
     key = os.environ.get("TIKTOK_CLIENT_KEY", "")
     secret = os.environ.get("TIKTOK_CLIENT_SECRET", "")
-    if names is not None:  # the accounts to open are known: every credential they lack
-        require_credentials(config, names)
-    else:  # YouTube accounts name their own Google client
-        tiktok = any(account.provider == "tiktok" for account in config.accounts.values())
-        if tiktok and not (key and secret):
-            raise PreflightError([_TIKTOK_APP], MISSING)
+    require_credentials(config, names)
     api = urls.api_url()
     writeback = ci_writeback(root, config.state, config.accounts, api)
     tokens = AccountTokens(
@@ -335,12 +330,15 @@ def connect(
     planned: Planned,
     *,
     sandbox: bool,
+    names: Collection[str],
     warn: Callable[[str], None] = lambda _m: None,
-    names: Collection[str] | None = None,
 ) -> Iterator[Connection]:
     """The sandbox, or the platforms with the environment's credentials (``warn``: notices).
 
-    ``names``: the accounts it will open (None: every account).
+    ``names``: the accounts it will open; the credentials they lack are all named at once.
+
+    Raises:
+        PreflightError: outside the sandbox, a credential ``names`` need is missing.
     """
     if sandbox:
         with sandbox_connection(planned.project.root, planned.project.config) as connection:
@@ -424,9 +422,6 @@ _TIKTOK_APP = Diagnostic(
 )
 
 
-MISSING = "credentials are missing"
-
-
 def require_credentials(config: Config, names: Collection[str]) -> None:
     """Stop before any request when ``names`` lack a credential here, naming every one.
 
@@ -438,7 +433,7 @@ def require_credentials(config: Config, names: Collection[str]) -> None:
     """
     problems = credential_problems(config, names)
     if problems:
-        raise PreflightError(problems, MISSING)
+        raise PreflightError(problems, "credentials are missing")
 
 
 def credential_problems(config: Config, names: Collection[str]) -> list[Diagnostic]:

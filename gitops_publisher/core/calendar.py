@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from gitops_publisher.core import handles
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.models import AccountConfig
 from gitops_publisher.core.state import DONE, State
@@ -40,14 +41,18 @@ class Entry(_Model):
         description="scheduled: publish_at ahead or not yet published; published: live; "
         "draft: sent to the creator's inbox; replaced: an earlier publish (--replace)"
     )
-    at: AwareDatetime = Field(description="publish_at, or when TikTok published it (UTC)")
+    at: AwareDatetime = Field(description="publish_at, or when it was published (UTC)")
     day: date = Field(description="the day of `at` in the account's time zone")
     local_time: str = Field(description="`at` in the account's zone, e.g. '09:00 CET'")
     window_end: AwareDatetime | None = Field(None, description="not_after: the window's end")
     on_missed: str | None = None
     caption: str | None = None
     url: str | None = None
-    publish_id: str | None = None
+    publish_id: str | None = Field(
+        None,
+        description="the attempt's handle as outputs show it: TikTok's publish_id as is, a "
+        "YouTube upload session (a capability) as 'upload session …abcd'",
+    )
     manifest: str | None = None
 
 
@@ -132,7 +137,7 @@ def build_calendar(
                     "replaced",
                     prior.published_at,
                     url=prior.url,
-                    publish_id=prior.publish_id,
+                    publish_id=handles.shown(prior.publish_id) if prior.publish_id else None,
                 )
         if record.status not in DONE:
             continue
@@ -152,7 +157,7 @@ def build_calendar(
             if same and known is not None and known.mode == "direct"
             else None,
             url=record.url,
-            publish_id=record.publish_id,
+            publish_id=handles.shown(record.publish_id) if record.publish_id else None,
             manifest=known.manifest_file if known is not None else None,
         )
     entries.sort(key=lambda e: (e.at, e.account, e.post_id))

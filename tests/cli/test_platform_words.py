@@ -88,7 +88,15 @@ def test_apply_logs_each_platforms_handle_in_its_own_words(
     session = state["resources"]["launch@acme-yt"]["publish_id"]
     assert "upload_id=" in session
     shown = [output]
-    for args in (["state", "list"], ["state", "show", "launch@acme-yt"], ["plan"]):
+    for args in (
+        ["state", "list"],
+        ["state", "show", "launch@acme-yt"],
+        ["plan"],
+        ["plan", "--format", "json"],
+        ["calendar", "--format", "json"],
+        ["calendar", "--format", "ics"],
+        ["calendar"],
+    ):
         code, text = run(root, "--sandbox", *args)
         assert code == 0, text
         shown.append(text)

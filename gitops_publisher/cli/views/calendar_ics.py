@@ -13,7 +13,6 @@ import re
 import zoneinfo
 from datetime import UTC, datetime
 
-from gitops_publisher.core import handles
 from gitops_publisher.core.calendar import Calendar, Entry
 
 PRODID = "-//gitops-publisher//publisher calendar//EN"
@@ -66,7 +65,7 @@ def _event(entry: Entry, stamp: str) -> list[str]:
         details.append(f"url: {entry.url}")
     if entry.manifest:
         details.append(f"manifest: {entry.manifest}")
-    attempt = handles.shown(entry.publish_id) if entry.publish_id else entry.kind
+    attempt = entry.publish_id or entry.kind  # as outputs show it (core/calendar.py)
     uid = f"{entry.address}/{attempt}@gitops-publisher"
     lines = [
         "BEGIN:VEVENT",

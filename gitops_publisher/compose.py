@@ -525,7 +525,7 @@ def reviewed_plan(
 
     plan = planned.plan
     if offline:
-        return plan, ["creator checks skipped: offline (no network)"] if plan.has_changes else []
+        return plan, ["account checks skipped: offline (no network)"] if plan.has_changes else []
     if not plan.has_changes:
         return plan, []
     _changes, names = creator_changes(planned)

@@ -54,7 +54,8 @@ from gitops_publisher.cli.main import (
 @click.option(
     "--offline",
     is_flag=True,
-    help="No network: skip the creator checks (fork pull requests have no credentials).",
+    help="No network: skip the account checks (TikTok creator_info, YouTube channel; fork "
+    "pull requests have no credentials).",
 )
 @sandbox_option
 @no_media_checks_option

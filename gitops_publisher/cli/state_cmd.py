@@ -230,7 +230,7 @@ def bind_endpoint(app: AppContext, yes: bool) -> None:
 @click.argument("publish_id")
 @click.pass_obj
 def import_record(app: AppContext, address: str, publish_id: str) -> None:
-    """Adopt a post published elsewhere: ask TikTok for PUBLISH_ID's status, then record it."""
+    """Adopt a TikTok post published elsewhere: ask TikTok for PUBLISH_ID, then record it."""
     from gitops_publisher.apply.adopt import adopt
     from gitops_publisher.compose import connect
     from gitops_publisher.planning import make_plan, replan

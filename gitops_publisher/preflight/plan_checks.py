@@ -105,7 +105,7 @@ def check_creators(
     try:
         asyncio.run(query())
     except (AuthError, ProviderError) as exc:
-        result.notices.append(f"creator checks could not run: {exc}")
+        result.notices.append(f"account checks could not run: {exc}")
     return result
 
 

@@ -148,8 +148,15 @@ def test_a_youtube_only_user_reads_no_tiktok_in_plans_state_commands_or_help(
     )
     root.write("posts/launch.yaml", post.replace("id: launch", "id: other") + "caption: Hi\n")
     assert "YouTube posts are never deleted" in publisher("plan", "--sandbox")
+    state = root.root / ".publisher" / "sandbox" / "state.json"
+    video = json.loads(state.read_text())["resources"]["launch@acme-yt"]["post_ids"][0]
     removed = publisher("state", "rm", "--yes", "launch@acme-yt", "--sandbox")
     assert "YouTube keeps the posts" in removed and "stay on YouTube" in removed
+    root.write("posts/launch.yaml", post + "caption: Hi\n")
+    before = state.read_bytes()
+    code, refused = run(root.root, "state", "import", "launch@acme-yt", video, "--sandbox")
+    assert code == 1, refused  # was a crash (exit 70): the video id taken for a session URI
+    assert "is not a YouTube upload session" in refused and state.read_bytes() == before
     assert [text for text in seen if "TikTok" in text] == []
     helps = [publisher(*args, "--help") for args in ([], ["auth"], ["apply"], ["sandbox"])]
     for wrong in ("TikTok emulator", "to TikTok,", "TikTok API emulator", "to TikTok (or"):

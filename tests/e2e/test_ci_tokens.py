@@ -83,7 +83,7 @@ def test_ci_without_a_write_back_key_stops_before_retiring_the_secret(tmp_path, 
         plan = run_publisher(root, "plan", env=env)
         scan.add_output("plan", plan.stdout + plan.stderr)
         assert plan.returncode == 0, plan.stderr  # the creator checks are skipped, saying why
-        assert "creator checks could not run" in plan.stdout + plan.stderr
+        assert "account checks could not run" in plan.stdout + plan.stderr
         first = apply(root, env, scan)
         assert first.returncode == 1
         assert "PUBLISHER_TOKEN_KEY" in first.stderr and "nothing was refreshed" in first.stderr

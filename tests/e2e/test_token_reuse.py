@@ -143,5 +143,5 @@ def test_an_access_token_near_expiry_is_refreshed_once_from_the_kept_rotation(tm
         for _ in range(3):
             done, refreshes = run(root, em, env, scan, "plan")
             assert done.returncode == 0, done.stderr
-            assert "creator checks could not run" not in done.stdout + done.stderr
+            assert "account checks could not run" not in done.stdout + done.stderr
             assert refreshes == 1

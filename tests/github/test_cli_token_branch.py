@@ -134,7 +134,7 @@ def test_bare_cli_jobs_in_fresh_clones_keep_publishing_on_the_rotated_token(
         em.clock.jump(3 * 3600)  # hours later: the access token expired, the next call refreshes
         job2 = fresh_job(tmp_path, remote, "job-2")
         plan = publisher(job2, ci_env(job2, em, secret, key), scan, "plan")
-        assert "creator checks could not run" not in plan
+        assert "account checks could not run" not in plan
         assert "second@brand-us" in plan
         checked = token_on_branch(remote, em, key, scan)
         assert checked != first and live_refresh(em, checked) and not live_refresh(em, first)

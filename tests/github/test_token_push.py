@@ -136,7 +136,9 @@ def test_the_apply_connection_pushes_rotations_only_on_a_git_branch_state(
     monkeypatch.setenv("TIKTOK_CLIENT_KEY", "ck")
     monkeypatch.setenv("TIKTOK_CLIENT_SECRET", "cs")
     monkeypatch.setenv("TIKTOK_REFRESH_TOKEN_BRAND_US", "rft.secret")
-    connection = environment_connection(checkout.work, load_config(checkout.work))
+    connection = environment_connection(
+        checkout.work, load_config(checkout.work), names=["brand-us"]
+    )
     assert connection.load_tokens("brand-us") is not None  # from the secret
     connection.save_tokens("brand-us", TokenSet.from_refresh_token("rft.rotated").to_storage())
     assert refresh_in((checkout.work / WRITEBACK_FILE).read_bytes(), "brand-us") == "rft.rotated"

@@ -253,6 +253,13 @@ class YouTubeProvider:
             AuthError, ProviderError: see ``core/ports.py``.
         """
         video_id = self._videos.get(handle)
+        if video_id is None and not handles.is_capability(handle):  # `state import VIDEO_ID`
+            raise ProviderError(
+                f"{handle!r} is not a YouTube upload session: a video published elsewhere "
+                "cannot be imported by its id yet",
+                hint="`publisher apply` publishes the post; a YouTube record holds the upload "
+                "session the tool opened",
+            )
         if video_id is None:
             session = await self.api.session_status(handle, size)
             if isinstance(session, Gone):

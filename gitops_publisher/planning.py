@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from gitops_publisher.core.address import Address
 from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.models import AccountConfig
 from gitops_publisher.core.plan import MediaSummary, Plan
 from gitops_publisher.core.planner import plan as compute_plan
 from gitops_publisher.core.reviewed import ReviewedPlan, merge_approvals
@@ -83,7 +84,8 @@ def make_plan(
     from gitops_publisher.workspace.state_stores import open_state_store
 
     project = load_project(root, check_media=media_checks)
-    talks_to = run_endpoints(sandbox=sandbox) if endpoints is None else endpoints
+    accounts = project.config.accounts
+    talks_to = run_endpoints(accounts, sandbox=sandbox) if endpoints is None else endpoints
     store = open_state_store(
         root,
         project.config.state,
@@ -91,22 +93,43 @@ def make_plan(
         shard=shard,
         endpoints=talks_to,
         adopts=adopting(talks_to),
+        platform_of=platforms_of(accounts),
     )
     return _plan_from(project, store, shard, targets, replace, now, reviewed_only)
 
 
-def run_endpoints(*, sandbox: bool) -> dict[str, Endpoint]:
-    """Per platform, the endpoint this run talks to (from the environment, or --sandbox)."""
-    from gitops_publisher.providers.tiktok.endpoint import PLATFORM, current_endpoint
+def run_endpoints(
+    accounts: Mapping[str, AccountConfig],
+    *,
+    sandbox: bool,
+    env: Mapping[str, str] | None = None,
+) -> dict[str, Endpoint]:
+    """Per platform the project's ``accounts`` use, the endpoint this run talks to.
 
-    return {PLATFORM: current_endpoint(sandbox=sandbox)}
+    Each platform of the registry says its own (``Platform.endpoint``: from ``env``, by
+    default the process's, or ``--sandbox``); a platform no account uses is neither bound
+    nor checked (a TikTok-only project's state never names YouTube).
+
+    Raises:
+        PublisherError: a platform's API URL variable is not an http(s) URL.
+    """
+    used: dict[str, list[AccountConfig]] = {}
+    for account in accounts.values():
+        used.setdefault(account.provider, []).append(account)
+    return {
+        name: PLATFORMS[name].endpoint(mine, sandbox=sandbox, env=env)
+        for name, mine in sorted(used.items())
+    }
 
 
 def adopting(endpoints: Mapping[str, Endpoint]) -> frozenset[str]:
-    """The platforms whose endpoint here may bind a state written before bindings."""
-    from gitops_publisher.providers.tiktok.endpoint import PLATFORM, adopts_unbound
+    """The platforms whose endpoint here may bind their records written before bindings."""
+    return frozenset(p for p, e in endpoints.items() if PLATFORMS[p].adopts_unbound(e))
 
-    return frozenset(p for p, e in endpoints.items() if p == PLATFORM and adopts_unbound(e))
+
+def platforms_of(accounts: Mapping[str, AccountConfig]) -> dict[str, str]:
+    """Account -> its platform (``provider:``), to tell whose records a state holds."""
+    return {name: account.provider for name, account in accounts.items()}
 
 
 def replan(

@@ -43,19 +43,20 @@ def open_store(app: AppContext, *, writing: bool = False) -> StateStore:
         ConfigError: publisher.yaml is missing or invalid.
         PublisherError: the configured backend is not available.
     """
-    from gitops_publisher.planning import adopting, run_endpoints
+    from gitops_publisher.planning import adopting, platforms_of, run_endpoints
     from gitops_publisher.workspace.project import load_config
     from gitops_publisher.workspace.state_stores import open_state_store
 
     config = load_config(app.project_dir)
-    endpoints = run_endpoints(sandbox=app.sandbox)
+    endpoints = run_endpoints(config.accounts, sandbox=app.sandbox) if writing else None
     return open_state_store(
         app.project_dir,
         config.state,
         sandbox=app.sandbox,
         notify=lambda message: click.echo(message, err=True),
-        endpoints=endpoints if writing else None,
-        adopts=adopting(endpoints),
+        endpoints=endpoints,
+        adopts=adopting(endpoints or {}),
+        platform_of=platforms_of(config.accounts),
     )
 
 
@@ -187,18 +188,20 @@ def mv(app: AppContext, old: str, new: str) -> None:
 @click.option("--yes", "-y", is_flag=True, help="Rebind without asking (needed in CI).")
 @click.pass_obj
 def bind_endpoint(app: AppContext, yes: bool) -> None:
-    """Record that the state describes the endpoint this run talks to.
+    """Record that the state describes the endpoints this run talks to.
 
-    A state is bound by its first write; a state of an older version can be bound at once
-    with this. Rebinding a state bound to another endpoint is only right when the same
-    accounts really moved there (a new app's client key): the records would otherwise
-    claim posts that were never made on it.
+    One per platform the project's accounts use (TikTok's API and app, Google's API and
+    OAuth client, or the embedded sandbox with --sandbox). A state is bound by its first
+    write; a state of an older version can be bound at once with this. Rebinding a state
+    bound to another endpoint is only right when the same accounts really moved there (a
+    new app's client key): the records would otherwise claim posts never made on it.
     """
     from gitops_publisher.core.binding import bind, describe
     from gitops_publisher.planning import run_endpoints
+    from gitops_publisher.workspace.project import load_config
 
     store = open_store(app)
-    wanted = run_endpoints(sandbox=app.sandbox)
+    wanted = run_endpoints(load_config(app.project_dir).accounts, sandbox=app.sandbox)
     with store.lock(purpose="publisher state bind"):
         current = store.read()
         updated = bind(current, wanted, force=True)

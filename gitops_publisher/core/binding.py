@@ -58,36 +58,46 @@ def check_binding(
     *,
     source: str,
     adopts: frozenset[str] = frozenset(),
+    platform_of: Mapping[str, str] | None = None,
 ) -> None:
     """Refuse to use ``state`` from endpoints other than those it describes.
 
-    A state with records but no binding for a platform was written before endpoints were
-    recorded (version 1): its records were most likely made on the platform itself, so only
-    a run against the platform's own endpoint (or ``--sandbox``, whose file is separate) may
+    A state with records of a platform but no binding for it was written before that
+    platform's endpoint was recorded (TikTok: version 1; YouTube: before December 2026's
+    YouTube binding): its records were most likely made on the platform itself, so only a
+    run against the platform's own endpoint (or ``--sandbox``, whose file is separate) may
     adopt them; another endpoint (a served sandbox) needs ``publisher state bind`` first.
 
     Args:
         state: the state read.
-        current: per platform, the endpoint this run talks to.
+        current: per platform, the endpoint this run talks to (the platforms the project
+            uses: no other platform is checked).
         source: the state as the user knows it (``.publisher/state.json``).
         adopts: platforms whose current endpoint may bind an unbound state with records.
+        platform_of: account -> its platform (``provider:``), to tell whose records an
+            unbound platform holds; a record of an account not named counts for every
+            platform (None: every record does).
 
     Raises:
         StateBindingError: a platform's endpoint differs, or an unbound state with records
-            meets an endpoint that may not adopt it; the message names both and what to do.
-            Raised before any request is made.
+            of that platform meets an endpoint that may not adopt them; the message names
+            both and what to do. Raised before any request is made.
     """
     for platform, endpoint in sorted(current.items()):
         bound = state.endpoints.get(platform)
-        if bound is None and state.resources and platform not in adopts:
-            raise StateBindingError(
-                f"the state {source} holds {len(state.resources)} record(s) from before "
-                "states recorded their endpoint (most likely made on the real platform), "
-                f"and this run talks to {describe(platform, endpoint)}; refusing to use it",
-                hint="give this endpoint a state of its own (another `state.path` in "
-                "publisher.yaml, or `--sandbox`); if these records really were made on "
-                "this endpoint, run `publisher state bind` with this environment",
-            )
+        if bound is None and platform not in adopts:
+            held = _records_of(state, platform, platform_of)
+            if held:
+                name = platform_title(platform)
+                raise StateBindingError(
+                    f"the state {source} holds {held} record(s) of {name} accounts from "
+                    f"before states recorded their endpoint (most likely made on {name} "
+                    f"itself), and this run talks to {describe(platform, endpoint)}; "
+                    "refusing to use it",
+                    hint="give this endpoint a state of its own (another `state.path` in "
+                    "publisher.yaml, or `--sandbox`); if these records really were made on "
+                    "this endpoint, run `publisher state bind` with this environment",
+                )
         if bound is None or _matches(bound, endpoint):
             continue
         raise StateBindingError(
@@ -98,12 +108,30 @@ def check_binding(
         )
 
 
+def _records_of(state: State, platform: str, platform_of: Mapping[str, str] | None) -> int:
+    """How many of ``state``'s records may be ``platform``'s (unknown accounts' count)."""
+    if platform_of is None:
+        return len(state.resources)
+    return sum(platform_of.get(r.account, platform) == platform for r in state.resources.values())
+
+
+#: Per platform: the variable that points it at another API, and what names its app.
+_VARIABLES = {
+    "tiktok": ("PUBLISHER_TIKTOK_API_URL", "the app's client key (TIKTOK_CLIENT_KEY)"),
+    "youtube": (
+        "PUBLISHER_YOUTUBE_API_URL",
+        "the Google OAuth client id (YOUTUBE_CLIENT_ID, or the accounts' client_id_env)",
+    ),
+}
+
+
 def _hint(platform: str, bound: Endpoint, current: Endpoint) -> str:
+    env, app = _VARIABLES.get(platform, ("the platform's API URL", "the app's client id"))
     if bound.api_url == current.api_url:
         return (
-            "the app's client key (TIKTOK_CLIENT_KEY) differs from the one this state was "
-            "written with: set the right one; if the same accounts really moved to another "
-            "app, run `publisher state bind` to record it"
+            f"{app} differs from the one this state was written with: set the right one; "
+            "if the same accounts really moved to another app, run `publisher state bind` "
+            "to record it"
         )
     if EMBEDDED_SANDBOX in (bound.api_url, current.api_url):
         return (
@@ -111,7 +139,6 @@ def _hint(platform: str, bound: Endpoint, current: Endpoint) -> str:
             "embedded sandbox was put where the other endpoint's state belongs (or the "
             "reverse): move it back"
         )
-    env = "PUBLISHER_TIKTOK_API_URL" if platform == "tiktok" else "the platform's API URL"
     return (
         f"to use this state, set {env}={bound.api_url}. To try another endpoint (a served "
         "sandbox), give it a state of its own: another `state.path` in publisher.yaml, or "

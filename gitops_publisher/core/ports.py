@@ -91,6 +91,7 @@ from gitops_publisher.core.media_rules import MediaRules
 if TYPE_CHECKING:
     from gitops_publisher.core.desired import DesiredPost
     from gitops_publisher.core.models import AccountConfig
+    from gitops_publisher.core.state import Endpoint
 
 _T = TypeVar("_T")
 
@@ -439,6 +440,33 @@ class Platform(Named, Protocol):
 
         Raises:
             AuthError: the account has no credentials.
+        """
+        ...
+
+    def endpoint(
+        self,
+        accounts: Sequence[AccountConfig],
+        *,
+        sandbox: bool,
+        env: Mapping[str, str] | None = None,
+    ) -> Endpoint:
+        """Which endpoint and app a run with ``env`` (default: the process's) talks to.
+
+        For the state binding (design §12, ``core/binding.py``): the API base URL (or the
+        embedded sandbox with ``sandbox``) and a fingerprint of the app the project's
+        ``accounts`` on this platform use, never the app's key itself. Read at the edge.
+
+        Raises:
+            PublisherError: the environment's API URL is not an http(s) URL.
+        """
+        ...
+
+    def adopts_unbound(self, current: Endpoint) -> bool:
+        """Whether ``current`` may bind a state whose records of this platform are unbound.
+
+        Such records were written before states recorded this platform's endpoint: only an
+        endpoint where they were most likely made (the platform's own API) or one whose
+        state file is its own (the embedded sandbox) may adopt them (pure).
         """
         ...
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from gitops_publisher.core.binding import EMBEDDED_SANDBOX
 from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.ports import (
@@ -42,6 +43,7 @@ from gitops_publisher.core.ports import (
     Started,
     Transferring,
 )
+from gitops_publisher.core.state import Endpoint
 from gitops_publisher.errors import ApiError, AuthError
 from gitops_publisher.providers.errors import (
     InitOutcomeUnknown,
@@ -137,6 +139,7 @@ class FakeProvider:
     capability: bool = False
     name: str = "fake"
     title: str = "Fake"
+    api_url: str = "https://fake.invalid"
     publishes: dict[str, FakePublish] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     on_call: Callable[[str, str], None] | None = None
@@ -357,6 +360,7 @@ class FakePlatform:
     status_rate: Rate | None = None
     name: str = "fake"
     title: str = "Fake"
+    api_url: str = "https://fake.invalid"
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """:attr:`account_quotas`, else one: the account's daily cap over 24 h."""
@@ -381,6 +385,20 @@ class FakePlatform:
         """:attr:`provider`, whatever the account."""
         self.opened.append(account)
         return self.provider
+
+    def endpoint(
+        self,
+        accounts: Sequence[AccountConfig],
+        *,
+        sandbox: bool,
+        env: Mapping[str, str] | None = None,
+    ) -> Endpoint:
+        """:attr:`api_url`, or the embedded sandbox; no app."""
+        return Endpoint(api_url=EMBEDDED_SANDBOX if sandbox else self.api_url)
+
+    def adopts_unbound(self, current: Endpoint) -> bool:
+        """Any endpoint: the fake keeps no real records."""
+        return True
 
 
 def _conforms(

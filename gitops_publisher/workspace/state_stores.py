@@ -12,8 +12,9 @@ the records of the project's other state files (``workspace/state_shards.py``).
 Given the endpoints a run talks to, the store is bound to them (:class:`BoundStateStore`,
 design §12): reading a state that describes another endpoint is refused, and every write
 records the endpoints in the envelope (a version 1 file is bound by its first write). A
-served sandbox (``PUBLISHER_TIKTOK_API_URL`` pointing at ``publisher sandbox serve``) is
-another endpoint: it cannot read or write a state that describes TikTok, nor the reverse.
+served sandbox (``PUBLISHER_TIKTOK_API_URL`` or ``PUBLISHER_YOUTUBE_API_URL`` pointing at
+``publisher sandbox serve``) is another endpoint: it cannot read or write a state that
+describes TikTok or Google, nor the reverse.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def open_state_store(
     shard: Shard | None = None,
     endpoints: Mapping[str, Endpoint] | None = None,
     adopts: frozenset[str] = frozenset(),
+    platform_of: Mapping[str, str] | None = None,
 ) -> StateStore:
     """Return the store that ``state_config`` names, relative to ``project_dir``.
 
@@ -56,13 +58,16 @@ def open_state_store(
             describing others and binds what it writes (None: neither, for read-only views).
         adopts: platforms whose endpoint may bind a state written before bindings
             (:func:`gitops_publisher.core.binding.check_binding`).
+        platform_of: account -> platform, to tell whose records an unbound platform holds.
 
     Raises:
         ConfigError: the state path leaves the project (absolute, ``..``, a symlink out).
         PublisherError: the backend is not available in this version.
     """
     store = _open(project_dir, state_config, sandbox=sandbox, notify=notify, shard=shard)
-    return store if endpoints is None else BoundStateStore(store, endpoints, adopts)
+    if endpoints is None:
+        return store
+    return BoundStateStore(store, endpoints, adopts, platform_of)
 
 
 def _open(
@@ -100,6 +105,7 @@ class BoundStateStore:
         inner: the store wrapped (file, git-branch, combined shards).
         endpoints: per platform, the endpoint this run talks to.
         adopts: platforms whose endpoint may bind a state written before bindings.
+        platform_of: account -> platform (None: every record counts for every platform).
     """
 
     def __init__(
@@ -107,10 +113,12 @@ class BoundStateStore:
         inner: StateStore,
         endpoints: Mapping[str, Endpoint],
         adopts: frozenset[str] = frozenset(),
+        platform_of: Mapping[str, str] | None = None,
     ) -> None:
         self.inner = inner
         self.endpoints = dict(endpoints)
         self.adopts = adopts
+        self.platform_of = platform_of
 
     def read(self) -> State:
         """The state, once it is known to describe this run's endpoints.
@@ -122,7 +130,13 @@ class BoundStateStore:
         from gitops_publisher.core.binding import check_binding
 
         state = self.inner.read()
-        check_binding(state, self.endpoints, source=self.inner.describe(), adopts=self.adopts)
+        check_binding(
+            state,
+            self.endpoints,
+            source=self.inner.describe(),
+            adopts=self.adopts,
+            platform_of=self.platform_of,
+        )
         return state
 
     def write(self, state: State) -> None:

@@ -10,7 +10,7 @@ from gitops_publisher.core.binding import (
     bind,
     check_binding,
 )
-from gitops_publisher.core.state import Endpoint, State
+from gitops_publisher.core.state import Endpoint, Record, State
 from gitops_publisher.errors import StateBindingError
 from gitops_publisher.providers.tiktok.endpoint import current_endpoint
 
@@ -143,3 +143,76 @@ def test_a_malformed_api_url_variable_is_a_clear_error() -> None:
 
     with pytest.raises(PublisherError, match="PUBLISHER_TIKTOK_API_URL"):
         current_endpoint(sandbox=False, env={"PUBLISHER_TIKTOK_API_URL": "http://a b\n"})
+
+
+GOOGLE = Endpoint(
+    api_url="https://youtube.googleapis.com", app=app_fingerprint("id.apps.googleusercontent.com")
+)
+GOOGLE_SERVED = Endpoint(api_url="http://127.0.0.1:8765", app=app_fingerprint("sandbox-client"))
+
+
+def _record(account: str) -> Record:
+    from datetime import UTC, datetime
+
+    when = datetime(2026, 12, 3, tzinfo=UTC)
+    return Record(
+        post_id="a",
+        account=account,
+        status="published",
+        fingerprint="sha256:x",
+        mode="direct",
+        video="media/a.mp4",
+        created_at=when,
+        updated_at=when,
+    )
+
+
+def test_a_youtube_state_of_a_sandbox_is_refused_against_google_naming_both() -> None:
+    state = bind(State(), {"youtube": GOOGLE_SERVED})
+    with pytest.raises(StateBindingError) as info:
+        check_binding(state, {"youtube": GOOGLE}, source=".publisher/state.json")
+    message = str(info.value)
+    assert "YouTube at http://127.0.0.1:8765" in message
+    assert "YouTube at https://youtube.googleapis.com" in message
+    assert "PUBLISHER_YOUTUBE_API_URL=http://127.0.0.1:8765" in info.value.hint
+    assert "TIKTOK" not in info.value.hint
+    embedded = bind(State(), {"youtube": Endpoint(api_url=EMBEDDED_SANDBOX)})
+    with pytest.raises(StateBindingError, match="embedded YouTube sandbox"):
+        check_binding(embedded, {"youtube": GOOGLE}, source="s")
+
+
+def test_another_google_client_on_the_same_url_is_refused() -> None:
+    state = bind(State(), {"youtube": GOOGLE})
+    other = Endpoint(api_url=GOOGLE.api_url, app=app_fingerprint("other.apps.googleusercontent"))
+    with pytest.raises(StateBindingError, match="app sha256:") as info:
+        check_binding(state, {"youtube": other}, source="s")
+    assert "Google OAuth client id" in info.value.hint and "YOUTUBE_CLIENT_ID" in info.value.hint
+    assert "TIKTOK_CLIENT_KEY" not in info.value.hint
+
+
+def test_unbound_youtube_records_are_adopted_only_where_youtube_adopts() -> None:
+    # Yesterday's state: TikTok bound, YouTube records but no YouTube binding.
+    state = bind(State(), {"tiktok": REAL}).with_record(_record("shorts"))
+    state = state.with_record(_record("brand-us"))
+    platform_of = {"shorts": "youtube", "brand-us": "tiktok"}
+    current = {"tiktok": REAL, "youtube": GOOGLE_SERVED}
+    with pytest.raises(StateBindingError, match="1 record") as info:
+        check_binding(state, current, source="s", platform_of=platform_of)
+    assert "YouTube accounts" in str(info.value) and "publisher state bind" in info.value.hint
+    check_binding(
+        state,
+        {"tiktok": REAL, "youtube": GOOGLE},
+        source="s",
+        adopts=frozenset({"youtube"}),
+        platform_of=platform_of,
+    )
+
+
+def test_an_unbound_platform_without_records_of_its_own_binds_freely() -> None:
+    # TikTok records only: a first YouTube account may start on any endpoint.
+    state = bind(State(), {"tiktok": REAL}).with_record(_record("brand-us"))
+    current = {"tiktok": REAL, "youtube": GOOGLE_SERVED}
+    check_binding(state, current, source="s", platform_of={"brand-us": "tiktok"})
+    # A record of an account no longer configured may be any platform's: it counts.
+    with pytest.raises(StateBindingError, match="from before states recorded"):
+        check_binding(state, current, source="s", platform_of={"shorts": "youtube"})

@@ -9,13 +9,15 @@ Light to import: the HTTP client is imported only when an account is opened.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.models import AccountConfig, TikTokAccount
 from gitops_publisher.core.ports import Opening, Provider, Quota, Rate
-from gitops_publisher.providers.tiktok import urls
+from gitops_publisher.core.state import Endpoint
+from gitops_publisher.providers.tiktok import endpoint, urls
 from gitops_publisher.providers.tiktok.api_models import RETRYABLE_FAIL_REASONS
 from gitops_publisher.providers.tiktok.media_rules import TIKTOK_MEDIA_RULES
 from gitops_publisher.providers.tiktok.ratelimit import ENDPOINT_LIMITS, WINDOW_SECONDS
@@ -115,6 +117,24 @@ class TikTokPlatform:
             return tuple(w.message for w in warnings)
 
         return TikTokProvider(client, open_id=lambda: auth.tokens.open_id, notices=notices)
+
+    def endpoint(
+        self,
+        accounts: Sequence[AccountConfig],
+        *,
+        sandbox: bool,
+        env: Mapping[str, str] | None = None,
+    ) -> Endpoint:
+        """TikTok's API URL and the app's client key fingerprint (``endpoint.py``).
+
+        Raises:
+            PublisherError: ``PUBLISHER_TIKTOK_API_URL`` is not an http(s) URL.
+        """
+        return endpoint.current_endpoint(sandbox=sandbox, env=env)
+
+    def adopts_unbound(self, current: Endpoint) -> bool:
+        """TikTok's own API and the embedded sandbox (``endpoint.py``)."""
+        return endpoint.adopts_unbound(current)
 
 
 TIKTOK = TikTokPlatform()

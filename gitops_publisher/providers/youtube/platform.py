@@ -10,13 +10,17 @@ when a channel is opened.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Literal
 
 from gitops_publisher.core import handles
 from gitops_publisher.core.media_rules import MediaRules
+from gitops_publisher.core.models import YouTubeAccount
 from gitops_publisher.core.ports import Opening, Provider, Quota, Rate
+from gitops_publisher.core.state import Endpoint
 from gitops_publisher.errors import AuthError
+from gitops_publisher.providers.youtube import endpoint
 from gitops_publisher.providers.youtube.envelope import PLATFORM
 from gitops_publisher.providers.youtube.media_rules import YOUTUBE_MEDIA_RULES
 
@@ -80,7 +84,6 @@ class YouTubePlatform:
         Raises:
             AuthError: no token, or the Google client is not set.
         """
-        from gitops_publisher.core.models import YouTubeAccount
         from gitops_publisher.providers.tokens import TokenSet
         from gitops_publisher.providers.youtube.account_auth import youtube_auth_setup
         from gitops_publisher.providers.youtube.adapter import YouTubeProvider
@@ -138,6 +141,25 @@ class YouTubePlatform:
         )
         run.on_close(client.aclose)
         return YouTubeProvider(client)
+
+    def endpoint(
+        self,
+        accounts: Sequence[AccountConfig],
+        *,
+        sandbox: bool,
+        env: Mapping[str, str] | None = None,
+    ) -> Endpoint:
+        """Google's API URL and the fingerprint of the accounts' OAuth client (``endpoint.py``).
+
+        Raises:
+            PublisherError: ``PUBLISHER_YOUTUBE_API_URL`` is not an http(s) URL.
+        """
+        names = {a.client_id_env for a in accounts if isinstance(a, YouTubeAccount)}
+        return endpoint.current_endpoint(sandbox=sandbox, client_id_envs=sorted(names), env=env)
+
+    def adopts_unbound(self, current: Endpoint) -> bool:
+        """Google's own API and the embedded sandbox (``endpoint.py``)."""
+        return endpoint.adopts_unbound(current)
 
 
 YOUTUBE = YouTubePlatform()

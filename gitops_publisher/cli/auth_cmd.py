@@ -433,7 +433,7 @@ def _handles(app: AppContext, names: list[str], state: State) -> dict[str, str]:
 
 
 def _status_table(app: AppContext, setup: AuthSetup, warnings: list[str]) -> None:
-    """``auth status`` for every account: one row each; exit 1 if any has no credentials."""
+    """``auth status`` for every account: one row each; then every credential missing (exit 1)."""
     from gitops_publisher.core.identity import PLATFORMS
     from gitops_publisher.core.models import YouTubeAccount
     from gitops_publisher.workspace.project import load_config

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -38,23 +39,35 @@ def test_init_then_validate_plan_and_a_sandbox_apply(tmp_path: Path, env: dict[s
     made = run_publisher(tmp_path, "init", str(root), "--account", "brand-us", env=env)
     assert made.returncode == 0, made.stderr
     assert "apply --sandbox" in made.stdout  # says what to do next
+    validated, planned, applied = commit_validate_plan_apply(root, env)
+    assert "Valid: 1 post(s)" in validated.stdout
+    assert "example@brand-us" in planned.stdout and "create" in planned.stdout
+    assert re.search(r"example@brand-us\s+published", applied.stdout)
+
+
+Ran = subprocess.CompletedProcess[str]
+
+
+def commit_validate_plan_apply(root: Path, env: dict[str, str]) -> tuple[Ran, Ran, Ran]:
+    """A new user's first steps in a scaffold: commit, validate, plan, apply, plan again.
+
+    Each must succeed (the plan with changes, the second plan without), and leave nothing to
+    commit; their outputs are returned for what the caller checks.
+    """
     git(root, "init", "-q")
     commit_all(root, "publisher init")
-
     validated = run_publisher(root, "validate", env=env)
     assert validated.returncode == 0, validated.stderr
-    assert "Valid: 1 post(s)" in validated.stdout
     planned = run_publisher(root, "plan", "--sandbox", "--detailed-exitcode", env=env)
     assert planned.returncode == 2, planned.stderr
-    assert "example@brand-us" in planned.stdout and "create" in planned.stdout
     applied = run_publisher(root, "apply", "--sandbox", "--yes", env=env)
     assert applied.returncode == 0, applied.stderr
-    assert re.search(r"example@brand-us\s+published", applied.stdout)
     again = run_publisher(root, "plan", "--sandbox", "--detailed-exitcode", env=env)
     assert again.returncode == 0, again.stdout  # recorded: nothing left to do
     # what the runs wrote is ignored; what must be committed is not
     status = git(root, "status", "--porcelain", "--untracked-files=all")
     assert status == "", status
+    return validated, planned, applied
 
 
 def test_the_scaffold_is_complete_and_its_schemas_travel_with_it(
@@ -162,26 +175,15 @@ def test_init_a_youtube_channel_then_validate_plan_and_a_sandbox_apply(
     secret_env = apply_step["with"]["secret-env"].splitlines()
     for name in ("YOUTUBE_CLIENT_ID", "YOUTUBE_CLIENT_SECRET", "YOUTUBE_REFRESH_TOKEN_ACME_SHORTS"):
         assert f"{name}=${{{{ secrets.{name} }}}}" in secret_env
-    git(root, "init", "-q")
-    commit_all(root, "publisher init")
 
-    validated = run_publisher(root, "validate", env=env)
-    assert validated.returncode == 0, validated.stderr
+    validated, planned, applied = commit_validate_plan_apply(root, env)
     assert "checked against YouTube's media rules" in validated.stdout
-    planned = run_publisher(root, "plan", "--sandbox", "--detailed-exitcode", env=env)
-    assert planned.returncode == 2, planned.stderr
     assert re.search(r"\+ example@acme-shorts\s+create", planned.stdout)
     assert "Warning" not in planned.stdout + planned.stderr  # a Short, vertical and short
-    applied = run_publisher(root, "apply", "--sandbox", "--yes", env=env)
-    assert applied.returncode == 0, applied.stderr
     assert re.search(
         r"example@acme-shorts\s+published\s+https://www\.youtube\.com/shorts/", applied.stdout
     )
     assert "TikTok" not in applied.stdout + applied.stderr
-    again = run_publisher(root, "plan", "--sandbox", "--detailed-exitcode", env=env)
-    assert again.returncode == 0, again.stdout  # recorded: nothing left to do
-    status = git(root, "status", "--porcelain", "--untracked-files=all")
-    assert status == "", status
 
 
 def test_init_refuses_a_youtube_handle_it_would_not_accept_later(

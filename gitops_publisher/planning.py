@@ -92,7 +92,7 @@ def make_plan(
         sandbox=sandbox,
         shard=shard,
         endpoints=talks_to,
-        adopts=adopting(talks_to),
+        adopts=adopts_unbound,
         platform_of=platforms_of(accounts),
     )
     return _plan_from(project, store, shard, targets, replace, now, reviewed_only)
@@ -122,9 +122,13 @@ def run_endpoints(
     }
 
 
-def adopting(endpoints: Mapping[str, Endpoint]) -> frozenset[str]:
-    """The platforms whose endpoint here may bind their records written before bindings."""
-    return frozenset(p for p, e in endpoints.items() if PLATFORMS[p].adopts_unbound(e))
+def adopts_unbound(platform: str, endpoint: Endpoint) -> bool:
+    """Whether ``platform``'s ``endpoint`` may bind its records written before bindings.
+
+    The registry's ``Platform.adopts_unbound``; a platform it does not know never does.
+    """
+    entry = PLATFORMS.get(platform)
+    return entry is not None and entry.adopts_unbound(endpoint)
 
 
 def platforms_of(accounts: Mapping[str, AccountConfig]) -> dict[str, str]:

@@ -43,7 +43,7 @@ def open_store(app: AppContext, *, writing: bool = False) -> StateStore:
         ConfigError: publisher.yaml is missing or invalid.
         PublisherError: the configured backend is not available.
     """
-    from gitops_publisher.planning import adopting, platforms_of, run_endpoints
+    from gitops_publisher.planning import adopts_unbound, platforms_of, run_endpoints
     from gitops_publisher.workspace.project import load_config
     from gitops_publisher.workspace.state_stores import open_state_store
 
@@ -55,7 +55,7 @@ def open_store(app: AppContext, *, writing: bool = False) -> StateStore:
         sandbox=app.sandbox,
         notify=lambda message: click.echo(message, err=True),
         endpoints=endpoints,
-        adopts=adopting(endpoints or {}),
+        adopts=adopts_unbound,
         platform_of=platforms_of(config.accounts),
     )
 

@@ -12,7 +12,7 @@ Pure: the caller says which endpoints this run talks to (``providers/*/endpoint.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from gitops_publisher.core.state import Endpoint, State
 from gitops_publisher.errors import StateBindingError
@@ -52,12 +52,27 @@ def _matches(bound: Endpoint, current: Endpoint) -> bool:
     return bound.app is None or current.app is None or bound.app == current.app
 
 
+Adopts = Callable[[str, Endpoint], bool]
+"""Whether a platform's endpoint may adopt that platform's records written before it was
+bound: its own API and the embedded sandbox (``Platform.adopts_unbound``)."""
+
+
+def adopts_none(platform: str, endpoint: Endpoint) -> bool:
+    """No endpoint adopts unbound records (the default: ``publisher state bind`` must)."""
+    return False
+
+
+def adopts_any(platform: str, endpoint: Endpoint) -> bool:
+    """Every endpoint adopts unbound records: a write, whose read decided that already."""
+    return True
+
+
 def check_binding(
     state: State,
     current: Mapping[str, Endpoint],
     *,
     source: str,
-    adopts: frozenset[str] = frozenset(),
+    adopts: Adopts = adopts_none,
     platform_of: Mapping[str, str] | None = None,
 ) -> None:
     """Refuse to use ``state`` from endpoints other than those it describes.
@@ -67,13 +82,16 @@ def check_binding(
     YouTube binding): its records were most likely made on the platform itself, so only a
     run against the platform's own endpoint (or ``--sandbox``, whose file is separate) may
     adopt them; another endpoint (a served sandbox) needs ``publisher state bind`` first.
+    Unless the state's other bindings say otherwise: records written beside another
+    platform's records of a served sandbox (or of the embedded one, for a real run) were
+    most likely made there too, so they are not adopted either.
 
     Args:
         state: the state read.
         current: per platform, the endpoint this run talks to (the platforms the project
             uses: no other platform is checked).
         source: the state as the user knows it (``.publisher/state.json``).
-        adopts: platforms whose current endpoint may bind an unbound state with records.
+        adopts: whether a platform's endpoint may adopt its unbound records.
         platform_of: account -> its platform (``provider:``), to tell whose records an
             unbound platform holds; a record of an account not named counts for every
             platform (None: every record does).
@@ -85,26 +103,60 @@ def check_binding(
     """
     for platform, endpoint in sorted(current.items()):
         bound = state.endpoints.get(platform)
-        if bound is None and platform not in adopts:
-            held = _records_of(state, platform, platform_of)
-            if held:
-                name = platform_title(platform)
-                raise StateBindingError(
-                    f"the state {source} holds {held} record(s) of {name} accounts from "
-                    f"before states recorded their endpoint (most likely made on {name} "
-                    f"itself), and this run talks to {describe(platform, endpoint)}; "
-                    "refusing to use it",
-                    hint="give this endpoint a state of its own (another `state.path` in "
-                    "publisher.yaml, or `--sandbox`); if these records really were made on "
-                    "this endpoint, run `publisher state bind` with this environment",
-                )
-        if bound is None or _matches(bound, endpoint):
+        if bound is None:
+            _check_adoption(state, platform, endpoint, source, adopts, platform_of)
+            continue
+        if _matches(bound, endpoint):
             continue
         raise StateBindingError(
             f"the state {source} describes {describe(platform, bound)}, but this run talks "
             f"to {describe(platform, endpoint)}; refusing to use it (a post recorded for one "
             "endpoint is not published on the other)",
             hint=_hint(platform, bound, endpoint),
+        )
+
+
+def _check_adoption(
+    state: State,
+    platform: str,
+    endpoint: Endpoint,
+    source: str,
+    adopts: Adopts,
+    platform_of: Mapping[str, str] | None,
+) -> None:
+    """Refuse ``platform``'s unbound records unless ``endpoint`` may adopt them.
+
+    Raises:
+        StateBindingError: see :func:`check_binding`.
+    """
+    held = _records_of(state, platform, platform_of)
+    if not held or adopts is adopts_any:
+        return
+    name = platform_title(platform)
+    records = (
+        f"the state {source} holds {held} record(s) of {name} accounts from before states "
+        "recorded their endpoint"
+    )
+    hint = (
+        "give this endpoint a state of its own (another `state.path` in publisher.yaml, or "
+        "`--sandbox`); if these records really were made on this endpoint, run `publisher "
+        "state bind` with this environment"
+    )
+    if not adopts(platform, endpoint):
+        raise StateBindingError(
+            f"{records} (most likely made on {name} itself), and this run talks to "
+            f"{describe(platform, endpoint)}; refusing to use it",
+            hint=hint,
+        )
+    embedded = endpoint.api_url == EMBEDDED_SANDBOX
+    for other, witness in sorted(state.endpoints.items()):
+        if adopts(other, witness) and (witness.api_url == EMBEDDED_SANDBOX) == embedded:
+            continue
+        raise StateBindingError(
+            f"{records}, beside records that describe {describe(other, witness)}: they were "
+            f"most likely made there too, not on {describe(platform, endpoint)}, which this "
+            "run talks to; refusing to use it",
+            hint=hint,
         )
 
 

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from gitops_publisher.core.binding import Adopts, adopts_none
 from gitops_publisher.core.models import StateConfig
 from gitops_publisher.core.shard import Shard
 from gitops_publisher.core.state import Endpoint, State, StateStore
@@ -43,7 +44,7 @@ def open_state_store(
     notify: Notify | None = None,
     shard: Shard | None = None,
     endpoints: Mapping[str, Endpoint] | None = None,
-    adopts: frozenset[str] = frozenset(),
+    adopts: Adopts = adopts_none,
     platform_of: Mapping[str, str] | None = None,
 ) -> StateStore:
     """Return the store that ``state_config`` names, relative to ``project_dir``.
@@ -56,8 +57,8 @@ def open_state_store(
         shard: write this shard's own file (``--shard K/N``).
         endpoints: per platform, the endpoint this run talks to: the store refuses a state
             describing others and binds what it writes (None: neither, for read-only views).
-        adopts: platforms whose endpoint may bind a state written before bindings
-            (:func:`gitops_publisher.core.binding.check_binding`).
+        adopts: whether a platform's endpoint may bind its records written before
+            bindings (:func:`gitops_publisher.core.binding.check_binding`).
         platform_of: account -> platform, to tell whose records an unbound platform holds.
 
     Raises:
@@ -104,7 +105,7 @@ class BoundStateStore:
     Attributes:
         inner: the store wrapped (file, git-branch, combined shards).
         endpoints: per platform, the endpoint this run talks to.
-        adopts: platforms whose endpoint may bind a state written before bindings.
+        adopts: whether a platform's endpoint may bind its records written before bindings.
         platform_of: account -> platform (None: every record counts for every platform).
     """
 
@@ -112,7 +113,7 @@ class BoundStateStore:
         self,
         inner: StateStore,
         endpoints: Mapping[str, Endpoint],
-        adopts: frozenset[str] = frozenset(),
+        adopts: Adopts = adopts_none,
         platform_of: Mapping[str, str] | None = None,
     ) -> None:
         self.inner = inner
@@ -146,11 +147,10 @@ class BoundStateStore:
             StateBindingError: ``state`` describes another endpoint.
             StateError: as the wrapped store's write.
         """
-        from gitops_publisher.core.binding import bind, check_binding
+        from gitops_publisher.core.binding import adopts_any, bind, check_binding
 
         # Whether an unbound state may be adopted was decided when it was read.
-        everything = frozenset(self.endpoints)
-        check_binding(state, self.endpoints, source=self.inner.describe(), adopts=everything)
+        check_binding(state, self.endpoints, source=self.inner.describe(), adopts=adopts_any)
         self.inner.write(bind(state, self.endpoints))
 
     def lock(self, *, purpose: str) -> AbstractContextManager[None]:

@@ -6,12 +6,14 @@ import pytest
 
 from gitops_publisher.core.binding import (
     EMBEDDED_SANDBOX,
+    adopts_any,
     app_fingerprint,
     bind,
     check_binding,
 )
 from gitops_publisher.core.state import Endpoint, Record, State
 from gitops_publisher.errors import StateBindingError
+from gitops_publisher.planning import adopts_unbound
 from gitops_publisher.providers.tiktok.endpoint import current_endpoint
 
 KEY = "aw0123456789abcdef"
@@ -111,7 +113,7 @@ def test_an_unbound_state_with_records_is_adopted_only_by_the_real_endpoint() ->
             updated_at=when,
         )
     )
-    check_binding(v1, {"tiktok": REAL}, source="s", adopts=frozenset({"tiktok"}))
+    check_binding(v1, {"tiktok": REAL}, source="s", adopts=adopts_unbound)
     with pytest.raises(StateBindingError, match="1 record") as info:
         check_binding(v1, {"tiktok": SERVED}, source="s")
     assert "publisher state bind" in info.value.hint
@@ -203,7 +205,7 @@ def test_unbound_youtube_records_are_adopted_only_where_youtube_adopts() -> None
         state,
         {"tiktok": REAL, "youtube": GOOGLE},
         source="s",
-        adopts=frozenset({"youtube"}),
+        adopts=adopts_unbound,
         platform_of=platform_of,
     )
 
@@ -216,3 +218,42 @@ def test_an_unbound_platform_without_records_of_its_own_binds_freely() -> None:
     # A record of an account no longer configured may be any platform's: it counts.
     with pytest.raises(StateBindingError, match="from before states recorded"):
         check_binding(state, current, source="s", platform_of={"shorts": "youtube"})
+
+
+def test_records_written_beside_a_sandbox_binding_are_not_adopted_by_the_real_endpoint() -> None:
+    # Yesterday's state of a YouTube-only project run against a served sandbox: TikTok bound
+    # there (from the environment), the channel's records unbound.
+    state = bind(State(), {"tiktok": SERVED}).with_record(_record("shorts"))
+    platform_of = {"shorts": "youtube"}
+    with pytest.raises(StateBindingError, match="beside records that describe TikTok at") as info:
+        check_binding(
+            state, {"youtube": GOOGLE}, source="s", adopts=adopts_unbound, platform_of=platform_of
+        )
+    assert "YouTube at https://youtube.googleapis.com" in str(info.value)
+    assert "publisher state bind" in info.value.hint
+    # Beside the embedded sandbox's binding: only --sandbox adopts them.
+    embedded = Endpoint(api_url=EMBEDDED_SANDBOX)
+    in_sandbox = bind(State(), {"tiktok": embedded}).with_record(_record("shorts"))
+    with pytest.raises(StateBindingError, match="embedded TikTok sandbox"):
+        check_binding(
+            in_sandbox,
+            {"youtube": GOOGLE},
+            source="s",
+            adopts=adopts_unbound,
+            platform_of=platform_of,
+        )
+    check_binding(
+        in_sandbox,
+        {"youtube": embedded},
+        source="s",
+        adopts=adopts_unbound,
+        platform_of=platform_of,
+    )
+    # Beside TikTok itself: adopted; and a write (adoption decided on read) never refuses it.
+    real = bind(State(), {"tiktok": REAL}).with_record(_record("shorts"))
+    check_binding(
+        real, {"youtube": GOOGLE}, source="s", adopts=adopts_unbound, platform_of=platform_of
+    )
+    check_binding(
+        state, {"youtube": GOOGLE}, source="s", adopts=adopts_any, platform_of=platform_of
+    )

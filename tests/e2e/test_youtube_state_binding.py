@@ -146,22 +146,32 @@ def test_a_mixed_project_binds_both_and_yesterdays_youtube_records_need_binding(
         again = run_publisher(root, "plan", "--detailed-exitcode", env=env)
         assert again.returncode == 0, again.stdout + again.stderr  # nothing to do
 
-    # Google itself adopts such records (the rule of TikTok's version 1 states).
+    # A YouTube-only project: yesterday's code bound TikTok from the environment anyway.
     youtube_only = committed_project(
         tmp_path / "yt-only", [], [PostSpec("launch", ["shorts"])], youtube=["shorts"]
     )
     adopted = youtube_only / ".publisher" / "state.json"
     adopted.parent.mkdir(parents=True)
     records = {a: r for a, r in state["resources"].items() if a.endswith("@shorts")}
-    adopted.write_text(json.dumps({**state, "resources": records}))
     real = publisher_env(tmp_path / "real")
+    # Written beside TikTok's served sandbox: the channel's records were made there too, so
+    # Google does not adopt them, though the project has no TikTok account.
+    beside_sandbox = json.dumps({**state, "resources": records}).encode()
+    adopted.write_bytes(beside_sandbox)
+    message = refused(youtube_only, real, scan, "plan", "--offline")
+    assert f"beside records that describe TikTok at {em.base_url}" in message, message
+    assert f"YouTube at {GOOGLE}" in message and "publisher state bind" in message
+    assert adopted.read_bytes() == beside_sandbox
+    # Written beside TikTok itself: Google adopts them (the rule of version 1 states).
+    tiktok = {"api_url": "https://open.tiktokapis.com", "app": None}
+    adopted.write_text(json.dumps({**state, "endpoints": {"tiktok": tiktok}, "resources": records}))
     plan = run_publisher(youtube_only, "plan", "--offline", "--detailed-exitcode", env=real)
     assert plan.returncode == 0, plan.stdout + plan.stderr
     forget = run_publisher(youtube_only, "state", "rm", "--yes", "launch@shorts", env=real)
     assert forget.returncode == 0, forget.stdout + forget.stderr
-    assert json.loads(adopted.read_text())["endpoints"]["youtube"] == {
-        "api_url": GOOGLE,
-        "app": None,
+    assert json.loads(adopted.read_text())["endpoints"] == {
+        "tiktok": tiktok,  # kept as it was: the project has no TikTok account to check it
+        "youtube": {"api_url": GOOGLE, "app": None},
     }
     scan.check()
 

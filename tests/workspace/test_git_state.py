@@ -20,6 +20,7 @@ from gitops_publisher.errors import (
     StateError,
     StateLockedError,
 )
+from gitops_publisher.planning import adopts_unbound
 from gitops_publisher.workspace.git_state import GitBranchStateStore
 from gitops_publisher.workspace.state_file import dump_state, load_state
 from gitops_publisher.workspace.state_merge import (
@@ -426,7 +427,7 @@ def put_on_branch(remote: Path, path: str, data: bytes) -> None:
 def test_a_v1_state_on_the_branch_is_migrated_and_bound_by_its_first_write(remote: Path) -> None:
     put_on_branch(remote, "state.json", V1_GOLDEN.read_bytes())
     store = BoundStateStore(
-        GitBranchStateStore(clone(remote, "a"), "state.json"), TIKTOK, frozenset({"tiktok"})
+        GitBranchStateStore(clone(remote, "a"), "state.json"), TIKTOK, adopts_unbound
     )
     state = store.read()
     assert state.version == STATE_VERSION and state.endpoints == {} and state.serial == 4

@@ -10,7 +10,8 @@ from gitops_publisher.core.binding import EMBEDDED_SANDBOX, app_fingerprint
 from gitops_publisher.core.models import AccountConfig, TikTokAccount, YouTubeAccount
 from gitops_publisher.core.state import Endpoint
 from gitops_publisher.errors import PublisherError
-from gitops_publisher.planning import adopting, platforms_of, run_endpoints
+from gitops_publisher.planning import adopts_unbound as registry_adopts
+from gitops_publisher.planning import platforms_of, run_endpoints
 from gitops_publisher.providers.youtube.endpoint import adopts_unbound, current_endpoint
 
 CLIENT_ID = "1234567890-abcdef.apps.googleusercontent.com"
@@ -82,10 +83,14 @@ def test_a_run_binds_only_the_platforms_its_accounts_use(
         "tiktok": Endpoint(api_url="https://open.tiktokapis.com", app=app_fingerprint("aw0123")),
         "youtube": Endpoint(api_url=GOOGLE, app=app_fingerprint(CLIENT_ID)),
     }
-    assert adopting(both) == {"tiktok", "youtube"}
-    served = {**env, "PUBLISHER_YOUTUBE_API_URL": "http://127.0.0.1:8765"}
-    assert adopting(run_endpoints(mixed, sandbox=False, env=served)) == {"tiktok"}
-    sandbox = run_endpoints(mixed, sandbox=True, env=served)
+    assert all(registry_adopts(p, e) for p, e in both.items())
+    served = run_endpoints(
+        mixed, sandbox=False, env={**env, "PUBLISHER_YOUTUBE_API_URL": "http://127.0.0.1:8765"}
+    )
+    assert registry_adopts("tiktok", served["tiktok"])
+    assert not registry_adopts("youtube", served["youtube"])
+    assert not registry_adopts("vine", both["youtube"])  # a platform the registry lacks
+    sandbox = run_endpoints(mixed, sandbox=True, env=env)
     assert set(sandbox.values()) == {Endpoint(api_url=EMBEDDED_SANDBOX)}
     assert platforms_of(mixed) == {"brand-us": "tiktok", "shorts": "youtube"}
     # Without env, the process's environment is read.

@@ -255,7 +255,7 @@ class PostTrace:
       it is resumed); the functions, files and folders are the distinct ones of those steps.
 
     Deterministic: objects are followed by identity and kept alive until the end, so an id
-    is never reused; the same code gives the same steps in the same order.
+    is never reused; the same code gives the same counts.
     """
 
     def __init__(self, package: Path, accounts: frozenset[str] = ACCOUNTS) -> None:

@@ -155,6 +155,13 @@ def test_429_storm_is_waited_out_and_every_post_published_once(project, emulator
 def test_access_token_expiring_mid_apply_refreshes_and_rotation_is_used(project, emulator, tokens):
     posts = [PostSpec(f"p{i}", ["brand-us"]) for i in range(3)]
     root = project(["brand-us"], posts)
+    # One post after another, so the token dies between two posts' requests (with the
+    # account's default pipeline the others could be done by the time the clock jumps).
+    config = root / "publisher.yaml"
+    config.write_text(
+        config.read_text().replace("  brand-us:\n", "  brand-us:\n    in_flight: 1\n")
+    )
+    assert "in_flight: 1" in config.read_text()
     with emulator(access_token_ttl_sec=3600) as em:
         tokens.login(em, ["brand-us"])
         original = tokens.sets["brand-us"]["refresh_token"]

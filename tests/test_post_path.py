@@ -73,7 +73,11 @@ def _bench_module() -> Any:
     spec = importlib.util.spec_from_file_location("post_path_bench", BENCH)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    path = list(sys.path)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path[:] = path  # the script puts bench/ first for its own imports
     return module
 
 

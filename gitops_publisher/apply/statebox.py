@@ -37,6 +37,7 @@ class StateBox:
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _durable_serial: int | None = None
     _background: set[asyncio.Task[None]] = field(default_factory=set)
+    _failed: list[Record] = field(default_factory=list)  # puts whose background write failed
 
     async def put(self, record: Record, *, wait: bool = True) -> None:
         """Record a transition; return once it is durable (the store writes atomically).
@@ -58,16 +59,29 @@ class StateBox:
             return
         task = asyncio.create_task(self._commit(record, updated.serial))
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(lambda done: self._finished(done, record))
+
+    def _finished(self, task: asyncio.Task[None], record: Record) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self._failed.append(record)  # (retrieving the exception keeps asyncio quiet)
 
     async def flush(self) -> None:
-        """Wait for the background writes; raise the first one's error.
+        """Wait for the background writes; if one failed, write the state once more.
+
+        A failed background write leaves its transition in memory only; a later write holds
+        it too (each writes the whole state), so the run ends well if the state is durable by
+        then, and otherwise tries once more and raises that write's error.
 
         Raises:
-            StateError: a background write failed.
+            StateConflictError: another run recorded an address differently.
+            StateError: the state could not be written.
         """
         while self._background:
-            await asyncio.gather(*list(self._background))
+            await asyncio.gather(*list(self._background), return_exceptions=True)
+        if self._failed:
+            record, self._failed = self._failed[0], []
+            await self._commit(record, self.state.serial)
 
     async def _commit(self, record: Record, serial: int) -> None:
         async with self._lock:

@@ -69,6 +69,44 @@ def test_a_failed_background_write_is_raised_by_flush() -> None:
     asyncio.run(go())
 
 
+async def _until_written(box: StateBox) -> None:
+    """Let the background writes finish, as a run's other work would meanwhile."""
+    await asyncio.gather(*box._background, return_exceptions=True)
+
+
+def test_a_background_write_that_failed_before_flush_is_still_raised_by_flush() -> None:
+    async def go() -> None:
+        store = FailingStore()
+        box = StateBox(store, store.read())
+        record = records.initialized(started_record(), "v_pub_file~1", None, NOW)
+        await box.put(record)
+        store.broken = True
+        await box.put(records.uploaded(record, NOW), wait=False)
+        await _until_written(box)  # it failed, and nobody was waiting for it
+        with pytest.raises(StateError, match="could not record .*publish_id v_pub_file~1"):
+            await box.flush()
+        assert store.state.resources[record.address].status == "uploading"
+
+    asyncio.run(go())
+
+
+def test_a_failed_background_write_healed_by_a_later_write_ends_the_run_well() -> None:
+    async def go() -> None:
+        store = FailingStore()
+        box = StateBox(store, store.read())
+        record = records.initialized(started_record(), "v_pub_file~1", None, NOW)
+        await box.put(record)
+        store.broken = True
+        await box.put(records.uploaded(record, NOW), wait=False)
+        await _until_written(box)
+        store.broken = False  # the disk has room again
+        await box.put(started_record("launch"))  # writes the whole state, the upload too
+        await box.flush()
+        assert store.state.resources[record.address].status == "processing"
+
+    asyncio.run(go())
+
+
 class SlowStore(MemoryStateStore):
     """Each write takes a while in its worker thread (an fsync), and records what it wrote."""
 

@@ -154,7 +154,8 @@ def test_a_youtube_only_user_reads_no_tiktok_in_plans_state_commands_or_help(
     assert "YouTube keeps the posts" in removed and "stay on YouTube" in removed
     root.write("posts/launch.yaml", post + "caption: Hi\n")
     before = state.read_bytes()
-    code, refused = run(root.root, "state", "import", "launch@acme-yt", video, "--sandbox")
+    # "--": a YouTube video id may begin with "-" (1 in 64), which click would take for an option.
+    code, refused = run(root.root, "state", "import", "--sandbox", "--", "launch@acme-yt", video)
     assert code == 1, refused  # was a crash (exit 70): the video id taken for a session URI
     assert "is not a YouTube upload session" in refused and state.read_bytes() == before
     assert [text for text in seen if "TikTok" in text] == []

@@ -29,7 +29,7 @@ SCHEMA_DIR = ".publisher/schema"
 EXAMPLE_POST = "posts/example.yaml"
 EXAMPLE_VIDEO = "media/example.mp4"
 VIDEO_SUFFIXES = ("mp4", "mov", "webm")
-_TOKEN_ENV_LINE = "            __REFRESH_TOKEN_ENV__\n"  # in the apply step's secret-env
+_SECRET_ENV_LINE = "            __SECRET_ENV__\n"  # in the apply step's secret-env
 
 GITIGNORE = """\
 # Written by gitops-publisher and never committed:
@@ -130,12 +130,11 @@ caption: "Hello from gitops-publisher #first #Shorts"
 """
 
 
-#: Per platform: its ``publisher.yaml``, its example post, and the variables of its app that
-#: the workflow's template does not name already (TikTok's are in it).
-_TEMPLATES: dict[str, tuple[Callable[[str, str | None, str], str], Callable[[str], str], list[str]]]
+#: Per platform: its ``publisher.yaml`` and its example post.
+_TEMPLATES: dict[str, tuple[Callable[[str, str | None, str], str], Callable[[str], str]]]
 _TEMPLATES = {
-    "tiktok": (_config, _post, []),
-    "youtube": (_youtube_config, _youtube_post, [CLIENT_ID_ENV, CLIENT_SECRET_ENV]),
+    "tiktok": (_config, _post),
+    "youtube": (_youtube_config, _youtube_post),
 }
 #: The platforms ``publisher init --provider`` scaffolds.
 SCAFFOLDED = tuple(_TEMPLATES)
@@ -151,15 +150,19 @@ def secrets_to_set(account: str, provider: str = DEFAULT_PROVIDER) -> list[str]:
     return [*_SECRETS[provider], token_env(account, provider)]
 
 
-def workflow(token_envs: list[str]) -> str:
-    """The GitHub workflow (plan on pull requests, apply on merge and every 10 minutes)."""
+def workflow(secrets: list[str]) -> str:
+    """The GitHub workflow (plan on pull requests, apply on merge and every 10 minutes).
+
+    ``secrets``: the variables the apply step is given from the repository's secrets, in
+    order (:func:`secrets_to_set` for a new repository): only those its platforms need.
+    """
     template = (
         resources.files("gitops_publisher")
         .joinpath("scaffold", "publish.yml")
         .read_text(encoding="utf-8")
     )
-    lines = "".join(f"            {name}=${{{{ secrets.{name} }}}}\n" for name in token_envs)
-    return template.replace(_TOKEN_ENV_LINE, lines)
+    lines = "".join(f"            {name}=${{{{ secrets.{name} }}}}\n" for name in secrets)
+    return template.replace(_SECRET_ENV_LINE, lines)
 
 
 def _editor_settings() -> str:
@@ -185,7 +188,7 @@ def scaffold_files(
     """
     video = resources.files("gitops_publisher").joinpath("scaffold", "example.mp4").read_bytes()
     attributes = "".join(f"*.{s} filter=lfs diff=lfs merge=lfs -text\n" for s in VIDEO_SUFFIXES)
-    config, post, apps = _TEMPLATES[provider]
+    config, post = _TEMPLATES[provider]
     text = {
         "publisher.yaml": config(account, username, timezone),
         EXAMPLE_POST: post(account),
@@ -193,7 +196,7 @@ def scaffold_files(
         ".gitignore": GITIGNORE,
         ".gitattributes": "# Videos go to Git LFS (`git lfs install` once per machine).\n"
         + attributes,
-        ".github/workflows/publish.yml": workflow([*apps, token_env(account, provider)]),
+        ".github/workflows/publish.yml": workflow(secrets_to_set(account, provider)),
         ".vscode/settings.json": _editor_settings(),
         f"{SCHEMA_DIR}/{schema_file_name('config')}": render_schema("config"),
         f"{SCHEMA_DIR}/{schema_file_name('post')}": render_schema("post"),

@@ -144,7 +144,8 @@ def test_init_on_a_terminal_asks_for_the_account_and_handle(
 
 def test_the_scaffold_workflow_is_the_example_workflow() -> None:
     example = (REPO / "examples" / ".github" / "workflows" / "publish.yml").read_text()
-    names = ["TIKTOK_REFRESH_TOKEN_BRAND_US", "TIKTOK_REFRESH_TOKEN_BRAND_UK"]
+    names = ["TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET", "PUBLISHER_TOKEN_KEY"]
+    names += ["TIKTOK_REFRESH_TOKEN_BRAND_US", "TIKTOK_REFRESH_TOKEN_BRAND_UK"]
     names += ["TIKTOK_REFRESH_TOKEN_DEVREL", "YOUTUBE_CLIENT_ID", "YOUTUBE_CLIENT_SECRET"]
     assert workflow([*names, "YOUTUBE_REFRESH_TOKEN_ACME_SHORTS"]) == example
 
@@ -173,8 +174,9 @@ def test_init_a_youtube_channel_then_validate_plan_and_a_sandbox_apply(
     flow = YAML(typ="safe").load((root / ".github" / "workflows" / "publish.yml").read_text())
     (apply_step,) = [s for s in flow["jobs"]["apply"]["steps"] if "secret-env" in s.get("with", {})]
     secret_env = apply_step["with"]["secret-env"].splitlines()
-    for name in ("YOUTUBE_CLIENT_ID", "YOUTUBE_CLIENT_SECRET", "YOUTUBE_REFRESH_TOKEN_ACME_SHORTS"):
-        assert f"{name}=${{{{ secrets.{name} }}}}" in secret_env
+    names = ("YOUTUBE_CLIENT_ID", "YOUTUBE_CLIENT_SECRET", "YOUTUBE_REFRESH_TOKEN_ACME_SHORTS")
+    assert secret_env == [f"{name}=${{{{ secrets.{name} }}}}" for name in names]  # no TikTok app
+    assert flow["jobs"]["apply"]["environment"] == "publishing"
 
     validated, planned, applied = commit_validate_plan_apply(root, env)
     assert "checked against YouTube's media rules" in validated.stdout

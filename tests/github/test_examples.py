@@ -71,7 +71,7 @@ def test_workflow_is_safe_and_complete(source: str) -> None:
     assert given == {name: f"${{{{ secrets.{name} }}}}" for name in needed}
     assert "secrets." not in str({k: v for k, v in apply.items() if k != "steps"})
     assert all("secrets." not in str(step.get("env", "")) for step in apply["steps"])
-    assert apply["environment"] == "tiktok"  # required reviewers, environment-scoped secrets
+    assert apply["environment"] == "publishing"  # required reviewers, environment-scoped secrets
     for job in (plan, apply):
         assert 0 < job["timeout-minutes"] <= 60
         for step in action_steps(job):

@@ -1,8 +1,11 @@
 """The cover frame of each post as a PNG file, for reviewers (``publisher preview``, the Action).
 
 The frame is the one TikTok shows as the cover: the post's ``cover_timestamp_ms`` (no value
-means TikTok's default, the first frame). Every frame is decoded before any file is written,
-so a run that fails writes nothing; each file is written atomically.
+means TikTok's default, the first frame). Only addresses on a platform that shows a chosen
+cover (``Platform.covers``) have one: YouTube picks a Short's thumbnail itself, so its
+addresses are left out of ``--all`` and plan previews (:func:`with_covers`) and refused when
+named. Every frame is decoded before any file is written, so a run that fails writes nothing;
+each file is written atomically.
 
 The command (``cli/preview_cmd.py``) stops at the first problem; the GitHub Action
 (``github/previews.py``) calls :func:`publishing_addresses` and :func:`write_previews`: it
@@ -27,6 +30,7 @@ from gitops_publisher.media.frames import (
     extract_frame,
     load_av,
 )
+from gitops_publisher.providers.registry import PLATFORMS
 from gitops_publisher.workspace.project import Project
 from gitops_publisher.workspace.sources import Source, read_source
 from gitops_publisher.workspace.state_file import atomic_write
@@ -73,11 +77,34 @@ class PreviewOutcome:
         written: one entry per PNG, in the order asked for.
         problems: positioned at the manifest's ``cover_timestamp_ms`` or ``video`` field.
         failed: the addresses left without a PNG because of ``problems``.
+        uncovered: the addresses left out because their platform shows no chosen cover.
     """
 
     written: list[WrittenPreview] = field(default_factory=list)
     problems: list[Diagnostic] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    uncovered: list[str] = field(default_factory=list)
+
+
+def with_covers(
+    project: Project, posts: list[DesiredPost]
+) -> tuple[list[DesiredPost], list[DesiredPost]]:
+    """``posts`` split into those whose platform shows a chosen cover, and the others."""
+    kept: list[DesiredPost] = []
+    left: list[DesiredPost] = []
+    for post in posts:
+        account = project.config.accounts.get(post.address.account)
+        covered = account is None or PLATFORMS[account.provider].covers
+        (kept if covered else left).append(post)
+    return kept, left
+
+
+def uncovered_note(addresses: Sequence[str]) -> str:
+    """Why these addresses have no preview (one line; the platforms named)."""
+    return (
+        f"no cover preview for {len(addresses)} address(es) on a platform that picks its own "
+        f"thumbnail (YouTube: cover_timestamp_ms is not sent): {', '.join(addresses)}"
+    )
 
 
 def publishing_addresses(plan: Plan) -> list[str]:
@@ -100,12 +127,17 @@ def write_previews(project: Project, addresses: Sequence[str], directory: Path) 
         PublisherError: PyAV is not installed, or a PNG cannot be written.
         AddressError: an address names no post in ``project``.
     """
+    posts, left = with_covers(
+        project, select_posts(project, tuple(addresses), False, from_plan=True)
+    )
+    uncovered = [str(p.address) for p in left]
+    if not posts:
+        return PreviewOutcome(uncovered=uncovered)
     load_av()
-    posts = select_posts(project, tuple(addresses), False, from_plan=True)
     previews, problems = decode_covers(project, posts)
     failed = [str(p.address) for p in posts if p.address.post_id not in previews]
     kept = [p for p in posts if p.address.post_id in previews]
-    return PreviewOutcome(write_pngs(kept, previews, directory), problems, failed)
+    return PreviewOutcome(write_pngs(kept, previews, directory), problems, failed, uncovered)
 
 
 def write_pngs(

@@ -18,6 +18,8 @@ from gitops_publisher.covers import (
     decode_covers,
     publishing_addresses,
     select_posts,
+    uncovered_note,
+    with_covers,
     write_pngs,
 )
 from gitops_publisher.errors import AddressError, ConfigError
@@ -56,8 +58,10 @@ def preview(
     """Write the cover frame of each ADDRESS (POST_ID@ACCOUNT) as PNG, for review.
 
     The frame is taken at the post's cover_timestamp_ms (the first frame when unset), as
-    TikTok will show it; the files are named POST_ID@ACCOUNT.png. Needs the optional
-    dependency: pip install 'gitops-publisher[preview]'.
+    TikTok will show it; the files are named POST_ID@ACCOUNT.png. YouTube picks a Short's
+    thumbnail itself, so its addresses have no cover to preview (--all and --plan leave
+    them out and say so). Needs the optional dependency: pip install
+    'gitops-publisher[preview]'.
     """
     if sum((bool(addresses), all_posts, plan_file is not None)) != 1:
         raise AddressError(_SELECT_HINT, hint=PLAN_HINT)
@@ -72,13 +76,22 @@ def preview(
             return
     load_av()  # before reading the project: a missing extra is the first thing to say
     project = load_project(app.project_dir)
-    posts = select_posts(project, addresses, all_posts, from_plan=plan_file is not None)
+    chosen = select_posts(project, addresses, all_posts, from_plan=plan_file is not None)
+    posts, left = with_covers(project, chosen)
+    uncovered = [str(post.address) for post in left]
+    if uncovered and addresses and plan_file is None:  # named by the user
+        raise AddressError(
+            f"{uncovered_note(uncovered)}; nothing was written",
+            hint="name the post's TikTok addresses, or pass --all",
+        )
     previews, problems = decode_covers(project, posts)
     if problems:
         raise ConfigError(problems, "no preview written")
     directory = out_dir if out_dir is not None else app.project_dir / PREVIEW_DIR
     for written in write_pngs(posts, previews, directory):
         click.echo(terminal(f"Wrote {_display(written.path)}  {written.description}"))
+    if uncovered:
+        click.echo(terminal(f"Skipped: {uncovered_note(uncovered)}."))
 
 
 def _display(path: Path) -> str:

@@ -416,9 +416,12 @@ class Platform(Named, Protocol):
 
     Attributes:
         media_rules: what it checks about a video file (a value; ``core/media_rules.py``).
+        covers: whether its posts show the frame the manifest chooses as their cover
+            (``cover_timestamp_ms``); ``publisher preview`` previews only such posts.
     """
 
     media_rules: MediaRules
+    covers: bool
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """The limits an account's publishes count against (pure; from its settings)."""

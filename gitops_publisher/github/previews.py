@@ -82,7 +82,7 @@ def make_previews(
     A frame that cannot be decoded leaves the others written; PyAV missing or an unwritable
     directory writes nothing. Each case is a warning line in :attr:`PreviewReport.notes`.
     """
-    from gitops_publisher.covers import publishing_addresses, write_previews
+    from gitops_publisher.covers import publishing_addresses, uncovered_note, write_previews
 
     report = PreviewReport(notes=[], directory=directory, artifact=artifact)
     addresses = publishing_addresses(plan)
@@ -99,6 +99,13 @@ def make_previews(
         return report
     report.count = len(outcome.written)
     report.log.extend(f"Wrote {w.path}  {w.description}" for w in outcome.written)
+    if outcome.uncovered:
+        report.log.append(f"cover previews: {uncovered_note(outcome.uncovered)}")
+        if not outcome.written and not outcome.problems:
+            report.notes.append(
+                "🖼️ Cover previews: none (what this plan uploads goes to platforms that pick "
+                "their own thumbnail)."
+            )
     report.log.extend(command("warning", f"cover preview: {d.render()}") for d in outcome.problems)
     if outcome.written:
         link = f"([workflow run]({run_url}))" if run_url else "(on the workflow run's page)"

@@ -347,6 +347,7 @@ class FakePlatform:
         account_quotas: its quotas, for the planner (default: the account's daily cap).
         retryable_reasons: the failure reasons a new attempt may fix.
         media_rules: what pre-flight checks (default: nothing).
+        covers: whether its posts show a chosen cover frame (as TikTok's do).
         opened: the accounts :meth:`open` was asked for, in order.
     """
 
@@ -361,6 +362,7 @@ class FakePlatform:
     name: str = "fake"
     title: str = "Fake"
     api_url: str = "https://fake.invalid"
+    covers: bool = True
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """:attr:`account_quotas`, else one: the account's daily cap over 24 h."""

@@ -74,9 +74,30 @@ def test_all_writes_one_png_per_address_into_out(
     out = tmp_path / "review"
     result = publisher("-C", root, "preview", "--all", "--out", out)
     assert result.exit_code == 0, result.output
-    addresses = sorted(str(post.address) for post in load_project(root).posts)
+    project = load_project(root)
+    youtube = {name for name, provider in project.providers.items() if provider == "youtube"}
+    every = sorted(str(post.address) for post in project.posts)
+    addresses = [a for a in every if a.split("@")[1] not in youtube]
+    shorts = [a for a in every if a.split("@")[1] in youtube]
+    assert shorts  # the examples have a YouTube channel: it gets no PNG, and is said to
     assert sorted(p.name for p in out.iterdir()) == [f"{a}.png" for a in addresses]
-    assert len(result.stdout.splitlines()) == len(addresses)
+    *wrote, skipped = result.stdout.splitlines()
+    assert len(wrote) == len(addresses)
+    assert skipped.startswith("Skipped: no cover preview for 3 address(es)")
+    assert "YouTube" in skipped and skipped.endswith(", ".join(shorts) + ".")
+    assert not (root / PREVIEW).exists()
+
+
+def test_a_youtube_address_named_has_no_cover_and_nothing_is_written(
+    content_repo: Any, publisher: Run
+) -> None:
+    """YouTube picks a Short's thumbnail itself: a PNG of cover_timestamp_ms would mislead."""
+    root = content_repo.root
+    result = publisher("-C", root, "preview", "launch-day@brand-us", "launch-day@acme-shorts")
+    assert_clean_failure(result)
+    assert "no cover preview for 1 address(es)" in result.stderr
+    assert "launch-day@acme-shorts; nothing was written" in result.stderr
+    assert "hint: name the post's TikTok addresses, or pass --all" in result.stderr
     assert not (root / PREVIEW).exists()
 
 

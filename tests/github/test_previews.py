@@ -29,10 +29,15 @@ TEASER = "posts/launch/teaser.yaml"  # cover_timestamp_ms: 1200 on line 9, value
 RUN_URL = "https://github.com/acme/content/actions/runs/4001"  # the first run of a test
 
 
-def publishing(run: ActionRun) -> list[str]:
-    """The addresses the run's plan creates, replaces or retries."""
+def publishing(run: ActionRun, *, youtube: bool = False) -> list[str]:
+    """The addresses the run's plan creates, replaces or retries (on YouTube too, if asked)."""
     changes = json.loads(run.outputs["plan_json"])["changes"]
-    return sorted(c["address"] for c in changes if c["action"] in ("create", "replace", "retry"))
+    return sorted(
+        c["address"]
+        for c in changes
+        if c["action"] in ("create", "replace", "retry")
+        and (youtube or c["provider"] != "youtube")  # YouTube shows no chosen cover
+    )
 
 
 def comment(stub: Stub) -> str:
@@ -63,7 +68,8 @@ def test_previews_write_each_published_cover_and_the_comment_points_at_the_artif
     assert run.result.exit_code == 0, run.log
     directory = temp / "gitops-publisher" / "cover-previews"
     addresses = publishing(run)
-    assert len(addresses) >= 5
+    assert len(addresses) >= 5 and len(publishing(run, youtube=True)) > len(addresses)
+    assert "cover previews: no cover preview for" in run.log
     assert pngs(directory) == [f"{a}.png" for a in addresses]
     for address in addresses:
         assert (directory / f"{address}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -233,6 +239,36 @@ def test_a_plan_that_uploads_no_video_says_so(checkout: Checkout, tmp_path: Path
     )
     assert shown.notes == ["🖼️ Cover previews: none (nothing in this plan uploads a video)."]
     assert shown.outputs() == {}
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_plan_that_uploads_only_to_youtube_has_no_cover_to_show(
+    make_repo: Any, tmp_path: Path
+) -> None:
+    config = (
+        "version: 1\naccounts:\n  shorts:\n    provider: youtube\n    channel_id: "
+        "UCabcdefghijklmnopqrstuv\n    refresh_token_env: YT_RT\n"
+    )
+    post = (
+        "version: 1\nid: clip\naccounts: [shorts]\nvideo: media/launch-teaser.mp4\n"
+        "caption: A clip\nyoutube: {privacy: public}\n"
+    )
+    root = make_repo({"publisher.yaml": config, "posts/clip.yaml": post}).root
+    change = Change(
+        address="clip@shorts", post_id="clip", account="shorts", action=Action.CREATE, reason="new"
+    )
+    plan = Plan(
+        created_at=datetime(2026, 11, 1, tzinfo=UTC), lineage="x", serial=0, changes=[change]
+    )
+    shown = make_previews(
+        load_project(root), plan, directory=tmp_path / "out", artifact="a", run_url=RUN_URL
+    )
+    assert shown.count == 0 and shown.outputs() == {}
+    assert shown.notes == [
+        "🖼️ Cover previews: none (what this plan uploads goes to platforms that pick their own "
+        "thumbnail)."
+    ]
+    assert any("clip@shorts" in line for line in shown.log)
     assert not (tmp_path / "out").exists()
 
 

@@ -38,6 +38,7 @@ class TikTokPlatform:
     name = "tiktok"
     title = "TikTok"
     media_rules: MediaRules = TIKTOK_MEDIA_RULES
+    covers = True  # video_cover_timestamp_ms (reference §3.2)
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """6 inits a minute, the account's daily cap of direct posts, 5 pending drafts."""

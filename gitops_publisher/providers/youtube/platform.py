@@ -55,6 +55,7 @@ class YouTubePlatform:
     name = "youtube"
     title = PLATFORM
     media_rules: MediaRules = YOUTUBE_MEDIA_RULES
+    covers = False  # YouTube picks a Short's thumbnail itself; cover_timestamp_ms is not sent
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """The project's daily upload bucket (the plan counts it per client: ``youtube.quota``)."""

@@ -55,31 +55,81 @@ def _in_shard(
     )
 
 
-def make_plan(
+@dataclass(frozen=True)
+class Opened:
+    """A loaded project and its state store, before the state is read (:func:`open_project`).
+
+    ``apply`` (and ``state import``) take the store's lock first and only then plan
+    (:meth:`plan`), once: what they act on is planned from the state read under the lock.
+    """
+
+    project: Project
+    store: StateStore
+    shard: Shard | None = None
+
+    def plan(
+        self,
+        *,
+        targets: frozenset[str] = frozenset(),
+        replace: frozenset[str] = frozenset(),
+        now: datetime | None = None,
+        reviewed_only: bool = False,
+    ) -> Planned:
+        """Read the state from the store and plan the project against it.
+
+        Raises:
+            StateBindingError: the state describes another endpoint than this run's (before
+                any request: design §12).
+            StateError: the state cannot be read.
+            AddressError: a target names nothing.
+        """
+        state = self.store.read()
+        project = self.project
+        media: dict[str, MediaSummary] | None = None
+        if project.media:  # the media checks ran: each change shows its video's facts
+            from gitops_publisher.preflight.media import media_summaries
+
+            media = media_summaries(project.media)
+        posts, visible = _in_shard(list(project.posts), state, self.shard)
+        approved = (
+            {address: approval.fingerprint for address, approval in state.reviewed.items()}
+            if reviewed_only
+            else None
+        )
+        result = compute_plan(
+            posts,
+            visible,
+            now or utc_now(),
+            accounts=project.config.accounts,
+            targets=targets,
+            replace=replace,
+            media=media,
+            reviewed=approved,
+            youtube_quota=project.config.youtube.quota,
+            platforms=PLATFORMS,
+        )
+        return Planned(project, self.store, state, result, self.shard, approved)
+
+
+def open_project(
     root: Path,
     *,
     sandbox: bool,
-    targets: frozenset[str] = frozenset(),
-    replace: frozenset[str] = frozenset(),
-    now: datetime | None = None,
     shard: Shard | None = None,
     media_checks: bool = False,
-    reviewed_only: bool = False,
     endpoints: Mapping[str, Endpoint] | None = None,
-) -> Planned:
-    """Load ``root``, read its state and compute the plan (of one shard's accounts if given).
+) -> Opened:
+    """Load ``root`` and open its state store (of one shard's accounts if given); read no state.
 
     With ``media_checks``, every distinct video is inspected first (media pre-flight, through
     the probe cache); a video TikTok would reject is a ConfigError at its manifest's ``video:``,
     and each change shows its video's facts. ``endpoints`` are those the run talks to
-    (default: from the environment, see :func:`run_endpoints`).
+    (default: from the environment, see :func:`run_endpoints`): the store refuses a state
+    that describes others when it is read.
 
     Raises:
         ConfigError: the project's files are invalid (every problem collected).
-        StateBindingError: the state describes another endpoint than this run's (before
-            any request: design §12).
-        StateError: the state cannot be read.
-        AddressError: a target names nothing.
+        PublisherError: a platform's API URL variable is not an http(s) URL.
     """
     from gitops_publisher.workspace.state_stores import open_state_store
 
@@ -95,7 +145,37 @@ def make_plan(
         adopts=adopts_unbound,
         platform_of=platforms_of(accounts),
     )
-    return _plan_from(project, store, shard, targets, replace, now, reviewed_only)
+    return Opened(project, store, shard)
+
+
+def make_plan(
+    root: Path,
+    *,
+    sandbox: bool,
+    targets: frozenset[str] = frozenset(),
+    replace: frozenset[str] = frozenset(),
+    now: datetime | None = None,
+    shard: Shard | None = None,
+    media_checks: bool = False,
+    reviewed_only: bool = False,
+    endpoints: Mapping[str, Endpoint] | None = None,
+) -> Planned:
+    """Load ``root``, read its state and compute the plan: :func:`open_project`, then plan.
+
+    For a plan shown or saved (``plan``, the Action's pull request comment); a command that
+    acts on the plan opens the project, takes the store's lock, then plans (:class:`Opened`).
+
+    Raises:
+        ConfigError: the project's files are invalid (every problem collected).
+        StateBindingError: the state describes another endpoint than this run's (before
+            any request: design §12).
+        StateError: the state cannot be read.
+        AddressError: a target names nothing.
+    """
+    opened = open_project(
+        root, sandbox=sandbox, shard=shard, media_checks=media_checks, endpoints=endpoints
+    )
+    return opened.plan(targets=targets, replace=replace, now=now, reviewed_only=reviewed_only)
 
 
 def run_endpoints(
@@ -143,53 +223,11 @@ def replan(
     replace: frozenset[str] = frozenset(),
     now: datetime | None = None,
 ) -> Planned:
-    """Re-read the state (e.g. once the lock is held) and plan again; manifests are kept."""
-    return _plan_from(
-        planned.project,
-        planned.store,
-        planned.shard,
-        targets,
-        replace,
-        now,
-        planned.reviewed is not None,
+    """Re-read the state (e.g. once it changed) and plan again; manifests are kept."""
+    opened = Opened(planned.project, planned.store, planned.shard)
+    return opened.plan(
+        targets=targets, replace=replace, now=now, reviewed_only=planned.reviewed is not None
     )
-
-
-def _plan_from(
-    project: Project,
-    store: StateStore,
-    shard: Shard | None,
-    targets: frozenset[str],
-    replace: frozenset[str],
-    now: datetime | None,
-    reviewed_only: bool = False,
-) -> Planned:
-    """Read the state from ``store`` and plan ``project`` against it."""
-    state = store.read()
-    media: dict[str, MediaSummary] | None = None
-    if project.media:  # the media checks ran: each change shows its video's facts
-        from gitops_publisher.preflight.media import media_summaries
-
-        media = media_summaries(project.media)
-    posts, visible = _in_shard(list(project.posts), state, shard)
-    approved = (
-        {address: approval.fingerprint for address, approval in state.reviewed.items()}
-        if reviewed_only
-        else None
-    )
-    result = compute_plan(
-        posts,
-        visible,
-        now or utc_now(),
-        accounts=project.config.accounts,
-        targets=targets,
-        replace=replace,
-        media=media,
-        reviewed=approved,
-        youtube_quota=project.config.youtube.quota,
-        platforms=PLATFORMS,
-    )
-    return Planned(project, store, state, result, shard, approved)
 
 
 def record_reviewed(planned: Planned, reviewed: ReviewedPlan) -> Planned:

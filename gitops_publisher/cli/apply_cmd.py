@@ -88,10 +88,9 @@ def apply(
     from gitops_publisher.errors import PublisherError
     from gitops_publisher.planning import (
         check_not_stale,
-        make_plan,
+        open_project,
         persist_moves,
         read_plan,
-        replan,
     )
     from gitops_publisher.providers.registry import titles
 
@@ -110,16 +109,9 @@ def apply(
     def run_once() -> Plan:
         nonlocal failed
         origin = apply_origin(app.project_dir)
-        planned = make_plan(
-            app.project_dir,
-            sandbox=app.sandbox,
-            targets=selected,
-            replace=replacing,
-            shard=part,
-            reviewed_only=reviewed_only,
-        )
-        with planned.store.lock(purpose="apply"):
-            planned = replan(planned, targets=selected, replace=replacing)
+        opened = open_project(app.project_dir, sandbox=app.sandbox, shard=part)
+        with opened.store.lock(purpose="apply"):  # planned from the state read under it
+            planned = opened.plan(targets=selected, replace=replacing, reviewed_only=reviewed_only)
             if saved is not None:
                 check_not_stale(saved, planned)
             plan = planned.plan

@@ -236,12 +236,12 @@ def import_record(app: AppContext, address: str, publish_id: str) -> None:
     """Adopt a TikTok post published elsewhere: ask TikTok for PUBLISH_ID, then record it."""
     from gitops_publisher.apply.adopt import adopt
     from gitops_publisher.compose import connect
-    from gitops_publisher.planning import make_plan, replan
+    from gitops_publisher.planning import open_project
 
     account = Address.parse(address).account
-    planned = make_plan(app.project_dir, sandbox=app.sandbox)
-    with planned.store.lock(purpose="publisher state import"):
-        planned = replan(planned)
+    opened = open_project(app.project_dir, sandbox=app.sandbox)
+    with opened.store.lock(purpose="publisher state import"):
+        planned = opened.plan()
         # The account's credentials only, each one it lacks named at once (its platform's).
         with connect(planned, sandbox=app.sandbox, names=[account]) as connection:
             record = adopt(planned, connection, address, publish_id)

@@ -38,7 +38,7 @@ from gitops_publisher.apply.events import Event, Log, Result, UploadProgress
 from gitops_publisher.apply.run import ApplyReport, execute
 from gitops_publisher.compose import Connection
 from gitops_publisher.core.state import State
-from gitops_publisher.planning import make_plan, replan
+from gitops_publisher.planning import make_plan, open_project
 from gitops_publisher.sandbox import (
     SANDBOX_CLIENT_KEY,
     SANDBOX_CLIENT_SECRET,
@@ -479,7 +479,7 @@ def apply_once(
     on_event: Callable[[Event], None] | None = None,
     replace: frozenset[str] = frozenset(),
 ) -> ApplyReport:
-    """One apply as the CLI runs it: lock, re-plan, pre-flight, publish; events scanned."""
+    """One apply as the CLI runs it: lock, plan, pre-flight, publish; events scanned."""
     lines: list[str] = []
 
     def emit(event: Event) -> None:
@@ -487,10 +487,10 @@ def apply_once(
         if on_event is not None:
             on_event(event)
 
-    planned = make_plan(root, sandbox=False, now=now, replace=replace)
+    opened = open_project(root, sandbox=False)
     try:
-        with planned.store.lock(purpose="apply"):
-            planned = replan(planned, now=now, replace=replace)
+        with opened.store.lock(purpose="apply"):
+            planned = opened.plan(now=now, replace=replace)
             return execute(planned, connection(emulator, tokens), emit=emit)
     finally:
         emulator.scan.add_output("events", "\n".join(lines))

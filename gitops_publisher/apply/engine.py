@@ -21,11 +21,11 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from gitops_publisher.apply import records
+from gitops_publisher.apply import inflight, records
 from gitops_publisher.apply.events import Emit, Log, Outcome, Result, UploadProgress
 from gitops_publisher.apply.pipeline import Lane, Limits, Stopped, Ticket, used_before
 from gitops_publisher.apply.settle import PollPolicy, Settler
@@ -70,7 +70,9 @@ class Engine:
         sleep: waits between polls (scaled in tests and in the sandbox).
         clock: monotonic seconds on the same scale as ``sleep`` (times the first poll).
         emit: receives events.
-        provenance: stamped on every record this run writes.
+        provenance: stamped on every record this run writes. Its ``lock`` is the id of the
+            exclusive state lock this run holds (``StateStore.held_lock``; None: none that
+            proves anything): an attempt stamped with it was started by a run that has ended.
         poll: status polling policy.
         reviewed: when set, address -> fingerprint of what merged pull requests' plans
             showed: any other publish is not attempted, whatever the plan says (design §12).
@@ -81,6 +83,12 @@ class Engine:
         limits: each account's pipeline limits (in flight, quotas, outcome rate); an
             account without runs one publish at a time, unpaced (its adapter's limiter
             still guards the platform's rate limits).
+        upload_lifetimes: each account's platform's upload target lifetime
+            (``Platform.upload_target_lifetime``): how long a transfer that another run
+            started, and only it can continue, may still complete. An account without one
+            (None) has no such targets: an unfinished transfer is given up at once.
+        time_scale: how much faster than real time the platforms' clocks run (the
+            embedded sandbox), for their upload windows.
     """
 
     box: StateBox
@@ -97,6 +105,8 @@ class Engine:
     stopped: Mapping[str, str] = field(default_factory=dict)
     content_types: Mapping[str, str] = field(default_factory=dict)
     limits: Mapping[str, Limits] = field(default_factory=dict)
+    upload_lifetimes: Mapping[str, timedelta | None] = field(default_factory=dict)
+    time_scale: float = 1.0
 
     async def run(self, plan: Plan, posts: Mapping[str, DesiredPost]) -> list[Result]:
         """Execute every acting change of ``plan``; return one result per change."""
@@ -250,8 +260,19 @@ class Engine:
                     offset=answer.received,
                 )
             # TikTok's upload_url lives only in the run that received it (it is a credential
-            # and never stored), so an upload interrupted mid-way can never complete: nobody
-            # else can send its bytes, and nothing is published without them.
+            # and never stored): nobody else can send the missing bytes. That run may still
+            # be alive elsewhere and uploading (two clones applying at once): the attempt is
+            # left alone until it is known to be over (inflight.py), else a later run would
+            # publish the post again while that upload completes.
+            until = inflight.undecided_until(
+                record,
+                self.upload_lifetimes.get(change.account),
+                held_lock=self.provenance.lock,
+                now=self.now(),
+                time_scale=self.time_scale,
+            )
+            if until is not None:
+                return _in_flight_elsewhere(change, provider.title, shown, answer, until)
             return await self._abandon(
                 change,
                 record,
@@ -475,6 +496,23 @@ async def _ask(
     """The platform's outcome of ``handle``, within the account's outcome rate."""
     async with ticket.lane.asking():
         return await provider.outcome(handle, size, privacy=privacy)
+
+
+def _in_flight_elsewhere(
+    change: Change, title: str, shown: str, answer: Transferring, until: datetime
+) -> Result:
+    """An unfinished upload that another run may still be sending: left as it is, pending."""
+    when = until.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return Result(
+        change.address,
+        "resume",
+        Outcome.PENDING,
+        shown,
+        message=f"{title} has {answer.received} byte(s) of it and only the run that started "
+        "it can send the rest: another run may still be uploading it, so it is left as it "
+        f"is; a run after {when} (when its upload window has closed) publishes it again if "
+        "it is still unfinished",
+    )
 
 
 def _not_attempted(change: Change, why: str) -> Result:

@@ -51,7 +51,8 @@ def execute(
 
     ``providers`` (built by ``gitops_publisher/compose.py``) opens each account's platform.
     ``origin`` (commit, pull request, CI run) is read by the caller, at the edge: each record
-    this run writes carries it, with the plan's hash.
+    this run writes carries it, with the plan's hash and the id of the state lock the caller
+    holds (``StateStore.held_lock``; what it proves: ``apply/inflight.py``).
 
     Every account with something to do is checked first to be the platform user
     ``publisher.yaml`` and its pin say (``core/identity.py``); an account that is not is
@@ -78,6 +79,8 @@ def execute(
 
     def clock() -> float:
         return (time.monotonic() - start) * scale
+
+    accounts = planned.project.config.accounts
 
     async def run() -> list[Result]:
         names = sorted(
@@ -108,8 +111,10 @@ def execute(
                 now=now,
                 sleep=sleep,
                 emit=emit,
+                # The lock this run holds, stamped on each attempt it starts: a later run
+                # holding it knows this one has ended (apply/inflight.py).
                 provenance=(origin or Provenance()).model_copy(
-                    update={"plan_hash": plan.plan_hash()}
+                    update={"plan_hash": plan.plan_hash(), "lock": planned.store.held_lock()}
                 ),
                 identities=identities.seen,
                 stopped=identities.stopped,
@@ -120,6 +125,11 @@ def execute(
                 limits={
                     name: pipeline_limits(planned.project.config.accounts[name]) for name in names
                 },
+                upload_lifetimes={
+                    name: PLATFORMS[accounts[name].provider].upload_target_lifetime
+                    for name in names
+                },
+                time_scale=scale,
             )
             count = sum(1 for c in plan.changes if c.action in PUBLISHING)
             emit(Log("", f"applying: {count} post(s) to publish"))

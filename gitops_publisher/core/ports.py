@@ -23,9 +23,13 @@ and a later run with a recorded handle (the plan's ``resume``) starts at ``outco
 
 * :class:`Transferring` with ``resumable`` -> ``transfer(Started(handle), media,
   offset=received)`` then ``outcome`` again (YouTube: the session answers 308 + Range);
-* :class:`Transferring` not resumable -> the attempt is abandoned as ``upload_failed``
-  (TikTok: its upload_url lived only in the run that received it, and nothing is published
-  without the missing bytes);
+* :class:`Transferring` not resumable -> only the run that started it can send the rest
+  (TikTok: its upload_url is never stored). That run may be alive elsewhere (two clones
+  applying at once), so the attempt is left pending while its upload target may live
+  (:attr:`Platform.upload_target_lifetime` from the record of the handle, plus a margin for
+  clocks), unless this run holds the state's exclusive lock under which that attempt was
+  started (that run has ended). Then it is abandoned as ``upload_failed``: nothing is
+  published without the missing bytes (``apply/inflight.py``);
 * :class:`NotStarted` -> nothing was and nothing will be published: a new start is safe
   (YouTube: the session URI answers 404);
 * :class:`Processing` -> poll ``outcome`` with backoff;
@@ -213,7 +217,8 @@ class Transferring:
     Attributes:
         received: bytes the platform holds (the offset to resume from).
         resumable: whether :meth:`Provider.transfer` can continue from the handle alone.
-            False for TikTok (its upload_url is never stored): the attempt is abandoned.
+            False for TikTok (its upload_url is never stored): only the run that started the
+            publish can, within :attr:`Platform.upload_target_lifetime`.
         status: the platform's own word, for messages.
     """
 
@@ -418,10 +423,17 @@ class Platform(Named, Protocol):
         media_rules: what it checks about a video file (a value; ``core/media_rules.py``).
         covers: whether its posts show the frame the manifest chooses as their cover
             (``cover_timestamp_ms``); ``publisher preview`` previews only such posts.
+        upload_target_lifetime: how long an upload target lives from the start that issued
+            it (:attr:`Started.upload_target`; TikTok's upload_url: 1 hour), when the target
+            differs from the handle and so lives only in the run that started the publish.
+            None when the handle itself is resumable (YouTube's session URI): any run can
+            go on. The engine waits this long (plus a margin) before giving up a transfer
+            that another run may still be sending (``apply/inflight.py``).
     """
 
     media_rules: MediaRules
     covers: bool
+    upload_target_lifetime: timedelta | None
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """The limits an account's publishes count against (pure; from its settings)."""

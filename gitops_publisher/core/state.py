@@ -44,7 +44,13 @@ ABANDONED_REASONS: frozenset[str] = frozenset({"upload_expired", "upload_failed"
 
 
 class Provenance(BaseModel):
-    """Where a publish came from, for audits."""
+    """Where a publish came from, for audits, and which state lock its run held.
+
+    ``lock`` is stamped on an attempt when it starts: the id of the exclusive state lock
+    the starting run held (:meth:`StateStore.held_lock`). A later run holding the same lock
+    knows that run has ended, so an upload only it could finish never will (the engine gives
+    it up at once instead of waiting out the platform's upload window; ``apply/inflight.py``).
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -52,6 +58,14 @@ class Provenance(BaseModel):
     plan_hash: str | None = None
     pull_request: int | None = None
     run_url: str | None = None
+    # Left out of the file while null, so states written before it keep their bytes.
+    lock: str | None = Field(
+        None,
+        description="opaque id (sha256:...) of the state lock held by the run that started "
+        "this attempt: the machine's boot, the lock's directory and file, hashed",
+        pattern=r"^sha256:[0-9a-f]{16}$",
+        exclude_if=lambda v: v is None,
+    )
 
 
 class PriorPublish(BaseModel):
@@ -281,6 +295,17 @@ class StateStore(Protocol):
         """Human description for messages (``.publisher/state.json``)."""
         ...
 
+    def held_lock(self) -> str | None:
+        """While this process holds :meth:`lock`: an id of it that proves who wrote what.
+
+        The same for every run that holds this lock, different for any run that does not
+        (another clone, directory or machine), and held by one run at a time until its apply
+        has ended. A run holding it that finds a record whose ``provenance.lock`` is this id
+        knows the run that started that attempt has ended (``workspace/locking.py``). None
+        while the lock is not held, or when the store cannot prove that much.
+        """
+        ...
+
 
 class MemoryStateStore:
     """An in-memory :class:`StateStore` for unit tests and dry runs."""
@@ -289,6 +314,7 @@ class MemoryStateStore:
         self.state = state or State()
         self.writes = 0
         self._locked = False
+        self._lock_id = "sha256:" + uuid.uuid4().hex[:16]
 
     def read(self) -> State:
         """Return the held state."""
@@ -320,3 +346,7 @@ class MemoryStateStore:
     def describe(self) -> str:
         """Describe the fake."""
         return "memory"
+
+    def held_lock(self) -> str | None:
+        """This store's id while its lock is held (one process: its runs take turns)."""
+        return self._lock_id if self._locked else None

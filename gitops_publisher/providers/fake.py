@@ -349,6 +349,8 @@ class FakePlatform:
         media_rules: what pre-flight checks (default: nothing).
         covers: whether its posts show a chosen cover frame (as TikTok's do).
         opened: the accounts :meth:`open` was asked for, in order.
+        upload_target_lifetime: how long a start's upload target lives (TikTok-like by
+            default: transfers are not resumable from the handle alone).
     """
 
     provider: FakeProvider = field(default_factory=FakeProvider)
@@ -359,6 +361,7 @@ class FakePlatform:
     )
     opened: list[str] = field(default_factory=list)
     status_rate: Rate | None = None
+    upload_target_lifetime: timedelta | None = timedelta(hours=1)
     name: str = "fake"
     title: str = "Fake"
     api_url: str = "https://fake.invalid"

@@ -38,7 +38,7 @@ from gitdb import IStream  # type: ignore[import-untyped]
 
 from gitops_publisher.core.state import Record, State
 from gitops_publisher.errors import StateError
-from gitops_publisher.workspace.locking import Clock, Notify, store_lock
+from gitops_publisher.workspace.locking import Clock, Held, Notify, store_lock
 from gitops_publisher.workspace.state_file import load_state
 from gitops_publisher.workspace.state_merge import (
     StateEncoder,
@@ -130,6 +130,7 @@ class GitBranchStateStore:
         self._remote_state: State | None = None  # the state at that tip (None: no file)
         self._given: State | None = None  # the state last handed to or received from callers
         self._encoder = StateEncoder()
+        self._held = Held()
 
     @classmethod
     def for_project(
@@ -154,6 +155,7 @@ class GitBranchStateStore:
         other.path = path
         other._tip, other._remote_state, other._given = None, None, None
         other._encoder = StateEncoder()
+        other._held = Held()  # a sibling file is read, never locked
         return other
 
     def describe(self) -> str:
@@ -283,7 +285,18 @@ class GitBranchStateStore:
             what=f"the state {self.describe()}",
             clock=self._clock,
             notify=self._notify,
+            held=self._held,
         )
+
+    def held_lock(self) -> str | None:
+        """The id of this clone's lock while held (``workspace/locking.py``).
+
+        The lock is one clone's (its git directory; a worktree has its own), so it proves
+        something only of the records this clone's runs started: such a run has ended. Runs
+        of other clones and machines write the same branch under other locks, at any time,
+        and their records carry their own ids.
+        """
+        return self._held.id
 
     # --- git plumbing ----------------------------------------------------------------------
 

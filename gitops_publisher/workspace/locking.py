@@ -12,10 +12,19 @@ Two mechanisms, because each covers what the other cannot:
 
 A lock left by a dead process on this host (its pid no longer exists) is taken over with a
 notice. A lock from another host cannot be checked from here; the message says how to break it.
+
+**What holding it proves** (:func:`lock_id`). Within one running kernel and one directory, the
+exclusive create and the takeover under the OS lock let one run at a time hold a lock path,
+and the lock is held until that run's apply has ended (its uploads stopped with it). So a
+run that holds the lock, and finds a record stamped with the same :func:`lock_id`, knows the
+run that stamped it has ended. Nothing is proven about a record stamped elsewhere: another
+clone or directory, another machine (even one sharing the directory over the network: the id
+names the running kernel), or this machine before a reboot.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -77,6 +86,33 @@ class LockInfo:
         )
 
 
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+"""Linux: a random id of the running kernel, new at every boot, shared by its containers."""
+
+
+def lock_id(path: Path, *, boot_id: Path = BOOT_ID) -> str:
+    """An opaque id of the lock ``path`` on this running machine (``sha256:`` + 16 hex).
+
+    The same for every run that takes this lock on this machine until it reboots, and
+    different for a lock of another file, directory or clone, or on another machine: the
+    running kernel's boot id (Linux; elsewhere the host name, weaker: two machines could
+    share one), the lock directory's device and inode (a fresh clone at the same path is
+    another directory) and the lock file's name. What a run holding the lock may conclude
+    from a record stamped with it is in the module docstring. A digest: it reveals no path.
+
+    Raises:
+        OSError: the lock's directory does not exist (the lock is held, so it does).
+    """
+    try:
+        machine = boot_id.read_text(encoding="ascii").strip()
+    except OSError:
+        machine = ""
+    machine = machine or f"host:{socket.gethostname()}"
+    where = path.parent.stat()
+    text = f"{machine}\0{where.st_dev}\0{where.st_ino}\0{path.name}"
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def pid_alive(pid: int) -> bool:
     """Whether a process with ``pid`` exists on this host (signal 0 probes without killing)."""
     if pid <= 0:
@@ -90,20 +126,41 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+@dataclass
+class Held:
+    """A store's lock as this process holds it: its :func:`lock_id`, None while not held."""
+
+    id: str | None = None
+
+
 @contextmanager
 def store_lock(
-    path: Path, *, purpose: str, what: str, clock: Clock, notify: Notify
+    path: Path,
+    *,
+    purpose: str,
+    what: str,
+    clock: Clock,
+    notify: Notify,
+    held: Held | None = None,
 ) -> Iterator[None]:
     """:func:`hold_lock` as a state store's ``lock()`` returns it (the holder's info kept inside).
 
     Both stores (``state_file.py``, ``git_state.py``) lock through this; only the lock
-    file's place differs.
+    file's place differs. ``held`` gets the lock's :func:`lock_id` for as long as it is held
+    (what the store's ``held_lock()`` answers).
 
     Raises:
         StateLockedError, StateError: as :func:`hold_lock`.
     """
     with hold_lock(path, purpose=purpose, what=what, clock=clock, notify=notify):
-        yield
+        if held is None:
+            yield
+            return
+        held.id = lock_id(path)
+        try:
+            yield
+        finally:
+            held.id = None
 
 
 @contextmanager

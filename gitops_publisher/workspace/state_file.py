@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from gitops_publisher.core.state import STATE_VERSION, State
 from gitops_publisher.errors import StateError
-from gitops_publisher.workspace.locking import Clock, Notify, store_lock
+from gitops_publisher.workspace.locking import Clock, Held, Notify, store_lock
 
 Replace = Callable[[Path, Path], None]
 
@@ -227,6 +227,7 @@ class FileStateStore:
         self._clock = clock
         self._notify = notify
         self._replace = replace
+        self._held = Held()
         self._fresh: State | None = None
         # (bytes, lineage, serial) of the file as this store last read or wrote it: a write
         # that finds exactly these bytes on disk need not parse them again to check them.
@@ -300,7 +301,18 @@ class FileStateStore:
             what=f"the state {self.describe()}",
             clock=self._clock,
             notify=self._notify,
+            held=self._held,
         )
+
+    def held_lock(self) -> str | None:
+        """The lock's id while held (``workspace/locking.py``: what holding it proves).
+
+        Every run that writes this file holds its lock for the whole apply, so a record of
+        this file stamped with this id was started by a run that has ended. A record that
+        reached the file another way (a ``git pull`` of a state another clone committed, a
+        copy) carries another clone's or machine's id, which proves nothing here.
+        """
+        return self._held.id
 
     def _read_bytes(self) -> bytes | None:
         try:

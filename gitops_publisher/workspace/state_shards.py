@@ -112,6 +112,10 @@ class CombinedStateStore:
         """``own``'s description."""
         return self.own.describe()
 
+    def held_lock(self) -> str | None:
+        """``own``'s lock id: records read from the other files carry their own runs' ids."""
+        return self.own.held_lock()
+
 
 def _keeper(shard: Shard | None) -> Callable[[str], bool]:
     return (lambda _account: True) if shard is None else shard.holds

@@ -161,6 +161,10 @@ class BoundStateStore:
         """The wrapped store's description."""
         return self.inner.describe()
 
+    def held_lock(self) -> str | None:
+        """The wrapped store's lock id while held."""
+        return self.inner.held_lock()
+
 
 def _state_path(
     project_dir: Path, state_config: StateConfig, *, sandbox: bool, on_disk: bool

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from gitops_publisher.apply.engine import Engine
 from gitops_publisher.apply.events import Event, Log, Outcome, Result
+from gitops_publisher.apply.inflight import CLOCK_SKEW
 from gitops_publisher.apply.settle import PollPolicy
 from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.address import Address
@@ -22,10 +24,10 @@ from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.plan import Action
 from gitops_publisher.core.planner import plan
 from gitops_publisher.core.ports import Failed, Published
-from gitops_publisher.core.state import MemoryStateStore, Record
+from gitops_publisher.core.state import MemoryStateStore, Provenance, Record
 from gitops_publisher.errors import ApiError, AuthError
 from gitops_publisher.providers.errors import RateLimited, UploadError
-from gitops_publisher.providers.fake import FakeProvider, Script
+from gitops_publisher.providers.fake import FakePlatform, FakeProvider, Script
 
 from .builders import NOW, desired_post
 
@@ -59,8 +61,11 @@ class World:
         planned = plan(posts, self.store.read(), NOW, accounts={})
         return {c.address: c.action.value for c in planned.changes}
 
-    def apply(self, posts: Sequence[DesiredPost]) -> list[Result]:
-        planned = plan(posts, self.store.read(), NOW, accounts={})
+    def apply(
+        self, posts: Sequence[DesiredPost], *, at: datetime = NOW, lock: str | None = None
+    ) -> list[Result]:
+        """One run at ``at``, holding the state lock ``lock`` (None: none that proves anything)."""
+        planned = plan(posts, self.store.read(), at, accounts={})
 
         async def sleep(_seconds: float) -> None:
             return None
@@ -69,11 +74,13 @@ class World:
             box=StateBox(self.store, self.store.read()),
             providers=self.accounts,
             root=self.root,
-            now=lambda: NOW,
+            now=lambda: at,
             sleep=sleep,
             clock=lambda: 0.0,
             emit=self.events.append,
+            provenance=Provenance(lock=lock),
             poll=PollPolicy(initial=1, factor=1, maximum=1, timeout=10, moderation_wait=3),
+            upload_lifetimes=dict.fromkeys(self.accounts, FakePlatform().upload_target_lifetime),
         )
         by_address = {str(p.address): p for p in posts}
         return asyncio.run(engine.run(planned, by_address))
@@ -145,27 +152,90 @@ def test_killed_mid_transfer_resumes_from_the_handle_at_the_reported_offset(
     assert all(handle not in str(e) for e in shown)
 
 
-def test_a_partial_upload_that_cannot_resume_is_abandoned_then_published_once(
-    tmp_path: Path,
-) -> None:
-    fake = FakeProvider()  # TikTok-like: only this run's upload target can send bytes
-    world = World(tmp_path, **{"brand-us": fake})
+LOCK_A = "sha256:" + "a" * 16  # the state lock of clone A (its machine, directory, file)
+LOCK_B = "sha256:" + "b" * 16  # another clone's: proves nothing about A's runs
+WINDOW = timedelta(hours=1) + CLOCK_SKEW  # the fake's upload target lifetime + the margin
 
-    def kill(method: str, handle: str) -> None:
+
+def interrupted_mid_transfer(world: World, fake: FakeProvider, *, lock: str | None) -> Record:
+    """Run A starts the post and stops with 400 of its bytes sent (killed, or still going)."""
+
+    def stop(method: str, handle: str) -> None:
         if method == "transfer":
             fake.publishes[handle].received, fake.publishes[handle].size = 400, SIZE
             raise Killed
 
-    fake.on_call = kill
+    fake.on_call = stop
     with pytest.raises(Killed):
-        world.apply([post()])
+        world.apply([post()], lock=lock)
     fake.on_call = None
-    results = world.apply([post()])
+    record = world.record()
+    assert record.status == "uploading" and record.updated_at == NOW
+    return record
+
+
+def test_a_young_unfinished_upload_another_run_may_be_sending_is_left_pending(
+    tmp_path: Path,
+) -> None:
+    """Two clones: B must not give up the upload A may still be sending (TikTok-like)."""
+    fake = FakeProvider()  # only the run that started it can send the rest
+    world = World(tmp_path, **{"brand-us": fake})
+    started = interrupted_mid_transfer(world, fake, lock=LOCK_A)
+    for minutes in (1, 40, 74):  # B, then later runs of B's clone, all inside the window
+        results = world.apply([post()], at=NOW + timedelta(minutes=minutes), lock=LOCK_B)
+        assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.PENDING)]
+        assert world.record() == started  # untouched: no "failed", so nothing retries it
+        assert world.actions([post()]) == {"teaser@brand-us": "resume"}
+    assert "another run may still be uploading it" in results[0].message
+    assert "a run after 2026-12-01 10:15 UTC" in results[0].message, results[0].message
+    assert fake.count("start") == 1 and fake.count("transfer") == 1
+    # A was alive after all: its upload completes, and the next run records the one post.
+    fake.publishes["fake_pub~1"].received = SIZE
+    results = world.apply([post()], at=NOW + timedelta(minutes=50), lock=LOCK_B)
+    assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.PUBLISHED)]
+    assert fake.published() == ["fake_pub~1"] and fake.count("start") == 1
+
+
+def test_an_unfinished_upload_past_its_upload_window_is_abandoned_then_published_once(
+    tmp_path: Path,
+) -> None:
+    fake = FakeProvider()
+    world = World(tmp_path, **{"brand-us": fake})
+    interrupted_mid_transfer(world, fake, lock=LOCK_A)
+    late = NOW + WINDOW + timedelta(seconds=1)  # nobody can send its bytes any more
+    results = world.apply([post()], at=late, lock=LOCK_B)
     assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.FAILED)]
+    assert "the interrupted upload cannot complete" in results[0].message
     assert world.record().fail_reason == "upload_failed" and fake.count("start") == 1
-    assert outcomes(world.apply([post()])) == [("teaser@brand-us", "retry", Outcome.PUBLISHED)]
+    assert world.actions([post()]) == {"teaser@brand-us": "retry"}
+    assert outcomes(world.apply([post()], at=late)) == [
+        ("teaser@brand-us", "retry", Outcome.PUBLISHED)
+    ]
     assert len(fake.published()) == 1
     assert [h.publish_id for h in world.record().history] == ["fake_pub~1"]
+
+
+def test_a_rerun_under_the_lock_the_upload_was_started_under_gives_it_up_at_once(
+    tmp_path: Path,
+) -> None:
+    """A crash rerun in the same clone: the run that started it held this lock, so it ended."""
+    fake = FakeProvider()
+    world = World(tmp_path, **{"brand-us": fake})
+    assert interrupted_mid_transfer(world, fake, lock=LOCK_A).provenance.lock == LOCK_A
+    results = world.apply([post()], at=NOW + timedelta(minutes=1), lock=LOCK_A)
+    assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.FAILED)]
+    assert world.record().fail_reason == "upload_failed"
+    world.apply([post()], at=NOW + timedelta(minutes=2), lock=LOCK_A)
+    assert len(fake.published()) == 1 and fake.count("start") == 2
+
+
+def test_no_lock_proves_nothing_even_when_neither_run_had_one(tmp_path: Path) -> None:
+    fake = FakeProvider()
+    world = World(tmp_path, **{"brand-us": fake})
+    started = interrupted_mid_transfer(world, fake, lock=None)
+    results = world.apply([post()], at=NOW + timedelta(minutes=1), lock=None)
+    assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.PENDING)]
+    assert world.record() == started
 
 
 def test_a_lost_final_answer_is_asked_about_not_uploaded_again(tmp_path: Path) -> None:

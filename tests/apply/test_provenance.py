@@ -25,6 +25,7 @@ def test_each_record_carries_the_origin_it_was_given_and_the_plan_hash(
     with emulator() as em:
         tokens.login(em, ["brand-us"])
         with planned.store.lock(purpose="apply"):
+            lock = planned.store.held_lock()
             execute(planned, connection(em, tokens), emit=lambda _e: None, origin=origin)
     record = read_state(root).resources["first@brand-us"]
     assert record.provenance == Provenance(
@@ -32,4 +33,6 @@ def test_each_record_carries_the_origin_it_was_given_and_the_plan_hash(
         plan_hash=planned.plan.plan_hash(),
         pull_request=7,
         run_url="https://ci.example/runs/1",
+        lock=lock,  # the state lock the run held: a later run holding it knows it ended
     )
+    assert lock is not None and planned.store.held_lock() is None  # released

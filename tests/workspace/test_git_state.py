@@ -290,6 +290,18 @@ def test_lock_is_held_per_clone(remote: Path) -> None:
         pass
 
 
+def test_the_held_lock_id_is_the_clones_own(remote: Path) -> None:
+    """Runs of one clone share a lock id; another clone's runs (other machines) never do."""
+    one, two = clone(remote, "a"), clone(remote, "b")
+    ids = []
+    for work in (one, one, two):
+        store = GitBranchStateStore(work, "state.json")
+        with store.lock(purpose="apply"):
+            ids.append(store.held_lock())
+        assert store.held_lock() is None
+    assert ids[0] is not None and ids[0] == ids[1] != ids[2]
+
+
 # --- the pure merge ------------------------------------------------------------------------
 
 addresses = st.sampled_from([f"p{i}" for i in range(6)])

@@ -446,3 +446,41 @@ def test_sandbox_keeps_its_own_state(tmp_path: Path) -> None:
 def test_git_branch_backend_needs_a_git_repository(tmp_path: Path) -> None:
     with pytest.raises(PublisherError, match="git-branch state backend needs a git repository"):
         open_state_store(tmp_path, StateConfig(backend="git-branch"), sandbox=False)
+
+
+def test_the_held_lock_has_one_id_per_file_and_machine_and_none_while_free(
+    tmp_path: Path,
+) -> None:
+    """What an attempt's ``provenance.lock`` is compared with (apply/inflight.py)."""
+    path = tmp_path / "one" / ".publisher" / "state.json"
+    store = FileStateStore(path)
+    assert store.held_lock() is None
+    with store.lock(purpose="apply"):
+        first = store.held_lock()
+    assert store.held_lock() is None
+    later = FileStateStore(path)  # a later run of the same file
+    with later.lock(purpose="apply"):
+        again = later.held_lock()
+        assert FileStateStore(path).held_lock() is None  # a store that holds nothing
+    other = FileStateStore(tmp_path / "two" / ".publisher" / "state.json")  # another clone
+    with other.lock(purpose="apply"):
+        elsewhere = other.held_lock()
+    shard = FileStateStore(path.with_name("state.shard-1-of-2.json"))  # its own lock
+    with shard.lock(purpose="apply"):
+        sharded = shard.held_lock()
+    assert first is not None and first.startswith("sha256:") and again == first
+    assert elsewhere is not None and len({first, elsewhere, sharded}) == 3
+    assert str(tmp_path) not in first  # a digest: no path
+
+
+def test_a_lock_id_names_the_running_machine(tmp_path: Path) -> None:
+    from gitops_publisher.workspace.locking import lock_id
+
+    lock = tmp_path / "state.json.lock"
+    boot_a, boot_b = tmp_path / "boot-a", tmp_path / "boot-b"
+    boot_a.write_text("1b7c9f3e-0000-4000-8000-000000000001\n")
+    boot_b.write_text("1b7c9f3e-0000-4000-8000-000000000002\n")  # another machine, or rebooted
+    assert lock_id(lock, boot_id=boot_a) == lock_id(lock, boot_id=boot_a)
+    assert lock_id(lock, boot_id=boot_a) != lock_id(lock, boot_id=boot_b)
+    # Without a boot id (not Linux) the host name stands in for the machine.
+    assert lock_id(lock, boot_id=tmp_path / "missing").startswith("sha256:")

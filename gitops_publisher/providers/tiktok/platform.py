@@ -30,6 +30,7 @@ STATUS_RATE = Rate(ENDPOINT_LIMITS[urls.STATUS_FETCH], timedelta(seconds=WINDOW_
 PENDING_DRAFT_CAP = 5  # pending inbox shares per 24 h (reference §7)
 DAILY_POST_CAP = 15  # a TikTok account's default ``daily_post_cap``
 DAY = timedelta(hours=24)
+UPLOAD_URL_LIFETIME = timedelta(hours=1)  # "upload_url is valid 1 hour" (reference §3.2)
 
 
 class TikTokPlatform:
@@ -39,6 +40,8 @@ class TikTokPlatform:
     title = "TikTok"
     media_rules: MediaRules = TIKTOK_MEDIA_RULES
     covers = True  # video_cover_timestamp_ms (reference §3.2)
+    # The upload_url is never stored (a credential): only the run that got it can upload.
+    upload_target_lifetime: timedelta | None = UPLOAD_URL_LIFETIME
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """6 inits a minute, the account's daily cap of direct posts, 5 pending drafts."""

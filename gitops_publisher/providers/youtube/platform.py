@@ -56,6 +56,7 @@ class YouTubePlatform:
     title = PLATFORM
     media_rules: MediaRules = YOUTUBE_MEDIA_RULES
     covers = False  # YouTube picks a Short's thumbnail itself; cover_timestamp_ms is not sent
+    upload_target_lifetime: timedelta | None = None  # the session URI is the handle
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """The project's daily upload bucket (the plan counts it per client: ``youtube.quota``)."""

@@ -210,14 +210,6 @@ def main() -> None:
                 name = f"acct{i:02d}"
                 answer = httpx.post(f"{base}/_sandbox/accounts", json={"username": name})
                 tokens[name] = {"refresh_token": answer.json()["refresh_token"]}
-            connection = Connection(
-                api_url=base,
-                client_key=SANDBOX_CLIENT_KEY,
-                client_secret=SANDBOX_CLIENT_SECRET,
-                load_tokens=tokens.get,
-                save_tokens=tokens.__setitem__,
-                time_scale=args.scale,
-            )
             results: list[Result] = []
 
             applying: list[float] = []  # when pre-flight (account checks) was over
@@ -232,6 +224,15 @@ def main() -> None:
             with planned.store.lock(purpose="apply"):
                 planned = replan(planned)
                 start, cpu = time.perf_counter(), time.process_time()
+                # Made here, as ``publisher apply`` makes it right before it applies.
+                connection = Connection(
+                    api_url=base,
+                    client_key=SANDBOX_CLIENT_KEY,
+                    client_secret=SANDBOX_CLIENT_SECRET,
+                    load_tokens=tokens.get,
+                    save_tokens=tokens.__setitem__,
+                    time_scale=args.scale,
+                )
                 execute(planned, connection, emit=emit)
                 real, cpu = time.perf_counter() - start, time.process_time() - cpu
             outcomes = {r.outcome.value for r in results}

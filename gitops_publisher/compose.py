@@ -86,6 +86,12 @@ class Connection:
     secrets: set[str] = field(default_factory=set)
     apps: dict[str, tuple[str, str]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        """Start loading the clients' TLS context, so it overlaps apply's pre-flight."""
+        from gitops_publisher.providers.tls import prepare_tls_context
+
+        prepare_tls_context()
+
     @asynccontextmanager
     async def open(
         self,

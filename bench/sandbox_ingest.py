@@ -31,6 +31,8 @@ from urllib.parse import urlsplit
 import httpx
 
 CURL = shutil.which("curl") or "/usr/bin/curl"
+#: base URL -> process id of each emulator :func:`serve_emulator` is serving.
+SERVING: dict[str, int] = {}
 MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
 
 
@@ -117,10 +119,12 @@ def serve_emulator(world_dir: Path, *args: str) -> Iterator[str]:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     base = f"http://127.0.0.1:{port}"
+    SERVING[base] = server.pid
     try:
         wait_ready(f"{base}/_sandbox/world")
         yield base
     finally:
+        del SERVING[base]
         server.terminate()
         server.wait(timeout=10)
 

@@ -103,6 +103,7 @@ class ApiClient(Generic[AuthT]):
             timeout=timeout,
             headers={"User-Agent": USER_AGENT},
         )
+        self._urls: dict[str, httpx.URL] = {}
 
     async def __aenter__(self) -> Self:
         return self
@@ -118,6 +119,19 @@ class ApiClient(Generic[AuthT]):
     async def aclose(self) -> None:
         """Close the connection pool."""
         await self.http.aclose()
+
+    def _url(self, path: str) -> httpx.URL:
+        """The API's URL of ``path``, as httpx joins it to the base URL, parsed once.
+
+        httpx parses a ``str`` URL again on every request (about 0.1 ms here, a fifth of
+        building a request); an ``httpx.URL`` it takes as it is.
+        """
+        url = self._urls.get(path)
+        if url is None:
+            base = self.http.base_url  # httpx keeps it ending in "/"
+            raw = base.raw_path + httpx.URL(path).raw_path.lstrip(b"/")
+            url = self._urls[path] = base.copy_with(raw_path=raw)
+        return url
 
     @property
     def _request_auth(self) -> httpx.Auth | UseClientDefault:

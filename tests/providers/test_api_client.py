@@ -18,6 +18,7 @@ from gitops_publisher.errors import ApiError
 from gitops_publisher.providers.api_client import ApiClient, ClientOptions, open_http
 from gitops_publisher.providers.errors import InitOutcomeUnknown
 from gitops_publisher.providers.retry import RetryPolicy
+from gitops_publisher.providers.tiktok import urls
 from gitops_publisher.providers.tiktok.client import TikTokClient
 from gitops_publisher.providers.tls import shared_tls_context
 from gitops_publisher.providers.youtube.client import YouTubeClient
@@ -134,3 +135,14 @@ def test_both_platforms_clients_are_built_on_the_shared_client(cls: Any) -> None
     assert client.http.headers["user-agent"] == "gitops-publisher"
     asyncio.run(client.aclose())
     assert client.http.is_closed
+
+
+@pytest.mark.parametrize(
+    "base", ["https://open.tiktokapis.com", "http://127.0.0.1:8123/", "https://proxy.test/tiktok"]
+)
+def test_an_api_path_is_joined_as_httpx_joins_it_and_parsed_once(base: str) -> None:
+    client = TikTokClient(None, base_url=base, transport=httpx.MockTransport(httpx.Response))
+    for path in (urls.CREATOR_INFO, urls.DIRECT_INIT, urls.STATUS_FETCH, urls.CANCEL):
+        assert client._url(path) == client.http.build_request("POST", path).url
+        assert client._url(path) is client._url(path)  # httpx would parse a str every time
+    run(client.aclose())

@@ -191,5 +191,8 @@ class TikTokClient(ApiClient[httpx.Auth]):
 
     async def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
         return await self.http.post(
-            path, json=body, auth=self._request_auth, headers={"Content-Type": JSON_CONTENT_TYPE}
+            self._url(path),
+            json=body,
+            auth=self._request_auth,
+            headers={"Content-Type": JSON_CONTENT_TYPE},
         )

@@ -62,11 +62,6 @@ def adopts_none(platform: str, endpoint: Endpoint) -> bool:
     return False
 
 
-def adopts_any(platform: str, endpoint: Endpoint) -> bool:
-    """Every endpoint adopts unbound records: a write, whose read decided that already."""
-    return True
-
-
 def check_binding(
     state: State,
     current: Mapping[str, Endpoint],
@@ -106,14 +101,18 @@ def check_binding(
         if bound is None:
             _check_adoption(state, platform, endpoint, source, adopts, platform_of)
             continue
-        if _matches(bound, endpoint):
-            continue
-        raise StateBindingError(
-            f"the state {source} describes {describe(platform, bound)}, but this run talks "
-            f"to {describe(platform, endpoint)}; refusing to use it (a post recorded for one "
-            "endpoint is not published on the other)",
-            hint=_hint(platform, bound, endpoint),
-        )
+        if not _matches(bound, endpoint):
+            raise _elsewhere(platform, bound, endpoint, source)
+
+
+def _elsewhere(platform: str, bound: Endpoint, current: Endpoint, source: str) -> StateBindingError:
+    """The refusal of a state whose ``platform`` is bound to another endpoint than this run's."""
+    return StateBindingError(
+        f"the state {source} describes {describe(platform, bound)}, but this run talks "
+        f"to {describe(platform, current)}; refusing to use it (a post recorded for one "
+        "endpoint is not published on the other)",
+        hint=_hint(platform, bound, current),
+    )
 
 
 def _check_adoption(
@@ -130,7 +129,7 @@ def _check_adoption(
         StateBindingError: see :func:`check_binding`.
     """
     held = _records_of(state, platform, platform_of)
-    if not held or adopts is adopts_any:
+    if not held:
         return
     name = platform_title(platform)
     records = (
@@ -200,19 +199,37 @@ def _hint(platform: str, bound: Endpoint, current: Endpoint) -> str:
     )
 
 
-def bind(state: State, current: Mapping[str, Endpoint], *, force: bool = False) -> State:
+def bind(
+    state: State,
+    current: Mapping[str, Endpoint],
+    *,
+    force: bool = False,
+    source: str = "being written",
+) -> State:
     """``state`` bound to ``current``: unbound platforms are set, an unknown app filled in.
 
-    With ``force`` (``publisher state bind``) a different binding is replaced. The serial
-    is left alone: a binding rides on the write of a real change (whose serial bumped
+    What a store writes goes through here (design §12: every write records the endpoints).
+    A platform bound to another endpoint is refused as :func:`check_binding` refuses it:
+    a state read through the store was checked when it was read, so this guards a state
+    that comes from elsewhere. Whether unbound records may be adopted is not asked again:
+    that was decided when the state was read.
+
+    With ``force`` (``publisher state bind``) a different binding is replaced instead. The
+    serial is left alone: a binding rides on the write of a real change (whose serial bumped
     already), and a writer's next write must still be the successor of this one.
+
+    Raises:
+        StateBindingError: without ``force``, a platform of ``current`` is bound to another
+            endpoint in ``state`` (``source`` names the state in the message).
     """
     endpoints = dict(state.endpoints)
     for platform, endpoint in current.items():
         bound = endpoints.get(platform)
         if bound is None or force:
             endpoints[platform] = endpoint
-        elif bound.app is None and endpoint.app is not None and _matches(bound, endpoint):
+        elif not _matches(bound, endpoint):
+            raise _elsewhere(platform, bound, endpoint, source)
+        elif bound.app is None and endpoint.app is not None:
             endpoints[platform] = endpoint
     if endpoints == state.endpoints:
         return state

@@ -147,11 +147,9 @@ class BoundStateStore:
             StateBindingError: ``state`` describes another endpoint.
             StateError: as the wrapped store's write.
         """
-        from gitops_publisher.core.binding import adopts_any, bind, check_binding
+        from gitops_publisher.core.binding import bind
 
-        # Whether an unbound state may be adopted was decided when it was read.
-        check_binding(state, self.endpoints, source=self.inner.describe(), adopts=adopts_any)
-        self.inner.write(bind(state, self.endpoints))
+        self.inner.write(bind(state, self.endpoints, source=self.inner.describe()))
 
     def lock(self, *, purpose: str) -> AbstractContextManager[None]:
         """The wrapped store's lock."""

@@ -6,7 +6,6 @@ import pytest
 
 from gitops_publisher.core.binding import (
     EMBEDDED_SANDBOX,
-    adopts_any,
     app_fingerprint,
     bind,
     check_binding,
@@ -80,6 +79,16 @@ def test_platforms_are_bound_separately() -> None:
     check_binding(state, {"youtube": youtube}, source="s")  # not bound yet for YouTube
     both = bind(state, {"youtube": youtube})
     assert both.endpoints == {"tiktok": REAL, "youtube": youtube}
+
+
+def test_a_write_of_a_state_bound_elsewhere_is_refused_as_a_read_is() -> None:
+    state = bind(State(), {"tiktok": REAL})
+    with pytest.raises(StateBindingError) as read:
+        check_binding(state, {"tiktok": SERVED}, source=".publisher/state.json")
+    with pytest.raises(StateBindingError) as write:  # a store's write binds through bind()
+        bind(state, {"tiktok": SERVED}, source=".publisher/state.json")
+    assert str(write.value) == str(read.value) and write.value.hint == read.value.hint
+    assert bind(state, {"tiktok": Endpoint(api_url=REAL.api_url)}) is state  # URL only: same
 
 
 def test_force_rebinds() -> None:
@@ -254,6 +263,4 @@ def test_records_written_beside_a_sandbox_binding_are_not_adopted_by_the_real_en
     check_binding(
         real, {"youtube": GOOGLE}, source="s", adopts=adopts_unbound, platform_of=platform_of
     )
-    check_binding(
-        state, {"youtube": GOOGLE}, source="s", adopts=adopts_any, platform_of=platform_of
-    )
+    assert bind(state, {"youtube": GOOGLE}, source="s").endpoints["youtube"] == GOOGLE

@@ -40,5 +40,9 @@ class Address:
 
 
 def matches(address: Address, selectors: frozenset[str]) -> bool:
-    """Whether ``address`` is selected by ``POST_ID@ACCOUNT`` or bare ``POST_ID`` selectors."""
-    return str(address) in selectors or address.post_id in selectors
+    """Whether ``address`` is selected by ``POST_ID@ACCOUNT`` or bare ``POST_ID`` selectors.
+
+    No selectors select nothing (the address is not even formatted: the planner asks for
+    every post whether ``--replace`` names it).
+    """
+    return bool(selectors) and (str(address) in selectors or address.post_id in selectors)

@@ -109,7 +109,9 @@ def plan(
     Raises:
         AddressError: a target or replace selector names no known address.
     """
-    known = {str(d.address) for d in desired} | set(state.resources)
+    addressed = [(str(d.address), d) for d in desired]  # each post's address text, once
+    declared = {address for address, _ in addressed}
+    known = declared | set(state.resources)
     known_posts = {d.address.post_id for d in desired} | {
         r.post_id for r in state.resources.values()
     }
@@ -119,18 +121,16 @@ def plan(
                 f"'{selector}' matches no post",
                 hint="addresses are POST_ID@ACCOUNT; `publisher plan` lists them all",
             )
-    moves, errors = plan_moves(desired, state)
+    moves, errors = plan_moves(desired, state, declared)
     if targets:
         moves = {old: new for old, new in moves.items() if matches(Address.parse(new), targets)}
     before, state = state, apply_moves(state, sorted(moves.items()))
     moved_to = {new: old for old, new in moves.items()}
     changes: list[Change] = []
-    seen: set[str] = set()
-    for post in desired:
-        seen.add(str(post.address))
+    for address, post in addressed:
         if targets and not matches(post.address, targets):
             continue
-        record = state.resources.get(str(post.address))
+        record = state.resources.get(address)
         timezone = (
             accounts[post.address.account].timezone if post.address.account in accounts else "UTC"
         )
@@ -147,18 +147,17 @@ def plan(
             errors.append(f"{post.address}: {reason}")
         facts = media.get(post.video.content_id) if media else None
         change = _change(post, record, action, reason, timezone, facts)
-        if str(post.address) in moved_to:
-            change = change.model_copy(update={"moved_from": moved_to[str(post.address)]})
+        if address in moved_to:
+            change = change.model_copy(update={"moved_from": moved_to[address]})
         changes.append(change)
     for address, record in sorted(state.resources.items()):
-        if address in seen:
+        if address in declared:
             continue
         parsed = Address(record.post_id, record.account)
         if targets and not matches(parsed, targets):
             continue
         account = accounts.get(record.account)
         changes.append(_orphan(record, platform_title(account.provider if account else "tiktok")))
-    declared = {str(post.address) for post in desired}
     reposts = probable_reposts(
         changes, [r for a, r in state.resources.items() if a not in declared]
     )
@@ -188,7 +187,7 @@ def plan(
         youtube_quotas=google,
         warnings=warnings,
         errors=errors,
-        fingerprints={str(d.address): d.fingerprint for d in desired},
+        fingerprints={address: d.fingerprint for address, d in addressed},
         targets=sorted(targets),
         replace=sorted(replace),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.plan import Action, Change
@@ -24,23 +25,25 @@ _NEW_POSTS = frozenset({Action.CREATE, Action.WAIT})
 _LIVE = DONE | UNKNOWN_OUTCOME
 
 
-def plan_moves(desired: Sequence[DesiredPost], state: State) -> tuple[dict[str, str], list[str]]:
+def plan_moves(
+    desired: Sequence[DesiredPost], state: State, declared: AbstractSet[str]
+) -> tuple[dict[str, str], list[str]]:
     """The records to move (``old address -> new address``) and the problems found.
 
     A previous id moves its account's record when that record exists and the new address
     has none. Nothing moves for an id no longer recorded (already moved: previous_ids may
     stay in the manifest). Problems (each stops apply, like any plan error): the old address
-    is still declared by a manifest, both addresses are recorded, or two posts claim one.
+    is still declared by a manifest (``declared``: the addresses of ``desired``, as the
+    planner has them), both addresses are recorded, or two posts claim one.
     """
-    declared = {str(post.address) for post in desired}
     moves: dict[str, str] = {}
     errors: list[str] = []
     for post in desired:
-        new = str(post.address)
         for previous in post.previous_ids:
             old = f"{previous}@{post.address.account}"
             if old not in state.resources:
                 continue
+            new = str(post.address)
             where = f"{post.manifest_file}: previous_ids: {previous}"
             if old in declared:
                 errors.append(

@@ -242,11 +242,12 @@ class State(BaseModel):
 
     def with_record(self, record: Record) -> State:
         """Return a new state with ``record`` set; serial bumps only if something changed."""
-        current = self.resources.get(record.address)
+        address = record.address
+        current = self.resources.get(address)
         if current is not None and current == record:
             return self
         resources = dict(self.resources)
-        resources[record.address] = record
+        resources[address] = record
         return self.model_copy(update={"resources": resources, "serial": self.serial + 1})
 
     def moved(self, old: str, new: str) -> State:

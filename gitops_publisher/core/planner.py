@@ -23,7 +23,7 @@ from gitops_publisher.core import drift, handles
 from gitops_publisher.core.address import Address, matches
 from gitops_publisher.core.binding import platform_title
 from gitops_publisher.core.desired import DesiredPost
-from gitops_publisher.core.models import AccountConfig, YouTubeQuotaModel
+from gitops_publisher.core.models import AccountConfig, YouTubeAccount, YouTubeQuotaModel
 from gitops_publisher.core.plan import (
     ACTING,
     PUBLISHING,
@@ -170,12 +170,20 @@ def plan(
     if reviewed is not None:
         changes, refused = refuse_unreviewed(changes, reviewed)
     quotas = _quotas(changes, state, now, accounts, platforms or {})
-    google = youtube_quotas(changes, state, now, accounts, youtube_quota or YouTubeQuotaModel())
+    # Google projects' quotas and testing mode are YouTube channels' own: a project without
+    # a channel has neither, and its changes are not looked at for them.
+    channels = {n: a for n, a in accounts.items() if isinstance(a, YouTubeAccount)}
+    google = (
+        youtube_quotas(changes, state, now, channels, youtube_quota or YouTubeQuotaModel())
+        if channels
+        else []
+    )
     warnings = _selection_warnings(changes, targets, replace)
     warnings.extend(f"{q.account}: {w}" for q in quotas for w in q.warnings)
     warnings.extend(w for q in google for w in q.warnings)
     warnings.extend(_change_warnings(changes, now))
-    warnings.extend(_testing_mode_warnings(changes, accounts))
+    if channels:
+        warnings.extend(_testing_mode_warnings(changes, channels))
     warnings.extend(refused)
     return Plan(
         created_at=now,
@@ -497,14 +505,14 @@ def _selection_warnings(
 
 
 def _testing_mode_warnings(
-    changes: Sequence[Change], accounts: Mapping[str, AccountConfig]
+    changes: Sequence[Change], channels: Mapping[str, YouTubeAccount]
 ) -> list[str]:
     """One warning per YouTube channel in testing mode that this plan uploads to, now or later."""
     busy = {c.account for c in changes if c.action in ACTING or c.action is Action.WAIT}
     return [
-        testing_mode_warning(name, account.refresh_token_env)
-        for name, account in sorted(accounts.items())
-        if name in busy and getattr(account, "testing_mode", False)  # YouTube accounts only
+        testing_mode_warning(name, channel.refresh_token_env)
+        for name, channel in sorted(channels.items())
+        if name in busy and channel.testing_mode
     ]
 
 

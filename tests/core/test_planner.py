@@ -514,3 +514,19 @@ def test_each_posts_address_is_made_text_a_few_times_not_once_per_use(
     result = make(posts, state_of(record(posts[0])))
     assert len(result.changes) == len(posts) == 60
     assert len(made) <= 2 * len(posts)
+
+
+def test_a_project_without_youtube_channels_leaves_youtube_s_checks_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The Google projects' quota and testing mode belong to YouTube channels: a TikTok-only
+    # project's changes are not handed to them (they answered "nothing" after looking).
+    import gitops_publisher.core.planner as planner
+
+    def unexpected(*_args: object, **_kwargs: object) -> list[str]:
+        raise AssertionError("a TikTok-only plan looked at YouTube's checks")
+
+    monkeypatch.setattr(planner, "youtube_quotas", unexpected)
+    monkeypatch.setattr(planner, "_testing_mode_warnings", unexpected)
+    result = make(desired(accounts=ACCOUNTS))
+    assert result.youtube_quotas == [] and len(result.changes) == 3

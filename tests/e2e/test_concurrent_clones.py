@@ -21,8 +21,10 @@ import re
 import signal
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
 from apply.harness import (
     PostSpec,
     SecretScan,
@@ -108,3 +110,81 @@ def test_an_upload_in_flight_in_another_clone_is_left_to_it_and_posted_once(
     state = json.loads(git(remote, "show", "publisher-state:.publisher/state.json"))
     record = state["resources"]["p@acme"]
     assert (record["status"], record["publish_id"]) == ("published", posts[0]["publish_id"])
+
+
+def age_the_record_on_the_branch(remote: Path, work: Path, address: str, hours: int) -> None:
+    """Move ``address``'s record ``hours`` back on the state branch (its run's clock said so).
+
+    The CLI's clock is the machine's: no test waits out an hour. This stands for a run that
+    looks at the record that much later.
+    """
+    editor = clone(remote, work)
+    git(editor, "checkout", "-q", "publisher-state")
+    path = editor / ".publisher" / "state.json"
+    state = json.loads(path.read_text(encoding="utf-8"))
+    record = state["resources"][address]
+    recorded = datetime.fromisoformat(record["updated_at"].replace("Z", "+00:00"))
+    record["updated_at"] = (recorded - timedelta(hours=hours)).isoformat()
+    path.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    git(editor, "commit", "-q", "-am", "test: the record as a run sees it later")
+    git(editor, "push", "-q", "origin", "publisher-state")
+
+
+@pytest.mark.parametrize("rerun_in", ["the same clone", "another clone, after the window"])
+def test_a_killed_upload_is_given_up_by_a_run_that_proves_its_run_ended_or_after_the_window(
+    tmp_path: Path, rerun_in: str
+) -> None:
+    """The other side: an upload whose run really is gone is not left pending for ever.
+
+    Its own clone's next run holds the lock the killed run held, so it knows that run ended
+    and gives the upload up at once (a laptop's rerun is not delayed an hour); another
+    clone's run does so once the upload URL's hour (and the margin) has passed.
+    """
+    scan = SecretScan()
+    spec = PostSpec("p", ["acme"], video=BIG)
+    seed = committed_project(tmp_path / "seed", ["acme"], [spec], big={BIG: 60_000_000})
+    remote = push_to_new_bare(seed, tmp_path / "remote.git")
+    one = clone(remote, tmp_path / "one")
+    with served_emulator(tmp_path / "emulator", fast_options(), 1.0, scan) as emulator:
+
+        def machine(home: str) -> dict[str, str]:
+            token = {"acme": emulator.refresh_token("acme")}
+            return publisher_env(
+                tmp_path / home,
+                emulator.base_url,
+                token,
+                PUBLISHER_STATE_BRANCH="publisher-state",
+                PYTHONUNBUFFERED="1",
+            )
+
+        first = apply(one, machine("laptop"))
+        assert first.stdout is not None
+        for line in first.stdout:
+            if line.startswith("[p@acme] uploaded "):  # uploading, first bytes accepted
+                break
+        first.kill()  # SIGKILL: its upload stops here for good
+        first.communicate(timeout=60)
+        if rerun_in == "the same clone":
+            other = one
+        else:
+            other = clone(remote, tmp_path / "two")
+            age_the_record_on_the_branch(remote, tmp_path / "editor", "p@acme", hours=2)
+        outputs, codes = [], []
+        for home in ("rerun", "rerun-next"):
+            run = apply(other, machine(home))
+            outputs.append(run.communicate(timeout=180)[0])
+            codes.append(run.returncode)
+        posts = [p for p in emulator.posts() if p["title"] == "p #test"]
+    for out in outputs:
+        scan.add_output("apply", out)
+    scan.check()
+
+    assert codes == [1, 0], outputs  # given up (a failed attempt), then published
+    assert "the interrupted upload cannot complete" in outputs[0], outputs[0]
+    assert re.search(r"^p@acme\s+published", outputs[1], re.M), outputs[1]
+    # The killed run's partial upload never became a post; the retry is the one post.
+    assert sorted(p["status"] for p in posts) == ["PROCESSING_UPLOAD", "PUBLISH_COMPLETE"]
+    state = json.loads(git(remote, "show", "publisher-state:.publisher/state.json"))
+    record = state["resources"]["p@acme"]
+    published = next(p for p in posts if p["status"] == "PUBLISH_COMPLETE")
+    assert (record["status"], record["publish_id"]) == ("published", published["publish_id"])

@@ -16,6 +16,7 @@ from gitops_publisher.core.ports import (
     Media,
     NotStarted,
     Outcome,
+    Platform,
     Provider,
     Published,
     Started,
@@ -72,3 +73,20 @@ async def check_outcome_is_repeatable(provider: Provider, handle: str, size: int
     first = await provider.outcome(handle, size)
     again = await provider.outcome(handle, size)
     assert type(first) is type(again) and is_settled(first)
+
+
+async def check_unfinished_transfer_states_who_can_finish_it(
+    provider: Provider, platform: Platform, post: DesiredPost, size: int
+) -> None:
+    """A transfer only its starting run can continue comes with its target's lifetime.
+
+    The engine leaves such a transfer to whichever run may still be sending it for that long
+    before giving it up (``apply/inflight.py``); without a lifetime it would give up at once
+    an upload that another run is completing, and the post would be published twice.
+    """
+    started = await provider.start(post)
+    answer = await provider.outcome(started.handle, size)
+    if isinstance(answer, Transferring) and not answer.resumable:
+        lifetime = platform.upload_target_lifetime
+        assert lifetime is not None and lifetime.total_seconds() > 0, platform.name
+        assert started.upload_target  # the target that lives only in this run

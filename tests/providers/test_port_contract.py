@@ -9,7 +9,7 @@ from gitops_publisher.core.address import Address
 from gitops_publisher.core.desired import DesiredPost, VideoRef
 from gitops_publisher.core.models import TikTokAccount
 from gitops_publisher.core.ports import Media, Published, Rate
-from gitops_publisher.providers.fake import FakeProvider, Script
+from gitops_publisher.providers.fake import FakePlatform, FakeProvider, Script
 from gitops_publisher.providers.tiktok.adapter import TikTokProvider
 from gitops_publisher.providers.tiktok.client import TikTokClient
 from gitops_publisher.providers.tiktok.platform import TIKTOK
@@ -52,10 +52,14 @@ def test_tiktok_keeps_the_contract(emulator: Emulator, tmp_path: Path) -> None:
         assert provider.label(started.handle) == started.handle  # a publish_id is no secret
         assert isinstance(answer, Published) and answer.status == "PUBLISH_COMPLETE"
         await contract.check_outcome_is_repeatable(provider, started.handle, media.size)
+        await contract.check_unfinished_transfer_states_who_can_finish_it(
+            provider, TIKTOK, desired(video), media.size
+        )
 
     emulator.with_client(flow)
-    [post] = emulator.posts()
+    post, unfinished = emulator.posts()
     assert post["status"] == "PUBLISH_COMPLETE" and post["byte_count"] == video.stat().st_size
+    assert unfinished["byte_count"] == 0  # started, never sent: nothing published
 
 
 def test_tiktok_drafts_keep_the_contract(emulator: Emulator, tmp_path: Path) -> None:
@@ -81,6 +85,9 @@ def test_the_fake_keeps_the_contract(tmp_path: Path) -> None:
         media = Media(video, 1000)
         started, _answer = await contract.check_publish(provider, desired(video), media, sleep)
         await contract.check_outcome_is_repeatable(provider, started.handle, media.size)
+        await contract.check_unfinished_transfer_states_who_can_finish_it(
+            provider, FakePlatform(provider), desired(video), media.size
+        )
 
     run(flow(FakeProvider(default=Script(processing_polls=3))))
     run(flow(FakeProvider(capability=True, default=Script(resumable=True))))
@@ -93,3 +100,7 @@ def test_tiktok_states_the_limits_the_engine_paces_an_account_by() -> None:
     assert (drafts.limit, drafts.is_rate, drafts.counts("draft")) == (5, False, True)
     assert TIKTOK.outcome_rate() == Rate(30, timedelta(minutes=1))
     assert YOUTUBE.outcome_rate() is None
+    # TikTok's upload_url lives 1 hour and only in the run that got it; YouTube's session
+    # URI is the handle, so any run can go on with it (reference §3.2; youtube-data-api.md).
+    assert TIKTOK.upload_target_lifetime == timedelta(hours=1)
+    assert YOUTUBE.upload_target_lifetime is None

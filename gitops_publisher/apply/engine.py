@@ -510,8 +510,8 @@ def _in_flight_elsewhere(
         shown,
         message=f"{title} has {answer.received} byte(s) of it and only the run that started "
         "it can send the rest: another run may still be uploading it, so it is left as it "
-        f"is; a run after {when} (when its upload window has closed) publishes it again if "
-        "it is still unfinished",
+        f"is until {when} (its upload window, plus a margin for clocks); a run after that "
+        "gives it up if it is still unfinished, and the next one publishes it again",
     )
 
 

@@ -214,8 +214,9 @@ def _decide(
     if record.status in UNKNOWN_OUTCOME:
         # A YouTube handle is its session URI, a capability: only ever shown shortened.
         return Action.RESUME, (
-            f"publish {handles.shown(record.publish_id or '')} was {record.status} when the "
-            f"last run stopped: ask {title} for its outcome before anything else"
+            f"publish {handles.shown(record.publish_id or '')} is {record.status} (the run "
+            f"that started it stopped, or is still at it elsewhere): ask {title} for its "
+            "outcome before anything else"
         )
     if record.status == "initiating":
         return Action.RETRY, (

@@ -187,7 +187,7 @@ def test_a_young_unfinished_upload_another_run_may_be_sending_is_left_pending(
         assert world.record() == started  # untouched: no "failed", so nothing retries it
         assert world.actions([post()]) == {"teaser@brand-us": "resume"}
     assert "another run may still be uploading it" in results[0].message
-    assert "a run after 2026-12-01 10:15 UTC" in results[0].message, results[0].message
+    assert "left as it is until 2026-12-01 10:15 UTC" in results[0].message, results[0].message
     assert fake.count("start") == 1 and fake.count("transfer") == 1
     # A was alive after all: its upload completes, and the next run records the one post.
     fake.publishes["fake_pub~1"].received = SIZE

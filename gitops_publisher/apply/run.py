@@ -1,4 +1,4 @@
-"""One ``publisher apply``: lock, re-plan, pre-flight, publish, record; the CLI stays thin."""
+"""One ``publisher apply``: pre-flight, publish, record, under the caller's state lock."""
 
 from __future__ import annotations
 

@@ -503,8 +503,8 @@ def test_each_posts_address_is_made_text_a_few_times_not_once_per_use(
 ) -> None:
     # The planner keeps each post's address text (the key of the state's records, of the
     # plan's fingerprints, of moves) instead of formatting it again at every use: 11 times
-    # a post until 2026-12-04 (12 with --replace's warnings), now in the list it plans from
-    # and in the change.
+    # a post until 2026-12-04 (one of them for --replace's warnings), now twice: in the list
+    # it plans from and in the change.
     from gitops_publisher.core.address import Address
 
     posts = [post for n in range(20) for post in desired(f"post-{n}", ACCOUNTS)]

@@ -28,7 +28,7 @@ from typing import TypeVar
 from gitops_publisher.apply import inflight, records
 from gitops_publisher.apply.events import Emit, Log, Outcome, Result, UploadProgress
 from gitops_publisher.apply.pipeline import Lane, Limits, Stopped, Ticket, used_before
-from gitops_publisher.apply.settle import PollPolicy, Settler
+from gitops_publisher.apply.settle import UPLOADED, PollPolicy, Settler
 from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core import handles
 from gitops_publisher.core.desired import DesiredPost
@@ -372,16 +372,18 @@ class Engine:
                 change, provider, ticket, record, started.handle, media, exc
             )
         ticket.landed()
-        # The platform started processing when it accepted the last byte: the first poll is
-        # due ``poll.initial`` from now, and the state write and the first question below
-        # count towards that wait instead of delaying it.
+        # The platform started processing when it accepted the last byte (``transfer``
+        # returned: it holds every byte), so there is nothing to ask yet: the first question
+        # is the poll due ``poll.initial`` from now, and the state write counts towards that
+        # wait instead of delaying it. (Asking at once hardly ever settles a post, which
+        # takes the platform seconds to process, and costs one of the account's outcome
+        # questions per post: TikTok allows 30 status fetches a minute per user token.)
         uploaded_at = self.clock()
         record = records.uploaded(record, self.now())
         await self.box.put(record, wait=False)  # no call depends on it: resume asks again
         self.emit(Log(change.address, f"uploaded; waiting for {provider.title} to process it"))
-        answer = await _ask(ticket, provider, started.handle, media.size, change.privacy)
         return await self._settle(
-            change, provider, ticket, record, answer, media.size, since=uploaded_at
+            change, provider, ticket, record, UPLOADED, media.size, since=uploaded_at
         )
 
     async def _start(

@@ -2,9 +2,11 @@
 
 A platform processes a video after accepting its last byte and reports the result only when
 asked (the port's ``outcome``), so the engine polls with exponential backoff
-(:class:`PollPolicy`, on the engine's injected clock and sleep) up to a total time. A post
-still processing when the time runs out stays ``processing`` in the state and the next run
-asks again (``resume``).
+(:class:`PollPolicy`, on the engine's injected clock and sleep) up to a total time. After a
+transfer of this run nothing is asked at once (processing has only just begun: the engine
+settles from :data:`UPLOADED`): the first question is the poll due ``PollPolicy.initial``
+after the last byte. A post still processing when the time runs out stays ``processing`` in
+the state and the next run asks again (``resume``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from gitops_publisher.core.plan import Change
 from gitops_publisher.core.ports import (
     Drafted,
     Failed,
+    Processing,
     Provider,
     Published,
     Transferring,
@@ -29,6 +32,12 @@ from gitops_publisher.core.ports import (
 from gitops_publisher.core.ports import Outcome as Answer
 from gitops_publisher.core.state import Record
 from gitops_publisher.core.youtube import scheduled_by_youtube, scheduled_text
+
+UPLOADED = Processing("processing")
+"""What the engine knows when a transfer returns, before asking: the platform holds every
+byte and is processing them (:meth:`~gitops_publisher.core.ports.Provider.transfer`'s
+contract). The status word is the engine's, not the platform's: the first poll, due
+:attr:`PollPolicy.initial` after the last byte, asks the platform."""
 
 
 @dataclass
@@ -75,9 +84,11 @@ class Settler:
     ) -> Result:
         """Poll until ``answer`` is settled (or time runs out) and record the outcome.
 
-        ``since`` (on :attr:`clock`) is when processing began; the first poll is then due
-        ``poll.initial`` after it rather than after ``answer`` was received. ``size`` is the
-        video's bytes (the platform's answer tells a partial upload by it).
+        ``answer`` is the platform's last answer, or :data:`UPLOADED` right after a
+        transfer (asked at least once, whatever the timeout). ``since`` (on :attr:`clock`)
+        is when processing began; the first poll is then due ``poll.initial`` after it
+        rather than after ``answer`` was received. ``size`` is the video's bytes (the
+        platform's answer tells a partial upload by it).
 
         Raises:
             ProviderError: asking the platform failed.
@@ -99,7 +110,9 @@ class Settler:
     ) -> tuple[Record, Answer]:
         delay, waited = self.poll.initial, 0.0
         head_start = 0.0 if since is None else min(max(0.0, self.clock() - since), delay)
-        while not is_settled(answer) and waited < self.poll.timeout:
+        unasked = answer is UPLOADED
+        while not is_settled(answer) and (waited < self.poll.timeout or unasked):
+            unasked = False
             await self.sleep(delay - head_start)
             waited, head_start = waited + delay, 0.0
             delay = min(delay * self.poll.factor, self.poll.maximum)

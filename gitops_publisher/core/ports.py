@@ -15,9 +15,12 @@ One publish goes through the port like this (the engine, ``apply/engine.py``)::
     start(post)       -> Started the platform's handle; the engine records it (write-ahead)
                                  BEFORE calling transfer, so a kill after this line leaves
                                  a record that can only be resumed, never started again
-    transfer(started, media)     every byte; resumable from an offset the platform reports
-    outcome(handle, size, privacy=...)  until Published / Drafted / Failed (or time runs
-                                 out), polled with backoff while Processing
+    transfer(started, media)     every byte; resumable from an offset the platform reports.
+                                 Its return means the platform processes the video: the
+                                 engine asks nothing yet
+    outcome(handle, size, privacy=...)  first asked one poll interval after the last byte,
+                                 then polled with backoff while Processing, until
+                                 Published / Drafted / Failed (or time runs out)
 
 and a later run with a recorded handle (the plan's ``resume``) starts at ``outcome``:
 
@@ -540,8 +543,9 @@ class Provider(Named, Protocol):
     ) -> None:
         """Send ``media`` from byte ``offset`` (0, or :attr:`Transferring.received`).
 
-        Returns when the platform holds every byte; then ask :meth:`outcome`. Bytes are read
-        from disk piece by piece (memory bounded by a chunk, not by the video).
+        Returns when the platform holds every byte, which is when its processing begins
+        (the engine asks :meth:`outcome` a poll interval later). Bytes are read from disk
+        piece by piece (memory bounded by a chunk, not by the video).
 
         Raises:
             UploadUrlExpired: the upload target is gone; ask :meth:`outcome` first.

@@ -186,8 +186,25 @@ def test_in_flight_is_a_ceiling_and_one_is_one_after_another(tmp_path: Path) -> 
     results = one.apply([post(n) for n in range(4)])
     assert [o for _, o in outcomes(results)] == [Outcome.PUBLISHED] * 4
     assert one.most_in_flight() == 1
-    # Today's line: each start after the previous outcome (start 1 s, transfer 3 s, ask 0.5 s).
-    assert [b - a for a, b in zip(one.starts(), one.starts()[1:], strict=False)] == [4.5] * 3
+    # Today's line: each start after the previous outcome (start 1 s, transfer 3 s, the first
+    # question 2 s after the last byte, ask 0.5 s).
+    assert [b - a for a, b in zip(one.starts(), one.starts()[1:], strict=False)] == [6.5] * 3
+
+
+def test_the_first_outcome_question_is_the_poll_due_initial_seconds_after_the_last_byte(
+    tmp_path: Path,
+) -> None:
+    # p00 is done at once, p01 after one poll; polls every 2 s (``poll.initial``).
+    fake = slow_fake(scripts=[Script(), Script(processing_polls=1)])
+    world = Pipeline(tmp_path, fake, Limits(in_flight=2))
+    results = world.apply([post(0), post(1)])
+    assert [o for _, o in outcomes(results)] == [Outcome.PUBLISHED] * 2
+    for handle, questions in (("fake_pub~1", 1), ("fake_pub~2", 2)):
+        [transfer] = [at for m, h, at in fake.times if m == "transfer" and h == handle]
+        last_byte = transfer + 3.0  # a transfer takes 3 s
+        asked = [at - last_byte for m, h, at in fake.times if m == "outcome" and h == handle]
+        # Nothing asked as the transfer returns: the platform has only begun processing.
+        assert asked == [2.0, 4.5][:questions]  # the second: 2 s after the first's answer
 
 
 def test_results_come_back_in_queue_order_whatever_finished_first(tmp_path: Path) -> None:

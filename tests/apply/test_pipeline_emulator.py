@@ -58,3 +58,19 @@ def test_in_flight_one_publishes_one_post_after_another(project, emulator, token
         assert calls[0].endswith("init") and calls[1] == "status"
         assert [i for i, e in enumerate(calls) if e.endswith("init")][1] > calls.index("status")
         assert sum(1 for e in calls if e.endswith("init")) == 3
+
+
+def test_status_fetches_start_only_once_processing_may_have_finished(project, emulator, tokens):
+    root = project(["brand-us"], posts(3))
+    processing = 2.0  # the emulator's default, and the engine's first poll interval
+    with emulator(processing_base_sec=processing) as em:
+        tokens.login(em, ["brand-us"])
+        report = apply_once(root, em, tokens)
+        assert {r.outcome for r in report.results} == {Outcome.PUBLISHED}
+        done = sorted(p["upload_completed_at"] + processing for p in em.posts())
+        fetches = sorted(r["time"] for r in em.requests() if r["endpoint"] == "status")
+        # No fetch as an upload ends (TikTok has only begun processing): each post's first
+        # (and here only) status fetch comes once its processing is over. The k-th fetch is
+        # after the k-th post's end, since each post's fetch is after its own.
+        assert len(fetches) == 3
+        assert all(at >= end for at, end in zip(fetches, done, strict=True)), (fetches, done)

@@ -1,4 +1,4 @@
-"""When the engine asks TikTok about a finished upload: the first poll counts from the upload."""
+"""When the engine asks TikTok about a finished upload: first at the poll due after the upload."""
 
 import asyncio
 from pathlib import Path
@@ -78,7 +78,9 @@ class FakeApi:
         return PublishStatus(status="PUBLISH_COMPLETE")
 
 
-def _run(processing: float) -> tuple[FakeTime, FakeApi, MemoryStateStore, list[Event]]:
+def _run(
+    processing: float, timeout: float = 600.0
+) -> tuple[FakeTime, FakeApi, MemoryStateStore, list[Event]]:
     time = FakeTime()
     api = FakeApi(time, processing)
     store = MemoryStateStore()
@@ -101,23 +103,30 @@ def _run(processing: float) -> tuple[FakeTime, FakeApi, MemoryStateStore, list[E
         sleep=time.sleep,
         clock=time.clock,
         emit=events.append,
-        poll=PollPolicy(initial=2.0, factor=1.5),
+        poll=PollPolicy(initial=2.0, factor=1.5, timeout=timeout),
     )
     asyncio.run(engine.run(plan, {str(post.address): post}))
     return time, api, store, events
 
 
-def test_the_first_poll_is_due_initial_seconds_after_the_upload_not_after_the_first_fetch() -> None:
+def test_the_first_status_fetch_is_the_poll_due_initial_seconds_after_the_upload() -> None:
     time, api, store, events = _run(processing=2.0)
-    # The immediate fetch took 0.5 s of the 2 s wait: the poll lands at exactly 2 s, when
-    # processing is done, instead of 2.5 s.
-    assert time.sleeps == [1.5]
-    assert api.done_at is not None and api.polls[-1] == api.done_at + ROUND_TRIP
+    # Nothing is fetched as the upload ends (TikTok has only begun processing): one fetch,
+    # 2 s after the last byte, when processing is done.
+    assert time.sleeps == [2.0]
+    assert api.done_at is not None and api.polls == [api.done_at + ROUND_TRIP]
     assert [e.outcome for e in events if hasattr(e, "outcome")] == [Outcome.PUBLISHED]
     assert store.state.resources["teaser@brand-us"].status == "published"
 
 
 def test_later_polls_keep_the_backoff() -> None:
-    time, _api, store, _events = _run(processing=4.0)
-    assert time.sleeps == [1.5, 3.0]
+    time, api, store, _events = _run(processing=4.0)
+    assert time.sleeps == [2.0, 3.0]
+    assert api.done_at is not None and len(api.polls) == 2
+    assert store.state.resources["teaser@brand-us"].status == "published"
+
+
+def test_a_zero_timeout_still_asks_once() -> None:
+    time, api, store, _events = _run(processing=2.0, timeout=0.0)
+    assert time.sleeps == [2.0] and len(api.polls) == 1
     assert store.state.resources["teaser@brand-us"].status == "published"

@@ -77,7 +77,7 @@ def test_apply_logs_each_platforms_handle_in_its_own_words(
     youtube = [line for line in lines if line.startswith("[launch@acme-yt] ")]
     tiktok = [line for line in lines if line.startswith("[launch@brand-us] ")]
     assert any(
-        re.fullmatch(r"\[launch@acme-yt\] upload session …\w{4}; uploading", x) for x in youtube
+        re.fullmatch(r"\[launch@acme-yt\] upload session …[\w-]{4}; uploading", x) for x in youtube
     )
     assert any(
         re.fullmatch(r"\[launch@brand-us\] publish_id v_pub_\S+; uploading", x) for x in tiktok

@@ -235,7 +235,8 @@ class Processing:
     """Every byte arrived; the platform is processing (poll again).
 
     Attributes:
-        status: the platform's own word for it, for messages (``PROCESSING_UPLOAD``).
+        status: the platform's own word for it, for messages (``PROCESSING_UPLOAD``); the
+            engine's ``processing`` when it has not asked yet (``apply/settle.py``).
     """
 
     status: str

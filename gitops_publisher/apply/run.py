@@ -122,9 +122,7 @@ def execute(
                 clock=clock,
                 reviewed=planned.reviewed,
                 content_types=media.content_types,
-                limits={
-                    name: pipeline_limits(planned.project.config.accounts[name]) for name in names
-                },
+                limits={name: pipeline_limits(accounts[name]) for name in names},
                 upload_lifetimes={
                     name: PLATFORMS[accounts[name].provider].upload_target_lifetime
                     for name in names

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 from apply.harness import (
+    Emulator,
     PostSpec,
     SecretScan,
     committed_project,
@@ -36,6 +37,18 @@ from apply.harness import (
 from pinned_git import clone, git, push_to_new_bare
 
 BIG = "media/big.mp4"  # six 10 MB chunks: A is stopped with most of them still to send
+
+
+def machine(tmp_path: Path, emulator: Emulator, home: str) -> dict[str, str]:
+    """The environment of one machine (its own home, so its own login) on the state branch."""
+    token = {"acme": emulator.refresh_token("acme")}
+    return publisher_env(
+        tmp_path / home,
+        emulator.base_url,
+        token,
+        PUBLISHER_STATE_BRANCH="publisher-state",
+        PYTHONUNBUFFERED="1",
+    )
 
 
 def apply(root: Path, env: dict[str, str]) -> subprocess.Popen[str]:
@@ -57,18 +70,7 @@ def test_an_upload_in_flight_in_another_clone_is_left_to_it_and_posted_once(
     remote = push_to_new_bare(seed, tmp_path / "remote.git")
     one, two = clone(remote, tmp_path / "one"), clone(remote, tmp_path / "two")
     with served_emulator(tmp_path / "emulator", fast_options(), 1.0, scan) as emulator:
-
-        def machine(home: str) -> dict[str, str]:  # each with a login of its own
-            token = {"acme": emulator.refresh_token("acme")}
-            return publisher_env(
-                tmp_path / home,
-                emulator.base_url,
-                token,
-                PUBLISHER_STATE_BRANCH="publisher-state",
-                PYTHONUNBUFFERED="1",
-            )
-
-        first = apply(one, machine("laptop"))
+        first = apply(one, machine(tmp_path, emulator, "laptop"))
         assert first.stdout is not None
         head: list[str] = []
         for line in first.stdout:  # no sleeping: A's own log says where it is
@@ -78,17 +80,17 @@ def test_an_upload_in_flight_in_another_clone_is_left_to_it_and_posted_once(
         first.send_signal(signal.SIGSTOP)
         try:
             state_before = git(remote, "show", "publisher-state:.publisher/state.json")
-            second = apply(two, machine("ci"))
+            second = apply(two, machine(tmp_path, emulator, "ci"))
             out_second = second.communicate(timeout=120)[0]
             # The next run of that clone (the next schedule), still while A is uploading:
             # before the fix it found "failed, retryable" and published the post again.
-            third = apply(two, machine("ci-next"))
+            third = apply(two, machine(tmp_path, emulator, "ci-next"))
             out_third = third.communicate(timeout=180)[0]
             state_during = git(remote, "show", "publisher-state:.publisher/state.json")
         finally:
             first.send_signal(signal.SIGCONT)
         out_first = "".join(head) + first.communicate(timeout=180)[0]
-        last = apply(two, machine("ci-last"))
+        last = apply(two, machine(tmp_path, emulator, "ci-last"))
         out_last = last.communicate(timeout=180)[0]
         posts = [p for p in emulator.posts() if p["title"] == "p #test"]
         inits = [r for r in emulator.requests() if r["endpoint"] == "video_init"]
@@ -146,18 +148,7 @@ def test_a_killed_upload_is_given_up_by_a_run_that_proves_its_run_ended_or_after
     remote = push_to_new_bare(seed, tmp_path / "remote.git")
     one = clone(remote, tmp_path / "one")
     with served_emulator(tmp_path / "emulator", fast_options(), 1.0, scan) as emulator:
-
-        def machine(home: str) -> dict[str, str]:
-            token = {"acme": emulator.refresh_token("acme")}
-            return publisher_env(
-                tmp_path / home,
-                emulator.base_url,
-                token,
-                PUBLISHER_STATE_BRANCH="publisher-state",
-                PYTHONUNBUFFERED="1",
-            )
-
-        first = apply(one, machine("laptop"))
+        first = apply(one, machine(tmp_path, emulator, "laptop"))
         assert first.stdout is not None
         for line in first.stdout:
             if line.startswith("[p@acme] uploaded "):  # uploading, first bytes accepted
@@ -171,7 +162,7 @@ def test_a_killed_upload_is_given_up_by_a_run_that_proves_its_run_ended_or_after
             age_the_record_on_the_branch(remote, tmp_path / "editor", "p@acme", hours=2)
         outputs, codes = [], []
         for home in ("rerun", "rerun-next"):
-            run = apply(other, machine(home))
+            run = apply(other, machine(tmp_path, emulator, home))
             outputs.append(run.communicate(timeout=180)[0])
             codes.append(run.returncode)
         posts = [p for p in emulator.posts() if p["title"] == "p #test"]

@@ -51,6 +51,7 @@ from gitops_publisher.providers.errors import (
     NoUploadTarget,
     ProviderNetworkError,
     RateLimited,
+    UploadContended,
     UploadError,
     UploadUrlExpired,
 )
@@ -464,8 +465,24 @@ class Engine:
         media: Media,
         exc: Exception,
     ) -> Result:
-        """The transfer gave up: failed if the platform lacks bytes, else it has them: settle."""
+        """The transfer gave up: failed if the platform lacks bytes, else it has them: settle.
+
+        A session another client is sending into (:class:`UploadContended`: two runs on one
+        recorded, resumable session) is left to that client, as it is: failing it would make
+        the next run start again while the other upload completes, two posts.
+        """
         answer = await _ask(ticket, provider, handle, media.size, change.privacy)
+        if isinstance(answer, Transferring) and isinstance(exc, UploadContended):
+            return Result(
+                change.address,
+                change.action.value,
+                Outcome.PENDING,
+                provider.label(handle),
+                message=f"{provider.title} is receiving this upload from another client: "
+                "another run is sending it into the same session, so it is left as it is (no "
+                f"post was made yet); the next run asks {provider.title} again and records "
+                "the post once that upload completes",
+            )
         if isinstance(answer, Transferring | NotStarted):
             await self.box.put(records.failed(record, "upload_failed", self.now()))
             return Result(

@@ -21,6 +21,11 @@ So such an attempt is given up only when no run can still be sending its bytes:
   stores). A rerun after a crash on the same machine and clone is not kept waiting.
 
 Until then the attempt is left as it is and reported pending. Pure: no clock of its own.
+
+A handle that can transfer by itself (a YouTube session URI) has no such window: any run
+holding the record goes on with it at once. If the run that started it is still sending, the
+upload server keeps none of the second sender's bytes (``UploadContended``), and the engine
+leaves the attempt to the first, pending, instead of failing it (``Engine._upload_failed``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,9 @@ engine can catch them cheaply::
     ├── InitOutcomeUnknown       an init request may have reached TikTok; its answer was lost
     ├── UploadError              a chunk PUT failed for good (400, 404, unsyncable 416...)
     │   ├── UploadUrlExpired     TikTok's upload_url answered 403 (valid 1 h after init)
-    │   └── UploadSessionGone    a YouTube resumable session answered 404/410
+    │   ├── UploadSessionGone    a YouTube resumable session answered 404/410
+    │   └── UploadContended      a resumable session keeps none of our bytes: another
+    │                            client is sending into it
     └── NoUploadTarget           a start gave nowhere to send the bytes: the attempt is void
     AuthError
     └── TokenRefreshError        the token endpoint refused or could not be reached
@@ -74,6 +76,21 @@ class UploadSessionGone(UploadError):
     Nothing was published through it unless it had completed and then expired (a completed
     session replays its final answer, so a status query before this point would have found the
     video): a new session, uploading from byte 0, is the way on.
+    """
+
+
+class UploadContended(UploadError):
+    """A resumable session kept none of the bytes sent to it, again and again, yet waits for more.
+
+    The sign of another client sending into the same session: a handle anyone holding the
+    record can resume (a YouTube session URI) may be continued by another run (two clones
+    applying one state branch) while the run that started it is still uploading. The upload
+    server then stores nothing of the second sender's chunks (reference §2.5: a PUT that does
+    not start at the session's offset, or arrives while another is being received, "none of
+    the binary content will be uploaded") and answers the same offset each time. The attempt
+    is not failed: a new session would make a second video while the other client's
+    upload completes. It is left as it is; a later run finds it complete, or resumes it
+    once nobody else is sending (or starts again only when the session has expired).
     """
 
 

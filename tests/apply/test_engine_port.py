@@ -26,7 +26,7 @@ from gitops_publisher.core.planner import plan
 from gitops_publisher.core.ports import Failed, Published
 from gitops_publisher.core.state import MemoryStateStore, Provenance, Record
 from gitops_publisher.errors import ApiError, AuthError
-from gitops_publisher.providers.errors import RateLimited, UploadError
+from gitops_publisher.providers.errors import RateLimited, UploadContended, UploadError
 from gitops_publisher.providers.fake import FakePlatform, FakeProvider, Script
 
 from .builders import NOW, desired_post
@@ -367,3 +367,38 @@ def test_an_upload_error_after_every_byte_settles_instead_of_failing(tmp_path: P
     world = World(tmp_path, **{"brand-us": fake})
     assert outcomes(world.apply([post()])) == [("teaser@brand-us", "create", Outcome.PUBLISHED)]
     assert world.actions([post()]) == {"teaser@brand-us": Action.NOOP.value}
+
+
+def test_a_session_another_client_is_sending_into_is_left_to_it_not_failed(
+    tmp_path: Path,
+) -> None:
+    """Two clones on one resumable session (YouTube-like): B's bytes are not kept, A's are.
+
+    B resumes the recorded session while A is still sending into it; the platform keeps none
+    of B's chunks. Before 2026-12-04 B recorded the attempt failed, and the next run started
+    a second session while A's upload completed: two posts for one address.
+    """
+    fake = FakeProvider(capability=True, default=Script(resumable=True))
+    world = World(tmp_path, **{"brand-us": fake})
+    started = interrupted_mid_transfer(world, fake, lock=LOCK_A)
+
+    def a_is_sending(method: str, handle: str) -> None:
+        if method == "transfer":
+            raise UploadContended(
+                "the session kept none of the chunk (fake)", status=308, bytes_confirmed=400
+            )
+
+    fake.on_call = a_is_sending
+    results = world.apply([post()], at=NOW + timedelta(minutes=1), lock=LOCK_B)
+    assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.PENDING)]
+    assert "receiving this upload from another client" in results[0].message
+    assert world.record() == started  # untouched: no "failed", so nothing starts it again
+    assert world.actions([post()]) == {"teaser@brand-us": "resume"}
+    # A's upload completes; the next run finds the one post and records it.
+    fake.on_call = None
+    handle = started.publish_id
+    assert handle is not None
+    fake.publishes[handle].received = SIZE
+    results = world.apply([post()], at=NOW + timedelta(minutes=2), lock=LOCK_B)
+    assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.PUBLISHED)]
+    assert fake.published() == [handle] and fake.count("start") == 1

@@ -1,4 +1,4 @@
-"""Two clones apply at once against ONE TikTok (the served emulator) on one state branch.
+"""Two clones apply at once against one TikTok or YouTube (the served emulator), one state branch.
 
 The Action serialises applies (a `concurrency` group) and a clone holds a lock, but a
 developer's `publisher apply` on a laptop can overlap the CI job, and so can two jobs of a
@@ -179,3 +179,82 @@ def test_a_killed_upload_is_given_up_by_a_run_that_proves_its_run_ended_or_after
     record = state["resources"]["p@acme"]
     published = next(p for p in posts if p["status"] == "PUBLISH_COMPLETE")
     assert (record["status"], record["publish_id"]) == ("published", published["publish_id"])
+
+
+def test_a_youtube_session_another_clone_is_still_sending_into_is_left_to_it(
+    tmp_path: Path,
+) -> None:
+    """YouTube's side of the race: a session URI is resumable by any run holding the record.
+
+    Run A (clone one) is stopped in the middle of its first 16 MiB chunk of a channel's
+    Short, its connection open. Runs B and C (clone two) read A's record from the state
+    branch and, YouTube's upload target having no lifetime of its own (apply/inflight.py),
+    go on with A's session; the upload server keeps none of their bytes while it receives
+    A's (reference §2.5). Before 2026-12-04, B recorded the attempt failed and C opened a
+    second session while A's upload completed: two videos for one address. Now both leave
+    it to A, which completes it and records the one video.
+    """
+    scan = SecretScan()
+    seed = committed_project(
+        tmp_path / "seed",
+        [],
+        [PostSpec("s", ["studio"], video=BIG)],
+        big={BIG: 60_000_000},
+        youtube=["studio"],
+    )
+    remote = push_to_new_bare(seed, tmp_path / "remote.git")
+    one, two = clone(remote, tmp_path / "one"), clone(remote, tmp_path / "two")
+    options = fast_options(youtube={"processing_base_sec": 0.0})
+    with served_emulator(tmp_path / "emulator", options, 1.0, scan) as emulator:
+        world = emulator.service.world
+
+        def channel_machine(home: str) -> dict[str, str]:
+            token = world.ensure_channel("@studio")
+            scan.secrets.add(token)
+            return publisher_env(
+                tmp_path / home,
+                emulator.base_url,
+                {"studio": token},
+                PUBLISHER_STATE_BRANCH="publisher-state",
+                PYTHONUNBUFFERED="1",
+            )
+
+        first = apply(one, channel_machine("laptop"))
+        assert first.stdout is not None
+        head: list[str] = []
+        for line in first.stdout:  # no sleeping: A's own log says where it is
+            head.append(line)
+            if line.startswith("[s@studio] uploaded "):  # its first bytes are arriving
+                break
+        first.send_signal(signal.SIGSTOP)
+        try:
+            state_before = git(remote, "show", "publisher-state:.publisher/state.json")
+            second = apply(two, channel_machine("ci"))
+            out_second = second.communicate(timeout=180)[0]
+            third = apply(two, channel_machine("ci-next"))
+            out_third = third.communicate(timeout=180)[0]
+            state_during = git(remote, "show", "publisher-state:.publisher/state.json")
+        finally:
+            first.send_signal(signal.SIGCONT)
+        out_first = "".join(head) + first.communicate(timeout=180)[0]
+        last = apply(two, channel_machine("ci-last"))
+        out_last = last.communicate(timeout=180)[0]
+        videos = emulator.get("/_sandbox/youtube/videos")["videos"]
+        sessions = len(world.data.youtube.sessions)
+    for out in (out_first, out_second, out_third, out_last):
+        scan.add_output("apply", out)
+    scan.check()
+
+    for out, run in ((out_second, second), (out_third, third)):
+        assert run.returncode == 0, out  # pending work, as a post still processing is
+        assert "receiving this upload from another client" in out, out
+        assert re.search(r"^s@studio\s+pending", out, re.M), out
+    assert state_during == state_before  # B and C left A's record as it was
+    assert sessions == 1  # nobody opened a second session
+    assert [v["upload_status"] for v in videos] == ["processed"], videos
+    assert first.returncode == 0 and "Traceback" not in out_first, out_first
+    assert last.returncode == 0 and "Nothing to publish" in out_last, out_last
+    state = json.loads(git(remote, "show", "publisher-state:.publisher/state.json"))
+    record = state["resources"]["s@studio"]
+    assert record["status"] == "published", (record, out_first)
+    assert record["url"].endswith(videos[0]["video_id"]), record

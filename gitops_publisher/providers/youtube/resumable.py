@@ -33,6 +33,7 @@ from gitops_publisher.errors import ApiError
 from gitops_publisher.providers.errors import (
     RateLimited,
     TokenRefreshError,
+    UploadContended,
     UploadError,
     UploadSessionGone,
 )
@@ -270,14 +271,15 @@ class ResumableUpload:
             )
         return None
 
-    def _stalled(self, offset: int) -> UploadError:
+    def _stalled(self, offset: int) -> UploadContended:
         """A 308 that kept nothing of a chunk sent from ``offset``: the error to wait on.
 
         Raises:
-            UploadError: that happened more than ``MAX_STALLS`` times in a row.
+            UploadContended: that happened more than ``MAX_STALLS`` times in a row: another
+                client is sending into the session (the engine leaves the attempt to it).
         """
         self._stalls += 1
-        error = UploadError(
+        error = UploadContended(
             f"the upload session kept none of the chunk sent from byte {offset} "
             f"({self._stalls} time(s) in a row)",
             status=308,
@@ -300,7 +302,10 @@ class ResumableUpload:
         else:
             self._failures += 1
             if self._failures >= self.policy.max_attempts:
-                raise UploadError(
+                # Still contended when the attempts run out: say so (the engine leaves such
+                # a session to the client sending into it, it does not fail the attempt).
+                kind = UploadContended if isinstance(error, UploadContended) else UploadError
+                raise kind(
                     f"the upload failed {self._failures} time(s) in a row at byte "
                     f"{self._confirmed} of {self.size}: {type(error).__name__}: {error}",
                     status=getattr(error, "status", None),

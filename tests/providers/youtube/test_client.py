@@ -12,6 +12,7 @@ from gitops_publisher.providers.errors import (
     InitOutcomeUnknown,
     RateLimited,
     TokenRefreshError,
+    UploadContended,
     UploadError,
     UploadSessionGone,
 )
@@ -234,6 +235,24 @@ def test_transient_failures_give_up_after_the_policy(tmp_path: Path) -> None:
     assert caught.value.bytes_confirmed == 0
     assert "4 time(s)" in str(caught.value)
     assert "UPLOADID" not in str(caught.value)  # the capability is never in a message
+
+
+def test_a_session_that_keeps_none_of_the_chunks_is_contended_not_broken(
+    tmp_path: Path,
+) -> None:
+    """Every chunk answered 308 at the same offset: another client is sending into it.
+
+    The engine leaves such a session to that client instead of failing the attempt (a new
+    session would be a second video), so the error says which case it is.
+    """
+    path = video(tmp_path, 2 * CHUNK)
+    fake = FakeYouTube()
+    fake.put_faults = {n: "keep:0" for n in range(1, 40)}
+    with pytest.raises(UploadContended) as caught:
+        publish(fake, path)
+    assert caught.value.bytes_confirmed == 0 and caught.value.status == 308
+    assert "kept none of the chunk sent from byte 0" in str(caught.value)
+    assert fake.videos == {}
 
 
 def test_a_lost_final_answer_is_recovered_without_a_second_upload(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ credential except the sandbox app's well-known client secret.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -74,12 +74,32 @@ class Account(BaseModel):
         return self.is_private or self.stitch_disabled
 
 
-class TokenRecord(BaseModel):
+#: ``id()`` of every :class:`WorldRecord` assigned to since ``world.json`` last serialised it
+#: (records are not hashable; a cached record is held alive, so its id is its own).
+ASSIGNED: set[int] = set()
+
+
+class WorldRecord(BaseModel):
+    """A record ``world.json`` keeps serialised between saves (tokens and posts).
+
+    Its fields are scalars or tuples of them, so assigning a field is the only way it can
+    change, and each assignment marks it in :data:`ASSIGNED`: ``WorldJson``
+    (``sandbox/world.py``) serialises again only the records marked, instead of comparing
+    every record's values at every save (about 4 µs a record, 0.9 ms a save with 100 posts).
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Assign as pydantic does, and mark the record changed."""
+        super().__setattr__(name, value)
+        ASSIGNED.add(id(self))
+
+
+class TokenRecord(WorldRecord):
     """One issued token, stored under the SHA-256 of its value."""
 
     kind: Literal["access", "refresh", "client"]
     open_id: str = ""
-    scopes: list[str] = Field(default_factory=list)
+    scopes: tuple[str, ...] = ()
     issued_at: float
     expires_at: float
     family: str
@@ -88,7 +108,7 @@ class TokenRecord(BaseModel):
     revoked: bool = False
 
 
-class PostRecord(BaseModel):
+class PostRecord(WorldRecord):
     """One init (direct or inbox) and everything that happened to it since."""
 
     publish_id: str
@@ -116,7 +136,7 @@ class PostRecord(BaseModel):
     upload_expires_at: float | None = None
     received_bytes: int = 0
     next_chunk: int = 0
-    failed_chunk_attempts: list[int] = Field(default_factory=list)
+    failed_chunk_attempts: tuple[int, ...] = ()
     head_hex: str = ""
     upload_completed_at: float | None = None
     sha256: str | None = None

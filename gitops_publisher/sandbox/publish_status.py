@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -13,7 +15,7 @@ from gitops_publisher.sandbox.service import SandboxService
 
 
 async def _lookup(
-    request: Request, service: SandboxService, open_id: str, key: str, scopes: list[str]
+    request: Request, service: SandboxService, open_id: str, key: str, scopes: Sequence[str]
 ) -> PostRecord:
     body = await read_json(request, service)
     publish_id = body.get("publish_id")

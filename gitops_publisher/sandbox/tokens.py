@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gitops_publisher.sandbox.models import TokenRecord, WorldData
@@ -31,14 +32,14 @@ class Grant:
 
 
 def register_refresh_token(
-    data: WorldData, token: str, open_id: str, scopes: list[str], now: float, ttl: int
+    data: WorldData, token: str, open_id: str, scopes: Sequence[str], now: float, ttl: int
 ) -> None:
     """Store ``token`` as a valid refresh token (a seeded or minted login)."""
     family = secrets.token_hex(8)
     data.tokens[token_key(token)] = TokenRecord(
         kind="refresh",
         open_id=open_id,
-        scopes=list(scopes),
+        scopes=tuple(scopes),
         issued_at=now,
         expires_at=now + ttl,
         family=family,
@@ -54,7 +55,7 @@ def new_refresh_token() -> str:
 def issue_grant(
     data: WorldData,
     open_id: str,
-    scopes: list[str],
+    scopes: Sequence[str],
     now: float,
     access_ttl: int,
     refresh_ttl: int,
@@ -73,7 +74,7 @@ def issue_grant(
     refresh = new_refresh_token()
     common = {
         "open_id": open_id,
-        "scopes": list(scopes),
+        "scopes": tuple(scopes),
         "issued_at": now,
         "family": family,
         "family_issued_at": first,

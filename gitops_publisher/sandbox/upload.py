@@ -166,7 +166,7 @@ async def upload_chunk(request: Request) -> Response:
         and fault.fail_chunk == chunk_number
         and chunk_number not in post.failed_chunk_attempts
     ):
-        post.failed_chunk_attempts.append(chunk_number)
+        post.failed_chunk_attempts += (chunk_number,)
         service.save()
         return _answer(service, fault.error_status, "Injected failure; retry this chunk.", post)
     if post.upload_id in service.receiving:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import operator
 import os
 import secrets
 import tempfile
@@ -32,7 +31,14 @@ import pydantic_core
 from pydantic import BaseModel, ValidationError
 
 from gitops_publisher.sandbox.clock import Clock, RealClock, ScaledClock
-from gitops_publisher.sandbox.models import Account, ClientApp, PostRecord, WorldData
+from gitops_publisher.sandbox.models import (
+    ASSIGNED,
+    Account,
+    ClientApp,
+    PostRecord,
+    WorldData,
+    WorldRecord,
+)
 from gitops_publisher.sandbox.options import SandboxOptions
 from gitops_publisher.sandbox.tokens import new_refresh_token, register_refresh_token
 from gitops_publisher.sandbox.youtube import grants
@@ -169,7 +175,7 @@ class SaveBatch:
                 self._writing = self._writer.submit(self._write, target, number, payload, durable)
             return self._writing
 
-    def _write(self, target: int, number: int, payload: bytes, durable: bool) -> None:
+    def _write(self, target: int, number: int, payload: list[bytes], durable: bool) -> None:
         try:
             self.world.write(number, payload, durable)
         except BaseException:
@@ -198,31 +204,24 @@ def _scalar(annotation: Any) -> bool:
     return annotation in _SCALARS
 
 
-def list_fields(model: type[BaseModel]) -> tuple[str, ...] | None:
-    """The list fields of a flat record class, or None if it is not flat.
+def cacheable(model: type[BaseModel]) -> bool:
+    """Whether :class:`WorldJson` may keep a record of this class serialised between saves.
 
-    Flat: every field a scalar (str, int, float, bool, None, a Literal or a union of them)
-    or a list of scalars. Only a flat record's JSON can be cached by comparing its field
-    values (:func:`record_state`): a nested model or dict could change inside unseen.
+    Only a :class:`WorldRecord` (each assignment marks it changed) whose every field is a
+    scalar (str, int, float, bool, None, a Literal or a union of them) or a tuple of
+    scalars: a list, dict or nested model could change in place, unmarked.
     """
-    lists = []
-    for name, field in model.model_fields.items():
+    if not issubclass(model, WorldRecord):
+        return False
+    for field in model.model_fields.values():
         annotation = field.annotation
-        if get_origin(annotation) is list and all(_scalar(a) for a in get_args(annotation)):
-            lists.append(name)
+        args = get_args(annotation)
+        if get_origin(annotation) is tuple and len(args) == 2 and args[1] is Ellipsis:
+            if not _scalar(args[0]):
+                return False
         elif not _scalar(annotation):
-            return None
-    return tuple(lists)
-
-
-def record_state(record: BaseModel, lists: tuple[str, ...]) -> tuple[Any, ...]:
-    """The values a flat record's JSON is made of: its fields and its lists' items."""
-    values = record.__dict__
-    state = tuple(values.values())
-    for name in lists:
-        items = values[name]
-        state += (*items, len(items))
-    return state
+            return False
+    return True
 
 
 class WorldJson:
@@ -230,61 +229,74 @@ class WorldJson:
 
     The bytes are exactly ``WorldData.model_dump_json(indent=1)``: the world without its
     token and post records, with the records' own JSON spliced in at their place. A record's
-    JSON is reused when it is the same object with the very same field values (compared by
-    identity, so ``5`` replacing ``5.0`` or ``True`` replacing ``1`` is a change). Dumping the
-    whole world on every batch of saves cost about 1 ms per 100 posts of the world, each
-    batch: the sandbox's largest cost per request with 20 accounts publishing at once
-    (bench/README.md, "Many accounts").
+    JSON is reused while the same object sits under the same key and no field of it was
+    assigned since (:data:`ASSIGNED`; so ``5`` replacing ``5.0`` or ``True`` replacing ``1``
+    is a change). Dumping the whole world on every batch of saves cost about 1 ms per 100
+    posts of the world, each batch: the sandbox's largest cost per request with 20 accounts
+    publishing at once (bench/README.md, "Many accounts"); comparing each record's values
+    instead still cost about 4 µs a record.
+
+    :meth:`pieces` hands the bytes over in pieces, each record's JSON a piece of its own, and
+    the writer writes them one after another: joining them into one buffer of the world's size
+    (136 KB with 100 posts) cost more than all the rest, because an allocation that large
+    comes fresh from the kernel each time (glibc maps it: 80 page faults, 0.25 ms of system
+    time a save on the bench machine).
     """
 
     def __init__(self) -> None:
         """Start with nothing cached."""
-        self._cache: dict[str, dict[str, tuple[BaseModel, tuple[Any, ...], bytes]]] = {
+        self._cache: dict[str, dict[str, tuple[BaseModel | None, bytes]]] = {
             name: {} for name in _CACHED
         }
-        self._lists: dict[type[BaseModel], tuple[str, ...] | None] = {}
+        self._cacheable: dict[type[BaseModel], bool] = {}
 
     def dump(self, data: WorldData) -> bytes:
         """Return ``data.model_dump_json(indent=1).encode()``."""
+        return b"".join(self.pieces(data))
+
+    def pieces(self, data: WorldData) -> list[bytes]:
+        """Return the bytes of :meth:`dump` in pieces, in order."""
         rest = data.model_dump_json(indent=1, exclude=set(_CACHED)).encode()
         at = rest.index(b'\n "youtube": ')  # the field after the cached ones (a test checks)
-        spliced = [rest[:at]]
+        pieces = [rest[:at]]
         for name in _CACHED:
-            records = self._records(name, getattr(data, name))
-            spliced.append(b'\n "%s": %s,' % (name.encode(), records))
-        spliced.append(rest[at:])
-        return b"".join(spliced)
+            pieces.append(b'\n "%s": ' % name.encode())
+            self._records(name, getattr(data, name), pieces)
+            pieces.append(b",")
+        pieces.append(rest[at:])
+        return pieces
 
-    def _records(self, name: str, records: Mapping[str, BaseModel]) -> bytes:
-        """The JSON of one cached dict, at its depth in the world (2 spaces per entry)."""
+    def _records(self, name: str, records: Mapping[str, BaseModel], pieces: list[bytes]) -> None:
+        """Append the JSON of one cached dict, at its depth in the world (2 spaces an entry)."""
         if not records:
             self._cache[name] = {}
-            return b"{}"
-        cache = self._cache[name]
-        fresh: dict[str, tuple[BaseModel, tuple[Any, ...], bytes]] = {}
+            pieces.append(b"{}")
+            return
+        held_for = self._cache[name].get
+        assigned = ASSIGNED
+        fresh: dict[str, tuple[BaseModel | None, bytes]] = {}
+        separator = b"{\n"
         for key, record in records.items():
-            kind = type(record)
-            if kind not in self._lists:
-                self._lists[kind] = list_fields(kind)
-            lists = self._lists[kind]
-            state = record_state(record, lists) if lists is not None else ()
-            held = cache.get(key)
-            if (
-                lists is not None
-                and held is not None
-                and held[0] is record
-                and len(held[1]) == len(state)
-                and all(map(operator.is_, held[1], state))
-            ):
+            pieces.append(separator)
+            separator = b",\n"
+            held = held_for(key)
+            if held is not None and held[0] is record and id(record) not in assigned:
                 fresh[key] = held
+                pieces.append(held[1])
                 continue
+            # Unmarked before it is read: an assignment from now on is seen next time.
+            assigned.discard(id(record))
             entry = b"  %s: %s" % (
                 pydantic_core.to_json(key),
                 record.model_dump_json(indent=1).encode().replace(b"\n", b"\n  "),
             )
-            fresh[key] = (record, state, entry)
+            kind = type(record)
+            if kind not in self._cacheable:
+                self._cacheable[kind] = cacheable(kind)
+            fresh[key] = (record if self._cacheable[kind] else None, entry)
+            pieces.append(entry)
+        pieces.append(b"\n }")
         self._cache[name] = fresh
-        return b"{\n%s\n }" % b",\n".join(held[2] for held in fresh.values())
 
 
 class SandboxWorld:
@@ -369,14 +381,14 @@ class SandboxWorld:
             return
         self.write(*self.snapshot(), durable)
 
-    def snapshot(self) -> tuple[int, bytes]:
-        """Return the world as ``world.json`` bytes, numbered for :meth:`write`."""
+    def snapshot(self) -> tuple[int, list[bytes]]:
+        """Return the world as ``world.json``'s bytes in pieces, numbered for :meth:`write`."""
         self.data.last_time = max(self.data.last_time, self.clock.now())
         self._snapshots += 1
-        return self._snapshots, self._json.dump(self.data)
+        return self._snapshots, self._json.pieces(self.data)
 
-    def write(self, number: int, payload: bytes, durable: bool) -> None:
-        """Put snapshot ``number`` on disk, unless a later one is there already."""
+    def write(self, number: int, payload: list[bytes], durable: bool) -> None:
+        """Put snapshot ``number`` (its bytes in pieces) on disk, unless a later one is there."""
         with self._write_lock:
             path = self.directory / WORLD_FILE
             if number < self._on_disk:  # a later snapshot won the race to the disk
@@ -388,7 +400,7 @@ class SandboxWorld:
             fd, tmp = tempfile.mkstemp(prefix=".world.", dir=self.directory)
             try:
                 with os.fdopen(fd, "wb") as handle:
-                    handle.write(payload)
+                    handle.writelines(payload)
                     handle.flush()
                     if durable:
                         os.fsync(handle.fileno())

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
-from gitops_publisher.sandbox.models import PostRecord, TokenRecord, WorldData
-from gitops_publisher.sandbox.world import WORLD_FILE, SandboxWorld, WorldJson, list_fields
+from gitops_publisher.sandbox.models import PostRecord, TokenRecord, WorldData, WorldRecord
+from gitops_publisher.sandbox.world import WORLD_FILE, SandboxWorld, WorldJson, cacheable
 from gitops_publisher.sandbox.youtube.models import UploadSession
 
 
@@ -64,7 +66,7 @@ def test_the_bytes_are_the_worlds_own_json_through_every_kind_of_change() -> Non
     same(dumper, data)
     same(dumper, data)  # from the cache
     first = data.posts["v_pub_file~v2-1.1"]
-    first.failed_chunk_attempts.append(2)  # a list changed in place
+    first.failed_chunk_attempts += (2,)  # a new tuple: the fields cannot change in place
     same(dumper, data)
     first.duration_sec = 5.0
     same(dumper, data)
@@ -107,13 +109,59 @@ def test_only_the_changed_records_are_serialised_again(monkeypatch: pytest.Monke
     assert dumped == ["p7"]
 
 
-def test_the_cached_records_are_flat_and_come_before_youtube() -> None:
-    # WorldJson splices tokens and posts in before "youtube" and can only cache records
-    # whose fields are scalars or lists of them: a nested field could change unseen.
+def test_an_unchanged_world_serialises_no_record_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = world()
+    dumper = WorldJson()
+    dumper.dump(data)
+    dumped: list[str] = []
+    for kind in (PostRecord, TokenRecord):
+        plain = kind.model_dump_json
+
+        def counted(record: BaseModel, plain: Any = plain, **options: object) -> str:
+            dumped.append(type(record).__name__)
+            return plain(record, **options)  # type: ignore[no-any-return]
+
+        monkeypatch.setattr(kind, "model_dump_json", counted)
+    data.last_time = 99.5
+    same(dumper, data)
+    assert dumped == []
+    data.tokens["a" * 64].used = True
+    same(dumper, data)
+    assert dumped == ["TokenRecord"]
+
+
+def test_a_change_is_seen_whatever_other_world_is_written_meanwhile() -> None:
+    # The marks of assigned records are shared by every world of the process: writing one
+    # world must not lose the marks of another's records.
+    ours, theirs = world(), world()
+    ours_json, theirs_json = WorldJson(), WorldJson()
+    same(ours_json, ours)
+    same(theirs_json, theirs)
+    ours.posts["v_inbox_file~v2.2"].title = "changed"
+    theirs.posts["v_inbox_file~v2.2"].title = "also changed"
+    same(theirs_json, theirs)
+    same(ours_json, ours)
+    same(theirs_json, theirs)
+
+
+def test_the_cached_records_are_flat_immutable_and_come_before_youtube() -> None:
+    # WorldJson splices tokens and posts in before "youtube" and can only keep the JSON of
+    # records that mark their assignments and whose fields are scalars or tuples of them: a
+    # list, dict or nested model could change in place, unmarked.
     assert list(WorldData.model_fields)[-3:] == ["tokens", "posts", "youtube"]
-    assert list_fields(PostRecord) == ("failed_chunk_attempts",)
-    assert list_fields(TokenRecord) == ("scopes",)
-    assert list_fields(UploadSession) is None
+    assert cacheable(PostRecord) and cacheable(TokenRecord)
+    assert not cacheable(UploadSession)
+
+    class Listed(WorldRecord):
+        items: list[int] = []
+
+    class Nested(WorldRecord):
+        inner: TokenRecord | None = None
+
+    class Unmarked(BaseModel):
+        name: str = ""
+
+    assert not cacheable(Listed) and not cacheable(Nested) and not cacheable(Unmarked)
 
 
 def test_world_json_on_disk_is_what_the_model_says(tmp_path: Path) -> None:

@@ -120,7 +120,10 @@ class SaveBatch:
     once (``bench/apply_accounts.py``).
 
     The writes are :class:`concurrent.futures.Future` objects, awaitable from any event loop
-    (the in-process sandbox may serve from more than one, see ``sandbox/digest.py``).
+    (the in-process sandbox may serve from more than one, see ``sandbox/digest.py``). Every
+    request of a loop waiting for the same write awaits one asyncio future of it: wrapping the
+    write once per waiter woke the loop from the writer thread once per waiter (14 % of the
+    emulator's request time with 20 accounts publishing at once).
     """
 
     def __init__(self, world: SandboxWorld) -> None:
@@ -131,6 +134,8 @@ class SaveBatch:
         self._written = 0  # changes that are on disk
         self._durable = False  # whether a change since the last write asked for fsync
         self._writing: Future[None] | None = None
+        # The write in flight as an asyncio future, per event loop waiting for it.
+        self._waited: dict[asyncio.AbstractEventLoop, asyncio.Future[None]] = {}
         self._writer: ThreadPoolExecutor | None = None
 
     def begin(self) -> Token[SaveBatch | None]:
@@ -161,10 +166,12 @@ class SaveBatch:
         """
         target = self._marked
         while self._written < target:
-            await asyncio.wrap_future(self._write_next())
+            # Shielded: a cancelled request must not cancel the others' wait for the write.
+            await asyncio.shield(self._write_next())
 
-    def _write_next(self) -> Future[None]:
-        """The write in flight, or a new one of every change marked so far."""
+    def _write_next(self) -> asyncio.Future[None]:
+        """The write in flight, or a new one of every change marked so far, in this loop."""
+        loop = asyncio.get_running_loop()
         with self._lock:
             if self._writing is None:
                 target, durable = self._marked, self._durable
@@ -173,7 +180,11 @@ class SaveBatch:
                 if self._writer is None:
                     self._writer = ThreadPoolExecutor(1, thread_name_prefix="sandbox-save")
                 self._writing = self._writer.submit(self._write, target, number, payload, durable)
-            return self._writing
+                self._waited = {}
+            waited = self._waited.get(loop)
+            if waited is None:
+                waited = self._waited[loop] = asyncio.wrap_future(self._writing, loop=loop)
+            return waited
 
     def _write(self, target: int, number: int, payload: list[bytes], durable: bool) -> None:
         try:

@@ -33,7 +33,7 @@ async def test_inits_answered_together_share_a_write_and_each_answer_is_on_disk(
     first_write_may_end = threading.Event()
     write = SandboxWorld.write
 
-    def held_write(world: SandboxWorld, number: int, payload: bytes, durable: bool) -> None:
+    def held_write(world: SandboxWorld, number: int, payload: list[bytes], durable: bool) -> None:
         writes.append(number)
         if len(writes) == 1:  # hold the first write until every other init has its change
             assert first_write_may_end.wait(timeout=30)
@@ -73,7 +73,9 @@ async def test_a_failed_write_fails_the_request_instead_of_answering_unsaved(
     write = SandboxWorld.write
     failures = [OSError(28, "No space left on device")]
 
-    def failing_write(world: SandboxWorld, number: int, payload: bytes, durable: bool) -> None:
+    def failing_write(
+        world: SandboxWorld, number: int, payload: list[bytes], durable: bool
+    ) -> None:
         if failures:
             raise failures.pop()
         write(world, number, payload, durable)
@@ -86,3 +88,38 @@ async def test_a_failed_write_fails_the_request_instead_of_answering_unsaved(
     answer = await sandbox.client.post(INIT, json=direct_body(5_000), headers=headers)
     assert answer.status_code == 200
     assert set(on_disk(sandbox.directory)["posts"]) == set(posts)
+
+
+async def test_the_waiters_of_one_write_share_one_wake_up_and_a_cancelled_one_leaves_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = SandboxWorld.load_or_create(tmp_path)
+    batch = world.batch
+    write_may_end = threading.Event()
+    write = SandboxWorld.write
+
+    def held_write(world: SandboxWorld, number: int, payload: list[bytes], durable: bool) -> None:
+        assert write_may_end.wait(timeout=30)
+        write(world, number, payload, durable)
+
+    monkeypatch.setattr(SandboxWorld, "write", held_write)
+    wrapped: list[object] = []
+    wrap = asyncio.wrap_future
+
+    def counted_wrap(future: Any, *, loop: Any = None) -> Any:
+        wrapped.append(future)
+        return wrap(future, loop=loop)
+
+    monkeypatch.setattr(asyncio, "wrap_future", counted_wrap)
+    world.data.last_time = 5.0
+    batch.mark(durable=True)
+    waiters = [asyncio.ensure_future(batch.settle()) for _ in range(5)]
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert len(wrapped) == 1  # five requests wait for the write through one asyncio future
+    waiters[0].cancel()  # a request gone (its task cancelled) while the write is held
+    await asyncio.sleep(0)
+    write_may_end.set()
+    await asyncio.gather(*waiters[1:])
+    assert waiters[0].cancelled()
+    assert on_disk(tmp_path)["last_time"] >= 5.0

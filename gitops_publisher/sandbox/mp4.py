@@ -46,17 +46,25 @@ def mp4_duration_sec(path: Path) -> float | None:
     """Return the movie duration in seconds, or None when it cannot be read."""
     try:
         with path.open("rb") as handle:
-            end = path.stat().st_size
-            moov = _find_box(handle, 0, end, b"moov")
-            if moov is None:
-                return None
-            mvhd = _find_box(handle, moov[0], moov[1], b"mvhd")
-            if mvhd is None:
-                return None
-            handle.seek(mvhd[0])
-            body = handle.read(32)
+            return mp4_duration_of(handle, path.stat().st_size)
     except OSError:
         return None
+
+
+def mp4_duration_of(handle: BinaryIO, size: int) -> float | None:
+    """Return the duration of the movie in ``handle`` (``size`` bytes), or None.
+
+    Raises:
+        OSError: reading ``handle`` failed.
+    """
+    moov = _find_box(handle, 0, size, b"moov")
+    if moov is None:
+        return None
+    mvhd = _find_box(handle, moov[0], moov[1], b"mvhd")
+    if mvhd is None:
+        return None
+    handle.seek(mvhd[0])
+    body = handle.read(32)
     if not body:
         return None
     timescale: int

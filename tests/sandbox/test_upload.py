@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -366,3 +367,54 @@ async def test_expired_unfinished_uploads_leave_no_part_file(
     assert list((sandbox.directory / "uploads").iterdir()) == []
     [expired, _] = await sandbox.posts()
     assert expired["status"] == "FAILED" and expired["byte_count"] == 5_000
+
+
+async def test_a_small_video_sent_whole_is_measured_and_hashed_with_its_answer(
+    sandbox: Sandbox,
+) -> None:
+    # Received in memory (sandbox/upload.py, WHOLE_IN_MEMORY): when the 201 arrives, world.json
+    # already holds the video's sha256 and duration, and no part file was ever made.
+    from .test_posting import mp4_with_duration
+
+    headers = await sandbox.bearer()
+    body = mp4_with_duration(7)
+    data = await init(sandbox, direct_body(len(body)), headers)
+    [answer] = await upload_all(sandbox.client, data["upload_url"], body, len(body), 1)
+    assert answer.status_code == 201
+    world = json.loads((sandbox.directory / "world.json").read_text())
+    post = world["posts"][data["publish_id"]]
+    assert post["sha256"] == hashlib.sha256(body).hexdigest()
+    assert (post["is_video"], post["duration_sec"]) == (True, 7.0)
+    assert (post["received_bytes"], post["next_chunk"]) == (len(body), 1)
+    assert post["upload_completed_at"] is not None
+    assert list(sandbox.directory.glob("uploads/*")) == []
+    [listed] = await sandbox.posts()
+    assert listed["sha256"] == post["sha256"]
+
+
+async def test_a_small_video_sent_whole_with_a_short_body_is_refused_and_forgotten(
+    sandbox: Sandbox,
+) -> None:
+    headers = await sandbox.bearer()
+    body = video_bytes(6_000)
+    data = await init(sandbox, direct_body(len(body)), headers)
+
+    async def short() -> AsyncIterator[bytes]:
+        yield body[:5_000]
+
+    answer = await sandbox.client.put(
+        data["upload_url"],
+        content=short(),
+        headers={
+            "Content-Type": "video/mp4",
+            "Content-Length": str(len(body)),
+            "Content-Range": f"bytes 0-{len(body) - 1}/{len(body)}",
+        },
+    )
+    assert answer.status_code == 400
+    [post] = await sandbox.posts()
+    assert post["sha256"] is None and post["status"] == "PROCESSING_UPLOAD"
+    again = await put_chunk(sandbox.client, data["upload_url"], body, 0, len(body) - 1)
+    assert again.status_code == 201
+    [post] = await sandbox.posts()
+    assert post["sha256"] == hashlib.sha256(body).hexdigest()

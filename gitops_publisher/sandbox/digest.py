@@ -12,7 +12,9 @@ Nobody can see a post without its digest: status/fetch and ``/_sandbox/posts`` f
 which reads as a little more processing time). Only then is the digest recorded in the world
 and the part file removed (or moved to ``media/`` with ``keep_media``), in that order, so a
 crash in between leaves a part file to hash again, never a post without a digest: at startup
-:func:`settle_interrupted` hashes what an earlier run left unfinished.
+:func:`settle_interrupted` hashes what an earlier run left unfinished. A TikTok video sent whole
+in one chunk of at most 1 MiB has no part file and no job here: the upload route hashes it in
+memory and saves the digest with the upload's completion (``sandbox/upload.py``).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 A platform's API client (``providers/<platform>/client.py``) subclasses :class:`ApiClient`
 and keeps only its calls, payloads and error envelope; its token client builds its pool with
-:func:`open_http`. Both get the process's one verified TLS context (``tls.py``) unless a test
-hands them a transport, and the API client installs the log redaction of URL-borne secrets.
+:func:`open_http`. Both get the process's one verified TLS context (``tls.py``) and the
+network backend of ``http_backend.py`` unless a test hands them a transport, and the API
+client installs the log redaction of URL-borne secrets.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import ClassVar, Generic, Self, TypedDict, TypeVar
 import httpx
 from httpx._client import UseClientDefault  # the type of httpx.USE_CLIENT_DEFAULT
 
+from gitops_publisher.providers.http_backend import AsyncClient
 from gitops_publisher.providers.redact import install_log_redaction
 from gitops_publisher.providers.retry import OnRetry, RetryPolicy, call_with_retry
 from gitops_publisher.providers.tls import shared_tls_context
@@ -36,10 +38,12 @@ def open_http(
 ) -> httpx.AsyncClient:
     """Return an ``httpx.AsyncClient`` that verifies TLS with the shared context.
 
-    A test's ``transport`` (``MockTransport``, ``ASGITransport``) gets httpx's default
-    ``verify``: it opens no TLS connection, so loading the CA bundle would be wasted.
+    Its connections go through ``http_backend.py`` (httpx's pool with a network backend that
+    costs less CPU per request). A test's ``transport`` (``MockTransport``, ``ASGITransport``)
+    is used as it is, with httpx's default ``verify``: it opens no TLS connection, so loading
+    the CA bundle would be wasted.
     """
-    return httpx.AsyncClient(
+    return AsyncClient(
         base_url=base_url,
         transport=transport,
         verify=shared_tls_context() if transport is None else True,

@@ -1,8 +1,9 @@
 """The providers' HTTP connections (``providers/http_backend.py``) over real sockets on 127.0.0.1.
 
-A small HTTP/1.1 server (asyncio streams, in the test's own event loop) answers each request
-with a script and can close its idle connections; the clients are built as the providers
-build them (``open_http``, ``ApiClient``, ``OAuthTokenClient``), never with a test transport.
+A small HTTP/1.1 server, in the test's own event loop, answers each request with a script and
+can close its idle connections, send on them unasked or stop reading (``tests/local_http.py``
+serves from a thread and can do none of that); the clients are built as the providers build
+them (``open_http``, ``ApiClient``, ``OAuthTokenClient``), never with a test transport.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import socket
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -25,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from gitops_publisher.providers.api_client import ApiClient, open_http
-from gitops_publisher.providers.http_backend import AsyncClient, SocketKeepingStream
+from gitops_publisher.providers.http_backend import AsyncClient, AsyncioStream
 from gitops_publisher.providers.retry import Verdict, classify
 from gitops_publisher.providers.token_client import OAuthTokenClient
 
@@ -54,6 +55,7 @@ class Server:
         self.bodies: list[bytes] = []
         self._idle: dict[asyncio.StreamWriter, bool] = {}
         self._ended: dict[asyncio.StreamWriter, asyncio.Event] = {}
+        self._handlers: list[asyncio.Task[None]] = []
 
     async def __aenter__(self) -> Server:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.ssl_context)
@@ -61,9 +63,13 @@ class Server:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        for writer in list(self._idle):
-            writer.close()
         self._server.close()
+        for writer in list(self._idle):
+            writer.transport.abort()
+        for handler in self._handlers:  # one may wait for an answer that never comes
+            handler.cancel()
+        for ended in self._ended.values():
+            await ended.wait()
 
     async def close_idle(self) -> None:
         """Close every connection waiting for its next request, as a server's keep-alive does.
@@ -80,15 +86,25 @@ class Server:
         for writer in idle:  # the handler ends once the socket is closed
             await self._ended[writer].wait()
 
+    async def chatter_idle(self, data: bytes) -> None:
+        """Send ``data`` on every idle connection, unasked (what a confused server might)."""
+        for writer, waiting in list(self._idle.items()):
+            if waiting:
+                writer.write(data)
+                await writer.drain()
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         self._idle[writer] = True
         self._ended[writer] = asyncio.Event()
+        self._handlers.append(cast(asyncio.Task[None], asyncio.current_task()))
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 self._idle[writer] = False
                 self.heads.append(head)
+                if self.answer is _never_read:
+                    await asyncio.get_running_loop().create_future()  # reads no more
                 body = await self._body(reader, head)
                 self.bodies.append(body)
                 answer = await self.answer(head, body)
@@ -97,8 +113,8 @@ class Server:
                 writer.write(answer)
                 await writer.drain()
                 self._idle[writer] = True
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            pass  # the client left, or the test ended
         finally:
             self._idle.pop(writer, None)
             writer.close()
@@ -120,8 +136,14 @@ class Server:
 
 
 def wait_readable(stream: Any) -> None:
-    """Block until the server's close of ``stream`` reached our socket (returns at once then)."""
-    readable, _, _ = select.select([stream.get_extra_info("socket")], [], [], 10.0)
+    """Block until the server's close of ``stream`` reached our socket (returns at once then).
+
+    The client's event loop may have read it already (and closed the socket: TLS).
+    """
+    sock = stream.get_extra_info("socket")
+    if sock.fileno() < 0:
+        return
+    readable, _, _ = select.select([sock], [], [], 10.0)
     assert readable, "the server's close never reached the client"
 
 
@@ -133,7 +155,7 @@ class PlainTokens(OAuthTokenClient):
     platform = "Example"
 
 
-def test_every_providers_client_connects_through_the_socket_keeping_backend() -> None:
+def test_every_providers_client_connects_through_the_asyncio_backend() -> None:
     async def main() -> list[Any]:
         async with Server() as server:
             base = f"http://127.0.0.1:{server.port}"
@@ -148,7 +170,7 @@ def test_every_providers_client_connects_through_the_socket_keeping_backend() ->
             return streams
 
     streams = run(main())
-    assert all(isinstance(stream, SocketKeepingStream) for stream in streams), streams
+    assert all(isinstance(stream, AsyncioStream) for stream in streams), streams
 
 
 def test_an_idle_keep_alive_connection_is_reused() -> None:
@@ -190,6 +212,30 @@ def test_a_connection_the_server_closed_while_idle_is_replaced_without_an_error(
     connections, expired, bodies = run(main())
     assert expired is True
     assert connections == 2 and bodies == [b"one", b"two!"]  # nothing sent on the closed one
+
+
+def test_bytes_the_event_loop_read_on_an_idle_connection_expire_it() -> None:
+    """asyncio reads eagerly: what arrived unasked sits in the protocol, not on the socket."""
+
+    async def main() -> tuple[bool, int, bytes]:
+        async with (
+            Server() as server,
+            open_http(base_url=f"http://127.0.0.1:{server.port}", timeout=5.0) as http,
+        ):
+            stream = (await http.get("/")).extensions["network_stream"]
+            await server.chatter_idle(b"HTTP/1.1 408 Request Timeout\r\n\r\n")
+            sock = stream.get_extra_info("socket")
+            for _ in range(10_000):  # let the loop read it off the socket (no real sleep)
+                if not select.select([sock], [], [], 0)[0]:
+                    break
+                await asyncio.sleep(0)
+            expired = stream.get_extra_info("is_readable")
+            second = await http.post("/", content=b"fine")
+            return expired, server.connections, second.content
+
+    expired, connections, content = run(main())
+    assert expired is True
+    assert connections == 2 and content == b'{"n":4}'
 
 
 def test_a_closed_connection_reads_as_expired() -> None:
@@ -235,6 +281,10 @@ async def _hang_up(head: bytes, body: bytes) -> bytes | None:
     return None  # closes the connection without an answer
 
 
+async def _never_read(head: bytes, body: bytes) -> bytes | None:
+    raise AssertionError("the body cannot arrive: the server stops reading after the head")
+
+
 def _unused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -248,8 +298,9 @@ def _unused_port() -> int:
         (_hang_up, httpx.Timeout(5), httpx.RemoteProtocolError, Verdict.MAYBE_SENT),
         (ok, httpx.Timeout(5, connect=0), httpx.ConnectTimeout, Verdict.NOT_SENT),
         (None, httpx.Timeout(5), httpx.ConnectError, Verdict.NOT_SENT),
+        (_never_read, httpx.Timeout(5, write=0), httpx.WriteTimeout, Verdict.MAYBE_SENT),
     ],
-    ids=["read-timeout", "hang-up", "connect-timeout", "refused"],
+    ids=["read-timeout", "hang-up", "connect-timeout", "refused", "write-timeout"],
 )
 def test_failures_raise_the_httpx_errors_that_retry_classifies(
     answer: Answer | None, timeout: httpx.Timeout, error: type[Exception], verdict: Verdict
@@ -257,9 +308,11 @@ def test_failures_raise_the_httpx_errors_that_retry_classifies(
     async def main() -> BaseException:
         async with Server(answer or ok) as server:
             port = server.port if answer else _unused_port()
+            # The write timeout needs more than the kernel's socket buffers take.
+            body = b"x" * (64 << 20) if answer is _never_read else b"{}"
             async with open_http(base_url=f"http://127.0.0.1:{port}", timeout=timeout) as http:
                 with pytest.raises(error) as raised:
-                    await http.post("/v2/post/publish/", content=b"{}")
+                    await http.post("/v2/post/publish/", content=body)
         return raised.value
 
     assert classify(run(main())) is verdict
@@ -334,7 +387,7 @@ def test_tls_sends_the_host_name_negotiates_alpn_and_detects_a_closed_idle_conne
         ):
             first = await http.get("/")
             stream = first.extensions["network_stream"]
-            assert isinstance(stream, SocketKeepingStream)
+            assert isinstance(stream, AsyncioStream)
             assert stream.get_extra_info("ssl_object").selected_alpn_protocol() == "http/1.1"
             assert stream.get_extra_info("is_readable") is False
             await server.close_idle()

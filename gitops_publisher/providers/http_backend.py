@@ -383,8 +383,14 @@ class AsyncClient(httpx.AsyncClient):
         http2: bool = False,
         limits: httpx.Limits = _LIMITS,
         transport: httpx.AsyncBaseTransport | None = None,
+        **more: Any,  # httpx 0.27 also passes ``app``
     ) -> httpx.AsyncBaseTransport:
-        if transport is not None or not isinstance(verify, ssl.SSLContext) or cert is not None:
+        if (
+            transport is not None
+            or more.get("app") is not None
+            or not isinstance(verify, ssl.SSLContext)
+            or cert is not None
+        ):
             return super()._init_transport(
                 verify=verify,
                 cert=cert,
@@ -393,5 +399,6 @@ class AsyncClient(httpx.AsyncClient):
                 http2=http2,
                 limits=limits,
                 transport=transport,
+                **more,
             )
         return PooledTransport(ssl_context=verify, http1=http1, http2=http2, limits=limits)

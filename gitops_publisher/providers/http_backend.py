@@ -42,6 +42,7 @@ socket: ``is_readable`` looks at both. This is the one module that imports httpc
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import select
 import socket
 import ssl
@@ -58,6 +59,15 @@ _SocketOption = (  # httpcore's SOCKET_OPTION, which it does not export
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)  # httpx's default
 _READ_LIMIT = 256 * 1024  # received bytes held before the transport stops reading
 _HAPPY_EYEBALLS_DELAY = 0.25  # RFC 8305's recommended connection attempt delay, as anyio's
+
+
+def _is_ip(host: str) -> bool:
+    """Whether ``host`` is an address: one to connect to, no race between addresses to run."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _expire(waiter: asyncio.Future[None]) -> None:
@@ -184,8 +194,12 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             finally:
                 protocol.readable = None
         if protocol.received:
-            data = bytes(protocol.received[:max_bytes])
-            del protocol.received[:max_bytes]
+            if len(protocol.received) <= max_bytes:  # the usual case: take all of it
+                data = bytes(protocol.received)
+                protocol.received.clear()
+            else:
+                data = bytes(protocol.received[:max_bytes])
+                del protocol.received[:max_bytes]
             if protocol.reading_paused and len(protocol.received) <= _READ_LIMIT:
                 protocol.reading_paused = False
                 self._transport.resume_reading()
@@ -300,7 +314,7 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
                     host,
                     port,
                     local_addr=None if local_address is None else (local_address, 0),
-                    happy_eyeballs_delay=_HAPPY_EYEBALLS_DELAY,
+                    happy_eyeballs_delay=None if _is_ip(host) else _HAPPY_EYEBALLS_DELAY,
                 )
         except TimeoutError as exc:
             raise httpcore.ConnectTimeout(f"timed out connecting to {host}:{port}") from exc

@@ -273,6 +273,25 @@ def test_a_streamed_upload_arrives_whole() -> None:
     assert run(main()) == [b"".join(pieces)]
 
 
+def test_a_large_answer_arrives_whole() -> None:
+    """More than one read's worth, and more than the backend holds before it stops reading."""
+    payload = bytes(range(256)) * 4096  # 1 MiB
+
+    async def large(head: bytes, body: bytes) -> bytes | None:
+        return b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(payload), payload)
+
+    async def main() -> tuple[bytes, bytes]:
+        async with (
+            Server(large) as server,
+            open_http(base_url=f"http://127.0.0.1:{server.port}", timeout=5.0) as http,
+        ):
+            first = (await http.get("/")).content
+            second = (await http.get("/")).content  # the connection is still in order
+            return first, second
+
+    assert run(main()) == (payload, payload)
+
+
 def _never(head: bytes, body: bytes) -> Awaitable[bytes | None]:
     return asyncio.get_running_loop().create_future()  # never answers
 

@@ -15,9 +15,10 @@ costs the most:
 This backend talks to asyncio's transports directly: a read takes what the protocol already
 received (waiting on one future, with a timer only when it must wait), a write hands the
 bytes to the transport and waits only while they are not all in the kernel, and the socket
-is looked up once. CPU per request of the client alone (a raw asyncio server in another
-process, 21 interleaved rounds of 200 requests, 2026-12-04): httpx's default 974 us, this
-backend 704-764 us (-22 to -28 %); keeping anyio and only the socket: 912 us.
+is looked up once. Measured 2026-12-04 (bench/README.md, "Many accounts"): the client alone
+(``bench/http_client_cpu.py``) 0.74-0.82x httpx's default CPU per request, where keeping
+anyio and only caching the socket made 0.89x; the apply of 100 posts over 20 accounts
+3.6 ms -> 2.6-2.8 ms of CPU per request (medians, interleaved runs).
 
 It plugs in where httpcore documents it, ``network_backend=`` of
 ``httpcore.AsyncConnectionPool``; httpx's ``AsyncHTTPTransport`` does not take one, so

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
+from gitops_publisher.sandbox import world as world_module
 from gitops_publisher.sandbox.models import PostRecord, TokenRecord, WorldData, WorldRecord
-from gitops_publisher.sandbox.world import WORLD_FILE, SandboxWorld, WorldJson, cacheable
+from gitops_publisher.sandbox.world import (
+    WORLD_FILE,
+    SandboxWorld,
+    WorldJson,
+    cacheable,
+    write_pieces,
+)
 from gitops_publisher.sandbox.youtube.models import UploadSession
 
 
@@ -173,3 +181,38 @@ def test_world_json_on_disk_is_what_the_model_says(tmp_path: Path) -> None:
     on_disk = (tmp_path / WORLD_FILE).read_bytes()
     assert on_disk == saved.data.model_dump_json(indent=1).encode()
     assert SandboxWorld.load_or_create(tmp_path).data.posts == saved.data.posts
+
+
+def test_the_pieces_reach_the_file_whole_through_partial_and_limited_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pieces = [b"{", b"", b'\n "a": 1', b",\n", b'"long": "' + b"x" * 50 + b'"', b"\n}"]
+    calls: list[int] = []
+    writev = os.writev
+
+    def partial(fd: int, buffers: list[bytes]) -> int:
+        # Takes at most 3 pieces (as IOV_MAX would) and writes at most 7 bytes of them.
+        assert len(buffers) <= 3
+        calls.append(len(buffers))
+        joined = b"".join(buffers)[:7]
+        return writev(fd, [joined])
+
+    monkeypatch.setattr(os, "writev", partial)
+    monkeypatch.setattr(world_module, "_IOV_MAX", 3)
+    path = tmp_path / "partial"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    try:
+        write_pieces(fd, pieces)
+    finally:
+        os.close(fd)
+    assert path.read_bytes() == b"".join(pieces)
+    assert len(calls) > 3
+
+    monkeypatch.delattr(os, "writev")  # as on Windows: joined, then written
+    path = tmp_path / "joined"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    try:
+        write_pieces(fd, pieces)
+    finally:
+        os.close(fd)
+    assert path.read_bytes() == b"".join(pieces)

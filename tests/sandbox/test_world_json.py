@@ -197,22 +197,20 @@ def test_the_pieces_reach_the_file_whole_through_partial_and_limited_writes(
         joined = b"".join(buffers)[:7]
         return writev(fd, [joined])
 
+    def written(name: str) -> bytes:
+        """What ``write_pieces`` leaves in a new file ``name``."""
+        path = tmp_path / name
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+        try:
+            write_pieces(fd, pieces)
+        finally:
+            os.close(fd)
+        return path.read_bytes()
+
     monkeypatch.setattr(os, "writev", partial)
     monkeypatch.setattr(world_module, "_IOV_MAX", 3)
-    path = tmp_path / "partial"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
-    try:
-        write_pieces(fd, pieces)
-    finally:
-        os.close(fd)
-    assert path.read_bytes() == b"".join(pieces)
+    assert written("partial") == b"".join(pieces)
     assert len(calls) > 3
 
     monkeypatch.delattr(os, "writev")  # as on Windows: joined, then written
-    path = tmp_path / "joined"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
-    try:
-        write_pieces(fd, pieces)
-    finally:
-        os.close(fd)
-    assert path.read_bytes() == b"".join(pieces)
+    assert written("joined") == b"".join(pieces)

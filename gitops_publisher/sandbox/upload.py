@@ -232,17 +232,16 @@ async def _receive_whole(
 ) -> Response:
     """Take a whole video in memory; measure, hash and record it at once (no part file)."""
     body = io.BytesIO()
-    received, _ = await ingest(request.stream(), body, length)
+    received, first_bytes = await ingest(request.stream(), body, length)
     if received != length:
         return _answer(service, 400, "The body size does not match Content-Length.", post)
-    video = body.getbuffer()
+    head = first_bytes[:HEAD_BYTES]
     post.received_bytes = received
     post.next_chunk = 1
-    post.head_hex = bytes(video[:HEAD_BYTES]).hex()
-    post.is_video = looks_like_video(bytes(video[:HEAD_BYTES]))
+    post.head_hex = head.hex()
+    post.is_video = looks_like_video(head)
     post.duration_sec = mp4_duration_of(body, received) if post.is_video else None
-    post.sha256 = hashlib.sha256(video).hexdigest()
-    del video  # (a BytesIO cannot be resized while a view of it is alive)
+    post.sha256 = hashlib.sha256(body.getbuffer()).hexdigest()  # no copy of the bytes
     post.upload_completed_at = service.clock.now()
     service.save()
     return _answer(service, 201, "Upload complete.", post)

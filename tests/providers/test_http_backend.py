@@ -173,6 +173,34 @@ def test_every_providers_client_connects_through_the_asyncio_backend() -> None:
     assert all(isinstance(stream, AsyncioStream) for stream in streams), streams
 
 
+async def sets_a_cookie(head: bytes, body: bytes) -> bytes | None:
+    text = b"{}"
+    return b"HTTP/1.1 200 OK\r\nset-cookie: lb=node7; Path=/\r\ncontent-length: %d\r\n\r\n%s" % (
+        len(text),
+        text,
+    )
+
+
+def test_the_providers_clients_keep_no_cookie_a_server_sets() -> None:
+    """A ``Set-Cookie`` is neither kept nor sent back (our clients authenticate by header)."""
+
+    async def main() -> list[bytes]:
+        async with Server(sets_a_cookie) as server:
+            base = f"http://127.0.0.1:{server.port}"
+            api = PlainClient(None, base_url=base, timeout=httpx.Timeout(5))
+            tokens = PlainTokens("id", "secret", token_url="/token", base_url=base)
+            for http in (api.http, tokens._http, open_http(base_url=base, timeout=5.0)):
+                first = await http.get("/")
+                assert first.headers["set-cookie"].startswith("lb=")  # still in its headers
+                await http.get("/")
+                assert not http.cookies
+                await http.aclose()
+            return server.heads
+
+    heads = run(main())
+    assert len(heads) == 6 and not any(b"cookie" in head.lower() for head in heads), heads
+
+
 def test_an_idle_keep_alive_connection_is_reused() -> None:
     async def main() -> tuple[int, set[int], bool]:
         async with (

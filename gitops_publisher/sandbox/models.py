@@ -75,7 +75,9 @@ class Account(BaseModel):
 
 
 #: ``id()`` of every :class:`WorldRecord` assigned to since ``world.json`` last serialised it
-#: (records are not hashable; a cached record is held alive, so its id is its own).
+#: (records are not hashable; a cached record is held alive, so its id is its own). A set of
+#: the process rather than a flag on each record: reading and clearing a private attribute
+#: of each of 180 records made a snapshot 2.5x slower (0.036 -> 0.089 ms, 2026-12-04).
 ASSIGNED: set[int] = set()
 
 

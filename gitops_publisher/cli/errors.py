@@ -1,7 +1,7 @@
 """The single place that turns exceptions into messages and exit codes.
 
 Exit codes (design §3): 0 success, 1 error (the user's input, credentials, TikTok, the state:
-something to fix outside the code), 2 plan has changes (``--detailed-exitcode``), 70 a bug in
+something to fix outside the code; a command line click refuses too), 2 plan has changes (``--detailed-exitcode``), 70 a bug in
 gitops-publisher (sysexits.h's ``EX_SOFTWARE``), 130 interrupted. A :class:`PublisherError`
 prints its message (and diagnostics), never a traceback. Anything unexpected is a bug: one
 short line names the exception's type and asks for a report; the traceback goes to a log
@@ -125,11 +125,23 @@ def _json_failure(ctx: click.Context, exc: BaseException) -> None:
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
+def usage_error(exc: click.UsageError) -> click.UsageError:
+    """A command line click refused (unknown option or command, bad value): exit 1, not 2.
+
+    click exits 2 for these, the code ``plan --detailed-exitcode`` gives to "there are changes
+    to apply": a CI step reading it would take a mistyped option for a plan to apply.
+    """
+    exc.exit_code = EXIT_ERROR
+    return exc
+
+
 @contextmanager
 def handle_errors(ctx: click.Context) -> Iterator[None]:
     """Translate exceptions raised by a subcommand into messages and exit codes."""
     try:
         yield
+    except click.UsageError as exc:
+        raise usage_error(exc) from None
     except (click.exceptions.Exit, click.ClickException, click.Abort):
         raise
     except PublisherError as exc:

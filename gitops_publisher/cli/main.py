@@ -148,6 +148,21 @@ class LazyGroup(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """Parse the global options; a command line click refuses exits 1 (not click's 2)."""
+        from gitops_publisher.cli.errors import usage_error
+
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise usage_error(exc) from None
+
     def invoke(self, ctx: click.Context) -> Any:
         """Run the subcommand inside the single error handler."""
         from gitops_publisher.cli.errors import handle_errors

@@ -70,3 +70,24 @@ def test_a_user_error_still_exits_1_and_is_not_called_a_bug(project: Path) -> No
     code, stdout, stderr = run(project, "plan", "--offline")
     assert code == EXIT_ERROR == 1
     assert "publisher.yaml" in stderr and "this is a bug" not in stdout + stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("plan", "--detailed-exitcode", "--targt", "x@brand-us"),  # a mistyped option
+        ("plan", "--detailed-exitcode", "--format", "yaml"),  # a value not among the choices
+        ("plna", "--detailed-exitcode"),  # a mistyped command
+        ("--bogus", "plan", "--detailed-exitcode"),  # a mistyped global option
+        ("state", "mv", "only-one@brand-us"),  # an argument missing
+    ],
+)
+def test_a_mistyped_command_line_exits_1_never_2_which_says_the_plan_has_changes(
+    project: Path, args: tuple[str, ...]
+) -> None:
+    # A CI step reads `plan --detailed-exitcode`'s 2 as "there is something to apply": a typo
+    # on the command line is the user's input to fix (1), with click's usage message.
+    code, stdout, stderr = run(project, *args)
+    assert code == EXIT_ERROR == 1
+    assert "Usage: " in stderr and "Error:" in stderr
+    assert "Traceback" not in stdout + stderr

@@ -6,6 +6,7 @@ terminal), writes, and says what to do next.
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 
@@ -100,7 +101,9 @@ def init(
     replaced = write_scaffold(root, files, force=force)
     for path in replaced:
         click.echo(f"replaced {path}", err=True)
-    where = "" if root == Path() else f" -C {root}"
+    here = root == Path()
+    where = "" if here else f" -C {shlex.quote(str(root))}"
+    enter = "" if here else f"cd {shlex.quote(str(root))} && "  # not the shell's repository
     click.echo(f"Created a content repository in {root} for {title} account {account}.")
     click.echo("Next:")
     click.echo(f"  publisher{where} validate               check it (no network)")
@@ -111,7 +114,8 @@ def init(
         f"  publisher{where} auth login --account {account}   then `publisher apply` for real"
     )
     click.echo(
-        "  git init && git add -A && git commit -m 'publisher init'; on GitHub add the secrets "
+        f"  {enter}git init && git add -A && git commit -m 'publisher init'; on GitHub add the "
+        "secrets "
         + ", ".join(secrets_to_set(account, provider))
     )
 

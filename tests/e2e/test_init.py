@@ -7,12 +7,13 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from apply.harness import run_publisher
 from click.testing import CliRunner
-from pinned_git import commit_all, git
+from pinned_git import GIT_ENV, commit_all, git, init_repo
 from ruamel.yaml import YAML
 
 from gitops_publisher.cli import init_cmd
@@ -43,6 +44,31 @@ def test_init_then_validate_plan_and_a_sandbox_apply(tmp_path: Path, env: dict[s
     assert "Valid: 1 post(s)" in validated.stdout
     assert "example@brand-us" in planned.stdout and "create" in planned.stdout
     assert re.search(r"example@brand-us\s+published", applied.stdout)
+
+
+def test_the_next_steps_commit_the_new_repository_not_the_one_it_was_run_from(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    # The README runs `publisher init ../my-posts` from a clone of gitops-publisher: the
+    # printed `git init && git add -A && git commit` line, pasted as it is, must commit the
+    # new content repository, not whatever repository the shell is in.
+    here = init_repo(tmp_path / "a clone")
+    (here / "notes.txt").write_text("not content\n", encoding="utf-8")
+    made = subprocess.run(
+        [sys.executable, "-m", "gitops_publisher", "init", "../my posts", "--account", "brand-us"],
+        cwd=here,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    (line,) = [line for line in made.stdout.splitlines() if "git init" in line]
+    pasted = line.strip().split("; on GitHub")[0]
+    subprocess.run(pasted, shell=True, cwd=here, env={**env, **GIT_ENV}, check=True)
+    content = tmp_path / "my posts"
+    assert "publisher.yaml" in git(content, "ls-files").split()
+    assert git(here, "status", "--porcelain") == "?? notes.txt\n"  # untouched, uncommitted
 
 
 Ran = subprocess.CompletedProcess[str]

@@ -324,7 +324,8 @@ def check_not_stale(saved: Plan, current: Planned) -> None:
     if saved.lineage != state.lineage and not empty:
         raise StalePlanError(
             "the saved plan was made for another state (its lineage differs)",
-            hint="run `publisher plan -o FILE` again against this state",
+            hint="run `publisher plan -o FILE` again against this state (a plan saved with "
+            "--sandbox or --shard is applied with the same options)",
         )
     if saved.serial != state.serial:
         raise StalePlanError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -107,11 +108,23 @@ def plan(
         click.echo(render_text(result, color=app.color))
     if out is not None:
         save_plan(result, out)
-        click.echo(
-            f"Saved the plan to {out}; run `publisher apply {out}` to apply exactly it.", err=True
-        )
+        again = _apply_command(app, shard, out)
+        click.echo(f"Saved the plan to {out}; run `{again}` to apply exactly it.", err=True)
     ctx = click.get_current_context()
     if result.errors:
         ctx.exit(EXIT_ERROR)
     if detailed_exitcode and result.has_changes:
         ctx.exit(EXIT_CHANGES)
+
+
+def _apply_command(app: AppContext, shard: str | None, out: Path) -> str:
+    """The command that applies the saved plan ``out``: same project, sandbox and shard."""
+    words = ["publisher"]
+    if app.project_dir != Path():
+        words += ["-C", str(app.project_dir)]
+    words.append("apply")
+    if app.sandbox:
+        words.append("--sandbox")
+    if shard:
+        words += ["--shard", shard]
+    return shlex.join([*words, str(out)])

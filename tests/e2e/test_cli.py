@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -101,6 +103,20 @@ def test_saved_plan_applies_and_a_stale_one_is_refused(content_repo, cli, tmp_pa
     assert "state changed since the plan was saved" in refused.output
     assert (root / SANDBOX / "state.json").read_bytes() == before
     check_state_matches_sandbox(root)
+
+
+def test_the_command_a_saved_plan_suggests_applies_it(content_repo, publisher, tmp_path):
+    # `plan --sandbox -o FILE` said "run `publisher apply FILE`": pasted as it is, that apply
+    # left out --sandbox (and -C, --shard) and was refused as a plan of another state.
+    root = content_repo.root
+    saved = tmp_path / "reviewed plan.json"
+    args = ("-C", str(root), "plan", "--sandbox", "--shard", "1/1", "-o", str(saved))
+    planned = publisher(*args)
+    assert planned.exit_code == 0, planned.output
+    (suggested,) = re.findall(r"run `publisher ([^`]+)` to apply exactly it", planned.stderr)
+    applied = publisher(*shlex.split(suggested))
+    assert applied.exit_code == 0, applied.output
+    assert "published" in applied.output and "Nothing to publish" not in applied.output
 
 
 def test_saved_plan_refused_when_a_manifest_changed(content_repo, cli, tmp_path):

@@ -1,8 +1,9 @@
 """The single place that turns exceptions into messages and exit codes.
 
 Exit codes (design §3): 0 success, 1 error (the user's input, credentials, TikTok, the state:
-something to fix outside the code; a command line click refuses too), 2 plan has changes (``--detailed-exitcode``), 70 a bug in
-gitops-publisher (sysexits.h's ``EX_SOFTWARE``), 130 interrupted. A :class:`PublisherError`
+something to fix outside the code; a command line click refuses too), 2 plan has changes
+(``--detailed-exitcode``), 70 a bug in gitops-publisher (sysexits.h's ``EX_SOFTWARE``), 130
+interrupted. A :class:`PublisherError`
 prints its message (and diagnostics), never a traceback. Anything unexpected is a bug: one
 short line names the exception's type and asks for a report; the traceback goes to a log
 file (``PUBLISHER_LOG_DIR``, else the temporary directory) and the line says where.
@@ -131,7 +132,7 @@ def usage_error(exc: click.UsageError) -> click.UsageError:
     click exits 2 for these, the code ``plan --detailed-exitcode`` gives to "there are changes
     to apply": a CI step reading it would take a mistyped option for a plan to apply.
     """
-    exc.exit_code = EXIT_ERROR
+    exc.exit_code = EXIT_ERROR  # type: ignore[misc]  # this one instance, read by click's main
     return exc
 
 

@@ -115,8 +115,7 @@ def init(
     )
     click.echo(
         f"  {enter}git init && git add -A && git commit -m 'publisher init'; on GitHub add the "
-        "secrets "
-        + ", ".join(secrets_to_set(account, provider))
+        "secrets " + ", ".join(secrets_to_set(account, provider))
     )
 
 

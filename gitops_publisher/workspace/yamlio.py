@@ -157,7 +157,7 @@ def load_documents(text: str) -> list[Any]:
     try:
         documents = _load_all(text)
     except MarkedYAMLError as exc:
-        raise _problem_from_marked(exc) from None
+        raise _problem_from_marked(exc, text) from None
     except RecursionError:
         raise _too_deep(text) from None
     except TypeError:  # a list or mapping used as a mapping key: unhashable in Python
@@ -172,7 +172,7 @@ def load_documents(text: str) -> list[Any]:
     return documents
 
 
-def _problem_from_marked(exc: MarkedYAMLError) -> YamlProblem:
+def _problem_from_marked(exc: MarkedYAMLError, text: str) -> YamlProblem:
     mark = exc.problem_mark or exc.context_mark
     problem = (exc.problem or exc.context or "invalid YAML").strip()
     context = (exc.context or "").strip()
@@ -200,10 +200,32 @@ def _problem_from_marked(exc: MarkedYAMLError) -> YamlProblem:
     elif "could not determine a constructor" in problem:
         problem = "unsupported YAML tag: manifests use plain YAML values only"
     else:
-        problem = f"YAML syntax error: {problem}"
+        problem = f"YAML syntax error: {problem}{_what_to_do(problem, text, mark)}"
     if mark is None:
         return YamlProblem(problem)
     return YamlProblem(problem, line=mark.line + 1, column=mark.column + 1)
+
+
+#: ruamel's words for a line that does not line up with the mapping around it.
+_MISALIGNED = (
+    "did not find expected key",
+    "mapping values are not allowed",
+    "expected <block end>",
+    "could not find expected ':'",
+)
+
+
+def _what_to_do(problem: str, text: str, mark: Any) -> str:
+    """What fixes the commonest syntax errors: a tab, a line indented off its mapping."""
+    at = mark.index if mark is not None else -1
+    if "tab character" in problem or (0 <= at < len(text) and text[at] == "\t"):
+        return ": YAML indents with spaces only; replace the tab with spaces"
+    if problem.startswith(_MISALIGNED):
+        return (
+            ": check the indentation of this line and the one above (the keys of one mapping "
+            "start in the same column), and quote a value that holds ': ' or ' #'"
+        )
+    return ""
 
 
 def _check_budget(document: Any, text: str) -> None:

@@ -127,6 +127,18 @@ CASES = [
         ["tab character"],
     ),
     Case(
+        "tab-after-a-comment",  # ruamel names no tab here: the message still says what to do
+        {"posts/x.yaml": post("# a comment", "\tprivacy: SELF_ONLY")},
+        ["posts/x.yaml:7:1"],
+        ["YAML syntax error", "replace the tab with spaces"],
+    ),
+    Case(
+        "key-indented-under-the-one-above",
+        {"posts/x.yaml": post("  privacy: SELF_ONLY", caption='caption: "Hi"  # a comment')},
+        ["posts/x.yaml:6:3"],
+        ["YAML syntax error", "check the indentation of this line and the one above"],
+    ),
+    Case(
         "duplicate-key",
         {"posts/x.yaml": post("id: bad-post-again")},
         ["posts/x.yaml:6:1"],

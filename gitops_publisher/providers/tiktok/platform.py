@@ -18,6 +18,7 @@ from gitops_publisher.core.models import AccountConfig, TikTokAccount
 from gitops_publisher.core.ports import Opening, Provider, Quota, Rate
 from gitops_publisher.core.state import Endpoint
 from gitops_publisher.providers.tiktok import endpoint, urls
+from gitops_publisher.providers.tiktok.adapter import ACCOUNT_STOPPERS
 from gitops_publisher.providers.tiktok.api_models import RETRYABLE_FAIL_REASONS
 from gitops_publisher.providers.tiktok.media_rules import TIKTOK_MEDIA_RULES
 from gitops_publisher.providers.tiktok.ratelimit import ENDPOINT_LIMITS, WINDOW_SECONDS
@@ -65,8 +66,13 @@ class TikTokPlatform:
         )
 
     def retryable(self, reason: str) -> bool:
-        """Whether TikTok's ``fail_reason`` allows publishing the post again."""
-        return reason in RETRYABLE_FAIL_REASONS
+        """Whether TikTok's ``fail_reason`` allows publishing the post again.
+
+        An init refused for the account (:data:`~.adapter.ACCOUNT_STOPPERS`: a cap reached
+        mid-run, a token refused) created nothing and said nothing of the post: once the
+        account can post again, so can it.
+        """
+        return reason in RETRYABLE_FAIL_REASONS or reason in ACCOUNT_STOPPERS
 
     def label(self, handle: str) -> str:
         """The publish_id itself (it is no credential)."""

@@ -21,7 +21,7 @@ from gitops_publisher.core.ports import Opening, Provider, Quota, Rate
 from gitops_publisher.core.state import Endpoint
 from gitops_publisher.errors import AuthError
 from gitops_publisher.providers.youtube import endpoint
-from gitops_publisher.providers.youtube.envelope import PLATFORM
+from gitops_publisher.providers.youtube.envelope import ACCOUNT_STOPPERS, PLATFORM
 from gitops_publisher.providers.youtube.media_rules import YOUTUBE_MEDIA_RULES
 
 if TYPE_CHECKING:
@@ -63,8 +63,13 @@ class YouTubePlatform:
         return youtube_quotas()
 
     def retryable(self, reason: str) -> bool:
-        """Whether YouTube's ``failureReason`` allows a new upload."""
-        return reason in RETRYABLE_FAILURES
+        """Whether YouTube's ``failureReason`` allows a new upload.
+
+        A start refused for the channel or the project (:data:`~.envelope.ACCOUNT_STOPPERS`:
+        ``quotaExceeded``, ``uploadLimitExceeded`` mid-run...) opened no session and said
+        nothing of the video: once the channel can upload again, so can it.
+        """
+        return reason in RETRYABLE_FAILURES or reason in ACCOUNT_STOPPERS
 
     def label(self, handle: str) -> str:
         """Never the session URI: it is a capability (reference §2.3)."""

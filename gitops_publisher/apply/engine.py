@@ -282,6 +282,11 @@ class Engine:
                 "the interrupted upload cannot complete; the next run publishes it again "
                 "(no post was made)",
             )
+        if isinstance(answer, NotStarted) and record.status == "processing":
+            # The platform accepted every byte (recorded before any outcome was asked): the
+            # post exists, whatever the handle answers now (YouTube: a completed session
+            # expires after days, reference §6). Publishing again would post it twice.
+            return _forgotten(change, record, provider.title, shown, answer)
         if isinstance(answer, NotStarted):
             return await self._abandon(
                 change,
@@ -531,6 +536,24 @@ def _in_flight_elsewhere(
         "it can send the rest: another run may still be uploading it, so it is left as it "
         f"is until {when} (its upload window, plus a margin for clocks); a run after that "
         "gives it up if it is still unfinished, and the next one publishes it again",
+    )
+
+
+def _forgotten(
+    change: Change, record: Record, title: str, shown: str, answer: NotStarted
+) -> Result:
+    """A handle the platform no longer knows although it had every byte: left as it is."""
+    when = record.updated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return Result(
+        change.address,
+        "resume",
+        Outcome.FAILED,
+        shown,
+        message=f"{title} no longer answers for it ({answer.reason or 'expired'}), but it had "
+        f"received every byte of the video by {when}, so the post was made: it is not "
+        f"published again, and the record is left as it is. Find the post on the account; "
+        f"only if it is not there, `publisher state rm {change.address}` lets the next run "
+        "publish it anew",
     )
 
 

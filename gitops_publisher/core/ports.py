@@ -34,7 +34,9 @@ and a later run with a recorded handle (the plan's ``resume``) starts at ``outco
   started (that run has ended). Then it is abandoned as ``upload_failed``: nothing is
   published without the missing bytes (``apply/inflight.py``);
 * :class:`NotStarted` -> nothing was and nothing will be published: a new start is safe
-  (YouTube: the session URI answers 404);
+  (YouTube: the session URI answers 404), unless the record says the platform had every
+  byte (``processing``): a handle can be forgotten after its post was made (a completed
+  YouTube session expires too), so that attempt is left as it is, never started again;
 * :class:`Processing` -> poll ``outcome`` with backoff;
 * :class:`Published` / :class:`Drafted` / :class:`Failed` -> record it.
 
@@ -207,7 +209,9 @@ class Started:
 class NotStarted:
     """The platform holds nothing for the handle: nothing was, or will be, published.
 
-    A new start is safe (YouTube: the session URI answers 404).
+    A new start is safe (YouTube: the session URI answers 404), unless every byte had been
+    sent through the handle: a platform may forget a handle whose post it made (a completed
+    YouTube session expires too), which the engine tells from the state.
     """
 
     reason: str = ""

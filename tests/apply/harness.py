@@ -499,6 +499,44 @@ def apply_once(
             emulator.scan.add_output("state.json", state.read_text(encoding="utf-8"))
 
 
+def apply_channels(
+    root: Path,
+    emulator: Emulator,
+    refresh_tokens: Mapping[str, str],
+    *,
+    on_event: Callable[[Event], None] | None = None,
+) -> ApplyReport:
+    """One apply of ``root``'s YouTube channels against the emulator, as the CLI runs it.
+
+    ``refresh_tokens``: each channel account's refresh token
+    (``emulator.service.world.ensure_channel("@NAME")``).
+    """
+    tokens = {name: {"refresh_token": token} for name, token in refresh_tokens.items()}
+    emulator.scan.secrets.update(refresh_tokens.values())
+    linked = Connection(
+        api_url=emulator.base_url,
+        client_key=SANDBOX_CLIENT_KEY,
+        client_secret=SANDBOX_CLIENT_SECRET,
+        load_tokens=tokens.get,
+        save_tokens=tokens.__setitem__,
+        time_scale=emulator.scale,
+        apps={"youtube": (SANDBOX_GOOGLE_CLIENT_ID, SANDBOX_GOOGLE_CLIENT_SECRET)},
+    )
+    lines: list[str] = []
+
+    def emit(event: Event) -> None:
+        lines.append(describe(event))
+        if on_event is not None:
+            on_event(event)
+
+    opened = open_project(root, sandbox=False)
+    try:
+        with opened.store.lock(purpose="apply"):
+            return execute(opened.plan(), linked, emit=emit)
+    finally:
+        emulator.scan.add_output("events", "\n".join(lines))
+
+
 def pending_changes(root: Path, now: datetime | None = None, *, sandbox: bool = False) -> list[str]:
     """Addresses the plan would still act on (empty: converged).
 

@@ -11,19 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitops_publisher.apply.events import Outcome
-from gitops_publisher.apply.run import execute
-from gitops_publisher.compose import Connection
-from gitops_publisher.planning import open_project
-from gitops_publisher.sandbox import (
-    SANDBOX_CLIENT_KEY,
-    SANDBOX_CLIENT_SECRET,
-    SANDBOX_GOOGLE_CLIENT_ID,
-    SANDBOX_GOOGLE_CLIENT_SECRET,
-)
 
 from .harness import (
-    Emulator,
     PostSpec,
+    apply_channels,
     apply_once,
     assert_exactly_once,
     assert_youtube_exactly_once,
@@ -80,24 +71,6 @@ def test_the_pending_drafts_cap_reached_mid_run_is_retried_once_it_has_room(
         assert pending_changes(root) == []
 
 
-def apply_channel(root: Path, em: Emulator, token: str) -> list[tuple[str, Outcome]]:
-    """One apply of ``root``'s channel ``studio`` against the emulator, as the CLI runs it."""
-    tokens = {"studio": {"refresh_token": token}}
-    connection = Connection(
-        api_url=em.base_url,
-        client_key=SANDBOX_CLIENT_KEY,
-        client_secret=SANDBOX_CLIENT_SECRET,
-        load_tokens=tokens.get,
-        save_tokens=tokens.__setitem__,
-        time_scale=em.scale,
-        apps={"youtube": (SANDBOX_GOOGLE_CLIENT_ID, SANDBOX_GOOGLE_CLIENT_SECRET)},
-    )
-    opened = open_project(root, sandbox=False)
-    with opened.store.lock(purpose="apply"):
-        report = execute(opened.plan(), connection, emit=lambda event: None)
-    return [(r.address, r.outcome) for r in report.results]
-
-
 def test_youtubes_daily_uploads_used_up_mid_run_are_retried_the_next_day(tmp_path: Path, emulator):
     root = committed_project(
         tmp_path / "repo",
@@ -106,16 +79,15 @@ def test_youtubes_daily_uploads_used_up_mid_run_are_retried_the_next_day(tmp_pat
         youtube=["studio"],
     )
     with emulator(youtube={"daily_uploads": 2, "processing_base_sec": 0.0}) as em:
-        token = em.service.world.ensure_channel("@studio")
-        em.scan.secrets.add(token)
-        first = dict(apply_channel(root, em, token))
+        token = {"studio": em.service.world.ensure_channel("@studio")}
+        first = {r.address: r.outcome for r in apply_channels(root, em, token).results}
         refused, rest = split(first, Outcome.PUBLISHED)
         state = read_state(root)
         assert {state.resources[a].fail_reason for a in refused} == {"quotaExceeded"}
         # The quota resets at midnight Pacific Time; nothing was uploaded for them.
         assert sorted(pending_changes(root)) == next_plan(refused, rest)
         em.set_options(youtube=em.service.options.youtube.model_copy(update={"daily_uploads": 10}))
-        second = dict(apply_channel(root, em, token))
+        second = {r.address: r.outcome for r in apply_channels(root, em, token).results}
         assert set(second.values()) == {Outcome.PUBLISHED}
         videos = em.get("/_sandbox/youtube/videos")["videos"]
         sessions = {

@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ from gitops_publisher.core.address import Address
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.plan import Action
 from gitops_publisher.core.planner import plan
-from gitops_publisher.core.ports import Failed, Published
+from gitops_publisher.core.ports import Failed, NotStarted, Published
 from gitops_publisher.core.state import MemoryStateStore, Provenance, Record
 from gitops_publisher.errors import ApiError, AuthError
 from gitops_publisher.providers.errors import RateLimited, UploadContended, UploadError
@@ -285,6 +286,40 @@ def test_a_gone_session_on_resume_means_nothing_was_published(tmp_path: Path) ->
     assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.FAILED)]
     assert world.record().fail_reason == "upload_expired"
     assert world.actions([post()]) == {"teaser@brand-us": "retry"}
+
+
+def test_a_handle_forgotten_after_every_byte_arrived_is_never_published_again(
+    tmp_path: Path,
+) -> None:
+    """A record past ``uploading`` says the platform accepted every byte: its post exists.
+
+    YouTube's completed session replays the video for a while, then may expire (reference
+    §6: "if the old session had already completed you now duplicate"). A run that found the
+    handle gone took it for an upload that never happened, recorded it ``upload_expired``
+    and the next run uploaded the video again: two posts for one address.
+    """
+
+    class Expiring(FakeProvider):
+        async def outcome(self, handle: str, size: int, *, privacy: str | None = None) -> Any:
+            if handle in expired:
+                self._seen("outcome", handle)
+                return NotStarted("the upload session answered HTTP 404 (fake)")
+            return await super().outcome(handle, size, privacy=privacy)
+
+    expired: set[str] = set()
+    fake = Expiring(capability=True, default=Script(resumable=True, processing_polls=50))
+    world = World(tmp_path, **{"brand-us": fake})
+    assert outcomes(world.apply([post()])) == [("teaser@brand-us", "create", Outcome.PENDING)]
+    handle = world.record().publish_id
+    assert world.record().status == "processing" and handle is not None
+    expired.add(handle)  # days later: the completed session is gone
+    for _ in range(2):
+        results = world.apply([post()])
+        assert (world.record().status, world.record().publish_id) == ("processing", handle)
+        assert world.actions([post()]) == {"teaser@brand-us": "resume"}
+        assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.FAILED)]
+        assert "not published again" in results[0].message
+    assert fake.count("start") == 1 and fake.count("transfer") == 1
 
 
 def test_processing_then_failed_is_recorded_with_the_platform_reason(tmp_path: Path) -> None:

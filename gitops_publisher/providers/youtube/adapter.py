@@ -263,10 +263,9 @@ class YouTubeProvider:
         if video_id is None:
             session = await self.api.session_status(handle, size)
             if isinstance(session, Gone):
-                return NotStarted(
-                    f"the upload session answered HTTP {session.status}: it expired and "
-                    "nothing was published through it"
-                )
+                # Nothing was published through it unless it had completed (the engine knows
+                # from the state whether every byte had arrived: reference §6).
+                return NotStarted(f"the upload session answered HTTP {session.status}: it expired")
             if not isinstance(session, Completed):
                 return Transferring(session.offset, resumable=True)
             video_id = self._videos[handle] = session.video_id

@@ -1,8 +1,7 @@
-"""Resumable sessions (YouTube-like handles) in an account's pipeline, killed and rerun.
+"""An account's pipeline interrupted with publishes at different phases, then rerun.
 
-The fake platform and virtual clock of ``test_pipeline.py``; here every handle is a
-capability that can transfer by itself (a YouTube session URI), so a rerun can finish what a
-killed run left at any phase, without a new start.
+The fake platform and virtual clock of ``test_pipeline.py``, its starts spaced so that the
+account's publishes are at different phases when the run is killed or the token dies.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ import pytest
 from gitops_publisher.apply.events import Outcome
 from gitops_publisher.apply.pipeline import Limits
 from gitops_publisher.core.ports import Quota
+from gitops_publisher.errors import AuthError
 from gitops_publisher.providers.fake import Script
 
 from .test_pipeline import Killed, Pipeline, outcomes, post, slow_fake
@@ -71,3 +71,48 @@ def test_five_sessions_killed_at_different_phases_finish_in_one_rerun_with_fewer
     published = fake.published()
     assert len(published) == 5
     assert sorted(published) == sorted(r.publish_id or "" for r in stored.values())
+
+
+def test_a_token_refused_while_polling_leaves_every_started_publish_to_the_rerun(
+    tmp_path: Path,
+) -> None:
+    """Proves what the stop-at-a-start tests do not: the token dies while one publish is
+    asked for its outcome and another is mid-transfer (TikTok-like: only this run could send
+    its bytes). The transfer in progress goes on to its end and is recorded; no publish
+    waiting for the start window starts; every handle is in the state; the rerun (fewer in
+    flight) settles each recorded publish and starts only those never started, once each.
+    """
+    fake = slow_fake()
+    world = Pipeline(tmp_path, fake, Limits(in_flight=5, quotas=SPACED))
+    posts = [post(n) for n in range(5)]
+    refused: list[str] = []
+
+    def token_dies_at_the_first_poll(method: str, handle: str) -> None:
+        if method == "outcome":
+            refused.append(handle)
+            raise AuthError("account brand-us: token refresh refused: invalid_grant (fake)")
+
+    fake.on_call = token_dies_at_the_first_poll
+    results = world.apply(posts)
+    fake.on_call = None
+    by_address = dict(outcomes(results))
+    # p00's first poll was refused (t=6) while p01 was mid-transfer and p02 waited for the
+    # start window (t=6.5); p01's transfer ended, then its poll was refused too.
+    assert [by_address[f"p{n:02d}@brand-us"] for n in range(5)] == [Outcome.FAILED] * 2 + [
+        Outcome.NOT_ATTEMPTED
+    ] * 3
+    assert refused == [world.record(0).publish_id, world.record(1).publish_id]
+    stored = world.store.read().resources
+    # The publishes started before the stop kept their handles and went as far as they could.
+    started = {a: r for a, r in stored.items() if r.publish_id is not None}
+    assert sorted(started) == ["p00@brand-us", "p01@brand-us"]
+    assert {r.status for r in started.values()} == {"processing"}
+    assert set(fake.published()) == {r.publish_id for r in started.values()}
+    assert sorted(stored) == sorted(started)  # no intent for the others: never started
+
+    world.limits = Limits(in_flight=2, quotas=SPACED)
+    rerun = world.apply(posts)
+    assert {o for _, o in outcomes(rerun)} == {Outcome.PUBLISHED}
+    stored = world.store.read().resources
+    assert all(stored[a].publish_id == r.publish_id for a, r in started.items())
+    assert fake.count("start") == 5 and len(fake.published()) == 5

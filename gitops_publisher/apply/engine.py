@@ -211,7 +211,7 @@ class Engine:
         lane = ticket.lane
         try:
             if change.action is Action.RESUME:
-                result = await self._resume(change, ticket)
+                result = await self._resume(change, ticket, posts.get(change.address))
             else:
                 result = await self._publish(change, posts[change.address], ticket)
         except Stopped as exc:
@@ -235,7 +235,12 @@ class Engine:
     def _record(self, address: str) -> Record | None:
         return self.box.state.resources.get(address)
 
-    async def _resume(self, change: Change, ticket: Ticket) -> Result:
+    async def _resume(self, change: Change, ticket: Ticket, post: DesiredPost | None) -> Result:
+        """Ask the platform about a recorded attempt; go on with it, settle it or give it up.
+
+        ``post``: the address's post as the manifests declare it now (None: no longer
+        declared); a transfer goes on only with the very video the attempt began with.
+        """
         record = self._record(change.address)
         if record is None or record.publish_id is None:  # planned from an older state
             return Result(change.address, "resume", Outcome.FAILED, message="nothing to resume")
@@ -247,8 +252,22 @@ class Engine:
         answer = await _ask(ticket, provider, handle, size, change.privacy)
         if record.status == "uploading" and isinstance(answer, Transferring):
             if answer.resumable:
-                content_id = record.sent.video_id if record.sent else ""
-                media = Media(self.root / record.video, size, self.content_types.get(content_id))
+                sent = record.sent
+                if sent is not None and post is not None and post.video.content_id != sent.video_id:
+                    # The rest of another video would make a video of neither (same size) or
+                    # be refused (another size): the unfinished session is left unfinished.
+                    return await self._abandon(
+                        change,
+                        record,
+                        shown,
+                        "upload_failed",
+                        "the video changed since this upload began, so its unfinished upload "
+                        "is not completed with the new one (nothing was published through "
+                        "it); the next run uploads the new video",
+                    )
+                path = post.video.path if sent is not None and post is not None else record.video
+                content_id = sent.video_id if sent else ""
+                media = Media(self.root / path, size, self.content_types.get(content_id))
                 self.emit(Log(change.address, f"resuming the upload at byte {answer.received}"))
                 await ticket.reserve(size - answer.received, stoppable=False)
                 return await self._transfer(

@@ -6,12 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from gitops_publisher.apply.events import Event, Log, Outcome
+from gitops_publisher.apply.events import Event, Log, Outcome, UploadProgress
 
 from .harness import (
+    MEDIA,
     PostSpec,
     apply_channels,
+    assert_youtube_exactly_once,
     committed_project,
+    padded_mp4,
     pending_changes,
     read_state,
     sha256_file,
@@ -19,6 +22,8 @@ from .harness import (
 )
 
 DAY = 86_400.0
+BIG = "media/big.mp4"
+BIG_SIZE = 20_000_000  # a 16 MiB chunk, then the rest
 
 
 class Interrupted(BaseException):
@@ -64,3 +69,46 @@ def test_a_completed_session_expired_before_the_rerun_is_not_uploaded_again(
     # One upload ever, and the state holds its session (the one place its video is known).
     assert [(v["channel"], v["sha256"]) for v in videos] == [("@studio", sha256_file(root / video))]
     assert list(sessions) == [upload_id(record.publish_id or "")]
+
+
+def test_a_video_replaced_mid_upload_is_not_spliced_into_the_recorded_session(
+    tmp_path: Path, emulator
+) -> None:
+    """The run stops after the first 16 MiB chunk; the video file is then replaced by
+    another of the same size (re-exported). Before 2026-12-04 the rerun sent the rest of the
+    new file into the recorded session and YouTube published a video made of both. Now the
+    rerun leaves that session unfinished (nothing is published through it) and the next run
+    uploads the new video, once.
+    """
+    root = committed_project(
+        tmp_path / "repo",
+        [],
+        [PostSpec("s", ["studio"], video=BIG)],
+        big={BIG: BIG_SIZE},
+        youtube=["studio"],
+    )
+    with emulator(youtube={"processing_base_sec": 0.0}) as em:
+        token = {"studio": em.service.world.ensure_channel("@studio")}
+
+        def interrupt_after_the_first_chunk(event: Event) -> None:
+            if isinstance(event, UploadProgress) and event.sent >= 16 << 20:
+                raise Interrupted
+
+        with pytest.raises(Interrupted):
+            apply_channels(root, em, token, on_event=interrupt_after_the_first_chunk)
+        assert read_state(root).resources["s@studio"].status == "uploading"
+        (root / BIG).write_bytes(padded_mp4(MEDIA / "tutorial-part1.mp4", BIG_SIZE, seed=7))
+        report = apply_channels(root, em, token)
+        record = read_state(root).resources["s@studio"]
+        assert (record.status, record.fail_reason) == ("failed", "upload_failed")
+        assert [(r.outcome, r.message.split(",")[0]) for r in report.results] == [
+            (Outcome.FAILED, "the video changed since this upload began")
+        ]
+        assert pending_changes(root) == ["s@studio:retry"]
+        report = apply_channels(root, em, token)
+        assert [r.outcome for r in report.results] == [Outcome.PUBLISHED]
+        videos = em.get("/_sandbox/youtube/videos")["videos"]
+        world = em.service.world
+        sessions = {s.upload_id: s.video_id for s in world.data.youtube.sessions.values()}
+    assert_youtube_exactly_once(root, videos, sessions, {"s@studio": BIG})  # the new bytes
+    assert len(sessions) == 2  # the first left unfinished: no video

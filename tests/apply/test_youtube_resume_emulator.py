@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
 
 from gitops_publisher.apply.events import Event, Log, Outcome, UploadProgress
+from gitops_publisher.errors import PublisherError
 
 from .harness import (
     MEDIA,
@@ -112,3 +114,57 @@ def test_a_video_replaced_mid_upload_is_not_spliced_into_the_recorded_session(
         sessions = {s.upload_id: s.video_id for s in world.data.youtube.sessions.values()}
     assert_youtube_exactly_once(root, videos, sessions, {"s@studio": BIG})  # the new bytes
     assert len(sessions) == 2  # the first left unfinished: no video
+
+
+def test_a_flaky_youtube_with_several_uploads_in_flight_converges_to_one_video_each(
+    tmp_path: Path, emulator
+) -> None:
+    """Proves for YouTube what the flaky TikTok test proves for TikTok: five uploads of one
+    channel in flight at once (two of them in several chunks) through 5xx, dropped
+    connections and lost answers on every Google endpoint (an initiating POST that opened a
+    session whose URI never arrived, chunks whose answer was lost), each later run going on
+    from what the last one left: one video per post, byte-exact, each recorded.
+    """
+    videos = {
+        **{
+            f"s{i}": ("media/tutorial-part1.mp4", "media/customer-story.mp4")[i % 2]
+            for i in range(3)
+        },
+        "b0": BIG,
+        "b1": "media/big2.mp4",
+    }
+    root = committed_project(
+        tmp_path / "repo",
+        [],
+        [PostSpec(name, ["studio"], video=path) for name, path in videos.items()],
+        big={BIG: BIG_SIZE, "media/big2.mp4": BIG_SIZE + 1_000_000},
+        youtube=["studio"],
+    )
+    flaky = {"error_rate": 0.15, "drop_rate": 0.1}
+    with emulator(scale=2000.0, seed=3, youtube={"processing_base_sec": 0.0}) as em:
+        token = {"studio": em.service.world.ensure_channel("@studio")}
+        em.set_faults(
+            {
+                "youtube_token": flaky,
+                "youtube_channels_list": flaky,
+                "youtube_insert": {**flaky, "drop_after_rate": 0.2},
+                "youtube_upload": {**flaky, "drop_after_rate": 0.15},
+                "youtube_videos_list": {**flaky, "drop_after_rate": 0.1},
+            }
+        )
+        for _ in range(12):
+            if not pending_changes(root):
+                break
+            with contextlib.suppress(PublisherError):  # a pre-flight that failed: exit 1
+                apply_channels(root, em, token)
+        assert pending_changes(root) == []
+        faults = {(r["endpoint"], r["fault"]) for r in em.requests() if r["fault"]}
+        listed = em.get("/_sandbox/youtube/videos")["videos"]
+        world = em.service.world
+        sessions = {s.upload_id: s.video_id for s in world.data.youtube.sessions.values()}
+    # An initiating POST's answer and a chunk's answer were lost, among other faults.
+    assert {("youtube_insert", "drop_after"), ("youtube_upload", "drop_after")} <= faults
+    assert len(sessions) > len(videos)  # a session whose URI never arrived: no video
+    assert_youtube_exactly_once(
+        root, listed, sessions, {f"{name}@studio": path for name, path in videos.items()}
+    )

@@ -79,6 +79,27 @@ def list_records(app: AppContext, selectors: tuple[str, ...], fmt: str) -> None:
         click.echo(_table(records))
     what = "matching record(s)" if selectors else "record(s)"
     click.echo(f"{len(records)} {what} in {store.describe()} (serial {current.serial}).", err=True)
+    if not current.resources:
+        click.echo(_sandbox_pointer(app), err=True, nl=False)
+
+
+def _sandbox_pointer(app: AppContext) -> str:
+    """Where the sandbox's records are, when the real state has none and the sandbox has some.
+
+    A new user's first runs are ``--sandbox`` ones: an empty real state would look as if
+    nothing had been recorded. Empty when ``--sandbox`` is on or the sandbox recorded nothing.
+    """
+    if app.sandbox:
+        return ""
+    from dataclasses import replace
+
+    sandboxed = open_store(replace(app, sandbox=True)).read()
+    if not sandboxed.resources:
+        return ""
+    return (
+        f"The sandbox's runs are recorded apart: {len(sandboxed.resources)} record(s), "
+        "`publisher state list --sandbox` lists them.\n"
+    )
 
 
 @state.command("show")
@@ -291,9 +312,15 @@ def _find(current: State, address: str, store: StateStore) -> Record:
     Address.parse(address)  # a malformed address gets the syntax message
     close = difflib.get_close_matches(address, list(current.resources), n=3, cutoff=0.75)
     hint = f"did you mean {', '.join(close)}? " if close else ""
+    app = click.get_current_context().find_object(AppContext)
+    sandbox = app is not None and app.sandbox
+    listing = "publisher state list --sandbox" if sandbox else "publisher state list"
+    elsewhere = _sandbox_pointer(app).strip() if app is not None else ""
     raise AddressError(
         f"no record of {address} in {store.describe()}",
-        hint=hint + "run `publisher state list` to see the recorded addresses",
+        hint=hint
+        + f"run `{listing}` to see the recorded addresses"
+        + (f". {elsewhere}" if elsewhere else ""),
     )
 
 

@@ -116,6 +116,27 @@ def test_sandbox_reads_its_own_state(project: Path) -> None:
     assert ".publisher/sandbox/state.json" in result.stderr
 
 
+def test_an_empty_state_points_at_the_sandbox_records_a_new_user_has(project: Path) -> None:
+    # The README's first runs publish to --sandbox only: `state list` then finds no record in
+    # the real state, and says where the sandbox's records are, and how to list them.
+    sandbox = project / ".publisher" / "sandbox"
+    sandbox.mkdir()
+    state_file(project).rename(sandbox / "state.json")
+    result = run(project, "list")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "0 record(s) in" in result.stderr and ".publisher/state.json" in result.stderr
+    assert "`publisher state list --sandbox`" in result.stderr
+    shown = run(project, "show", "launch-teaser@brand-us")
+    assert_clean_failure(shown)
+    assert "`publisher state list --sandbox`" in shown.stderr
+    in_sandbox = run(project, "show", "--sandbox", "launch-teaser@brand-u")
+    assert_clean_failure(in_sandbox)
+    assert "run `publisher state list --sandbox`" in in_sandbox.stderr
+    real = run(project, "list", "--sandbox")
+    assert "--sandbox" not in real.stderr.replace(".publisher/sandbox/", "")  # no pointer there
+
+
 def test_sandbox_is_accepted_after_the_state_subcommand(project: Path) -> None:
     for args in (["list", "--sandbox"], ["list", "--sandbox", "--format", "json"]):
         result = run(project, *args)

@@ -90,7 +90,8 @@ def _load_config(root: Path, out: list[Diagnostic]) -> Config | None:
                 None,
                 None,
                 "",
-                f"no {CONFIG_NAME} in {root}: run in the content repository, or pass -C DIR",
+                f"no {CONFIG_NAME} in {root}: run in the content repository, or pass -C DIR "
+                "(a new one: `publisher init`)",
             )
         )
         return None

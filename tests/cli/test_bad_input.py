@@ -482,7 +482,7 @@ CASES = [
         "missing-publisher-yaml",
         {},
         ["publisher.yaml"],
-        ["no publisher.yaml", "-C DIR"],
+        ["no publisher.yaml", "-C DIR", "`publisher init`"],
         setup=_remove_config,
     ),
     Case(

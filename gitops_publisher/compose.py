@@ -458,7 +458,8 @@ def credential_problems(config: Config, names: Collection[str]) -> list[Diagnost
                 None,
                 variables,
                 f"set the Google OAuth client id and secret account {name} uses (a Google Cloud "
-                'client of type "Desktop app"; docs/youtube.md shows how to create one)',
+                'client of type "Desktop app"; docs/youtube.md shows how to create one; or use '
+                "--sandbox to try things out)",
             )
         )
     for name, variable in gaps.tokens.items():

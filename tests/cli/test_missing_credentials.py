@@ -51,7 +51,7 @@ def test_every_missing_credential_is_named_at_once(
         "and secret (or use --sandbox to try things out)",
         "environment YOUTUBE_CLIENT_ID/YOUTUBE_CLIENT_SECRET: set the Google OAuth client id and "
         'secret account acme-yt uses (a Google Cloud client of type "Desktop app"; '
-        "docs/youtube.md shows how to create one)",
+        "docs/youtube.md shows how to create one; or use --sandbox to try things out)",
         "environment YOUTUBE_REFRESH_TOKEN_ACME: account acme-yt has no token here: set "
         "YOUTUBE_REFRESH_TOKEN_ACME to its refresh token, or run `publisher auth login "
         "--account acme-yt`",

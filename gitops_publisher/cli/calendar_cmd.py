@@ -15,12 +15,14 @@ from gitops_publisher.cli.main import AppContext, sandbox_option
     "--from",
     "start",
     type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="DAY",
     help="First day shown (YYYY-MM-DD, in each account's time zone).",
 )
 @click.option(
     "--to",
     "end",
     type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="DAY",
     help="Last day shown (YYYY-MM-DD, inclusive).",
 )
 @click.option(

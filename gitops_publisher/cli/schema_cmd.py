@@ -22,7 +22,7 @@ from gitops_publisher.errors import PublisherError
 @click.option(
     "--name",
     type=click.Choice(SCHEMA_NAMES),
-    help="Only this schema. Without it, all four as one JSON object keyed by name.",
+    help="Only this schema. Without it, all of them as one JSON object keyed by name.",
 )
 @click.option(
     "--write",
@@ -32,7 +32,7 @@ from gitops_publisher.errors import PublisherError
     help="Write <name>.schema.json files into DIR instead of printing (e.g. schema/).",
 )
 def schema(name: str | None, write_dir: Path | None) -> None:
-    """Print the JSON Schemas of publisher.yaml, post manifests, state and plan JSON.
+    """Print the JSON Schemas of publisher.yaml, post manifests, state, plan and calendar JSON.
 
     Editors use them through a `# yaml-language-server: $schema=...` first line in each YAML
     file; `publisher plan --format json` output validates against the plan schema.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 import pytest
@@ -99,7 +100,13 @@ def test_a_video_replaced_mid_upload_is_not_spliced_into_the_recorded_session(
         with pytest.raises(Interrupted):
             apply_channels(root, em, token, on_event=interrupt_after_the_first_chunk)
         assert read_state(root).resources["s@studio"].status == "uploading"
-        (root / BIG).write_bytes(padded_mp4(MEDIA / "tutorial-part1.mp4", BIG_SIZE, seed=7))
+        replaced = root / BIG
+        replaced.write_bytes(padded_mp4(MEDIA / "tutorial-part1.mp4", BIG_SIZE, seed=7))
+        # Exported a while after the commit. (Rewritten within the second git indexed it, at
+        # the same size, it would pass for the indexed blob: content ids trust the index's
+        # size and whole-second mtime, where git re-hashes such "racily clean" files.)
+        later = replaced.stat().st_mtime + 5
+        os.utime(replaced, (later, later))
         report = apply_channels(root, em, token)
         record = read_state(root).resources["s@studio"]
         assert (record.status, record.fail_reason) == ("failed", "upload_failed")

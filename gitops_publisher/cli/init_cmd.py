@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -90,13 +91,8 @@ def init(
         settings["handle"] = f"@{username}"
     try:  # the same rules publisher.yaml is checked with, before writing anything
         Config.model_validate({"version": 1, "accounts": {account: settings}})
-    except ValueError:
-        shown = f", time zone {timezone!r}" + (f" or handle {username!r}" if username else "")
-        raise PublisherError(
-            f"account name {account!r}{shown} is not valid",
-            hint="an account name is 1-64 lowercase letters, digits, '.', '_' or '-'; a time "
-            "zone is an IANA name such as Europe/Paris",
-        ) from None
+    except ValueError as exc:
+        raise _invalid(exc, {"[key]": account, "timezone": timezone, "handle": username}) from None
     files = scaffold_files(account, username, timezone, provider)
     replaced = write_scaffold(root, files, force=force)
     for path in replaced:
@@ -117,6 +113,26 @@ def init(
         f"  {enter}git init && git add -A && git commit -m 'publisher init'; on GitHub add the "
         "secrets " + ", ".join(secrets_to_set(account, provider))
     )
+
+
+#: What init checks, by the last field of pydantic's error location: (what, the rule).
+_RULES = {
+    "[key]": (
+        "account name",
+        "an account name is 1-64 lowercase letters, digits, '.', '_' or '-' (e.g. brand-us)",
+    ),
+    "timezone": ("time zone", "a time zone is an IANA name such as Europe/Paris or UTC"),
+    "handle": ("handle", "a YouTube @handle is 3-30 letters, digits, '.', '_' or '-'"),
+}
+
+
+def _invalid(exc: ValueError, values: dict[str, str | None]) -> PublisherError:
+    """Name only the values the config model refused (all of them if it does not say)."""
+    errors: list[dict[str, Any]] = getattr(exc, "errors", list)()
+    refused = {str(error["loc"][-1]) for error in errors}
+    wrong = [key for key in _RULES if key in refused] or list(_RULES)
+    shown = ", ".join(f"{_RULES[key][0]} {values[key]!r}" for key in wrong if values[key])
+    return PublisherError(f"{shown} is not valid", hint="; ".join(_RULES[k][1] for k in wrong))
 
 
 def _interactive() -> bool:

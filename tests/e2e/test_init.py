@@ -154,6 +154,26 @@ def test_init_without_an_account_and_without_a_terminal_says_what_to_pass(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("args", "wrong", "right"),
+    [
+        (["--account", "Brand_US"], "account name 'Brand_US'", "lowercase letters"),
+        (["--account", "b", "--timezone", "Europe/Pariss"], "time zone 'Europe/Pariss'", "IANA"),
+        (["--provider", "youtube", "--account", "b", "--handle", "a b"], "handle 'a b'", "@handle"),
+    ],
+)
+def test_init_names_only_the_value_that_is_wrong(
+    tmp_path: Path, args: list[str], wrong: str, right: str
+) -> None:
+    # "account name 'b', time zone 'Europe/Pariss' is not valid" left the user to guess which.
+    result = CliRunner().invoke(cli, ["init", str(tmp_path / "new"), *args])
+    assert result.exit_code == 1
+    (error, hint) = result.stderr.splitlines()
+    assert error == f"Error: {wrong} is not valid"
+    assert hint.startswith("  hint: ") and right in hint
+    assert not (tmp_path / "new").exists()
+
+
 def test_init_on_a_terminal_asks_for_the_account_and_handle(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,6 +14,7 @@ action. The rules that keep the first promise, never post twice:
 
 from __future__ import annotations
 
+import difflib
 import math
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
@@ -117,9 +118,12 @@ def plan(
     }
     for selector in sorted(targets | replace):
         if selector not in known and selector not in known_posts:
+            names = sorted(known if "@" in selector else known_posts)
+            close = difflib.get_close_matches(selector, names, n=3, cutoff=0.75)
+            meant = f"did you mean {', '.join(close)}? " if close else ""
             raise AddressError(
                 f"'{selector}' matches no post",
-                hint="addresses are POST_ID@ACCOUNT; `publisher plan` lists them all",
+                hint=meant + "addresses are POST_ID@ACCOUNT; `publisher plan` lists them all",
             )
     moves, errors = plan_moves(desired, state, declared)
     if targets:

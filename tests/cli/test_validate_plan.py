@@ -253,6 +253,19 @@ def test_an_unknown_target_is_a_clean_error(repo: Path, publisher: Run) -> None:
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("option", "typed", "meant"),
+    [("--target", "fresh@brand-su", "fresh@brand-us"), ("--replace", "fersh", "fresh")],
+)
+def test_a_mistyped_target_suggests_the_address_meant(
+    repo: Path, publisher: Run, option: str, typed: str, meant: str
+) -> None:
+    result = publisher("-C", repo, "plan", option, typed)
+    assert result.exit_code == 1
+    assert f"'{typed}' matches no post" in result.stderr
+    assert f"did you mean {meant}" in result.stderr
+
+
 def test_targets_narrow_the_plan(repo: Path, publisher: Run) -> None:
     document = plan_json(publisher, repo, "--target", "fresh")
     assert sorted(c["address"] for c in document["changes"]) == [

@@ -38,7 +38,7 @@ from gitops_publisher.apply.events import Event, Log, Result, UploadProgress
 from gitops_publisher.apply.run import ApplyReport, execute
 from gitops_publisher.compose import Connection
 from gitops_publisher.core.state import State
-from gitops_publisher.planning import make_plan, open_project
+from gitops_publisher.planning import make_plan, open_project, persist_moves
 from gitops_publisher.sandbox import (
     SANDBOX_CLIENT_KEY,
     SANDBOX_CLIENT_SECRET,
@@ -532,7 +532,8 @@ def apply_channels(
     opened = open_project(root, sandbox=False)
     try:
         with opened.store.lock(purpose="apply"):
-            return execute(opened.plan(), linked, emit=emit)
+            planned = persist_moves(opened.plan())  # as `publisher apply` does
+            return execute(planned, linked, emit=emit)
     finally:
         emulator.scan.add_output("events", "\n".join(lines))
 

@@ -175,3 +175,47 @@ def test_a_flaky_youtube_with_several_uploads_in_flight_converges_to_one_video_e
     assert_youtube_exactly_once(
         root, listed, sessions, {f"{name}@studio": path for name, path in videos.items()}
     )
+
+
+def test_a_post_renamed_while_its_upload_is_unfinished_goes_on_with_the_same_session(
+    tmp_path: Path, emulator
+) -> None:
+    """Proves what the rename tests (published records) do not: the run stops after the first
+    16 MiB chunk, then the post is renamed (``previous_ids``). The next run moves the record
+    with its unfinished session and sends the rest into that session under the new address:
+    one session, one video, recorded once, the old address gone.
+    """
+    root = committed_project(
+        tmp_path / "repo",
+        [],
+        [PostSpec("s", ["studio"], video=BIG)],
+        big={BIG: BIG_SIZE},
+        youtube=["studio"],
+    )
+    with emulator(youtube={"processing_base_sec": 0.0}) as em:
+        token = {"studio": em.service.world.ensure_channel("@studio")}
+
+        def interrupt_after_the_first_chunk(event: Event) -> None:
+            if isinstance(event, UploadProgress) and event.sent >= 16 << 20:
+                raise Interrupted
+
+        with pytest.raises(Interrupted):
+            apply_channels(root, em, token, on_event=interrupt_after_the_first_chunk)
+        before = read_state(root).resources["s@studio"]
+        assert before.status == "uploading"
+        manifest = root / "posts" / "s.yaml"
+        renamed = manifest.read_text("utf-8").replace("id: s\n", "id: s2\nprevious_ids: [s]\n")
+        manifest.write_text(renamed, "utf-8")
+        assert pending_changes(root) == ["s2@studio:resume"]
+        report = apply_channels(root, em, token)
+        assert [(r.address, r.outcome) for r in report.results] == [
+            ("s2@studio", Outcome.PUBLISHED)
+        ]
+        videos = em.get("/_sandbox/youtube/videos")["videos"]
+        world = em.service.world
+        sessions = {s.upload_id: s.video_id for s in world.data.youtube.sessions.values()}
+    state = read_state(root)
+    assert sorted(state.resources) == ["s2@studio"]
+    assert state.resources["s2@studio"].publish_id == before.publish_id  # the same session
+    assert len(sessions) == 1
+    assert_youtube_exactly_once(root, videos, sessions, {"s2@studio": BIG})

@@ -118,6 +118,13 @@ _HINTS: dict[str, str] = {
     "datetime_from_date_parsing": "is not an ISO 8601 date-time (e.g. 2026-12-01T09:00:00-05:00)",
     "datetime_parsing": "is not an ISO 8601 date-time (e.g. 2026-12-01T09:00:00-05:00)",
     "datetime_type": "is not an ISO 8601 date-time (e.g. 2026-12-01T09:00:00-05:00)",
+    # YAML reads an unquoted 2026, 1.5 or true as a number or a boolean, not as text
+    "string_type": "must be text: put it in quotes",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "int_parsing": "must be a whole number (e.g. 1200)",
+    "int_type": "must be a whole number (e.g. 1200)",
+    "int_from_float": "must be a whole number (e.g. 1200)",
 }
 
 
@@ -168,6 +175,8 @@ def validation_diagnostics(
             # pydantic's msg never contains the input here (include_input=False and no
             # message of these types quotes it); it may be a sentence from our validators.
             message = str(error["msg"]).removeprefix("Value error, ")
+            if message.startswith("Input should be "):  # pydantic's words for a wrong value
+                message = "must be " + message.removeprefix("Input should be ")
         out.append(source.diagnostic(doc, loc, message, key=on_key))
     return out
 

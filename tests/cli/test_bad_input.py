@@ -206,6 +206,34 @@ CASES = [
         ["accounts:", "valid list"],
     ),
     Case(
+        "caption-a-number",  # YAML reads it as a number: quoting it is the fix
+        {"posts/x.yaml": post(caption="caption: 2026")},
+        ["posts/x.yaml:5:10"],
+        ["caption:", "must be text: put it in quotes"],
+        absent=["Input should be"],
+    ),
+    Case(
+        "interaction-not-a-boolean",
+        {"posts/x.yaml": post("interactions: {comments: maybe}")},
+        ["posts/x.yaml:6:26"],
+        ["interactions.comments:", "must be true or false"],
+        absent=["Input should be", "unable to interpret"],
+    ),
+    Case(
+        "cover-not-a-number",
+        {"posts/x.yaml": post("cover_timestamp_ms: 1.2s")},
+        ["posts/x.yaml:6:21"],
+        ["cover_timestamp_ms:", "must be a whole number"],
+        absent=["Input should be", "unable to parse"],
+    ),
+    Case(
+        "mode-not-a-choice",
+        {"posts/x.yaml": post("mode: drafts")},
+        ["posts/x.yaml:6:7"],
+        ["mode:", "must be 'direct' or 'draft'"],
+        absent=["Input should be"],
+    ),
+    Case(
         "unknown-field-typo",
         {"posts/x.yaml": post("privacyy: SELF_ONLY")},
         ["posts/x.yaml:6:1"],
@@ -233,7 +261,7 @@ CASES = [
         "id-not-a-string",
         {"posts/x.yaml": post(id="id: 123")},
         ["posts/x.yaml:2:5"],
-        ["id:", "valid string"],
+        ["id:", "must be text: put it in quotes"],
     ),
     Case(
         "wrong-version",

@@ -248,26 +248,16 @@ class Engine:
         handle = record.publish_id
         shown = provider.label(handle)
         self.emit(Log(change.address, f"asking {provider.title} about {shown}"))
-        size = self._video_size(record)
+        # The size the platform was told at the start (the file may have changed since).
+        size = record.sent.video_size if record.sent else self._video_size(record)
         answer = await _ask(ticket, provider, handle, size, change.privacy)
         if record.status == "uploading" and isinstance(answer, Transferring):
             if answer.resumable:
-                sent = record.sent
-                if sent is not None and post is not None and post.video.content_id != sent.video_id:
-                    # The rest of another video would make a video of neither (same size) or
-                    # be refused (another size): the unfinished session is left unfinished.
-                    return await self._abandon(
-                        change,
-                        record,
-                        shown,
-                        "upload_failed",
-                        "the video changed since this upload began, so its unfinished upload "
-                        "is not completed with the new one (nothing was published through "
-                        "it); the next run uploads the new video",
-                    )
-                path = post.video.path if sent is not None and post is not None else record.video
-                content_id = sent.video_id if sent else ""
-                media = Media(self.root / path, size, self.content_types.get(content_id))
+                media = self._resumable_media(record, post, size)
+                if isinstance(media, str):
+                    # The rest of another video would make a video of neither, or be refused:
+                    # the session is left unfinished, so nothing is published through it.
+                    return await self._abandon(change, record, shown, "upload_failed", media)
                 self.emit(Log(change.address, f"resuming the upload at byte {answer.received}"))
                 await ticket.reserve(size - answer.received, stoppable=False)
                 return await self._transfer(
@@ -323,6 +313,31 @@ class Engine:
         """A resumed attempt that published nothing and never will: failed, retried later."""
         await self.box.put(records.failed(record, reason, self.now()))
         return Result(change.address, "resume", Outcome.FAILED, shown, message=message)
+
+    def _resumable_media(self, record: Record, post: DesiredPost | None, size: int) -> Media | str:
+        """The very video an unfinished attempt began with, or why it cannot be sent on."""
+        sent = record.sent
+        path = record.video
+        if sent is not None and post is not None:
+            if post.video.content_id != sent.video_id:
+                return (
+                    "the video changed since this upload began, so its unfinished upload is "
+                    "not completed with the new one (nothing was published through it); the "
+                    "next run uploads the new video"
+                )
+            path = post.video.path  # the same content, wherever it is now
+        try:
+            there = (self.root / path).stat().st_size == size
+        except OSError:
+            there = False
+        if not there:
+            return (
+                f"{path} is gone or changed since this upload began, so its unfinished upload "
+                "cannot be completed (nothing was published through it); a later run "
+                "publishes the post again if it is still declared and its video is there"
+            )
+        content_type = self.content_types.get(sent.video_id if sent else "")
+        return Media(self.root / path, size, content_type)
 
     def _video_size(self, record: Record) -> int:
         try:

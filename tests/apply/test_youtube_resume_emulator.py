@@ -219,3 +219,46 @@ def test_a_post_renamed_while_its_upload_is_unfinished_goes_on_with_the_same_ses
     assert state.resources["s2@studio"].publish_id == before.publish_id  # the same session
     assert len(sessions) == 1
     assert_youtube_exactly_once(root, videos, sessions, {"s2@studio": BIG})
+
+
+def test_a_post_deleted_while_its_upload_is_unfinished_ends_that_upload_not_the_run(
+    tmp_path: Path, emulator
+) -> None:
+    """The run stops after the first 16 MiB chunk of one post; its manifest and video are
+    then deleted. The next run asks about the recorded session (its outcome is unknown) and
+    finds bytes missing that no file can give: before 2026-12-04 it opened the missing file
+    anyway, and the error ended that run and every later one (the other posts included). Now
+    that upload is given up (nothing was published through it) and the other post goes on.
+    """
+    root = committed_project(
+        tmp_path / "repo",
+        [],
+        [PostSpec("s", ["studio"], video=BIG), PostSpec("t", ["studio"])],
+        big={BIG: BIG_SIZE},
+        youtube=["studio"],
+    )
+    with emulator(youtube={"processing_base_sec": 0.0}) as em:
+        token = {"studio": em.service.world.ensure_channel("@studio")}
+
+        def interrupt_after_the_first_chunk(event: Event) -> None:
+            if isinstance(event, UploadProgress) and event.sent >= 16 << 20:
+                raise Interrupted
+
+        with pytest.raises(Interrupted):
+            apply_channels(root, em, token, on_event=interrupt_after_the_first_chunk)
+        assert read_state(root).resources["s@studio"].status == "uploading"
+        (root / BIG).unlink()
+        (root / "posts" / "s.yaml").unlink()
+        report = apply_channels(root, em, token)
+        results = {r.address: r for r in report.results}
+        assert results["s@studio"].outcome is Outcome.FAILED
+        # (t@studio may have been anywhere when the first run stopped: it is done now.)
+        assert read_state(root).resources["t@studio"].status == "published"
+        assert results["s@studio"].message.startswith(f"{BIG} is gone or changed")
+        record = read_state(root).resources["s@studio"]
+        assert (record.status, record.fail_reason) == ("failed", "upload_failed")
+        assert pending_changes(root) == []  # an orphan now: nothing more is done
+        videos = em.get("/_sandbox/youtube/videos")["videos"]
+    assert [v["total"] for v in videos if v["video_id"] is not None] == [
+        (root / "media" / "tutorial-part1.mp4").stat().st_size
+    ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,25 @@ BIG_SIZE = 20_000_000  # a 16 MiB chunk, then the rest
 
 class Interrupted(BaseException):
     """Ctrl-C in the middle of the run."""
+
+
+def after_the_first_chunk() -> Callable[[Event], None]:
+    """Interrupts the run once YouTube confirmed the first 16 MiB chunk (its 308 answer).
+
+    Progress reaches 16 MiB twice: as the chunk's last piece leaves, then when the session
+    confirms it. The second time no request is in flight, so what the session holds (the
+    whole first chunk) does not depend on when the server notices the client is gone.
+    """
+    seen = 0
+
+    def interrupt(event: Event) -> None:
+        nonlocal seen
+        if isinstance(event, UploadProgress) and event.sent == 16 << 20:
+            seen += 1
+            if seen == 2:
+                raise Interrupted
+
+    return interrupt
 
 
 def test_a_completed_session_expired_before_the_rerun_is_not_uploaded_again(
@@ -93,12 +113,8 @@ def test_a_video_replaced_mid_upload_is_not_spliced_into_the_recorded_session(
     with emulator(youtube={"processing_base_sec": 0.0}) as em:
         token = {"studio": em.service.world.ensure_channel("@studio")}
 
-        def interrupt_after_the_first_chunk(event: Event) -> None:
-            if isinstance(event, UploadProgress) and event.sent >= 16 << 20:
-                raise Interrupted
-
         with pytest.raises(Interrupted):
-            apply_channels(root, em, token, on_event=interrupt_after_the_first_chunk)
+            apply_channels(root, em, token, on_event=after_the_first_chunk())
         assert read_state(root).resources["s@studio"].status == "uploading"
         replaced = root / BIG
         replaced.write_bytes(padded_mp4(MEDIA / "tutorial-part1.mp4", BIG_SIZE, seed=7))
@@ -195,12 +211,8 @@ def test_a_post_renamed_while_its_upload_is_unfinished_goes_on_with_the_same_ses
     with emulator(youtube={"processing_base_sec": 0.0}) as em:
         token = {"studio": em.service.world.ensure_channel("@studio")}
 
-        def interrupt_after_the_first_chunk(event: Event) -> None:
-            if isinstance(event, UploadProgress) and event.sent >= 16 << 20:
-                raise Interrupted
-
         with pytest.raises(Interrupted):
-            apply_channels(root, em, token, on_event=interrupt_after_the_first_chunk)
+            apply_channels(root, em, token, on_event=after_the_first_chunk())
         before = read_state(root).resources["s@studio"]
         assert before.status == "uploading"
         manifest = root / "posts" / "s.yaml"
@@ -240,12 +252,8 @@ def test_a_post_deleted_while_its_upload_is_unfinished_ends_that_upload_not_the_
     with emulator(youtube={"processing_base_sec": 0.0}) as em:
         token = {"studio": em.service.world.ensure_channel("@studio")}
 
-        def interrupt_after_the_first_chunk(event: Event) -> None:
-            if isinstance(event, UploadProgress) and event.sent >= 16 << 20:
-                raise Interrupted
-
         with pytest.raises(Interrupted):
-            apply_channels(root, em, token, on_event=interrupt_after_the_first_chunk)
+            apply_channels(root, em, token, on_event=after_the_first_chunk())
         assert read_state(root).resources["s@studio"].status == "uploading"
         (root / BIG).unlink()
         (root / "posts" / "s.yaml").unlink()
@@ -262,3 +270,38 @@ def test_a_post_deleted_while_its_upload_is_unfinished_ends_that_upload_not_the_
     assert [v["total"] for v in videos if v["video_id"] is not None] == [
         (root / "media" / "tutorial-part1.mp4").stat().st_size
     ]
+
+
+def test_a_video_moved_while_its_upload_is_unfinished_is_sent_on_from_its_new_path(
+    tmp_path: Path, emulator
+) -> None:
+    """The same bytes under another name (the manifest's ``video:`` follows the move): the
+    rest goes into the recorded session from the new path. Before 2026-12-04 the rerun read
+    the recorded path and stopped with an error, every run.
+    """
+    root = committed_project(
+        tmp_path / "repo",
+        [],
+        [PostSpec("s", ["studio"], video=BIG)],
+        big={BIG: BIG_SIZE},
+        youtube=["studio"],
+    )
+    with emulator(youtube={"processing_base_sec": 0.0}) as em:
+        token = {"studio": em.service.world.ensure_channel("@studio")}
+
+        with pytest.raises(Interrupted):
+            apply_channels(root, em, token, on_event=after_the_first_chunk())
+        before = read_state(root).resources["s@studio"]
+        (root / BIG).rename(root / "media" / "final.mp4")
+        manifest = root / "posts" / "s.yaml"
+        manifest.write_text(
+            manifest.read_text("utf-8").replace(BIG, "media/final.mp4"), encoding="utf-8"
+        )
+        report = apply_channels(root, em, token)
+        assert [(r.address, r.outcome) for r in report.results] == [("s@studio", Outcome.PUBLISHED)]
+        videos = em.get("/_sandbox/youtube/videos")["videos"]
+        world = em.service.world
+        sessions = {s.upload_id: s.video_id for s in world.data.youtube.sessions.values()}
+    assert read_state(root).resources["s@studio"].publish_id == before.publish_id
+    assert len(sessions) == 1
+    assert_youtube_exactly_once(root, videos, sessions, {"s@studio": "media/final.mp4"})

@@ -103,10 +103,20 @@ defaults:
 """
 
 
+def _accounts_line(account: str) -> str:
+    """The example post's ``accounts:`` line, its comment in the column of the lines around."""
+    line = f"accounts: [{account}]".ljust(_COMMENT_COLUMN - 1)
+    return f"{line} # fan-out: one post per account, addressed example@{account}"
+
+
+#: Where the example post's comments start (``id: example ...# stable identity``).
+_COMMENT_COLUMN = 35
+
+
 def _post(account: str) -> str:
     return f"""\
 {_POST_HEAD}
-accounts: [{account}]              # fan-out: one post per account, addressed example@{account}
+{_accounts_line(account)}
 video: {EXAMPLE_VIDEO}           # inside the repository (Git LFS is set up for videos)
 caption: "Hello from gitops-publisher #first"
 # privacy: PUBLIC_TO_EVERYONE      # defaults.privacy in publisher.yaml applies otherwise
@@ -119,7 +129,7 @@ caption: "Hello from gitops-publisher #first"
 def _youtube_post(account: str) -> str:
     return f"""\
 {_POST_HEAD}
-accounts: [{account}]              # fan-out: one post per account, addressed example@{account}
+{_accounts_line(account)}
 video: {EXAMPLE_VIDEO}           # inside the repository (Git LFS is set up for videos)
 caption: "Hello from gitops-publisher #first #Shorts"
 # youtube:                         # what YouTube receives (defaults.youtube fills the rest)

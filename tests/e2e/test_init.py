@@ -174,6 +174,19 @@ def test_init_names_only_the_value_that_is_wrong(
     assert not (tmp_path / "new").exists()
 
 
+@pytest.mark.parametrize(
+    ("provider", "account"), [("tiktok", "brand-us"), ("youtube", "acme-shorts"), ("tiktok", "x")]
+)
+def test_the_example_posts_comments_line_up(tmp_path: Path, provider: str, account: str) -> None:
+    result = CliRunner().invoke(
+        cli, ["init", str(tmp_path), "--provider", provider, "--account", account]
+    )
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "posts" / "example.yaml").read_text(encoding="utf-8")
+    fields = [line for line in text.splitlines() if not line.startswith("#") and " # " in line]
+    assert {line.index(" # ") for line in fields} == {34}, text  # id, accounts, video
+
+
 def test_init_on_a_terminal_asks_for_the_account_and_handle(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -121,17 +121,19 @@ def apply(
                 ctx.exit(EXIT_ERROR)
             refuse_reposts(plan.changes, frozenset(allow_repost))
             if plan.publishes and not yes and saved is None:
-                if not sys.stdin.isatty():
+                if not _interactive():
                     raise PublisherError(
                         "apply needs confirmation: run it in a terminal, or pass --yes "
                         "(or apply a reviewed plan file: `publisher apply PLANFILE`)"
                     )
                 where = titles(c.provider for c in plan.changes if c.action in ACTING)
-                click.confirm(
+                where = f"the {where} sandbox" if app.sandbox else where
+                if not click.confirm(
                     f"Publish these posts to {where}? Once published, they cannot be edited or "
-                    "deleted from here",
-                    abort=True,
-                )
+                    "deleted from here"
+                ):
+                    click.echo("Apply cancelled: nothing was published.", err=True)
+                    ctx.exit(EXIT_ERROR)
             planned = persist_moves(planned)  # state only: no confirmation for moves alone
             for old, new in sorted(plan.moves.items()):
                 click.echo(f"Moved {old} -> {new} in {planned.store.describe()}.", err=True)
@@ -219,3 +221,8 @@ def notify(
         redact=redact,
     )
     return send_all(planned.project.config.notify, notification, os.environ)
+
+
+def _interactive() -> bool:
+    """Whether a person can answer the confirmation (a terminal on stdin)."""
+    return sys.stdin is not None and sys.stdin.isatty()

@@ -15,7 +15,10 @@ import subprocess
 from pathlib import Path
 
 from apply.harness import DONE_AT_TIKTOK, SecretScan, run_publisher, sha256_file
+from click.testing import CliRunner
 
+from gitops_publisher.cli import apply_cmd
+from gitops_publisher.cli.main import cli
 from gitops_publisher.sandbox.models import WorldData
 
 SANDBOX = Path(".publisher") / "sandbox"
@@ -117,6 +120,21 @@ def test_the_command_a_saved_plan_suggests_applies_it(content_repo, publisher, t
     applied = publisher(*shlex.split(suggested))
     assert applied.exit_code == 0, applied.output
     assert "published" in applied.output and "Nothing to publish" not in applied.output
+
+
+def test_apply_on_a_terminal_asks_names_the_sandbox_and_a_no_publishes_nothing(
+    content_repo, monkeypatch
+):
+    # A newcomer's first apply without --yes: the question must not read as if real TikTok
+    # and YouTube were about to get the posts, and "no" must say what it left undone.
+    monkeypatch.setattr(apply_cmd, "_interactive", lambda: True)
+    root = content_repo.root
+    declined = CliRunner().invoke(cli, ["-C", str(root), "apply", "--sandbox"], input="n\n")
+    assert declined.exit_code == 1
+    assert "Publish these posts to the TikTok and YouTube sandbox?" in declined.output
+    assert "Apply cancelled: nothing was published" in declined.output
+    assert "Aborted!" not in declined.output
+    assert not (root / SANDBOX / "state.json").exists() or not sandbox_state(root)["resources"]
 
 
 def test_saved_plan_refused_when_a_manifest_changed(content_repo, cli, tmp_path):

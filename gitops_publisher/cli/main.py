@@ -191,7 +191,12 @@ def _module_exists(module: str) -> bool:
     is_flag=True,
     help="Use the embedded TikTok and YouTube emulators; no credentials needed.",
 )
-@click.option("-v", "--verbose", count=True, help="More output; repeat for more.")
+@click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    help="Only `sandbox serve` uses it: the web server's own log (start, stop, errors).",
+)
 @click.option("--no-color", is_flag=True, help="Never colour the output (also: NO_COLOR=1).")
 @click.version_option(package_name="gitops-publisher", prog_name="publisher")
 @click.pass_context

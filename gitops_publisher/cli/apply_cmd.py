@@ -151,6 +151,7 @@ def apply(
                 names=acting,  # every credential they lack is said at once
             ) as connection:
                 redactor.secrets = connection.secrets
+                app.secrets.append(connection.secrets)  # a crash's log is masked too
                 with open_printer(
                     plan, redactor, json_mode=fmt == "json", color=app.color
                 ) as printer:

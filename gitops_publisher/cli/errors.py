@@ -6,7 +6,8 @@ something to fix outside the code; a command line click refuses too), 2 plan has
 interrupted. A :class:`PublisherError`
 prints its message (and diagnostics), never a traceback. Anything unexpected is a bug: one
 short line names the exception's type and asks for a report; the traceback goes to a log
-file (``PUBLISHER_LOG_DIR``, else the temporary directory) and the line says where.
+file (``PUBLISHER_LOG_DIR``, else the temporary directory), the secrets the command knows of
+masked, and the line says where.
 
 Messages quote file names, keys and captions, so they are shown with control characters
 visible (``escape.terminal``). In GitHub Actions, each diagnostic with a file also becomes an
@@ -98,14 +99,30 @@ def _echo_error(exc: PublisherError, ctx: click.Context) -> None:
         click.echo(text, file=sys.stderr)
 
 
-def _crash_log(exc: BaseException) -> str:
-    """Write ``exc``'s traceback to a new log file; say where (or why it could not be)."""
+def _known_secrets(ctx: click.Context) -> set[str]:
+    """The secret values the command's connections came to know (tokens, upload sessions)."""
+    from gitops_publisher.cli.main import AppContext
+
+    app = ctx.find_object(AppContext)
+    return set().union(*app.secrets) if app is not None else set()
+
+
+def _crash_log(exc: BaseException, secrets: set[str]) -> str:
+    """Write ``exc``'s traceback to a new log file; say where (or why it could not be).
+
+    The file is meant for a (public) bug report, and an exception's text can quote anything
+    it was handed: ``secrets`` and URL-borne credentials (``upload_id=``...) are masked.
+    """
+    from gitops_publisher.cli.views.apply_output import Redactor
+    from gitops_publisher.providers.redact import redact_url_secrets
+
     directory = Path(os.environ.get("PUBLISHER_LOG_DIR") or tempfile.gettempdir())
+    text = redact_url_secrets(Redactor(secrets)("".join(traceback.format_exception(exc))))
     try:
         directory.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix="publisher-crash-", suffix=".log", dir=directory)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write("".join(traceback.format_exception(exc)))
+            handle.write(text)
     except OSError as error:  # the report must still be short and without a traceback
         return f"The traceback could not be written to {directory} ({error.strerror})."
     return f"The traceback was written to {name}; please attach it to the report."
@@ -157,7 +174,7 @@ def handle_errors(ctx: click.Context) -> Iterator[None]:
         ctx.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # the one place that catches everything
         _json_failure(ctx, exc)
-        where = _crash_log(exc)
+        where = _crash_log(exc, _known_secrets(ctx))
         click.echo(
             f"Error: unexpected {type(exc).__name__}; this is a bug in gitops-publisher, "
             f"please report it (exit {EXIT_BUG}).\n  {terminal(where)}",

@@ -9,7 +9,8 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -76,6 +77,9 @@ class AppContext:
     color: bool | None
     #: the running command's ``--format``: with ``json`` its errors go to stdout as JSON too
     output_format: str = "text"
+    #: the secret values each connection opened by the command came to know (its growing
+    #: set: tokens, upload session URIs): the error handler masks them in the crash log too
+    secrets: list[AbstractSet[str]] = field(default_factory=list)
 
 
 def _set_sandbox(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:

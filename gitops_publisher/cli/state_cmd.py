@@ -265,6 +265,7 @@ def import_record(app: AppContext, address: str, publish_id: str) -> None:
         planned = opened.plan()
         # The account's credentials only, each one it lacks named at once (its platform's).
         with connect(planned, sandbox=app.sandbox, names=[account]) as connection:
+            app.secrets.append(connection.secrets)  # a crash's log is masked too
             record = adopt(planned, connection, address, publish_id)
         planned.store.write(planned.state.with_record(record))
     click.echo(f"Imported {address}: {_summary(record)}")

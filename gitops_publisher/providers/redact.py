@@ -18,7 +18,10 @@ import re
 
 import httpx
 
-_URL_SECRET = re.compile(r"((?:upload_token|upload_id|access_token|refresh_token|code)=)[^&\s\"']+")
+# A parameter's name starts a word: ``exit_code=1`` in a traceback's code is not ``code=``.
+_URL_SECRET = re.compile(
+    r"\b((?:upload_token|upload_id|access_token|refresh_token|code)=)[^&\s\"']+"
+)
 # httpcore shows headers as bytes tuples: (b'x-guploader-uploadid', b'...').
 _HEADER_SECRET = re.compile(r"(x-guploader-uploadid['\"]?,\s*b?['\"])[^'\"]+", re.IGNORECASE)
 _LOGGERS = ("httpx", "httpcore.http11", "httpcore.http2", "httpcore.connection")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import Result
 
 from tests.cli.test_youtube_manifests import CHANNEL, CONFIG, project
@@ -114,3 +115,42 @@ def test_state_show_and_import_never_print_a_session_uri(
     assert again.exit_code == 1
     assert "already recorded (uploading, upload session …xyz9)" in again.output
     assert SECRET not in again.output
+
+
+def test_a_bug_mid_upload_writes_a_crash_log_without_the_session_uri_or_a_token(
+    make_repo: Callable[..., Any],
+    publisher: Run,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The crash log asks to be attached to a (public) bug report: a bug whose text quotes
+    # the session it was handed must not put the capability (nor a token) in it.
+    from gitops_publisher.providers.youtube.client import YouTubeClient
+
+    seen: list[str] = []
+
+    async def broken_upload(self: YouTubeClient, session_uri: str, *_a: Any, **_k: Any) -> None:
+        seen.append(session_uri)
+        raise RuntimeError(f"no transfer prepared for {session_uri}")
+
+    monkeypatch.setattr(YouTubeClient, "upload", broken_upload)
+    logs = tmp_path / "crash-logs"
+    monkeypatch.setenv("PUBLISHER_LOG_DIR", str(logs))
+    root = project(make_repo, CONFIG.replace(f"    channel_id: {CHANNEL}\n", ""))
+    result = publisher("-C", root, "apply", "--sandbox", "--yes")
+    assert result.exit_code == 70, result.output
+    (log,) = logs.glob("publisher-crash-*.log")
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback" in text and "no transfer prepared for ***" in text
+    assert "upload_id=" not in text
+    (session,) = seen
+    store = json.loads((root / ".publisher" / "sandbox" / "token-store.json").read_text())
+    tokens = [
+        entry[kind]
+        for per_api in store["tokens"].values()
+        for entry in per_api.values()
+        for kind in ("access_token", "refresh_token")
+    ]
+    upload_id = session.rsplit("upload_id=", 1)[1].split("&")[0]
+    leaked = [n for n, s in enumerate([session, upload_id, *tokens]) if s in text + result.output]
+    assert not leaked  # indexes only: the values are not printed by a failing assertion

@@ -444,7 +444,7 @@ def _shard(inputs: Inputs) -> Shard | None:
 
 
 def _secret_values(env: Mapping[str, str], project: Path) -> list[str]:
-    """Values to mask: the token, the app secrets, and each account's refresh token."""
+    """Values to mask: the token, the app secrets, each account's refresh token and webhook URLs."""
     names = set(_SECRET_VARIABLES) | {"INPUT_GITHUB_TOKEN"}
     try:
         from gitops_publisher.core.models import YouTubeAccount
@@ -455,6 +455,7 @@ def _secret_values(env: Mapping[str, str], project: Path) -> list[str]:
             names.add(account.refresh_token_env)
             if isinstance(account, YouTubeAccount):  # the Google client's secret too
                 names.add(account.client_secret_env)
+        names.update(notifier.url_env for notifier in config.notify)  # anyone may post with it
     except (PublisherError, OSError):
         pass  # an invalid config is reported by the plan itself
     return [env.get(name, "") for name in sorted(names)]

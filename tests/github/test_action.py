@@ -188,3 +188,17 @@ def test_a_youtube_accounts_client_secret_and_refresh_token_are_masked(tmp_path:
     env = {"YT_REFRESH": "1//refresh", "ACME_GOOGLE_SECRET": "GOCSPX-x", "YOUTUBE_CLIENT_ID": "id"}
     values = _secret_values(env, tmp_path)
     assert "1//refresh" in values and "GOCSPX-x" in values and "id" not in values
+
+
+def test_a_notify_webhook_url_is_masked(tmp_path: Path) -> None:
+    # A Slack incoming webhook URL lets anyone post to the channel: a secret like the tokens.
+    from gitops_publisher.github.action import _secret_values
+
+    (tmp_path / "publisher.yaml").write_text(
+        "version: 1\naccounts:\n  brand-us:\n    refresh_token_env: TT_REFRESH\n"
+        "notify:\n  - kind: slack\n    url_env: TEAM_SLACK_HOOK\n",
+        encoding="utf-8",
+    )
+    hook = "https://hooks.slack.com/services/T000/B000/XXXXSECRET"
+    values = _secret_values({"TT_REFRESH": "rft.x", "TEAM_SLACK_HOOK": hook}, tmp_path)
+    assert hook in values and "rft.x" in values

@@ -68,21 +68,25 @@ def send_all(
         body = (
             slack_payload(notification) if notifier.kind == "slack" else json_payload(notification)
         )
-        out.append(Delivery(name, *_post(url, body, transport, timeout)))
+        try:
+            request = httpx.Request(
+                "POST", url, json=body, extensions={"timeout": httpx.Timeout(timeout).as_dict()}
+            )
+        except httpx.InvalidURL:  # a mistyped port or host; its text may quote the URL
+            out.append(Delivery(name, False, f"{notifier.url_env} does not hold a valid URL"))
+            continue
+        out.append(Delivery(name, *_post(request, transport, timeout)))
     return out
 
 
 def _post(
-    url: str, body: object, transport: httpx.BaseTransport | None, timeout: float
+    request: httpx.Request, transport: httpx.BaseTransport | None, timeout: float
 ) -> tuple[bool, str]:
-    """POST ``body`` as JSON through the transport itself.
+    """Send ``request`` (the JSON POST) through the transport itself.
 
     Not through ``httpx.Client``: the client logs every request's URL at INFO ("HTTP
     Request: POST https://hooks…"), which would put the secret in a CI log.
     """
-    request = httpx.Request(
-        "POST", url, json=body, extensions={"timeout": httpx.Timeout(timeout).as_dict()}
-    )
     sender = transport or httpx.HTTPTransport()
     try:
         response = sender.handle_request(request)

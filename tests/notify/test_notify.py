@@ -120,6 +120,9 @@ def test_a_bad_or_missing_url_is_reported_and_nothing_is_sent() -> None:
     transport = httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200))
     assert "HOOK is not set: export it" in deliver(transport, {})[0]
     assert "HOOK does not hold an http(s) URL" in deliver(transport, {"HOOK": "file:///etc"})[0]
+    # httpx refuses it (a mistyped port): a warning, not a crash after the posts were published
+    mistyped = SECRET_URL.replace(".test/", ".test:44x3/")
+    assert "HOOK does not hold a valid URL" in deliver(transport, {"HOOK": mistyped})[0]
     assert sent == []
     assert deliver(transport, {"HOOK": SECRET_URL}) == ["Notified json (HOOK)."]
     assert json.loads(sent[0].content)["counts"]["published"] == 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from .conftest import TOKEN, Checkout, RunAction, Stub, git
 
 NOTHING = {"has_changes": "false", "plan_json": "", "published": "0", "not_reviewed": "[]"}
@@ -202,3 +204,34 @@ def test_a_notify_webhook_url_is_masked(tmp_path: Path) -> None:
     hook = "https://hooks.slack.com/services/T000/B000/XXXXSECRET"
     values = _secret_values({"TT_REFRESH": "rft.x", "TEAM_SLACK_HOOK": hook}, tmp_path)
     assert hook in values and "rft.x" in values
+
+
+def test_youtube_upload_sessions_in_flight_are_in_no_log_summary_output_or_comment(
+    action: RunAction,
+    stub: Stub,
+    checkout: Checkout,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every session PUT fails: the channel's uploads stay recorded with their session URIs (a
+    # capability each), which the next plan, comment and apply summary refer to.
+    options = tmp_path / "sandbox-options.json"
+    options.write_text(json.dumps({"faults": {"youtube_upload": {"error_rate": 1.0}}}))
+    monkeypatch.setenv("PUBLISHER_SANDBOX_OPTIONS", str(options))
+    stub.pulls_by_sha[git(checkout.work, "rev-parse", "HEAD").strip()] = [7]
+    runs = [action("pull_request", "pull_request.json"), action("push", "push_main.json")]
+    state = checkout.state_on_branch()
+    upload_ids = {
+        handle.split("upload_id=", 1)[1].split("&", 1)[0]
+        for record in state["resources"].values()
+        for handle in [record.get("publish_id"), *(h["publish_id"] for h in record["history"])]
+        if handle and "upload_id=" in handle
+    }
+    assert upload_ids
+    runs += [action("pull_request", "pull_request.json"), action("push", "push_main.json")]
+    texts = [text for run in runs for text in (run.log, run.summary, json.dumps(run.outputs))]
+    texts += [comment["body"] for comment in stub.comments.values()]
+    texts.append(git(checkout.remote, "log", "--format=%B", "publisher-state"))
+    everything = "\n".join(texts)
+    assert "upload session …" in everything  # shown, by its last four characters only
+    assert not [n for n, u in enumerate(sorted(upload_ids)) if u in everything]

@@ -255,9 +255,22 @@ class Engine:
             if answer.resumable:
                 media = self._resumable_media(record, post, size)
                 if isinstance(media, str):
-                    # The rest of another video would make a video of neither, or be refused:
-                    # the session is left unfinished, so nothing is published through it.
-                    return await self._abandon(change, record, shown, "upload_failed", media)
+                    # Sending the rest of another video would make a video of neither (or be
+                    # refused): the session is not sent on. It is given up only once no run
+                    # can be sending it (or the post is gone): a run of another clone may
+                    # still be completing it, and giving it up would let the next run
+                    # publish the post again meanwhile.
+                    if post is None or inflight.started_by_ended_run(record, self.provenance.lock):
+                        return await self._abandon(
+                            change,
+                            record,
+                            shown,
+                            "upload_failed",
+                            f"{media}, so its unfinished upload is not completed (nothing was "
+                            "published through it); the next run uploads the video as it is "
+                            "now",
+                        )
+                    return _changed_elsewhere(change, provider.title, shown, media)
                 self.emit(Log(change.address, f"resuming the upload at byte {answer.received}"))
                 await ticket.reserve(size - answer.received, stoppable=False)
                 return await self._transfer(
@@ -320,22 +333,14 @@ class Engine:
         path = record.video
         if sent is not None and post is not None:
             if post.video.content_id != sent.video_id:
-                return (
-                    "the video changed since this upload began, so its unfinished upload is "
-                    "not completed with the new one (nothing was published through it); the "
-                    "next run uploads the new video"
-                )
+                return "the video changed since this upload began"
             path = post.video.path  # the same content, wherever it is now
         try:
             there = (self.root / path).stat().st_size == size
         except OSError:
             there = False
         if not there:
-            return (
-                f"{path} is gone or changed since this upload began, so its unfinished upload "
-                "cannot be completed (nothing was published through it); a later run "
-                "publishes the post again if it is still declared and its video is there"
-            )
+            return f"{path} is gone or changed since this upload began"
         content_type = self.content_types.get(sent.video_id if sent else "")
         return Media(self.root / path, size, content_type)
 
@@ -570,6 +575,21 @@ def _in_flight_elsewhere(
         "it can send the rest: another run may still be uploading it, so it is left as it "
         f"is until {when} (its upload window, plus a margin for clocks); a run after that "
         "gives it up if it is still unfinished, and the next one publishes it again",
+    )
+
+
+def _changed_elsewhere(change: Change, title: str, shown: str, why: str) -> Result:
+    """An unfinished upload whose video changed, that another run may still be sending."""
+    return Result(
+        change.address,
+        "resume",
+        Outcome.PENDING,
+        shown,
+        message=f"{why}, so this run does not send on its unfinished upload; the run that "
+        "began it may still be sending it (another clone or machine), so it is left as it "
+        f"is. A run in the clone that began it gives it up at once, and so does a run once "
+        f"{title} has expired the unfinished upload; the next run then uploads the video as "
+        "it is now",
     )
 
 

@@ -21,7 +21,7 @@ from gitops_publisher.apply.inflight import CLOCK_SKEW
 from gitops_publisher.apply.settle import PollPolicy
 from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.address import Address
-from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.desired import DesiredPost, VideoRef
 from gitops_publisher.core.plan import Action
 from gitops_publisher.core.planner import plan
 from gitops_publisher.core.ports import Failed, NotStarted, Published
@@ -320,6 +320,42 @@ def test_a_handle_forgotten_after_every_byte_arrived_is_never_published_again(
         assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.FAILED)]
         assert "not published again" in results[0].message
     assert fake.count("start") == 1 and fake.count("transfer") == 1
+
+
+def test_an_upload_whose_video_changed_is_left_to_a_run_that_may_still_send_it(
+    tmp_path: Path,
+) -> None:
+    """A resumable upload whose video changed since it began is not sent on (the rest of
+    another video would make a video of neither). Giving it up is safe only once no run can
+    still be sending it: clone one may be completing it while clone two, which pulled the
+    new video, runs; had clone two given it up, its next run would upload the new video
+    while clone one's upload completed, two posts for one address.
+    """
+    fake = FakeProvider(capability=True, default=Script(resumable=True))
+    world = World(tmp_path, **{"brand-us": fake})
+
+    def kill(method: str, handle: str) -> None:
+        if method == "transfer":
+            raise Killed
+
+    fake.on_call = kill
+    with pytest.raises(Killed):
+        world.apply([post()], lock=LOCK_A)
+    fake.on_call = None
+    started = world.record()
+    new = DesiredPost(
+        **{**post().__dict__, "video": VideoRef("media/a.mp4", "git:new", SIZE), "fingerprint": "2"}
+    )
+    results = world.apply([new], lock=LOCK_B)
+    assert world.record() == started  # left as it is: clone one may be sending it
+    assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.PENDING)]
+    assert results[0].message.startswith("the video changed since this upload began")
+    assert fake.count("transfer") == 1  # nothing of the new video went into it
+    results = world.apply([new], lock=LOCK_A)  # clone one's run is over
+    assert (world.record().status, world.record().fail_reason) == ("failed", "upload_failed")
+    assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.FAILED)]
+    assert outcomes(world.apply([new])) == [("teaser@brand-us", "retry", Outcome.PUBLISHED)]
+    assert len(fake.published()) == 1
 
 
 def test_processing_then_failed_is_recorded_with_the_platform_reason(tmp_path: Path) -> None:

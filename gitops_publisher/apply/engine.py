@@ -267,8 +267,12 @@ class Engine:
                             shown,
                             "upload_failed",
                             f"{media}, so its unfinished upload is not completed (nothing was "
-                            "published through it); the next run uploads the video as it is "
-                            "now",
+                            "published through it); "
+                            + (
+                                "the next run uploads the video as it is now"
+                                if post is not None
+                                else "no manifest declares the post any more"
+                            ),
                         )
                     return _changed_elsewhere(change, provider.title, shown, media)
                 self.emit(Log(change.address, f"resuming the upload at byte {answer.received}"))
@@ -587,7 +591,7 @@ def _changed_elsewhere(change: Change, title: str, shown: str, why: str) -> Resu
         shown,
         message=f"{why}, so this run does not send on its unfinished upload; the run that "
         "began it may still be sending it (another clone or machine), so it is left as it "
-        f"is. A run in the clone that began it gives it up at once, and so does a run once "
+        "is. A run in the clone that began it gives it up at once, and so does a run once "
         f"{title} has expired the unfinished upload; the next run then uploads the video as "
         "it is now",
     )
@@ -605,7 +609,7 @@ def _forgotten(
         shown,
         message=f"{title} no longer answers for it ({answer.reason or 'expired'}), but it had "
         f"received every byte of the video by {when}, so the post was made: it is not "
-        f"published again, and the record is left as it is. Find the post on the account; "
+        "published again, and the record is left as it is. Find the post on the account; "
         f"only if it is not there, `publisher state rm {change.address}` lets the next run "
         "publish it anew",
     )

@@ -262,7 +262,9 @@ def test_a_post_deleted_while_its_upload_is_unfinished_ends_that_upload_not_the_
         assert results["s@studio"].outcome is Outcome.FAILED
         # (t@studio may have been anywhere when the first run stopped: it is done now.)
         assert read_state(root).resources["t@studio"].status == "published"
-        assert results["s@studio"].message.startswith(f"{BIG} is gone or changed")
+        message = results["s@studio"].message
+        assert message.startswith(f"{BIG} is gone or changed")
+        assert message.endswith("no manifest declares the post any more")
         record = read_state(root).resources["s@studio"]
         assert (record.status, record.fail_reason) == ("failed", "upload_failed")
         assert pending_changes(root) == []  # an orphan now: nothing more is done

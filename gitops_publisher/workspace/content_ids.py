@@ -3,7 +3,8 @@
 One of the two modules that import gitpython (the other is ``git_state.py``; import-linter's
 ``one-module-per-library`` contract keeps it so): here, only to read the index. The id of a
 file is its git blob id (``git:<sha1>``): taken from the git index when the file is tracked and
-unmodified (no hashing at all), otherwise computed by streaming the file exactly as git would,
+unmodified by git's own test (size and time to the nanosecond, and not changed since the
+index was written; no hashing at all), otherwise computed by streaming the file as git would,
 so committing a file never changes its id and therefore never turns a post into drift. A file
 tracked through Git LFS is identified by the sha256 in its pointer (``lfs:<sha256>``). Streamed
 hashes are cached by (path, size, mtime) under ``.publisher/cache/``.
@@ -14,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ _READ = 1 << 20
 class _IndexEntry:
     sha: str
     size: int
-    mtime: int
+    mtime_ns: int
 
 
 def git_blob_id(path: Path) -> str:
@@ -61,6 +63,7 @@ class ContentIds:
         self.root = root.resolve()
         self.cache_file = cache_file
         self._index: dict[str, _IndexEntry] | None = None
+        self._index_mtime_ns = 0  # when the index was written (git's racy-clean check)
         self._repo: Any = None
         self._git_prefix = ""
         self._cache: dict[str, Any] = {}
@@ -74,6 +77,7 @@ class ContentIds:
         if self._index is not None:
             return self._index
         self._index = {}
+        self._index_mtime_ns = 0
         top = _find_git_top(self.root)
         if top is None:
             return self._index
@@ -84,14 +88,16 @@ class ContentIds:
         try:
             self._repo = git.Repo(top)
             entries = self._repo.index.entries
+            self._index_mtime_ns = Path(self._repo.index.path).stat().st_mtime_ns
         except (git.exc.GitError, OSError, ValueError):
             return self._index
         prefix = self.root.relative_to(top).as_posix()
         self._git_prefix = "" if prefix == "." else prefix + "/"
         for (path, stage), entry in entries.items():
             if stage == 0 and path.startswith(self._git_prefix):
+                seconds, nanoseconds = entry.mtime
                 self._index[path[len(self._git_prefix) :]] = _IndexEntry(
-                    entry.hexsha, entry.size, int(entry.mtime[0])
+                    entry.hexsha, entry.size, seconds * 1_000_000_000 + nanoseconds
                 )
         return self._index
 
@@ -104,7 +110,7 @@ class ContentIds:
         path = self.root / relative
         stat = path.stat()
         entry = self._load_index().get(relative)
-        if entry is not None and entry.size == stat.st_size and entry.mtime == int(stat.st_mtime):
+        if entry is not None and self._unchanged(entry, stat):
             if stat.st_size < 1024 and _is_lfs_pointer(path):
                 # Tracked but never smudged (LFS objects not pulled): the pointer is in the
                 # working tree in place of the video.
@@ -122,6 +128,25 @@ class ContentIds:
         self._cache[key] = value
         self._dirty = True
         return value
+
+    def _unchanged(self, entry: _IndexEntry, stat: os.stat_result) -> bool:
+        """Whether the index's blob id is the file's, without reading the file (git's rule).
+
+        Size and modification time to the nanosecond as the index recorded them (a file
+        rewritten at the same size within the second kept its id when only seconds were
+        compared). And, as git does for "racily clean" entries, never for a file modified
+        no earlier than the index was written: rewritten in the same clock tick as
+        ``git add`` read it, its time matches the index's although its bytes do not. Such a
+        file is hashed (and cached) instead.
+        """
+        mtime_ns = stat.st_mtime_ns
+        if entry.mtime_ns % 1_000_000_000 == 0:  # a git that records whole seconds only
+            mtime_ns -= mtime_ns % 1_000_000_000
+        return (
+            entry.size == stat.st_size
+            and entry.mtime_ns == mtime_ns
+            and stat.st_mtime_ns < self._index_mtime_ns
+        )
 
     def _tracked_id(self, entry: _IndexEntry) -> str:
         known = self._tracked.get(entry.sha)

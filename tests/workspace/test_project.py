@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import warnings
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pinned_git import git
 
 from gitops_publisher.errors import ConfigError
 from gitops_publisher.workspace import yamlio
@@ -136,6 +138,48 @@ def test_an_edited_video_gets_a_new_id(make_repo: MakeRepo) -> None:
     after = fingerprints(repo.root)
     assert set(after) == set(before)
     assert all(after[a] != before[a] for a in after)
+
+
+def rewrite_same_size(video: Path) -> None:
+    """Replace the video's bytes with others of the same size (a re-export)."""
+    data = video.read_bytes()
+    video.write_bytes(data[:-16] + bytes(b ^ 0xFF for b in data[-16:]))
+
+
+def test_a_video_rewritten_at_the_same_size_within_the_second_gets_a_new_id(
+    make_repo: MakeRepo,
+) -> None:
+    # The index records the time to the nanosecond; compared in whole seconds, a re-export
+    # of the same size in the same second kept the old id (no drift seen, and a resumed
+    # upload would have sent the new bytes into the old video's session).
+    repo = make_repo({"publisher.yaml": CONFIG})
+    video = repo.root / "media" / "launch-teaser.mp4"
+    indexed = 1_700_000_000 * 10**9 + 500_000_000
+    os.utime(video, ns=(indexed, indexed))
+    git(repo.root, "add", str(video))  # the index takes the new time
+    rewrite_same_size(video)
+    os.utime(video, ns=(indexed + 1_000, indexed + 1_000))  # the same second
+    assert ContentIds(repo.root).content_id("media/launch-teaser.mp4") == (
+        f"git:{hash_object(video)}"
+    )
+
+
+def test_a_video_rewritten_as_the_index_was_written_is_hashed_not_trusted(
+    make_repo: MakeRepo,
+) -> None:
+    # git's "racily clean" entry: the file changed in the same clock tick as `git add` read
+    # it and wrote the index, so size and time match the index although the bytes do not.
+    repo = make_repo({"publisher.yaml": CONFIG})
+    video = repo.root / "media" / "launch-teaser.mp4"
+    tick = 1_700_000_000 * 10**9 + 500_000_000
+    os.utime(video, ns=(tick, tick))
+    git(repo.root, "add", str(video))
+    rewrite_same_size(video)
+    os.utime(video, ns=(tick, tick))
+    os.utime(repo.root / ".git" / "index", ns=(tick, tick))
+    assert ContentIds(repo.root).content_id("media/launch-teaser.mp4") == (
+        f"git:{hash_object(video)}"
+    )
 
 
 def test_a_project_outside_git_streams_its_ids(tmp_path: Path) -> None:

@@ -11,7 +11,10 @@ gigabyte), so an account's posts run concurrently rather than one after another,
   (TikTok's daily posts, 5 pending drafts) is counted from the state's records of its window
   plus this run's starts, and once it looks used up the next start goes alone (no other start
   of the account in progress), so the platform's refusal stops the account exactly as it did
-  when the queue was a line: never several refused starts at once. The engine never refuses
+  when the queue was a line. Where the platform's cap is lower than the count assumes (an
+  app of the creator's posted too, a creator with a smaller cap), the starts in flight may
+  be refused together; each refusal is an account's, recorded as retryable (nothing was
+  created: the next run publishes the post once). The engine never refuses
   on its own count (other apps post for the same creator; caps vary per creator);
 * **bytes**: the transfers of one account in progress hold at most ``transfer_budget`` bytes
   (64 MiB), except that one transfer always may run. Memory is not what this bounds (a

@@ -38,13 +38,14 @@ from gitops_publisher.apply.events import Event, Log, Result, UploadProgress
 from gitops_publisher.apply.run import ApplyReport, execute
 from gitops_publisher.compose import Connection
 from gitops_publisher.core.state import State
-from gitops_publisher.planning import make_plan, open_project, persist_moves
+from gitops_publisher.planning import Opened, Planned, make_plan, open_project, persist_moves
 from gitops_publisher.sandbox import (
     SANDBOX_CLIENT_KEY,
     SANDBOX_CLIENT_SECRET,
     SANDBOX_GOOGLE_CLIENT_ID,
     SANDBOX_GOOGLE_CLIENT_SECRET,
     SandboxOptions,
+    SandboxWorld,
     ScaledClock,
     create_app,
     sandbox_service,
@@ -480,20 +481,15 @@ def apply_once(
     replace: frozenset[str] = frozenset(),
 ) -> ApplyReport:
     """One apply as the CLI runs it: lock, plan, pre-flight, publish; events scanned."""
-    lines: list[str] = []
-
-    def emit(event: Event) -> None:
-        lines.append(describe(event))
-        if on_event is not None:
-            on_event(event)
-
-    opened = open_project(root, sandbox=False)
     try:
-        with opened.store.lock(purpose="apply"):
-            planned = opened.plan(now=now, replace=replace)
-            return execute(planned, connection(emulator, tokens), emit=emit)
+        return _apply(
+            root,
+            emulator,
+            connection(emulator, tokens),
+            lambda opened: opened.plan(now=now, replace=replace),
+            on_event,
+        )
     finally:
-        emulator.scan.add_output("events", "\n".join(lines))
         state = root / ".publisher" / "state.json"
         if state.exists():
             emulator.scan.add_output("state.json", state.read_text(encoding="utf-8"))
@@ -522,6 +518,18 @@ def apply_channels(
         time_scale=emulator.scale,
         apps={"youtube": (SANDBOX_GOOGLE_CLIENT_ID, SANDBOX_GOOGLE_CLIENT_SECRET)},
     )
+    # Moves persisted as `publisher apply` does.
+    return _apply(root, emulator, linked, lambda opened: persist_moves(opened.plan()), on_event)
+
+
+def _apply(
+    root: Path,
+    emulator: Emulator,
+    linked: Connection,
+    plan: Callable[[Opened], Planned],
+    on_event: Callable[[Event], None] | None,
+) -> ApplyReport:
+    """Lock the state, ``plan`` under the lock, and execute it; the events are scanned."""
     lines: list[str] = []
 
     def emit(event: Event) -> None:
@@ -532,8 +540,7 @@ def apply_channels(
     opened = open_project(root, sandbox=False)
     try:
         with opened.store.lock(purpose="apply"):
-            planned = persist_moves(opened.plan())  # as `publisher apply` does
-            return execute(planned, linked, emit=emit)
+            return execute(plan(opened), linked, emit=emit)
     finally:
         emulator.scan.add_output("events", "\n".join(lines))
 
@@ -610,6 +617,12 @@ def assert_exactly_once(
 def upload_id(session_uri: str) -> str:
     """The ``upload_id`` of a YouTube session URI (a state record's handle)."""
     return str(httpx.URL(session_uri).params.get("upload_id", ""))
+
+
+def youtube_sessions(world: SandboxWorld) -> dict[str, str | None]:
+    """Each YouTube session of the emulator's world: its ``upload_id`` -> its video id (None
+    while incomplete), the ``sessions`` that :func:`assert_youtube_exactly_once` takes."""
+    return {s.upload_id: s.video_id for s in world.data.youtube.sessions.values()}
 
 
 def assert_youtube_exactly_once(

@@ -21,6 +21,7 @@ from .harness import (
     committed_project,
     pending_changes,
     read_state,
+    youtube_sessions,
 )
 
 VIDEOS = ("media/tutorial-part1.mp4", "media/tutorial-part2.mp4", "media/customer-story.mp4")
@@ -90,9 +91,7 @@ def test_youtubes_daily_uploads_used_up_mid_run_are_retried_the_next_day(tmp_pat
         second = {r.address: r.outcome for r in apply_channels(root, em, token).results}
         assert set(second.values()) == {Outcome.PUBLISHED}
         videos = em.get("/_sandbox/youtube/videos")["videos"]
-        sessions = {
-            s.upload_id: s.video_id for s in em.service.world.data.youtube.sessions.values()
-        }
+        sessions = youtube_sessions(em.service.world)
         assert_youtube_exactly_once(
             root, videos, sessions, {f"s{i}@studio": VIDEOS[i % 3] for i in range(4)}
         )

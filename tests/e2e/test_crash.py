@@ -49,6 +49,7 @@ from apply.harness import (
     session_leaks,
     sha256_file,
     upload_id,
+    youtube_sessions,
 )
 
 from gitops_publisher.sandbox import (
@@ -353,7 +354,7 @@ def crash_run(
         assert pending_changes(root) == [], (seed, result.how)
         posts = httpx.get(base_url + "/_sandbox/posts", timeout=10).json()["posts"]
         videos = httpx.get(base_url + "/_sandbox/youtube/videos", timeout=10).json()["videos"]
-        sessions = {s.upload_id: s.video_id for s in world.data.youtube.sessions.values()}
+        sessions = youtube_sessions(world)
         try:
             assert_exactly_once(root, posts, EXPECTED)
             assert_youtube_exactly_once(root, videos, sessions, EXPECTED_YOUTUBE)
@@ -470,7 +471,7 @@ def test_ctrl_c_mid_upload_exits_130_with_a_consistent_state(
         posts = httpx.get(base_url + "/_sandbox/posts", timeout=10).json()["posts"]
         assert_exactly_once(root, posts, EXPECTED)
         videos = httpx.get(base_url + "/_sandbox/youtube/videos", timeout=10).json()["videos"]
-        sessions = {s.upload_id: s.video_id for s in world.data.youtube.sessions.values()}
+        sessions = youtube_sessions(world)
         assert_youtube_exactly_once(root, videos, sessions, EXPECTED_YOUTUBE)
 
 

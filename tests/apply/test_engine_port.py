@@ -270,9 +270,10 @@ def test_an_expired_upload_target_with_nothing_sent_starts_once_more(tmp_path: P
     assert [h.fail_reason for h in world.record().history] == ["upload_expired"]
 
 
-def test_a_gone_session_on_resume_means_nothing_was_published(tmp_path: Path) -> None:
-    fake = FakeProvider(capability=True, default=Script(resumable=True, gone=True))
-    world = World(tmp_path, **{"brand-us": fake})
+def killed_as_the_transfer_begins(
+    world: World, fake: FakeProvider, lock: str | None = None
+) -> None:
+    """One run killed as the video's transfer begins (the handle recorded, no byte sent)."""
 
     def kill(method: str, handle: str) -> None:
         if method == "transfer":
@@ -280,8 +281,14 @@ def test_a_gone_session_on_resume_means_nothing_was_published(tmp_path: Path) ->
 
     fake.on_call = kill
     with pytest.raises(Killed):
-        world.apply([post()])
+        world.apply([post()], lock=lock)
     fake.on_call = None
+
+
+def test_a_gone_session_on_resume_means_nothing_was_published(tmp_path: Path) -> None:
+    fake = FakeProvider(capability=True, default=Script(resumable=True, gone=True))
+    world = World(tmp_path, **{"brand-us": fake})
+    killed_as_the_transfer_begins(world, fake)
     results = world.apply([post()])
     assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.FAILED)]
     assert world.record().fail_reason == "upload_expired"
@@ -333,15 +340,7 @@ def test_an_upload_whose_video_changed_is_left_to_a_run_that_may_still_send_it(
     """
     fake = FakeProvider(capability=True, default=Script(resumable=True))
     world = World(tmp_path, **{"brand-us": fake})
-
-    def kill(method: str, handle: str) -> None:
-        if method == "transfer":
-            raise Killed
-
-    fake.on_call = kill
-    with pytest.raises(Killed):
-        world.apply([post()], lock=LOCK_A)
-    fake.on_call = None
+    killed_as_the_transfer_begins(world, fake, lock=LOCK_A)
     started = world.record()
     new = DesiredPost(
         **{**post().__dict__, "video": VideoRef("media/a.mp4", "git:new", SIZE), "fingerprint": "2"}

@@ -14,6 +14,7 @@ from gitops_publisher.errors import PublisherError
 
 from .harness import (
     MEDIA,
+    Emulator,
     PostSpec,
     apply_channels,
     assert_youtube_exactly_once,
@@ -23,6 +24,7 @@ from .harness import (
     read_state,
     sha256_file,
     upload_id,
+    youtube_sessions,
 )
 
 DAY = 86_400.0
@@ -51,6 +53,28 @@ def after_the_first_chunk() -> Callable[[Event], None]:
                 raise Interrupted
 
     return interrupt
+
+
+def big_post_project(tmp_path: Path, *others: PostSpec) -> Path:
+    """A channel ``studio`` whose post ``s`` has a 20 MB video (``others`` beside it)."""
+    return committed_project(
+        tmp_path / "repo",
+        [],
+        [PostSpec("s", ["studio"], video=BIG), *others],
+        big={BIG: BIG_SIZE},
+        youtube=["studio"],
+    )
+
+
+def stopped_after_the_first_chunk(root: Path, em: Emulator) -> dict[str, str]:
+    """Log ``studio`` in, run until YouTube confirmed ``s``'s first chunk, stop (Ctrl-C).
+
+    Returns the channel's refresh tokens, for the runs after.
+    """
+    token = {"studio": em.service.world.ensure_channel("@studio")}
+    with pytest.raises(Interrupted):
+        apply_channels(root, em, token, on_event=after_the_first_chunk())
+    return token
 
 
 def test_a_completed_session_expired_before_the_rerun_is_not_uploaded_again(
@@ -103,24 +127,14 @@ def test_a_video_replaced_mid_upload_is_not_spliced_into_the_recorded_session(
     rerun leaves that session unfinished (nothing is published through it) and the next run
     uploads the new video, once.
     """
-    root = committed_project(
-        tmp_path / "repo",
-        [],
-        [PostSpec("s", ["studio"], video=BIG)],
-        big={BIG: BIG_SIZE},
-        youtube=["studio"],
-    )
+    root = big_post_project(tmp_path)
     with emulator(youtube={"processing_base_sec": 0.0}) as em:
-        token = {"studio": em.service.world.ensure_channel("@studio")}
-
-        with pytest.raises(Interrupted):
-            apply_channels(root, em, token, on_event=after_the_first_chunk())
+        token = stopped_after_the_first_chunk(root, em)
         assert read_state(root).resources["s@studio"].status == "uploading"
         replaced = root / BIG
         replaced.write_bytes(padded_mp4(MEDIA / "tutorial-part1.mp4", BIG_SIZE, seed=7))
-        # Exported a while after the commit. (Rewritten within the second git indexed it, at
-        # the same size, it would pass for the indexed blob: content ids trust the index's
-        # size and whole-second mtime, where git re-hashes such "racily clean" files.)
+        # Exported a while after the commit (a rewrite within the second git indexed it is
+        # seen too: tests/workspace/test_project.py).
         later = replaced.stat().st_mtime + 5
         os.utime(replaced, (later, later))
         report = apply_channels(root, em, token)
@@ -133,8 +147,7 @@ def test_a_video_replaced_mid_upload_is_not_spliced_into_the_recorded_session(
         report = apply_channels(root, em, token)
         assert [r.outcome for r in report.results] == [Outcome.PUBLISHED]
         videos = em.get("/_sandbox/youtube/videos")["videos"]
-        world = em.service.world
-        sessions = {s.upload_id: s.video_id for s in world.data.youtube.sessions.values()}
+        sessions = youtube_sessions(em.service.world)
     assert_youtube_exactly_once(root, videos, sessions, {"s@studio": BIG})  # the new bytes
     assert len(sessions) == 2  # the first left unfinished: no video
 
@@ -183,8 +196,7 @@ def test_a_flaky_youtube_with_several_uploads_in_flight_converges_to_one_video_e
         assert pending_changes(root) == []
         faults = {(r["endpoint"], r["fault"]) for r in em.requests() if r["fault"]}
         listed = em.get("/_sandbox/youtube/videos")["videos"]
-        world = em.service.world
-        sessions = {s.upload_id: s.video_id for s in world.data.youtube.sessions.values()}
+        sessions = youtube_sessions(em.service.world)
     # An initiating POST's answer and a chunk's answer were lost, among other faults.
     assert {("youtube_insert", "drop_after"), ("youtube_upload", "drop_after")} <= faults
     assert len(sessions) > len(videos)  # a session whose URI never arrived: no video
@@ -201,18 +213,9 @@ def test_a_post_renamed_while_its_upload_is_unfinished_goes_on_with_the_same_ses
     with its unfinished session and sends the rest into that session under the new address:
     one session, one video, recorded once, the old address gone.
     """
-    root = committed_project(
-        tmp_path / "repo",
-        [],
-        [PostSpec("s", ["studio"], video=BIG)],
-        big={BIG: BIG_SIZE},
-        youtube=["studio"],
-    )
+    root = big_post_project(tmp_path)
     with emulator(youtube={"processing_base_sec": 0.0}) as em:
-        token = {"studio": em.service.world.ensure_channel("@studio")}
-
-        with pytest.raises(Interrupted):
-            apply_channels(root, em, token, on_event=after_the_first_chunk())
+        token = stopped_after_the_first_chunk(root, em)
         before = read_state(root).resources["s@studio"]
         assert before.status == "uploading"
         manifest = root / "posts" / "s.yaml"
@@ -224,8 +227,7 @@ def test_a_post_renamed_while_its_upload_is_unfinished_goes_on_with_the_same_ses
             ("s2@studio", Outcome.PUBLISHED)
         ]
         videos = em.get("/_sandbox/youtube/videos")["videos"]
-        world = em.service.world
-        sessions = {s.upload_id: s.video_id for s in world.data.youtube.sessions.values()}
+        sessions = youtube_sessions(em.service.world)
     state = read_state(root)
     assert sorted(state.resources) == ["s2@studio"]
     assert state.resources["s2@studio"].publish_id == before.publish_id  # the same session
@@ -242,18 +244,9 @@ def test_a_post_deleted_while_its_upload_is_unfinished_ends_that_upload_not_the_
     anyway, and the error ended that run and every later one (the other posts included). Now
     that upload is given up (nothing was published through it) and the other post goes on.
     """
-    root = committed_project(
-        tmp_path / "repo",
-        [],
-        [PostSpec("s", ["studio"], video=BIG), PostSpec("t", ["studio"])],
-        big={BIG: BIG_SIZE},
-        youtube=["studio"],
-    )
+    root = big_post_project(tmp_path, PostSpec("t", ["studio"]))
     with emulator(youtube={"processing_base_sec": 0.0}) as em:
-        token = {"studio": em.service.world.ensure_channel("@studio")}
-
-        with pytest.raises(Interrupted):
-            apply_channels(root, em, token, on_event=after_the_first_chunk())
+        token = stopped_after_the_first_chunk(root, em)
         assert read_state(root).resources["s@studio"].status == "uploading"
         (root / BIG).unlink()
         (root / "posts" / "s.yaml").unlink()
@@ -281,18 +274,9 @@ def test_a_video_moved_while_its_upload_is_unfinished_is_sent_on_from_its_new_pa
     rest goes into the recorded session from the new path. Before 2026-12-04 the rerun read
     the recorded path and stopped with an error, every run.
     """
-    root = committed_project(
-        tmp_path / "repo",
-        [],
-        [PostSpec("s", ["studio"], video=BIG)],
-        big={BIG: BIG_SIZE},
-        youtube=["studio"],
-    )
+    root = big_post_project(tmp_path)
     with emulator(youtube={"processing_base_sec": 0.0}) as em:
-        token = {"studio": em.service.world.ensure_channel("@studio")}
-
-        with pytest.raises(Interrupted):
-            apply_channels(root, em, token, on_event=after_the_first_chunk())
+        token = stopped_after_the_first_chunk(root, em)
         before = read_state(root).resources["s@studio"]
         (root / BIG).rename(root / "media" / "final.mp4")
         manifest = root / "posts" / "s.yaml"
@@ -302,8 +286,7 @@ def test_a_video_moved_while_its_upload_is_unfinished_is_sent_on_from_its_new_pa
         report = apply_channels(root, em, token)
         assert [(r.address, r.outcome) for r in report.results] == [("s@studio", Outcome.PUBLISHED)]
         videos = em.get("/_sandbox/youtube/videos")["videos"]
-        world = em.service.world
-        sessions = {s.upload_id: s.video_id for s in world.data.youtube.sessions.values()}
+        sessions = youtube_sessions(em.service.world)
     assert read_state(root).resources["s@studio"].publish_id == before.publish_id
     assert len(sessions) == 1
     assert_youtube_exactly_once(root, videos, sessions, {"s@studio": "media/final.mp4"})

@@ -140,10 +140,19 @@ def test_an_edited_video_gets_a_new_id(make_repo: MakeRepo) -> None:
     assert all(after[a] != before[a] for a in after)
 
 
-def rewrite_same_size(video: Path) -> None:
-    """Replace the video's bytes with others of the same size (a re-export)."""
+INDEXED = 1_700_000_000 * 10**9 + 500_000_000  # when git last read the video (ns)
+
+
+def rewritten_after_git_indexed_it(make_repo: MakeRepo) -> tuple[Path, Path]:
+    """A repository whose video git indexed at :data:`INDEXED`, then replaced by other bytes
+    of the same size (a re-export). Returns the repository's root and the video."""
+    repo = make_repo({"publisher.yaml": CONFIG})
+    video = repo.root / "media" / "launch-teaser.mp4"
+    os.utime(video, ns=(INDEXED, INDEXED))
+    git(repo.root, "add", str(video))  # the index takes that time
     data = video.read_bytes()
     video.write_bytes(data[:-16] + bytes(b ^ 0xFF for b in data[-16:]))
+    return repo.root, video
 
 
 def test_a_video_rewritten_at_the_same_size_within_the_second_gets_a_new_id(
@@ -152,16 +161,9 @@ def test_a_video_rewritten_at_the_same_size_within_the_second_gets_a_new_id(
     # The index records the time to the nanosecond; compared in whole seconds, a re-export
     # of the same size in the same second kept the old id (no drift seen, and a resumed
     # upload would have sent the new bytes into the old video's session).
-    repo = make_repo({"publisher.yaml": CONFIG})
-    video = repo.root / "media" / "launch-teaser.mp4"
-    indexed = 1_700_000_000 * 10**9 + 500_000_000
-    os.utime(video, ns=(indexed, indexed))
-    git(repo.root, "add", str(video))  # the index takes the new time
-    rewrite_same_size(video)
-    os.utime(video, ns=(indexed + 1_000, indexed + 1_000))  # the same second
-    assert ContentIds(repo.root).content_id("media/launch-teaser.mp4") == (
-        f"git:{hash_object(video)}"
-    )
+    root, video = rewritten_after_git_indexed_it(make_repo)
+    os.utime(video, ns=(INDEXED + 1_000, INDEXED + 1_000))  # the same second
+    assert ContentIds(root).content_id("media/launch-teaser.mp4") == f"git:{hash_object(video)}"
 
 
 def test_a_video_rewritten_as_the_index_was_written_is_hashed_not_trusted(
@@ -169,17 +171,10 @@ def test_a_video_rewritten_as_the_index_was_written_is_hashed_not_trusted(
 ) -> None:
     # git's "racily clean" entry: the file changed in the same clock tick as `git add` read
     # it and wrote the index, so size and time match the index although the bytes do not.
-    repo = make_repo({"publisher.yaml": CONFIG})
-    video = repo.root / "media" / "launch-teaser.mp4"
-    tick = 1_700_000_000 * 10**9 + 500_000_000
-    os.utime(video, ns=(tick, tick))
-    git(repo.root, "add", str(video))
-    rewrite_same_size(video)
-    os.utime(video, ns=(tick, tick))
-    os.utime(repo.root / ".git" / "index", ns=(tick, tick))
-    assert ContentIds(repo.root).content_id("media/launch-teaser.mp4") == (
-        f"git:{hash_object(video)}"
-    )
+    root, video = rewritten_after_git_indexed_it(make_repo)
+    os.utime(video, ns=(INDEXED, INDEXED))
+    os.utime(root / ".git" / "index", ns=(INDEXED, INDEXED))
+    assert ContentIds(root).content_id("media/launch-teaser.mp4") == f"git:{hash_object(video)}"
 
 
 def test_a_project_outside_git_streams_its_ids(tmp_path: Path) -> None:

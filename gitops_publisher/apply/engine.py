@@ -253,38 +253,8 @@ class Engine:
         answer = await _ask(ticket, provider, handle, size, change.privacy)
         if record.status == "uploading" and isinstance(answer, Transferring):
             if answer.resumable:
-                media = self._resumable_media(record, post, size)
-                if isinstance(media, str):
-                    # Sending the rest of another video would make a video of neither (or be
-                    # refused): the session is not sent on. It is given up only once no run
-                    # can be sending it (or the post is gone): a run of another clone may
-                    # still be completing it, and giving it up would let the next run
-                    # publish the post again meanwhile.
-                    if post is None or inflight.started_by_ended_run(record, self.provenance.lock):
-                        return await self._abandon(
-                            change,
-                            record,
-                            shown,
-                            "upload_failed",
-                            f"{media}, so its unfinished upload is not completed (nothing was "
-                            "published through it); "
-                            + (
-                                "the next run uploads the video as it is now"
-                                if post is not None
-                                else "no manifest declares the post any more"
-                            ),
-                        )
-                    return _changed_elsewhere(change, provider.title, shown, media)
-                self.emit(Log(change.address, f"resuming the upload at byte {answer.received}"))
-                await ticket.reserve(size - answer.received, stoppable=False)
-                return await self._transfer(
-                    change,
-                    provider,
-                    ticket,
-                    record,
-                    Started(handle),
-                    media,
-                    offset=answer.received,
+                return await self._send_rest(
+                    change, ticket, provider, record, handle, shown, answer, post, size
                 )
             # TikTok's upload_url lives only in the run that received it (it is a credential
             # and never stored): nobody else can send the missing bytes. That run may still
@@ -323,6 +293,53 @@ class Engine:
                 "next run publishes it again (no post was made)",
             )
         return await self._settle(change, provider, ticket, record, answer, size)
+
+    async def _send_rest(
+        self,
+        change: Change,
+        ticket: Ticket,
+        provider: Provider,
+        record: Record,
+        handle: str,
+        shown: str,
+        answer: Transferring,
+        post: DesiredPost | None,
+        size: int,
+    ) -> Result:
+        """Send the rest of a resumable upload, if it is still the video it began with."""
+        media = self._resumable_media(record, post, size)
+        if isinstance(media, str):
+            # Sending the rest of another video would make a video of neither (or be
+            # refused): the session is not sent on. It is given up only once no run can be
+            # sending it (or the post is gone): a run of another clone may still be
+            # completing it, and giving it up would let the next run publish the post
+            # again meanwhile.
+            if post is None or inflight.started_by_ended_run(record, self.provenance.lock):
+                return await self._abandon(
+                    change,
+                    record,
+                    shown,
+                    "upload_failed",
+                    f"{media}, so its unfinished upload is not completed (nothing was "
+                    "published through it); "
+                    + (
+                        "the next run uploads the video as it is now"
+                        if post is not None
+                        else "no manifest declares the post any more"
+                    ),
+                )
+            return _changed_elsewhere(change, provider.title, shown, media)
+        self.emit(Log(change.address, f"resuming the upload at byte {answer.received}"))
+        await ticket.reserve(size - answer.received, stoppable=False)
+        return await self._transfer(
+            change,
+            provider,
+            ticket,
+            record,
+            Started(handle),
+            media,
+            offset=answer.received,
+        )
 
     async def _abandon(
         self, change: Change, record: Record, shown: str, reason: str, message: str

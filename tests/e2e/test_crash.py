@@ -351,7 +351,8 @@ def crash_run(
             result.reruns += 1
             code = run(kill=False)
             assert code in (0, 1), (seed, code, result.outputs[-1][1][-2000:])
-        assert pending_changes(root) == [], (seed, result.how)
+        # On failure, what the last rerun said (its stderr), as the rerun's own check does.
+        assert pending_changes(root) == [], (seed, result.how, result.outputs[-1][1][-2000:])
         posts = httpx.get(base_url + "/_sandbox/posts", timeout=10).json()["posts"]
         videos = httpx.get(base_url + "/_sandbox/youtube/videos", timeout=10).json()["videos"]
         sessions = youtube_sessions(world)

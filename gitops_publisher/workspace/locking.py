@@ -11,7 +11,9 @@ Two mechanisms, because each covers what the other cannot:
   stale lock cannot both take it over: the takeover happens under the flock, on the same inode.
 
 A lock left by a dead process on this host (its pid no longer exists) is taken over with a
-notice. A lock from another host cannot be checked from here; the message says how to break it.
+notice, and so is an empty lock file nobody holds (a run killed between creating it and
+writing its info). A lock from another host cannot be checked from here; the message says
+how to break it.
 
 **What holding it proves** (:func:`lock_id`). Within one running kernel and one directory, the
 exclusive create and the takeover under the OS lock let one run at a time hold a lock path,
@@ -221,7 +223,12 @@ def hold_lock(
         _release(path, fd)
 
 
-def _takeover_notice(what: str, path: Path, old: LockInfo) -> str:
+def _takeover_notice(what: str, path: Path, old: LockInfo | None) -> str:
+    if old is None:
+        return (
+            f"notice: took over a stale lock on {what}: its lock file was empty, left by a "
+            f"run stopped as it took the lock ({path})"
+        )
     since = old.since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     return (
         f"notice: took over a stale lock on {what}: it was left by `{old.purpose}` "
@@ -237,7 +244,12 @@ def _create(path: Path, info: LockInfo) -> int | None:
     except FileExistsError:
         return None
     try:
-        _flock(fd)  # nobody else can know this inode yet, so this cannot block
+        # Until our info is written the file is empty, and a run that finds an empty lock
+        # file it can flock takes it over (what a run killed right here leaves behind). So
+        # the file is ours only if we get its flock and it is still the empty file we made.
+        if not try_lock(fd) or not _same_file(fd, path) or os.fstat(fd).st_size:
+            os.close(fd)
+            return None  # taken over meanwhile: the caller looks again
         _overwrite(fd, info.to_bytes())
     except BaseException:
         os.close(fd)
@@ -248,10 +260,11 @@ def _create(path: Path, info: LockInfo) -> int | None:
 
 def _take_over_if_stale(
     path: Path, info: LockInfo, *, what: str, clock: Clock, is_alive: Callable[[int], bool]
-) -> tuple[int, LockInfo] | None:
+) -> tuple[int, LockInfo | None] | None:
     """Take over an existing lock whose holder is dead; None to retry creating it.
 
-    Returns the open, flocked fd now holding our info, and the dead holder's info.
+    Returns the open, flocked fd now holding our info, and the dead holder's info (None: the
+    file was empty, its creator killed before it wrote who it was).
 
     Raises:
         StateLockedError: the holder is alive, on another host, or unreadable.
@@ -265,7 +278,14 @@ def _take_over_if_stale(
         if got_flock and not _same_file(fd, path):
             os.close(fd)
             return None  # released and recreated meanwhile: try again
-        holder = LockInfo.from_bytes(_read_all(fd))
+        content = _read_all(fd)
+        if got_flock and not content:
+            # Created and never written: its creator died between the two (a SIGKILL), or
+            # it is being created this instant, and then its creator finds it taken over
+            # (:func:`_create`) and looks again. Either way it is free.
+            _overwrite(fd, info.to_bytes())
+            return fd, None
+        holder = LockInfo.from_bytes(content)
         if holder is None:
             raise StateLockedError(
                 f"{what} is locked, but its lock file {path} is unreadable",
@@ -328,11 +348,6 @@ def _read_all(fd: int) -> bytes:
         return b""
     os.lseek(fd, 0, os.SEEK_SET)
     return os.read(fd, size)
-
-
-def _flock(fd: int) -> None:
-    if not try_lock(fd):
-        raise StateLockedError("could not lock a lock file this process just created")
 
 
 def _age(delta: timedelta) -> str:

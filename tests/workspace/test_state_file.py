@@ -415,6 +415,52 @@ def test_unreadable_lock_file_is_refused_not_taken(state_path: Path) -> None:
     assert store.lock_path.read_text() == "garbage"
 
 
+def test_an_empty_lock_file_left_by_a_run_killed_as_it_took_the_lock_is_taken_over(
+    state_path: Path,
+) -> None:
+    # A SIGKILL between creating the lock file and writing who holds it leaves it empty;
+    # every later run refused it as unreadable, so nothing was published again until a
+    # person removed it.
+    notices: list[str] = []
+    store = FileStateStore(state_path, clock=lambda: T0, notify=notices.append)
+    state_path.parent.mkdir(parents=True)
+    store.lock_path.write_bytes(b"")
+    with store.lock(purpose="publisher apply"):
+        holder = LockInfo.from_bytes(store.lock_path.read_bytes())
+        assert holder is not None and holder.pid == os.getpid()
+    assert not store.lock_path.exists()
+    assert len(notices) == 1 and "lock file was empty" in notices[0]
+
+
+def test_a_run_whose_new_lock_file_is_taken_over_before_it_writes_does_not_also_hold_it(
+    state_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The other side of the rule above: run A creates the lock file, and before A writes
+    # its info, run B finds it empty and takes it over. A must not think it holds it too.
+    from gitops_publisher.workspace import locking
+
+    store = FileStateStore(state_path)
+    state_path.parent.mkdir(parents=True)
+    taker = LockInfo(os.getpid(), socket.gethostname(), "publisher apply", T0)
+    real_try_lock = locking.try_lock
+    calls = 0
+
+    def taken_over_first(fd: int) -> bool:
+        nonlocal calls
+        calls += 1
+        if calls == 1:  # A's first lock: B takes the empty file over and is still running
+            store.lock_path.write_bytes(taker.to_bytes())
+            return False
+        return real_try_lock(fd)
+
+    monkeypatch.setattr(locking, "try_lock", taken_over_first)
+    monkeypatch.setattr(locking, "pid_alive", lambda pid: True)
+    with pytest.raises(StateLockedError, match="is locked by `publisher apply`"):
+        with store.lock(purpose="publisher apply"):
+            pass
+    assert LockInfo.from_bytes(store.lock_path.read_bytes()) == taker
+
+
 def test_a_lock_broken_by_hand_during_a_run_is_not_removed_at_release(state_path: Path) -> None:
     store = FileStateStore(state_path)
     other = FileStateStore(state_path)

@@ -96,7 +96,12 @@ def serve(
     seed: int | None,
 ) -> None:
     """Serve the TikTok and YouTube API emulator (one host) until Ctrl-C."""
-    from gitops_publisher.sandbox import SandboxWorld, WorldFileError, create_app
+    from gitops_publisher.sandbox import (
+        SandboxWorld,
+        WorldFileError,
+        create_app,
+        sandbox_service,
+    )
     from gitops_publisher.sandbox.clock import clock_for_scale
     from gitops_publisher.sandbox.server import base_url_of, bind, make_server
 
@@ -117,6 +122,8 @@ def serve(
     for line in describe(base_url_of(sock), world):
         click.echo(line)
     sys.stdout.flush()  # a parent process waits for these lines before talking to us
+    if _verbose(ctx):  # each API request on stderr, as `GET /_sandbox/requests` keeps them
+        sandbox_service(app).access_log = lambda line: click.echo(line, err=True)
     server = make_server(app, log_level="info" if _verbose(ctx) else "warning")
     try:
         server.run(sockets=[sock])

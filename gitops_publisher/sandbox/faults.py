@@ -12,8 +12,10 @@ raises when a server closes a connection without answering.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextlib import suppress
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -65,6 +67,21 @@ def redact_query(query: str) -> str:
     """Return ``query`` with the values of credential-like parameters replaced."""
     pairs = parse_qsl(query, keep_blank_values=True)
     return urlencode([(k, "REDACTED" if k in _SECRET_PARAMS else v) for k, v in pairs])
+
+
+def access_line(entry: dict[str, Any], seconds: float) -> str:
+    """One request of the log as ``serve -v`` prints it (the query already redacted).
+
+    ``21:50:01 POST /v2/post/publish/video/init/ 200 3.1 ms`` (sandbox time, UTC), with
+    ``?query`` after the path, ``no answer`` for a request answered by nobody (a dropped
+    connection, a client gone), and the injected fault, if any, at the end.
+    """
+    query = f"?{entry['query']}" if entry["query"] else ""
+    status = entry["status"] if entry["status"] is not None else "no answer"
+    at = datetime.fromtimestamp(entry["time"], UTC)
+    took = f"{seconds * 1000:.1f} ms"
+    line = f"{at:%H:%M:%S} {entry['method']} {entry['path']}{query} {status} {took}"
+    return line + (f" (injected fault: {entry['fault']})" if entry["fault"] else "")
 
 
 def _drop(send: Send) -> None:
@@ -154,10 +171,15 @@ class SandboxLayer:
                 entry["status"] = message["status"]
             await send(message)
 
-        spec = service.options.fault_for(endpoint)
-        if spec is not None and await self._inject(spec, endpoint, entry, scope, receive, send):
-            return
-        await self.app(scope, receive, logging_send)
+        started = time.perf_counter()
+        try:
+            spec = service.options.fault_for(endpoint)
+            if spec is not None and await self._inject(spec, endpoint, entry, scope, receive, send):
+                return
+            await self.app(scope, receive, logging_send)
+        finally:
+            if service.access_log is not None:
+                service.access_log(access_line(entry, time.perf_counter() - started))
 
     async def _inject(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -36,6 +37,8 @@ class SandboxService:
         self.receiving: set[str] = set()  # upload ids with a chunk arriving right now
         self.auth_codes: dict[str, dict[str, Any]] = {}
         self.youtube_codes: dict[str, dict[str, Any]] = {}
+        # `publisher -v sandbox serve`: one line per API request, credentials redacted.
+        self.access_log: Callable[[str], None] | None = None
 
     def set_options(self, options: SandboxOptions) -> None:
         """Replace the options; a changed seed restarts the random sources."""

@@ -172,6 +172,46 @@ def test_publisher_sandbox_serve_prints_where_everything_is(tmp_path: Path) -> N
     assert process.returncode == 0, process.stderr.read() if process.stderr else ""
 
 
+def test_publisher_v_sandbox_serve_logs_each_api_request_without_its_credentials(
+    tmp_path: Path,
+) -> None:
+    # Someone pointing their own client at the emulator wants to see what it received.
+    command = [sys.executable, "-m", "gitops_publisher", "-v", "sandbox", "serve"]
+    process = subprocess.Popen(
+        [*command, "--port", "0", "--dir", str(tmp_path / "w")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert process.stdout is not None
+        base_url = process.stdout.readline().split()[-1]
+        with httpx.Client(base_url=base_url) as client:
+            access = login(client)
+            headers = {"Authorization": f"Bearer {access}"}
+            init = client.post(
+                "/v2/post/publish/video/init/", json=direct_body(5_000, 5_000, 1), headers=headers
+            ).json()["data"]
+            url = init["upload_url"]
+            assert upload(client, url, video_bytes(5_000), 5_000, 1) == [201]
+            client.get("/_sandbox/world")  # the admin routes are not the API's: not logged
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=10)
+    assert process.returncode == 0, err
+    lines = [line for line in err.splitlines() if " ms" in line]
+    assert [line.split()[1:4] for line in lines] == [
+        ["GET", "/v2/auth/authorize/?" + lines[0].split("?", 1)[1].split()[0], "302"],
+        ["POST", "/v2/oauth/token/", "200"],
+        ["POST", "/v2/post/publish/video/init/", "200"],
+        ["PUT", "/upload/video/?" + lines[3].split("?", 1)[1].split()[0], "201"],
+    ]
+    upload_token = parse_qs(urlsplit(url).query)["upload_token"][0]
+    assert "upload_token=REDACTED" in lines[3] and "code_challenge=REDACTED" in lines[0]
+    assert upload_token not in err and access not in err
+
+
 def test_a_client_vanishing_mid_chunk_leaves_no_trace(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -23,6 +23,7 @@ ENDPOINT_BY_ROUTE: dict[tuple[str, str], str] = {
     ("POST", "/youtube/v3/videos"): "youtube_insert",
     ("GET", "/youtube/v3/videos"): "youtube_videos_list",
     ("GET", "/youtube/v3/channels"): "youtube_channels_list",
+    ("GET", "/youtube/v3/playlistItems"): "youtube_playlist_items_list",
 }
 
 YOUTUBE_ENDPOINTS: tuple[str, ...] = tuple(dict.fromkeys(ENDPOINT_BY_ROUTE.values()))

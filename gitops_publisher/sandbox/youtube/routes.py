@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gitops_publisher.sandbox.youtube import listing, oauth, resumable
+from gitops_publisher.sandbox.youtube import listing, oauth, playlists, resumable
 from gitops_publisher.sandbox.youtube.envelope import (
     GoogleApiError,
     GoogleOAuthError,
@@ -28,6 +28,7 @@ YOUTUBE_ROUTES = [
     Route("/youtube/v3/videos", listing.videos_list, methods=["GET"]),
     Route("/youtube/v3/videos", listing.insert_without_media, methods=["POST"]),
     Route("/youtube/v3/channels", listing.channels_list, methods=["GET"]),
+    Route("/youtube/v3/playlistItems", playlists.playlist_items_list, methods=["GET"]),
 ]
 
 

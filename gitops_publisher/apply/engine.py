@@ -35,6 +35,7 @@ from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.plan import ACTING, PUBLISHING, Action, Change, Plan
 from gitops_publisher.core.ports import (
+    Attempt,
     Failed,
     Media,
     NotStarted,
@@ -49,6 +50,7 @@ from gitops_publisher.errors import ApiError, AuthError, ProviderError
 from gitops_publisher.providers.errors import (
     InitOutcomeUnknown,
     NoUploadTarget,
+    OutcomeUnclear,
     ProviderNetworkError,
     RateLimited,
     UploadContended,
@@ -219,6 +221,8 @@ class Engine:
         except AuthError as exc:
             lane.stop(f"not attempted: {account} cannot authenticate ({exc})")
             result = Result(change.address, change.action.value, Outcome.FAILED, message=str(exc))
+        except OutcomeUnclear as exc:
+            result = _unclear(change, self.providers[account].title, exc)
         except ProviderError as exc:
             if exc.stops_account:
                 code = exc.code if isinstance(exc, ApiError) else type(exc).__name__
@@ -235,6 +239,19 @@ class Engine:
     def _record(self, address: str) -> Record | None:
         return self.box.state.resources.get(address)
 
+    def _attempt(self, record: Record) -> Attempt:
+        """``record``'s attempt, for a platform that must find its post without the handle.
+
+        Every post id the state holds belongs to another attempt: a record asked about is
+        ``uploading`` or ``processing``, whose own ids are empty until it is settled.
+        """
+        known = frozenset(
+            post_id
+            for other in self.box.state.resources.values()
+            for post_id in [*other.post_ids, *(p for h in other.history for p in h.post_ids)]
+        )
+        return Attempt(began=record.updated_at, sent=record.sent, known=known)
+
     async def _resume(self, change: Change, ticket: Ticket, post: DesiredPost | None) -> Result:
         """Ask the platform about a recorded attempt; go on with it, settle it or give it up.
 
@@ -250,7 +267,7 @@ class Engine:
         self.emit(Log(change.address, f"asking {provider.title} about {shown}"))
         # The size the platform was told at the start (the file may have changed since).
         size = record.sent.video_size if record.sent else self._video_size(record)
-        answer = await _ask(ticket, provider, handle, size, change.privacy)
+        answer = await _ask(ticket, provider, handle, size, change.privacy, self._attempt(record))
         if record.status == "uploading" and isinstance(answer, Transferring):
             if answer.resumable:
                 return await self._send_rest(
@@ -500,7 +517,9 @@ class Engine:
         post: DesiredPost | None,
     ) -> Result:
         """The upload target expired: a new start only once the platform says nothing posted."""
-        answer = await _ask(ticket, provider, handle, media.size, change.privacy)
+        answer = await _ask(
+            ticket, provider, handle, media.size, change.privacy, self._attempt(record)
+        )
         if not isinstance(answer, Failed | Transferring | NotStarted):
             # Every byte arrived (the last answer was lost, then the target expired): the
             # platform is processing or has published it. A new start would post it twice.
@@ -536,7 +555,9 @@ class Engine:
         recorded, resumable session) is left to that client, as it is: failing it would make
         the next run start again while the other upload completes, two posts.
         """
-        answer = await _ask(ticket, provider, handle, media.size, change.privacy)
+        answer = await _ask(
+            ticket, provider, handle, media.size, change.privacy, self._attempt(record)
+        )
         if isinstance(answer, Transferring) and isinstance(exc, UploadContended):
             return Result(
                 change.address,
@@ -575,11 +596,20 @@ class Engine:
 
 
 async def _ask(
-    ticket: Ticket, provider: Provider, handle: str, size: int, privacy: str | None
+    ticket: Ticket,
+    provider: Provider,
+    handle: str,
+    size: int,
+    privacy: str | None,
+    attempt: Attempt,
 ) -> Answer:
-    """The platform's outcome of ``handle``, within the account's outcome rate."""
+    """The platform's outcome of ``handle``, within the account's outcome rate.
+
+    ``attempt``: the record's attempt, for a platform that has forgotten the handle (a
+    YouTube session expires, completed or not) to find the post it may have made.
+    """
     async with ticket.lane.asking():
-        return await provider.outcome(handle, size, privacy=privacy)
+        return await provider.outcome(handle, size, privacy=privacy, attempt=attempt)
 
 
 def _in_flight_elsewhere(
@@ -629,6 +659,19 @@ def _forgotten(
         "published again, and the record is left as it is. Find the post on the account; "
         f"only if it is not there, `publisher state rm {change.address}` lets the next run "
         "publish it anew",
+    )
+
+
+def _unclear(change: Change, title: str, exc: OutcomeUnclear) -> Result:
+    """A forgotten handle that several posts may be: left as it is, the user decides."""
+    return Result(
+        change.address,
+        change.action.value,
+        Outcome.FAILED,
+        message=f"{exc}. Nothing is published again and the record is left as it is: delete "
+        f"the extra one(s) on {title} (the next run records the one left), or `publisher "
+        f"state rm {change.address}` to forget this attempt (the next run then publishes the "
+        "post anew, beside them)",
     )
 
 

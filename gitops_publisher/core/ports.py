@@ -36,7 +36,10 @@ and a later run with a recorded handle (the plan's ``resume``) starts at ``outco
 * :class:`NotStarted` -> nothing was and nothing will be published: a new start is safe
   (YouTube: the session URI answers 404), unless the record says the platform had every
   byte (``processing``): a handle can be forgotten after its post was made (a completed
-  YouTube session expires too), so that attempt is left as it is, never started again;
+  YouTube session expires too), so that attempt is left as it is, never started again.
+  Before answering it for a forgotten handle, a platform that forgets handles looks for
+  the attempt's post (:class:`Attempt`, which the engine passes): found once, the answer
+  is that post's outcome; found several times, :class:`OutcomeUnclear` (nothing is done);
 * :class:`Processing` -> poll ``outcome`` with backoff;
 * :class:`Published` / :class:`Drafted` / :class:`Failed` -> record it.
 
@@ -80,6 +83,8 @@ limiter stays, as the guard against a 429.
   ``outcome`` before anything else (every byte may have arrived just before).
 * ``UploadError`` / ``ProviderNetworkError``: ``transfer`` gave up after its retries; ask
   ``outcome`` (the platform may hold every byte).
+* ``OutcomeUnclear``: ``outcome`` found several posts that may be a forgotten handle's;
+  the attempt is left as it is (never published again) until the user decides.
 * ``NoUploadTarget``: ``transfer`` has nowhere to send the bytes and never will (an answer
   to ``start`` without an upload target); the attempt is recorded failed.
 * ``ProviderError``: anything else the platform or the network did (a malformed answer).
@@ -90,7 +95,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
@@ -100,7 +105,7 @@ from gitops_publisher.core.media_rules import MediaRules
 if TYPE_CHECKING:
     from gitops_publisher.core.desired import DesiredPost
     from gitops_publisher.core.models import AccountConfig
-    from gitops_publisher.core.state import Endpoint
+    from gitops_publisher.core.state import Endpoint, Sent
 
 _T = TypeVar("_T")
 
@@ -202,6 +207,30 @@ class Started:
 
     handle: str
     upload_target: str | None = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A recorded attempt, as a platform may need it to find the post when it forgot the handle.
+
+    YouTube forgets an upload session after about a week, completed or not (reference §6),
+    and nothing else names the video it made: :meth:`Provider.outcome` then looks for the
+    post among the account's posts made since the attempt was under way, by what was sent.
+
+    Attributes:
+        began: when the attempt was known to be under way, on the clock of the run that
+            recorded it: the record's last change before the question (the handle recorded,
+            for an upload in progress; the last byte, for one the platform was processing).
+            A post the attempt made was made around or after it.
+        sent: what the attempt sent (the record's ``sent``; None in records written before
+            December 2026).
+        known: the platform's ids of posts the state records for other attempts (other
+            addresses, and this address's earlier publishes): none of them is this one's.
+    """
+
+    began: datetime
+    sent: Sent | None = None
+    known: frozenset[str] = frozenset()
 
 
 # ---------------------------------------------------------------------------- outcomes
@@ -559,7 +588,14 @@ class Provider(Named, Protocol):
         """
         ...
 
-    async def outcome(self, handle: str, size: int, *, privacy: str | None = None) -> Outcome:
+    async def outcome(
+        self,
+        handle: str,
+        size: int,
+        *,
+        privacy: str | None = None,
+        attempt: Attempt | None = None,
+    ) -> Outcome:
         """What became of ``handle``.
 
         ``size`` is the video's bytes (to tell a partial upload); ``privacy`` the post's,
@@ -568,7 +604,16 @@ class Provider(Named, Protocol):
         handle (TikTok: status fetch; YouTube: the session's status query, then
         videos.list).
 
+        ``attempt``: the recorded attempt behind ``handle``, given when its bytes may all
+        have arrived. A platform that forgets handles (YouTube's sessions expire, completed
+        or not) then looks for the attempt's post among the account's posts before it
+        answers :class:`NotStarted`: exactly one that matches what was sent, made since the
+        attempt began, is the attempt's (its outcome is answered, and asked again by handle
+        within the run); none: :class:`NotStarted`.
+
         Raises:
+            OutcomeUnclear: the handle is forgotten and several posts may be the attempt's;
+                nothing may be published again until someone decides (their ids in it).
             ApiError: the platform does not know the handle for this account.
             AuthError, ProviderError: see the module docstring.
         """

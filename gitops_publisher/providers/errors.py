@@ -94,6 +94,23 @@ class UploadContended(UploadError):
     """
 
 
+class OutcomeUnclear(ProviderError):
+    """The platform forgot an attempt's handle, and several posts may be the one it made.
+
+    YouTube: the upload session expired, and more than one video on the channel has the
+    title and description the attempt sent, uploaded since it began. Taking one would be a
+    guess and uploading again could make another duplicate: the engine leaves the attempt as
+    it is and reports the candidates.
+
+    Attributes:
+        candidates: the platform's ids of the posts that may be the attempt's.
+    """
+
+    def __init__(self, message: str, *, candidates: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
 class NoUploadTarget(ProviderError):
     """A transfer has nowhere to send the bytes and never will.
 

@@ -25,6 +25,7 @@ from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.ports import (
     AccountLimits,
     AccountReport,
+    Attempt,
     Drafted,
     Media,
     NotStarted,
@@ -126,6 +127,7 @@ class FakeProvider:
             many seconds on ``sleep`` after it begins (a platform that takes time to answer,
             on the test's virtual clock), so several publishes are really in flight at once.
         busy: how many calls are in progress now; :attr:`most_busy` the most at once.
+        attempts: ``(handle, attempt)`` of every :meth:`outcome` call, in order.
     """
 
     identity: Identity = field(default_factory=lambda: Identity("open-fake", "fake.user"))
@@ -149,6 +151,7 @@ class FakeProvider:
     takes: Mapping[str, float] = field(default_factory=dict)
     busy: dict[str, int] = field(default_factory=dict)
     most_busy: dict[str, int] = field(default_factory=dict)
+    attempts: list[tuple[str, Attempt | None]] = field(default_factory=list)
 
     def _seen(self, method: str, handle: str = "") -> None:
         self.calls.append((method, handle))
@@ -272,9 +275,20 @@ class FakeProvider:
             script.lose_last_answer = False
             raise script.drop
 
-    async def outcome(self, handle: str, size: int, *, privacy: str | None = None) -> Outcome:
-        """Partial: transferring (or gone); then processing for N polls; then the result."""
+    async def outcome(
+        self,
+        handle: str,
+        size: int,
+        *,
+        privacy: str | None = None,
+        attempt: Attempt | None = None,
+    ) -> Outcome:
+        """Partial: transferring (or gone); then processing for N polls; then the result.
+
+        ``attempt`` is kept in :attr:`attempts` (the fake never forgets a handle).
+        """
         self._seen("outcome", handle)
+        self.attempts.append((handle, attempt))
         await self._taking("outcome")
         publish = self.publishes.get(handle)
         if publish is None:

@@ -307,11 +307,13 @@ def test_a_handle_forgotten_after_every_byte_arrived_is_never_published_again(
     """
 
     class Expiring(FakeProvider):
-        async def outcome(self, handle: str, size: int, *, privacy: str | None = None) -> Any:
+        async def outcome(
+            self, handle: str, size: int, *, privacy: str | None = None, attempt: Any = None
+        ) -> Any:
             if handle in expired:
                 self._seen("outcome", handle)
                 return NotStarted("the upload session answered HTTP 404 (fake)")
-            return await super().outcome(handle, size, privacy=privacy)
+            return await super().outcome(handle, size, privacy=privacy, attempt=attempt)
 
     expired: set[str] = set()
     fake = Expiring(capability=True, default=Script(resumable=True, processing_polls=50))

@@ -22,6 +22,7 @@ from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.ports import (
     AccountLimits,
     AccountReport,
+    Attempt,
     Drafted,
     Failed,
     Media,
@@ -318,8 +319,17 @@ class TikTokProvider:
                 on_progress=on_progress,
             )
 
-    async def outcome(self, handle: str, size: int, *, privacy: str | None = None) -> Outcome:
+    async def outcome(
+        self,
+        handle: str,
+        size: int,
+        *,
+        privacy: str | None = None,
+        attempt: Attempt | None = None,
+    ) -> Outcome:
         """status/fetch of the publish_id, as an outcome (see :func:`to_outcome`).
+
+        ``attempt`` changes nothing: TikTok does not forget a publish_id it gave.
 
         Raises:
             ApiError: ``invalid_publish_id``, ``token_not_authorized_for_specified_publish_id``.

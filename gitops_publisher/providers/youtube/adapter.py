@@ -12,14 +12,27 @@ The port speaks of accounts, handles and outcomes; this module translates to the
 - **transfer**: the chunk PUTs, from the offset the session reports (``Started(handle)`` is
   enough: YouTube resumes from the handle alone).
 - **outcome**: the session's status query first (308 -> :class:`Transferring`, resumable;
-  404/410 -> :class:`NotStarted`, a new session is safe; 200/201 -> the video id, recovered
-  even when the final answer was lost), then videos.list for processing (processed ->
+  200/201 -> the video id, recovered even when the final answer was lost; 404/410 -> the
+  channel's uploads, see below), then videos.list for processing (processed ->
   :class:`Published` with the Shorts URL; failed/rejected/deleted -> :class:`Failed`).
+
+**An expired session** (404/410) no longer says whether it made a video: sessions live about
+a week, completed or not, and videos.insert has no idempotency key (reference §6). A run
+killed after YouTube's final answer but before the state said so, then resumed after that
+week, would otherwise upload the video a second time. So when the engine passes the
+:class:`~gitops_publisher.core.ports.Attempt`, the channel's uploads since it began (less
+:data:`CLOCK_MARGIN`) are listed (channels.list, then playlistItems.list: 2 units or more) and
+compared with what the insert sent, title and description (whitespace runs count as one
+space: YouTube may tidy them, and a looser match can only find more candidates, never miss
+the one). Videos the state records for other attempts are not candidates. Exactly one: the
+session made it, and its outcome is answered. None: :class:`NotStarted`. Several:
+:class:`~gitops_publisher.providers.errors.OutcomeUnclear`, naming them; nothing is guessed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -28,6 +41,7 @@ from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.ports import (
     AccountLimits,
     AccountReport,
+    Attempt,
     Failed,
     Media,
     NotStarted,
@@ -42,11 +56,13 @@ from gitops_publisher.core.ports import (
     Transferring,
 )
 from gitops_publisher.errors import ApiError, ProviderError
+from gitops_publisher.providers.errors import OutcomeUnclear
 from gitops_publisher.providers.youtube.api_models import (
     Channel,
     Completed,
     Gone,
     SessionStatus,
+    Upload,
     VideoStatus,
 )
 from gitops_publisher.providers.youtube.envelope import (
@@ -62,6 +78,14 @@ if TYPE_CHECKING:
     from gitops_publisher.core.desired import DesiredPost
 
 PRIVACY_OPTIONS = ("public", "unlisted", "private")
+CLOCK_MARGIN = timedelta(minutes=15)
+"""How much earlier than the attempt's recorded start its video may say it was uploaded.
+
+The record's time is the recording run's clock, ``publishedAt`` YouTube's; machines kept by
+NTP differ by far less. For an attempt recorded ``processing`` (its last byte), the record was
+written just after YouTube's final answer, whose time is the video's. A wider margin costs
+only a longer list, and a match found twice is never taken.
+"""
 
 
 class YouTubeApi(Protocol):
@@ -102,6 +126,10 @@ class YouTubeApi(Protocol):
 
     async def video_status(self, video_id: str) -> VideoStatus:
         """videos.list."""
+        ...
+
+    async def uploads_since(self, since: datetime) -> list[Upload]:
+        """channels.list ``contentDetails``, then playlistItems.list down to ``since``."""
         ...
 
 
@@ -242,13 +270,23 @@ class YouTubeProvider:
             raise
         self._videos[started.handle] = done.video_id
 
-    async def outcome(self, handle: str, size: int, *, privacy: str | None = None) -> Outcome:
+    async def outcome(
+        self,
+        handle: str,
+        size: int,
+        *,
+        privacy: str | None = None,
+        attempt: Attempt | None = None,
+    ) -> Outcome:
         """The session's status, then the video's processing (see the module doc).
 
         ``privacy`` changes nothing here: YouTube gives the video id with the upload.
+        ``attempt``: the recorded attempt, for an expired session (module doc); without it
+        an expired session is :class:`NotStarted` at once.
 
         Raises:
-            ApiError: YouTube refused the status query or videos.list
+            OutcomeUnclear: the session expired and several videos may be the one it made.
+            ApiError: YouTube refused the status query, videos.list or the uploads' list
                 (``insufficientPermissions`` for a token that cannot read).
             AuthError, ProviderError: see ``core/ports.py``.
         """
@@ -263,18 +301,71 @@ class YouTubeProvider:
         if video_id is None:
             session = await self.api.session_status(handle, size)
             if isinstance(session, Gone):
-                # Nothing was published through it unless it had completed (the engine knows
-                # from the state whether every byte had arrived: reference §6).
-                return NotStarted(f"the upload session answered HTTP {session.status}: it expired")
-            if not isinstance(session, Completed):
+                found = await self._made_by(session, attempt)
+                if isinstance(found, NotStarted):
+                    return found
+                video_id = self._videos[handle] = found.video_id
+            elif not isinstance(session, Completed):
                 return Transferring(session.offset, resumable=True)
-            video_id = self._videos[handle] = session.video_id
+            else:
+                video_id = self._videos[handle] = session.video_id
         return to_outcome(await self.api.video_status(video_id))
+
+    async def _made_by(self, session: Gone, attempt: Attempt | None) -> Upload | NotStarted:
+        """The video an expired session made, found among the channel's uploads (module doc).
+
+        Raises:
+            OutcomeUnclear: several uploads match.
+        """
+        gone = f"the upload session answered HTTP {session.status}: it expired"
+        wanted = _sent_text(attempt)
+        if attempt is None or wanted is None:
+            # Nothing to compare with (a record from before ``sent`` was kept): nothing was
+            # published through it unless it had completed, which the engine knows from the
+            # state whether every byte had arrived (reference §6).
+            return NotStarted(gone)
+        since = attempt.began.astimezone(UTC) - CLOCK_MARGIN
+        when = since.strftime("%Y-%m-%d %H:%M UTC")
+        matches = [
+            upload
+            for upload in await self.api.uploads_since(since)
+            if upload.video_id not in attempt.known
+            and (_tidy(upload.title), _tidy(upload.description)) == wanted
+        ]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            return NotStarted(
+                f"{gone}, and no video uploaded to the channel since {when} has the title and "
+                "description it was sent with"
+            )
+        ids = ", ".join(upload.video_id for upload in matches)
+        raise OutcomeUnclear(
+            f"its YouTube upload session expired, so YouTube no longer says which video it "
+            f"made, and {len(matches)} videos uploaded to the channel since {when} have the "
+            f"title and description it was sent with: {ids}",
+            candidates=tuple(upload.video_id for upload in matches),
+        )
 
     def _remember(self, exc: ApiError) -> None:
         """Keep a quota refusal for :meth:`check_account` (the API cannot be asked)."""
         if exc.code in (QUOTA_EXCEEDED, UPLOAD_LIMIT_EXCEEDED):
             self.refused = Refusal(exc.code, exc.api_message)
+
+
+def _sent_text(attempt: Attempt | None) -> tuple[str, str] | None:
+    """The title and description the attempt's insert sent (:func:`_tidy`), if recorded."""
+    sent = attempt.sent.youtube if attempt is not None and attempt.sent is not None else None
+    resource = sent.get("resource") if sent is not None else None
+    snippet = resource.get("snippet") if isinstance(resource, dict) else None
+    if not isinstance(snippet, dict) or not isinstance(snippet.get("title"), str):
+        return None
+    return _tidy(snippet["title"]), _tidy(str(snippet.get("description") or ""))
+
+
+def _tidy(text: str) -> str:
+    """``text`` with each run of whitespace one space, none at the ends."""
+    return " ".join(text.split())
 
 
 def _conforms(provider: YouTubeProvider) -> Provider:

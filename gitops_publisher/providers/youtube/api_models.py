@@ -3,12 +3,14 @@
 A resumable session is in one of three states, which is all the resume path needs:
 :class:`Incomplete` (308: go on from ``offset``), :class:`Completed` (200/201: the video exists,
 its id is known; a lost final answer is recovered this way, never by a second upload) and
-:class:`Gone` (404/410: the session expired; nothing was published through it).
+:class:`Gone` (404/410: the session expired; it no longer says whether it made a video, which
+the channel's uploads, :class:`Upload`, then tell).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from gitops_publisher.providers.youtube.envelope import YouTubeApiError
@@ -92,12 +94,97 @@ class Completed:
 
 @dataclass(frozen=True)
 class Gone:
-    """The session answered 404 (or 410): expired or dead; a new session is safe."""
+    """The session answered 404 (or 410): expired or dead.
+
+    A new session is safe only if this one never completed: a completed session expires too
+    (reference §6), so the channel's uploads are asked first (:class:`Upload`).
+    """
 
     status: int
 
 
 SessionStatus = Incomplete | Completed | Gone
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One video of a channel's uploads playlist (playlistItems.list, reference §6).
+
+    Attributes:
+        video_id: ``snippet.resourceId.videoId`` (or ``contentDetails.videoId``).
+        title: the video's title, as the insert set it.
+        description: its description.
+        published_at: ``snippet.publishedAt``, when it joined the uploads playlist: its
+            upload (aware, UTC).
+    """
+
+    video_id: str
+    title: str
+    description: str
+    published_at: datetime
+
+    @classmethod
+    def from_item(cls, item: Any) -> Upload:
+        """Build from one ``items[]`` entry (``part=snippet,contentDetails``).
+
+        Raises:
+            YouTubeApiError: ``malformed_response`` for an entry without a video id, a
+                title or a publishing time: an upload that cannot be told apart must not be
+                skipped (it may be the one looked for).
+        """
+        entry = _object(item)
+        snippet = _object(entry.get("snippet"))
+        details = _object(entry.get("contentDetails"))
+        video_id = _object(snippet.get("resourceId")).get("videoId") or details.get("videoId")
+        title = snippet.get("title")
+        description = snippet.get("description", "")
+        published = _rfc3339(snippet.get("publishedAt") or details.get("videoPublishedAt"))
+        if (
+            not isinstance(video_id, str)
+            or not video_id
+            or not isinstance(title, str)
+            or not isinstance(description, str)
+            or published is None
+        ):
+            raise YouTubeApiError(
+                "malformed_response",
+                "a playlistItems.list item without a video id, title or publishedAt",
+                200,
+            )
+        return cls(video_id, title, description, published)
+
+
+@dataclass(frozen=True)
+class UploadsPage:
+    """One page of a channel's uploads, newest first, and the token of the next (or None)."""
+
+    uploads: tuple[Upload, ...]
+    next_page: str | None = None
+
+    @classmethod
+    def from_list(cls, document: dict[str, Any]) -> UploadsPage:
+        """Build from a playlistItems.list answer.
+
+        Raises:
+            YouTubeApiError: ``malformed_response`` (see :meth:`Upload.from_item`).
+        """
+        items = document.get("items")
+        token = document.get("nextPageToken")
+        return cls(
+            tuple(Upload.from_item(i) for i in (items if isinstance(items, list) else [])),
+            token if isinstance(token, str) and token else None,
+        )
+
+
+def _rfc3339(value: Any) -> datetime | None:
+    """``2026-12-03T10:00:00Z`` (fractions and offsets too) as an aware time, or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@
 - :meth:`YouTubeClient.upload`: the chunk PUTs (``resumable.py``), from the session's offset.
 - :meth:`YouTubeClient.session_status`: the resume path's question to a stored session URI.
 - :meth:`YouTubeClient.video_status` and :meth:`YouTubeClient.wait_processed`: videos.list.
+- :meth:`YouTubeClient.uploads_since`: the channel's recent uploads (channels.list, then
+  playlistItems.list), where the video of an expired session is looked for (reference §6).
 
 Metadata calls go through the retry policy (idempotent GETs and status queries are repeated
 on transient errors; a rate limiter's refusal is waited out, ``Retry-After`` honoured). The
@@ -18,6 +20,7 @@ access token comes from :class:`~.oauth.GoogleAuth`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Unpack
 
@@ -30,6 +33,8 @@ from gitops_publisher.providers.youtube.api_models import (
     Channel,
     Completed,
     SessionStatus,
+    Upload,
+    UploadsPage,
     VideoStatus,
 )
 from gitops_publisher.providers.youtube.envelope import (
@@ -52,6 +57,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 # No documented processing time (reference §4, UNCERTAIN): start at 5 s, back off to 60 s.
 POLL_FIRST = 5.0
 POLL_MAX = 60.0
+UPLOADS_PAGE = 50  # playlistItems.list's largest page (maxResults)
 
 
 def secret_parts(session_uri: str) -> tuple[str, ...]:
@@ -283,6 +289,51 @@ class YouTubeClient(ApiClient[GoogleAuth]):
         params = {"part": "status,processingDetails", "id": video_id}
         document = await self._call("GET", urls.VIDEOS, params=params, idempotent=True)
         return VideoStatus.from_list(video_id, document)
+
+    async def uploads_since(self, since: datetime) -> list[Upload]:
+        """The channel's uploads made at or after ``since``, newest first (reference §6).
+
+        channels.list ``part=contentDetails&mine=true`` names the uploads playlist, then
+        playlistItems.list pages through it, 50 a page, newest first, until an item older
+        than ``since`` (or the end): one quota unit each call. Newer uploads arriving
+        between two pages shift the list, so an upload may be seen twice: each is kept once.
+
+        Raises:
+            YouTubeApiError: ``playlistNotFound`` and the like, ``insufficientPermissions``
+                (a token that cannot read), ``malformed_response`` (an item that cannot be
+                told apart, or a channel without an uploads playlist).
+            ProviderNetworkError: transient failures outlived the policy.
+        """
+        params = {"part": "contentDetails", "mine": "true"}
+        document = await self._call("GET", urls.CHANNELS, params=params, idempotent=True)
+        items = document.get("items")
+        channel = items[0] if isinstance(items, list) and items else {}
+        details = channel.get("contentDetails") if isinstance(channel, dict) else None
+        related = details.get("relatedPlaylists") if isinstance(details, dict) else None
+        playlist = related.get("uploads") if isinstance(related, dict) else None
+        if not isinstance(playlist, str) or not playlist:
+            raise YouTubeApiError(
+                "malformed_response", "channels.list named no uploads playlist", 200
+            )
+        found: dict[str, Upload] = {}
+        token: str | None = None
+        while True:
+            query = {
+                "part": "snippet,contentDetails",
+                "playlistId": playlist,
+                "maxResults": str(UPLOADS_PAGE),
+                **({"pageToken": token} if token else {}),
+            }
+            page = UploadsPage.from_list(
+                await self._call("GET", urls.PLAYLIST_ITEMS, params=query, idempotent=True)
+            )
+            for upload in page.uploads:
+                if upload.published_at >= since:
+                    found.setdefault(upload.video_id, upload)
+            older = any(upload.published_at < since for upload in page.uploads)
+            if older or page.next_page is None or page.next_page == token:
+                return list(found.values())
+            token = page.next_page
 
     async def wait_processed(
         self,

@@ -28,6 +28,7 @@ CLIENT_SECRET_ENV = "YOUTUBE_CLIENT_SECRET"
 UPLOAD_VIDEOS = "/upload/youtube/v3/videos"
 VIDEOS = "/youtube/v3/videos"
 CHANNELS = "/youtube/v3/channels"
+PLAYLIST_ITEMS = "/youtube/v3/playlistItems"
 
 SCOPE_PREFIX = "https://www.googleapis.com/auth/"
 

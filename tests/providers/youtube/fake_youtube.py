@@ -43,7 +43,8 @@ class FakeYouTube:
     (N bytes of the chunk kept, then the connection drops), ``"keep:N"`` (N bytes kept, 308),
     ``"lose_final"`` (the upload completes, the answer is lost), ``"308_no_range"``.
     ``init_faults`` maps a POST number to ``"503"``, ``"quota"``, ``"timeout"``,
-    ``"no_location"``.
+    ``"no_location"``. ``uploads`` is the channel's uploads playlist (playlistItems.list,
+    paged by ``maxResults``, the page token an offset).
     """
 
     def __init__(self) -> None:
@@ -56,9 +57,18 @@ class FakeYouTube:
         self.videos: dict[str, dict[str, Any]] = {}
         self.statuses: dict[str, list[dict[str, Any]]] = {}
         self.channel_items: list[dict[str, Any]] = [
-            {"id": "UCabc", "snippet": {"title": "Acme", "customUrl": "@acme"}}
+            {
+                "id": "UCabc",
+                "snippet": {"title": "Acme", "customUrl": "@acme"},
+                "contentDetails": {"relatedPlaylists": {"uploads": "UUabc"}},
+            }
         ]
         self.list_status = 200
+        # The channel's uploads playlist, newest first (playlistItems.list items); a completed
+        # session adds its video at the front, published at ``now``.
+        self.uploads: list[dict[str, Any]] = []
+        self.now = "2026-12-04T12:00:00Z"
+        self.pages: list[str] = []  # the pageToken of each playlistItems.list ("" first)
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -69,6 +79,8 @@ class FakeYouTube:
             return await self._put(request)
         if path == "/youtube/v3/channels":
             return httpx.Response(200, json={"items": self.channel_items})
+        if path == "/youtube/v3/playlistItems":
+            return self._playlist_items(request)
         if path == "/youtube/v3/videos":
             if self.list_status != 200:
                 return httpx.Response(
@@ -101,6 +113,36 @@ class FakeYouTube:
         if fault == "no_location":
             return httpx.Response(200)
         return httpx.Response(200, headers={"Location": SESSION + upload_id})
+
+    def upload_item(
+        self, video_id: str, title: str, description: str, published_at: str
+    ) -> dict[str, Any]:
+        """A playlistItems.list item (``part=snippet,contentDetails``) as YouTube sends it."""
+        return {
+            "kind": "youtube#playlistItem",
+            "id": f"item-{video_id}",
+            "snippet": {
+                "publishedAt": published_at,
+                "title": title,
+                "description": description,
+                "playlistId": "UUabc",
+                "resourceId": {"kind": "youtube#video", "videoId": video_id},
+            },
+            "contentDetails": {"videoId": video_id, "videoPublishedAt": published_at},
+        }
+
+    def _playlist_items(self, request: httpx.Request) -> httpx.Response:
+        params = request.url.params
+        if params.get("playlistId") != "UUabc":
+            return httpx.Response(404, content=envelope(404, "playlistNotFound"))
+        token = params.get("pageToken", "")
+        self.pages.append(token)
+        start = int(token or 0)
+        size = int(params.get("maxResults", "5"))
+        body: dict[str, Any] = {"items": self.uploads[start : start + size]}
+        if start + size < len(self.uploads):
+            body["nextPageToken"] = str(start + size)
+        return httpx.Response(200, json=body)
 
     def session(self, number: int = 1) -> Session:
         return self.sessions[f"UPLOADID{number:04d}"]
@@ -158,6 +200,13 @@ class FakeYouTube:
         resource["status"] = {**resource.get("status", {}), "uploadStatus": "uploaded"}
         self.videos[video_id] = {"bytes": bytes(session.received), "resource": resource}
         session.final = resource
+        snippet = session.resource.get("snippet", {})
+        self.uploads.insert(
+            0,
+            self.upload_item(
+                video_id, snippet.get("title", ""), snippet.get("description", ""), self.now
+            ),
+        )
         if fault == "lose_final":
             raise httpx.ReadTimeout("answer lost", request=request)
         return httpx.Response(201, json=resource)

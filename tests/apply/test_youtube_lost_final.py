@@ -1,0 +1,178 @@
+"""An upload whose session expired before the run after: the channel's uploads say what it made.
+
+Over real HTTP against the emulator. YouTube forgets an upload session after about a week,
+completed or not, and videos.insert has no idempotency key (reference §6): a run killed
+right after YouTube's final answer, before the state said ``processing``, left the record
+``uploading``; a rerun after the session expired took its 404 for an upload that never
+completed, and the run after uploaded the video again. Now the rerun finds the video among
+the channel's uploads (channels.list, then playlistItems.list) and records it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from gitops_publisher.apply.events import Event, Log, Outcome
+from gitops_publisher.apply.statebox import StateBox
+from gitops_publisher.core.state import Record
+from gitops_publisher.sandbox import SANDBOX_GOOGLE_CLIENT_ID, SANDBOX_GOOGLE_CLIENT_SECRET
+
+from .harness import (
+    Emulator,
+    PostSpec,
+    apply_channels,
+    assert_youtube_exactly_once,
+    committed_project,
+    pending_changes,
+    read_state,
+    youtube_sessions,
+)
+
+DAY = 86_400.0
+VIDEO = "media/tutorial-part1.mp4"
+EXPIRING = {"completed_sessions_expire": True, "session_ttl_sec": DAY, "processing_base_sec": 0.0}
+
+
+class Killed(BaseException):
+    """SIGKILL: nothing after this line of the run happens (no state write either)."""
+
+
+def project(tmp_path: Path) -> Path:
+    return committed_project(
+        tmp_path / "repo", [], [PostSpec("s", ["studio"], video=VIDEO)], youtube=["studio"]
+    )
+
+
+def killed_after_the_final_answer(root: Path, em: Emulator, token: dict[str, str]) -> Record:
+    """One run killed right after YouTube's 201, then the session's week passes."""
+    mp = pytest.MonkeyPatch()
+    put = StateBox.put
+
+    async def dying_put(self: StateBox, record: Record, *, wait: bool = True) -> None:
+        if record.status == "processing":
+            raise Killed
+        await put(self, record, wait=wait)
+
+    mp.setattr(StateBox, "put", dying_put)
+    try:
+        with pytest.raises(Killed):
+            apply_channels(root, em, token)
+    finally:
+        mp.undo()
+    record = read_state(root).resources["s@studio"]
+    assert record.status == "uploading"
+    assert [v["video_id"] is not None for v in em.get("/_sandbox/youtube/videos")["videos"]] == [
+        True
+    ]
+    em.clock.jump(2 * DAY)  # the completed session (and its replayed answer) is gone
+    return record
+
+
+def test_a_run_killed_after_youtubes_final_answer_is_not_uploaded_again_after_the_session_expired(
+    tmp_path: Path, emulator
+) -> None:
+    root = project(tmp_path)
+    with emulator(youtube=EXPIRING) as em:
+        token = {"studio": em.service.world.ensure_channel("@studio")}
+        killed_after_the_final_answer(root, em, token)
+        units = em.get("/_sandbox/youtube/quota")["units"]
+        report = apply_channels(root, em, token)
+        assert [(r.address, r.outcome) for r in report.results] == [("s@studio", Outcome.PUBLISHED)]
+        assert pending_changes(root) == []
+        assert apply_channels(root, em, token).results == []  # converged: nothing more
+        videos = em.get("/_sandbox/youtube/videos")["videos"]
+        sessions = youtube_sessions(em.service.world)
+        requests = [r["endpoint"] for r in em.requests()]
+        # channels.list for the uploads playlist, one page of playlistItems.list, videos.list
+        # (and the pre-flight's channels.list): the quota a resume of an expired session costs.
+        assert em.get("/_sandbox/youtube/quota")["units"] - units >= 3
+    assert "youtube_playlist_items_list" in requests
+    assert_youtube_exactly_once(root, videos, sessions, {"s@studio": VIDEO})
+
+
+def upload_by_hand(em: Emulator, refresh_token: str, resource: dict[str, Any], data: bytes) -> str:
+    """An upload made outside the tool (YouTube Studio, another script): its video id."""
+    with httpx.Client(base_url=em.base_url, timeout=10) as client:
+        tokens = client.post(
+            "/token",
+            data={
+                "client_id": SANDBOX_GOOGLE_CLIENT_ID,
+                "client_secret": SANDBOX_GOOGLE_CLIENT_SECRET,
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+            },
+        ).json()
+        em.scan.secrets.add(tokens["access_token"])
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        started = client.post(
+            "/upload/youtube/v3/videos",
+            params={"uploadType": "resumable", "part": "snippet,status"},
+            json=resource,
+            headers={**headers, "X-Upload-Content-Length": str(len(data))},
+        )
+        assert started.status_code == 200, started.text
+        done = client.put(started.headers["location"], content=data)
+        assert done.status_code == 201, done.text
+        video_id: str = done.json()["id"]
+        return video_id
+
+
+def test_two_videos_that_may_be_the_attempts_are_named_and_nothing_is_uploaded(
+    tmp_path: Path, emulator
+) -> None:
+    """Besides the attempt's video, the channel got another with the same title and
+    description since the attempt began (uploaded by hand). Which one the expired session
+    made is unknown: the run guesses nothing and uploads nothing, names both, and the record
+    stays to be resumed once someone decided.
+    """
+    root = project(tmp_path)
+    with emulator(youtube=EXPIRING) as em:
+        token = {"studio": em.service.world.ensure_channel("@studio")}
+        record = killed_after_the_final_answer(root, em, token)
+        assert record.sent is not None and record.sent.youtube is not None
+        by_hand = upload_by_hand(
+            em, token["studio"], record.sent.youtube["resource"], (root / VIDEO).read_bytes()
+        )
+        [ours] = [
+            v["video_id"]
+            for v in em.get("/_sandbox/youtube/videos")["videos"]
+            if v["video_id"] != by_hand
+        ]
+        for _ in range(2):
+            report = apply_channels(root, em, token)
+            [result] = report.results
+            assert (result.address, result.outcome) == ("s@studio", Outcome.FAILED)
+            assert ours in result.message and by_hand in result.message
+            assert "publisher state rm s@studio" in result.message
+            assert read_state(root).resources["s@studio"] == record  # left as it is
+            assert pending_changes(root) == ["s@studio:resume"]
+        assert len(em.get("/_sandbox/youtube/videos")["videos"]) == 2  # nothing uploaded
+
+
+def test_an_expired_session_without_a_video_is_uploaded_anew_once(tmp_path: Path, emulator) -> None:
+    """The session expired before its last byte: no upload on the channel matches, so the
+    attempt made nothing and a new session uploads the video, once."""
+    root = project(tmp_path)
+    with emulator(youtube={**EXPIRING, "completed_sessions_expire": False}) as em:
+        token = {"studio": em.service.world.ensure_channel("@studio")}
+
+        def killed_as_bytes_go(event: Event) -> None:
+            if isinstance(event, Log) and "uploading" in event.message:
+                raise Killed
+
+        with pytest.raises(Killed):
+            apply_channels(root, em, token, on_event=killed_as_bytes_go)
+        assert read_state(root).resources["s@studio"].status == "uploading"
+        em.clock.jump(2 * DAY)
+        first = apply_channels(root, em, token)
+        assert [r.outcome for r in first.results] == [Outcome.FAILED]
+        assert read_state(root).resources["s@studio"].fail_reason == "upload_expired"
+        second = apply_channels(root, em, token)
+        assert [r.outcome for r in second.results] == [Outcome.PUBLISHED]
+        videos = em.get("/_sandbox/youtube/videos")["videos"]
+        sessions = youtube_sessions(em.service.world)
+    assert_youtube_exactly_once(root, videos, sessions, {"s@studio": VIDEO})

@@ -1,0 +1,232 @@
+"""An expired session's video, found among the channel's uploads (reference §6), via the fake.
+
+A completed session forgets its video after about a week, and videos.insert has no
+idempotency key: before the adapter answers NotStarted (a new session is safe) for a gone
+session, it lists the channel's uploads since the attempt began and compares them with what
+the insert sent. Exactly one: that is the video. None: NotStarted. Several: nothing is
+guessed (``OutcomeUnclear``, naming them).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_publisher.core.ports import Attempt, NotStarted, Processing, Published
+from gitops_publisher.core.state import Sent
+from gitops_publisher.core.youtube import YouTubeUpload
+from gitops_publisher.errors import ProviderError
+from gitops_publisher.providers.errors import OutcomeUnclear
+from gitops_publisher.providers.youtube.adapter import CLOCK_MARGIN
+
+from ..fakes import run
+from .fake_youtube import FakeYouTube
+from .test_adapter import SIZE, media, post, provider
+
+RESOURCE = {
+    "snippet": {"title": "Launch day", "description": "We launch.\nSee you there."},
+    "status": {"privacyStatus": "public"},
+}
+BEGAN = datetime(2026, 12, 4, 11, 59, tzinfo=UTC)  # the handle recorded; the upload ends 12:00
+
+
+def at(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def attempt(resource: dict[str, Any] = RESOURCE, **fields: Any) -> Attempt:
+    sent = Sent(
+        mode="direct",
+        video_id="git:abc",
+        video_size=SIZE,
+        youtube={"resource": resource, "notifySubscribers": False},
+    )
+    return Attempt(**{"began": BEGAN, "sent": sent, **fields})
+
+
+def uploaded_then_expired(tmp_path: Path, fake: FakeYouTube) -> str:
+    """One run uploads every byte; the session then expires before the next run, which knows
+    only the recorded handle (a new provider: the video id the first run heard is gone)."""
+
+    async def main() -> str:
+        yt = provider(fake)
+        upload = dataclasses.replace(
+            post(tmp_path).youtube or YouTubeUpload(resource={}),
+            resource=RESOURCE,
+        )
+        started = await yt.start(dataclasses.replace(post(tmp_path), youtube=upload))
+        await yt.transfer(started, media(tmp_path))
+        return started.handle
+
+    handle = run(main())
+    fake.session().expired = True
+    return handle
+
+
+def ask(fake: FakeYouTube, handle: str, **fields: Any) -> Any:
+    """A later run's question, with the recorded attempt."""
+
+    async def main() -> Any:
+        return await provider(fake).outcome(handle, SIZE, attempt=attempt(**fields))
+
+    return run(main())
+
+
+def other(fake: FakeYouTube, video_id: str, published: datetime, **snippet: str) -> None:
+    """Another upload on the channel, put in its place in the newest-first list."""
+    title = snippet.get("title", RESOURCE["snippet"]["title"])
+    description = snippet.get("description", RESOURCE["snippet"]["description"])
+    fake.uploads.append(fake.upload_item(video_id, title, description, at(published)))
+    fake.uploads.sort(key=lambda item: item["snippet"]["publishedAt"], reverse=True)
+
+
+def test_exactly_one_matching_upload_is_the_sessions_video(tmp_path: Path) -> None:
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    (video_id,) = fake.videos
+    other(fake, "vidUnrelated", BEGAN + timedelta(hours=1), title="Another video")
+    fake.statuses[video_id] = [{"status": {"uploadStatus": "processed"}}]
+
+    async def main() -> tuple[Any, Any]:
+        later = provider(fake)
+        first = await later.outcome(handle, SIZE, attempt=attempt())
+        return first, await later.outcome(handle, SIZE)  # a poll: by the id, not the list
+
+    first, again = run(main())
+    assert (
+        first
+        == again
+        == Published((video_id,), f"https://www.youtube.com/shorts/{video_id}", "processed")
+    )
+    assert fake.pages == [""] and fake.posts == 1
+
+
+def test_a_match_still_processing_is_processing(tmp_path: Path) -> None:
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    (video_id,) = fake.videos
+    fake.statuses[video_id] = [{"status": {"uploadStatus": "uploaded"}}]
+    assert ask(fake, handle) == Processing("uploaded")
+
+
+def test_no_matching_upload_means_nothing_was_made(tmp_path: Path) -> None:
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    fake.uploads.clear()  # the session never completed after all
+    other(fake, "vidOtherTitle", BEGAN + timedelta(hours=1), title="Launch day!")
+    other(fake, "vidOtherText", BEGAN + timedelta(hours=2), description="We launch.")
+    answer = ask(fake, handle)
+    assert isinstance(answer, NotStarted)
+    assert "it expired" in answer.reason and "no video uploaded" in answer.reason
+    assert "2026-12-04 11:44 UTC" in answer.reason  # since the attempt began, less the margin
+
+
+def test_several_matching_uploads_are_named_and_none_is_taken(tmp_path: Path) -> None:
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    (video_id,) = fake.videos
+    other(fake, "vidByHand01", BEGAN + timedelta(days=2))
+    with pytest.raises(OutcomeUnclear) as raised:
+        ask(fake, handle)
+    assert set(raised.value.candidates) == {video_id, "vidByHand01"}
+    assert video_id in str(raised.value) and "vidByHand01" in str(raised.value)
+    assert not raised.value.stops_account and fake.posts == 1
+
+
+def test_uploads_older_than_the_attempt_are_not_candidates(tmp_path: Path) -> None:
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    (video_id,) = fake.videos
+    # The same post uploaded last month (another address, or before a `state rm`), and one
+    # just outside the clocks' margin.
+    other(fake, "vidLastMonth", BEGAN - timedelta(days=30))
+    other(fake, "vidJustBefore", BEGAN - CLOCK_MARGIN - timedelta(seconds=1))
+    fake.statuses[video_id] = [{"status": {"uploadStatus": "processed"}}]
+    answer = ask(fake, handle)
+    assert isinstance(answer, Published) and answer.post_ids == (video_id,)
+
+
+def test_a_video_a_little_before_the_recorded_start_is_within_the_clocks_margin(
+    tmp_path: Path,
+) -> None:
+    """YouTube's clock behind the recording run's (or a record of the last byte): the video's
+    time may read earlier than the record's."""
+    fake = FakeYouTube()
+    fake.now = at(BEGAN - CLOCK_MARGIN + timedelta(minutes=1))
+    handle = uploaded_then_expired(tmp_path, fake)
+    assert isinstance(ask(fake, handle), Processing)  # found (videos.list not scripted yet)
+    assert fake.pages == [""]
+
+
+def test_videos_the_state_records_for_other_attempts_are_not_candidates(tmp_path: Path) -> None:
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    (video_id,) = fake.videos
+    other(fake, "vidOtherPost", BEGAN + timedelta(minutes=5))  # same text, another address
+    fake.statuses[video_id] = [{"status": {"uploadStatus": "processed"}}]
+    answer = ask(fake, handle, known=frozenset({"vidOtherPost"}))
+    assert isinstance(answer, Published) and answer.post_ids == (video_id,)
+
+
+def test_whitespace_youtube_may_tidy_does_not_hide_the_video(tmp_path: Path) -> None:
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    fake.uploads[0]["snippet"]["description"] = "We launch.\r\nSee you there. "
+    assert isinstance(ask(fake, handle), Processing)
+
+
+def test_pages_are_read_until_an_upload_older_than_the_attempt(tmp_path: Path) -> None:
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    for number in range(120):  # a busy channel since: three pages of 50
+        other(fake, f"vidNewer{number:03d}", BEGAN + timedelta(hours=1, minutes=number), title="x")
+    for number in range(100):  # and a long history before: never read
+        other(fake, f"vidOlder{number:03d}", BEGAN - timedelta(days=1 + number))
+    answer = ask(fake, handle)
+    assert isinstance(answer, Processing)
+    assert fake.pages == ["", "50", "100"]  # the third page reaches the older uploads
+    assert [r.url.params["maxResults"] for r in fake.requests if "playlistItems" in r.url.path] == [
+        "50"
+    ] * 3
+
+
+def test_the_last_page_ends_the_search(tmp_path: Path) -> None:
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    for number in range(60):
+        other(fake, f"vidNewer{number:03d}", BEGAN + timedelta(hours=1, minutes=number), title="x")
+    assert isinstance(ask(fake, handle), Processing)
+    assert fake.pages == ["", "50"]
+
+
+def test_without_the_attempt_or_what_it_sent_nothing_is_listed(tmp_path: Path) -> None:
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+
+    async def main() -> Any:
+        return await provider(fake).outcome(handle, SIZE)
+
+    assert isinstance(run(main()), NotStarted)
+    assert isinstance(ask(fake, handle, sent=None), NotStarted)  # a record from before `sent`
+    assert fake.pages == []
+
+
+def test_an_upload_that_cannot_be_told_apart_is_an_error_not_skipped(tmp_path: Path) -> None:
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    del fake.uploads[0]["snippet"]["publishedAt"]
+    del fake.uploads[0]["contentDetails"]["videoPublishedAt"]
+    with pytest.raises(ProviderError, match="playlistItems.list item"):
+        ask(fake, handle)
+
+
+def test_a_session_that_answers_is_asked_no_list(tmp_path: Path) -> None:
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    fake.session().expired = False  # the completed session still replays its answer
+    assert isinstance(ask(fake, handle), Processing)
+    assert fake.pages == []

@@ -222,7 +222,7 @@ class Engine:
             lane.stop(f"not attempted: {account} cannot authenticate ({exc})")
             result = Result(change.address, change.action.value, Outcome.FAILED, message=str(exc))
         except OutcomeUnclear as exc:
-            result = _unclear(change, self.providers[account].title, exc)
+            result = _unclear(change, self.providers[account], self._record(change.address), exc)
         except ProviderError as exc:
             if exc.stops_account:
                 code = exc.code if isinstance(exc, ApiError) else type(exc).__name__
@@ -662,14 +662,18 @@ def _forgotten(
     )
 
 
-def _unclear(change: Change, title: str, exc: OutcomeUnclear) -> Result:
+def _unclear(
+    change: Change, provider: Provider, record: Record | None, exc: OutcomeUnclear
+) -> Result:
     """A forgotten handle that several posts may be: left as it is, the user decides."""
+    handle = record.publish_id if record is not None else None
     return Result(
         change.address,
         change.action.value,
         Outcome.FAILED,
+        provider.label(handle) if handle else None,
         message=f"{exc}. Nothing is published again and the record is left as it is: delete "
-        f"the extra one(s) on {title} (the next run records the one left), or `publisher "
+        f"the extra one(s) on {provider.title} (the next run records the one left), or `publisher "
         f"state rm {change.address}` to forget this attempt (the next run then publishes the "
         "post anew, beside them)",
     )

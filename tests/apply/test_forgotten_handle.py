@@ -13,7 +13,7 @@ from typing import Any
 from gitops_publisher.apply.events import Outcome
 from gitops_publisher.core.ports import Attempt, NotStarted, Published
 from gitops_publisher.core.state import PriorPublish
-from gitops_publisher.providers.errors import OutcomeUnclear
+from gitops_publisher.providers.errors import OutcomeUnclear, UploadError
 from gitops_publisher.providers.fake import FakeProvider, Script
 
 from .test_engine_port import World, killed_as_the_transfer_begins, outcomes, post
@@ -128,4 +128,28 @@ def test_nothing_found_for_a_forgotten_handle_that_had_every_byte_is_not_publish
     assert result.outcome is Outcome.FAILED and "not published again" in result.message
     assert world.record() == record
     assert fake.attempts[-1][1] is not None  # it was asked to look
+    assert fake.count("start") == 1
+
+
+def test_a_last_answer_lost_as_the_handle_is_forgotten_is_found_in_the_same_run(
+    tmp_path: Path,
+) -> None:
+    """Every byte arrived but the transfer never heard so, and the platform forgot the handle
+    meanwhile (a YouTube session that expired just then): the run asks with the attempt, and
+    the post found is recorded instead of the attempt being failed (and published again)."""
+    fake = forgetting(
+        lose_last_answer=True,
+        drop=UploadError("the upload session answered HTTP 404", status=404, bytes_confirmed=0),
+    )
+    fake.found = "7000000000000000077"
+
+    def forget(method: str, handle: str) -> None:
+        if method == "transfer":
+            fake.forgotten.add(handle)
+
+    fake.on_call = forget
+    world = World(tmp_path, **{"brand-us": fake})
+    assert outcomes(world.apply([post()])) == [("teaser@brand-us", "create", Outcome.PUBLISHED)]
+    assert world.record().post_ids == ["7000000000000000077"]
+    assert world.actions([post()]) == {"teaser@brand-us": "noop"}
     assert fake.count("start") == 1

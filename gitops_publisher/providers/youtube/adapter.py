@@ -24,13 +24,16 @@ week, would otherwise upload the video a second time. So when the engine passes 
 :data:`CLOCK_MARGIN`) are listed (channels.list, then playlistItems.list: 2 units or more) and
 compared with what the insert sent, title and description (whitespace runs count as one
 space: YouTube may tidy them, and a looser match can only find more candidates, never miss
-the one). Videos the state records for other attempts are not candidates. Exactly one: the
+the one). An upload whose listed text differs is read again with videos.list (1 unit for 50)
+before it is ruled out: a playlist may hide a private video's title. Videos the state
+records for other attempts are not candidates. Exactly one: the
 session made it, and its outcome is answered. None: :class:`NotStarted`. Several:
 :class:`~gitops_publisher.providers.errors.OutcomeUnclear`, naming them; nothing is guessed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -130,6 +133,10 @@ class YouTubeApi(Protocol):
 
     async def uploads_since(self, since: datetime) -> list[Upload]:
         """channels.list ``contentDetails``, then playlistItems.list down to ``since``."""
+        ...
+
+    async def videos(self, video_ids: Sequence[str]) -> list[Upload]:
+        """videos.list ``part=snippet`` of these ids."""
         ...
 
 
@@ -326,12 +333,13 @@ class YouTubeProvider:
             return NotStarted(gone)
         since = attempt.began.astimezone(UTC) - CLOCK_MARGIN
         when = since.strftime("%Y-%m-%d %H:%M UTC")
-        matches = [
-            upload
-            for upload in await self.api.uploads_since(since)
-            if upload.video_id not in attempt.known
-            and (_tidy(upload.title), _tidy(upload.description)) == wanted
-        ]
+        listed = [u for u in await self.api.uploads_since(since) if u.video_id not in attempt.known]
+        matches = [u for u in listed if _text(u) == wanted]
+        # A playlist may show a private video as "Private video" (UNCERTAIN for its owner):
+        # the others are read again as their owner sees them before they are ruled out.
+        unsure = [u.video_id for u in listed if _text(u) != wanted]
+        if unsure:
+            matches += [u for u in await self.api.videos(unsure) if _text(u) == wanted]
         if len(matches) == 1:
             return matches[0]
         if not matches:
@@ -361,6 +369,11 @@ def _sent_text(attempt: Attempt | None) -> tuple[str, str] | None:
     if not isinstance(snippet, dict) or not isinstance(snippet.get("title"), str):
         return None
     return _tidy(snippet["title"]), _tidy(str(snippet.get("description") or ""))
+
+
+def _text(upload: Upload) -> tuple[str, str]:
+    """An upload's title and description, :func:`_tidy`."""
+    return _tidy(upload.title), _tidy(upload.description)
 
 
 def _tidy(text: str) -> str:

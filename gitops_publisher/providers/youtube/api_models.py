@@ -125,7 +125,10 @@ class Upload:
 
     @classmethod
     def from_item(cls, item: Any) -> Upload:
-        """Build from one ``items[]`` entry (``part=snippet,contentDetails``).
+        """Build from one ``items[]`` entry of playlistItems.list or of videos.list.
+
+        playlistItems.list: ``part=snippet,contentDetails``; videos.list: ``part=snippet``
+        (``kind: youtube#video``, its ``id`` the video's).
 
         Raises:
             YouTubeApiError: ``malformed_response`` for an entry without a video id, a
@@ -135,7 +138,11 @@ class Upload:
         entry = _object(item)
         snippet = _object(entry.get("snippet"))
         details = _object(entry.get("contentDetails"))
-        video_id = _object(snippet.get("resourceId")).get("videoId") or details.get("videoId")
+        video_id = (
+            entry.get("id")
+            if entry.get("kind") == "youtube#video"
+            else _object(snippet.get("resourceId")).get("videoId") or details.get("videoId")
+        )
         title = snippet.get("title")
         description = snippet.get("description", "")
         published = _rfc3339(snippet.get("publishedAt") or details.get("videoPublishedAt"))
@@ -148,7 +155,7 @@ class Upload:
         ):
             raise YouTubeApiError(
                 "malformed_response",
-                "a playlistItems.list item without a video id, title or publishedAt",
+                "a playlistItems.list or videos.list item without a video id, title or publishedAt",
                 200,
             )
         return cls(video_id, title, description, published)

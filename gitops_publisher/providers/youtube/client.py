@@ -10,7 +10,8 @@
 - :meth:`YouTubeClient.session_status`: the resume path's question to a stored session URI.
 - :meth:`YouTubeClient.video_status` and :meth:`YouTubeClient.wait_processed`: videos.list.
 - :meth:`YouTubeClient.uploads_since`: the channel's recent uploads (channels.list, then
-  playlistItems.list), where the video of an expired session is looked for (reference §6).
+  playlistItems.list), where the video of an expired session is looked for (reference §6),
+  and :meth:`YouTubeClient.videos`, their titles as their owner sees them (videos.list).
 
 Metadata calls go through the retry policy (idempotent GETs and status queries are repeated
 on transient errors; a rate limiter's refusal is waited out, ``Retry-After`` honoured). The
@@ -19,7 +20,7 @@ access token comes from :class:`~.oauth.GoogleAuth`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Unpack
@@ -334,6 +335,24 @@ class YouTubeClient(ApiClient[GoogleAuth]):
             if older or page.next_page is None or page.next_page == token:
                 return list(found.values())
             token = page.next_page
+
+    async def videos(self, video_ids: Sequence[str]) -> list[Upload]:
+        """Videos' titles and descriptions as their owner sees them (videos.list ``snippet``).
+
+        50 ids a call, 1 unit each; ids YouTube does not list (deleted) are left out.
+
+        Raises:
+            YouTubeApiError: ``insufficientPermissions``, ``malformed_response``, others.
+            ProviderNetworkError: transient failures outlived the policy.
+        """
+        found: list[Upload] = []
+        for first in range(0, len(video_ids), UPLOADS_PAGE):
+            ids = ",".join(video_ids[first : first + UPLOADS_PAGE])
+            params = {"part": "snippet", "id": ids}
+            document = await self._call("GET", urls.VIDEOS, params=params, idempotent=True)
+            items = document.get("items")
+            found += [Upload.from_item(i) for i in (items if isinstance(items, list) else [])]
+        return found
 
     async def wait_processed(
         self,

@@ -86,6 +86,8 @@ class FakeYouTube:
                 return httpx.Response(
                     self.list_status, content=envelope(self.list_status, "insufficientPermissions")
                 )
+            if "snippet" in request.url.params.get("part", ""):
+                return self._snippets(request.url.params["id"].split(","))
             video_id = request.url.params["id"]
             script = self.statuses.get(video_id)
             if not script:
@@ -130,6 +132,27 @@ class FakeYouTube:
             },
             "contentDetails": {"videoId": video_id, "videoPublishedAt": published_at},
         }
+
+    def _snippets(self, video_ids: list[str]) -> httpx.Response:
+        """videos.list ``part=snippet``: the owner's view of the uploaded videos asked for."""
+        assert len(video_ids) <= 50
+        items = []
+        for video_id in video_ids:
+            video = self.videos.get(video_id)
+            if video is not None:
+                snippet = video["resource"].get("snippet", {})
+                items.append(
+                    {
+                        "kind": "youtube#video",
+                        "id": video_id,
+                        "snippet": {
+                            "publishedAt": video["published"],
+                            "title": snippet.get("title", ""),
+                            "description": snippet.get("description", ""),
+                        },
+                    }
+                )
+        return httpx.Response(200, json={"items": items})
 
     def _playlist_items(self, request: httpx.Request) -> httpx.Response:
         params = request.url.params
@@ -198,7 +221,11 @@ class FakeYouTube:
         video_id = f"vid{len(self.videos) + 1:08d}"
         resource = {"kind": "youtube#video", "id": video_id, **session.resource}
         resource["status"] = {**resource.get("status", {}), "uploadStatus": "uploaded"}
-        self.videos[video_id] = {"bytes": bytes(session.received), "resource": resource}
+        self.videos[video_id] = {
+            "bytes": bytes(session.received),
+            "resource": resource,
+            "published": self.now,
+        }
         session.final = resource
         snippet = session.resource.get("snippet", {})
         self.uploads.insert(

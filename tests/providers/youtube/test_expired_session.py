@@ -179,6 +179,30 @@ def test_whitespace_youtube_may_tidy_does_not_hide_the_video(tmp_path: Path) -> 
     assert isinstance(ask(fake, handle), Processing)
 
 
+def test_a_private_video_the_playlist_shows_without_its_title_is_read_again(
+    tmp_path: Path,
+) -> None:
+    """A playlist may show a private video as "Private video" (UNCERTAIN for its owner):
+    an upload whose listed text differs is read with videos.list before it is ruled out."""
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    (video_id,) = fake.videos
+    fake.uploads[0]["snippet"].update(title="Private video", description="This video is private.")
+    other(fake, "vidElsewhere", BEGAN + timedelta(hours=1), title="Another video")
+    fake.statuses[video_id] = [{"status": {"uploadStatus": "processed"}}]
+    answer = ask(fake, handle)
+    assert isinstance(answer, Published) and answer.post_ids == (video_id,)
+    [read] = [r for r in fake.requests if r.url.params.get("part") == "snippet"]
+    assert set(read.url.params["id"].split(",")) == {video_id, "vidElsewhere"}
+
+
+def test_uploads_whose_listed_text_matches_are_not_read_again(tmp_path: Path) -> None:
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    assert isinstance(ask(fake, handle), Processing)
+    assert not [r for r in fake.requests if r.url.params.get("part") == "snippet"]
+
+
 def test_pages_are_read_until_an_upload_older_than_the_attempt(tmp_path: Path) -> None:
     fake = FakeYouTube()
     handle = uploaded_then_expired(tmp_path, fake)
@@ -220,7 +244,7 @@ def test_an_upload_that_cannot_be_told_apart_is_an_error_not_skipped(tmp_path: P
     handle = uploaded_then_expired(tmp_path, fake)
     del fake.uploads[0]["snippet"]["publishedAt"]
     del fake.uploads[0]["contentDetails"]["videoPublishedAt"]
-    with pytest.raises(ProviderError, match="playlistItems.list item"):
+    with pytest.raises(ProviderError, match="playlistItems.list or videos.list item"):
         ask(fake, handle)
 
 

@@ -143,6 +143,10 @@ def build_post_info(
     return info
 
 
+#: The manifest fields each account's caption is made of.
+CAPTION_FIELDS = frozenset({"caption", "captions", "caption_defaults"})
+
+
 def resolve_post(
     manifest: PostManifest, config: Config, manifest_file: str, video: VideoRef
 ) -> tuple[list[DesiredPost], list[FieldProblem]]:
@@ -156,6 +160,29 @@ def resolve_post(
     Returns the posts and the problems found; when there are problems the posts list is
     empty, so nothing partially valid is ever planned.
     """
+    posts, problems = draft_posts(manifest, config, manifest_file, video)
+    return ([], problems) if problems else (posts, [])
+
+
+def draft_posts(
+    manifest: PostManifest,
+    config: Config,
+    manifest_file: str,
+    video: VideoRef,
+    *,
+    unknown: frozenset[str] = frozenset(),
+) -> tuple[list[DesiredPost], list[FieldProblem]]:
+    """Every problem :func:`resolve_post` finds, and the posts, even when there are problems.
+
+    ``unknown``: the manifest's fields that are invalid in its file (already reported, left
+    at their defaults in ``manifest``). A check reading one of them is skipped, so that it
+    cannot report a problem that only follows from the invalid value; nothing reading
+    ``accounts`` can run without it. The posts are one per account of ``publisher.yaml``
+    the manifest names, for the content policy to check as well: with problems or unknown
+    fields they are never to be planned (:func:`resolve_post` plans only a valid post).
+    """
+    if "accounts" in unknown:
+        return [], []
     problems = _account_problems(manifest, config)
     youtube = [a for a in manifest.accounts if isinstance(config.accounts.get(a), YouTubeAccount)]
     tiktok = [a for a in manifest.accounts if a not in youtube]
@@ -165,9 +192,10 @@ def resolve_post(
     interactions = manifest.interactions or defaults.interactions or Interactions()
     disclosure = manifest.disclosure or defaults.disclosure or Disclosure()
     captions = _captions(manifest, config)
-    problems.extend(_length_problems({account: captions[account] for account in tiktok}))
+    if not unknown & CAPTION_FIELDS:
+        problems.extend(_length_problems({account: captions[account] for account in tiktok}))
     post_infos: dict[str, dict[str, Any]] = {account: {} for account in manifest.accounts}
-    if mode == "direct" and tiktok:
+    if mode == "direct" and tiktok and not unknown & {"mode", "privacy"}:
         if privacy is None:
             problems.append(
                 FieldProblem(
@@ -178,13 +206,14 @@ def resolve_post(
                 )
             )
         elif disclosure.brand_content and privacy == "SELF_ONLY":
-            problems.append(
-                FieldProblem(
-                    "disclosure.brand_content",
-                    "branded content cannot be SELF_ONLY on TikTok: choose another privacy "
-                    "or unset brand_content",
+            if not unknown & {"disclosure", "disclosure.brand_content"}:
+                problems.append(
+                    FieldProblem(
+                        "disclosure.brand_content",
+                        "branded content cannot be SELF_ONLY on TikTok: choose another privacy "
+                        "or unset brand_content",
+                    )
                 )
-            )
         else:
             post_infos |= {
                 account: build_post_info(
@@ -196,24 +225,27 @@ def resolve_post(
                 )
                 for account in tiktok
             }
-    uploads, youtube_problems = (
-        _youtube_uploads(manifest, config, captions, youtube) if youtube else ({}, [])
-    )
-    problems.extend(youtube_problems)
-    if problems:
-        return [], problems
+    uploads: dict[str, YouTubeUpload] = {}
+    if youtube and "youtube" not in unknown:
+        uploads, youtube_problems = _youtube_uploads(
+            manifest, config, captions, youtube, _youtube_unknown(unknown)
+        )
+        problems.extend(youtube_problems)
     on_missed: OnMissed = manifest.on_missed or defaults.on_missed
     posts = []
     for account in manifest.accounts:
+        if account not in config.accounts:
+            continue
         caption, caption_at = captions[account]
         upload = uploads.get(account)
+        on_youtube = account in youtube
         post = DesiredPost(
             address=Address(manifest.id, account),
             manifest_file=manifest_file,
             video=video,
-            mode=mode if upload is None else "direct",  # YouTube has no drafts
+            mode="direct" if on_youtube else mode,  # YouTube has no drafts
             caption=caption,
-            privacy=privacy if mode == "direct" and upload is None else None,
+            privacy=privacy if mode == "direct" and not on_youtube else None,
             post_info=post_infos[account],
             publish_at=manifest.publish_at,
             not_after=manifest.not_after,
@@ -224,11 +256,11 @@ def resolve_post(
             else youtube_fingerprint(upload, video.content_id),
             caption_at=caption_at,
             previous_ids=tuple(manifest.previous_ids),
-            provider="tiktok" if upload is None else "youtube",
+            provider="youtube" if on_youtube else "tiktok",
             youtube=upload,
         )
         posts.append(post)
-    return posts, []
+    return posts, problems
 
 
 def _youtube_uploads(
@@ -236,6 +268,7 @@ def _youtube_uploads(
     config: Config,
     captions: dict[str, tuple[str, tuple[str, ...]]],
     accounts: list[str],
+    unknown: frozenset[str],
 ) -> tuple[dict[str, YouTubeUpload], list[FieldProblem]]:
     """What each YouTube account of the post receives, or the problems that stop it."""
     fields = merged(manifest.youtube, config.defaults.youtube)
@@ -250,8 +283,10 @@ def _youtube_uploads(
             account=("accounts", manifest.accounts.index(account)),
             block=block,
         )
+        # An invalid publish_at is not passed on: the rule it takes part in is not checked.
+        when = None if "publish_at" in unknown else manifest.publish_at
         upload, found = resolve_youtube(
-            fields, caption, disclosure, manifest.publish_at, where, account
+            fields, caption, disclosure, when, where, account, unknown=unknown
         )
         for path, message in found:
             problem = FieldProblem(".".join(str(p) for p in path), message, path)
@@ -260,6 +295,16 @@ def _youtube_uploads(
         if upload is not None:
             uploads[account] = upload
     return uploads, problems
+
+
+def _youtube_unknown(unknown: frozenset[str]) -> frozenset[str]:
+    """What :func:`resolve_youtube` must not check: invalid ``youtube.`` fields, the caption."""
+    fields = {name.removeprefix("youtube.") for name in unknown if name.startswith("youtube.")}
+    if unknown & CAPTION_FIELDS:
+        fields.add("caption")
+    if "publish_at" in unknown:
+        fields.add("publish_at")
+    return frozenset(fields)
 
 
 def _account_problems(manifest: PostManifest, config: Config) -> list[FieldProblem]:

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from gitops_publisher.core.caption import HASHTAG
-from gitops_publisher.core.desired import DesiredPost
-from gitops_publisher.core.models import Defaults, PostManifest
+from gitops_publisher.core.desired import CAPTION_FIELDS, DesiredPost
+from gitops_publisher.core.models import Defaults, Disclosure, PostManifest
 from gitops_publisher.core.policy_schema import (
     BannedTerms,
     CaptionPattern,
@@ -72,7 +72,12 @@ def check_config(policy: Policy, accounts: Sequence[str]) -> list[PolicyViolatio
 
 
 def check_post(
-    policy: Policy, manifest: PostManifest, defaults: Defaults, posts: Sequence[DesiredPost]
+    policy: Policy,
+    manifest: PostManifest,
+    defaults: Defaults,
+    posts: Sequence[DesiredPost],
+    *,
+    unknown: frozenset[str] = frozenset(),
 ) -> list[PolicyViolation]:
     """Check one manifest's resolved posts (one per account) against ``policy``.
 
@@ -80,21 +85,32 @@ def check_post(
     applied). Accounts whose captions are the same share their violations, reported once at
     the field the caption comes from (``caption`` or ``captions.ACCOUNT``); per-account banned
     terms are reported once per account.
+
+    ``unknown``: the manifest's fields that are invalid in its file (left at their defaults,
+    ``core/desired.py:draft_posts``); a rule reading one of them is not checked.
     """
     direct = [post for post in posts if post.mode == "direct"]
-    if policy.empty or not direct:
+    if policy.empty or not direct or "mode" in unknown:
         return []
     groups: dict[tuple[tuple[str, ...], str], list[str]] = {}
-    for post in direct:
+    for post in [] if unknown & CAPTION_FIELDS else direct:  # captions not known: not checked
         groups.setdefault((post.caption_at, post.caption), []).append(post.address.account)
-    branded = any(post.post_info.get("brand_content_toggle") for post in direct)
+    # What resolve_post sends TikTok as brand_content_toggle (drafts and YouTube send none);
+    # taken from the disclosure itself, as a post with a problem may have no post_info.
+    disclosure = manifest.disclosure or defaults.disclosure or Disclosure()
+    branded = disclosure.brand_content and any(post.provider == "tiktok" for post in direct)
     out: list[PolicyViolation] = []
     for (at, caption), accounts in groups.items():
-        for item in _caption_rules(policy, caption, accounts, branded=branded):
+        known = not unknown & {"disclosure", "disclosure.brand_content"}
+        rules = _caption_rules(policy, caption, accounts, branded=branded if known else None)
+        for item in rules:
             located = replace(item, field=".".join(at), at=at if len(at) > 1 else ())
             if located not in out:  # the same caption text under other defaults
                 out.append(located)
-    if policy.require_ai_generated is not None and not _ai_declared(manifest, defaults):
+    declared = bool(unknown & {"disclosure", "disclosure.ai_generated"}) or _ai_declared(
+        manifest, defaults
+    )
+    if policy.require_ai_generated is not None and not declared:
         out.append(
             PolicyViolation(
                 "disclosure.ai_generated",
@@ -112,14 +128,17 @@ def check_post(
 
 
 def _caption_rules(
-    policy: Policy, caption: str, accounts: Sequence[str], *, branded: bool
+    policy: Policy, caption: str, accounts: Sequence[str], *, branded: bool | None
 ) -> list[PolicyViolation]:
-    """Every caption rule broken by ``caption``, as published to ``accounts``."""
+    """Every caption rule broken by ``caption``, as published to ``accounts``.
+
+    ``branded`` None: whether the post is branded content is not known (not checked).
+    """
     out: list[PolicyViolation] = []
     if policy.banned_terms is not None:
         out.extend(_banned(policy.banned_terms, caption, accounts))
     rule = policy.brand_content_disclosure
-    if rule is not None and branded:
+    if rule is not None and branded is True:
         if not any(_find(term, caption) for term in rule.any_of):
             wanted = ", ".join(f"'{term}'" for term in rule.any_of)
             out.append(

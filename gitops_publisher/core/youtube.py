@@ -151,6 +151,8 @@ def resolve(
     publish_at: datetime | None,
     where: Where,
     account: str,
+    *,
+    unknown: frozenset[str] = frozenset(),
 ) -> tuple[YouTubeUpload | None, list[Problem]]:
     """Build what ``account`` receives, or the problems that stop it (positioned).
 
@@ -161,20 +163,25 @@ def resolve(
         publish_at: the post's schedule: YouTube holds the video private until then.
         where: where to point at in the manifest.
         account: the account's name, for messages.
+        unknown: what is invalid in the manifest (already reported), whose rules are not
+            checked: fields of ``fields`` (``title``, ``privacy``...) and ``caption`` (the
+            caption, so nothing derived from it). Nothing is built when it is not empty.
     """
     problems: list[Problem] = []
     derive = fields.from_caption is not False
     title, description, tags = fields.title, fields.description, fields.tags
     derived: list[str] = []
+    # What the caption would stand in for is not known: neither derived nor checked.
+    blind = set(DERIVABLE) if unknown & {"caption", "from_caption"} else set(unknown)
     if derive:
-        if title is None and first_line(caption):
+        if title is None and first_line(caption) and "title" not in blind:
             title, derived = first_line(caption), [*derived, "title"]
-        if description is None:
+        if description is None and "description" not in blind:
             description, derived = caption, [*derived, "description"]
-        if tags is None:
+        if tags is None and "tags" not in blind:
             tags = caption_tags(caption)
             derived = [*derived, "tags"] if tags else derived
-    if title is None:
+    if title is None and "title" not in blind:
         problems.append(
             (
                 where.field("title"),
@@ -199,7 +206,9 @@ def resolve(
         if name in derived and problem is not None:
             problems.append((where.caption, f"{source} {problem}; or set youtube.{name}"))
     privacy = fields.privacy
-    if privacy is None:
+    if "privacy" in unknown:
+        pass
+    elif privacy is None:
         problems.append(
             (
                 where.account,
@@ -218,7 +227,7 @@ def resolve(
                 "video private and makes it public at publish_at), or remove publish_at",
             )
         )
-    if problems or title is None or privacy is None:
+    if problems or unknown or title is None or privacy is None:
         return None, problems
     snippet: dict[str, Any] = {"title": title, "description": description or ""}
     if tags:

@@ -11,9 +11,9 @@ import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from gitops_publisher.core.desired import DesiredPost, VideoRef, resolve_post
+from gitops_publisher.core.desired import DesiredPost, VideoRef, draft_posts
 from gitops_publisher.core.models import (
     Config,
     PostManifest,
@@ -26,7 +26,7 @@ from gitops_publisher.workspace.sources import (
     Source,
     read_source,
     reading_order,
-    validate_model,
+    validate_partial,
 )
 
 if TYPE_CHECKING:
@@ -71,18 +71,48 @@ def load_config(root: Path) -> Config:
         ConfigError: missing, unreadable or invalid, with positioned diagnostics.
     """
     diagnostics: list[Diagnostic] = []
-    config = _load_config(root, diagnostics)
+    config, _ = _load_config(root, diagnostics)
     if config is None or any(d.severity == "error" for d in diagnostics):
         raise ConfigError(reading_order(diagnostics))
     return config
 
 
-def _load_config(root: Path, out: list[Diagnostic]) -> Config | None:
+#: What of ``publisher.yaml`` the manifests' checks read (``_for_posts``).
+_READ_BY_POSTS = ("accounts", "defaults", "policy")
+#: What of an account the manifests' checks read: its platform and its caption defaults.
+_ACCOUNT_READ_BY_POSTS = ("provider", "caption")
+
+
+def _for_posts(config: Config | None, unknown: frozenset[str]) -> Config | None:
+    """``config`` if every field the manifests' checks read is valid, else None.
+
+    An invalid ``publisher.yaml`` field that no manifest check reads (an account's time
+    zone, ``state:``, ``notify:``) leaves the manifests fully checked in the same run.
+    """
+    for name in unknown:
+        parts = name.split(".")
+        if parts[0] not in _READ_BY_POSTS:
+            continue
+        if parts[0] != "accounts" or len(parts) < 3 or parts[2] in _ACCOUNT_READ_BY_POSTS:
+            return None
+    return config
+
+
+#: Stand-ins for required fields of publisher.yaml that are invalid (never shown or used).
+_CONFIG_PLACEHOLDERS: dict[str, Any] = {"accounts.*.refresh_token_env": "UNKNOWN"}
+
+
+def _load_config(root: Path, out: list[Diagnostic]) -> tuple[Config | None, frozenset[str]]:
+    """``publisher.yaml`` and its invalid fields (``validate_partial``); problems to ``out``.
+
+    The config returned is valid only when the set is empty; otherwise it holds what did
+    validate (for the checks that read none of the invalid fields), or is None.
+    """
     path = root / CONFIG_NAME
     escape = escape_problem(root, CONFIG_NAME)
     if escape is not None:
         out.append(Diagnostic(CONFIG_NAME, None, None, "", escape))
-        return None
+        return None, frozenset()
     if not path.is_file():
         out.append(
             Diagnostic(
@@ -94,26 +124,28 @@ def _load_config(root: Path, out: list[Diagnostic]) -> Config | None:
                 "(a new one: `publisher init`)",
             )
         )
-        return None
+        return None, frozenset()
     source, documents = read_source(path, CONFIG_NAME, out)
     if not documents:
         if not out:
             out.append(
                 Diagnostic(CONFIG_NAME, 1, 1, "", "empty config: see examples/publisher.yaml")
             )
-        return None
+        return None, frozenset()
     if len(documents) > 1:
         out.append(source.diagnostic(1, (), "publisher.yaml holds one YAML document"))
-        return None
+        return None, frozenset()
     document = documents[0]
     if not isinstance(document, dict):
         out.append(source.diagnostic(0, (), "publisher.yaml must be a mapping of keys"))
-        return None
-    config = validate_model(source, 0, document, Config, out)
-    if config is not None:
+        return None, frozenset()
+    config, unknown = validate_partial(
+        source, 0, document, Config, out, placeholders=_CONFIG_PLACEHOLDERS
+    )
+    if config is not None and "policy" not in unknown:
         problems = check_config(config.policy, list(config.accounts))
         out.extend(source.violation(0, item, key=True) for item in problems)
-    return config
+    return config, unknown
 
 
 def manifest_paths(root: Path, out: list[Diagnostic] | None = None) -> list[Path]:
@@ -236,7 +268,8 @@ def load_project(
         ConfigError: every problem found, positioned; nothing is partially loaded.
     """
     diagnostics: list[Diagnostic] = []
-    config = _load_config(root, diagnostics)
+    config, config_unknown = _load_config(root, diagnostics)
+    posts_config = _for_posts(config, config_unknown)  # None: the manifests' own checks only
     cache_escape = escape_problem(root, CACHE_DIR)  # the caches are written below
     if cache_escape is not None:
         diagnostics.append(Diagnostic(CACHE_DIR, None, None, "", cache_escape))
@@ -245,6 +278,7 @@ def load_project(
     seen: dict[str, tuple[Source, int]] = {}
     manifest_files: dict[str, str] = {}
     posts: list[DesiredPost] = []
+    unplanned: list[DesiredPost] = []
     before = len(diagnostics)
     paths = manifest_paths(root, diagnostics)
     if not paths and config is not None and len(diagnostics) == before:
@@ -256,7 +290,9 @@ def load_project(
     for count, path in enumerate(paths, 1):
         display = path.relative_to(root).as_posix()
         posts.extend(
-            _load_manifest(videos, path, display, config, seen, manifest_files, diagnostics)
+            _load_manifest(
+                videos, path, display, posts_config, seen, manifest_files, diagnostics, unplanned
+            )
         )
         if on_progress is not None:
             on_progress(count)
@@ -271,9 +307,9 @@ def load_project(
         probe=probe or probe_video,
     )
     media: dict[str, MediaReport] = {}
-    if check_media and config is not None and cache_escape is None:
-        providers = {name: account.provider for name, account in config.accounts.items()}
-        media = _check_media(catalog, posts, providers, seen, diagnostics)
+    if check_media and posts_config is not None and cache_escape is None:
+        providers = {name: account.provider for name, account in posts_config.accounts.items()}
+        media = _check_media(catalog, posts + unplanned, providers, seen, diagnostics)
     if config is None or any(d.severity == "error" for d in diagnostics):
         raise ConfigError(reading_order(diagnostics))
     warnings = [d for d in diagnostics if d.severity != "error"]
@@ -305,6 +341,13 @@ def _check_media(
     return result.reports
 
 
+#: Stand-ins for a manifest's required fields that are invalid in its file: only checks that
+#: do not read them run (``sources.validate_partial``), so these values are never shown.
+_PLACEHOLDERS: dict[str, Any] = {"id": "unknown", "accounts": ["unknown"], "video": "unknown"}
+#: The video of a post whose video is invalid or missing: only its other checks run.
+_NO_VIDEO = VideoRef("", "", 0)
+
+
 def _load_manifest(
     videos: _Videos,
     path: Path,
@@ -313,7 +356,13 @@ def _load_manifest(
     seen: dict[str, tuple[Source, int]],
     manifest_files: dict[str, str],
     out: list[Diagnostic],
+    unplanned: list[DesiredPost],
 ) -> Iterable[DesiredPost]:
+    """The posts of one manifest file that are free of problems; problems go to ``out``.
+
+    The posts of a manifest with problems, which are not planned, go to ``unplanned`` for
+    the media checks, when their id and video are valid.
+    """
     problems_before = len(out)
     source, documents = read_source(path, display, out)
     if len(out) == problems_before and all(document is None for document in documents):
@@ -326,31 +375,38 @@ def _load_manifest(
         if not isinstance(document, dict):
             out.append(source.diagnostic(doc, (), "a post manifest must be a mapping of keys"))
             continue
-        manifest = validate_model(source, doc, document, PostManifest, out)
+        manifest, unknown = validate_partial(
+            source, doc, document, PostManifest, out, placeholders=_PLACEHOLDERS
+        )
         if manifest is None:
             continue
-        if manifest.id in seen:
+        before = len(out)  # this post's own problems follow
+        first = "id" not in unknown and manifest.id not in seen  # an invalid id claims nothing
+        if first:
+            seen[manifest.id] = (source, doc)
+            manifest_files[manifest.id] = display
+        elif "id" not in unknown:
             first_source, first_doc = seen[manifest.id]
             where = first_source.diagnostic(first_doc, ("id",), "").location()
             message = f"duplicate post id '{manifest.id}' (first at {where}): ids must be unique"
             out.append(source.diagnostic(doc, ("id",), message))
-            continue
-        seen[manifest.id] = (source, doc)
-        manifest_files[manifest.id] = display
-        video = videos.measure(manifest.video)
+        video = _NO_VIDEO if "video" in unknown else videos.measure(manifest.video)
         if isinstance(video, str):
             out.append(source.diagnostic(doc, ("video",), video))
-            continue
+            video = _NO_VIDEO
         if config is None:
             continue
-        desired, problems = resolve_post(manifest, config, display, video)
+        desired, problems = draft_posts(manifest, config, display, video, unknown=unknown)
         for problem_item in problems:
             out.append(
                 source.diagnostic(
                     doc, problem_item.path, problem_item.message, key=problem_item.on_key
                 )
             )
-        for violation in check_post(config.policy, manifest, config.defaults, desired):
-            out.append(source.violation(doc, violation))
-        posts.extend(desired)
+        found = check_post(config.policy, manifest, config.defaults, desired, unknown=unknown)
+        out.extend(source.violation(doc, violation) for violation in found)
+        if not unknown and all(d.severity != "error" for d in out[before:]):
+            posts.extend(desired)  # only a post without a problem is planned
+        elif first and video is not _NO_VIDEO:
+            unplanned.extend(desired)  # its video's media rules are checked all the same
     return posts

@@ -91,24 +91,121 @@ def secret_diagnostics(source: Source, doc: int, document: Any) -> list[Diagnost
     return values + keys
 
 
-def validate_model(
-    source: Source, doc: int, document: Any, model: type[_M], out: list[Diagnostic]
-) -> _M | None:
-    """Validate one document; every problem goes to ``out`` (secrets first, never echoed).
+def validate_partial(
+    source: Source,
+    doc: int,
+    document: dict[Any, Any],
+    model: type[_M],
+    out: list[Diagnostic],
+    *,
+    placeholders: dict[str, Any],
+) -> tuple[_M | None, frozenset[str]]:
+    """Validate one document, and when it fails, the rest of it.
 
-    A document holding a secret is never accepted, but its other problems are still
-    reported so that one run shows everything to fix.
+    Every problem goes to ``out`` (secrets first, never echoed). A document holding a secret
+    is never accepted, but its other problems are still reported so that one run shows
+    everything to fix. A document with problems still yields a model, built from what is
+    valid: each invalid field (wrong value, holding a secret, or the field a misspelled key
+    probably meant) is left at its default, or at ``placeholders[name]`` when it is
+    required, and named in ``unknown`` (``privacy``; a field of a block, ``youtube.title``;
+    see :func:`_without`). The later checks of the document run on that model and skip every
+    check reading an unknown field, so one run reports every independent problem and never
+    a misleading one that only follows from a field already reported. ``unknown`` is empty
+    only for a valid document, the only one that may be acted on.
+
+    Returns ``(None, unknown)`` when not even that model can be built, or when ``version``
+    is wrong (a file of another format: its other fields mean something else).
     """
     secrets = secret_diagnostics(source, doc, document)
     out.extend(secrets)
+    bad = [path for path, _ in find_secrets(document)]
+    bad += [path for path, _ in find_secret_keys(document)]
     try:
         valid = model.model_validate(document)
     except ValidationError as exc:
         flagged = {d.field for d in secrets}
         problems = validation_diagnostics(source, doc, exc, model)
         out.extend(d for d in problems if d.field not in flagged)
-        return None
-    return None if secrets else valid
+        bad += _invalid_paths(exc, model)
+    else:
+        if not bad:
+            return valid, frozenset()
+    rest, unknown = _without(document, bad, model, placeholders)
+    if "version" in unknown:
+        return None, frozenset(unknown)
+    for name, info in model.model_fields.items():
+        if info.is_required() and name not in rest and name in placeholders:
+            unknown.add(name)
+            rest[name] = placeholders[name]
+    try:
+        return model.model_validate(rest), frozenset(unknown)
+    except ValidationError:  # a validator across fields still refuses what is left
+        return None, frozenset(unknown)
+
+
+def _invalid_paths(exc: ValidationError, model: type[BaseModel]) -> list[tuple[Any, ...]]:
+    """Where each error is; for a misspelled key, the field it probably meant instead."""
+    paths: list[tuple[Any, ...]] = []
+    for error in exc.errors(include_input=False, include_url=False):
+        raw = tuple(error["loc"])
+        loc, _ = _walk(model, raw[:-1] if raw[-1:] == ("[key]",) else raw)
+        if error["type"] == "extra_forbidden" and loc:
+            _, parent = _walk(model, loc[:-1])
+            if isinstance(parent, type) and issubclass(parent, BaseModel):
+                guess = difflib.get_close_matches(str(loc[-1]), list(parent.model_fields), n=1)
+                paths.extend((*loc[:-1], name) for name in guess)
+        paths.append(loc)
+    return paths
+
+
+def _without(
+    document: dict[Any, Any],
+    paths: list[tuple[Any, ...]],
+    model: type[BaseModel],
+    placeholders: dict[str, Any],
+) -> tuple[dict[str, Any], set[str]]:
+    """``document`` without what ``paths`` point into, and the names of the fields dropped.
+
+    A field of a block (a nested model's mapping: ``youtube.title``; a field of an entry of
+    a mapping of blocks: ``accounts.brand-us.timezone``, or its ``placeholders`` value under
+    ``accounts.*.refresh_token_env``) is dropped from its block; anything else drops the
+    whole top-level field.
+    """
+    points = {_drop_point(document, path, model) for path in paths if path}
+    whole = {point[0] for point in points if len(point) == 1}
+    rest = {
+        str(key): value
+        for key, value in document.items()
+        if str(key) in model.model_fields and str(key) not in whole
+    }
+    for point in sorted(p for p in points if len(p) > 1 and p[0] not in whole):
+        top, *inner = point
+        if len(inner) == 1:
+            rest[top] = {k: v for k, v in rest[top].items() if str(k) != inner[0]}
+            continue
+        entry = {k: v for k, v in rest[top][inner[0]].items() if str(k) != inner[1]}
+        stand_in = f"{top}.*.{inner[1]}"
+        if stand_in in placeholders:
+            entry[inner[1]] = placeholders[stand_in]
+        rest[top] = {**rest[top], inner[0]: entry}
+    return rest, {".".join(point) for point in points}
+
+
+def _drop_point(
+    document: dict[Any, Any], path: tuple[Any, ...], model: type[BaseModel]
+) -> tuple[str, ...]:
+    """What to drop for a problem at ``path``: see :func:`_without`."""
+    top = str(path[0])
+    info = model.model_fields.get(top)
+    nested = _plain(info.annotation) if info is not None else None
+    value = document.get(top)
+    if len(path) > 1 and isinstance(value, dict):
+        if isinstance(nested, type) and issubclass(nested, BaseModel):
+            return top, str(path[1])
+        entry = value.get(path[1])
+        if typing.get_origin(nested) is dict and len(path) > 2 and isinstance(entry, dict):
+            return top, str(path[1]), str(path[2])
+    return (top,)
 
 
 _HINTS: dict[str, str] = {

@@ -45,6 +45,11 @@ EXIT_BUG = 70
 EXIT_INTERRUPTED = 130
 
 
+#: The most problems an error lists, in reading order (file, then line); a summary line
+#: counts the rest. One run reports every problem of every manifest, so a mistake shared by
+#: hundreds (a renamed account) would otherwise bury the first ones under a screenful.
+MAX_SHOWN = 200
+
 #: Commands that may publish: only their failures say that nothing was posted.
 POSTING_COMMANDS = frozenset({"apply", "github"})
 #: Commands that never change the state: their failures need not say it is untouched.
@@ -60,7 +65,14 @@ def format_error(exc: PublisherError, command: str | None = None) -> str:
     lines: list[str] = []
     if isinstance(exc, ConfigError | PreflightError):
         diags = exc.diagnostics
-        lines.extend(d.render() for d in diags)
+        lines.extend(d.render() for d in diags[:MAX_SHOWN])
+        if len(diags) > MAX_SHOWN:
+            hidden = diags[MAX_SHOWN:]
+            hidden_errors = sum(1 for d in hidden if d.severity == "error")
+            lines.append(
+                f"… and {len(hidden)} more ({hidden_errors} error(s)), not shown: "
+                "`--format json` lists every one"
+            )
         errors = sum(1 for d in diags if d.severity == "error")
         if command in READ_ONLY_COMMANDS:
             trailer = ""

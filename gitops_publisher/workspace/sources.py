@@ -202,7 +202,7 @@ def _drop_point(
     if len(path) > 1 and isinstance(value, dict):
         if isinstance(nested, type) and issubclass(nested, BaseModel):
             return top, str(path[1])
-        entry = value.get(path[1])
+        entry = value.get(path[1]) if isinstance(path[1], str) else None
         if typing.get_origin(nested) is dict and len(path) > 2 and isinstance(entry, dict):
             return top, str(path[1]), str(path[2])
     return (top,)

@@ -11,9 +11,18 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from gitops_publisher.core.desired import VideoRef, draft_posts
+from gitops_publisher.core.models import Config, PostManifest
 from gitops_publisher.errors import ConfigError, Diagnostic
-from gitops_publisher.workspace.project import load_project
+from gitops_publisher.workspace.project import (
+    _CONFIG_PLACEHOLDERS,
+    _PLACEHOLDERS,
+    load_project,
+)
+from gitops_publisher.workspace.sources import Source, validate_partial
 
 MakeRepo = Callable[..., Any]
 
@@ -243,3 +252,52 @@ def test_the_video_of_a_post_with_problems_is_checked_against_the_media_rules(
     found = [_short(d) for d in caught.value.diagnostics]
     assert [f.split(": ")[0] for f in found] == ["posts/a.yaml:4 video", "posts/a.yaml:5 privacy"]
     assert "media/broken.mp4" in found[0]
+
+
+_KEYS = [
+    *PostManifest.model_fields,
+    *Config.model_fields,
+    "title",
+    "privacy",
+    "brand_content",
+    "refresh_token_env",
+    "timezone",
+    "provider",
+    "brand-us",
+    "captoin",
+]
+_CONFIG = Config.model_validate(
+    {"version": 1, "accounts": {"brand-us": {"refresh_token_env": "T"}}, "policy": {}}
+)
+_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(max_size=8)
+    | st.sampled_from(
+        ["brand-us", "shorts", "SELF_ONLY", "private", "2026-12-05T09:00:00Z", "Mars/Base"]
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(_KEYS) | st.integers(), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(st.sampled_from(_KEYS), _VALUES, max_size=8),
+    st.sampled_from([PostManifest, Config]),
+)
+def test_any_mapping_is_checked_in_part_or_refused_never_a_crash(
+    document: dict[str, Any], model: type[PostManifest] | type[Config]
+) -> None:
+    out: list[Diagnostic] = []
+    placeholders = _PLACEHOLDERS if model is PostManifest else _CONFIG_PLACEHOLDERS
+    valid, unknown = validate_partial(
+        Source("posts/a.yaml", ""), 0, document, model, out, placeholders=placeholders
+    )
+    assert (valid is not None and not unknown) == (not out)  # valid exactly when no problem
+    if valid is not None and model is PostManifest and out:
+        draft_posts(valid, _CONFIG, "posts/a.yaml", VideoRef("", "", 0), unknown=unknown)

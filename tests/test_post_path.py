@@ -59,7 +59,7 @@ def test_the_post_s_own_path_is_counted_apart_and_narrower(report: dict[str, Any
     assert post["chain_list"][-1].startswith("* providers/")
     steps = [step.split("(")[0] for step in post["step_list"]]
     assert len(steps) == post["steps"] >= post["functions"]
-    assert steps.index("core/desired.py:resolve_post") < steps.index("core/planner.py:plan")
+    assert steps.index("core/desired.py:draft_posts") < steps.index("core/planner.py:plan")
     assert any(step.startswith("apply/engine.py:") for step in steps)
     # narrower than the wide count, and inside it
     assert post["functions"] < report["functions"]

@@ -197,7 +197,8 @@ class KillPoint:
     arrived, so a second was safe and nothing was ever sent to the first). ``resumes_from``:
     a rerun must go on sending into the session from a byte at or past this one (the server's
     offset: what it stored of the killed run's bytes), not from the start of a new session.
-    ``then``: the first rerun is killed too, there.
+    ``then``: the first rerun is killed too, there. ``expire``: then YouTube's week passes
+    before the reruns: every session, completed ones too, answers 404 (reference §6).
     """
 
     name: str
@@ -208,6 +209,7 @@ class KillPoint:
     sessions: int = 1
     resumes_from: int | None = None
     then: KillPoint | None = None
+    expire: bool = False
 
     def aim(self, switch: KillSwitch, rng: random.Random) -> str:
         switch.only, switch.target, switch.phase = self.only, self.number, self.phase
@@ -240,6 +242,15 @@ YOUTUBE_KILLS = [
         resumes_from=17 << 20,
     ),
     KillPoint("after the final chunk (201 lost)", big_youtube_chunk, 2, "after"),
+    # The video exists and the state says `uploading`; the rerun comes once the session is
+    # gone: the channel's uploads say which video it made (before 2026-12-04: a second one).
+    KillPoint(
+        "after the final chunk (201 lost), sessions expired before the rerun",
+        big_youtube_chunk,
+        2,
+        "after",
+        expire=True,
+    ),
     KillPoint("while polling, before the answer", youtube_poll, 1, "before"),
     KillPoint("while polling, answer lost", youtube_poll, 1, "after"),
     # Killed again while the rerun asks the session where it stands (the resume path itself).
@@ -260,6 +271,15 @@ YOUTUBE_KILLS = [
         then=KillPoint("replayed 201 lost", big_youtube_status_query, 1, "after"),
     ),
 ]
+
+
+def expire_every_session(service: Any) -> None:
+    """A week of YouTube time: every upload session answers 404, a completed one too."""
+    youtube = service.options.youtube.model_copy(update={"completed_sessions_expire": True})
+    service.options = service.options.model_copy(update={"youtube": youtube})
+    now = service.clock.now()
+    for session in service.world.data.youtube.sessions.values():
+        session.expires_at = now
 
 
 def seeded_aim(switch: KillSwitch, rng: random.Random) -> str:
@@ -294,8 +314,13 @@ def crash_run(
     template: Path,
     work: Path,
     aims: Sequence[Callable[[KillSwitch, random.Random], str]] = (seeded_aim,),
+    *,
+    expire: bool = False,
 ) -> Outcome:
-    """Kill applies where ``aims`` say (one run each), rerun until converged, check the promise."""
+    """Kill applies where ``aims`` say (one run each), rerun until converged, check the promise.
+
+    ``expire``: after the kills, every YouTube session expires, completed ones too.
+    """
     rng = random.Random(seed)
     root = work / "repo"
     shutil.copytree(template, root, copy_function=os.link)  # files are only ever replaced
@@ -345,6 +370,8 @@ def crash_run(
             if switch.killed:
                 assert code == -signal.SIGKILL, (seed, result.how, code)
         result.how, result.killed = " then ".join(hows), all(landed)
+        if expire:
+            expire_every_session(sandbox_service(app))
         for _ in range(5):
             if not pending_changes(root):
                 break
@@ -407,7 +434,7 @@ def test_sigkill_at_every_phase_of_a_youtube_upload_then_rerun_converges(
 ) -> None:
     def one(index: int) -> Outcome:
         point = YOUTUBE_KILLS[index]
-        return crash_run(index, template, tmp_path / f"p{index}", point.aims())
+        return crash_run(index, template, tmp_path / f"p{index}", point.aims(), expire=point.expire)
 
     with ThreadPoolExecutor(WORKERS) as pool:
         outcomes = list(pool.map(one, range(len(YOUTUBE_KILLS))))

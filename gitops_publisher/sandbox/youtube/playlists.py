@@ -148,6 +148,13 @@ def _item(
     return item
 
 
+async def _public(service: SandboxService, session: UploadSession, channel: Channel) -> bool:
+    """Whether another channel sees the upload: public and processed (as videos.list)."""
+    await service.digests.settle(session)
+    status = video_view(service, session, channel, ["status"], owner=False)["status"]
+    return bool(status["privacyStatus"] == "public" and status["uploadStatus"] == "processed")
+
+
 async def playlist_items_list(request: Request) -> Response:
     """``GET /youtube/v3/playlistItems?part=…&playlistId=UU…``: a channel's uploads, newest first.
 
@@ -175,18 +182,14 @@ async def playlist_items_list(request: Request) -> Response:
     size = _max_results(query.get("maxResults"))
     start = position_of(query["pageToken"]) if query.get("pageToken") else 0
     owner = caller.id == channel.id
-    listed: list[tuple[UploadSession, dict[str, Any]]] = []
-    for session in reversed(channel_sessions(service, channel.id)):  # newest first
+    listed = list(reversed(channel_sessions(service, channel.id)))  # newest first
+    if not owner:  # only what videos.list shows another channel: public and processed
+        listed = [s for s in listed if await _public(service, s, channel)]
+    items = []
+    for offset, session in enumerate(listed[start : start + size]):
         await service.digests.settle(session)
         video = video_view(service, session, channel, ["snippet", "status"], owner)
-        public = video["status"]["privacyStatus"] == "public"
-        if owner or (public and video["status"]["uploadStatus"] == "processed"):
-            listed.append((session, video))
-    page = listed[start : start + size]
-    items = [
-        _item(service, session, channel, playlist_id, start + offset, parts, video)
-        for offset, (session, video) in enumerate(page)
-    ]
+        items.append(_item(service, session, channel, playlist_id, start + offset, parts, video))
     body: dict[str, Any] = {"kind": "youtube#playlistItemListResponse", "etag": ""}
     if start + size < len(listed) and size > 0:
         body["nextPageToken"] = page_token(start + size)

@@ -308,7 +308,8 @@ class YouTubeProvider:
         if video_id is None:
             session = await self.api.session_status(handle, size)
             if isinstance(session, Gone):
-                found = await self._made_by(session, attempt)
+                why = f"the upload session answered HTTP {session.status}: it expired"
+                found = await self._made_by(why, attempt)
                 if isinstance(found, NotStarted):
                     return found
                 video_id = self._videos[handle] = found.video_id
@@ -318,13 +319,15 @@ class YouTubeProvider:
                 video_id = self._videos[handle] = session.video_id
         return to_outcome(await self.api.video_status(video_id))
 
-    async def _made_by(self, session: Gone, attempt: Attempt | None) -> Upload | NotStarted:
-        """The video an expired session made, found among the channel's uploads (module doc).
+    async def _made_by(self, gone: str, attempt: Attempt | None) -> Upload | NotStarted:
+        """The video a session that cannot answer made, found among the channel's uploads.
+
+        ``gone``: why the session cannot answer (it expired), for :class:`NotStarted`'s
+        reason. See the module doc.
 
         Raises:
             OutcomeUnclear: several uploads match.
         """
-        gone = f"the upload session answered HTTP {session.status}: it expired"
         wanted = _sent_text(attempt)
         if attempt is None or wanted is None:
             # Nothing to compare with (a record from before ``sent`` was kept): nothing was

@@ -18,8 +18,10 @@ from gitops_publisher.core.models import (
     Config,
     PostManifest,
 )
-from gitops_publisher.core.policy import check_config, check_post
+from gitops_publisher.core.policy import check_post
 from gitops_publisher.errors import ConfigError, Diagnostic
+from gitops_publisher.workspace.config_file import load_config as load_config
+from gitops_publisher.workspace.config_file import read_config, unknown_in_post
 from gitops_publisher.workspace.confined import escape_problem, relative_problem
 from gitops_publisher.workspace.content_ids import ContentIds
 from gitops_publisher.workspace.sources import (
@@ -33,7 +35,6 @@ if TYPE_CHECKING:
     from gitops_publisher.media import VideoFacts
     from gitops_publisher.preflight.videos import MediaReport, VideoCatalog
 
-CONFIG_NAME = "publisher.yaml"
 POSTS_DIR = "posts"
 CACHE_DIR = ".publisher/cache"
 MEDIA_CACHE_DIR = CACHE_DIR + "/media"
@@ -62,90 +63,6 @@ class Project:
     def providers(self) -> dict[str, str]:
         """Each account's ``provider:`` (whose media rules its posts' videos must meet)."""
         return {name: account.provider for name, account in self.config.accounts.items()}
-
-
-def load_config(root: Path) -> Config:
-    """Read and validate ``publisher.yaml``.
-
-    Raises:
-        ConfigError: missing, unreadable or invalid, with positioned diagnostics.
-    """
-    diagnostics: list[Diagnostic] = []
-    config, _ = _load_config(root, diagnostics)
-    if config is None or any(d.severity == "error" for d in diagnostics):
-        raise ConfigError(reading_order(diagnostics))
-    return config
-
-
-#: What of ``publisher.yaml`` the manifests' checks read (``_for_posts``).
-_READ_BY_POSTS = ("accounts", "defaults", "policy")
-#: What of an account the manifests' checks read: its platform and its caption defaults.
-_ACCOUNT_READ_BY_POSTS = ("provider", "caption")
-
-
-def _for_posts(config: Config | None, unknown: frozenset[str]) -> Config | None:
-    """``config`` if every field the manifests' checks read is valid, else None.
-
-    An invalid ``publisher.yaml`` field that no manifest check reads (an account's time
-    zone, ``state:``, ``notify:``) leaves the manifests fully checked in the same run.
-    """
-    for name in unknown:
-        parts = name.split(".")
-        if parts[0] not in _READ_BY_POSTS:
-            continue
-        if parts[0] != "accounts" or len(parts) < 3 or parts[2] in _ACCOUNT_READ_BY_POSTS:
-            return None
-    return config
-
-
-#: Stand-ins for required fields of publisher.yaml that are invalid (never shown or used).
-_CONFIG_PLACEHOLDERS: dict[str, Any] = {"accounts.*.refresh_token_env": "UNKNOWN"}
-
-
-def _load_config(root: Path, out: list[Diagnostic]) -> tuple[Config | None, frozenset[str]]:
-    """``publisher.yaml`` and its invalid fields (``validate_partial``); problems to ``out``.
-
-    The config returned is valid only when the set is empty; otherwise it holds what did
-    validate (for the checks that read none of the invalid fields), or is None.
-    """
-    path = root / CONFIG_NAME
-    escape = escape_problem(root, CONFIG_NAME)
-    if escape is not None:
-        out.append(Diagnostic(CONFIG_NAME, None, None, "", escape))
-        return None, frozenset()
-    if not path.is_file():
-        out.append(
-            Diagnostic(
-                CONFIG_NAME,
-                None,
-                None,
-                "",
-                f"no {CONFIG_NAME} in {root}: run in the content repository, or pass -C DIR "
-                "(a new one: `publisher init`)",
-            )
-        )
-        return None, frozenset()
-    source, documents = read_source(path, CONFIG_NAME, out)
-    if not documents:
-        if not out:
-            out.append(
-                Diagnostic(CONFIG_NAME, 1, 1, "", "empty config: see examples/publisher.yaml")
-            )
-        return None, frozenset()
-    if len(documents) > 1:
-        out.append(source.diagnostic(1, (), "publisher.yaml holds one YAML document"))
-        return None, frozenset()
-    document = documents[0]
-    if not isinstance(document, dict):
-        out.append(source.diagnostic(0, (), "publisher.yaml must be a mapping of keys"))
-        return None, frozenset()
-    config, unknown = validate_partial(
-        source, 0, document, Config, out, placeholders=_CONFIG_PLACEHOLDERS
-    )
-    if config is not None and "policy" not in unknown:
-        problems = check_config(config.policy, list(config.accounts))
-        out.extend(source.violation(0, item, key=True) for item in problems)
-    return config, unknown
 
 
 def manifest_paths(root: Path, out: list[Diagnostic] | None = None) -> list[Path]:
@@ -268,8 +185,7 @@ def load_project(
         ConfigError: every problem found, positioned; nothing is partially loaded.
     """
     diagnostics: list[Diagnostic] = []
-    config, config_unknown = _load_config(root, diagnostics)
-    posts_config = _for_posts(config, config_unknown)  # None: the manifests' own checks only
+    config, config_unknown = read_config(root, diagnostics)
     cache_escape = escape_problem(root, CACHE_DIR)  # the caches are written below
     if cache_escape is not None:
         diagnostics.append(Diagnostic(CACHE_DIR, None, None, "", cache_escape))
@@ -291,7 +207,14 @@ def load_project(
         display = path.relative_to(root).as_posix()
         posts.extend(
             _load_manifest(
-                videos, path, display, posts_config, seen, manifest_files, diagnostics, unplanned
+                videos,
+                path,
+                display,
+                (config, config_unknown),
+                seen,
+                manifest_files,
+                diagnostics,
+                unplanned,
             )
         )
         if on_progress is not None:
@@ -307,8 +230,8 @@ def load_project(
         probe=probe or probe_video,
     )
     media: dict[str, MediaReport] = {}
-    if check_media and posts_config is not None and cache_escape is None:
-        providers = {name: account.provider for name, account in posts_config.accounts.items()}
+    if check_media and config is not None and cache_escape is None:
+        providers = {name: account.provider for name, account in config.accounts.items()}
         media = _check_media(catalog, posts + unplanned, providers, seen, diagnostics)
     if config is None or any(d.severity == "error" for d in diagnostics):
         raise ConfigError(reading_order(diagnostics))
@@ -352,7 +275,7 @@ def _load_manifest(
     videos: _Videos,
     path: Path,
     display: str,
-    config: Config | None,
+    partial_config: tuple[Config | None, frozenset[str]],
     seen: dict[str, tuple[Source, int]],
     manifest_files: dict[str, str],
     out: list[Diagnostic],
@@ -361,8 +284,10 @@ def _load_manifest(
     """The posts of one manifest file that are free of problems; problems go to ``out``.
 
     The posts of a manifest with problems, which are not planned, go to ``unplanned`` for
-    the media checks, when their id and video are valid.
+    the media checks, when their id and video are valid. ``partial_config``: the config and
+    its invalid fields (``config_file.read_config``).
     """
+    config, config_unknown = partial_config
     problems_before = len(out)
     source, documents = read_source(path, display, out)
     if len(out) == problems_before and all(document is None for document in documents):
@@ -396,6 +321,7 @@ def _load_manifest(
             video = _NO_VIDEO
         if config is None:
             continue
+        unknown |= unknown_in_post(config_unknown, manifest)
         desired, problems = draft_posts(manifest, config, display, video, unknown=unknown)
         for problem_item in problems:
             out.append(

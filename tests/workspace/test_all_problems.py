@@ -17,11 +17,9 @@ from hypothesis import strategies as st
 from gitops_publisher.core.desired import VideoRef, draft_posts
 from gitops_publisher.core.models import Config, PostManifest
 from gitops_publisher.errors import ConfigError, Diagnostic
-from gitops_publisher.workspace.project import (
-    _CONFIG_PLACEHOLDERS,
-    _PLACEHOLDERS,
-    load_project,
-)
+from gitops_publisher.workspace.config_file import _PLACEHOLDERS as _CONFIG_PLACEHOLDERS
+from gitops_publisher.workspace.config_file import unknown_in_post
+from gitops_publisher.workspace.project import _PLACEHOLDERS, load_project
 from gitops_publisher.workspace.sources import Source, validate_partial
 
 MakeRepo = Callable[..., Any]
@@ -228,12 +226,38 @@ def test_a_config_field_no_manifest_reads_leaves_the_manifests_checked(
     ]
 
 
-def test_manifests_are_not_checked_against_an_invalid_default(make_repo: MakeRepo) -> None:
+def test_a_post_is_checked_except_where_it_relies_on_an_invalid_default(
+    make_repo: MakeRepo,
+) -> None:
     post = "version: 1\nid: launch\naccounts: [brand-us]\nvideo: media/launch-teaser.mp4\n"
     config = CONFIG.replace("privacy: SELF_ONLY", "privacy: PRIVATE")
     found = problems(make_repo, {"posts/a.yaml": post + "caption: guaranteed\n"}, config)
-    # not "a direct post needs a privacy level" in the post: its default is what is wrong
-    assert [f.split(": ")[0] for f in found] == ["publisher.yaml:7 defaults.privacy"]
+    # not "a direct post needs a privacy level": the default it relies on is what is wrong
+    assert [f.split(": ")[0] for f in found] == [
+        "publisher.yaml:7 defaults.privacy",
+        "posts/a.yaml:5 caption",
+    ]
+
+
+def test_an_invalid_caption_default_of_an_account_skips_only_its_posts_captions(
+    make_repo: MakeRepo,
+) -> None:
+    config = CONFIG.replace(
+        "{refresh_token_env: TOKEN_UK}", "{refresh_token_env: TOKEN_UK, caption: {suffix: 1}}"
+    )
+    post = "version: 1\naccounts: [{}]\nvideo: media/launch-teaser.mp4\ncaption: guaranteed\n"
+    found = problems(
+        make_repo,
+        {
+            "posts/a.yaml": post.replace("{}", "brand-uk") + "id: uk\n",
+            "posts/b.yaml": post.replace("{}", "brand-us") + "id: us\n",
+        },
+        config,
+    )
+    assert [f.split(": ")[0] for f in found] == [
+        "publisher.yaml:4 accounts.brand-uk.caption.suffix",
+        "posts/b.yaml:4 caption",  # brand-us's caption is known; brand-uk's suffix is not
+    ]
 
 
 def test_the_video_of_a_post_with_problems_is_checked_against_the_media_rules(
@@ -301,3 +325,30 @@ def test_any_mapping_is_checked_in_part_or_refused_never_a_crash(
     assert (valid is not None and not unknown) == (not out)  # valid exactly when no problem
     if valid is not None and model is PostManifest and out:
         draft_posts(valid, _CONFIG, "posts/a.yaml", VideoRef("", "", 0), unknown=unknown)
+
+
+@pytest.mark.parametrize(
+    ("invalid", "post", "unknown"),
+    [
+        ("defaults.privacy", {}, {"privacy"}),
+        ("defaults.privacy", {"privacy": "SELF_ONLY"}, set()),  # the post sets its own
+        ("defaults.mode", {}, {"mode"}),
+        ("defaults.disclosure", {"disclosure": {}}, set()),
+        ("defaults.caption", {}, {"caption"}),
+        ("defaults.youtube", {}, {"youtube"}),
+        ("defaults.on_missed", {}, set()),  # no check reads it
+        ("defaults", {"mode": "draft"}, {"privacy", "disclosure", "caption", "youtube"}),
+        ("accounts.brand-us.caption", {}, {"caption"}),
+        ("accounts.brand-uk.caption", {}, set()),  # not an account of the post
+        ("accounts.brand-us.timezone", {}, set()),
+        ("policy.banned_terms", {}, set()),  # the rule is left out, not the post's fields
+        ("notify", {}, set()),
+    ],
+)
+def test_what_an_invalid_config_field_leaves_unknown_in_a_post(
+    invalid: str, post: dict[str, Any], unknown: set[str]
+) -> None:
+    manifest = PostManifest.model_validate(
+        {"id": "a", "accounts": ["brand-us"], "video": "media/a.mp4"} | post
+    )
+    assert unknown_in_post(frozenset({invalid}), manifest) == unknown

@@ -98,12 +98,14 @@ def check_post(
     # What resolve_post sends TikTok as brand_content_toggle (drafts and YouTube send none);
     # taken from the disclosure itself, as a post with a problem may have no post_info.
     disclosure = manifest.disclosure or defaults.disclosure or Disclosure()
-    branded = disclosure.brand_content and any(post.provider == "tiktok" for post in direct)
+    branded: bool | None = disclosure.brand_content and any(
+        post.provider == "tiktok" for post in direct
+    )
+    if unknown & {"disclosure", "disclosure.brand_content"}:
+        branded = None  # not known: the rule about branded captions is not checked
     out: list[PolicyViolation] = []
     for (at, caption), accounts in groups.items():
-        known = not unknown & {"disclosure", "disclosure.brand_content"}
-        rules = _caption_rules(policy, caption, accounts, branded=branded if known else None)
-        for item in rules:
+        for item in _caption_rules(policy, caption, accounts, branded=branded):
             located = replace(item, field=".".join(at), at=at if len(at) > 1 else ())
             if located not in out:  # the same caption text under other defaults
                 out.append(located)

@@ -73,3 +73,27 @@ def test_plan_lists_every_problem_of_every_manifest_in_one_run(content_repo, cli
     assert applied.exit_code == 1 and "nothing was posted" in applied.output
     assert (root / SANDBOX / "state.json").read_bytes() == state_before
     assert len(sandbox_truth(root)) == posts_before
+
+
+def test_validate_lists_the_config_s_problems_and_the_manifests_together(content_repo, cli):
+    root = content_repo.root
+    config = (root / "publisher.yaml").read_text(encoding="utf-8")
+    assert "timezone: Europe/London" in config
+    content_repo.write("publisher.yaml", config.replace("Europe/London", "Europe/Londres"))
+    content_repo.write("posts/z-copy.yaml", DUPLICATE)
+    content_repo.commit("a time zone misspelled beside a broken manifest")
+
+    result = cli(root, "validate")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line[:1] != " "][:-1]
+    assert [line.split(" ", 2)[1] for line in lines] == [
+        "accounts.brand-uk.timezone:",
+        "id:",
+        "caption:",  # brand-uk's banned term: the account is known, only its zone is not
+        "cover_timestamp_ms:",
+    ]
+    assert lines[0].startswith("publisher.yaml:")
+    assert (
+        result.stderr.splitlines()[-1] == "Error: 4 problem(s) in the project's files (4 error(s))"
+    )

@@ -352,9 +352,9 @@ class YouTubeProvider:
             )
         ids = ", ".join(upload.video_id for upload in matches)
         raise OutcomeUnclear(
-            f"its YouTube upload session expired, so YouTube no longer says which video it "
-            f"made, and {len(matches)} videos uploaded to the channel since {when} have the "
-            f"title and description it was sent with: {ids}",
+            f"{gone}, so YouTube no longer says which video it made, and {len(matches)} "
+            f"videos uploaded to the channel since {when} have the title and description it "
+            f"was sent with: {ids}",
             candidates=tuple(upload.video_id for upload in matches),
         )
 

@@ -8,10 +8,12 @@ and the fake platform runs them too, so the fake cannot drift from what adapters
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.ports import (
     AccountReport,
+    Attempt,
     Drafted,
     Media,
     NotStarted,
@@ -69,10 +71,12 @@ async def check_publish(
 
 
 async def check_outcome_is_repeatable(provider: Provider, handle: str, size: int) -> None:
-    """Asking again changes nothing: the resume path may ask any number of times."""
+    """Asking again changes nothing: the resume path may ask any number of times, and with
+    the recorded attempt (what a resume passes) a handle the platform knows answers the same."""
     first = await provider.outcome(handle, size)
     again = await provider.outcome(handle, size)
-    assert type(first) is type(again) and is_settled(first)
+    resumed = await provider.outcome(handle, size, attempt=Attempt(began=datetime.now(UTC)))
+    assert type(first) is type(again) is type(resumed) and is_settled(first)
 
 
 async def check_unfinished_transfer_states_who_can_finish_it(

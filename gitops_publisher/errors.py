@@ -13,6 +13,7 @@ writes a traceback log for anything else::
     ├── StalePlanError         a saved plan no longer matches state or manifests
     ├── AddressError           an ADDRESS argument that names nothing
     ├── AuthError              missing / expired / revoked credentials
+    │   └── SealError          no key here to seal or open an upload session (core/handles.py)
     ├── PreflightError         media or creator checks failed before any post
     └── ProviderError          the provider (TikTok) answered with an error
         └── ApiError           TikTok's error envelope: code, message, log_id, HTTP status
@@ -110,6 +111,16 @@ class AddressError(PublisherError):
 
 class AuthError(PublisherError):
     """Credentials are missing, expired, or were revoked."""
+
+
+class SealError(AuthError):
+    """No key here to seal an upload session for the state, or to open a sealed one.
+
+    Opening: the session was sealed with a key this run does not have (another machine's key
+    file, another ``PUBLISHER_TOKEN_KEY``, or none set); the engine then treats the session
+    as unknown to this run. Sealing: ``PUBLISHER_TOKEN_KEY`` is not a Fernet key, or the key
+    file cannot be written.
+    """
 
 
 class PreflightError(PublisherError):

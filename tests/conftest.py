@@ -7,7 +7,8 @@ Keep this file small; fixtures used by one directory belong in that directory.
   committed. ``content_repo`` is the whole ``examples/`` project as such a repository.
 * Every test runs outside CI: ``CI`` is removed from the environment (a CI runner sets it,
   and without ``PUBLISHER_TOKEN_KEY`` it makes env-token refreshes stop); tests of that
-  rule set it themselves.
+  rule set it themselves. ``PUBLISHER_TOKEN_STORE`` is a temporary file of the test's (the
+  local token store, and the key that seals upload sessions beside it).
 * ``publisher(*args)`` -> click ``Result``: runs the CLI through ``CliRunner`` with
   ``catch_exceptions=False`` (an unexpected exception fails the test instead of being hidden).
   ``result.stdout`` / ``result.stderr`` are separate; ``result.output`` interleaves both.
@@ -32,9 +33,16 @@ SCHEMA_DIR = REPO_ROOT / "schema"
 
 
 @pytest.fixture(autouse=True)
-def outside_ci(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run every test as on a developer machine, whether or not the suite runs in CI."""
+def outside_ci(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Run every test as on a developer machine, whether or not the suite runs in CI.
+
+    The machine's token store (and the key file beside it that seals upload sessions) is a
+    temporary directory of the test's, never the user's ``~/.config``.
+    """
     monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("PUBLISHER_TOKEN_KEY", raising=False)
+    store = tmp_path_factory.mktemp("machine") / "config" / "tokens.json"
+    monkeypatch.setenv("PUBLISHER_TOKEN_STORE", str(store))
 
 
 @dataclass

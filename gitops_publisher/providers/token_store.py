@@ -12,6 +12,8 @@
   :data:`Mirror` (the state branch, in CI) gets each new content before
   :meth:`EncryptedTokenFile.save` returns.
 - :func:`refresh_expiry_warnings`: what ``auth status`` and ``plan`` warn about.
+- :class:`FernetBox`: Fernet with one key, for ``providers/sealing.py`` (this module is the
+  one that imports cryptography).
 """
 
 from __future__ import annotations
@@ -287,6 +289,42 @@ class EncryptedTokenFile:
             "origin": stored.origin,
         }
         return self._fernet.encrypt(json.dumps(document).encode())
+
+
+class FernetBox:
+    """Fernet encryption with one key (what ``providers/sealing.py`` seals sessions with).
+
+    Raises:
+        ValueError: (from the constructor) ``key`` is not a Fernet key.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        from cryptography.fernet import Fernet
+
+        try:
+            self._fernet = Fernet(key)
+        except (ValueError, TypeError):
+            raise ValueError("not a Fernet key") from None
+
+    @staticmethod
+    def new_key() -> bytes:
+        """A fresh random key (URL-safe base64 of 32 bytes)."""
+        from cryptography.fernet import Fernet
+
+        return Fernet.generate_key()
+
+    def encrypt(self, data: bytes) -> bytes:
+        """``data`` encrypted and authenticated."""
+        return self._fernet.encrypt(data)
+
+    def decrypt(self, token: bytes) -> bytes | None:
+        """What ``token`` holds, or None when this key did not make it (or it was altered)."""
+        from cryptography.fernet import InvalidToken
+
+        try:
+            return self._fernet.decrypt(token)
+        except InvalidToken:
+            return None
 
 
 def choose_ci_tokens(env_refresh_token: str, *kept: StoredCiTokens | None) -> StoredCiTokens:

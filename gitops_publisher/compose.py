@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from gitops_publisher.core.handles import Sealer
 from gitops_publisher.core.identity import handle
 from gitops_publisher.core.models import AccountConfig, Config
 from gitops_publisher.core.ports import Provider, Providers
@@ -75,6 +76,8 @@ class Connection:
         time_scale: how much faster than real time the server's clock runs.
         apps: other platforms' app credentials (client id, secret) this connection provides,
             by ``provider:`` name (the embedded sandbox's Google client).
+        sealer: seals upload sessions for the state (``providers/sealing.py``); by default
+            with ``PUBLISHER_TOKEN_KEY``, else the key file beside the local token store.
     """
 
     api_url: str
@@ -85,6 +88,7 @@ class Connection:
     time_scale: float = 1.0
     secrets: set[str] = field(default_factory=set)
     apps: dict[str, tuple[str, str]] = field(default_factory=dict)
+    sealer: Sealer = field(default_factory=lambda: _sealer())
 
     def __post_init__(self) -> None:
         """Start loading the clients' TLS context, so it overlaps apply's pre-flight."""
@@ -130,6 +134,17 @@ class Connection:
                     )
                 opened[name] = platform.open(run, name)
             yield opened
+
+
+def _sealer(key_dir: Path | None = None) -> Sealer:
+    """The environment's sealer (``key_dir``: where its key file is, if not the default).
+
+    Raises:
+        SealError: ``PUBLISHER_TOKEN_KEY`` is not a Fernet key.
+    """
+    from gitops_publisher.providers.sealing import SessionSealer
+
+    return SessionSealer.from_environment(key_dir=key_dir)
 
 
 class _SandboxTokens:
@@ -199,7 +214,9 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
 
     Each configured account becomes a sandbox user (a YouTube account: a channel) named by its
     ``username`` or ``handle`` (else by the account's name) the first time; its tokens are
-    kept in ``.publisher/sandbox/token-store.json``.
+    kept in ``.publisher/sandbox/token-store.json``, and the key that seals its upload
+    sessions in the state beside them (``session-seal.key``, unless ``PUBLISHER_TOKEN_KEY``
+    is set).
 
     Raises:
         ConfigError: ``PUBLISHER_SANDBOX_OPTIONS`` names a bad options file.
@@ -241,6 +258,7 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
             save_tokens=tokens.save,
             time_scale=scale,
             apps={"youtube": (SANDBOX_GOOGLE_CLIENT_ID, SANDBOX_GOOGLE_CLIENT_SECRET)},
+            sealer=_sealer(directory),
         )
 
 

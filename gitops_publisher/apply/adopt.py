@@ -18,7 +18,8 @@ def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> 
     """Ask the platform about ``handle`` (TikTok: a publish_id) and record it for ``address``.
 
     The caller holds the lock. The record takes the manifest's current fingerprint, so the
-    address plans as ``noop`` (or ``resume`` while the platform still processes it).
+    address plans as ``noop`` (or ``resume`` while the platform still processes it). A
+    session URI is recorded sealed, or closed once its post is published (``core/handles.py``).
 
     Raises:
         AddressError: no manifest declares ``address``.
@@ -26,6 +27,7 @@ def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> 
             nothing, or the account's token belongs to another user than the account is
             (core/identity.py).
         ApiError: the platform does not know the handle for this account's token.
+        SealError: no key to seal a session URI with.
     """
     posts = {str(p.address): p for p in planned.project.posts}
     post = posts.get(address)
@@ -70,4 +72,4 @@ def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> 
     record = records.start(post, None, now, Provenance(), who)
     record = records.initialized(record, handle, None, now)
     record = records.uploaded(record, now)
-    return records.settled(record, answer, now)
+    return records.at_rest(records.settled(record, answer, now), providers.sealer)

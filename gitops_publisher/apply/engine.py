@@ -46,7 +46,7 @@ from gitops_publisher.core.ports import (
 from gitops_publisher.core.ports import Outcome as Answer
 from gitops_publisher.core.reviewed import NOT_REVIEWED, is_approved
 from gitops_publisher.core.state import Provenance, Record
-from gitops_publisher.errors import ApiError, AuthError, ProviderError
+from gitops_publisher.errors import ApiError, AuthError, ProviderError, SealError
 from gitops_publisher.providers.errors import (
     InitOutcomeUnknown,
     NoUploadTarget,
@@ -262,9 +262,20 @@ class Engine:
         if record is None or record.publish_id is None:  # planned from an older state
             return Result(change.address, "resume", Outcome.FAILED, message="nothing to resume")
         provider = self.providers[change.account]
+        try:
+            record = self.box.unsealed(record)
+            sealed: SealError | None = None
+        except SealError as exc:
+            # Sealed with a key this run has not: the session is unknown to it, and the
+            # platform is asked as about one that expired (its post looked for; then the
+            # safe path of a forgotten handle decides, below).
+            sealed = exc
         handle = record.publish_id
+        assert handle is not None
         shown = provider.label(handle)
         self.emit(Log(change.address, f"asking {provider.title} about {shown}"))
+        if sealed is not None:
+            self.emit(Log(change.address, f"{sealed}: {sealed.hint}", "warning"))
         # The size the platform was told at the start (the file may have changed since).
         size = record.sent.video_size if record.sent else self._video_size(record)
         answer = await _ask(ticket, provider, handle, size, change.privacy, self._attempt(record))
@@ -299,7 +310,18 @@ class Engine:
             # The platform accepted every byte (recorded before any outcome was asked): the
             # post exists, whatever the handle answers now (YouTube: a completed session
             # expires after days, reference §6). Publishing again would post it twice.
-            return _forgotten(change, record, provider.title, shown, answer)
+            return _forgotten(change, record, provider.title, shown, answer, sealed)
+        if isinstance(answer, NotStarted) and sealed is not None:
+            return await self._abandon(
+                change,
+                record,
+                shown,
+                "upload_expired",
+                f"{sealed}, so this run cannot send the rest of it: the unfinished upload is "
+                "given up as if it had expired, and the next run publishes the post again "
+                f"(nothing was published through it). To resume such an upload instead, "
+                f"{sealed.hint} before the next run",
+            )
         if isinstance(answer, NotStarted):
             return await self._abandon(
                 change,
@@ -645,10 +667,30 @@ def _changed_elsewhere(change: Change, title: str, shown: str, why: str) -> Resu
 
 
 def _forgotten(
-    change: Change, record: Record, title: str, shown: str, answer: NotStarted
+    change: Change,
+    record: Record,
+    title: str,
+    shown: str,
+    answer: NotStarted,
+    sealed: SealError | None = None,
 ) -> Result:
-    """A handle the platform no longer knows although it had every byte: left as it is."""
+    """A handle the platform no longer knows although it had every byte: left as it is.
+
+    ``sealed``: this run could not open the handle at all (another key sealed it); the run
+    that has the key can still ask, so the message says which key.
+    """
     when = record.updated_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if sealed is not None:
+        return Result(
+            change.address,
+            "resume",
+            Outcome.FAILED,
+            shown,
+            message=f"{sealed}, so this run cannot ask {title} about it; {title} had received "
+            f"every byte of the video by {when}, so the post was made: it is not published "
+            f"again, and the record is left as it is. {sealed.hint[:1].upper()}"
+            f"{sealed.hint[1:]}: the next run then records the post",
+        )
     return Result(
         change.address,
         "resume",

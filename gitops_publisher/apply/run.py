@@ -105,7 +105,7 @@ def execute(
             if account_issues:
                 raise PreflightError(account_issues, "account checks failed")
             engine = Engine(
-                box=StateBox(planned.store, planned.state),
+                box=StateBox(planned.store, planned.state, sealer=providers.sealer),
                 providers=opened,
                 root=root,
                 now=now,

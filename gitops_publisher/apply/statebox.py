@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
+from gitops_publisher.apply import records
 from gitops_publisher.core import handles
 from gitops_publisher.core.state import Record, State, StateStore
-from gitops_publisher.errors import StateConflictError, StateError
+from gitops_publisher.errors import SealError, StateConflictError, StateError
 
 
 @dataclass
@@ -29,15 +30,40 @@ class StateBox:
     with ``wait=False``: it is written in the background, or by the next write anyway, and
     :meth:`flush` waits for every such write at the end of the run. A kill before then
     leaves the earlier transition on disk, which a rerun resolves by asking TikTok.
+
+    No session URI reaches the store (``core/handles.py``): each record put is kept
+    :func:`~gitops_publisher.apply.records.at_rest` (its session sealed with ``sealer``, or
+    closed once its post is recorded), and the sessions of recorded posts that a state
+    written before 2026-12-04 holds in plain are closed by the run's first write.
     """
 
     store: StateStore
     state: State
     writes: int = 0
+    sealer: handles.Sealer | None = None
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _durable_serial: int | None = None
     _background: set[asyncio.Task[None]] = field(default_factory=set)
     _failed: list[Record] = field(default_factory=list)  # puts whose background write failed
+
+    def __post_init__(self) -> None:
+        """Close the plain sessions of recorded posts (written by the first put, if any)."""
+        self.state = records.closed_sessions(self.state)
+
+    def unsealed(self, record: Record) -> Record:
+        """``record`` with its session URI opened, to ask the platform about it.
+
+        Puts of records made from it seal it back to the very text the state holds.
+
+        Raises:
+            SealError: this run has not the key that sealed it (the message says which).
+        """
+        handle = record.publish_id
+        if handle is None or not handles.is_sealed(handle):
+            return record
+        if self.sealer is None:
+            raise SealError("this run has no key to open sealed upload sessions")
+        return record.model_copy(update={"publish_id": self.sealer.unseal(handle)})
 
     async def put(self, record: Record, *, wait: bool = True) -> None:
         """Record a transition; return once it is durable (the store writes atomically).
@@ -47,7 +73,9 @@ class StateBox:
         Raises:
             StateConflictError: another run recorded this address differently.
             StateError: the state could not be written; nothing more may be published.
+            SealError: the record's session cannot be sealed (no key can be made here).
         """
+        record = records.at_rest(record, self.sealer)
         updated = self.state.with_record(record)
         if updated is self.state:
             return
@@ -111,7 +139,7 @@ def _detail(handle: str | None) -> str:
 def _recovery(record: Record) -> str:
     """What to do after a failed write; never prints a capability handle (core/handles.py)."""
     handle = record.publish_id
-    if handle and not handles.is_capability(handle):
+    if handle and not handles.is_session(handle):
         return (
             f"fix the state file, then `publisher state import {record.address} {handle}` "
             "if a publish_id is shown, before any new apply"

@@ -53,9 +53,12 @@ no bytes), which is what makes the next run's retry safe.
 
 **Handles.** The handle is the platform's durable name of one attempt: TikTok's
 ``publish_id``; YouTube's resumable session URI, which is a capability (whoever holds it can
-upload into the channel), so it is stored in the state but never shown: the engine's events
-name a handle only through :meth:`Named.label`, and an adapter whose handles are
-capabilities keeps them out of its own logs too.
+upload into the channel), so it is never shown: the engine's events name a handle only
+through :meth:`Named.label`, and an adapter whose handles are capabilities keeps them out of
+its own logs too. The state holds it sealed (:attr:`Providers.sealer`); the engine opens it
+before it calls the provider. A sealed handle this run cannot open (another machine's key)
+is passed as it is: the adapter answers for it as for a session it does not know (YouTube:
+as for one that expired, :class:`NotStarted` unless it finds the post).
 
 **Many publishes at once.** Nothing here assumes one publish at a time per account: every
 call names its handle, :class:`Started` carries all that one attempt needs, and an adapter
@@ -99,6 +102,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
+from gitops_publisher.core.handles import Sealer
 from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.media_rules import MediaRules
 
@@ -628,10 +632,13 @@ class Providers(Protocol):
             sandbox runs faster; the engine scales its waits to match).
         secrets: values to redact from every output (tokens, capability handles); grows
             while the run refreshes tokens.
+        sealer: seals capability handles before the state records them, and opens them for
+            a resume (``core/handles.py``; its keys: ``providers/sealing.py``).
     """
 
     time_scale: float
     secrets: set[str]
+    sealer: Sealer
 
     def open(
         self,

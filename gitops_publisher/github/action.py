@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 import httpx
 
+from gitops_publisher.core.handles import same
 from gitops_publisher.core.reviewed import ReviewedPlan, reviewed_from_plan, unreviewed
 from gitops_publisher.core.shard import Shard
 from gitops_publisher.core.state import DONE, State
@@ -406,7 +407,8 @@ def newly_published(
     done = []
     for address, rec in sorted(after.resources.items()):
         old = before.resources.get(address) or before.resources.get(moved_from.get(address, ""))
-        fresh = old is None or old.status not in DONE or old.publish_id != rec.publish_id
+        # A session closed by this run's write is the same attempt (core/handles.py).
+        fresh = old is None or old.status not in DONE or not same(old.publish_id, rec.publish_id)
         if rec.status in DONE and fresh:
             done.append(address)
     return done

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from gitops_publisher.core import handles
 from gitops_publisher.core.binding import EMBEDDED_SANDBOX
 from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.media_rules import MediaRules
@@ -45,7 +46,7 @@ from gitops_publisher.core.ports import (
     Transferring,
 )
 from gitops_publisher.core.state import Endpoint
-from gitops_publisher.errors import ApiError, AuthError
+from gitops_publisher.errors import ApiError, AuthError, SealError
 from gitops_publisher.providers.errors import (
     InitOutcomeUnknown,
     ProviderNetworkError,
@@ -291,6 +292,8 @@ class FakeProvider:
         self.attempts.append((handle, attempt))
         await self._taking("outcome")
         publish = self.publishes.get(handle)
+        if publish is None and handles.is_sealed(handle):  # sealed with another key
+            return NotStarted("this run cannot open the session (fake)")
         if publish is None:
             raise ApiError("invalid_publish_id", "unknown handle", "", 400, platform=self.title)
         script = publish.script
@@ -322,6 +325,40 @@ class FakeProvider:
         ]
 
 
+class FakeSealer:
+    """Seals in memory (satisfies ``core.handles.Sealer``): another instance is another key.
+
+    The sealed text's token is a number, not the URI encrypted: only this instance opens it.
+    """
+
+    def __init__(self) -> None:
+        self.uris: dict[str, str] = {}  # token -> URI
+
+    def seal(self, handle: str) -> str:
+        """``handle`` sealed, if it is a session URI (the same text for the same URI)."""
+        if not handles.is_capability(handle):
+            return handle
+        for token, uri in self.uris.items():
+            if uri == handle:
+                return handles.sealed_form(handle, "local", token)
+        token = f"fake{len(self.uris) + 1}"
+        self.uris[token] = handle
+        return handles.sealed_form(handle, "local", token)
+
+    def unseal(self, handle: str) -> str:
+        """The URI this instance sealed; SealError for another's."""
+        parts = handles.sealed_parts(handle)
+        if parts is None:
+            return handle
+        uri = self.uris.get(parts[2])
+        if uri is None:
+            raise SealError(
+                "its upload session was sealed with another key (fake)",
+                hint="use the key of the run that started it",
+            )
+        return uri
+
+
 @dataclass
 class FakeProviders:
     """Opens :class:`FakeProvider` accounts (satisfies the port's ``Providers``)."""
@@ -330,6 +367,7 @@ class FakeProviders:
     time_scale: float = 1.0
     secrets: set[str] = field(default_factory=set)
     opened: list[list[str]] = field(default_factory=list)
+    sealer: handles.Sealer = field(default_factory=lambda: FakeSealer())
 
     def open(
         self,

@@ -13,6 +13,7 @@ from typing import Any
 
 import pydantic_core
 
+from gitops_publisher.core import handles
 from gitops_publisher.core.state import ABANDONED_REASONS, DONE, UNKNOWN_OUTCOME, Record, State
 from gitops_publisher.errors import StateConflictError
 
@@ -114,7 +115,10 @@ def outlives_abandonment(base: Record | None, theirs: Record | None, ours: Recor
     """
     if base is None or theirs is None or ours is None or base.publish_id is None:
         return False
-    same_attempt = base.publish_id == theirs.publish_id == ours.publish_id
+    # One attempt, whichever form each run keeps its session in (sealed by either, closed).
+    same_attempt = handles.same(base.publish_id, theirs.publish_id) and handles.same(
+        base.publish_id, ours.publish_id
+    )
     gave_up = theirs.status == "failed" and theirs.fail_reason in ABANDONED_REASONS
     platform_verdict = ours.status == "failed" and ours.fail_reason not in ABANDONED_REASONS
     evidence = ours.status in (UNKNOWN_OUTCOME - {"uploading"}) | DONE or platform_verdict

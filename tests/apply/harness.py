@@ -37,6 +37,7 @@ from pinned_git import commit_all, init_repo
 from gitops_publisher.apply.events import Event, Log, Result, UploadProgress
 from gitops_publisher.apply.run import ApplyReport, execute
 from gitops_publisher.compose import Connection
+from gitops_publisher.core import handles
 from gitops_publisher.core.state import State
 from gitops_publisher.planning import Opened, Planned, make_plan, open_project, persist_moves
 from gitops_publisher.sandbox import (
@@ -614,9 +615,19 @@ def assert_exactly_once(
     return found
 
 
-def upload_id(session_uri: str) -> str:
-    """The ``upload_id`` of a YouTube session URI (a state record's handle)."""
-    return str(httpx.URL(session_uri).params.get("upload_id", ""))
+def upload_id(handle: str, sessions: Iterable[str] = ()) -> str:
+    """The ``upload_id`` of a YouTube session (a state record's handle) in any form.
+
+    A plain URI (a state written before 2026-12-04) holds it; a sealed or closed one only its
+    last 4 characters (``core/handles.py``): the one of ``sessions`` (the emulator's upload
+    ids) that ends with them, which must be the only one.
+    """
+    if handles.is_capability(handle):
+        return str(httpx.URL(handle).params.get("upload_id", ""))
+    tail = handles.tail(handle)
+    found = [u for u in sessions if tail and u.endswith(tail)]
+    assert len(found) <= 1, f"several sessions end with {tail}"
+    return found[0] if found else ""
 
 
 def youtube_sessions(world: SandboxWorld) -> dict[str, str | None]:
@@ -645,9 +656,9 @@ def assert_youtube_exactly_once(
     by_video = {v["video_id"]: v for v in videos if v["video_id"] is not None}
     recorded: dict[str, str] = {}  # video id -> address
     for address, record in state.resources.items():
-        handles = [earlier.publish_id for earlier in record.history]
-        for handle in [*handles, record.publish_id or ""]:
-            video_id = sessions.get(upload_id(handle)) if handle else None
+        earlier = [prior.publish_id for prior in record.history]
+        for handle in [*earlier, record.publish_id or ""]:
+            video_id = sessions.get(upload_id(handle, sessions)) if handle else None
             if video_id is not None:
                 assert video_id not in recorded, f"{video_id} recorded twice"
                 recorded[video_id] = address
@@ -659,7 +670,7 @@ def assert_youtube_exactly_once(
     assert count == dict.fromkeys(expected, 1), f"videos per address {count}"
     for address, path in sorted(expected.items()):
         record = state.resources[address]
-        video_id = sessions.get(upload_id(record.publish_id or ""))
+        video_id = sessions.get(upload_id(record.publish_id or "", sessions))
         assert video_id is not None, f"{address}: {record.status} {record.fail_reason}"
         video = by_video[video_id]
         assert video["channel"] == "@" + record.account, address

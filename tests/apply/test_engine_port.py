@@ -20,6 +20,7 @@ from gitops_publisher.apply.events import Event, Log, Outcome, Result
 from gitops_publisher.apply.inflight import CLOCK_SKEW
 from gitops_publisher.apply.settle import PollPolicy
 from gitops_publisher.apply.statebox import StateBox
+from gitops_publisher.core import handles
 from gitops_publisher.core.address import Address
 from gitops_publisher.core.desired import DesiredPost, VideoRef
 from gitops_publisher.core.plan import Action
@@ -28,7 +29,7 @@ from gitops_publisher.core.ports import Failed, NotStarted, Published
 from gitops_publisher.core.state import MemoryStateStore, Provenance, Record
 from gitops_publisher.errors import ApiError, AuthError
 from gitops_publisher.providers.errors import RateLimited, UploadContended, UploadError
-from gitops_publisher.providers.fake import FakePlatform, FakeProvider, Script
+from gitops_publisher.providers.fake import FakePlatform, FakeProvider, FakeSealer, Script
 
 from .builders import NOW, desired_post
 
@@ -54,6 +55,7 @@ class World:
         self.store = MemoryStateStore()
         self.accounts = accounts or {"brand-us": FakeProvider()}
         self.events: list[Event] = []
+        self.sealer = FakeSealer()  # this machine's key: every run of the world has it
 
     def record(self, address: str = "teaser@brand-us") -> Record:
         return self.store.state.resources[address]
@@ -72,7 +74,7 @@ class World:
             return None
 
         engine = Engine(
-            box=StateBox(self.store, self.store.read()),
+            box=StateBox(self.store, self.store.read(), sealer=self.sealer),
             providers=self.accounts,
             root=self.root,
             now=lambda: at,
@@ -138,8 +140,10 @@ def test_killed_mid_transfer_resumes_from_the_handle_at_the_reported_offset(
     fake.on_call = kill_mid_transfer
     with pytest.raises(Killed):
         world.apply([post()])
-    handle = world.record().publish_id
-    assert world.record().status == "uploading" and handle in fake.publishes
+    [handle] = fake.publishes
+    sealed = world.record().publish_id or ""
+    assert world.record().status == "uploading" and handles.is_sealed(sealed)
+    assert handles.same(sealed, handle)  # the state holds it sealed, never as it is
     fake.on_call = None
     assert world.actions([post()]) == {"teaser@brand-us": "resume"}
     results = world.apply([post()])
@@ -147,7 +151,10 @@ def test_killed_mid_transfer_resumes_from_the_handle_at_the_reported_offset(
     assert fake.count("start") == 1  # resumed, never started again
     transfers = [h for m, h in fake.calls if m == "transfer"]
     assert transfers == [handle, handle]
-    assert fake.published() == [handle] and world.record().publish_id == handle
+    assert fake.published() == [handle]
+    # Published: the state keeps the session closed (shown form and digest, no capability).
+    assert handles.is_closed(world.record().publish_id or "")
+    assert handles.same(world.record().publish_id, handle)
     # A capability handle is stored, never shown.
     shown = [e for e in world.events if isinstance(e, Log | Result)]
     assert all(handle not in str(e) for e in shown)
@@ -321,7 +328,7 @@ def test_a_handle_forgotten_after_every_byte_arrived_is_never_published_again(
     assert outcomes(world.apply([post()])) == [("teaser@brand-us", "create", Outcome.PENDING)]
     handle = world.record().publish_id
     assert world.record().status == "processing" and handle is not None
-    expired.add(handle)  # days later: the completed session is gone
+    expired.update(fake.publishes)  # days later: the completed session is gone
     for _ in range(2):
         results = world.apply([post()])
         assert (world.record().status, world.record().publish_id) == ("processing", handle)
@@ -468,8 +475,7 @@ def test_a_session_another_client_is_sending_into_is_left_to_it_not_failed(
     assert world.actions([post()]) == {"teaser@brand-us": "resume"}
     # A's upload completes; the next run finds the one post and records it.
     fake.on_call = None
-    handle = started.publish_id
-    assert handle is not None
+    [handle] = fake.publishes  # the session URI (the state holds it sealed)
     fake.publishes[handle].received = SIZE
     results = world.apply([post()], at=NOW + timedelta(minutes=2), lock=LOCK_B)
     assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.PUBLISHED)]

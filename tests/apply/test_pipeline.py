@@ -29,7 +29,7 @@ from gitops_publisher.core.planner import plan
 from gitops_publisher.core.ports import Quota, Rate
 from gitops_publisher.core.state import MemoryStateStore, Record
 from gitops_publisher.errors import ApiError
-from gitops_publisher.providers.fake import FakeProvider, Script
+from gitops_publisher.providers.fake import FakeProvider, FakeSealer, Script
 
 from .builders import NOW, desired_post
 
@@ -118,6 +118,7 @@ class Pipeline:
         fake.clock = self.time
         fake.sleep = self.time.sleep
         self.events: list[tuple[float, Event]] = []
+        self.sealer = FakeSealer()  # this machine's key: every run of the pipeline has it
 
     def record(self, number: int) -> Record:
         return self.store.state.resources[f"p{number:02d}@brand-us"]
@@ -125,7 +126,7 @@ class Pipeline:
     def apply(self, posts: Sequence[DesiredPost]) -> list[Result]:
         planned = plan(posts, self.store.read(), NOW, accounts={})
         engine = Engine(
-            box=StateBox(self.store, self.store.read()),
+            box=StateBox(self.store, self.store.read(), sealer=self.sealer),
             providers={"brand-us": self.fake},
             root=self.root,
             now=lambda: NOW + timedelta(seconds=self.time.now),

@@ -154,3 +154,29 @@ def test_a_bug_mid_upload_writes_a_crash_log_without_the_session_uri_or_a_token(
     upload_id = session.rsplit("upload_id=", 1)[1].split("&")[0]
     leaked = [n for n, s in enumerate([session, upload_id, *tokens]) if s in text + result.output]
     assert not leaked  # indexes only: the values are not printed by a failing assertion
+
+
+def test_a_plan_saved_before_the_session_was_sealed_still_applies_and_seals_it(
+    make_repo: Callable[..., Any], publisher: Run, tmp_path: Path
+) -> None:
+    """The state of an older version holds the session URI as it is; a plan reviewed then
+    keeps its digest, which the sealed session keeps too: the plan applies, and the state
+    is written with the session sealed. A plan made after the seal refers to it alike."""
+    root = interrupted(make_repo, publisher)
+    saved = tmp_path / "reviewed.plan.json"
+    assert publisher("-C", root, "plan", "--sandbox", "-o", saved).exit_code == 0
+    result = publisher("-C", root, "apply", "--sandbox", saved)
+    assert "publish attempts differ" not in result.output and "changed since" not in result.output
+    assert "[launch@acme-yt] asking YouTube about upload session …xyz9" in result.output
+    state = state_path(root).read_text()
+    assert SECRET not in state and "upload_id" not in state
+    record = json.loads(state)["resources"]["launch@acme-yt"]
+    assert record["status"] == "failed"  # the emulator does not know this session
+    assert record["publish_id"].startswith("sealed:v1:local:xyz9:")
+    (before,) = [
+        c for c in json.loads(saved.read_text())["changes"] if c["address"] == ("launch@acme-yt")
+    ]
+    document = json.loads(publisher("-C", root, "plan", "--sandbox", "--format", "json").stdout)
+    (after,) = [c for c in document["changes"] if c["address"] == "launch@acme-yt"]
+    assert after["handle_digest"] == before["handle_digest"]
+    assert after["publish_id"] == before["publish_id"] == "upload session …xyz9"

@@ -143,7 +143,7 @@ def change_details(change: Change) -> list[tuple[str, str]]:
             )
         )
     if change.publish_id:  # YouTube's handle is a session, shown as ``upload session …abcd``
-        label = "session" if handles.is_capability(change.publish_id) else "publish_id"
+        label = "session" if handles.is_session(change.publish_id) else "publish_id"
         rows.append((label, f"{handles.shown(change.publish_id)} ({change.status})"))
     return rows
 

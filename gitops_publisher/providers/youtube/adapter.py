@@ -298,6 +298,10 @@ class YouTubeProvider:
             AuthError, ProviderError: see ``core/ports.py``.
         """
         video_id = self._videos.get(handle)
+        if video_id is None and handles.is_sealed(handle):
+            # Sealed with a key this run has not (the engine opens the others): the session
+            # is unknown to this run, as one that expired is.
+            return NotStarted("this run cannot open its upload session (sealed with another key)")
         if video_id is None and not handles.is_capability(handle):  # `state import VIDEO_ID`
             raise ProviderError(
                 f"{handle!r} is not a YouTube upload session: a video published elsewhere "

@@ -1,0 +1,186 @@
+"""No YouTube upload session URI in the state: sealed while it may be needed, closed after.
+
+A session URI is a capability (YouTube reference §2.3), and the state is committed to git.
+Against the emulator over real HTTP: the state's bytes never hold a session's ``upload_id``,
+mid-upload or after; a run with the key that sealed it resumes from the session's offset; a
+run without it (another machine, another ``PUBLISHER_TOKEN_KEY``) treats the session as
+unknown to it, as it does a session that expired, and says which key it needs; a state
+written before 2026-12-04 (a plain URI) still resumes, and is sealed by that run.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gitops_publisher.apply.events import Event, Log, Outcome
+from gitops_publisher.core import handles
+from gitops_publisher.providers.sealing import SessionSealer
+from gitops_publisher.providers.token_store import FernetBox
+
+from .harness import (
+    Emulator,
+    PostSpec,
+    apply_channels,
+    assert_youtube_exactly_once,
+    committed_project,
+    pending_changes,
+    read_state,
+    youtube_sessions,
+)
+from .test_youtube_resume_emulator import (
+    BIG,
+    Interrupted,
+    big_post_project,
+    stopped_after_the_first_chunk,
+)
+
+STATE = Path(".publisher") / "state.json"
+
+
+def session_leaks(root: Path, em: Emulator) -> list[str]:
+    """The emulator's upload ids (or a session URI) found anywhere in the state's bytes."""
+    text = (root / STATE).read_bytes().decode()
+    ids = [u for u in youtube_sessions(em.service.world) if u]
+    return [u for u in ids if u in text] + (["upload_id="] if "upload_id=" in text else [])
+
+
+def resumed_at(events: list[Event]) -> list[str]:
+    return [e.message for e in events if isinstance(e, Log) and e.message.startswith("resuming")]
+
+
+def other_machine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str) -> None:
+    """The runs after this are on another machine: its own token store and key file."""
+    monkeypatch.setenv("PUBLISHER_TOKEN_STORE", str(tmp_path / name / "tokens.json"))
+
+
+def test_the_state_holds_no_session_uri_mid_upload_and_the_rerun_resumes_at_its_offset(
+    tmp_path: Path, emulator
+) -> None:
+    root = big_post_project(tmp_path)
+    with emulator(youtube={"processing_base_sec": 0.0}) as em:
+        token = stopped_after_the_first_chunk(root, em)
+        record = read_state(root).resources["s@studio"]
+        assert record.status == "uploading"
+        assert handles.is_sealed(record.publish_id or "")
+        assert session_leaks(root, em) == []
+        events: list[Event] = []
+        report = apply_channels(root, em, token, on_event=events.append)
+        assert [r.outcome for r in report.results] == [Outcome.PUBLISHED]
+        assert resumed_at(events) == [f"resuming the upload at byte {16 << 20}"]
+        assert session_leaks(root, em) == []
+        videos = em.get("/_sandbox/youtube/videos")["videos"]
+        sessions = youtube_sessions(em.service.world)
+    assert_youtube_exactly_once(root, videos, sessions, {"s@studio": BIG})
+    assert len(sessions) == 1  # resumed, never started again
+    record = read_state(root).resources["s@studio"]
+    assert handles.is_closed(record.publish_id or "")  # published: the capability dropped
+
+
+def test_a_run_on_another_machine_cannot_open_the_session_and_the_post_is_made_once(
+    tmp_path: Path, emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upload began on a laptop (its key file); the next run is another machine's."""
+    root = big_post_project(tmp_path)
+    with emulator(youtube={"processing_base_sec": 0.0}) as em:
+        token = stopped_after_the_first_chunk(root, em)
+        sealed = read_state(root).resources["s@studio"]
+        other_machine(monkeypatch, tmp_path, "ci")
+        report = apply_channels(root, em, token)
+        [result] = report.results
+        assert result.outcome is Outcome.FAILED
+        assert "sealed with the key file of the machine that started it" in result.message
+        assert "set PUBLISHER_TOKEN_KEY" in result.message
+        record = read_state(root).resources["s@studio"]
+        assert (record.status, record.fail_reason) == ("failed", "upload_expired")
+        assert record.publish_id == sealed.publish_id  # kept as it was, never opened
+        assert pending_changes(root) == ["s@studio:retry"]
+        report = apply_channels(root, em, token)
+        assert [r.outcome for r in report.results] == [Outcome.PUBLISHED]
+        assert session_leaks(root, em) == []
+        videos = em.get("/_sandbox/youtube/videos")["videos"]
+        sessions = youtube_sessions(em.service.world)
+    assert_youtube_exactly_once(root, videos, sessions, {"s@studio": BIG})
+    assert len(sessions) == 2  # the first left unfinished: no video
+
+
+def test_a_processed_upload_sealed_with_another_key_waits_for_that_key(
+    tmp_path: Path, emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every byte arrived under CI's ``PUBLISHER_TOKEN_KEY``; a run with another key cannot
+    ask about the session, so it leaves the record as it is (the post exists) and names the
+    key; the run with the key records the post. Nothing is uploaded twice."""
+    video = "media/tutorial-part1.mp4"
+    root = committed_project(
+        tmp_path / "repo", [], [PostSpec("s", ["studio"], video=video)], youtube=["studio"]
+    )
+    key, other = FernetBox.new_key().decode(), FernetBox.new_key().decode()
+    with emulator(youtube={"processing_base_sec": 5.0}) as em:
+        token = {"studio": em.service.world.ensure_channel("@studio")}
+
+        def interrupt_once_uploaded(event: Event) -> None:
+            if isinstance(event, Log) and event.message.startswith("uploaded; waiting"):
+                raise Interrupted
+
+        monkeypatch.setenv("PUBLISHER_TOKEN_KEY", key)
+        with pytest.raises(Interrupted):
+            apply_channels(root, em, token, on_event=interrupt_once_uploaded)
+        record = read_state(root).resources["s@studio"]
+        assert record.status == "processing" and (record.publish_id or "").startswith(
+            "sealed:v1:env:"
+        )
+        monkeypatch.setenv("PUBLISHER_TOKEN_KEY", other)
+        for _ in range(2):
+            [result] = apply_channels(root, em, token).results
+            assert result.outcome is Outcome.FAILED
+            assert "sealed with another PUBLISHER_TOKEN_KEY than this run's" in result.message
+            assert "not published again" in result.message
+            assert read_state(root).resources["s@studio"] == record  # left as it is
+        monkeypatch.delenv("PUBLISHER_TOKEN_KEY")  # no key at all: the same
+        [result] = apply_channels(root, em, token).results
+        assert "sealed with PUBLISHER_TOKEN_KEY, which is not set here" in result.message
+        monkeypatch.setenv("PUBLISHER_TOKEN_KEY", key)
+        report = apply_channels(root, em, token)
+        assert [r.outcome for r in report.results] == [Outcome.PUBLISHED]
+        assert session_leaks(root, em) == []
+        videos = em.get("/_sandbox/youtube/videos")["videos"]
+        sessions = youtube_sessions(em.service.world)
+    assert_youtube_exactly_once(root, videos, sessions, {"s@studio": video})
+    assert len(sessions) == 1
+
+
+def test_a_plain_session_uri_of_an_older_state_still_resumes_and_is_then_sealed(
+    tmp_path: Path, emulator
+) -> None:
+    """A state written before 2026-12-04 holds the session URI as it is; the run after the
+    upgrade resumes from it, and writes it sealed (then closed, once published)."""
+    root = big_post_project(tmp_path)
+    with emulator(youtube={"processing_base_sec": 0.0}) as em:
+        token = stopped_after_the_first_chunk(root, em)
+        path = root / STATE
+        document = json.loads(path.read_text())
+        record = document["resources"]["s@studio"]
+        plain = SessionSealer.from_environment().unseal(record["publish_id"])
+        assert "upload_id=" in plain
+        record["publish_id"] = plain  # as the older version wrote it
+        path.write_text(json.dumps(document, indent=2, sort_keys=True))
+        written: list[str] = []
+
+        def state_at_each_step(event: Event) -> None:
+            written.append(path.read_text())
+
+        events: list[Event] = []
+        report = apply_channels(
+            root, em, token, on_event=lambda e: (events.append(e), state_at_each_step(e))
+        )
+        assert [r.outcome for r in report.results] == [Outcome.PUBLISHED]
+        assert resumed_at(events) == [f"resuming the upload at byte {16 << 20}"]
+        assert session_leaks(root, em) == []
+        # The first write of the run (all bytes arrived) already held it sealed.
+        rewritten = [text for text in written if "sealed:v1:" in text or "closed:v1:" in text]
+        assert rewritten and all(plain not in text for text in rewritten)
+        videos = em.get("/_sandbox/youtube/videos")["videos"]
+        sessions = youtube_sessions(em.service.world)
+    assert_youtube_exactly_once(root, videos, sessions, {"s@studio": BIG})

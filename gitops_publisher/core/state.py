@@ -76,7 +76,7 @@ class PriorPublish(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    publish_id: str
+    publish_id: str = Field(description="the attempt's handle, as in Record.publish_id")
     status: Status
     fail_reason: str | None = None
     post_ids: list[str] = Field(default_factory=list)
@@ -131,7 +131,7 @@ class Sent(BaseModel):
 
 
 class Record(BaseModel):
-    """One address's record. Never holds a token or secret.
+    """One address's record. Never holds a token or secret (a session URI only sealed).
 
     ``open_id`` and ``username`` name the TikTok user the account was checked to be when
     the attempt started (before init); the account's newest record with an ``open_id`` is
@@ -153,7 +153,12 @@ class Record(BaseModel):
     username: str | None = Field(
         None, description="the TikTok handle, without @", exclude_if=lambda v: v is None
     )
-    publish_id: str | None = None
+    publish_id: str | None = Field(
+        None,
+        description="the platform's handle of the last attempt: TikTok's publish_id; a "
+        "YouTube upload session sealed (sealed:v1:...) while it may be needed, closed "
+        "(closed:v1:...) once its post is recorded, never its URI (core/handles.py)",
+    )
     fail_reason: str | None = None
     post_ids: list[str] = Field(default_factory=list)
     url: str | None = None

@@ -148,10 +148,12 @@ _TEMPLATES = {
 }
 #: The platforms ``publisher init --provider`` scaffolds.
 SCAFFOLDED = tuple(_TEMPLATES)
-#: Per platform, the secrets CI needs beside each account's refresh token.
+#: Per platform, the secrets CI needs beside each account's refresh token. YouTube's
+#: ``PUBLISHER_TOKEN_KEY`` seals its upload sessions in the state, so that a job resumes an
+#: upload the last one left unfinished (``providers/sealing.py``).
 _SECRETS = {
     "tiktok": ["TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET", "PUBLISHER_TOKEN_KEY"],
-    "youtube": [CLIENT_ID_ENV, CLIENT_SECRET_ENV],
+    "youtube": [CLIENT_ID_ENV, CLIENT_SECRET_ENV, "PUBLISHER_TOKEN_KEY"],
 }
 
 

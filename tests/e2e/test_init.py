@@ -217,8 +217,9 @@ def test_init_a_youtube_channel_then_validate_plan_and_a_sandbox_apply(
     made = run_publisher(tmp_path, *args, "--handle", "@acme", env=env)
     assert made.returncode == 0, made.stderr
     assert "for YouTube account acme-shorts" in made.stdout
-    assert "YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET, YOUTUBE_REFRESH_TOKEN_ACME_SHORTS" in (
-        made.stdout
+    assert (
+        "YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET, PUBLISHER_TOKEN_KEY, "
+        "YOUTUBE_REFRESH_TOKEN_ACME_SHORTS" in made.stdout
     )
     config = YAML(typ="safe").load((root / "publisher.yaml").read_text())
     assert config["accounts"] == {
@@ -233,7 +234,12 @@ def test_init_a_youtube_channel_then_validate_plan_and_a_sandbox_apply(
     flow = YAML(typ="safe").load((root / ".github" / "workflows" / "publish.yml").read_text())
     (apply_step,) = [s for s in flow["jobs"]["apply"]["steps"] if "secret-env" in s.get("with", {})]
     secret_env = apply_step["with"]["secret-env"].splitlines()
-    names = ("YOUTUBE_CLIENT_ID", "YOUTUBE_CLIENT_SECRET", "YOUTUBE_REFRESH_TOKEN_ACME_SHORTS")
+    names = (
+        "YOUTUBE_CLIENT_ID",
+        "YOUTUBE_CLIENT_SECRET",
+        "PUBLISHER_TOKEN_KEY",  # seals the upload sessions the state keeps
+        "YOUTUBE_REFRESH_TOKEN_ACME_SHORTS",
+    )
     assert secret_env == [f"{name}=${{{{ secrets.{name} }}}}" for name in names]  # no TikTok app
     assert flow["jobs"]["apply"]["environment"] == "publishing"
 

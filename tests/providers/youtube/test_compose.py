@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from gitops_publisher.compose import environment_connection, sandbox_connection
 from gitops_publisher.core.desired import VideoRef
@@ -109,3 +110,31 @@ def test_without_the_google_client_the_account_says_what_to_set(
     with pytest.raises(AuthError, match="Google OAuth client") as caught:
         run(main())
     assert "YOUTUBE_CLIENT_ID" in caught.value.hint
+
+
+def test_in_ci_without_the_token_key_a_channel_is_warned_its_sessions_die_with_the_job(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its upload sessions would be sealed with a key file the job's end discards."""
+    for name, value in {
+        "YT_REFRESH_ACME": "1//refresh",
+        "YOUTUBE_CLIENT_ID": "id.apps.googleusercontent.com",
+        "YOUTUBE_CLIENT_SECRET": "GOCSPX-secret",
+        "CI": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    config = load_config(root)
+    warnings: list[str] = []
+    environment_connection(root, config, names=["acme-yt"], warn=warnings.append)
+    assert len(warnings) == 1 and "set PUBLISHER_TOKEN_KEY in CI" in warnings[0]
+    monkeypatch.setenv("PUBLISHER_TOKEN_KEY", Fernet.generate_key().decode())
+    warnings.clear()
+    connection = environment_connection(root, config, names=["acme-yt"], warn=warnings.append)
+    assert warnings == [] and connection.sealer.seal(URI).startswith("sealed:v1:env:")
+    monkeypatch.delenv("CI")
+    monkeypatch.delenv("PUBLISHER_TOKEN_KEY")
+    environment_connection(root, config, names=["acme-yt"], warn=warnings.append)
+    assert warnings == []  # a developer's machine keeps its key file
+
+
+URI = "https://www.googleapis.com/upload/youtube/v3/videos?uploadType=resumable&upload_id=Ab12"

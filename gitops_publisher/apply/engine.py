@@ -312,15 +312,26 @@ class Engine:
             # expires after days, reference §6). Publishing again would post it twice.
             return _forgotten(change, record, provider.title, shown, answer, sealed)
         if isinstance(answer, NotStarted) and sealed is not None:
+            # Only a run with the key can send the rest, and it may be sending it now (a
+            # laptop and CI applying at once): left alone while the session may live.
+            until = inflight.undecided_until(
+                record,
+                inflight.SEALED_SESSION_LIFETIME,
+                held_lock=self.provenance.lock,
+                now=self.now(),
+                time_scale=self.time_scale,
+            )
+            if until is not None:
+                return _sealed_elsewhere(change, shown, sealed, until)
             return await self._abandon(
                 change,
                 record,
                 shown,
                 "upload_expired",
-                f"{sealed}, so this run cannot send the rest of it: the unfinished upload is "
-                "given up as if it had expired, and the next run publishes the post again "
-                f"(nothing was published through it). To resume such an upload instead, "
-                f"{sealed.hint} before the next run",
+                f"{sealed}, so this run cannot send the rest of it, and its session has "
+                "expired since (or the run that began it has ended): the unfinished upload is "
+                "given up, and the next run publishes the post again (nothing was published "
+                f"through it). To resume such uploads instead, {sealed.hint}",
             )
         if isinstance(answer, NotStarted):
             return await self._abandon(
@@ -648,6 +659,21 @@ def _in_flight_elsewhere(
         "it can send the rest: another run may still be uploading it, so it is left as it "
         f"is until {when} (its upload window, plus a margin for clocks); a run after that "
         "gives it up if it is still unfinished, and the next one publishes it again",
+    )
+
+
+def _sealed_elsewhere(change: Change, shown: str, sealed: SealError, until: datetime) -> Result:
+    """An unfinished upload whose session another key sealed: left to the runs with it."""
+    when = until.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return Result(
+        change.address,
+        "resume",
+        Outcome.PENDING,
+        shown,
+        message=f"{sealed}, so only a run with that key can send the rest of it, and one may "
+        f"be sending it now: it is left as it is until {when} (the session's lifetime, plus "
+        f"a margin for clocks); a run after that gives it up and the next one publishes the "
+        f"post again. To go on with it now, {sealed.hint}",
     )
 
 

@@ -26,6 +26,10 @@ A handle that can transfer by itself (a YouTube session URI) has no such window:
 holding the record goes on with it at once. If the run that started it is still sending, the
 upload server keeps none of the second sender's bytes (``UploadContended``), and the engine
 leaves the attempt to the first, pending, instead of failing it (``Engine._upload_failed``).
+Unless this run cannot open it: the state keeps it sealed (``core/handles.py``), and sealed
+with another key (another machine's, another ``PUBLISHER_TOKEN_KEY``) only the runs with
+that key can send the rest. It is then such an attempt too, whose target lives as long as a
+session does (:data:`SEALED_SESSION_LIFETIME`).
 """
 
 from __future__ import annotations
@@ -42,6 +46,14 @@ starting run's clock; machines synchronised by NTP differ by far less, an unsync
 laptop by minutes) and a platform that honours a target a little past its stated lifetime
 (the reference states 1 hour, not how strictly). The cost is only a later retry of an upload
 that really was abandoned.
+"""
+
+
+SEALED_SESSION_LIFETIME = timedelta(days=7)
+"""How long a resumable session may take bytes from its start, for a run that cannot open it.
+
+YouTube states no number ("a finite lifetime"); Google's other resumable uploads (Drive,
+Cloud Storage) document one week (YouTube reference §6).
 """
 
 

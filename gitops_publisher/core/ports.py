@@ -58,7 +58,9 @@ through :meth:`Named.label`, and an adapter whose handles are capabilities keeps
 its own logs too. The state holds it sealed (:attr:`Providers.sealer`); the engine opens it
 before it calls the provider. A sealed handle this run cannot open (another machine's key)
 is passed as it is: the adapter answers for it as for a session it does not know (YouTube:
-as for one that expired, :class:`NotStarted` unless it finds the post).
+as for one that expired, :class:`NotStarted` unless it finds the post); the engine then
+leaves an unfinished upload to the runs with the key while the session may live
+(``apply/inflight.py``).
 
 **Many publishes at once.** Nothing here assumes one publish at a time per account: every
 call names its handle, :class:`Started` carries all that one attempt needs, and an adapter

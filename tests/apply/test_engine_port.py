@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from gitops_publisher.apply import inflight
 from gitops_publisher.apply.engine import Engine
 from gitops_publisher.apply.events import Event, Log, Outcome, Result
 from gitops_publisher.apply.inflight import CLOCK_SKEW
@@ -480,3 +481,41 @@ def test_a_session_another_client_is_sending_into_is_left_to_it_not_failed(
     results = world.apply([post()], at=NOW + timedelta(minutes=2), lock=LOCK_B)
     assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.PUBLISHED)]
     assert fake.published() == [handle] and fake.count("start") == 1
+
+
+def test_a_session_another_key_sealed_is_left_to_the_runs_with_it_while_it_may_live(
+    tmp_path: Path,
+) -> None:
+    """A run that cannot open the recorded session (another machine's key) cannot ask about
+    it nor send the rest: the run that began it may still be sending, so the attempt is
+    left as it is until the session would have expired, then given up (never two posts)."""
+    fake = FakeProvider(capability=True, default=Script(resumable=True))
+    world = World(tmp_path, **{"brand-us": fake})
+    killed_as_the_transfer_begins(world, fake, lock=LOCK_A)
+    started = world.record()
+    world.sealer = FakeSealer()  # another machine: another key
+    results = world.apply([post()], at=NOW + timedelta(minutes=1), lock=LOCK_B)
+    assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.PENDING)]
+    assert "sealed with another key (fake)" in results[0].message
+    assert "use the key of the run that started it" in results[0].message
+    assert world.record() == started and fake.count("start") == 1
+    later = NOW + inflight.SEALED_SESSION_LIFETIME + CLOCK_SKEW + timedelta(minutes=1)
+    results = world.apply([post()], at=later, lock=LOCK_B)
+    assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.FAILED)]
+    assert world.record().fail_reason == "upload_expired"
+    assert world.actions([post()]) == {"teaser@brand-us": "retry"}
+    assert fake.count("transfer") == 1  # the session was never sent to
+
+
+def test_a_session_another_key_sealed_is_given_up_at_once_when_its_run_has_ended(
+    tmp_path: Path,
+) -> None:
+    """The same state lock: the run that began it is over, and nobody else has the key."""
+    fake = FakeProvider(capability=True, default=Script(resumable=True))
+    world = World(tmp_path, **{"brand-us": fake})
+    killed_as_the_transfer_begins(world, fake, lock=LOCK_A)
+    world.sealer = FakeSealer()  # its key file was lost
+    results = world.apply([post()], at=NOW + timedelta(minutes=1), lock=LOCK_A)
+    assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.FAILED)]
+    assert world.record().fail_reason == "upload_expired"
+    assert "the next run publishes the post again" in results[0].message

@@ -3,8 +3,9 @@
 A session URI is a capability (YouTube reference §2.3), and the state is committed to git.
 Against the emulator over real HTTP: the state's bytes never hold a session's ``upload_id``,
 mid-upload or after; a run with the key that sealed it resumes from the session's offset; a
-run without it (another machine, another ``PUBLISHER_TOKEN_KEY``) treats the session as
-unknown to it, as it does a session that expired, and says which key it needs; a state
+run without it (another machine, another ``PUBLISHER_TOKEN_KEY``) cannot ask about the
+session nor send the rest, leaves it to the runs that can while it may live, and says which
+key it needs; a state
 written before 2026-12-04 (a plain URI) still resumes, and is sealed by that run.
 """
 
@@ -79,10 +80,13 @@ def test_the_state_holds_no_session_uri_mid_upload_and_the_rerun_resumes_at_its_
     assert handles.is_closed(record.publish_id or "")  # published: the capability dropped
 
 
-def test_a_run_on_another_machine_cannot_open_the_session_and_the_post_is_made_once(
+def test_a_run_without_the_key_file_gives_the_upload_up_once_its_run_has_ended(
     tmp_path: Path, emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The upload began on a laptop (its key file); the next run is another machine's."""
+    """The upload began with this clone's key file, which the next run does not find (another
+    user's home, a lost file). The run that began it held this clone's state lock, so it is
+    over and nobody can send the rest: the upload is given up, the post made once anew.
+    (Another clone's run leaves it pending instead: tests/e2e/test_concurrent_clones.py.)"""
     root = big_post_project(tmp_path)
     with emulator(youtube={"processing_base_sec": 0.0}) as em:
         token = stopped_after_the_first_chunk(root, em)

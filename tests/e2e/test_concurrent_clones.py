@@ -34,6 +34,7 @@ from apply.harness import (
     publisher_env,
     served_emulator,
 )
+from cryptography.fernet import Fernet
 from pinned_git import clone, git, push_to_new_bare
 
 BIG = "media/big.mp4"  # six 10 MB chunks: A is stopped with most of them still to send
@@ -181,8 +182,9 @@ def test_a_killed_upload_is_given_up_by_a_run_that_proves_its_run_ended_or_after
     assert (record["status"], record["publish_id"]) == ("published", published["publish_id"])
 
 
+@pytest.mark.parametrize("shared_key", [True, False], ids=["one key", "a key per machine"])
 def test_a_youtube_session_another_clone_is_still_sending_into_is_left_to_it(
-    tmp_path: Path,
+    tmp_path: Path, shared_key: bool
 ) -> None:
     """YouTube's side of the race: a session URI is resumable by any run holding the record.
 
@@ -193,7 +195,12 @@ def test_a_youtube_session_another_clone_is_still_sending_into_is_left_to_it(
     A's (reference §2.5). Before 2026-12-04, B recorded the attempt failed and C opened a
     second session while A's upload completed: two videos for one address. Now both leave
     it to A, which completes it and records the one video.
+
+    The state keeps the session sealed (core/handles.py): with one ``PUBLISHER_TOKEN_KEY``
+    on every machine B and C open it and find A sending; with a key file per machine they
+    cannot open it, and leave it to the runs that can for as long as a session may live.
     """
+    key = Fernet.generate_key().decode() if shared_key else ""
     scan = SecretScan()
     seed = committed_project(
         tmp_path / "seed",
@@ -215,6 +222,7 @@ def test_a_youtube_session_another_clone_is_still_sending_into_is_left_to_it(
                 tmp_path / home,
                 emulator.base_url,
                 {"studio": token},
+                key=key,
                 PUBLISHER_STATE_BRANCH="publisher-state",
                 PYTHONUNBUFFERED="1",
             )
@@ -247,7 +255,11 @@ def test_a_youtube_session_another_clone_is_still_sending_into_is_left_to_it(
 
     for out, run in ((out_second, second), (out_third, third)):
         assert run.returncode == 0, out  # pending work, as a post still processing is
-        assert "receiving this upload from another client" in out, out
+        if shared_key:
+            assert "receiving this upload from another client" in out, out
+        else:
+            assert "sealed with the key file of the machine that started it" in out, out
+            assert "only a run with that key can send the rest" in out, out
         assert re.search(r"^s@studio\s+pending", out, re.M), out
     assert state_during == state_before  # B and C left A's record as it was
     assert sessions == 1  # nobody opened a second session

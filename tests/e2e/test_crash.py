@@ -52,6 +52,7 @@ from apply.harness import (
     youtube_sessions,
 )
 
+from gitops_publisher.core import handles
 from gitops_publisher.sandbox import (
     create_app,
     sandbox_service,
@@ -558,8 +559,12 @@ def test_killed_after_youtube_init_in_the_embedded_sandbox_the_rerun_resumes_tha
     world = WorldData.model_validate_json((root / SANDBOX_WORLD / "world.json").read_bytes())
     sessions = [s for s in world.youtube.sessions.values() if s.handle == "@yt1"]
     record = json.loads(state.read_text())["resources"]["big@yt1"]
-    assert record["publish_id"] == session  # the rerun went on with the killed run's session
-    assert len(sessions) == 1 and sessions[0].upload_id == upload_id(session)
+    # The rerun went on with the killed run's session, which the state only ever held sealed.
+    assert handles.is_sealed(session) and handles.same(record["publish_id"], session)
+    assert len(sessions) == 1 and sessions[0].upload_id == upload_id(
+        session, [sessions[0].upload_id]
+    )
+    assert sessions[0].upload_id not in state.read_text()
     assert sessions[0].sha256 == sha256_file(root / BIG)
     assert (record["status"], record["post_ids"]) == ("published", [sessions[0].video_id])
     tiktok = [p for p in world.posts.values() if p.upload_completed_at is not None]

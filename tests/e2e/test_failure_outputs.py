@@ -4,9 +4,9 @@ Failures are where texts quote what they were handed: an HTTP error's URL, a ref
 request, a retry. Each case makes one endpoint of the embedded sandbox fail for real (its
 fault injection, ``PUBLISHER_SANDBOX_OPTIONS``), applies a TikTok and a YouTube post, then
 reads the records back in every format. The secret scan (``apply/harness.py``) checks every
-output, the library log records at DEBUG and the crash logs; here it also knows each
-session URI the state recorded (a capability: kept in the state, never shown), and the
-state file and the saved plan are scanned for tokens.
+output, the library log records at DEBUG and the crash logs; here it also knows the upload
+id of each session the sandbox opened (a capability: never shown, and kept in the state only
+sealed or closed), and the state file and the saved plan are scanned for both.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 from apply.harness import SecretScan
 
+from gitops_publisher.core import handles
+from gitops_publisher.sandbox.models import WorldData
 from tests.cli.test_youtube_manifests import CHANNEL, CONFIG, project
 
 FAULTS: dict[str, dict[str, dict[str, Any]]] = {
@@ -42,14 +44,23 @@ READS = (
 )
 
 
-def sessions(state: dict[str, Any]) -> set[str]:
-    """Every recorded YouTube session URI, and its upload_id, current or earlier."""
-    found: set[str] = set()
-    for record in state["resources"].values():
-        for handle in [record.get("publish_id"), *(h["publish_id"] for h in record["history"])]:
-            if handle and "upload_id=" in handle:
-                found |= {handle, handle.split("upload_id=", 1)[1].split("&", 1)[0]}
-    return found
+def sessions(state: dict[str, Any]) -> list[str]:
+    """Every recorded YouTube session (sealed or closed: never its URI), current or earlier."""
+    return [
+        handle
+        for record in state["resources"].values()
+        for handle in [record.get("publish_id"), *(h["publish_id"] for h in record["history"])]
+        if handle and handles.is_session(handle)
+    ]
+
+
+def upload_ids(root: Path) -> set[str]:
+    """The upload_id of every session the embedded sandbox opened (the capability's secret)."""
+    world = root / ".publisher" / "sandbox" / "world" / "world.json"
+    if not world.exists():
+        return set()
+    data = WorldData.model_validate_json(world.read_bytes())
+    return {s.upload_id for s in data.youtube.sessions.values()}
 
 
 @pytest.mark.parametrize("case", sorted(FAULTS))
@@ -77,9 +88,7 @@ def test_a_failing_endpoint_leaves_no_secret_in_any_output(
     state = json.loads(recorded) or {"resources": {}}
     if "upload" in case and "tiktok" not in case:
         assert sessions(state), "the YouTube attempt recorded its session"
+        assert all(not handles.is_capability(h) for h in sessions(state))
     scan.add_output("the state file", recorded)
     scan.add_output("the saved plan", saved.read_text(encoding="utf-8"))
-    outputs_before = list(scan.outputs)
-    scan.check()  # tokens nowhere, the state file included
-    scan.outputs = [o for o in outputs_before if o[0] != "the state file"]
-    scan.secrets |= sessions(state)  # sessions: anywhere but the state itself
+    scan.secrets |= upload_ids(root)  # sessions: nowhere, the state file included

@@ -267,8 +267,9 @@ class Engine:
             sealed: SealError | None = None
         except SealError as exc:
             # Sealed with a key this run has not: the session is unknown to it, and the
-            # platform is asked as about one that expired (its post looked for; then the
-            # safe path of a forgotten handle decides, below).
+            # platform is asked as about one that expired (YouTube looks for its video among
+            # the channel's uploads); if none, below decides: a processed upload is left as
+            # it is, an unfinished one to the runs with the key while it may live.
             sealed = exc
         handle = record.publish_id
         assert handle is not None

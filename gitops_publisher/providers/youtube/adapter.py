@@ -299,9 +299,14 @@ class YouTubeProvider:
         """
         video_id = self._videos.get(handle)
         if video_id is None and handles.is_sealed(handle):
-            # Sealed with a key this run has not (the engine opens the others): the session
-            # is unknown to this run, as one that expired is.
-            return NotStarted("this run cannot open its upload session (sealed with another key)")
+            # Sealed with a key this run has not (the engine opens the others): this run
+            # cannot ask the session, as it cannot ask one that expired. Its video, if the
+            # upload completed elsewhere, is looked for among the channel's uploads.
+            why = "this run cannot open its upload session (another key sealed it)"
+            found = await self._made_by(why, attempt)
+            if isinstance(found, NotStarted):
+                return found
+            video_id = self._videos[handle] = found.video_id
         if video_id is None and not handles.is_capability(handle):  # `state import VIDEO_ID`
             raise ProviderError(
                 f"{handle!r} is not a YouTube upload session: a video published elsewhere "

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from gitops_publisher.sandbox.models import WorldData
+
 from .conftest import TOKEN, Checkout, RunAction, Stub, git
 
 NOTHING = {"has_changes": "false", "plan_json": "", "published": "0", "not_reviewed": "[]"}
@@ -213,25 +215,30 @@ def test_youtube_upload_sessions_in_flight_are_in_no_log_summary_output_or_comme
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Every session PUT fails: the channel's uploads stay recorded with their session URIs (a
-    # capability each), which the next plan, comment and apply summary refer to.
+    # Every session PUT fails: the channel's uploads stay recorded with their sessions (a
+    # capability each, kept sealed), which the next plan, comment and apply summary refer to.
     options = tmp_path / "sandbox-options.json"
     options.write_text(json.dumps({"faults": {"youtube_upload": {"error_rate": 1.0}}}))
     monkeypatch.setenv("PUBLISHER_SANDBOX_OPTIONS", str(options))
     stub.pulls_by_sha[git(checkout.work, "rev-parse", "HEAD").strip()] = [7]
     runs = [action("pull_request", "pull_request.json"), action("push", "push_main.json")]
     state = checkout.state_on_branch()
-    upload_ids = {
-        handle.split("upload_id=", 1)[1].split("&", 1)[0]
+    handles = [
+        handle
         for record in state["resources"].values()
         for handle in [record.get("publish_id"), *(h["publish_id"] for h in record["history"])]
-        if handle and "upload_id=" in handle
-    }
+        if handle and handle.startswith(("sealed:v1:", "closed:v1:"))
+    ]
+    assert handles  # recorded, sealed: the state on the branch holds no session URI
+    [world] = checkout.work.glob("**/.publisher/sandbox/world/world.json")
+    data = WorldData.model_validate_json(world.read_bytes())
+    upload_ids = {session.upload_id for session in data.youtube.sessions.values()}
     assert upload_ids
     runs += [action("pull_request", "pull_request.json"), action("push", "push_main.json")]
     texts = [text for run in runs for text in (run.log, run.summary, json.dumps(run.outputs))]
     texts += [comment["body"] for comment in stub.comments.values()]
     texts.append(git(checkout.remote, "log", "--format=%B", "publisher-state"))
+    texts.append(json.dumps(checkout.state_on_branch()))
     everything = "\n".join(texts)
     assert "upload session …" in everything  # shown, by its last four characters only
     assert not [n for n, u in enumerate(sorted(upload_ids)) if u in everything]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from gitops_publisher.core.state import State
 from gitops_publisher.github.event import INPUT_VARIABLES, Inputs, Run, decide
 from gitops_publisher.github.report import (
     COMMENT_LIMIT,
@@ -126,3 +127,20 @@ def test_bad_inputs_say_which() -> None:
     ):
         with pytest.raises(PublisherError, match=words):
             Inputs.from_env({INPUT_VARIABLES[name]: value})
+
+
+def test_a_youtube_post_whose_session_the_run_only_closed_is_not_newly_published() -> None:
+    """An older state's published record holds its session URI; the run's first write closes
+    it (core/handles.py): the same post, not one this run published."""
+    from gitops_publisher.core import handles
+    from gitops_publisher.github.action import newly_published
+    from tests.workspace.records import record
+
+    uri = "https://www.googleapis.com/upload/youtube/v3/videos?uploadType=resumable&upload_id=Zq9"
+    old = record("s", "studio", status="published", publish_id=uri)
+    before = State().with_record(old)
+    after = before.with_record(old.model_copy(update={"publish_id": handles.closed(uri)}))
+    assert newly_published(before, after) == []
+    other = handles.closed(uri.replace("Zq9", "New"))
+    replaced = before.with_record(old.model_copy(update={"publish_id": other}))
+    assert newly_published(before, replaced) == ["s@studio"]

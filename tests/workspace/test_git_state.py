@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pinned_git import commit_all, git, init_repo, push_to_new_bare
 
+from gitops_publisher.core import handles
 from gitops_publisher.core.state import STATE_VERSION, Endpoint, Record, State
 from gitops_publisher.errors import (
     StateBindingError,
@@ -357,6 +358,36 @@ def test_an_attempt_another_run_gave_up_on_is_recorded_as_this_run_saw_it_end() 
         merged = replay(diff_records(base, mine), base, abandoned)
         assert merged.resources["p@brand-us"] == mine.resources["p@brand-us"]
         assert merged.serial == abandoned.serial + 1
+
+
+def test_a_youtube_attempt_is_one_attempt_whichever_form_each_run_keeps_its_session_in() -> None:
+    # The state an older version wrote holds the session URI; run B gave the attempt up and
+    # wrote it sealed with its key, run A saw every byte arrive and wrote it sealed with its
+    # own (another ciphertext): the same session, so A's evidence wins as it did before.
+    uri = "https://www.googleapis.com/upload/youtube/v3/videos?uploadType=resumable&upload_id=Zq9"
+    base = State().with_record(record("p", publish_id=uri))
+    later = T0 + timedelta(minutes=1)
+    sealed_by_b = handles.sealed_form(uri, "local", "Bbbb")
+    abandoned = base.with_record(
+        record(
+            "p",
+            status="failed",
+            fail_reason="upload_expired",
+            publish_id=sealed_by_b,
+            updated_at=later,
+        )
+    )
+    for status, kept in (
+        ("processing", handles.sealed_form(uri, "env", "Aaaa")),
+        ("published", handles.closed(uri)),
+    ):
+        mine = base.with_record(record("p", status=status, publish_id=kept, updated_at=later))
+        merged = replay(diff_records(base, mine), base, abandoned)
+        assert merged.resources["p@brand-us"] == mine.resources["p@brand-us"]
+    other = handles.sealed_form(uri.replace("Zq9", "Other"), "env", "Aaaa")
+    mine = base.with_record(record("p", status="processing", publish_id=other, updated_at=later))
+    with pytest.raises(StateConflictError, match="p@brand-us differently"):
+        replay(diff_records(base, mine), base, abandoned)  # another session: a conflict
 
 
 @pytest.mark.parametrize(

@@ -94,20 +94,26 @@ def test_a_run_killed_after_youtubes_final_answer_is_not_uploaded_again_after_th
     assert_youtube_exactly_once(root, videos, sessions, {"s@studio": VIDEO})
 
 
+def bearer(em: Emulator, refresh_token: str) -> dict[str, str]:
+    """The channel's own access, as YouTube Studio or another script would have it."""
+    tokens = httpx.post(
+        em.base_url + "/token",
+        data={
+            "client_id": SANDBOX_GOOGLE_CLIENT_ID,
+            "client_secret": SANDBOX_GOOGLE_CLIENT_SECRET,
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+        },
+        timeout=10,
+    ).json()
+    em.scan.secrets.add(tokens["access_token"])
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
 def upload_by_hand(em: Emulator, refresh_token: str, resource: dict[str, Any], data: bytes) -> str:
     """An upload made outside the tool (YouTube Studio, another script): its video id."""
+    headers = bearer(em, refresh_token)
     with httpx.Client(base_url=em.base_url, timeout=10) as client:
-        tokens = client.post(
-            "/token",
-            data={
-                "client_id": SANDBOX_GOOGLE_CLIENT_ID,
-                "client_secret": SANDBOX_GOOGLE_CLIENT_SECRET,
-                "grant_type": "refresh_token",
-                "refresh_token": refresh_token,
-            },
-        ).json()
-        em.scan.secrets.add(tokens["access_token"])
-        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
         started = client.post(
             "/upload/youtube/v3/videos",
             params={"uploadType": "resumable", "part": "snippet,status"},
@@ -150,6 +156,20 @@ def test_two_videos_that_may_be_the_attempts_are_named_and_nothing_is_uploaded(
             assert "publisher state rm s@studio" in result.message
             assert read_state(root).resources["s@studio"] == record  # left as it is
             assert pending_changes(root) == ["s@studio:resume"]
+        assert len(em.get("/_sandbox/youtube/videos")["videos"]) == 2  # nothing uploaded
+        # As the message says: the extra one deleted (videos.delete, as YouTube Studio does),
+        # the next run records the one left.
+        deleted = httpx.delete(
+            em.base_url + "/youtube/v3/videos",
+            params={"id": by_hand},
+            headers=bearer(em, token["studio"]),
+            timeout=10,
+        )
+        assert deleted.status_code == 204, deleted.text
+        report = apply_channels(root, em, token)
+        assert [r.outcome for r in report.results] == [Outcome.PUBLISHED]
+        assert read_state(root).resources["s@studio"].post_ids == [ours]
+        assert pending_changes(root) == []
         assert len(em.get("/_sandbox/youtube/videos")["videos"]) == 2  # nothing uploaded
 
 

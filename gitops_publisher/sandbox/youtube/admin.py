@@ -62,6 +62,7 @@ def video_view(session: UploadSession, service: SandboxService) -> dict[str, Any
         "sha256": session.sha256,
         "created_at": session.created_at,
         "upload_completed_at": session.upload_completed_at,
+        "deleted_at": session.deleted_at,
         "upload_status": None,
         "processing_status": None,
         "failure_reason": None,

@@ -12,6 +12,7 @@ from gitops_publisher.sandbox.youtube.models import SCOPE_PREFIX, Channel, Googl
 #: Scopes each method accepts (discovery document ``scopes``), short names.
 UPLOAD_SCOPES = ("youtube.upload", "youtube", "youtube.force-ssl", "youtubepartner")
 READ_SCOPES = ("youtube.readonly", "youtube", "youtube.force-ssl", "youtubepartner")
+DELETE_SCOPES = ("youtube", "youtube.force-ssl", "youtubepartner")
 
 _INVALID_MESSAGE = (
     "Request had invalid authentication credentials. Expected OAuth 2 access token, login "

@@ -1,4 +1,4 @@
-"""videos.list and channels.list (reference §4, §1.5), and the request body reader they share.
+"""videos.list, videos.delete and channels.list (reference §4, §1.5), and the body reader.
 
 Both cost one quota unit and need a reading scope (``youtube.upload`` alone cannot poll).
 Unknown, foreign private or unfinished video ids are simply absent: ``200`` with ``items: []``.
@@ -16,6 +16,7 @@ from gitops_publisher.sandbox.posting import service_of
 from gitops_publisher.sandbox.service import SandboxService
 from gitops_publisher.sandbox.youtube import grants, quota
 from gitops_publisher.sandbox.youtube.auth import (
+    DELETE_SCOPES,
     READ_SCOPES,
     UPLOAD_SCOPES,
     authenticate,
@@ -112,7 +113,11 @@ async def videos_list(request: Request) -> Response:
             "No filter selected. Expected one of: id (the sandbox supports id only).",
             "youtube.parameter",
         )
-    by_video = {s.video_id: s for s in data.sessions.values() if s.video_id is not None}
+    by_video = {
+        s.video_id: s
+        for s in data.sessions.values()
+        if s.video_id is not None and s.deleted_at is None
+    }
     items = []
     for video_id in ids:
         session = by_video.get(video_id)
@@ -196,6 +201,47 @@ async def channels_list(request: Request) -> Response:
     return _list_response(
         "youtube#channelListResponse", [channel_resource(c, parts) for c in chosen]
     )
+
+
+async def videos_delete(request: Request) -> Response:
+    """``DELETE /youtube/v3/videos?id=…``: its owner deletes a video (204; 50 quota units).
+
+    It is then absent from videos.list and the uploads playlist, as YouTube's deleted videos
+    are. Checked in this order: token (401), scope (403 ``insufficientPermissions``: not
+    ``youtube.upload`` nor ``youtube.readonly``), quota, ``id`` (400), the video (404
+    ``videoNotFound``), its owner (403 ``forbidden``).
+    """
+    service = service_of(request)
+    data = service.world.data.youtube
+    record, channel = authenticate(service, request)
+    require_scope(record, DELETE_SCOPES)
+    quota.charge(data.quota, service.options.youtube, service.clock.now(), "delete")
+    video_id = request.query_params.get("id", "")
+    if not video_id:
+        raise GoogleApiError(400, "required", "Required parameter: id", "global", location="id")
+    session = next(
+        (s for s in data.sessions.values() if s.video_id == video_id and s.deleted_at is None),
+        None,
+    )
+    if session is None:
+        raise GoogleApiError(
+            404,
+            "videoNotFound",
+            "The video that you are trying to delete cannot be found.",
+            "youtube.video",
+            location="id",
+        )
+    if session.channel_id != channel.id:
+        raise GoogleApiError(
+            403,
+            "forbidden",
+            "The video that you are trying to delete cannot be deleted. The request might not "
+            "be properly authorized.",
+            "youtube.video",
+        )
+    session.deleted_at = service.clock.now()
+    service.save()
+    return Response(status_code=204)
 
 
 async def insert_without_media(request: Request) -> Response:

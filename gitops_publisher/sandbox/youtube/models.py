@@ -126,6 +126,8 @@ class UploadSession(BaseModel):
     # Scripted end of processing: {"uploadStatus": "failed"|"rejected", "reason": ...}
     # or {"uploadStatus": "stuck"} (processing never ends).
     outcome: dict[str, str] | None = None
+    # videos.delete: when its owner deleted the video (no list shows it any more).
+    deleted_at: float | None = None
 
     @property
     def digest_key(self) -> str:

@@ -22,6 +22,7 @@ ENDPOINT_BY_ROUTE: dict[tuple[str, str], str] = {
     ("PUT", "/resumable/upload/youtube/v3/videos"): "youtube_upload",
     ("POST", "/youtube/v3/videos"): "youtube_insert",
     ("GET", "/youtube/v3/videos"): "youtube_videos_list",
+    ("DELETE", "/youtube/v3/videos"): "youtube_videos_delete",
     ("GET", "/youtube/v3/channels"): "youtube_channels_list",
     ("GET", "/youtube/v3/playlistItems"): "youtube_playlist_items_list",
 }

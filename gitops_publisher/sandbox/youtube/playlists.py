@@ -7,7 +7,7 @@ Its owner sees every one of them; another channel only the public, processed one
 videos.list shows them. One quota unit a page, a reading scope, like videos.list.
 
 Paging: ``maxResults`` 0 to 50 (default 5), ``nextPageToken`` / ``prevPageToken`` opaque
-tokens naming a position. Deleted videos are not listed (the sandbox does not delete any).
+tokens naming a position. Deleted videos (videos.delete) are not listed.
 """
 
 from __future__ import annotations
@@ -182,7 +182,8 @@ async def playlist_items_list(request: Request) -> Response:
     size = _max_results(query.get("maxResults"))
     start = position_of(query["pageToken"]) if query.get("pageToken") else 0
     owner = caller.id == channel.id
-    listed = list(reversed(channel_sessions(service, channel.id)))  # newest first
+    # Newest first; a deleted video is no longer on the channel.
+    listed = [s for s in reversed(channel_sessions(service, channel.id)) if s.deleted_at is None]
     if not owner:  # only what videos.list shows another channel: public and processed
         listed = [s for s in listed if await _public(service, s, channel)]
     items = []

@@ -3,7 +3,8 @@
 Models (``YouTubeOptions.quota_model``): ``buckets`` (since 2026-06-01: videos.insert has its
 own bucket of ``daily_uploads`` calls, everything else shares ``daily_units``); ``units_1600``
 (before 2025-12-04: an insert costs 1600 of the units) and ``units_100`` (2025-12-04 to
-2026-05-31: 100 units). videos.list and channels.list cost 1 unit.
+2026-05-31: 100 units). videos.list, channels.list and playlistItems.list cost 1 unit,
+videos.delete 50.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from gitops_publisher.sandbox.youtube.options import YouTubeOptions
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 _INSERT_UNITS = {"units_1600": 1600, "units_100": 100}
+_UNITS = {"read": 1, "delete": 50}
 
 
 def pacific_day(now: float) -> str:
@@ -26,7 +28,10 @@ def pacific_day(now: float) -> str:
 
 
 def charge(
-    quota: QuotaDay, options: YouTubeOptions, now: float, call: Literal["insert", "read"]
+    quota: QuotaDay,
+    options: YouTubeOptions,
+    now: float,
+    call: Literal["insert", "read", "delete"],
 ) -> None:
     """Charge one call to today's quota (starting a new day when the day changed).
 
@@ -41,7 +46,7 @@ def charge(
             raise quota_exceeded()
         quota.uploads += 1
         return
-    cost = _INSERT_UNITS[options.quota_model] if call == "insert" else 1
+    cost = _INSERT_UNITS[options.quota_model] if call == "insert" else _UNITS[call]
     if quota.units + cost > options.daily_units:
         raise quota_exceeded()
     quota.units += cost

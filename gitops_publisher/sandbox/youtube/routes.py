@@ -27,6 +27,7 @@ YOUTUBE_ROUTES = [
     Route("/resumable/upload/youtube/v3/videos", resumable.session_put, methods=["PUT"]),
     Route("/youtube/v3/videos", listing.videos_list, methods=["GET"]),
     Route("/youtube/v3/videos", listing.insert_without_media, methods=["POST"]),
+    Route("/youtube/v3/videos", listing.videos_delete, methods=["DELETE"]),
     Route("/youtube/v3/channels", listing.channels_list, methods=["GET"]),
     Route("/youtube/v3/playlistItems", playlists.playlist_items_list, methods=["GET"]),
 ]

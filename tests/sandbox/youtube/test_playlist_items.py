@@ -177,3 +177,32 @@ def test_another_channel_sees_only_public_processed_uploads(yt: YouTubeSandbox) 
     listed = [i["contentDetails"]["videoId"] for i in items(yt, other, playlist).json()["items"]]
     assert listed == [public]
     assert len(items(yt, owner, playlist).json()["items"]) == 2
+
+
+def test_videos_delete_takes_a_video_off_the_lists(yt: YouTubeSandbox) -> None:
+    """videos.delete (reference §1.5: not with `youtube.upload` nor `youtube.readonly`; 50
+    units): the owner's video is then in no list, and deleting it again is 404."""
+    owner = yt.bearer(scope=f"{SCOPE}youtube")
+    kept = upload(yt, owner, "Kept")
+    gone = upload(yt, owner, "Gone")
+    playlist = uploads_playlist(yt, owner)
+    read_only = yt.bearer()  # youtube.upload + youtube.readonly
+    refused = yt.client.delete("/youtube/v3/videos", params={"id": gone}, headers=read_only)
+    assert refused.status_code == 403 and reason_of(refused) == "insufficientPermissions"
+    yt.client.post("/_sandbox/youtube/channels", json={"handle": "@other"})
+    other = yt.bearer(scope=f"{SCOPE}youtube", sandbox_channel="@other")
+    foreign = yt.client.delete("/youtube/v3/videos", params={"id": gone}, headers=other)
+    assert foreign.status_code == 403 and reason_of(foreign) == "forbidden"
+    units = yt.client.get("/_sandbox/youtube/quota").json()["units"]
+    deleted = yt.client.delete("/youtube/v3/videos", params={"id": gone}, headers=owner)
+    assert deleted.status_code == 204 and deleted.content == b""
+    assert yt.client.get("/_sandbox/youtube/quota").json()["units"] == units + 50
+    listed = [i["contentDetails"]["videoId"] for i in items(yt, owner, playlist).json()["items"]]
+    assert listed == [kept]
+    assert yt.list_video(owner, gone)["items"] == []
+    again = yt.client.delete("/youtube/v3/videos", params={"id": gone}, headers=owner)
+    assert again.status_code == 404 and reason_of(again) == "videoNotFound"
+    missing = yt.client.delete("/youtube/v3/videos", headers=owner)
+    assert missing.status_code == 400 and reason_of(missing) == "required"
+    [shown] = [v for v in yt.videos() if v["video_id"] == gone]
+    assert shown["deleted_at"] is not None

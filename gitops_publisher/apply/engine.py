@@ -674,7 +674,9 @@ def _sealed_elsewhere(change: Change, shown: str, sealed: SealError, until: date
         message=f"{sealed}, so only a run with that key can send the rest of it, and one may "
         f"be sending it now: it is left as it is until {when} (the session's lifetime, plus "
         f"a margin for clocks); a run after that gives it up and the next one publishes the "
-        f"post again. To go on with it now, {sealed.hint}",
+        f"post again. To go on with it now, {sealed.hint}; if no run can be sending it (that "
+        f"key is lost), `publisher state rm {change.address}` lets the next run publish the "
+        "post anew",
     )
 
 

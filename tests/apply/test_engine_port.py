@@ -498,6 +498,7 @@ def test_a_session_another_key_sealed_is_left_to_the_runs_with_it_while_it_may_l
     assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.PENDING)]
     assert "sealed with another key (fake)" in results[0].message
     assert "use the key of the run that started it" in results[0].message
+    assert "`publisher state rm teaser@brand-us` lets the next run" in results[0].message
     assert world.record() == started and fake.count("start") == 1
     later = NOW + inflight.SEALED_SESSION_LIFETIME + CLOCK_SKEW + timedelta(minutes=1)
     results = world.apply([post()], at=later, lock=LOCK_B)

@@ -361,7 +361,7 @@ class YouTubeProvider:
             )
         ids = ", ".join(upload.video_id for upload in matches)
         raise OutcomeUnclear(
-            f"{gone}, so YouTube no longer says which video it made, and {len(matches)} "
+            f"{gone}, so it cannot say which video it made, and {len(matches)} "
             f"videos uploaded to the channel since {when} have the title and description it "
             f"was sent with: {ids}",
             candidates=tuple(upload.video_id for upload in matches),

@@ -25,7 +25,7 @@ Until then the attempt is left as it is and reported pending. Pure: no clock of 
 A handle that can transfer by itself (a YouTube session URI) has no such window: any run
 holding the record goes on with it at once. If the run that started it is still sending, the
 upload server keeps none of the second sender's bytes (``UploadContended``), and the engine
-leaves the attempt to the first, pending, instead of failing it (``Engine._upload_failed``).
+leaves the attempt to the first, pending, instead of failing it (``Publishing.upload_failed``).
 Unless this run cannot open it: the state keeps it sealed (``core/handles.py``), and sealed
 with another key (another machine's, another ``PUBLISHER_TOKEN_KEY``) only the runs with
 that key can send the rest. It is then such an attempt too, whose target lives as long as a

@@ -9,7 +9,7 @@ composition root (``gitops_publisher/compose.py``) builds one :class:`Provider` 
 ``apply/`` sees nothing else. A fake platform with scripted answers, for unit tests, is
 ``providers/fake.py``.
 
-One publish goes through the port like this (the engine, ``apply/engine.py``)::
+One publish goes through the port like this (the engine, ``apply/publish.py``)::
 
     check_account()              once per run, before any post (pre-flight and plan)
     start(post)       -> Started the platform's handle; the engine records it (write-ahead)

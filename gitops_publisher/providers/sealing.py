@@ -14,7 +14,7 @@ outcome. Its key:
   beside its world (``.publisher/sandbox/``).
 
 A run without the key that sealed a session cannot open it: the engine treats the session as
-unknown to this run (``apply/engine.py``), and the message says which key it needs.
+unknown to this run (``apply/resume.py``), and the message says which key it needs.
 """
 
 from __future__ import annotations

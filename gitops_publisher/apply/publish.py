@@ -1,0 +1,316 @@
+"""One change's calls to its platform, start to settle: what the engine runs for each post.
+
+A publish records its intent, starts (the handle is written before the first byte), sends
+the bytes and settles; when the upload target expires with nothing published it starts once
+more, and when the transfer gives up it asks the platform whether every byte arrived before
+calling it failed. A resume (``resume.py``) asks about a recorded attempt and goes on
+through the same :meth:`Publishing.transfer` and :meth:`Publishing.settle`. Which changes run
+when, and how many at once, is the engine's (``engine.py``) and the pipeline's.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from gitops_publisher.apply import records
+from gitops_publisher.apply.events import Emit, Log, Outcome, Result, UploadProgress
+from gitops_publisher.apply.pipeline import Ticket
+from gitops_publisher.apply.settle import UPLOADED, PollPolicy, Settler
+from gitops_publisher.apply.statebox import StateBox
+from gitops_publisher.core import handles
+from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.identity import Identity
+from gitops_publisher.core.plan import Change
+from gitops_publisher.core.ports import (
+    Attempt,
+    Failed,
+    Media,
+    NotStarted,
+    Provider,
+    Started,
+    Transferring,
+)
+from gitops_publisher.core.ports import Outcome as Answer
+from gitops_publisher.core.state import Provenance, Record
+from gitops_publisher.errors import ApiError
+from gitops_publisher.providers.errors import (
+    InitOutcomeUnknown,
+    NoUploadTarget,
+    ProviderNetworkError,
+    RateLimited,
+    UploadContended,
+    UploadError,
+    UploadUrlExpired,
+)
+
+
+@dataclass
+class Publishing:
+    """The run's collaborators a change needs, and its steps (see :class:`.engine.Engine`).
+
+    Built by the engine for one run from its own attributes, which say what each one is.
+    """
+
+    box: StateBox
+    providers: Mapping[str, Provider]
+    root: Path
+    now: Callable[[], datetime]
+    sleep: Callable[[float], Awaitable[None]]
+    emit: Emit
+    provenance: Provenance = field(default_factory=Provenance)
+    poll: PollPolicy = field(default_factory=PollPolicy)
+    clock: Callable[[], float] = time.monotonic
+    identities: Mapping[str, Identity] = field(default_factory=dict)
+    content_types: Mapping[str, str] = field(default_factory=dict)
+    upload_lifetimes: Mapping[str, timedelta | None] = field(default_factory=dict)
+    time_scale: float = 1.0
+
+    def record(self, address: str) -> Record | None:
+        """The state's record of ``address`` now (None: never attempted)."""
+        return self.box.state.resources.get(address)
+
+    def attempt(self, record: Record) -> Attempt:
+        """``record``'s attempt, for a platform that must find its post without the handle.
+
+        Every post id the state holds belongs to another attempt: a record asked about is
+        ``uploading`` or ``processing``, whose own ids are empty until it is settled.
+        """
+        known = frozenset(
+            post_id
+            for other in self.box.state.resources.values()
+            for post_id in [*other.post_ids, *(p for h in other.history for p in h.post_ids)]
+        )
+        return Attempt(began=record.updated_at, sent=record.sent, known=known)
+
+    async def publish(
+        self, change: Change, post: DesiredPost, ticket: Ticket, *, renewals: int = 1
+    ) -> Result:
+        """Start ``post`` (the handle recorded before any byte), send it, settle it.
+
+        ``renewals``: how many more times it may start again when the upload target expires
+        with nothing published.
+        """
+        provider = self.providers[change.account]
+        await ticket.reserve(post.video.size)  # held already, unless a renewal
+        async with ticket.lane.starting(post.mode):
+            record, started = await self.start(provider, change, post)
+        shown = handles.named(started.handle, provider.label(started.handle))
+        self.emit(Log(change.address, f"{shown}; uploading"))
+        media = Media(
+            self.root / post.video.path,
+            post.video.size,
+            self.content_types.get(post.video.content_id),
+        )
+        return await self.transfer(
+            change, provider, ticket, record, started, media, post=post, renewals=renewals
+        )
+
+    async def transfer(
+        self,
+        change: Change,
+        provider: Provider,
+        ticket: Ticket,
+        record: Record,
+        started: Started,
+        media: Media,
+        *,
+        offset: int = 0,
+        post: DesiredPost | None = None,
+        renewals: int = 0,
+    ) -> Result:
+        """Send the bytes of a recorded handle, then settle (or handle the transfer's end).
+
+        ``post`` and ``renewals``: a publish of this run may start again (once) when the
+        upload target expired with nothing published; a resumed transfer may not. The
+        ticket's bytes go back to the account's budget when the transfer ends, whatever way.
+        """
+        try:
+            await provider.transfer(
+                started,
+                media,
+                offset=offset,
+                on_progress=lambda sent, total: self.emit(
+                    UploadProgress(change.address, sent, total)
+                ),
+            )
+        except NoUploadTarget:
+            ticket.landed()
+            await self.box.put(records.failed(record, "upload_failed", self.now()))
+            raise
+        except UploadUrlExpired:
+            ticket.landed()
+            return await self.upload_expired(
+                change,
+                provider,
+                ticket,
+                record,
+                started.handle,
+                media,
+                post if renewals > 0 else None,
+            )
+        except (UploadError, ProviderNetworkError) as exc:
+            ticket.landed()
+            return await self.upload_failed(
+                change, provider, ticket, record, started.handle, media, exc
+            )
+        ticket.landed()
+        # The platform started processing when it accepted the last byte (``transfer``
+        # returned: it holds every byte), so there is nothing to ask yet: the first question
+        # is the poll due ``poll.initial`` from now, and the state write counts towards that
+        # wait instead of delaying it. (Asking at once hardly ever settles a post, which
+        # takes the platform seconds to process, and costs one of the account's outcome
+        # questions per post: TikTok allows 30 status fetches a minute per user token.)
+        uploaded_at = self.clock()
+        record = records.uploaded(record, self.now())
+        await self.box.put(record, wait=False)  # no call depends on it: resume asks again
+        self.emit(Log(change.address, f"uploaded; waiting for {provider.title} to process it"))
+        return await self.settle(
+            change, provider, ticket, record, UPLOADED, media.size, since=uploaded_at
+        )
+
+    async def start(
+        self, provider: Provider, change: Change, post: DesiredPost
+    ) -> tuple[Record, Started]:
+        """Record the attempt, start it, and make the handle durable (write-ahead).
+
+        The caller holds the account's start slot (``Lane.starting``), so the intent is
+        recorded only once the start may be sent.
+
+        Raises:
+            InitOutcomeUnknown, RateLimited: the record stays "initiating" (no byte was sent,
+                so the next run's retry is safe).
+            ApiError: the platform refused the start (recorded as failed with its code).
+        """
+        record = records.start(
+            post,
+            self.record(change.address),
+            self.now(),
+            self.provenance,
+            self.identities.get(change.account),
+        )
+        await self.box.put(record)
+        self.emit(Log(change.address, provider.start_summary(post)))
+        try:
+            started = await provider.start(
+                post, content_type=self.content_types.get(post.video.content_id)
+            )
+        except (InitOutcomeUnknown, RateLimited):
+            # Stays "initiating": no byte was sent, so the next run's retry is safe. A 429
+            # that outlived the client's waits is a refusal, not a verdict on the post.
+            raise
+        except ApiError as exc:
+            await self.box.put(records.failed(record, exc.code, self.now()))
+            raise
+        record = records.initialized(record, started.handle, None, self.now())
+        await self.box.put(record)  # write-ahead: the handle is durable before the first byte
+        return record, started
+
+    async def upload_expired(
+        self,
+        change: Change,
+        provider: Provider,
+        ticket: Ticket,
+        record: Record,
+        handle: str,
+        media: Media,
+        post: DesiredPost | None,
+    ) -> Result:
+        """The upload target expired: a new start only once the platform says nothing posted."""
+        answer = await ask(
+            ticket, provider, handle, media.size, change.privacy, self.attempt(record)
+        )
+        if not isinstance(answer, Failed | Transferring | NotStarted):
+            # Every byte arrived (the last answer was lost, then the target expired): the
+            # platform is processing or has published it. A new start would post it twice.
+            record = records.uploaded(record, self.now())
+            await self.box.put(record, wait=False)
+            return await self.settle(change, provider, ticket, record, answer, media.size)
+        await self.box.put(records.failed(record, "upload_expired", self.now()))
+        shown = provider.label(handle)
+        if post is None:
+            return Result(
+                change.address,
+                change.action.value,
+                Outcome.FAILED,
+                shown,
+                message="the upload URL expired again; nothing was published; the next run retries",
+            )
+        self.emit(Log(change.address, "upload URL expired and nothing was published; new init"))
+        return await self.publish(change, post, ticket, renewals=0)
+
+    async def upload_failed(
+        self,
+        change: Change,
+        provider: Provider,
+        ticket: Ticket,
+        record: Record,
+        handle: str,
+        media: Media,
+        exc: Exception,
+    ) -> Result:
+        """The transfer gave up: failed if the platform lacks bytes, else it has them: settle.
+
+        A session another client is sending into (:class:`UploadContended`: two runs on one
+        recorded, resumable session) is left to that client, as it is: failing it would make
+        the next run start again while the other upload completes, two posts.
+        """
+        answer = await ask(
+            ticket, provider, handle, media.size, change.privacy, self.attempt(record)
+        )
+        if isinstance(answer, Transferring) and isinstance(exc, UploadContended):
+            return Result(
+                change.address,
+                change.action.value,
+                Outcome.PENDING,
+                provider.label(handle),
+                message=f"{provider.title} is receiving this upload from another client: "
+                "another run is sending it into the same session, so it is left as it is (no "
+                f"post was made yet); the next run asks {provider.title} again and records "
+                "the post once that upload completes",
+            )
+        if isinstance(answer, Transferring | NotStarted):
+            await self.box.put(records.failed(record, "upload_failed", self.now()))
+            return Result(
+                change.address,
+                change.action.value,
+                Outcome.FAILED,
+                provider.label(handle),
+                message=f"upload failed ({exc}); nothing was published; the next run retries",
+            )
+        return await self.settle(change, provider, ticket, record, answer, media.size)
+
+    async def settle(
+        self,
+        change: Change,
+        provider: Provider,
+        ticket: Ticket,
+        record: Record,
+        answer: Answer,
+        size: int,
+        *,
+        since: float | None = None,
+    ) -> Result:
+        """Wait for the platform to settle ``answer``'s post, within the account's rate."""
+        settler = Settler(self.box, self.now, self.sleep, self.clock, self.poll, ticket.lane.asking)
+        return await settler.settle(provider, change, record, answer, size=size, since=since)
+
+
+async def ask(
+    ticket: Ticket,
+    provider: Provider,
+    handle: str,
+    size: int,
+    privacy: str | None,
+    attempt: Attempt,
+) -> Answer:
+    """The platform's outcome of ``handle``, within the account's outcome rate.
+
+    ``attempt``: the record's attempt, for a platform that has forgotten the handle (a
+    YouTube session expires, completed or not) to find the post it may have made.
+    """
+    async with ticket.lane.asking():
+        return await provider.outcome(handle, size, privacy=privacy, attempt=attempt)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -75,20 +76,30 @@ def read_source(path: Path, display: str, out: list[Diagnostic]) -> tuple[Source
 
 def secret_diagnostics(source: Source, doc: int, document: Any) -> list[Diagnostic]:
     """One diagnostic per secret-looking value or mapping key (never showing it)."""
+    return _secret_diagnostics(
+        source, doc, list(find_secrets(document)), list(find_secret_keys(document))
+    )
+
+
+def _secret_diagnostics(
+    source: Source,
+    doc: int,
+    values: Sequence[tuple[tuple[str | int, ...], str]],
+    keys: Sequence[tuple[tuple[str | int, ...], str]],
+) -> list[Diagnostic]:
+    """The diagnostics of secrets found (``find_secrets``, ``find_secret_keys``)."""
     advice = (
         "secrets never live in YAML (it is not shown): remove it, rotate it if it was "
         "committed, and name an environment variable instead (refresh_token_env, "
         "client_secret_env)"
     )
-    values = [
+    return [
         source.diagnostic(doc, path, f"this value looks like {kind}; {advice}")
-        for path, kind in find_secrets(document)
-    ]
-    keys = [
+        for path, kind in values
+    ] + [
         source.diagnostic(doc, path, f"this key looks like {kind}; {advice}", key=True)
-        for path, kind in find_secret_keys(document)
+        for path, kind in keys
     ]
-    return values + keys
 
 
 def validate_partial(
@@ -116,10 +127,10 @@ def validate_partial(
     Returns ``(None, unknown)`` when not even that model can be built, or when ``version``
     is wrong (a file of another format: its other fields mean something else).
     """
-    secrets = secret_diagnostics(source, doc, document)
+    values, keys = list(find_secrets(document)), list(find_secret_keys(document))  # once
+    secrets = _secret_diagnostics(source, doc, values, keys)
     out.extend(secrets)
-    bad = [path for path, _ in find_secrets(document)]
-    bad += [path for path, _ in find_secret_keys(document)]
+    bad = [path for path, _ in [*values, *keys]]
     try:
         valid = model.model_validate(document)
     except ValidationError as exc:

@@ -239,8 +239,6 @@ _HINTS: dict[str, str] = {
 _PATTERN_MESSAGES: dict[str, str] = {
     SLUG_PATTERN: "must be 1-64 lowercase letters, digits, '.', '_' or '-', starting with a "
     "letter or digit",
-    ENV_PATTERN: "must be an environment variable name: uppercase letters, digits and '_' "
-    "(e.g. TIKTOK_REFRESH_TOKEN_BRAND_US)",
     HASHTAG_PATTERN: "a hashtag is one word: no spaces, '#' or '@' inside",
     YOUTUBE_HANDLE_PATTERN: "must be the channel's @handle: 3-30 letters, digits, '.', '_' or "
     "'-' ('@' optional)",
@@ -248,6 +246,25 @@ _PATTERN_MESSAGES: dict[str, str] = {
     "(`publisher auth status` shows it)",
     LANGUAGE_PATTERN: "must be a language code such as en, en-US, pt-BR or zh-Hans",
 }
+
+
+_ENV_NAME = "must be an environment variable name: uppercase letters, digits and '_' (e.g. {})"
+# An example of the field's own kind (the value itself is never echoed: it may be a secret).
+_ENV_EXAMPLES: dict[str, str] = {
+    "client_id_env": "YOUTUBE_CLIENT_ID",
+    "client_secret_env": "YOUTUBE_CLIENT_SECRET",
+    "url_env": "SLACK_WEBHOOK_URL",
+}
+
+
+def _env_name_message(raw: tuple[Any, ...], loc: tuple[Any, ...]) -> str:
+    """What an environment variable name must be, with an example for this field."""
+    example = _ENV_EXAMPLES.get(str(loc[-1]) if loc else "")
+    if example is None:  # an account's refresh_token_env
+        example = (
+            "YOUTUBE_REFRESH_TOKEN_ACME" if "youtube" in raw else "TIKTOK_REFRESH_TOKEN_BRAND_US"
+        )
+    return _ENV_NAME.format(example)
 
 
 def validation_diagnostics(
@@ -269,7 +286,10 @@ def validation_diagnostics(
             loc = (*loc, "provider")
         if kind == "string_pattern_mismatch":
             pattern = str((error.get("ctx") or {}).get("pattern", ""))
-            message = _PATTERN_MESSAGES.get(pattern, str(error["msg"]))
+            if pattern == ENV_PATTERN:
+                message = _env_name_message(raw, loc)
+            else:
+                message = _PATTERN_MESSAGES.get(pattern, str(error["msg"]))
         elif kind == "literal_error" and loc == ("version",):
             message = (
                 f"{error['msg']}: this gitops-publisher reads version 1 files (upgrade it if "

@@ -83,6 +83,29 @@ def test_load_config_alone(content_repo: Any) -> None:
     ]
 
 
+def test_a_bad_environment_variable_name_gets_an_example_of_its_own_kind(
+    content_repo: Any,
+) -> None:
+    (content_repo.root / "publisher.yaml").write_text(
+        "version: 1\n"
+        "accounts:\n"
+        "  brand-us: {refresh_token_env: token-us}\n"
+        "  yt: {provider: youtube, refresh_token_env: yt-token, client_secret_env: secret}\n"
+        "notify:\n"
+        "  - {kind: slack, url_env: hook-url}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(content_repo.root)
+    examples = {d.field: d.message.rsplit("e.g. ", 1)[-1] for d in caught.value.diagnostics}
+    assert examples == {
+        "accounts.brand-us.refresh_token_env": "TIKTOK_REFRESH_TOKEN_BRAND_US)",
+        "accounts.yt.refresh_token_env": "YOUTUBE_REFRESH_TOKEN_ACME)",
+        "accounts.yt.client_secret_env": "YOUTUBE_CLIENT_SECRET)",
+        "notify.0.url_env": "SLACK_WEBHOOK_URL)",
+    }
+
+
 def test_a_config_without_version_is_refused_with_what_to_add(content_repo: Any) -> None:
     config = content_repo.root / "publisher.yaml"
     config.write_text(config.read_text().replace("version: 1\n", ""), encoding="utf-8")

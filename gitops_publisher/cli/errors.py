@@ -30,9 +30,9 @@ import click
 from gitops_publisher.errors import ConfigError, Diagnostic, PreflightError, PublisherError
 from gitops_publisher.escape import terminal
 from gitops_publisher.github.commands import (
-    annotation,
     in_github_actions,
     repository_path,
+    step_annotations,
     stopped,
 )
 
@@ -90,10 +90,12 @@ def format_error(exc: PublisherError, command: str | None = None) -> str:
 
 def echo_warnings(warnings: Iterable[Diagnostic], project_dir: Path) -> None:
     """The project's warnings on stderr, one line each; annotations in GitHub Actions."""
-    annotate = in_github_actions()
-    where = repository_path(project_dir) if annotate else ""
-    for warning in warnings:
-        click.echo(annotation(warning, directory=where) if annotate else warning.render(), err=True)
+    if not in_github_actions():
+        for warning in warnings:
+            click.echo(warning.render(), err=True)
+        return
+    for line in step_annotations(warnings, directory=repository_path(project_dir)):
+        click.echo(line, err=True)
 
 
 def _echo_error(exc: PublisherError, ctx: click.Context) -> None:
@@ -105,8 +107,8 @@ def _echo_error(exc: PublisherError, ctx: click.Context) -> None:
 
     app = ctx.find_object(AppContext)
     where = repository_path(app.project_dir if app is not None else Path())
-    for diagnostic in getattr(exc, "diagnostics", []):
-        click.echo(annotation(diagnostic, directory=where), err=True)
+    for line in step_annotations(getattr(exc, "diagnostics", []), directory=where):
+        click.echo(line, err=True)
     with stopped(sys.stderr):
         click.echo(text, file=sys.stderr)
 

@@ -43,7 +43,7 @@ from gitops_publisher.errors import ConfigError, PreflightError, PublisherError
 from gitops_publisher.escape import md_code, md_fence, md_text, md_url, terminal
 from gitops_publisher.github import report, review
 from gitops_publisher.github.api import GitHubApi, GitHubApiError
-from gitops_publisher.github.commands import annotation, command, repository_path, stopped
+from gitops_publisher.github.commands import command, repository_path, step_annotations, stopped
 from gitops_publisher.github.event import PULL_REQUEST_VARIABLE, Inputs, Run, decide
 from gitops_publisher.github.step_env import git_auth_env, secret_env
 from gitops_publisher.providers.tiktok import urls
@@ -215,8 +215,8 @@ def _plan(ctx: Context) -> int:
         _from_checkout(exc, ctx.workdir)
         raise
     where = repository_path(ctx.project)
-    for warning in planned.project.warnings:
-        ctx.say(annotation(warning, directory=where))
+    for line in step_annotations(planned.project.warnings, directory=where):
+        ctx.say(line)
     if not ctx.run.is_fork:
         notes.extend(notices)
     shown = _previews(ctx, planned.project, plan) if ctx.inputs.previews else None

@@ -11,7 +11,8 @@ The runner reads every line of a job's output that starts with ``::`` as a comma
   :func:`stopped`: ``::stop-commands::TOKEN`` … ``::TOKEN::`` with a random token, between
   which the runner runs no command at all;
 * :func:`annotation` turns a diagnostic into ``::error file=…,line=…,col=…::message``, shown
-  on the pull request's diff.
+  on the pull request's diff, and :func:`step_annotations` as many as GitHub shows in a step,
+  the last one saying how many more the log has.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 import os
 import posixpath
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
@@ -86,6 +87,44 @@ def annotation(diagnostic: Diagnostic, *, directory: str = ".") -> str:
         col=diagnostic.column if diagnostic.line is not None else None,
         title="gitops-publisher",
     )
+
+
+ANNOTATIONS_PER_KIND = 10
+"""Annotations of one level (error, warning, notice) GitHub shows per step; it drops the rest
+silently (the actions/toolkit documentation of problem matchers: 10 of each per step, 50
+per job)."""
+
+
+def step_annotations(
+    diagnostics: Iterable[Diagnostic], *, directory: str = ".", per_kind: int = ANNOTATIONS_PER_KIND
+) -> list[str]:
+    """:func:`annotation` of each diagnostic, as many of each level as GitHub will show.
+
+    Past ``per_kind`` of one level, the last one GitHub shows says how many more there are
+    and where they are (the step's log, where every one is printed), so nobody fixes the ten
+    shown and takes the pull request for clean.
+    """
+    every = list(diagnostics)
+    by_level: dict[str, list[Diagnostic]] = {}
+    for diagnostic in every:
+        by_level.setdefault(_LEVELS.get(diagnostic.severity, "notice"), []).append(diagnostic)
+    shown: set[int] = set()
+    summaries = []
+    for level, these in by_level.items():
+        if len(these) <= per_kind:
+            shown.update(id(d) for d in these)
+            continue
+        shown.update(id(d) for d in these[: per_kind - 1])
+        more = len(these) - (per_kind - 1)
+        summaries.append(
+            command(
+                level,
+                f"… and {more} more {level}(s) not annotated here (GitHub shows {per_kind} "
+                "of a kind per step): the step's log lists every one",
+                title="gitops-publisher",
+            )
+        )
+    return [annotation(d, directory=directory) for d in every if id(d) in shown] + summaries
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from gitops_publisher.github.commands import (
     command,
     escape_data,
     escape_property,
+    step_annotations,
     stopped,
 )
 
@@ -86,3 +87,21 @@ def test_each_stopped_block_has_its_own_token() -> None:
 
 def test_the_oracle_sees_what_an_unescaped_log_would_run() -> None:
     assert [c.name for c in commands(f"Error: {EVIL}\n")] == ["error"]
+
+
+def test_past_ten_of_a_kind_the_last_annotation_shown_says_how_many_more_the_log_has() -> None:
+    # GitHub shows 10 error and 10 warning annotations per step and drops the rest silently:
+    # a reviewer who fixed the ten shown would take the pull request for clean.
+    errors = [Diagnostic("posts/a.yaml", n, 1, "caption", f"problem {n}") for n in range(1, 26)]
+    warnings = [Diagnostic("posts/b.yaml", n, 1, "", f"note {n}", "warning") for n in (1, 2)]
+    lines = step_annotations([errors[0], *warnings, *errors[1:]], directory="site")
+    error_lines = [line for line in lines if line.startswith("::error")]
+    assert len(error_lines) == 10
+    assert [line.rsplit("::", 1)[1] for line in error_lines[:9]] == [
+        f"caption: problem {n}" for n in range(1, 10)
+    ]
+    assert error_lines[-1].startswith("::error title=gitops-publisher::… and 16 more error(s)")
+    assert "the step's log lists every one" in error_lines[-1]
+    assert lines[1].startswith("::warning file=site/posts/b.yaml,line=1")  # in their order
+    assert len([line for line in lines if line.startswith("::warning")]) == 2
+    assert step_annotations(errors[:10]) == [annotation(d) for d in errors[:10]]

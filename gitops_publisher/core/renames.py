@@ -84,32 +84,33 @@ def probable_reposts(changes: Sequence[Change], orphans: Iterable[Record]) -> di
     is called now and whatever else changed (a caption, a privacy): a renamed post whose video
     file moved too is still the same video, and a new video saved over the old file is not.
     """
+    # Orphans by what a new post must share with them, so each new post looks up its own
+    # (account, key) instead of comparing itself with every orphan of its account (10,000
+    # posts planned against 5,000 orphans made that 5 million comparisons).
     by_video: dict[tuple[str, str], list[str]] = {}  # (account, sent.video_id) -> orphans
-    unsent: dict[str, list[Record]] = {}  # account -> orphans recorded before `sent`
-    for orphan in sorted((r for r in orphans if r.status in _LIVE), key=lambda r: r.address):
+    # Records written before ``sent`` existed keep no content id of their own: the same
+    # fingerprint (which covers the content id) or the same video path stands in for it.
+    unsent_by_fingerprint: dict[tuple[str, str], list[str]] = {}
+    unsent_by_path: dict[tuple[str, str], list[str]] = {}
+    for orphan in (r for r in orphans if r.status in _LIVE):
         if orphan.sent is not None:
             by_video.setdefault((orphan.account, orphan.sent.video_id), []).append(orphan.address)
         else:
-            unsent.setdefault(orphan.account, []).append(orphan)
+            key = (orphan.account, orphan.fingerprint)
+            unsent_by_fingerprint.setdefault(key, []).append(orphan.address)
+            unsent_by_path.setdefault((orphan.account, orphan.video), []).append(orphan.address)
     candidates: dict[str, list[str]] = {}
     for change in sorted(changes, key=lambda c: c.address):
         if change.action not in _NEW_POSTS:
             continue
-        found = by_video.get((change.account, change.video_id or ""), []) + [
-            o.address for o in unsent.get(change.account, ()) if _same_unsent_video(o, change)
-        ]
+        found = set(by_video.get((change.account, change.video_id or ""), ()))
+        if change.fingerprint is not None:
+            found.update(unsent_by_fingerprint.get((change.account, change.fingerprint), ()))
+        if change.video is not None:
+            found.update(unsent_by_path.get((change.account, change.video), ()))
         if found:
             candidates[change.address] = sorted(found)
     return _pair(candidates)
-
-
-def _same_unsent_video(orphan: Record, change: Change) -> bool:
-    """Whether ``change`` sends the video of ``orphan``, a record without ``sent``.
-
-    Records written before ``sent`` existed keep no content id of their own: the same
-    fingerprint (which covers the content id) or the same video path stands in for it.
-    """
-    return orphan.fingerprint == change.fingerprint or orphan.video == change.video
 
 
 def _pair(candidates: dict[str, list[str]]) -> dict[str, str]:

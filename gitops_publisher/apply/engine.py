@@ -20,27 +20,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TypeVar
 
-from gitops_publisher.apply.events import Emit, Log, Outcome, Result
+from gitops_publisher.apply.events import Log, Outcome, Result
 from gitops_publisher.apply.pipeline import Lane, Limits, Stopped, Ticket, used_before
 from gitops_publisher.apply.publish import Publishing
 from gitops_publisher.apply.resume import resume, unclear
-from gitops_publisher.apply.settle import PollPolicy
-from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.desired import DesiredPost
-from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.plan import ACTING, PUBLISHING, Action, Change, Plan
-from gitops_publisher.core.ports import (
-    Provider,
-)
 from gitops_publisher.core.reviewed import NOT_REVIEWED, is_approved
-from gitops_publisher.core.state import Provenance
 from gitops_publisher.errors import ApiError, AuthError, ProviderError
 from gitops_publisher.providers.errors import (
     OutcomeUnclear,
@@ -50,74 +40,27 @@ T = TypeVar("T")
 
 
 @dataclass
-class Engine:
+class Engine(Publishing):
     """Runs one apply. Everything with side effects is injected.
 
+    The engine is the run's :class:`~.publish.Publishing` (its collaborators, documented
+    there, and one post's steps), scheduling the changes of every account.
+
     Attributes:
-        box: the state and its store.
-        providers: each account's platform, through the port.
-        root: the project directory (videos are relative to it).
-        now: the wall clock for records.
-        sleep: waits between polls (scaled in tests and in the sandbox).
-        clock: monotonic seconds on the same scale as ``sleep`` (times the first poll).
-        emit: receives events.
-        provenance: stamped on every record this run writes. Its ``lock`` is the id of the
-            exclusive state lock this run holds (``StateStore.held_lock``; None: none that
-            proves anything): an attempt stamped with it was started by a run that has ended.
-        poll: status polling policy.
         reviewed: when set, address -> fingerprint of what merged pull requests' plans
             showed: any other publish is not attempted, whatever the plan says (design §12).
-        identities: the platform user each account was checked to be (recorded at start).
         stopped: accounts that must not act, with why (an identity mismatch).
-        content_types: the upload's Content-Type of each video, by content id, from the
-            container pre-flight probed (never from the file's suffix).
         limits: each account's pipeline limits (in flight, quotas, outcome rate); an
             account without runs one publish at a time, unpaced (its adapter's limiter
             still guards the platform's rate limits).
-        upload_lifetimes: each account's platform's upload target lifetime
-            (``Platform.upload_target_lifetime``): how long a transfer that another run
-            started, and only it can continue, may still complete. An account without one
-            (None) has no such targets: an unfinished transfer is given up at once.
-        time_scale: how much faster than real time the platforms' clocks run (the
-            embedded sandbox), for their upload windows.
     """
 
-    box: StateBox
-    providers: Mapping[str, Provider]
-    root: Path
-    now: Callable[[], datetime]
-    sleep: Callable[[float], Awaitable[None]]
-    emit: Emit
-    provenance: Provenance = field(default_factory=Provenance)
-    poll: PollPolicy = field(default_factory=PollPolicy)
-    clock: Callable[[], float] = time.monotonic
     reviewed: Mapping[str, str] | None = None
-    identities: Mapping[str, Identity] = field(default_factory=dict)
     stopped: Mapping[str, str] = field(default_factory=dict)
-    content_types: Mapping[str, str] = field(default_factory=dict)
     limits: Mapping[str, Limits] = field(default_factory=dict)
-    upload_lifetimes: Mapping[str, timedelta | None] = field(default_factory=dict)
-    time_scale: float = 1.0
-
-    _steps: Publishing = field(init=False, repr=False)
 
     async def run(self, plan: Plan, posts: Mapping[str, DesiredPost]) -> list[Result]:
         """Execute every acting change of ``plan``; return one result per change."""
-        self._steps = Publishing(
-            box=self.box,
-            providers=self.providers,
-            root=self.root,
-            now=self.now,
-            sleep=self.sleep,
-            emit=self.emit,
-            provenance=self.provenance,
-            poll=self.poll,
-            clock=self.clock,
-            identities=self.identities,
-            content_types=self.content_types,
-            upload_lifetimes=self.upload_lifetimes,
-            time_scale=self.time_scale,
-        )
         queues: dict[str, list[Change]] = {}
         refused: list[Result] = []
         for change in plan.changes:
@@ -218,16 +161,16 @@ class Engine:
         lane = ticket.lane
         try:
             if change.action is Action.RESUME:
-                result = await resume(self._steps, change, ticket, posts.get(change.address))
+                result = await resume(self, change, ticket, posts.get(change.address))
             else:
-                result = await self._steps.publish(change, posts[change.address], ticket)
+                result = await self.publish(change, posts[change.address], ticket)
         except Stopped as exc:
             return _not_attempted(change, str(exc))
         except AuthError as exc:
             lane.stop(f"not attempted: {account} cannot authenticate ({exc})")
             result = Result(change.address, change.action.value, Outcome.FAILED, message=str(exc))
         except OutcomeUnclear as exc:
-            record = self._steps.record(change.address)
+            record = self.record(change.address)
             result = unclear(change, self.providers[account], record, exc)
         except ProviderError as exc:
             if exc.stops_account:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from gitops_publisher.apply import records
+from gitops_publisher.apply import inflight, records
 from gitops_publisher.apply.events import Emit, Log, Outcome, Result, UploadProgress
 from gitops_publisher.apply.pipeline import Ticket
 from gitops_publisher.apply.settle import UPLOADED, PollPolicy, Settler
@@ -50,9 +50,29 @@ from gitops_publisher.providers.errors import (
 
 @dataclass
 class Publishing:
-    """The run's collaborators a change needs, and its steps (see :class:`.engine.Engine`).
+    """The run's collaborators a change needs, and its steps (the engine is one).
 
-    Built by the engine for one run from its own attributes, which say what each one is.
+    Attributes:
+        box: the state and its store.
+        providers: each account's platform, through the port.
+        root: the project directory (videos are relative to it).
+        now: the wall clock for records.
+        sleep: waits between polls (scaled in tests and in the sandbox).
+        emit: receives events.
+        provenance: stamped on every record this run writes. Its ``lock`` is the id of the
+            exclusive state lock this run holds (``StateStore.held_lock``; None: none that
+            proves anything): an attempt stamped with it was started by a run that has ended.
+        poll: status polling policy.
+        clock: monotonic seconds on the same scale as ``sleep`` (times the first poll).
+        identities: the platform user each account was checked to be (recorded at start).
+        content_types: the upload's Content-Type of each video, by content id, from the
+            container pre-flight probed (never from the file's suffix).
+        upload_lifetimes: each account's platform's upload target lifetime
+            (``Platform.upload_target_lifetime``): how long a transfer that another run
+            started, and only it can continue, may still complete. An account without one
+            (None) has no such targets: an unfinished transfer is given up at once.
+        time_scale: how much faster than real time the platforms' clocks run (the
+            embedded sandbox), for their upload windows.
     """
 
     box: StateBox
@@ -72,6 +92,30 @@ class Publishing:
     def record(self, address: str) -> Record | None:
         """The state's record of ``address`` now (None: never attempted)."""
         return self.box.state.resources.get(address)
+
+    async def ask(
+        self, ticket: Ticket, change: Change, record: Record, handle: str, size: int
+    ) -> Answer:
+        """The platform's outcome of ``record``'s ``handle``, within the account's outcome rate.
+
+        The record's attempt goes with it, for a platform that has forgotten the handle (a
+        YouTube session expires, completed or not) to find the post it may have made.
+        """
+        provider = self.providers[change.account]
+        async with ticket.lane.asking():
+            return await provider.outcome(
+                handle, size, privacy=change.privacy, attempt=self.attempt(record)
+            )
+
+    def undecided_until(self, record: Record, lifetime: timedelta | None) -> datetime | None:
+        """:func:`.inflight.undecided_until` of ``record``, for this run (its lock, clocks)."""
+        return inflight.undecided_until(
+            record,
+            lifetime,
+            held_lock=self.provenance.lock,
+            now=self.now(),
+            time_scale=self.time_scale,
+        )
 
     def attempt(self, record: Record) -> Attempt:
         """``record``'s attempt, for a platform that must find its post without the handle.
@@ -220,9 +264,7 @@ class Publishing:
         post: DesiredPost | None,
     ) -> Result:
         """The upload target expired: a new start only once the platform says nothing posted."""
-        answer = await ask(
-            ticket, provider, handle, media.size, change.privacy, self.attempt(record)
-        )
+        answer = await self.ask(ticket, change, record, handle, media.size)
         if not isinstance(answer, Failed | Transferring | NotStarted):
             # Every byte arrived (the last answer was lost, then the target expired): the
             # platform is processing or has published it. A new start would post it twice.
@@ -258,9 +300,7 @@ class Publishing:
         recorded, resumable session) is left to that client, as it is: failing it would make
         the next run start again while the other upload completes, two posts.
         """
-        answer = await ask(
-            ticket, provider, handle, media.size, change.privacy, self.attempt(record)
-        )
+        answer = await self.ask(ticket, change, record, handle, media.size)
         if isinstance(answer, Transferring) and isinstance(exc, UploadContended):
             return Result(
                 change.address,
@@ -297,20 +337,3 @@ class Publishing:
         """Wait for the platform to settle ``answer``'s post, within the account's rate."""
         settler = Settler(self.box, self.now, self.sleep, self.clock, self.poll, ticket.lane.asking)
         return await settler.settle(provider, change, record, answer, size=size, since=since)
-
-
-async def ask(
-    ticket: Ticket,
-    provider: Provider,
-    handle: str,
-    size: int,
-    privacy: str | None,
-    attempt: Attempt,
-) -> Answer:
-    """The platform's outcome of ``handle``, within the account's outcome rate.
-
-    ``attempt``: the record's attempt, for a platform that has forgotten the handle (a
-    YouTube session expires, completed or not) to find the post it may have made.
-    """
-    async with ticket.lane.asking():
-        return await provider.outcome(handle, size, privacy=privacy, attempt=attempt)

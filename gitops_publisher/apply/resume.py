@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from gitops_publisher.apply import inflight, records
 from gitops_publisher.apply.events import Log, Outcome, Result
 from gitops_publisher.apply.pipeline import Ticket
-from gitops_publisher.apply.publish import Publishing, ask
+from gitops_publisher.apply.publish import Publishing
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.plan import Change
 from gitops_publisher.core.ports import (
@@ -60,7 +60,7 @@ async def resume(
         steps.emit(Log(change.address, f"{sealed}: {sealed.hint}", "warning"))
     # The size the platform was told at the start (the file may have changed since).
     size = record.sent.video_size if record.sent else _video_size(steps, record)
-    answer = await ask(ticket, provider, handle, size, change.privacy, steps.attempt(record))
+    answer = await steps.ask(ticket, change, record, handle, size)
     if record.status == "uploading" and isinstance(answer, Transferring):
         if answer.resumable:
             return await _send_rest(
@@ -71,13 +71,7 @@ async def resume(
         # be alive elsewhere and uploading (two clones applying at once): the attempt is
         # left alone until it is known to be over (inflight.py), else a later run would
         # publish the post again while that upload completes.
-        until = inflight.undecided_until(
-            record,
-            steps.upload_lifetimes.get(change.account),
-            held_lock=steps.provenance.lock,
-            now=steps.now(),
-            time_scale=steps.time_scale,
-        )
+        until = steps.undecided_until(record, steps.upload_lifetimes.get(change.account))
         if until is not None:
             return _in_flight_elsewhere(change, provider.title, shown, answer, until)
         return await _abandon(
@@ -97,13 +91,7 @@ async def resume(
     if isinstance(answer, NotStarted) and sealed is not None:
         # Only a run with the key can send the rest, and it may be sending it now (a
         # laptop and CI applying at once): left alone while the session may live.
-        until = inflight.undecided_until(
-            record,
-            inflight.SEALED_SESSION_LIFETIME,
-            held_lock=steps.provenance.lock,
-            now=steps.now(),
-            time_scale=steps.time_scale,
-        )
+        until = steps.undecided_until(record, inflight.SEALED_SESSION_LIFETIME)
         if until is not None:
             return _sealed_elsewhere(change, shown, sealed, until)
         return await _abandon(

@@ -219,6 +219,7 @@ def bind_endpoint(app: AppContext, yes: bool) -> None:
     """
     from gitops_publisher.core.binding import bind, describe
     from gitops_publisher.planning import run_endpoints
+    from gitops_publisher.providers.registry import PLATFORMS
     from gitops_publisher.workspace.project import load_config
 
     store = open_store(app)
@@ -231,8 +232,8 @@ def bind_endpoint(app: AppContext, yes: bool) -> None:
             return
         for platform, endpoint in sorted(updated.endpoints.items()):
             before = current.endpoints.get(platform)
-            was = describe(platform, before) if before else "nothing (unbound)"
-            click.echo(f"{platform}: {was} -> {describe(platform, endpoint)}", err=True)
+            was = describe(platform, before, PLATFORMS) if before else "nothing (unbound)"
+            click.echo(f"{platform}: {was} -> {describe(platform, endpoint, PLATFORMS)}", err=True)
         rebinding = any(current.endpoints.get(p) not in (None, e) for p, e in wanted.items())
         if rebinding and not yes:
             if not _stdin_is_interactive():

@@ -6,13 +6,17 @@ published-in-the-sandbox post as ``noop``, and the real post would never be made
 envelope records, per platform, the endpoint its records describe (:class:`Endpoint`), the
 first write sets it, and a run against another endpoint is refused before any request.
 
-Pure: the caller says which endpoints this run talks to (``providers/*/endpoint.py``).
+Pure: the caller says which endpoints this run talks to (``providers/*/endpoint.py``) and
+how each platform is named in the messages (:class:`Described`: the registry's platforms,
+which the state stores hand in), so a new platform needs no line here.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Protocol
 
 from gitops_publisher.core.state import Endpoint, State
 from gitops_publisher.errors import StateBindingError
@@ -31,14 +35,40 @@ def app_fingerprint(client_key: str) -> str:
     return f"sha256:{digest[:16]}"
 
 
-def platform_title(platform: str) -> str:
-    """How messages name a platform (``provider:`` in publisher.yaml): TikTok, YouTube."""
-    return {"tiktok": "TikTok", "youtube": "YouTube"}.get(platform, platform)
+class Described(Protocol):
+    """What the binding's messages say of a platform (``core.ports.Platform`` has it)."""
+
+    @property
+    def title(self) -> str:
+        """How messages name it (``TikTok``)."""
+        ...
+
+    @property
+    def api_url_env(self) -> str:
+        """The variable that points a run at another API (``PUBLISHER_TIKTOK_API_URL``)."""
+        ...
+
+    @property
+    def app_credential(self) -> str:
+        """What names its app (``the app's client key (TIKTOK_CLIENT_KEY)``)."""
+        ...
 
 
-def describe(platform: str, endpoint: Endpoint) -> str:
+Platforms = Mapping[str, Described]
+"""``provider:`` name -> how its platform is named (the registry, ``providers/registry.py``)."""
+
+_NONE: Platforms = MappingProxyType({})
+
+
+def _title(platform: str, platforms: Platforms) -> str:
+    """The platform's title, or its ``provider:`` name when the caller named no such one."""
+    known = platforms.get(platform)
+    return known.title if known is not None else platform
+
+
+def describe(platform: str, endpoint: Endpoint, platforms: Platforms = _NONE) -> str:
     """``TikTok at https://open.tiktokapis.com (app sha256:...)``, for messages."""
-    name = platform_title(platform)
+    name = _title(platform, platforms)
     if endpoint.api_url == EMBEDDED_SANDBOX:
         return f"the embedded {name} sandbox (--sandbox)"
     app = f" (app {endpoint.app})" if endpoint.app else ""
@@ -69,6 +99,7 @@ def check_binding(
     source: str,
     adopts: Adopts = adopts_none,
     platform_of: Mapping[str, str] | None = None,
+    platforms: Platforms = _NONE,
 ) -> None:
     """Refuse to use ``state`` from endpoints other than those it describes.
 
@@ -90,6 +121,8 @@ def check_binding(
         platform_of: account -> its platform (``provider:``), to tell whose records an
             unbound platform holds; a record of an account not named counts for every
             platform (None: every record does).
+        platforms: how the messages name each platform and the variables they suggest
+            (the registry; a platform not in it is named by its ``provider:`` name).
 
     Raises:
         StateBindingError: a platform's endpoint differs, or an unbound state with records
@@ -99,19 +132,21 @@ def check_binding(
     for platform, endpoint in sorted(current.items()):
         bound = state.endpoints.get(platform)
         if bound is None:
-            _check_adoption(state, platform, endpoint, source, adopts, platform_of)
+            _check_adoption(state, platform, endpoint, source, adopts, platform_of, platforms)
             continue
         if not _matches(bound, endpoint):
-            raise _elsewhere(platform, bound, endpoint, source)
+            raise _elsewhere(platform, bound, endpoint, source, platforms)
 
 
-def _elsewhere(platform: str, bound: Endpoint, current: Endpoint, source: str) -> StateBindingError:
+def _elsewhere(
+    platform: str, bound: Endpoint, current: Endpoint, source: str, platforms: Platforms
+) -> StateBindingError:
     """The refusal of a state whose ``platform`` is bound to another endpoint than this run's."""
     return StateBindingError(
-        f"the state {source} describes {describe(platform, bound)}, but this run talks "
-        f"to {describe(platform, current)}; refusing to use it (a post recorded for one "
-        "endpoint is not published on the other)",
-        hint=_hint(platform, bound, current),
+        f"the state {source} describes {describe(platform, bound, platforms)}, but this run "
+        f"talks to {describe(platform, current, platforms)}; refusing to use it (a post "
+        "recorded for one endpoint is not published on the other)",
+        hint=_hint(platforms.get(platform), bound, current),
     )
 
 
@@ -122,6 +157,7 @@ def _check_adoption(
     source: str,
     adopts: Adopts,
     platform_of: Mapping[str, str] | None,
+    platforms: Platforms,
 ) -> None:
     """Refuse ``platform``'s unbound records unless ``endpoint`` may adopt them.
 
@@ -131,7 +167,7 @@ def _check_adoption(
     held = _records_of(state, platform, platform_of)
     if not held:
         return
-    name = platform_title(platform)
+    name = _title(platform, platforms)
     records = (
         f"the state {source} holds {held} record(s) of {name} accounts from before states "
         "recorded their endpoint"
@@ -144,7 +180,7 @@ def _check_adoption(
     if not adopts(platform, endpoint):
         raise StateBindingError(
             f"{records} (most likely made on {name} itself), and this run talks to "
-            f"{describe(platform, endpoint)}; refusing to use it",
+            f"{describe(platform, endpoint, platforms)}; refusing to use it",
             hint=hint,
         )
     embedded = endpoint.api_url == EMBEDDED_SANDBOX
@@ -152,8 +188,9 @@ def _check_adoption(
         if adopts(other, witness) and (witness.api_url == EMBEDDED_SANDBOX) == embedded:
             continue
         raise StateBindingError(
-            f"{records}, beside records that describe {describe(other, witness)}: they were "
-            f"most likely made there too, not on {describe(platform, endpoint)}, which this "
+            f"{records}, beside records that describe {describe(other, witness, platforms)}: "
+            f"they were most likely made there too, not on "
+            f"{describe(platform, endpoint, platforms)}, which this "
             "run talks to; refusing to use it",
             hint=hint,
         )
@@ -166,18 +203,10 @@ def _records_of(state: State, platform: str, platform_of: Mapping[str, str] | No
     return sum(platform_of.get(r.account, platform) == platform for r in state.resources.values())
 
 
-#: Per platform: the variable that points it at another API, and what names its app.
-_VARIABLES = {
-    "tiktok": ("PUBLISHER_TIKTOK_API_URL", "the app's client key (TIKTOK_CLIENT_KEY)"),
-    "youtube": (
-        "PUBLISHER_YOUTUBE_API_URL",
-        "the Google OAuth client id (YOUTUBE_CLIENT_ID, or the accounts' client_id_env)",
-    ),
-}
-
-
-def _hint(platform: str, bound: Endpoint, current: Endpoint) -> str:
-    env, app = _VARIABLES.get(platform, ("the platform's API URL", "the app's client id"))
+def _hint(platform: Described | None, bound: Endpoint, current: Endpoint) -> str:
+    """What to do, in the words of ``platform`` (None: one the caller did not name)."""
+    env = platform.api_url_env if platform else "the platform's API URL"
+    app = platform.app_credential if platform else "the app's client id"
     if bound.api_url == current.api_url:
         return (
             f"{app} differs from the one this state was written with: set the right one; "
@@ -205,6 +234,7 @@ def bind(
     *,
     force: bool = False,
     source: str = "being written",
+    platforms: Platforms = _NONE,
 ) -> State:
     """``state`` bound to ``current``: unbound platforms are set, an unknown app filled in.
 
@@ -220,7 +250,8 @@ def bind(
 
     Raises:
         StateBindingError: without ``force``, a platform of ``current`` is bound to another
-            endpoint in ``state`` (``source`` names the state in the message).
+            endpoint in ``state`` (``source`` names the state in the message, ``platforms``
+            the platforms, as in :func:`check_binding`).
     """
     endpoints = dict(state.endpoints)
     for platform, endpoint in current.items():
@@ -228,7 +259,7 @@ def bind(
         if bound is None or force:
             endpoints[platform] = endpoint
         elif not _matches(bound, endpoint):
-            raise _elsewhere(platform, bound, endpoint, source)
+            raise _elsewhere(platform, bound, endpoint, source, platforms)
         elif bound.app is None and endpoint.app is not None:
             endpoints[platform] = endpoint
     if endpoints == state.endpoints:

@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 
 from gitops_publisher.core import drift, handles
 from gitops_publisher.core.address import Address, matches
-from gitops_publisher.core.binding import platform_title
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.models import AccountConfig, YouTubeAccount, YouTubeQuotaModel
 from gitops_publisher.core.plan import (
@@ -146,6 +145,7 @@ def plan(
             now,
             matches(post.address, replace),
             platform.retryable if platform else _never,
+            _title(post.provider, platforms),
         )
         if action is Action.FAILED and record is None:
             errors.append(f"{post.address}: {reason}")
@@ -161,7 +161,8 @@ def plan(
         if targets and not matches(parsed, targets):
             continue
         account = accounts.get(record.account)
-        changes.append(_orphan(record, platform_title(account.provider if account else "tiktok")))
+        provider = account.provider if account else "tiktok"
+        changes.append(_orphan(record, _title(provider, platforms)))
     reposts = probable_reposts(
         changes, [r for a, r in state.resources.items() if a not in declared]
     )
@@ -211,10 +212,11 @@ def _decide(
     now: datetime,
     replace: bool,
     retryable: Callable[[str], bool],
+    title: str,
 ) -> tuple[Action, str]:
+    """The change of ``post`` given its ``record``; ``title`` names its platform."""
     if record is None:
         return _decide_new(post, now)
-    title = platform_title(post.provider)
     if record.status in UNKNOWN_OUTCOME:
         # A YouTube handle is its session URI, a capability: only ever shown shortened.
         return Action.RESUME, (
@@ -355,6 +357,12 @@ def _shown(record: Record) -> str | None:
 def _digest(record: Record | None) -> str | None:
     """What a plan keeps of a capability handle, for ``apply PLANFILE`` to check."""
     return handles.digest(record.publish_id) if record and record.publish_id else None
+
+
+def _title(provider: str, platforms: Mapping[str, Platform] | None) -> str:
+    """How the reasons name ``provider``'s platform: its title, else its ``provider:`` name."""
+    platform = platforms.get(provider) if platforms else None
+    return platform.title if platform is not None else provider
 
 
 def _orphan(record: Record, title: str) -> Change:

@@ -472,11 +472,18 @@ class Platform(Named, Protocol):
             None when the handle itself is resumable (YouTube's session URI): any run can
             go on. The engine waits this long (plus a margin) before giving up a transfer
             that another run may still be sending (``apply/inflight.py``).
+        api_url_env: the variable that points a run at another API of it
+            (``PUBLISHER_TIKTOK_API_URL``), which the state binding's refusals suggest
+            (``core/binding.py``).
+        app_credential: what names its app, for those refusals (``the app's client key
+            (TIKTOK_CLIENT_KEY)``).
     """
 
     media_rules: MediaRules
     covers: bool
     upload_target_lifetime: timedelta | None
+    api_url_env: str
+    app_credential: str
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """The limits an account's publishes count against (pure; from its settings)."""

@@ -418,6 +418,8 @@ class FakePlatform:
     title: str = "Fake"
     api_url: str = "https://fake.invalid"
     covers: bool = True
+    api_url_env: str = "PUBLISHER_FAKE_API_URL"
+    app_credential: str = "the fake app's key (FAKE_APP_KEY)"
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """:attr:`account_quotas`, else one: the account's daily cap over 24 h."""

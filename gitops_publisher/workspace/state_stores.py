@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from gitops_publisher.core.binding import Adopts, adopts_none
+from gitops_publisher.core.binding import Adopts, Platforms, adopts_none
 from gitops_publisher.core.models import StateConfig
 from gitops_publisher.core.shard import Shard
 from gitops_publisher.core.state import Endpoint, State, StateStore
@@ -46,6 +46,7 @@ def open_state_store(
     endpoints: Mapping[str, Endpoint] | None = None,
     adopts: Adopts = adopts_none,
     platform_of: Mapping[str, str] | None = None,
+    platforms: Platforms | None = None,
 ) -> StateStore:
     """Return the store that ``state_config`` names, relative to ``project_dir``.
 
@@ -60,6 +61,8 @@ def open_state_store(
         adopts: whether a platform's endpoint may bind its records written before
             bindings (:func:`gitops_publisher.core.binding.check_binding`).
         platform_of: account -> platform, to tell whose records an unbound platform holds.
+        platforms: how the binding's refusals name each platform and the variables they
+            suggest (None: the registry's platforms, ``providers/registry.py``).
 
     Raises:
         ConfigError: the state path leaves the project (absolute, ``..``, a symlink out).
@@ -68,7 +71,7 @@ def open_state_store(
     store = _open(project_dir, state_config, sandbox=sandbox, notify=notify, shard=shard)
     if endpoints is None:
         return store
-    return BoundStateStore(store, endpoints, adopts, platform_of)
+    return BoundStateStore(store, endpoints, adopts, platform_of, platforms)
 
 
 def _open(
@@ -107,6 +110,7 @@ class BoundStateStore:
         endpoints: per platform, the endpoint this run talks to.
         adopts: whether a platform's endpoint may bind its records written before bindings.
         platform_of: account -> platform (None: every record counts for every platform).
+        platforms: how the refusals name each platform (None: the registry's platforms).
     """
 
     def __init__(
@@ -115,11 +119,17 @@ class BoundStateStore:
         endpoints: Mapping[str, Endpoint],
         adopts: Adopts = adopts_none,
         platform_of: Mapping[str, str] | None = None,
+        platforms: Platforms | None = None,
     ) -> None:
+        if platforms is None:
+            from gitops_publisher.providers.registry import PLATFORMS
+
+            platforms = PLATFORMS
         self.inner = inner
         self.endpoints = dict(endpoints)
         self.adopts = adopts
         self.platform_of = platform_of
+        self.platforms = platforms
 
     def read(self) -> State:
         """The state, once it is known to describe this run's endpoints.
@@ -137,6 +147,7 @@ class BoundStateStore:
             source=self.inner.describe(),
             adopts=self.adopts,
             platform_of=self.platform_of,
+            platforms=self.platforms,
         )
         return state
 
@@ -149,7 +160,8 @@ class BoundStateStore:
         """
         from gitops_publisher.core.binding import bind
 
-        self.inner.write(bind(state, self.endpoints, source=self.inner.describe()))
+        source = self.inner.describe()
+        self.inner.write(bind(state, self.endpoints, source=source, platforms=self.platforms))
 
     def lock(self, *, purpose: str) -> AbstractContextManager[None]:
         """The wrapped store's lock."""

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from gitops_publisher.core.binding import (
-    EMBEDDED_SANDBOX,
-    app_fingerprint,
-    bind,
-    check_binding,
-)
+from gitops_publisher.core import binding
+from gitops_publisher.core.binding import EMBEDDED_SANDBOX, app_fingerprint
 from gitops_publisher.core.state import Endpoint, Record, State
 from gitops_publisher.errors import StateBindingError
 from gitops_publisher.planning import adopts_unbound
+from gitops_publisher.providers.fake import FakePlatform
+from gitops_publisher.providers.registry import PLATFORMS
 from gitops_publisher.providers.tiktok.endpoint import current_endpoint
+
+# The platforms name themselves in the refusals: the state stores hand in the registry.
+bind = partial(binding.bind, platforms=PLATFORMS)
+check_binding = partial(binding.check_binding, platforms=PLATFORMS)
 
 KEY = "aw0123456789abcdef"
 REAL = Endpoint(api_url="https://open.tiktokapis.com", app=app_fingerprint(KEY))
@@ -264,3 +268,30 @@ def test_records_written_beside_a_sandbox_binding_are_not_adopted_by_the_real_en
         real, {"youtube": GOOGLE}, source="s", adopts=adopts_unbound, platform_of=platform_of
     )
     assert bind(state, {"youtube": GOOGLE}, source="s").endpoints["youtube"] == GOOGLE
+
+
+def test_a_new_platform_is_named_in_the_refusals_in_its_own_words() -> None:
+    # No line of core/binding.py names a platform: what a refusal says comes from the platform.
+    fake = FakePlatform()
+    platforms = {**PLATFORMS, fake.name: fake}
+    served = Endpoint(api_url="http://127.0.0.1:8765")
+    state = binding.bind(State(), {"fake": served}, platforms=platforms)
+    real = Endpoint(api_url=fake.api_url)
+    with pytest.raises(StateBindingError) as moved:
+        binding.check_binding(state, {"fake": real}, source="s", platforms=platforms)
+    assert "Fake at http://127.0.0.1:8765" in str(moved.value)
+    assert "Fake at https://fake.invalid" in str(moved.value)
+    assert f"{fake.api_url_env}=http://127.0.0.1:8765" in moved.value.hint
+    other_app = Endpoint(api_url=served.api_url, app=app_fingerprint("another"))
+    state = binding.bind(State(), {"fake": other_app}, platforms=platforms)
+    with pytest.raises(StateBindingError) as app:
+        binding.check_binding(
+            state,
+            {"fake": Endpoint(api_url=served.api_url, app=app_fingerprint("mine"))},
+            source="s",
+            platforms=platforms,
+        )
+    assert fake.app_credential in app.value.hint and "TIKTOK" not in app.value.hint
+    sandbox = binding.bind(State(), {"fake": Endpoint(api_url=EMBEDDED_SANDBOX)})
+    with pytest.raises(StateBindingError, match="embedded Fake sandbox"):
+        binding.check_binding(sandbox, {"fake": real}, source="s", platforms=platforms)

@@ -18,6 +18,7 @@ from gitops_publisher.errors import PublisherError
 from gitops_publisher.providers.tiktok import urls
 
 PLATFORM = "tiktok"
+CLIENT_KEY_ENV = "TIKTOK_CLIENT_KEY"
 
 
 def current_endpoint(*, sandbox: bool, env: Mapping[str, str] | None = None) -> Endpoint:
@@ -29,7 +30,7 @@ def current_endpoint(*, sandbox: bool, env: Mapping[str, str] | None = None) -> 
     if sandbox:
         return Endpoint(api_url=EMBEDDED_SANDBOX)
     env = os.environ if env is None else env
-    key = env.get("TIKTOK_CLIENT_KEY", "").strip()
+    key = env.get(CLIENT_KEY_ENV, "").strip()
     try:
         return Endpoint(api_url=urls.api_url(env), app=app_fingerprint(key) if key else None)
     except ValidationError:

@@ -43,6 +43,8 @@ class TikTokPlatform:
     covers = True  # video_cover_timestamp_ms (reference §3.2)
     # The upload_url is never stored (a credential): only the run that got it can upload.
     upload_target_lifetime: timedelta | None = UPLOAD_URL_LIFETIME
+    api_url_env = urls.API_URL_ENV
+    app_credential = f"the app's client key ({endpoint.CLIENT_KEY_ENV})"
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """6 inits a minute, the account's daily cap of direct posts, 5 pending drafts."""

@@ -18,10 +18,13 @@ OAUTH_REVOKE = "/v2/oauth/revoke/"
 AUTHORIZE = "/v2/auth/authorize/"
 
 
+API_URL_ENV = "PUBLISHER_TIKTOK_API_URL"
+
+
 def api_url(env: Mapping[str, str] | None = None) -> str:
     """Return the API base URL: ``PUBLISHER_TIKTOK_API_URL`` or TikTok's, without a final /."""
     env = os.environ if env is None else env
-    return (env.get("PUBLISHER_TIKTOK_API_URL") or DEFAULT_API_URL).rstrip("/")
+    return (env.get(API_URL_ENV) or DEFAULT_API_URL).rstrip("/")
 
 
 def auth_url(env: Mapping[str, str] | None = None) -> str:

@@ -20,7 +20,7 @@ from gitops_publisher.core.models import YouTubeAccount
 from gitops_publisher.core.ports import Opening, Provider, Quota, Rate
 from gitops_publisher.core.state import Endpoint
 from gitops_publisher.errors import AuthError
-from gitops_publisher.providers.youtube import endpoint
+from gitops_publisher.providers.youtube import endpoint, urls
 from gitops_publisher.providers.youtube.envelope import ACCOUNT_STOPPERS, PLATFORM
 from gitops_publisher.providers.youtube.media_rules import YOUTUBE_MEDIA_RULES
 
@@ -57,6 +57,10 @@ class YouTubePlatform:
     media_rules: MediaRules = YOUTUBE_MEDIA_RULES
     covers = False  # YouTube picks a Short's thumbnail itself; cover_timestamp_ms is not sent
     upload_target_lifetime: timedelta | None = None  # the session URI is the handle
+    api_url_env = urls.API_URL_ENV
+    app_credential = (
+        f"the Google OAuth client id ({urls.CLIENT_ID_ENV}, or the accounts' client_id_env)"
+    )
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """The project's daily upload bucket (the plan counts it per client: ``youtube.quota``)."""

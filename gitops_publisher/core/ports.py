@@ -111,7 +111,7 @@ from gitops_publisher.core.media_rules import MediaRules
 if TYPE_CHECKING:
     from gitops_publisher.core.desired import DesiredPost
     from gitops_publisher.core.models import AccountConfig
-    from gitops_publisher.core.state import Endpoint, Sent
+    from gitops_publisher.core.state import Endpoint, Record, Sent
 
 _T = TypeVar("_T")
 
@@ -523,6 +523,22 @@ class Platform(Named, Protocol):
 
         Raises:
             PublisherError: the environment's API URL is not an http(s) URL.
+        """
+        ...
+
+    def secret_variables(self, account: AccountConfig | None = None) -> tuple[str, ...]:
+        """The environment variables whose values are secrets, for the Action to mask.
+
+        ``account``: one of its accounts (its token, its own client's secret); None: the
+        platform's own, whatever the accounts (TikTok's app secret). Pure.
+        """
+        ...
+
+    def pending_note(self, record: Record, now: datetime) -> str | None:
+        """Why ``record``'s post, published, is not visible yet at ``now`` (None: it is).
+
+        YouTube: ``scheduled by YouTube for …`` while a video uploaded private with its own
+        ``publishAt`` waits for it. Pure.
         """
         ...
 

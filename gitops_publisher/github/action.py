@@ -38,7 +38,6 @@ from gitops_publisher.core.handles import same
 from gitops_publisher.core.reviewed import ReviewedPlan, reviewed_from_plan, unreviewed
 from gitops_publisher.core.shard import Shard
 from gitops_publisher.core.state import DONE, State
-from gitops_publisher.core.youtube import scheduled_by_youtube, scheduled_text
 from gitops_publisher.errors import ConfigError, PreflightError, PublisherError
 from gitops_publisher.escape import md_code, md_fence, md_text, md_url, terminal
 from gitops_publisher.github import report, review
@@ -50,7 +49,9 @@ from gitops_publisher.providers.tiktok import urls
 from gitops_publisher.workspace.token_sync import git_branch_store, synced_writeback
 
 if TYPE_CHECKING:
+    from gitops_publisher.core.models import AccountConfig
     from gitops_publisher.core.plan import Plan
+    from gitops_publisher.core.ports import Platform
     from gitops_publisher.github.previews import PreviewReport
     from gitops_publisher.workspace.project import Project
 
@@ -80,7 +81,8 @@ FORK_NOTE = (
     "🔒 This pull request comes from a fork: the plan ran without secrets and without "
     "contacting TikTok or YouTube. Nothing is published from pull requests; merging publishes."
 )
-_SECRET_VARIABLES = ("TIKTOK_CLIENT_SECRET", "PUBLISHER_TOKEN_KEY", "GITHUB_TOKEN")
+#: Secrets of the Action's own; each platform names its own (``Platform.secret_variables``).
+_SECRET_VARIABLES = ("PUBLISHER_TOKEN_KEY", "GITHUB_TOKEN", "INPUT_GITHUB_TOKEN")
 
 
 @dataclass
@@ -360,14 +362,7 @@ def _apply(ctx: Context) -> int:
         + (" (exit code " + str(code) + ")" if code else "")
     )
     lines.append("")
-    for address in published:
-        rec = after.resources[address]
-        where = rec.url or ("in the creator's inbox" if rec.status == "inbox" else rec.status)
-        shown = md_url(rec.url) if rec.url else md_text(where)
-        when = scheduled_by_youtube(rec, rec.published_at or rec.updated_at)
-        if when is not None:
-            shown += f" ({md_text(scheduled_text(when))})"
-        lines.append(f"- {md_code(address)}: {shown}")
+    lines.extend(published_lines(after, published, before.project.config.accounts))
     lines.extend(review.summary(before.plan))
     lines.extend(["", "<details><summary>The plan applied</summary>", ""])
     lines.append(ctx.cli.render_markdown(before.plan, title="plan"))
@@ -381,6 +376,34 @@ def _apply(ctx: Context) -> int:
         not_reviewed=refused,
     )
     return code
+
+
+def published_lines(
+    after: State,
+    published: Sequence[str],
+    accounts: Mapping[str, AccountConfig],
+    platforms: Mapping[str, Platform] | None = None,
+) -> list[str]:
+    """The summary's line of each address ``published``: where to see it, or where it is.
+
+    A post its platform holds back (YouTube's own schedule) says so, in the platform's words
+    (``Platform.pending_note``; ``platforms``: the registry by default).
+    """
+    from gitops_publisher.providers.registry import DEFAULT_PROVIDER, PLATFORMS
+
+    platforms = PLATFORMS if platforms is None else platforms
+    lines = []
+    for address in published:
+        rec = after.resources[address]
+        where = rec.url or ("in the creator's inbox" if rec.status == "inbox" else rec.status)
+        shown = md_url(rec.url) if rec.url else md_text(where)
+        account = accounts.get(rec.account)
+        platform = platforms.get(account.provider if account else DEFAULT_PROVIDER)
+        note = platform.pending_note(rec, rec.published_at or rec.updated_at) if platform else None
+        if note is not None:
+            shown += f" ({md_text(note)})"
+        lines.append(f"- {md_code(address)}: {shown}")
+    return lines
 
 
 def _from_checkout(exc: PublisherError, workdir: str) -> None:
@@ -445,18 +468,28 @@ def _shard(inputs: Inputs) -> Shard | None:
     return None
 
 
-def _secret_values(env: Mapping[str, str], project: Path) -> list[str]:
-    """Values to mask: the token, the app secrets, each account's refresh token and webhook URLs."""
-    names = set(_SECRET_VARIABLES) | {"INPUT_GITHUB_TOKEN"}
+def _secret_values(
+    env: Mapping[str, str], project: Path, platforms: Mapping[str, Platform] | None = None
+) -> list[str]:
+    """Values to mask: the token, the app secrets, each account's refresh token and webhook URLs.
+
+    Each platform names its secrets (``Platform.secret_variables``: its app's, whatever the
+    config says, and each of its accounts'); ``platforms``: the registry by default.
+    """
+    from gitops_publisher.providers.registry import PLATFORMS
+
+    platforms = PLATFORMS if platforms is None else platforms
+    names = set(_SECRET_VARIABLES)
+    for entry in platforms.values():
+        names.update(entry.secret_variables())
     try:
-        from gitops_publisher.core.models import YouTubeAccount
         from gitops_publisher.workspace.project import load_config
 
         config = load_config(project)
         for account in config.accounts.values():
             names.add(account.refresh_token_env)
-            if isinstance(account, YouTubeAccount):  # the Google client's secret too
-                names.add(account.client_secret_env)
+            if (platform := platforms.get(account.provider)) is not None:
+                names.update(platform.secret_variables(account))
         names.update(notifier.url_env for notifier in config.notify)  # anyone may post with it
     except (PublisherError, OSError):
         pass  # an invalid config is reported by the plan itself

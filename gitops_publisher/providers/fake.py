@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from gitops_publisher.core import handles
@@ -45,7 +45,7 @@ from gitops_publisher.core.ports import (
     Started,
     Transferring,
 )
-from gitops_publisher.core.state import Endpoint
+from gitops_publisher.core.state import Endpoint, Record
 from gitops_publisher.errors import ApiError, AuthError, SealError
 from gitops_publisher.providers.errors import (
     InitOutcomeUnknown,
@@ -403,6 +403,9 @@ class FakePlatform:
         opened: the accounts :meth:`open` was asked for, in order.
         upload_target_lifetime: how long a start's upload target lives (TikTok-like by
             default: transfers are not resumable from the handle alone).
+        app_secret_env: the variable of its app's secret (:meth:`secret_variables`).
+        pending / visible_at: :meth:`pending_note` says ``pending`` before ``visible_at``
+            (None: every post is visible once published).
     """
 
     provider: FakeProvider = field(default_factory=FakeProvider)
@@ -420,6 +423,9 @@ class FakePlatform:
     covers: bool = True
     api_url_env: str = "PUBLISHER_FAKE_API_URL"
     app_credential: str = "the fake app's key (FAKE_APP_KEY)"
+    app_secret_env: str = "FAKE_APP_SECRET"
+    pending: str = "scheduled by Fake"
+    visible_at: datetime | None = None
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """:attr:`account_quotas`, else one: the account's daily cap over 24 h."""
@@ -454,6 +460,15 @@ class FakePlatform:
     ) -> Endpoint:
         """:attr:`api_url`, or the embedded sandbox; no app."""
         return Endpoint(api_url=EMBEDDED_SANDBOX if sandbox else self.api_url)
+
+    def secret_variables(self, account: AccountConfig | None = None) -> tuple[str, ...]:
+        """:attr:`app_secret_env`; an account's refresh token."""
+        app = (self.app_secret_env,)
+        return app if account is None else (*app, account.refresh_token_env)
+
+    def pending_note(self, record: Record, now: datetime) -> str | None:
+        """:attr:`pending` when set and ``now`` is before :attr:`visible_at`."""
+        return self.pending if self.visible_at is not None and now < self.visible_at else None
 
     def adopts_unbound(self, current: Endpoint) -> bool:
         """Any endpoint: the fake keeps no real records."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.models import AccountConfig, TikTokAccount
 from gitops_publisher.core.ports import Opening, Provider, Quota, Rate
-from gitops_publisher.core.state import Endpoint
+from gitops_publisher.core.state import Endpoint, Record
 from gitops_publisher.providers.tiktok import endpoint, urls
 from gitops_publisher.providers.tiktok.adapter import ACCOUNT_STOPPERS
 from gitops_publisher.providers.tiktok.api_models import RETRYABLE_FAIL_REASONS
@@ -32,6 +32,7 @@ PENDING_DRAFT_CAP = 5  # pending inbox shares per 24 h (reference §7)
 DAILY_POST_CAP = 15  # a TikTok account's default ``daily_post_cap``
 DAY = timedelta(hours=24)
 UPLOAD_URL_LIFETIME = timedelta(hours=1)  # "upload_url is valid 1 hour" (reference §3.2)
+CLIENT_SECRET_ENV = "TIKTOK_CLIENT_SECRET"
 
 
 class TikTokPlatform:
@@ -143,6 +144,15 @@ class TikTokPlatform:
             PublisherError: ``PUBLISHER_TIKTOK_API_URL`` is not an http(s) URL.
         """
         return endpoint.current_endpoint(sandbox=sandbox, env=env)
+
+    def secret_variables(self, account: AccountConfig | None = None) -> tuple[str, ...]:
+        """The app's secret; an account's refresh token."""
+        app = (CLIENT_SECRET_ENV,)
+        return app if account is None else (*app, account.refresh_token_env)
+
+    def pending_note(self, record: Record, now: datetime) -> str | None:
+        """None: a TikTok post is visible once published (TikTok schedules nothing)."""
+        return None
 
     def adopts_unbound(self, current: Endpoint) -> bool:
         """TikTok's own API and the embedded sandbox (``endpoint.py``)."""

@@ -11,14 +11,15 @@ when a channel is opened.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from gitops_publisher.core import handles
 from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.models import YouTubeAccount
 from gitops_publisher.core.ports import Opening, Provider, Quota, Rate
-from gitops_publisher.core.state import Endpoint
+from gitops_publisher.core.state import Endpoint, Record
+from gitops_publisher.core.youtube import scheduled_by_youtube, scheduled_text
 from gitops_publisher.errors import AuthError
 from gitops_publisher.providers.youtube import endpoint, urls
 from gitops_publisher.providers.youtube.envelope import ACCOUNT_STOPPERS, PLATFORM
@@ -167,6 +168,17 @@ class YouTubePlatform:
         """
         names = {a.client_id_env for a in accounts if isinstance(a, YouTubeAccount)}
         return endpoint.current_endpoint(sandbox=sandbox, client_id_envs=sorted(names), env=env)
+
+    def secret_variables(self, account: AccountConfig | None = None) -> tuple[str, ...]:
+        """A channel's refresh token and its Google client's secret (none of its own)."""
+        if not isinstance(account, YouTubeAccount):
+            return ()
+        return (account.refresh_token_env, account.client_secret_env)
+
+    def pending_note(self, record: Record, now: datetime) -> str | None:
+        """``scheduled by YouTube for …`` until the ``publishAt`` it was uploaded with."""
+        when = scheduled_by_youtube(record, now)
+        return scheduled_text(when) if when is not None else None
 
     def adopts_unbound(self, current: Endpoint) -> bool:
         """Google's own API and the embedded sandbox (``endpoint.py``)."""

@@ -1,0 +1,60 @@
+"""The Action asks each account's platform what to mask and how to show a post it holds back.
+
+A new platform is its registry entry: the Action names none (``Platform.secret_variables``,
+``Platform.pending_note``), so a fake platform in the registry's place is handled as is.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from gitops_publisher.core.models import TikTokAccount
+from gitops_publisher.core.state import Record, State
+from gitops_publisher.github.action import _secret_values, published_lines
+from gitops_publisher.providers.fake import FakePlatform
+
+NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+
+
+def test_the_secrets_masked_are_those_each_platform_names(tmp_path: Path) -> None:
+    (tmp_path / "publisher.yaml").write_text(
+        "version: 1\naccounts:\n  brand-us:\n    refresh_token_env: TT_REFRESH\n",
+        encoding="utf-8",
+    )
+    env = {
+        "TT_REFRESH": "rft.x",
+        "FAKE_APP_SECRET": "fake-app-secret",
+        "TIKTOK_CLIENT_SECRET": "tiktok-secret",
+        "PUBLISHER_TOKEN_KEY": "token-key",
+    }
+    # The fake platform in TikTok's place: its app secret is masked, TikTok's is not asked for.
+    values = _secret_values(env, tmp_path, platforms={"tiktok": FakePlatform()})
+    assert {"rft.x", "fake-app-secret", "token-key"} <= set(values)
+    assert "tiktok-secret" not in values
+    # Without the config, the platforms' own secrets are still masked.
+    assert "fake-app-secret" in _secret_values(
+        env, tmp_path / "missing", platforms={"fake": FakePlatform()}
+    )
+
+
+def test_a_post_its_platform_holds_back_says_so_in_the_platforms_words() -> None:
+    record = Record(
+        post_id="launch",
+        account="brand-us",
+        status="published",
+        fingerprint="sha256:x",
+        mode="direct",
+        video="media/a.mp4",
+        url="https://fake.invalid/v/1",
+        created_at=NOW,
+        updated_at=NOW,
+        published_at=NOW,
+    )
+    after = State().with_record(record)
+    accounts = {"brand-us": TikTokAccount(refresh_token_env="TT_REFRESH")}
+    held = FakePlatform(pending="held by Fake until noon", visible_at=NOW + timedelta(hours=3))
+    (line,) = published_lines(after, ["launch@brand-us"], accounts, {"tiktok": held})
+    assert line == ("- `launch@brand-us`: <https://fake.invalid/v/1> (held by Fake until noon)")
+    (visible,) = published_lines(after, ["launch@brand-us"], accounts, {"tiktok": FakePlatform()})
+    assert "held" not in visible

@@ -53,24 +53,28 @@ def validate(app: AppContext, no_media_checks: bool, fmt: str) -> None:
 
 
 def media_listing(project: Project) -> str:
-    """One line per post: its id, video and the video's facts (the chunk plan included)."""
+    """One line per post: its id, video and the video's facts (the chunk plan included).
+
+    The chunk plan is that of the platform of the post's first account.
+    """
     from gitops_publisher.cli.views.plan_text import media_text
     from gitops_publisher.escape import terminal
     from gitops_publisher.preflight.media import media_summary
     from gitops_publisher.providers.registry import rules_named
 
     rows: dict[str, tuple[str, str]] = {}
-    texts: dict[str, str] = {}
+    texts: dict[tuple[str, str], str] = {}
     for post in project.posts:
         post_id = post.address.post_id
         if post_id in rows:
             continue
-        content_id = post.video.content_id
-        if content_id not in texts:
-            report = project.media.get(content_id)
+        # The chunk plan of the platform of the post's first account (each splits its own way).
+        key = (post.video.content_id, post.provider)
+        if key not in texts:
+            report = project.media.get(post.video.content_id)
             facts = report.facts if report is not None else None
-            texts[content_id] = media_text(media_summary(facts)) if facts else "not probed"
-        rows[post_id] = (terminal(post.video.path), texts[content_id])
+            texts[key] = media_text(media_summary(facts, post.provider)) if facts else "not probed"
+        rows[post_id] = (terminal(post.video.path), texts[key])
     width = max(len(post_id) for post_id in rows)
     video_width = max(len(video) for video, _ in rows.values())
     used = {project.providers.get(post.address.account, "tiktok") for post in project.posts}

@@ -93,8 +93,9 @@ def plan(
         accounts: the config's accounts (timezones, daily caps).
         targets: ``--target`` selectors (``POST@ACCOUNT`` or bare ``POST``); empty = all.
         replace: ``--replace`` selectors: publish these anew even if published.
-        media: probed video facts by content id (media pre-flight), shown on each change;
-            None or a missing id leaves the change's ``media`` empty.
+        media: probed video facts by content id (media pre-flight), shown on each change
+            with the chunk plan of the change's platform (``Platform.chunking``); None or
+            a missing id leaves the change's ``media`` empty.
         reviewed: address -> fingerprint merged pull requests' plans showed (``apply
             --reviewed-only``): any other publish is ``unreviewed`` (``core/reviewed.py``).
             None: no restriction.
@@ -130,6 +131,7 @@ def plan(
     before, state = state, apply_moves(state, sorted(moves.items()))
     moved_to = {new: old for old, new in moves.items()}
     changes: list[Change] = []
+    shown: dict[tuple[str, str], MediaSummary] = {}
     for address, post in addressed:
         if targets and not matches(post.address, targets):
             continue
@@ -150,6 +152,11 @@ def plan(
         if action is Action.FAILED and record is None:
             errors.append(f"{post.address}: {reason}")
         facts = media.get(post.video.content_id) if media else None
+        if facts is not None and platform is not None:  # once per video and platform
+            key = (post.video.content_id, platform.name)
+            if key not in shown:
+                shown[key] = chunked(facts, platform)
+            facts = shown[key]
         change = _change(post, record, action, reason, timezone, facts)
         if address in moved_to:
             change = change.model_copy(update={"moved_from": moved_to[address]})
@@ -357,6 +364,20 @@ def _shown(record: Record) -> str | None:
 def _digest(record: Record | None) -> str | None:
     """What a plan keeps of a capability handle, for ``apply PLANFILE`` to check."""
     return handles.digest(record.publish_id) if record and record.publish_id else None
+
+
+def chunked(facts: MediaSummary, platform: Platform) -> MediaSummary:
+    """``facts`` with the chunk plan of ``platform``'s upload (the same object when it has it).
+
+    A video is summarized once, whatever platforms its posts go to; each platform splits
+    its upload its own way (TikTok's chunks at init, YouTube's resumable chunk PUTs).
+    """
+    if facts.size <= 0:
+        return facts
+    chunks = platform.chunking(facts.size)
+    if (chunks.size, chunks.count) == (facts.chunk_size, facts.chunk_count):
+        return facts
+    return facts.model_copy(update={"chunk_size": chunks.size, "chunk_count": chunks.count})
 
 
 def _title(provider: str, platforms: Mapping[str, Platform] | None) -> str:

@@ -389,6 +389,19 @@ class Rate:
     window: timedelta
 
 
+@dataclass(frozen=True)
+class Chunking:
+    """How a platform's upload splits one video, as the plan shows it (:meth:`Platform.chunking`).
+
+    Attributes:
+        size: the bytes of each piece but the last (the whole file when it is one piece).
+        count: how many pieces are sent.
+    """
+
+    size: int
+    count: int
+
+
 # ---------------------------------------------------------------------------- the port
 class Named(Protocol):
     """How outputs name a platform and its handles (a :class:`Platform` and its providers).
@@ -523,6 +536,17 @@ class Platform(Named, Protocol):
 
         Raises:
             PublisherError: the environment's API URL is not an http(s) URL.
+        """
+        ...
+
+    def chunking(self, size: int) -> Chunking:
+        """How the upload of a video of ``size`` bytes (positive) is split (pure).
+
+        The plan shows it for each change (TikTok's ``chunk_size`` and ``total_chunk_count``
+        sent at init; YouTube's resumable chunk PUTs).
+
+        Raises:
+            ValueError: the platform cannot upload a file of that size in pieces.
         """
         ...
 

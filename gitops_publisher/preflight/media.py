@@ -185,11 +185,15 @@ def cover_problem(use: VideoUse, facts: VideoFacts | None) -> Diagnostic | None:
     )
 
 
-def media_summary(facts: VideoFacts) -> MediaSummary:
-    """Return the facts a reviewer sees, with the chunk plan the upload will use."""
-    from gitops_publisher.providers.tiktok.chunks import plan_chunks
+def media_summary(facts: VideoFacts, provider: str = DEFAULT_PROVIDER) -> MediaSummary:
+    """Return the facts a reviewer sees, with the chunk plan ``provider``'s upload will use.
 
-    chunks = plan_chunks(facts.size_bytes) if facts.size_bytes > 0 else None
+    The plan shows each change the chunk plan of its own platform (the planner asks the
+    change's platform, ``Platform.chunking``); this one is ``provider``'s.
+    """
+    from gitops_publisher.providers.registry import PLATFORMS
+
+    chunks = PLATFORMS[provider].chunking(facts.size_bytes) if facts.size_bytes > 0 else None
     return MediaSummary(
         container=facts.container,
         video_codec=facts.video_codec,
@@ -199,8 +203,8 @@ def media_summary(facts: VideoFacts) -> MediaSummary:
         fps=facts.fps,
         duration_ms=facts.duration_ms,
         size=facts.size_bytes,
-        chunk_size=chunks.chunk_size if chunks else 0,
-        chunk_count=chunks.total_chunk_count if chunks else 0,
+        chunk_size=chunks.size if chunks else 0,
+        chunk_count=chunks.count if chunks else 0,
     )
 
 

@@ -27,6 +27,7 @@ from gitops_publisher.core.ports import (
     AccountLimits,
     AccountReport,
     Attempt,
+    Chunking,
     Drafted,
     Media,
     NotStarted,
@@ -404,6 +405,7 @@ class FakePlatform:
         upload_target_lifetime: how long a start's upload target lives (TikTok-like by
             default: transfers are not resumable from the handle alone).
         app_secret_env: the variable of its app's secret (:meth:`secret_variables`).
+        chunk_size: the bytes of each piece its uploads send (:meth:`chunking`).
         pending / visible_at: :meth:`pending_note` says ``pending`` before ``visible_at``
             (None: every post is visible once published).
     """
@@ -424,6 +426,7 @@ class FakePlatform:
     api_url_env: str = "PUBLISHER_FAKE_API_URL"
     app_credential: str = "the fake app's key (FAKE_APP_KEY)"
     app_secret_env: str = "FAKE_APP_SECRET"
+    chunk_size: int = 1_000_000
     pending: str = "scheduled by Fake"
     visible_at: datetime | None = None
 
@@ -460,6 +463,10 @@ class FakePlatform:
     ) -> Endpoint:
         """:attr:`api_url`, or the embedded sandbox; no app."""
         return Endpoint(api_url=EMBEDDED_SANDBOX if sandbox else self.api_url)
+
+    def chunking(self, size: int) -> Chunking:
+        """Pieces of :attr:`chunk_size` bytes (the last one shorter)."""
+        return Chunking(min(size, self.chunk_size), max(1, -(-size // self.chunk_size)))
 
     def secret_variables(self, account: AccountConfig | None = None) -> tuple[str, ...]:
         """:attr:`app_secret_env`; an account's refresh token."""

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 
 from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.models import AccountConfig, TikTokAccount
-from gitops_publisher.core.ports import Opening, Provider, Quota, Rate
+from gitops_publisher.core.ports import Chunking, Opening, Provider, Quota, Rate
 from gitops_publisher.core.state import Endpoint, Record
 from gitops_publisher.providers.tiktok import endpoint, urls
 from gitops_publisher.providers.tiktok.adapter import ACCOUNT_STOPPERS
 from gitops_publisher.providers.tiktok.api_models import RETRYABLE_FAIL_REASONS
+from gitops_publisher.providers.tiktok.chunks import plan_chunks
 from gitops_publisher.providers.tiktok.media_rules import TIKTOK_MEDIA_RULES
 from gitops_publisher.providers.tiktok.ratelimit import ENDPOINT_LIMITS, WINDOW_SECONDS
 
@@ -144,6 +145,15 @@ class TikTokPlatform:
             PublisherError: ``PUBLISHER_TIKTOK_API_URL`` is not an http(s) URL.
         """
         return endpoint.current_endpoint(sandbox=sandbox, env=env)
+
+    def chunking(self, size: int) -> Chunking:
+        """The ``chunk_size`` and ``total_chunk_count`` its init sends (``chunks.py``).
+
+        Raises:
+            ValueError: over 64 GB (more than 1,000 chunks of the largest size).
+        """
+        chunks = plan_chunks(size)
+        return Chunking(chunks.chunk_size, chunks.total_chunk_count)
 
     def secret_variables(self, account: AccountConfig | None = None) -> tuple[str, ...]:
         """The app's secret; an account's refresh token."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from gitops_publisher.core import handles
 from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.models import YouTubeAccount
-from gitops_publisher.core.ports import Opening, Provider, Quota, Rate
+from gitops_publisher.core.ports import Chunking, Opening, Provider, Quota, Rate
 from gitops_publisher.core.state import Endpoint, Record
 from gitops_publisher.core.youtube import scheduled_by_youtube, scheduled_text
 from gitops_publisher.errors import AuthError
@@ -168,6 +168,12 @@ class YouTubePlatform:
         """
         names = {a.client_id_env for a in accounts if isinstance(a, YouTubeAccount)}
         return endpoint.current_endpoint(sandbox=sandbox, client_id_envs=sorted(names), env=env)
+
+    def chunking(self, size: int) -> Chunking:
+        """The resumable upload's chunk PUTs: 16 MiB each but the last (``resumable.py``)."""
+        from gitops_publisher.providers.youtube.resumable import DEFAULT_CHUNK_SIZE
+
+        return Chunking(min(size, DEFAULT_CHUNK_SIZE), max(1, -(-size // DEFAULT_CHUNK_SIZE)))
 
     def secret_variables(self, account: AccountConfig | None = None) -> tuple[str, ...]:
         """A channel's refresh token and its Google client's secret (none of its own)."""

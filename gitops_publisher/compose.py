@@ -70,12 +70,14 @@ class Connection:
 
     Attributes:
         api_url: the API base URL.
-        client_key / client_secret: TikTok's app credentials.
+        client_key / client_secret: the default platform's app credentials (TikTok's), for
+            a connection built by hand; an entry of ``apps`` for it wins.
         load_tokens: account name -> stored token set (JSON dict) or None.
         save_tokens: persists a rotated token set BEFORE it is used.
         time_scale: how much faster than real time the server's clock runs.
-        apps: other platforms' app credentials (client id, secret) this connection provides,
-            by ``provider:`` name (the embedded sandbox's Google client).
+        apps: the app credentials (client key or id, secret) this connection provides, by
+            ``provider:`` name: each emulator's in the embedded sandbox
+            (``sandbox/seeding.py``), each platform's ``environment_app`` outside it.
         sealer: seals upload sessions for the state (``providers/sealing.py``); by default
             with ``PUBLISHER_TOKEN_KEY``, else the key file beside the local token store.
     """
@@ -212,8 +214,9 @@ def sandbox_options() -> SandboxOptions | None:
 def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     """Start the embedded emulator for ``root`` and yield a connection to it.
 
-    Each configured account becomes a sandbox user (a YouTube account: a channel) named by its
-    ``username`` or ``handle`` (else by the account's name) the first time; its tokens are
+    Each configured account becomes a user of its platform's emulator (a YouTube account: a
+    channel; ``sandbox/seeding.py`` says how, by ``provider:``) named by its ``username`` or
+    ``handle`` (else by the account's name) the first time; its tokens are
     kept in ``.publisher/sandbox/token-store.json``, and the key that seals its upload
     sessions in the state beside them (``session-seal.key``, unless ``PUBLISHER_TOKEN_KEY``
     is set).
@@ -221,16 +224,8 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     Raises:
         ConfigError: ``PUBLISHER_SANDBOX_OPTIONS`` names a bad options file.
     """
-    from gitops_publisher.sandbox import (
-        SANDBOX_CLIENT_KEY,
-        SANDBOX_CLIENT_SECRET,
-        SANDBOX_GOOGLE_CLIENT_ID,
-        SANDBOX_GOOGLE_CLIENT_SECRET,
-        SandboxWorld,
-        ScaledClock,
-        create_app,
-        serve_in_thread,
-    )
+    from gitops_publisher.sandbox import SandboxWorld, ScaledClock, create_app, serve_in_thread
+    from gitops_publisher.sandbox.seeding import SEEDERS, apps
 
     directory = root / SANDBOX_DIR
     world_dir = directory / "world"
@@ -240,24 +235,22 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     clock = ScaledClock(scale)
     world = SandboxWorld.load_or_create(world_dir, clock=clock)
     for name, account in sorted(config.accounts.items()):
-        user = handle(account.identity_handle) or name
-        if account.provider == "youtube":  # a channel of the YouTube emulator, @handle
-            if tokens.load(name) is None or world.find_channel("@" + user) is None:
-                tokens.seed(name, world.ensure_channel("@" + user))
+        seeder = SEEDERS.get(account.provider)  # its platform's emulator (sandbox/seeding.py)
+        if seeder is None:
             continue
-        if tokens.load(name) is None or world.find_account(username=user) is None:
-            refresh = world.ensure_account(user)
-            tokens.seed(name, refresh)
+        user = handle(account.identity_handle) or name
+        if tokens.load(name) is None or not seeder.exists(world, user):
+            tokens.seed(name, seeder.ensure(world, user))
     app = create_app(world_dir, options, clock=clock)
     with serve_in_thread(app) as base_url:
         yield Connection(
             api_url=base_url,
-            client_key=SANDBOX_CLIENT_KEY,
-            client_secret=SANDBOX_CLIENT_SECRET,
+            client_key="",
+            client_secret="",
             load_tokens=tokens.load,
             save_tokens=tokens.save,
             time_scale=scale,
-            apps={"youtube": (SANDBOX_GOOGLE_CLIENT_ID, SANDBOX_GOOGLE_CLIENT_SECRET)},
+            apps=apps(),  # every emulator's app, TikTok's included
             sealer=_sealer(directory),
         )
 
@@ -269,7 +262,11 @@ def environment_connection(
     names: Collection[str],
     warn: Callable[[str], None] = lambda _m: None,
 ) -> Connection:
-    """A connection to TikTok with credentials from the environment.
+    """A connection to the platforms with credentials from the environment.
+
+    The app credentials the environment gives a platform's accounts are the platform's to
+    read (``Platform.environment_app``: TikTok's key and secret; a YouTube channel names its
+    own Google client, read when it is opened).
 
     Each account starts from its ``refresh_token_env`` variable (CI) or the local store of
     ``publisher auth login``. TikTok rotates refresh tokens at every refresh, so a rotated set
@@ -296,8 +293,6 @@ def environment_connection(
     from gitops_publisher.providers.token_store import TokenStore
     from gitops_publisher.workspace.token_sync import ci_writeback
 
-    key = os.environ.get("TIKTOK_CLIENT_KEY", "")
-    secret = os.environ.get("TIKTOK_CLIENT_SECRET", "")
     require_credentials(config, names)
     api = urls.api_url()
     writeback = ci_writeback(root, config.state, config.accounts, api)
@@ -316,7 +311,19 @@ def environment_connection(
                 "end discards, so an upload cut off in this job cannot be resumed by the next "
                 "(it uploads the video again); set PUBLISHER_TOKEN_KEY in CI"
             )
-    return Connection(api, key, secret, tokens.load, tokens.save)
+    return Connection(api, "", "", tokens.load, tokens.save, apps=environment_apps(os.environ))
+
+
+def environment_apps(env: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """The app credentials ``env`` gives, by ``provider:`` name (``Platform.environment_app``).
+
+    A platform whose accounts each name their own client (YouTube) has none here.
+    """
+    return {
+        name: app
+        for name, platform in sorted(PLATFORMS.items())
+        if (app := platform.environment_app(env)) is not None
+    }
 
 
 @dataclass

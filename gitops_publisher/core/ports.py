@@ -550,6 +550,16 @@ class Platform(Named, Protocol):
         """
         ...
 
+    def environment_app(self, env: Mapping[str, str]) -> tuple[str, str] | None:
+        """The app credentials (client key or id, secret) ``env`` gives all its accounts.
+
+        What the composition root's connection passes :meth:`open` (``Opening.apps``) outside
+        the sandbox: TikTok's app from ``TIKTOK_CLIENT_KEY``/``TIKTOK_CLIENT_SECRET`` (empty
+        when unset: the account check then says so). None when each account names its own
+        (a YouTube channel's Google client). Read at the edge.
+        """
+        ...
+
     def secret_variables(self, account: AccountConfig | None = None) -> tuple[str, ...]:
         """The environment variables whose values are secrets, for the Action to mask.
 

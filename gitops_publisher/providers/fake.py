@@ -468,6 +468,11 @@ class FakePlatform:
         """Pieces of :attr:`chunk_size` bytes (the last one shorter)."""
         return Chunking(min(size, self.chunk_size), max(1, -(-size // self.chunk_size)))
 
+    def environment_app(self, env: Mapping[str, str]) -> tuple[str, str] | None:
+        """``FAKE_APP_KEY`` and :attr:`app_secret_env` when both are set, else None."""
+        key, secret = env.get("FAKE_APP_KEY", ""), env.get(self.app_secret_env, "")
+        return (key, secret) if key and secret else None
+
     def secret_variables(self, account: AccountConfig | None = None) -> tuple[str, ...]:
         """:attr:`app_secret_env`; an account's refresh token."""
         app = (self.app_secret_env,)

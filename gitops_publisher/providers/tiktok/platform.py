@@ -155,6 +155,10 @@ class TikTokPlatform:
         chunks = plan_chunks(size)
         return Chunking(chunks.chunk_size, chunks.total_chunk_count)
 
+    def environment_app(self, env: Mapping[str, str]) -> tuple[str, str] | None:
+        """``TIKTOK_CLIENT_KEY`` and ``TIKTOK_CLIENT_SECRET`` (empty when unset)."""
+        return env.get(endpoint.CLIENT_KEY_ENV, ""), env.get(CLIENT_SECRET_ENV, "")
+
     def secret_variables(self, account: AccountConfig | None = None) -> tuple[str, ...]:
         """The app's secret; an account's refresh token."""
         app = (CLIENT_SECRET_ENV,)

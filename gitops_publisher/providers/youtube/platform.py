@@ -175,6 +175,10 @@ class YouTubePlatform:
 
         return Chunking(min(size, DEFAULT_CHUNK_SIZE), max(1, -(-size // DEFAULT_CHUNK_SIZE)))
 
+    def environment_app(self, env: Mapping[str, str]) -> tuple[str, str] | None:
+        """None: each channel names its Google client (``client_id_env``, ``client_secret_env``)."""
+        return None
+
     def secret_variables(self, account: AccountConfig | None = None) -> tuple[str, ...]:
         """A channel's refresh token and its Google client's secret (none of its own)."""
         if not isinstance(account, YouTubeAccount):

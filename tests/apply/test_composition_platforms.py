@@ -1,0 +1,93 @@
+"""The composition root names no platform: each says its app, each emulator how it seeds.
+
+``compose.py`` gets the environment's app credentials from each platform of the registry
+(``Platform.environment_app``) and, with ``--sandbox``, seeds each account into its
+platform's emulator as ``sandbox/seeding.py`` says, with every emulator's app: a new platform
+(or emulator) is handled without an edit of ``compose.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from gitops_publisher import compose
+from gitops_publisher.core.models import Config
+from gitops_publisher.providers.fake import FakePlatform
+from gitops_publisher.providers.registry import PLATFORMS
+from gitops_publisher.sandbox import seeding
+from gitops_publisher.sandbox.world import SandboxWorld
+
+
+def test_the_environments_apps_are_what_each_platform_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(PLATFORMS, "fake", FakePlatform())
+    env = {
+        "TIKTOK_CLIENT_KEY": "aw-key",
+        "TIKTOK_CLIENT_SECRET": "tt-secret",
+        "FAKE_APP_KEY": "fake-key",
+        "FAKE_APP_SECRET": "fake-secret",
+        "YOUTUBE_CLIENT_ID": "id.apps.googleusercontent.com",
+    }
+    assert compose.environment_apps(env) == {
+        "fake": ("fake-key", "fake-secret"),
+        "tiktok": ("aw-key", "tt-secret"),
+    }  # YouTube's Google client is each channel's own: read when the channel is opened
+    assert compose.environment_apps({}) == {"tiktok": ("", "")}
+
+
+def test_an_environment_connection_hands_each_platform_its_app(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(PLATFORMS, "fake", FakePlatform())
+    for name, value in {
+        "TIKTOK_CLIENT_KEY": "aw-key",
+        "TIKTOK_CLIENT_SECRET": "tt-secret",
+        "FAKE_APP_KEY": "fake-key",
+        "FAKE_APP_SECRET": "fake-secret",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("PUBLISHER_TOKEN_KEY", raising=False)
+    monkeypatch.setenv("TT_REFRESH", "rft.only-for-this-test")
+    config = Config.model_validate(
+        {"version": 1, "accounts": {"brand-us": {"refresh_token_env": "TT_REFRESH"}}}
+    )
+    connection = compose.environment_connection(tmp_path, config, names=["brand-us"])
+    assert connection.apps == {
+        "fake": ("fake-key", "fake-secret"),
+        "tiktok": ("aw-key", "tt-secret"),
+    }
+
+
+def test_the_sandbox_seeds_each_account_as_its_emulator_says(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seeded: list[str] = []
+    tiktok = seeding.SEEDERS["tiktok"]
+
+    def ensure(world: SandboxWorld, user: str) -> str:
+        seeded.append(user)
+        return tiktok.ensure(world, user)
+
+    emulator = replace(tiktok, ensure=ensure, app=("another-key", "another-secret"))
+    monkeypatch.setitem(seeding.SEEDERS, "tiktok", emulator)
+    monkeypatch.setenv("PUBLISHER_TOKEN_KEY", "")
+    config = Config.model_validate(
+        {
+            "version": 1,
+            "accounts": {
+                "brand-us": {"refresh_token_env": "TT", "username": "brand"},
+                "shorts": {"provider": "youtube", "refresh_token_env": "YT", "handle": "@acme"},
+            },
+        }
+    )
+    with compose.sandbox_connection(tmp_path, config) as connection:
+        assert seeded == ["brand"]
+        assert connection.apps["tiktok"] == ("another-key", "another-secret")
+        assert connection.apps["youtube"] == seeding.SEEDERS["youtube"].app
+        assert connection.load_tokens("brand-us") and connection.load_tokens("shorts")
+    with compose.sandbox_connection(tmp_path, config):
+        assert seeded == ["brand"]  # seeded once: its token and its user are still there

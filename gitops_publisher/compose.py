@@ -291,11 +291,11 @@ def environment_connection(
     from gitops_publisher.providers.tiktok import urls
     from gitops_publisher.providers.tiktok.credentials import AccountTokens
     from gitops_publisher.providers.token_store import TokenStore
-    from gitops_publisher.workspace.token_sync import ci_writeback
+    from gitops_publisher.workspace.token_sync import ci_writeback, rotating
 
     require_credentials(config, names)
     api = urls.api_url()
-    writeback = ci_writeback(root, config.state, config.accounts, api)
+    writeback = ci_writeback(root, config.state, rotating(config.accounts))
     tokens = AccountTokens(
         accounts=config.accounts,
         api_url=api,

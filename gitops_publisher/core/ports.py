@@ -490,6 +490,9 @@ class Platform(Named, Protocol):
             (``core/binding.py``).
         app_credential: what names its app, for those refusals (``the app's client key
             (TIKTOK_CLIENT_KEY)``).
+        rotates_refresh_tokens: each refresh retires the refresh token (TikTok): a rotated
+            set is saved before it is used, and in CI written back encrypted on the state
+            branch (``workspace/token_sync.py``), keyed by :meth:`api_base_url` and account.
     """
 
     media_rules: MediaRules
@@ -497,6 +500,7 @@ class Platform(Named, Protocol):
     upload_target_lifetime: timedelta | None
     api_url_env: str
     app_credential: str
+    rotates_refresh_tokens: bool
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """The limits an account's publishes count against (pure; from its settings)."""
@@ -547,6 +551,13 @@ class Platform(Named, Protocol):
 
         Raises:
             ValueError: the platform cannot upload a file of that size in pieces.
+        """
+        ...
+
+    def api_base_url(self, env: Mapping[str, str] | None = None) -> str:
+        """Its API base URL in ``env`` (default: the process's): :attr:`api_url_env`, else its own.
+
+        Its accounts' stored tokens are kept under it (the token stores, the write-back).
         """
         ...
 

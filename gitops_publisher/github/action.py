@@ -45,8 +45,7 @@ from gitops_publisher.github.api import GitHubApi, GitHubApiError
 from gitops_publisher.github.commands import command, repository_path, step_annotations, stopped
 from gitops_publisher.github.event import PULL_REQUEST_VARIABLE, Inputs, Run, decide
 from gitops_publisher.github.step_env import git_auth_env, secret_env
-from gitops_publisher.providers.tiktok import urls
-from gitops_publisher.workspace.token_sync import git_branch_store, synced_writeback
+from gitops_publisher.workspace.token_sync import git_branch_store, rotating, synced_writeback
 
 if TYPE_CHECKING:
     from gitops_publisher.core.models import AccountConfig
@@ -202,8 +201,7 @@ def _plan(ctx: Context) -> int:
             None if ctx.run.is_fork else git_branch_store(planned.store),
             ctx.project,
             ctx.token_key,
-            planned.project.config.accounts,
-            urls.api_url(),
+            rotating(planned.project.config.accounts),
         )
         with writeback:
             plan, notices = reviewed_plan(
@@ -349,8 +347,7 @@ def _apply(ctx: Context) -> int:
         git_branch_store(before.store),
         ctx.project,
         ctx.token_key,
-        before.project.config.accounts,
-        urls.api_url(),
+        rotating(before.project.config.accounts),
     )
     with _environment(overrides), writeback:
         code = ctx.cli.invoke([*_global_args(ctx), "apply", "--yes", *args])

@@ -426,6 +426,7 @@ class FakePlatform:
     api_url_env: str = "PUBLISHER_FAKE_API_URL"
     app_credential: str = "the fake app's key (FAKE_APP_KEY)"
     app_secret_env: str = "FAKE_APP_SECRET"
+    rotates_refresh_tokens: bool = False
     chunk_size: int = 1_000_000
     pending: str = "scheduled by Fake"
     visible_at: datetime | None = None
@@ -467,6 +468,10 @@ class FakePlatform:
     def chunking(self, size: int) -> Chunking:
         """Pieces of :attr:`chunk_size` bytes (the last one shorter)."""
         return Chunking(min(size, self.chunk_size), max(1, -(-size // self.chunk_size)))
+
+    def api_base_url(self, env: Mapping[str, str] | None = None) -> str:
+        """:attr:`api_url_env` when set in ``env``, else the fake's own URL."""
+        return (env or {}).get(self.api_url_env) or self.api_url
 
     def environment_app(self, env: Mapping[str, str]) -> tuple[str, str] | None:
         """``FAKE_APP_KEY`` and :attr:`app_secret_env` when both are set, else None."""

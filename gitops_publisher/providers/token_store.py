@@ -36,6 +36,9 @@ from gitops_publisher.providers.tokens import TokenSet
 
 STORE_ENV = "PUBLISHER_TOKEN_STORE"
 KEY_ENV = "PUBLISHER_TOKEN_KEY"
+WRITEBACK_FILE = ".publisher/tokens.enc"
+"""The encrypted write-back, relative to the project (and to it on the state branch): one
+file for the rotated tokens of every platform that rotates them (TikTok's)."""
 FORMAT_VERSION = 1
 
 Mirror = Callable[[Callable[[bytes | None], bytes]], None]
@@ -380,3 +383,16 @@ def refresh_expiry_warnings(
         left = (expires - now).total_seconds() / 86400
         warnings.append(ExpiryWarning(account=account, expires_at=expires, days_left=left))
     return warnings
+
+
+def writeback_from_env(
+    path: Path, env: Mapping[str, str] | None = None
+) -> EncryptedTokenFile | None:
+    """Return the encrypted write-back file at ``path`` when ``PUBLISHER_TOKEN_KEY`` is set.
+
+    Raises:
+        AuthError: the key is not a Fernet key.
+    """
+    env = os.environ if env is None else env
+    key = env.get(KEY_ENV, "")
+    return EncryptedTokenFile(path, key) if key else None

@@ -1,8 +1,10 @@
 """Keep the encrypted token write-back on the state branch between CI runs.
 
-TikTok rotates refresh tokens (the old one dies at once), so after a run the account's
-``refresh_token_env`` secret is stale and only the write-back ``.publisher/tokens.enc``
-(Fernet, key ``PUBLISHER_TOKEN_KEY``) holds the live token. A CI checkout is thrown away, so:
+A platform that rotates refresh tokens (``Platform.rotates_refresh_tokens``: TikTok; the old
+one dies at once) leaves the account's ``refresh_token_env`` secret stale after a run, and
+only the write-back ``.publisher/tokens.enc`` (Fernet, key ``PUBLISHER_TOKEN_KEY``) holds the
+live token. Its entries are the accounts of such platforms, each under its platform's API URL
+(:func:`rotating`); a new rotating platform needs no edit here. A CI checkout is thrown away, so:
 
 * before any refresh, every credentialed entry point (``apply``, the creator checks of
   ``plan``, ``auth status|refresh``; in the bare CLI or through the Action) restores that file
@@ -27,13 +29,56 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from gitops_publisher.providers.tiktok.credentials import WRITEBACK_FILE as WRITEBACK_FILE
+from gitops_publisher.providers.token_store import WRITEBACK_FILE as WRITEBACK_FILE
 
 if TYPE_CHECKING:
-    from gitops_publisher.core.models import StateConfig
+    from gitops_publisher.core.models import AccountConfig, StateConfig
+    from gitops_publisher.core.ports import Platform
     from gitops_publisher.providers.token_store import EncryptedTokenFile
 
-COMMIT_MESSAGE = "publisher: rotated TikTok tokens (encrypted)\n"
+Entries = Iterable[str | tuple[str, str]]
+"""The write-back entries to keep: ``(API URL, account)`` pairs (:func:`rotating`), or
+account names stored under the ``api_url`` given beside them."""
+
+
+def rotating(
+    accounts: Mapping[str, AccountConfig],
+    env: Mapping[str, str] | None = None,
+    platforms: Mapping[str, Platform] | None = None,
+) -> list[tuple[str, str]]:
+    """``(API URL, account)`` of each account whose platform rotates refresh tokens.
+
+    The write-back's entries: an account's tokens are kept under its platform's API URL in
+    ``env`` (``Platform.api_base_url``). ``platforms``: the registry by default.
+    """
+    from gitops_publisher.providers.registry import DEFAULT_PROVIDER, PLATFORMS
+
+    platforms = PLATFORMS if platforms is None else platforms
+    found = []
+    for name, account in sorted(accounts.items()):
+        platform = platforms.get(getattr(account, "provider", DEFAULT_PROVIDER))
+        if platform is not None and platform.rotates_refresh_tokens:
+            found.append((platform.api_base_url(env), name))
+    return found
+
+
+def _rotators() -> str:
+    """``TikTok``: the platforms of the registry that rotate refresh tokens, for messages."""
+    from gitops_publisher.providers.registry import PLATFORMS, titles
+
+    return titles(n for n, p in PLATFORMS.items() if p.rotates_refresh_tokens)
+
+
+def commit_message() -> str:
+    """``publisher: rotated TikTok tokens (encrypted)``: the write-back's commits."""
+    return f"publisher: rotated {_rotators()} tokens (encrypted)\n"
+
+
+def _entries(accounts: Entries, api_url: str) -> list[tuple[str, str]]:
+    """``accounts`` as ``(API URL, account)`` pairs (a bare name is under ``api_url``)."""
+    return sorted(
+        (api_url, entry) if isinstance(entry, str) else (entry[0], entry[1]) for entry in accounts
+    )
 
 
 Merge = Callable[[bytes | None], bytes]
@@ -84,10 +129,11 @@ class BranchMirror:
             if not self._fetched:
                 self._store.read()  # the current tip, so the first push lands on it
                 self._fetched = True
-            self._store.put_bytes(self._path, merge(None), message=COMMIT_MESSAGE, merge=merge)
+            message = commit_message()
+            self._store.put_bytes(self._path, merge(None), message=message, merge=merge)
         except StateError as exc:
             raise StateError(
-                f"TikTok rotated a refresh token and it could not be saved to the state "
+                f"{_rotators()} rotated a refresh token and it could not be saved to the state "
                 f"branch: {exc}",
                 hint=exc.hint or "the job needs `permissions: contents: write`",
             ) from exc
@@ -96,8 +142,8 @@ class BranchMirror:
 def ci_writeback(
     project: Path,
     state: StateConfig,
-    accounts: Iterable[str],
-    api_url: str,
+    accounts: Entries,
+    api_url: str = "",
     env: Mapping[str, str] | None = None,
 ) -> EncryptedTokenFile | None:
     """The project's encrypted write-back, restored from the state branch and mirrored there.
@@ -105,8 +151,9 @@ def ci_writeback(
     What every credentialed command of the ``publisher`` CLI opens (``apply``, the creator
     checks of ``plan``, ``auth status|refresh``), so that the bare CLI in a fresh CI checkout
     starts from the live token on the branch, exactly as under the Action (which runs the
-    same commands in-process). None without ``PUBLISHER_TOKEN_KEY``; on another backend than
-    git-branch, the plain local file. The branch is selected as the state store is:
+    same commands in-process). ``accounts``: the entries to keep (:data:`Entries`; the
+    project's :func:`rotating` accounts). None without ``PUBLISHER_TOKEN_KEY``; on another
+    backend than git-branch, the plain local file. The branch is selected as the state store is:
     ``publisher.yaml`` and ``PUBLISHER_STATE_BRANCH`` (the Action's ``state-branch``), so a
     separate store object (its own git process) is safe beside the state writes.
 
@@ -115,8 +162,7 @@ def ci_writeback(
         StateError: the git-branch backend is selected outside a git repository, or the
             branch cannot be fetched.
     """
-    from gitops_publisher.providers.tiktok.credentials import writeback_from_env
-    from gitops_publisher.providers.token_store import KEY_ENV
+    from gitops_publisher.providers.token_store import KEY_ENV, writeback_from_env
     from gitops_publisher.workspace.state_stores import open_state_store
 
     env = os.environ if env is None else env
@@ -144,7 +190,7 @@ _restored: dict[Path, bytes | None] = {}
 
 
 def restore_writeback(
-    store: BlobStore, project: Path, key: str, accounts: Iterable[str], api_url: str
+    store: BlobStore, project: Path, key: str, accounts: Entries, api_url: str = ""
 ) -> bytes | None:
     """Replace the local ``tokens.enc`` by the state branch's copy (on the tip last fetched).
 
@@ -179,7 +225,7 @@ def restore_writeback(
     if branch is not None:
         content = branch
         if held is not None and held != branch:
-            content = _keep_later_local(branch, held, key, list(accounts), api_url)
+            content = _keep_later_local(branch, held, key, _entries(accounts, api_url))
         if content != held:
             write_private(local, content)
     _restored[local.absolute()] = branch
@@ -187,11 +233,11 @@ def restore_writeback(
 
 
 def _keep_later_local(
-    branch: bytes, local: bytes, key: str, accounts: list[str], api_url: str
+    branch: bytes, local: bytes, key: str, entries: list[tuple[str, str]]
 ) -> bytes:
     """``branch`` with the local entries it lacks or holds an earlier rotation of."""
     with _decrypted(key, branch=branch, local=local) as files:
-        for account in accounts:
+        for api_url, account in entries:
             mine = files["local"].load(api_url, account)
             there = files["branch"].load(api_url, account)
             later = (
@@ -207,7 +253,7 @@ def _keep_later_local(
 
 @contextmanager
 def synced_writeback(
-    store: BlobStore | None, project: Path, key: str, accounts: Iterable[str], api_url: str
+    store: BlobStore | None, project: Path, key: str, accounts: Entries, api_url: str = ""
 ) -> Iterator[None]:
     """Restore ``tokens.enc`` from the branch; after the block, commit it back if it changed.
 
@@ -223,10 +269,10 @@ def synced_writeback(
     if store is None or not key:
         yield
         return
-    names = sorted(accounts)
+    entries = _entries(accounts, api_url)
     in_branch = store.branch_path(project, WRITEBACK_FILE)
     local = project / WRITEBACK_FILE
-    restore_writeback(store, project, key, names, api_url)
+    restore_writeback(store, project, key, entries)
     try:
         yield
     finally:
@@ -237,10 +283,10 @@ def synced_writeback(
             def merge(current: bytes | None) -> bytes:
                 if current is None or current == restored or current == now:
                     return now  # == now: the mirror pushed it already; no new commit
-                return merge_tokens(current, restored, now, key, names, api_url)
+                return merge_tokens(current, restored, now, key, entries)
 
             store.read()  # the tip the mirror pushed to: usually already holds ``now``
-            store.put_bytes(in_branch, now, message=COMMIT_MESSAGE, merge=merge)
+            store.put_bytes(in_branch, now, message=commit_message(), merge=merge)
 
 
 @contextmanager
@@ -263,8 +309,8 @@ def merge_tokens(
     base: bytes | None,
     ours: bytes,
     key: str,
-    accounts: list[str],
-    api_url: str,
+    accounts: Entries,
+    api_url: str = "",
 ) -> bytes:
     """``theirs`` with the entries of the accounts ``ours`` changed since ``base``.
 
@@ -272,10 +318,10 @@ def merge_tokens(
         AuthError: ``key`` does not decrypt one of the files.
     """
     with _decrypted(key, theirs=theirs, base=base, ours=ours) as files:
-        for account in accounts:
-            mine = files["ours"].load(api_url, account)
-            if mine is None or mine == files["base"].load(api_url, account):
+        for url, account in _entries(accounts, api_url):
+            mine = files["ours"].load(url, account)
+            if mine is None or mine == files["base"].load(url, account):
                 continue  # not rotated by this run
-            if mine != files["theirs"].load(api_url, account):
-                files["theirs"].save(api_url, account, mine)
+            if mine != files["theirs"].load(url, account):
+                files["theirs"].save(url, account, mine)
         return files["theirs"].path.read_bytes()

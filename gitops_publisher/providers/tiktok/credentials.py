@@ -26,7 +26,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from gitops_publisher.errors import AuthError
@@ -38,14 +37,17 @@ from gitops_publisher.providers.token_store import (
     choose_ci_tokens,
     seed_fingerprint,
 )
+from gitops_publisher.providers.token_store import (  # the shared write-back, for callers here
+    WRITEBACK_FILE as WRITEBACK_FILE,
+)
+from gitops_publisher.providers.token_store import (
+    writeback_from_env as writeback_from_env,
+)
 from gitops_publisher.providers.tokens import TokenSet
 
 Source = Literal["env", "writeback", "kept", "store"]
 """Where an account's tokens came from: its secret, the write-back, a rotation of the
 secret kept in the local store, or a local login."""
-
-WRITEBACK_FILE = ".publisher/tokens.enc"
-"""The encrypted write-back, relative to the project (and to it on the state branch)."""
 
 
 def running_in_ci(env: Mapping[str, str]) -> bool:
@@ -185,16 +187,3 @@ class AccountTokens:
     def save(self, name: str, tokens: dict[str, Any]) -> None:
         """Save a storage dict (see :meth:`save_set`)."""
         self.save_set(name, TokenSet.model_validate(tokens))
-
-
-def writeback_from_env(
-    path: Path, env: Mapping[str, str] | None = None
-) -> EncryptedTokenFile | None:
-    """Return the encrypted write-back file at ``path`` when ``PUBLISHER_TOKEN_KEY`` is set.
-
-    Raises:
-        AuthError: the key is not a Fernet key.
-    """
-    env = os.environ if env is None else env
-    key = env.get(KEY_ENV, "")
-    return EncryptedTokenFile(path, key) if key else None

@@ -47,6 +47,7 @@ class TikTokPlatform:
     upload_target_lifetime: timedelta | None = UPLOAD_URL_LIFETIME
     api_url_env = urls.API_URL_ENV
     app_credential = f"the app's client key ({endpoint.CLIENT_KEY_ENV})"
+    rotates_refresh_tokens = True  # each refresh retires the old refresh token (reference §1)
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """6 inits a minute, the account's daily cap of direct posts, 5 pending drafts."""
@@ -154,6 +155,10 @@ class TikTokPlatform:
         """
         chunks = plan_chunks(size)
         return Chunking(chunks.chunk_size, chunks.total_chunk_count)
+
+    def api_base_url(self, env: Mapping[str, str] | None = None) -> str:
+        """``PUBLISHER_TIKTOK_API_URL`` or TikTok's (``urls.py``)."""
+        return urls.api_url(env)
 
     def environment_app(self, env: Mapping[str, str]) -> tuple[str, str] | None:
         """``TIKTOK_CLIENT_KEY`` and ``TIKTOK_CLIENT_SECRET`` (empty when unset)."""

@@ -59,6 +59,7 @@ class YouTubePlatform:
     covers = False  # YouTube picks a Short's thumbnail itself; cover_timestamp_ms is not sent
     upload_target_lifetime: timedelta | None = None  # the session URI is the handle
     api_url_env = urls.API_URL_ENV
+    rotates_refresh_tokens = False  # Google's refresh tokens are not rotated (reference §1)
     app_credential = (
         f"the Google OAuth client id ({urls.CLIENT_ID_ENV}, or the accounts' client_id_env)"
     )
@@ -174,6 +175,10 @@ class YouTubePlatform:
         from gitops_publisher.providers.youtube.resumable import DEFAULT_CHUNK_SIZE
 
         return Chunking(min(size, DEFAULT_CHUNK_SIZE), max(1, -(-size // DEFAULT_CHUNK_SIZE)))
+
+    def api_base_url(self, env: Mapping[str, str] | None = None) -> str:
+        """``PUBLISHER_YOUTUBE_API_URL`` or Google's (``urls.py``)."""
+        return urls.api_url(env)
 
     def environment_app(self, env: Mapping[str, str]) -> tuple[str, str] | None:
         """None: each channel names its Google client (``client_id_env``, ``client_secret_env``)."""

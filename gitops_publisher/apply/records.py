@@ -5,19 +5,22 @@ them, so a kill at any moment leaves a state from which a rerun converges:
 
 ``initiating`` (intent, attempts+1) -> ``uploading`` (the platform's handle, TikTok's
 publish_id, recorded BEFORE the first byte: the write-ahead rule) -> ``processing`` (all bytes
-accepted) -> ``published`` | ``inbox`` | ``failed``.
+accepted) -> ``published`` | ``inbox`` | ``failed``. What the state keeps of a session URI
+(:func:`at_rest`, :func:`closed_sessions`) is ``core/sessions.py``'s, which the writes of the
+state outside apply share.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from gitops_publisher.core import handles
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.drift import snapshot
 from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.ports import Drafted, Failed, Outcome, Published
-from gitops_publisher.core.state import DONE, PriorPublish, Provenance, Record, State
+from gitops_publisher.core.sessions import at_rest as at_rest  # where the engine finds them
+from gitops_publisher.core.sessions import closed_sessions as closed_sessions
+from gitops_publisher.core.state import PriorPublish, Provenance, Record
 
 
 def start(
@@ -119,54 +122,3 @@ def settled(record: Record, outcome: Outcome, now: datetime) -> Record:
     if isinstance(outcome, Failed):
         return failed(record, outcome.reason, now)
     return record
-
-
-def at_rest(record: Record, sealer: handles.Sealer | None) -> Record:
-    """``record`` as the state may hold it: no session URI (``core/handles.py``).
-
-    A session of a post that is recorded (published, in the inbox) and every earlier
-    attempt's (``history``) is closed: nothing will use it again. An unfinished one is
-    sealed with ``sealer`` (None: left as it is, for unit tests of platforms without
-    capabilities). TikTok's publish_ids are kept as they are.
-
-    Raises:
-        SealError: ``sealer`` has no key to seal with.
-    """
-    update: dict[str, object] = {}
-    handle = record.publish_id
-    if handle is not None and handles.is_session(handle):
-        if record.status in DONE:
-            kept = handles.closed(handle)
-        else:
-            kept = sealer.seal(handle) if sealer is not None else handle
-        if kept != handle:
-            update["publish_id"] = kept
-    if any(handles.is_session(prior.publish_id) for prior in record.history):
-        history = [_closed(prior) for prior in record.history]
-        if history != record.history:
-            update["history"] = history
-    return record.model_copy(update=update) if update else record
-
-
-def closed_sessions(state: State) -> State:
-    """``state`` with the sessions of recorded posts and earlier attempts closed (pure).
-
-    What a state written before 2026-12-04 holds in plain: those records are not rewritten by
-    a run, so the run's first write closes them all (the serial bumps when any changed).
-    """
-    resources = {
-        address: closed
-        for address, record in state.resources.items()
-        if (closed := at_rest(record, None)) is not record  # without a sealer: closing only
-    }
-    if not resources:
-        return state
-    return state.model_copy(
-        update={"resources": {**state.resources, **resources}, "serial": state.serial + 1}
-    )
-
-
-def _closed(prior: PriorPublish) -> PriorPublish:
-    if not handles.is_session(prior.publish_id):
-        return prior
-    return prior.model_copy(update={"publish_id": handles.closed(prior.publish_id)})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +36,8 @@ class Planned:
     """With ``reviewed_only``: address -> fingerprint merged pull requests' plans showed (the
     state's approvals); the plan's other publishes are ``unreviewed``, and apply's engine
     refuses any publish outside it. None: no restriction."""
+    sandbox: bool = False
+    """The state is the embedded sandbox's (its key file seals upload sessions)."""
 
 
 def utc_now() -> datetime:
@@ -66,6 +68,7 @@ class Opened:
     project: Project
     store: StateStore
     shard: Shard | None = None
+    sandbox: bool = False
 
     def plan(
         self,
@@ -108,7 +111,7 @@ class Opened:
             youtube_quota=project.config.youtube.quota,
             platforms=PLATFORMS,
         )
-        return Planned(project, self.store, state, result, self.shard, approved)
+        return Planned(project, self.store, state, result, self.shard, approved, self.sandbox)
 
 
 def open_project(
@@ -145,7 +148,7 @@ def open_project(
         adopts=adopts_unbound,
         platform_of=platforms_of(accounts),
     )
-    return Opened(project, store, shard)
+    return Opened(project, store, shard, sandbox)
 
 
 def make_plan(
@@ -224,17 +227,20 @@ def replan(
     now: datetime | None = None,
 ) -> Planned:
     """Re-read the state (e.g. once it changed) and plan again; manifests are kept."""
-    opened = Opened(planned.project, planned.store, planned.shard)
+    opened = Opened(planned.project, planned.store, planned.shard, planned.sandbox)
     return opened.plan(
         targets=targets, replace=replace, now=now, reviewed_only=planned.reviewed is not None
     )
 
 
-def record_reviewed(planned: Planned, reviewed: ReviewedPlan) -> Planned:
+def record_reviewed(
+    planned: Planned, reviewed: ReviewedPlan, *, warn: Callable[[str], None]
+) -> Planned:
     """Record the approvals of a merged pull request's ``reviewed`` plan in the state.
 
     Under the state lock; only the addresses of ``planned``'s shard; nothing is written when
-    the state holds them already. Returns ``planned`` planned again on the new state.
+    the state holds them already. Returns ``planned`` planned again on the new state. The
+    state is written without session URIs (:func:`_at_rest`; ``warn``: its warning).
 
     Raises:
         StateLockedError: another run holds the state.
@@ -249,16 +255,17 @@ def record_reviewed(planned: Planned, reviewed: ReviewedPlan) -> Planned:
         state = planned.store.read()
         updated = state.with_reviewed(merge_approvals(state.reviewed, reviewed, keep))
         if updated is not state:
-            planned.store.write(updated)
+            planned.store.write(_at_rest(planned, updated, warn))
     return replan(
         planned, targets=frozenset(planned.plan.targets), replace=frozenset(planned.plan.replace)
     )
 
 
-def persist_moves(planned: Planned) -> Planned:
+def persist_moves(planned: Planned, *, warn: Callable[[str], None]) -> Planned:
     """Write the plan's record moves (``previous_ids``) to the store; the caller holds the lock.
 
-    The plan was made against the moved state, so apply goes on from it.
+    The plan was made against the moved state, so apply goes on from it. The state is
+    written without session URIs (:func:`_at_rest`; ``warn``: its warning).
 
     Raises:
         StateError: the store cannot be written.
@@ -267,9 +274,21 @@ def persist_moves(planned: Planned) -> Planned:
 
     if not planned.plan.moves:
         return planned
-    state = apply_moves(planned.state, sorted(planned.plan.moves.items()))
+    state = _at_rest(planned, apply_moves(planned.state, sorted(planned.plan.moves.items())), warn)
     planned.store.write(state)
     return replace(planned, state=state)
+
+
+def _at_rest(planned: Planned, state: State, warn: Callable[[str], None]) -> State:
+    """``state`` with its upload sessions closed or sealed, as apply writes them.
+
+    A write before apply's engine runs rewrites the records it did not touch too
+    (``workspace/state_sealing.py``).
+    """
+    from gitops_publisher.workspace.state_sealing import at_rest, key_dir
+
+    where = key_dir(planned.project.root, sandbox=planned.sandbox)
+    return at_rest(state, key_dir=where, warn=warn)
 
 
 def save_plan(plan: Plan, path: Path) -> None:

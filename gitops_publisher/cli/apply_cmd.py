@@ -134,7 +134,8 @@ def apply(
                 ):
                     click.echo("Apply cancelled: nothing was published.", err=True)
                     ctx.exit(EXIT_ERROR)
-            planned = persist_moves(planned)  # state only: no confirmation for moves alone
+            # state only: no confirmation for moves alone
+            planned = persist_moves(planned, warn=lambda m: click.echo(m, err=True))
             for old, new in sorted(plan.moves.items()):
                 click.echo(f"Moved {old} -> {new} in {planned.store.describe()}.", err=True)
             if not plan.publishes:

@@ -1,9 +1,10 @@
 """``publisher state``: list, show, move and forget the records of published posts.
 
-Read-only commands do not take the lock; ``rm``, ``mv`` and ``bind`` do, re-reading the state
-under it. ``rm``
-forgets a record only: TikTok has no API to delete a post, so the post stays online, and a
-manifest that still declares the address would be published again by the next apply.
+Read-only commands do not take the lock; ``rm``, ``mv``, ``bind`` and ``import`` do, re-reading
+the state under it, and write it as apply would: no upload session URI in it, whatever the
+state they read held (``workspace/state_sealing.py``). ``rm`` forgets a record only: TikTok has
+no API to delete a post, so the post stays online, and a manifest that still declares the
+address would be published again by the next apply.
 """
 
 from __future__ import annotations
@@ -158,6 +159,7 @@ def rm(app: AppContext, addresses: tuple[str, ...], yes: bool) -> None:
         updated = store.read()  # re-read under the lock: another run may have written
         for address in wanted:
             updated = updated.without(address)
+        updated = _at_rest(app, updated)
         store.write(updated)
     click.echo(
         f"Forgot {len(wanted)} record(s) in {store.describe()} (serial {updated.serial}); "
@@ -195,7 +197,7 @@ def mv(app: AppContext, old: str, new: str) -> None:
                 hint=f"`publisher state show {new_address}` shows it; remove the wrong one "
                 "with `publisher state rm` first (the posts stay published)",
             )
-        updated = current.moved(str(old_address), str(new_address))
+        updated = _at_rest(app, current.moved(str(old_address), str(new_address)))
         store.write(updated)
     click.echo(
         f"Moved {old_address} -> {new_address} in {store.describe()} (serial {updated.serial}); "
@@ -244,7 +246,7 @@ def bind_endpoint(app: AppContext, yes: bool) -> None:
             if not click.confirm("Rebind the state?", default=False, err=True):
                 click.echo("Cancelled; nothing changed.", err=True)
                 click.get_current_context().exit(1)
-        updated = updated.model_copy(update={"serial": current.serial + 1})
+        updated = _at_rest(app, updated.model_copy(update={"serial": current.serial + 1}))
         store.write(updated)
     click.echo(f"Bound {store.describe()} (serial {updated.serial}).", err=True)
 
@@ -268,8 +270,16 @@ def import_record(app: AppContext, address: str, publish_id: str) -> None:
         with connect(planned, sandbox=app.sandbox, names=[account]) as connection:
             app.secrets.append(connection.secrets)  # a crash's log is masked too
             record = adopt(planned, connection, address, publish_id)
-        planned.store.write(planned.state.with_record(record))
+        planned.store.write(_at_rest(app, planned.state.with_record(record)))
     click.echo(f"Imported {address}: {_summary(record)}")
+
+
+def _at_rest(app: AppContext, updated: State) -> State:
+    """``updated`` with its upload sessions closed or sealed, as apply writes them."""
+    from gitops_publisher.workspace.state_sealing import at_rest, key_dir
+
+    where = key_dir(app.project_dir, sandbox=app.sandbox)
+    return at_rest(updated, key_dir=where, warn=lambda message: click.echo(message, err=True))
 
 
 def _stdin_is_interactive() -> bool:

@@ -336,7 +336,7 @@ def _apply(ctx: Context) -> int:
     if number is not None:
         overrides[PULL_REQUEST_VARIABLE] = str(number)
     if reviewed_only and reviewed is not None:
-        before = record_reviewed(before, reviewed)
+        before = record_reviewed(before, reviewed, warn=ctx.say)
     args = [a for a in ctx.inputs.args if a != "--sandbox"]
     if reviewed_only:
         args.append("--reviewed-only")

@@ -520,7 +520,9 @@ def apply_channels(
         apps={"youtube": (SANDBOX_GOOGLE_CLIENT_ID, SANDBOX_GOOGLE_CLIENT_SECRET)},
     )
     # Moves persisted as `publisher apply` does.
-    return _apply(root, emulator, linked, lambda opened: persist_moves(opened.plan()), on_event)
+    return _apply(
+        root, emulator, linked, lambda opened: persist_moves(opened.plan(), warn=print), on_event
+    )
 
 
 def _apply(

@@ -8,7 +8,9 @@ measured by the workspace and passed in.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import itertools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -177,23 +179,28 @@ def draft_posts(
     ``unknown``: the manifest's fields that are invalid in its file (already reported, left
     at their defaults in ``manifest``). A check reading one of them is skipped, so that it
     cannot report a problem that only follows from the invalid value; nothing reading
-    ``accounts`` can run without it. The posts are one per account of ``publisher.yaml``
-    the manifest names, for the content policy to check as well: with problems or unknown
+    ``accounts`` can run without it. An invalid entry of ``accounts`` (``accounts.1``) or of
+    ``captions`` (``captions.brand-jp``) is left out of ``manifest`` and skips only what
+    reads it: the other accounts are checked, and the captions of the other accounts
+    (:func:`unknown_captions`). The posts are one per account of ``publisher.yaml`` the
+    manifest names, for the content policy to check as well: with problems or unknown
     fields they are never to be planned (:func:`resolve_post` plans only a valid post).
     """
     if "accounts" in unknown:
         return [], []
-    problems = _account_problems(manifest, config)
+    entries = account_entries(manifest, unknown)
+    problems = _account_problems(manifest, config, entries, unknown)
     youtube = [a for a in manifest.accounts if isinstance(config.accounts.get(a), YouTubeAccount)]
     tiktok = [a for a in manifest.accounts if a not in youtube]
+    unsure = unknown_captions(manifest, unknown)
     defaults = config.defaults
     mode: Mode = manifest.mode or defaults.mode
     privacy = manifest.privacy or defaults.privacy
     interactions = manifest.interactions or defaults.interactions or Interactions()
     disclosure = manifest.disclosure or defaults.disclosure or Disclosure()
     captions = _captions(manifest, config)
-    if not unknown & CAPTION_FIELDS:
-        problems.extend(_length_problems({account: captions[account] for account in tiktok}))
+    known_captions = {account: captions[account] for account in tiktok if account not in unsure}
+    problems.extend(_length_problems(known_captions))
     post_infos: dict[str, dict[str, Any]] = {account: {} for account in manifest.accounts}
     if mode == "direct" and tiktok and not unknown & {"mode", "privacy"}:
         if privacy is None:
@@ -228,7 +235,7 @@ def draft_posts(
     uploads: dict[str, YouTubeUpload] = {}
     if youtube and "youtube" not in unknown:
         uploads, youtube_problems = _youtube_uploads(
-            manifest, config, captions, youtube, _youtube_unknown(unknown)
+            manifest, config, captions, youtube, entries, _youtube_unknown(unknown), unsure
         )
         problems.extend(youtube_problems)
     on_missed: OnMissed = manifest.on_missed or defaults.on_missed
@@ -268,9 +275,15 @@ def _youtube_uploads(
     config: Config,
     captions: dict[str, tuple[str, tuple[str, ...]]],
     accounts: list[str],
+    entries: dict[str, int],
     unknown: frozenset[str],
+    unsure: frozenset[str],
 ) -> tuple[dict[str, YouTubeUpload], list[FieldProblem]]:
-    """What each YouTube account of the post receives, or the problems that stop it."""
+    """What each YouTube account of the post receives, or the problems that stop it.
+
+    ``entries``: each account's index in the file's ``accounts:``; ``unsure``: the
+    accounts whose caption is not known (:func:`unknown_captions`).
+    """
     fields = merged(manifest.youtube, config.defaults.youtube)
     disclosure = manifest.disclosure or config.defaults.disclosure
     block = frozenset(manifest.youtube.model_fields_set if manifest.youtube else ())
@@ -280,13 +293,14 @@ def _youtube_uploads(
         caption, caption_at = captions[account]
         where = Where(
             caption=caption_at,
-            account=("accounts", manifest.accounts.index(account)),
+            account=("accounts", entries[account]),
             block=block,
         )
         # An invalid publish_at is not passed on: the rule it takes part in is not checked.
         when = None if "publish_at" in unknown else manifest.publish_at
+        skipped = unknown | {"caption"} if account in unsure else unknown
         upload, found = resolve_youtube(
-            fields, caption, disclosure, when, where, account, unknown=unknown
+            fields, caption, disclosure, when, where, account, unknown=skipped
         )
         for path, message in found:
             problem = FieldProblem(".".join(str(p) for p in path), message, path)
@@ -298,34 +312,80 @@ def _youtube_uploads(
 
 
 def _youtube_unknown(unknown: frozenset[str]) -> frozenset[str]:
-    """What :func:`resolve_youtube` must not check: invalid ``youtube.`` fields, the caption."""
+    """What :func:`resolve_youtube` must not check: invalid ``youtube.`` fields, publish_at.
+
+    (An account's caption, when not known, is added per account: :func:`unknown_captions`.)
+    """
     fields = {name.removeprefix("youtube.") for name in unknown if name.startswith("youtube.")}
-    if unknown & CAPTION_FIELDS:
-        fields.add("caption")
     if "publish_at" in unknown:
         fields.add("publish_at")
     return frozenset(fields)
 
 
-def _account_problems(manifest: PostManifest, config: Config) -> list[FieldProblem]:
-    """Accounts named in ``accounts:`` or ``captions:`` that the config or post lacks."""
+def account_entries(manifest: PostManifest, unknown: frozenset[str]) -> dict[str, int]:
+    """Each account of ``manifest`` and its index in the file's ``accounts:``.
+
+    The invalid entries (``accounts.1`` in ``unknown``) were left out of ``manifest``: the
+    others keep the index they have in the file, where their problems are positioned.
+    """
+    dropped = {int(name[9:]) for name in unknown if name[9:].isdigit() and name[:9] == "accounts."}
+    indexes = (index for index in itertools.count() if index not in dropped)
+    return dict(zip(manifest.accounts, indexes, strict=False))
+
+
+def unknown_captions(manifest: PostManifest, unknown: frozenset[str]) -> frozenset[str]:
+    """The accounts of ``manifest`` whose caption is not known, so not checked.
+
+    Every account when ``caption``, ``captions`` or ``caption_defaults`` is invalid as a
+    whole. An invalid text under an account's key (``captions.brand-jp: 42``) leaves that
+    account's caption unknown. An invalid key (``captions.Brand_JP``) was meant for an
+    account that has no caption of its own here, so its caption, ``caption`` with the
+    defaults, may not be the one meant: the accounts whose names are close to the key are
+    unknown, or, when none is, every account without its own caption.
+    """
+    if unknown & CAPTION_FIELDS:
+        return frozenset(manifest.accounts)
+    keys = {name[9:] for name in unknown if name.startswith("captions.")}
+    out = keys & set(manifest.accounts)
+    mistyped = keys - out
+    if mistyped:
+        shared = [a for a in manifest.accounts if a not in manifest.captions and a not in out]
+        close = {
+            account
+            for key in mistyped
+            for account in difflib.get_close_matches(key.lower(), shared, n=len(shared))
+        }
+        out |= close or set(shared)
+    return frozenset(out)
+
+
+def _account_problems(
+    manifest: PostManifest, config: Config, entries: dict[str, int], unknown: frozenset[str]
+) -> list[FieldProblem]:
+    """Accounts named in ``accounts:`` or ``captions:`` that the config or post lacks.
+
+    ``entries``: :func:`account_entries`. When an entry of ``accounts:`` is invalid, a
+    caption is not said to be for an account the post does not publish to: the invalid
+    entry may be that account.
+    """
     known = ", ".join(sorted(config.accounts)) or "none"
     problems = [
         FieldProblem(
-            f"accounts.{index}",
+            f"accounts.{entries[account]}",
             f"unknown account '{account}'; declare it under accounts: in "
             f"publisher.yaml (known: {known})",
         )
-        for index, account in enumerate(manifest.accounts)
+        for account in manifest.accounts
         if account not in config.accounts
     ]
+    all_known = not any(name.startswith("accounts.") for name in unknown)
     for account in manifest.captions:
         if account not in config.accounts:
             message = (
                 f"unknown account '{account}' in captions; declare it under accounts: in "
                 f"publisher.yaml (known: {known})"
             )
-        elif account not in manifest.accounts:
+        elif account not in manifest.accounts and all_known:
             message = (
                 f"captions names '{account}', which this post does not publish to: add it "
                 "to accounts: or remove its caption"

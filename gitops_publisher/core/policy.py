@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from gitops_publisher.core.caption import HASHTAG
-from gitops_publisher.core.desired import CAPTION_FIELDS, DesiredPost
+from gitops_publisher.core.desired import DesiredPost, unknown_captions
 from gitops_publisher.core.models import Defaults, Disclosure, PostManifest
 from gitops_publisher.core.policy_schema import (
     BannedTerms,
@@ -93,8 +93,10 @@ def check_post(
     if policy.empty or not direct or "mode" in unknown:
         return []
     groups: dict[tuple[tuple[str, ...], str], list[str]] = {}
-    for post in [] if unknown & CAPTION_FIELDS else direct:  # captions not known: not checked
-        groups.setdefault((post.caption_at, post.caption), []).append(post.address.account)
+    unsure = unknown_captions(manifest, unknown)
+    for post in direct:
+        if post.address.account not in unsure:  # a caption not known is not checked
+            groups.setdefault((post.caption_at, post.caption), []).append(post.address.account)
     # What resolve_post sends TikTok as brand_content_toggle (drafts and YouTube send none);
     # taken from the disclosure itself, as a post with a problem may have no post_info.
     disclosure = manifest.disclosure or defaults.disclosure or Disclosure()

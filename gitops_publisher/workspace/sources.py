@@ -141,17 +141,22 @@ def validate_partial(
     else:
         if not bad:
             return valid, frozenset()
-    rest, unknown = _without(document, bad, model, placeholders)
-    if "version" in unknown:
-        return None, frozenset(unknown)
-    for name, info in model.model_fields.items():
-        if info.is_required() and name not in rest and name in placeholders:
-            unknown.add(name)
-            rest[name] = placeholders[name]
-    try:
-        return model.model_validate(rest), frozenset(unknown)
-    except ValidationError:  # a validator across fields still refuses what is left
-        return None, frozenset(unknown)
+    for paths in (bad, [path[:1] for path in bad]):  # then without the fields as a whole
+        rest, unknown = _without(document, paths, model, placeholders)
+        if "version" in unknown:
+            return None, frozenset(unknown)
+        for name, info in model.model_fields.items():
+            if info.is_required() and name not in rest and name in placeholders:
+                unknown.add(name)
+                rest[name] = placeholders[name]
+        try:
+            return model.model_validate(rest), frozenset(unknown)
+        except ValidationError:
+            # What is left of a field may be refused (a list of accounts left empty, or
+            # naming one twice once an entry is dropped): try again without the fields
+            # whole; a validator across fields may still refuse what is left.
+            continue
+    return None, frozenset(unknown)
 
 
 def _invalid_paths(exc: ValidationError, model: type[BaseModel]) -> list[tuple[Any, ...]]:
@@ -179,8 +184,10 @@ def _without(
 
     A field of a block (a nested model's mapping: ``youtube.title``; a field of an entry of
     a mapping of blocks: ``accounts.brand-us.timezone``, or its ``placeholders`` value under
-    ``accounts.*.refresh_token_env``) is dropped from its block; anything else drops the
-    whole top-level field.
+    ``accounts.*.refresh_token_env``) is dropped from its block; an entry of a list or a
+    mapping of plain values (``accounts.1``, a post's third account; ``captions.brand-jp``,
+    its key or its text) from its list or mapping, the names keeping the document's
+    indexes; anything else drops the whole top-level field.
     """
     points = {_drop_point(document, path, model) for path in paths if path}
     whole = {point[0] for point in points if len(point) == 1}
@@ -191,6 +198,10 @@ def _without(
     }
     for point in sorted(p for p in points if len(p) > 1 and p[0] not in whole):
         top, *inner = point
+        if len(inner) == 1 and isinstance(rest[top], list):
+            dropped = {int(p[1]) for p in points if len(p) == 2 and p[0] == top}
+            rest[top] = [v for i, v in enumerate(document[top]) if i not in dropped]
+            continue
         if len(inner) == 1:
             rest[top] = {k: v for k, v in rest[top].items() if str(k) != inner[0]}
             continue
@@ -216,7 +227,17 @@ def _drop_point(
         entry = value.get(path[1]) if isinstance(path[1], str) else None
         if typing.get_origin(nested) is dict and len(path) > 2 and isinstance(entry, dict):
             return top, str(path[1]), str(path[2])
+        if typing.get_origin(nested) is dict and _is_plain(typing.get_args(nested)[-1]):
+            return top, str(path[1])  # a key or a value of a mapping of text: captions
+    if len(path) > 1 and isinstance(value, list) and isinstance(path[1], int):
+        if typing.get_origin(nested) is list and _is_plain(typing.get_args(nested)[-1]):
+            return top, str(path[1])  # an entry of a list of names: accounts
     return (top,)
+
+
+def _is_plain(annotation: Any) -> bool:
+    """Whether values of ``annotation`` are plain (text, numbers), not blocks or lists."""
+    return _plain(annotation) in (str, int, float, bool)
 
 
 _HINTS: dict[str, str] = {

@@ -97,3 +97,143 @@ def test_validate_lists_the_config_s_problems_and_the_manifests_together(content
     assert (
         result.stderr.splitlines()[-1] == "Error: 4 problem(s) in the project's files (4 error(s))"
     )
+
+
+def _problems(output: str) -> list[tuple[str, str, str]]:
+    """``(file:line:column, field, message)`` of each problem line ``validate`` printed."""
+    lines = [line for line in output.splitlines() if line.startswith("posts/")]
+    return [tuple(line.split(" ", 2)) for line in lines]  # type: ignore[misc]
+
+
+BAD_ACCOUNTS = """\
+version: 1
+id: spring-sale
+accounts: [brand-us, 42, brand-uk, brand-xx, acme-shorts]
+video: media/launch-teaser.mp4
+caption: "The cheapest <deal>"
+captions: {devrel: "A caption for an account the post leaves out"}
+privacy: PUBLIC_TO_EVERYONE
+---
+version: 1
+id: summer-sale
+accounts: [brand-us, Brand-UK]
+video: media/launch-teaser.mp4
+caption: "Guaranteed summer #sale"
+captions: {brand-uk: "The cheapest summer"}
+privacy: PUBLIC_TO_EVERYONE
+"""
+
+
+def test_a_bad_entry_of_accounts_leaves_the_others_checked(content_repo, cli):
+    root = content_repo.root
+    content_repo.write("posts/sale.yaml", BAD_ACCOUNTS)
+    content_repo.commit("a post whose accounts: has a number and an undeclared account")
+
+    result = cli(root, "validate", "--no-media-checks")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    known = "(known: acme-shorts, brand-uk, brand-us, devrel)"
+    assert _problems(result.stderr) == [
+        ("posts/sale.yaml:3:22", "accounts.1:", "must be text: put it in quotes"),
+        (
+            "posts/sale.yaml:3:36",
+            "accounts.3:",
+            "unknown account 'brand-xx'; declare it under accounts: in publisher.yaml " + known,
+        ),
+        # brand-uk's own banned term and YouTube's rules of acme-shorts: the valid entries
+        # are checked as in a post whose accounts: is valid
+        (
+            "posts/sale.yaml:5:10",
+            "caption:",
+            "the caption's first line, acme-shorts's YouTube title, YouTube refuses '<' and "
+            "'>' in a title: remove them; or set youtube.title",
+        ),
+        (
+            "posts/sale.yaml:5:10",
+            "caption:",
+            "the caption, acme-shorts's YouTube description, YouTube refuses '<' and '>' in a "
+            "description: remove them; or set youtube.description",
+        ),
+        (
+            "posts/sale.yaml:5:10",
+            "caption:",
+            "caption contains 'cheapest', banned for account brand-uk by "
+            "policy.banned_terms.accounts: remove or reword it, or drop the account",
+        ),
+        # not "captions names 'devrel', which this post does not publish to": the invalid
+        # 42 may be it
+        (
+            "posts/sale.yaml:11:22",
+            "accounts.1:",
+            "must be 1-64 lowercase letters, digits, '.', '_' or '-', starting with a letter "
+            "or digit",
+        ),
+        # brand-us's caption is checked; brand-uk's is not said to be for an account the
+        # post does not publish to (the invalid Brand-UK may be it), nor checked as one
+        (
+            "posts/sale.yaml:13:10",
+            "caption:",
+            "caption contains 'guaranteed', banned by policy.banned_terms: remove or reword it",
+        ),
+    ]
+    assert result.stderr.splitlines()[-1] == (
+        "Error: 7 problem(s) in the project's files (7 error(s))"
+    )
+
+
+BAD_CAPTIONS = """\
+version: 1
+id: spring-sale
+accounts: [brand-us, brand-uk, devrel, acme-shorts]
+video: media/launch-teaser.mp4
+caption: "Spring is here: risk-free #spring"
+captions:
+  Brand_US: "Spring sale"
+  brand-uk: "The cheapest spring #sale"
+  devrel: 2026
+  acme-shorts: "Spring <sale> #Shorts"
+privacy: PUBLIC_TO_EVERYONE
+"""
+
+
+def test_a_bad_key_of_captions_leaves_the_other_captions_checked(content_repo, cli):
+    root = content_repo.root
+    content_repo.write("posts/sale.yaml", BAD_CAPTIONS)
+    content_repo.commit("a post whose captions: has a mistyped key and a number")
+
+    result = cli(root, "validate", "--no-media-checks")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert _problems(result.stderr) == [
+        (
+            "posts/sale.yaml:7:3",
+            "captions.Brand_US:",
+            "must be 1-64 lowercase letters, digits, '.', '_' or '-', starting with a letter "
+            "or digit",
+        ),
+        (
+            "posts/sale.yaml:8:13",
+            "captions.brand-uk:",
+            "caption contains 'cheapest', banned for account brand-uk by "
+            "policy.banned_terms.accounts: remove or reword it, or drop the account",
+        ),
+        ("posts/sale.yaml:9:11", "captions.devrel:", "must be text: put it in quotes"),
+        (
+            "posts/sale.yaml:10:16",
+            "captions.acme-shorts:",
+            "the caption's first line, acme-shorts's YouTube title, YouTube refuses '<' and "
+            "'>' in a title: remove them; or set youtube.title",
+        ),
+        (
+            "posts/sale.yaml:10:16",
+            "captions.acme-shorts:",
+            "the caption, acme-shorts's YouTube description, YouTube refuses '<' and '>' in a "
+            "description: remove them; or set youtube.description",
+        ),
+    ]
+    # Not "caption contains 'risk-free'": caption is what brand-us gets only while Brand_US
+    # is not its key, and devrel's caption is its invalid 2026. Once both are fixed, the
+    # caption that no account receives is no longer checked either.
+    assert result.stderr.splitlines()[-1] == (
+        "Error: 5 problem(s) in the project's files (5 error(s))"
+    )

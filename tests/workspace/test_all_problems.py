@@ -352,3 +352,19 @@ def test_what_an_invalid_config_field_leaves_unknown_in_a_post(
         {"id": "a", "accounts": ["brand-us"], "video": "media/a.mp4"} | post
     )
     assert unknown_in_post(frozenset({invalid}), manifest) == unknown
+
+
+@pytest.mark.parametrize(
+    ("accounts", "field"),
+    [
+        ("[42]", "accounts.0"),  # nothing valid is left: accounts: as a whole is unknown
+        ("[brand-us, 42, brand-us]", "accounts.1"),  # what is left names brand-us twice
+    ],
+)
+def test_accounts_left_invalid_by_a_bad_entry_skip_the_account_checks(
+    make_repo: MakeRepo, accounts: str, field: str
+) -> None:
+    post = f"version: 1\nid: launch\naccounts: {accounts}\nvideo: media/missing.mp4\n"
+    found = problems(make_repo, {"posts/a.yaml": post + "caption: guaranteed\n"})
+    assert [f.split(": ")[0] for f in found] == [f"posts/a.yaml:3 {field}", "posts/a.yaml:4 video"]
+    assert found[0].endswith("must be text: put it in quotes")  # and no caption rule

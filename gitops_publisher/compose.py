@@ -47,13 +47,16 @@ from gitops_publisher.errors import (
     Diagnostic,
     PreflightError,
     ProviderError,
+    PublisherError,
 )
 from gitops_publisher.providers.registry import DEFAULT_PROVIDER, PLATFORMS
 
 if TYPE_CHECKING:
     from gitops_publisher.core.plan import Plan
+    from gitops_publisher.core.shard import Shard
     from gitops_publisher.planning import Planned
     from gitops_publisher.sandbox import SandboxOptions
+    from gitops_publisher.workspace.project import ProjectProblems
 
 _T = TypeVar("_T")
 SANDBOX_DIR = Path(".publisher") / "sandbox"
@@ -581,3 +584,53 @@ def reviewed_plan(
     with connect(planned, sandbox=sandbox, warn=warn, names=names) as connection:
         checked = check_creators(planned, connection, names)
     return with_problems(plan, checked), [*notices, *checked.notices]
+
+
+def checked_despite_problems(
+    problems: ProjectProblems,
+    *,
+    sandbox: bool,
+    shard: Shard | None = None,
+    warn: Callable[[str], None] = lambda _m: None,
+) -> tuple[ConfigError, list[str]]:
+    """``problems`` with ``plan``'s account checks added, and their notices.
+
+    When manifests have problems, ``plan`` still checks the accounts whose configuration is
+    valid (``planning.plan_despite_problems`` says which: those a valid project's plan would
+    check), so a user learns of an expired token or a token of another user in the same run
+    as of the manifests' problems. It is safe and costs what a plan of the fixed project
+    would: the same read-only calls (TikTok's creator_info, YouTube's channels.list: one
+    quota unit), once per account and run, to the same accounts, after the state's binding
+    is checked (``StateBindingError`` before any request); a token refresh, when the stored
+    access token has expired, goes as in any plan (a rotated token saved before use; in CI
+    without ``PUBLISHER_TOKEN_KEY`` it stops before the refresh). Nothing is planned,
+    posted or written to the state.
+    """
+    from gitops_publisher.planning import plan_despite_problems
+    from gitops_publisher.preflight.plan_checks import check_creators
+
+    notices: list[str] = []
+    try:
+        found = plan_despite_problems(problems, sandbox=sandbox, shard=shard)
+    except PublisherError as exc:  # the state cannot be read or is bound elsewhere
+        return problems, [f"account checks could not run: {exc}"]
+    if found is None or not found[1]:
+        return problems, []
+    planned, names = found
+    if not sandbox:
+        names, notices = _has_credentials(planned, names)
+        if not names:
+            return problems, notices
+    try:
+        with connect(planned, sandbox=sandbox, warn=warn, names=names) as connection:
+            checked = check_creators(planned, connection, names)
+    except PublisherError as exc:  # the manifests' problems are reported all the same
+        return problems, [*notices, f"account checks could not run: {exc}"]
+    if not checked.problems:
+        return problems, [*notices, *checked.notices]
+    in_files = sum(1 for d in problems.diagnostics if d.severity == "error")
+    error = ConfigError(
+        [*problems.diagnostics, *checked.problems],
+        f"{in_files} problem(s) in the project's files, {len(checked.problems)} in its accounts",
+    )
+    return error, [*notices, *checked.notices]

@@ -13,14 +13,14 @@ from pydantic import ValidationError
 from gitops_publisher.core.address import Address
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.models import AccountConfig
-from gitops_publisher.core.plan import MediaSummary, Plan
+from gitops_publisher.core.plan import PUBLISHING, MediaSummary, Plan
 from gitops_publisher.core.planner import plan as compute_plan
 from gitops_publisher.core.reviewed import ReviewedPlan, merge_approvals
 from gitops_publisher.core.shard import Shard
 from gitops_publisher.core.state import Endpoint, State, StateStore
 from gitops_publisher.errors import ConfigError, Diagnostic, PublisherError, StalePlanError
 from gitops_publisher.providers.registry import PLATFORMS
-from gitops_publisher.workspace.project import Project, load_project
+from gitops_publisher.workspace.project import Project, ProjectProblems, load_project
 
 
 @dataclass
@@ -134,13 +134,24 @@ def open_project(
         ConfigError: the project's files are invalid (every problem collected).
         PublisherError: a platform's API URL variable is not an http(s) URL.
     """
+    project = load_project(root, check_media=media_checks)
+    return _opened(project, sandbox=sandbox, shard=shard, endpoints=endpoints)
+
+
+def _opened(
+    project: Project,
+    *,
+    sandbox: bool,
+    shard: Shard | None,
+    endpoints: Mapping[str, Endpoint] | None = None,
+) -> Opened:
+    """``project`` and its state store (see :func:`open_project`)."""
     from gitops_publisher.workspace.state_stores import open_state_store
 
-    project = load_project(root, check_media=media_checks)
     accounts = project.config.accounts
     talks_to = run_endpoints(accounts, sandbox=sandbox) if endpoints is None else endpoints
     store = open_state_store(
-        root,
+        project.root,
         project.config.state,
         sandbox=sandbox,
         shard=shard,
@@ -149,6 +160,41 @@ def open_project(
         platform_of=platforms_of(accounts),
     )
     return Opened(project, store, shard, sandbox)
+
+
+def plan_despite_problems(
+    problems: ProjectProblems,
+    *,
+    sandbox: bool,
+    shard: Shard | None = None,
+    now: datetime | None = None,
+) -> tuple[Planned, list[str]] | None:
+    """The plan of a project's valid posts, and the accounts to check despite its problems.
+
+    For ``plan``'s account checks when the manifests have problems (nothing of it is ever
+    applied): the accounts are those a plan of the valid project would check, the accounts
+    of its publishing changes (here: of the posts without a problem), and those a post with
+    problems names that the state has no record of there yet (they would be publishing once
+    it is fixed); only those whose entry in ``publisher.yaml`` is valid, of ``shard`` if
+    given. None when ``publisher.yaml`` or its ``state:`` is invalid: no state to check the
+    accounts against.
+
+    Raises:
+        StateBindingError: the state describes another endpoint than this run's.
+        StateError: the state cannot be read.
+        PublisherError: a platform's API URL variable is not an http(s) URL.
+    """
+    if problems.partial is None:
+        return None
+    planned = _opened(problems.partial, sandbox=sandbox, shard=shard).plan(now=now)
+    waiting = {
+        address.account
+        for address in problems.waiting
+        if str(address) not in planned.state.resources
+        and (shard is None or shard.holds(address.account))
+    }
+    publishing = {c.account for c in planned.plan.changes if c.action in PUBLISHING}
+    return planned, sorted((waiting | publishing) & problems.accounts)
 
 
 def make_plan(

@@ -79,15 +79,31 @@ def plan(
     from gitops_publisher.core.shard import Shard
     from gitops_publisher.escape import terminal
     from gitops_publisher.planning import make_plan, save_plan
+    from gitops_publisher.workspace.project import ProjectProblems
 
-    planned = make_plan(
-        app.project_dir,
-        sandbox=app.sandbox,
-        targets=frozenset(targets),
-        replace=frozenset(replace),
-        shard=Shard.parse(shard) if shard else None,
-        media_checks=not no_media_checks,
-    )
+    try:
+        planned = make_plan(
+            app.project_dir,
+            sandbox=app.sandbox,
+            targets=frozenset(targets),
+            replace=frozenset(replace),
+            shard=Shard.parse(shard) if shard else None,
+            media_checks=not no_media_checks,
+        )
+    except ProjectProblems as problems:
+        if offline:
+            raise
+        from gitops_publisher.compose import checked_despite_problems
+
+        error, notices = checked_despite_problems(
+            problems,
+            sandbox=app.sandbox,
+            shard=Shard.parse(shard) if shard else None,
+            warn=lambda m: click.echo(terminal(m), err=True),
+        )
+        for notice in notices:
+            click.echo(f"Notice: {terminal(notice)}", err=True)
+        raise error from None
     result = planned.plan
     echo_warnings(planned.project.warnings, app.project_dir)
     from gitops_publisher.compose import reviewed_plan

@@ -29,7 +29,7 @@ from gitops_publisher.core.ports import Providers
 from gitops_publisher.core.state import State
 from gitops_publisher.errors import AuthError, Diagnostic, ProviderError
 from gitops_publisher.preflight.accounts import checked_accounts
-from gitops_publisher.preflight.publish import account_problems, media_problems
+from gitops_publisher.preflight.publish import account_problems, media_problems, refusal
 from gitops_publisher.preflight.videos import VideoCatalog
 
 
@@ -79,8 +79,10 @@ def check_creators(
 ) -> CreatorCheck:
     """Check what ``planned.plan`` would publish on ``names`` through ``providers``.
 
-    ``names`` are the accounts with credentials here (see the module doc). A failure to
-    run the checks is a notice, not an error.
+    ``names`` are the accounts with credentials here (see the module doc); an account of
+    ``names`` with nothing to publish in the plan (its posts have problems: see
+    ``planning.plan_despite_problems``) has its identity checked and whether it can post
+    now. A failure to run the checks is a notice, not an error.
     """
     result = CreatorCheck()
     project = planned.project
@@ -100,6 +102,9 @@ def check_creators(
                 changes, posts, checked.allowed, media.durations, opened
             )
             result.problems.extend(problems)
+            idle = sorted(set(checked.allowed) - {c.account for c in changes})
+            found = (refusal(name, checked.allowed[name], opened[name]) for name in idle)
+            result.problems.extend(problem for problem in found if problem is not None)
             result.notices.extend(checked.credential_notices)
 
     try:

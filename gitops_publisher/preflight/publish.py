@@ -104,17 +104,9 @@ def account_problems(
     problems: list[Diagnostic] = []
     for name in names:
         answer = answers[name]
-        if answer.refusal is not None:
-            problems.append(
-                Diagnostic(
-                    f"account {name}",
-                    None,
-                    None,
-                    "creator_info",
-                    f"{providers[name].title} says this creator cannot post now: "
-                    f"{answer.refusal.code} ({answer.refusal.message or 'no message'}); try later",
-                )
-            )
+        refused = refusal(name, answer, providers[name])
+        if refused is not None:
+            problems.append(refused)
             continue
         ready[name] = answer
     for change in changes:
@@ -128,3 +120,17 @@ def account_problems(
             Diagnostic(post.manifest_file, None, None, p.field, p.message) for p in found
         )
     return ready, problems
+
+
+def refusal(name: str, answer: AccountReport, provider: Provider) -> Diagnostic | None:
+    """The problem when ``name``'s platform says the account cannot post now, else None."""
+    if answer.refusal is None:
+        return None
+    return Diagnostic(
+        f"account {name}",
+        None,
+        None,
+        "creator_info",
+        f"{provider.title} says this creator cannot post now: "
+        f"{answer.refusal.code} ({answer.refusal.message or 'no message'}); try later",
+    )

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gitops_publisher.core.address import Address
 from gitops_publisher.core.desired import DesiredPost, VideoRef, draft_posts
 from gitops_publisher.core.models import (
     Config,
@@ -63,6 +64,32 @@ class Project:
     def providers(self) -> dict[str, str]:
         """Each account's ``provider:`` (whose media rules its posts' videos must meet)."""
         return {name: account.provider for name, account in self.config.accounts.items()}
+
+
+class ProjectProblems(ConfigError):
+    """The project's files have problems (every one, positioned), and what is fine in them.
+
+    For checks that need no valid manifest (``plan``'s account checks over the network): a
+    user learns of an account's problem in the same run as of the manifests'.
+
+    Attributes:
+        partial: the project as far as it is valid (the config's valid fields, the posts
+            without a problem), or None when ``publisher.yaml`` or its ``state:`` is not.
+        waiting: the addresses of the posts with problems whose id and account are valid.
+        accounts: the accounts whose entry in ``publisher.yaml`` is valid as a whole.
+    """
+
+    def __init__(
+        self,
+        diagnostics: list[Diagnostic],
+        partial: Project | None,
+        waiting: Sequence[Address] = (),
+        accounts: frozenset[str] = frozenset(),
+    ) -> None:
+        super().__init__(diagnostics)
+        self.partial = partial
+        self.waiting = tuple(waiting)
+        self.accounts = accounts
 
 
 def manifest_paths(root: Path, out: list[Diagnostic] | None = None) -> list[Path]:
@@ -182,7 +209,8 @@ def load_project(
     real probe (tests).
 
     Raises:
-        ConfigError: every problem found, positioned; nothing is partially loaded.
+        ProjectProblems: every problem found, positioned; nothing is planned, but the
+            project as far as it is valid comes with it (for checks reading no manifest).
     """
     diagnostics: list[Diagnostic] = []
     config, config_unknown = read_config(root, diagnostics)
@@ -195,6 +223,7 @@ def load_project(
     manifest_files: dict[str, str] = {}
     posts: list[DesiredPost] = []
     unplanned: list[DesiredPost] = []
+    waiting: list[Address] = []
     before = len(diagnostics)
     paths = manifest_paths(root, diagnostics)
     if not paths and config is not None and len(diagnostics) == before:
@@ -214,7 +243,7 @@ def load_project(
                 seen,
                 manifest_files,
                 diagnostics,
-                unplanned,
+                (unplanned, waiting),
             )
         )
         if on_progress is not None:
@@ -233,9 +262,17 @@ def load_project(
     if check_media and config is not None and cache_escape is None:
         providers = {name: account.provider for name, account in config.accounts.items()}
         media = _check_media(catalog, posts + unplanned, providers, seen, diagnostics)
-    if config is None or any(d.severity == "error" for d in diagnostics):
-        raise ConfigError(reading_order(diagnostics))
     warnings = [d for d in diagnostics if d.severity != "error"]
+    if config is None or any(d.severity == "error" for d in diagnostics):
+        partial = None
+        if config is not None and not any(n.split(".")[0] == "state" for n in config_unknown):
+            partial = Project(root, config, posts, manifest_files, catalog, warnings, media)
+        accounts = frozenset(
+            name
+            for name in (config.accounts if config is not None else {})
+            if not any(n.startswith(f"accounts.{name}.") for n in config_unknown)
+        )
+        raise ProjectProblems(reading_order(diagnostics), partial, waiting, accounts)
     return Project(root, config, posts, manifest_files, catalog, warnings, media)
 
 
@@ -279,14 +316,16 @@ def _load_manifest(
     seen: dict[str, tuple[Source, int]],
     manifest_files: dict[str, str],
     out: list[Diagnostic],
-    unplanned: list[DesiredPost],
+    not_planned: tuple[list[DesiredPost], list[Address]],
 ) -> Iterable[DesiredPost]:
     """The posts of one manifest file that are free of problems; problems go to ``out``.
 
     The posts of a manifest with problems, which are not planned, go to ``unplanned`` for
-    the media checks, when their id and video are valid. ``partial_config``: the config and
-    its invalid fields (``config_file.read_config``).
+    the media checks, when their id and video are valid, and their addresses to
+    ``waiting`` when their id is valid (``not_planned``: the two lists).
+    ``partial_config``: the config and its invalid fields (``config_file.read_config``).
     """
+    unplanned, waiting = not_planned
     config, config_unknown = partial_config
     problems_before = len(out)
     source, documents = read_source(path, display, out)
@@ -333,6 +372,9 @@ def _load_manifest(
         out.extend(source.violation(doc, violation) for violation in found)
         if not unknown and all(d.severity != "error" for d in out[before:]):
             posts.extend(desired)  # only a post without a problem is planned
-        elif first and video is not _NO_VIDEO:
+            continue
+        if first and video is not _NO_VIDEO:
             unplanned.extend(desired)  # its video's media rules are checked all the same
+        if "id" not in unknown:
+            waiting.extend(post.address for post in desired)
     return posts

@@ -237,3 +237,48 @@ def test_a_bad_key_of_captions_leaves_the_other_captions_checked(content_repo, c
     assert result.stderr.splitlines()[-1] == (
         "Error: 5 problem(s) in the project's files (5 error(s))"
     )
+
+
+def test_plan_checks_the_accounts_over_the_network_beside_the_manifests_problems(content_repo, cli):
+    root = content_repo.root
+    assert cli(root, "apply", "--sandbox", "--yes").exit_code == 0  # brand-uk pinned to acme.uk
+    state_before = (root / SANDBOX / "state.json").read_bytes()
+    posts_before = len(sandbox_truth(root))
+    config = (root / "publisher.yaml").read_text(encoding="utf-8")
+    content_repo.write("publisher.yaml", config.replace("acme.uk", "acme.elsewhere"))
+    content_repo.write("posts/z-copy.yaml", DUPLICATE)
+    content_repo.write(
+        "posts/sale.yaml",
+        "version: 1\nid: sale\naccounts: [brand-uk]\nvideo: media/launch-teaser.mp4\n"
+        "caption: Sale\nprivacy: PUBLIK\n",
+    )
+    content_repo.commit("a pull request with broken manifests, and brand-uk is someone else")
+
+    planned = cli(root, "plan", "--sandbox")
+    assert planned.exit_code == 1
+    assert "Traceback" not in planned.output
+    lines = [line for line in planned.stderr.splitlines() if line[:1] != " "]
+    assert [line.split(": ")[0] for line in lines[:-1]] == [
+        "posts/sale.yaml:6:10 privacy",
+        "posts/z-copy.yaml:2:5 id",
+        "posts/z-copy.yaml:5:10 caption",
+        "posts/z-copy.yaml:6:21 cover_timestamp_ms",
+        "account brand-uk identity",
+    ]
+    assert lines[-2].startswith(
+        "account brand-uk identity: account brand-uk is pinned to @acme.uk (open_id "
+    )
+    assert "but its token belongs to @acme.elsewhere" in lines[-2]
+    assert lines[-1] == (
+        "Error: 4 problem(s) in the project's files, 1 in its accounts (5 error(s); state "
+        "untouched)"
+    )
+    assert (root / SANDBOX / "state.json").read_bytes() == state_before
+    assert len(sandbox_truth(root)) == posts_before
+
+    offline = cli(root, "plan", "--sandbox", "--offline")  # no network: the files' only
+    assert offline.exit_code == 1
+    assert "identity" not in offline.stderr
+    assert offline.stderr.splitlines()[-1] == (
+        "Error: 4 problem(s) in the project's files (4 error(s); state untouched)"
+    )

@@ -151,12 +151,43 @@ def validate_partial(
                 rest[name] = placeholders[name]
         try:
             return model.model_validate(rest), frozenset(unknown)
-        except ValidationError:
+        except ValidationError as again:
             # What is left of a field may be refused (a list of accounts left empty, or
             # naming one twice once an entry is dropped): try again without the fields
-            # whole; a validator across fields may still refuse what is left.
-            continue
+            # whole; a validator across fields may still refuse what is left. A rule of
+            # ours broken by the entries left (a name listed twice) is a problem of its
+            # own, which the first validation, stopped at the invalid entry, did not see.
+            if paths is bad:
+                out.extend(_left_problems(source, doc, again, model, unknown))
     return None, frozenset(unknown)
+
+
+def _left_problems(
+    source: Source, doc: int, exc: ValidationError, model: type[BaseModel], unknown: set[str]
+) -> list[Diagnostic]:
+    """Our validators' problems with the valid entries left of a list or mapping of names.
+
+    (Not of a block: what is left of it may break a rule only for the field dropped.)
+    """
+    cut = {name.partition(".")[0] for name in unknown if "." in name}
+    plain = {
+        name
+        for name in cut
+        if typing.get_origin(annotation := _plain(model.model_fields[name].annotation))
+        in (list, dict)
+        and _is_plain(typing.get_args(annotation)[-1])
+    }
+    return [
+        problem
+        for problem, error in zip(
+            validation_diagnostics(source, doc, exc, model),
+            exc.errors(include_input=False, include_url=False),
+            strict=True,
+        )
+        if error["type"] == "value_error"
+        and len(error["loc"]) == 1
+        and str(error["loc"][0]) in plain
+    ]
 
 
 def _invalid_paths(exc: ValidationError, model: type[BaseModel]) -> list[tuple[Any, ...]]:

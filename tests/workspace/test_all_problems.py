@@ -355,16 +355,24 @@ def test_what_an_invalid_config_field_leaves_unknown_in_a_post(
 
 
 @pytest.mark.parametrize(
-    ("accounts", "field"),
+    ("accounts", "expected"),
     [
-        ("[42]", "accounts.0"),  # nothing valid is left: accounts: as a whole is unknown
-        ("[brand-us, 42, brand-us]", "accounts.1"),  # what is left names brand-us twice
+        # nothing valid is left: accounts: as a whole is unknown
+        ("[42]", ["posts/a.yaml:3 accounts.0: must be text: put it in quotes"]),
+        # what is left names brand-us twice: a problem of its own, then the same
+        (
+            "[brand-us, 42, brand-us]",
+            [
+                "posts/a.yaml:3 accounts: accounts lists the same account twice",
+                "posts/a.yaml:3 accounts.1: must be text: put it in quotes",
+            ],
+        ),
     ],
 )
 def test_accounts_left_invalid_by_a_bad_entry_skip_the_account_checks(
-    make_repo: MakeRepo, accounts: str, field: str
+    make_repo: MakeRepo, accounts: str, expected: list[str]
 ) -> None:
     post = f"version: 1\nid: launch\naccounts: {accounts}\nvideo: media/missing.mp4\n"
     found = problems(make_repo, {"posts/a.yaml": post + "caption: guaranteed\n"})
-    assert [f.split(": ")[0] for f in found] == [f"posts/a.yaml:3 {field}", "posts/a.yaml:4 video"]
-    assert found[0].endswith("must be text: put it in quotes")  # and no caption rule
+    assert found[:-1] == expected  # and no caption rule: no account of the post is known
+    assert found[-1].startswith("posts/a.yaml:4 video: video file media/missing.mp4")

@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from gitops_publisher.core.address import Address
 from gitops_publisher.core.caption import compose_caption, utf16_length
 from gitops_publisher.core.models import (
     MAX_CAPTION_UTF16,
+    SLUG_PATTERN,
     Config,
     Disclosure,
     Interactions,
@@ -347,9 +349,9 @@ def unknown_captions(manifest: PostManifest, unknown: frozenset[str]) -> frozens
         return frozenset(manifest.accounts)
     keys = {name[9:] for name in unknown if name.startswith("captions.")}
     out = keys & set(manifest.accounts)
-    mistyped = keys - out
-    if mistyped:
-        shared = [a for a in manifest.accounts if a not in manifest.captions and a not in out]
+    mistyped = {key for key in keys if not re.fullmatch(SLUG_PATTERN, key)}
+    shared = [a for a in manifest.accounts if a not in manifest.captions and a not in out]
+    if mistyped and shared:
         close = {
             account
             for key in mistyped

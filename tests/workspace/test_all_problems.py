@@ -376,3 +376,19 @@ def test_accounts_left_invalid_by_a_bad_entry_skip_the_account_checks(
     found = problems(make_repo, {"posts/a.yaml": post + "caption: guaranteed\n"})
     assert found[:-1] == expected  # and no caption rule: no account of the post is known
     assert found[-1].startswith("posts/a.yaml:4 video: video file media/missing.mp4")
+
+
+def test_a_mistyped_caption_key_beside_every_account_s_own_caption(make_repo: MakeRepo) -> None:
+    post = """\
+version: 1
+id: launch
+accounts: [brand-us, brand-uk]
+video: media/launch-teaser.mp4
+captions: {brand-us: guaranteed, brand-uk: fine, Brand_X: the key of no account}
+"""
+    found = problems(make_repo, {"posts/a.yaml": post})
+    assert [f.split(": ")[0] for f in found] == [
+        "posts/a.yaml:5 captions.brand-us",  # every account has its own: all are checked
+        "posts/a.yaml:5 captions.Brand_X",
+    ]
+    assert "'guaranteed', banned by policy.banned_terms" in found[0]

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 from gitops_publisher.apply import records
-from gitops_publisher.core import handles
+from gitops_publisher.core import handles, sessions
 from gitops_publisher.core.identity import expected_of, mismatch
 from gitops_publisher.core.ports import AccountReport, Failed, NotStarted, Outcome, Providers
 from gitops_publisher.core.state import Provenance, Record
@@ -72,4 +72,4 @@ def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> 
     record = records.start(post, None, now, Provenance(), who)
     record = records.initialized(record, handle, None, now)
     record = records.uploaded(record, now)
-    return records.at_rest(records.settled(record, answer, now), providers.sealer)
+    return sessions.at_rest(records.settled(record, answer, now), providers.sealer)

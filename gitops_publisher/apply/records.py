@@ -6,8 +6,8 @@ them, so a kill at any moment leaves a state from which a rerun converges:
 ``initiating`` (intent, attempts+1) -> ``uploading`` (the platform's handle, TikTok's
 publish_id, recorded BEFORE the first byte: the write-ahead rule) -> ``processing`` (all bytes
 accepted) -> ``published`` | ``inbox`` | ``failed``. What the state keeps of a session URI
-(:func:`at_rest`, :func:`closed_sessions`) is ``core/sessions.py``'s, which the writes of the
-state outside apply share.
+is ``core/sessions.py``'s (:func:`~gitops_publisher.core.sessions.at_rest`), shared by every
+write of the state.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.drift import snapshot
 from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.ports import Drafted, Failed, Outcome, Published
-from gitops_publisher.core.sessions import at_rest as at_rest  # where the engine finds them
-from gitops_publisher.core.sessions import closed_sessions as closed_sessions
 from gitops_publisher.core.state import PriorPublish, Provenance, Record
 
 

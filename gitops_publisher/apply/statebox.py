@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from gitops_publisher.apply import records
-from gitops_publisher.core import handles
+from gitops_publisher.core import handles, sessions
 from gitops_publisher.core.state import Record, State, StateStore
 from gitops_publisher.errors import SealError, StateConflictError, StateError
 
@@ -32,9 +31,9 @@ class StateBox:
     leaves the earlier transition on disk, which a rerun resolves by asking TikTok.
 
     No session URI reaches the store (``core/handles.py``): each record put is kept
-    :func:`~gitops_publisher.apply.records.at_rest` (its session sealed with ``sealer``, or
-    closed once its post is recorded), and the sessions of recorded posts that a state
-    written before 2026-12-04 holds in plain are closed by the run's first write.
+    :func:`~gitops_publisher.core.sessions.at_rest` (its session sealed with ``sealer``, or
+    closed once its post is recorded), and the sessions that a state written before
+    2026-12-04 holds in plain are sealed or closed by the run's first write.
     """
 
     store: StateStore
@@ -47,8 +46,17 @@ class StateBox:
     _failed: list[Record] = field(default_factory=list)  # puts whose background write failed
 
     def __post_init__(self) -> None:
-        """Close the plain sessions of recorded posts (written by the first put, if any)."""
-        self.state = records.closed_sessions(self.state)
+        """Put every record at rest (written by the first put, if any).
+
+        Records this run does not go on with (``--target``, another shard's, a stopped
+        account's) included: their unfinished sessions are sealed too. Without a key the
+        plain ones are only closed where their posts are recorded, as a put would leave them
+        (an unfinished upload's session is never dropped).
+        """
+        try:
+            self.state = sessions.state_at_rest(self.state, self.sealer)
+        except SealError:
+            self.state = sessions.closed_sessions(self.state)
 
     def unsealed(self, record: Record) -> Record:
         """``record`` with its session URI opened, to ask the platform about it.
@@ -75,7 +83,7 @@ class StateBox:
             StateError: the state could not be written; nothing more may be published.
             SealError: the record's session cannot be sealed (no key can be made here).
         """
-        record = records.at_rest(record, self.sealer)
+        record = sessions.at_rest(record, self.sealer)
         updated = self.state.with_record(record)
         if updated is self.state:
             return

@@ -161,6 +161,25 @@ def test_state_import_writes_the_state_without_plain_sessions(tmp_path: Path, cl
     assert_plans_noop(cli, root, PUBLISHED)
 
 
+def test_an_apply_that_leaves_the_unfinished_upload_alone_still_seals_it(
+    tmp_path: Path,
+    cli,  # type: ignore[no-untyped-def]
+) -> None:
+    """``--target`` elsewhere: the run does not go on with ``later@studio``, and its first
+    write seals that upload's plain session too (before, only the records it put)."""
+    root = old_project(tmp_path)
+    extra = PostSpec("extra", ["brand-uk"], video="media/tutorial-part1.mp4")
+    (root / "posts" / "extra.yaml").write_text(extra.yaml())
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "extra")
+    result = cli(root, "--sandbox", "apply", "--yes", "--target", "extra@brand-uk")
+    assert result.exit_code == 0, result.output
+    assert json.loads(written(root))["resources"]["extra@brand-uk"]["status"] == "published"
+    assert json.loads(written(root))["resources"]["later@studio"]["status"] == "uploading"
+    assert_at_rest(written(root), root)
+    assert_plans_noop(cli, root, PUBLISHED)
+
+
 def test_an_apply_that_only_moves_records_writes_them_without_plain_sessions(
     tmp_path: Path,
     cli,  # type: ignore[no-untyped-def]

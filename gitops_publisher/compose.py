@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from gitops_publisher.core.handles import Sealer
 from gitops_publisher.core.identity import handle
 from gitops_publisher.core.models import AccountConfig, Config
-from gitops_publisher.core.ports import Provider, Providers
+from gitops_publisher.core.ports import MissingApp, Provider, Providers
 from gitops_publisher.errors import (
     AuthError,
     ConfigError,
@@ -403,67 +403,45 @@ class _Gaps:
 
     Attributes:
         ready: accounts with their platform's app and a token.
-        tiktok_app: TikTok accounts left out because the app's key and secret are not set
-            (those without a token are in ``tokens`` too).
-        google_client: YouTube account -> its Google client's variables, which are not set.
+        apps: account -> the app credentials it lacks (``Platform.missing_app``: TikTok's
+            app, a channel's Google client); those without a token are in ``tokens`` too.
         tokens: account -> its ``refresh_token_env``, for accounts without a token here.
     """
 
     ready: list[str]
-    tiktok_app: list[str]
-    google_client: dict[str, str]
+    apps: dict[str, MissingApp]
     tokens: dict[str, str]
 
+    def missing_apps(self) -> list[MissingApp]:
+        """Each app once: those shared by a platform's accounts first, then each account's."""
+        shared = dict.fromkeys(app for app in self.apps.values() if app.shared)
+        return [*shared, *(app for app in self.apps.values() if not app.shared)]
 
-def _credential_gaps(config: Config, names: Collection[str]) -> _Gaps:
+
+def _credential_gaps(
+    config: Config, names: Collection[str], env: Mapping[str, str] | None = None
+) -> _Gaps:
     """Split ``names`` by the credentials this machine has for them.
 
-    Per platform: TikTok needs the app's key and secret, a YouTube channel its Google
-    client's id and secret (``client_id_env``/``client_secret_env``); then each account a
-    token (its ``refresh_token_env``, else the local store).
+    Each account's platform says what it lacks (``Platform.missing_app``: TikTok needs the
+    app's key and secret, a YouTube channel its Google client's id and secret) and whether
+    it has a token (``Platform.has_tokens``: its ``refresh_token_env``, else the local store).
     """
-    from gitops_publisher.core.models import YouTubeAccount
-    from gitops_publisher.providers.tiktok import urls
-    from gitops_publisher.providers.tiktok.credentials import AccountTokens
-    from gitops_publisher.providers.token_store import TokenStore
-    from gitops_publisher.providers.youtube.account_auth import youtube_auth_setup
-
-    accounts = config.accounts
-    gaps = _Gaps([], [], {}, {})
-    app = os.environ.get("TIKTOK_CLIENT_KEY") and os.environ.get("TIKTOK_CLIENT_SECRET")
-    tokens = AccountTokens(accounts, urls.api_url(), TokenStore())
+    env = os.environ if env is None else env
+    gaps = _Gaps([], {}, {})
     for name in sorted(names):
-        account = accounts.get(name)
-        if account is None:  # not in publisher.yaml: what names it says so
+        account = config.accounts.get(name)
+        platform = PLATFORMS.get(account.provider) if account is not None else None
+        if account is None or platform is None:  # not in publisher.yaml: what names it says so
             continue
-        if isinstance(account, YouTubeAccount):
-            setup = youtube_auth_setup(
-                client_id_env=account.client_id_env, client_secret_env=account.client_secret_env
-            )
-            client = bool(setup.client_id and setup.client_secret)
-            if not client:
-                gaps.google_client[name] = f"{account.client_id_env}/{account.client_secret_env}"
-            if setup.tokens(name, account.refresh_token_env) is None:
-                gaps.tokens[name] = account.refresh_token_env
-            elif client:
-                gaps.ready.append(name)
-        else:
-            if not app:
-                gaps.tiktok_app.append(name)
-            if not tokens.has_credentials(name):
-                gaps.tokens[name] = account.refresh_token_env
-            elif app:
-                gaps.ready.append(name)
+        app = platform.missing_app(name, account, env)
+        if app is not None:
+            gaps.apps[name] = app
+        if not platform.has_tokens(name, account, env):
+            gaps.tokens[name] = account.refresh_token_env
+        elif app is None:
+            gaps.ready.append(name)
     return gaps
-
-
-_TIKTOK_APP = Diagnostic(
-    "environment",
-    None,
-    None,
-    "TIKTOK_CLIENT_KEY/TIKTOK_CLIENT_SECRET",
-    "set your TikTok app's client key and secret (or use --sandbox to try things out)",
-)
 
 
 def require_credentials(config: Config, names: Collection[str]) -> None:
@@ -487,19 +465,10 @@ def credential_problems(config: Config, names: Collection[str]) -> list[Diagnost
     YouTube channel's Google client, each account's refresh token.
     """
     gaps = _credential_gaps(config, names)
-    problems = [_TIKTOK_APP] if gaps.tiktok_app else []
-    for name, variables in gaps.google_client.items():
-        problems.append(
-            Diagnostic(
-                "environment",
-                None,
-                None,
-                variables,
-                f"set the Google OAuth client id and secret account {name} uses (a Google Cloud "
-                'client of type "Desktop app"; docs/youtube.md shows how to create one; or use '
-                "--sandbox to try things out)",
-            )
-        )
+    problems = [
+        Diagnostic("environment", None, None, app.variables, app.problem)
+        for app in gaps.missing_apps()
+    ]
     for name, variable in gaps.tokens.items():
         problems.append(
             Diagnostic(
@@ -520,24 +489,11 @@ def _has_credentials(planned: Planned, names: list[str]) -> tuple[list[str], lis
     The notices name every credential missing (the variables to set), as apply's error
     would (:func:`credential_problems`), all in one run.
     """
-    from gitops_publisher.core.models import YouTubeAccount
-
     config = planned.project.config
     gaps = _credential_gaps(config, names)
-    notices: list[str] = []
-    if gaps.tiktok_app:
-        notices.append(
-            "creator checks skipped: no TikTok app credentials here "
-            f"({_TIKTOK_APP.field}, as on pull requests from forks); apply checks again "
-            "before posting"
-        )
-    notices += [
-        f"channel checks skipped for {name}: no Google OAuth client here ({variables}, as on "
-        "pull requests from forks); apply checks again before uploading"
-        for name, variables in gaps.google_client.items()
-    ]
+    notices = [app.skipped for app in gaps.missing_apps()]
     for name, variable in gaps.tokens.items():
-        checks = "channel" if isinstance(config.accounts.get(name), YouTubeAccount) else "creator"
+        checks = PLATFORMS[config.accounts[name].provider].account_checks
         notices.append(
             f"{checks} checks skipped for {name}: no token for it here (set {variable}, or run "
             f"`publisher auth login --account {name}`)"

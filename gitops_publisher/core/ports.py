@@ -390,6 +390,25 @@ class Rate:
 
 
 @dataclass(frozen=True)
+class MissingApp:
+    """The app credentials an account lacks on this machine (:meth:`Platform.missing_app`).
+
+    Attributes:
+        variables: the environment variables to set, for messages
+            (``TIKTOK_CLIENT_KEY/TIKTOK_CLIENT_SECRET``); never their values.
+        problem: what to do, as the error of a command that needs them says it.
+        skipped: the plan's notice when the account's checks are skipped for want of them.
+        shared: one app serves all the platform's accounts (TikTok's): said once, not per
+            account.
+    """
+
+    variables: str
+    problem: str
+    skipped: str
+    shared: bool = False
+
+
+@dataclass(frozen=True)
 class Chunking:
     """How a platform's upload splits one video, as the plan shows it (:meth:`Platform.chunking`).
 
@@ -490,6 +509,8 @@ class Platform(Named, Protocol):
             (``core/binding.py``).
         app_credential: what names its app, for those refusals (``the app's client key
             (TIKTOK_CLIENT_KEY)``).
+        account_checks: how the plan's notices name the checks of one of its accounts
+            (``creator``: "creator checks skipped for brand-us: ...").
         rotates_refresh_tokens: each refresh retires the refresh token (TikTok): a rotated
             set is saved before it is used, and in CI written back encrypted on the state
             branch (``workspace/token_sync.py``), keyed by :meth:`api_base_url` and account.
@@ -501,6 +522,7 @@ class Platform(Named, Protocol):
     api_url_env: str
     app_credential: str
     rotates_refresh_tokens: bool
+    account_checks: str
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """The limits an account's publishes count against (pure; from its settings)."""
@@ -558,6 +580,26 @@ class Platform(Named, Protocol):
         """Its API base URL in ``env`` (default: the process's): :attr:`api_url_env`, else its own.
 
         Its accounts' stored tokens are kept under it (the token stores, the write-back).
+        """
+        ...
+
+    def missing_app(
+        self, name: str, account: AccountConfig, env: Mapping[str, str]
+    ) -> MissingApp | None:
+        """The app credentials ``account`` (named ``name``) lacks in ``env`` (None: none).
+
+        What commands that open accounts check first, so one run names every variable to
+        set (``compose.credential_problems``). Read at the edge.
+        """
+        ...
+
+    def has_tokens(self, name: str, account: AccountConfig, env: Mapping[str, str]) -> bool:
+        """Whether ``account`` (named ``name``) has a token here: its variable, a login's.
+
+        Cheap: nothing is decrypted or refreshed. Read at the edge.
+
+        Raises:
+            AuthError: the local token store is unreadable.
         """
         ...
 

@@ -30,6 +30,7 @@ from gitops_publisher.core.ports import (
     Chunking,
     Drafted,
     Media,
+    MissingApp,
     NotStarted,
     Opening,
     Outcome,
@@ -406,6 +407,7 @@ class FakePlatform:
             default: transfers are not resumable from the handle alone).
         app_secret_env: the variable of its app's secret (:meth:`secret_variables`).
         chunk_size: the bytes of each piece its uploads send (:meth:`chunking`).
+        tokens_here: the accounts :meth:`has_tokens` finds a token for.
         pending / visible_at: :meth:`pending_note` says ``pending`` before ``visible_at``
             (None: every post is visible once published).
     """
@@ -427,6 +429,8 @@ class FakePlatform:
     app_credential: str = "the fake app's key (FAKE_APP_KEY)"
     app_secret_env: str = "FAKE_APP_SECRET"
     rotates_refresh_tokens: bool = False
+    account_checks: str = "fake account"
+    tokens_here: frozenset[str] = frozenset()
     chunk_size: int = 1_000_000
     pending: str = "scheduled by Fake"
     visible_at: datetime | None = None
@@ -472,6 +476,23 @@ class FakePlatform:
     def api_base_url(self, env: Mapping[str, str] | None = None) -> str:
         """:attr:`api_url_env` when set in ``env``, else the fake's own URL."""
         return (env or {}).get(self.api_url_env) or self.api_url
+
+    def missing_app(
+        self, name: str, account: AccountConfig, env: Mapping[str, str]
+    ) -> MissingApp | None:
+        """``FAKE_APP_KEY`` and :attr:`app_secret_env`, per account, when one is unset."""
+        if self.environment_app(env) is not None:
+            return None
+        variables = f"FAKE_APP_KEY/{self.app_secret_env}"
+        return MissingApp(
+            variables,
+            f"set the fake app account {name} uses",
+            f"fake checks skipped for {name}: no fake app here ({variables})",
+        )
+
+    def has_tokens(self, name: str, account: AccountConfig, env: Mapping[str, str]) -> bool:
+        """Whether ``name`` is one of :attr:`tokens_here`."""
+        return name in self.tokens_here
 
     def environment_app(self, env: Mapping[str, str]) -> tuple[str, str] | None:
         """``FAKE_APP_KEY`` and :attr:`app_secret_env` when both are set, else None."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -91,3 +92,64 @@ def test_the_sandbox_seeds_each_account_as_its_emulator_says(
         assert connection.load_tokens("brand-us") and connection.load_tokens("shorts")
     with compose.sandbox_connection(tmp_path, config):
         assert seeded == ["brand"]  # seeded once: its token and its user are still there
+
+
+def test_the_credentials_an_account_lacks_are_its_platforms_to_say(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The fake platform in YouTube's place: its own app, its own words; TikTok's app said once.
+    fake = replace(FakePlatform(), tokens_here=frozenset({"shorts-b"}))
+    monkeypatch.setitem(PLATFORMS, "youtube", fake)
+    for name in ("TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET", "FAKE_APP_KEY", "TT_A", "TT_B"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PUBLISHER_TOKEN_STORE", "/nonexistent/token-store.json")
+    config = Config.model_validate(
+        {
+            "version": 1,
+            "accounts": {
+                "brand-a": {"refresh_token_env": "TT_A"},
+                "brand-b": {"refresh_token_env": "TT_B"},
+                "shorts-a": {"provider": "youtube", "refresh_token_env": "YT_A"},
+                "shorts-b": {"provider": "youtube", "refresh_token_env": "YT_B"},
+            },
+        }
+    )
+    names = sorted(config.accounts)
+    problems = compose.credential_problems(config, names)
+    assert [(p.field, p.message) for p in problems] == [
+        (
+            "TIKTOK_CLIENT_KEY/TIKTOK_CLIENT_SECRET",
+            "set your TikTok app's client key and secret (or use --sandbox to try things out)",
+        ),
+        ("FAKE_APP_KEY/FAKE_APP_SECRET", "set the fake app account shorts-a uses"),
+        ("FAKE_APP_KEY/FAKE_APP_SECRET", "set the fake app account shorts-b uses"),
+        (
+            "TT_A",
+            "account brand-a has no token here: set TT_A to its refresh token, or run "
+            "`publisher auth login --account brand-a`",
+        ),
+        (
+            "TT_B",
+            "account brand-b has no token here: set TT_B to its refresh token, or run "
+            "`publisher auth login --account brand-b`",
+        ),
+        (
+            "YT_A",
+            "account shorts-a has no token here: set YT_A to its refresh token, or run "
+            "`publisher auth login --account shorts-a`",
+        ),
+    ]
+    planned = SimpleNamespace(project=SimpleNamespace(config=config))
+    ready, notices = compose._has_credentials(planned, names)  # type: ignore[arg-type]
+    assert ready == []
+    assert notices[1:3] == [
+        "fake checks skipped for shorts-a: no fake app here (FAKE_APP_KEY/FAKE_APP_SECRET)",
+        "fake checks skipped for shorts-b: no fake app here (FAKE_APP_KEY/FAKE_APP_SECRET)",
+    ]
+    assert notices[-1] == (
+        "fake account checks skipped for shorts-a: no token for it here (set YT_A, or run "
+        "`publisher auth login --account shorts-a`)"
+    )
+    monkeypatch.setenv("FAKE_APP_KEY", "key")
+    monkeypatch.setenv("FAKE_APP_SECRET", "secret")
+    assert compose._has_credentials(planned, ["shorts-b"]) == (["shorts-b"], [])  # type: ignore[arg-type]

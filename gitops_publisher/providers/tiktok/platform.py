@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.models import AccountConfig, TikTokAccount
-from gitops_publisher.core.ports import Chunking, Opening, Provider, Quota, Rate
+from gitops_publisher.core.ports import Chunking, MissingApp, Opening, Provider, Quota, Rate
 from gitops_publisher.core.state import Endpoint, Record
 from gitops_publisher.providers.tiktok import endpoint, urls
 from gitops_publisher.providers.tiktok.adapter import ACCOUNT_STOPPERS
@@ -48,6 +48,7 @@ class TikTokPlatform:
     api_url_env = urls.API_URL_ENV
     app_credential = f"the app's client key ({endpoint.CLIENT_KEY_ENV})"
     rotates_refresh_tokens = True  # each refresh retires the old refresh token (reference §1)
+    account_checks = "creator"  # creator_info (reference §3.1)
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """6 inits a minute, the account's daily cap of direct posts, 5 pending drafts."""
@@ -159,6 +160,34 @@ class TikTokPlatform:
     def api_base_url(self, env: Mapping[str, str] | None = None) -> str:
         """``PUBLISHER_TIKTOK_API_URL`` or TikTok's (``urls.py``)."""
         return urls.api_url(env)
+
+    def missing_app(
+        self, name: str, account: AccountConfig, env: Mapping[str, str]
+    ) -> MissingApp | None:
+        """The app's key and secret when either is unset: one app for every account."""
+        if env.get(endpoint.CLIENT_KEY_ENV) and env.get(CLIENT_SECRET_ENV):
+            return None
+        variables = f"{endpoint.CLIENT_KEY_ENV}/{CLIENT_SECRET_ENV}"
+        return MissingApp(
+            variables,
+            "set your TikTok app's client key and secret (or use --sandbox to try things out)",
+            f"creator checks skipped: no TikTok app credentials here ({variables}, as on pull "
+            "requests from forks); apply checks again before posting",
+            shared=True,
+        )
+
+    def has_tokens(self, name: str, account: AccountConfig, env: Mapping[str, str]) -> bool:
+        """Its ``refresh_token_env`` is set, or a login or rotation is in the local store.
+
+        Raises:
+            AuthError: the local store is unreadable.
+        """
+        from gitops_publisher.providers.tiktok.credentials import AccountTokens
+        from gitops_publisher.providers.token_store import TokenStore, default_store_path
+
+        store = TokenStore(default_store_path(env))
+        tokens = AccountTokens({name: account}, urls.api_url(env), store, env=env)
+        return tokens.has_credentials(name)
 
     def environment_app(self, env: Mapping[str, str]) -> tuple[str, str] | None:
         """``TIKTOK_CLIENT_KEY`` and ``TIKTOK_CLIENT_SECRET`` (empty when unset)."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 from gitops_publisher.core import handles
 from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.models import YouTubeAccount
-from gitops_publisher.core.ports import Chunking, Opening, Provider, Quota, Rate
+from gitops_publisher.core.ports import Chunking, MissingApp, Opening, Provider, Quota, Rate
 from gitops_publisher.core.state import Endpoint, Record
 from gitops_publisher.core.youtube import scheduled_by_youtube, scheduled_text
 from gitops_publisher.errors import AuthError
@@ -60,6 +60,7 @@ class YouTubePlatform:
     upload_target_lifetime: timedelta | None = None  # the session URI is the handle
     api_url_env = urls.API_URL_ENV
     rotates_refresh_tokens = False  # Google's refresh tokens are not rotated (reference §1)
+    account_checks = "channel"
     app_credential = (
         f"the Google OAuth client id ({urls.CLIENT_ID_ENV}, or the accounts' client_id_env)"
     )
@@ -179,6 +180,34 @@ class YouTubePlatform:
     def api_base_url(self, env: Mapping[str, str] | None = None) -> str:
         """``PUBLISHER_YOUTUBE_API_URL`` or Google's (``urls.py``)."""
         return urls.api_url(env)
+
+    def missing_app(
+        self, name: str, account: AccountConfig, env: Mapping[str, str]
+    ) -> MissingApp | None:
+        """The Google client the channel names (``client_id_env``/``client_secret_env``)."""
+        assert isinstance(account, YouTubeAccount)
+        if env.get(account.client_id_env) and env.get(account.client_secret_env):
+            return None
+        variables = f"{account.client_id_env}/{account.client_secret_env}"
+        return MissingApp(
+            variables,
+            f"set the Google OAuth client id and secret account {name} uses (a Google Cloud "
+            'client of type "Desktop app"; docs/youtube.md shows how to create one; or use '
+            "--sandbox to try things out)",
+            f"channel checks skipped for {name}: no Google OAuth client here ({variables}, as "
+            "on pull requests from forks); apply checks again before uploading",
+        )
+
+    def has_tokens(self, name: str, account: AccountConfig, env: Mapping[str, str]) -> bool:
+        """Its ``refresh_token_env`` is set, or ``auth login`` left tokens in the local store.
+
+        Raises:
+            AuthError: the local store is unreadable.
+        """
+        from gitops_publisher.providers.youtube.account_auth import youtube_auth_setup
+
+        setup = youtube_auth_setup(env)
+        return setup.tokens(name, account.refresh_token_env) is not None
 
     def environment_app(self, env: Mapping[str, str]) -> tuple[str, str] | None:
         """None: each channel names its Google client (``client_id_env``, ``client_secret_env``)."""

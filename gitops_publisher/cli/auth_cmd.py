@@ -1,9 +1,10 @@
-"""``publisher auth``: log an account in to TikTok or YouTube, show its token status, refresh it.
+"""``publisher auth``: log an account in to its platform, show its token status, refresh it.
 
-Thin: the work is in ``providers/<platform>/account_auth.py``; this module parses options and
-prints. No token value is ever printed, only handles, open_ids, scopes and expiry times,
-except the one refresh token ``auth login --for-ci`` is asked to print on stdout for a CI
-secret.
+Thin: each platform's side is its :meth:`Platform.auth` (the account port,
+``core/auth_port.py``; ``providers/<platform>/account_auth.py``), found in the registry by
+the account's ``provider:``; this module parses options and prints, and names no platform.
+No token value is ever printed, only handles, ids, scopes and expiry times, except the one
+refresh token ``auth login --for-ci`` is asked to print on stdout for a CI secret.
 """
 
 from __future__ import annotations
@@ -13,22 +14,21 @@ import contextlib
 import sys
 import threading
 import webbrowser
-from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 import click
 
 from gitops_publisher.cli.main import AppContext, sandbox_option
+from gitops_publisher.core.auth_port import AuthOpening, NoExpiryDate, account_named, when
 from gitops_publisher.errors import PublisherError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from gitops_publisher.core.identity import Identity
-    from gitops_publisher.core.models import YouTubeAccount
+    from gitops_publisher.core.auth_port import AccountAuth, LoggedIn, RefreshExpiry
+    from gitops_publisher.core.models import AccountConfig
     from gitops_publisher.core.state import State
-    from gitops_publisher.providers.tiktok.account_auth import AccountStatus, AuthSetup
-    from gitops_publisher.providers.tokens import TokenSet
 
 
 @click.group()
@@ -36,24 +36,61 @@ def auth() -> None:
     """Log in to TikTok or YouTube, show or refresh an account's tokens."""
 
 
-def _setup(app: AppContext, warnings: list[str], *, ci_tokens: bool = True) -> AuthSetup:
-    """What the auth commands need; ``ci_tokens``: with the write-back as apply opens it.
+class _Auths:
+    """Each platform's ``publisher auth`` (``core/auth_port.py``), opened once on first use.
 
-    That is, on a git-branch state, restored from the state branch first (``status`` shows,
-    and ``refresh`` starts from, the live token rather than a retired secret) and each
-    rotation pushed there before the command returns, as in apply.
+    The registry maps an account's ``provider:`` to its platform; the command names none.
     """
-    from gitops_publisher.providers.tiktok.account_auth import auth_setup
-    from gitops_publisher.workspace.project import load_config
 
-    config = load_config(app.project_dir)
-    writeback = None
-    if ci_tokens:
-        from gitops_publisher.providers.tiktok import urls
+    def __init__(self, app: AppContext, warnings: list[str], *, ci_tokens: bool = True) -> None:
+        """``ci_tokens``: with the write-back as apply opens it.
+
+        That is, on a git-branch state, restored from the state branch first (``status``
+        shows, and ``refresh`` starts from, the live token rather than a retired secret) and
+        each rotation pushed there before the command returns, as in apply.
+
+        Raises:
+            ConfigError: publisher.yaml is invalid.
+        """
+        from gitops_publisher.workspace.project import load_config
         from gitops_publisher.workspace.token_sync import ci_writeback
 
-        writeback = ci_writeback(app.project_dir, config.state, config.accounts, urls.api_url())
-    return auth_setup(app.project_dir, config.accounts, warn=warnings, writeback=writeback)
+        self.config = load_config(app.project_dir)
+        accounts = self.config.accounts
+        writeback = partial(ci_writeback, app.project_dir, self.config.state, accounts)
+        self._opening = AuthOpening(
+            app.project_dir, accounts, warnings.append, writeback if ci_tokens else None
+        )
+        self._opened: dict[str, AccountAuth] = {}
+
+    def account(self, name: str) -> AccountConfig:
+        """The config of account ``name``.
+
+        Raises:
+            AuthError: no such account in publisher.yaml.
+        """
+        return account_named(self.config.accounts, name)
+
+    def of(self, provider: str) -> AccountAuth:
+        """The ``publisher auth`` of platform ``provider`` (opened on first use).
+
+        Raises:
+            AuthError: ``PUBLISHER_TOKEN_KEY`` is set but is not a Fernet key.
+            StateError: the write-back's state branch cannot be fetched.
+        """
+        from gitops_publisher.providers.registry import PLATFORMS
+
+        if provider not in self._opened:
+            self._opened[provider] = PLATFORMS[provider].auth(self._opening)
+        return self._opened[provider]
+
+    def for_account(self, name: str) -> AccountAuth:
+        """The ``publisher auth`` of account ``name``'s platform.
+
+        Raises:
+            AuthError: no such account, or as :meth:`of`.
+        """
+        return self.of(self.account(name).provider)
 
 
 def _refuse_sandbox(app: AppContext, name: str | None) -> None:
@@ -79,10 +116,6 @@ def _refuse_sandbox(app: AppContext, name: str | None) -> None:
         hint="`plan --sandbox` and `apply --sandbox` need no login; drop --sandbox to log in "
         "for real",
     )
-
-
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "unknown"
 
 
 def _flush(warnings: list[str]) -> None:
@@ -149,7 +182,7 @@ def _read_state(app: AppContext, warnings: list[str]) -> State:
 )
 @click.pass_obj
 def login(app: AppContext, name: str, no_browser: bool, port: int, for_ci: bool) -> None:
-    """Log ACCOUNT in (TikTok's desktop flow, Google's for YouTube); tokens go to the store.
+    """Log ACCOUNT in through its platform's login page; tokens go to the store.
 
     The user (channel) who logs in must be the account's: its username/open_id (handle/
     channel_id) in publisher.yaml and the one it first published as (its pin). Anyone else
@@ -159,47 +192,38 @@ def login(app: AppContext, name: str, no_browser: bool, port: int, for_ci: bool)
     token, on request) for the account's CI secret, and not stored here.
     """
     from gitops_publisher.core.identity import expected_of, unconfigured_notice
-    from gitops_publisher.core.models import YouTubeAccount
-    from gitops_publisher.providers.tiktok.account_auth import login_account
-    from gitops_publisher.workspace.project import load_config
 
     _refuse_sandbox(app, name)
     warnings: list[str] = []
-    account = load_config(app.project_dir).accounts.get(name)
-    if isinstance(account, YouTubeAccount):
-        _login_youtube(app, name, account, no_browser, port, for_ci)
-        return
-    setup = _setup(app, warnings, ci_tokens=False)  # logs in to the local store only
-    variable = setup.account(name).refresh_token_env
+    auths = _Auths(app, warnings, ci_tokens=False)  # logs in to the local store only
+    account = auths.account(name)
+    auth = auths.of(account.provider)
     want = expected_of(_read_state(app, warnings), name, account)
-    open_browser = _opener("TikTok", "/callback/", no_browser=no_browser, for_ci=for_ci)
-
-    tokens, seen = asyncio.run(
-        login_account(
-            setup,
+    done = asyncio.run(
+        auth.login(
             name,
-            open_browser=open_browser,
-            port=port,
-            for_ci=for_ci,
-            paste=_read_pasted_line,
             expect=want,
+            for_ci=for_ci,
+            open_browser=_opener(auth, no_browser=no_browser, for_ci=for_ci),
+            port=port,
+            paste=_read_pasted_line,
         )
     )
-    notice = unconfigured_notice(name, want, seen)
+    notice = unconfigured_notice(name, want, done.identity)
     if notice is not None:
         warnings.append(notice)
     _flush(warnings)
     if for_ci:
-        _explain_ci_token(name, variable, tokens, seen)
-        click.echo(tokens.refresh_token.get_secret_value())
+        _explain_ci_token(name, account.refresh_token_env, done)
+        click.echo(done.refresh_token.get_secret_value())
         return
-    click.echo(f"Logged in account {name} as {seen.describe()}.")
-    click.echo(f"  scopes: {', '.join(tokens.scopes) or 'none'}")
-    click.echo(f"  refresh token expires: {_when(tokens.refresh_expires_at)}")
-    click.echo(f"  stored in {setup.tokens.store.path}")
+    click.echo(f"Logged in account {name} as {done.who}.")
+    click.echo(f"  scopes: {', '.join(done.scopes) or 'none'}")
+    click.echo(_refresh_line(done.refresh_expires))
+    click.echo(f"  stored in {done.stored_in}")
 
 
-def _opener(platform: str, path: str, *, no_browser: bool, for_ci: bool) -> Callable[[str], None]:
+def _opener(auth: AccountAuth, *, no_browser: bool, for_ci: bool) -> Callable[[str], None]:
     """Opens the login page in the browser, or prints its URL (and how to paste back)."""
 
     def open_browser(url: str) -> None:
@@ -208,88 +232,35 @@ def _opener(platform: str, path: str, *, no_browser: bool, for_ci: bool) -> Call
             click.echo(url, err=for_ci)  # with --for-ci, stdout carries the token alone
             click.echo(
                 "If that browser runs on another machine, its last page will not load: copy "
-                f"the address it shows (http://127.0.0.1:...{path}?code=...) and paste it "
-                "here, then press Enter.",
+                f"the address it shows (http://127.0.0.1:...{auth.callback_path}?code=...) and "
+                "paste it here, then press Enter.",
                 err=True,
             )
         else:
-            click.echo(f"Opened the {platform} login page in your browser; waiting...", err=True)
+            click.echo(
+                f"Opened the {auth.login_page} login page in your browser; waiting...", err=True
+            )
 
     return open_browser
 
 
-def _login_youtube(
-    app: AppContext, name: str, account: YouTubeAccount, no_browser: bool, port: int, for_ci: bool
-) -> None:
-    """``auth login`` for a YouTube account: Google's installed-app flow, the channel checked.
-
-    Google's refresh tokens do not rotate, so a token minted ``--for-ci`` may also be used
-    here; it is still not stored, as the flag promises.
-    """
-    from gitops_publisher.core.identity import YOUTUBE, Identity, expected_of, unconfigured_notice
-    from gitops_publisher.providers.youtube.account_auth import login_account, youtube_auth_setup
-
-    warnings: list[str] = []
-    setup = youtube_auth_setup(
-        client_id_env=account.client_id_env, client_secret_env=account.client_secret_env
-    )
-    want = expected_of(_read_state(app, warnings), name, account)
-    tokens, channel = asyncio.run(
-        login_account(
-            setup,
-            name,
-            open_browser=_opener("Google", "/", no_browser=no_browser, for_ci=for_ci),
-            port=port,
-            paste=_read_pasted_line,
-            expect=want,
-            store=not for_ci,
-        )
-    )
-    seen = Identity(channel.id, channel.handle)
-    notice = unconfigured_notice(name, want, seen)
-    if notice is not None:
-        warnings.append(notice)
-    _flush(warnings)
-    who = seen.describe(YOUTUBE) + (f", {channel.title!r}" if channel.title else "")
-    if for_ci:
-        variable = account.refresh_token_env
-        for line in (
-            f"Minted a refresh token for CI for account {name} as {who}.",
-            f"Standard output holds it alone: put it in the CI secret {variable}, for example",
-            f"  publisher auth login --account {name} --for-ci | gh secret set {variable}",
-            "Google does not rotate refresh tokens: it stays valid until revoked, unused for six",
-            'months, or 7 days after this login while the OAuth consent screen is in "Testing".',
-            "This is the only output of a token by this tool: clear it from your scrollback.",
-        ):
-            click.echo(line, err=True)
-        click.echo(tokens.refresh_token.get_secret_value())
-        return
-    click.echo(f"Logged in account {name} as {who}.")
-    click.echo(f"  scopes: {', '.join(tokens.scopes) or 'none'}")
-    click.echo(
-        "  refresh token: does not expire by itself, except 7 days after this login while the "
-        'Google Cloud project\'s OAuth consent screen is in "Testing" (docs/youtube.md)'
-    )
-    click.echo(f"  stored in {setup.store.path}")
-
-
-def _explain_ci_token(name: str, variable: str, tokens: TokenSet, seen: Identity) -> None:
+def _explain_ci_token(name: str, variable: str, done: LoggedIn) -> None:
     """Say on stderr what the token printed on stdout is for, and what not to do with it."""
-    from gitops_publisher.providers.token_store import KEY_ENV
-
     for line in (
-        f"Minted a refresh token for CI for account {name} as {seen.describe()} "
-        f"(scopes: {', '.join(tokens.scopes) or 'none'}; "
-        f"expires {_when(tokens.refresh_expires_at)}).",
+        f"Minted a refresh token for CI for account {name} as {done.who}{done.ci_detail}.",
         f"Standard output holds it alone: put it in the CI secret {variable}, for example",
         f"  publisher auth login --account {name} --for-ci | gh secret set {variable}",
-        "It is not kept on this machine. TikTok rotates refresh tokens at every refresh, so",
-        "use it only in CI: a refresh anywhere else would retire it there (a command here",
-        f"that finds it in {variable} refuses to refresh it).",
-        f"Set {KEY_ENV} in CI too, so the rotated token is written back after the first run.",
+        *done.ci_note,
         "This is the only output of a token by this tool: clear it from your scrollback.",
     ):
         click.echo(line, err=True)
+
+
+def _refresh_line(expiry: RefreshExpiry) -> str:
+    """The refresh token's line: its expiry date, or the rules of a platform that gives none."""
+    if isinstance(expiry, NoExpiryDate):
+        return f"  refresh token: {expiry.rule}"
+    return f"  refresh token expires: {when(expiry)}"
 
 
 @auth.command()
@@ -303,16 +274,17 @@ def status(app: AppContext, name: str | None) -> None:
 
     Without --account, every account in one table.
     """
-    from gitops_publisher.core.models import YouTubeAccount
+    from gitops_publisher.core.identity import pinned
 
     _refuse_sandbox(app, name)
     warnings: list[str] = []
-    setup = _setup(app, warnings)
+    auths = _Auths(app, warnings)
     if name is None:
-        _status_table(app, setup, warnings)
+        _status_table(app, auths, warnings)
         return
-    info = _account_status(setup, name)
+    auth = auths.for_account(name)
     state = _read_state(app, warnings)
+    info = auth.status(name, pinned(state, name))
     handle = _handles(app, [name], state)[name]
     _flush(warnings)
     if info.source is None:
@@ -328,20 +300,11 @@ def status(app: AppContext, name: str | None) -> None:
     }[info.source]
     click.echo(f"account {name}: credentials from {source}")
     click.echo(f"  handle: {handle}")
-    account = setup.account(name)
-    if isinstance(account, YouTubeAccount):
-        click.echo(f"  channel_id: {_channel_id(account, name, state) or 'unknown'}")
-    else:
-        click.echo(f"  open_id: {info.open_id or 'unknown until the first refresh'}")
+    click.echo(f"  {auth.id_field}: {info.account_id or info.unknown_id}")
     click.echo(f"  scopes: {', '.join(info.scopes) or 'unknown'}")
-    click.echo(f"  access token expires: {_when(info.access_expires_at)}")
-    if isinstance(account, YouTubeAccount):
-        click.echo(f"  refresh token: {_google_refresh(account)}")
-    else:
-        click.echo(f"  refresh token expires: {_when(info.refresh_expires_at)}")
-    for warning in info.warnings:
-        click.echo(f"warning: {warning.message}", err=True)
-    for message in _testing_mode(setup, [name]):
+    click.echo(f"  access token expires: {when(info.access_expires_at)}")
+    click.echo(_refresh_line(info.refresh_expires))
+    for message in (*info.warnings, *info.notices):
         click.echo(f"warning: {message}", err=True)
     _require_credentials(app, [name])
 
@@ -350,67 +313,12 @@ def _require_credentials(app: AppContext, names: list[str]) -> None:
     """What ``apply`` says of missing credentials, for ``names``: every one, by variable.
 
     Raises:
-        PreflightError: a credential is missing (app, Google client or token).
+        PreflightError: a credential is missing (an app's, a client's or a token).
     """
     from gitops_publisher.compose import require_credentials
     from gitops_publisher.workspace.project import load_config
 
     require_credentials(load_config(app.project_dir), names)
-
-
-def _channel_id(account: YouTubeAccount, name: str, state: State) -> str:
-    """The channel id ``publisher.yaml`` names, else the pinned one (``(pinned)``), else ""."""
-    from gitops_publisher.core.identity import pinned
-
-    if account.channel_id:
-        return account.channel_id
-    pin = pinned(state, name)
-    return f"{pin.open_id} (pinned)" if pin is not None and pin.open_id else ""
-
-
-def _google_refresh(account: YouTubeAccount) -> str:
-    """When a Google refresh token dies: no date is given, only rules (reference §1.4)."""
-    if account.testing_mode:
-        return "expires 7 days after its login (testing_mode: the consent screen is in Testing)"
-    return "does not expire by itself (until revoked, or unused for six months)"
-
-
-def _testing_mode(setup: AuthSetup, names: list[str]) -> list[str]:
-    """The warnings for YouTube accounts whose Google app is in testing mode."""
-    from gitops_publisher.core.models import YouTubeAccount
-    from gitops_publisher.core.youtube import testing_mode_warning
-
-    out = []
-    for name in names:
-        account = setup.account(name)
-        if isinstance(account, YouTubeAccount) and account.testing_mode:
-            out.append(testing_mode_warning(name, account.refresh_token_env))
-    return out
-
-
-def _account_status(setup: AuthSetup, name: str) -> AccountStatus:
-    """The account's token status, read from its platform's store (no network)."""
-    from gitops_publisher.core.models import YouTubeAccount
-    from gitops_publisher.providers.tiktok.account_auth import AccountStatus, account_status
-    from gitops_publisher.providers.youtube.account_auth import youtube_auth_setup
-
-    account = setup.account(name)
-    if not isinstance(account, YouTubeAccount):
-        return account_status(setup, name)
-    youtube = youtube_auth_setup(
-        client_id_env=account.client_id_env, client_secret_env=account.client_secret_env
-    )
-    tokens = youtube.tokens(name, account.refresh_token_env)
-    if tokens is None:
-        return AccountStatus(account=name, source=None, env_var=account.refresh_token_env)
-    has_access = bool(tokens.access_token.get_secret_value())
-    return AccountStatus(
-        account=name,
-        source="env" if youtube.env.get(account.refresh_token_env) else "store",
-        env_var=account.refresh_token_env,
-        scopes=tokens.scopes,
-        access_expires_at=tokens.access_expires_at if has_access else None,
-    )
 
 
 def _handles(app: AppContext, names: list[str], state: State) -> dict[str, str]:
@@ -432,35 +340,29 @@ def _handles(app: AppContext, names: list[str], state: State) -> dict[str, str]:
     return out
 
 
-def _status_table(app: AppContext, setup: AuthSetup, warnings: list[str]) -> None:
+def _status_table(app: AppContext, auths: _Auths, warnings: list[str]) -> None:
     """``auth status`` for every account: one row each; then every credential missing (exit 1)."""
-    from gitops_publisher.core.identity import PLATFORMS
-    from gitops_publisher.core.models import YouTubeAccount
-    from gitops_publisher.workspace.project import load_config
+    from gitops_publisher.core.identity import pinned
+    from gitops_publisher.providers.registry import DEFAULT_PROVIDER
 
-    names = sorted(setup.accounts)
-    infos = [_account_status(setup, name) for name in names]
+    accounts = auths.config.accounts
+    names = sorted(accounts)
+    providers: set[str] = {accounts[name].provider for name in names} or {DEFAULT_PROVIDER}
+    ids = sorted({auths.of(provider).id_field.upper() for provider in providers})
+    ident = "/".join(ids)  # OPEN_ID (TikTok), CHANNEL_ID (YouTube), or both
     state = _read_state(app, warnings)
+    infos = [auths.for_account(name).status(name, pinned(state, name)) for name in names]
     handles = _handles(app, names, state)
     _flush(warnings)
-    accounts = load_config(app.project_dir).accounts
-    ids = sorted({PLATFORMS[accounts[name].provider].id_field.upper() for name in names})
-    ident = "/".join(ids) or "OPEN_ID"  # OPEN_ID (TikTok), CHANNEL_ID (YouTube), or both
     header = ("ACCOUNT", "HANDLE", ident, "SCOPES", "REFRESH TOKEN EXPIRES", "CREDENTIALS")
     rows = [header]
     for info in infos:
-        account = setup.account(info.account)
-        identity = info.open_id
-        refresh = _when(info.refresh_expires_at) if info.source else "-"
-        if isinstance(account, YouTubeAccount):  # a channel id; Google gives no expiry date
-            identity = _channel_id(account, info.account, state)
-            if info.source:
-                refresh = "login + 7 days (testing_mode)" if account.testing_mode else "never"
+        refresh = _refresh_cell(info.refresh_expires) if info.source else "-"
         rows.append(
             (
                 info.account,
                 handles[info.account],
-                identity or "-",
+                info.account_id or "-",
                 ",".join(info.scopes) or "-",
                 refresh,
                 {"env": info.env_var, "writeback": "write-back", "store": "local store"}.get(
@@ -474,11 +376,17 @@ def _status_table(app: AppContext, setup: AuthSetup, warnings: list[str]) -> Non
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
     for info in infos:
-        for warning in info.warnings:
-            click.echo(f"warning: {warning.message}", err=True)
-    for message in _testing_mode(setup, names):
-        click.echo(f"warning: {message}", err=True)
+        for message in info.warnings:
+            click.echo(f"warning: {message}", err=True)
+    for info in infos:
+        for message in info.notices:
+            click.echo(f"warning: {message}", err=True)
     _require_credentials(app, names)
+
+
+def _refresh_cell(expiry: RefreshExpiry) -> str:
+    """The refresh token's expiry in the status table."""
+    return expiry.short if isinstance(expiry, NoExpiryDate) else when(expiry)
 
 
 @auth.command()
@@ -486,33 +394,16 @@ def _status_table(app: AppContext, setup: AuthSetup, warnings: list[str]) -> Non
 @sandbox_option
 @click.pass_obj
 def refresh(app: AppContext, name: str) -> None:
-    """Refresh ACCOUNT's tokens now (TikTok rotates the refresh token; it is saved first)."""
-    from gitops_publisher.core.models import YouTubeAccount
-    from gitops_publisher.providers.tiktok.account_auth import refresh_account
+    """Refresh ACCOUNT's tokens now (a refresh token that rotates is saved first)."""
     from gitops_publisher.workspace.project import load_config
 
     _refuse_sandbox(app, name)
-    account = load_config(app.project_dir).accounts.get(name)
-    if account is not None:
+    if name in load_config(app.project_dir).accounts:
         _require_credentials(app, [name])
-    if isinstance(account, YouTubeAccount):
-        _refresh_youtube(app, name, account)
-        return
     warnings: list[str] = []
-    tokens = asyncio.run(refresh_account(_setup(app, warnings), name))
+    done = asyncio.run(_Auths(app, warnings).for_account(name).refresh(name))
     _flush(warnings)
-    click.echo(f"Refreshed account {name} (open_id {tokens.open_id or 'unknown'}).")
-    click.echo(f"  access token expires: {_when(tokens.access_expires_at)}")
-    click.echo(f"  refresh token expires: {_when(tokens.refresh_expires_at)}")
-
-
-def _refresh_youtube(app: AppContext, name: str, account: YouTubeAccount) -> None:
-    """``auth refresh`` for a YouTube account (the refresh token stays the same)."""
-    from gitops_publisher.providers.youtube.account_auth import refresh_account, youtube_auth_setup
-
-    setup = youtube_auth_setup(
-        client_id_env=account.client_id_env, client_secret_env=account.client_secret_env
-    )
-    tokens = asyncio.run(refresh_account(setup, name, account.refresh_token_env))
-    click.echo(f"Refreshed account {name} (YouTube; Google keeps the same refresh token).")
-    click.echo(f"  access token expires: {_when(tokens.access_expires_at)}")
+    click.echo(f"Refreshed account {name} ({done.detail}).")
+    click.echo(f"  access token expires: {when(done.access_expires_at)}")
+    if done.rotated:
+        click.echo(_refresh_line(done.refresh_expires))

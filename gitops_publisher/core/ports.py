@@ -4,10 +4,11 @@ Pure: protocols and frozen values, no I/O. Each platform implements it in
 ``providers/<platform>/`` (payloads, chunk rules, error codes and their meaning stay there)
 and is one :class:`Platform` in the registry (``providers/registry.py``), keyed by the
 ``provider:`` of an account in ``publisher.yaml``: its quotas and retryable failures (for
-the planner), its media rules (for pre-flight) and :meth:`Platform.open`, with which the
-composition root (``gitops_publisher/compose.py``) builds one :class:`Provider` per account;
-``apply/`` sees nothing else. A fake platform with scripted answers, for unit tests, is
-``providers/fake.py``.
+the planner), its media rules (for pre-flight), its accounts' login, token status and
+refresh for ``publisher auth`` (:meth:`Platform.auth`, ``core/auth_port.py``) and
+:meth:`Platform.open`, with which the composition root (``gitops_publisher/compose.py``)
+builds one :class:`Provider` per account; ``apply/`` sees nothing else. A fake platform
+with scripted answers, for unit tests, is ``providers/fake.py``.
 
 One publish goes through the port like this (the engine, ``apply/publish.py``)::
 
@@ -104,6 +105,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
+from gitops_publisher.core.auth_port import AccountAuth, AuthOpening
 from gitops_publisher.core.handles import Sealer
 from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.media_rules import MediaRules
@@ -492,7 +494,8 @@ class Platform(Named, Protocol):
 
     Everything known of a platform without any account or network, and how to open one of
     its accounts: the planner counts its quotas and asks which failures it retries,
-    pre-flight checks videos against its media rules, the composition root opens accounts.
+    pre-flight checks videos against its media rules, the composition root opens accounts,
+    and ``publisher auth`` logs them in (:meth:`auth`).
 
     Attributes:
         media_rules: what it checks about a video file (a value; ``core/media_rules.py``).
@@ -635,6 +638,17 @@ class Platform(Named, Protocol):
         Such records were written before states recorded this platform's endpoint: only an
         endpoint where they were most likely made (the platform's own API) or one whose
         state file is its own (the embedded sandbox) may adopt them (pure).
+        """
+        ...
+
+    def auth(self, opening: AuthOpening) -> AccountAuth:
+        """Its accounts' ``publisher auth`` (login, status, refresh), for one command.
+
+        ``core/auth_port.py``; read at the edge (the environment, the token stores).
+
+        Raises:
+            AuthError: ``PUBLISHER_TOKEN_KEY`` is set but is not a Fernet key.
+            StateError: the write-back's state branch cannot be fetched.
         """
         ...
 

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from gitops_publisher.core import handles
+from gitops_publisher.core.auth_port import AccountAuth, AuthOpening
 from gitops_publisher.core.binding import EMBEDDED_SANDBOX
 from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.media_rules import MediaRules
@@ -55,6 +56,7 @@ from gitops_publisher.providers.errors import (
     UploadError,
     UploadUrlExpired,
 )
+from gitops_publisher.providers.fake_auth import FakeAccountAuth
 
 if TYPE_CHECKING:
     from gitops_publisher.core.desired import DesiredPost
@@ -403,6 +405,8 @@ class FakePlatform:
         media_rules: what pre-flight checks (default: nothing).
         covers: whether its posts show a chosen cover frame (as TikTok's do).
         opened: the accounts :meth:`open` was asked for, in order.
+        account_auth: what :meth:`auth` returns (``providers/fake_auth.py``).
+        auth_openings: what :meth:`auth` was handed, in order.
         upload_target_lifetime: how long a start's upload target lives (TikTok-like by
             default: transfers are not resumable from the handle alone).
         app_secret_env: the variable of its app's secret (:meth:`secret_variables`).
@@ -434,6 +438,8 @@ class FakePlatform:
     chunk_size: int = 1_000_000
     pending: str = "scheduled by Fake"
     visible_at: datetime | None = None
+    account_auth: FakeAccountAuth = field(default_factory=FakeAccountAuth)
+    auth_openings: list[AuthOpening] = field(default_factory=list)
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """:attr:`account_quotas`, else one: the account's daily cap over 24 h."""
@@ -512,9 +518,14 @@ class FakePlatform:
         """Any endpoint: the fake keeps no real records."""
         return True
 
+    def auth(self, opening: AuthOpening) -> AccountAuth:
+        """:attr:`account_auth`, whatever the command."""
+        self.auth_openings.append(opening)
+        return self.account_auth
+
 
 def _conforms(
-    account: FakeProvider, accounts: FakeProviders, platform: FakePlatform
-) -> tuple[Provider, Providers, Platform]:
+    account: FakeProvider, accounts: FakeProviders, platform: FakePlatform, auth: FakeAccountAuth
+) -> tuple[Provider, Providers, Platform, AccountAuth]:
     """Type-checked proof that the fakes satisfy the port (mypy fails here otherwise)."""
-    return account, accounts, platform
+    return account, accounts, platform, auth

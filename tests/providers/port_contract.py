@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from gitops_publisher.core.auth_port import AccountAuth, AuthOpening
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.ports import (
     AccountReport,
@@ -25,6 +26,7 @@ from gitops_publisher.core.ports import (
     Transferring,
     is_settled,
 )
+from gitops_publisher.errors import AuthError
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -94,3 +96,23 @@ async def check_unfinished_transfer_states_who_can_finish_it(
         lifetime = platform.upload_target_lifetime
         assert lifetime is not None and lifetime.total_seconds() > 0, platform.name
         assert started.upload_target  # the target that lives only in this run
+
+
+async def check_account_auth_without_tokens(
+    platform: Platform, opening: AuthOpening, name: str
+) -> AccountAuth:
+    """``publisher auth`` of an account with no token: its status says so, a refresh refuses.
+
+    The status is read without the network and names the variable to set; the refresh is an
+    ``AuthError`` (the CLI's exit 1 with what to do), never a request without credentials.
+    """
+    auth = platform.auth(opening)
+    assert auth.id_field and auth.login_page and auth.callback_path.startswith("/")
+    status = auth.status(name, None)
+    assert status.account == name and status.source is None and status.env_var, status
+    assert not status.scopes and status.access_expires_at is None
+    try:
+        await auth.refresh(name)
+    except AuthError:
+        return auth
+    raise AssertionError(f"{platform.name} refreshed an account without tokens")

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from gitops_publisher.core.address import Address
+from gitops_publisher.core.auth_port import AuthOpening
 from gitops_publisher.core.desired import DesiredPost, VideoRef
-from gitops_publisher.core.models import TikTokAccount
-from gitops_publisher.core.ports import Media, Published, Rate
+from gitops_publisher.core.models import TikTokAccount, YouTubeAccount
+from gitops_publisher.core.ports import Media, Platform, Published, Rate
 from gitops_publisher.providers.fake import FakePlatform, FakeProvider, Script
 from gitops_publisher.providers.tiktok.adapter import TikTokProvider
 from gitops_publisher.providers.tiktok.client import TikTokClient
@@ -104,3 +108,24 @@ def test_tiktok_states_the_limits_the_engine_paces_an_account_by() -> None:
     # URI is the handle, so any run can go on with it (reference §3.2; youtube-data-api.md).
     assert TIKTOK.upload_target_lifetime == timedelta(hours=1)
     assert YOUTUBE.upload_target_lifetime is None
+
+
+@pytest.mark.parametrize(
+    ("platform", "account"),
+    [
+        (TIKTOK, TikTokAccount(refresh_token_env="CONTRACT_TT")),
+        (YOUTUBE, YouTubeAccount(provider="youtube", refresh_token_env="CONTRACT_YT")),
+        (FakePlatform(FakeProvider()), TikTokAccount(refresh_token_env="CONTRACT_FAKE")),
+    ],
+    ids=["tiktok", "youtube", "fake"],
+)
+def test_every_platform_says_an_account_without_tokens_has_none(
+    platform: Platform, account: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PUBLISHER_TOKEN_STORE", str(tmp_path / "tokens.json"))
+    for name in ("PUBLISHER_TOKEN_KEY", "CONTRACT_TT", "CONTRACT_YT", "CONTRACT_FAKE"):
+        monkeypatch.delenv(name, raising=False)
+    warnings: list[str] = []
+    opening = AuthOpening(tmp_path, {"acct": account}, warnings.append)
+    run(contract.check_account_auth_without_tokens(platform, opening, "acct"))
+    assert warnings == []

@@ -1,5 +1,7 @@
-"""What ``publisher auth login|status|refresh`` do, without click (the CLI only renders).
+"""What ``publisher auth login|status|refresh`` do for a TikTok account, without click.
 
+:class:`TikTokAccountAuth` is TikTok's side of the account port (``core/auth_port.py``),
+which the CLI opens through the registry (:meth:`TikTokPlatform.auth`) and only renders.
 The app credentials come from ``TIKTOK_CLIENT_KEY`` / ``TIKTOK_CLIENT_SECRET``, read here at
 the edge and passed down as values.
 """
@@ -7,13 +9,21 @@ the edge and passed down as values.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Unpack
 
-from gitops_publisher.core.identity import Expected, Identity, mismatch
+from gitops_publisher.core.auth_port import (
+    AccountStatus,
+    AuthOpening,
+    LoggedIn,
+    Refreshed,
+    account_named,
+    when,
+)
+from gitops_publisher.core.identity import TIKTOK, Expected, Identity, mismatch
 from gitops_publisher.errors import ApiError, AuthError
 from gitops_publisher.providers.errors import no_credentials
 from gitops_publisher.providers.loopback import BrowserOptions
@@ -23,14 +33,13 @@ from gitops_publisher.providers.tiktok.credentials import (
     WRITEBACK_FILE,
     AccountTokens,
     HasRefreshTokenEnv,
-    Source,
     writeback_from_env,
 )
-from gitops_publisher.providers.tiktok.login import DEFAULT_SCOPES, login
+from gitops_publisher.providers.tiktok.login import DEFAULT_SCOPES, FLOW, login
 from gitops_publisher.providers.token_client import refresh_now
 from gitops_publisher.providers.token_store import (
+    KEY_ENV,
     EncryptedTokenFile,
-    ExpiryWarning,
     TokenStore,
     default_store_path,
     refresh_expiry_warnings,
@@ -56,10 +65,7 @@ class AuthSetup:
         Raises:
             AuthError: no such account in publisher.yaml.
         """
-        if name not in self.accounts:
-            known = ", ".join(sorted(self.accounts)) or "none"
-            raise AuthError(f"no account {name!r} in publisher.yaml (accounts: {known})")
-        return self.accounts[name]
+        return account_named(self.accounts, name)
 
     def endpoint(self) -> TokenEndpoint:
         """Return the token endpoint with the app's credentials.
@@ -79,7 +85,7 @@ def auth_setup(
     project_dir: Path,
     accounts: Mapping[str, HasRefreshTokenEnv],
     env: Mapping[str, str] | None = None,
-    warn: list[str] | None = None,
+    warn: Callable[[str], None] | None = None,
     *,
     writeback: EncryptedTokenFile | None = None,
 ) -> AuthSetup:
@@ -100,7 +106,6 @@ def auth_setup(
     """
     env = os.environ if env is None else env
     api_url = urls.api_url(env)
-    sink = warn if warn is not None else []
     if writeback is None:
         writeback = writeback_from_env(project_dir / WRITEBACK_FILE, env)
     tokens = AccountTokens(
@@ -109,7 +114,7 @@ def auth_setup(
         store=TokenStore(default_store_path(env)),
         writeback=writeback,
         env=env,
-        warn=sink.append,
+        warn=warn or (lambda _message: None),
     )
     return AuthSetup(
         api_url=api_url,
@@ -121,18 +126,7 @@ def auth_setup(
     )
 
 
-@dataclass(frozen=True)
-class AccountStatus:
-    """What ``auth status`` shows: never a token."""
-
-    account: str
-    source: Source | None
-    env_var: str
-    open_id: str = ""
-    scopes: list[str] = field(default_factory=list)
-    access_expires_at: datetime | None = None
-    refresh_expires_at: datetime | None = None
-    warnings: list[ExpiryWarning] = field(default_factory=list)
+UNKNOWN_OPEN_ID = "unknown until the first refresh"  # tokens from a bare secret carry none
 
 
 def account_status(setup: AuthSetup, name: str, now: datetime | None = None) -> AccountStatus:
@@ -144,17 +138,19 @@ def account_status(setup: AuthSetup, name: str, now: datetime | None = None) -> 
     env_var = setup.account(name).refresh_token_env
     tokens = setup.tokens.load_set(name)
     if tokens is None:
-        return AccountStatus(account=name, source=None, env_var=env_var)
+        return AccountStatus(account=name, source=None, env_var=env_var, unknown_id=UNKNOWN_OPEN_ID)
     has_access = bool(tokens.access_token.get_secret_value())
+    warnings = refresh_expiry_warnings({name: tokens}, now or utc_now())
     return AccountStatus(
         account=name,
         source=setup.tokens.sources.get(name),
         env_var=env_var,
-        open_id=tokens.open_id,
-        scopes=tokens.scopes,
+        account_id=tokens.open_id,
+        unknown_id=UNKNOWN_OPEN_ID,
+        scopes=tuple(tokens.scopes),
         access_expires_at=tokens.access_expires_at if has_access else None,
-        refresh_expires_at=tokens.refresh_expires_at,
-        warnings=refresh_expiry_warnings({name: tokens}, now or utc_now()),
+        refresh_expires=tokens.refresh_expires_at,
+        warnings=tuple(warning.message for warning in warnings),
     )
 
 
@@ -252,4 +248,103 @@ async def refresh_account(setup: AuthSetup, name: str) -> TokenSet:
         setup.endpoint(),
         persist=lambda new: setup.tokens.save_set(name, new),
         account=name,
+    )
+
+
+@dataclass
+class TikTokAccountAuth:
+    """TikTok's ``publisher auth`` (satisfies ``core.auth_port.AccountAuth``).
+
+    Attributes:
+        setup: the app credentials and the token stores, read once for the command.
+    """
+
+    setup: AuthSetup
+    id_field: str = TIKTOK.id_field
+    login_page: str = FLOW.platform
+    callback_path: str = FLOW.callback_path
+
+    def status(self, name: str, pin: Identity | None) -> AccountStatus:
+        """:func:`account_status`: the open_id is the token's (``pin`` is not needed).
+
+        Raises:
+            AuthError: unknown account, or an unreadable token file.
+        """
+        return account_status(self.setup, name)
+
+    async def login(
+        self,
+        name: str,
+        *,
+        expect: Expected,
+        for_ci: bool,
+        open_browser: Callable[[str], None],
+        port: int,
+        paste: Callable[[], Awaitable[str | None]],
+    ) -> LoggedIn:
+        """:func:`login_account`, and what the CLI says of it.
+
+        Raises:
+            AuthError: as :func:`login_account`.
+        """
+        tokens, seen = await login_account(
+            self.setup,
+            name,
+            open_browser=open_browser,
+            port=port,
+            for_ci=for_ci,
+            paste=paste,
+            expect=expect,
+        )
+        variable = self.setup.account(name).refresh_token_env
+        scopes = ", ".join(tokens.scopes) or "none"
+        return LoggedIn(
+            identity=seen,
+            who=seen.describe(),
+            scopes=tuple(tokens.scopes),
+            refresh_expires=tokens.refresh_expires_at,
+            stored_in=str(self.setup.tokens.store.path),
+            refresh_token=tokens.refresh_token,
+            ci_detail=f" (scopes: {scopes}; expires {when(tokens.refresh_expires_at)})",
+            ci_note=_ci_note(variable),
+        )
+
+    async def refresh(self, name: str) -> Refreshed:
+        """:func:`refresh_account`: TikTok rotates the refresh token (saved first).
+
+        Raises:
+            AuthError: as :func:`refresh_account`.
+        """
+        tokens = await refresh_account(self.setup, name)
+        return Refreshed(
+            detail=f"open_id {tokens.open_id or 'unknown'}",
+            access_expires_at=tokens.access_expires_at,
+            refresh_expires=tokens.refresh_expires_at,
+        )
+
+
+def _ci_note(variable: str) -> tuple[str, ...]:
+    """Where to use a token minted for CI: TikTok retires it at its first refresh."""
+    return (
+        "It is not kept on this machine. TikTok rotates refresh tokens at every refresh, so",
+        "use it only in CI: a refresh anywhere else would retire it there (a command here",
+        f"that finds it in {variable} refuses to refresh it).",
+        f"Set {KEY_ENV} in CI too, so the rotated token is written back after the first run.",
+    )
+
+
+def open_auth(opening: AuthOpening) -> TikTokAccountAuth:
+    """TikTok's ``publisher auth`` for one command (:meth:`TikTokPlatform.auth`).
+
+    With ``opening.writeback``, rotations go to the write-back it opens for TikTok's API
+    (restored from the state branch first, as apply does); without, to the local one alone.
+
+    Raises:
+        AuthError: ``PUBLISHER_TOKEN_KEY`` is set but is not a Fernet key.
+        StateError: the write-back's state branch cannot be fetched.
+    """
+    writeback = opening.writeback(urls.api_url()) if opening.writeback is not None else None
+    assert writeback is None or isinstance(writeback, EncryptedTokenFile), writeback
+    return TikTokAccountAuth(
+        auth_setup(opening.project_dir, opening.accounts, warn=opening.warn, writeback=writeback)
     )

@@ -1,9 +1,10 @@
 """TikTok as one platform of the registry (``providers/registry.py``): :data:`TIKTOK`.
 
-What the planner, pre-flight and the composition root need of TikTok by the ``provider:``
-name alone: its quotas (reference §7), which ``fail_reason`` a new attempt may fix, its
-media rules (``media_rules.py``), and how one account is opened for a run (its token set,
-the refreshing auth, the client and the adapter, :class:`~.adapter.TikTokProvider`).
+What the planner, pre-flight, ``publisher auth`` and the composition root need of TikTok by
+the ``provider:`` name alone: its quotas (reference §7), which ``fail_reason`` a new attempt
+may fix, its media rules (``media_rules.py``), its accounts' login, status and refresh
+(``account_auth.py``), and how one account is opened for a run (its token set, the
+refreshing auth, the client and the adapter, :class:`~.adapter.TikTokProvider`).
 Light to import: the HTTP client is imported only when an account is opened.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from gitops_publisher.core.auth_port import AccountAuth, AuthOpening
 from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.models import AccountConfig, TikTokAccount
 from gitops_publisher.core.ports import Chunking, MissingApp, Opening, Provider, Quota, Rate
@@ -205,6 +207,17 @@ class TikTokPlatform:
     def adopts_unbound(self, current: Endpoint) -> bool:
         """TikTok's own API and the embedded sandbox (``endpoint.py``)."""
         return endpoint.adopts_unbound(current)
+
+    def auth(self, opening: AuthOpening) -> AccountAuth:
+        """TikTok's desktop login, token status and refresh (``account_auth.py``).
+
+        Raises:
+            AuthError: ``PUBLISHER_TOKEN_KEY`` is set but is not a Fernet key.
+            StateError: the write-back's state branch cannot be fetched.
+        """
+        from gitops_publisher.providers.tiktok.account_auth import open_auth
+
+        return open_auth(opening)
 
 
 TIKTOK = TikTokPlatform()

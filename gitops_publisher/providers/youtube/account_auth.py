@@ -1,4 +1,7 @@
-"""What ``publisher auth login|refresh`` do for a YouTube account, without click.
+"""What ``publisher auth login|status|refresh`` do for a YouTube account, without click.
+
+:class:`YouTubeAccountAuth` is YouTube's side of the account port (``core/auth_port.py``),
+which the CLI opens through the registry (:meth:`YouTubePlatform.auth`) and only renders.
 
 The OAuth client (a Google Cloud "Desktop app" client) comes from environment variables named
 by the account (``YOUTUBE_CLIENT_ID`` / ``YOUTUBE_CLIENT_SECRET`` by default), read here at the
@@ -15,13 +18,22 @@ instead of refreshing again.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Unpack
+from typing import TYPE_CHECKING, Unpack
 
 import httpx
 
+from gitops_publisher.core.auth_port import (
+    AccountStatus,
+    LoggedIn,
+    NoExpiryDate,
+    Refreshed,
+    account_named,
+)
 from gitops_publisher.core.identity import YOUTUBE, Expected, Identity, mismatch
+from gitops_publisher.core.models import YouTubeAccount
+from gitops_publisher.core.youtube import testing_mode_warning
 from gitops_publisher.errors import AuthError
 from gitops_publisher.providers.errors import no_credentials
 from gitops_publisher.providers.loopback import BrowserOptions
@@ -30,8 +42,11 @@ from gitops_publisher.providers.token_store import TokenStore, default_store_pat
 from gitops_publisher.providers.tokens import TokenSet
 from gitops_publisher.providers.youtube import urls
 from gitops_publisher.providers.youtube.api_models import Channel
-from gitops_publisher.providers.youtube.login import login
+from gitops_publisher.providers.youtube.login import FLOW, login
 from gitops_publisher.providers.youtube.oauth import GoogleAuth, GoogleTokenEndpoint
+
+if TYPE_CHECKING:
+    from gitops_publisher.core.models import AccountConfig
 
 
 @dataclass
@@ -197,3 +212,143 @@ async def refresh_account(setup: YouTubeAuthSetup, name: str, refresh_token_env:
         persist=lambda new: setup.save(name, new, refresh_token_env),
         account=name,
     )
+
+
+# When a Google refresh token dies: no date is given, only rules (reference §1.4).
+KEPT = NoExpiryDate("does not expire by itself (until revoked, or unused for six months)")
+TESTING = NoExpiryDate(
+    "expires 7 days after its login (testing_mode: the consent screen is in Testing)",
+    "login + 7 days (testing_mode)",
+)
+AFTER_LOGIN = NoExpiryDate(
+    "does not expire by itself, except 7 days after this login while the Google Cloud "
+    'project\'s OAuth consent screen is in "Testing" (docs/youtube.md)'
+)
+
+CI_NOTE = (  # where a token minted for CI may be used: anywhere, it is never rotated
+    "Google does not rotate refresh tokens: it stays valid until revoked, unused for six",
+    'months, or 7 days after this login while the OAuth consent screen is in "Testing".',
+)
+
+
+@dataclass
+class YouTubeAccountAuth:
+    """YouTube's ``publisher auth`` (satisfies ``core.auth_port.AccountAuth``).
+
+    Each channel's Google client is the one its ``client_id_env``/``client_secret_env`` name.
+
+    Attributes:
+        accounts: the config's accounts.
+    """
+
+    accounts: Mapping[str, AccountConfig]
+    id_field: str = YOUTUBE.id_field
+    login_page: str = FLOW.platform
+    callback_path: str = FLOW.callback_path
+
+    def _account(self, name: str) -> tuple[YouTubeAccount, YouTubeAuthSetup]:
+        """The channel's config and its auth setup.
+
+        Raises:
+            AuthError: no such account in publisher.yaml.
+        """
+        account = account_named(self.accounts, name)
+        assert isinstance(account, YouTubeAccount), name  # the registry picked this platform
+        setup = youtube_auth_setup(
+            client_id_env=account.client_id_env, client_secret_env=account.client_secret_env
+        )
+        return account, setup
+
+    def status(self, name: str, pin: Identity | None) -> AccountStatus:
+        """The channel's token status, read from its secret or the local store (no network).
+
+        Raises:
+            AuthError: unknown account, or the local store is unreadable.
+        """
+        account, youtube = self._account(name)
+        channel_id = _channel_id(account, pin)
+        notices = (
+            (testing_mode_warning(name, account.refresh_token_env),) if account.testing_mode else ()
+        )
+        refresh = TESTING if account.testing_mode else KEPT
+        tokens = youtube.tokens(name, account.refresh_token_env)
+        if tokens is None:
+            return AccountStatus(
+                account=name,
+                source=None,
+                env_var=account.refresh_token_env,
+                account_id=channel_id,
+                refresh_expires=refresh,
+                notices=notices,
+            )
+        has_access = bool(tokens.access_token.get_secret_value())
+        return AccountStatus(
+            account=name,
+            source="env" if youtube.env.get(account.refresh_token_env) else "store",
+            env_var=account.refresh_token_env,
+            account_id=channel_id,
+            scopes=tuple(tokens.scopes),
+            access_expires_at=tokens.access_expires_at if has_access else None,
+            refresh_expires=refresh,
+            notices=notices,
+        )
+
+    async def login(
+        self,
+        name: str,
+        *,
+        expect: Expected,
+        for_ci: bool,
+        open_browser: Callable[[str], None],
+        port: int,
+        paste: Callable[[], Awaitable[str | None]],
+    ) -> LoggedIn:
+        """Google's installed-app flow, the channel checked (:func:`login_account`).
+
+        Google's refresh tokens do not rotate, so a token minted ``for_ci`` may also be used
+        here; it is still not stored, as the flag promises.
+
+        Raises:
+            AuthError, ProviderError: as :func:`login_account`.
+        """
+        _account, setup = self._account(name)
+        tokens, channel = await login_account(
+            setup,
+            name,
+            open_browser=open_browser,
+            port=port,
+            paste=paste,
+            expect=expect,
+            store=not for_ci,
+        )
+        seen = Identity(channel.id, channel.handle)
+        return LoggedIn(
+            identity=seen,
+            who=seen.describe(YOUTUBE) + (f", {channel.title!r}" if channel.title else ""),
+            scopes=tuple(tokens.scopes),
+            refresh_expires=AFTER_LOGIN,
+            stored_in=str(setup.store.path),
+            refresh_token=tokens.refresh_token,
+            ci_note=CI_NOTE,
+        )
+
+    async def refresh(self, name: str) -> Refreshed:
+        """A new access token; the refresh token stays the same (:func:`refresh_account`).
+
+        Raises:
+            AuthError: as :func:`refresh_account`.
+        """
+        account, setup = self._account(name)
+        tokens = await refresh_account(setup, name, account.refresh_token_env)
+        return Refreshed(
+            detail="YouTube; Google keeps the same refresh token",
+            access_expires_at=tokens.access_expires_at,
+            rotated=False,
+        )
+
+
+def _channel_id(account: YouTubeAccount, pin: Identity | None) -> str:
+    """The channel id ``publisher.yaml`` names, else the pinned one (``(pinned)``), else ""."""
+    if account.channel_id:
+        return account.channel_id
+    return f"{pin.open_id} (pinned)" if pin is not None and pin.open_id else ""

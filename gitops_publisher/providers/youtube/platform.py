@@ -1,9 +1,10 @@
 """YouTube as one platform of the registry (``providers/registry.py``): :data:`YOUTUBE`.
 
-What the planner, pre-flight and the composition root need of YouTube by the ``provider:``
-name alone: its quotas (reference §5.1: the Google Cloud project's, not the channel's),
-which failures a new upload may fix, its media rules (``media_rules.py``), and how one
-channel is opened for a run (Google's tokens, the client and the adapter,
+What the planner, pre-flight, ``publisher auth`` and the composition root need of YouTube by
+the ``provider:`` name alone: its quotas (reference §5.1: the Google Cloud project's, not
+the channel's), which failures a new upload may fix, its media rules (``media_rules.py``),
+its channels' login, status and refresh (``account_auth.py``), and how one channel is
+opened for a run (Google's tokens, the client and the adapter,
 :class:`~.adapter.YouTubeProvider`). Light to import: the HTTP client is imported only
 when a channel is opened.
 """
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from gitops_publisher.core import handles
+from gitops_publisher.core.auth_port import AccountAuth, AuthOpening
 from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.models import YouTubeAccount
 from gitops_publisher.core.ports import Chunking, MissingApp, Opening, Provider, Quota, Rate
@@ -227,6 +229,15 @@ class YouTubePlatform:
     def adopts_unbound(self, current: Endpoint) -> bool:
         """Google's own API and the embedded sandbox (``endpoint.py``)."""
         return endpoint.adopts_unbound(current)
+
+    def auth(self, opening: AuthOpening) -> AccountAuth:
+        """Google's installed-app login, each channel's token status and refresh.
+
+        ``account_auth.py``; nothing is written back (Google does not rotate refresh tokens).
+        """
+        from gitops_publisher.providers.youtube.account_auth import YouTubeAccountAuth
+
+        return YouTubeAccountAuth(opening.accounts)
 
 
 YOUTUBE = YouTubePlatform()

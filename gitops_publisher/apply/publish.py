@@ -23,11 +23,13 @@ from gitops_publisher.apply.settle import UPLOADED, PollPolicy, Settler
 from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core import handles
 from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.drift import snapshot
 from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.plan import Change
 from gitops_publisher.core.ports import (
     Attempt,
     Failed,
+    LookupBudget,
     Media,
     NotStarted,
     Provider,
@@ -73,6 +75,8 @@ class Publishing:
             (None) has no such targets: an unfinished transfer is given up at once.
         time_scale: how much faster than real time the platforms' clocks run (the
             embedded sandbox), for their upload windows.
+        budgets: what each account's attempts may spend looking for forgotten posts (one
+            budget shared by the channels of a Google project: ``core/youtube_quota.py``).
     """
 
     box: StateBox
@@ -88,23 +92,31 @@ class Publishing:
     content_types: Mapping[str, str] = field(default_factory=dict)
     upload_lifetimes: Mapping[str, timedelta | None] = field(default_factory=dict)
     time_scale: float = 1.0
+    budgets: Mapping[str, LookupBudget] = field(default_factory=dict)
 
     def record(self, address: str) -> Record | None:
         """The state's record of ``address`` now (None: never attempted)."""
         return self.box.state.resources.get(address)
 
     async def ask(
-        self, ticket: Ticket, change: Change, record: Record, handle: str, size: int
+        self,
+        ticket: Ticket,
+        change: Change,
+        record: Record,
+        handle: str,
+        size: int,
+        post: DesiredPost | None = None,
     ) -> Answer:
         """The platform's outcome of ``record``'s ``handle``, within the account's outcome rate.
 
         The record's attempt goes with it, for a platform that has forgotten the handle (a
-        YouTube session expires, completed or not) to find the post it may have made.
+        YouTube session expires, completed or not) to find the post it may have made;
+        ``post``: the address's post as declared now (:meth:`attempt`).
         """
         provider = self.providers[change.account]
         async with ticket.lane.asking():
             return await provider.outcome(
-                handle, size, privacy=change.privacy, attempt=self.attempt(record)
+                handle, size, privacy=change.privacy, attempt=self.attempt(record, post)
             )
 
     def undecided_until(self, record: Record, lifetime: timedelta | None) -> datetime | None:
@@ -117,18 +129,25 @@ class Publishing:
             time_scale=self.time_scale,
         )
 
-    def attempt(self, record: Record) -> Attempt:
+    def attempt(self, record: Record, post: DesiredPost | None = None) -> Attempt:
         """``record``'s attempt, for a platform that must find its post without the handle.
 
         Every post id the state holds belongs to another attempt: a record asked about is
-        ``uploading`` or ``processing``, whose own ids are empty until it is settled.
+        ``uploading`` or ``processing``, whose own ids are empty until it is settled. A record
+        written before records kept ``sent`` says what it sent only through its fingerprint:
+        when ``post`` (declared now) has the same one, what the post sends now is what the
+        attempt sent; otherwise it goes without (the platform then cannot compare).
         """
         known = frozenset(
             post_id
             for other in self.box.state.resources.values()
             for post_id in [*other.post_ids, *(p for h in other.history for p in h.post_ids)]
         )
-        return Attempt(began=record.updated_at, sent=record.sent, known=known)
+        sent = record.sent
+        if sent is None and post is not None and post.fingerprint == record.fingerprint:
+            sent = snapshot(post)
+        budget = self.budgets.get(record.account)
+        return Attempt(began=record.updated_at, sent=sent, known=known, budget=budget)
 
     async def publish(
         self, change: Change, post: DesiredPost, ticket: Ticket, *, renewals: int = 1

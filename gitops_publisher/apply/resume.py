@@ -28,7 +28,7 @@ from gitops_publisher.core.ports import (
 )
 from gitops_publisher.core.state import Record
 from gitops_publisher.errors import SealError
-from gitops_publisher.providers.errors import OutcomeUnclear
+from gitops_publisher.providers.errors import LookupOverBudget, OutcomeUnclear
 
 
 async def resume(
@@ -60,7 +60,26 @@ async def resume(
         steps.emit(Log(change.address, f"{sealed}: {sealed.hint}", "warning"))
     # The size the platform was told at the start (the file may have changed since).
     size = record.sent.video_size if record.sent else _video_size(steps, record)
-    answer = await steps.ask(ticket, change, record, handle, size)
+    try:
+        answer = await steps.ask(ticket, change, record, handle, size, post)
+    except OutcomeUnclear as exc:
+        if sealed is None:
+            raise
+        # The run with the key can still ask the session itself: say which key.
+        raise OutcomeUnclear(
+            f"{exc} ({sealed}; {sealed.hint} and the session itself answers)",
+            candidates=exc.candidates,
+            compared=exc.compared,
+        ) from exc
+    except LookupOverBudget as exc:
+        return Result(
+            change.address,
+            "resume",
+            Outcome.PENDING,
+            shown,
+            message=f"{exc}: the record is left as it is (nothing was decided or uploaded), "
+            "and a run after the reset looks for it",
+        )
     if record.status == "uploading" and isinstance(answer, Transferring):
         if answer.resumable:
             return await _send_rest(
@@ -294,13 +313,27 @@ def unclear(
 ) -> Result:
     """A forgotten handle that several posts may be: left as it is, the user decides."""
     handle = record.publish_id if record is not None else None
+    if exc.compared:
+        what = (
+            f"delete the extra one(s) on {provider.title} (the next run records the one left), "
+            f"or `publisher state rm {change.address}` to forget this attempt (the next run "
+            "then publishes the post anew, beside them)"
+        )
+    else:
+        # Nothing to compare them with: one left alone is not taken either. What the
+        # attempt sent is the manifest as it was then (its fingerprint is the record's).
+        what = (
+            f"look at them on {provider.title}. If one is this post's, put the post's "
+            "manifest back as it was when this upload began (git log shows it): the next run "
+            "then compares what it sends with them and records the one that matches (change "
+            "the manifest again after: the plan shows the drift). If none is, `publisher "
+            f"state rm {change.address}` forgets this attempt and the next run publishes the "
+            "post anew"
+        )
     return Result(
         change.address,
         change.action.value,
         Outcome.FAILED,
         provider.label(handle) if handle else None,
-        message=f"{exc}. Nothing is published again and the record is left as it is: delete "
-        f"the extra one(s) on {provider.title} (the next run records the one left), or `publisher "
-        f"state rm {change.address}` to forget this attempt (the next run then publishes the "
-        "post anew, beside them)",
+        message=f"{exc}. Nothing is published again and the record is left as it is: {what}",
     )

@@ -17,6 +17,7 @@ from gitops_publisher.core.models import AccountConfig
 from gitops_publisher.core.plan import PUBLISHING, Plan
 from gitops_publisher.core.ports import Providers
 from gitops_publisher.core.state import Provenance
+from gitops_publisher.core.youtube_quota import lookup_budgets
 from gitops_publisher.errors import PreflightError
 from gitops_publisher.planning import Planned
 from gitops_publisher.preflight.accounts import checked_accounts
@@ -104,6 +105,8 @@ def execute(
             )
             if account_issues:
                 raise PreflightError(account_issues, "account checks failed")
+            # What resumes may spend finding forgotten uploads, per Google project.
+            budgets = lookup_budgets(plan.youtube_quotas)
             engine = Engine(
                 box=StateBox(planned.store, planned.state, sealer=providers.sealer),
                 providers=opened,
@@ -128,10 +131,22 @@ def execute(
                     for name in names
                 },
                 time_scale=scale,
+                budgets=budgets,
             )
             count = sum(1 for c in plan.changes if c.action in PUBLISHING)
             emit(Log("", f"applying: {count} post(s) to publish"))
-            return await engine.run(plan, posts)
+            results = await engine.run(plan, posts)
+            for quota in plan.youtube_quotas:
+                spent = budgets[quota.accounts[0]].spent if quota.accounts else 0
+                if spent:
+                    emit(
+                        Log(
+                            "",
+                            f"YouTube project of {quota.client}: looking for the videos "
+                            f"of expired upload sessions took {spent} unit(s)",
+                        )
+                    )
+            return results
 
     return ApplyReport(plan, asyncio.run(run()))
 

@@ -186,12 +186,26 @@ class YouTubeQuota(_Model):
     uploads_today: int = Field(
         description="uploads the state records since midnight Pacific Time (quota day)"
     )
+    resumes: int = Field(
+        0,
+        description="recorded uploads this apply resumes, each counted as a lookup of its "
+        "video among the channel's uploads (as after an expired session)",
+    )
     upload_limit: int | None = Field(
         description="videos.insert calls a day (model uploads); null under model units"
     )
     units: int = Field(
-        description="units this apply takes at least: uploads under model units, plus one "
-        "channels.list per channel and one videos.list per upload (more while polling)"
+        description="units this apply is counted to take: uploads under model units, plus one "
+        "channels.list per channel, one videos.list per upload and per resume (more while "
+        "polling) and lookup_units"
+    )
+    lookup_units: int = Field(
+        0,
+        description="units counted for resumes: 2 each (channels.list and one page of "
+        "playlistItems.list, to find the video of an expired session; more pages cost more)",
+    )
+    units_today: int = Field(
+        0, description="units the state's uploads since midnight Pacific Time spent, at least"
     )
     unit_limit: int
     resets_at: AwareDatetime = Field(description="the next midnight Pacific Time")

@@ -230,15 +230,53 @@ class Attempt:
             recorded it: the record's last change before the question (the handle recorded,
             for an upload in progress; the last byte, for one the platform was processing).
             A post the attempt made was made around or after it.
-        sent: what the attempt sent (the record's ``sent``; None in records written before
-            December 2026).
+        sent: what the attempt sent: the record's ``sent``; for a record written before
+            December 2026 (without it), what the post sends now when its fingerprint is still
+            the record's; else None (nothing to compare with).
         known: the platform's ids of posts the state records for other attempts (other
             addresses, and this address's earlier publishes): none of them is this one's.
+        budget: what looking for the post may spend of the platform's quota (None: no
+            limit is counted).
     """
 
     began: datetime
     sent: Sent | None = None
     known: frozenset[str] = frozenset()
+    budget: LookupBudget | None = None
+
+
+@dataclass
+class LookupBudget:
+    """What this run may still spend of a platform's quota looking for forgotten posts.
+
+    YouTube's lookups (an expired session's video among the channel's uploads) cost units of
+    the Google project's daily quota, page by page; the engine gives each attempt its
+    project's budget (``core/youtube_quota.py``), shared by the project's channels, and the
+    adapter charges each call to it before sending it.
+
+    Attributes:
+        left: units that may still be spent.
+        about: whose budget it is and how it was counted, for the message of a lookup that
+            does not fit.
+        spent: units charged so far in this run.
+    """
+
+    left: int
+    about: str = ""
+    spent: int = 0
+
+    def take(self, units: int) -> bool:
+        """Charge ``units`` when they fit (True); else charge nothing (False)."""
+        if units > self.left:
+            return False
+        self.left -= units
+        self.spent += units
+        return True
+
+    def give_back(self, units: int) -> None:
+        """Return ``units`` taken and not spent after all."""
+        self.left += units
+        self.spent -= units
 
 
 # ---------------------------------------------------------------------------- outcomes

@@ -5,8 +5,14 @@ client (the same ``client_id_env``) share it. Reference §5.1: since 2026-06-01 
 one of the 100 daily ``videos.insert`` calls of its own bucket; before, 1,600 of the 10,000
 daily units (``youtube.quota.model: units`` in ``publisher.yaml``). Every other call costs
 units: one ``channels.list`` per channel when it is checked, one ``videos.list`` per status
-poll (the number of polls is not known in advance: the plan counts one). The day ends at
+poll (the number of polls is not known in advance: the plan counts one), and a resume's
+lookup of an expired session's video among the channel's uploads (``channels.list``, then
+``playlistItems.list`` a page of 50 at a time: :data:`LOOKUP_UNITS` or more). The day ends at
 midnight Pacific Time.
+
+This module is the one home of those costs: the plan counts them (:func:`youtube_quotas`) and
+apply spends from the same figures (:func:`lookup_budgets`: what resumes may spend on
+lookups without taking the units the plan's uploads need).
 """
 
 from __future__ import annotations
@@ -16,10 +22,22 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta
 
 from gitops_publisher.core.models import AccountConfig, YouTubeAccount, YouTubeQuotaModel
-from gitops_publisher.core.plan import PUBLISHING, Change, YouTubeQuota
+from gitops_publisher.core.plan import PUBLISHING, Action, Change, YouTubeQuota
+from gitops_publisher.core.ports import LookupBudget
 from gitops_publisher.core.state import State
 
 PACIFIC = zoneinfo.ZoneInfo("America/Los_Angeles")
+LIST_UNITS = 1
+"""One call of channels.list, playlistItems.list or videos.list (reference §5.1)."""
+LOOKUP_UNITS = 2 * LIST_UNITS
+"""The least a lookup of an expired session's video takes: channels.list (the uploads
+playlist), then one page of playlistItems.list; each further page, and each videos.list
+re-reading up to 50 listed videos, one unit more."""
+LOOKUP_HOLD = LOOKUP_UNITS + LIST_UNITS
+"""What apply holds of the budget before a lookup's first call: channels.list, a page, and the
+videos.list re-reading the uploads listed with another title (any other upload since the
+attempt began). A lookup that cannot hold it is not begun, so that lookups running at once
+do not each spend part of the units and all stop halfway; what it does not use goes back."""
 
 
 def quota_day(now: datetime) -> tuple[datetime, datetime]:
@@ -37,10 +55,20 @@ def youtube_quotas(
     accounts: Mapping[str, AccountConfig],
     settings: YouTubeQuotaModel,
 ) -> list[YouTubeQuota]:
-    """Each Google project's quota used by the plan's uploads, with warnings when exceeded.
+    """Each Google project's quota used by the plan's uploads and resumes, with warnings.
 
     ``uploads_today`` counts the state's records of the project's channels first attempted
     or published since midnight Pacific: every attempt called videos.insert once.
+
+    What a resume is counted to cost is an assumption, the plan cannot know it before apply
+    asks: each resume of a YouTube attempt is counted as if its upload session had expired
+    (or its final answer were lost with it), so that apply lists the channel's uploads to find
+    its video: :data:`LOOKUP_UNITS` (``lookup_units``), and one videos.list reading the video
+    found (as for a session still alive: its status query costs no unit, reading its video
+    one). A channel that uploaded more than 50 videos since the attempt began costs a unit
+    more a page, and uploads listed with another title a unit for 50 read again. A resume
+    never calls videos.insert in the same apply: one that finds nothing is recorded failed,
+    and the next run's plan counts its new upload (a retry) as an upload like any other.
     """
     projects: dict[str, list[str]] = {}
     for name, config in sorted(accounts.items()):
@@ -52,9 +80,11 @@ def youtube_quotas(
     out = []
     for client, names in projects.items():
         uploads = sum(1 for c in changes if c.account in names and c.action in PUBLISHING)
-        if not uploads:
+        resumes = sum(1 for c in changes if c.account in names and c.action is Action.RESUME)
+        if not uploads and not resumes:
             continue
-        checked = len({c.account for c in changes if c.account in names and c.action in PUBLISHING})
+        acting = PUBLISHING | {Action.RESUME}
+        checked = len({c.account for c in changes if c.account in names and c.action in acting})
         today = sum(
             1
             for r in state.resources.values()
@@ -62,20 +92,48 @@ def youtube_quotas(
             and (r.created_at >= start or (r.published_at is not None and r.published_at >= start))
         )
         per_upload = settings.upload_units if settings.model == "units" else 0
-        units = checked + uploads * (1 + per_upload)
-        spent = today * (1 + per_upload)
+        lookups = resumes * LOOKUP_UNITS
+        units = (checked + uploads + resumes) * LIST_UNITS + uploads * per_upload + lookups
+        spent = today * (LIST_UNITS + per_upload)
         quota = YouTubeQuota(
             client=client,
             accounts=[n for n in names if any(c.account == n for c in changes)],
             model=settings.model,
             uploads=uploads,
             uploads_today=today,
+            resumes=resumes,
             upload_limit=settings.uploads_per_day if settings.model == "uploads" else None,
             units=units,
+            lookup_units=lookups,
+            units_today=spent,
             unit_limit=settings.units_per_day,
             resets_at=end,
         )
         out.append(quota.model_copy(update={"warnings": _warnings(quota, spent)}))
+    return out
+
+
+def lookup_budgets(quotas: Sequence[YouTubeQuota]) -> dict[str, LookupBudget]:
+    """What each channel's resumes may spend on lookups in this apply, by account.
+
+    A project's channels share one budget: its units a day, less what the state says the day
+    spent (:attr:`YouTubeQuota.units_today`) and what the plan counted for everything but
+    lookups (its uploads, their first polls, the channel checks), so that lookups never take
+    the units the reviewed uploads need. Apply charges each call of a lookup to it before the
+    call is sent, page by page; a lookup that does not fit is not made (the attempt is left
+    as it is for a run after the reset).
+    """
+    out: dict[str, LookupBudget] = {}
+    for quota in quotas:
+        others = quota.units - quota.lookup_units
+        budget = LookupBudget(
+            quota.unit_limit - quota.units_today - others,
+            about=f"the YouTube project of {quota.client} ({quota.unit_limit:,} units a day, "
+            f"{quota.units_today:,} spent since midnight Pacific, {others:,} kept for this "
+            f"apply's uploads and checks; it resets at {quota.resets_at:%Y-%m-%d %H:%M %Z})",
+        )
+        for account in quota.accounts:
+            out[account] = budget
     return out
 
 
@@ -92,9 +150,20 @@ def _warnings(quota: YouTubeQuota, spent_units: int) -> list[str]:
             "(apply part now with --target, or ask Google for more quota)"
         )
     if quota.units + spent_units > quota.unit_limit:
+        resumed = (
+            f" ({quota.lookup_units} of them to look for the videos of {quota.resumes} "
+            "resumed upload(s) among the channel's uploads)"
+            if quota.resumes
+            else ""
+        )
         out.append(
-            f"YouTube project of {quota.client}: this apply needs at least {quota.units} units "
-            f"and {spent_units} were spent since midnight Pacific, over its {quota.unit_limit} "
-            f"a day; the rest fail with quotaExceeded until {reset}"
+            f"YouTube project of {quota.client}: this apply needs at least {quota.units} units"
+            f"{resumed} and {spent_units} were spent since midnight Pacific, over its "
+            f"{quota.unit_limit} a day; the rest fail with quotaExceeded until {reset}"
+            + (
+                " (resumes whose lookup does not fit are left as they are until then)"
+                if quota.resumes
+                else ""
+            )
         )
     return out

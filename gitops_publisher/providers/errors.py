@@ -13,7 +13,10 @@ engine can catch them cheaply::
     │   ├── UploadSessionGone    a YouTube resumable session answered 404/410
     │   └── UploadContended      a resumable session keeps none of our bytes: another
     │                            client is sending into it
-    └── NoUploadTarget           a start gave nowhere to send the bytes: the attempt is void
+    ├── NoUploadTarget           a start gave nowhere to send the bytes: the attempt is void
+    ├── OutcomeUnclear           a forgotten handle, and several posts (or unknown) may be its
+    └── LookupOverBudget         looking for a forgotten handle's post would take quota the
+                                 run keeps for its uploads: not done, nothing is decided
     AuthError
     └── TokenRefreshError        the token endpoint refused or could not be reached
 """
@@ -102,13 +105,31 @@ class OutcomeUnclear(ProviderError):
     guess and uploading again could make another duplicate: the engine leaves the attempt as
     it is and reports the candidates.
 
+    When the record does not say what the attempt sent (written before records kept it) and
+    the post changed since (or is no longer declared), nothing can be compared: every post
+    made since the attempt began is a candidate (``compared`` false), and one alone is not
+    taken either.
+
     Attributes:
         candidates: the platform's ids of the posts that may be the attempt's.
+        compared: whether they were matched on what the attempt sent (False: every post
+            made since it began).
     """
 
-    def __init__(self, message: str, *, candidates: tuple[str, ...]) -> None:
+    def __init__(self, message: str, *, candidates: tuple[str, ...], compared: bool = True) -> None:
         super().__init__(message)
         self.candidates = candidates
+        self.compared = compared
+
+
+class LookupOverBudget(ProviderError):
+    """Looking for a forgotten handle's post would spend more of the quota than the run has.
+
+    YouTube: the next call listing the channel's uploads does not fit the project's units
+    left for lookups (``core/youtube_quota.py``: the day's units less what the state says was
+    spent and what the plan's uploads need). The call is not sent; nothing is known of the
+    attempt, which the engine leaves as it is for a run after the quota resets.
+    """
 
 
 class NoUploadTarget(ProviderError):

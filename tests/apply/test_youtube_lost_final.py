@@ -10,6 +10,7 @@ the channel's uploads (channels.list, then playlistItems.list) and records it.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +194,75 @@ def test_an_expired_session_without_a_video_is_uploaded_anew_once(tmp_path: Path
         assert read_state(root).resources["s@studio"].fail_reason == "upload_expired"
         second = apply_channels(root, em, token)
         assert [r.outcome for r in second.results] == [Outcome.PUBLISHED]
+        videos = em.get("/_sandbox/youtube/videos")["videos"]
+        sessions = youtube_sessions(em.service.world)
+    assert_youtube_exactly_once(root, videos, sessions, {"s@studio": VIDEO})
+
+
+def from_before_sent(root: Path) -> Record:
+    """The state's record as a state written before records kept ``sent`` holds it."""
+    path = root / ".publisher" / "state.json"
+    document = json.loads(path.read_text())
+    del document["resources"]["s@studio"]["sent"]
+    path.write_text(json.dumps(document, indent=2, sort_keys=True))
+    older = read_state(root).resources["s@studio"]
+    assert older.sent is None
+    return older
+
+
+def test_a_record_from_before_sent_of_an_unchanged_post_finds_its_video_after_the_session_expired(
+    tmp_path: Path, emulator
+) -> None:
+    """An older record says what its upload sent only by its fingerprint: the post unchanged
+    since, what it sends now is what was sent, and the one video with that title and
+    description is the session's: recorded, not uploaded again."""
+    root = project(tmp_path)
+    with emulator(youtube=EXPIRING) as em:
+        token = {"studio": em.service.world.ensure_channel("@studio")}
+        killed_after_the_final_answer(root, em, token)
+        from_before_sent(root)
+        report = apply_channels(root, em, token)
+        assert [(r.address, r.outcome) for r in report.results] == [("s@studio", Outcome.PUBLISHED)]
+        assert pending_changes(root) == []
+        assert apply_channels(root, em, token).results == []
+        videos = em.get("/_sandbox/youtube/videos")["videos"]
+        sessions = youtube_sessions(em.service.world)
+    assert len(videos) == 1
+    assert_youtube_exactly_once(root, videos, sessions, {"s@studio": VIDEO})
+
+
+def test_a_record_from_before_sent_of_a_changed_post_is_left_until_someone_decides(
+    tmp_path: Path, emulator
+) -> None:
+    """The post changed since the attempt began: what was sent is unknown, so the video
+    uploaded since cannot be told apart from any other, and uploading again could make a
+    second one. Nothing is uploaded; the message says what to check and what to run. Put
+    back as it was, the manifest says what was sent, and the video is recorded."""
+    root = project(tmp_path)
+    manifest = root / "posts" / "s.yaml"
+    with emulator(youtube=EXPIRING) as em:
+        token = {"studio": em.service.world.ensure_channel("@studio")}
+        killed_after_the_final_answer(root, em, token)
+        older = from_before_sent(root)
+        [video] = [v["video_id"] for v in em.get("/_sandbox/youtube/videos")["videos"]]
+        as_sent = manifest.read_text()
+        manifest.write_text(as_sent.replace('caption: "s #test"', 'caption: "s, edited #test"'))
+        for _ in range(2):
+            [result] = apply_channels(root, em, token).results
+            assert (result.address, result.outcome) == ("s@studio", Outcome.FAILED)
+            assert video in result.message
+            assert "written before records kept what an upload sent" in result.message
+            assert "put the post's manifest back as it was when this upload began" in (
+                result.message
+            )
+            assert "publisher state rm s@studio" in result.message
+            assert read_state(root).resources["s@studio"] == older  # left as it is
+            assert pending_changes(root) == ["s@studio:resume"]
+        assert len(em.get("/_sandbox/youtube/videos")["videos"]) == 1  # nothing uploaded
+        manifest.write_text(as_sent)  # as the message says
+        report = apply_channels(root, em, token)
+        assert [r.outcome for r in report.results] == [Outcome.PUBLISHED]
+        assert read_state(root).resources["s@studio"].post_ids == [video]
         videos = em.get("/_sandbox/youtube/videos")["videos"]
         sessions = youtube_sessions(em.service.world)
     assert_youtube_exactly_once(root, videos, sessions, {"s@studio": VIDEO})

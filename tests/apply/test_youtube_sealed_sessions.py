@@ -115,9 +115,10 @@ def test_a_processed_upload_sealed_with_another_key_is_found_or_left_for_that_ke
 ) -> None:
     """Every byte arrived under CI's ``PUBLISHER_TOKEN_KEY``; a run with another key cannot
     ask the session. Its video is looked for among the channel's uploads by what was sent;
-    a record that says nothing of what was sent (written before December 2026) cannot be
-    looked for: it is left as it is (the post exists), naming the key, until a run with the
-    key records the post. Nothing is uploaded twice."""
+    a record that says nothing of what was sent (written before December 2026) is looked for
+    by what the manifest sends now when the post is unchanged since (same fingerprint); when
+    it changed, nothing tells its video apart: it is left as it is (the post exists), naming
+    the key, until a run with the key records the post. Nothing is uploaded twice."""
     video = "media/tutorial-part1.mp4"
     root = committed_project(
         tmp_path / "repo", [], [PostSpec("s", ["studio"], video=video)], youtube=["studio"]
@@ -138,9 +139,12 @@ def test_a_processed_upload_sealed_with_another_key_is_found_or_left_for_that_ke
         assert record.status == "processing" and (record.publish_id or "").startswith(
             "sealed:v1:env:"
         )
-        # An older record: no `sent`, so nothing to look for among the channel's uploads.
+        # An older record: no `sent`, and the post changed since (another fingerprint), so
+        # nothing tells its video apart among the channel's uploads.
         document = json.loads(processing)
         del document["resources"]["s@studio"]["sent"]
+        unchanged = json.dumps(document, indent=2, sort_keys=True)
+        document["resources"]["s@studio"]["fingerprint"] = "sha256:" + "0" * 64
         (root / STATE).write_text(json.dumps(document, indent=2, sort_keys=True))
         older = read_state(root).resources["s@studio"]
         monkeypatch.setenv("PUBLISHER_TOKEN_KEY", other)
@@ -148,11 +152,18 @@ def test_a_processed_upload_sealed_with_another_key_is_found_or_left_for_that_ke
             [result] = apply_channels(root, em, token).results
             assert result.outcome is Outcome.FAILED
             assert "sealed with another PUBLISHER_TOKEN_KEY than this run's" in result.message
-            assert "not published again" in result.message
+            assert "Nothing is published again" in result.message
             assert read_state(root).resources["s@studio"] == older  # left as it is
         monkeypatch.delenv("PUBLISHER_TOKEN_KEY")  # no key at all: the same
         [result] = apply_channels(root, em, token).results
         assert "sealed with PUBLISHER_TOKEN_KEY, which is not set here" in result.message
+        # The post unchanged since (the record's fingerprint): what it sends now is what was
+        # sent, and another key's run finds the video by it.
+        (root / STATE).write_text(unchanged)
+        monkeypatch.setenv("PUBLISHER_TOKEN_KEY", other)
+        [result] = apply_channels(root, em, token).results
+        assert result.outcome is Outcome.PUBLISHED
+        assert len(em.get("/_sandbox/youtube/videos")["videos"]) == 1
         # With what was sent, another key's run finds the video and records it.
         (root / STATE).write_text(processing)
         monkeypatch.setenv("PUBLISHER_TOKEN_KEY", other)

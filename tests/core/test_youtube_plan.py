@@ -13,7 +13,7 @@ from gitops_publisher.core.plan import Action, MediaSummary, Plan
 from gitops_publisher.core.planner import plan
 from gitops_publisher.core.state import Record, State
 from gitops_publisher.core.youtube import not_a_short
-from gitops_publisher.core.youtube_quota import quota_day
+from gitops_publisher.core.youtube_quota import lookup_budgets, quota_day
 from gitops_publisher.providers.registry import PLATFORMS
 
 NOW = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)  # 12:00 in California
@@ -157,6 +157,78 @@ def test_the_older_units_model_charges_1600_units_an_upload() -> None:
     result = make(posts, state, youtube_quota=settings)
     (warning,) = [w for w in result.warnings if w.startswith("YouTube")]
     assert "needs at least 9607 units and 1601 were spent since midnight Pacific" in warning
+
+
+def unfinished(address: str, began: datetime) -> Record:
+    """A YouTube upload a run began and never saw end (its session may have expired since)."""
+    return published(address, began).model_copy(
+        update={
+            "status": "uploading",
+            "published_at": None,
+            "publish_id": "https://youtube.googleapis.com/upload/youtube/v3/videos"
+            "?uploadType=resumable&upload_id=AEnB2Uabcd",
+        }
+    )
+
+
+def test_resumes_count_the_lookup_of_their_video_and_warn_when_it_does_not_fit() -> None:
+    """Each resume is counted as after an expired session: channels.list and a page of
+    playlistItems.list to find its video, then videos.list to read it; no new upload."""
+    posts = desired("a", "shorts-a") + desired("b", "shorts-b") + desired("c", "shorts-a")
+    state = State()
+    for address in ("a@shorts-a", "b@shorts-b"):
+        state = state.with_record(unfinished(address, NOW - timedelta(days=9)))
+    result = make(posts, state)
+    (quota,) = result.youtube_quotas
+    assert (quota.uploads, quota.resumes, quota.lookup_units) == (1, 2, 4)
+    # channels.list for both channels, videos.list for the upload and each resume, lookups.
+    assert quota.units == 2 + (1 + 2) + 4
+    assert quota.uploads_today == 0  # the resumed ones were uploaded days ago
+    assert [w for w in result.warnings if w.startswith("YouTube")] == []
+    tight = make(posts, state, youtube_quota=YouTubeQuotaModel(units_per_day=8))
+    (warning,) = [w for w in tight.warnings if w.startswith("YouTube")]
+    assert (
+        "this apply needs at least 9 units (4 of them to look for the videos of 2 resumed "
+        "upload(s) among the channel's uploads) and 0 were spent since midnight Pacific, "
+        "over its 8 a day" in warning
+    )
+    assert "resumes whose lookup does not fit are left as they are" in warning
+    from gitops_publisher.cli.views.plan_text import youtube_quota_text
+
+    assert "≥9 of 8 units/day (4 to look for the videos of 2 resumed upload(s))" in (
+        youtube_quota_text(tight.youtube_quotas[0])
+    )
+
+
+def test_a_channel_that_only_resumes_has_its_quota_counted() -> None:
+    state = State().with_record(unfinished("a@shorts-c", NOW - timedelta(days=9)))
+    (quota,) = make(desired("a", "shorts-c"), state).youtube_quotas
+    assert (quota.client, quota.accounts) == ("OTHER_GOOGLE_CLIENT_ID", ["shorts-c"])
+    assert (quota.uploads, quota.resumes, quota.units) == (0, 1, 1 + 1 + 2)
+
+
+def test_lookups_may_spend_what_the_day_leaves_beside_the_plans_other_calls() -> None:
+    posts = desired("a", "shorts-a", "shorts-c") + desired("b", "shorts-b")
+    state = State().with_record(unfinished("a@shorts-a", NOW - timedelta(days=9)))
+    state = state.with_record(unfinished("a@shorts-c", NOW - timedelta(days=9)))
+    state = state.with_record(published("old@shorts-b", NOW - timedelta(hours=1)))
+    settings = YouTubeQuotaModel(model="units", upload_units=100, units_per_day=300)
+    quotas = {q.client: q for q in make(posts, state, youtube_quota=settings).youtube_quotas}
+    main = quotas["YOUTUBE_CLIENT_ID"]
+    # today: one upload (100 + its videos.list); this apply: two checks, one upload (100 +
+    # 1), a resume's read; its lookup is left to what remains.
+    assert (main.units_today, main.units, main.lookup_units) == (101, 2 + 101 + 1 + 2, 2)
+    budgets = lookup_budgets(list(quotas.values()))
+    assert budgets["shorts-a"] is budgets["shorts-b"]  # one Google project, one budget
+    assert budgets["shorts-a"].left == 300 - 101 - 104
+    assert "the YouTube project of YOUTUBE_CLIENT_ID (300 units a day, 101 spent" in (
+        budgets["shorts-a"].about
+    )
+    other = budgets["shorts-c"]
+    assert other is not budgets["shorts-a"] and other.left == 300 - 0 - 2
+    assert other.take(298) and not other.take(1) and (other.left, other.spent) == (0, 298)
+    other.give_back(8)
+    assert (other.left, other.spent) == (8, 290)
 
 
 def test_the_config_names_the_model() -> None:

@@ -310,9 +310,15 @@ def youtube_quota_text(quota: YouTubeQuota) -> str:
         )
     else:
         uploads = f"{quota.uploads} upload(s) + {quota.uploads_today} today, in units"
+    # Resumes are counted as lookups of their videos (core/youtube_quota.py): say so.
+    lookups = (
+        f" ({quota.lookup_units:,} to look for the videos of {quota.resumes} resumed upload(s))"
+        if quota.resumes
+        else ""
+    )
     return (
-        f"{uploads} · ≥{quota.units:,} of {quota.unit_limit:,} units/day ({quota.model} "
-        f"model) · {reset} · {channels}"
+        f"{uploads} · ≥{quota.units:,} of {quota.unit_limit:,} units/day{lookups} "
+        f"({quota.model} model) · {reset} · {channels}"
     )
 
 

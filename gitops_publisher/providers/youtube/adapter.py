@@ -16,26 +16,18 @@ The port speaks of accounts, handles and outcomes; this module translates to the
   channel's uploads, see below), then videos.list for processing (processed ->
   :class:`Published` with the Shorts URL; failed/rejected/deleted -> :class:`Failed`).
 
-**An expired session** (404/410) no longer says whether it made a video: sessions live about
-a week, completed or not, and videos.insert has no idempotency key (reference §6). A run
-killed after YouTube's final answer but before the state said so, then resumed after that
-week, would otherwise upload the video a second time. So when the engine passes the
-:class:`~gitops_publisher.core.ports.Attempt`, the channel's uploads since it began (less
-:data:`CLOCK_MARGIN`) are listed (channels.list, then playlistItems.list: 2 units or more) and
-compared with what the insert sent, title and description (whitespace runs count as one
-space: YouTube may tidy them, and a looser match can only find more candidates, never miss
-the one). An upload whose listed text differs is read again with videos.list (1 unit for 50)
-before it is ruled out: a playlist may hide a private video's title. Videos the state
-records for other attempts are not candidates. Exactly one: the
-session made it, and its outcome is answered. None: :class:`NotStarted`. Several:
-:class:`~gitops_publisher.providers.errors.OutcomeUnclear`, naming them; nothing is guessed.
+**An expired session** (404/410) no longer says whether it made a video: when the engine passes
+the :class:`~gitops_publisher.core.ports.Attempt`, the video is looked for among the channel's
+uploads (``lookup.py``). Exactly one: the session made it, and its outcome is answered. None:
+:class:`NotStarted`. Several (or, with nothing to compare, any):
+:class:`~gitops_publisher.providers.errors.OutcomeUnclear`; nothing is guessed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -59,7 +51,6 @@ from gitops_publisher.core.ports import (
     Transferring,
 )
 from gitops_publisher.errors import ApiError, ProviderError
-from gitops_publisher.providers.errors import OutcomeUnclear
 from gitops_publisher.providers.youtube.api_models import (
     Channel,
     Completed,
@@ -73,6 +64,7 @@ from gitops_publisher.providers.youtube.envelope import (
     QUOTA_EXCEEDED,
     UPLOAD_LIMIT_EXCEEDED,
 )
+from gitops_publisher.providers.youtube.lookup import Pay, made_by
 from gitops_publisher.providers.youtube.platform import RETRYABLE_FAILURES
 from gitops_publisher.providers.youtube.resumable import Progress as UploadProgress
 from gitops_publisher.providers.youtube.urls import shorts_url
@@ -81,14 +73,6 @@ if TYPE_CHECKING:
     from gitops_publisher.core.desired import DesiredPost
 
 PRIVACY_OPTIONS = ("public", "unlisted", "private")
-CLOCK_MARGIN = timedelta(minutes=15)
-"""How much earlier than the attempt's recorded start its video may say it was uploaded.
-
-The record's time is the recording run's clock, ``publishedAt`` YouTube's; machines kept by
-NTP differ by far less. For an attempt recorded ``processing`` (its last byte), the record was
-written just after YouTube's final answer, whose time is the video's. A wider margin costs
-only a longer list, and a match found twice is never taken.
-"""
 
 
 class YouTubeApi(Protocol):
@@ -131,12 +115,12 @@ class YouTubeApi(Protocol):
         """videos.list."""
         ...
 
-    async def uploads_since(self, since: datetime) -> list[Upload]:
+    async def uploads_since(self, since: datetime, *, pay: Pay | None = None) -> list[Upload]:
         """channels.list ``contentDetails``, then playlistItems.list down to ``since``."""
         ...
 
-    async def videos(self, video_ids: Sequence[str]) -> list[Upload]:
-        """videos.list ``part=snippet`` of these ids."""
+    async def videos(self, video_ids: Sequence[str], *, pay: Pay | None = None) -> list[Upload]:
+        """videos.list ``part=snippet`` of these ids (``pay``: as for uploads_since)."""
         ...
 
 
@@ -293,6 +277,7 @@ class YouTubeProvider:
 
         Raises:
             OutcomeUnclear: the session expired and several videos may be the one it made.
+            LookupOverBudget: the lookup would spend more than the attempt's budget.
             ApiError: YouTube refused the status query, videos.list or the uploads' list
                 (``insufficientPermissions`` for a token that cannot read).
             AuthError, ProviderError: see ``core/ports.py``.
@@ -303,7 +288,7 @@ class YouTubeProvider:
             # cannot ask the session, as it cannot ask one that expired. Its video, if the
             # upload completed elsewhere, is looked for among the channel's uploads.
             why = "this run cannot open its upload session (another key sealed it)"
-            found = await self._made_by(why, attempt)
+            found = await made_by(self.api, why, attempt)
             if isinstance(found, NotStarted):
                 return found
             video_id = self._videos[handle] = found.video_id
@@ -318,7 +303,7 @@ class YouTubeProvider:
             session = await self.api.session_status(handle, size)
             if isinstance(session, Gone):
                 why = f"the upload session answered HTTP {session.status}: it expired"
-                found = await self._made_by(why, attempt)
+                found = await made_by(self.api, why, attempt)
                 if isinstance(found, NotStarted):
                     return found
                 video_id = self._videos[handle] = found.video_id
@@ -328,69 +313,10 @@ class YouTubeProvider:
                 video_id = self._videos[handle] = session.video_id
         return to_outcome(await self.api.video_status(video_id))
 
-    async def _made_by(self, gone: str, attempt: Attempt | None) -> Upload | NotStarted:
-        """The video a session that cannot answer made, found among the channel's uploads.
-
-        ``gone``: why the session cannot answer (it expired), for :class:`NotStarted`'s
-        reason. See the module doc.
-
-        Raises:
-            OutcomeUnclear: several uploads match.
-        """
-        wanted = _sent_text(attempt)
-        if attempt is None or wanted is None:
-            # Nothing to compare with (a record from before ``sent`` was kept): nothing was
-            # published through it unless it had completed, which the engine knows from the
-            # state whether every byte had arrived (reference §6).
-            return NotStarted(gone)
-        since = attempt.began.astimezone(UTC) - CLOCK_MARGIN
-        when = since.strftime("%Y-%m-%d %H:%M UTC")
-        listed = [u for u in await self.api.uploads_since(since) if u.video_id not in attempt.known]
-        matches = [u for u in listed if _text(u) == wanted]
-        # A playlist may show a private video as "Private video" (UNCERTAIN for its owner):
-        # the others are read again as their owner sees them before they are ruled out.
-        unsure = [u.video_id for u in listed if _text(u) != wanted]
-        if unsure:
-            matches += [u for u in await self.api.videos(unsure) if _text(u) == wanted]
-        if len(matches) == 1:
-            return matches[0]
-        if not matches:
-            return NotStarted(
-                f"{gone}, and no video uploaded to the channel since {when} has the title and "
-                "description it was sent with"
-            )
-        ids = ", ".join(upload.video_id for upload in matches)
-        raise OutcomeUnclear(
-            f"{gone}, so it cannot say which video it made, and {len(matches)} "
-            f"videos uploaded to the channel since {when} have the title and description it "
-            f"was sent with: {ids}",
-            candidates=tuple(upload.video_id for upload in matches),
-        )
-
     def _remember(self, exc: ApiError) -> None:
         """Keep a quota refusal for :meth:`check_account` (the API cannot be asked)."""
         if exc.code in (QUOTA_EXCEEDED, UPLOAD_LIMIT_EXCEEDED):
             self.refused = Refusal(exc.code, exc.api_message)
-
-
-def _sent_text(attempt: Attempt | None) -> tuple[str, str] | None:
-    """The title and description the attempt's insert sent (:func:`_tidy`), if recorded."""
-    sent = attempt.sent.youtube if attempt is not None and attempt.sent is not None else None
-    resource = sent.get("resource") if sent is not None else None
-    snippet = resource.get("snippet") if isinstance(resource, dict) else None
-    if not isinstance(snippet, dict) or not isinstance(snippet.get("title"), str):
-        return None
-    return _tidy(snippet["title"]), _tidy(str(snippet.get("description") or ""))
-
-
-def _text(upload: Upload) -> tuple[str, str]:
-    """An upload's title and description, :func:`_tidy`."""
-    return _tidy(upload.title), _tidy(upload.description)
-
-
-def _tidy(text: str) -> str:
-    """``text`` with each run of whitespace one space, none at the ends."""
-    return " ".join(text.split())
 
 
 def _conforms(provider: YouTubeProvider) -> Provider:

@@ -27,6 +27,7 @@ from typing import Any, Unpack
 
 import httpx
 
+from gitops_publisher.core.youtube_quota import LIST_UNITS
 from gitops_publisher.errors import ApiError
 from gitops_publisher.providers.api_client import ApiClient, ClientOptions
 from gitops_publisher.providers.youtube import urls
@@ -44,6 +45,7 @@ from gitops_publisher.providers.youtube.envelope import (
     google_error,
     json_object,
 )
+from gitops_publisher.providers.youtube.lookup import Pay
 from gitops_publisher.providers.youtube.oauth import GoogleAuth
 from gitops_publisher.providers.youtube.resumable import (
     DEFAULT_CHUNK_SIZE,
@@ -291,13 +293,14 @@ class YouTubeClient(ApiClient[GoogleAuth]):
         document = await self._call("GET", urls.VIDEOS, params=params, idempotent=True)
         return VideoStatus.from_list(video_id, document)
 
-    async def uploads_since(self, since: datetime) -> list[Upload]:
+    async def uploads_since(self, since: datetime, *, pay: Pay | None = None) -> list[Upload]:
         """The channel's uploads made at or after ``since``, newest first (reference §6).
 
         channels.list ``part=contentDetails&mine=true`` names the uploads playlist, then
         playlistItems.list pages through it, 50 a page, newest first, until an item older
-        than ``since`` (or the end): one quota unit each call. Newer uploads arriving
-        between two pages shift the list, so an upload may be seen twice: each is kept once.
+        than ``since`` (or the end): one quota unit each call, given to ``pay`` before the
+        call is sent (it raises to stop the listing). Newer uploads arriving between two
+        pages shift the list, so an upload may be seen twice: each is kept once.
 
         Raises:
             YouTubeApiError: ``playlistNotFound`` and the like, ``insufficientPermissions``
@@ -306,6 +309,7 @@ class YouTubeClient(ApiClient[GoogleAuth]):
             ProviderNetworkError: transient failures outlived the policy.
         """
         params = {"part": "contentDetails", "mine": "true"}
+        _charge(pay)
         document = await self._call("GET", urls.CHANNELS, params=params, idempotent=True)
         items = document.get("items")
         channel = items[0] if isinstance(items, list) and items else {}
@@ -325,6 +329,7 @@ class YouTubeClient(ApiClient[GoogleAuth]):
                 "maxResults": str(UPLOADS_PAGE),
                 **({"pageToken": token} if token else {}),
             }
+            _charge(pay)
             page = UploadsPage.from_list(
                 await self._call("GET", urls.PLAYLIST_ITEMS, params=query, idempotent=True)
             )
@@ -336,10 +341,11 @@ class YouTubeClient(ApiClient[GoogleAuth]):
                 return list(found.values())
             token = page.next_page
 
-    async def videos(self, video_ids: Sequence[str]) -> list[Upload]:
+    async def videos(self, video_ids: Sequence[str], *, pay: Pay | None = None) -> list[Upload]:
         """Videos' titles and descriptions as their owner sees them (videos.list ``snippet``).
 
-        50 ids a call, 1 unit each; ids YouTube does not list (deleted) are left out.
+        50 ids a call, 1 unit each (given to ``pay`` first, as :meth:`uploads_since` does);
+        ids YouTube does not list (deleted) are left out.
 
         Raises:
             YouTubeApiError: ``insufficientPermissions``, ``malformed_response``, others.
@@ -349,6 +355,7 @@ class YouTubeClient(ApiClient[GoogleAuth]):
         for first in range(0, len(video_ids), UPLOADS_PAGE):
             ids = ",".join(video_ids[first : first + UPLOADS_PAGE])
             params = {"part": "snippet", "id": ids}
+            _charge(pay)
             document = await self._call("GET", urls.VIDEOS, params=params, idempotent=True)
             items = document.get("items")
             found += [Upload.from_item(i) for i in (items if isinstance(items, list) else [])]
@@ -399,3 +406,9 @@ class YouTubeClient(ApiClient[GoogleAuth]):
             raise google_error(response.status_code, response.content, response.headers)
 
         return await self._retry(send, endpoint=path, idempotent=idempotent)
+
+
+def _charge(pay: Pay | None) -> None:
+    """Give one list call's units to ``pay`` before the call (it raises when they do not fit)."""
+    if pay is not None:
+        pay(LIST_UNITS)

@@ -16,12 +16,13 @@ from typing import Any
 
 import pytest
 
-from gitops_publisher.core.ports import Attempt, NotStarted, Processing, Published
+from gitops_publisher.core.ports import Attempt, LookupBudget, NotStarted, Processing, Published
 from gitops_publisher.core.state import Sent
 from gitops_publisher.core.youtube import YouTubeUpload
+from gitops_publisher.core.youtube_quota import LOOKUP_UNITS
 from gitops_publisher.errors import ProviderError
-from gitops_publisher.providers.errors import OutcomeUnclear
-from gitops_publisher.providers.youtube.adapter import CLOCK_MARGIN
+from gitops_publisher.providers.errors import LookupOverBudget, OutcomeUnclear
+from gitops_publisher.providers.youtube.lookup import CLOCK_MARGIN
 
 from ..fakes import run
 from .fake_youtube import FakeYouTube
@@ -227,7 +228,7 @@ def test_the_last_page_ends_the_search(tmp_path: Path) -> None:
     assert fake.pages == ["", "50"]
 
 
-def test_without_the_attempt_or_what_it_sent_nothing_is_listed(tmp_path: Path) -> None:
+def test_without_the_attempt_nothing_is_listed(tmp_path: Path) -> None:
     fake = FakeYouTube()
     handle = uploaded_then_expired(tmp_path, fake)
 
@@ -235,8 +236,59 @@ def test_without_the_attempt_or_what_it_sent_nothing_is_listed(tmp_path: Path) -
         return await provider(fake).outcome(handle, SIZE)
 
     assert isinstance(run(main()), NotStarted)
-    assert isinstance(ask(fake, handle, sent=None), NotStarted)  # a record from before `sent`
     assert fake.pages == []
+
+
+def test_without_what_it_sent_any_upload_since_makes_the_outcome_unclear(tmp_path: Path) -> None:
+    """A record from before ``sent``, whose post changed since: nothing to compare with, so
+    the one video uploaded since the attempt began is not taken, nor is a new upload safe."""
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    (video_id,) = fake.videos
+    with pytest.raises(OutcomeUnclear) as raised:
+        ask(fake, handle, sent=None)
+    assert raised.value.candidates == (video_id,) and not raised.value.compared
+    assert "before records kept what an upload sent" in str(raised.value)
+    assert fake.pages == [""] and fake.posts == 1
+
+
+def test_without_what_it_sent_a_channel_without_uploads_since_made_nothing(
+    tmp_path: Path,
+) -> None:
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    fake.uploads.clear()  # the session never completed after all
+    other(fake, "vidBefore", BEGAN - timedelta(days=1))
+    answer = ask(fake, handle, sent=None)
+    assert isinstance(answer, NotStarted) and "no video was uploaded" in answer.reason
+
+
+def test_each_list_call_is_charged_to_the_budget_and_a_lookup_that_does_not_fit_is_not_begun(
+    tmp_path: Path,
+) -> None:
+    """A lookup holds 3 units (the channel, a page, a re-read) before its first call and gives
+    back what it did not use; the calls past the hold are charged one by one."""
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    (video_id,) = fake.videos
+    fake.statuses[video_id] = [{"status": {"uploadStatus": "processed"}}]
+    budget = LookupBudget(3)
+    assert isinstance(ask(fake, handle, budget=budget), Published)
+    assert (budget.spent, budget.left) == (LOOKUP_UNITS, 1)  # channels.list and one page
+    sent = len(fake.requests)
+    short = LookupBudget(2, about="the YouTube project of YOUTUBE_CLIENT_ID")
+    with pytest.raises(LookupOverBudget, match="the YouTube project of YOUTUBE_CLIENT_ID"):
+        ask(fake, handle, budget=short)
+    assert (short.spent, short.left) == (0, 2)
+    # Only the session's status query was sent: no list was asked for.
+    assert [r.method for r in fake.requests[sent:]] == ["PUT"]
+    for number in range(60):  # a busy channel since: two pages, 60 titles to read again
+        other(fake, f"vidNewer{number:03d}", BEGAN + timedelta(hours=1, minutes=number), title="x")
+    busy = LookupBudget(5)
+    assert isinstance(ask(fake, handle, budget=busy), Published)
+    assert (busy.spent, busy.left) == (1 + 2 + 2, 0)
+    with pytest.raises(LookupOverBudget):
+        ask(fake, handle, budget=LookupBudget(4))  # the second re-read does not fit
 
 
 def test_an_upload_that_cannot_be_told_apart_is_an_error_not_skipped(tmp_path: Path) -> None:

@@ -1,0 +1,135 @@
+"""Resumes of expired YouTube sessions against the Google project's daily units, via the emulator.
+
+Each resume of an upload whose session expired lists the channel's uploads to find its video
+(channels.list, playlistItems.list, videos.list for uploads listed with another title: a unit
+each). The plan counts them (2 units a resume, 1 more for reading its video), and apply spends
+no more on lookups than the day's units leave beside what the plan's other calls need: a
+lookup that does not fit is not made, and its upload is left for a run after the reset,
+instead of running into ``quotaExceeded``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from gitops_publisher.apply.events import Log, Outcome
+from gitops_publisher.apply.statebox import StateBox
+from gitops_publisher.core.state import Record
+from gitops_publisher.workspace.state_file import dump_state
+
+from .harness import (
+    PostSpec,
+    apply_channels,
+    assert_youtube_exactly_once,
+    committed_project,
+    config_yaml,
+    pending_changes,
+    read_state,
+    youtube_sessions,
+)
+
+DAY = 86_400.0
+VIDEO = "media/tutorial-part1.mp4"
+EXPIRING = {"completed_sessions_expire": True, "session_ttl_sec": DAY, "processing_base_sec": 0.0}
+UNITS_PER_DAY = 8
+POSTS = ("a", "b", "c")
+STATE = ".publisher/state.json"
+
+
+def backdate(root: Path, seconds: float) -> None:
+    """Move every record's times ``seconds`` back, as if its run had been that long ago."""
+    state = read_state(root)
+    back = timedelta(seconds=seconds)
+    resources = {
+        address: record.model_copy(
+            update={"created_at": record.created_at - back, "updated_at": record.updated_at - back}
+        )
+        for address, record in state.resources.items()
+    }
+    (root / STATE).write_bytes(dump_state(state.model_copy(update={"resources": resources})))
+
+
+def test_resumes_that_must_look_for_their_videos_stay_within_the_days_units(
+    tmp_path: Path, emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three uploads completed, but their records never said so (the state writes after the
+    handle were lost); their sessions expired since. With 8 units a day, the plan counts 10
+    and warns; apply looks for the first video (3 units: channels.list, a page, videos.list
+    re-reading the two others) and reads it (1), then stops looking: the other two are left
+    pending, no call is refused with quotaExceeded, and the run after the reset records them.
+    Nothing is uploaded twice."""
+    config = (
+        config_yaml([], ["studio"]) + f"youtube:\n  quota:\n    units_per_day: {UNITS_PER_DAY}\n"
+    )
+    root = committed_project(
+        tmp_path / "repo",
+        [],
+        [PostSpec(name, ["studio"], video=VIDEO) for name in POSTS],
+        files={"publisher.yaml": config},
+        youtube=["studio"],
+    )
+    with emulator(youtube=EXPIRING) as em:
+        token = {"studio": em.service.world.ensure_channel("@studio")}
+        put = StateBox.put
+
+        async def losing_put(self: StateBox, record: Record, *, wait: bool = True) -> None:
+            if record.status in ("initiating", "uploading"):
+                await put(self, record, wait=wait)
+
+        with monkeypatch.context() as patched:
+            patched.setattr(StateBox, "put", losing_put)
+            apply_channels(root, em, token)
+        assert {r.status for r in read_state(root).resources.values()} == {"uploading"}
+        assert len(em.get("/_sandbox/youtube/videos")["videos"]) == 3
+        # That run was two days ago: its uploads spent yesterday's quota, and their
+        # completed sessions are gone.
+        backdate(root, 2 * DAY)
+        em.clock.jump(2 * DAY)
+        em.set_options(
+            youtube=em.service.options.youtube.model_copy(update={"daily_units": UNITS_PER_DAY})
+        )
+        seen = len(em.requests())
+        logs: list[str] = []
+        report = apply_channels(
+            root,
+            em,
+            token,
+            on_event=lambda e: logs.append(e.message) if isinstance(e, Log) else None,
+        )
+
+        outcomes = [(r.address, r.outcome) for r in report.results]
+        assert outcomes == [
+            ("a@studio", Outcome.PUBLISHED),
+            ("b@studio", Outcome.PENDING),
+            ("c@studio", Outcome.PENDING),
+        ]
+        for result in report.results[1:]:
+            assert "the list was not asked for" in result.message
+            assert f"({UNITS_PER_DAY:,} units a day" in result.message
+        statuses = [r["status"] for r in em.requests()[seen:]]
+        assert 403 not in statuses  # no quotaExceeded: the lookups stopped first
+        assert em.get("/_sandbox/youtube/quota")["units"] <= UNITS_PER_DAY
+        assert (
+            "YouTube project of YOUTUBE_CLIENT_ID: looking for the videos of expired upload "
+            "sessions took 3 unit(s)" in logs
+        )
+        # The plan said so before anything was sent.
+        (quota,) = report.plan.youtube_quotas
+        assert (quota.resumes, quota.lookup_units, quota.units) == (3, 6, 1 + 3 + 6)
+        (warning,) = [w for w in report.plan.warnings if w.startswith("YouTube")]
+        assert "needs at least 10 units (6 of them to look for the videos of 3 resumed" in warning
+        assert pending_changes(root) == ["b@studio:resume", "c@studio:resume"]
+
+        # After the reset (the tool's clock is the machine's: the quota is raised instead),
+        # the two left are found and recorded.
+        em.set_options(youtube=em.service.options.youtube.model_copy(update={"daily_units": 100}))
+        (root / "publisher.yaml").write_text(config.replace(f"{UNITS_PER_DAY}\n", "100\n"))
+        later = apply_channels(root, em, token)
+        assert [r.outcome for r in later.results] == [Outcome.PUBLISHED] * 2
+        assert pending_changes(root) == []
+        videos = em.get("/_sandbox/youtube/videos")["videos"]
+        sessions = youtube_sessions(em.service.world)
+    assert_youtube_exactly_once(root, videos, sessions, {f"{name}@studio": VIDEO for name in POSTS})

@@ -47,6 +47,7 @@ def vine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakePlatform:
         name="vine",
         title="Vine",
         account_auth=FakeAccountAuth(identity=Identity("vine-7", "clip.main")),
+        tokens_here=frozenset({"clip-main"}),
     )
     monkeypatch.setitem(PLATFORMS, "vine", platform)
     load = workspace.load_config
@@ -58,10 +59,10 @@ def vine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakePlatform:
     monkeypatch.setenv("PUBLISHER_TOKEN_STORE", str(tmp_path / "tokens.json"))
     for name in ("PUBLISHER_TOKEN_KEY", "CI"):
         monkeypatch.delenv(name, raising=False)
-    # compose.py's check of missing credentials, which `auth status` and `auth refresh` end
-    # with as apply does, still asks every account but YouTube's for TikTok's app and looks
-    # for its token in its variable (docs/architecture.md, "Adding a platform", step 3).
-    for name in ("TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET", "VINE_REFRESH"):
+    # `auth status` and `auth refresh` end with the check of missing credentials, as apply
+    # begins with it; what an account lacks is its platform's to say (Platform.missing_app,
+    # has_tokens): the fake's app is in the environment and its token in VINE_REFRESH.
+    for name in ("FAKE_APP_KEY", platform.app_secret_env, "VINE_REFRESH"):
         monkeypatch.setenv(name, "set")
     root = tmp_path / "repo"
     root.mkdir()

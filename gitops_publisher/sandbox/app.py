@@ -71,12 +71,15 @@ class SandboxApp(Starlette):
     async def _starlette_call(self, scope: Any, receive: Any, send: Any) -> None:
         # The routes' world saves are batched; an answer leaves only once its change is on
         # disk, and a request that sends none (dropped after handling) still waits for it.
+        # It leaves only once the time it was given at is on disk too (a read saves nothing
+        # else): a restarted sandbox never answers from an earlier time (world.keep_time).
         batch = self.save_batch
         token = batch.begin()
 
         async def send_saved(message: Any) -> None:
             if message["type"] == "http.response.start":
                 await batch.settle()
+                batch.world.keep_time()
             await send(message)
 
         try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 import anyio
@@ -51,8 +52,16 @@ class ScaledClock:
     world has seen (:meth:`advance_to`), so sandbox time never goes back across restarts.
     """
 
-    def __init__(self, time_scale: float) -> None:
+    def __init__(
+        self,
+        time_scale: float,
+        wall: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         """Create a clock running ``time_scale`` times faster than real time.
+
+        ``wall`` and ``monotonic`` are the real time it reads (tests pass their own, to
+        restart a sandbox "later" without waiting).
 
         Raises:
             ValueError: when ``time_scale`` is not positive.
@@ -60,8 +69,9 @@ class ScaledClock:
         if time_scale <= 0:
             raise ValueError("time_scale must be positive")
         self.time_scale = time_scale
-        self._origin_wall = time.time()
-        self._origin_mono = time.monotonic()
+        self._monotonic = monotonic
+        self._origin_wall = wall()
+        self._origin_mono = monotonic()
         self._offset = 0.0
 
     def now(self) -> float:
@@ -69,7 +79,7 @@ class ScaledClock:
         return (
             self._origin_wall
             + self._offset
-            + (time.monotonic() - self._origin_mono) * self.time_scale
+            + (self._monotonic() - self._origin_mono) * self.time_scale
         )
 
     def advance_to(self, moment: float) -> None:

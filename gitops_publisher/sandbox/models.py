@@ -159,7 +159,8 @@ class WorldData(BaseModel):
     """Everything ``world.json`` holds."""
 
     version: int = 1
-    # Latest sandbox time saved: a scaled clock restarts from here, never behind it.
+    # Latest sandbox time saved with a change; the world directory's ``time`` file has the
+    # latest answered at since (world.py: keep_time). A scaled clock restarts from the later.
     last_time: float = 0.0
     client: ClientApp = Field(default_factory=ClientApp)
     accounts: list[Account] = Field(default_factory=list)

@@ -135,5 +135,11 @@ class ManualClock:
 
 
 def clock_for_scale(time_scale: float) -> Clock:
-    """Return a real clock for scale 1, a scaled clock otherwise."""
-    return RealClock() if time_scale == 1 else ScaledClock(time_scale)
+    """Return the clock of ``publisher sandbox serve --time-scale``: scaled, at 1 too.
+
+    At scale 1 it runs as the wall clock does, but a world loaded with it moves it forward
+    to the time the world reached (:meth:`ScaledClock.advance_to`): served at real speed
+    after an accelerated run (``apply --sandbox`` with a time scale), the world's posts do not
+    go back to "processing". A :class:`RealClock` cannot move forward.
+    """
+    return ScaledClock(time_scale)

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from gitops_publisher.cli.main import cli
 from gitops_publisher.sandbox import ManualClock, ScaledClock
-from gitops_publisher.sandbox.clock import RealClock, clock_for_scale
+from gitops_publisher.sandbox.clock import clock_for_scale
 
 
 def test_manual_clock_moves_only_forward() -> None:
@@ -31,7 +31,7 @@ def test_scaled_clock_runs_faster_than_real_time() -> None:
     first = clock.now()
     second = clock.now()
     assert second >= first
-    assert isinstance(clock_for_scale(1), RealClock)
+    assert isinstance(clock_for_scale(1), ScaledClock) and clock_for_scale(1).time_scale == 1
     assert isinstance(clock_for_scale(60), ScaledClock)
     with pytest.raises(ValueError):
         ScaledClock(0)
@@ -84,6 +84,20 @@ def test_scaled_time_never_goes_back_across_restarts(tmp_path: Path) -> None:
     second = ScaledClock(60)
     SandboxWorld.load_or_create(tmp_path / "w", clock=second)
     assert second.now() >= world.data.last_time
+
+
+def test_serving_at_real_speed_resumes_a_world_a_faster_run_moved_ahead(tmp_path: Path) -> None:
+    # `publisher sandbox serve` (scale 1) over the world of an accelerated `apply --sandbox`:
+    # the posts that run saw published must not read "processing" again.
+    from gitops_publisher.sandbox import SandboxWorld
+
+    fast = ScaledClock(60)
+    world = SandboxWorld.load_or_create(tmp_path / "w", clock=fast)
+    world.data.last_time = fast.now() + 86_400
+    world.save()
+    serve = clock_for_scale(1)
+    SandboxWorld.load_or_create(tmp_path / "w", clock=serve)
+    assert serve.now() >= world.data.last_time
 
 
 def test_the_sandbox_imports_no_client_code(tmp_path: Path) -> None:

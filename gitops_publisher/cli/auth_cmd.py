@@ -365,9 +365,12 @@ def _status_table(app: AppContext, auths: _Auths, warnings: list[str]) -> None:
                 info.account_id or "-",
                 ",".join(info.scopes) or "-",
                 refresh,
-                {"env": info.env_var, "writeback": "write-back", "store": "local store"}.get(
-                    info.source or "", "none: run `publisher auth login`"
-                ),
+                {
+                    "env": info.env_var,
+                    "writeback": "write-back",
+                    "kept": "local store (rotated)",
+                    "store": "local store",
+                }.get(info.source or "", "none: run `publisher auth login`"),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]

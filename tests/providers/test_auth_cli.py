@@ -255,6 +255,25 @@ def test_env_secret_without_key_two_refreshes_in_a_row(
     assert not find_leaks(first.output + status.output + second.output)
 
 
+def test_the_status_table_shows_a_rotated_token_kept_in_the_local_store(
+    project: Path,
+    env: dict[str, str],
+    emulator: tuple[str, Any],
+    publisher: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a refresh of the secret without a write-back key, the account's tokens are the
+    rotation kept in the local store: the table said it had none ("none: run `publisher
+    auth login`") where `auth status --account` said where they are."""
+    _, service = emulator
+    monkeypatch.setenv("TT_REFRESH_US", service.world.ensure_account("brand-us"))
+    assert publisher("-C", project, "auth", "refresh", "--account", "brand-us").exit_code == 0
+    table = publisher("-C", project, "auth", "status")
+    [row] = [line for line in table.stdout.splitlines() if line.startswith("brand-us ")]
+    assert "none" not in row and row.endswith("local store (rotated)"), row
+    assert not find_leaks(table.output)
+
+
 def test_no_credentials_and_unknown_account(
     project: Path, env: dict[str, str], publisher: Callable[..., Result]
 ) -> None:

@@ -7,7 +7,7 @@ which logs an account in through the browser, reads its token status (no network
 refreshes it. The command prints the answers and names no platform: what differs (the id
 that never changes, how long a refresh token lives, what a token minted for CI is good for)
 comes in them. Each platform implements it in ``providers/<platform>/account_auth.py``; the
-fake platform's is ``providers/fake.py``.
+fake platform's is ``providers/fake_auth.py``.
 
 No answer holds a token, except the refresh token of a login (:attr:`LoggedIn.refresh_token`),
 which the command prints alone on stdout when asked to mint one for a CI secret.

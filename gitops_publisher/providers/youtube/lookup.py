@@ -13,7 +13,8 @@ before it is ruled out: a playlist may hide a private video's title. Videos the 
 records for other attempts are not candidates. Exactly one: the session made it (the
 adapter answers its outcome). None: :class:`NotStarted`. Several:
 :class:`~gitops_publisher.providers.errors.OutcomeUnclear`, naming them; nothing is guessed.
-A record written before records kept what was sent has no text to compare: the engine then
+A record written before records kept what was sent (or what videos.insert received,
+``sent.youtube``) has no text to compare: the engine then
 passes what the manifest sends now when the post is unchanged since (its fingerprint is the
 record's); otherwise only a channel without any upload since is :class:`NotStarted`, and any
 upload since makes the outcome unclear. Each list call is charged to the attempt's

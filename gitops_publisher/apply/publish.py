@@ -134,9 +134,11 @@ class Publishing:
 
         Every post id the state holds belongs to another attempt: a record asked about is
         ``uploading`` or ``processing``, whose own ids are empty until it is settled. A record
-        written before records kept ``sent`` says what it sent only through its fingerprint:
-        when ``post`` (declared now) has the same one, what the post sends now is what the
-        attempt sent; otherwise it goes without (the platform then cannot compare).
+        written before records kept ``sent`` (or, for YouTube, before ``sent`` kept what
+        videos.insert received: ``sent.youtube``, 2026-12-04) says what it sent only through
+        its fingerprint: when ``post`` (declared now) has the same one, what the post sends
+        now is what the attempt sent; otherwise it goes without (the platform then cannot
+        compare).
         """
         known = frozenset(
             post_id
@@ -144,8 +146,10 @@ class Publishing:
             for post_id in [*other.post_ids, *(p for h in other.history for p in h.post_ids)]
         )
         sent = record.sent
-        if sent is None and post is not None and post.fingerprint == record.fingerprint:
-            sent = snapshot(post)
+        if post is not None and post.fingerprint == record.fingerprint:
+            now = snapshot(post)
+            if sent is None or (sent.youtube is None and now.youtube is not None):
+                sent = now
         budget = self.budgets.get(record.account)
         return Attempt(began=record.updated_at, sent=sent, known=known, budget=budget)
 

@@ -231,8 +231,9 @@ class Attempt:
             for an upload in progress; the last byte, for one the platform was processing).
             A post the attempt made was made around or after it.
         sent: what the attempt sent: the record's ``sent``; for a record written before
-            December 2026 (without it), what the post sends now when its fingerprint is still
-            the record's; else None (nothing to compare with).
+            December 2026 (without it, or a YouTube one without ``sent.youtube``), what the
+            post sends now when its fingerprint is still the record's; else the record's
+            (None: nothing to compare with).
         known: the platform's ids of posts the state records for other attempts (other
             addresses, and this address's earlier publishes): none of them is this one's.
         budget: what looking for the post may spend of the platform's quota (None: no

@@ -266,3 +266,32 @@ def test_a_record_from_before_sent_of_a_changed_post_is_left_until_someone_decid
         videos = em.get("/_sandbox/youtube/videos")["videos"]
         sessions = youtube_sessions(em.service.world)
     assert_youtube_exactly_once(root, videos, sessions, {"s@studio": VIDEO})
+
+
+def test_a_record_whose_sent_lacks_youtubes_fields_finds_its_video_by_the_unchanged_post(
+    tmp_path: Path, emulator
+) -> None:
+    """A YouTube record written before records kept what videos.insert received (``sent``
+    without ``youtube``: the first YouTube records, 2026-12-04) has no title to compare, as
+    a record without ``sent`` has none: the post unchanged since, what it sends now is what
+    was sent, and its one video is recorded. It was answered as a changed post's is: every
+    upload since a candidate, and the manifest to put back, which could not help (the next
+    run had no title to compare either), so it stayed unclear until `state rm` let the
+    next run upload it a second time."""
+    root = project(tmp_path)
+    with emulator(youtube=EXPIRING) as em:
+        token = {"studio": em.service.world.ensure_channel("@studio")}
+        killed_after_the_final_answer(root, em, token)
+        path = root / ".publisher" / "state.json"
+        document = json.loads(path.read_text())
+        del document["resources"]["s@studio"]["sent"]["youtube"]
+        path.write_text(json.dumps(document, indent=2, sort_keys=True))
+        older = read_state(root).resources["s@studio"]
+        assert older.sent is not None and older.sent.youtube is None
+        report = apply_channels(root, em, token)
+        assert [(r.address, r.outcome) for r in report.results] == [("s@studio", Outcome.PUBLISHED)]
+        assert pending_changes(root) == []
+        videos = em.get("/_sandbox/youtube/videos")["videos"]
+        sessions = youtube_sessions(em.service.world)
+    assert len(videos) == 1
+    assert_youtube_exactly_once(root, videos, sessions, {"s@studio": VIDEO})

@@ -37,7 +37,7 @@ from gitops_publisher.core.ports import (
     Transferring,
 )
 from gitops_publisher.core.ports import Outcome as Answer
-from gitops_publisher.core.state import Provenance, Record
+from gitops_publisher.core.state import UNKNOWN_OUTCOME, Provenance, Record
 from gitops_publisher.errors import ApiError
 from gitops_publisher.providers.errors import (
     InitOutcomeUnknown,
@@ -151,7 +151,17 @@ class Publishing:
             if sent is None or (sent.youtube is None and now.youtube is not None):
                 sent = now
         budget = self.budgets.get(record.account)
-        return Attempt(began=record.updated_at, sent=sent, known=known, budget=budget)
+        # The account's other attempts still unsettled may have made the post found.
+        rivals = tuple(
+            (address, other.sent)
+            for address, other in sorted(self.box.state.resources.items())
+            if other.account == record.account
+            and other.status in UNKNOWN_OUTCOME
+            and address != record.address
+        )
+        return Attempt(
+            began=record.updated_at, sent=sent, known=known, budget=budget, rivals=rivals
+        )
 
     async def publish(
         self, change: Change, post: DesiredPost, ticket: Ticket, *, renewals: int = 1

@@ -70,6 +70,7 @@ async def resume(
             f"{exc} ({sealed}; {sealed.hint} and the session itself answers)",
             candidates=exc.candidates,
             compared=exc.compared,
+            rivals=exc.rivals,
         ) from exc
     except LookupOverBudget as exc:
         return Result(
@@ -313,7 +314,17 @@ def unclear(
 ) -> Result:
     """A forgotten handle that several posts may be: left as it is, the user decides."""
     handle = record.publish_id if record is not None else None
-    if exc.compared:
+    if exc.rivals:
+        # One post, and another unsettled attempt of the account sent the same: taking it
+        # for one of them could record it twice and leave the other post unmade.
+        others = ", ".join(exc.rivals)
+        what = (
+            f"look at it on {provider.title}. If the upload of {others} still answers, a "
+            "run records it there and the next one decides this one by itself; otherwise "
+            "`publisher state rm` the address whose upload did not make it (the next run "
+            "publishes that post anew) and the next run records the video for the other"
+        )
+    elif exc.compared:
         what = (
             f"delete the extra one(s) on {provider.title} (the next run records the one left), "
             f"or `publisher state rm {change.address}` to forget this attempt (the next run "

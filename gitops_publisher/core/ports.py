@@ -238,12 +238,16 @@ class Attempt:
             addresses, and this address's earlier publishes): none of them is this one's.
         budget: what looking for the post may spend of the platform's quota (None: no
             limit is counted).
+        rivals: the account's other attempts whose outcome is unknown too (address, what
+            it sent; None: not recorded): a post one of them made may look like this one's,
+            so a post found by what was sent is not taken when a rival sent the same.
     """
 
     began: datetime
     sent: Sent | None = None
     known: frozenset[str] = frozenset()
     budget: LookupBudget | None = None
+    rivals: tuple[tuple[str, Sent | None], ...] = ()
 
 
 @dataclass

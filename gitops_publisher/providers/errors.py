@@ -110,16 +110,29 @@ class OutcomeUnclear(ProviderError):
     made since the attempt began is a candidate (``compared`` false), and one alone is not
     taken either.
 
+    When one post matches but another unsettled attempt of the account sent the same
+    (``rivals``), either may have made it: it is not taken either.
+
     Attributes:
         candidates: the platform's ids of the posts that may be the attempt's.
         compared: whether they were matched on what the attempt sent (False: every post
             made since it began).
+        rivals: the addresses of the account's other unsettled attempts that sent the same
+            (or whose record does not say what they sent), one of which may have made it.
     """
 
-    def __init__(self, message: str, *, candidates: tuple[str, ...], compared: bool = True) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        candidates: tuple[str, ...],
+        compared: bool = True,
+        rivals: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(message)
         self.candidates = candidates
         self.compared = compared
+        self.rivals = rivals
 
 
 class LookupOverBudget(ProviderError):

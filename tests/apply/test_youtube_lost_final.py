@@ -30,6 +30,7 @@ from .harness import (
     committed_project,
     pending_changes,
     read_state,
+    sha256_file,
     youtube_sessions,
 )
 
@@ -295,3 +296,74 @@ def test_a_record_whose_sent_lacks_youtubes_fields_finds_its_video_by_the_unchan
         sessions = youtube_sessions(em.service.world)
     assert len(videos) == 1
     assert_youtube_exactly_once(root, videos, sessions, {"s@studio": VIDEO})
+
+
+def test_two_unfinished_uploads_sent_alike_do_not_both_take_the_one_video_found(
+    tmp_path: Path, emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two posts of one channel sent with the same title and description (the same caption,
+    two videos), both recorded ``uploading`` and their sessions expired since: the channel
+    holds one video with that text (b's; a's is gone). Matched on the text alone it was each
+    attempt's one match, so a was recorded with b's video (or, after b took it, a run
+    published b again beside it) and a's post was never made. Which attempt made it is
+    unknown: nothing is recorded or uploaded, and both are named; once the user forgets the
+    attempt that made nothing (`publisher state rm a@studio`), the next run records b's and
+    publishes a, each once."""
+    part1, part2 = "media/tutorial-part1.mp4", "media/tutorial-part2.mp4"
+    specs = [PostSpec("a", ["studio"], video=part1), PostSpec("b", ["studio"], video=part2)]
+    same = {
+        f"posts/{spec.id}.yaml": spec.yaml().replace(f'"{spec.id} #test"', '"Daily clip #test"')
+        for spec in specs
+    }
+    root = committed_project(tmp_path / "repo", [], specs, files=same, youtube=["studio"])
+    with emulator(youtube=EXPIRING) as em:
+        token = {"studio": em.service.world.ensure_channel("@studio")}
+        put = StateBox.put
+
+        async def losing_put(self: StateBox, record: Record, *, wait: bool = True) -> None:
+            if record.status in ("initiating", "uploading"):
+                await put(self, record, wait=wait)
+
+        with monkeypatch.context() as patched:
+            patched.setattr(StateBox, "put", losing_put)
+            apply_channels(root, em, token)
+        assert {r.status for r in read_state(root).resources.values()} == {"uploading"}
+        sha = {v["sha256"]: v["video_id"] for v in em.get("/_sandbox/youtube/videos")["videos"]}
+        a_video, b_video = sha[sha256_file(root / part1)], sha[sha256_file(root / part2)]
+        deleted = httpx.delete(
+            em.base_url + "/youtube/v3/videos",
+            params={"id": a_video},
+            headers=bearer(em, token["studio"]),
+            timeout=10,
+        )
+        assert deleted.status_code == 204, deleted.text
+        em.clock.jump(2 * DAY)  # both completed sessions are gone
+
+        report = apply_channels(root, em, token)
+        state = read_state(root)
+        assert b_video not in state.resources["a@studio"].post_ids
+        for result in report.results:
+            assert result.outcome is Outcome.FAILED, (result.address, result.message)
+            assert b_video in result.message
+        assert sorted(pending_changes(root)) == ["a@studio:resume", "b@studio:resume"]
+        assert len(em.get("/_sandbox/youtube/videos")["videos"]) == 2  # nothing uploaded
+
+        # As the message says: the attempt that made nothing forgotten, the next run
+        # records the other's video and publishes the forgotten post anew.
+        path = root / ".publisher" / "state.json"
+        document = json.loads(path.read_text())
+        del document["resources"]["a@studio"]
+        path.write_text(json.dumps(document, indent=2, sort_keys=True))
+        later = apply_channels(root, em, token)
+        assert sorted((r.address, r.outcome) for r in later.results) == [
+            ("a@studio", Outcome.PUBLISHED),
+            ("b@studio", Outcome.PUBLISHED),
+        ]
+        assert read_state(root).resources["b@studio"].post_ids == [b_video]
+        assert apply_channels(root, em, token).results == []
+        videos = [
+            v for v in em.get("/_sandbox/youtube/videos")["videos"] if v["video_id"] != a_video
+        ]
+        sessions = youtube_sessions(em.service.world)
+    del sessions[next(u for u, v in sessions.items() if v == a_video)]
+    assert_youtube_exactly_once(root, videos, sessions, {"a@studio": part1, "b@studio": part2})

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from gitops_publisher.core.ports import Attempt, LookupBudget, NotStarted
+from gitops_publisher.core.state import Sent
 from gitops_publisher.core.youtube_quota import LOOKUP_HOLD
 from gitops_publisher.providers.errors import LookupOverBudget, OutcomeUnclear
 from gitops_publisher.providers.youtube.api_models import Upload
@@ -111,7 +112,25 @@ async def _look(
     if unsure:
         matches += [u for u in await api.videos(unsure, pay=pay) if _text(u) == wanted]
     if len(matches) == 1:
-        return matches[0]
+        # Another unsettled attempt of the channel sent the same (or does not say what it
+        # sent): the one video may be its, and taking it here would record it twice and
+        # leave a post unmade.
+        rivals = tuple(
+            address
+            for address, sent in attempt.rivals
+            if (text := _text_of(sent)) is None or text == wanted
+        )
+        if not rivals:
+            return matches[0]
+        (found,) = matches
+        raise OutcomeUnclear(
+            f"{gone}, so it cannot say which video it made: one video uploaded to the "
+            f"channel since {when}, {found.video_id}, has the title and description it was "
+            f"sent with, and the upload of {', '.join(rivals)}, unsettled too, was sent with "
+            "the same (or its record does not say what it sent): either may have made it",
+            candidates=(found.video_id,),
+            rivals=rivals,
+        )
     if not matches:
         return NotStarted(
             f"{gone}, and no video uploaded to the channel since {when} has the title and "
@@ -175,7 +194,12 @@ class _Tab:
 
 def _sent_text(attempt: Attempt | None) -> tuple[str, str] | None:
     """The title and description the attempt's insert sent (:func:`_tidy`), if recorded."""
-    sent = attempt.sent.youtube if attempt is not None and attempt.sent is not None else None
+    return _text_of(attempt.sent if attempt is not None else None)
+
+
+def _text_of(recorded: Sent | None) -> tuple[str, str] | None:
+    """The title and description an insert sent (:func:`_tidy`), if ``recorded`` says."""
+    sent = recorded.youtube if recorded is not None else None
     resource = sent.get("resource") if sent is not None else None
     snippet = resource.get("snippet") if isinstance(resource, dict) else None
     if not isinstance(snippet, dict) or not isinstance(snippet.get("title"), str):

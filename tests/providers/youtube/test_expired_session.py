@@ -106,6 +106,23 @@ def test_exactly_one_matching_upload_is_the_sessions_video(tmp_path: Path) -> No
     assert fake.pages == [""] and fake.posts == 1
 
 
+def test_one_match_another_unsettled_attempt_sent_alike_is_not_taken(tmp_path: Path) -> None:
+    """The account's other unsettled attempts (rivals) may have made the one video found: one
+    sent with the same title and description, or one whose record does not say what it sent,
+    makes the outcome unclear; one sent with another text does not."""
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    (video_id,) = fake.videos
+    fake.statuses[video_id] = [{"status": {"uploadStatus": "processed"}}]
+    alike = attempt().sent
+    unlike = attempt({**RESOURCE, "snippet": {"title": "Other", "description": ""}}).sent
+    assert isinstance(ask(fake, handle, rivals=(("b@studio", unlike),)), Published)
+    for rival in (alike, None):
+        with pytest.raises(OutcomeUnclear, match="b@studio") as raised:
+            ask(fake, handle, rivals=(("b@studio", rival),))
+        assert (raised.value.candidates, raised.value.rivals) == ((video_id,), ("b@studio",))
+
+
 def test_a_match_still_processing_is_processing(tmp_path: Path) -> None:
     fake = FakeYouTube()
     handle = uploaded_then_expired(tmp_path, fake)

@@ -40,7 +40,9 @@ and a later run with a recorded handle (the plan's ``resume``) starts at ``outco
   YouTube session expires too), so that attempt is left as it is, never started again.
   Before answering it for a forgotten handle, a platform that forgets handles looks for
   the attempt's post (:class:`Attempt`, which the engine passes): found once, the answer
-  is that post's outcome; found several times, :class:`OutcomeUnclear` (nothing is done);
+  is that post's outcome; found several times, or once while another unsettled attempt
+  of the account sent the same (:attr:`Attempt.rivals`), :class:`OutcomeUnclear` (nothing
+  is done);
 * :class:`Processing` -> poll ``outcome`` with backoff;
 * :class:`Published` / :class:`Drafted` / :class:`Failed` -> record it.
 
@@ -782,11 +784,12 @@ class Provider(Named, Protocol):
         or not) then looks for the attempt's post among the account's posts before it
         answers :class:`NotStarted`: exactly one that matches what was sent, made since the
         attempt began, is the attempt's (its outcome is answered, and asked again by handle
-        within the run); none: :class:`NotStarted`.
+        within the run) unless a rival attempt sent the same; none: :class:`NotStarted`.
 
         Raises:
-            OutcomeUnclear: the handle is forgotten and several posts may be the attempt's;
-                nothing may be published again until someone decides (their ids in it).
+            OutcomeUnclear: the handle is forgotten and several posts may be the attempt's
+                (or one that a rival attempt may have made); nothing may be published again
+                until someone decides (their ids in it).
             ApiError: the platform does not know the handle for this account.
             AuthError, ProviderError: see the module docstring.
         """

@@ -281,9 +281,10 @@ def environment_connection(
 
     ``names``: the accounts it will open: every credential one of them lacks here (an app's
     key and secret, a Google client, a token) is reported at once, before any request, and
-    only what their platforms use is asked for. In CI without ``PUBLISHER_TOKEN_KEY``, a
-    YouTube channel among them gets a warning: its upload sessions would be sealed with a
-    key file the job's end discards (``providers/sealing.py``).
+    only what their platforms use is asked for. In CI without ``PUBLISHER_TOKEN_KEY``, each
+    platform among them whose handles the state keeps sealed (``Platform.sealed_handles``:
+    YouTube's upload sessions) gets a warning: they would be sealed with a key file the
+    job's end discards (``providers/sealing.py``).
 
     Raises:
         PreflightError: the app's credentials or an account's refresh token are missing.
@@ -307,13 +308,16 @@ def environment_connection(
         warn=warn,
     )
     if os.environ.get("CI") == "true" and not os.environ.get("PUBLISHER_TOKEN_KEY"):
-        if any(getattr(config.accounts.get(n), "provider", "") == "youtube" for n in names):
-            warn(
-                "warning: PUBLISHER_TOKEN_KEY is not set: this job seals the YouTube upload "
-                "sessions the state records with a key file of this machine, which the job's "
-                "end discards, so an upload cut off in this job cannot be resumed by the next "
-                "(it uploads the video again); set PUBLISHER_TOKEN_KEY in CI"
-            )
+        for kind in sorted({config.accounts[n].provider for n in names if n in config.accounts}):
+            platform = PLATFORMS.get(kind)
+            if platform is not None and platform.sealed_handles:
+                warn(
+                    "warning: PUBLISHER_TOKEN_KEY is not set: this job seals the "
+                    f"{platform.title} {platform.sealed_handles} the state records with a key "
+                    "file of this machine, which the job's end discards, so an upload cut off "
+                    "in this job cannot be resumed by the next (it uploads the video again); "
+                    "set PUBLISHER_TOKEN_KEY in CI"
+                )
     return Connection(api, "", "", tokens.load, tokens.save, apps=environment_apps(os.environ))
 
 

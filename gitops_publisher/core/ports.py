@@ -562,6 +562,11 @@ class Platform(Named, Protocol):
         rotates_refresh_tokens: each refresh retires the refresh token (TikTok): a rotated
             set is saved before it is used, and in CI written back encrypted on the state
             branch (``workspace/token_sync.py``), keyed by :meth:`api_base_url` and account.
+        sealed_handles: what its handles are called when the state keeps them sealed,
+            because each is a capability (YouTube's ``upload sessions``); None when its
+            handles are no secrets (TikTok's publish_id). In CI without
+            ``PUBLISHER_TOKEN_KEY``, a run that opens one of its accounts is warned that the
+            next job cannot resume them (the key file dies with the job).
     """
 
     media_rules: MediaRules
@@ -571,6 +576,7 @@ class Platform(Named, Protocol):
     app_credential: str
     rotates_refresh_tokens: bool
     account_checks: str
+    sealed_handles: str | None
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """The limits an account's publishes count against (pure; from its settings)."""

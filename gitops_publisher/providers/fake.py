@@ -414,6 +414,8 @@ class FakePlatform:
         tokens_here: the accounts :meth:`has_tokens` finds a token for.
         pending / visible_at: :meth:`pending_note` says ``pending`` before ``visible_at``
             (None: every post is visible once published).
+        sealed_handles: what its handles are called when the state keeps them sealed
+            (None: they are no secrets).
     """
 
     provider: FakeProvider = field(default_factory=FakeProvider)
@@ -440,6 +442,7 @@ class FakePlatform:
     visible_at: datetime | None = None
     account_auth: FakeAccountAuth = field(default_factory=FakeAccountAuth)
     auth_openings: list[AuthOpening] = field(default_factory=list)
+    sealed_handles: str | None = None
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """:attr:`account_quotas`, else one: the account's daily cap over 24 h."""

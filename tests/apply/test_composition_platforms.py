@@ -1,7 +1,8 @@
 """The composition root names no platform: each says its app, each emulator how it seeds.
 
 ``compose.py`` gets the environment's app credentials from each platform of the registry
-(``Platform.environment_app``) and, with ``--sandbox``, seeds each account into its
+(``Platform.environment_app``), warns in CI of the handles a platform keeps sealed
+(``Platform.sealed_handles``) and, with ``--sandbox``, seeds each account into its
 platform's emulator as ``sandbox/seeding.py`` says, with every emulator's app: a new platform
 (or emulator) is handled without an edit of ``compose.py``.
 """
@@ -153,3 +154,61 @@ def test_the_credentials_an_account_lacks_are_its_platforms_to_say(
     monkeypatch.setenv("FAKE_APP_KEY", "key")
     monkeypatch.setenv("FAKE_APP_SECRET", "secret")
     assert compose._has_credentials(planned, ["shorts-b"]) == (["shorts-b"], [])  # type: ignore[arg-type]
+
+
+def fake_in_youtubes_place(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Config:
+    """Environment with TikTok's app and the fake's; a TikTok account and a fake one."""
+    for name, value in {
+        "TIKTOK_CLIENT_KEY": "aw-key",
+        "TIKTOK_CLIENT_SECRET": "tt-secret",
+        "FAKE_APP_KEY": "fake-key",
+        "FAKE_APP_SECRET": "fake-secret",
+        "TT_REFRESH": "rft.only-for-this-test",
+        "PUBLISHER_TIKTOK_API_URL": "http://127.0.0.1:9/tiktok",
+        "PUBLISHER_FAKE_API_URL": "http://127.0.0.1:9/fake",
+        "PUBLISHER_TOKEN_STORE": str(tmp_path / "token-store.json"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("CI", "PUBLISHER_TOKEN_KEY", "PUBLISHER_STATE_BRANCH"):
+        monkeypatch.delenv(name, raising=False)
+    return Config.model_validate(
+        {
+            "version": 1,
+            "accounts": {
+                "brand-us": {"refresh_token_env": "TT_REFRESH"},
+                "shorts": {"provider": "youtube", "refresh_token_env": "FAKE_REFRESH"},
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("sealed", "warned"),
+    [
+        (None, []),
+        (
+            "upload tickets",
+            [
+                "warning: PUBLISHER_TOKEN_KEY is not set: this job seals the Fake upload "
+                "tickets the state records with a key file of this machine, which the job's "
+                "end discards, so an upload cut off in this job cannot be resumed by the next "
+                "(it uploads the video again); set PUBLISHER_TOKEN_KEY in CI"
+            ],
+        ),
+    ],
+    ids=["handles-no-secret", "sealed-handles"],
+)
+def test_in_ci_without_the_token_key_a_platform_whose_handles_are_sealed_is_warned(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, sealed: str | None, warned: list[str]
+) -> None:
+    """The warning is the platform's to ask for (``Platform.sealed_handles``), in its words."""
+    fake = FakePlatform(tokens_here=frozenset({"shorts"}), sealed_handles=sealed)
+    monkeypatch.setitem(PLATFORMS, "youtube", fake)
+    config = fake_in_youtubes_place(monkeypatch, tmp_path)
+    monkeypatch.setenv("CI", "true")
+    warnings: list[str] = []
+    compose.environment_connection(tmp_path, config, names=["shorts"], warn=warnings.append)
+    assert warnings == warned
+    warnings.clear()
+    compose.environment_connection(tmp_path, config, names=["brand-us"], warn=warnings.append)
+    assert warnings == []  # TikTok's publish_ids are no secrets

@@ -51,6 +51,7 @@ class TikTokPlatform:
     app_credential = f"the app's client key ({endpoint.CLIENT_KEY_ENV})"
     rotates_refresh_tokens = True  # each refresh retires the old refresh token (reference §1)
     account_checks = "creator"  # creator_info (reference §3.1)
+    sealed_handles: str | None = None  # a publish_id is no secret; the upload_url is not kept
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """6 inits a minute, the account's daily cap of direct posts, 5 pending drafts."""

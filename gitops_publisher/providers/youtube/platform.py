@@ -63,6 +63,8 @@ class YouTubePlatform:
     api_url_env = urls.API_URL_ENV
     rotates_refresh_tokens = False  # Google's refresh tokens are not rotated (reference §1)
     account_checks = "channel"
+    # The session URI is a capability: the state keeps it sealed (core/handles.py).
+    sealed_handles: str | None = "upload sessions"
     app_credential = (
         f"the Google OAuth client id ({urls.CLIENT_ID_ENV}, or the accounts' client_id_env)"
     )

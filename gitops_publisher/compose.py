@@ -33,14 +33,14 @@ from contextlib import (
     asynccontextmanager,
     contextmanager,
 )
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from gitops_publisher.core.handles import Sealer
 from gitops_publisher.core.identity import handle
 from gitops_publisher.core.models import AccountConfig, Config
-from gitops_publisher.core.ports import MissingApp, Provider, Providers
+from gitops_publisher.core.ports import MissingApp, Provider, Providers, TokenSource
 from gitops_publisher.errors import (
     AuthError,
     ConfigError,
@@ -72,10 +72,12 @@ class Connection:
     account's provider through its platform in the registry (``providers/registry.py``).
 
     Attributes:
-        api_url: the API base URL.
+        api_url: the API base URL of every platform without its own in ``apis`` (the
+            embedded sandbox serves them all on one).
         client_key / client_secret: the default platform's app credentials (TikTok's), for
             a connection built by hand; an entry of ``apps`` for it wins.
-        load_tokens: account name -> stored token set (JSON dict) or None.
+        load_tokens: account name -> stored token set (JSON dict) or None (outside the
+            sandbox, from its platform's ``Platform.environment_tokens``).
         save_tokens: persists a rotated token set BEFORE it is used.
         time_scale: how much faster than real time the server's clock runs.
         apps: the app credentials (client key or id, secret) this connection provides, by
@@ -83,6 +85,8 @@ class Connection:
             (``sandbox/seeding.py``), each platform's ``environment_app`` outside it.
         sealer: seals upload sessions for the state (``providers/sealing.py``); by default
             with ``PUBLISHER_TOKEN_KEY``, else the key file beside the local token store.
+        apis: each platform's own API base URL, by ``provider:`` name (outside the sandbox:
+            ``Platform.api_base_url``), which :meth:`open` hands it instead of ``api_url``.
     """
 
     api_url: str
@@ -94,6 +98,7 @@ class Connection:
     secrets: set[str] = field(default_factory=set)
     apps: dict[str, tuple[str, str]] = field(default_factory=dict)
     sealer: Sealer = field(default_factory=lambda: _sealer())
+    apis: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Start loading the clients' TLS context, so it overlaps apply's pre-flight."""
@@ -137,7 +142,8 @@ class Connection:
                         f"account {name}: provider {kind} is not available in this version",
                         hint=f"known providers: {', '.join(sorted(PLATFORMS))}",
                     )
-                opened[name] = platform.open(run, name)
+                api = self.apis.get(kind, self.api_url)
+                opened[name] = platform.open(replace(run, api_url=api), name)
             yield opened
 
 
@@ -267,17 +273,19 @@ def environment_connection(
 ) -> Connection:
     """A connection to the platforms with credentials from the environment.
 
-    The app credentials the environment gives a platform's accounts are the platform's to
-    read (``Platform.environment_app``: TikTok's key and secret; a YouTube channel names its
-    own Google client, read when it is opened).
+    What the environment gives a platform's accounts is the platform's to read: its API URL
+    (``Platform.api_base_url``: ``PUBLISHER_TIKTOK_API_URL`` or TikTok's), its app
+    credentials (``Platform.environment_app``: TikTok's key and secret; a YouTube channel
+    names its own Google client, read when it is opened) and its accounts' tokens
+    (``Platform.environment_tokens``; a YouTube channel reads its own when it is opened).
 
-    Each account starts from its ``refresh_token_env`` variable (CI) or the local store of
-    ``publisher auth login``. TikTok rotates refresh tokens at every refresh, so a rotated set
-    is written back before use: encrypted next to the state with ``PUBLISHER_TOKEN_KEY``
-    (``.publisher/tokens.enc``, safe to commit), else to the local store. With the git-branch
-    state backend that file is first restored from the state branch (a fresh CI checkout
-    starts from the live token, not the retired secret) and each rotation is pushed there
-    at once (:func:`~gitops_publisher.workspace.token_sync.ci_writeback`).
+    TikTok's accounts start from their ``refresh_token_env`` variable (CI) or the local
+    store of ``publisher auth login``. TikTok rotates refresh tokens at every refresh, so a
+    rotated set is written back before use: encrypted next to the state with
+    ``PUBLISHER_TOKEN_KEY`` (``.publisher/tokens.enc``, safe to commit), else to the local
+    store. With the git-branch state backend that file is first restored from the state
+    branch (a fresh CI checkout starts from the live token, not the retired secret) and each
+    rotation is pushed there at once (:func:`~gitops_publisher.workspace.token_sync.ci_writeback`).
 
     ``names``: the accounts it will open: every credential one of them lacks here (an app's
     key and secret, a Google client, a token) is reported at once, before any request, and
@@ -292,21 +300,18 @@ def environment_connection(
             state branch cannot be fetched.
         AuthError: ``PUBLISHER_TOKEN_KEY`` is not a Fernet key or does not decrypt the file.
     """
-    from gitops_publisher.providers.tiktok import urls
-    from gitops_publisher.providers.tiktok.credentials import AccountTokens
-    from gitops_publisher.providers.token_store import TokenStore
     from gitops_publisher.workspace.token_sync import ci_writeback, rotating
 
     require_credentials(config, names)
-    api = urls.api_url()
+    apis = {name: platform.api_base_url() for name, platform in sorted(PLATFORMS.items())}
     writeback = ci_writeback(root, config.state, rotating(config.accounts))
-    tokens = AccountTokens(
-        accounts=config.accounts,
-        api_url=api,
-        store=TokenStore(),
-        writeback=writeback,
-        warn=warn,
-    )
+    sources = {
+        name: source
+        for name, platform in sorted(PLATFORMS.items())
+        if (source := platform.environment_tokens(config.accounts, writeback=writeback, warn=warn))
+        is not None
+    }
+    tokens = _PlatformTokens(config.accounts, sources)
     if os.environ.get("CI") == "true" and not os.environ.get("PUBLISHER_TOKEN_KEY"):
         for kind in sorted({config.accounts[n].provider for n in names if n in config.accounts}):
             platform = PLATFORMS.get(kind)
@@ -318,7 +323,48 @@ def environment_connection(
                     "in this job cannot be resumed by the next (it uploads the video again); "
                     "set PUBLISHER_TOKEN_KEY in CI"
                 )
-    return Connection(api, "", "", tokens.load, tokens.save, apps=environment_apps(os.environ))
+    return Connection(
+        apis[DEFAULT_PROVIDER],
+        "",
+        "",
+        tokens.load,
+        tokens.save,
+        apps=environment_apps(os.environ),
+        apis=apis,
+    )
+
+
+@dataclass(frozen=True)
+class _PlatformTokens:
+    """The environment's tokens of each account, kept where its platform says.
+
+    ``sources``: by ``provider:`` name, each platform's ``Platform.environment_tokens``. An
+    account whose platform has none (a YouTube channel reads its own when it is opened) has
+    no token here; one not in ``accounts`` is the default platform's, as :meth:`Connection.open`
+    opens it.
+    """
+
+    accounts: Mapping[str, AccountConfig]
+    sources: Mapping[str, TokenSource]
+
+    def _source(self, account: str) -> TokenSource | None:
+        config = self.accounts.get(account)
+        return self.sources.get(config.provider if config is not None else DEFAULT_PROVIDER)
+
+    def load(self, account: str) -> dict[str, Any] | None:
+        """The account's token set from its platform's source, or None.
+
+        Raises:
+            AuthError: as the source's ``load`` (an unreadable file, a refused refresh).
+        """
+        source = self._source(account)
+        return None if source is None else source.load(account)
+
+    def save(self, account: str, tokens: dict[str, Any]) -> None:
+        """Keep a rotated set where its platform's source keeps them."""
+        source = self._source(account)
+        assert source is not None, account  # a platform saves only a set it loaded here
+        source.save(account, tokens)
 
 
 def environment_apps(env: Mapping[str, str]) -> dict[str, tuple[str, str]]:

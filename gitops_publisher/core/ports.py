@@ -485,17 +485,41 @@ class Named(Protocol):
         ...
 
 
+class TokenSource(Protocol):
+    """Where a connection loads its accounts' token sets from and saves rotated ones to.
+
+    What a platform gives the composition root for the environment's tokens
+    (:meth:`Platform.environment_tokens`); token sets are JSON dicts, as
+    :meth:`Opening.stored_tokens` returns them.
+    """
+
+    def load(self, account: str, /) -> dict[str, Any] | None:
+        """The token set ``account`` starts from, or None when it has none here.
+
+        Raises:
+            AuthError: a token file cannot be read, or the tokens may not be used here.
+        """
+        ...
+
+    def save(self, account: str, tokens: dict[str, Any], /) -> None:
+        """Keep ``tokens``, a rotated set of ``account``, where its tokens came from."""
+        ...
+
+
 class Opening(Protocol):
     """What the composition root hands :meth:`Platform.open` for one run (``compose.py``).
 
     Attributes:
         accounts: the config's accounts (each one's ``provider:`` picked the platform).
-        api_url: the connection's API base URL (the embedded sandbox serves every platform
-            on one); a platform whose app the connection does not provide finds its own.
+        api_url: the API base URL the connection gives this platform: the embedded
+            sandbox's (it serves every platform on one), else the platform's own
+            (:meth:`Platform.api_base_url`); a platform whose app the connection does not
+            provide finds its own.
         secrets: the run's redaction set: an opener adds every token it will send.
         sleep / clock: what the adapters wait and time with (scaled under the sandbox).
         save_tokens: ``save_tokens(account, tokens)`` persists a rotated token set (JSON)
-            in the connection's store BEFORE it is used.
+            in the connection's store BEFORE it is used (outside the sandbox, the
+            platform's :meth:`Platform.environment_tokens`).
         on_close: ``on_close(close)``: ``await close()`` when the run's providers are closed
             (an HTTP client's ``aclose``).
         apps: the app credentials (client id, secret) the connection provides, by
@@ -664,6 +688,27 @@ class Platform(Named, Protocol):
         the sandbox: TikTok's app from ``TIKTOK_CLIENT_KEY``/``TIKTOK_CLIENT_SECRET`` (empty
         when unset: the account check then says so). None when each account names its own
         (a YouTube channel's Google client). Read at the edge.
+        """
+        ...
+
+    def environment_tokens(
+        self,
+        accounts: Mapping[str, AccountConfig],
+        *,
+        writeback: object | None,
+        warn: Callable[[str], None],
+    ) -> TokenSource | None:
+        """Where the environment's tokens of its accounts are, for :meth:`open` (or None).
+
+        What the composition root's connection hands :meth:`open` outside the sandbox
+        (:meth:`Opening.stored_tokens`, :attr:`Opening.save_tokens`), under
+        :meth:`api_base_url`: TikTok's accounts start from their ``refresh_token_env``, the
+        encrypted ``writeback`` of rotated tokens (``workspace/token_sync.py``: the
+        project's, restored from the state branch and mirrored there; None without
+        ``PUBLISHER_TOKEN_KEY``) or the local store of ``publisher auth login``. None when
+        its accounts find their own when opened (a YouTube channel's, beside its Google
+        client). ``warn``: told what the user should know that is no error (a rotated
+        secret kept on this machine only). Read at the edge.
         """
         ...
 

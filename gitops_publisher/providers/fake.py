@@ -13,11 +13,12 @@ so a test can check what the state held at that moment (the write-ahead rule).
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gitops_publisher.core import handles
 from gitops_publisher.core.auth_port import AccountAuth, AuthOpening
@@ -46,6 +47,7 @@ from gitops_publisher.core.ports import (
     Rate,
     Refusal,
     Started,
+    TokenSource,
     Transferring,
 )
 from gitops_publisher.core.state import Endpoint, Record
@@ -395,6 +397,28 @@ class FakeProviders:
 
 
 @dataclass
+class FakeTokens:
+    """The fake platform's tokens in the environment (:meth:`FakePlatform.environment_tokens`).
+
+    Attributes:
+        sets: account -> its token set (JSON); a saved set replaces it.
+        writeback / warn: what the composition root handed the platform for them.
+    """
+
+    sets: dict[str, dict[str, Any]]
+    writeback: object | None = None
+    warn: Callable[[str], None] = lambda _message: None
+
+    def load(self, account: str) -> dict[str, Any] | None:
+        """The account's set in :attr:`sets`, or None."""
+        return self.sets.get(account)
+
+    def save(self, account: str, tokens: dict[str, Any]) -> None:
+        """Replace the account's set."""
+        self.sets[account] = tokens
+
+
+@dataclass
 class FakePlatform:
     """The fake platform as a registry entry (satisfies ``core.ports.Platform``).
 
@@ -405,6 +429,7 @@ class FakePlatform:
         media_rules: what pre-flight checks (default: nothing).
         covers: whether its posts show a chosen cover frame (as TikTok's do).
         opened: the accounts :meth:`open` was asked for, in order.
+        openings: what :meth:`open` was handed, in the same order.
         account_auth: what :meth:`auth` returns (``providers/fake_auth.py``).
         auth_openings: what :meth:`auth` was handed, in order.
         upload_target_lifetime: how long a start's upload target lives (TikTok-like by
@@ -414,6 +439,8 @@ class FakePlatform:
         tokens_here: the accounts :meth:`has_tokens` finds a token for.
         pending / visible_at: :meth:`pending_note` says ``pending`` before ``visible_at``
             (None: every post is visible once published).
+        tokens: the token sets the environment gives its accounts
+            (:meth:`environment_tokens`; None: its accounts find their own when opened).
         sealed_handles: what its handles are called when the state keeps them sealed
             (None: they are no secrets).
     """
@@ -425,6 +452,7 @@ class FakePlatform:
         default_factory=lambda: MediaRules(platform="Fake", not_a_video="a video file")
     )
     opened: list[str] = field(default_factory=list)
+    openings: list[Opening] = field(default_factory=list)
     status_rate: Rate | None = None
     upload_target_lifetime: timedelta | None = timedelta(hours=1)
     name: str = "fake"
@@ -442,6 +470,7 @@ class FakePlatform:
     visible_at: datetime | None = None
     account_auth: FakeAccountAuth = field(default_factory=FakeAccountAuth)
     auth_openings: list[AuthOpening] = field(default_factory=list)
+    tokens: dict[str, dict[str, Any]] | None = None
     sealed_handles: str | None = None
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
@@ -466,6 +495,7 @@ class FakePlatform:
     def open(self, run: Opening, account: str) -> Provider:
         """:attr:`provider`, whatever the account."""
         self.opened.append(account)
+        self.openings.append(run)
         return self.provider
 
     def endpoint(
@@ -483,8 +513,9 @@ class FakePlatform:
         return Chunking(min(size, self.chunk_size), max(1, -(-size // self.chunk_size)))
 
     def api_base_url(self, env: Mapping[str, str] | None = None) -> str:
-        """:attr:`api_url_env` when set in ``env``, else the fake's own URL."""
-        return (env or {}).get(self.api_url_env) or self.api_url
+        """:attr:`api_url_env` when set in ``env`` (the process's), else the fake's own URL."""
+        env = os.environ if env is None else env
+        return env.get(self.api_url_env) or self.api_url
 
     def missing_app(
         self, name: str, account: AccountConfig, env: Mapping[str, str]
@@ -502,6 +533,18 @@ class FakePlatform:
     def has_tokens(self, name: str, account: AccountConfig, env: Mapping[str, str]) -> bool:
         """Whether ``name`` is one of :attr:`tokens_here`."""
         return name in self.tokens_here
+
+    def environment_tokens(
+        self,
+        accounts: Mapping[str, AccountConfig],
+        *,
+        writeback: object | None,
+        warn: Callable[[str], None],
+    ) -> TokenSource | None:
+        """:attr:`tokens` (the same dict: saves land there), or None."""
+        if self.tokens is None:
+            return None
+        return FakeTokens(self.tokens, writeback, warn)
 
     def environment_app(self, env: Mapping[str, str]) -> tuple[str, str] | None:
         """``FAKE_APP_KEY`` and :attr:`app_secret_env` when both are set, else None."""

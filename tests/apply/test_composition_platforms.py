@@ -1,17 +1,21 @@
 """The composition root names no platform: each says its app, each emulator how it seeds.
 
-``compose.py`` gets the environment's app credentials from each platform of the registry
-(``Platform.environment_app``), warns in CI of the handles a platform keeps sealed
-(``Platform.sealed_handles``) and, with ``--sandbox``, seeds each account into its
-platform's emulator as ``sandbox/seeding.py`` says, with every emulator's app: a new platform
-(or emulator) is handled without an edit of ``compose.py``.
+``compose.py`` gets the environment's app credentials, API URL and tokens from each platform
+of the registry (``Platform.environment_app``, ``api_base_url``, ``environment_tokens``),
+warns in CI of the handles a platform keeps sealed (``Platform.sealed_handles``) and, with
+``--sandbox``, seeds each account into its platform's emulator as ``sandbox/seeding.py``
+says, with every emulator's app: a new platform (or emulator) is handled without an edit of
+``compose.py``, whose code names none.
 """
 
 from __future__ import annotations
 
+import ast
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -19,6 +23,7 @@ from gitops_publisher import compose
 from gitops_publisher.core.models import Config
 from gitops_publisher.providers.fake import FakePlatform
 from gitops_publisher.providers.registry import PLATFORMS
+from gitops_publisher.providers.tiktok.adapter import TikTokProvider
 from gitops_publisher.sandbox import seeding
 from gitops_publisher.sandbox.world import SandboxWorld
 
@@ -182,6 +187,39 @@ def fake_in_youtubes_place(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> C
     )
 
 
+def test_an_environment_connection_hands_each_platform_its_api_url_and_tokens(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The fake in YouTube's place: its own API URL and tokens, none of TikTok's.
+    fake = FakePlatform(
+        tokens={"shorts": {"refresh_token": "fake.only-for-this-test"}},
+        tokens_here=frozenset({"shorts"}),
+    )
+    monkeypatch.setitem(PLATFORMS, "youtube", fake)
+    config = fake_in_youtubes_place(monkeypatch, tmp_path)
+    connection = compose.environment_connection(tmp_path, config, names=["brand-us", "shorts"])
+
+    async def main() -> dict[str, Any]:
+        async with connection.open(config.accounts, ["brand-us", "shorts"]) as opened:
+            return dict(opened)
+
+    opened = asyncio.run(main())
+    tiktok = opened["brand-us"]
+    assert isinstance(tiktok, TikTokProvider)
+    assert str(tiktok.api.http.base_url) == "http://127.0.0.1:9/tiktok/"
+    assert opened["shorts"] is fake.provider
+    (run,) = fake.openings
+    assert run.api_url == "http://127.0.0.1:9/fake"
+    assert run.stored_tokens("shorts") == {"refresh_token": "fake.only-for-this-test"}
+    run.save_tokens("shorts", {"refresh_token": "fake.rotated"})
+    assert fake.tokens == {"shorts": {"refresh_token": "fake.rotated"}}
+    assert connection.load_tokens("brand-us") is not None  # TikTok's, from its variable
+    # A platform that gives no tokens here: its accounts find their own when opened.
+    monkeypatch.setitem(PLATFORMS, "youtube", replace(fake, tokens=None))
+    connection = compose.environment_connection(tmp_path, config, names=["shorts"])
+    assert connection.load_tokens("shorts") is None
+
+
 @pytest.mark.parametrize(
     ("sealed", "warned"),
     [
@@ -212,3 +250,31 @@ def test_in_ci_without_the_token_key_a_platform_whose_handles_are_sealed_is_warn
     warnings.clear()
     compose.environment_connection(tmp_path, config, names=["brand-us"], warn=warnings.append)
     assert warnings == []  # TikTok's publish_ids are no secrets
+
+
+def test_the_composition_root_names_no_platform_in_its_code() -> None:
+    """Only docstrings and comments of ``compose.py`` may name one, as an example."""
+    tree = ast.parse(Path(compose.__file__).read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    words: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in docstrings:
+                words.append(node.value)
+        elif isinstance(node, ast.Name):
+            words.append(node.id)
+        elif isinstance(node, ast.Attribute):
+            words.append(node.attr)
+        elif isinstance(node, ast.ImportFrom):
+            words.append(node.module or "")
+        elif isinstance(node, ast.alias):
+            words.append(node.name)
+    named = [w for w in words if any(p in w.lower() for p in ("tiktok", "youtube", "google"))]
+    assert named == []

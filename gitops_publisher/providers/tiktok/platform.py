@@ -10,14 +10,22 @@ Light to import: the HTTP client is imported only when an account is opened.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from gitops_publisher.core.auth_port import AccountAuth, AuthOpening
 from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.models import AccountConfig, TikTokAccount
-from gitops_publisher.core.ports import Chunking, MissingApp, Opening, Provider, Quota, Rate
+from gitops_publisher.core.ports import (
+    Chunking,
+    MissingApp,
+    Opening,
+    Provider,
+    Quota,
+    Rate,
+    TokenSource,
+)
 from gitops_publisher.core.state import Endpoint, Record
 from gitops_publisher.providers.tiktok import endpoint, urls
 from gitops_publisher.providers.tiktok.adapter import ACCOUNT_STOPPERS
@@ -191,6 +199,30 @@ class TikTokPlatform:
         store = TokenStore(default_store_path(env))
         tokens = AccountTokens({name: account}, urls.api_url(env), store, env=env)
         return tokens.has_credentials(name)
+
+    def environment_tokens(
+        self,
+        accounts: Mapping[str, AccountConfig],
+        *,
+        writeback: object | None,
+        warn: Callable[[str], None],
+    ) -> TokenSource:
+        """Each account's ``refresh_token_env``, the write-back or the local store.
+
+        Under ``PUBLISHER_TIKTOK_API_URL`` or TikTok's (``credentials.py`` says which wins,
+        and refuses a refresh that would retire a secret still needed elsewhere).
+        """
+        from gitops_publisher.providers.tiktok.credentials import AccountTokens
+        from gitops_publisher.providers.token_store import EncryptedTokenFile, TokenStore
+
+        assert writeback is None or isinstance(writeback, EncryptedTokenFile), writeback
+        return AccountTokens(
+            accounts=accounts,
+            api_url=urls.api_url(),
+            store=TokenStore(),
+            writeback=writeback,
+            warn=warn,
+        )
 
     def environment_app(self, env: Mapping[str, str]) -> tuple[str, str] | None:
         """``TIKTOK_CLIENT_KEY`` and ``TIKTOK_CLIENT_SECRET`` (empty when unset)."""

@@ -11,7 +11,7 @@ when a channel is opened.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
@@ -19,7 +19,15 @@ from gitops_publisher.core import handles
 from gitops_publisher.core.auth_port import AccountAuth, AuthOpening
 from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.models import YouTubeAccount
-from gitops_publisher.core.ports import Chunking, MissingApp, Opening, Provider, Quota, Rate
+from gitops_publisher.core.ports import (
+    Chunking,
+    MissingApp,
+    Opening,
+    Provider,
+    Quota,
+    Rate,
+    TokenSource,
+)
 from gitops_publisher.core.state import Endpoint, Record
 from gitops_publisher.core.youtube import scheduled_by_youtube, scheduled_text
 from gitops_publisher.errors import AuthError
@@ -212,6 +220,19 @@ class YouTubePlatform:
 
         setup = youtube_auth_setup(env)
         return setup.tokens(name, account.refresh_token_env) is not None
+
+    def environment_tokens(
+        self,
+        accounts: Mapping[str, AccountConfig],
+        *,
+        writeback: object | None,
+        warn: Callable[[str], None],
+    ) -> TokenSource | None:
+        """None: a channel reads its own tokens when it is opened, beside its Google client.
+
+        Google does not rotate refresh tokens, so nothing is written back.
+        """
+        return None
 
     def environment_app(self, env: Mapping[str, str]) -> tuple[str, str] | None:
         """None: each channel names its Google client (``client_id_env``, ``client_secret_env``)."""

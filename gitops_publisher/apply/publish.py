@@ -75,8 +75,8 @@ class Publishing:
             (None) has no such targets: an unfinished transfer is given up at once.
         time_scale: how much faster than real time the platforms' clocks run (the
             embedded sandbox), for their upload windows.
-        budgets: what each account's attempts may spend looking for forgotten posts (one
-            budget shared by the channels of a Google project: ``core/youtube_quota.py``).
+        budgets: what each account's attempts may spend looking for forgotten posts (its
+            platform's ``Platform.lookup_budgets``; accounts drawing on one quota share one).
     """
 
     box: StateBox

@@ -15,9 +15,8 @@ from gitops_publisher.apply.settle import PollPolicy
 from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.models import AccountConfig
 from gitops_publisher.core.plan import PUBLISHING, Plan
-from gitops_publisher.core.ports import Providers
+from gitops_publisher.core.ports import LookupBudget, Providers
 from gitops_publisher.core.state import Provenance
-from gitops_publisher.core.youtube_quota import lookup_budgets
 from gitops_publisher.errors import PreflightError
 from gitops_publisher.planning import Planned
 from gitops_publisher.preflight.accounts import checked_accounts
@@ -105,8 +104,11 @@ def execute(
             )
             if account_issues:
                 raise PreflightError(account_issues, "account checks failed")
-            # What resumes may spend finding forgotten uploads, per Google project.
-            budgets = lookup_budgets(plan.youtube_quotas)
+            # What looking for forgotten posts may spend, by account: each platform's own
+            # (accounts drawing on one quota share a budget).
+            budgets: dict[str, LookupBudget] = {}
+            for kind in sorted({accounts[name].provider for name in names}):
+                budgets.update(PLATFORMS[kind].lookup_budgets(plan))
             engine = Engine(
                 box=StateBox(planned.store, planned.state, sealer=providers.sealer),
                 providers=opened,
@@ -136,16 +138,10 @@ def execute(
             count = sum(1 for c in plan.changes if c.action in PUBLISHING)
             emit(Log("", f"applying: {count} post(s) to publish"))
             results = await engine.run(plan, posts)
-            for quota in plan.youtube_quotas:
-                spent = budgets[quota.accounts[0]].spent if quota.accounts else 0
-                if spent:
-                    emit(
-                        Log(
-                            "",
-                            f"YouTube project of {quota.client}: looking for the videos "
-                            f"of expired upload sessions took {spent} unit(s)",
-                        )
-                    )
+            shared = {id(budget): budget for budget in budgets.values()}  # each budget once
+            for budget in shared.values():
+                if budget.spent and budget.report:
+                    emit(Log("", f"{budget.report} took {budget.spent} unit(s)"))
             return results
 
     return ApplyReport(plan, asyncio.run(run()))

@@ -115,6 +115,7 @@ from gitops_publisher.core.media_rules import MediaRules
 if TYPE_CHECKING:
     from gitops_publisher.core.desired import DesiredPost
     from gitops_publisher.core.models import AccountConfig
+    from gitops_publisher.core.plan import Plan
     from gitops_publisher.core.state import Endpoint, Record, Sent
 
 _T = TypeVar("_T")
@@ -258,19 +259,25 @@ class LookupBudget:
 
     YouTube's lookups (an expired session's video among the channel's uploads) cost units of
     the Google project's daily quota, page by page; the engine gives each attempt its
-    project's budget (``core/youtube_quota.py``), shared by the project's channels, and the
-    adapter charges each call to it before sending it.
+    account's budget (:meth:`Platform.lookup_budgets`; YouTube's, counted in
+    ``core/youtube_quota.py``, is shared by the channels of a project), and the adapter
+    charges each call to it before sending it.
 
     Attributes:
         left: units that may still be spent.
         about: whose budget it is and how it was counted, for the message of a lookup that
             does not fit.
         spent: units charged so far in this run.
+        report: whose budget it is and what it pays for, as the apply's closing line on
+            what was spent says it (``YouTube project of YOUTUBE_CLIENT_ID: looking for the
+            videos of expired upload sessions``, then ``took 3 unit(s)``); empty: not
+            reported.
     """
 
     left: int
     about: str = ""
     spent: int = 0
+    report: str = ""
 
     def take(self, units: int) -> bool:
         """Charge ``units`` when they fit (True); else charge nothing (False)."""
@@ -562,8 +569,9 @@ class Platform(Named, Protocol):
     """One platform, as the registry (``providers/registry.py``) maps a ``provider:`` to it.
 
     Everything known of a platform without any account or network, and how to open one of
-    its accounts: the planner counts its quotas and asks which failures it retries,
-    pre-flight checks videos against its media rules, the composition root opens accounts,
+    its accounts: the planner counts its quotas and asks which failures it retries, the
+    engine what looking for forgotten posts may spend (:meth:`lookup_budgets`), pre-flight
+    checks videos against its media rules, the composition root opens accounts,
     and ``publisher auth`` logs them in (:meth:`auth`).
 
     Attributes:
@@ -614,6 +622,17 @@ class Platform(Named, Protocol):
         """How often one account may ask :meth:`Provider.outcome` (None: no limit stated).
 
         The engine's polls of an account's publishes in flight share it (pure).
+        """
+        ...
+
+    def lookup_budgets(self, plan: Plan) -> Mapping[str, LookupBudget]:
+        """What its accounts may spend looking for forgotten posts in an apply of ``plan``.
+
+        By account; accounts that draw on one quota share one budget (YouTube: the channels
+        of a Google project, counted from the plan's Google project quotas). The engine
+        gives each attempt its account's (:attr:`Attempt.budget`) and reports what each
+        budget spent in its words (:attr:`LookupBudget.report`). Empty: its lookups count
+        against no quota (TikTok never looks: its status fetch does not forget). Pure.
         """
         ...
 

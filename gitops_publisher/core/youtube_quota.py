@@ -121,7 +121,8 @@ def lookup_budgets(quotas: Sequence[YouTubeQuota]) -> dict[str, LookupBudget]:
     lookups (its uploads, their first polls, the channel checks), so that lookups never take
     the units the reviewed uploads need. Apply charges each call of a lookup to it before the
     call is sent, page by page; a lookup that does not fit is not made (the attempt is left
-    as it is for a run after the reset).
+    as it is for a run after the reset). Its :attr:`~LookupBudget.report` names the
+    project, for the apply's closing line on the units its lookups took.
     """
     out: dict[str, LookupBudget] = {}
     for quota in quotas:
@@ -131,6 +132,8 @@ def lookup_budgets(quotas: Sequence[YouTubeQuota]) -> dict[str, LookupBudget]:
             about=f"the YouTube project of {quota.client} ({quota.unit_limit:,} units a day, "
             f"{quota.units_today:,} spent since midnight Pacific, {others:,} kept for this "
             f"apply's uploads and checks; it resets at {quota.resets_at:%Y-%m-%d %H:%M %Z})",
+            report=f"YouTube project of {quota.client}: looking for the videos of expired "
+            "upload sessions",
         )
         for account in quota.accounts:
             out[account] = budget

@@ -31,6 +31,7 @@ from gitops_publisher.core.ports import (
     Attempt,
     Chunking,
     Drafted,
+    LookupBudget,
     Media,
     MissingApp,
     NotStarted,
@@ -63,6 +64,7 @@ from gitops_publisher.providers.fake_auth import FakeAccountAuth
 if TYPE_CHECKING:
     from gitops_publisher.core.desired import DesiredPost
     from gitops_publisher.core.models import AccountConfig
+    from gitops_publisher.core.plan import Plan
 
 
 @dataclass
@@ -443,6 +445,9 @@ class FakePlatform:
             (:meth:`environment_tokens`; None: its accounts find their own when opened).
         sealed_handles: what its handles are called when the state keeps them sealed
             (None: they are no secrets).
+        budgets: what :meth:`lookup_budgets` gives, by account (empty: its lookups count
+            against no quota).
+        budget_plans: the plans :meth:`lookup_budgets` was asked about, in order.
     """
 
     provider: FakeProvider = field(default_factory=FakeProvider)
@@ -472,6 +477,8 @@ class FakePlatform:
     auth_openings: list[AuthOpening] = field(default_factory=list)
     tokens: dict[str, dict[str, Any]] | None = None
     sealed_handles: str | None = None
+    budgets: dict[str, LookupBudget] = field(default_factory=dict)
+    budget_plans: list[Plan] = field(default_factory=list)
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """:attr:`account_quotas`, else one: the account's daily cap over 24 h."""
@@ -491,6 +498,11 @@ class FakePlatform:
     def outcome_rate(self) -> Rate | None:
         """:attr:`status_rate`."""
         return self.status_rate
+
+    def lookup_budgets(self, plan: Plan) -> Mapping[str, LookupBudget]:
+        """:attr:`budgets`, whatever the plan (kept in :attr:`budget_plans`)."""
+        self.budget_plans.append(plan)
+        return self.budgets
 
     def open(self, run: Opening, account: str) -> Provider:
         """:attr:`provider`, whatever the account."""

@@ -19,6 +19,7 @@ from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.models import AccountConfig, TikTokAccount
 from gitops_publisher.core.ports import (
     Chunking,
+    LookupBudget,
     MissingApp,
     Opening,
     Provider,
@@ -35,6 +36,7 @@ from gitops_publisher.providers.tiktok.media_rules import TIKTOK_MEDIA_RULES
 from gitops_publisher.providers.tiktok.ratelimit import ENDPOINT_LIMITS, WINDOW_SECONDS
 
 if TYPE_CHECKING:
+    from gitops_publisher.core.plan import Plan
     from gitops_publisher.providers.tokens import TokenSet
 
 INITS_PER_MINUTE = ENDPOINT_LIMITS[urls.DIRECT_INIT]  # per user token (reference §7)
@@ -98,6 +100,10 @@ class TikTokPlatform:
     def outcome_rate(self) -> Rate:
         """status/fetch: 30 per sliding minute per user token (reference §7)."""
         return STATUS_RATE
+
+    def lookup_budgets(self, plan: Plan) -> Mapping[str, LookupBudget]:
+        """None: a publish_id's status fetch never forgets it, so nothing is looked for."""
+        return {}
 
     def open(self, run: Opening, account: str) -> Provider:
         """The account's token set, refreshing auth (rotations saved first) and client.

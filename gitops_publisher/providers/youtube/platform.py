@@ -21,6 +21,7 @@ from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.models import YouTubeAccount
 from gitops_publisher.core.ports import (
     Chunking,
+    LookupBudget,
     MissingApp,
     Opening,
     Provider,
@@ -30,6 +31,7 @@ from gitops_publisher.core.ports import (
 )
 from gitops_publisher.core.state import Endpoint, Record
 from gitops_publisher.core.youtube import scheduled_by_youtube, scheduled_text
+from gitops_publisher.core.youtube_quota import lookup_budgets
 from gitops_publisher.errors import AuthError
 from gitops_publisher.providers.youtube import endpoint, urls
 from gitops_publisher.providers.youtube.envelope import ACCOUNT_STOPPERS, PLATFORM
@@ -37,6 +39,7 @@ from gitops_publisher.providers.youtube.media_rules import YOUTUBE_MEDIA_RULES
 
 if TYPE_CHECKING:
     from gitops_publisher.core.models import AccountConfig
+    from gitops_publisher.core.plan import Plan
     from gitops_publisher.providers.tokens import TokenSet
     from gitops_publisher.providers.youtube.oauth import GoogleTokenEndpoint
 
@@ -97,6 +100,14 @@ class YouTubePlatform:
     def outcome_rate(self) -> Rate | None:
         """None: no per-minute limit is stated, only daily units (reference §5.1)."""
         return None
+
+    def lookup_budgets(self, plan: Plan) -> Mapping[str, LookupBudget]:
+        """Each Google project's units left for lookups, shared by its channels.
+
+        A resume whose session expired lists the channel's uploads to find its video, at a
+        unit a page (``core/youtube_quota.py``, where the plan counts the same units).
+        """
+        return lookup_budgets(plan.youtube_quotas)
 
     def open(self, run: Opening, account: str) -> Provider:
         """A channel: Google's tokens (not rotated), the resumable uploader, its adapter.

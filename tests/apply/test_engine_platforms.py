@@ -1,0 +1,115 @@
+"""The engine names no platform: what is a platform's own reaches it through the port.
+
+``apply/`` takes each account's provider from the composition root and asks the registry's
+``Platform`` for the rest: its quotas, outcome rate and upload target lifetime, and what
+looking for forgotten posts may spend (``Platform.lookup_budgets``: YouTube's Google
+project units, and the words of the closing line on what they took). A new platform gets
+them without an edit of ``apply/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gitops_publisher.apply.events import Event, Log, Outcome
+from gitops_publisher.apply.run import execute
+from gitops_publisher.apply.statebox import StateBox
+from gitops_publisher.core.ports import Attempt, LookupBudget
+from gitops_publisher.core.ports import Outcome as Answer
+from gitops_publisher.core.state import Record
+from gitops_publisher.planning import make_plan
+from gitops_publisher.providers.fake import FakePlatform, FakeProvider, FakeProviders
+from gitops_publisher.providers.registry import PLATFORMS
+
+from .harness import PostSpec, read_state
+
+FAST = 1e9  # the engine's waits (polls) scaled to nothing: no test sleeps for real time
+
+
+@dataclass
+class LookingProvider(FakeProvider):
+    """A fake account whose platform forgets handles: each answer about an attempt first
+    charges :attr:`units` to the attempt's lookup budget (as YouTube's lookup of an
+    expired session's video lists the channel's uploads)."""
+
+    units: int = 2
+
+    async def outcome(
+        self,
+        handle: str,
+        size: int,
+        *,
+        privacy: str | None = None,
+        attempt: Attempt | None = None,
+    ) -> Answer:
+        if attempt is not None and attempt.budget is not None:
+            assert attempt.budget.take(self.units)
+        return await super().outcome(handle, size, privacy=privacy, attempt=attempt)
+
+
+def lose_settled_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The state keeps each attempt's handle but none of its later writes (a run killed
+    after the upload): the next run resumes it."""
+    put = StateBox.put
+
+    async def losing_put(self: StateBox, record: Record, *, wait: bool = True) -> None:
+        if record.status in ("initiating", "uploading"):
+            await put(self, record, wait=wait)
+
+    monkeypatch.setattr(StateBox, "put", losing_put)
+
+
+def test_a_platforms_lookup_budget_and_its_report_reach_the_engine(
+    project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fake platform in TikTok's place gives a budget shared by two accounts: each
+    resume's attempt carries it, and the closing line says what it took, in the
+    platform's words, once for the two."""
+    accounts = ["brand-uk", "brand-us"]
+    root = project(accounts, [PostSpec("launch", accounts)])
+    shared = LookupBudget(10, about="the fake quota", report="Fake quota: looking for lost posts")
+    fake = FakePlatform(budgets=dict.fromkeys(accounts, shared))
+    monkeypatch.setitem(PLATFORMS, "tiktok", fake)
+    provider = LookingProvider()
+    providers = FakeProviders(dict.fromkeys(accounts, provider), time_scale=FAST)
+    with monkeypatch.context() as patched:
+        lose_settled_writes(patched)
+        execute(make_plan(root, sandbox=False), providers, emit=lambda _e: None)
+    assert {r.status for r in read_state(root).resources.values()} == {"uploading"}
+    assert shared.spent == 0  # the run that uploaded knew its handles: nothing looked for
+
+    events: list[Event] = []
+    planned = make_plan(root, sandbox=False)
+    report = execute(planned, providers, emit=events.append)
+
+    assert [(r.address, r.outcome) for r in report.results] == [
+        ("launch@brand-uk", Outcome.PUBLISHED),
+        ("launch@brand-us", Outcome.PUBLISHED),
+    ]
+    assert fake.budget_plans[-1] is planned.plan
+    asked = [attempt for _handle, attempt in provider.attempts if attempt is not None]
+    assert len(asked) == 2 and all(a.budget is shared for a in asked)
+    assert shared.spent == 4 and shared.left == 6
+    closing = [e.message for e in events if isinstance(e, Log) and "lost posts" in e.message]
+    assert closing == ["Fake quota: looking for lost posts took 4 unit(s)"]
+
+
+def test_a_platforms_budget_without_spending_or_words_is_not_reported(
+    project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project(["brand-us"], [PostSpec("launch", ["brand-us"])])
+    silent = LookupBudget(10)  # no words of its own
+    monkeypatch.setitem(PLATFORMS, "tiktok", FakePlatform(budgets={"brand-us": silent}))
+    provider = LookingProvider()
+    providers = FakeProviders({"brand-us": provider}, time_scale=FAST)
+    with monkeypatch.context() as patched:
+        lose_settled_writes(patched)
+        execute(make_plan(root, sandbox=False), providers, emit=lambda _e: None)
+    events: list[Event] = []
+    execute(make_plan(root, sandbox=False), providers, emit=events.append)
+    assert silent.spent == 2
+    assert not [e for e in events if isinstance(e, Log) and "unit(s)" in e.message]

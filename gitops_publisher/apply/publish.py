@@ -19,7 +19,7 @@ from pathlib import Path
 from gitops_publisher.apply import inflight, records
 from gitops_publisher.apply.events import Emit, Log, Outcome, Result, UploadProgress
 from gitops_publisher.apply.pipeline import Ticket
-from gitops_publisher.apply.settle import UPLOADED, PollPolicy, Settler
+from gitops_publisher.apply.settle import UPLOADED, PendingNote, PollPolicy, Settler
 from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core import handles
 from gitops_publisher.core.desired import DesiredPost
@@ -77,6 +77,8 @@ class Publishing:
             embedded sandbox), for their upload windows.
         budgets: what each account's attempts may spend looking for forgotten posts (its
             platform's ``Platform.lookup_budgets``; accounts drawing on one quota share one).
+        pending_notes: why a published post of each account is not visible yet (its
+            platform's ``Platform.pending_note``): such a post is reported ``scheduled``.
     """
 
     box: StateBox
@@ -93,6 +95,7 @@ class Publishing:
     upload_lifetimes: Mapping[str, timedelta | None] = field(default_factory=dict)
     time_scale: float = 1.0
     budgets: Mapping[str, LookupBudget] = field(default_factory=dict)
+    pending_notes: Mapping[str, PendingNote] = field(default_factory=dict)
 
     def record(self, address: str) -> Record | None:
         """The state's record of ``address`` now (None: never attempted)."""
@@ -368,5 +371,13 @@ class Publishing:
         since: float | None = None,
     ) -> Result:
         """Wait for the platform to settle ``answer``'s post, within the account's rate."""
-        settler = Settler(self.box, self.now, self.sleep, self.clock, self.poll, ticket.lane.asking)
+        settler = Settler(
+            self.box,
+            self.now,
+            self.sleep,
+            self.clock,
+            self.poll,
+            ticket.lane.asking,
+            self.pending_notes.get(change.account),
+        )
         return await settler.settle(provider, change, record, answer, size=size, since=since)

@@ -134,6 +134,9 @@ def execute(
                 },
                 time_scale=scale,
                 budgets=budgets,
+                pending_notes={
+                    name: PLATFORMS[accounts[name].provider].pending_note for name in names
+                },
             )
             count = sum(1 for c in plan.changes if c.action in PUBLISHING)
             emit(Log("", f"applying: {count} post(s) to publish"))

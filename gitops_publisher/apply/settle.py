@@ -31,7 +31,9 @@ from gitops_publisher.core.ports import (
 )
 from gitops_publisher.core.ports import Outcome as Answer
 from gitops_publisher.core.state import Record
-from gitops_publisher.core.youtube import scheduled_by_youtube, scheduled_text
+
+PendingNote = Callable[[Record, datetime], str | None]
+"""Why a published record's post is not visible yet at a time (``Platform.pending_note``)."""
 
 UPLOADED = Processing("processing")
 """What the engine knows when a transfer returns, before asking: the platform holds every
@@ -63,6 +65,8 @@ class Settler:
         poll: the polling policy.
         gate: held around each question (the account's outcome rate, shared by the polls
             of its publishes in flight: ``Lane.asking``); None: ask at once.
+        pending: why a published post is not visible yet (the account's platform's
+            ``Platform.pending_note``); None: it is once published.
     """
 
     box: StateBox
@@ -71,6 +75,7 @@ class Settler:
     clock: Callable[[], float]
     poll: PollPolicy
     gate: Callable[[], AbstractAsyncContextManager[None]] | None = None
+    pending: PendingNote | None = None
 
     async def settle(
         self,
@@ -103,7 +108,7 @@ class Settler:
         # Nothing depends on the outcome being durable before the queue's next post (whose
         # first write carries it anyway); a kill before that leaves a resume, which asks again.
         await self.box.put(record, wait=False)
-        return outcome(change, record, answer, provider)
+        return outcome(change, record, answer, provider, self.pending)
 
     async def _until_processed(
         self, ask: _Asker, record: Record, answer: Answer, since: float | None
@@ -153,11 +158,26 @@ class _Asker:
             return await self.provider.outcome(self.handle, self.size, privacy=self.privacy)
 
 
-def outcome(change: Change, record: Record, answer: Answer, provider: Provider) -> Result:
-    """The result to report for ``record`` once settling is over (``answer``: the last one)."""
+def outcome(
+    change: Change,
+    record: Record,
+    answer: Answer,
+    provider: Provider,
+    pending: PendingNote | None = None,
+) -> Result:
+    """The result to report for ``record`` once settling is over (``answer``: the last one).
+
+    ``pending``: why a published post is not visible yet (YouTube: scheduled for its
+    ``publishAt``), asked at the time it was recorded published; such a post is reported
+    ``scheduled``, private until then.
+    """
     action = change.action.value
     shown = provider.label(record.publish_id) if record.publish_id else None
-    scheduled = scheduled_by_youtube(record, record.published_at or record.updated_at)
+    scheduled = (
+        pending(record, record.published_at or record.updated_at)
+        if pending is not None and record.status == "published"
+        else None
+    )
     if scheduled is not None:
         return Result(
             change.address,
@@ -165,7 +185,7 @@ def outcome(change: Change, record: Record, answer: Answer, provider: Provider) 
             Outcome.SCHEDULED,
             shown,
             record.url,
-            message=f"{scheduled_text(scheduled)}; private until then",
+            message=f"{scheduled}; private until then",
         )
     if record.status == "published":
         note = answer.note if isinstance(answer, Published) else ""

@@ -1,16 +1,18 @@
 """The engine names no platform: what is a platform's own reaches it through the port.
 
 ``apply/`` takes each account's provider from the composition root and asks the registry's
-``Platform`` for the rest: its quotas, outcome rate and upload target lifetime, and what
-looking for forgotten posts may spend (``Platform.lookup_budgets``: YouTube's Google
-project units, and the words of the closing line on what they took). A new platform gets
-them without an edit of ``apply/``.
+``Platform`` for the rest: its quotas, outcome rate and upload target lifetime, what looking
+for forgotten posts may spend (``Platform.lookup_budgets``: YouTube's Google project units,
+and the words of the closing line on what they took) and why a published post is not
+visible yet (``Platform.pending_note``). A new platform gets them without an edit of
+``apply/``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -113,3 +115,34 @@ def test_a_platforms_budget_without_spending_or_words_is_not_reported(
     execute(make_plan(root, sandbox=False), providers, emit=events.append)
     assert silent.spent == 2
     assert not [e for e in events if isinstance(e, Log) and "unit(s)" in e.message]
+
+
+@pytest.mark.parametrize(
+    ("visible_at", "outcome", "message"),
+    [
+        (None, Outcome.PUBLISHED, ""),
+        (
+            datetime(2100, 1, 1, tzinfo=UTC),
+            Outcome.SCHEDULED,
+            "scheduled by Fake for 2100; private until then",
+        ),
+    ],
+    ids=["visible", "not-yet"],
+)
+def test_a_platforms_pending_note_makes_a_published_post_scheduled(
+    project: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    visible_at: datetime | None,
+    outcome: Outcome,
+    message: str,
+) -> None:
+    """Why a published post is not visible yet is its platform's to say (YouTube: its
+    publishAt), and the engine reports such a post scheduled, private until then."""
+    root = project(["brand-us"], [PostSpec("launch", ["brand-us"])])
+    fake = FakePlatform(pending="scheduled by Fake for 2100", visible_at=visible_at)
+    monkeypatch.setitem(PLATFORMS, "tiktok", fake)
+    providers = FakeProviders({"brand-us": FakeProvider()}, time_scale=FAST)
+    report = execute(make_plan(root, sandbox=False), providers, emit=lambda _e: None)
+    (result,) = report.results
+    assert (result.outcome, result.message) == (outcome, message)
+    assert {r.status for r in read_state(root).resources.values()} == {"published"}

@@ -23,7 +23,7 @@ from gitops_publisher.apply.settle import UPLOADED, PendingNote, PollPolicy, Set
 from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core import handles
 from gitops_publisher.core.desired import DesiredPost
-from gitops_publisher.core.drift import snapshot
+from gitops_publisher.core.drift import attempt_sent
 from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.plan import Change
 from gitops_publisher.core.ports import (
@@ -137,11 +137,10 @@ class Publishing:
 
         Every post id the state holds belongs to another attempt: a record asked about is
         ``uploading`` or ``processing``, whose own ids are empty until it is settled. A record
-        written before records kept ``sent`` (or, for YouTube, before ``sent`` kept what
-        videos.insert received: ``sent.youtube``, 2026-12-04) says what it sent only through
-        its fingerprint: when ``post`` (declared now) has the same one, what the post sends
-        now is what the attempt sent; otherwise it goes without (the platform then cannot
-        compare).
+        written before records kept all they keep of ``sent`` (``core/drift.py``:
+        ``attempt_sent``) says what it sent only through its fingerprint: when ``post``
+        (declared now) has the same one, what the post sends now is what the attempt sent;
+        otherwise it goes without (the platform then cannot compare).
         """
         known = frozenset(
             post_id
@@ -150,9 +149,7 @@ class Publishing:
         )
         sent = record.sent
         if post is not None and post.fingerprint == record.fingerprint:
-            now = snapshot(post)
-            if sent is None or (sent.youtube is None and now.youtube is not None):
-                sent = now
+            sent = attempt_sent(sent, post)
         budget = self.budgets.get(record.account)
         # The account's other attempts still unsettled may have made the post found.
         rivals = tuple(

@@ -49,6 +49,20 @@ def snapshot(post: DesiredPost) -> Sent:
     )
 
 
+def attempt_sent(recorded: Sent | None, post: DesiredPost) -> Sent:
+    """What an attempt recorded with ``recorded`` sent, ``post`` still having its fingerprint.
+
+    ``recorded``, unless the record is older than what records keep: without ``sent``
+    (written before December 2026), or a YouTube one without what videos.insert received
+    (``sent.youtube``, before 2026-12-04). Then what ``post`` sends now (:func:`snapshot`),
+    which its unchanged fingerprint says is what was sent.
+    """
+    now = snapshot(post)
+    if recorded is None or (recorded.youtube is None and now.youtube is not None):
+        return now
+    return recorded
+
+
 #: YouTube's sent fields under the manifest's names (``youtube.title``), in reading order.
 _YOUTUBE_FIELDS = (
     ("title", "snippet", "title"),

@@ -5,11 +5,12 @@
 for forgotten posts may spend (``Platform.lookup_budgets``: YouTube's Google project units,
 and the words of the closing line on what they took) and why a published post is not
 visible yet (``Platform.pending_note``). A new platform gets them without an edit of
-``apply/``.
+``apply/``, whose code names none.
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from gitops_publisher import apply
 from gitops_publisher.apply.events import Event, Log, Outcome
 from gitops_publisher.apply.run import execute
 from gitops_publisher.apply.statebox import StateBox
@@ -29,7 +31,84 @@ from gitops_publisher.providers.registry import PLATFORMS
 
 from .harness import PostSpec, read_state
 
+PLATFORM_NAMES = ("tiktok", "youtube", "google")
 FAST = 1e9  # the engine's waits (polls) scaled to nothing: no test sleeps for real time
+
+
+def names_in_code(source: str) -> list[str]:
+    """Every name and string of ``source`` outside docstrings and comments.
+
+    A string that is a statement of its own (a docstring, an attribute's docstring) is
+    documentation; comments are not in the tree.
+    """
+    tree = ast.parse(source)
+    documentation = {
+        id(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    }
+    words: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in documentation:
+                words.append(node.value)
+        elif isinstance(node, ast.Name):
+            words.append(node.id)
+        elif isinstance(node, ast.Attribute):
+            words.append(node.attr)
+        elif isinstance(node, ast.ImportFrom):
+            words.append(node.module or "")
+        elif isinstance(node, ast.alias):
+            words.append(node.name)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            words.append(node.name)
+        elif isinstance(node, ast.arg):
+            words.append(node.arg)
+        elif isinstance(node, ast.keyword) and node.arg is not None:
+            words.append(node.arg)
+    return words
+
+
+def platforms_named(source: str) -> list[str]:
+    """The names and strings of ``source``'s code that name a platform."""
+    return [w for w in names_in_code(source) if any(p in w.lower() for p in PLATFORM_NAMES)]
+
+
+def test_the_check_sees_code_and_not_documentation() -> None:
+    source = '''
+"""Module docstring: TikTok."""
+from gitops_publisher.core.youtube_quota import lookup_budgets  # a comment: YouTube
+
+LIFETIME = 7
+"""An attribute's docstring: Google."""
+
+
+def tiktok_only(google: int, *, budgets=lookup_budgets) -> str:
+    """A function's docstring: YouTube."""
+    print(f"YouTube project of {google}")
+    return plan.youtube_quotas(key=1, google_project=2)
+'''
+    assert sorted(platforms_named(source)) == [
+        "YouTube project of ",
+        "gitops_publisher.core.youtube_quota",
+        "google",
+        "google",
+        "google_project",
+        "tiktok_only",
+        "youtube_quotas",
+    ]
+
+
+def test_the_engine_names_no_platform_in_its_code() -> None:
+    """Only docstrings and comments of ``apply/`` may name one, as an example."""
+    files = sorted(Path(apply.__file__).parent.glob("*.py"))
+    assert len(files) > 10
+    named = {
+        f.name: found for f in files if (found := platforms_named(f.read_text(encoding="utf-8")))
+    }
+    assert named == {}
 
 
 @dataclass

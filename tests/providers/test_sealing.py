@@ -12,7 +12,11 @@ from gitops_publisher.errors import SealError
 from gitops_publisher.providers.sealing import KEY_FILE, SessionSealer, _create_key, derived_key
 from gitops_publisher.providers.token_store import FernetBox
 
-URI = "https://www.googleapis.com/upload/youtube/v3/videos?uploadType=resumable&upload_id=Zq9-xyzW"
+URI = (
+    "https://www.googleapis.com/upload/youtube/v3/videos?uploadType=resumable"
+    "&upload_id=Zq9sessionSecret-xyzW"
+)
+# The secret part is long: a 3-letter probe matched random Fernet text about 1 run in 1,000.
 
 
 def machine(tmp_path: Path, name: str = "laptop", **env: str) -> SessionSealer:
@@ -28,7 +32,7 @@ def test_without_a_key_a_0600_key_file_is_made_beside_the_token_store_on_first_s
     assert laptop.unseal("v_pub_1") == "v_pub_1" and not key_file.exists()  # TikTok: as is
     sealed = laptop.seal(URI)
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert sealed.startswith("sealed:v1:local:xyzW:") and "Zq9" not in sealed
+    assert sealed.startswith("sealed:v1:local:xyzW:") and "Zq9sessionSecret" not in sealed
     assert laptop.seal(URI) == sealed  # the same text all run long: records keep their bytes
     again = machine(tmp_path)  # the next run of the same machine
     assert again.unseal(sealed) == URI

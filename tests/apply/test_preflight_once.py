@@ -121,7 +121,7 @@ def test_a_platform_told_the_type_at_the_start_gets_the_probed_one(
     commit_all(root, "a WebM file named .mp4")
     fake = FakeProvider(capability=True, default=Script(resumable=True))  # YouTube-like
     events: list[Event] = []
-    providers = FakeProviders({"brand-us": fake})
+    providers = FakeProviders({"brand-us": fake}, time_scale=1e9)  # its polls wait no real time
     report = execute(make_plan(root, sandbox=False), providers, emit=events.append)
     assert [r.outcome for r in report.results] == [Outcome.PUBLISHED], events
     (publish,) = fake.publishes.values()

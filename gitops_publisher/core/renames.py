@@ -78,7 +78,7 @@ def probable_reposts(changes: Sequence[Change], orphans: Iterable[Record]) -> di
     selects: a targeted create must still be checked). Returns ``new address -> orphan
     address``, one to one: an orphan is the probable old name of one new address at most
     (two manifests told to take one record would both be refused by ``previous_ids``), and
-    as many new addresses as can be are paired (:func:`_pair`).
+    as many new addresses as can be are paired (:func:`_pair`), a create before a wait.
 
     The same video is the content id the record's ``sent.video_id`` names, whatever the file
     is called now and whatever else changed (a caption, a privacy): a renamed post whose video
@@ -100,7 +100,9 @@ def probable_reposts(changes: Sequence[Change], orphans: Iterable[Record]) -> di
             unsent_by_fingerprint.setdefault(key, []).append(orphan.address)
             unsent_by_path.setdefault((orphan.account, orphan.video), []).append(orphan.address)
     candidates: dict[str, list[str]] = {}
-    for change in sorted(changes, key=lambda c: c.address):
+    # Creates claim first: an orphan goes to a ``wait`` only when no create of its video is
+    # left without one, since a create posts in this very apply and a wait does not yet.
+    for change in sorted(changes, key=lambda c: (c.action is not Action.CREATE, c.address)):
         if change.action not in _NEW_POSTS:
             continue
         found = set(by_video.get((change.account, change.video_id or ""), ()))

@@ -211,3 +211,17 @@ def test_many_posts_of_one_video_pair_without_recursion() -> None:
     posts = [p for i in range(count) for p in desired(f"new{i:04d}", ("brand-us",))]
     found = reposts_of(make(posts, state_of(*orphans)))
     assert len(set(found.values())) == count and None not in found.values()
+
+
+def test_a_create_takes_the_orphan_before_a_scheduled_post_of_the_same_video() -> None:
+    # A record moved away (`state mv launch-teaser@brand-us x@brand-us`) leaves its post's
+    # create and another post of the same video, still waiting for its publish_at, both
+    # candidates of the one orphan: the create, which would post now, must be the one flagged.
+    state = state_of(sent_record("x", "git:aaaa"))
+    (later,) = desired("a-later", ("brand-us",), publish_at="2030-01-01T09:00:00Z")
+    (now,) = desired("z-now", ("brand-us",))
+    result = make([later, now], state)
+    assert actions(result)["a-later@brand-us"] is Action.WAIT
+    assert reposts_of(result) == {"z-now@brand-us": "x@brand-us"}
+    with pytest.raises(PublisherError, match="z-now@brand-us"):
+        refuse_reposts(result.changes, frozenset())

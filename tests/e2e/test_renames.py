@@ -139,3 +139,22 @@ def test_state_mv_moves_the_record(renamed, cli) -> None:
     plan = cli(root, "plan", "--sandbox", "--detailed-exitcode")
     assert plan.exit_code == 0, plan.output
     assert uploads(root) == 1
+
+
+def test_the_create_is_refused_when_a_scheduled_post_shares_the_orphans_video(
+    make_repo, cli
+) -> None:
+    # "a-recap" (scheduled, same video) sorts before "hiring-2026": the orphan was paired
+    # with the scheduled post and the create went through, posting the video a second time.
+    repo = make_repo({"publisher.yaml": CONFIG, "posts/hiring.yaml": post("hiring")})
+    assert cli(repo.root, "apply", "--sandbox", "--yes").exit_code == 0
+    scheduled = post("a-recap") + "publish_at: 2099-01-01T09:00:00Z\n"
+    repo.write("posts/recap.yaml", scheduled)
+    repo.write("posts/hiring.yaml", post("hiring-2026"))
+    repo.commit("rename, and a later post of the same video")
+    plan = cli(repo.root, "plan", "--sandbox")
+    assert "hiring-2026@brand-uk: probable rename of hiring@brand-uk" in plan.output
+    refused = cli(repo.root, "apply", "--sandbox", "--yes")
+    assert refused.exit_code == 1, refused.output
+    assert "--allow-repost hiring-2026@brand-uk" in refused.output
+    assert uploads(repo.root) == 1

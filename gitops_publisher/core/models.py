@@ -215,7 +215,7 @@ def _provider_of(value: object) -> str:
     if isinstance(value, dict):
         provider = value.get("provider", "tiktok")
         return provider if isinstance(provider, str) else ""
-    # Not a mapping: TikTok's model says what is wrong with it ("a valid dictionary").
+    # Not a mapping: TikTok's model says what is wrong with it (a mapping of its fields).
     return str(getattr(value, "provider", "tiktok"))
 
 

@@ -285,7 +285,16 @@ _HINTS: dict[str, str] = {
     "int_parsing": "must be a whole number (e.g. 1200)",
     "int_type": "must be a whole number (e.g. 1200)",
     "int_from_float": "must be a whole number (e.g. 1200)",
+    "list_type": "must be a list: [a, b], or one `- item` line each",
 }
+
+
+def _mapping_message(found: Any) -> str:
+    """What a block given as a value or a list must be, naming its fields (never a class)."""
+    if isinstance(found, type) and issubclass(found, BaseModel):
+        fields = ", ".join(found.model_fields)
+        return f"must be a mapping of fields (`field: value` lines, or {{field: value}}): {fields}"
+    return "must be a mapping (`key: value` lines, or {key: value})"
 
 
 _PATTERN_MESSAGES: dict[str, str] = {
@@ -330,7 +339,7 @@ def validation_diagnostics(
         on_key = bool(raw) and raw[-1] == "[key]"  # a dict key itself is invalid
         if on_key:
             raw = raw[:-1]
-        loc, _ = _walk(model, raw)
+        loc, found = _walk(model, raw)
         if kind == "extra_forbidden":
             out.append(source.diagnostic(doc, loc, _unknown_field(model, raw), key=True))
             continue
@@ -344,9 +353,11 @@ def validation_diagnostics(
                 message = _PATTERN_MESSAGES.get(pattern, str(error["msg"]))
         elif kind == "literal_error" and loc == ("version",):
             message = (
-                f"{error['msg']}: this gitops-publisher reads version 1 files (upgrade it if "
+                "must be 1: this gitops-publisher reads version 1 files (upgrade it if "
                 "the file was written for a newer one)"
             )
+        elif kind in ("model_type", "model_attributes_type", "dict_type"):
+            message = _mapping_message(found)
         elif kind == "missing" and loc == ("version",):
             message = "required: add `version: 1` (the format of this file) as its first key"
         elif kind in _HINTS:

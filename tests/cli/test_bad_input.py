@@ -203,7 +203,22 @@ CASES = [
         "accounts-not-a-list",
         {"posts/x.yaml": post(accounts="accounts: brand-us")},
         ["posts/x.yaml:3:11"],
-        ["accounts:", "valid list"],
+        ["accounts:", "must be a list: [a, b]"],
+        absent=["Input should be", "valid list"],
+    ),
+    Case(
+        "disclosure-not-a-mapping",  # pydantic names the model class: never shown
+        {"posts/x.yaml": post("disclosure: yes")},
+        ["posts/x.yaml:6:13"],
+        ["disclosure:", "must be a mapping", "brand_content, brand_organic, ai_generated"],
+        absent=["instance of", "Disclosure", "valid dictionary"],
+    ),
+    Case(
+        "captions-a-list",
+        {"posts/x.yaml": post("captions: [brand-us]")},
+        ["posts/x.yaml:6:11"],
+        ["captions:", "must be a mapping (`key: value` lines"],
+        absent=["valid dictionary"],
     ),
     Case(
         "caption-a-number",  # YAML reads it as a number: quoting it is the fix
@@ -267,7 +282,8 @@ CASES = [
         "wrong-version",
         {"posts/x.yaml": post(version="version: 2")},
         ["posts/x.yaml:1:10"],
-        ["version:", "reads version 1"],
+        ["version:", "must be 1: this gitops-publisher reads version 1"],
+        absent=["Input should be"],
     ),
     Case(
         "caption-over-2200-utf16",
@@ -297,7 +313,7 @@ CASES = [
         "bad-interactions-type",
         {"posts/x.yaml": post("interactions: yes")},
         ["posts/x.yaml:6:15"],
-        ["interactions:", "valid dictionary"],
+        ["interactions:", "must be a mapping of fields", "comments, duet, stitch"],
     ),
     Case(
         "negative-cover-timestamp",
@@ -499,6 +515,20 @@ CASES = [
         {"publisher.yaml": config("defaults:", "defualts:")},
         ["publisher.yaml:9:1"],
         ["defualts:", "did you mean 'defaults'"],
+    ),
+    Case(
+        "config-block-a-list",  # banned_terms: [x] instead of {terms: [x]}
+        {"publisher.yaml": config() + "policy:\n  banned_terms: [guaranteed]\n"},
+        ["publisher.yaml:12:17"],
+        ["policy.banned_terms:", "must be a mapping of fields", "terms, accounts"],
+        absent=["instance of", "BannedTerms", "valid dictionary"],
+    ),
+    Case(
+        "config-account-a-string",
+        {"publisher.yaml": config("  brand-uk:\n", "  brand-xx: brand\n  brand-uk:\n")},
+        ["publisher.yaml:6:13"],
+        ["accounts.brand-xx:", "must be a mapping of fields", "refresh_token_env"],
+        absent=["instance of", "TikTokAccount", "valid dictionary"],
     ),
     Case(
         "config-wrong-version",

@@ -386,6 +386,15 @@ def check_not_stale(saved: Plan, current: Planned) -> None:
     # A project with no state yet gets a fresh lineage in every process until its first
     # write, so an empty state matches an empty-state plan whatever its lineage.
     empty = saved.serial == 0 and state.serial == 0 and not state.resources
+    if saved.lineage != state.lineage and saved.serial == 0 and not empty:
+        # Saved before the state's first write: the lineage it pinned was never written, so
+        # the state was written since (most often by applying this very plan once already).
+        raise StalePlanError(
+            f"the state changed since the plan was saved (serial 0 -> {state.serial}): it had "
+            "no record then, and an apply or a state command has written it since",
+            hint="run `publisher plan -o FILE` again and review it (a plan saved with "
+            "--sandbox or --shard is applied with the same options)",
+        )
     if saved.lineage != state.lineage and not empty:
         raise StalePlanError(
             "the saved plan was made for another state (its lineage differs)",

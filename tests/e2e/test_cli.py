@@ -91,9 +91,11 @@ def test_saved_plan_applies_and_a_stale_one_is_refused(content_repo, cli, tmp_pa
     assert cli(root, "plan", "--sandbox", "-o", str(empty_state_plan)).exit_code == 0
     target = cli(root, "apply", "--sandbox", "--yes", "--target", "tutorial-part1@devrel")
     assert target.exit_code == 0, target.output
-    other_lineage = cli(root, "apply", "--sandbox", str(empty_state_plan))
-    assert other_lineage.exit_code == 1
-    assert "made for another state" in other_lineage.output
+    # Saved before the state's first write: not "another state", the same one written since.
+    written_since = cli(root, "apply", "--sandbox", str(empty_state_plan))
+    assert written_since.exit_code == 1
+    assert "the state changed since the plan was saved (serial 0 -> " in written_since.output
+    assert "another state" not in written_since.output
     saved = tmp_path / "reviewed.plan"
     assert cli(root, "plan", "--sandbox", "-o", str(saved)).exit_code == 0
     stale = tmp_path / "stale.plan"

@@ -199,7 +199,8 @@ def _module_exists(module: str) -> bool:
     "-v",
     "--verbose",
     count=True,
-    help="Only `sandbox serve` uses it: the web server's own log (start, stop, errors).",
+    help="Only `sandbox serve` uses it: each API request it receives (credentials "
+    "redacted), and the web server's own log (start, stop, errors).",
 )
 @click.option("--no-color", is_flag=True, help="Never colour the output (also: NO_COLOR=1).")
 @click.version_option(package_name="gitops-publisher", prog_name="publisher")

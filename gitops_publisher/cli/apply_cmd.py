@@ -139,9 +139,10 @@ def apply(
             for old, new in sorted(plan.moves.items()):
                 click.echo(f"Moved {old} -> {new} in {planned.store.describe()}.", err=True)
             if not plan.publishes:
-                click.echo(
-                    results_json([], Redactor()) if fmt == "json" else "Nothing to publish now."
-                )
+                if fmt == "json":
+                    click.echo(results_json([], Redactor()))
+                elif plan.has_changes:  # else the plan's last line said it already
+                    click.echo("Nothing to publish now.")
                 return plan
             redactor = Redactor()
             acting = sorted({c.account for c in plan.changes if c.action in ACTING})

@@ -213,7 +213,7 @@ def test_apply_publishes_one_post_to_tiktok_and_youtube_once(
     assert "upload_id" not in first.output  # the session URI is a capability: never shown
     second = publisher("-C", root, "apply", "--sandbox", "--yes")
     assert second.exit_code == 0, second.output
-    assert "Nothing to publish now." in second.output
+    assert "Nothing to publish now" in second.output
     after = json.loads((root / ".publisher" / "sandbox" / "state.json").read_text())
     assert after["serial"] == state["serial"]
 

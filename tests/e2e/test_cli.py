@@ -78,7 +78,8 @@ def test_validate_plan_apply_twice_publishes_once(content_repo, cli):
     uploads = len(sandbox_truth(root))
     second = cli(root, "apply", "--sandbox", "--yes")
     assert second.exit_code == 0
-    assert "Nothing to publish now." in second.output, first.output + second.output
+    assert "Nothing to publish now" in second.output, first.output + second.output
+    assert second.output.count("Nothing to publish now") == 1, second.output  # said once
     assert len(sandbox_truth(root)) == uploads  # no init at all
     assert sandbox_state(root)["serial"] == state["serial"]
     again = cli(root, "plan", "--sandbox", "--detailed-exitcode")
@@ -199,7 +200,7 @@ def test_real_command_apply_sandbox_twice_and_exit_codes(content_repo, scan):
     scan.harvest(root / SANDBOX / "token-store.json")
     second = run_command(root, "apply", "--sandbox", "--yes", scan=scan)
     assert second.returncode == 0
-    assert "Nothing to publish now." in second.stdout
+    assert "Nothing to publish now" in second.stdout
     assert run_command(root, "plan", "--sandbox", "--detailed-exitcode", scan=scan).returncode == 0
     check_state_matches_sandbox(root)
     no_tty = run_command(root, "apply", "--sandbox", scan=scan)  # nothing to do: no prompt needed

@@ -84,7 +84,7 @@ def test_one_post_for_tiktok_and_youtube_is_published_once_each(tmp_path: Path) 
 
     again = run_publisher(root, "apply", "--sandbox", "--yes", env=env)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "Nothing to publish now." in again.stdout
+    assert "Nothing to publish now" in again.stdout
     after_second = world(root)
     assert after_second["posts"] == after_first["posts"]
     assert after_second["youtube"]["sessions"] == after_first["youtube"]["sessions"]

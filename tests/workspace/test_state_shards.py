@@ -74,7 +74,7 @@ def test_starting_to_shard_never_publishes_again(content_repo: Any, publisher: R
     for shard in ("1/3", "2/3", "3/3"):
         again = publisher("-C", root, "apply", "--sandbox", "--yes", "--shard", shard)
         assert again.exit_code == 0, again.output
-        assert "Nothing to publish now." in again.stdout
+        assert "Nothing to publish now" in again.stdout
 
 
 def test_a_shard_writes_only_what_it_changed(content_repo: Any, publisher: Run) -> None:

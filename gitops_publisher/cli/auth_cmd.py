@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gitops_publisher.cli.main import AppContext, sandbox_option
+from gitops_publisher.cli.main import AppContext, sandbox_flag
 from gitops_publisher.core.auth_port import AuthOpening, NoExpiryDate, account_named, when
 from gitops_publisher.errors import PublisherError
 
@@ -93,6 +93,13 @@ class _Auths:
         return self.of(self.account(name).provider)
 
 
+#: ``auth``'s ``--sandbox``: accepted, as after any command, to say what to do instead.
+_sandbox_refused = sandbox_flag(
+    "Refused: the embedded sandbox logs its accounts in by itself. To try `publisher auth`, "
+    "serve the sandbox and point the project at it (docs/sandbox.md)."
+)
+
+
 def _refuse_sandbox(app: AppContext, name: str | None) -> None:
     """Under ``--sandbox``, refuse: its accounts log in by themselves (``compose.py``).
 
@@ -114,7 +121,8 @@ def _refuse_sandbox(app: AppContext, name: str | None) -> None:
         "the sandbox logs its accounts in by itself: `publisher auth` is for real "
         + titles(account.provider for account in chosen),
         hint="`plan --sandbox` and `apply --sandbox` need no login; drop --sandbox to log in "
-        "for real",
+        "for real, or to try `publisher auth` first, against `publisher sandbox serve` "
+        '(docs/sandbox.md, "publisher auth against a served sandbox")',
     )
 
 
@@ -168,7 +176,7 @@ def _read_state(app: AppContext, warnings: list[str]) -> State:
 
 @auth.command()
 @click.option("--account", "name", required=True, help="Account name from publisher.yaml.")
-@sandbox_option
+@_sandbox_refused
 @click.option(
     "--no-browser",
     is_flag=True,
@@ -267,7 +275,7 @@ def _refresh_line(expiry: RefreshExpiry) -> str:
 @click.option(
     "--account", "name", help="Account name from publisher.yaml (default: every account)."
 )
-@sandbox_option
+@_sandbox_refused
 @click.pass_obj
 def status(app: AppContext, name: str | None) -> None:
     """Show ACCOUNT's handle, open_id or channel_id, scopes, token expiries (never tokens).
@@ -394,7 +402,7 @@ def _refresh_cell(expiry: RefreshExpiry) -> str:
 
 @auth.command()
 @click.option("--account", "name", required=True, help="Account name from publisher.yaml.")
-@sandbox_option
+@_sandbox_refused
 @click.pass_obj
 def refresh(app: AppContext, name: str) -> None:
     """Refresh ACCOUNT's tokens now (a refresh token that rotates is saved first)."""

@@ -88,15 +88,22 @@ def _set_sandbox(ctx: click.Context, _param: click.Parameter, value: bool) -> bo
     return value
 
 
+def sandbox_flag(
+    help_text: str = "Use the embedded TikTok and YouTube emulators; no credentials needed.",
+) -> Callable[[F], F]:
+    """``--sandbox`` after a subcommand, with the help that says what it does there."""
+    return click.option(
+        "--sandbox",
+        "sandbox_flag",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_sandbox,
+        help=help_text,
+    )
+
+
 #: ``--sandbox`` accepted after the subcommand too (``publisher apply --sandbox``).
-sandbox_option = click.option(
-    "--sandbox",
-    "sandbox_flag",
-    is_flag=True,
-    expose_value=False,
-    callback=_set_sandbox,
-    help="Use the embedded TikTok and YouTube emulators; no credentials needed.",
-)
+sandbox_option = sandbox_flag()
 
 
 def remember_format(ctx: click.Context, _param: click.Parameter, value: str) -> str:

@@ -56,6 +56,19 @@ def test_auth_under_the_sandbox_names_the_accounts_platform(
     assert code == 1
     assert f"`publisher auth` is for {platform}\n" in output
     assert "apply --sandbox` need no login" in output
+    # ... and how to try `publisher auth` on a sandbox all the same: a served one.
+    words = " ".join(output.split())
+    assert "against `publisher sandbox serve` (docs/sandbox.md" in words
+
+
+def test_the_help_of_auths_sandbox_option_says_it_is_refused() -> None:
+    # It read "Use the embedded TikTok and YouTube emulators; no credentials needed.", which
+    # every auth command then refused.
+    for command in ("login", "status", "refresh"):
+        result = CliRunner().invoke(cli, ["auth", command, "--help"])
+        words = " ".join(result.output.split())
+        assert "--sandbox Refused: the embedded sandbox logs its accounts in by itself" in words
+        assert "no credentials needed" not in words
 
 
 def test_auth_status_under_the_sandbox_for_youtube_channels_only(

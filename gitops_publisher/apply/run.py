@@ -14,7 +14,7 @@ from gitops_publisher.apply.pipeline import Limits
 from gitops_publisher.apply.settle import PollPolicy
 from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.models import AccountConfig
-from gitops_publisher.core.plan import PUBLISHING, Plan
+from gitops_publisher.core.plan import PUBLISHING, Action, Plan
 from gitops_publisher.core.ports import LookupBudget, Providers
 from gitops_publisher.core.state import Provenance
 from gitops_publisher.errors import PreflightError
@@ -139,7 +139,11 @@ def execute(
                 },
             )
             count = sum(1 for c in plan.changes if c.action in PUBLISHING)
-            emit(Log("", f"applying: {count} post(s) to publish"))
+            resumes = sum(1 for c in plan.changes if c.action is Action.RESUME)
+            doing = [f"{count} post(s) to publish"] if count or not resumes else []
+            if resumes:  # asked about first: an apply of resumes alone is not "0 to publish"
+                doing.append(f"{resumes} to resume" if doing else f"{resumes} post(s) to resume")
+            emit(Log("", f"applying: {', '.join(doing)}"))
             results = await engine.run(plan, posts)
             shared = {id(budget): budget for budget in budgets.values()}  # each budget once
             for budget in shared.values():

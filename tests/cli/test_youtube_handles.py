@@ -168,6 +168,7 @@ def test_a_plan_saved_before_the_session_was_sealed_still_applies_and_seals_it(
     result = publisher("-C", root, "apply", "--sandbox", saved)
     assert "publish attempts differ" not in result.output and "changed since" not in result.output
     assert "[launch@acme-yt] asking YouTube about upload session …xyz9" in result.output
+    assert "applying: 1 post(s) to resume\n" in result.output  # not "0 post(s) to publish"
     state = state_path(root).read_text()
     assert SECRET not in state and "upload_id" not in state
     record = json.loads(state)["resources"]["launch@acme-yt"]

@@ -304,7 +304,7 @@ _PATTERN_MESSAGES: dict[str, str] = {
     YOUTUBE_HANDLE_PATTERN: "must be the channel's @handle: 3-30 letters, digits, '.', '_' or "
     "'-' ('@' optional)",
     CHANNEL_ID_PATTERN: "must be a YouTube channel id: 'UC' and 22 letters, digits, '_' or '-' "
-    "(`publisher auth status` shows it)",
+    "(`publisher auth login` prints the channel's; `auth status` shows it once pinned)",
     LANGUAGE_PATTERN: "must be a language code such as en, en-US, pt-BR or zh-Hans",
 }
 

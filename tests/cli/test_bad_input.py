@@ -531,6 +531,19 @@ CASES = [
         absent=["instance of", "TikTokAccount", "valid dictionary"],
     ),
     Case(
+        "config-channel-id-malformed",  # `auth status` shows no channel id before a pin
+        {
+            "publisher.yaml": config(
+                "defaults:",
+                "  yt:\n    provider: youtube\n    channel_id: acme\n"
+                "    refresh_token_env: YOUTUBE_REFRESH_TOKEN_YT\ndefaults:",
+            ),
+            "posts/x.yaml": post(),
+        },
+        ["publisher.yaml:11:17"],
+        ["accounts.yt.channel_id:", "'UC' and 22", "`publisher auth login` prints the channel's"],
+    ),
+    Case(
         "config-wrong-version",
         {"publisher.yaml": config("version: 1", "version: 3")},
         ["publisher.yaml:1:10"],

@@ -77,7 +77,7 @@ def read_world_file(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise WorldFileError(f"{path}: cannot read world file: {exc.strerror}") from exc
+        raise WorldFileError(f"{path}: cannot read the file: {exc.strerror}") from exc
     try:
         if path.suffix.lower() == ".json":
             raw = json.loads(text)
@@ -92,6 +92,13 @@ def read_world_file(path: Path) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise WorldFileError(f"{path}: the top level must be a mapping")
     return raw
+
+
+def _described(exc: ValidationError) -> str:
+    """A world file's invalid entry, its fields named and never its values (tokens)."""
+    from gitops_publisher.sandbox.envelope import describe_validation
+
+    return describe_validation(exc)
 
 
 def read_kept_time(directory: Path) -> float:
@@ -414,7 +421,7 @@ class SandboxWorld:
                     client = ClientApp.model_validate(seed.get("client") or {})
                     google = GoogleClient.model_validate(_youtube_seed(seed).get("client") or {})
                 except ValidationError as exc:
-                    raise WorldFileError(f"{seed_file}: client: {exc}") from exc
+                    raise WorldFileError(f"{seed_file}: client: {_described(exc)}") from exc
                 accounts = _seed_accounts(seed, seed_file) or accounts
                 channels = _seed_channels(seed, seed_file) or channels
             world = cls(directory, WorldData(client=client), clock)
@@ -658,7 +665,7 @@ def _seed_accounts(seed: dict[str, Any], source: Path | None) -> list[Account]:
         try:
             accounts.append(Account.model_validate(item))
         except ValidationError as exc:
-            raise WorldFileError(f"{source}: accounts[{index}]: {exc}") from exc
+            raise WorldFileError(f"{source}: accounts[{index}]: {_described(exc)}") from exc
     return accounts
 
 
@@ -681,5 +688,5 @@ def _seed_channels(seed: dict[str, Any], source: Path | None) -> list[Channel]:
         try:
             channels.append(Channel.model_validate(item))
         except ValidationError as exc:
-            raise WorldFileError(f"{source}: youtube.channels[{index}]: {exc}") from exc
+            raise WorldFileError(f"{source}: youtube.channels[{index}]: {_described(exc)}") from exc
     return channels

@@ -115,3 +115,27 @@ def test_the_sandbox_imports_no_client_code(tmp_path: Path) -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_bad_world_file_entry_never_echoes_its_token(tmp_path: Path) -> None:
+    # pydantic's own text quoted the whole entry, its initial refresh token included.
+    world = tmp_path / "world.yaml"
+    world.write_text(
+        "accounts:\n  - {usernme: bob, refresh_token: rft.do-not-print-me}\n"
+        "youtube:\n  channels:\n    - {handel: '@b', refresh_token: 1//do-not-print-me}\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["sandbox", "serve", "--world", str(world), "--dir", str(tmp_path / "w")]
+    )
+    assert result.exit_code == 1
+    assert "accounts[0]: username: Field required" in result.output
+    assert "usernme: Extra inputs are not permitted" in result.output
+    assert "do-not-print-me" not in result.output and "errors.pydantic.dev" not in result.output
+    world.write_text(
+        "youtube:\n  channels:\n    - {handel: '@b', refresh_token: 1//do-not-print}\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["sandbox", "serve", "--world", str(world), "--dir", str(tmp_path / "w2")]
+    )
+    assert result.exit_code == 1 and "youtube.channels[0]: handle: Field required" in result.output
+    assert "do-not-print" not in result.output

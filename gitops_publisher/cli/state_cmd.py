@@ -129,9 +129,9 @@ def show(app: AppContext, address: str) -> None:
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed in CI).")
 @click.pass_obj
 def rm(app: AppContext, addresses: tuple[str, ...], yes: bool) -> None:
-    """Forget the records of ADDRESS... (the posts stay on TikTok).
+    """Forget the records of ADDRESS... (the posts stay on TikTok or YouTube).
 
-    A bare POST_ID selects its record on every account, as ``--target`` does. Use it for a
+    A bare POST_ID selects its record on every account, as `--target` does. Use it for a
     record that should not exist, or to let a post be published anew. A backup of the previous
     state is kept.
     """

@@ -61,6 +61,12 @@ def test_auth_under_the_sandbox_names_the_accounts_platform(
     assert "against `publisher sandbox serve` (docs/sandbox.md" in words
 
 
+def test_state_rms_help_names_both_platforms() -> None:
+    result = CliRunner().invoke(cli, ["state", "rm", "--help"])
+    words = " ".join(result.output.split())
+    assert "(the posts stay on TikTok or YouTube)" in words and "``" not in words
+
+
 def test_the_help_of_auths_sandbox_option_says_it_is_refused() -> None:
     # It read "Use the embedded TikTok and YouTube emulators; no credentials needed.", which
     # every auth command then refused.

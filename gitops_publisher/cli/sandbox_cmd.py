@@ -118,7 +118,10 @@ def serve(
     try:
         sock = bind(host, port)
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror} (another `publisher sandbox "
+            "serve`?): pass another --port, or --port 0 for any free one"
+        ) from exc
     for line in describe(base_url_of(sock), world):
         click.echo(line)
     sys.stdout.flush()  # a parent process waits for these lines before talking to us

@@ -117,7 +117,10 @@ class LoopbackListener:
         try:
             self._server = await asyncio.start_server(self._handle, "127.0.0.1", self._port)
         except OSError as exc:
-            raise AuthError(f"cannot listen on 127.0.0.1:{self._port}: {exc.strerror}") from None
+            raise AuthError(
+                f"cannot listen on 127.0.0.1:{self._port}: {exc.strerror}",
+                hint="pass another --port, or leave --port out for any free one",
+            ) from None
         port = self._server.sockets[0].getsockname()[1]
         return f"http://127.0.0.1:{port}{self._path}"
 

@@ -105,6 +105,20 @@ def test_listener_ignores_other_paths_then_times_out() -> None:
         run(main())
 
 
+def test_a_busy_login_port_says_how_to_pick_another() -> None:
+    import socket
+
+    from gitops_publisher.providers.loopback import LoopbackListener
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        listener = LoopbackListener(busy.getsockname()[1])
+        with pytest.raises(AuthError, match="cannot listen on 127.0.0.1:") as info:
+            run(listener.start())
+    assert info.value.hint == "pass another --port, or leave --port out for any free one"
+
+
 @pytest.fixture
 def emulator(tmp_path: Path):  # type: ignore[no-untyped-def]
     app = create_app(tmp_path / "world")

@@ -72,6 +72,7 @@ def test_serve_reports_a_busy_port(tmp_path: Path) -> None:
             cli, ["sandbox", "serve", "--port", str(port), "--dir", str(tmp_path / "w")]
         )
     assert result.exit_code == 1 and "cannot listen" in result.output
+    assert "pass another --port, or --port 0 for any free one" in result.output
 
 
 def test_scaled_time_never_goes_back_across_restarts(tmp_path: Path) -> None:

@@ -494,7 +494,13 @@ def _credential_gaps(
     return gaps
 
 
-def require_credentials(config: Config, names: Collection[str]) -> None:
+#: What a command that takes ``--sandbox`` adds to a missing app's ``problem``.
+TRY_SANDBOX = ", or use --sandbox to try things out"
+
+
+def require_credentials(
+    config: Config, names: Collection[str], *, try_sandbox: bool = True
+) -> None:
     """Stop before any request when ``names`` lack a credential here, naming every one.
 
     What each command that opens accounts calls first (``apply``, ``state import``, ``auth
@@ -503,20 +509,25 @@ def require_credentials(config: Config, names: Collection[str]) -> None:
     Raises:
         PreflightError: one diagnostic per missing credential (:func:`credential_problems`).
     """
-    problems = credential_problems(config, names)
+    problems = credential_problems(config, names, try_sandbox=try_sandbox)
     if problems:
         raise PreflightError(problems, "credentials are missing")
 
 
-def credential_problems(config: Config, names: Collection[str]) -> list[Diagnostic]:
+def credential_problems(
+    config: Config, names: Collection[str], *, try_sandbox: bool = True
+) -> list[Diagnostic]:
     """Every credential ``names`` lack here, one line each, so one run says all to set.
 
     Each names the environment variables to set (never their values): TikTok's app, each
-    YouTube channel's Google client, each account's refresh token.
+    YouTube channel's Google client, each account's refresh token. A missing app also says
+    that ``--sandbox`` needs none (:data:`TRY_SANDBOX`) unless ``try_sandbox`` is false: the
+    auth commands refuse ``--sandbox``, so they must not suggest it.
     """
     gaps = _credential_gaps(config, names)
+    suffix = TRY_SANDBOX if try_sandbox else ""
     problems = [
-        Diagnostic("environment", None, None, app.variables, app.problem)
+        Diagnostic("environment", None, None, app.variables, app.problem + suffix)
         for app in gaps.missing_apps()
     ]
     for name, variable in gaps.tokens.items():

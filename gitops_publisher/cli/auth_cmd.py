@@ -326,7 +326,8 @@ def _require_credentials(app: AppContext, names: list[str]) -> None:
     from gitops_publisher.compose import require_credentials
     from gitops_publisher.workspace.project import load_config
 
-    require_credentials(load_config(app.project_dir), names)
+    # auth refuses --sandbox (_refuse_sandbox): its messages do not suggest it
+    require_credentials(load_config(app.project_dir), names, try_sandbox=False)
 
 
 def _handles(app: AppContext, names: list[str], state: State) -> dict[str, str]:

@@ -450,7 +450,8 @@ class MissingApp:
     Attributes:
         variables: the environment variables to set, for messages
             (``TIKTOK_CLIENT_KEY/TIKTOK_CLIENT_SECRET``); never their values.
-        problem: what to do, as the error of a command that needs them says it.
+        problem: what to do, as the error of a command that needs them says it (the
+            command adds that `--sandbox` needs none, where it takes `--sandbox`).
         skipped: the plan's notice when the account's checks are skipped for want of them.
         shared: one app serves all the platform's accounts (TikTok's): said once, not per
             account.

@@ -125,10 +125,16 @@ def test_the_credentials_an_account_lacks_are_its_platforms_to_say(
     assert [(p.field, p.message) for p in problems] == [
         (
             "TIKTOK_CLIENT_KEY/TIKTOK_CLIENT_SECRET",
-            "set your TikTok app's client key and secret (or use --sandbox to try things out)",
+            "set your TikTok app's client key and secret, or use --sandbox to try things out",
         ),
-        ("FAKE_APP_KEY/FAKE_APP_SECRET", "set the fake app account shorts-a uses"),
-        ("FAKE_APP_KEY/FAKE_APP_SECRET", "set the fake app account shorts-b uses"),
+        (
+            "FAKE_APP_KEY/FAKE_APP_SECRET",
+            "set the fake app account shorts-a uses, or use --sandbox to try things out",
+        ),
+        (
+            "FAKE_APP_KEY/FAKE_APP_SECRET",
+            "set the fake app account shorts-b uses, or use --sandbox to try things out",
+        ),
         (
             "TT_A",
             "account brand-a has no token here: set TT_A to its refresh token, or run "

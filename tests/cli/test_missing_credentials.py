@@ -48,10 +48,10 @@ def test_every_missing_credential_is_named_at_once(
     lines = [line for line in output.splitlines() if line.startswith("environment ")]
     assert lines == [
         "environment TIKTOK_CLIENT_KEY/TIKTOK_CLIENT_SECRET: set your TikTok app's client key "
-        "and secret (or use --sandbox to try things out)",
+        "and secret, or use --sandbox to try things out",
         "environment YOUTUBE_CLIENT_ID/YOUTUBE_CLIENT_SECRET: set the Google OAuth client id and "
         'secret account acme-yt uses (a Google Cloud client of type "Desktop app"; '
-        "docs/youtube.md shows how to create one; or use --sandbox to try things out)",
+        "docs/youtube.md shows how to create one), or use --sandbox to try things out",
         "environment YOUTUBE_REFRESH_TOKEN_ACME: account acme-yt has no token here: set "
         "YOUTUBE_REFRESH_TOKEN_ACME to its refresh token, or run `publisher auth login "
         "--account acme-yt`",
@@ -105,6 +105,9 @@ def test_auth_status_names_every_missing_credential_as_apply_does(
     assert code == 1
     assert environment_lines(output) == EVERY == environment_lines(apply(root)[1])
     assert "Error: credentials are missing (4 error(s)" in output
+    # apply suggests --sandbox for a missing app; auth, which refuses --sandbox, must not.
+    assert "--sandbox" not in output and "--sandbox to try things out" in apply(root)[1]
+    assert "set your TikTok app's client key and secret\n" in output
     # Tokens alone are not enough: the apps they refresh with are named too.
     monkeypatch.setenv("TIKTOK_REFRESH_TOKEN_BRAND_US", "rft.not-a-real-one")
     monkeypatch.setenv("YOUTUBE_REFRESH_TOKEN_ACME", "not-a-real-one")

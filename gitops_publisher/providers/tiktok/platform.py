@@ -187,7 +187,7 @@ class TikTokPlatform:
         variables = f"{endpoint.CLIENT_KEY_ENV}/{CLIENT_SECRET_ENV}"
         return MissingApp(
             variables,
-            "set your TikTok app's client key and secret (or use --sandbox to try things out)",
+            "set your TikTok app's client key and secret",
             f"creator checks skipped: no TikTok app credentials here ({variables}, as on pull "
             "requests from forks); apply checks again before posting",
             shared=True,

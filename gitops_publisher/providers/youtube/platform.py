@@ -215,8 +215,7 @@ class YouTubePlatform:
         return MissingApp(
             variables,
             f"set the Google OAuth client id and secret account {name} uses (a Google Cloud "
-            'client of type "Desktop app"; docs/youtube.md shows how to create one; or use '
-            "--sandbox to try things out)",
+            'client of type "Desktop app"; docs/youtube.md shows how to create one)',
             f"channel checks skipped for {name}: no Google OAuth client here ({variables}, as "
             "on pull requests from forks); apply checks again before uploading",
         )

@@ -338,8 +338,18 @@ def _at_rest(planned: Planned, state: State, warn: Callable[[str], None]) -> Sta
 
 
 def save_plan(plan: Plan, path: Path) -> None:
-    """Write a plan file for a later ``apply PLANFILE``."""
-    path.write_text(plan.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    """Write a plan file for a later ``apply PLANFILE``.
+
+    Raises:
+        PublisherError: the file cannot be written (no such directory, no permission).
+    """
+    try:
+        path.write_text(plan.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise PublisherError(
+            f"cannot write the plan to {path}: {exc.strerror}",
+            hint="choose another -o FILE, in a directory that exists",
+        ) from exc
 
 
 def read_plan(path: Path) -> Plan:

@@ -292,6 +292,17 @@ def test_a_saved_plan_round_trips(repo: Path, publisher: Run, tmp_path: Path) ->
     assert (plan.lineage, plan.serial) == ("11111111-2222-4333-8444-555555555555", 7)
 
 
+def test_a_plan_file_that_cannot_be_written_is_a_user_error(
+    repo: Path, publisher: Run, tmp_path: Path
+) -> None:
+    # A mistyped directory was an unexpected FileNotFoundError: exit 70 and a crash log.
+    out = tmp_path / "no-such-dir" / "release.plan"
+    result = publisher("-C", repo, "plan", "-o", out)
+    assert result.exit_code == 1, result.output
+    assert f"cannot write the plan to {out}: No such file or directory" in result.stderr
+    assert "choose another -o FILE" in result.stderr and "bug" not in result.output
+
+
 # --- the real command -------------------------------------------------------------------------
 
 

@@ -222,8 +222,8 @@ def write_scaffold(root: Path, files: dict[str, bytes], *, force: bool) -> list[
     """Write ``files`` under ``root``; return the paths that existed and were replaced.
 
     Raises:
-        PublisherError: some of them exist and ``force`` is not set (nothing is written), or
-            one is in the way as a directory.
+        PublisherError: some of them exist and ``force`` is not set (nothing is written), one
+            is in the way as a directory, or ``root`` cannot be written.
     """
     existing = [path for path in files if (root / path).exists()]
     in_the_way = [path for path in existing if not (root / path).is_file()]
@@ -240,6 +240,12 @@ def write_scaffold(root: Path, files: dict[str, bytes], *, force: bool) -> list[
         )
     for path, content in files.items():
         target = root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        except OSError as exc:
+            raise PublisherError(
+                f"cannot write {target}: {exc.strerror}",
+                hint="run `publisher init DIR` with a directory you can write to",
+            ) from exc
     return existing

@@ -261,3 +261,14 @@ def test_init_refuses_a_youtube_handle_it_would_not_accept_later(
     )
     assert bad.returncode == 1 and "handle 'a b' is not valid" in bad.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_directory_that_cannot_be_written_is_a_user_error(tmp_path: Path) -> None:
+    # Under a file (as under a directory without permission): it was an unexpected
+    # FileNotFoundError or NotADirectoryError, exit 70 and a crash log.
+    (tmp_path / "a-file").write_text("x")
+    where = tmp_path / "a-file" / "posts"
+    result = CliRunner().invoke(cli, ["init", str(where), "--account", "brand-us"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(f"Error: cannot write {where}/")
+    assert "with a directory you can write to" in result.stderr and "bug" not in result.output

@@ -115,6 +115,11 @@ def serve(
         app = create_app(directory, options, clock)
     except WorldFileError as exc:
         raise click.ClickException(str(exc)) from exc
+    except OSError as exc:  # the world directory cannot be made or written
+        raise click.ClickException(
+            f"cannot keep the world in {directory}: {exc.strerror}; pass --dir a directory "
+            "you can write to"
+        ) from exc
     try:
         sock = bind(host, port)
     except OSError as exc:

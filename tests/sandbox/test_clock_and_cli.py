@@ -140,3 +140,12 @@ def test_a_bad_world_file_entry_never_echoes_its_token(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1 and "youtube.channels[0]: handle: Field required" in result.output
     assert "do-not-print" not in result.output
+
+
+def test_serve_reports_a_world_directory_it_cannot_write(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    where = tmp_path / "a-file" / "world"
+    result = CliRunner().invoke(cli, ["sandbox", "serve", "--port", "0", "--dir", str(where)])
+    assert result.exit_code == 1, result.output
+    assert f"cannot keep the world in {where}" in result.output
+    assert "pass --dir a directory you can write to" in result.output

@@ -31,7 +31,7 @@ from gitops_publisher.apply.resume import resume, unclear
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.plan import ACTING, PUBLISHING, Action, Change, Plan
 from gitops_publisher.core.reviewed import NOT_REVIEWED, is_approved
-from gitops_publisher.errors import ApiError, AuthError, ProviderError
+from gitops_publisher.errors import ApiError, AuthError, ProviderError, PublisherError
 from gitops_publisher.providers.errors import (
     OutcomeUnclear,
 )
@@ -168,7 +168,7 @@ class Engine(Publishing):
             return _not_attempted(change, str(exc))
         except AuthError as exc:
             lane.stop(f"not attempted: {account} cannot authenticate ({exc})")
-            result = Result(change.address, change.action.value, Outcome.FAILED, message=str(exc))
+            result = Result(change.address, change.action.value, Outcome.FAILED, message=_said(exc))
         except OutcomeUnclear as exc:
             record = self.record(change.address)
             result = unclear(change, self.providers[account], record, exc)
@@ -176,7 +176,7 @@ class Engine(Publishing):
             if exc.stops_account:
                 code = exc.code if isinstance(exc, ApiError) else type(exc).__name__
                 lane.stop(f"not attempted after {code} on {account}")
-            result = Result(change.address, change.action.value, Outcome.FAILED, message=str(exc))
+            result = Result(change.address, change.action.value, Outcome.FAILED, message=_said(exc))
         except BaseException as exc:  # a state write failed, a bug: nothing more starts
             lane.stop(f"not attempted after {type(exc).__name__}")
             raise
@@ -184,6 +184,11 @@ class Engine(Publishing):
             ticket.close()
         self.emit(result)
         return result
+
+
+def _said(exc: PublisherError) -> str:
+    """A refusal and what to do about it (``quotaExceeded``: when it resets), for the result."""
+    return f"{str(exc).rstrip('.')}: {exc.hint}" if exc.hint else str(exc)
 
 
 def _not_attempted(change: Change, why: str) -> Result:

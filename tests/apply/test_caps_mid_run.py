@@ -81,10 +81,14 @@ def test_youtubes_daily_uploads_used_up_mid_run_are_retried_the_next_day(tmp_pat
     )
     with emulator(youtube={"daily_uploads": 2, "processing_base_sec": 0.0}) as em:
         token = {"studio": em.service.world.ensure_channel("@studio")}
-        first = {r.address: r.outcome for r in apply_channels(root, em, token).results}
+        results = apply_channels(root, em, token).results
+        first = {r.address: r.outcome for r in results}
         refused, rest = split(first, Outcome.PUBLISHED)
         state = read_state(root)
         assert {state.resources[a].fail_reason for a in refused} == {"quotaExceeded"}
+        # The result says what to do, not only Google's words: when the quota comes back.
+        said = {r.message for r in results if r.address in refused and r.outcome is Outcome.FAILED}
+        assert said and all("it resets at midnight Pacific Time" in m for m in said), said
         # The quota resets at midnight Pacific Time; nothing was uploaded for them.
         assert sorted(pending_changes(root)) == next_plan(refused, rest)
         em.set_options(youtube=em.service.options.youtube.model_copy(update={"daily_uploads": 10}))

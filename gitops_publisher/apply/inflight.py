@@ -28,8 +28,11 @@ upload server keeps none of the second sender's bytes (``UploadContended``), and
 leaves the attempt to the first, pending, instead of failing it (``Publishing.upload_failed``).
 Unless this run cannot open it: the state keeps it sealed (``core/handles.py``), and sealed
 with another key (another machine's, another ``PUBLISHER_TOKEN_KEY``) only the runs with
-that key can send the rest. It is then such an attempt too, whose target lives as long as a
-session does (:data:`SEALED_SESSION_LIFETIME`).
+that key can send the rest. It is then such an attempt too, whose target lives as long as its
+platform says a sealed handle does
+(:attr:`~gitops_publisher.core.ports.Platform.sealed_handle_lifetime`: YouTube's session, a
+week); a platform that states none leaves it undecided until the run that started it is
+known to have ended (``apply/resume.py``).
 """
 
 from __future__ import annotations
@@ -46,14 +49,6 @@ starting run's clock; machines synchronised by NTP differ by far less, an unsync
 laptop by minutes) and a platform that honours a target a little past its stated lifetime
 (the reference states 1 hour, not how strictly). The cost is only a later retry of an upload
 that really was abandoned.
-"""
-
-
-SEALED_SESSION_LIFETIME = timedelta(days=7)
-"""How long a resumable session may take bytes from its start, for a run that cannot open it.
-
-YouTube states no number ("a finite lifetime"); Google's other resumable uploads (Drive,
-Cloud Storage) document one week (YouTube reference §6).
 """
 
 
@@ -79,8 +74,11 @@ def undecided_until(
     Args:
         record: an ``uploading`` record whose platform still expects bytes that only the
             run that started it can send.
-        lifetime: the platform's upload target lifetime (None: the handle itself can
-            transfer, so no target outlives a run: nothing to wait for).
+        lifetime: how long its bytes may be sent from the start: the platform's upload
+            target lifetime, or its sealed handle lifetime for a handle this run cannot
+            open (None: nothing to wait for, as when the handle itself can transfer and so
+            no target outlives a run; a sealed handle without one is never given up on time
+            alone, which ``apply/resume.py`` decides before asking).
         held_lock: the id of the exclusive state lock this run holds (or None).
         now: this run's wall clock.
         time_scale: how much faster than real time the platform's clock runs (the

@@ -73,6 +73,11 @@ class Publishing:
             (``Platform.upload_target_lifetime``): how long a transfer that another run
             started, and only it can continue, may still complete. An account without one
             (None) has no such targets: an unfinished transfer is given up at once.
+        sealed_lifetimes: each account's platform's sealed handle lifetime
+            (``Platform.sealed_handle_lifetime``): how long an upload whose handle another
+            key sealed may still take bytes from the runs with that key. An account without
+            one (None) has no known lifetime: such an upload is never given up on time alone
+            (``apply/resume.py``).
         time_scale: how much faster than real time the platforms' clocks run (the
             embedded sandbox), for their upload windows.
         budgets: what each account's attempts may spend looking for forgotten posts (its
@@ -93,6 +98,7 @@ class Publishing:
     identities: Mapping[str, Identity] = field(default_factory=dict)
     content_types: Mapping[str, str] = field(default_factory=dict)
     upload_lifetimes: Mapping[str, timedelta | None] = field(default_factory=dict)
+    sealed_lifetimes: Mapping[str, timedelta | None] = field(default_factory=dict)
     time_scale: float = 1.0
     budgets: Mapping[str, LookupBudget] = field(default_factory=dict)
     pending_notes: Mapping[str, PendingNote] = field(default_factory=dict)

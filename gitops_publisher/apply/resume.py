@@ -110,10 +110,19 @@ async def resume(
         return _forgotten(change, record, provider.title, shown, answer, sealed)
     if isinstance(answer, NotStarted) and sealed is not None:
         # Only a run with the key can send the rest, and it may be sending it now (a
-        # laptop and CI applying at once): left alone while the session may live.
-        until = steps.undecided_until(record, inflight.SEALED_SESSION_LIFETIME)
+        # laptop and CI applying at once): left alone while the handle may live, as long as
+        # its platform says a sealed handle does (Platform.sealed_handle_lifetime). One
+        # that states none gives no time after which nobody can be sending: such an upload
+        # is never given up on time alone, only once the run that started it is known to
+        # have ended (this run holds the lock it was started under). Waiting leaves a post
+        # pending (a run with the key, or `state rm`, settles it); giving up an upload that
+        # another run is completing would let the next run publish the post twice.
+        lifetime = steps.sealed_lifetimes.get(change.account)
+        if lifetime is None and not inflight.started_by_ended_run(record, steps.provenance.lock):
+            return _sealed_elsewhere(change, provider.title, shown, sealed, None)
+        until = steps.undecided_until(record, lifetime)
         if until is not None:
-            return _sealed_elsewhere(change, shown, sealed, until)
+            return _sealed_elsewhere(change, provider.title, shown, sealed, until)
         return await _abandon(
             steps,
             change,
@@ -239,20 +248,34 @@ def _in_flight_elsewhere(
     )
 
 
-def _sealed_elsewhere(change: Change, shown: str, sealed: SealError, until: datetime) -> Result:
-    """An unfinished upload whose session another key sealed: left to the runs with it."""
-    when = until.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def _sealed_elsewhere(
+    change: Change, title: str, shown: str, sealed: SealError, until: datetime | None
+) -> Result:
+    """An unfinished upload whose session another key sealed: left to the runs with it.
+
+    ``until``: when a run may give it up (None: its platform states no lifetime for it, so
+    only a run that knows the one that began it has ended does).
+    """
+    if until is None:
+        wait = (
+            f"it is left as it is ({title} states no lifetime for it, so no run gives it up on "
+            "time alone; a run in the clone that began it does, once that run has ended)"
+        )
+    else:
+        when = until.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        wait = (
+            f"it is left as it is until {when} (the session's lifetime, plus a margin for "
+            "clocks); a run after that gives it up and the next one publishes the post again"
+        )
     return Result(
         change.address,
         "resume",
         Outcome.PENDING,
         shown,
         message=f"{sealed}, so only a run with that key can send the rest of it, and one may "
-        f"be sending it now: it is left as it is until {when} (the session's lifetime, plus "
-        f"a margin for clocks); a run after that gives it up and the next one publishes the "
-        f"post again. To go on with it now, {sealed.hint}; if no run can be sending it (that "
-        f"key is lost), `publisher state rm {change.address}` lets the next run publish the "
-        "post anew",
+        f"be sending it now: {wait}. To go on with it now, {sealed.hint}; if no run can be "
+        f"sending it (that key is lost), `publisher state rm {change.address}` lets the next "
+        "run publish the post anew",
     )
 
 

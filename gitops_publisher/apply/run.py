@@ -132,6 +132,10 @@ def execute(
                     name: PLATFORMS[accounts[name].provider].upload_target_lifetime
                     for name in names
                 },
+                sealed_lifetimes={
+                    name: PLATFORMS[accounts[name].provider].sealed_handle_lifetime
+                    for name in names
+                },
                 time_scale=scale,
                 budgets=budgets,
                 pending_notes={

@@ -585,6 +585,13 @@ class Platform(Named, Protocol):
             None when the handle itself is resumable (YouTube's session URI): any run can
             go on. The engine waits this long (plus a margin) before giving up a transfer
             that another run may still be sending (``apply/inflight.py``).
+        sealed_handle_lifetime: how long a handle the state keeps sealed (see
+            :attr:`sealed_handles`) may still take bytes from the start that issued it
+            (YouTube's session URI: one week), for a run that cannot open it (another key
+            sealed it) and so leaves it to the runs that can while one may be sending.
+            None when its handles are never sealed (TikTok), or their lifetime is unknown:
+            the engine then never gives such an upload up on time alone, only once the
+            run that started it is known to have ended (``apply/resume.py``).
         api_url_env: the variable that points a run at another API of it
             (``PUBLISHER_TIKTOK_API_URL``), which the state binding's refusals suggest
             (``core/binding.py``).
@@ -605,6 +612,7 @@ class Platform(Named, Protocol):
     media_rules: MediaRules
     covers: bool
     upload_target_lifetime: timedelta | None
+    sealed_handle_lifetime: timedelta | None
     api_url_env: str
     app_credential: str
     rotates_refresh_tokens: bool

@@ -436,6 +436,9 @@ class FakePlatform:
         auth_openings: what :meth:`auth` was handed, in order.
         upload_target_lifetime: how long a start's upload target lives (TikTok-like by
             default: transfers are not resumable from the handle alone).
+        sealed_handle_lifetime: how long a sealed handle may still take bytes, for a run
+            that cannot open it (None by default, as TikTok's: such an upload is given up
+            only once the run that started it is known to have ended).
         app_secret_env: the variable of its app's secret (:meth:`secret_variables`).
         chunk_size: the bytes of each piece its uploads send (:meth:`chunking`).
         tokens_here: the accounts :meth:`has_tokens` finds a token for.
@@ -460,6 +463,7 @@ class FakePlatform:
     openings: list[Opening] = field(default_factory=list)
     status_rate: Rate | None = None
     upload_target_lifetime: timedelta | None = timedelta(hours=1)
+    sealed_handle_lifetime: timedelta | None = None
     name: str = "fake"
     title: str = "Fake"
     api_url: str = "https://fake.invalid"

@@ -1,9 +1,10 @@
 """The engine names no platform: what is a platform's own reaches it through the port.
 
 ``apply/`` takes each account's provider from the composition root and asks the registry's
-``Platform`` for the rest: its quotas, outcome rate and upload target lifetime, what looking
-for forgotten posts may spend (``Platform.lookup_budgets``: YouTube's Google project units,
-and the words of the closing line on what they took) and why a published post is not
+``Platform`` for the rest: its quotas, outcome rate, upload target lifetime and sealed
+handle lifetime (``Platform.sealed_handle_lifetime``: YouTube's sessions, a week), what
+looking for forgotten posts may spend (``Platform.lookup_budgets``: YouTube's Google project
+units, and the words of the closing line on what they took) and why a published post is not
 visible yet (``Platform.pending_note``). A new platform gets them without an edit of
 ``apply/``, whose code names none.
 """
@@ -13,20 +14,21 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from gitops_publisher import apply
 from gitops_publisher.apply.events import Event, Log, Outcome
+from gitops_publisher.apply.inflight import CLOCK_SKEW
 from gitops_publisher.apply.run import execute
 from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.ports import Attempt, LookupBudget
 from gitops_publisher.core.ports import Outcome as Answer
 from gitops_publisher.core.state import Record
 from gitops_publisher.planning import make_plan
-from gitops_publisher.providers.fake import FakePlatform, FakeProvider, FakeProviders
+from gitops_publisher.providers.fake import FakePlatform, FakeProvider, FakeProviders, Script
 from gitops_publisher.providers.registry import PLATFORMS
 
 from .harness import PostSpec, read_state
@@ -225,3 +227,46 @@ def test_a_platforms_pending_note_makes_a_published_post_scheduled(
     (result,) = report.results
     assert (result.outcome, result.message) == (outcome, message)
     assert {r.status for r in read_state(root).resources.values()} == {"published"}
+
+
+class Killed(BaseException):
+    """The process dies here (SIGKILL): nothing after this line of the run happens."""
+
+
+def test_a_platforms_sealed_handle_lifetime_reaches_the_engine(
+    project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """How long an upload another key sealed is left to the runs with that key is its
+    platform's to say (YouTube: a week), handed to the engine per account."""
+    root = project(["brand-us"], [PostSpec("launch", ["brand-us"])])
+    lifetime = timedelta(hours=2)
+    monkeypatch.setitem(PLATFORMS, "tiktok", FakePlatform(sealed_handle_lifetime=lifetime))
+    provider = FakeProvider(capability=True, default=Script(resumable=True))
+
+    def killed(method: str, _handle: str) -> None:
+        if method == "transfer":
+            raise Killed
+
+    provider.on_call = killed
+    began = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with pytest.raises(Killed):  # the run that began it, on a machine with its own key
+        execute(
+            make_plan(root, sandbox=False),
+            FakeProviders({"brand-us": provider}),
+            emit=lambda _e: None,
+            now=lambda: began,
+        )
+    provider.on_call = None
+    assert read_state(root).resources["launch@brand-us"].status == "uploading"
+    other_key = FakeProviders({"brand-us": provider})  # another machine: another key
+    outcomes = []
+    for after in (timedelta(minutes=-1), timedelta(minutes=1)):
+        at = began + lifetime + CLOCK_SKEW + after
+        report = execute(
+            make_plan(root, sandbox=False), other_key, emit=lambda _e: None, now=lambda at=at: at
+        )
+        outcomes += [r.outcome for r in report.results]
+    assert outcomes == [Outcome.PENDING, Outcome.FAILED]
+    record = read_state(root).resources["launch@brand-us"]
+    assert (record.status, record.fail_reason) == ("failed", "upload_expired")
+    assert provider.count("start") == 1

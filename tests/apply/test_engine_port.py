@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from gitops_publisher.apply import inflight
 from gitops_publisher.apply.engine import Engine
 from gitops_publisher.apply.events import Event, Log, Outcome, Result
 from gitops_publisher.apply.inflight import CLOCK_SKEW
@@ -35,6 +34,7 @@ from gitops_publisher.providers.fake import FakePlatform, FakeProvider, FakeSeal
 from .builders import NOW, desired_post
 
 SIZE = 1000
+SEALED_LIFETIME = timedelta(days=7)  # the World's platform's sealed handles (as YouTube's)
 
 
 class Killed(BaseException):
@@ -57,6 +57,7 @@ class World:
         self.accounts = accounts or {"brand-us": FakeProvider()}
         self.events: list[Event] = []
         self.sealer = FakeSealer()  # this machine's key: every run of the world has it
+        self.platform = FakePlatform(sealed_handle_lifetime=SEALED_LIFETIME)
 
     def record(self, address: str = "teaser@brand-us") -> Record:
         return self.store.state.resources[address]
@@ -84,7 +85,8 @@ class World:
             emit=self.events.append,
             provenance=Provenance(lock=lock),
             poll=PollPolicy(initial=1, factor=1, maximum=1, timeout=10, moderation_wait=3),
-            upload_lifetimes=dict.fromkeys(self.accounts, FakePlatform().upload_target_lifetime),
+            upload_lifetimes=dict.fromkeys(self.accounts, self.platform.upload_target_lifetime),
+            sealed_lifetimes=dict.fromkeys(self.accounts, self.platform.sealed_handle_lifetime),
         )
         by_address = {str(p.address): p for p in posts}
         return asyncio.run(engine.run(planned, by_address))
@@ -500,12 +502,57 @@ def test_a_session_another_key_sealed_is_left_to_the_runs_with_it_while_it_may_l
     assert "use the key of the run that started it" in results[0].message
     assert "`publisher state rm teaser@brand-us` lets the next run" in results[0].message
     assert world.record() == started and fake.count("start") == 1
-    later = NOW + inflight.SEALED_SESSION_LIFETIME + CLOCK_SKEW + timedelta(minutes=1)
+    later = NOW + SEALED_LIFETIME + CLOCK_SKEW + timedelta(minutes=1)
     results = world.apply([post()], at=later, lock=LOCK_B)
     assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.FAILED)]
     assert world.record().fail_reason == "upload_expired"
     assert world.actions([post()]) == {"teaser@brand-us": "retry"}
     assert fake.count("transfer") == 1  # the session was never sent to
+
+
+def test_a_sealed_upload_is_given_up_after_its_own_platforms_lifetime(tmp_path: Path) -> None:
+    """How long a sealed handle may take bytes is its platform's to say, not the engine's."""
+    fake = FakeProvider(capability=True, default=Script(resumable=True))
+    world = World(tmp_path, **{"brand-us": fake})
+    world.platform = FakePlatform(sealed_handle_lifetime=timedelta(hours=2))
+    killed_as_the_transfer_begins(world, fake, lock=LOCK_A)
+    started = world.record()
+    world.sealer = FakeSealer()  # another machine: another key
+    window = timedelta(hours=2) + CLOCK_SKEW
+    results = world.apply([post()], at=NOW + window - timedelta(minutes=1), lock=LOCK_B)
+    assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.PENDING)]
+    assert "left as it is until 2026-12-01 11:15 UTC" in results[0].message, results[0].message
+    assert world.record() == started
+    results = world.apply([post()], at=NOW + window + timedelta(minutes=1), lock=LOCK_B)
+    assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.FAILED)]
+    assert world.record().fail_reason == "upload_expired"
+    assert world.actions([post()]) == {"teaser@brand-us": "retry"}
+    assert fake.count("start") == 1 and fake.count("transfer") == 1
+
+
+def test_a_sealed_upload_whose_platform_states_no_lifetime_is_never_given_up_on_time_alone(
+    tmp_path: Path,
+) -> None:
+    """No lifetime: no time after which nobody can be sending it. It waits for a run that
+    knows the one that began it has ended (never two posts), however late."""
+    fake = FakeProvider(capability=True, default=Script(resumable=True))
+    world = World(tmp_path, **{"brand-us": fake})
+    world.platform = FakePlatform(sealed_handle_lifetime=None)
+    killed_as_the_transfer_begins(world, fake, lock=LOCK_A)
+    started = world.record()
+    world.sealer = FakeSealer()  # another machine: another key
+    results = world.apply([post()], at=NOW + timedelta(days=365), lock=LOCK_B)
+    assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.PENDING)]
+    assert "Fake states no lifetime for it" in results[0].message, results[0].message
+    assert "`publisher state rm teaser@brand-us` lets the next run" in results[0].message
+    assert world.record() == started and world.actions([post()]) == {"teaser@brand-us": "resume"}
+    results = world.apply([post()], at=NOW + timedelta(days=366), lock=LOCK_A)  # A's clone
+    assert outcomes(results) == [("teaser@brand-us", "resume", Outcome.FAILED)]
+    assert world.record().fail_reason == "upload_expired"
+    assert outcomes(world.apply([post()], at=NOW + timedelta(days=366))) == [
+        ("teaser@brand-us", "retry", Outcome.PUBLISHED)
+    ]
+    assert fake.count("start") == 2 and len(fake.published()) == 1
 
 
 def test_a_session_another_key_sealed_is_given_up_at_once_when_its_run_has_ended(

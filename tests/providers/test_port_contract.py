@@ -110,6 +110,16 @@ def test_tiktok_states_the_limits_the_engine_paces_an_account_by() -> None:
     assert YOUTUBE.upload_target_lifetime is None
 
 
+def test_a_sealed_handle_lives_as_long_as_its_platform_says() -> None:
+    """A run that cannot open a sealed handle leaves it to the runs that can this long.
+
+    YouTube's sessions: a week (its reference states "a finite lifetime"; Google's other
+    resumable uploads document one week). TikTok's handles are never sealed.
+    """
+    assert YOUTUBE.sealed_handles and YOUTUBE.sealed_handle_lifetime == timedelta(days=7)
+    assert TIKTOK.sealed_handles is None and TIKTOK.sealed_handle_lifetime is None
+
+
 @pytest.mark.parametrize(
     ("platform", "account"),
     [

@@ -57,6 +57,7 @@ class TikTokPlatform:
     covers = True  # video_cover_timestamp_ms (reference §3.2)
     # The upload_url is never stored (a credential): only the run that got it can upload.
     upload_target_lifetime: timedelta | None = UPLOAD_URL_LIFETIME
+    sealed_handle_lifetime: timedelta | None = None  # its handles are never sealed
     api_url_env = urls.API_URL_ENV
     app_credential = f"the app's client key ({endpoint.CLIENT_KEY_ENV})"
     rotates_refresh_tokens = True  # each refresh retires the old refresh token (reference §1)

@@ -53,6 +53,15 @@ QuotaModel = Literal["buckets", "units_1600", "units_100"]
 DAILY_UNITS = 10_000
 DAILY_UPLOADS = 100
 DAY = timedelta(days=1)  # resets at midnight Pacific Time
+SESSION_LIFETIME = timedelta(days=7)
+"""How long a resumable session may take bytes from its start, for a run that cannot open it.
+
+A run whose key cannot open the sealed session URI (another machine's, another
+``PUBLISHER_TOKEN_KEY``) leaves the upload to the runs that can for this long, plus the
+engine's margin for clocks, then gives it up (``apply/resume.py``). YouTube states no number
+("a finite lifetime"); Google's other resumable uploads (Drive, Cloud Storage) document one
+week (reference §6).
+"""
 
 
 def youtube_quotas(model: QuotaModel = "buckets") -> tuple[Quota, ...]:
@@ -71,6 +80,7 @@ class YouTubePlatform:
     media_rules: MediaRules = YOUTUBE_MEDIA_RULES
     covers = False  # YouTube picks a Short's thumbnail itself; cover_timestamp_ms is not sent
     upload_target_lifetime: timedelta | None = None  # the session URI is the handle
+    sealed_handle_lifetime: timedelta | None = SESSION_LIFETIME
     api_url_env = urls.API_URL_ENV
     rotates_refresh_tokens = False  # Google's refresh tokens are not rotated (reference §1)
     account_checks = "channel"

@@ -83,7 +83,7 @@ def apply(
     from gitops_publisher.cli.views.plan_text import render_text
     from gitops_publisher.compose import connect
     from gitops_publisher.core.plan import ACTING
-    from gitops_publisher.core.renames import refuse_reposts
+    from gitops_publisher.core.renames import refuse_reposts, unused_allowances
     from gitops_publisher.core.shard import Shard
     from gitops_publisher.errors import PublisherError
     from gitops_publisher.planning import (
@@ -119,6 +119,12 @@ def apply(
                 click.echo(render_text(plan, color=app.color))
             if plan.errors:
                 ctx.exit(EXIT_ERROR)
+            for address in unused_allowances(plan.changes, frozenset(allow_repost)):
+                click.echo(
+                    f"warning: --allow-repost {address} allows nothing: no post of this plan "
+                    "at that address would post an orphan's video again",
+                    err=True,
+                )
             refuse_reposts(plan.changes, frozenset(allow_repost))
             if plan.publishes and not yes and saved is None:
                 if not _interactive():

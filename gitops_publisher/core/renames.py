@@ -158,6 +158,17 @@ def repost_warning(change: Change) -> str:
     )
 
 
+def unused_allowances(changes: Sequence[Change], allowed: frozenset[str]) -> list[str]:
+    """The addresses of ``allowed`` (``--allow-repost``) that allow no create of this plan.
+
+    A mistyped address, or one whose post is not a probable repost (already published, or
+    declared with ``previous_ids``), allows nothing; apply says so instead of taking it
+    silently.
+    """
+    reposts = {c.address for c in changes if c.action is Action.CREATE and c.repost_of}
+    return sorted(allowed - reposts)
+
+
 def refuse_reposts(changes: Sequence[Change], allowed: frozenset[str]) -> None:
     """Stop apply before it creates a probable repost that was not allowed.
 

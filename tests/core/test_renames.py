@@ -10,7 +10,7 @@ from gitops_publisher.cli.views.plan_text import render_text
 from gitops_publisher.core.drift import snapshot
 from gitops_publisher.core.models import PostManifest
 from gitops_publisher.core.plan import Action
-from gitops_publisher.core.renames import probable_reposts, refuse_reposts
+from gitops_publisher.core.renames import probable_reposts, refuse_reposts, unused_allowances
 from gitops_publisher.errors import PublisherError
 
 from .test_planner import actions, desired, make, record, state_of
@@ -115,6 +115,13 @@ def test_an_orphan_and_a_create_of_the_same_video_are_flagged() -> None:
     assert "previous_ids: [hiring]" in warning and "--allow-repost hiring-2026@brand-us" in warning
     assert "probable rename of hiring@brand-us" in render_text(result, color=False)
     assert "probable rename of `hiring@brand-us`" in render_markdown(result)
+
+
+def test_an_allowance_that_matches_no_probable_repost_is_named() -> None:
+    result = make(renamed(caption="reworded too"), published_as_hiring())
+    allowed = frozenset({"hiring-2026@brand-us", "hiring2026@brand-uk", "hiring@brand-us"})
+    assert unused_allowances(result.changes, allowed) == ["hiring2026@brand-uk", "hiring@brand-us"]
+    assert unused_allowances(result.changes, frozenset({"hiring-2026@brand-uk"})) == []
 
 
 def test_a_failed_orphan_or_another_video_or_account_is_not_a_repost() -> None:

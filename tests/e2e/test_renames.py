@@ -85,7 +85,13 @@ def test_apply_refuses_the_repost_unless_allowed(renamed, cli, tmp_path) -> None
     assert from_file.exit_code == 1 and "refusing to post the same video again" in from_file.output
     assert uploads(root) == 1
 
+    mistyped = cli(root, "apply", "--sandbox", str(saved), "--allow-repost", "hiring2026@brand-uk")
+    assert mistyped.exit_code == 1 and "refusing to post the same video again" in mistyped.output
+    assert "warning: --allow-repost hiring2026@brand-uk allows nothing" in mistyped.stderr
+    assert uploads(root) == 1
+
     allowed = cli(root, "apply", "--sandbox", str(saved), "--allow-repost", "hiring-2026@brand-uk")
+    assert "allows nothing" not in allowed.stderr
     assert allowed.exit_code == 0, allowed.output
     assert uploads(root) == 2  # posted again, on purpose
     assert records(root)["hiring-2026@brand-uk"]["status"] == "published"

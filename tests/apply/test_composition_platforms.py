@@ -10,7 +10,6 @@ says, with every emulator's app: a new platform (or emulator) is handled without
 
 from __future__ import annotations
 
-import ast
 import asyncio
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +25,8 @@ from gitops_publisher.providers.registry import PLATFORMS
 from gitops_publisher.providers.tiktok.adapter import TikTokProvider
 from gitops_publisher.sandbox import seeding
 from gitops_publisher.sandbox.world import SandboxWorld
+
+from .code_scan import platforms_named
 
 
 def test_the_environments_apps_are_what_each_platform_reads(
@@ -260,27 +261,4 @@ def test_in_ci_without_the_token_key_a_platform_whose_handles_are_sealed_is_warn
 
 def test_the_composition_root_names_no_platform_in_its_code() -> None:
     """Only docstrings and comments of ``compose.py`` may name one, as an example."""
-    tree = ast.parse(Path(compose.__file__).read_text(encoding="utf-8"))
-    docstrings = {
-        id(node.body[0].value)
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
-        and node.body
-        and isinstance(node.body[0], ast.Expr)
-        and isinstance(node.body[0].value, ast.Constant)
-    }
-    words: list[str] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if id(node) not in docstrings:
-                words.append(node.value)
-        elif isinstance(node, ast.Name):
-            words.append(node.id)
-        elif isinstance(node, ast.Attribute):
-            words.append(node.attr)
-        elif isinstance(node, ast.ImportFrom):
-            words.append(node.module or "")
-        elif isinstance(node, ast.alias):
-            words.append(node.name)
-    named = [w for w in words if any(p in w.lower() for p in ("tiktok", "youtube", "google"))]
-    assert named == []
+    assert platforms_named(Path(compose.__file__).read_text(encoding="utf-8")) == []

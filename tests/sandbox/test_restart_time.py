@@ -26,25 +26,9 @@ from gitops_publisher.sandbox import (
 )
 
 from .conftest import KB, authorize_params, code_form, direct_body, video_bytes
+from .real_time import SCALE, RealTime
 
-SCALE = 60.0  # one real second is a sandbox minute
 STATUS = "/v2/post/publish/status/fetch/"
-
-
-class RealTime:
-    """The wall and monotonic time a scaled clock reads, moved by the test."""
-
-    def __init__(self) -> None:
-        self.elapsed = 0.0
-
-    def wall(self) -> float:
-        return 1_800_000_000.0 + self.elapsed
-
-    def monotonic(self) -> float:
-        return self.elapsed
-
-    def clock(self) -> ScaledClock:
-        return ScaledClock(SCALE, self.wall, self.monotonic)
 
 
 @contextmanager

@@ -17,25 +17,8 @@ import httpx
 from gitops_publisher.sandbox import SandboxOptions, ScaledClock, create_app, serve_in_thread
 from gitops_publisher.sandbox.youtube.options import YouTubeOptions
 
+from ..real_time import RealTime
 from .conftest import YouTubeSandbox, resource, video_bytes
-
-SCALE = 60.0  # one real second is a sandbox minute
-
-
-class RealTime:
-    """The wall and monotonic time a scaled clock reads, moved by the test."""
-
-    def __init__(self) -> None:
-        self.elapsed = 0.0
-
-    def wall(self) -> float:
-        return 1_800_000_000.0 + self.elapsed
-
-    def monotonic(self) -> float:
-        return self.elapsed
-
-    def clock(self) -> ScaledClock:
-        return ScaledClock(SCALE, self.wall, self.monotonic)
 
 
 @contextmanager

@@ -36,9 +36,10 @@ from pinned_git import commit_all, init_repo
 
 from gitops_publisher.apply.events import Event, Log, Result, UploadProgress
 from gitops_publisher.apply.run import ApplyReport, execute
+from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.compose import Connection
 from gitops_publisher.core import handles
-from gitops_publisher.core.state import State
+from gitops_publisher.core.state import Record, State
 from gitops_publisher.planning import Opened, Planned, make_plan, open_project, persist_moves
 from gitops_publisher.sandbox import (
     SANDBOX_CLIENT_KEY,
@@ -494,6 +495,18 @@ def apply_once(
         state = root / ".publisher" / "state.json"
         if state.exists():
             emulator.scan.add_output("state.json", state.read_text(encoding="utf-8"))
+
+
+def lose_settled_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The state keeps each attempt's handle but none of its later writes (a run killed
+    after the upload): the next run resumes it."""
+    put = StateBox.put
+
+    async def losing_put(self: StateBox, record: Record, *, wait: bool = True) -> None:
+        if record.status in ("initiating", "uploading"):
+            await put(self, record, wait=wait)
+
+    monkeypatch.setattr(StateBox, "put", losing_put)
 
 
 def apply_channels(

@@ -22,16 +22,14 @@ from gitops_publisher import apply
 from gitops_publisher.apply.events import Event, Log, Outcome
 from gitops_publisher.apply.inflight import CLOCK_SKEW
 from gitops_publisher.apply.run import execute
-from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.ports import Attempt, LookupBudget
 from gitops_publisher.core.ports import Outcome as Answer
-from gitops_publisher.core.state import Record
 from gitops_publisher.planning import make_plan
 from gitops_publisher.providers.fake import FakePlatform, FakeProvider, FakeProviders, Script
 from gitops_publisher.providers.registry import PLATFORMS
 
 from .code_scan import platforms_named
-from .harness import PostSpec, read_state
+from .harness import PostSpec, lose_settled_writes, read_state
 
 FAST = 1e9  # the engine's waits (polls) scaled to nothing: no test sleeps for real time
 
@@ -90,18 +88,6 @@ class LookingProvider(FakeProvider):
         if attempt is not None and attempt.budget is not None:
             assert attempt.budget.take(self.units)
         return await super().outcome(handle, size, privacy=privacy, attempt=attempt)
-
-
-def lose_settled_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The state keeps each attempt's handle but none of its later writes (a run killed
-    after the upload): the next run resumes it."""
-    put = StateBox.put
-
-    async def losing_put(self: StateBox, record: Record, *, wait: bool = True) -> None:
-        if record.status in ("initiating", "uploading"):
-            await put(self, record, wait=wait)
-
-    monkeypatch.setattr(StateBox, "put", losing_put)
 
 
 def test_a_platforms_lookup_budget_and_its_report_reach_the_engine(

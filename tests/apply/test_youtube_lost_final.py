@@ -28,6 +28,7 @@ from .harness import (
     apply_channels,
     assert_youtube_exactly_once,
     committed_project,
+    lose_settled_writes,
     pending_changes,
     read_state,
     sha256_file,
@@ -318,14 +319,8 @@ def test_two_unfinished_uploads_sent_alike_do_not_both_take_the_one_video_found(
     root = committed_project(tmp_path / "repo", [], specs, files=same, youtube=["studio"])
     with emulator(youtube=EXPIRING) as em:
         token = {"studio": em.service.world.ensure_channel("@studio")}
-        put = StateBox.put
-
-        async def losing_put(self: StateBox, record: Record, *, wait: bool = True) -> None:
-            if record.status in ("initiating", "uploading"):
-                await put(self, record, wait=wait)
-
         with monkeypatch.context() as patched:
-            patched.setattr(StateBox, "put", losing_put)
+            lose_settled_writes(patched)
             apply_channels(root, em, token)
         assert {r.status for r in read_state(root).resources.values()} == {"uploading"}
         sha = {v["sha256"]: v["video_id"] for v in em.get("/_sandbox/youtube/videos")["videos"]}

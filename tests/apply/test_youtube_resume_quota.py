@@ -16,8 +16,6 @@ from pathlib import Path
 import pytest
 
 from gitops_publisher.apply.events import Log, Outcome
-from gitops_publisher.apply.statebox import StateBox
-from gitops_publisher.core.state import Record
 from gitops_publisher.workspace.state_file import dump_state
 
 from .harness import (
@@ -26,6 +24,7 @@ from .harness import (
     assert_youtube_exactly_once,
     committed_project,
     config_yaml,
+    lose_settled_writes,
     pending_changes,
     read_state,
     youtube_sessions,
@@ -73,14 +72,8 @@ def test_resumes_that_must_look_for_their_videos_stay_within_the_days_units(
     )
     with emulator(youtube=EXPIRING) as em:
         token = {"studio": em.service.world.ensure_channel("@studio")}
-        put = StateBox.put
-
-        async def losing_put(self: StateBox, record: Record, *, wait: bool = True) -> None:
-            if record.status in ("initiating", "uploading"):
-                await put(self, record, wait=wait)
-
         with monkeypatch.context() as patched:
-            patched.setattr(StateBox, "put", losing_put)
+            lose_settled_writes(patched)
             apply_channels(root, em, token)
         assert {r.status for r in read_state(root).resources.values()} == {"uploading"}
         assert len(em.get("/_sandbox/youtube/videos")["videos"]) == 3

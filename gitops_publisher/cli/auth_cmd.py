@@ -371,7 +371,7 @@ def _status_table(app: AppContext, auths: _Auths, warnings: list[str]) -> None:
             (
                 info.account,
                 handles[info.account],
-                info.account_id or "-",
+                info.account_id or info.unknown_id_short,
                 ",".join(info.scopes) or "-",
                 refresh,
                 {

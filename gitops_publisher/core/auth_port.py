@@ -80,8 +80,10 @@ class AccountStatus:
         source: where its tokens come from (None: it has none).
         env_var: its ``refresh_token_env``.
         account_id: the platform's id that never changes (TikTok's open_id from the token; a
-            YouTube channel id as configured, else as pinned, ``UC... (pinned)``); "" unknown.
+            YouTube channel id as configured, else as its login saw it (kept with the token),
+            else as pinned, ``UC... (pinned)``); "" unknown.
         unknown_id: what the status says when ``account_id`` is unknown.
+        unknown_id_short: the same in a table cell.
         scopes: what the tokens allow.
         access_expires_at: when the access token expires (None: unknown, or none yet).
         refresh_expires: when the refresh token expires.
@@ -94,6 +96,7 @@ class AccountStatus:
     env_var: str
     account_id: str = ""
     unknown_id: str = "unknown"
+    unknown_id_short: str = "-"
     scopes: tuple[str, ...] = ()
     access_expires_at: datetime | None = None
     refresh_expires: RefreshExpiry = None

@@ -109,11 +109,16 @@ class RefreshingBearer(httpx.Auth):
                     return self._tokens
                 refresh_token = stale.refresh_token.get_secret_value()
                 try:
-                    self._unsaved = await self._endpoint.refresh(refresh_token)
+                    fresh = await self._endpoint.refresh(refresh_token)
                 except TokenRefreshError as exc:
                     if not self._account:
                         raise
                     raise exc.for_account(self._account) from None
+                # The user behind a refresh token never changes: an answer that does not say
+                # (Google's never does; YouTube's login stamps the channel) keeps who it was.
+                if not fresh.open_id and stale.open_id:
+                    fresh = fresh.model_copy(update={"open_id": stale.open_id})
+                self._unsaved = fresh
             # The old refresh token is dead now: save the new set before anything uses it.
             # If saving fails the set stays pending and the next refresh saves it first.
             outcome = self._persist(self._unsaved)

@@ -151,7 +151,8 @@ async def login_account(
 
     The channel behind the new token (channels.list ``mine=true``) must be the one ``expect``
     names (``Identity(open_id=channel id, username=handle)``: the configured identity and the
-    account's pin); any other channel is refused and nothing is stored. With ``store=False``
+    account's pin); any other channel is refused and nothing is stored. The tokens kept and
+    returned carry its id as their ``open_id``. With ``store=False``
     (a login for a CI secret) nothing is stored either: Google's refresh tokens do not
     rotate, so the same token may serve CI and this machine alike.
 
@@ -190,9 +191,12 @@ async def login_account(
     problem = mismatch(name, want, seen)
     if problem is not None:
         raise AuthError(f"login refused, nothing was stored: {problem}")
+    # The channel is kept with the tokens, as TikTok's answer carries its open_id: `auth
+    # status` shows it before any upload pins it (a refresh keeps it: providers/bearer.py).
+    tokens = newest[-1].model_copy(update={"open_id": channel.id})
     if store:
-        setup.store.save(setup.api_url, name, newest[-1])
-    return newest[-1], channel
+        setup.store.save(setup.api_url, name, tokens)
+    return tokens, channel
 
 
 async def refresh_account(setup: YouTubeAuthSetup, name: str, refresh_token_env: str) -> TokenSet:
@@ -213,6 +217,13 @@ async def refresh_account(setup: YouTubeAuthSetup, name: str, refresh_token_env:
         account=name,
     )
 
+
+# What `auth status` says of a channel id that no config, token or pin holds (a bare secret):
+# apply checks the channel before uploading, and its first upload's records pin it.
+UNKNOWN_CHANNEL_ID = (
+    "not yet known: pinned at the first upload (or set channel_id in publisher.yaml)"
+)
+UNKNOWN_CHANNEL_ID_SHORT = "not yet known"
 
 # When a Google refresh token dies: no date is given, only rules (reference §1.4).
 KEPT = NoExpiryDate("does not expire by itself (until revoked, or unused for six months)")
@@ -266,7 +277,6 @@ class YouTubeAccountAuth:
             AuthError: unknown account, or the local store is unreadable.
         """
         account, youtube = self._account(name)
-        channel_id = _channel_id(account, pin)
         notices = (
             (testing_mode_warning(name, account.refresh_token_env),) if account.testing_mode else ()
         )
@@ -277,8 +287,10 @@ class YouTubeAccountAuth:
                 account=name,
                 source=None,
                 env_var=account.refresh_token_env,
-                account_id=channel_id,
+                account_id=_channel_id(account, None, pin),
                 refresh_expires=refresh,
+                unknown_id=UNKNOWN_CHANNEL_ID,
+                unknown_id_short=UNKNOWN_CHANNEL_ID_SHORT,
                 notices=notices,
             )
         has_access = bool(tokens.access_token.get_secret_value())
@@ -286,7 +298,9 @@ class YouTubeAccountAuth:
             account=name,
             source="env" if youtube.env.get(account.refresh_token_env) else "store",
             env_var=account.refresh_token_env,
-            account_id=channel_id,
+            account_id=_channel_id(account, tokens, pin),
+            unknown_id=UNKNOWN_CHANNEL_ID,
+            unknown_id_short=UNKNOWN_CHANNEL_ID_SHORT,
             scopes=tuple(tokens.scopes),
             access_expires_at=tokens.access_expires_at if has_access else None,
             refresh_expires=refresh,
@@ -347,8 +361,14 @@ class YouTubeAccountAuth:
         )
 
 
-def _channel_id(account: YouTubeAccount, pin: Identity | None) -> str:
-    """The channel id ``publisher.yaml`` names, else the pinned one (``(pinned)``), else ""."""
+def _channel_id(account: YouTubeAccount, tokens: TokenSet | None, pin: Identity | None) -> str:
+    """The channel id the account is known by, or "".
+
+    That is the one ``publisher.yaml`` names, else the one its login saw (kept with the
+    tokens; a bare secret has none), else the pinned one (``(pinned)``).
+    """
     if account.channel_id:
         return account.channel_id
+    if tokens is not None and tokens.open_id:
+        return tokens.open_id
     return f"{pin.open_id} (pinned)" if pin is not None and pin.open_id else ""

@@ -100,9 +100,15 @@ def test_login_status_refresh(
     first = stored(env)["acme-yt"]
     secrets = [first["access_token"], first["refresh_token"]]
 
+    channel = done.stdout.split("(channel_id ", 1)[1].split(")", 1)[0]
+    assert channel.startswith("UC")
+
     status = publisher("-C", root, "auth", "status", "--account", "acme-yt")
     assert status.exit_code == 0, status.output
     assert "local token store" in status.stdout and "youtube.upload" in status.stdout
+    # no channel_id in publisher.yaml, no upload yet: the channel the login saw, as TikTok's
+    # open_id is shown from its token (it was "unknown", and "-" in the table)
+    assert f"  channel_id: {channel}\n" in status.stdout
 
     refreshed = publisher("-C", root, "auth", "refresh", "--account", "acme-yt")
     assert refreshed.exit_code == 0, refreshed.output
@@ -110,8 +116,11 @@ def test_login_status_refresh(
     assert second["refresh_token"] == first["refresh_token"]  # Google does not rotate
     assert second["access_token"] != first["access_token"]
     secrets.append(second["access_token"])
+    after = publisher("-C", root, "auth", "status")  # a refresh keeps who the token is
+    row = next(line for line in after.stdout.splitlines() if line.startswith("acme-yt"))
+    assert row.split()[:3] == ["acme-yt", "@sandbox.channel", channel]
 
-    everything = done.stdout + done.stderr + status.output + refreshed.output
+    everything = done.stdout + done.stderr + status.output + refreshed.output + after.output
     assert not any(secret in everything for secret in secrets)
     assert not find_leaks(everything)
 
@@ -173,6 +182,13 @@ def test_status_without_testing_mode_says_the_token_does_not_expire(
     monkeypatch.setenv("YT_REFRESH_ACME", "1//from-ci-secret")
     status = publisher("-C", root, "auth", "status", "--account", "acme-yt")
     assert status.exit_code == 0, status.output
-    assert "  channel_id: unknown" in status.stdout
+    # a bare secret, no channel_id configured, no upload yet: nothing here knows the channel
+    assert (
+        "  channel_id: not yet known: pinned at the first upload (or set channel_id in "
+        "publisher.yaml)\n" in status.stdout
+    )
     assert "refresh token: does not expire by itself" in status.stdout
     assert "testing_mode" not in status.output
+    table = publisher("-C", root, "auth", "status")
+    row = next(line for line in table.stdout.splitlines() if line.startswith("acme-yt"))
+    assert row.split()[:4] == ["acme-yt", "@acme", "not", "yet"]  # was "-"

@@ -29,11 +29,39 @@ class Log:
 
 @dataclass(frozen=True)
 class UploadProgress:
-    """Bytes sent so far of one upload."""
+    """Bytes sent so far of one upload: never fewer than an earlier event of it said.
+
+    Attributes:
+        address: the post's address.
+        sent: the most bytes of the video sent so far in this run (:class:`UploadGauge`).
+        total: the video's size.
+        resending: bytes already counted are going out again (a chunk whose answer was lost,
+            a resumed or restarted upload): ``sent`` holds until they pass it.
+    """
 
     address: str
     sent: int
     total: int
+    resending: bool = False
+
+
+class UploadGauge:
+    """One upload's progress events from its transfers' positions, which may go back.
+
+    A transfer reports where the platform's copy ends as bytes leave, and goes back to the
+    last confirmed offset when a chunk is sent again (``providers/streaming.py``). A user
+    reads a bar that shrinks as lost work, or a restart from 0 %; the events hold the highest
+    figure instead and say ``resending`` until the transfer has passed it again.
+    """
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self._highest = 0
+
+    def at(self, position: int, total: int) -> UploadProgress:
+        """The event for a transfer at ``position`` of ``total`` bytes."""
+        self._highest = max(self._highest, position)
+        return UploadProgress(self.address, self._highest, total, position < self._highest)
 
 
 @dataclass(frozen=True)

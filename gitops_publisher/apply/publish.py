@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from gitops_publisher.apply import inflight, records
-from gitops_publisher.apply.events import Emit, Log, Outcome, Result, UploadProgress
+from gitops_publisher.apply.events import Emit, Log, Outcome, Result, UploadGauge
 from gitops_publisher.apply.pipeline import Ticket
 from gitops_publisher.apply.settle import UPLOADED, PendingNote, PollPolicy, Settler
 from gitops_publisher.apply.statebox import StateBox
@@ -102,6 +102,7 @@ class Publishing:
     time_scale: float = 1.0
     budgets: Mapping[str, LookupBudget] = field(default_factory=dict)
     pending_notes: Mapping[str, PendingNote] = field(default_factory=dict)
+    _gauges: dict[str, UploadGauge] = field(default_factory=dict, init=False, repr=False)
 
     def record(self, address: str) -> Record | None:
         """The state's record of ``address`` now (None: never attempted)."""
@@ -210,15 +211,16 @@ class Publishing:
         ``post`` and ``renewals``: a publish of this run may start again (once) when the
         upload target expired with nothing published; a resumed transfer may not. The
         ticket's bytes go back to the account's budget when the transfer ends, whatever way.
+        Its progress events never go back, across this run's transfers of the address too (a
+        new start after an expired target): :class:`~.events.UploadGauge`.
         """
+        gauge = self._gauges.setdefault(change.address, UploadGauge(change.address))
         try:
             await provider.transfer(
                 started,
                 media,
                 offset=offset,
-                on_progress=lambda sent, total: self.emit(
-                    UploadProgress(change.address, sent, total)
-                ),
+                on_progress=lambda sent, total: self.emit(gauge.at(sent, total)),
             )
         except NoUploadTarget:
             ticket.landed()

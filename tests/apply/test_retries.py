@@ -215,10 +215,10 @@ def test_expired_url_after_every_byte_arrived_waits_for_processing_instead_of_a_
 
         def on_event(event: Event) -> None:
             if isinstance(event, UploadProgress):
-                if event.sent == event.total:
-                    sent_all.append(True)
-                elif sent_all and event.sent == 0:  # the client rewinds to resend
+                if sent_all and event.resending:  # the client rewinds to resend
                     em.set_faults({"upload": {"expire_upload_urls": True}})
+                elif event.sent == event.total:
+                    sent_all.append(True)
 
         report = apply_once(root, em, tokens, on_event=on_event)
         assert uploads(em)[-1] == 403

@@ -113,6 +113,21 @@ def test_no_color_draws_the_same_display_without_colour() -> None:
     assert not COLOUR.search(buffer.getvalue())
 
 
+def test_a_resent_chunk_holds_the_bar_and_says_resending() -> None:
+    # The engine's events never go back (apply/events.py UploadGauge); while bytes already
+    # counted go out again the bar stays where it was and its status says why it stalls.
+    console, buffer = terminal(no_color=True)
+    printer = RichPrinter(Redactor(), {"brand-us": 1}, console=console, clock=Clock())
+    bars: list[str] = []
+    with printer:
+        for resending in (False, True, False):  # the last chunk's answer lost, then resent
+            printer(UploadProgress("a@brand-us", 40 * MB, 40 * MB, resending=resending))
+            bars.append(buffer.getvalue().splitlines()[-1])
+    sent, held, again = bars
+    assert "40.0/40.0 MB" in held and "resending…" in held and "processing" not in held
+    assert "processing…" in sent and "processing…" in again
+
+
 def test_plain_lines_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
     clock = Clock()
     printer = ApplyPrinter(Redactor(), color=False, clock=clock)

@@ -132,10 +132,14 @@ class RichPrinter:
         if task is None:
             task = self.uploads.add_task(event.address, total=event.total, status="")
             self._upload_tasks[event.address] = task
-        done = event.sent >= event.total
         where = self.platforms.get(event.address.partition("@")[2])
-        processing = f"processing at {where}…" if where else "processing…"
-        self.uploads.update(task, completed=event.sent, status=processing if done else "")
+        if event.resending:  # the bar holds (the events never go back) and says why it stalls
+            status = "resending…"
+        elif event.sent >= event.total:
+            status = f"processing at {where}…" if where else "processing…"
+        else:
+            status = ""
+        self.uploads.update(task, completed=event.sent, status=status)
 
     def _result(self, event: Result) -> None:
         task = self._upload_tasks.pop(event.address, None)

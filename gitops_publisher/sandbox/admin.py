@@ -6,6 +6,7 @@ which hands out the new account's initial refresh token exactly once.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import ValidationError
@@ -160,13 +161,18 @@ async def clock_route(request: Request) -> Response:
     """``GET /_sandbox/clock``, ``POST /_sandbox/clock/advance`` ({"seconds": N}, manual only)."""
     service = service_of(request)
     if request.method == "POST":
+        # A malformed request is refused as such (400) whatever the clock: only a well-formed
+        # one learns that this clock cannot be advanced (409).
+        body = await admin_json(request)  # 400 in TikTok's envelope: not a JSON object
+        try:
+            seconds = float(body.get("seconds", 0))
+        except (ValueError, TypeError) as exc:
+            return problem(400, f'body must be {{"seconds": N}} with N >= 0: {exc}')
+        if not (math.isfinite(seconds) and seconds >= 0):
+            return problem(400, f'body must be {{"seconds": N}} with N >= 0, not {seconds}')
         if not isinstance(service.clock, ManualClock):
             return problem(409, "the sandbox runs on a real or scaled clock; it cannot be advanced")
-        try:
-            seconds = float((await admin_json(request)).get("seconds", 0))
-            service.clock.advance(seconds)
-        except (ValueError, TypeError, AttributeError) as exc:
-            return problem(400, f'body must be {{"seconds": N}} with N >= 0: {exc}')
+        service.clock.advance(seconds)
     return JSONResponse({"now": service.clock.now(), "clock": type(service.clock).__name__})
 
 

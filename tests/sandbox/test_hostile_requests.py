@@ -138,3 +138,31 @@ def test_admin_put_needs_json_too(served: tuple[httpx.Client, Any]) -> None:
     faults = client.put("/_sandbox/faults", content=b'{"*": {"error_rate": 1}}')
     assert_envelope_400(faults)
     assert service.options.faults == {}
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b"{bad", "application/json"),
+        (b"[1]", "application/json"),
+        (b'{"seconds": 3600}', "text/plain"),
+        (b'{"seconds": "soon"}', "application/json"),
+        (b'{"seconds": -1}', "application/json"),
+        (b'{"seconds": 1e999}', "application/json"),
+    ],
+)
+def test_a_malformed_clock_advance_is_400_before_the_clocks_409(
+    tmp_path: Path, content: bytes, content_type: str
+) -> None:
+    # A real clock cannot be advanced (409), but a request that is wrong whatever the clock
+    # says so first: the caller fixes the request before learning about the clock.
+    app = create_app(tmp_path / "w", SandboxOptions(mb_bytes=KB))  # the real clock
+    with serve_in_thread(app) as base_url, httpx.Client(base_url=base_url) as client:
+        malformed = client.post(
+            "/_sandbox/clock/advance", content=content, headers={"Content-Type": content_type}
+        )
+        assert malformed.status_code == 400, malformed.text
+        assert "error" in malformed.json()
+        wellformed = client.post("/_sandbox/clock/advance", json={"seconds": 60})
+        assert wellformed.status_code == 409, wellformed.text
+        assert "cannot be advanced" in wellformed.json()["error"]

@@ -71,5 +71,6 @@ def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> 
     now = datetime.now(UTC)
     record = records.start(post, None, now, Provenance(), who)
     record = records.initialized(record, handle, None, now)
-    record = records.uploaded(record, now)
+    # The attempt began elsewhere, at a time nobody recorded: not now (its post is older).
+    record = records.uploaded(record.model_copy(update={"began_at": None}), now)
     return sessions.at_rest(records.settled(record, answer, now), providers.sealer)

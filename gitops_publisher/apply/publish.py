@@ -167,7 +167,7 @@ class Publishing:
             and address != record.address
         )
         return Attempt(
-            began=record.updated_at, sent=sent, known=known, budget=budget, rivals=rivals
+            began=records.began(record), sent=sent, known=known, budget=budget, rivals=rivals
         )
 
     async def publish(

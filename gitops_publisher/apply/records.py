@@ -70,7 +70,11 @@ def start(
 
 
 def initialized(record: Record, publish_id: str, open_id: str | None, now: datetime) -> Record:
-    """TikTok gave a publish_id: from now on the outcome must be asked, never re-inited."""
+    """TikTok gave a publish_id: from now on the outcome must be asked, never re-inited.
+
+    ``now`` is also when the attempt began (``began_at``), which the later transitions keep:
+    a platform that forgets the handle looks for its post from then (:func:`began`).
+    """
     return record.model_copy(
         update={
             "status": "uploading",
@@ -81,8 +85,23 @@ def initialized(record: Record, publish_id: str, open_id: str | None, now: datet
             "url": None,
             "published_at": None,
             "updated_at": now,
+            "began_at": now,
         }
     )
+
+
+def began(record: Record) -> datetime:
+    """When ``record``'s attempt began, as far as the record proves it: no post of it is older.
+
+    Its ``began_at`` (the handle recorded, before the first byte). A record written before
+    records kept it: an ``uploading`` one's ``updated_at``, written with the handle and by no
+    later write while it stays so; any other's ``created_at`` (the address's first attempt,
+    so maybe long before): its ``updated_at`` may be a later run's, one that found the
+    upload processing and wrote so, hours or days after the video was made.
+    """
+    if record.began_at is not None:
+        return record.began_at
+    return record.updated_at if record.status == "uploading" else record.created_at
 
 
 def uploaded(record: Record, now: datetime) -> Record:

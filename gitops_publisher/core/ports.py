@@ -229,10 +229,10 @@ class Attempt:
     post among the account's posts made since the attempt was under way, by what was sent.
 
     Attributes:
-        began: when the attempt was known to be under way, on the clock of the run that
-            recorded it: the record's last change before the question (the handle recorded,
-            for an upload in progress; the last byte, for one the platform was processing).
-            A post the attempt made was made around or after it.
+        began: when the attempt began, on the clock of the run that recorded it: its handle
+            recorded, before the first byte (``records.began``; not the record's last
+            write, which may be a later run's that found the upload processing). A post the
+            attempt made was made around or after it.
         sent: what the attempt sent: the record's ``sent``; for a record written before
             December 2026 (without it, or a YouTube one without ``sent.youtube``), what the
             post sends now when its fingerprint is still the record's; else the record's

@@ -165,6 +165,14 @@ class Record(BaseModel):
     attempts: int = 0
     created_at: AwareDatetime
     updated_at: AwareDatetime
+    began_at: AwareDatetime | None = Field(
+        None,
+        description="when the last attempt's handle was recorded, before its first byte: "
+        "no post of it is older. Kept by every later write of the attempt (updated_at is "
+        "the last write's, maybe a later run's); absent in records written before "
+        "2026-12-05 and in imported ones",
+        exclude_if=lambda v: v is None,
+    )
     published_at: AwareDatetime | None = None
     provenance: Provenance = Field(default_factory=Provenance)
     sent: Sent | None = Field(

@@ -515,11 +515,14 @@ def apply_channels(
     refresh_tokens: Mapping[str, str],
     *,
     on_event: Callable[[Event], None] | None = None,
+    now: Callable[[], datetime] | None = None,
 ) -> ApplyReport:
     """One apply of ``root``'s YouTube channels against the emulator, as the CLI runs it.
 
     ``refresh_tokens``: each channel account's refresh token
-    (``emulator.service.world.ensure_channel("@NAME")``).
+    (``emulator.service.world.ensure_channel("@NAME")``). ``now``: the run's wall clock,
+    which its records are written with (default: the real one); a run "later", after
+    ``emulator.clock.jump``, passes one moved as far.
     """
     tokens = {name: {"refresh_token": token} for name, token in refresh_tokens.items()}
     emulator.scan.secrets.update(refresh_tokens.values())
@@ -534,7 +537,12 @@ def apply_channels(
     )
     # Moves persisted as `publisher apply` does.
     return _apply(
-        root, emulator, linked, lambda opened: persist_moves(opened.plan(), warn=print), on_event
+        root,
+        emulator,
+        linked,
+        lambda opened: persist_moves(opened.plan(), warn=print),
+        on_event,
+        now=now,
     )
 
 
@@ -544,6 +552,8 @@ def _apply(
     linked: Connection,
     plan: Callable[[Opened], Planned],
     on_event: Callable[[Event], None] | None,
+    *,
+    now: Callable[[], datetime] | None = None,
 ) -> ApplyReport:
     """Lock the state, ``plan`` under the lock, and execute it; the events are scanned."""
     lines: list[str] = []
@@ -556,7 +566,9 @@ def _apply(
     opened = open_project(root, sandbox=False)
     try:
         with opened.store.lock(purpose="apply"):
-            return execute(plan(opened), linked, emit=emit)
+            if now is None:
+                return execute(plan(opened), linked, emit=emit)
+            return execute(plan(opened), linked, emit=emit, now=now)
     finally:
         emulator.scan.add_output("events", "\n".join(lines))
 

@@ -78,7 +78,7 @@ def test_a_forgotten_handle_whose_post_is_found_is_recorded_published(tmp_path: 
 
 
 def test_the_attempt_passed_is_the_records(tmp_path: Path) -> None:
-    """Its start (the record's last change), what it sent, and every post id the state holds
+    """Its start (its handle recorded), what it sent, and every post id the state holds
     for other attempts (other addresses, this address's earlier publishes)."""
     fake = forgetting()
     world = World(tmp_path, **{"brand-us": fake})
@@ -91,8 +91,9 @@ def test_the_attempt_passed_is_the_records(tmp_path: Path) -> None:
     fake.forgotten.add(handle)
     world.apply([post(), post("other")])
     [passed] = [a for h, a in fake.attempts if h == handle]
+    assert record.began_at is not None
     assert passed == Attempt(
-        began=record.updated_at,
+        began=record.began_at,
         sent=record.sent,
         known=frozenset({*world.record("other@brand-us").post_ids, "7000000000000000009"}),
     )

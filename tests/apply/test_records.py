@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from gitops_publisher.apply import records
+from gitops_publisher.core.ports import Processing
 from gitops_publisher.core.state import Provenance
 from gitops_publisher.providers.tiktok.adapter import to_outcome
 from gitops_publisher.providers.tiktok.api_models import PublishStatus
@@ -27,3 +30,37 @@ def test_an_attempt_without_publish_id_adds_no_history() -> None:
     first = records.start(desired_post(), None, NOW, Provenance())
     again = records.start(desired_post(), first, NOW, Provenance())
     assert again.history == [] and again.attempts == 2
+
+
+def test_an_attempt_began_when_its_handle_was_recorded_whatever_later_writes_say() -> None:
+    """A later run that found the upload processing writes its own time: the attempt still
+    began when the handle was recorded (a platform looks for its post from then)."""
+    hour = timedelta(hours=1)
+    first = records.start(desired_post(), None, NOW, Provenance())
+    assert first.began_at is None
+    record = records.initialized(first, "v_pub_file~1", None, NOW + hour)
+    assert record.began_at == NOW + hour and records.began(record) == NOW + hour
+    for later in (
+        records.uploaded(record, NOW + 5 * hour),
+        records.settled(records.uploaded(record, NOW + 5 * hour), Processing("x"), NOW + 9 * hour),
+        records.failed(record, "upload_failed", NOW + 5 * hour),
+    ):
+        assert later.updated_at == NOW + 5 * hour
+        assert later.began_at == NOW + hour and records.began(later) == NOW + hour
+    again = records.start(
+        desired_post(), records.uploaded(record, NOW + 5 * hour), NOW, Provenance()
+    )
+    assert again.began_at is None  # a new attempt: it begins with its own handle
+
+
+def test_a_record_written_before_began_at_began_no_later_than_it_proves() -> None:
+    """Without ``began_at``: an ``uploading`` record's time is its handle's (no later write
+    keeps it uploading); a ``processing`` one's may be a later run's, so its attempt is only
+    known to have begun after the address's first attempt."""
+    hour = timedelta(hours=1)
+    record = records.initialized(
+        records.start(desired_post(), None, NOW, Provenance()), "v_pub_file~1", None, NOW + hour
+    ).model_copy(update={"began_at": None})
+    assert records.began(record) == NOW + hour
+    processing = records.uploaded(record, NOW + 5 * hour)
+    assert records.began(processing) == processing.created_at == NOW

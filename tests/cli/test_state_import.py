@@ -36,6 +36,9 @@ def test_a_forgotten_post_is_adopted_back_and_plans_as_unchanged(applied, publis
     stored = json.loads((applied / ".publisher" / "sandbox" / "state.json").read_text())
     imported = stored["resources"][ADDRESS]  # names the user it was checked to be
     assert imported["open_id"].startswith("sbx-") and imported["username"] == "acme.us"
+    # When its attempt began is unknown (it was made elsewhere, before the import): not said.
+    assert "began_at" not in imported
+    assert all("began_at" in r for a, r in stored["resources"].items() if a != ADDRESS)
 
     plan = publisher("-C", applied, "--sandbox", "plan", "--detailed-exitcode")
     assert plan.exit_code == 0, plan.output  # nothing to publish: the import counts

@@ -42,9 +42,10 @@ CLOCK_MARGIN = timedelta(minutes=15)
 """How much earlier than the attempt's recorded start its video may say it was uploaded.
 
 The record's time is the recording run's clock, ``publishedAt`` YouTube's; machines kept by
-NTP differ by far less. For an attempt recorded ``processing`` (its last byte), the record was
-written just after YouTube's final answer, whose time is the video's. A wider margin costs
-only a longer list, and a match found twice is never taken.
+NTP differ by far less. The attempt's time is when its session was recorded, before its first
+byte (kept by every later write of the record: a run that found the upload processing days
+later does not move it), so the video is younger whenever the clocks agree. A wider margin
+costs only a longer list, and a match found twice is never taken.
 """
 
 

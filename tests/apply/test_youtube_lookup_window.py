@@ -142,7 +142,9 @@ def test_a_resume_left_pending_while_youtube_processes_still_finds_the_video_lat
     """Run 2 (six hours later) records ``processing``, polls until its timeout, and reports
     the post pending: an ordinary run, nothing killed."""
     root = project(tmp_path)
-    with emulator(scale=1000.0, youtube=SLOW) as em:
+    # Its polls (10 sandbox minutes) take 0.6 s at 1000x; the video processes for most of
+    # the session's day, so a slow machine's seconds (minutes of sandbox time) change nothing.
+    with emulator(scale=1000.0, youtube={**SLOW, "processing_base_sec": 0.9 * DAY}) as em:
         token = {"studio": em.service.world.ensure_channel("@studio")}
         first = uploaded_then_lost(root, em, token)
         em.clock.jump(6 * HOUR)

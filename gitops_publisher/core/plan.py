@@ -201,8 +201,9 @@ class YouTubeQuota(_Model):
     )
     lookup_units: int = Field(
         0,
-        description="units counted for resumes: 2 each (channels.list and one page of "
-        "playlistItems.list, to find the video of an expired session; more pages cost more)",
+        description="units counted for resumes: 3 each (channels.list, one page of "
+        "playlistItems.list and one videos.list re-reading the uploads listed with another "
+        "title, to find the video of an expired session; more pages cost more)",
     )
     units_today: int = Field(
         0, description="units the state's uploads since midnight Pacific Time spent, at least"

@@ -7,7 +7,8 @@ daily units (``youtube.quota.model: units`` in ``publisher.yaml``). Every other 
 units: one ``channels.list`` per channel when it is checked, one ``videos.list`` per status
 poll (the number of polls is not known in advance: the plan counts one), and a resume's
 lookup of an expired session's video among the channel's uploads (``channels.list``, then
-``playlistItems.list`` a page of 50 at a time: :data:`LOOKUP_UNITS` or more). The day ends at
+``playlistItems.list`` a page of 50 at a time, and ``videos.list`` re-reading the uploads
+listed with another title: :data:`LOOKUP_UNITS` or more). The day ends at
 midnight Pacific Time.
 
 This module is the one home of those costs: the plan counts them (:func:`youtube_quotas`) and
@@ -29,15 +30,16 @@ from gitops_publisher.core.state import State
 PACIFIC = zoneinfo.ZoneInfo("America/Los_Angeles")
 LIST_UNITS = 1
 """One call of channels.list, playlistItems.list or videos.list (reference §5.1)."""
-LOOKUP_UNITS = 2 * LIST_UNITS
-"""The least a lookup of an expired session's video takes: channels.list (the uploads
-playlist), then one page of playlistItems.list; each further page, and each videos.list
-re-reading up to 50 listed videos, one unit more."""
-LOOKUP_HOLD = LOOKUP_UNITS + LIST_UNITS
-"""What apply holds of the budget before a lookup's first call: channels.list, a page, and the
+LOOKUP_UNITS = 3 * LIST_UNITS
+"""What one lookup of an expired session's video is counted to cost, by the plan and by apply
+alike: channels.list (the uploads playlist), one page of playlistItems.list, and the
 videos.list re-reading the uploads listed with another title (any other upload since the
-attempt began). A lookup that cannot hold it is not begun, so that lookups running at once
-do not each spend part of the units and all stop halfway; what it does not use goes back."""
+attempt began). The plan counts it for each resume (``lookup_units``); apply holds it of the
+budget before the lookup's first call (``providers/youtube/lookup.py``), so that a plan
+without a warning is a plan whose lookups all begin. A lookup that cannot hold it is not
+begun, so that lookups running at once do not each spend part of the units and all stop
+halfway; what it does not use goes back. Each further page, and each videos.list re-reading
+50 more listed videos, costs one unit more."""
 
 
 def quota_day(now: datetime) -> tuple[datetime, datetime]:
@@ -63,10 +65,11 @@ def youtube_quotas(
     What a resume is counted to cost is an assumption, the plan cannot know it before apply
     asks: each resume of a YouTube attempt is counted as if its upload session had expired
     (or its final answer were lost with it), so that apply lists the channel's uploads to find
-    its video: :data:`LOOKUP_UNITS` (``lookup_units``), and one videos.list reading the video
-    found (as for a session still alive: its status query costs no unit, reading its video
-    one). A channel that uploaded more than 50 videos since the attempt began costs a unit
-    more a page, and uploads listed with another title a unit for 50 read again. A resume
+    its video: :data:`LOOKUP_UNITS` (``lookup_units``; what apply holds before the lookup
+    begins), and one videos.list reading the video found (as for a session still alive: its
+    status query costs no unit, reading its video one). A channel that uploaded more than 50
+    videos since the attempt began costs a unit more a page, and more than 50 uploads listed
+    with another title a unit for each 50 more read again. A resume
     never calls videos.insert in the same apply: one that finds nothing is recorded failed,
     and the next run's plan counts its new upload (a retry) as an upload like any other.
     """

@@ -13,7 +13,12 @@ from gitops_publisher.core.plan import Action, MediaSummary, Plan
 from gitops_publisher.core.planner import plan
 from gitops_publisher.core.state import Record, State
 from gitops_publisher.core.youtube import not_a_short
-from gitops_publisher.core.youtube_quota import lookup_budgets, quota_day
+from gitops_publisher.core.youtube_quota import (
+    LIST_UNITS,
+    LOOKUP_UNITS,
+    lookup_budgets,
+    quota_day,
+)
 from gitops_publisher.providers.registry import PLATFORMS
 
 NOW = datetime(2026, 12, 4, 20, 0, tzinfo=UTC)  # 12:00 in California
@@ -180,31 +185,52 @@ def test_resumes_count_the_lookup_of_their_video_and_warn_when_it_does_not_fit()
         state = state.with_record(unfinished(address, NOW - timedelta(days=9)))
     result = make(posts, state)
     (quota,) = result.youtube_quotas
-    assert (quota.uploads, quota.resumes, quota.lookup_units) == (1, 2, 4)
+    assert (quota.uploads, quota.resumes, quota.lookup_units) == (1, 2, 2 * LOOKUP_UNITS)
     # channels.list for both channels, videos.list for the upload and each resume, lookups.
-    assert quota.units == 2 + (1 + 2) + 4
+    assert quota.units == 2 + (1 + 2) + 6
     assert quota.uploads_today == 0  # the resumed ones were uploaded days ago
     assert [w for w in result.warnings if w.startswith("YouTube")] == []
     tight = make(posts, state, youtube_quota=YouTubeQuotaModel(units_per_day=8))
     (warning,) = [w for w in tight.warnings if w.startswith("YouTube")]
     assert (
-        "this apply needs at least 9 units (4 of them to look for the videos of 2 resumed "
+        "this apply needs at least 11 units (6 of them to look for the videos of 2 resumed "
         "upload(s) among the channel's uploads) and 0 were spent since midnight Pacific, "
         "over its 8 a day" in warning
     )
     assert "resumes whose lookup does not fit are left as they are" in warning
     from gitops_publisher.cli.views.plan_text import youtube_quota_text
 
-    assert "≥9 of 8 units/day (4 to look for the videos of 2 resumed upload(s))" in (
+    assert "≥11 of 8 units/day (6 to look for the videos of 2 resumed upload(s))" in (
         youtube_quota_text(tight.youtube_quotas[0])
     )
+
+
+def test_at_the_edge_of_the_days_units_every_resume_can_hold_what_its_lookup_holds() -> None:
+    """The plan counts a lookup as what apply holds before it begins one (channels.list, a
+    page, a videos.list re-reading the other uploads): with exactly the units the plan
+    counts, it warns of nothing, and the budget apply gets lets every lookup begin; one
+    unit less, it warns."""
+    posts = desired("a", "shorts-a") + desired("b", "shorts-b") + desired("c", "shorts-a")
+    state = State()
+    for address in ("a@shorts-a", "b@shorts-b"):
+        state = state.with_record(unfinished(address, NOW - timedelta(days=9)))
+    (counted,) = make(posts, state).youtube_quotas
+    # channels.list, a page of playlistItems.list, a videos.list re-read: for each resume.
+    assert counted.lookup_units == counted.resumes * 3 * LIST_UNITS
+    edge = make(posts, state, youtube_quota=YouTubeQuotaModel(units_per_day=counted.units))
+    assert [w for w in edge.warnings if w.startswith("YouTube")] == []
+    budget = lookup_budgets(edge.youtube_quotas)["shorts-a"]
+    assert [budget.take(LOOKUP_UNITS) for _ in range(counted.resumes)] == [True, True]
+    assert budget.left == 0
+    short = make(posts, state, youtube_quota=YouTubeQuotaModel(units_per_day=counted.units - 1))
+    assert [w for w in short.warnings if w.startswith("YouTube")] != []
 
 
 def test_a_channel_that_only_resumes_has_its_quota_counted() -> None:
     state = State().with_record(unfinished("a@shorts-c", NOW - timedelta(days=9)))
     (quota,) = make(desired("a", "shorts-c"), state).youtube_quotas
     assert (quota.client, quota.accounts) == ("OTHER_GOOGLE_CLIENT_ID", ["shorts-c"])
-    assert (quota.uploads, quota.resumes, quota.units) == (0, 1, 1 + 1 + 2)
+    assert (quota.uploads, quota.resumes, quota.units) == (0, 1, 1 + 1 + 3)
 
 
 def test_lookups_may_spend_what_the_day_leaves_beside_the_plans_other_calls() -> None:
@@ -217,7 +243,7 @@ def test_lookups_may_spend_what_the_day_leaves_beside_the_plans_other_calls() ->
     main = quotas["YOUTUBE_CLIENT_ID"]
     # today: one upload (100 + its videos.list); this apply: two checks, one upload (100 +
     # 1), a resume's read; its lookup is left to what remains.
-    assert (main.units_today, main.units, main.lookup_units) == (101, 2 + 101 + 1 + 2, 2)
+    assert (main.units_today, main.units, main.lookup_units) == (101, 2 + 101 + 1 + 3, 3)
     budgets = lookup_budgets(list(quotas.values()))
     assert budgets["shorts-a"] is budgets["shorts-b"]  # one Google project, one budget
     assert budgets["shorts-a"].left == 300 - 101 - 104

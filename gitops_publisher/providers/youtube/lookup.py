@@ -5,7 +5,7 @@ a week, completed or not, and videos.insert has no idempotency key (reference §
 killed after YouTube's final answer but before the state said so, then resumed after that
 week, would otherwise upload the video a second time. So when the engine passes the
 :class:`~gitops_publisher.core.ports.Attempt`, the channel's uploads since it began (less
-:data:`CLOCK_MARGIN`) are listed (channels.list, then playlistItems.list: 2 units or more) and
+:data:`CLOCK_MARGIN`) are listed (channels.list, then playlistItems.list: a unit each) and
 compared with what the insert sent, title and description (whitespace runs count as one
 space: YouTube may tidy them, and a looser match can only find more candidates, never miss
 the one). An upload whose listed text differs is read again with videos.list (1 unit for 50)
@@ -31,7 +31,7 @@ from typing import Protocol
 
 from gitops_publisher.core.ports import Attempt, LookupBudget, NotStarted
 from gitops_publisher.core.state import Sent
-from gitops_publisher.core.youtube_quota import LOOKUP_HOLD
+from gitops_publisher.core.youtube_quota import LOOKUP_UNITS
 from gitops_publisher.providers.errors import LookupOverBudget, OutcomeUnclear
 from gitops_publisher.providers.youtube.api_models import Upload
 
@@ -76,7 +76,7 @@ async def made_by(api: UploadsApi, gone: str, attempt: Attempt | None) -> Upload
     if attempt.budget is None:
         return await _look(api, gone, attempt, None)
     tab = _Tab(attempt.budget, gone)
-    tab.hold(LOOKUP_HOLD)
+    tab.hold(LOOKUP_UNITS)  # what the plan counts a lookup to cost
     try:
         return await _look(api, gone, attempt, tab.pay)
     finally:

@@ -289,14 +289,14 @@ def test_each_list_call_is_charged_to_the_budget_and_a_lookup_that_does_not_fit_
     handle = uploaded_then_expired(tmp_path, fake)
     (video_id,) = fake.videos
     fake.statuses[video_id] = [{"status": {"uploadStatus": "processed"}}]
-    budget = LookupBudget(3)
+    budget = LookupBudget(LOOKUP_UNITS)
     assert isinstance(ask(fake, handle, budget=budget), Published)
-    assert (budget.spent, budget.left) == (LOOKUP_UNITS, 1)  # channels.list and one page
+    assert (budget.spent, budget.left) == (LOOKUP_UNITS - 1, 1)  # channels.list and one page
     sent = len(fake.requests)
-    short = LookupBudget(2, about="the YouTube project of YOUTUBE_CLIENT_ID")
+    short = LookupBudget(LOOKUP_UNITS - 1, about="the YouTube project of YOUTUBE_CLIENT_ID")
     with pytest.raises(LookupOverBudget, match="the YouTube project of YOUTUBE_CLIENT_ID"):
         ask(fake, handle, budget=short)
-    assert (short.spent, short.left) == (0, 2)
+    assert (short.spent, short.left) == (0, LOOKUP_UNITS - 1)
     # Only the session's status query was sent: no list was asked for.
     assert [r.method for r in fake.requests[sent:]] == ["PUT"]
     for number in range(60):  # a busy channel since: two pages, 60 titles to read again

@@ -184,7 +184,9 @@ class YouTubeQuota(_Model):
     )
     uploads: int = Field(description="uploads (videos.insert calls) this apply makes")
     uploads_today: int = Field(
-        description="uploads the state records since midnight Pacific Time (quota day)"
+        description="uploads the state records since midnight Pacific Time (quota day): each "
+        "attempt of a record first attempted since, the last attempt of any other record "
+        "changed since"
     )
     resumes: int = Field(
         0,

@@ -25,7 +25,7 @@ from datetime import datetime, time, timedelta
 from gitops_publisher.core.models import AccountConfig, YouTubeAccount, YouTubeQuotaModel
 from gitops_publisher.core.plan import PUBLISHING, Action, Change, YouTubeQuota
 from gitops_publisher.core.ports import LookupBudget
-from gitops_publisher.core.state import State
+from gitops_publisher.core.state import Record, State
 
 PACIFIC = zoneinfo.ZoneInfo("America/Los_Angeles")
 LIST_UNITS = 1
@@ -59,8 +59,8 @@ def youtube_quotas(
 ) -> list[YouTubeQuota]:
     """Each Google project's quota used by the plan's uploads and resumes, with warnings.
 
-    ``uploads_today`` counts the state's records of the project's channels first attempted
-    or published since midnight Pacific: every attempt called videos.insert once.
+    ``uploads_today`` counts the videos.insert calls the state's records of the project's
+    channels may have made since midnight Pacific (:func:`uploads_since`).
 
     What a resume is counted to cost is an assumption, the plan cannot know it before apply
     asks: each resume of a YouTube attempt is counted as if its upload session had expired
@@ -88,12 +88,7 @@ def youtube_quotas(
             continue
         acting = PUBLISHING | {Action.RESUME}
         checked = len({c.account for c in changes if c.account in names and c.action in acting})
-        today = sum(
-            1
-            for r in state.resources.values()
-            if r.account in names
-            and (r.created_at >= start or (r.published_at is not None and r.published_at >= start))
-        )
+        today = sum(uploads_since(r, start) for r in state.resources.values() if r.account in names)
         per_upload = settings.upload_units if settings.model == "units" else 0
         lookups = resumes * LOOKUP_UNITS
         units = (checked + uploads + resumes) * LIST_UNITS + uploads * per_upload + lookups
@@ -114,6 +109,27 @@ def youtube_quotas(
         )
         out.append(quota.model_copy(update={"warnings": _warnings(quota, spent)}))
     return out
+
+
+def uploads_since(record: Record, start: datetime) -> int:
+    """The videos.insert calls ``record``'s attempts may have made since ``start``.
+
+    Every attempt calls videos.insert once (refused calls count too, reference §5.1), and the
+    record keeps when it was first attempted (``created_at``) and last changed
+    (``updated_at``), not when each attempt began. An attempt's insert comes before every
+    later change of its record, so a record unchanged since ``start`` made none; a record
+    first attempted since made each of its ``attempts`` since; any other record changed since
+    made its last attempt's, perhaps: a retry today of a record begun on an earlier day keeps
+    that day's ``created_at``. That last count is one too many for an attempt begun before
+    ``start`` and settled since (a published one has always been counted so), and one too
+    few for each further retry since of a record begun before: its earlier attempts' times
+    are not kept (``history`` holds none), so the state cannot tell today's from older ones.
+    """
+    if record.updated_at < start:
+        return 0
+    if record.created_at >= start:
+        return max(record.attempts, 1)  # 0 only in a record written by hand
+    return 1
 
 
 def lookup_budgets(quotas: Sequence[YouTubeQuota]) -> dict[str, LookupBudget]:

@@ -140,6 +140,32 @@ def test_uploads_count_per_google_project_with_what_the_day_already_used() -> No
     assert [q.account for q in result.quotas] == ["brand-us"]  # TikTok's limits: TikTok only
 
 
+def test_uploads_today_count_retries_made_today_whenever_the_record_began() -> None:
+    """Each attempt calls videos.insert once. A record keeps when it was first attempted
+    (``created_at``) and last changed (``updated_at``): a retry today of a record begun days
+    ago changed it today, and every attempt of a record begun today was made today."""
+    days_ago = NOW - timedelta(days=3)
+    retried = published("retried@shorts-a", days_ago).model_copy(
+        update={"status": "failed", "published_at": None, "attempts": 2, "updated_at": NOW}
+    )
+    resumable = published("resumable@shorts-b", days_ago).model_copy(
+        update={"status": "uploading", "published_at": None, "attempts": 3}
+    )
+    resumable = resumable.model_copy(update={"updated_at": NOW - timedelta(hours=1)})
+    twice = published("twice@shorts-a", NOW - timedelta(hours=2)).model_copy(
+        update={"status": "failed", "published_at": None, "attempts": 2}
+    )
+    untouched = published("untouched@shorts-a", days_ago).model_copy(
+        update={"status": "failed", "published_at": None, "attempts": 2}
+    )
+    state = State()
+    for record in (retried, resumable, twice, untouched):
+        state = state.with_record(record)
+    (quota,) = [q for q in make(desired("a", "shorts-a"), state).youtube_quotas]
+    assert quota.uploads_today == 1 + 1 + 2
+    assert quota.units_today == quota.uploads_today  # a videos.list each
+
+
 def test_more_uploads_than_the_bucket_holds_warn_before_anything_is_sent() -> None:
     posts = [p for i in range(3) for p in desired(f"p{i}", "shorts-a")]
     result = make(posts, youtube_quota=YouTubeQuotaModel(uploads_per_day=2))

@@ -173,3 +173,58 @@ def test_at_the_exact_edge_the_plan_counts_every_resume_apply_makes(
         videos = em.get("/_sandbox/youtube/videos")["videos"]
         sessions = youtube_sessions(em.service.world)
     assert_youtube_exactly_once(root, videos, sessions, {f"{name}@studio": VIDEO for name in POSTS})
+
+
+class OneFault:
+    """The emulator's fault draws: the first request of a faulty endpoint gets its error."""
+
+    def __init__(self) -> None:
+        self.draws = iter((0.9, 0.0, 0.9, 0.9))  # drop, error, rate limit, drop after
+
+    def random(self) -> float:
+        return next(self.draws, 0.9)
+
+
+def test_a_list_call_sent_again_after_a_5xx_is_charged_again(tmp_path: Path, emulator) -> None:
+    """Every request costs quota, refused ones included (reference §5.1): a playlistItems.list
+    answered 500 and sent again is two calls, and the lookup's budget is charged for each,
+    so the units apply says its lookups took are the list calls it sent."""
+    root = committed_project(
+        tmp_path / "repo",
+        [],
+        [PostSpec("a", ["studio"], video=VIDEO)],
+        files={"publisher.yaml": config_yaml([], ["studio"])},
+        youtube=["studio"],
+    )
+    with emulator(youtube=EXPIRING) as em:
+        token = {"studio": em.service.world.ensure_channel("@studio")}
+        with pytest.MonkeyPatch.context() as patched:
+            lose_settled_writes(patched)
+            apply_channels(root, em, token)
+        backdate(root, 2 * DAY)
+        em.clock.jump(2 * DAY)
+        em.set_faults({"youtube_playlist_items_list": {"error_rate": 0.5}})
+        em.service.fault_rng = OneFault()
+        seen = len(em.requests())
+        logs: list[str] = []
+        report = apply_channels(
+            root,
+            em,
+            token,
+            on_event=lambda e: logs.append(e.message) if isinstance(e, Log) else None,
+        )
+        sent = em.requests()[seen:]
+
+    assert [r.outcome for r in report.results] == [Outcome.PUBLISHED]
+    pages = [r["status"] for r in sent if r["endpoint"] == "youtube_playlist_items_list"]
+    assert pages == [500, 200]
+    listing = [
+        r
+        for r in sent
+        if r["endpoint"] == "youtube_playlist_items_list"
+        or (r["endpoint"] == "youtube_channels_list" and "contentDetails" in r["query"])
+        or (r["endpoint"] == "youtube_videos_list" and "part=snippet" in r["query"])
+    ]
+    (took,) = [line for line in logs if "looking for the videos of expired" in line]
+    assert took.endswith(f"took {len(listing)} unit(s)")
+    assert len(listing) == 3  # channels.list, the page twice

@@ -299,7 +299,8 @@ class YouTubeClient(ApiClient[GoogleAuth]):
         channels.list ``part=contentDetails&mine=true`` names the uploads playlist, then
         playlistItems.list pages through it, 50 a page, newest first, until an item older
         than ``since`` (or the end): one quota unit each call, given to ``pay`` before the
-        call is sent (it raises to stop the listing). Newer uploads arriving between two
+        call is sent, and again before each time it is sent again after a transient failure
+        (it raises to stop the listing). Newer uploads arriving between two
         pages shift the list, so an upload may be seen twice: each is kept once.
 
         Raises:
@@ -309,8 +310,7 @@ class YouTubeClient(ApiClient[GoogleAuth]):
             ProviderNetworkError: transient failures outlived the policy.
         """
         params = {"part": "contentDetails", "mine": "true"}
-        _charge(pay)
-        document = await self._call("GET", urls.CHANNELS, params=params, idempotent=True)
+        document = await self._call("GET", urls.CHANNELS, params=params, idempotent=True, pay=pay)
         items = document.get("items")
         channel = items[0] if isinstance(items, list) and items else {}
         details = channel.get("contentDetails") if isinstance(channel, dict) else None
@@ -329,9 +329,8 @@ class YouTubeClient(ApiClient[GoogleAuth]):
                 "maxResults": str(UPLOADS_PAGE),
                 **({"pageToken": token} if token else {}),
             }
-            _charge(pay)
             page = UploadsPage.from_list(
-                await self._call("GET", urls.PLAYLIST_ITEMS, params=query, idempotent=True)
+                await self._call("GET", urls.PLAYLIST_ITEMS, params=query, idempotent=True, pay=pay)
             )
             for upload in page.uploads:
                 if upload.published_at >= since:
@@ -355,8 +354,7 @@ class YouTubeClient(ApiClient[GoogleAuth]):
         for first in range(0, len(video_ids), UPLOADS_PAGE):
             ids = ",".join(video_ids[first : first + UPLOADS_PAGE])
             params = {"part": "snippet", "id": ids}
-            _charge(pay)
-            document = await self._call("GET", urls.VIDEOS, params=params, idempotent=True)
+            document = await self._call("GET", urls.VIDEOS, params=params, idempotent=True, pay=pay)
             items = document.get("items")
             found += [Upload.from_item(i) for i in (items if isinstance(items, list) else [])]
         return found
@@ -395,9 +393,24 @@ class YouTubeClient(ApiClient[GoogleAuth]):
         return {"Authorization": f"Bearer {tokens.access_token.get_secret_value()}"}
 
     async def _call(
-        self, method: str, path: str, *, params: Mapping[str, str], idempotent: bool
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str],
+        idempotent: bool,
+        pay: Pay | None = None,
     ) -> dict[str, Any]:
+        """Send the request through the retry policy; JSON object of a 2xx answer.
+
+        ``pay``: given a call's units before EACH sending, the first and every retry (a 5xx,
+        a dropped connection, a rate limiter's refusal), since every request costs quota,
+        refused ones included (reference §5.1); it raises to stop before the request.
+        """
+
         async def send() -> dict[str, Any]:
+            if pay is not None:
+                pay(LIST_UNITS)
             response = await self.http.request(
                 method, path, params=dict(params), auth=self._request_auth
             )
@@ -406,9 +419,3 @@ class YouTubeClient(ApiClient[GoogleAuth]):
             raise google_error(response.status_code, response.content, response.headers)
 
         return await self._retry(send, endpoint=path, idempotent=idempotent)
-
-
-def _charge(pay: Pay | None) -> None:
-    """Give one list call's units to ``pay`` before the call (it raises when they do not fit)."""
-    if pay is not None:
-        pay(LIST_UNITS)

@@ -208,7 +208,9 @@ class YouTubeQuota(_Model):
         "title, to find the video of an expired session; more pages cost more)",
     )
     units_today: int = Field(
-        0, description="units the state's uploads since midnight Pacific Time spent, at least"
+        0,
+        description="units the state's uploads since midnight Pacific Time spent, at least: "
+        "lookups of earlier runs and other tools' calls are not in the state",
     )
     unit_limit: int
     resets_at: AwareDatetime = Field(description="the next midnight Pacific Time")

@@ -92,6 +92,15 @@ def youtube_quotas(
         per_upload = settings.upload_units if settings.model == "units" else 0
         lookups = resumes * LOOKUP_UNITS
         units = (checked + uploads + resumes) * LIST_UNITS + uploads * per_upload + lookups
+        # What the day spent, as far as the state can tell: each upload's insert (model
+        # units) and its first videos.list. Not the lookups of earlier runs the same day: a
+        # lookup leaves no trace of its own in a record (a video found is recorded as when
+        # the session answers, none found as any upload given up, ``upload_expired``; one
+        # unclear or over budget leaves the record as it was, and the next run looks
+        # again), and what it cost depends on the pages it listed. Counting them would take
+        # a new record (the units spent, per project and day) that the state does not have;
+        # ``units_per_day`` set lower keeps a margin for them (docs/youtube.md §5). Nor the
+        # channel checks and further polls of earlier runs, nor other tools' calls.
         spent = today * (LIST_UNITS + per_upload)
         quota = YouTubeQuota(
             client=client,
@@ -180,7 +189,7 @@ def _warnings(quota: YouTubeQuota, spent_units: int) -> list[str]:
         )
         out.append(
             f"YouTube project of {quota.client}: this apply needs at least {quota.units} units"
-            f"{resumed} and {spent_units} were spent since midnight Pacific, over its "
+            f"{resumed} and at least {spent_units} were spent since midnight Pacific, over its "
             f"{quota.unit_limit} a day; the rest fail with quotaExceeded until {reset}"
             + (
                 " (resumes whose lookup does not fit are left as they are until then)"

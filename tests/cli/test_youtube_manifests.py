@@ -236,7 +236,8 @@ def test_the_plan_shows_youtube_scheduling_and_quota_in_every_format(
     assert "wait     scheduled for 2099-01-10 09:00 EST" in text.stdout  # TikTok waits
     assert "YouTube quota used by this apply (per Google project):" in text.stdout
     assert (
-        "YOUTUBE_CLIENT_ID: 1 upload(s) + 0 today, in units · ≥1,602 of 10,000 units/day "
+        "YOUTUBE_CLIENT_ID: 1 upload(s) + 0 today, in units · ≥1,602 + ≥0 today of 10,000 "
+        "units/day "
         "(units model)" in text.stdout
     )
     markdown = publisher("-C", root, "plan", "--format", "markdown").stdout

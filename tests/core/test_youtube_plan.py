@@ -187,7 +187,26 @@ def test_the_older_units_model_charges_1600_units_an_upload() -> None:
     state = State().with_record(published("old@shorts-a", NOW - timedelta(hours=1)))
     result = make(posts, state, youtube_quota=settings)
     (warning,) = [w for w in result.warnings if w.startswith("YouTube")]
-    assert "needs at least 9607 units and 1601 were spent since midnight Pacific" in warning
+    assert "needs at least 9607 units and at least 1601 were spent since midnight" in warning
+
+
+def test_the_plan_shows_the_units_the_day_spent_as_far_as_the_state_knows() -> None:
+    """The text (and the Markdown, which uses it) shows the units the state's uploads since
+    midnight Pacific spent beside this apply's, as at least: lookups of earlier runs and other
+    tools' calls are not in the state. The warning says so too."""
+    from gitops_publisher.cli.views.plan_text import youtube_quota_text
+
+    posts = [p for i in range(6) for p in desired(f"p{i}", "shorts-a")]
+    state = State().with_record(published("old@shorts-a", NOW - timedelta(hours=1)))
+    result = make(posts, state, youtube_quota=YouTubeQuotaModel(model="units"))
+    (quota,) = result.youtube_quotas
+    assert "≥9,607 + ≥1,601 today of 10,000 units/day" in youtube_quota_text(quota)
+    (warning,) = [w for w in result.warnings if w.startswith("YouTube")]
+    assert "needs at least 9607 units and at least 1601 were spent since midnight Pacific" in (
+        warning
+    )
+    (fresh,) = make(desired("a", "shorts-a")).youtube_quotas
+    assert "≥2 + ≥0 today of 10,000 units/day" in youtube_quota_text(fresh)
 
 
 def unfinished(address: str, began: datetime) -> Record:
@@ -220,13 +239,13 @@ def test_resumes_count_the_lookup_of_their_video_and_warn_when_it_does_not_fit()
     (warning,) = [w for w in tight.warnings if w.startswith("YouTube")]
     assert (
         "this apply needs at least 11 units (6 of them to look for the videos of 2 resumed "
-        "upload(s) among the channel's uploads) and 0 were spent since midnight Pacific, "
-        "over its 8 a day" in warning
+        "upload(s) among the channel's uploads) and at least 0 were spent since midnight "
+        "Pacific, over its 8 a day" in warning
     )
     assert "resumes whose lookup does not fit are left as they are" in warning
     from gitops_publisher.cli.views.plan_text import youtube_quota_text
 
-    assert "≥11 of 8 units/day (6 to look for the videos of 2 resumed upload(s))" in (
+    assert "≥11 + ≥0 today of 8 units/day (6 to look for the videos of 2 resumed upload(s))" in (
         youtube_quota_text(tight.youtube_quotas[0])
     )
 

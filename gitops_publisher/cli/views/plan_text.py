@@ -316,10 +316,10 @@ def youtube_quota_text(quota: YouTubeQuota) -> str:
         if quota.resumes
         else ""
     )
-    return (
-        f"{uploads} · ≥{quota.units:,} of {quota.unit_limit:,} units/day{lookups} "
-        f"({quota.model} model) · {reset} · {channels}"
-    )
+    # What the day spent is what the state's uploads did, at least: lookups of earlier runs
+    # and other tools' calls are not in the state (core/youtube_quota.py).
+    units = f"≥{quota.units:,} + ≥{quota.units_today:,} today of {quota.unit_limit:,} units/day"
+    return f"{uploads} · {units}{lookups} ({quota.model} model) · {reset} · {channels}"
 
 
 def summary_line(plan: Plan) -> str:

@@ -130,7 +130,7 @@ def uploads_since(record: Record, start: datetime) -> int:
     first attempted since made each of its ``attempts`` since; any other record changed since
     made its last attempt's, perhaps: a retry today of a record begun on an earlier day keeps
     that day's ``created_at``. That last count is one too many for an attempt begun before
-    ``start`` and settled since (a published one has always been counted so), and one too
+    ``start`` and settled since (as one published since was always counted), and one too
     few for each further retry since of a record begun before: its earlier attempts' times
     are not kept (``history`` holds none), so the state cannot tell today's from older ones.
     """

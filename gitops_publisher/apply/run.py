@@ -109,8 +109,15 @@ def execute(
             budgets: dict[str, LookupBudget] = {}
             for kind in sorted({accounts[name].provider for name in names}):
                 budgets.update(PLATFORMS[kind].lookup_budgets(plan))
+            # A platform whose handles are never sessions has its records put as they are.
+            plain = (n for n in names if PLATFORMS[accounts[n].provider].sealed_handles is None)
             engine = Engine(
-                box=StateBox(planned.store, planned.state, sealer=providers.sealer),
+                box=StateBox(
+                    planned.store,
+                    planned.state,
+                    sealer=providers.sealer,
+                    plain_accounts=frozenset(plain),
+                ),
                 providers=opened,
                 root=root,
                 now=now,

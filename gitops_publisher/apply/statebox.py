@@ -34,12 +34,21 @@ class StateBox:
     :func:`~gitops_publisher.core.sessions.at_rest` (its session sealed with ``sealer``, or
     closed once its post is recorded), and the sessions that a state written before
     2026-12-04 holds in plain are sealed or closed by the run's first write.
+
+    ``plain_accounts``: the accounts whose platform's handles are never sessions
+    (``Platform.sealed_handles`` None: TikTok's publish_ids). Their records are put as they
+    are, unasked: a handle of theirs comes from their platform, or from the state as this
+    box found it, which ``__post_init__`` put at rest. A record of theirs whose handle is a
+    session all the same (a state written while the account was on another platform), once
+    resumed (:meth:`unsealed`), makes its account's puts go through ``at_rest`` again.
+    Default: none (every record put is kept at rest).
     """
 
     store: StateStore
     state: State
     writes: int = 0
     sealer: handles.Sealer | None = None
+    plain_accounts: frozenset[str] = frozenset()
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _durable_serial: int | None = None
     _background: set[asyncio.Task[None]] = field(default_factory=set)
@@ -61,13 +70,18 @@ class StateBox:
     def unsealed(self, record: Record) -> Record:
         """``record`` with its session URI opened, to ask the platform about it.
 
-        Puts of records made from it seal it back to the very text the state holds.
+        Puts of records made from it seal it back to the very text the state holds, the
+        account's too when it is one of ``plain_accounts``.
 
         Raises:
             SealError: this run has not the key that sealed it (the message says which).
         """
         handle = record.publish_id
-        if handle is None or not handles.is_sealed(handle):
+        if handle is None or not handles.is_session(handle):
+            return record
+        if record.account in self.plain_accounts:  # kept while it was on another platform
+            self.plain_accounts -= {record.account}
+        if not handles.is_sealed(handle):
             return record
         if self.sealer is None:
             raise SealError("this run has no key to open sealed upload sessions")
@@ -83,7 +97,8 @@ class StateBox:
             StateError: the state could not be written; nothing more may be published.
             SealError: the record's session cannot be sealed (no key can be made here).
         """
-        record = sessions.at_rest(record, self.sealer)
+        if record.account not in self.plain_accounts:
+            record = sessions.at_rest(record, self.sealer)
         updated = self.state.with_record(record)
         if updated is self.state:
             return

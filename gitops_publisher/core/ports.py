@@ -604,9 +604,12 @@ class Platform(Named, Protocol):
             branch (``workspace/token_sync.py``), keyed by :meth:`api_base_url` and account.
         sealed_handles: what its handles are called when the state keeps them sealed,
             because each is a capability (YouTube's ``upload sessions``); None when its
-            handles are no secrets (TikTok's publish_id). In CI without
-            ``PUBLISHER_TOKEN_KEY``, a run that opens one of its accounts is warned that the
-            next job cannot resume them (the key file dies with the job).
+            handles are no secrets (TikTok's publish_id): apply then puts its accounts'
+            records in the state as they are, without asking whether each holds a session
+            (``apply/statebox.py``), so a platform whose handles are capabilities must name
+            them here. In CI without ``PUBLISHER_TOKEN_KEY``, a run that opens one of its
+            accounts is warned that the next job cannot resume them (the key file dies
+            with the job).
     """
 
     media_rules: MediaRules

@@ -1,7 +1,8 @@
 """What the state keeps of an upload session: sealed while it may be needed, then closed (pure).
 
 Every write of the state leaves each record :func:`at_rest` (``core/handles.py``): apply's
-(``apply/statebox.py``: each record it puts, and the first write closes the rest) and every
+(``apply/statebox.py``: each record it puts, unless its account's platform has no sessions,
+``Platform.sealed_handles`` None; and by its first write every record it found) and every
 other command's (``workspace/state_sealing.py``: the state commands, the moves of
 ``previous_ids``, the Action's approvals), so that a state written before 2026-12-04, which
 held session URIs in plain, holds none after any write. Only the handle's form changes: what

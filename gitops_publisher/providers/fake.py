@@ -447,7 +447,8 @@ class FakePlatform:
         tokens: the token sets the environment gives its accounts
             (:meth:`environment_tokens`; None: its accounts find their own when opened).
         sealed_handles: what its handles are called when the state keeps them sealed
-            (None: they are no secrets).
+            (None: they are no secrets, and the engine puts its records as they are). By
+            default ``sessions`` when :attr:`provider`'s handles are capabilities, else None.
         budgets: what :meth:`lookup_budgets` gives, by account (empty: its lookups count
             against no quota).
         budget_plans: the plans :meth:`lookup_budgets` was asked about, in order.
@@ -483,6 +484,11 @@ class FakePlatform:
     sealed_handles: str | None = None
     budgets: dict[str, LookupBudget] = field(default_factory=dict)
     budget_plans: list[Plan] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """A provider whose handles are capabilities has them sealed (as YouTube's)."""
+        if self.sealed_handles is None and self.provider.capability:
+            self.sealed_handles = "sessions"
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """:attr:`account_quotas`, else one: the account's daily cap over 24 h."""

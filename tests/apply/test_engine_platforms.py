@@ -184,8 +184,9 @@ def test_a_platforms_sealed_handle_lifetime_reaches_the_engine(
     platform's to say (YouTube: a week), handed to the engine per account."""
     root = project(["brand-us"], [PostSpec("launch", ["brand-us"])])
     lifetime = timedelta(hours=2)
-    monkeypatch.setitem(PLATFORMS, "tiktok", FakePlatform(sealed_handle_lifetime=lifetime))
     provider = FakeProvider(capability=True, default=Script(resumable=True))
+    platform = FakePlatform(provider, sealed_handle_lifetime=lifetime)  # its handles sealed
+    monkeypatch.setitem(PLATFORMS, "tiktok", platform)
 
     def killed(method: str, _handle: str) -> None:
         if method == "transfer":

@@ -1,4 +1,8 @@
-"""StateBox: what a put promises about durability, waited for or written in the background."""
+"""StateBox: what a put promises about durability, waited for or written in the background.
+
+And what a put leaves of a session URI: kept at rest for every account whose platform's handles
+may be sessions, the records of the others put as they are.
+"""
 
 import asyncio
 import time
@@ -7,9 +11,11 @@ import pytest
 
 from gitops_publisher.apply import records
 from gitops_publisher.apply.statebox import StateBox
+from gitops_publisher.core import handles, sessions
 from gitops_publisher.core.ports import Published
-from gitops_publisher.core.state import MemoryStateStore, State
+from gitops_publisher.core.state import MemoryStateStore, Record, State
 from gitops_publisher.errors import StateError
+from gitops_publisher.providers.fake import FakeSealer
 
 from .builders import NOW, started_record
 
@@ -167,3 +173,57 @@ def test_a_failed_write_never_shows_an_upload_session_uri() -> None:
         assert "run `publisher plan`" in shown
 
     asyncio.run(go())
+
+
+URI = "https://upload.invalid/upload?upload_type=resumable&upload_id=abc123"
+
+
+def test_only_the_records_of_accounts_whose_handles_may_be_sessions_are_kept_at_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A platform whose handles are never sessions (TikTok's publish_ids) has its accounts'
+    records put as they are: no record of theirs is asked whether it holds one."""
+    asked: list[str] = []
+    at_rest = sessions.at_rest
+
+    def asking(record: Record, sealer: handles.Sealer | None) -> Record:
+        asked.append(record.account)
+        return at_rest(record, sealer)
+
+    monkeypatch.setattr(sessions, "at_rest", asking)
+
+    async def go() -> MemoryStateStore:
+        store = MemoryStateStore()
+        box = StateBox(
+            store, store.read(), sealer=FakeSealer(), plain_accounts=frozenset({"brand-us"})
+        )
+        await box.put(records.initialized(started_record(), "v_pub_file~1", None, NOW))
+        studio = started_record("clip").model_copy(update={"account": "studio"})
+        await box.put(records.initialized(studio, URI, None, NOW))
+        return store
+
+    store = asyncio.run(go())
+    assert asked == ["studio"]
+    assert store.state.resources["teaser@brand-us"].publish_id == "v_pub_file~1"
+    assert handles.is_sealed(store.state.resources["clip@studio"].publish_id or "")
+
+
+def test_a_session_recorded_while_a_plain_account_was_on_another_platform_stays_sealed() -> None:
+    """The state holds a sealed session under an account now on a platform without sessions
+    (its ``provider:`` changed): once resumed, its record is sealed again when put."""
+    sealer = FakeSealer()
+    record = records.initialized(started_record(), URI, None, NOW)
+    sealed = sessions.at_rest(record, sealer)
+    assert handles.is_sealed(sealed.publish_id or "")
+
+    async def go() -> MemoryStateStore:
+        store = MemoryStateStore()
+        store.write(store.read().with_record(sealed))
+        box = StateBox(store, store.read(), sealer=sealer, plain_accounts=frozenset({"brand-us"}))
+        opened = box.unsealed(box.state.resources[sealed.address])
+        assert opened.publish_id == URI
+        await box.put(records.failed(opened, "upload_expired", NOW))
+        return store
+
+    kept = asyncio.run(go()).state.resources[sealed.address]
+    assert (kept.status, kept.publish_id) == ("failed", sealed.publish_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+from gitops_publisher.core import handles
 from gitops_publisher.core.auth_port import AccountAuth, AuthOpening
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.ports import (
@@ -70,6 +71,16 @@ async def check_publish(
     answer = await settle(provider, started.handle, media.size, sleep)
     assert isinstance(answer, Published | Drafted), answer
     return started, answer
+
+
+def check_capability_handles_are_named(platform: Platform, handle: str) -> None:
+    """A platform whose handles are capabilities says so (``Platform.sealed_handles``).
+
+    Apply asks whether a record holds a session only for such platforms' accounts: those of
+    a platform that says its handles are no secrets are put in the state as they are
+    (``apply/statebox.py``), so an unnamed capability would be written in plain.
+    """
+    assert bool(platform.sealed_handles) == handles.is_capability(handle), platform.name
 
 
 async def check_outcome_is_repeatable(provider: Provider, handle: str, size: int) -> None:

@@ -54,6 +54,7 @@ def test_tiktok_keeps_the_contract(emulator: Emulator, tmp_path: Path) -> None:
             provider, desired(video), media, emulator.clock.sleep
         )
         assert provider.label(started.handle) == started.handle  # a publish_id is no secret
+        contract.check_capability_handles_are_named(TIKTOK, started.handle)
         assert isinstance(answer, Published) and answer.status == "PUBLISH_COMPLETE"
         await contract.check_outcome_is_repeatable(provider, started.handle, media.size)
         await contract.check_unfinished_transfer_states_who_can_finish_it(
@@ -88,6 +89,7 @@ def test_the_fake_keeps_the_contract(tmp_path: Path) -> None:
         await contract.check_account(provider)
         media = Media(video, 1000)
         started, _answer = await contract.check_publish(provider, desired(video), media, sleep)
+        contract.check_capability_handles_are_named(FakePlatform(provider), started.handle)
         await contract.check_outcome_is_repeatable(provider, started.handle, media.size)
         await contract.check_unfinished_transfer_states_who_can_finish_it(
             provider, FakePlatform(provider), desired(video), media.size

@@ -9,6 +9,7 @@ from gitops_publisher.core.desired import DesiredPost, VideoRef
 from gitops_publisher.core.ports import Media, Published
 from gitops_publisher.core.youtube import YouTubeUpload
 from gitops_publisher.providers.youtube.adapter import YouTubeProvider
+from gitops_publisher.providers.youtube.platform import YOUTUBE
 from tests.apply.builders import desired_post
 
 from .. import port_contract as contract
@@ -41,6 +42,7 @@ def test_youtube_keeps_the_contract(emulator: Emulator, tmp_path: Path) -> None:
             media = Media(path, path.stat().st_size, "video/mp4")
             started, answer = await contract.check_publish(provider, desired(path), media, sleep)
             assert provider.label(started.handle) != started.handle  # a capability: never shown
+            contract.check_capability_handles_are_named(YOUTUBE, started.handle)
             assert isinstance(answer, Published) and answer.url
             await contract.check_outcome_is_repeatable(provider, started.handle, media.size)
 

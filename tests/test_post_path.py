@@ -68,8 +68,8 @@ def test_the_post_s_own_path_is_counted_apart_and_narrower(report: dict[str, Any
     # the account's own path (its tokens, named by the post) is not the post's
     assert not any("token_store" in step or "token_client" in step for step in steps)
     # a TikTok post's handle (its publish_id) is never a session: no step of its path asks
-    # whether its record holds one (Platform.sealed_handles is None)
-    sealing = ("core/sessions.py:", "providers/sealing.py:")
+    # whether its record or its handle holds one (Platform.sealed_handles is None)
+    sealing = ("core/sessions.py:", "providers/sealing.py:", "core/handles.py:is_")
     assert [step for step in steps if step.startswith(sealing)] == []
 
 

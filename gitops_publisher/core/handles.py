@@ -129,10 +129,14 @@ def named(handle: str, label: str | None = None) -> str:
     """``handle`` in a sentence: ``publish_id v_pub_1`` (TikTok), ``upload session …abcd``.
 
     ``label``: how an open provider shows it (:meth:`core.ports.Named.label`); default
-    :func:`shown`. A capability's label already says what it is; a publish_id's does not.
+    :func:`shown`. A label that is not the handle itself already says what it is (a
+    capability's, never shown as it is); one that is (a publish_id, no secret) gets the word.
+    :func:`shown` changes a handle exactly when it is a session, so the label answers
+    :func:`is_session` for a handle from the state, and a provider's for one it just gave:
+    no sealed or closed form is looked for in TikTok's publish_ids.
     """
     label = shown(handle) if label is None else label
-    return label if is_session(handle) else f"publish_id {label}"
+    return f"publish_id {label}" if label == handle else label
 
 
 def digest(handle: str) -> str | None:

@@ -38,6 +38,16 @@ def test_a_handle_in_a_sentence_says_what_it_is() -> None:
     assert named("v_pub_file~1") == "publish_id v_pub_file~1"
     assert named(uri) == "upload session …23zz"
     assert named(uri, "session …23zz") == "session …23zz"  # a provider's own label
+    assert named("v_pub_file~1", "v_pub_file~1") == "publish_id v_pub_file~1"  # TikTok's
+
+
+def test_a_handle_gets_the_word_publish_id_exactly_when_it_is_no_session() -> None:
+    """``named`` reads it off the shown form, which changes a handle only if it is one."""
+    forms = [URI, sealed_form(URI, "local", "tok"), closed(URI), "v_pub_file~1", "7000001"]
+    forms += ["sealed:v1:junk", "closed:v1:", "https://example.test/session/xyz", ""]
+    for form in forms:
+        expected = shown(form) if is_session(form) else f"publish_id {form}"
+        assert named(form) == expected, form
 
 
 URI = "http://127.0.0.1:8080/upload/youtube/v3/videos?uploadType=resumable&upload_id=AbC123zz"

@@ -63,6 +63,9 @@ def attempt_sent(recorded: Sent | None, post: DesiredPost) -> Sent:
     return recorded
 
 
+#: The fields whose values a diff shows in quotes: free text and the video's path.
+QUOTED_FIELDS = frozenset({"caption", "video", "youtube.title", "youtube.description"})
+
 #: YouTube's sent fields under the manifest's names (``youtube.title``), in reading order.
 _YOUTUBE_FIELDS = (
     ("title", "snippet", "title"),

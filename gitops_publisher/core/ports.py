@@ -115,7 +115,7 @@ from gitops_publisher.core.media_rules import MediaRules
 if TYPE_CHECKING:
     from gitops_publisher.core.desired import DesiredPost
     from gitops_publisher.core.models import AccountConfig
-    from gitops_publisher.core.plan import Plan
+    from gitops_publisher.core.plan import Change, Plan
     from gitops_publisher.core.state import Endpoint, Record, Sent
 
 _T = TypeVar("_T")
@@ -476,6 +476,25 @@ class Chunking:
     count: int
 
 
+@dataclass(frozen=True)
+class BudgetSection:
+    """What a plan uses of a platform's limits, as the plan views show it under the changes.
+
+    :meth:`Platform.budget_section`. Plain text: the views escape and style it (the text
+    view prints ``heading (per scope):`` and a line per row, the Markdown view the heading
+    in bold and a list item per row).
+
+    Attributes:
+        heading: ``TikTok limits used by this apply``.
+        scope: what each row counts for (``account``; YouTube's ``Google project``).
+        rows: ``(name, text)``: the account or project, what this apply uses of its limits.
+    """
+
+    heading: str
+    scope: str
+    rows: tuple[tuple[str, str], ...]
+
+
 # ---------------------------------------------------------------------------- the port
 class Named(Protocol):
     """How outputs name a platform and its handles (a :class:`Platform` and its providers).
@@ -572,8 +591,9 @@ class Platform(Named, Protocol):
     Everything known of a platform without any account or network, and how to open one of
     its accounts: the planner counts its quotas and asks which failures it retries, the
     engine what looking for forgotten posts may spend (:meth:`lookup_budgets`), pre-flight
-    checks videos against its media rules, the composition root opens accounts,
-    and ``publisher auth`` logs them in (:meth:`auth`).
+    checks videos against its media rules, the plan views show what each change sends
+    (:meth:`change_rows`) and what the plan uses of its limits (:meth:`budget_section`),
+    the composition root opens accounts, and ``publisher auth`` logs them in (:meth:`auth`).
 
     Attributes:
         media_rules: what it checks about a video file (a value; ``core/media_rules.py``).
@@ -756,6 +776,27 @@ class Platform(Named, Protocol):
 
         YouTube: ``scheduled by YouTube for …`` while a video uploaded private with its own
         ``publishAt`` waits for it. Pure.
+        """
+        ...
+
+    def change_rows(self, change: Change) -> list[tuple[str, str]]:
+        """The ``(label, value)`` rows of what it receives for ``change``, and when (pure).
+
+        What the plan views (``cli/views/plan_text.py``, ``plan_markdown.py``) show of an
+        acting change of one of its accounts between the video's rows and the handle's:
+        TikTok's caption, privacy and interactions, cover and disclosure (or a draft's
+        mode); YouTube's title, description, tags, privacy and flags; then the ``schedule``
+        row of a change with ``publish_at`` in the platform's words (YouTube holds the
+        video private until then). Plain text: the views escape and style it.
+        """
+        ...
+
+    def budget_section(self, plan: Plan) -> BudgetSection | None:
+        """What ``plan`` uses of its limits, shown under the plan's changes (pure).
+
+        TikTok's per-account limits (the plan's ``quotas`` of its accounts: inits, direct
+        posts, pending drafts); YouTube's quota per Google project (``youtube_quotas``).
+        None when the plan uses none of them (the views then show no section).
         """
         ...
 

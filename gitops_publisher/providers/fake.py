@@ -29,6 +29,7 @@ from gitops_publisher.core.ports import (
     AccountLimits,
     AccountReport,
     Attempt,
+    BudgetSection,
     Chunking,
     Drafted,
     LookupBudget,
@@ -64,7 +65,7 @@ from gitops_publisher.providers.fake_auth import FakeAccountAuth
 if TYPE_CHECKING:
     from gitops_publisher.core.desired import DesiredPost
     from gitops_publisher.core.models import AccountConfig
-    from gitops_publisher.core.plan import Plan
+    from gitops_publisher.core.plan import Change, Plan
 
 
 @dataclass
@@ -513,6 +514,29 @@ class FakePlatform:
         """:attr:`budgets`, whatever the plan (kept in :attr:`budget_plans`)."""
         self.budget_plans.append(plan)
         return self.budgets
+
+    def change_rows(self, change: Change) -> list[tuple[str, str]]:
+        """``sends``: the mode and caption the fake receives; the ``schedule`` when set."""
+        rows = [("sends", f"{change.mode or 'direct'}: {change.caption or ''}")]
+        if change.publish_at_local:
+            rows.append(("schedule", change.publish_at_local))
+        return rows
+
+    def budget_section(self, plan: Plan) -> BudgetSection | None:
+        """Its accounts' lines of the plan's quotas (the planner counts :meth:`quotas`)."""
+        mine = {c.account for c in plan.changes if c.provider == self.name}
+        rows = tuple(
+            (
+                q.account,
+                f"{q.inits} start(s) · {q.direct_posts + q.posted_last_24h}/{q.daily_cap} "
+                "posts in 24 h",
+            )
+            for q in plan.quotas
+            if q.account in mine
+        )
+        if not rows:
+            return None
+        return BudgetSection(f"{self.title} limits used by this apply", "account", rows)
 
     def open(self, run: Opening, account: str) -> Provider:
         """:attr:`provider`, whatever the account."""

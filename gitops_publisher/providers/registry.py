@@ -3,7 +3,9 @@
 The one place that maps a ``provider:`` name to code. The composition root opens each
 account with :meth:`Platform.open`; ``planning.py`` hands the registry to the pure planner,
 which counts each account's :meth:`Platform.quotas` and asks :meth:`Platform.retryable`;
-pre-flight checks videos against :attr:`Platform.media_rules`. A new platform is its folder
+pre-flight checks videos against :attr:`Platform.media_rules`; the plan views show each
+change's :meth:`Platform.change_rows` and, in this order, each platform's
+:meth:`Platform.budget_section`. A new platform is its folder
 (``providers/<name>/``, whose ``platform.py`` defines its entry) and one line here.
 """
 

@@ -243,7 +243,7 @@ def test_resumes_count_the_lookup_of_their_video_and_warn_when_it_does_not_fit()
         "Pacific, over its 8 a day" in warning
     )
     assert "resumes whose lookup does not fit are left as they are" in warning
-    from gitops_publisher.cli.views.plan_text import youtube_quota_text
+    from gitops_publisher.providers.youtube.plan_view import quota_text as youtube_quota_text
 
     assert "≥11 + ≥0 today of 8 units/day (6 to look for the videos of 2 resumed upload(s))" in (
         youtube_quota_text(tight.youtube_quotas[0])
@@ -391,7 +391,7 @@ def test_a_published_youtube_post_edited_since_drifts_with_the_youtube_fields_th
 
 
 def test_a_saved_plan_shows_the_quota_reset_as_the_plan_did() -> None:
-    from gitops_publisher.cli.views.plan_text import youtube_quota_text
+    from gitops_publisher.providers.youtube.plan_view import quota_text as youtube_quota_text
 
     (quota,) = make(desired("launch", "shorts-a")).youtube_quotas
     saved = type(quota).model_validate_json(quota.model_dump_json())  # the offset only

@@ -2,7 +2,8 @@
 
 Every value that comes from the project (addresses, captions, paths, reasons quoting them,
 warnings and errors) goes through ``gitops_publisher.escape``: it renders as exactly its
-characters, opens no HTML, closes no block and pings no one.
+characters, opens no HTML, closes no block and pings no one. What each platform shows is
+its own (the rows and budget sections of ``plan_text.py``): this module names no platform.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from collections.abc import Sequence
 
 from gitops_publisher.cli.views.plan_text import (
     NO_SNAPSHOT,
+    budget_sections,
     change_details,
     diff_rows,
     moved_text,
-    quota_text,
     summary_line,
-    youtube_quota_text,
 )
 from gitops_publisher.core.plan import SYMBOLS, Action, Change, Plan
 from gitops_publisher.errors import Diagnostic
@@ -120,17 +120,10 @@ def render_markdown(
     if unchanged:
         lines.append(f"{unchanged} address(es) published and unchanged.")
         lines.append("")
-    if plan.quotas:
-        lines.append("**TikTok limits used by this apply**")
+    for section in budget_sections(plan):
+        lines.append(f"**{md_text(section.heading)}**")
         lines.append("")
-        lines.extend(f"- {md_code(q.account)}: {quota_text(q)}" for q in plan.quotas)
-        lines.append("")
-    if plan.youtube_quotas:
-        lines.append("**YouTube quota used by this apply**")
-        lines.append("")
-        lines.extend(
-            f"- {md_code(q.client)}: {md_text(youtube_quota_text(q))}" for q in plan.youtube_quotas
-        )
+        lines.extend(f"- {md_code(name)}: {md_text(text)}" for name, text in section.rows)
         lines.append("")
     lines.append(f"<sub>state lineage {md_code(plan.lineage[:8])} serial {plan.serial}</sub>")
     return "\n".join(lines) + "\n"

@@ -1,5 +1,9 @@
 r"""The plan as a reviewer reads it in a terminal: Terraform-like symbols, colour on a TTY.
 
+What a change sends and what the plan uses of a platform's limits are the platform's to say
+(:meth:`Platform.change_rows`, :meth:`Platform.budget_section`, found in the registry by the
+change's ``provider``): this module names no platform (``tests/cli/test_plan_platforms.py``).
+
 Values from the project (captions, paths, reasons, messages) are shown through
 ``escape.terminal``: an escape sequence in a caption is printed as ``\x1b[2J``, never run.
 """
@@ -11,20 +15,11 @@ from collections.abc import Callable
 import click
 
 from gitops_publisher.core import handles
-from gitops_publisher.core.plan import (
-    SYMBOLS,
-    AccountQuota,
-    Action,
-    Change,
-    MediaSummary,
-    Plan,
-    YouTubeQuota,
-    YouTubeRequest,
-)
-from gitops_publisher.core.youtube import category_name
-from gitops_publisher.core.youtube_limits import tags_length, title_length
-from gitops_publisher.core.youtube_quota import PACIFIC
+from gitops_publisher.core.drift import QUOTED_FIELDS
+from gitops_publisher.core.plan import SYMBOLS, Action, Change, MediaSummary, Plan
+from gitops_publisher.core.ports import BudgetSection
 from gitops_publisher.escape import terminal
+from gitops_publisher.providers.registry import PLATFORMS
 
 _COLOURS: dict[Action, str] = {
     Action.CREATE: "green",
@@ -80,34 +75,12 @@ def media_text(media: MediaSummary) -> str:
     )
 
 
-def interactions_text(post_info: dict[str, object]) -> str:
-    """``comments on · duet off · stitch off`` from TikTok's negated flags."""
-    parts = []
-    for name, key in (
-        ("comments", "disable_comment"),
-        ("duet", "disable_duet"),
-        ("stitch", "disable_stitch"),
-    ):
-        parts.append(f"{name} {'off' if post_info.get(key) else 'on'}")
-    return " · ".join(parts)
-
-
-def disclosure_text(post_info: dict[str, object]) -> str:
-    """Which disclosure toggles are on, or ``none``."""
-    labels = [
-        label
-        for key, label in (
-            ("brand_content_toggle", "paid partnership"),
-            ("brand_organic_toggle", "own brand"),
-            ("is_aigc", "AI-generated"),
-        )
-        if post_info.get(key)
-    ]
-    return ", ".join(labels) or "none"
-
-
 def change_details(change: Change) -> list[tuple[str, str]]:
-    """The label/value rows shown under an acting change."""
+    """The label/value rows shown under an acting change.
+
+    The manifest and the video, then what the change's platform receives and when
+    (:meth:`Platform.change_rows`), then the recorded handle. User text, unescaped.
+    """
     rows: list[tuple[str, str]] = []
     if change.manifest:
         rows.append(("manifest", change.manifest))
@@ -118,72 +91,10 @@ def change_details(change: Change) -> list[tuple[str, str]]:
             rows.append(("media", media_text(change.media)))
         else:
             rows.append(("video", f"{change.video} ({human_size(change.video_size)}, {short})"))
-    if change.youtube is not None:
-        rows.extend(youtube_rows(change.youtube))
-    elif change.mode == "draft":
-        rows.append(("mode", "draft: sent to the creator's TikTok inbox; they post it in the app"))
-    elif change.mode == "direct":
-        caption = change.caption or ""
-        shown = caption.replace("\n", "⏎ ")
-        rows.append(("caption", f'"{shown}" ({change.caption_utf16}/2200 UTF-16)'))
-        rows.append(("privacy", f"{change.privacy} · {interactions_text(change.post_info)}"))
-        cover = change.post_info.get("video_cover_timestamp_ms")
-        if cover is not None:
-            rows.append(("cover", f"frame at {int(str(cover)) / 1000:.1f} s"))
-        rows.append(("disclosure", disclosure_text(change.post_info)))
-    if change.publish_at_local:
-        scheduled = change.youtube is not None and "publishAt" in change.youtube.resource["status"]
-        rows.append(
-            (
-                "schedule",
-                f"{change.publish_at_local}: uploaded now, YouTube makes it public then "
-                "(private + publishAt)"
-                if scheduled
-                else change.publish_at_local,
-            )
-        )
-    if change.publish_id:  # YouTube's handle is a session, shown as ``upload session …abcd``
+    rows.extend(PLATFORMS[change.provider].change_rows(change))
+    if change.publish_id:  # a capability (a session) is shown as ``upload session …abcd``
         label = "session" if handles.is_session(change.publish_id) else "publish_id"
         rows.append((label, f"{handles.shown(change.publish_id)} ({change.status})"))
-    return rows
-
-
-def youtube_rows(request: YouTubeRequest) -> list[tuple[str, str]]:
-    """The rows of what YouTube receives: snippet, status, and what came from the caption."""
-    snippet, status = request.resource["snippet"], request.resource["status"]
-
-    def origin(name: str) -> str:
-        return ", from the caption" if name in request.derived else ""
-
-    title = str(snippet["title"])
-    rows = [("title", f'"{title}" ({title_length(title)}/100{origin("title")})')]
-    description = str(snippet.get("description", ""))
-    size = len(description.encode("utf-8"))
-    shown = description.replace("\n", "⏎ ")
-    rows.append(("descr.", f'"{shown}" ({size}/5000 bytes{origin("description")})'))
-    tags = [str(tag) for tag in snippet.get("tags", [])]
-    if tags:
-        joined = ", ".join(tags)
-        rows.append(("tags", f"{joined} ({tags_length(tags)}/500{origin('tags')})"))
-    privacy = str(status["privacyStatus"])
-    if "publishAt" in status:
-        privacy = f"private until {status['publishAt']}, then public (YouTube's scheduling)"
-    rows.append(("privacy", privacy))
-    kids = status.get("selfDeclaredMadeForKids")
-    synthetic = status.get("containsSyntheticMedia")
-    details = [
-        "made for kids: " + ("channel default" if kids is None else "yes" if kids else "no"),
-        "altered/synthetic: "
-        + ("not declared" if synthetic is None else "yes" if synthetic else "no"),
-        "subscribers notified" if request.notify_subscribers else "subscribers not notified",
-    ]
-    if "categoryId" in snippet:
-        details.insert(
-            0, f"category {snippet['categoryId']} ({category_name(snippet['categoryId'])})"
-        )
-    if "defaultLanguage" in snippet:
-        details.append(f"language {snippet['defaultLanguage']}")
-    rows.append(("youtube", " · ".join(details)))
     return rows
 
 
@@ -203,12 +114,7 @@ def _value(name: str, value: str | int | bool | None) -> str:
         return f"{human_size(value)} ({value} bytes)"
     if name == "cover_timestamp_ms" and isinstance(value, int):
         return f"{value} ms"
-    if isinstance(value, str) and name in (
-        "caption",
-        "video",
-        "youtube.title",
-        "youtube.description",
-    ):
+    if isinstance(value, str) and name in QUOTED_FIELDS:
         return '"' + value.replace("\n", "⏎ ") + '"'
     return str(value)
 
@@ -263,16 +169,11 @@ def render_text(plan: Plan, *, color: bool | None = None, detailed: bool = True)
                 lines.append(f"      {label:<10} {terminal(value)}")
     if not plan.changes:
         lines.append("  No posts declared under posts/.")
-    if plan.quotas:
+    for section in budget_sections(plan):
         lines.append("")
-        lines.append(style("TikTok limits used by this apply (per account):", bold=True))
-        for quota in plan.quotas:
-            lines.append(f"  {terminal(quota.account)}: {quota_text(quota)}")
-    if plan.youtube_quotas:
-        lines.append("")
-        lines.append(style("YouTube quota used by this apply (per Google project):", bold=True))
-        for google in plan.youtube_quotas:
-            lines.append(f"  {terminal(google.client)}: {youtube_quota_text(google)}")
+        lines.append(style(f"{section.heading} (per {section.scope}):", bold=True))
+        for name, text in section.rows:
+            lines.append(f"  {terminal(name)}: {terminal(text)}")
     for warning in plan.warnings:
         lines.append(style("Warning: ", fg="yellow", bold=True) + terminal(warning))
     for error in plan.errors:
@@ -287,39 +188,14 @@ def moved_text(change: Change) -> str:
     return f"{change.moved_from} -> {change.address} (moved)"
 
 
-def quota_text(quota: AccountQuota) -> str:
-    """One account's use of TikTok's limits in this apply."""
-    posts = quota.direct_posts + quota.posted_last_24h
-    drafts = quota.drafts + quota.pending_drafts_24h
-    return (
-        f"{quota.inits} init(s) at 6/min (≥{quota.min_minutes} min) · "
-        f"{posts}/{quota.daily_cap} direct posts in 24 h · "
-        f"{drafts}/{quota.draft_cap} pending drafts"
-    )
+def budget_sections(plan: Plan) -> list[BudgetSection]:
+    """What the plan uses of each platform's limits, in the registry's order.
 
-
-def youtube_quota_text(quota: YouTubeQuota) -> str:
-    """One Google project's quota used by this apply, and what the day already used."""
-    # In Pacific time whatever the value's own zone (a saved plan keeps only the offset).
-    reset = f"resets {quota.resets_at.astimezone(PACIFIC):%Y-%m-%d %H:%M %Z}"
-    channels = ", ".join(quota.accounts)
-    if quota.upload_limit is not None:
-        uploads = (
-            f"{quota.uploads} upload(s) + {quota.uploads_today} today of "
-            f"{quota.upload_limit} videos.insert calls/day"
-        )
-    else:
-        uploads = f"{quota.uploads} upload(s) + {quota.uploads_today} today, in units"
-    # Resumes are counted as lookups of their videos (core/youtube_quota.py): say so.
-    lookups = (
-        f" ({quota.lookup_units:,} to look for the videos of {quota.resumes} resumed upload(s))"
-        if quota.resumes
-        else ""
-    )
-    # What the day spent is what the state's uploads did, at least: lookups of earlier runs
-    # and other tools' calls are not in the state (core/youtube_quota.py).
-    units = f"≥{quota.units:,} + ≥{quota.units_today:,} today of {quota.unit_limit:,} units/day"
-    return f"{uploads} · {units}{lookups} ({quota.model} model) · {reset} · {channels}"
+    Each platform's :meth:`Platform.budget_section`; platforms whose limits the plan does
+    not use have none.
+    """
+    sections = (platform.budget_section(plan) for platform in PLATFORMS.values())
+    return [section for section in sections if section is not None]
 
 
 def summary_line(plan: Plan) -> str:

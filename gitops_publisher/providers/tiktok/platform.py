@@ -1,8 +1,9 @@
 """TikTok as one platform of the registry (``providers/registry.py``): :data:`TIKTOK`.
 
-What the planner, pre-flight, ``publisher auth`` and the composition root need of TikTok by
-the ``provider:`` name alone: its quotas (reference §7), which ``fail_reason`` a new attempt
-may fix, its media rules (``media_rules.py``), its accounts' login, status and refresh
+What the planner, pre-flight, the plan views, ``publisher auth`` and the composition root
+need of TikTok by the ``provider:`` name alone: its quotas (reference §7), which
+``fail_reason`` a new attempt may fix, its media rules (``media_rules.py``), what the plan
+shows of it (``plan_view.py``), its accounts' login, status and refresh
 (``account_auth.py``), and how one account is opened for a run (its token set, the
 refreshing auth, the client and the adapter, :class:`~.adapter.TikTokProvider`).
 Light to import: the HTTP client is imported only when an account is opened.
@@ -18,6 +19,7 @@ from gitops_publisher.core.auth_port import AccountAuth, AuthOpening
 from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.models import AccountConfig, TikTokAccount
 from gitops_publisher.core.ports import (
+    BudgetSection,
     Chunking,
     LookupBudget,
     MissingApp,
@@ -28,7 +30,7 @@ from gitops_publisher.core.ports import (
     TokenSource,
 )
 from gitops_publisher.core.state import Endpoint, Record
-from gitops_publisher.providers.tiktok import endpoint, urls
+from gitops_publisher.providers.tiktok import endpoint, plan_view, urls
 from gitops_publisher.providers.tiktok.adapter import ACCOUNT_STOPPERS
 from gitops_publisher.providers.tiktok.api_models import RETRYABLE_FAIL_REASONS
 from gitops_publisher.providers.tiktok.chunks import plan_chunks
@@ -36,7 +38,7 @@ from gitops_publisher.providers.tiktok.media_rules import TIKTOK_MEDIA_RULES
 from gitops_publisher.providers.tiktok.ratelimit import ENDPOINT_LIMITS, WINDOW_SECONDS
 
 if TYPE_CHECKING:
-    from gitops_publisher.core.plan import Plan
+    from gitops_publisher.core.plan import Change, Plan
     from gitops_publisher.providers.tokens import TokenSet
 
 INITS_PER_MINUTE = ENDPOINT_LIMITS[urls.DIRECT_INIT]  # per user token (reference §7)
@@ -105,6 +107,14 @@ class TikTokPlatform:
     def lookup_budgets(self, plan: Plan) -> Mapping[str, LookupBudget]:
         """None: a publish_id's status fetch never forgets it, so nothing is looked for."""
         return {}
+
+    def change_rows(self, change: Change) -> list[tuple[str, str]]:
+        """What init's ``post_info`` says (caption, privacy, interactions...) or a draft's mode."""
+        return plan_view.change_rows(change)
+
+    def budget_section(self, plan: Plan) -> BudgetSection | None:
+        """Its accounts' inits (6 a minute), direct posts in 24 h and pending drafts."""
+        return plan_view.budget_section(plan, self.name)
 
     def open(self, run: Opening, account: str) -> Provider:
         """The account's token set, refreshing auth (rotations saved first) and client.

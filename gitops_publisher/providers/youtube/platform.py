@@ -1,12 +1,12 @@
 """YouTube as one platform of the registry (``providers/registry.py``): :data:`YOUTUBE`.
 
-What the planner, pre-flight, ``publisher auth`` and the composition root need of YouTube by
-the ``provider:`` name alone: its quotas (reference §5.1: the Google Cloud project's, not
-the channel's), which failures a new upload may fix, its media rules (``media_rules.py``),
-its channels' login, status and refresh (``account_auth.py``), and how one channel is
-opened for a run (Google's tokens, the client and the adapter,
-:class:`~.adapter.YouTubeProvider`). Light to import: the HTTP client is imported only
-when a channel is opened.
+What the planner, pre-flight, the plan views, ``publisher auth`` and the composition root
+need of YouTube by the ``provider:`` name alone: its quotas (reference §5.1: the Google
+Cloud project's, not the channel's), which failures a new upload may fix, its media rules
+(``media_rules.py``), what the plan shows of it (``plan_view.py``), its channels' login,
+status and refresh (``account_auth.py``), and how one channel is opened for a run (Google's
+tokens, the client and the adapter, :class:`~.adapter.YouTubeProvider`). Light to import:
+the HTTP client is imported only when a channel is opened.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from gitops_publisher.core.auth_port import AccountAuth, AuthOpening
 from gitops_publisher.core.media_rules import MediaRules
 from gitops_publisher.core.models import YouTubeAccount
 from gitops_publisher.core.ports import (
+    BudgetSection,
     Chunking,
     LookupBudget,
     MissingApp,
@@ -33,13 +34,13 @@ from gitops_publisher.core.state import Endpoint, Record
 from gitops_publisher.core.youtube import scheduled_by_youtube, scheduled_text
 from gitops_publisher.core.youtube_quota import lookup_budgets
 from gitops_publisher.errors import AuthError
-from gitops_publisher.providers.youtube import endpoint, urls
+from gitops_publisher.providers.youtube import endpoint, plan_view, urls
 from gitops_publisher.providers.youtube.envelope import ACCOUNT_STOPPERS, PLATFORM
 from gitops_publisher.providers.youtube.media_rules import YOUTUBE_MEDIA_RULES
 
 if TYPE_CHECKING:
     from gitops_publisher.core.models import AccountConfig
-    from gitops_publisher.core.plan import Plan
+    from gitops_publisher.core.plan import Change, Plan
     from gitops_publisher.providers.tokens import TokenSet
     from gitops_publisher.providers.youtube.oauth import GoogleTokenEndpoint
 
@@ -118,6 +119,14 @@ class YouTubePlatform:
         unit a page (``core/youtube_quota.py``, where the plan counts the same units).
         """
         return lookup_budgets(plan.youtube_quotas)
+
+    def change_rows(self, change: Change) -> list[tuple[str, str]]:
+        """What videos.insert receives (title, description, tags, status); its schedule."""
+        return plan_view.change_rows(change)
+
+    def budget_section(self, plan: Plan) -> BudgetSection | None:
+        """Each Google project's uploads and units (the plan's ``youtube_quotas``)."""
+        return plan_view.budget_section(plan)
 
     def open(self, run: Opening, account: str) -> Provider:
         """A channel: Google's tokens (not rotated), the resumable uploader, its adapter.

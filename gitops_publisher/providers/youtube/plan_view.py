@@ -1,0 +1,102 @@
+"""How the plan shows YouTube: what videos.insert receives, and each Google project's quota.
+
+Rows of plain text for :meth:`YouTubePlatform.change_rows` and
+:meth:`YouTubePlatform.budget_section`; the plan views (``cli/views/``) escape and style
+them. Pure.
+"""
+
+from __future__ import annotations
+
+from gitops_publisher.core.plan import Change, Plan, YouTubeQuota, YouTubeRequest
+from gitops_publisher.core.ports import BudgetSection
+from gitops_publisher.core.youtube import category_name
+from gitops_publisher.core.youtube_limits import tags_length, title_length
+from gitops_publisher.core.youtube_quota import PACIFIC
+
+
+def change_rows(change: Change) -> list[tuple[str, str]]:
+    """What videos.insert receives; the schedule, which YouTube keeps when it has publishAt."""
+    rows = request_rows(change.youtube) if change.youtube is not None else []
+    if change.publish_at_local:
+        scheduled = change.youtube is not None and "publishAt" in change.youtube.resource["status"]
+        rows.append(
+            (
+                "schedule",
+                f"{change.publish_at_local}: uploaded now, YouTube makes it public then "
+                "(private + publishAt)"
+                if scheduled
+                else change.publish_at_local,
+            )
+        )
+    return rows
+
+
+def request_rows(request: YouTubeRequest) -> list[tuple[str, str]]:
+    """The rows of what YouTube receives: snippet, status, and what came from the caption."""
+    snippet, status = request.resource["snippet"], request.resource["status"]
+
+    def origin(name: str) -> str:
+        return ", from the caption" if name in request.derived else ""
+
+    title = str(snippet["title"])
+    rows = [("title", f'"{title}" ({title_length(title)}/100{origin("title")})')]
+    description = str(snippet.get("description", ""))
+    size = len(description.encode("utf-8"))
+    shown = description.replace("\n", "⏎ ")
+    rows.append(("descr.", f'"{shown}" ({size}/5000 bytes{origin("description")})'))
+    tags = [str(tag) for tag in snippet.get("tags", [])]
+    if tags:
+        joined = ", ".join(tags)
+        rows.append(("tags", f"{joined} ({tags_length(tags)}/500{origin('tags')})"))
+    privacy = str(status["privacyStatus"])
+    if "publishAt" in status:
+        privacy = f"private until {status['publishAt']}, then public (YouTube's scheduling)"
+    rows.append(("privacy", privacy))
+    kids = status.get("selfDeclaredMadeForKids")
+    synthetic = status.get("containsSyntheticMedia")
+    details = [
+        "made for kids: " + ("channel default" if kids is None else "yes" if kids else "no"),
+        "altered/synthetic: "
+        + ("not declared" if synthetic is None else "yes" if synthetic else "no"),
+        "subscribers notified" if request.notify_subscribers else "subscribers not notified",
+    ]
+    if "categoryId" in snippet:
+        details.insert(
+            0, f"category {snippet['categoryId']} ({category_name(snippet['categoryId'])})"
+        )
+    if "defaultLanguage" in snippet:
+        details.append(f"language {snippet['defaultLanguage']}")
+    rows.append(("youtube", " · ".join(details)))
+    return rows
+
+
+def budget_section(plan: Plan) -> BudgetSection | None:
+    """The quota each Google project's channels use in this apply (None: no project)."""
+    if not plan.youtube_quotas:
+        return None
+    rows = tuple((q.client, quota_text(q)) for q in plan.youtube_quotas)
+    return BudgetSection("YouTube quota used by this apply", "Google project", rows)
+
+
+def quota_text(quota: YouTubeQuota) -> str:
+    """One Google project's quota used by this apply, and what the day already used."""
+    # In Pacific time whatever the value's own zone (a saved plan keeps only the offset).
+    reset = f"resets {quota.resets_at.astimezone(PACIFIC):%Y-%m-%d %H:%M %Z}"
+    channels = ", ".join(quota.accounts)
+    if quota.upload_limit is not None:
+        uploads = (
+            f"{quota.uploads} upload(s) + {quota.uploads_today} today of "
+            f"{quota.upload_limit} videos.insert calls/day"
+        )
+    else:
+        uploads = f"{quota.uploads} upload(s) + {quota.uploads_today} today, in units"
+    # Resumes are counted as lookups of their videos (core/youtube_quota.py): say so.
+    lookups = (
+        f" ({quota.lookup_units:,} to look for the videos of {quota.resumes} resumed upload(s))"
+        if quota.resumes
+        else ""
+    )
+    # What the day spent is what the state's uploads did, at least: lookups of earlier runs
+    # and other tools' calls are not in the state (core/youtube_quota.py).
+    units = f"≥{quota.units:,} + ≥{quota.units_today:,} today of {quota.unit_limit:,} units/day"
+    return f"{uploads} · {units}{lookups} ({quota.model} model) · {reset} · {channels}"

@@ -15,6 +15,7 @@ from gitops_publisher.cli.views import plan_markdown, plan_text
 from gitops_publisher.cli.views.plan_markdown import render_markdown
 from gitops_publisher.cli.views.plan_text import render_text
 from gitops_publisher.core.plan import AccountQuota, Plan
+from gitops_publisher.core.ports import BudgetSection
 from gitops_publisher.providers.fake import FakePlatform
 from gitops_publisher.providers.registry import PLATFORMS
 from tests.apply.code_scan import platforms_named
@@ -103,10 +104,24 @@ def test_a_registered_platform_gets_its_rows_and_budget_section_in_the_markdown_
     assert markdown.count("`fake-1`:") == 1
 
 
-def test_a_platform_whose_limits_the_plan_does_not_use_has_no_section(
+class Asked(FakePlatform):
+    """The fake, counting the plans whose budget section it was asked for."""
+
+    asked: int = 0
+
+    def budget_section(self, plan: Plan) -> BudgetSection | None:
+        self.asked += 1
+        return super().budget_section(plan)
+
+
+def test_only_the_platforms_of_the_plans_changes_are_asked_for_a_budget_section(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setitem(PLATFORMS, "fake", FakePlatform())
+    """A platform with no change in the plan is not asked: a TikTok plan runs no YouTube code."""
+    fake = Asked()
+    monkeypatch.setitem(PLATFORMS, "fake", fake)
     plan = sample_plan()  # no account of the fake
-    assert "Fake" not in render_text(plan, color=False)
-    assert "Fake" not in render_markdown(plan)
+    text, markdown = render_text(plan, color=False), render_markdown(plan)
+    assert fake.asked == 0 and "Fake" not in text + markdown
+    render_text(with_a_fake_account(), color=False)
+    assert fake.asked == 1

@@ -189,12 +189,14 @@ def moved_text(change: Change) -> str:
 
 
 def budget_sections(plan: Plan) -> list[BudgetSection]:
-    """What the plan uses of each platform's limits, in the registry's order.
+    """What the plan uses of the limits of its changes' platforms, in the registry's order.
 
-    Each platform's :meth:`Platform.budget_section`; platforms whose limits the plan does
-    not use have none.
+    Each such platform's :meth:`Platform.budget_section` (a plan counts only the limits of
+    its changes' accounts, so no other platform is asked); one whose limits the plan does
+    not use has none.
     """
-    sections = (platform.budget_section(plan) for platform in PLATFORMS.values())
+    providers = {change.provider for change in plan.changes}
+    sections = [PLATFORMS[name].budget_section(plan) for name in PLATFORMS if name in providers]
     return [section for section in sections if section is not None]
 
 

@@ -360,7 +360,7 @@ def read_plan(path: Path) -> Plan:
     """
     try:
         data = path.read_bytes()
-        return Plan.model_validate_json(data)
+        plan = Plan.model_validate_json(data)
     except OSError as exc:
         raise PublisherError(f"cannot read plan file {path}: {exc.strerror}") from exc
     except ValidationError as exc:
@@ -368,6 +368,26 @@ def read_plan(path: Path) -> Plan:
             _plan_problems(path, data),
             f"{path} is not a plan file of this version of gitops-publisher",
         ) from exc
+    # The plan's schema takes any platform name (a newer version may know more): this
+    # version can show and apply only the changes of the platforms it knows.
+    unknown = [
+        Diagnostic(
+            str(path),
+            None,
+            None,
+            f"/changes/{index}/provider",
+            f"platform {change.provider!r} (of {change.address}) is not one this version of "
+            f"gitops-publisher knows ({', '.join(PLATFORMS)}): make the plan again with this "
+            "version (`publisher plan -o FILE`), or use the version that made it",
+        )
+        for index, change in enumerate(plan.changes)
+        if change.provider not in PLATFORMS
+    ]
+    if unknown:
+        raise ConfigError(
+            unknown, f"{path} names a platform this version of gitops-publisher does not know"
+        )
+    return plan
 
 
 def _plan_problems(path: Path, data: bytes) -> list[Diagnostic]:

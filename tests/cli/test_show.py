@@ -55,6 +55,30 @@ def test_a_hand_edited_plan_is_explained_at_json_pointers(
         assert "Traceback" not in result.output
 
 
+def test_a_plan_naming_a_platform_this_version_does_not_know_is_refused_clearly(
+    content_repo: Any, publisher: Run, tmp_path: Path
+) -> None:
+    """A plan made by a version with another platform (the schema takes any name) is an error."""
+    out, _ = saved_plan(content_repo, publisher, tmp_path)
+    document = json.loads(out.read_text(encoding="utf-8"))
+    document["changes"][1]["provider"] = "instagram"
+    address = document["changes"][1]["address"]
+    out.write_text(json.dumps(document), encoding="utf-8")
+    for command in (
+        ("show", out),
+        ("show", out, "--format", "markdown"),
+        ("apply", out, "--sandbox", "--yes"),
+    ):
+        result = publisher("-C", content_repo.root, *command)
+        assert result.exit_code == 1, result.output
+        assert (
+            f"{out} /changes/1/provider: platform 'instagram' (of {address}) is not one this "
+            "version of gitops-publisher knows (tiktok, youtube)"
+        ) in result.stderr
+        assert "make the plan again with this version" in result.stderr
+        assert "Traceback" not in result.output
+
+
 def test_a_file_that_is_not_json_is_said_so(publisher: Run, tmp_path: Path) -> None:
     bad = tmp_path / "x.plan"
     bad.write_text("{not json", encoding="utf-8")

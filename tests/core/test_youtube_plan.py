@@ -194,7 +194,7 @@ def test_the_plan_shows_the_units_the_day_spent_as_far_as_the_state_knows() -> N
     """The text (and the Markdown, which uses it) shows the units the state's uploads since
     midnight Pacific spent beside this apply's, as at least: lookups of earlier runs and other
     tools' calls are not in the state. The warning says so too."""
-    from gitops_publisher.cli.views.plan_text import youtube_quota_text
+    from gitops_publisher.providers.youtube.plan_view import quota_text as youtube_quota_text
 
     posts = [p for i in range(6) for p in desired(f"p{i}", "shorts-a")]
     state = State().with_record(published("old@shorts-a", NOW - timedelta(hours=1)))

@@ -630,6 +630,8 @@ class Platform(Named, Protocol):
             them here. In CI without ``PUBLISHER_TOKEN_KEY``, a run that opens one of its
             accounts is warned that the next job cannot resume them (the key file dies
             with the job).
+        handle_label: the label of the row that shows a change's recorded handle in the
+            plan views (TikTok's ``publish_id``).
     """
 
     media_rules: MediaRules
@@ -641,6 +643,7 @@ class Platform(Named, Protocol):
     rotates_refresh_tokens: bool
     account_checks: str
     sealed_handles: str | None
+    handle_label: str
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """The limits an account's publishes count against (pure; from its settings)."""

@@ -450,6 +450,8 @@ class FakePlatform:
         sealed_handles: what its handles are called when the state keeps them sealed
             (None: they are no secrets, and the engine puts its records as they are). By
             default ``sessions`` when :attr:`provider`'s handles are capabilities, else None.
+        handle_label: the label of a change's handle in the plan views. By default
+            ``session`` when :attr:`provider`'s handles are capabilities, else ``handle``.
         budgets: what :meth:`lookup_budgets` gives, by account (empty: its lookups count
             against no quota).
         budget_plans: the plans :meth:`lookup_budgets` was asked about, in order.
@@ -483,6 +485,7 @@ class FakePlatform:
     auth_openings: list[AuthOpening] = field(default_factory=list)
     tokens: dict[str, dict[str, Any]] | None = None
     sealed_handles: str | None = None
+    handle_label: str = ""
     budgets: dict[str, LookupBudget] = field(default_factory=dict)
     budget_plans: list[Plan] = field(default_factory=list)
 
@@ -490,6 +493,8 @@ class FakePlatform:
         """A provider whose handles are capabilities has them sealed (as YouTube's)."""
         if self.sealed_handles is None and self.provider.capability:
             self.sealed_handles = "sessions"
+        if not self.handle_label:
+            self.handle_label = "session" if self.provider.capability else "handle"
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """:attr:`account_quotas`, else one: the account's daily cap over 24 h."""

@@ -114,6 +114,24 @@ class Asked(FakePlatform):
         return super().budget_section(plan)
 
 
+@pytest.mark.parametrize(
+    ("platform", "label"),
+    [(FakePlatform(), "handle"), (FakePlatform(handle_label="ticket"), "ticket")],
+)
+def test_a_changes_handle_row_is_labelled_by_its_platform_not_by_the_handles_form(
+    monkeypatch: pytest.MonkeyPatch, platform: FakePlatform, label: str
+) -> None:
+    """A plain handle of a third platform is not called TikTok's ``publish_id``."""
+    monkeypatch.setitem(PLATFORMS, "fake", platform)
+    plan = with_a_fake_account()
+    fake = plan.changes[0].model_copy(update={"publish_id": "f-123", "status": "PROCESSING"})
+    plan = plan.model_copy(update={"changes": [fake, *plan.changes[1:]]})
+    text = render_text(plan, color=False).split("launch@fake-1")[1].split("  + launch@")[0]
+    assert text.splitlines()[-1] == f"      {label:<10} f-123 (PROCESSING)"
+    markdown = render_markdown(plan).split("<code>launch@fake-1</code>")[1]
+    assert f"- **{label}**: f-123 (PROCESSING)" in markdown.split("</details>")[0]
+
+
 def test_only_the_platforms_of_the_plans_changes_are_asked_for_a_budget_section(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -79,7 +79,8 @@ def change_details(change: Change) -> list[tuple[str, str]]:
     """The label/value rows shown under an acting change.
 
     The manifest and the video, then what the change's platform receives and when
-    (:meth:`Platform.change_rows`), then the recorded handle. User text, unescaped.
+    (:meth:`Platform.change_rows`), then the recorded handle, labelled as its platform
+    names it (:attr:`Platform.handle_label`). User text, unescaped.
     """
     rows: list[tuple[str, str]] = []
     if change.manifest:
@@ -91,10 +92,11 @@ def change_details(change: Change) -> list[tuple[str, str]]:
             rows.append(("media", media_text(change.media)))
         else:
             rows.append(("video", f"{change.video} ({human_size(change.video_size)}, {short})"))
-    rows.extend(PLATFORMS[change.provider].change_rows(change))
+    platform = PLATFORMS[change.provider]
+    rows.extend(platform.change_rows(change))
     if change.publish_id:  # a capability (a session) is shown as ``upload session …abcd``
-        label = "session" if handles.is_session(change.publish_id) else "publish_id"
-        rows.append((label, f"{handles.shown(change.publish_id)} ({change.status})"))
+        shown = handles.shown(change.publish_id)
+        rows.append((platform.handle_label, f"{shown} ({change.status})"))
     return rows
 
 

@@ -65,6 +65,7 @@ class TikTokPlatform:
     rotates_refresh_tokens = True  # each refresh retires the old refresh token (reference §1)
     account_checks = "creator"  # creator_info (reference §3.1)
     sealed_handles: str | None = None  # a publish_id is no secret; the upload_url is not kept
+    handle_label = "publish_id"  # the plan views' row of a change's recorded handle
 
     def quotas(self, account: AccountConfig) -> tuple[Quota, ...]:
         """6 inits a minute, the account's daily cap of direct posts, 5 pending drafts."""

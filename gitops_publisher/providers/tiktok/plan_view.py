@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from gitops_publisher.core.plan import AccountQuota, Change, Plan
 from gitops_publisher.core.ports import BudgetSection
+from gitops_publisher.providers.tiktok.ratelimit import INITS_PER_MINUTE
 
 DRAFT = "draft: sent to the creator's TikTok inbox; they post it in the app"
 
@@ -72,7 +73,7 @@ def quota_text(quota: AccountQuota) -> str:
     posts = quota.direct_posts + quota.posted_last_24h
     drafts = quota.drafts + quota.pending_drafts_24h
     return (
-        f"{quota.inits} init(s) at 6/min (≥{quota.min_minutes} min) · "
+        f"{quota.inits} init(s) at {INITS_PER_MINUTE}/min (≥{quota.min_minutes} min) · "
         f"{posts}/{quota.daily_cap} direct posts in 24 h · "
         f"{drafts}/{quota.draft_cap} pending drafts"
     )

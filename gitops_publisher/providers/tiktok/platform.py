@@ -35,13 +35,16 @@ from gitops_publisher.providers.tiktok.adapter import ACCOUNT_STOPPERS
 from gitops_publisher.providers.tiktok.api_models import RETRYABLE_FAIL_REASONS
 from gitops_publisher.providers.tiktok.chunks import plan_chunks
 from gitops_publisher.providers.tiktok.media_rules import TIKTOK_MEDIA_RULES
-from gitops_publisher.providers.tiktok.ratelimit import ENDPOINT_LIMITS, WINDOW_SECONDS
+from gitops_publisher.providers.tiktok.ratelimit import (
+    ENDPOINT_LIMITS,
+    INITS_PER_MINUTE,
+    WINDOW_SECONDS,
+)
 
 if TYPE_CHECKING:
     from gitops_publisher.core.plan import Change, Plan
     from gitops_publisher.providers.tokens import TokenSet
 
-INITS_PER_MINUTE = ENDPOINT_LIMITS[urls.DIRECT_INIT]  # per user token (reference §7)
 STATUS_RATE = Rate(ENDPOINT_LIMITS[urls.STATUS_FETCH], timedelta(seconds=WINDOW_SECONDS))
 PENDING_DRAFT_CAP = 5  # pending inbox shares per 24 h (reference §7)
 DAILY_POST_CAP = 15  # a TikTok account's default ``daily_post_cap``

@@ -20,6 +20,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from gitops_publisher.providers.tiktok import urls
+
 # Documented limits per user token (requests per 60 s), by API path.
 ENDPOINT_LIMITS: dict[str, int] = {
     "/v2/post/publish/video/init/": 6,
@@ -29,6 +31,7 @@ ENDPOINT_LIMITS: dict[str, int] = {
     "/v2/post/publish/status/fetch/": 30,
 }
 WINDOW_SECONDS = 60.0
+INITS_PER_MINUTE = ENDPOINT_LIMITS[urls.DIRECT_INIT]  # per user token, for the plan's quotas
 
 
 @dataclass

@@ -226,6 +226,10 @@ def test_status_from_env_secret_and_write_back(
     status = publisher("-C", project, "auth", "status", "--account", "brand-us")
     assert "environment variable TT_REFRESH_US" in status.stdout
     assert "unknown until the first refresh" in status.stdout
+    # The table says it shortly, not as a bare "-" (which reads as "none").
+    table = publisher("-C", project, "auth", "status")
+    row = next(line for line in table.stdout.splitlines() if line.startswith("brand-us"))
+    assert row.split()[:2] == ["brand-us", "-"] and "  not yet known  " in row, table.stdout
 
     assert publisher("-C", project, "auth", "refresh", "--account", "brand-us").exit_code == 0
     assert (project / ".publisher" / "tokens.enc").is_file()

@@ -126,7 +126,10 @@ def auth_setup(
     )
 
 
-UNKNOWN_OPEN_ID = "unknown until the first refresh"  # tokens from a bare secret carry none
+# What `auth status` says of an open_id no token holds (tokens from a bare secret carry none):
+# the first refresh learns it. The short form is the status table's cell.
+UNKNOWN_OPEN_ID = "unknown until the first refresh"
+UNKNOWN_OPEN_ID_SHORT = "not yet known"
 
 
 def account_status(setup: AuthSetup, name: str, now: datetime | None = None) -> AccountStatus:
@@ -138,7 +141,13 @@ def account_status(setup: AuthSetup, name: str, now: datetime | None = None) -> 
     env_var = setup.account(name).refresh_token_env
     tokens = setup.tokens.load_set(name)
     if tokens is None:
-        return AccountStatus(account=name, source=None, env_var=env_var, unknown_id=UNKNOWN_OPEN_ID)
+        return AccountStatus(
+            account=name,
+            source=None,
+            env_var=env_var,
+            unknown_id=UNKNOWN_OPEN_ID,
+            unknown_id_short=UNKNOWN_OPEN_ID_SHORT,
+        )
     has_access = bool(tokens.access_token.get_secret_value())
     warnings = refresh_expiry_warnings({name: tokens}, now or utc_now())
     return AccountStatus(
@@ -147,6 +156,7 @@ def account_status(setup: AuthSetup, name: str, now: datetime | None = None) -> 
         env_var=env_var,
         account_id=tokens.open_id,
         unknown_id=UNKNOWN_OPEN_ID,
+        unknown_id_short=UNKNOWN_OPEN_ID_SHORT,
         scopes=tuple(tokens.scopes),
         access_expires_at=tokens.access_expires_at if has_access else None,
         refresh_expires=tokens.refresh_expires_at,

@@ -158,8 +158,8 @@ def lookup_budgets(quotas: Sequence[YouTubeQuota]) -> dict[str, LookupBudget]:
         budget = LookupBudget(
             quota.unit_limit - quota.units_today - others,
             about=f"the YouTube project of {quota.client} ({quota.unit_limit:,} units a day, "
-            f"{quota.units_today:,} spent since midnight Pacific, {others:,} kept for this "
-            f"apply's uploads and checks; it resets at {quota.resets_at:%Y-%m-%d %H:%M %Z})",
+            f"at least {quota.units_today:,} spent since midnight Pacific, {others:,} kept for "
+            f"this apply's uploads and checks; it resets at {quota.resets_at:%Y-%m-%d %H:%M %Z})",
             report=f"YouTube project of {quota.client}: looking for the videos of expired "
             "upload sessions",
         )

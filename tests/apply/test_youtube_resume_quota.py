@@ -117,7 +117,8 @@ def test_resumes_that_must_look_for_their_videos_stay_within_the_days_units(
         ]
         for result in report.results[1:]:
             assert "the list was not asked for" in result.message
-            assert f"({UNITS_PER_DAY:,} units a day" in result.message
+            assert f"({UNITS_PER_DAY:,} units a day, at least " in result.message
+            assert " spent since midnight Pacific, " in result.message
         statuses = [r["status"] for r in em.requests()[seen:]]
         assert 403 not in statuses  # no quotaExceeded: the lookups stopped first
         assert em.get("/_sandbox/youtube/quota")["units"] <= UNITS_PER_DAY

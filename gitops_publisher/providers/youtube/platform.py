@@ -88,8 +88,8 @@ class YouTubePlatform:
     # The session URI is a capability: the state keeps it sealed (core/handles.py).
     sealed_handles: str | None = "upload sessions"
     # The plan views' row of a change's recorded handle (the plan holds it as shown:
-    # "upload session …abcd"); the label the views have always given it.
-    handle_label = "publish_id"
+    # "upload session …abcd", which says what it is): not TikTok's word publish_id.
+    handle_label = "handle"
     app_credential = (
         f"the Google OAuth client id ({urls.CLIENT_ID_ENV}, or the accounts' client_id_env)"
     )

@@ -69,8 +69,12 @@ def test_fork_pull_request_plans_offline_and_says_so(
         TIKTOK_CLIENT_SECRET="",
     )
     assert run.result.exit_code == 0, run.log
-    assert "from a fork" in run.summary
-    assert "without secrets" in run.summary
+    # The note names every platform the plan did not contact, each in its own title.
+    assert run.summary.startswith(
+        "> 🔒 This pull request comes from a fork: the plan ran without secrets and without "
+        "contacting TikTok or YouTube. Nothing is published from pull requests; merging "
+        "publishes.\n\n"
+    )
     assert "tokens of fork pull requests are read-only" in run.summary
     assert stub.comments == {}
     assert "::notice::" in run.log

@@ -38,6 +38,9 @@ def test_a_bad_secret_env_line_is_refused_without_showing_it(line: str) -> None:
         secret_env(f"OK=1\n{line}\n")
     assert "line 2" in str(caught.value)
     assert "rft." not in str(caught.value) + caught.value.hint
+    assert caught.value.hint == (
+        "write one line per variable, e.g. TIKTOK_CLIENT_SECRET=${{ secrets.TIKTOK_CLIENT_SECRET }}"
+    )
 
 
 def test_the_action_gives_secret_env_to_the_cli_and_masks_it(tmp_path: Path) -> None:

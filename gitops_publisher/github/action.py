@@ -76,10 +76,6 @@ class Cli:
     render_markdown: Callable[..., str]
 
 
-FORK_NOTE = (
-    "🔒 This pull request comes from a fork: the plan ran without secrets and without "
-    "contacting TikTok or YouTube. Nothing is published from pull requests; merging publishes."
-)
 #: Secrets of the Action's own; each platform names its own (``Platform.secret_variables``).
 _SECRET_VARIABLES = ("PUBLISHER_TOKEN_KEY", "GITHUB_TOKEN", "INPUT_GITHUB_TOKEN")
 
@@ -186,7 +182,7 @@ def _plan(ctx: Context) -> int:
     from gitops_publisher.compose import reviewed_plan
     from gitops_publisher.planning import make_plan
 
-    notes = [FORK_NOTE] if ctx.run.is_fork else []
+    notes = [fork_note()] if ctx.run.is_fork else []
     if ctx.run.is_fork and ctx.inputs.reviewed_only:
         notes.append(review.FORK_NOTE)
     title = f"publisher plan: {md_code(ctx.workdir)}"
@@ -241,6 +237,20 @@ def _plan(ctx: Context) -> int:
     if shown is not None:
         report.write_outputs(ctx.run.output, shown.outputs(), ctx.out)
     return 1 if plan.errors else 0
+
+
+def fork_note() -> str:
+    """The note above a fork's plan: it ran offline, so it contacted no platform.
+
+    Each platform of the registry by its title (``Platform.title``): TikTok or YouTube.
+    """
+    from gitops_publisher.providers.registry import PLATFORMS, titles
+
+    return (
+        "🔒 This pull request comes from a fork: the plan ran without secrets and without "
+        f"contacting {titles(PLATFORMS, conjunction='or')}. Nothing is published from pull "
+        "requests; merging publishes."
+    )
 
 
 def _previews(ctx: Context, project: Project, plan: Plan) -> PreviewReport | None:

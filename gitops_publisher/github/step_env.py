@@ -47,12 +47,24 @@ def secret_env(text: str) -> dict[str, str]:
             raise PublisherError(
                 f"the Action's secret-env input, line {number}, is not NAME=VALUE (the line "
                 "is not shown: it may hold a secret)",
-                hint="write one line per variable, e.g. "
-                "TIKTOK_CLIENT_SECRET=${{ secrets.TIKTOK_CLIENT_SECRET }}",
+                hint=f"write one line per variable, e.g. {_example_line()}",
             )
         if value.strip():
             values[name] = value.strip()
     return values
+
+
+def _example_line() -> str:
+    """A ``secret-env`` line for the hint: the default platform's first secret of its own.
+
+    ``Platform.secret_variables``: TikTok's app secret; a platform with none (each account
+    names its own) leaves the example to the token key.
+    """
+    from gitops_publisher.providers.registry import DEFAULT_PROVIDER, PLATFORMS
+    from gitops_publisher.providers.token_store import KEY_ENV
+
+    name = (*PLATFORMS[DEFAULT_PROVIDER].secret_variables(), KEY_ENV)[0]
+    return f"{name}=${{{{ secrets.{name} }}}}"
 
 
 def git_auth_env(

@@ -41,10 +41,11 @@ def rules_named(providers: Iterable[str], noun: str = "media rules") -> str:
     return titles(providers, suffix="'s") + f" {noun}"
 
 
-def titles(providers: Iterable[str], *, suffix: str = "") -> str:
+def titles(providers: Iterable[str], *, suffix: str = "", conjunction: str = "and") -> str:
     """``TikTok``, ``TikTok and YouTube``: the platforms of ``providers`` named in a message.
 
-    None named: the default platform's. ``suffix`` goes after each title (``'s``).
+    None named: the default platform's. ``suffix`` goes after each title (``'s``);
+    ``conjunction`` before the last (``TikTok or YouTube``).
     """
     names = [f"{PLATFORMS[p].title}{suffix}" for p in sorted(set(providers) or {DEFAULT_PROVIDER})]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {conjunction} {names[-1]}"

@@ -1,7 +1,8 @@
 """The Action asks each account's platform what to mask and how to show a post it holds back.
 
 A new platform is its registry entry: the Action names none (``Platform.secret_variables``,
-``Platform.pending_note``), so a fake platform in the registry's place is handled as is.
+``Platform.pending_note``, ``Platform.title``), so a fake platform in the registry's place is
+handled as is: its secrets masked, its words in the summary, the fork note and the hints.
 """
 
 from __future__ import annotations
@@ -9,10 +10,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from gitops_publisher import github
 from gitops_publisher.core.models import TikTokAccount
 from gitops_publisher.core.state import Record, State
+from gitops_publisher.errors import PublisherError
 from gitops_publisher.github.action import _secret_values, published_lines
+from gitops_publisher.github.step_env import secret_env
 from gitops_publisher.providers.fake import FakePlatform
+from gitops_publisher.providers.registry import DEFAULT_PROVIDER, PLATFORMS
+from gitops_publisher.providers.youtube.platform import YOUTUBE
+from tests.apply.code_scan import platforms_named
+
+from .conftest import RunAction
 
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
 
@@ -58,3 +69,39 @@ def test_a_post_its_platform_holds_back_says_so_in_the_platforms_words() -> None
     assert line == ("- `launch@brand-us`: <https://fake.invalid/v/1> (held by Fake until noon)")
     (visible,) = published_lines(after, ["launch@brand-us"], accounts, {"tiktok": FakePlatform()})
     assert "held" not in visible
+
+
+def test_the_action_names_no_platform_in_its_code() -> None:
+    """Only docstrings and comments of ``github/`` may name one, as an example."""
+    files = sorted(Path(github.__file__).parent.glob("*.py"))
+    assert len(files) > 5
+    named = {
+        f.name: found for f in files if (found := platforms_named(f.read_text(encoding="utf-8")))
+    }
+    assert named == {}
+
+
+def test_a_forks_plan_names_each_registered_platform_it_did_not_contact(
+    action: RunAction, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(PLATFORMS, "fake", FakePlatform(title="Fakeo"))
+    run = action(
+        "pull_request", "pull_request_fork.json", github_token="read-only", TIKTOK_CLIENT_SECRET=""
+    )
+    assert run.result.exit_code == 0, run.log
+    assert "without contacting Fakeo, TikTok or YouTube." in run.summary
+
+
+def test_secret_envs_hint_shows_the_default_platforms_own_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def hint() -> str:
+        with pytest.raises(PublisherError) as caught:
+            secret_env("not a line")
+        return caught.value.hint
+
+    monkeypatch.setitem(PLATFORMS, DEFAULT_PROVIDER, FakePlatform(app_secret_env="FAKE_SECRET"))
+    assert hint().endswith(" e.g. FAKE_SECRET=${{ secrets.FAKE_SECRET }}")
+    # A default platform with no secret of its own (each account names its own): the token key.
+    monkeypatch.setitem(PLATFORMS, DEFAULT_PROVIDER, YOUTUBE)
+    assert hint().endswith(" e.g. PUBLISHER_TOKEN_KEY=${{ secrets.PUBLISHER_TOKEN_KEY }}")

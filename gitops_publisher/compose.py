@@ -50,6 +50,7 @@ from gitops_publisher.errors import (
     PublisherError,
 )
 from gitops_publisher.providers.registry import DEFAULT_PROVIDER, PLATFORMS
+from gitops_publisher.providers.token_store import KEY_ENV
 
 if TYPE_CHECKING:
     from gitops_publisher.core.plan import Plan
@@ -312,7 +313,7 @@ def environment_connection(
         is not None
     }
     tokens = _PlatformTokens(config.accounts, sources)
-    if os.environ.get("CI") == "true" and not os.environ.get("PUBLISHER_TOKEN_KEY"):
+    if os.environ.get("CI") == "true" and not os.environ.get(KEY_ENV):
         for kind in sorted({config.accounts[n].provider for n in names if n in config.accounts}):
             platform = PLATFORMS.get(kind)
             if platform is not None and platform.sealed_handles:

@@ -45,6 +45,7 @@ from gitops_publisher.github.api import GitHubApi, GitHubApiError
 from gitops_publisher.github.commands import command, repository_path, step_annotations, stopped
 from gitops_publisher.github.event import PULL_REQUEST_VARIABLE, Inputs, Run, decide
 from gitops_publisher.github.step_env import git_auth_env, secret_env
+from gitops_publisher.providers.token_store import KEY_ENV
 from gitops_publisher.workspace.token_sync import git_branch_store, rotating, synced_writeback
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ class Cli:
 
 
 #: Secrets of the Action's own; each platform names its own (``Platform.secret_variables``).
-_SECRET_VARIABLES = ("PUBLISHER_TOKEN_KEY", "GITHUB_TOKEN", "INPUT_GITHUB_TOKEN")
+_SECRET_VARIABLES = (KEY_ENV, "GITHUB_TOKEN", "INPUT_GITHUB_TOKEN")
 
 
 @dataclass
@@ -144,7 +145,7 @@ def run_action(
         out=out or sys.stdout,
         cli=cli,
         transport=transport,
-        token_key=env.get("PUBLISHER_TOKEN_KEY", ""),
+        token_key=env.get(KEY_ENV, ""),
         runner_temp=env.get("RUNNER_TEMP", ""),
     )
     report.mask([*secrets.values(), *_secret_values(env, ctx.project)], ctx.out)

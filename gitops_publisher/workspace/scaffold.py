@@ -23,6 +23,9 @@ from gitops_publisher.core.models import TikTokAccount
 from gitops_publisher.core.schemas import render_schema, schema_file_name
 from gitops_publisher.errors import PublisherError
 from gitops_publisher.providers.registry import DEFAULT_PROVIDER, PLATFORMS
+from gitops_publisher.providers.tiktok.endpoint import CLIENT_KEY_ENV
+from gitops_publisher.providers.tiktok.platform import CLIENT_SECRET_ENV as TIKTOK_SECRET_ENV
+from gitops_publisher.providers.token_store import KEY_ENV
 from gitops_publisher.providers.youtube.urls import CLIENT_ID_ENV, CLIENT_SECRET_ENV
 
 SCHEMA_DIR = ".publisher/schema"
@@ -152,8 +155,8 @@ SCAFFOLDED = tuple(_TEMPLATES)
 #: ``PUBLISHER_TOKEN_KEY`` seals its upload sessions in the state, so that a job resumes an
 #: upload the last one left unfinished (``providers/sealing.py``).
 _SECRETS = {
-    "tiktok": ["TIKTOK_CLIENT_KEY", "TIKTOK_CLIENT_SECRET", "PUBLISHER_TOKEN_KEY"],
-    "youtube": [CLIENT_ID_ENV, CLIENT_SECRET_ENV, "PUBLISHER_TOKEN_KEY"],
+    "tiktok": [CLIENT_KEY_ENV, TIKTOK_SECRET_ENV, KEY_ENV],
+    "youtube": [CLIENT_ID_ENV, CLIENT_SECRET_ENV, KEY_ENV],
 }
 
 

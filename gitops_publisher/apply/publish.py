@@ -143,7 +143,8 @@ class Publishing:
         """``record``'s attempt, for a platform that must find its post without the handle.
 
         Every post id the state holds belongs to another attempt: a record asked about is
-        ``uploading`` or ``processing``, whose own ids are empty until it is settled. A record
+        ``uploading`` or ``processing``, whose own ids are empty until it is settled (the
+        ids its platform named meanwhile, ``made_ids``, go as :attr:`Attempt.made`). A record
         written before records kept all they keep of ``sent`` (``core/drift.py``:
         ``attempt_sent``) says what it sent only through its fingerprint: when ``post``
         (declared now) has the same one, what the post sends now is what the attempt sent;
@@ -151,8 +152,12 @@ class Publishing:
         """
         known = frozenset(
             post_id
-            for other in self.box.state.resources.values()
-            for post_id in [*other.post_ids, *(p for h in other.history for p in h.post_ids)]
+            for address, other in self.box.state.resources.items()
+            for post_id in [
+                *other.post_ids,
+                *(other.made_ids or () if address != record.address else ()),
+                *(p for h in other.history for p in h.post_ids),
+            ]
         )
         sent = record.sent
         if post is not None and post.fingerprint == record.fingerprint:
@@ -167,7 +172,12 @@ class Publishing:
             and address != record.address
         )
         return Attempt(
-            began=records.began(record), sent=sent, known=known, budget=budget, rivals=rivals
+            began=records.began(record),
+            sent=sent,
+            known=known,
+            budget=budget,
+            rivals=rivals,
+            made=tuple(record.made_ids or ()),
         )
 
     async def publish(
@@ -216,7 +226,7 @@ class Publishing:
         """
         gauge = self._gauges.setdefault(change.address, UploadGauge(change.address))
         try:
-            await provider.transfer(
+            made = await provider.transfer(
                 started,
                 media,
                 offset=offset,
@@ -249,9 +259,12 @@ class Publishing:
         # wait instead of delaying it. (Asking at once hardly ever settles a post, which
         # takes the platform seconds to process, and costs one of the account's outcome
         # questions per post: TikTok allows 30 status fetches a minute per user token.)
+        # The post's ids, when the last byte's answer named them (YouTube's video id), are
+        # written with ``processing``: a later run asks about them, even once the platform
+        # has forgotten the handle (no lookup of the post among the account's).
         uploaded_at = self.clock()
-        record = records.uploaded(record, self.now())
-        await self.box.put(record, wait=False)  # no call depends on it: resume asks again
+        record = records.uploaded(record, self.now(), made)
+        await self.box.put(record, wait=False)  # no call waits for it: resume asks again
         self.emit(Log(change.address, f"uploaded; waiting for {provider.title} to process it"))
         return await self.settle(
             change, provider, ticket, record, UPLOADED, media.size, since=uploaded_at

@@ -5,7 +5,8 @@ them, so a kill at any moment leaves a state from which a rerun converges:
 
 ``initiating`` (intent, attempts+1) -> ``uploading`` (the platform's handle, TikTok's
 publish_id, recorded BEFORE the first byte: the write-ahead rule) -> ``processing`` (all bytes
-accepted) -> ``published`` | ``inbox`` | ``failed``. What the state keeps of a session URI
+accepted; with the post's ids when the platform names them before settling it, ``made_ids``)
+-> ``published`` | ``inbox`` | ``failed``. What the state keeps of a session URI
 is ``core/sessions.py``'s (:func:`~gitops_publisher.core.sessions.at_rest`), shared by every
 write of the state.
 """
@@ -17,7 +18,7 @@ from datetime import datetime
 from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.drift import snapshot
 from gitops_publisher.core.identity import Identity
-from gitops_publisher.core.ports import Drafted, Failed, Outcome, Published
+from gitops_publisher.core.ports import Drafted, Failed, Outcome, Processing, Published
 from gitops_publisher.core.state import PriorPublish, Provenance, Record
 
 
@@ -82,6 +83,7 @@ def initialized(record: Record, publish_id: str, open_id: str | None, now: datet
             "open_id": open_id or record.open_id,
             "fail_reason": None,
             "post_ids": [],
+            "made_ids": None,
             "url": None,
             "published_at": None,
             "updated_at": now,
@@ -104,23 +106,47 @@ def began(record: Record) -> datetime:
     return record.updated_at if record.status == "uploading" else record.created_at
 
 
-def uploaded(record: Record, now: datetime) -> Record:
-    """Every byte was accepted; TikTok is processing."""
-    return record.model_copy(update={"status": "processing", "updated_at": now})
+def uploaded(record: Record, now: datetime, post_ids: tuple[str, ...] = ()) -> Record:
+    """Every byte was accepted; the platform is processing.
+
+    ``post_ids``: the post's ids when the platform named them with the last byte (YouTube:
+    the video id), recorded with ``processing`` (:func:`named`).
+    """
+    return named(record.model_copy(update={"status": "processing", "updated_at": now}), post_ids)
+
+
+def named(record: Record, post_ids: tuple[str, ...]) -> Record:
+    """``record`` with the ids the platform gave its post before settling it (``made_ids``).
+
+    Written as soon as they are known, so that a later run asks about them even once the
+    handle is forgotten (YouTube's session expires, completed or not). No ids: as it is.
+    """
+    if not post_ids or record.made_ids == list(post_ids):
+        return record
+    return record.model_copy(update={"made_ids": list(post_ids)})
 
 
 def failed(record: Record, reason: str, now: datetime) -> Record:
     """The attempt ended without a post (TikTok's fail_reason or our own reason)."""
-    return record.model_copy(update={"status": "failed", "fail_reason": reason, "updated_at": now})
+    return record.model_copy(
+        update={"status": "failed", "fail_reason": reason, "made_ids": None, "updated_at": now}
+    )
 
 
 def settled(record: Record, outcome: Outcome, now: datetime) -> Record:
-    """Apply the platform's answer; outcomes still in progress change nothing."""
+    """Apply the platform's answer; outcomes still in progress change nothing but their ids.
+
+    An unsettled answer's ids are kept (:func:`named`); a settled one's are ``post_ids``
+    (``made_ids`` goes).
+    """
+    if isinstance(outcome, Processing):
+        return named(record, outcome.post_ids)
     if isinstance(outcome, Published):
         return record.model_copy(
             update={
                 "status": "published",
                 "post_ids": list(outcome.post_ids),
+                "made_ids": None,
                 "url": outcome.url,
                 "fail_reason": None,
                 "published_at": record.published_at or now,
@@ -131,6 +157,7 @@ def settled(record: Record, outcome: Outcome, now: datetime) -> Record:
         return record.model_copy(
             update={
                 "status": "inbox",
+                "made_ids": None,
                 "fail_reason": None,
                 "published_at": record.published_at or now,
                 "updated_at": now,

@@ -116,16 +116,33 @@ class Settler:
         delay, waited = self.poll.initial, 0.0
         head_start = 0.0 if since is None else min(max(0.0, self.clock() - since), delay)
         unasked = answer is UPLOADED
+        record = await self._named(record, answer)
         while not is_settled(answer) and (waited < self.poll.timeout or unasked):
             unasked = False
             await self.sleep(delay - head_start)
             waited, head_start = waited + delay, 0.0
             delay = min(delay * self.poll.factor, self.poll.maximum)
             answer = await ask()
+            record = await self._named(record, answer)
             if record.status == "uploading" and not isinstance(answer, Transferring):
                 record = records.uploaded(record, self.now())
                 await self.box.put(record, wait=False)
         return record, answer
+
+    async def _named(self, record: Record, answer: Answer) -> Record:
+        """Record the ids the platform gave a post it still processes, as soon as it does.
+
+        A later run then asks about them, even once the platform has forgotten the handle
+        (YouTube: a live session's answer names the video; the session expires after
+        about a week). Written before the next poll, not after the post settles.
+        """
+        if not isinstance(answer, Processing) or not answer.post_ids:
+            return record
+        if record.status == "uploading":  # a resume: the platform holds every byte
+            record = records.uploaded(record, self.now())
+        named = records.named(record, answer.post_ids)
+        await self.box.put(named)  # unchanged: no write
+        return named
 
     async def _until_post_ids(self, ask: _Asker, answer: Answer) -> Answer:
         # Some posts get their ids only after moderation (TikTok: public posts, usually under

@@ -43,7 +43,10 @@ and a later run with a recorded handle (the plan's ``resume``) starts at ``outco
   is that post's outcome; found several times, or once while another unsettled attempt
   of the account sent the same (:attr:`Attempt.rivals`), :class:`OutcomeUnclear` (nothing
   is done);
-* :class:`Processing` -> poll ``outcome`` with backoff;
+* :class:`Processing` -> poll ``outcome`` with backoff; the post's ids it names
+  (:attr:`Processing.post_ids`, as what :meth:`Provider.transfer` returns) are recorded at
+  once, and every later question about the attempt carries them (:attr:`Attempt.made`), so a
+  platform that forgets handles asks about the post by its ids instead of looking for it;
 * :class:`Published` / :class:`Drafted` / :class:`Failed` -> record it.
 
 **Never a second start while the first may have succeeded.** :meth:`Provider.start` raises
@@ -244,6 +247,10 @@ class Attempt:
         rivals: the account's other attempts whose outcome is unknown too (address, what
             it sent; None: not recorded): a post one of them made may look like this one's,
             so a post found by what was sent is not taken when a rival sent the same.
+        made: the platform's ids of the post this attempt made, as the state recorded them
+            when the platform named them (:attr:`Processing.post_ids`, or what
+            :meth:`Provider.transfer` returned; ``Record.made_ids``): a platform asks about
+            them instead of looking for the post. Empty: none recorded.
     """
 
     began: datetime
@@ -251,6 +258,7 @@ class Attempt:
     known: frozenset[str] = frozenset()
     budget: LookupBudget | None = None
     rivals: tuple[tuple[str, Sent | None], ...] = ()
+    made: tuple[str, ...] = ()
 
 
 @dataclass
@@ -330,9 +338,13 @@ class Processing:
     Attributes:
         status: the platform's own word for it, for messages (``PROCESSING_UPLOAD``); the
             engine's ``processing`` when it has not asked yet (``apply/settle.py``).
+        post_ids: the platform's ids of the post it is processing, when it names them
+            before the outcome (YouTube: the video id); the engine records them at once
+            (``Record.made_ids``), and passes them back in :attr:`Attempt.made`.
     """
 
     status: str
+    post_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -875,12 +887,15 @@ class Provider(Named, Protocol):
         *,
         offset: int = 0,
         on_progress: Progress | None = None,
-    ) -> None:
+    ) -> tuple[str, ...]:
         """Send ``media`` from byte ``offset`` (0, or :attr:`Transferring.received`).
 
         Returns when the platform holds every byte, which is when its processing begins
-        (the engine asks :meth:`outcome` a poll interval later). Bytes are read from disk
-        piece by piece (memory bounded by a chunk, not by the video).
+        (the engine asks :meth:`outcome` a poll interval later): the platform's ids of the
+        post when its answer to the last byte names them (YouTube: the video id), which the
+        engine records with ``processing`` (``Record.made_ids``); else ``()`` (TikTok).
+        Bytes are read from disk piece by piece (memory bounded by a chunk, not by the
+        video).
 
         Raises:
             UploadUrlExpired: the upload target is gone; ask :meth:`outcome` first.

@@ -161,6 +161,14 @@ class Record(BaseModel):
     )
     fail_reason: str | None = None
     post_ids: list[str] = Field(default_factory=list)
+    made_ids: list[str] | None = Field(
+        None,
+        description="the platform's ids of the post the last attempt made, recorded as soon "
+        "as the platform names them, while it still processes the post (YouTube: the video "
+        "id its upload's last answer gave): a later run asks about them, even once the "
+        "handle is forgotten. Absent until then, and once the outcome is recorded (post_ids)",
+        exclude_if=lambda v: v is None,
+    )
     url: str | None = None
     attempts: int = 0
     created_at: AwareDatetime

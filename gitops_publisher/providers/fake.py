@@ -245,8 +245,11 @@ class FakeProvider:
         *,
         offset: int = 0,
         on_progress: Progress | None = None,
-    ) -> None:
-        """Move the handle's received bytes to the end, unless the script drops or expires."""
+    ) -> tuple[str, ...]:
+        """Move the handle's received bytes to the end, unless the script drops or expires.
+
+        Names no post (``()``): the fake's ids come with its outcome, as TikTok's do.
+        """
         self._seen("transfer", started.handle)
         await self._taking("transfer")
         publish = self.publishes.get(started.handle)
@@ -284,6 +287,7 @@ class FakeProvider:
         if script.lose_last_answer:
             script.lose_last_answer = False
             raise script.drop
+        return ()
 
     async def outcome(
         self,

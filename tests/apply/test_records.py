@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from gitops_publisher.apply import records
-from gitops_publisher.core.ports import Processing
+from gitops_publisher.core.ports import Failed, Processing, Published
 from gitops_publisher.core.state import Provenance
 from gitops_publisher.providers.tiktok.adapter import to_outcome
 from gitops_publisher.providers.tiktok.api_models import PublishStatus
@@ -64,3 +64,27 @@ def test_a_record_written_before_began_at_began_no_later_than_it_proves() -> Non
     assert records.began(record) == NOW + hour
     processing = records.uploaded(record, NOW + 5 * hour)
     assert records.began(processing) == processing.created_at == NOW
+
+
+def test_the_ids_a_platform_names_before_settling_are_kept_until_the_outcome() -> None:
+    """YouTube names the video with the upload's last answer (and a live session's status):
+    kept in ``made_ids`` while it processes (``state import`` of such a session too, through
+    ``settled``); once settled they are ``post_ids``. TikTok names none: nothing changes."""
+    record = records.initialized(
+        records.start(desired_post(), None, NOW, Provenance()), "sess", None, NOW
+    )
+    tiktok = records.settled(records.uploaded(record, NOW), Processing("PROCESSING_UPLOAD"), NOW)
+    assert tiktok.made_ids is None and "made_ids" not in tiktok.model_dump(mode="json")
+    uploaded = records.uploaded(record, NOW, ("vid1",))
+    assert (uploaded.status, uploaded.made_ids, uploaded.post_ids) == ("processing", ["vid1"], [])
+    imported = records.settled(records.uploaded(record, NOW), Processing("x", ("vid1",)), NOW)
+    assert imported.made_ids == ["vid1"]
+    assert records.settled(imported, Processing("x"), NOW).made_ids == ["vid1"]
+    published = records.settled(uploaded, Published(("vid1",), "https://y/vid1"), NOW)
+    assert (published.post_ids, published.made_ids) == (["vid1"], None)
+    failed = records.settled(uploaded, Failed("rejected"), NOW)
+    assert failed.made_ids is None
+    again = records.initialized(
+        records.start(desired_post(), uploaded, NOW, Provenance()), "s2", None, NOW
+    )
+    assert again.made_ids is None  # a new attempt names its own

@@ -301,8 +301,10 @@ class TikTokProvider:
         *,
         offset: int = 0,
         on_progress: Progress | None = None,
-    ) -> None:
+    ) -> tuple[str, ...]:
         """PUT every chunk to the run's upload_url (TikTok cannot resume from a handle).
+
+        Returns ``()``: TikTok names the post only in its status answers (after moderation).
 
         Raises:
             UploadUrlExpired, UploadError, ProviderNetworkError: see ``core/ports.py``.
@@ -318,6 +320,7 @@ class TikTokProvider:
                 content_type=media.content_type,
                 on_progress=on_progress,
             )
+        return ()
 
     async def outcome(
         self,

@@ -11,7 +11,9 @@ The port speaks of accounts, handles and outcomes; this module translates to the
   show :meth:`YouTubeProvider.label`, never the URI.
 - **transfer**: the chunk PUTs, from the offset the session reports (``Started(handle)`` is
   enough: YouTube resumes from the handle alone).
-- **outcome**: the session's status query first (308 -> :class:`Transferring`, resumable;
+- **outcome**: the video id the state recorded for the attempt (``Attempt.made``, from the
+  last chunk's answer or an earlier status query) is asked about with videos.list at once;
+  without one, the session's status query first (308 -> :class:`Transferring`, resumable;
   200/201 -> the video id, recovered even when the final answer was lost; 404/410 -> the
   channel's uploads, see below), then videos.list for processing (processed ->
   :class:`Published` with the Shorts URL; failed/rejected/deleted -> :class:`Failed`).
@@ -126,13 +128,14 @@ class YouTubeApi(Protocol):
 
 def to_outcome(status: VideoStatus) -> Outcome:
     """videos.list's answer for an uploaded video, as an outcome."""
+    ids = (status.video_id,)
     if status.processed:
-        return Published((status.video_id,), shorts_url(status.video_id), status.upload_status)
+        return Published(ids, shorts_url(status.video_id), status.upload_status)
     if not status.found:
         # UNCERTAIN: videos.list answers items: [] for unknown, deleted and not-visible ids
         # (reference §4) and may lag an upload that just completed; the session already
         # proved the video was created, so this is not called a failure: poll again.
-        return Processing("not listed yet")
+        return Processing("not listed yet", ids)
     if status.failed:
         reason = status.failure_reason or status.rejection_reason
         reason = reason or status.processing_failure_reason or status.upload_status
@@ -141,7 +144,7 @@ def to_outcome(status: VideoStatus) -> Outcome:
             or status.processing_failure_reason in RETRYABLE_FAILURES
         ) and status.upload_status != "rejected"
         return Failed(reason, retryable=retryable, status=status.upload_status)
-    return Processing(status.processing_status or status.upload_status or "uploaded")
+    return Processing(status.processing_status or status.upload_status or "uploaded", ids)
 
 
 @dataclass
@@ -239,8 +242,11 @@ class YouTubeProvider:
         *,
         offset: int = 0,
         on_progress: Progress | None = None,
-    ) -> None:
+    ) -> tuple[str, ...]:
         """Send the bytes into the session from ``offset`` (the session's own, on a resume).
+
+        Returns the id of the video the last chunk's answer says YouTube created (the
+        engine records it with ``processing``).
 
         Raises:
             UploadSessionGone: the session expired (an ``UploadError``: ask :meth:`outcome`,
@@ -260,6 +266,7 @@ class YouTubeProvider:
             self._remember(exc)
             raise
         self._videos[started.handle] = done.video_id
+        return (done.video_id,)
 
     async def outcome(
         self,
@@ -283,6 +290,10 @@ class YouTubeProvider:
             AuthError, ProviderError: see ``core/ports.py``.
         """
         video_id = self._videos.get(handle)
+        if video_id is None and attempt is not None and attempt.made:
+            # The video id the state recorded from YouTube's answer (the last chunk's, or the
+            # session's status): asked by id, whether the session still answers or not.
+            video_id = self._videos[handle] = attempt.made[0]
         if video_id is None and handles.is_sealed(handle):
             # Sealed with a key this run has not (the engine opens the others): this run
             # cannot ask the session, as it cannot ask one that expired. Its video, if the

@@ -87,11 +87,12 @@ def test_a_publish_through_the_port(tmp_path: Path) -> None:
     fake = FakeYouTube()
     yt = provider(fake)
     seen_before_bytes: list[int] = []
+    made: list[tuple[str, ...]] = []
 
     async def main() -> object:
         started = await yt.start(post(tmp_path), content_type="video/mp4")
         seen_before_bytes.append(fake.puts)  # the engine records the handle here
-        await yt.transfer(started, media(tmp_path))
+        made.append(await yt.transfer(started, media(tmp_path)))
         fake.statuses[next(iter(fake.videos))] = [
             {"status": {"uploadStatus": "uploaded"}},
             {"status": {"uploadStatus": "processed"}},
@@ -108,7 +109,8 @@ def test_a_publish_through_the_port(tmp_path: Path) -> None:
     assert fake.session().resource == RESOURCE
     (video_id,) = fake.videos
     assert fake.videos[video_id]["bytes"] == media(tmp_path).path.read_bytes()
-    assert first == Processing("uploaded")
+    assert made == [(video_id,)]  # the last chunk's answer names the video (recorded)
+    assert first == Processing("uploaded", (video_id,))
     assert second == Published(
         (video_id,), f"https://www.youtube.com/shorts/{video_id}", "processed"
     )

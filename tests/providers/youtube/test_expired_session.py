@@ -128,7 +128,22 @@ def test_a_match_still_processing_is_processing(tmp_path: Path) -> None:
     handle = uploaded_then_expired(tmp_path, fake)
     (video_id,) = fake.videos
     fake.statuses[video_id] = [{"status": {"uploadStatus": "uploaded"}}]
-    assert ask(fake, handle) == Processing("uploaded")
+    assert ask(fake, handle) == Processing("uploaded", (video_id,))
+
+
+def test_a_recorded_video_id_is_asked_about_without_a_lookup(tmp_path: Path) -> None:
+    """The state recorded the video id YouTube answered (``Attempt.made``): videos.list about
+    it answers, the session expired or not, and the channel's uploads are never listed."""
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    (video_id,) = fake.videos
+    fake.statuses[video_id] = [{"status": {"uploadStatus": "processed"}}]
+    budget = LookupBudget(0)  # a lookup would not fit: none is made
+    answer = ask(fake, handle, made=(video_id,), budget=budget)
+    assert answer == Published(
+        (video_id,), f"https://www.youtube.com/shorts/{video_id}", "processed"
+    )
+    assert fake.pages == [] and budget.spent == 0
 
 
 def test_no_matching_upload_means_nothing_was_made(tmp_path: Path) -> None:

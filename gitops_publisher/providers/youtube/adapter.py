@@ -292,8 +292,13 @@ class YouTubeProvider:
         video_id = self._videos.get(handle)
         if video_id is None and attempt is not None and attempt.made:
             # The video id the state recorded from YouTube's answer (the last chunk's, or the
-            # session's status): asked by id, whether the session still answers or not.
-            video_id = self._videos[handle] = attempt.made[0]
+            # session's status): asked by id, whether the session still answers or not. Not
+            # listed (deleted since?): the session, else the channel's uploads, decide as
+            # without it, so a video gone is not reported processing run after run.
+            status = await self.api.video_status(attempt.made[0])
+            if status.found:
+                self._videos[handle] = attempt.made[0]
+                return to_outcome(status)
         if video_id is None and handles.is_sealed(handle):
             # Sealed with a key this run has not (the engine opens the others): this run
             # cannot ask the session, as it cannot ask one that expired. Its video, if the

@@ -146,6 +146,21 @@ def test_a_recorded_video_id_is_asked_about_without_a_lookup(tmp_path: Path) -> 
     assert fake.pages == [] and budget.spent == 0
 
 
+def test_a_recorded_video_id_no_longer_listed_is_looked_for_as_without_it(
+    tmp_path: Path,
+) -> None:
+    """The recorded video is not listed (deleted since): the channel's uploads decide, as for
+    a record without the id (none: NotStarted, which the engine reports for a processed
+    upload without uploading again), instead of an endless processing."""
+    fake = FakeYouTube()
+    handle = uploaded_then_expired(tmp_path, fake)
+    (video_id,) = fake.videos
+    fake.uploads.clear()
+    fake.videos.clear()
+    assert isinstance(ask(fake, handle, made=(video_id,)), NotStarted)
+    assert fake.pages == [""]
+
+
 def test_no_matching_upload_means_nothing_was_made(tmp_path: Path) -> None:
     fake = FakeYouTube()
     handle = uploaded_then_expired(tmp_path, fake)

@@ -497,6 +497,32 @@ def apply_once(
             emulator.scan.add_output("state.json", state.read_text(encoding="utf-8"))
 
 
+class Killed(BaseException):
+    """SIGKILL: nothing after this line of the run happens (no state write either)."""
+
+
+@contextmanager
+def killed_on_processing(*, written: bool) -> Iterator[None]:
+    """The run is killed at its write of ``processing``: before it, or once it is durable."""
+    mp = pytest.MonkeyPatch()
+    put = StateBox.put
+
+    async def dying_put(self: StateBox, record: Record, *, wait: bool = True) -> None:
+        if record.status != "processing":
+            await put(self, record, wait=wait)
+            return
+        if written:
+            await put(self, record, wait=True)
+        raise Killed
+
+    mp.setattr(StateBox, "put", dying_put)
+    try:
+        with pytest.raises(Killed):
+            yield
+    finally:
+        mp.undo()
+
+
 def lose_settled_writes(monkeypatch: pytest.MonkeyPatch) -> None:
     """The state keeps each attempt's handle but none of its later writes (a run killed
     after the upload): the next run resumes it."""

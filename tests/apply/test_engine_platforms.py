@@ -29,7 +29,7 @@ from gitops_publisher.providers.fake import FakePlatform, FakeProvider, FakeProv
 from gitops_publisher.providers.registry import PLATFORMS
 
 from .code_scan import platforms_named
-from .harness import PostSpec, lose_settled_writes, read_state
+from .harness import Killed, PostSpec, lose_settled_writes, read_state
 
 FAST = 1e9  # the engine's waits (polls) scaled to nothing: no test sleeps for real time
 
@@ -171,10 +171,6 @@ def test_a_platforms_pending_note_makes_a_published_post_scheduled(
     (result,) = report.results
     assert (result.outcome, result.message) == (outcome, message)
     assert {r.status for r in read_state(root).resources.values()} == {"published"}
-
-
-class Killed(BaseException):
-    """The process dies here (SIGKILL): nothing after this line of the run happens."""
 
 
 def test_a_platforms_sealed_handle_lifetime_reaches_the_engine(

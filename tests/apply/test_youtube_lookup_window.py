@@ -13,15 +13,11 @@ when the attempt's session was recorded, which every later write of the record k
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 from gitops_publisher.apply.events import Outcome
-from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.state import Record
 
 from .harness import (
@@ -30,6 +26,7 @@ from .harness import (
     apply_channels,
     assert_youtube_exactly_once,
     committed_project,
+    killed_on_processing,
     pending_changes,
     read_state,
     youtube_sessions,
@@ -42,10 +39,6 @@ VIDEO = "media/tutorial-part1.mp4"
 SLOW = {"completed_sessions_expire": True, "session_ttl_sec": DAY, "processing_base_sec": DAY / 2}
 
 
-class Killed(BaseException):
-    """SIGKILL: nothing after this line of the run happens (no state write either)."""
-
-
 def project(tmp_path: Path) -> Path:
     return committed_project(
         tmp_path / "repo", [], [PostSpec("s", ["studio"], video=VIDEO)], youtube=["studio"]
@@ -55,28 +48,6 @@ def project(tmp_path: Path) -> Path:
 def later(seconds: float) -> Callable[[], datetime]:
     """The wall clock of a run that many seconds later (its records' times)."""
     return lambda: datetime.now(UTC) + timedelta(seconds=seconds)
-
-
-@contextmanager
-def killed_on_processing(*, written: bool) -> Iterator[None]:
-    """The run is killed at its write of ``processing``: before it, or once it is durable."""
-    mp = pytest.MonkeyPatch()
-    put = StateBox.put
-
-    async def dying_put(self: StateBox, record: Record, *, wait: bool = True) -> None:
-        if record.status != "processing":
-            await put(self, record, wait=wait)
-            return
-        if written:
-            await put(self, record, wait=True)
-        raise Killed
-
-    mp.setattr(StateBox, "put", dying_put)
-    try:
-        with pytest.raises(Killed):
-            yield
-    finally:
-        mp.undo()
 
 
 def uploaded_then_lost(root: Path, em: Emulator, token: dict[str, str]) -> Record:

@@ -18,16 +18,17 @@ import httpx
 import pytest
 
 from gitops_publisher.apply.events import Event, Log, Outcome
-from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.core.state import Record
 from gitops_publisher.sandbox import SANDBOX_GOOGLE_CLIENT_ID, SANDBOX_GOOGLE_CLIENT_SECRET
 
 from .harness import (
     Emulator,
+    Killed,
     PostSpec,
     apply_channels,
     assert_youtube_exactly_once,
     committed_project,
+    killed_on_processing,
     lose_settled_writes,
     pending_changes,
     read_state,
@@ -40,10 +41,6 @@ VIDEO = "media/tutorial-part1.mp4"
 EXPIRING = {"completed_sessions_expire": True, "session_ttl_sec": DAY, "processing_base_sec": 0.0}
 
 
-class Killed(BaseException):
-    """SIGKILL: nothing after this line of the run happens (no state write either)."""
-
-
 def project(tmp_path: Path) -> Path:
     return committed_project(
         tmp_path / "repo", [], [PostSpec("s", ["studio"], video=VIDEO)], youtube=["studio"]
@@ -52,20 +49,8 @@ def project(tmp_path: Path) -> Path:
 
 def killed_after_the_final_answer(root: Path, em: Emulator, token: dict[str, str]) -> Record:
     """One run killed right after YouTube's 201, then the session's week passes."""
-    mp = pytest.MonkeyPatch()
-    put = StateBox.put
-
-    async def dying_put(self: StateBox, record: Record, *, wait: bool = True) -> None:
-        if record.status == "processing":
-            raise Killed
-        await put(self, record, wait=wait)
-
-    mp.setattr(StateBox, "put", dying_put)
-    try:
-        with pytest.raises(Killed):
-            apply_channels(root, em, token)
-    finally:
-        mp.undo()
+    with killed_on_processing(written=False):
+        apply_channels(root, em, token)
     record = read_state(root).resources["s@studio"]
     assert record.status == "uploading"
     assert [v["video_id"] is not None for v in em.get("/_sandbox/youtube/videos")["videos"]] == [

@@ -12,55 +12,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from gitops_publisher.apply.events import Outcome
-from gitops_publisher.apply.statebox import StateBox
-from gitops_publisher.core.state import Record
 
 from .harness import (
-    PostSpec,
     apply_channels,
     assert_youtube_exactly_once,
-    committed_project,
+    killed_on_processing,
     pending_changes,
     read_state,
     youtube_sessions,
 )
-
-HOUR = 3_600.0
-DAY = 24 * HOUR
-VIDEO = "media/tutorial-part1.mp4"
-# Sessions (completed ones too) live a day; a video takes half a day to process.
-SLOW = {"completed_sessions_expire": True, "session_ttl_sec": DAY, "processing_base_sec": DAY / 2}
-
-
-class Killed(BaseException):
-    """SIGKILL: nothing after this line of the run happens (no state write either)."""
+from .test_youtube_lookup_window import DAY, SLOW, VIDEO, project
 
 
 def test_a_run_killed_while_youtube_processes_is_settled_by_its_video_id_after_expiry(
     tmp_path: Path, emulator
 ) -> None:
-    root = committed_project(
-        tmp_path / "repo", [], [PostSpec("s", ["studio"], video=VIDEO)], youtube=["studio"]
-    )
+    root = project(tmp_path)
     with emulator(youtube=SLOW) as em:
         token = {"studio": em.service.world.ensure_channel("@studio")}
-        mp = pytest.MonkeyPatch()
-        put = StateBox.put
-
-        async def dying_put(self: StateBox, record: Record, *, wait: bool = True) -> None:
-            await put(self, record, wait=wait if record.status != "processing" else True)
-            if record.status == "processing":
-                raise Killed  # once ``processing`` is durable: YouTube is processing
-
-        mp.setattr(StateBox, "put", dying_put)
-        try:
-            with pytest.raises(Killed):
-                apply_channels(root, em, token)
-        finally:
-            mp.undo()
+        with killed_on_processing(written=True):  # once durable: YouTube is processing
+            apply_channels(root, em, token)
         record = read_state(root).resources["s@studio"]
         videos = em.get("/_sandbox/youtube/videos")["videos"]
         assert record.status == "processing" and record.post_ids == []

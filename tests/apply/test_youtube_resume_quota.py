@@ -80,6 +80,17 @@ def planned_units(root: Path) -> int:
     return quota.units
 
 
+def project(tmp_path: Path) -> Path:
+    """One channel's project with a post of each of :data:`POSTS`."""
+    return committed_project(
+        tmp_path / "repo",
+        [],
+        [PostSpec(name, ["studio"], video=VIDEO) for name in POSTS],
+        files={"publisher.yaml": config_yaml([], ["studio"])},
+        youtube=["studio"],
+    )
+
+
 def test_resumes_that_must_look_for_their_videos_stay_within_the_days_units(
     tmp_path: Path, emulator
 ) -> None:
@@ -89,13 +100,7 @@ def test_resumes_that_must_look_for_their_videos_stay_within_the_days_units(
     re-reading the two others) and reads it (1), then stops looking: the other two are left
     pending, no call is refused with quotaExceeded, and the run after the reset records them.
     Nothing is uploaded twice."""
-    root = committed_project(
-        tmp_path / "repo",
-        [],
-        [PostSpec(name, ["studio"], video=VIDEO) for name in POSTS],
-        files={"publisher.yaml": config_yaml([], ["studio"])},
-        youtube=["studio"],
-    )
+    root = project(tmp_path)
     with emulator(youtube=EXPIRING) as em:
         token = {"studio": em.service.world.ensure_channel("@studio")}
         forgotten_uploads(root, em, token)
@@ -151,13 +156,7 @@ def test_at_the_exact_edge_the_plan_counts_every_resume_apply_makes(
     videos.list re-reading the uploads listed with another title) and the read of the video
     found: with exactly the units the plan counts, the plan has no warning and apply finds
     all three videos, none left pending, no call refused."""
-    root = committed_project(
-        tmp_path / "repo",
-        [],
-        [PostSpec(name, ["studio"], video=VIDEO) for name in POSTS],
-        files={"publisher.yaml": config_yaml([], ["studio"])},
-        youtube=["studio"],
-    )
+    root = project(tmp_path)
     with emulator(youtube=EXPIRING) as em:
         token = {"studio": em.service.world.ensure_channel("@studio")}
         forgotten_uploads(root, em, token)

@@ -260,11 +260,14 @@ class Publishing:
         # takes the platform seconds to process, and costs one of the account's outcome
         # questions per post: TikTok allows 30 status fetches a minute per user token.)
         # The post's ids, when the last byte's answer named them (YouTube's video id), are
-        # written with ``processing``: a later run asks about them, even once the platform
-        # has forgotten the handle (no lookup of the post among the account's).
+        # written with ``processing``, and that write is waited for: a later run asks about
+        # them, even once the platform has forgotten the handle, instead of looking for the
+        # post among the account's (quota, and unclear when two uploads look alike). Without
+        # ids no call waits for it: a resume asks the handle again. Either way the write
+        # counts towards the first poll's wait (``since``), so it delays no post.
         uploaded_at = self.clock()
         record = records.uploaded(record, self.now(), made)
-        await self.box.put(record, wait=False)  # no call waits for it: resume asks again
+        await self.box.put(record, wait=bool(made))
         self.emit(Log(change.address, f"uploaded; waiting for {provider.title} to process it"))
         return await self.settle(
             change, provider, ticket, record, UPLOADED, media.size, since=uploaded_at

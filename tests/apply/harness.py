@@ -34,11 +34,13 @@ import httpx
 import pytest
 from pinned_git import commit_all, init_repo
 
+from gitops_publisher.apply import settle
 from gitops_publisher.apply.events import Event, Log, Result, UploadProgress
 from gitops_publisher.apply.run import ApplyReport, execute
 from gitops_publisher.apply.statebox import StateBox
 from gitops_publisher.compose import Connection
 from gitops_publisher.core import handles
+from gitops_publisher.core.ports import Outcome as Answer
 from gitops_publisher.core.state import Record, State
 from gitops_publisher.planning import Opened, Planned, make_plan, open_project, persist_moves
 from gitops_publisher.sandbox import (
@@ -516,6 +518,29 @@ def killed_on_processing(*, written: bool) -> Iterator[None]:
         raise Killed
 
     mp.setattr(StateBox, "put", dying_put)
+    try:
+        with pytest.raises(Killed):
+            yield
+    finally:
+        mp.undo()
+
+
+@contextmanager
+def killed_at_first_poll() -> Iterator[None]:
+    """The run is killed as it asks its first outcome question (the first poll after an
+    upload), with the writes it had not waited for lost (``put(wait=False)`` never made)."""
+    mp = pytest.MonkeyPatch()
+    put = StateBox.put
+
+    async def waited_only(self: StateBox, record: Record, *, wait: bool = True) -> None:
+        if wait:
+            await put(self, record, wait=True)
+
+    async def dying_ask(self: settle._Asker) -> Answer:
+        raise Killed
+
+    mp.setattr(StateBox, "put", waited_only)
+    mp.setattr(settle._Asker, "__call__", dying_ask)
     try:
         with pytest.raises(Killed):
             yield

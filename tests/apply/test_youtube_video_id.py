@@ -17,6 +17,7 @@ from gitops_publisher.apply.events import Outcome
 from .harness import (
     apply_channels,
     assert_youtube_exactly_once,
+    killed_at_first_poll,
     killed_on_processing,
     pending_changes,
     read_state,
@@ -52,3 +53,26 @@ def test_a_run_killed_while_youtube_processes_is_settled_by_its_video_id_after_e
     record = read_state(root).resources["s@studio"]
     assert record.post_ids == [videos[0]["video_id"]]
     assert_youtube_exactly_once(root, videos, sessions, {"s@studio": VIDEO})
+
+
+def test_the_video_id_is_durable_before_the_run_goes_on(tmp_path: Path, emulator) -> None:
+    """The ``processing`` write that names the video is waited for: a run killed before its
+    first poll, with the writes it had not waited for, still leaves the id, so the next run
+    after the session expired asks videos.list about it instead of looking among the channel's
+    uploads."""
+    root = project(tmp_path)
+    with emulator(youtube=SLOW) as em:
+        token = {"studio": em.service.world.ensure_channel("@studio")}
+        with killed_at_first_poll():
+            apply_channels(root, em, token)
+        record = read_state(root).resources["s@studio"]
+        videos = em.get("/_sandbox/youtube/videos")["videos"]
+        assert record.status == "processing"
+        assert record.made_ids == [videos[0]["video_id"]]
+        em.clock.jump(2 * DAY)
+        seen = len(em.requests())
+        report = apply_channels(root, em, token)
+        assert [(r.address, r.outcome) for r in report.results] == [("s@studio", Outcome.PUBLISHED)]
+        requests = [r["endpoint"] for r in em.requests()[seen:]]
+        assert "youtube_playlist_items_list" not in requests
+        assert len(em.get("/_sandbox/youtube/videos")["videos"]) == 1

@@ -191,7 +191,8 @@ class YouTubeQuota(_Model):
     resumes: int = Field(
         0,
         description="recorded uploads this apply resumes, each counted as a lookup of its "
-        "video among the channel's uploads (as after an expired session)",
+        "video among the channel's uploads (as after an expired session) unless its record "
+        "holds the video's id (made_ids)",
     )
     upload_limit: int | None = Field(
         description="videos.insert calls a day (model uploads); null under model units"
@@ -203,9 +204,10 @@ class YouTubeQuota(_Model):
     )
     lookup_units: int = Field(
         0,
-        description="units counted for resumes: 3 each (channels.list, one page of "
-        "playlistItems.list and one videos.list re-reading the uploads listed with another "
-        "title, to find the video of an expired session; more pages cost more)",
+        description="units counted for resumes whose record does not hold the video's id: 3 "
+        "each (channels.list, one page of playlistItems.list and one videos.list re-reading "
+        "the uploads listed with another title, to find the video of an expired session; more "
+        "pages cost more)",
     )
     units_today: int = Field(
         0,

@@ -34,12 +34,12 @@ LOOKUP_UNITS = 3 * LIST_UNITS
 """What one lookup of an expired session's video is counted to cost, by the plan and by apply
 alike: channels.list (the uploads playlist), one page of playlistItems.list, and the
 videos.list re-reading the uploads listed with another title (any other upload since the
-attempt began). The plan counts it for each resume (``lookup_units``); apply holds it of the
-budget before the lookup's first call (``providers/youtube/lookup.py``), so that a plan
-without a warning is a plan whose lookups all begin. A lookup that cannot hold it is not
-begun, so that lookups running at once do not each spend part of the units and all stop
-halfway; what it does not use goes back. Each further page, and each videos.list re-reading
-50 more listed videos, costs one unit more."""
+attempt began). The plan counts it for each resume whose record does not hold its video's
+id (``lookup_units``); apply holds it of the budget before the lookup's first call
+(``providers/youtube/lookup.py``), so that a plan without a warning is a plan whose lookups
+all begin. A lookup that cannot hold it is not begun, so that lookups running at once do not
+each spend part of the units and all stop halfway; what it does not use goes back. Each
+further page, and each videos.list re-reading 50 more listed videos, costs one unit more."""
 
 
 def quota_day(now: datetime) -> tuple[datetime, datetime]:
@@ -63,13 +63,16 @@ def youtube_quotas(
     channels may have made since midnight Pacific (:func:`uploads_since`).
 
     What a resume is counted to cost is an assumption, the plan cannot know it before apply
-    asks: each resume of a YouTube attempt is counted as if its upload session had expired
-    (or its final answer were lost with it), so that apply lists the channel's uploads to find
-    its video: :data:`LOOKUP_UNITS` (``lookup_units``; what apply holds before the lookup
-    begins), and one videos.list reading the video found (as for a session still alive: its
-    status query costs no unit, reading its video one). A channel that uploaded more than 50
-    videos since the attempt began costs a unit more a page, and more than 50 uploads listed
-    with another title a unit for each 50 more read again. A resume
+    asks: each resume of a YouTube attempt whose record does not hold its video's id is
+    counted as if its upload session had expired (or its final answer were lost with it), so
+    that apply lists the channel's uploads to find its video: :data:`LOOKUP_UNITS`
+    (``lookup_units``; what apply holds before the lookup begins), and one videos.list
+    reading the video found (as for a session still alive: its status query costs no unit,
+    reading its video one). A record that holds the id (``made_ids``) is counted that one
+    videos.list alone: apply asks about the id; only if YouTube no longer lists the video
+    (deleted since) does it look, from what the day has left like any lookup. A channel that
+    uploaded more than 50 videos since the attempt began costs a unit more a page, and more
+    than 50 uploads listed with another title a unit for each 50 more read again. A resume
     never calls videos.insert in the same apply: one that finds nothing is recorded failed,
     and the next run's plan counts its new upload (a retry) as an upload like any other.
     """
@@ -83,14 +86,19 @@ def youtube_quotas(
     out = []
     for client, names in projects.items():
         uploads = sum(1 for c in changes if c.account in names and c.action in PUBLISHING)
-        resumes = sum(1 for c in changes if c.account in names and c.action is Action.RESUME)
+        resumed = [c for c in changes if c.account in names and c.action is Action.RESUME]
+        resumes = len(resumed)
+        # A record holding its video's id (``made_ids``) is settled by a videos.list of it,
+        # whether its session still answers or not: no lookup (the one videos.list is
+        # counted with every resume below). Only a video deleted since makes it look.
+        blind = sum(1 for c in resumed if not _video_known(state.resources.get(c.address)))
         if not uploads and not resumes:
             continue
         acting = PUBLISHING | {Action.RESUME}
         checked = len({c.account for c in changes if c.account in names and c.action in acting})
         today = sum(uploads_since(r, start) for r in state.resources.values() if r.account in names)
         per_upload = settings.upload_units if settings.model == "units" else 0
-        lookups = resumes * LOOKUP_UNITS
+        lookups = blind * LOOKUP_UNITS
         units = (checked + uploads + resumes) * LIST_UNITS + uploads * per_upload + lookups
         # What the day spent, as far as the state can tell: each upload's insert (model
         # units) and its first videos.list. Not the lookups of earlier runs the same day: a
@@ -118,6 +126,15 @@ def youtube_quotas(
         )
         out.append(quota.model_copy(update={"warnings": _warnings(quota, spent)}))
     return out
+
+
+def looked_for(quota: YouTubeQuota) -> int:
+    """How many of ``quota``'s resumes are counted a lookup of their video."""
+    return quota.lookup_units // LOOKUP_UNITS
+
+
+def _video_known(record: Record | None) -> bool:
+    return record is not None and bool(record.made_ids)
 
 
 def uploads_since(record: Record, start: datetime) -> int:
@@ -182,9 +199,9 @@ def _warnings(quota: YouTubeQuota, spent_units: int) -> list[str]:
         )
     if quota.units + spent_units > quota.unit_limit:
         resumed = (
-            f" ({quota.lookup_units} of them to look for the videos of {quota.resumes} "
+            f" ({quota.lookup_units} of them to look for the videos of {looked_for(quota)} "
             "resumed upload(s) among the channel's uploads)"
-            if quota.resumes
+            if quota.lookup_units
             else ""
         )
         out.append(
@@ -193,7 +210,7 @@ def _warnings(quota: YouTubeQuota, spent_units: int) -> list[str]:
             f"{quota.unit_limit} a day; the rest fail with quotaExceeded until {reset}"
             + (
                 " (resumes whose lookup does not fit are left as they are until then)"
-                if quota.resumes
+                if quota.lookup_units
                 else ""
             )
         )

@@ -177,7 +177,7 @@ def sample_plan() -> Plan:
             "model": "units",
             "upload_limit": None,
             "resumes": 2,
-            "lookup_units": 4,
+            "lookup_units": 6,
             "units": 3_215,
         }
     )

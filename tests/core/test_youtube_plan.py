@@ -271,6 +271,31 @@ def test_at_the_edge_of_the_days_units_every_resume_can_hold_what_its_lookup_hol
     assert [w for w in short.warnings if w.startswith("YouTube")] != []
 
 
+def test_a_resume_whose_record_holds_its_video_id_is_counted_no_lookup() -> None:
+    """A record that holds the video YouTube answered (``made_ids``) is settled by one
+    videos.list of that id, session or not: the plan counts no lookup for it, and says
+    "to look for" only of the resumes that need one."""
+    from gitops_publisher.providers.youtube.plan_view import quota_text as youtube_quota_text
+
+    posts = desired("a", "shorts-a") + desired("b", "shorts-b")
+    known = unfinished("a@shorts-a", NOW - timedelta(days=9)).model_copy(
+        update={"status": "processing", "made_ids": ["vid-a"]}
+    )
+    state = State().with_record(known)
+    (quota,) = make(posts, state).youtube_quotas
+    assert (quota.uploads, quota.resumes, quota.lookup_units) == (1, 1, 0)
+    # channels.list for both channels, videos.list for the upload and the resume.
+    assert quota.units == 2 + 1 + 1
+    assert "to look for" not in youtube_quota_text(quota)
+    state = state.with_record(unfinished("b@shorts-b", NOW - timedelta(days=9)))
+    (quota,) = make(desired("a", "shorts-a") + desired("b", "shorts-b"), state).youtube_quotas
+    assert (quota.resumes, quota.lookup_units) == (2, LOOKUP_UNITS)
+    assert "(3 to look for the videos of 1 resumed upload(s))" in youtube_quota_text(quota)
+    tight = make(posts, state, youtube_quota=YouTubeQuotaModel(units_per_day=4))
+    (warning,) = [w for w in tight.warnings if w.startswith("YouTube")]
+    assert "needs at least 7 units (3 of them to look for the videos of 1 resumed" in warning
+
+
 def test_a_channel_that_only_resumes_has_its_quota_counted() -> None:
     state = State().with_record(unfinished("a@shorts-c", NOW - timedelta(days=9)))
     (quota,) = make(desired("a", "shorts-c"), state).youtube_quotas

@@ -11,7 +11,7 @@ from gitops_publisher.core.plan import Change, Plan, YouTubeQuota, YouTubeReques
 from gitops_publisher.core.ports import BudgetSection
 from gitops_publisher.core.youtube import category_name
 from gitops_publisher.core.youtube_limits import tags_length, title_length
-from gitops_publisher.core.youtube_quota import PACIFIC
+from gitops_publisher.core.youtube_quota import PACIFIC, looked_for
 
 
 def change_rows(change: Change) -> list[tuple[str, str]]:
@@ -90,10 +90,11 @@ def quota_text(quota: YouTubeQuota) -> str:
         )
     else:
         uploads = f"{quota.uploads} upload(s) + {quota.uploads_today} today, in units"
-    # Resumes are counted as lookups of their videos (core/youtube_quota.py): say so.
+    # Resumes without their video's id are counted as lookups of it (core/youtube_quota.py):
+    # say so.
     lookups = (
-        f" ({quota.lookup_units:,} to look for the videos of {quota.resumes} resumed upload(s))"
-        if quota.resumes
+        f" ({quota.lookup_units:,} to look for the videos of {looked_for(quota)} resumed upload(s))"
+        if quota.lookup_units
         else ""
     )
     # What the day spent is what the state's uploads did, at least: lookups of earlier runs

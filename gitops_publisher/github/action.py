@@ -26,7 +26,7 @@ import posixpath
 import sys
 import traceback
 from collections import ChainMap
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -211,6 +211,9 @@ def _plan(ctx: Context) -> int:
         _finish(ctx, has_changes=False, plan_json="", published=0)
         _from_checkout(exc, ctx.workdir)
         raise
+    if ctx.run.is_fork:
+        accounts = planned.project.config.accounts.values()
+        notes[0] = fork_note({account.provider for account in accounts})
     where = repository_path(ctx.project)
     for line in step_annotations(planned.project.warnings, directory=where):
         ctx.say(line)
@@ -240,16 +243,19 @@ def _plan(ctx: Context) -> int:
     return 1 if plan.errors else 0
 
 
-def fork_note() -> str:
+def fork_note(providers: Iterable[str] | None = None) -> str:
     """The note above a fork's plan: it ran offline, so it contacted no platform.
 
-    Each platform of the registry by its title (``Platform.title``): TikTok or YouTube.
+    Each platform of ``providers`` (the project's accounts') by its title (``Platform.title``):
+    TikTok, or TikTok or YouTube; every platform of the registry while the project is not
+    known (its plan failed before the project was read).
     """
     from gitops_publisher.providers.registry import PLATFORMS, titles
 
+    named = PLATFORMS if providers is None else providers
     return (
         "🔒 This pull request comes from a fork: the plan ran without secrets and without "
-        f"contacting {titles(PLATFORMS, conjunction='or')}. Nothing is published from pull "
+        f"contacting {titles(named, conjunction='or')}. Nothing is published from pull "
         "requests; merging publishes."
     )
 

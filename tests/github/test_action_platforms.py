@@ -16,7 +16,7 @@ from gitops_publisher import github
 from gitops_publisher.core.models import TikTokAccount
 from gitops_publisher.core.state import Record, State
 from gitops_publisher.errors import PublisherError
-from gitops_publisher.github.action import _secret_values, published_lines
+from gitops_publisher.github.action import _secret_values, fork_note, published_lines
 from gitops_publisher.github.step_env import secret_env
 from gitops_publisher.providers.fake import FakePlatform
 from gitops_publisher.providers.registry import DEFAULT_PROVIDER, PLATFORMS
@@ -81,15 +81,26 @@ def test_the_action_names_no_platform_in_its_code() -> None:
     assert named == {}
 
 
-def test_a_forks_plan_names_each_registered_platform_it_did_not_contact(
+def test_a_forks_plan_names_the_projects_platforms_it_did_not_contact(
     action: RunAction, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Each platform of the project's accounts, in its own title; a platform the registry
+    has and the project does not use is not named."""
     monkeypatch.setitem(PLATFORMS, "fake", FakePlatform(title="Fakeo"))
     run = action(
         "pull_request", "pull_request_fork.json", github_token="read-only", TIKTOK_CLIENT_SECRET=""
     )
     assert run.result.exit_code == 0, run.log
-    assert "without contacting Fakeo, TikTok or YouTube." in run.summary
+    assert "without contacting TikTok or YouTube." in run.summary
+    assert "Fakeo" not in run.summary
+
+
+def test_the_fork_note_names_each_platform_by_its_title(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(PLATFORMS, "fake", FakePlatform(title="Fakeo"))
+    assert "without contacting TikTok. " in fork_note({"tiktok"})
+    assert "without contacting Fakeo or TikTok. " in fork_note({"tiktok", "fake"})
+    # Before the project is read (its plan failed): every platform of the registry.
+    assert "without contacting Fakeo, TikTok or YouTube. " in fork_note()
 
 
 def test_secret_envs_hint_shows_the_default_platforms_own_secret(

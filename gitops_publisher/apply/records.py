@@ -48,6 +48,7 @@ def start(
                 post_ids=previous.post_ids,
                 url=previous.url,
                 published_at=previous.published_at,
+                began_at=previous.began_at,
             )
         )
     return Record(

@@ -82,6 +82,12 @@ class PriorPublish(BaseModel):
     post_ids: list[str] = Field(default_factory=list)
     url: str | None = None
     published_at: AwareDatetime | None = None
+    began_at: AwareDatetime | None = Field(
+        None,
+        description="when that attempt's handle was recorded (its Record.began_at); absent "
+        "for attempts archived before 2026-12-05 and for records that never kept it",
+        exclude_if=lambda v: v is None,
+    )
 
 
 class SentInteractions(BaseModel):

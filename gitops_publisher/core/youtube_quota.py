@@ -140,22 +140,26 @@ def _video_known(record: Record | None) -> bool:
 def uploads_since(record: Record, start: datetime) -> int:
     """The videos.insert calls ``record``'s attempts may have made since ``start``.
 
-    Every attempt calls videos.insert once (refused calls count too, reference §5.1), and the
-    record keeps when it was first attempted (``created_at``) and last changed
-    (``updated_at``), not when each attempt began. An attempt's insert comes before every
-    later change of its record, so a record unchanged since ``start`` made none; a record
-    first attempted since made each of its ``attempts`` since; any other record changed since
-    made its last attempt's, perhaps: a retry today of a record begun on an earlier day keeps
-    that day's ``created_at``. That last count is one too many for an attempt begun before
-    ``start`` and settled since (as one published since was always counted), and one too
-    few for each further retry since of a record begun before: its earlier attempts' times
-    are not kept (``history`` holds none), so the state cannot tell today's from older ones.
+    Every attempt calls videos.insert once (refused calls count too, reference §5.1). A
+    record unchanged since ``start`` made none; a record first attempted since (its
+    ``created_at``) made each of its ``attempts`` since. Any other record, begun on an earlier
+    day and changed since, counts each attempt whose handle was recorded since (``began_at``,
+    its own and each of its ``history``), and its last attempt if it has no handle (its insert
+    refused, or its answer lost: it was tried since, as its record changed). What this
+    cannot see: an earlier attempt of today refused before it had a handle (``history``
+    keeps only attempts with one), and attempts archived before their times were kept
+    (records written before 2026-12-05); each counts none.
     """
     if record.updated_at < start:
         return 0
     if record.created_at >= start:
         return max(record.attempts, 1)  # 0 only in a record written by hand
-    return 1
+    earlier = sum(1 for h in record.history if h.began_at is not None and h.began_at >= start)
+    if record.began_at is None:
+        # No handle (initiating, or refused at its start), or a record from before began_at
+        # was kept: its last change, since ``start``, is its attempt's.
+        return earlier + 1
+    return earlier + (1 if record.began_at >= start else 0)
 
 
 def lookup_budgets(quotas: Sequence[YouTubeQuota]) -> dict[str, LookupBudget]:

@@ -24,6 +24,9 @@ def test_a_replaced_post_stays_in_the_records_history() -> None:
     assert [h.publish_id for h in second.history] == ["v_pub_file~1"]
     assert second.history[0].url == first.url
     assert second.history[0].post_ids == ["7000000000000000001"]
+    # When it began goes with it: YouTube's uploads today are counted from it.
+    assert second.history[0].began_at == first.began_at == NOW
+    assert second.began_at is None  # the new attempt has no handle yet
 
 
 def test_an_attempt_without_publish_id_adds_no_history() -> None:

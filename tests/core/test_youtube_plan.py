@@ -11,13 +11,14 @@ from gitops_publisher.core.desired import DesiredPost, VideoRef, resolve_post
 from gitops_publisher.core.models import Config, PostManifest, YouTubeQuotaModel
 from gitops_publisher.core.plan import Action, MediaSummary, Plan
 from gitops_publisher.core.planner import plan
-from gitops_publisher.core.state import Record, State
+from gitops_publisher.core.state import PriorPublish, Record, State
 from gitops_publisher.core.youtube import not_a_short
 from gitops_publisher.core.youtube_quota import (
     LIST_UNITS,
     LOOKUP_UNITS,
     lookup_budgets,
     quota_day,
+    uploads_since,
 )
 from gitops_publisher.providers.registry import PLATFORMS
 
@@ -164,6 +165,46 @@ def test_uploads_today_count_retries_made_today_whenever_the_record_began() -> N
     (quota,) = [q for q in make(desired("a", "shorts-a"), state).youtube_quotas]
     assert quota.uploads_today == 1 + 1 + 2
     assert quota.units_today == quota.uploads_today  # a videos.list each
+
+
+def test_uploads_today_count_each_attempt_whose_handle_was_recorded_today() -> None:
+    """A record begun days ago keeps when each of its attempts got its handle (``began_at``,
+    archived with it in ``history``): two retries today are two uploads today, and an upload
+    begun before midnight Pacific and settled after it is none of today's."""
+    days_ago = NOW - timedelta(days=3)
+    midnight = NOW - timedelta(hours=12)  # NOW is noon in California
+
+    def prior(began: datetime) -> PriorPublish:
+        return PriorPublish(publish_id="https://upload.example/s", status="failed", began_at=began)
+
+    retried = published("retried@shorts-a", days_ago).model_copy(
+        update={
+            "attempts": 3,
+            "history": [prior(days_ago), prior(NOW - timedelta(hours=3))],
+            "began_at": NOW - timedelta(hours=1),
+            "updated_at": NOW - timedelta(minutes=30),
+        }
+    )
+    overnight = published("overnight@shorts-a", midnight - timedelta(minutes=10)).model_copy(
+        update={"began_at": midnight - timedelta(minutes=10), "updated_at": NOW}
+    )
+    refused = published("refused@shorts-a", days_ago).model_copy(
+        update={
+            "status": "failed",
+            "published_at": None,
+            "attempts": 2,
+            "history": [prior(days_ago)],
+            "updated_at": NOW - timedelta(hours=2),
+        }
+    )
+    start, _ = quota_day(NOW)
+    # retried: this morning's failed attempt and the last one; refused: its start today.
+    assert [uploads_since(r, start) for r in (retried, overnight, refused)] == [2, 0, 1]
+    state = State()
+    for record in (retried, overnight, refused):
+        state = state.with_record(record)
+    (quota,) = make(desired("a", "shorts-a"), state).youtube_quotas
+    assert quota.uploads_today == 3
 
 
 def test_more_uploads_than_the_bucket_holds_warn_before_anything_is_sent() -> None:

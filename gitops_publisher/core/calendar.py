@@ -147,7 +147,9 @@ def build_calendar(
         at = record.published_at or record.updated_at
         public_at = youtube_publish_at(record)  # YouTube keeps it private until then
         if public_at is not None:
-            kind, at = ("scheduled" if public_at > now else "published"), public_at
+            # A publishAt already passed at the upload made it public once processed, when it
+            # was recorded: not days before it existed.
+            kind, at = ("scheduled" if public_at > now else "published"), max(public_at, at)
         add(
             record.post_id,
             record.account,

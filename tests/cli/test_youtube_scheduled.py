@@ -64,3 +64,24 @@ def test_json_results_say_scheduled(make_repo: Callable[..., Any], publisher: Ru
     (result,) = json.loads(applied.stdout)["results"]
     assert result["outcome"] == "scheduled"
     assert result["message"] == f"{SCHEDULED}; private until then"
+
+
+PAST_POST = (
+    POST.replace("  default_language: en\n", "  privacy: private\n")
+    + "publish_at: 2020-01-10T09:00:00-05:00\n"
+)
+
+
+def test_the_calendar_shows_a_late_upload_when_it_went_public(
+    make_repo: Callable[..., Any], publisher: Run
+) -> None:
+    config = CONFIG.replace(f"    channel_id: {CHANNEL}\n", "")
+    root = project(make_repo, config, PAST_POST)
+    applied = publisher("-C", root, "apply", "--sandbox", "--yes", "--target", "launch@acme-yt")
+    assert applied.exit_code == 0, applied.output
+    state = json.loads((root / ".publisher" / "sandbox" / "state.json").read_text())
+    published_at = state["resources"]["launch@acme-yt"]["published_at"]
+    calendar = json.loads(publisher("-C", root, "--sandbox", "calendar", "--format", "json").stdout)
+    (entry,) = [e for e in calendar["entries"] if e["account"] == "acme-yt"]
+    # It went public when it was published, not at the publish_at that had passed.
+    assert entry["kind"] == "published" and entry["at"][:19] == published_at[:19]

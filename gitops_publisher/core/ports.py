@@ -794,7 +794,7 @@ class Platform(Named, Protocol):
         """
         ...
 
-    def change_rows(self, change: Change) -> list[tuple[str, str]]:
+    def change_rows(self, change: Change, now: datetime) -> list[tuple[str, str]]:
         """The ``(label, value)`` rows of what it receives for ``change``, and when (pure).
 
         What the plan views (``cli/views/plan_text.py``, ``plan_markdown.py``) show of an
@@ -802,7 +802,8 @@ class Platform(Named, Protocol):
         TikTok's caption, privacy and interactions, cover and disclosure (or a draft's
         mode); YouTube's title, description, tags, privacy and flags; then the ``schedule``
         row of a change with ``publish_at`` in the platform's words (YouTube holds the
-        video private until then). Plain text: the views escape and style it.
+        video private until then, unless that time had passed at ``now``, when the plan was
+        made). Plain text: the views escape and style it.
         """
         ...
 

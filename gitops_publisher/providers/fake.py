@@ -524,7 +524,7 @@ class FakePlatform:
         self.budget_plans.append(plan)
         return self.budgets
 
-    def change_rows(self, change: Change) -> list[tuple[str, str]]:
+    def change_rows(self, change: Change, now: datetime) -> list[tuple[str, str]]:
         """``sends``: the mode and caption the fake receives; the ``schedule`` when set."""
         rows = [("sends", f"{change.mode or 'direct'}: {change.caption or ''}")]
         if change.publish_at_local:

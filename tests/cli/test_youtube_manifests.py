@@ -88,12 +88,12 @@ def test_a_scheduled_youtube_post_shows_youtube_scheduling(
     make_repo: Callable[..., Any], publisher: Run
 ) -> None:
     post = POST.replace("  default_language: en\n", "  default_language: en\n  privacy: private\n")
-    post += "publish_at: 2026-12-01T09:00:00-05:00\n"
+    post += "publish_at: 2099-12-01T09:00:00-05:00\n"
     root = project(make_repo, post=post)
     text = publisher("-C", root, "plan")
     assert text.exit_code == 0, text.output
     youtube = text.stdout.split("launch@acme-yt")[1]
-    assert "private until 2026-12-01T14:00:00Z, then public (YouTube's scheduling)" in youtube
+    assert "private until 2099-12-01T14:00:00Z, then public (YouTube's scheduling)" in youtube
 
 
 @pytest.mark.parametrize(

@@ -72,6 +72,23 @@ PAST_POST = (
 )
 
 
+def test_a_publish_at_already_passed_is_not_shown_as_a_schedule(
+    make_repo: Callable[..., Any], publisher: Run
+) -> None:
+    # YouTube publishes a video whose publishAt has passed as soon as it is processed
+    # (docs/reference/youtube-data-api.md): the plan must not promise "private until" then.
+    config = CONFIG.replace(f"    channel_id: {CHANNEL}\n", "")
+    root = project(make_repo, config, PAST_POST)
+    text = publisher("-C", root, "plan", "--sandbox", "--target", "launch@acme-yt")
+    assert text.exit_code == 0, text.output
+    markdown = publisher("-C", root, "plan", "--sandbox", "--format", "markdown").stdout
+    for shown in (text.stdout, markdown.split("launch@acme-yt</code>")[1]):
+        assert "private until" not in shown and "makes it public then" not in shown
+        assert "has passed" in shown and "public once YouTube has processed it" in shown
+    assert "publishAt 2020-01-10T14:00:00Z has passed: public once YouTube has" in text.stdout
+    assert "2020-01-10 15:00 CET (Europe/Paris): passed; uploaded now, public once" in text.stdout
+
+
 def test_the_calendar_shows_a_late_upload_when_it_went_public(
     make_repo: Callable[..., Any], publisher: Run
 ) -> None:

@@ -111,7 +111,7 @@ def render_markdown(
             summary = f"<code>{html_text(change.address)}</code>: what {platform} will receive"
             lines.append(f"<details><summary>{summary}</summary>")
             lines.append("")
-            for label, value in change_details(change):
+            for label, value in change_details(change, plan.created_at):
                 lines.append(f"- **{label}**: {md_text(value)}")
             lines.append("")
             lines.append("</details>")

@@ -11,6 +11,7 @@ Values from the project (captions, paths, reasons, messages) are shown through
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 import click
 
@@ -75,12 +76,13 @@ def media_text(media: MediaSummary) -> str:
     )
 
 
-def change_details(change: Change) -> list[tuple[str, str]]:
+def change_details(change: Change, now: datetime) -> list[tuple[str, str]]:
     """The label/value rows shown under an acting change.
 
     The manifest and the video, then what the change's platform receives and when
-    (:meth:`Platform.change_rows`), then the recorded handle, labelled as its platform
-    names it (:attr:`Platform.handle_label`). User text, unescaped.
+    (:meth:`Platform.change_rows`, as of ``now``: when the plan was made), then the recorded
+    handle, labelled as its platform names it (:attr:`Platform.handle_label`). User text,
+    unescaped.
     """
     rows: list[tuple[str, str]] = []
     if change.manifest:
@@ -93,7 +95,7 @@ def change_details(change: Change) -> list[tuple[str, str]]:
         else:
             rows.append(("video", f"{change.video} ({human_size(change.video_size)}, {short})"))
     platform = PLATFORMS[change.provider]
-    rows.extend(platform.change_rows(change))
+    rows.extend(platform.change_rows(change, now))
     if change.publish_id:  # a capability (a session) is shown as ``upload session …abcd``
         shown = handles.shown(change.publish_id)
         rows.append((platform.handle_label, f"{shown} ({change.status})"))
@@ -167,7 +169,7 @@ def render_text(plan: Plan, *, color: bool | None = None, detailed: bool = True)
                 lines.append(f"      {'manifest':<10} {terminal(change.manifest)}")
             lines.extend(_diff_lines(change))
         elif detailed and change.action not in (Action.NOOP, Action.ORPHAN):
-            for label, value in change_details(change):
+            for label, value in change_details(change, plan.created_at):
                 lines.append(f"      {label:<10} {terminal(value)}")
     if not plan.changes:
         lines.append("  No posts declared under posts/.")

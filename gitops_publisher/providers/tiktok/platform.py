@@ -112,9 +112,9 @@ class TikTokPlatform:
         """None: a publish_id's status fetch never forgets it, so nothing is looked for."""
         return {}
 
-    def change_rows(self, change: Change) -> list[tuple[str, str]]:
+    def change_rows(self, change: Change, now: datetime) -> list[tuple[str, str]]:
         """What init's ``post_info`` says (caption, privacy, interactions...) or a draft's mode."""
-        return plan_view.change_rows(change)
+        return plan_view.change_rows(change)  # TikTok's schedule is the plan's own ``wait``
 
     def budget_section(self, plan: Plan) -> BudgetSection | None:
         """Its accounts' inits (6 a minute), direct posts in 24 h and pending drafts."""

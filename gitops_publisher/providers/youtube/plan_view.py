@@ -7,6 +7,8 @@ them. Pure.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from gitops_publisher.core.plan import Change, Plan, YouTubeQuota, YouTubeRequest
 from gitops_publisher.core.ports import BudgetSection
 from gitops_publisher.core.youtube import category_name
@@ -14,25 +16,37 @@ from gitops_publisher.core.youtube_limits import tags_length, title_length
 from gitops_publisher.core.youtube_quota import PACIFIC, looked_for
 
 
-def change_rows(change: Change) -> list[tuple[str, str]]:
-    """What videos.insert receives; the schedule, which YouTube keeps when it has publishAt."""
-    rows = request_rows(change.youtube) if change.youtube is not None else []
+def change_rows(change: Change, now: datetime) -> list[tuple[str, str]]:
+    """What videos.insert receives; the schedule, which YouTube keeps when it has publishAt.
+
+    A publishAt already passed at ``now`` (a late post) schedules nothing: YouTube makes
+    the video public as soon as it has processed it (reference §3, ``status.publishAt``).
+    """
+    passed = change.publish_at is not None and change.publish_at <= now
+    rows = request_rows(change.youtube, passed=passed) if change.youtube is not None else []
     if change.publish_at_local:
         scheduled = change.youtube is not None and "publishAt" in change.youtube.resource["status"]
-        rows.append(
-            (
-                "schedule",
+        if not scheduled:
+            schedule = change.publish_at_local
+        elif passed:
+            schedule = (
+                f"{change.publish_at_local}: passed; uploaded now, public once YouTube has "
+                "processed it (private + a past publishAt)"
+            )
+        else:
+            schedule = (
                 f"{change.publish_at_local}: uploaded now, YouTube makes it public then "
                 "(private + publishAt)"
-                if scheduled
-                else change.publish_at_local,
             )
-        )
+        rows.append(("schedule", schedule))
     return rows
 
 
-def request_rows(request: YouTubeRequest) -> list[tuple[str, str]]:
-    """The rows of what YouTube receives: snippet, status, and what came from the caption."""
+def request_rows(request: YouTubeRequest, *, passed: bool = False) -> list[tuple[str, str]]:
+    """The rows of what YouTube receives: snippet, status, and what came from the caption.
+
+    ``passed``: the publishAt had passed when the plan was made (public once processed).
+    """
     snippet, status = request.resource["snippet"], request.resource["status"]
 
     def origin(name: str) -> str:
@@ -49,7 +63,12 @@ def request_rows(request: YouTubeRequest) -> list[tuple[str, str]]:
         joined = ", ".join(tags)
         rows.append(("tags", f"{joined} ({tags_length(tags)}/500{origin('tags')})"))
     privacy = str(status["privacyStatus"])
-    if "publishAt" in status:
+    if "publishAt" in status and passed:
+        privacy = (
+            f"private, publishAt {status['publishAt']} has passed: public once YouTube has "
+            "processed it"
+        )
+    elif "publishAt" in status:
         privacy = f"private until {status['publishAt']}, then public (YouTube's scheduling)"
     rows.append(("privacy", privacy))
     kids = status.get("selfDeclaredMadeForKids")

@@ -123,9 +123,9 @@ class YouTubePlatform:
         """
         return lookup_budgets(plan.youtube_quotas)
 
-    def change_rows(self, change: Change) -> list[tuple[str, str]]:
+    def change_rows(self, change: Change, now: datetime) -> list[tuple[str, str]]:
         """What videos.insert receives (title, description, tags, status); its schedule."""
-        return plan_view.change_rows(change)
+        return plan_view.change_rows(change, now)
 
     def budget_section(self, plan: Plan) -> BudgetSection | None:
         """Each Google project's uploads and units (the plan's ``youtube_quotas``)."""

@@ -226,7 +226,9 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
 
     Each configured account becomes a user of its platform's emulator (a YouTube account: a
     channel; ``sandbox/seeding.py`` says how, by ``provider:``) named by its ``username`` or
-    ``handle`` (else by the account's name) the first time; its tokens are
+    ``handle`` (else by the account's name) the first time, with the ``open_id`` or
+    ``channel_id`` it names (so a project naming its accounts by id publishes as written); its
+    tokens are
     kept in ``.publisher/sandbox/token-store.json``, and the key that seals its upload
     sessions in the state beside them (``session-seal.key``, unless ``PUBLISHER_TOKEN_KEY``
     is set).
@@ -250,7 +252,7 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
             continue
         user = handle(account.identity_handle) or name
         if tokens.load(name) is None or not seeder.exists(world, user):
-            tokens.seed(name, seeder.ensure(world, user))
+            tokens.seed(name, seeder.ensure(world, user, account.identity_id))
     app = create_app(world_dir, options, clock=clock)
     with serve_in_thread(app) as base_url:
         yield Connection(

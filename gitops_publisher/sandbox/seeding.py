@@ -25,25 +25,28 @@ class Seeder:
     Attributes:
         exists: ``exists(world, user)``: whether the emulator has the user named ``user``
             (a TikTok username, a YouTube handle without its ``@``).
-        ensure: ``ensure(world, user)``: make sure it has, and return a refresh token valid
-            now (saves the world).
+        ensure: ``ensure(world, user, user_id)``: make sure it has, and return a refresh
+            token valid now (saves the world); a new user gets ``user_id`` (the account's
+            ``open_id`` or ``channel_id``) when not None.
         app: the emulator's app credentials (client key or id, secret).
     """
 
     exists: Callable[[SandboxWorld, str], bool]
-    ensure: Callable[[SandboxWorld, str], str]
+    ensure: Callable[[SandboxWorld, str, str | None], str]
     app: tuple[str, str]
 
 
 SEEDERS: Mapping[str, Seeder] = {
     "tiktok": Seeder(
         exists=lambda world, user: world.find_account(username=user) is not None,
-        ensure=lambda world, user: world.ensure_account(user),
+        ensure=lambda world, user, open_id: world.ensure_account(user, open_id=open_id),
         app=(SANDBOX_CLIENT_KEY, SANDBOX_CLIENT_SECRET),
     ),
     "youtube": Seeder(  # a channel of the YouTube emulator, @handle
         exists=lambda world, user: world.find_channel("@" + user) is not None,
-        ensure=lambda world, user: world.ensure_channel("@" + user),
+        ensure=lambda world, user, channel_id: world.ensure_channel(
+            "@" + user, channel_id=channel_id
+        ),
         app=(SANDBOX_GOOGLE_CLIENT_ID, SANDBOX_GOOGLE_CLIENT_SECRET),
     ),
 }

@@ -567,15 +567,24 @@ class SandboxWorld:
         )
         return token
 
-    def ensure_account(self, username: str, refresh_ttl: int = _DEFAULT_REFRESH_TTL) -> str:
+    def ensure_account(
+        self,
+        username: str,
+        refresh_ttl: int = _DEFAULT_REFRESH_TTL,
+        open_id: str | None = None,
+    ) -> str:
         """Make sure ``username`` exists and return a refresh token valid now; saves.
 
-        Each call mints a new refresh token (as if the user logged in again), so a caller
-        never depends on a token another run may have rotated away.
+        A new user gets ``open_id`` when given and no other user has it (a project's account
+        that names its open_id), else a generated one. Each call mints a new refresh token
+        (as if the user logged in again), so a caller never depends on a token another run
+        may have rotated away.
         """
         account = self.find_account(username=username)
         if account is None:
-            token = self.add_account(Account(username=username), refresh_ttl)
+            if open_id and self.find_account(open_id=open_id) is not None:
+                open_id = None  # another user's: the client's identity check says so
+            token = self.add_account(Account(username=username, open_id=open_id or ""), refresh_ttl)
         else:
             token = new_refresh_token()
             register_refresh_token(
@@ -604,16 +613,22 @@ class SandboxWorld:
         expires_at = grants.refresh_expiry(channel.scopes, now, testing_mode, 7 * 86_400)
         return grants.add_channel(self.data.youtube, channel, now, expires_at)
 
-    def ensure_channel(self, handle: str, testing_mode: bool = False) -> str:
+    def ensure_channel(
+        self, handle: str, testing_mode: bool = False, channel_id: str | None = None
+    ) -> str:
         """Make sure the channel ``@handle`` exists; return a refresh token valid now; saves.
 
-        Each call registers a new refresh token (a fresh consent), so a caller never depends
-        on a token revoked or expired since.
+        A new channel gets ``channel_id`` when given and no other channel has it (a
+        project's account that names its channel id), else a generated one. Each call
+        registers a new refresh token (a fresh consent), so a caller never depends on a
+        token revoked or expired since.
         """
         handle = handle if handle.startswith("@") else "@" + handle
         channel = self.find_channel(handle)
         if channel is None:
-            token = self.add_channel(Channel(handle=handle), testing_mode)
+            if channel_id and self.find_channel(channel_id=channel_id) is not None:
+                channel_id = None  # another channel's: the client's identity check says so
+            token = self.add_channel(Channel(handle=handle, id=channel_id or ""), testing_mode)
         else:
             token = grants.new_refresh_value()
             now = self.clock.now()

@@ -73,12 +73,12 @@ def test_an_environment_connection_hands_each_platform_its_app(
 def test_the_sandbox_seeds_each_account_as_its_emulator_says(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    seeded: list[str] = []
+    seeded: list[tuple[str, str | None]] = []
     tiktok = seeding.SEEDERS["tiktok"]
 
-    def ensure(world: SandboxWorld, user: str) -> str:
-        seeded.append(user)
-        return tiktok.ensure(world, user)
+    def ensure(world: SandboxWorld, user: str, user_id: str | None) -> str:
+        seeded.append((user, user_id))
+        return tiktok.ensure(world, user, user_id)
 
     emulator = replace(tiktok, ensure=ensure, app=("another-key", "another-secret"))
     monkeypatch.setitem(seeding.SEEDERS, "tiktok", emulator)
@@ -87,18 +87,18 @@ def test_the_sandbox_seeds_each_account_as_its_emulator_says(
         {
             "version": 1,
             "accounts": {
-                "brand-us": {"refresh_token_env": "TT", "username": "brand"},
+                "brand-us": {"refresh_token_env": "TT", "username": "brand", "open_id": "o-1"},
                 "shorts": {"provider": "youtube", "refresh_token_env": "YT", "handle": "@acme"},
             },
         }
     )
     with compose.sandbox_connection(tmp_path, config) as connection:
-        assert seeded == ["brand"]
+        assert seeded == [("brand", "o-1")]  # the user publisher.yaml names, by its id too
         assert connection.apps["tiktok"] == ("another-key", "another-secret")
         assert connection.apps["youtube"] == seeding.SEEDERS["youtube"].app
         assert connection.load_tokens("brand-us") and connection.load_tokens("shorts")
     with compose.sandbox_connection(tmp_path, config):
-        assert seeded == ["brand"]  # seeded once: its token and its user are still there
+        assert seeded == [("brand", "o-1")]  # seeded once: its token and its user are still there
 
 
 def test_the_credentials_an_account_lacks_are_its_platforms_to_say(

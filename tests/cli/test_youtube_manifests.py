@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from click.testing import Result
 
+from gitops_publisher.sandbox import SandboxWorld
+
 Run = Callable[..., Result]
 CHANNEL = "UCabcdefghijklmnopqrstuv"
 
@@ -260,7 +262,8 @@ def test_the_plan_shows_youtube_scheduling_and_quota_in_every_format(
 def test_a_token_of_another_channel_stops_the_youtube_account_only(
     make_repo: Callable[..., Any], publisher: Run
 ) -> None:
-    root = project(make_repo)  # channel_id pinned; the sandbox's @acme has another id
+    root = project(make_repo)  # channel_id pinned; the sandbox's @acme gets another id
+    SandboxWorld.load_or_create(root / ".publisher" / "sandbox" / "world").ensure_channel("@acme")
     result = publisher("-C", root, "apply", "--sandbox", "--yes")
     assert result.exit_code == 1, result.output
     assert (
@@ -272,3 +275,23 @@ def test_a_token_of_another_channel_stops_the_youtube_account_only(
     assert list(state["resources"]) == ["launch@brand-us"]
     world = json.loads((root / ".publisher" / "sandbox" / "world" / "world.json").read_text())
     assert world["youtube"]["sessions"] == {}  # nothing was sent to YouTube
+
+
+def test_the_sandbox_makes_each_account_the_user_publisher_yaml_names_by_id(
+    make_repo: Callable[..., Any], publisher: Run
+) -> None:
+    # docs/youtube.md §2 names a channel by its channel_id (and TikTok's docs by open_id):
+    # `--sandbox` must publish such a project as written, not refuse its own channel.
+    open_id = "-000abcdEFGHijklmnop"
+    config = CONFIG.replace(
+        "    refresh_token_env: TIKTOK_REFRESH_TOKEN_BRAND_US\n",
+        f'    refresh_token_env: TIKTOK_REFRESH_TOKEN_BRAND_US\n    open_id: "{open_id}"\n',
+    )
+    root = project(make_repo, config)
+    applied = publisher("-C", root, "apply", "--sandbox", "--yes")
+    assert applied.exit_code == 0, applied.output
+    state = json.loads((root / ".publisher" / "sandbox" / "state.json").read_text())
+    records = state["resources"]
+    assert records["launch@acme-yt"]["status"] == "published"
+    assert records["launch@acme-yt"]["open_id"] == CHANNEL
+    assert records["launch@brand-us"]["open_id"] == open_id

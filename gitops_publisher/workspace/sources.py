@@ -374,13 +374,38 @@ def validation_diagnostics(
 
 def _unknown_field(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     name = shown_key(loc[-1])
-    _, parent = _walk(model, loc[:-1])
+    path, parent = _walk(model, loc[:-1])
     if not (isinstance(parent, type) and issubclass(parent, BaseModel)):
         return f"unknown field '{name}'"
     allowed = list(parent.model_fields)
+    allowed_text = f"allowed here: {', '.join(allowed)}"
+    if (moved := _misplaced(model, loc, path, parent)) is not None:
+        return f"unknown field '{name}' here: {moved}; {allowed_text}"
     close = difflib.get_close_matches(name, allowed, n=1)
     guess = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"unknown field '{name}'{guess}; allowed here: {', '.join(allowed)}"
+    return f"unknown field '{name}'{guess}; {allowed_text}"
+
+
+def _misplaced(
+    model: type[BaseModel], loc: tuple[Any, ...], path: tuple[Any, ...], parent: type[BaseModel]
+) -> str | None:
+    """Where an unknown field belongs when it is a field one block down or one level up.
+
+    ``title:`` beside ``youtube:`` belongs in it; ``publish_at:`` inside ``youtube:`` belongs
+    beside it (None: neither).
+    """
+    name = str(loc[-1])
+    prefix = "".join(f"{part}." for part in path)
+    for block, info in parent.model_fields.items():
+        inner = _plain(info.annotation)
+        if isinstance(inner, type) and issubclass(inner, BaseModel) and name in inner.model_fields:
+            return f"it belongs in the {block}: block ({prefix}{block}.{name})"
+    if len(path) >= 1 and isinstance(path[-1], str):
+        _, outer = _walk(model, loc[:-2])
+        if isinstance(outer, type) and issubclass(outer, BaseModel) and name in outer.model_fields:
+            up = "".join(f"{part}." for part in path[:-1])
+            return f"it belongs one level up, beside {path[-1]}: ({up}{name})"
+    return None
 
 
 def _walk(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any]:

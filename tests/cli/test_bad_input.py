@@ -261,6 +261,25 @@ CASES = [
         ["interactions.comment:", "did you mean 'comments'"],
     ),
     Case(
+        "youtube-field-outside-its-block",
+        {"posts/x.yaml": post("title: Launch day")},
+        ["posts/x.yaml:6:1"],
+        ["title:", "unknown field 'title' here: it belongs in the youtube: block (youtube.title)"],
+    ),
+    Case(
+        "post-field-inside-the-youtube-block",
+        {"posts/x.yaml": post("youtube:", "  publish_at: 2099-01-01T09:00:00Z")},
+        ["posts/x.yaml:7:3"],
+        ["youtube.publish_at:", "it belongs one level up, beside youtube: (publish_at)"],
+    ),
+    Case(
+        "caption-inside-the-youtube-block",
+        {"posts/x.yaml": post("youtube:", "  caption: Hello")},
+        ["posts/x.yaml:7:3"],
+        ["youtube.caption:", "it belongs one level up, beside youtube: (caption)"],
+        absent=["did you mean"],
+    ),
+    Case(
         "missing-id",
         {"posts/x.yaml": post(id=None)},
         ["posts/x.yaml:1:1"],
@@ -515,6 +534,12 @@ CASES = [
         {"publisher.yaml": config("defaults:", "defualts:")},
         ["publisher.yaml:9:1"],
         ["defualts:", "did you mean 'defaults'"],
+    ),
+    Case(
+        "config-youtube-default-outside-its-block",
+        {"publisher.yaml": config("defaults:", "defaults:\n  made_for_kids: false")},
+        ["publisher.yaml:10:3"],
+        ["defaults.made_for_kids:", "in the youtube: block (defaults.youtube.made_for_kids)"],
     ),
     Case(
         "config-block-a-list",  # banned_terms: [x] instead of {terms: [x]}

@@ -251,12 +251,22 @@ def _decide(
         return Action.FAILED, (
             f"{title} rejected it ({reason}); fix the video or caption, or use --replace"
         )
+    # A video YouTube still holds private keeps its publishAt: nothing here edits it.
+    pending = scheduled_by_youtube(record, now)
+    still = (
+        f"; the uploaded video is still {scheduled_text(pending)}: it goes public then unless "
+        "you delete it or change it in YouTube Studio"
+        if pending is not None
+        else ""
+    )
     if replace:
-        return Action.REPLACE, f"--replace: publish a new post; the old one stays on {title}"
+        return Action.REPLACE, (
+            f"--replace: publish a new post; the old one stays on {title}{still}"
+        )
     if changed:
         return Action.DRIFT, (
             f"changed since it was published; {title} posts are never edited: nothing will be "
-            "done (--replace publishes a new post)"
+            f"done (--replace publishes a new post){still}"
         )
     done = "published" if record.status in DONE and record.mode == "direct" else "in the inbox"
     if (when := scheduled_by_youtube(record, now)) is not None:

@@ -102,3 +102,22 @@ def test_the_calendar_shows_a_late_upload_when_it_went_public(
     (entry,) = [e for e in calendar["entries"] if e["account"] == "acme-yt"]
     # It went public when it was published, not at the publish_at that had passed.
     assert entry["kind"] == "published" and entry["at"][:19] == published_at[:19]
+
+
+def test_a_drift_or_replace_of_a_scheduled_video_says_it_still_goes_public(
+    make_repo: Callable[..., Any], publisher: Run
+) -> None:
+    # Nothing edits the uploaded video: it keeps its publishAt, so moving publish_at (drift)
+    # or --replace leaves it going public at the old time, beside any new one.
+    config = CONFIG.replace(f"    channel_id: {CHANNEL}\n", "")
+    root = project(make_repo, config, SCHEDULED_POST)
+    applied = publisher("-C", root, "apply", "--sandbox", "--yes", "--target", "launch@acme-yt")
+    assert applied.exit_code == 0, applied.output
+    moved = SCHEDULED_POST.replace("2099-01-10T09:00:00", "2099-01-11T09:00:00")
+    (root / "posts" / "launch.yaml").write_text(moved)
+    still = f"the uploaded video is still {SCHEDULED}: it goes public then unless"
+    for extra in ((), ("--replace", "launch@acme-yt")):
+        planned = publisher("-C", root, "plan", "--sandbox", "--format", "json", *extra)
+        (change,) = [c for c in json.loads(planned.stdout)["changes"] if c["provider"] == "youtube"]
+        assert change["action"] == ("replace" if extra else "drift")
+        assert still in change["reason"], change["reason"]

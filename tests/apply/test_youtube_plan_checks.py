@@ -14,7 +14,11 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from gitops_publisher.cli.main import cli
-from gitops_publisher.sandbox import SANDBOX_GOOGLE_CLIENT_ID, SANDBOX_GOOGLE_CLIENT_SECRET
+from gitops_publisher.sandbox import (
+    SANDBOX_GOOGLE_CLIENT_ID,
+    SANDBOX_GOOGLE_CLIENT_SECRET,
+    SandboxWorld,
+)
 from tests.cli.test_youtube_manifests import CHANNEL, CONFIG, POST
 
 from .harness import Emulator, SecretScan
@@ -105,7 +109,9 @@ def test_plan_in_the_sandbox_checks_the_channel_too(
     make_repo: Callable[..., Any], publisher: Callable[..., Result]
 ) -> None:
     root = make_repo({"publisher.yaml": CONFIG, "posts/launch.yaml": POST}).root
-    result = publisher("-C", root, "plan", "--sandbox")  # the sandbox's @acme is another id
+    # The sandbox's @acme, made before, has another id than publisher.yaml's channel_id.
+    SandboxWorld.load_or_create(root / ".publisher" / "sandbox" / "world").ensure_channel("@acme")
+    result = publisher("-C", root, "plan", "--sandbox")
     assert result.exit_code == 1, result.output
     assert f"account acme-yt is channel_id {CHANNEL} in publisher.yaml" in result.output
     assert not (root / ".publisher" / "sandbox" / "state.json").exists()

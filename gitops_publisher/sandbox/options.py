@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from gitops_publisher.sandbox.youtube.options import YouTubeOptions
 from gitops_publisher.sandbox.youtube.paths import YOUTUBE_ENDPOINTS
@@ -127,6 +127,19 @@ class SandboxOptions(BaseModel):
     youtube: YouTubeOptions = Field(default_factory=YouTubeOptions)
     # --- Faults: endpoint name (see ENDPOINTS) or "*" for every endpoint -> spec ---
     faults: dict[str, FaultSpec] = Field(default_factory=dict)
+
+    @field_validator("faults")
+    @classmethod
+    def _known_endpoints(cls, faults: dict[str, FaultSpec]) -> dict[str, FaultSpec]:
+        """Refuse a fault for an endpoint the sandbox does not have (it would inject nothing).
+
+        Raises:
+            ValueError: a name is neither in :data:`ENDPOINTS` nor ``*``.
+        """
+        unknown = sorted(set(faults) - set(ENDPOINTS) - {"*"})
+        if unknown:
+            raise ValueError(f"unknown endpoints {unknown}; known: {list(ENDPOINTS)}")
+        return faults
 
     @property
     def max_video_bytes(self) -> int:

@@ -227,3 +227,18 @@ def test_the_embedded_sandbox_takes_options_from_the_environment(
     assert youtube and all(r["status"] == "failed" for r in youtube), youtube
     assert not youtube_truth(root)  # no video
     assert any(r["status"] == "published" for r in state.values())
+
+
+def test_a_fault_for_an_endpoint_the_sandbox_does_not_have_is_refused(
+    content_repo, cli, tmp_path, monkeypatch
+):
+    # A misspelt endpoint name injected nothing and said nothing: the run "tested" no fault.
+    root = content_repo.root
+    options = tmp_path / "options.json"
+    options.write_text('{"faults": {"youtube_videos_insert": {"error_rate": 1.0}}}')
+    monkeypatch.setenv("PUBLISHER_SANDBOX_OPTIONS", str(options))
+    refused = cli(root, "apply", "--sandbox", "--yes")
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert "unknown endpoints ['youtube_videos_insert']" in refused.output
+    assert "'youtube_insert'" in refused.output  # the names it knows
+    assert not (root / SANDBOX / "state.json").exists()  # nothing was published

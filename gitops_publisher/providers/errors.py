@@ -47,7 +47,7 @@ class InitOutcomeUnknown(ProviderError):
         super().__init__(
             message,
             hint="nothing to upload into was received, so nothing can be published through "
-            "it; `publisher plan` shows the post as still to create",
+            "it; `publisher plan` shows it to retry (publish again)",
         )
         self.endpoint = endpoint
 

@@ -242,3 +242,19 @@ def test_a_fault_for_an_endpoint_the_sandbox_does_not_have_is_refused(
     assert "unknown endpoints ['youtube_videos_insert']" in refused.output
     assert "'youtube_insert'" in refused.output  # the names it knows
     assert not (root / SANDBOX / "state.json").exists()  # nothing was published
+
+
+def test_an_init_without_answer_says_what_the_next_plan_shows(
+    content_repo, cli, tmp_path, monkeypatch
+):
+    root = content_repo.root
+    options = tmp_path / "options.json"
+    options.write_text('{"faults": {"youtube_insert": {"error_rate": 1.0, "error_status": 503}}}')
+    monkeypatch.setenv("PUBLISHER_SANDBOX_OPTIONS", str(options))
+    applied = cli(root, "apply", "--sandbox", "--yes")
+    assert applied.exit_code == 1, applied.output
+    assert "`publisher plan` shows it to retry (publish again)" in applied.output
+    monkeypatch.delenv("PUBLISHER_SANDBOX_OPTIONS")
+    planned = json.loads(cli(root, "plan", "--sandbox", "--format", "json").stdout)
+    youtube = [c for c in planned["changes"] if c["account"] == "acme-shorts"]
+    assert youtube and all(c["action"] == "retry" for c in youtube), youtube

@@ -43,6 +43,18 @@ def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> 
             f"{handles.shown(existing.publish_id) if existing.publish_id else 'not started'})",
             hint=f"`publisher state rm {address}` first if the record is wrong",
         )
+    # One post is one address: adopting another address's publish would record this one as
+    # published while nothing was ever posted for it.
+    holder = next(
+        (r for r in planned.state.resources.values() if handles.same(r.publish_id, handle)),
+        None,
+    )
+    if holder is not None:
+        raise PublisherError(
+            f"{handles.named(handle)} is already recorded for {holder.address}",
+            hint=f"check the id: it is {holder.address}'s post; `publisher state show "
+            f"{holder.address}` shows it",
+        )
     account = post.address.account
 
     async def fetch() -> tuple[Outcome, AccountReport, str, str]:

@@ -58,3 +58,25 @@ def test_an_address_already_recorded_is_refused(applied, publisher) -> None:  # 
     result = publisher("-C", applied, "--sandbox", "state", "import", ADDRESS, record["publish_id"])
     assert result.exit_code == 1
     assert "already recorded" in result.output
+
+
+def test_a_publish_id_recorded_at_another_address_is_refused(applied, publisher) -> None:  # type: ignore[no-untyped-def]
+    records = _records(publisher, applied)
+    other = next(
+        r
+        for a, r in records.items()
+        if a != ADDRESS and a.endswith("@brand-us") and r["publish_id"]
+    )
+    assert publisher("-C", applied, "--sandbox", "state", "rm", "--yes", ADDRESS).exit_code == 0
+    state = applied / ".publisher" / "sandbox" / "state.json"
+    before = state.read_bytes()
+
+    # The other post's publish_id, pasted by mistake: TikTok confirms it (same account), but
+    # one post recorded at two addresses would leave this address's post never published.
+    result = publisher("-C", applied, "--sandbox", "state", "import", ADDRESS, other["publish_id"])
+    assert result.exit_code == 1, result.output
+    assert f"publish_id {other['publish_id']} is already recorded for {other['address']}" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
+    assert state.read_bytes() == before

@@ -74,13 +74,17 @@ def video_uses(posts: Iterable[DesiredPost], providers: Mapping[str, str]) -> li
     """One use per post id (a post resolves to one address per account), in ``posts`` order.
 
     ``providers`` maps an account to its ``provider:``; a post is checked against the media
-    rules of every platform its accounts are on.
+    rules of every platform its accounts are on, and its cover time is the one an account
+    receives, whichever comes first in ``accounts:``.
     """
     platforms: dict[str, list[str]] = {}
     first: dict[str, DesiredPost] = {}
     for post in posts:
         post_id = post.address.post_id
-        first.setdefault(post_id, post)
+        had = first.setdefault(post_id, post)
+        cover = "video_cover_timestamp_ms"  # in TikTok's post_info (reference §3.2)
+        if cover in post.post_info and cover not in had.post_info:
+            first[post_id] = post  # an account that receives the cover time (not YouTube)
         provider = providers.get(post.address.account, DEFAULT_PROVIDER)
         if provider not in platforms.setdefault(post_id, []):
             platforms[post_id].append(provider)

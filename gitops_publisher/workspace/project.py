@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -308,6 +308,27 @@ _PLACEHOLDERS: dict[str, Any] = {"id": "unknown", "accounts": ["unknown"], "vide
 _NO_VIDEO = VideoRef("", "", 0)
 
 
+def _with_cover(
+    posts: list[DesiredPost], cover_ms: int | None, unknown: frozenset[str]
+) -> list[DesiredPost]:
+    """``posts`` whose platform takes a cover time carrying the manifest's, for its check.
+
+    A direct post with a problem (an invalid or missing privacy) has no ``post_info``, where
+    the check reads the cover time TikTok would receive; a draft receives none. Unchanged
+    when the cover time or the mode is invalid (already reported).
+    """
+    from gitops_publisher.providers.registry import PLATFORMS
+
+    if cover_ms is None or unknown & {"mode", "cover_timestamp_ms"}:
+        return posts
+    return [
+        replace(post, post_info={"video_cover_timestamp_ms": cover_ms})
+        if post.mode == "direct" and not post.post_info and PLATFORMS[post.provider].covers
+        else post
+        for post in posts
+    ]
+
+
 def _load_manifest(
     videos: _Videos,
     path: Path,
@@ -374,7 +395,8 @@ def _load_manifest(
             posts.extend(desired)  # only a post without a problem is planned
             continue
         if first and video is not _NO_VIDEO:
-            unplanned.extend(desired)  # its video's media rules are checked all the same
+            # its video's media rules are checked all the same, and its cover time
+            unplanned.extend(_with_cover(desired, manifest.cover_timestamp_ms, unknown))
         if "id" not in unknown:
             waiting.extend(post.address for post in desired)
     return posts

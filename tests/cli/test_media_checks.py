@@ -244,3 +244,40 @@ def test_a_cover_time_past_the_video_fails_validate_and_plan_at_its_line(
             f"{video} ({duration} ms long)" in result.stderr
         )
         assert "posts/fine.yaml" not in result.stderr
+
+
+WITH_SHORTS = """\
+version: 1
+accounts:
+  brand-us: {refresh_token_env: TOKEN_US}
+  shorts: {provider: youtube, refresh_token_env: TOKEN_YT}
+defaults:
+  privacy: SELF_ONLY
+  youtube: {privacy: private}
+"""
+
+
+@pytest.mark.parametrize(
+    ("config", "accounts", "extra"),
+    [
+        # another field of the post is invalid: its cover time is checked all the same
+        (CONFIG, "[brand-us]", "privacy: PUBLIC\n"),
+        # a YouTube channel named first: the TikTok account still receives the cover time
+        (WITH_SHORTS, "[shorts, brand-us]", ""),
+    ],
+    ids=["invalid-privacy", "youtube-first"],
+)
+def test_a_cover_time_past_the_video_is_reported_whatever_else_the_post_holds(
+    make_repo: MakeRepo, publisher: Run, config: str, accounts: str, extra: str
+) -> None:
+    video = "media/test/valid_h264_aac.mp4"
+    duration = probe_video(DATA / "valid_h264_aac.mp4").duration_ms
+    assert duration is not None
+    text = manifest("late", video, extra=f"cover_timestamp_ms: {duration + 500}\n{extra}")
+    repo = repo_with(make_repo, config, late=text.replace("[brand-us]", accounts))
+    result = publisher("-C", repo.root, "validate")
+    assert result.exit_code == 1, result.output
+    assert (
+        f"posts/late.yaml:7:21 cover_timestamp_ms: {duration + 500} ms is past the end of "
+        f"{video} ({duration} ms long)" in result.stderr
+    )

@@ -34,16 +34,18 @@ def state() -> None:
     """Inspect and edit the state: the record of what was published."""
 
 
-def open_store(app: AppContext, *, writing: bool = False) -> StateStore:
+def open_store(app: AppContext, *, writing: bool = False, shard: str | None = None) -> StateStore:
     """The project's state store (``--sandbox`` aware), with notices shown on stderr.
 
     A store opened for ``writing`` is bound to this run's endpoint: it refuses a state that
     describes another one (design §12); viewing a state is allowed whatever it describes.
+    ``shard`` (``K/N``): write that shard's own file (``apply --shard``), not the base file.
 
     Raises:
         ConfigError: publisher.yaml is missing or invalid.
         PublisherError: the configured backend is not available.
     """
+    from gitops_publisher.core.shard import Shard
     from gitops_publisher.planning import adopts_unbound, platforms_of, run_endpoints
     from gitops_publisher.workspace.project import load_config
     from gitops_publisher.workspace.state_stores import open_state_store
@@ -55,6 +57,7 @@ def open_store(app: AppContext, *, writing: bool = False) -> StateStore:
         config.state,
         sandbox=app.sandbox,
         notify=lambda message: click.echo(message, err=True),
+        shard=Shard.parse(shard) if shard else None,
         endpoints=endpoints,
         adopts=adopts_unbound,
         platform_of=platforms_of(config.accounts),
@@ -123,19 +126,27 @@ def show(app: AppContext, address: str) -> None:
     click.echo(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
 
 
+shard_option = click.option(
+    "--shard",
+    metavar="K/N",
+    help="Change shard K of N's own state file, where `apply --shard K/N` recorded its posts.",
+)
+
+
 @state.command("rm")
 @sandbox_option
 @click.argument("addresses", nargs=-1, required=True, metavar="ADDRESS|POST_ID...")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed in CI).")
+@shard_option
 @click.pass_obj
-def rm(app: AppContext, addresses: tuple[str, ...], yes: bool) -> None:
+def rm(app: AppContext, addresses: tuple[str, ...], yes: bool, shard: str | None) -> None:
     """Forget the records of ADDRESS... (the posts stay on TikTok or YouTube).
 
     A bare POST_ID selects its record on every account, as `--target` does. Use it for a
     record that should not exist, or to let a post be published anew. A backup of the previous
     state is kept.
     """
-    store = open_store(app, writing=True)
+    store = open_store(app, writing=True, shard=shard)
     current = store.read()
     chosen = {r.address: r for item in addresses for r in _resolve(current, item, store)}
     records = list(chosen.values())
@@ -172,8 +183,9 @@ def rm(app: AppContext, addresses: tuple[str, ...], yes: bool) -> None:
 @sandbox_option
 @click.argument("old", metavar="OLD")
 @click.argument("new", metavar="NEW")
+@shard_option
 @click.pass_obj
-def mv(app: AppContext, old: str, new: str) -> None:
+def mv(app: AppContext, old: str, new: str, shard: str | None) -> None:
     """Move the record of OLD to NEW (POST_ID@ACCOUNT): a renamed post id.
 
     What `previous_ids: [OLD_ID]` in the renamed manifest does declaratively, for when the
@@ -186,7 +198,7 @@ def mv(app: AppContext, old: str, new: str) -> None:
             f"{old_address.account}'s account, not on {new_address.account}'s",
             hint="a rename keeps the account: NEW is NEW_ID@" + old_address.account,
         )
-    store = open_store(app, writing=True)
+    store = open_store(app, writing=True, shard=shard)
     with store.lock(purpose="publisher state mv"):
         current = store.read()
         _find(current, str(old_address), store)

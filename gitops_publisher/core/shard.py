@@ -61,6 +61,12 @@ class Shard:
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"
 
+    @classmethod
+    def of_file(cls, path: str) -> Shard | None:
+        """The shard whose state file ``path`` is (``state.shard-2-of-4.json``), else None."""
+        match = _SHARD_NAME.search(PurePosixPath(path).stem)
+        return None if match is None else cls(int(match[1]), int(match[2]))
+
 
 def is_state_file_of(candidate: str, base: str) -> bool:
     """Whether ``candidate`` is ``base`` itself or one of its shard files (any N)."""

@@ -91,11 +91,14 @@ class CombinedStateStore:
                 resources[address] = rec
                 continue
             if address in self._elsewhere:
+                other = self._elsewhere[address]
+                shard = Shard.of_file(other)
                 raise StateError(
-                    f"{address} is also recorded in {self._elsewhere[address]}; removing it "
+                    f"{address} is also recorded in {other}; removing it "
                     f"from {self.own.describe()} alone would not forget it",
-                    hint="remove it from each state file that records it (run the command "
-                    "for that file's shard), or leave it",
+                    hint="change each state file that records it: run the command again "
+                    + (f"with --shard {shard}" if shard else "without --shard")
+                    + f" for {other}, or leave it",
                 )
             resources.pop(address, None)
         if not changed:

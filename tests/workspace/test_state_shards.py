@@ -101,3 +101,43 @@ def test_forgetting_a_record_kept_in_a_shard_file_is_refused_clearly(
     assert result.exit_code == 1
     assert "also recorded in" in result.stderr
     assert "state.shard-1-of-2.json" in result.stderr
+
+
+def test_a_record_in_a_shard_file_is_forgotten_or_moved_with_its_shard(
+    content_repo: Any, publisher: Run
+) -> None:
+    root = content_repo.root
+    assert publisher("-C", root, "apply", "--sandbox", "--yes", "--shard", "1/2").exit_code == 0
+    shard_file = root / ".publisher" / "sandbox" / "state.shard-1-of-2.json"
+    assert "tutorial-part1@devrel" in addresses(shard_file)
+
+    # Without --shard the base file is written: refused, naming the option that works.
+    for command in (["rm", "--yes"], ["mv"]):
+        extra = ["tutorial-part1@devrel"] + (["renamed@devrel"] if command == ["mv"] else [])
+        refused = publisher("-C", root, "--sandbox", "state", *command, *extra)
+        assert refused.exit_code == 1
+        assert "state.shard-1-of-2.json" in refused.stderr
+        assert "with --shard 1/2" in refused.stderr
+
+    moved = publisher(
+        "-C",
+        root,
+        "--sandbox",
+        "state",
+        "mv",
+        "--shard",
+        "1/2",
+        "tutorial-part1@devrel",
+        "renamed@devrel",
+    )
+    assert moved.exit_code == 0, moved.output
+    assert "renamed@devrel" in addresses(shard_file)
+    assert "tutorial-part1@devrel" not in addresses(shard_file)
+
+    forgot = publisher(
+        "-C", root, "--sandbox", "state", "rm", "--shard", "1/2", "--yes", "renamed@devrel"
+    )
+    assert forgot.exit_code == 0, forgot.output
+    assert "renamed@devrel" not in addresses(shard_file)
+    listed = publisher("-C", root, "--sandbox", "state", "list", "--format", "json")
+    assert "renamed@devrel" not in listed.stdout

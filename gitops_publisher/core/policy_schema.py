@@ -14,7 +14,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Severity = Literal["error", "warning"]
-Term = Annotated[str, Field(min_length=1, pattern=r"\S")]
+#: A banned term holds something besides spaces (an empty one would match every caption).
+TERM_PATTERN = r"\S"
+Term = Annotated[str, Field(min_length=1, pattern=TERM_PATTERN)]
 
 
 class _Model(BaseModel):

@@ -20,12 +20,15 @@ from pydantic import BaseModel, Tag, ValidationError
 from gitops_publisher.core.models import (
     CHANNEL_ID_PATTERN,
     ENV_PATTERN,
+    HANDLE_PATTERN,
     HASHTAG_PATTERN,
     LANGUAGE_PATTERN,
+    OPEN_ID_PATTERN,
     SLUG_PATTERN,
     YOUTUBE_HANDLE_PATTERN,
 )
 from gitops_publisher.core.policy import PolicyViolation
+from gitops_publisher.core.policy_schema import TERM_PATTERN
 from gitops_publisher.core.secrets import find_secret_keys, find_secrets, shown_key
 from gitops_publisher.errors import Diagnostic
 from gitops_publisher.workspace import yamlio
@@ -301,6 +304,11 @@ _PATTERN_MESSAGES: dict[str, str] = {
     SLUG_PATTERN: "must be 1-64 lowercase letters, digits, '.', '_' or '-', starting with a "
     "letter or digit",
     HASHTAG_PATTERN: "a hashtag is one word: no spaces, '#' or '@' inside",
+    HANDLE_PATTERN: "must be the user's TikTok handle (their @username, not the display name): "
+    "1-64 letters, digits, '.', '_' or '-' ('@' optional)",
+    OPEN_ID_PATTERN: "must be the user's TikTok open_id: letters, digits, '.', '_', ':' or '-' "
+    "(`publisher auth status` shows it once the account has a token)",
+    TERM_PATTERN: "must be a word or phrase: not empty, not only spaces",
     YOUTUBE_HANDLE_PATTERN: "must be the channel's @handle: 3-30 letters, digits, '.', '_' or "
     "'-' ('@' optional)",
     CHANNEL_ID_PATTERN: "must be a YouTube channel id: 'UC' and 22 letters, digits, '_' or '-' "

@@ -518,6 +518,27 @@ CASES = [
         ["accounts.brand-uk.refresh_token_env:", "environment variable name"],
     ),
     Case(
+        "username-not-a-handle",  # the display name pasted instead of the @handle
+        {"publisher.yaml": config("  brand-uk:\n", '  brand-uk:\n    username: "Brand UK"\n')},
+        ["publisher.yaml:7:15"],
+        ["accounts.brand-uk.username:", "TikTok handle", "not the display name"],
+        absent=["should match pattern", "[A-Za-z"],
+    ),
+    Case(
+        "open-id-malformed",
+        {"publisher.yaml": config("  brand-uk:\n", '  brand-uk:\n    open_id: "a b"\n')},
+        ["publisher.yaml:7:14"],
+        ["accounts.brand-uk.open_id:", "`publisher auth status` shows"],
+        absent=["should match pattern", "[A-Za-z"],
+    ),
+    Case(
+        "banned-term-blank",
+        {"publisher.yaml": config() + "policy:\n  banned_terms: {terms: [' ']}\n"},
+        ["publisher.yaml:12:26"],
+        ["policy.banned_terms.terms.0:", "a word or phrase"],
+        absent=["should match pattern"],
+    ),
+    Case(
         "bad-account-name",
         {"publisher.yaml": config("  brand-uk:", "  Brand UK:")},
         ["publisher.yaml:6:3"],

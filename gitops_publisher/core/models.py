@@ -405,11 +405,14 @@ class PostManifest(_Model):
         "{at: '2026-12-01 09:00', tz: Europe/Paris} (DST-correct).",
     )
     not_after: ScheduleTime | None = Field(
-        None, description="Do not publish after this time (same forms as publish_at)."
+        None,
+        description="End of the publish window (same forms as publish_at): once it has "
+        "passed with the post unpublished, on_missed decides (by default it is published late).",
     )
     on_missed: OnMissed | None = Field(
         None,
-        description="If publish_at passed while nothing ran (past not_after): skip|publish|fail.",
+        description="What to do once not_after has passed with the post unpublished: skip, "
+        "publish (late; the default, from defaults.on_missed) or fail.",
     )
     mode: Mode | None = None
     disclosure: Disclosure | None = None

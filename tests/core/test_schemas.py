@@ -156,3 +156,12 @@ def test_a_written_state_and_the_golden_state_validate(tmp_path: Path) -> None:
     assert errors("state", json.loads(path.read_text(encoding="utf-8"))) == []
     assert errors("state", json.loads(GOLDEN_STATE.read_text(encoding="utf-8"))) == []
     assert errors("state", {"version": 1, "lineage": "x", "serial": 0, "resources": {}, "x": 1})
+
+
+def test_not_after_says_that_on_missed_decides_and_publishes_late_by_default() -> None:
+    # The planner publishes a post past its not_after unless on_missed says otherwise: an
+    # editor's tooltip saying "do not publish after this time" promised the opposite.
+    properties = json.loads((SCHEMA_DIR / "post.schema.json").read_text())["properties"]
+    not_after = properties["not_after"]["description"]
+    assert "on_missed decides" in not_after and "published late" in not_after
+    assert "publish (late; the default" in properties["on_missed"]["description"]

@@ -318,9 +318,10 @@ def _resolve(current: State, selector: str, store: StateStore) -> list[Record]:
     found = [r for r in _select(current, frozenset([post_id])) if r.post_id == post_id]
     if found:
         return found
+    posts = sorted({r.post_id for r in current.resources.values()})
     raise AddressError(
         f"no record of post {post_id} on any account in {store.describe()}",
-        hint="name a post id or an address (POST_ID@ACCOUNT) from `publisher state list`",
+        hint=_not_recorded_hint(post_id, posts, "post ids and addresses"),
     )
 
 
@@ -334,17 +335,24 @@ def _find(current: State, address: str, store: StateStore) -> Record:
     if record is not None:
         return record
     Address.parse(address)  # a malformed address gets the syntax message
-    close = difflib.get_close_matches(address, list(current.resources), n=3, cutoff=0.75)
+    raise AddressError(
+        f"no record of {address} in {store.describe()}",
+        hint=_not_recorded_hint(address, list(current.resources), "addresses"),
+    )
+
+
+def _not_recorded_hint(wanted: str, recorded: list[str], what: str) -> str:
+    """The closest of ``recorded`` to ``wanted``, and the listing of the state looked in."""
+    close = difflib.get_close_matches(wanted, recorded, n=3, cutoff=0.75)
     hint = f"did you mean {', '.join(close)}? " if close else ""
     app = click.get_current_context().find_object(AppContext)
     sandbox = app is not None and app.sandbox
     listing = "publisher state list --sandbox" if sandbox else "publisher state list"
     elsewhere = _sandbox_pointer(app).strip() if app is not None else ""
-    raise AddressError(
-        f"no record of {address} in {store.describe()}",
-        hint=hint
-        + f"run `{listing}` to see the recorded addresses"
-        + (f". {elsewhere}" if elsewhere else ""),
+    return (
+        hint
+        + f"run `{listing}` to see the recorded {what}"
+        + (f". {elsewhere}" if elsewhere else "")
     )
 
 

@@ -227,6 +227,22 @@ def test_rm_of_a_bare_post_id_with_no_record_is_refused(project: Path) -> None:
     assert len(load_state(state_file(project).read_bytes(), source="state").resources) == 4
 
 
+def test_rm_of_a_mistyped_post_id_suggests_it_and_the_listing_of_this_state(
+    project: Path,
+) -> None:
+    sandbox = project / ".publisher" / "sandbox"
+    sandbox.mkdir()
+    shutil.copyfile(GOLDEN, sandbox / "state.json")
+    result = CliRunner().invoke(
+        cli,
+        ["-C", str(project), "--sandbox", "state", "rm", "--yes", "launch-teasr"],
+        catch_exceptions=False,
+    )
+    assert_clean_failure(result)
+    assert "did you mean launch-teaser?" in result.stderr
+    assert "`publisher state list --sandbox`" in result.stderr  # the state it looked in
+
+
 def test_rm_without_yes_and_without_a_terminal_is_refused(project: Path) -> None:
     result = run(project, "rm", "launch-teaser@brand-us")
     assert_clean_failure(result)

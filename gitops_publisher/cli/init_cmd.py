@@ -87,12 +87,15 @@ def init(
         "refresh_token_env": token_env(account, provider),
         "timezone": timezone,
     }
-    if username and provider == "youtube":  # a TikTok username is checked at login only
+    if username and provider == "youtube":
         settings["handle"] = f"@{username}"
+    elif username:  # written as the account's username: the handle it must be
+        settings["username"] = username
+    values = {"[key]": account, "timezone": timezone, "handle": username, "username": username}
     try:  # the same rules publisher.yaml is checked with, before writing anything
         Config.model_validate({"version": 1, "accounts": {account: settings}})
     except ValueError as exc:
-        raise _invalid(exc, {"[key]": account, "timezone": timezone, "handle": username}) from None
+        raise _invalid(exc, values) from None
     files = scaffold_files(account, username, timezone, provider)
     replaced = write_scaffold(root, files, force=force)
     for path in replaced:
@@ -123,6 +126,11 @@ _RULES = {
     ),
     "timezone": ("time zone", "a time zone is an IANA name such as Europe/Paris or UTC"),
     "handle": ("handle", "a YouTube @handle is 3-30 letters, digits, '.', '_' or '-'"),
+    "username": (
+        "username",
+        "a TikTok username is the @handle, not the display name: 1-64 letters, digits, '.', "
+        "'_' or '-'",
+    ),
 }
 
 

@@ -160,6 +160,8 @@ def test_init_without_an_account_and_without_a_terminal_says_what_to_pass(
         (["--account", "Brand_US"], "account name 'Brand_US'", "lowercase letters"),
         (["--account", "b", "--timezone", "Europe/Pariss"], "time zone 'Europe/Pariss'", "IANA"),
         (["--provider", "youtube", "--account", "b", "--handle", "a b"], "handle 'a b'", "@handle"),
+        # a display name for the TikTok username: publisher.yaml would not validate
+        (["--account", "b", "--username", "Client Z"], "username 'Client Z'", "display name"),
     ],
 )
 def test_init_names_only_the_value_that_is_wrong(

@@ -23,15 +23,16 @@ def utf16_length(text: str) -> int:
 def compose_caption(caption: str, defaults: CaptionDefaults, *, apply_defaults: bool) -> str:
     """Return the caption with the team's suffix and missing default hashtags appended.
 
-    A hashtag already present in the caption (case-insensitive, as a whole word) is not
-    repeated. Hashtags are separated by spaces so TikTok recognises them.
+    A hashtag already present in the caption (case-insensitive, as a whole word, or as TikTok
+    tags it: ``#acme.`` and ``(#acme)`` hold ``#acme``) is not repeated. Hashtags are
+    separated by spaces so TikTok recognises them.
     """
     text = caption.strip()
     if not apply_defaults:
         return text
     if defaults.suffix and defaults.suffix.strip() not in text:
         text = f"{text}\n{defaults.suffix.strip()}" if text else defaults.suffix.strip()
-    words = {word.lower() for word in text.split()}
+    words = {word.lower() for word in text.split()} | {tag.lower() for tag in hashtags(text)}
     missing = []
     for tag in defaults.hashtags:
         tag = tag if tag.startswith("#") else f"#{tag}"

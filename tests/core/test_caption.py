@@ -53,3 +53,15 @@ def test_a_post_can_opt_out_of_the_defaults() -> None:
 def test_a_hashtag_that_is_only_a_prefix_of_a_word_still_counts_as_missing() -> None:
     text = compose_caption("#acmecorp rocks", TEAM, apply_defaults=True)
     assert text.endswith("#acme #launch")
+
+
+def test_a_hashtag_followed_by_punctuation_is_present_and_not_repeated() -> None:
+    # TikTok tags "#acme." and "(#launch)" as #acme and #launch: appending them again posted
+    # "Big sale #acme. (#launch)\nMade by Acme #acme #launch", each tag twice.
+    text = compose_caption("Big sale #acme. (#launch)", TEAM, apply_defaults=True)
+    assert text == "Big sale #acme. (#launch)\nMade by Acme"
+
+
+def test_a_default_hashtag_with_a_hyphen_is_found_as_written() -> None:
+    team = CaptionDefaults(hashtags=["#new-drop"])
+    assert compose_caption("Out now #new-drop", team, apply_defaults=True) == "Out now #new-drop"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -438,6 +438,14 @@ def check_not_stale(saved: Plan, current: Planned) -> None:
             hint="run `publisher plan -o FILE` again and review it",
         )
     if saved.fingerprints != current.plan.fingerprints:
+        other = _other_accounts(saved.fingerprints, current.plan.fingerprints)
+        if other:
+            raise StalePlanError(
+                f"the saved plan's posts are not the posts of this run: {other}",
+                hint="apply it with the options it was saved with (a plan saved with "
+                "--sandbox or --shard is applied with the same options), or run "
+                "`publisher plan -o FILE` again and review it",
+            )
         changed = sorted(set(saved.fingerprints.items()) ^ set(current.plan.fingerprints.items()))
         names = ", ".join(sorted({address for address, _ in changed})[:5])
         raise StalePlanError(
@@ -452,6 +460,32 @@ def check_not_stale(saved: Plan, current: Planned) -> None:
             f"the state's publish attempts differ from those the plan was saved with ({names})",
             hint="run `publisher plan -o FILE` again and review it",
         )
+
+
+def _other_accounts(saved: Mapping[str, str], now: Mapping[str, str]) -> str:
+    """How the plans differ when they hold other accounts' posts and no post changed, or "".
+
+    A plan saved with ``--shard K/N`` and applied without it (or the other way round, or with
+    another shard) holds whole accounts the run does not: every address in one and not the
+    other is of an account the other has none of. An edited, added or removed post of an
+    account both hold is a change of the manifests instead.
+    """
+    if any(saved[a] != now[a] for a in saved.keys() & now.keys()):
+        return ""
+
+    def accounts(addresses: Iterable[str]) -> set[str]:
+        return {Address.parse(address).account for address in addresses}
+
+    planned, running = accounts(saved), accounts(now)
+    if accounts(saved.keys() ^ now.keys()) & planned & running:
+        return ""
+    only_saved, only_now = sorted(planned - running), sorted(running - planned)
+    parts = []
+    if only_saved:
+        parts.append(f"it has the posts of {', '.join(only_saved[:5])}, which this run leaves out")
+    if only_now:
+        parts.append(f"it has none of {', '.join(only_now[:5])}, which this run plans")
+    return "; ".join(parts)
 
 
 def _attempts(plan: Plan) -> dict[str, tuple[str | None, str | None]]:

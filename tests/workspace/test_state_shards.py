@@ -141,3 +141,21 @@ def test_a_record_in_a_shard_file_is_forgotten_or_moved_with_its_shard(
     assert "renamed@devrel" not in addresses(shard_file)
     listed = publisher("-C", root, "--sandbox", "state", "list", "--format", "json")
     assert "renamed@devrel" not in listed.stdout
+
+
+def test_a_saved_plan_applied_with_another_shard_says_so_not_that_manifests_changed(
+    content_repo: Any, publisher: Run, tmp_path: Path
+) -> None:
+    root = content_repo.root
+    whole, one = tmp_path / "whole.json", tmp_path / "one.json"
+    assert publisher("-C", root, "plan", "--sandbox", "-o", whole).exit_code == 0
+    assert publisher("-C", root, "plan", "--sandbox", "--shard", "1/2", "-o", one).exit_code == 0
+
+    for saved, options in ((whole, ["--shard", "1/2"]), (one, [])):
+        result = publisher("-C", root, "apply", "--sandbox", "--yes", *options, saved)
+        assert result.exit_code == 1, result.output
+        assert "manifests or videos changed" not in result.stderr  # nothing was edited
+        assert "not the posts of this run" in result.stderr
+        assert "applied with the same options" in result.stderr
+    assert not (root / ".publisher" / "sandbox" / "state.json").exists()
+    assert not list((root / ".publisher" / "sandbox").glob("state.shard-*"))

@@ -141,8 +141,14 @@ def build_calendar(
                 )
         if record.status not in DONE:
             continue
-        # The manifest's caption only if it is still what was published (not drifted).
+        # The manifest's caption only if it is still what was published (not drifted);
+        # else the caption the record says was sent (records before December 2026: none).
         same = known is not None and known.fingerprint == record.fingerprint
+        caption: str | None
+        if same and known is not None and known.mode == "direct":
+            caption = known.caption
+        else:
+            caption = record.sent.caption if record.sent is not None else None
         kind: Kind = "published" if record.status == "published" else "draft"
         at = record.published_at or record.updated_at
         public_at = youtube_publish_at(record)  # YouTube keeps it private until then
@@ -155,9 +161,7 @@ def build_calendar(
             record.account,
             kind,
             at,
-            caption=known.caption
-            if same and known is not None and known.mode == "direct"
-            else None,
+            caption=caption,
             url=record.url,
             publish_id=handles.shown(record.publish_id) if record.publish_id else None,
             manifest=known.manifest_file if known is not None else None,

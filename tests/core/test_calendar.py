@@ -91,6 +91,17 @@ def test_published_posts_come_from_the_state_with_their_url_and_earlier_publishe
     ]  # the edited manifest's caption is not what was published: none is shown
 
 
+def test_a_drifted_or_orphaned_post_shows_the_caption_its_record_says_was_sent() -> None:
+    us, uk = desired(id="teaser", caption="Now edited")
+    at = datetime(2026, 11, 10, 14, 2, tzinfo=UTC)
+    sent = {"mode": "direct", "video_id": "git:aaaa", "video_size": 1000, "caption": "As sent"}
+    state = State().with_record(published(us, at, fingerprint="sha256:edited-since", sent=sent))
+    state = state.with_record(published(uk, at, post_id="gone", sent=sent))  # no manifest
+    calendar = build_calendar([us], state, CONFIG.accounts, NOW)
+    rows = [(e.address, e.caption) for e in calendar.entries]
+    assert rows == [("gone@brand-uk", "As sent"), ("teaser@brand-us", "As sent")]
+
+
 def test_a_post_without_publish_at_is_listed_as_unscheduled() -> None:
     calendar = build_calendar(desired(id="now"), State(), CONFIG.accounts, NOW)
     assert calendar.entries == []

@@ -92,8 +92,15 @@ class ProjectProblems(ConfigError):
         self.accounts = accounts
 
 
+#: What a manifest's file name ends with (in this case: ``.YAML`` is not read, and warned of).
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+
+
 def manifest_paths(root: Path, out: list[Diagnostic] | None = None) -> list[Path]:
     """Every ``posts/**/*.yaml`` / ``*.yml`` regular file, sorted (stable plans).
+
+    A file ending in ``.YAML`` (another case) is not read, with a warning to ``out``: its
+    post would otherwise be left out without a word.
 
     Symlinks are followed only while they stay inside the repository (each real directory
     walked once): a ``posts/`` directory, a sub-directory or a manifest that is a symlink
@@ -129,13 +136,19 @@ def manifest_paths(root: Path, out: list[Diagnostic] | None = None) -> list[Path
             continue
         for entry in entries:
             path = Path(entry.path)
-            manifest = path.suffix in (".yaml", ".yml")
+            manifest = path.suffix in MANIFEST_SUFFIXES
             if entry.is_symlink() and (manifest or entry.is_dir()) and leaves(path):
                 continue
             if entry.is_dir():
                 stack.append(path)
             elif manifest and entry.is_file():
                 found.append(path)
+            elif path.suffix.lower() in MANIFEST_SUFFIXES and entry.is_file():
+                display = path.relative_to(root).as_posix()
+                message = (
+                    "not read: a manifest's name ends in .yaml or .yml, in lowercase: rename it"
+                )
+                problems.append(Diagnostic(display, None, None, "", message, "warning"))
     return sorted(found)
 
 

@@ -133,6 +133,19 @@ def test_validate_warns_when_there_are_no_posts(
     assert "warning: posts: no manifests found under posts/" in result.stderr
 
 
+def test_validate_warns_about_a_manifest_it_does_not_read_because_of_its_case(
+    make_repo: Callable[..., Any], publisher: Run
+) -> None:
+    post = "version: 1\nid: x\naccounts: [brand-us]\nvideo: media/x.mp4\ncaption: x\n"
+    root = make_repo({"publisher.yaml": CONFIG, "posts/Launch.YAML": post}).root
+    result = publisher("-C", root, "validate")
+    assert result.exit_code == 0
+    assert (
+        "warning: posts/Launch.YAML: not read: a manifest's name ends in .yaml or .yml, "
+        "in lowercase: rename it"
+    ) in result.stderr
+
+
 # --- plan: text -------------------------------------------------------------------------------
 
 

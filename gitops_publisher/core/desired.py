@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -361,6 +362,25 @@ def unknown_captions(manifest: PostManifest, unknown: frozenset[str]) -> frozens
     return frozenset(out)
 
 
+#: How many account names a message about an unknown one lists (an agency has dozens).
+_KNOWN_SHOWN = 10
+
+
+def known_accounts(name: str, accounts: Iterable[str]) -> tuple[str, str]:
+    """`` (did you mean 'x'?)`` for a name close to ``name`` (or ""), and the names known.
+
+    The names are sorted and shortened past :data:`_KNOWN_SHOWN` (``... and 30 more``), as
+    every problem naming an unknown account repeats them.
+    """
+    names = sorted(accounts)
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.8)
+    guess = f" (did you mean '{close[0]}'?)" if close else ""
+    shown = ", ".join(names[:_KNOWN_SHOWN]) or "none"
+    if len(names) > _KNOWN_SHOWN:
+        shown += f" and {len(names) - _KNOWN_SHOWN} more"
+    return guess, shown
+
+
 def _account_problems(
     manifest: PostManifest, config: Config, entries: dict[str, int], unknown: frozenset[str]
 ) -> list[FieldProblem]:
@@ -370,22 +390,24 @@ def _account_problems(
     caption is not said to be for an account the post does not publish to: the invalid
     entry may be that account.
     """
-    known = ", ".join(sorted(config.accounts)) or "none"
-    problems = [
-        FieldProblem(
-            f"accounts.{entries[account]}",
-            f"unknown account '{account}'; declare it under accounts: in "
-            f"publisher.yaml (known: {known})",
-        )
-        for account in manifest.accounts
-        if account not in config.accounts
-    ]
+    problems = []
+    for account in manifest.accounts:
+        if account not in config.accounts:
+            guess, known = known_accounts(account, config.accounts)
+            problems.append(
+                FieldProblem(
+                    f"accounts.{entries[account]}",
+                    f"unknown account '{account}'{guess}; declare it under accounts: in "
+                    f"publisher.yaml (known: {known})",
+                )
+            )
     all_known = not any(name.startswith("accounts.") for name in unknown)
     for account in manifest.captions:
         if account not in config.accounts:
+            guess, known = known_accounts(account, config.accounts)
             message = (
-                f"unknown account '{account}' in captions; declare it under accounts: in "
-                f"publisher.yaml (known: {known})"
+                f"unknown account '{account}' in captions{guess}; declare it under accounts: "
+                f"in publisher.yaml (known: {known})"
             )
         elif account not in manifest.accounts and all_known:
             message = (

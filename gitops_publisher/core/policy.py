@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from gitops_publisher.core.caption import HASHTAG
-from gitops_publisher.core.desired import DesiredPost, unknown_captions
+from gitops_publisher.core.desired import DesiredPost, known_accounts, unknown_captions
 from gitops_publisher.core.models import Defaults, Disclosure, PostManifest
 from gitops_publisher.core.policy_schema import (
     BannedTerms,
@@ -58,11 +58,12 @@ def check_config(policy: Policy, accounts: Sequence[str]) -> list[PolicyViolatio
     """Return problems of the policy itself: per-account rules naming undeclared accounts."""
     if policy.banned_terms is None:
         return []
-    known = ", ".join(sorted(accounts)) or "none"
     return [
         PolicyViolation(
             f"policy.banned_terms.accounts.{name}",
-            f"unknown account '{name}'; declare it under accounts: (known: {known})",
+            "unknown account '{}'{}; declare it under accounts: (known: {})".format(
+                name, *known_accounts(name, accounts)
+            ),
             "error",
             ("policy", "banned_terms", "accounts", name),  # a name may hold a '.'
         )

@@ -174,6 +174,22 @@ def test_problems_are_reported_per_field_and_nothing_is_resolved() -> None:
     assert "needs a privacy level" in fields["privacy"]
 
 
+def test_a_mistyped_account_among_many_is_suggested_and_the_known_list_is_short() -> None:
+    # An agency's publisher.yaml names dozens of clients: the message suggests the close
+    # name and lists a few of the rest instead of every account, once per problem.
+    clients = {f"client-{i:02d}": {"refresh_token_env": f"TOKEN_{i:02d}"} for i in range(40)}
+    config = CONFIG | {"accounts": clients}
+    manifest = {"accounts": ["cilent-07"], "captions": {"client_07": "x"}}
+    _, problems = resolve(manifest, config=config)
+    fields = {p.field: p.message for p in problems}
+    assert fields["accounts.0"] == (
+        "unknown account 'cilent-07' (did you mean 'client-07'?); declare it under accounts: "
+        "in publisher.yaml (known: client-00, client-01, client-02, client-03, client-04, "
+        "client-05, client-06, client-07, client-08, client-09 and 30 more)"
+    )
+    assert "in captions (did you mean 'client-07'?)" in fields["captions.client_07"]
+
+
 def test_branded_content_cannot_be_private() -> None:
     _, problems = resolve({"disclosure": {"brand_content": True}})
     assert [p.field for p in problems] == ["disclosure.brand_content"]

@@ -116,8 +116,16 @@ def plan(
     known_posts = {d.address.post_id for d in desired} | {
         r.post_id for r in state.resources.values()
     }
+    named = {address.rpartition("@")[2] for address in known}  # the accounts posts are on
     for selector in sorted(targets | replace):
         if selector not in known and selector not in known_posts:
+            whose = selector.removeprefix("@")
+            if whose in named:  # selectors name posts; an account's are its addresses
+                raise AddressError(
+                    f"'{selector}' matches no post: {whose} is an account",
+                    hint=f"name each of its posts as POST_ID@{whose} (`publisher plan` "
+                    "lists them), or a POST_ID for all its accounts",
+                )
             names = sorted(known if "@" in selector else known_posts)
             close = difflib.get_close_matches(selector, names, n=3, cutoff=0.75)
             meant = f"did you mean {', '.join(close)}? " if close else ""

@@ -279,6 +279,16 @@ def test_a_mistyped_target_suggests_the_address_meant(
     assert f"did you mean {meant}" in result.stderr
 
 
+@pytest.mark.parametrize("typed", ["brand-us", "@brand-us"])
+def test_a_target_naming_an_account_says_how_to_select_its_posts(
+    repo: Path, publisher: Run, typed: str
+) -> None:
+    result = publisher("-C", repo, "plan", "--target", typed)
+    assert result.exit_code == 1
+    assert f"'{typed}' matches no post: brand-us is an account" in result.stderr
+    assert "name each of its posts as POST_ID@brand-us" in result.stderr
+
+
 def test_targets_narrow_the_plan(repo: Path, publisher: Run) -> None:
     document = plan_json(publisher, repo, "--target", "fresh")
     assert sorted(c["address"] for c in document["changes"]) == [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,13 @@ def _load_options(path: Path | None, seed: int | None) -> Any:
     except WorldFileError as exc:
         raise click.ClickException(str(exc)) from exc
     return options if seed is None else options.model_copy(update={"seed": seed})
+
+
+def _finite_scale(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """``--time-scale``: also refuse ``inf`` and ``nan``, which FloatRange lets through."""
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number.", ctx, param)
+    return value
 
 
 def describe(base_url: str, world: Any) -> list[str]:
@@ -75,6 +83,7 @@ def describe(base_url: str, world: Any) -> list[str]:
     default=1.0,
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
+    callback=_finite_scale,
     help="Run sandbox time this many times faster (expiry, windows, processing).",
 )
 @click.option(

@@ -10,6 +10,7 @@ meaningful for the next one.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -64,10 +65,11 @@ class ScaledClock:
         restart a sandbox "later" without waiting).
 
         Raises:
-            ValueError: when ``time_scale`` is not positive.
+            ValueError: when ``time_scale`` is not a positive finite number (an infinite
+                one would make every time infinite, which ``world.json`` cannot hold).
         """
-        if time_scale <= 0:
-            raise ValueError("time_scale must be positive")
+        if not (math.isfinite(time_scale) and time_scale > 0):
+            raise ValueError("time_scale must be a positive finite number")
         self.time_scale = time_scale
         self._monotonic = monotonic
         self._origin_wall = wall()

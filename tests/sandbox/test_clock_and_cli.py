@@ -37,6 +37,19 @@ def test_scaled_clock_runs_faster_than_real_time() -> None:
         ScaledClock(0)
 
 
+@pytest.mark.parametrize("scale", ["inf", "nan"])
+def test_serve_refuses_a_time_scale_that_is_not_a_finite_number(tmp_path: Path, scale: str) -> None:
+    # An infinite scale made every sandbox time infinite: world.json was written with null
+    # times and no later run could read it.
+    result = CliRunner().invoke(
+        cli, ["sandbox", "serve", "--time-scale", scale, "--dir", str(tmp_path / "w")]
+    )
+    assert result.exit_code == 1 and "--time-scale" in result.output
+    assert not (tmp_path / "w").exists()
+    with pytest.raises(ValueError):
+        ScaledClock(float(scale))
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

@@ -17,6 +17,7 @@ are scaled to match.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import time
 from collections.abc import (
@@ -63,6 +64,7 @@ _T = TypeVar("_T")
 SANDBOX_DIR = Path(".publisher") / "sandbox"
 DEFAULT_SANDBOX_TIME_SCALE = 20.0
 SANDBOX_OPTIONS_ENV = "PUBLISHER_SANDBOX_OPTIONS"
+SANDBOX_TIME_SCALE_ENV = "PUBLISHER_SANDBOX_TIME_SCALE"
 
 
 @dataclass
@@ -188,13 +190,35 @@ class _SandboxTokens:
 
 
 def sandbox_time_scale() -> float:
-    """``PUBLISHER_SANDBOX_TIME_SCALE`` or the default."""
-    raw = os.environ.get("PUBLISHER_SANDBOX_TIME_SCALE", "")
+    """``PUBLISHER_SANDBOX_TIME_SCALE`` or the default.
+
+    Raises:
+        ConfigError: the variable is set to anything but a finite number > 0 (a typo is
+            not run at another speed; an infinite scale would make every sandbox time
+            infinite, which the world's file cannot hold).
+    """
+    raw = os.environ.get(SANDBOX_TIME_SCALE_ENV, "").strip()
+    if not raw:
+        return DEFAULT_SANDBOX_TIME_SCALE
     try:
-        value = float(raw) if raw else DEFAULT_SANDBOX_TIME_SCALE
+        value = float(raw)
     except ValueError:
-        value = DEFAULT_SANDBOX_TIME_SCALE
-    return value if value > 0 else DEFAULT_SANDBOX_TIME_SCALE
+        value = math.nan
+    if math.isfinite(value) and value > 0:
+        return value
+    raise ConfigError(
+        [
+            Diagnostic(
+                "environment",
+                None,
+                None,
+                SANDBOX_TIME_SCALE_ENV,
+                f"{raw!r} is not a finite number > 0 (how many times faster than real time "
+                f"the sandbox's clock runs; unset: {DEFAULT_SANDBOX_TIME_SCALE:g})",
+            )
+        ],
+        f"{SANDBOX_TIME_SCALE_ENV} is invalid",
+    )
 
 
 def sandbox_options() -> SandboxOptions | None:
@@ -234,7 +258,8 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     is set).
 
     Raises:
-        ConfigError: ``PUBLISHER_SANDBOX_OPTIONS`` names a bad options file.
+        ConfigError: ``PUBLISHER_SANDBOX_OPTIONS`` names a bad options file, or
+            ``PUBLISHER_SANDBOX_TIME_SCALE`` is not a finite number > 0.
     """
     from gitops_publisher.sandbox import SandboxWorld, ScaledClock, create_app, serve_in_thread
     from gitops_publisher.sandbox.seeding import SEEDERS, apps

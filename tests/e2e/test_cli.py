@@ -207,6 +207,22 @@ def test_real_command_apply_sandbox_twice_and_exit_codes(content_repo, scan):
     assert no_tty.returncode == 0
 
 
+def test_the_embedded_sandbox_refuses_a_time_scale_that_is_not_a_positive_number(
+    content_repo, cli, monkeypatch
+):
+    root = content_repo.root
+    for scale in ("inf", "fast", "0"):
+        monkeypatch.setenv("PUBLISHER_SANDBOX_TIME_SCALE", scale)
+        refused = cli(root, "apply", "--sandbox", "--yes")
+        assert refused.exit_code == 1 and "Traceback" not in refused.output, refused.output
+        assert "PUBLISHER_SANDBOX_TIME_SCALE" in refused.output
+        assert not (root / SANDBOX / "state.json").exists()  # nothing was published
+    # An infinite scale used to write the world with null times: it must still be readable.
+    monkeypatch.setenv("PUBLISHER_SANDBOX_TIME_SCALE", "200")
+    assert cli(root, "apply", "--sandbox", "--yes").exit_code == 0
+    assert sandbox_truth(root)
+
+
 def test_the_embedded_sandbox_takes_options_from_the_environment(
     content_repo, cli, tmp_path, monkeypatch
 ):

@@ -274,7 +274,10 @@ async def session_put(request: Request) -> Response:
         if match is None:
             return _bad_request("Failed to parse Content-Range header.")
         first, last = int(match.group(1)), int(match.group(2))
-        total = None if match.group(3) == "*" else int(match.group(3))
+        # "/*" while a size was declared (X-Upload-Content-Length, an earlier range) means
+        # that size: no byte is stored past it, and reaching it completes the upload.
+        # UNCERTAIN (reference §2.4): Google documents "*" only for an unknown size.
+        total = session.total if match.group(3) == "*" else int(match.group(3))
         if last < first or (total is not None and last >= total):
             return _bad_request("Failed to parse Content-Range header.")
     else:  # the whole file in one PUT (reference §2.4)

@@ -130,6 +130,20 @@ def test_unknown_total_then_the_final_chunk_names_it(yt: YouTubeSandbox) -> None
     assert yt.put(uri, data, KIB256, len(data) - 1, len(data)).status_code == 201
 
 
+def test_an_unknown_total_in_a_chunk_means_the_size_declared_before(yt: YouTubeSandbox) -> None:
+    # X-Upload-Content-Length said 1000: a "/*" chunk cannot store bytes past it (the session
+    # was left holding 262,144 bytes of a 1,000-byte upload, never to complete).
+    data = video_bytes(KIB256)
+    uri = yt.session(yt.bearer(), 1000)
+    beyond = yt.put(uri, data, 0, KIB256 - 1, "*")
+    assert beyond.status_code == 400
+    assert "range" not in yt.status(uri, 1000).headers  # nothing stored
+    # ... and a "/*" chunk that reaches the declared size completes the upload.
+    small = video_bytes(1000)
+    assert yt.put(uri, small, 0, 999, "*").status_code == 201
+    assert yt.videos()[0]["sha256"] == sha256(small)
+
+
 def test_malformed_or_inconsistent_ranges_are_400(yt: YouTubeSandbox) -> None:
     data = video_bytes(KIB256 * 2)
     uri = yt.session(yt.bearer(), len(data))

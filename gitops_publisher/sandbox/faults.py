@@ -63,6 +63,21 @@ def endpoint_of(method: str, path: str) -> str | None:
     return ENDPOINT_BY_PATH.get(path) or ENDPOINT_BY_ROUTE.get((method, path))
 
 
+#: Where the layer leaves a request's log entry in its ASGI scope, for :func:`note_fault`.
+_LOG_ENTRY = "sandbox.log_entry"
+
+
+def note_fault(scope: Scope, fault: str) -> None:
+    """Record in the request log that a route answered with an injected ``fault``.
+
+    ``fail_chunk`` and ``expire_upload_urls`` are decided by the upload routes (they need the
+    upload's progress), not by this layer; their answers are injected faults all the same.
+    """
+    entry = scope.get(_LOG_ENTRY)
+    if entry is not None:
+        entry["fault"] = fault
+
+
 def redact_query(query: str) -> str:
     """Return ``query`` with the values of credential-like parameters replaced."""
     pairs = parse_qsl(query, keep_blank_values=True)
@@ -165,6 +180,7 @@ class SandboxLayer:
         if endpoint == "upload":  # what the client says it sends (not a secret)
             entry["content_type"] = _header(scope, b"content-type")
         service.requests.append(entry)
+        scope[_LOG_ENTRY] = entry
 
         async def logging_send(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -23,6 +23,7 @@ from gitops_publisher.sandbox.chunking import (
     parse_content_range,
 )
 from gitops_publisher.sandbox.digest import settle_interrupted
+from gitops_publisher.sandbox.faults import note_fault
 from gitops_publisher.sandbox.ingest import BATCH_BYTES, ingest
 from gitops_publisher.sandbox.models import PostRecord
 from gitops_publisher.sandbox.mp4 import mp4_duration_of, mp4_duration_sec
@@ -143,7 +144,10 @@ async def upload_chunk(request: Request) -> Response:
     fault = options.fault_for("upload")
     now = service.clock.now()
     assert post.upload_expires_at is not None
-    if now >= post.upload_expires_at or (fault is not None and fault.expire_upload_urls):
+    if now >= post.upload_expires_at:
+        return _answer(service, 403, "The upload_url has expired.", post)
+    if fault is not None and fault.expire_upload_urls:
+        note_fault(request.scope, "expire_upload_urls")
         return _answer(service, 403, "The upload_url has expired.", post)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in ALLOWED_CONTENT_TYPES:
@@ -178,6 +182,7 @@ async def upload_chunk(request: Request) -> Response:
     ):
         post.failed_chunk_attempts += (chunk_number,)
         service.save()
+        note_fault(request.scope, "fail_chunk")
         return _answer(service, fault.error_status, "Injected failure; retry this chunk.", post)
     if post.upload_id in service.receiving:
         # Chunks must be sequential (reference §5 rule 6): a second PUT while one is still

@@ -295,6 +295,13 @@ async def test_fault_fails_the_nth_chunk_once(upload: tuple[Sandbox, str, bytes]
     assert retried.status_code == 201
     [post] = await sandbox.posts()
     assert post["sha256"] == hashlib.sha256(body).hexdigest()
+    # The request log says which answer was the injected one (it said no fault at all).
+    assert await upload_faults(sandbox) == [(206, None), (503, "fail_chunk"), (201, None)]
+
+
+async def upload_faults(sandbox: Sandbox) -> list[tuple[int, str | None]]:
+    log = (await sandbox.client.get("/_sandbox/requests")).json()["requests"]
+    return [(r["status"], r["fault"]) for r in log if r["endpoint"] == "upload"]
 
 
 async def test_fault_expired_upload_urls(upload: tuple[Sandbox, str, bytes]) -> None:
@@ -302,6 +309,7 @@ async def test_fault_expired_upload_urls(upload: tuple[Sandbox, str, bytes]) -> 
     await sandbox.client.put("/_sandbox/faults", json={"upload": {"expire_upload_urls": True}})
     response = await put_first(sandbox, url, body)
     assert response.status_code == 403
+    assert await upload_faults(sandbox) == [(403, "expire_upload_urls")]
 
 
 async def test_unit_switch_and_strict_single_chunk(make_sandbox: Any) -> None:

@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from gitops_publisher.sandbox.chunking import parse_content_length
+from gitops_publisher.sandbox.faults import note_fault
 from gitops_publisher.sandbox.ingest import ingest
 from gitops_publisher.sandbox.mp4 import mp4_duration_sec
 from gitops_publisher.sandbox.posting import service_of
@@ -231,14 +232,14 @@ def _bad_request(message: str) -> Response:
     return PlainTextResponse(message, status_code=400)
 
 
-def find_session(service: SandboxService, upload_id: str) -> UploadSession:
-    """The session of ``upload_id`` if it can still be used (or replayed).
+def find_session(service: SandboxService, request: Request) -> UploadSession:
+    """The session of the request's ``upload_id`` if it can still be used (or replayed).
 
     Raises:
         GoogleApiError: 404 for an unknown session; 404 (or 410, ``expired_session_status``)
             for an expired one.
     """
-    session = service.world.data.youtube.sessions.get(upload_id)
+    session = service.world.data.youtube.sessions.get(request.query_params.get("upload_id", ""))
     if session is None:
         raise not_found()
     now = service.clock.now()
@@ -246,7 +247,10 @@ def find_session(service: SandboxService, upload_id: str) -> UploadSession:
         expired = service.options.youtube.completed_sessions_expire and now >= session.expires_at
     else:
         fault = service.options.fault_for("youtube_upload")
-        expired = now >= session.expires_at or (fault is not None and fault.expire_upload_urls)
+        expired = now >= session.expires_at
+        if not expired and fault is not None and fault.expire_upload_urls:
+            note_fault(request.scope, "expire_upload_urls")
+            expired = True
     if expired:
         gone = service.options.youtube.expired_session_status == 410
         raise session_gone() if gone else not_found()
@@ -257,7 +261,7 @@ async def session_put(request: Request) -> Response:
     """``PUT <session URI>``: a chunk, the whole file, or the status query (steps 3-4)."""
     service = service_of(request)
     options = service.options.youtube
-    session = find_session(service, request.query_params.get("upload_id", ""))
+    session = find_session(service, request)
     if session.upload_completed_at is not None:
         return _replay(session)
     if options.strict_session_auth:
@@ -312,6 +316,7 @@ async def session_put(request: Request) -> Response:
     ):
         session.failed_chunk_attempts.append(number)
         service.save()
+        note_fault(request.scope, "fail_chunk")
         raise backend_error(fault.error_status)
     if total is not None and session.total is None:
         session.total = total

@@ -82,6 +82,19 @@ def test_fail_chunk_fails_the_first_attempt_only(yt: YouTubeSandbox) -> None:
     assert yt.status(uri, len(data)).headers["range"] == f"bytes=0-{KIB256 - 1}"
     assert yt.put(uri, data, KIB256, 2 * KIB256 - 1, len(data)).status_code == 308
     assert yt.put(uri, data, 2 * KIB256, len(data) - 1, len(data)).status_code == 201
+    # The request log says which answer was the injected one (it said no fault at all).
+    assert upload_faults(yt) == [
+        (308, None),
+        (502, "fail_chunk"),
+        (308, None),
+        (308, None),
+        (201, None),
+    ]
+
+
+def upload_faults(yt: YouTubeSandbox) -> list[tuple[int, str | None]]:
+    log = yt.client.get("/_sandbox/requests").json()["requests"]
+    return [(r["status"], r["fault"]) for r in log if r["endpoint"] == "youtube_upload"]
 
 
 def test_expired_sessions_fault_answers_404(yt: YouTubeSandbox) -> None:
@@ -89,6 +102,7 @@ def test_expired_sessions_fault_answers_404(yt: YouTubeSandbox) -> None:
     uri = yt.session(yt.bearer(), len(data))
     yt.set_faults({"youtube_upload": {"expire_upload_urls": True}})
     assert yt.put(uri, data, 0, len(data) - 1, len(data)).status_code == 404
+    assert upload_faults(yt) == [(404, "expire_upload_urls")]
 
 
 @pytest.mark.parametrize(

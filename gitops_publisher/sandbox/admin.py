@@ -184,7 +184,8 @@ async def world_route(request: Request) -> Response:
 async def post_draft(request: Request) -> Response:
     """``POST /_sandbox/posts/{publish_id}/post-draft``: the user posts an inbox draft.
 
-    Body (optional): ``{"privacy_level": "PUBLIC_TO_EVERYONE"}`` (default SELF_ONLY).
+    Body (optional): ``{"privacy_level": "PUBLIC_TO_EVERYONE"}`` (default SELF_ONLY), one of
+    the creator's ``privacy_level_options`` (else 400).
     """
     service = service_of(request)
     post = service.world.data.posts.get(request.path_params["publish_id"])
@@ -194,8 +195,13 @@ async def post_draft(request: Request) -> Response:
     if status_at(post, service.clock.now(), service.options)["status"] != "SEND_TO_USER_INBOX":
         return problem(409, "the draft is not in the user's inbox")
     body = await admin_json(request)
-    post.effective_privacy = str(body.get("privacy_level") or "SELF_ONLY")
-    post.privacy_level = post.effective_privacy
+    privacy = body.get("privacy_level") or "SELF_ONLY"
+    account = service.world.find_account(open_id=post.open_id)
+    options = account.privacy_level_options() if account is not None else ["SELF_ONLY"]
+    if privacy not in options:  # the app offers the user only their account's options
+        return problem(400, f"privacy_level must be one of the creator's options {options}")
+    post.effective_privacy = privacy
+    post.privacy_level = privacy
     post.draft_posted_at = service.clock.now()
     service.save()
     return JSONResponse(post_view(post, service))

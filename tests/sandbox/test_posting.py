@@ -269,6 +269,24 @@ async def test_inbox_flow_sends_to_user_inbox_then_user_posts(sandbox: Sandbox) 
     assert data["status"] == "PUBLISH_COMPLETE" and len(data["publicaly_available_post_id"]) == 1
 
 
+async def test_a_draft_is_posted_only_with_one_of_the_creators_privacy_options(
+    sandbox: Sandbox,
+) -> None:
+    # The user picks among the privacy options the app offers them (a public account has no
+    # FOLLOWER_OF_CREATOR); anything else was stored as the post's privacy as sent.
+    headers = await sandbox.bearer()
+    publish_id = await publish(sandbox, headers, path=INBOX)
+    sandbox.clock.advance(5)
+    url = f"/_sandbox/posts/{publish_id}/post-draft"
+    for wrong in ("NOPE", "FOLLOWER_OF_CREATOR", 5, ["SELF_ONLY"]):
+        refused = await sandbox.client.post(url, json={"privacy_level": wrong})
+        assert refused.status_code == 400 and "privacy_level" in refused.json()["error"]
+    [draft] = await sandbox.posts()
+    assert draft["status"] == "SEND_TO_USER_INBOX" and draft["privacy"] is None
+    posted = await sandbox.client.post(url, json={"privacy_level": "MUTUAL_FOLLOW_FRIENDS"})
+    assert posted.status_code == 200 and posted.json()["privacy"] == "MUTUAL_FOLLOW_FRIENDS"
+
+
 async def test_inbox_ignores_post_info(sandbox: Sandbox) -> None:
     headers = await sandbox.bearer()
     body = {**inbox_body(6_000), "post_info": {"title": "x", "is_aigc": True}}

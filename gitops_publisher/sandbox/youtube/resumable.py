@@ -133,8 +133,12 @@ def _new_session(
     body: dict[str, Any],
     content_type: str,
     raw_length: str | None,
+    size_error: str = "X-Upload-Content-Length is invalid or too large.",
 ) -> UploadSession:
     """Check an insert's metadata, media type and size, and the channel's limit; record it.
+
+    ``size_error`` is the message for a size of 0 or over the maximum, naming where the size
+    came from (the header of a resumable insert, a multipart insert's media part).
 
     Raises:
         GoogleApiError: the metadata errors of :func:`check_resource`, 400 for the media type
@@ -151,9 +155,7 @@ def _new_session(
     if raw_length is not None:
         total = parse_content_length(raw_length)
         if total is None or total == 0 or total > options.max_video_bytes:
-            raise GoogleApiError(
-                400, "invalid", "X-Upload-Content-Length is invalid or too large.", "global"
-            )
+            raise GoogleApiError(400, "invalid", size_error, "global")
     if channel.daily_upload_limit is not None and _uploads_today(service, channel) >= (
         channel.daily_upload_limit
     ):
@@ -200,7 +202,14 @@ async def _multipart(
     body, content_type, media = parse_related(
         request.headers.get("content-type", ""), b"".join(chunks)
     )
-    session = _new_session(service, request, channel, parts, body, content_type, str(len(media)))
+    size_error = (
+        "The media part is larger than the maximum file size."  # max_video_bytes
+        if media
+        else "The media part is empty."
+    )
+    session = _new_session(
+        service, request, channel, parts, body, content_type, str(len(media)), size_error
+    )
     uploads = service.world.uploads_dir
     uploads.mkdir(parents=True, exist_ok=True)
     part = uploads / f"{session.upload_id}.part"

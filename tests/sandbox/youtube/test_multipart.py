@@ -55,6 +55,19 @@ def test_multipart_inserts_pass_the_same_checks(yt: YouTubeSandbox) -> None:
     assert yt.videos() == []
 
 
+def test_an_empty_media_part_is_refused_as_such(yt: YouTubeSandbox) -> None:
+    # It was refused as "X-Upload-Content-Length is invalid", a header the client never sent.
+    refused = post(yt, yt.bearer(), related("b", resource(), b"", "video/mp4"), "b")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["message"] == "The media part is empty."
+    yt.set_options(max_video_bytes=1000)
+    large = post(yt, yt.bearer(), related("b", resource(), video_bytes(2000), "video/mp4"), "b")
+    assert (
+        large.status_code == 400 and "larger than the maximum" in large.json()["error"]["message"]
+    )
+    assert yt.videos() == []
+
+
 def test_multipart_bodies_over_the_limit_are_413(yt: YouTubeSandbox) -> None:
     yt.set_options(multipart_max_bytes=1000)
     body = related("b", resource(), video_bytes(2000), "video/mp4")

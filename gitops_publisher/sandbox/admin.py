@@ -17,7 +17,7 @@ from starlette.routing import Route
 from gitops_publisher.sandbox.clock import ManualClock
 from gitops_publisher.sandbox.envelope import describe_validation, invalid_params
 from gitops_publisher.sandbox.models import Account, PostRecord
-from gitops_publisher.sandbox.options import ENDPOINTS, FaultSpec, SandboxOptions
+from gitops_publisher.sandbox.options import FaultSpec, SandboxOptions, check_fault_endpoints
 from gitops_publisher.sandbox.posting import read_json, service_of
 from gitops_publisher.sandbox.processing import status_at
 from gitops_publisher.sandbox.service import SandboxService
@@ -145,9 +145,10 @@ async def faults_route(request: Request) -> Response:
             raw = await admin_json(request)
             if not isinstance(raw, dict):
                 return problem(400, "body must map endpoint names to fault specs")
-            unknown = sorted(set(raw) - set(ENDPOINTS) - {"*"})
-            if unknown:
-                return problem(400, f"unknown endpoints {unknown}; known: {list(ENDPOINTS)}")
+            try:
+                check_fault_endpoints(raw)
+            except ValueError as exc:
+                return problem(400, str(exc))
             faults = {name: FaultSpec.model_validate(spec) for name, spec in raw.items()}
         except ValidationError as exc:
             return problem(400, describe_validation(exc))

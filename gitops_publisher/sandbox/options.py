@@ -8,6 +8,7 @@ through ``PUT /_sandbox/options`` and ``PUT /_sandbox/faults``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -63,6 +64,21 @@ class FaultSpec(BaseModel):
 def _default_rate_limits() -> dict[str, int]:
     # Reference §7: init endpoints 6/min, creator_info 20/min, status 30/min per user token.
     return {"video_init": 6, "inbox_init": 6, "creator_info": 20, "status": 30}
+
+
+#: The endpoints with a rate-limit window (reference §7 documents no limit for the others).
+RATE_LIMITED: tuple[str, ...] = tuple(_default_rate_limits())
+
+
+def check_fault_endpoints(names: Iterable[str]) -> None:
+    """Refuse fault specs for endpoints that do not exist (a typo would inject nothing).
+
+    Raises:
+        ValueError: naming the unknown endpoints and the known ones.
+    """
+    unknown = sorted(set(names) - set(ENDPOINTS) - {"*"})
+    if unknown:
+        raise ValueError(f"unknown endpoints {unknown}; known: {list(ENDPOINTS)}")
 
 
 class SandboxOptions(BaseModel):
@@ -130,16 +146,21 @@ class SandboxOptions(BaseModel):
 
     @field_validator("faults")
     @classmethod
-    def _known_endpoints(cls, faults: dict[str, FaultSpec]) -> dict[str, FaultSpec]:
-        """Refuse a fault for an endpoint the sandbox does not have (it would inject nothing).
-
-        Raises:
-            ValueError: a name is neither in :data:`ENDPOINTS` nor ``*``.
-        """
-        unknown = sorted(set(faults) - set(ENDPOINTS) - {"*"})
-        if unknown:
-            raise ValueError(f"unknown endpoints {unknown}; known: {list(ENDPOINTS)}")
+    def _known_fault_endpoints(cls, faults: dict[str, FaultSpec]) -> dict[str, FaultSpec]:
+        check_fault_endpoints(faults)
         return faults
+
+    @field_validator("rate_limits")
+    @classmethod
+    def _known_rate_limits(cls, limits: dict[str, int]) -> dict[str, int]:
+        unknown = sorted(set(limits) - set(RATE_LIMITED))
+        if unknown:
+            raise ValueError(
+                f"unknown or unlimited endpoints {unknown}; limited: {list(RATE_LIMITED)}"
+            )
+        if any(limit < 0 for limit in limits.values()):
+            raise ValueError("a limit is a number of requests per window, >= 0")
+        return limits
 
     @property
     def max_video_bytes(self) -> int:

@@ -72,6 +72,12 @@ def test_serve_reports_bad_options(tmp_path: Path) -> None:
         cli, ["sandbox", "serve", "--options", str(options), "--dir", str(tmp_path / "w")]
     )
     assert result.exit_code == 1 and "daily_post_cap" in result.output
+    # A fault for an endpoint that does not exist (the options file --sandbox runs read too).
+    options.write_text('{"faults": {"uploads": {"fail_chunk": 1}}}')
+    result = CliRunner().invoke(
+        cli, ["sandbox", "serve", "--options", str(options), "--dir", str(tmp_path / "w")]
+    )
+    assert result.exit_code == 1 and "faults" in result.output and "'uploads'" in result.output
 
 
 def test_serve_reports_a_busy_port(tmp_path: Path) -> None:

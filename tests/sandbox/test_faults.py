@@ -110,6 +110,26 @@ async def test_fault_admin_validates_input(sandbox: Sandbox) -> None:
     assert bad_option.status_code == 400
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"faults": {"youtube-upload": {"error_rate": 1}}},  # a typo injected nothing
+        {"rate_limits": {"stauts": 2}},  # a typo limited nothing
+        {"rate_limits": {"cancel": 2}},  # not a rate-limited endpoint
+        {"rate_limits": {"status": -1}},
+    ],
+)
+async def test_options_name_only_endpoints_that_exist(
+    sandbox: Sandbox, change: dict[str, Any]
+) -> None:
+    before = (await sandbox.client.get("/_sandbox/options")).json()
+    refused = await sandbox.client.put("/_sandbox/options", json=change)
+    assert refused.status_code == 400, refused.text
+    assert next(iter(change)) in refused.json()["error"]
+    assert (await sandbox.client.get("/_sandbox/options")).json() == before
+    assert SandboxOptions(faults={"*": FaultSpec(), "youtube_upload": FaultSpec()}).faults
+
+
 async def test_request_log_never_holds_credentials(sandbox: Sandbox) -> None:
     token = await sandbox.login()
     headers = {"Authorization": f"Bearer {token['access_token']}"}

@@ -84,13 +84,20 @@ def video_view(session: UploadSession, service: SandboxService) -> dict[str, Any
 
 
 async def list_videos(request: Request) -> Response:
-    """``GET /_sandbox/youtube/videos[?channel=@handle]``: every insert the sandbox accepted."""
+    """``GET /_sandbox/youtube/videos[?channel=@handle]``: every insert the sandbox accepted.
+
+    ``channel`` names the channel as authorize's ``sandbox_channel`` does: its handle, with
+    or without the ``@``, or its id.
+    """
     service = service_of(request)
     wanted = request.query_params.get("channel")
+    handle = None if wanted is None else "@" + wanted.removeprefix("@")
     chosen = [
         session
         for session in service.world.data.youtube.sessions.values()
-        if wanted is None or session.handle.lower() == wanted.lower()
+        if handle is None
+        or session.handle.lower() == handle.lower()
+        or session.channel_id == wanted
     ]
     for session in chosen:  # every listed sha256 is the assembled bytes' (sandbox/digest.py)
         await service.digests.settle(session)

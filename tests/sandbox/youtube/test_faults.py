@@ -175,6 +175,11 @@ def test_admin_videos_list_every_insert_with_its_sha256(yt: YouTubeSandbox) -> N
     assert yt.client.get("/_sandbox/youtube/videos", params={"channel": "@nobody"}).json() == {
         "videos": []
     }
+    # As authorize's sandbox_channel: the handle with or without its @, or the channel id
+    # (what `serve` prints beside the handle); both used to list nothing.
+    for channel in ("sandbox.channel", done["channel_id"]):
+        listed = yt.client.get("/_sandbox/youtube/videos", params={"channel": channel})
+        assert len(listed.json()["videos"]) == 2, channel
 
 
 def test_world_file_seeds_channels(make_youtube: MakeYouTube, tmp_path: Path) -> None:

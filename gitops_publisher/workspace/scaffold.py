@@ -15,7 +15,9 @@ need a host that serves every version; the schemas' ``$id`` is a URN for that re
 from __future__ import annotations
 
 import json
+import zoneinfo
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -116,7 +118,18 @@ def _accounts_line(account: str) -> str:
 _COMMENT_COLUMN = 35
 
 
-def _post(account: str) -> str:
+def example_publish_at(timezone: str, today: date) -> str:
+    """The example post's ``publish_at``: a week after ``today``, 09:00 in ``timezone``.
+
+    A date to come (uncommented as it is, it publishes later, not at once as a past time
+    would), with the offset the account's zone has on that day.
+    """
+    day = today + timedelta(days=7)
+    at = datetime.combine(day, time(9), tzinfo=zoneinfo.ZoneInfo(timezone))
+    return at.isoformat()
+
+
+def _post(account: str, publish_at: str) -> str:
     return f"""\
 {_POST_HEAD}
 {_accounts_line(account)}
@@ -124,12 +137,12 @@ video: {EXAMPLE_VIDEO}           # inside the repository (Git LFS is set up for 
 caption: "Hello from gitops-publisher #first"
 # privacy: PUBLIC_TO_EVERYONE      # defaults.privacy in publisher.yaml applies otherwise
 # cover_timestamp_ms: 1000         # the cover frame
-# publish_at: 2026-12-01T09:00:00-05:00   # publish later (a time zone is required)
+# publish_at: {publish_at}   # publish later (a time zone is required)
 # mode: draft                      # send to the creator's inbox instead of posting
 """
 
 
-def _youtube_post(account: str) -> str:
+def _youtube_post(account: str, publish_at: str) -> str:
     return f"""\
 {_POST_HEAD}
 {_accounts_line(account)}
@@ -139,12 +152,12 @@ caption: "Hello from gitops-publisher #first #Shorts"
 #   title: Hello                   # default: the caption's first line
 #   privacy: public                # public | unlisted | private
 #   made_for_kids: false
-# publish_at: 2026-12-01T09:00:00-05:00   # YouTube makes it public then (privacy: private)
+# publish_at: {publish_at}   # YouTube makes it public then (privacy: private)
 """
 
 
 #: Per platform: its ``publisher.yaml`` and its example post.
-_TEMPLATES: dict[str, tuple[Callable[[str, str | None, str], str], Callable[[str], str]]]
+_TEMPLATES: dict[str, tuple[Callable[[str, str | None, str], str], Callable[[str, str], str]]]
 _TEMPLATES = {
     "tiktok": (_config, _post),
     "youtube": (_youtube_config, _youtube_post),
@@ -195,18 +208,22 @@ def scaffold_files(
     username: str | None = None,
     timezone: str = "UTC",
     provider: str = DEFAULT_PROVIDER,
+    today: date | None = None,
 ) -> dict[str, bytes]:
     """Every file of a new content repository, by path relative to its root.
 
     ``provider``: the account's platform (``tiktok``, ``youtube``); ``username`` its handle
-    (a TikTok username, a channel's @handle), without ``@``.
+    (a TikTok username, a channel's @handle), without ``@``; ``today``: the day the example's
+    ``publish_at`` counts from (:func:`example_publish_at`; default: today in ``timezone``).
     """
+    if today is None:
+        today = datetime.now(zoneinfo.ZoneInfo(timezone)).date()
     video = resources.files("gitops_publisher").joinpath("scaffold", "example.mp4").read_bytes()
     attributes = "".join(f"*.{s} filter=lfs diff=lfs merge=lfs -text\n" for s in VIDEO_SUFFIXES)
     config, post = _TEMPLATES[provider]
     text = {
         "publisher.yaml": config(account, username, timezone),
-        EXAMPLE_POST: post(account),
+        EXAMPLE_POST: post(account, example_publish_at(timezone, today)),
         "media/.gitkeep": "",
         ".gitignore": GITIGNORE,
         ".gitattributes": "# Videos go to Git LFS (`git lfs install` once per machine).\n"

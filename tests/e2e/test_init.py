@@ -274,3 +274,35 @@ def test_a_directory_that_cannot_be_written_is_a_user_error(tmp_path: Path) -> N
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith(f"Error: cannot write {where}/")
     assert "with a directory you can write to" in result.stderr and "bug" not in result.output
+
+
+@pytest.mark.parametrize("provider", ["tiktok", "youtube"])
+def test_the_example_publish_at_is_a_time_to_come_in_the_accounts_zone(
+    tmp_path: Path, provider: str
+) -> None:
+    """Uncommented as written, the example schedules the post (a week ahead, 09:00 where the
+    account is) instead of naming a past time, which would publish it at once."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    result = CliRunner().invoke(
+        cli,
+        [
+            "init",
+            str(tmp_path),
+            "--provider",
+            provider,
+            "--account",
+            "a",
+            "--timezone",
+            "Asia/Tokyo",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "posts" / "example.yaml").read_text(encoding="utf-8")
+    (value,) = re.findall(r"^# publish_at: (\S+)", text, flags=re.M)
+    at = datetime.fromisoformat(value)
+    assert at.utcoffset() == timedelta(hours=9)  # Tokyo's offset, written out
+    local = at.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert (local.hour, local.minute) == (9, 0)
+    assert timedelta(days=6) < at - datetime.now(UTC) < timedelta(days=8)

@@ -342,6 +342,30 @@ def _with_cover(
     ]
 
 
+def _draft_nowhere(
+    manifest: PostManifest, posts: list[DesiredPost], unknown: frozenset[str]
+) -> str | None:
+    """The warning for a post that asks for ``mode: draft`` where no account takes drafts.
+
+    A draft waits in the creator's inbox (TikTok's); a platform without drafts (YouTube)
+    publishes the post as its own fields say, which the manifest's ``mode: draft`` may have
+    been meant to prevent. Said of the manifest's own ``mode`` only: ``defaults.mode``
+    serves every post of the project, whatever its accounts.
+    """
+    from gitops_publisher.providers.registry import titles
+
+    if manifest.mode != "draft" or "mode" in unknown or not posts:
+        return None
+    if any(post.mode == "draft" for post in posts):
+        return None
+    where = titles({post.provider for post in posts})
+    return (
+        f"mode: draft sends a post to the creator's inbox, which {where} does not have: this "
+        "post is published as its platform's own fields say (its privacy); remove mode, or "
+        "keep the post private with the platform's privacy field"
+    )
+
+
 def _load_manifest(
     videos: _Videos,
     path: Path,
@@ -404,6 +428,8 @@ def _load_manifest(
             )
         found = check_post(config.policy, manifest, config.defaults, desired, unknown=unknown)
         out.extend(source.violation(doc, violation) for violation in found)
+        if (note := _draft_nowhere(manifest, desired, unknown)) is not None:
+            out.append(replace(source.diagnostic(doc, ("mode",), note), severity="warning"))
         if not unknown and all(d.severity != "error" for d in out[before:]):
             posts.extend(desired)  # only a post without a problem is planned
             continue

@@ -295,3 +295,30 @@ def test_the_sandbox_makes_each_account_the_user_publisher_yaml_names_by_id(
     assert records["launch@acme-yt"]["status"] == "published"
     assert records["launch@acme-yt"]["open_id"] == CHANNEL
     assert records["launch@brand-us"]["open_id"] == open_id
+
+
+def test_mode_draft_on_a_post_for_youtube_alone_is_a_warning_at_its_line(
+    make_repo: Callable[..., Any], publisher: Run
+) -> None:
+    """YouTube has no drafts: a post for YouTube channels alone that says ``mode: draft`` is
+    published as its privacy says (public here), which the reviewer must be told; with a
+    TikTok account beside it the draft is TikTok's, and nothing is said."""
+    alone = POST.replace("[brand-us, acme-yt]", "[acme-yt]") + "mode: draft\n"
+    root = project(make_repo, post=alone)
+    checked = publisher("-C", root, "validate")
+    assert checked.exit_code == 0, checked.output
+    assert "posts/launch.yaml:8" in checked.output
+    assert "mode: draft sends a post to the creator's inbox, which YouTube does not have" in (
+        checked.output
+    )
+    planned = publisher("-C", root, "plan")
+    assert "which YouTube does not have" in planned.output
+
+
+def test_mode_draft_beside_a_tiktok_account_is_tiktoks_draft_and_says_nothing(
+    make_repo: Callable[..., Any], publisher: Run
+) -> None:
+    both = project(make_repo, post=POST + "mode: draft\n")
+    checked = publisher("-C", both, "validate")
+    assert checked.exit_code == 0, checked.output
+    assert "creator's inbox" not in checked.output

@@ -80,7 +80,7 @@ def list_records(app: AppContext, selectors: tuple[str, ...], fmt: str) -> None:
         click.echo(json.dumps(_list_document(store, current, records), indent=2))
         return
     if records:
-        click.echo(_table(records))
+        click.echo(_table(records, _handle_column(app, records)))
     what = "matching record(s)" if selectors else "record(s)"
     click.echo(f"{len(records)} {what} in {store.describe()} (serial {current.serial}).", err=True)
     if not current.resources:
@@ -366,8 +366,26 @@ def _handle(publish_id: str | None) -> str:
     return handles.shown(publish_id) if publish_id else "-"
 
 
-def _table(records: Iterable[Record]) -> str:
-    rows = [("ADDRESS", "STATUS", "PUBLISH_ID", "UPDATED")]
+def _handle_column(app: AppContext, records: Iterable[Record]) -> str:
+    """The heading of the handle column of ``state list``.
+
+    The platform's word (``Platform.handle_label``, TikTok's ``PUBLISH_ID``) when every
+    listed record's account is on one platform, else ``HANDLE`` (an account no longer in
+    publisher.yaml counts as on the default platform).
+    """
+    from gitops_publisher.providers.registry import DEFAULT_PROVIDER, PLATFORMS
+    from gitops_publisher.workspace.project import load_config
+
+    accounts = load_config(app.project_dir).accounts
+    providers = {
+        accounts[r.account].provider if r.account in accounts else DEFAULT_PROVIDER for r in records
+    }
+    (only,) = providers if len(providers) == 1 else ("",)
+    return PLATFORMS[only].handle_label.upper() if only in PLATFORMS else "HANDLE"
+
+
+def _table(records: Iterable[Record], handle_column: str) -> str:
+    rows = [("ADDRESS", "STATUS", handle_column, "UPDATED")]
     rows += [
         (
             r.address,

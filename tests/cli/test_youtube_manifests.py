@@ -218,6 +218,12 @@ def test_apply_publishes_one_post_to_tiktok_and_youtube_once(
     assert "Nothing to publish now" in second.output
     after = json.loads((root / ".publisher" / "sandbox" / "state.json").read_text())
     assert after["serial"] == state["serial"]
+    # state list heads the handle column with the platform's word, HANDLE when they differ.
+    for selectors, heading in (((), "HANDLE"), (("launch@acme-yt",), "HANDLE")):
+        listed = publisher("-C", root, "state", "list", "--sandbox", *selectors)
+        assert listed.stdout.splitlines()[0].split() == ["ADDRESS", "STATUS", heading, "UPDATED"]
+    listed = publisher("-C", root, "state", "list", "--sandbox", "launch@brand-us")
+    assert listed.stdout.splitlines()[0].split()[2] == "PUBLISH_ID"
 
 
 def test_the_plan_shows_youtube_scheduling_and_quota_in_every_format(

@@ -25,9 +25,9 @@ from gitops_publisher.errors import PublisherError
 @click.option(
     "--provider",
     type=click.Choice(["tiktok", "youtube"]),
-    default="tiktok",
-    show_default=True,
-    help="Its platform: a TikTok account or a YouTube channel.",
+    default=None,
+    help="Its platform: a TikTok account or a YouTube channel. [default: tiktok; on a "
+    "terminal without --account, asked]",
 )
 @click.option(
     "--username",
@@ -42,7 +42,7 @@ def init(
     app: AppContext,
     directory: Path | None,
     account: str | None,
-    provider: str,
+    provider: str | None,
     username: str | None,
     timezone: str,
     force: bool,
@@ -54,15 +54,14 @@ def init(
     GitHub workflow, and the editor schemas. Refuses to overwrite anything without --force.
     """
     from gitops_publisher.core.models import Config
-    from gitops_publisher.providers.registry import PLATFORMS
+    from gitops_publisher.providers.registry import DEFAULT_PROVIDER, PLATFORMS
     from gitops_publisher.workspace.scaffold import (
+        SCAFFOLDED,
         scaffold_files,
         secrets_to_set,
         token_env,
         write_scaffold,
     )
-
-    title = PLATFORMS[provider].title
 
     root = directory if directory is not None else app.project_dir
     if account is None:
@@ -73,14 +72,26 @@ def init(
                 "`publisher init --account brand-us --username acme` (a YouTube channel: "
                 "`publisher init --provider youtube --account acme-shorts --handle @acme`)",
             )
+        if provider is None:
+            choices = ", ".join(f"{p} ({PLATFORMS[p].title})" for p in SCAFFOLDED)
+            provider = click.prompt(
+                f"Platform: {choices}",
+                type=click.Choice(SCAFFOLDED),
+                default=DEFAULT_PROVIDER,
+                show_choices=False,
+                err=True,
+            )
         account = click.prompt("Account name (lowercase, e.g. brand-us)", err=True)
         if username is None:
+            title = PLATFORMS[provider].title
             username = (
                 click.prompt(
                     f"Its {title} handle (empty to skip)", default="", show_default=False, err=True
                 )
                 or None
             )
+    provider = provider or DEFAULT_PROVIDER
+    title = PLATFORMS[provider].title
     username = username.lstrip("@") if username else None
     settings = {
         "provider": provider,

@@ -194,13 +194,27 @@ def test_init_on_a_terminal_asks_for_the_account_and_handle(
 ) -> None:
     monkeypatch.setattr(init_cmd, "_interactive", lambda: True)
     result = CliRunner().invoke(
-        cli, ["-C", str(tmp_path), "init"], input="brand-jp\n@acme_jp\n", catch_exceptions=False
+        cli, ["-C", str(tmp_path), "init"], input="\nbrand-jp\n@acme_jp\n", catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
+    assert "Platform: tiktok (TikTok), youtube (YouTube) [tiktok]" in result.stderr
     assert "Account name" in result.stderr and "TikTok handle" in result.stderr
     config = (tmp_path / "publisher.yaml").read_text()
     assert "  brand-jp:" in config and "acme_jp" in config
     assert "refresh_token_env: TIKTOK_REFRESH_TOKEN_BRAND_JP" in config
+
+
+def test_init_on_a_terminal_asks_for_the_platform_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(init_cmd, "_interactive", lambda: True)
+    result = CliRunner().invoke(
+        cli, ["-C", str(tmp_path), "init"], input="youtube\nacme-shorts\n@acme\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "YouTube handle" in result.stderr
+    config = (tmp_path / "publisher.yaml").read_text()
+    assert "provider: youtube" in config and 'handle: "@acme"' in config
 
 
 def test_the_scaffold_workflow_is_the_example_workflow() -> None:

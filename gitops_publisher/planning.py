@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,6 +69,9 @@ class Opened:
     store: StateStore
     shard: Shard | None = None
     sandbox: bool = False
+    endpoints: Mapping[str, Endpoint] = field(default_factory=dict)
+    """Per platform of the project, the endpoint this run talks to (:func:`run_endpoints`):
+    the plan names them, and ``apply PLANFILE`` refuses a plan made against others."""
 
     def plan(
         self,
@@ -111,6 +114,7 @@ class Opened:
             youtube_quota=project.config.youtube.quota,
             platforms=PLATFORMS,
         )
+        result = result.model_copy(update={"endpoints": dict(self.endpoints)})
         return Planned(project, self.store, state, result, self.shard, approved, self.sandbox)
 
 
@@ -159,7 +163,7 @@ def _opened(
         adopts=adopts_unbound,
         platform_of=platforms_of(accounts),
     )
-    return Opened(project, store, shard, sandbox)
+    return Opened(project, store, shard, sandbox, talks_to)
 
 
 def plan_despite_problems(
@@ -412,6 +416,7 @@ def check_not_stale(saved: Plan, current: Planned) -> None:
         StalePlanError: lineage, serial, a fingerprint or a recorded handle (by its digest,
             for capabilities) differs; says what to do.
     """
+    _check_endpoints(saved, current.plan)
     state = current.state
     # A project with no state yet gets a fresh lineage in every process until its first
     # write, so an empty state matches an empty-state plan whatever its lineage.
@@ -460,6 +465,37 @@ def check_not_stale(saved: Plan, current: Planned) -> None:
             f"the state's publish attempts differ from those the plan was saved with ({names})",
             hint="run `publisher plan -o FILE` again and review it",
         )
+
+
+def _check_endpoints(saved: Plan, now: Plan) -> None:
+    """Refuse a plan made against another endpoint than this run's, for any platform.
+
+    The state binding refuses a state that describes another endpoint, but an empty state
+    describes none: without this, a plan made with ``--sandbox`` (while both states were
+    empty) would be applied to the real platform. Plans saved before they named their
+    endpoints (2026-12-05) name none and are checked as before.
+
+    Raises:
+        StalePlanError: a platform's endpoint differs; names both.
+    """
+    for platform in sorted(set(saved.endpoints) & set(now.endpoints)):
+        was, is_now = saved.endpoints[platform], now.endpoints[platform]
+        if was != is_now:
+            title = PLATFORMS[platform].title if platform in PLATFORMS else platform
+            raise StalePlanError(
+                f"the saved plan was made against {_endpoint_text(was)} for {title}, and this "
+                f"run talks to {_endpoint_text(is_now)}",
+                hint="apply it as it was made (a plan saved with --sandbox is applied with "
+                "--sandbox, one made with an API URL variable with the same one), or run "
+                "`publisher plan -o FILE` again and review it",
+            )
+
+
+def _endpoint_text(endpoint: Endpoint) -> str:
+    if endpoint.api_url == "embedded-sandbox":
+        return "the embedded sandbox"
+    app = f" (app {endpoint.app})" if endpoint.app else ""
+    return f"{endpoint.api_url}{app}"
 
 
 def _other_accounts(saved: Mapping[str, str], now: Mapping[str, str]) -> str:

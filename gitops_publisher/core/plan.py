@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from gitops_publisher.core.state import Endpoint
+
 PLAN_FORMAT_VERSION = 1
 
 
@@ -241,6 +243,12 @@ class Plan(_Model):
     moves: dict[str, str] = Field(
         default_factory=dict,
         description="old address -> new address: records apply moves (previous_ids)",
+    )
+    endpoints: dict[str, Endpoint] = Field(
+        default_factory=dict,
+        description="platform -> the endpoint the plan was made against (its API URL and "
+        "app, or the embedded sandbox), as the state binding names it: apply PLANFILE "
+        "refuses a run that talks to another; empty in plans saved before 2026-12-05",
     )
 
     @property

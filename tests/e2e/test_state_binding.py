@@ -115,3 +115,30 @@ def test_a_v1_state_is_bound_to_tiktok_by_its_first_real_write(tmp_path: Path) -
     assert written["endpoints"] == {
         "tiktok": {"api_url": "https://open.tiktokapis.com", "app": None}
     }
+
+
+def test_a_plan_made_with_the_sandbox_is_never_applied_to_another_endpoint(
+    tmp_path: Path, scan: SecretScan
+) -> None:
+    """Both states empty, the binding has nothing to refuse: the saved plan names the
+    endpoints it was made against, and ``apply PLANFILE`` that talks to others (here a
+    served emulator standing for TikTok, with every credential) is refused before any
+    request; applied as it was made, it publishes."""
+    root = committed_project(tmp_path / "repo", ["brand-us"], [PostSpec("first", ["brand-us"])])
+    saved = tmp_path / "sandbox.plan"
+    planned = run_publisher(root, "plan", "--sandbox", "-o", str(saved), env=clean_env(tmp_path))
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert json.loads(saved.read_text())["endpoints"]["tiktok"]["api_url"] == "embedded-sandbox"
+    with served_emulator(tmp_path / "world", fast_options(), 1.0, scan) as em:
+        env = served_env(tmp_path, em.base_url, em.refresh_token("brand-us"))
+        refused = run_publisher(root, "apply", str(saved), env=env)
+        scan.add_output("apply", refused.stdout + refused.stderr)
+        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert "the saved plan was made against the embedded sandbox for TikTok" in refused.stderr
+        assert em.base_url in refused.stderr and "Traceback" not in refused.stderr
+        assert em.requests() == [] and em.posts() == []
+        assert not (root / ".publisher" / "state.json").exists()
+    applied = run_publisher(root, "apply", "--sandbox", str(saved), env=clean_env(tmp_path))
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "published" in applied.stdout
+    scan.check()

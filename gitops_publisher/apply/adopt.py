@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 from gitops_publisher.apply import records
 from gitops_publisher.core import handles, sessions
 from gitops_publisher.core.identity import expected_of, mismatch
-from gitops_publisher.core.ports import AccountReport, Failed, NotStarted, Outcome, Providers
+from gitops_publisher.core.ports import (
+    AccountReport,
+    Drafted,
+    Failed,
+    NotStarted,
+    Outcome,
+    Providers,
+)
 from gitops_publisher.core.state import Provenance, Record
 from gitops_publisher.errors import AddressError, PublisherError
 from gitops_publisher.planning import Planned
@@ -23,9 +30,9 @@ def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> 
 
     Raises:
         AddressError: no manifest declares ``address``.
-        PublisherError: already recorded, the platform says the publish failed or holds
-            nothing, or the account's token belongs to another user than the account is
-            (core/identity.py).
+        PublisherError: already recorded (at this or another address), the platform says the
+            publish failed or holds nothing, a draft for a direct post, or the account's
+            token belongs to another user than the account is (core/identity.py).
         ApiError: the platform does not know the handle for this account's token.
         SealError: no key to seal a session URI with.
     """
@@ -79,6 +86,15 @@ def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> 
         raise PublisherError(
             f"{title} holds nothing for {shown}; there is nothing to import",
             hint="`publisher apply` publishes the post",
+        )
+    if isinstance(answer, Drafted) and post.mode == "direct":
+        # Recorded, the direct post would plan as unchanged and never be posted.
+        raise PublisherError(
+            f"{handles.named(handle, shown)} went to the creator's inbox (a draft), but "
+            f"{post.manifest_file} declares "
+            f"{address} as mode: direct; nothing was imported",
+            hint="import it for the draft post it was uploaded for; `publisher apply` "
+            "publishes this one",
         )
     now = datetime.now(UTC)
     record = records.start(post, None, now, Provenance(), who)

@@ -80,3 +80,24 @@ def test_a_publish_id_recorded_at_another_address_is_refused(applied, publisher)
     )
     assert "Traceback" not in result.output
     assert state.read_bytes() == before
+
+
+def test_a_draft_in_the_inbox_is_not_adopted_for_a_direct_post(applied, publisher) -> None:  # type: ignore[no-untyped-def]
+    draft = _records(publisher, applied)["customer-story-draft@brand-us"]
+    for address in ("customer-story-draft@brand-us", ADDRESS):
+        assert publisher("-C", applied, "--sandbox", "state", "rm", "--yes", address).exit_code == 0
+
+    # The inbox upload of the draft, imported for the direct post: recorded, the direct post
+    # would plan as unchanged ('published') and never be posted.
+    result = publisher("-C", applied, "--sandbox", "state", "import", ADDRESS, draft["publish_id"])
+    assert result.exit_code == 1, result.output
+    assert "went to the creator's inbox" in result.output
+    assert "mode: direct" in result.output
+    assert ADDRESS not in _records(publisher, applied)
+    back = "customer-story-draft@brand-us"  # its own address takes it
+    assert (
+        publisher(
+            "-C", applied, "--sandbox", "state", "import", back, draft["publish_id"]
+        ).exit_code
+        == 0
+    )

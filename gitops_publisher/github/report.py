@@ -123,7 +123,9 @@ def comment_body(
         f"\n\n---\n**The plan is too long for a comment ({len(plan_markdown):,} characters); "
         f"it was shortened here. The full plan is in {where}.**\n"
     )
-    budget = limit - len(head_text) - len(footer) - len("</details>\n") * 2
+    # A post's details cut short say so, or a missing row would read as nothing sent.
+    cut = "- … cut here: the rest is in the run summary"
+    budget = limit - len(head_text) - len(footer) - len("</details>\n") * 2 - len(cut) - 1
     kept: list[str] = []
     size, open_details = 0, 0
     for line in plan_markdown.split("\n"):  # not splitlines: U+2028, U+0085 are not breaks
@@ -133,5 +135,5 @@ def comment_body(
         size += len(line) + 1
         open_details += line.count("<details>") - line.count("</details>")
     if open_details > 0:
-        kept.append("</details>")
+        kept.extend([cut, "</details>"])
     return head_text + "\n".join(kept) + footer

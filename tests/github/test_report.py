@@ -40,6 +40,19 @@ def test_long_plan_is_shortened_at_a_line_with_a_link_to_the_summary() -> None:
     assert "| 🟢 | `post-0@acct` |" in body
 
 
+def test_a_post_whose_details_are_cut_says_so_before_its_block_is_closed() -> None:
+    # Cut after "caption", a block without its privacy line read as a post sending none.
+    lines = ["- **caption**: hi", "- **privacy**: SELF\\_ONLY", "- **disclosure**: none"]
+    block = "<details><summary>post</summary>\n\n" + "\n".join(lines) + "\n\n</details>"
+    plan = "### plan\n\n" + "\n".join([block] * 3000) + "\n"
+    for limit in range(2000, 2100):  # whichever line of a block the cut falls after
+        body = comment_body("site", plan, limit=limit)
+        assert len(body) <= limit
+        last = body.split("</details>")[-2]
+        if "**disclosure**" not in last:
+            assert last.rstrip().endswith("- … cut here: the rest is in the run summary")
+
+
 def test_outputs_survive_multiline_values(tmp_path: Path) -> None:
     path = tmp_path / "out"
     write_outputs(path, {"plan_json": '{\n "a": 1\n}', "published": "3"}, io.StringIO())

@@ -49,6 +49,7 @@ from gitops_publisher.errors import (
     PreflightError,
     ProviderError,
     PublisherError,
+    StateLockedError,
 )
 from gitops_publisher.providers.registry import DEFAULT_PROVIDER, PLATFORMS
 from gitops_publisher.providers.token_store import KEY_ENV
@@ -244,6 +245,47 @@ def sandbox_options() -> SandboxOptions | None:
         ) from exc
 
 
+#: The file in a sandbox world directory whose OS lock the process serving the world holds.
+SANDBOX_WORLD_LOCK = "serving.lock"
+
+
+@contextmanager
+def serving_world(world_dir: Path) -> Iterator[None]:
+    """Hold the sandbox world in ``world_dir`` while this process serves it.
+
+    A process serving a world (``--sandbox``, ``publisher sandbox serve``) keeps all of it in
+    memory and writes all of it: a second one on the same directory silently dropped what the
+    other recorded (posts, tokens, upload sessions). The OS lock goes with its process, even a
+    killed one.
+
+    Raises:
+        StateLockedError: another process serves this world.
+    """
+    from gitops_publisher.oslocks import try_lock
+
+    world_dir.mkdir(parents=True, exist_ok=True)
+    flags = os.O_CREAT | os.O_RDWR | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(world_dir / SANDBOX_WORLD_LOCK, flags, 0o644)
+    try:
+        if not try_lock(fd):
+            try:
+                holder = os.read(fd, 32).decode("ascii", "replace").strip()
+            except OSError:  # Windows locks the bytes themselves
+                holder = ""
+            pid = f" (pid {holder})" if holder.isdigit() else ""
+            raise StateLockedError(
+                f"the sandbox world {world_dir} is in use by another process{pid}",
+                hint="a `publisher sandbox serve` of this project or another --sandbox run: let "
+                "it finish or stop it, then run again (two processes on one world each drop "
+                "what the other recorded)",
+            )
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     """Start the embedded emulator for ``root`` and yield a connection to it.
@@ -260,6 +302,7 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     Raises:
         ConfigError: ``PUBLISHER_SANDBOX_OPTIONS`` names a bad options file, or
             ``PUBLISHER_SANDBOX_TIME_SCALE`` is not a finite number > 0.
+        StateLockedError: another process serves the project's sandbox world.
     """
     from gitops_publisher.sandbox import SandboxWorld, ScaledClock, create_app, serve_in_thread
     from gitops_publisher.sandbox.seeding import SEEDERS, apps
@@ -270,26 +313,27 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     options = sandbox_options()
     scale = sandbox_time_scale()
     clock = ScaledClock(scale)
-    world = SandboxWorld.load_or_create(world_dir, clock=clock)
-    for name, account in sorted(config.accounts.items()):
-        seeder = SEEDERS.get(account.provider)  # its platform's emulator (sandbox/seeding.py)
-        if seeder is None:
-            continue
-        user = handle(account.identity_handle) or name
-        if tokens.load(name) is None or not seeder.exists(world, user):
-            tokens.seed(name, seeder.ensure(world, user, account.identity_id))
-    app = create_app(world_dir, options, clock=clock)
-    with serve_in_thread(app) as base_url:
-        yield Connection(
-            api_url=base_url,
-            client_key="",
-            client_secret="",
-            load_tokens=tokens.load,
-            save_tokens=tokens.save,
-            time_scale=scale,
-            apps=apps(),  # every emulator's app, TikTok's included
-            sealer=_sealer(directory),
-        )
+    with serving_world(world_dir):  # before the world is read: no other process writes it
+        world = SandboxWorld.load_or_create(world_dir, clock=clock)
+        for name, account in sorted(config.accounts.items()):
+            seeder = SEEDERS.get(account.provider)  # its platform's emulator (sandbox/seeding.py)
+            if seeder is None:
+                continue
+            user = handle(account.identity_handle) or name
+            if tokens.load(name) is None or not seeder.exists(world, user):
+                tokens.seed(name, seeder.ensure(world, user, account.identity_id))
+        app = create_app(world_dir, options, clock=clock)
+        with serve_in_thread(app) as base_url:
+            yield Connection(
+                api_url=base_url,
+                client_key="",
+                client_secret="",
+                load_tokens=tokens.load,
+                save_tokens=tokens.save,
+                time_scale=scale,
+                apps=apps(),  # every emulator's app, TikTok's included
+                sealer=_sealer(directory),
+            )
 
 
 def environment_connection(

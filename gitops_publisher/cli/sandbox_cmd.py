@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -105,30 +106,42 @@ def serve(
     seed: int | None,
 ) -> None:
     """Serve the TikTok and YouTube API emulator (one host) until Ctrl-C."""
-    from gitops_publisher.sandbox import (
-        SandboxWorld,
-        WorldFileError,
-        create_app,
-        sandbox_service,
-    )
+    from gitops_publisher.compose import serving_world
+    from gitops_publisher.errors import StateLockedError
+    from gitops_publisher.sandbox import SandboxWorld, WorldFileError, create_app
     from gitops_publisher.sandbox.clock import clock_for_scale
-    from gitops_publisher.sandbox.server import base_url_of, bind, make_server
 
     # The same world `--sandbox` uses (compose.py: .publisher/sandbox/world), so serving a
     # project shows the posts its sandbox runs made.
     directory = world_dir or _project_dir(ctx) / ".publisher" / "sandbox" / "world"
     options = _load_options(options_file, seed)
     clock = clock_for_scale(time_scale)
-    try:
-        world = SandboxWorld.load_or_create(directory, seed_file=world_file, clock=clock)
-        app = create_app(directory, options, clock)
-    except WorldFileError as exc:
-        raise click.ClickException(str(exc)) from exc
-    except OSError as exc:  # the world directory cannot be made or written
-        raise click.ClickException(
-            f"cannot keep the world in {directory}: {exc.strerror}; pass --dir a directory "
-            "you can write to"
-        ) from exc
+    with ExitStack() as held:
+        try:
+            # Before the world is read: a `--sandbox` run, or another serve, writes it too.
+            held.enter_context(serving_world(directory))
+            world = SandboxWorld.load_or_create(directory, seed_file=world_file, clock=clock)
+            app = create_app(directory, options, clock)
+        except StateLockedError as exc:
+            raise click.ClickException(
+                f"{exc} (a --sandbox run of this project, or another `publisher sandbox "
+                "serve`): let it finish or stop it, or pass --dir another directory"
+            ) from exc
+        except WorldFileError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except OSError as exc:  # the world directory cannot be made or written
+            raise click.ClickException(
+                f"cannot keep the world in {directory}: {exc.strerror}; pass --dir a directory "
+                "you can write to"
+            ) from exc
+        _serve(ctx, app, world, host, port, directory)
+
+
+def _serve(ctx: click.Context, app: Any, world: Any, host: str, port: int, directory: Path) -> None:
+    """Listen, print where, and serve ``app`` until Ctrl-C (the world is held meanwhile)."""
+    from gitops_publisher.sandbox import sandbox_service
+    from gitops_publisher.sandbox.server import base_url_of, bind, make_server
+
     try:
         sock = bind(host, port)
     except OSError as exc:

@@ -207,6 +207,20 @@ def test_real_command_apply_sandbox_twice_and_exit_codes(content_repo, scan):
     assert no_tty.returncode == 0
 
 
+def test_a_sandbox_run_refuses_a_world_another_process_serves(content_repo, cli, monkeypatch):
+    from gitops_publisher.compose import serving_world
+
+    monkeypatch.setenv("PUBLISHER_SANDBOX_TIME_SCALE", "200")
+    root = content_repo.root
+    with serving_world(root / SANDBOX / "world"):  # `publisher sandbox serve` of the project
+        refused = cli(root, "apply", "--sandbox", "--yes")
+        assert refused.exit_code == 1 and "Traceback" not in refused.output, refused.output
+        assert "another process" in refused.output and "sandbox serve" in refused.output
+        assert not (root / SANDBOX / "state.json").exists()  # nothing was published
+        assert not (root / SANDBOX / "world" / "world.json").exists()  # nor written
+    assert cli(root, "apply", "--sandbox", "--yes").exit_code == 0  # once it is free
+
+
 def test_the_embedded_sandbox_refuses_a_time_scale_that_is_not_a_positive_number(
     content_repo, cli, monkeypatch
 ):

@@ -80,6 +80,19 @@ def test_serve_reports_bad_options(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "faults" in result.output and "'uploads'" in result.output
 
 
+def test_serve_refuses_a_world_another_process_serves(tmp_path: Path) -> None:
+    # Each process holds the whole world in memory and writes all of it: a `serve` of the
+    # project's world beside an `apply --sandbox` silently dropped the run's posts and tokens.
+    from gitops_publisher.compose import serving_world
+
+    world = tmp_path / "w"
+    with serving_world(world):  # what a `--sandbox` run (or another serve) holds
+        result = CliRunner().invoke(cli, ["sandbox", "serve", "--dir", str(world)])
+    assert result.exit_code == 1, result.output
+    assert "another process" in result.output and "--dir" in result.output
+    assert not (world / "world.json").exists()
+
+
 def test_serve_reports_a_busy_port(tmp_path: Path) -> None:
     import socket
 

@@ -49,6 +49,7 @@ from gitops_publisher.errors import (
     PreflightError,
     ProviderError,
     PublisherError,
+    StateError,
     StateLockedError,
 )
 from gitops_publisher.providers.registry import DEFAULT_PROVIDER, PLATFORMS
@@ -303,8 +304,15 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
         ConfigError: ``PUBLISHER_SANDBOX_OPTIONS`` names a bad options file, or
             ``PUBLISHER_SANDBOX_TIME_SCALE`` is not a finite number > 0.
         StateLockedError: another process serves the project's sandbox world.
+        StateError: its ``world.json`` cannot be read.
     """
-    from gitops_publisher.sandbox import SandboxWorld, ScaledClock, create_app, serve_in_thread
+    from gitops_publisher.sandbox import (
+        SandboxWorld,
+        ScaledClock,
+        WorldFileError,
+        create_app,
+        serve_in_thread,
+    )
     from gitops_publisher.sandbox.seeding import SEEDERS, apps
 
     directory = root / SANDBOX_DIR
@@ -314,7 +322,15 @@ def sandbox_connection(root: Path, config: Config) -> Iterator[Connection]:
     scale = sandbox_time_scale()
     clock = ScaledClock(scale)
     with serving_world(world_dir):  # before the world is read: no other process writes it
-        world = SandboxWorld.load_or_create(world_dir, clock=clock)
+        try:
+            world = SandboxWorld.load_or_create(world_dir, clock=clock)
+        except WorldFileError as exc:
+            raise StateError(
+                str(exc),
+                hint=f"delete {world_dir} to start a new sandbox world (what the old one "
+                "recorded is lost; the sandbox state may then describe posts it no longer "
+                "has), or restore its world.json",
+            ) from exc
         for name, account in sorted(config.accounts.items()):
             seeder = SEEDERS.get(account.provider)  # its platform's emulator (sandbox/seeding.py)
             if seeder is None:

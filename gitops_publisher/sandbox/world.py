@@ -398,7 +398,9 @@ class SandboxWorld:
         if path.exists():
             try:
                 data = WorldData.model_validate_json(path.read_bytes())
-            except (ValidationError, OSError) as exc:
+            except ValidationError as exc:  # fields named, never their values (its app secret)
+                raise WorldFileError(f"{path}: corrupt sandbox world: {_described(exc)}") from exc
+            except OSError as exc:
                 raise WorldFileError(f"{path}: corrupt sandbox world: {exc}") from exc
             world = cls(directory, data, clock)
             if isinstance(world.clock, ScaledClock):

@@ -207,6 +207,23 @@ def test_real_command_apply_sandbox_twice_and_exit_codes(content_repo, scan):
     assert no_tty.returncode == 0
 
 
+def test_a_sandbox_world_that_cannot_be_read_is_reported_not_a_crash(
+    content_repo, cli, monkeypatch
+):
+    monkeypatch.setenv("PUBLISHER_SANDBOX_TIME_SCALE", "200")
+    root = content_repo.root
+    world = root / SANDBOX / "world"
+    world.mkdir(parents=True)
+    (world / "world.json").write_text("not json")  # a hand edit, a full disk
+    refused = cli(root, "apply", "--sandbox", "--yes")
+    # It was "unexpected WorldFileError; this is a bug" (exit 70, a crash log).
+    assert refused.exit_code == 1, refused.output
+    assert "corrupt sandbox world" in refused.output and "delete" in refused.output
+    assert "not json" not in refused.output  # the file's content is never quoted (its secret)
+    assert (world / "world.json").read_text() == "not json"  # left for the user to look at
+    assert not (root / SANDBOX / "state.json").exists()
+
+
 def test_a_sandbox_run_refuses_a_world_another_process_serves(content_repo, cli, monkeypatch):
     from gitops_publisher.compose import serving_world
 

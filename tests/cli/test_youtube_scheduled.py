@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from click.testing import Result
@@ -24,11 +25,15 @@ SCHEDULED_POST = (
 )
 
 
+def unpinned(make_repo: Callable[..., Any], post: str) -> Path:
+    """The project of ``post``, its channel named by handle alone (the sandbox's own id)."""
+    return project(make_repo, CONFIG.replace(f"    channel_id: {CHANNEL}\n", ""), post)
+
+
 def test_every_output_says_scheduled_by_youtube_until_publish_at(
     make_repo: Callable[..., Any], publisher: Run
 ) -> None:
-    config = CONFIG.replace(f"    channel_id: {CHANNEL}\n", "")
-    root = project(make_repo, config, SCHEDULED_POST)
+    root = unpinned(make_repo, SCHEDULED_POST)
     applied = publisher("-C", root, "apply", "--sandbox", "--yes", "--target", "launch@acme-yt")
     assert applied.exit_code == 0, applied.output
     lines = applied.output.splitlines()
@@ -55,8 +60,7 @@ def test_every_output_says_scheduled_by_youtube_until_publish_at(
 
 
 def test_json_results_say_scheduled(make_repo: Callable[..., Any], publisher: Run) -> None:
-    config = CONFIG.replace(f"    channel_id: {CHANNEL}\n", "")
-    root = project(make_repo, config, SCHEDULED_POST)
+    root = unpinned(make_repo, SCHEDULED_POST)
     applied = publisher(
         "-C", root, "apply", "--sandbox", "--yes", "--target", "launch@acme-yt", "--format", "json"
     )
@@ -77,8 +81,7 @@ def test_a_publish_at_already_passed_is_not_shown_as_a_schedule(
 ) -> None:
     # YouTube publishes a video whose publishAt has passed as soon as it is processed
     # (docs/reference/youtube-data-api.md): the plan must not promise "private until" then.
-    config = CONFIG.replace(f"    channel_id: {CHANNEL}\n", "")
-    root = project(make_repo, config, PAST_POST)
+    root = unpinned(make_repo, PAST_POST)
     text = publisher("-C", root, "plan", "--sandbox", "--target", "launch@acme-yt")
     assert text.exit_code == 0, text.output
     markdown = publisher("-C", root, "plan", "--sandbox", "--format", "markdown").stdout
@@ -92,8 +95,7 @@ def test_a_publish_at_already_passed_is_not_shown_as_a_schedule(
 def test_the_calendar_shows_a_late_upload_when_it_went_public(
     make_repo: Callable[..., Any], publisher: Run
 ) -> None:
-    config = CONFIG.replace(f"    channel_id: {CHANNEL}\n", "")
-    root = project(make_repo, config, PAST_POST)
+    root = unpinned(make_repo, PAST_POST)
     applied = publisher("-C", root, "apply", "--sandbox", "--yes", "--target", "launch@acme-yt")
     assert applied.exit_code == 0, applied.output
     state = json.loads((root / ".publisher" / "sandbox" / "state.json").read_text())
@@ -109,8 +111,7 @@ def test_a_drift_or_replace_of_a_scheduled_video_says_it_still_goes_public(
 ) -> None:
     # Nothing edits the uploaded video: it keeps its publishAt, so moving publish_at (drift)
     # or --replace leaves it going public at the old time, beside any new one.
-    config = CONFIG.replace(f"    channel_id: {CHANNEL}\n", "")
-    root = project(make_repo, config, SCHEDULED_POST)
+    root = unpinned(make_repo, SCHEDULED_POST)
     applied = publisher("-C", root, "apply", "--sandbox", "--yes", "--target", "launch@acme-yt")
     assert applied.exit_code == 0, applied.output
     moved = SCHEDULED_POST.replace("2099-01-10T09:00:00", "2099-01-11T09:00:00")

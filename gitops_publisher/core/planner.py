@@ -179,7 +179,7 @@ def plan(
         provider = account.provider if account else "tiktok"
         changes.append(_orphan(record, _title(provider, platforms)))
     reposts = probable_reposts(
-        changes, [r for a, r in state.resources.items() if a not in declared]
+        changes, [r for a, r in state.resources.items() if a not in declared], accounts
     )
     changes = [
         c.model_copy(update={"repost_of": reposts[c.address]}) if c.address in reposts else c

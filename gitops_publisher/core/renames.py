@@ -11,10 +11,12 @@ same account are flagged as a probable rename, which apply refuses to publish un
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 from gitops_publisher.core.desired import DesiredPost
+from gitops_publisher.core.identity import handle
+from gitops_publisher.core.models import AccountConfig
 from gitops_publisher.core.plan import Action, Change
 from gitops_publisher.core.state import DONE, UNKNOWN_OUTCOME, Record, State
 from gitops_publisher.errors import PublisherError
@@ -71,8 +73,20 @@ def apply_moves(state: State, moves: Iterable[tuple[str, str]]) -> State:
     return state
 
 
-def probable_reposts(changes: Sequence[Change], orphans: Iterable[Record]) -> dict[str, str]:
+def probable_reposts(
+    changes: Sequence[Change],
+    orphans: Iterable[Record],
+    accounts: Mapping[str, AccountConfig] | None = None,
+) -> dict[str, str]:
     """New addresses that would post the video of an orphan of their account again.
+
+    Their account is the account's name, or the user it names in ``accounts``
+    (``publisher.yaml``: its platform id or handle, the ones the records keep): an account
+    renamed in ``publisher.yaml`` leaves its records orphans under the old name, and its
+    posts, new under the new one, would each post the video to the same user again. A
+    handle is compared within the platform of the orphan's account (any, when its account is
+    no longer configured); ids never collide across platforms. Records written before
+    ``sent`` existed are matched by account name only.
 
     ``orphans`` are the records no manifest declares (all of them, whatever ``--target``
     selects: a targeted create must still be checked). Returns ``new address -> orphan
@@ -92,9 +106,14 @@ def probable_reposts(changes: Sequence[Change], orphans: Iterable[Record]) -> di
     # fingerprint (which covers the content id) or the same video path stands in for it.
     unsent_by_fingerprint: dict[tuple[str, str], list[str]] = {}
     unsent_by_path: dict[tuple[str, str], list[str]] = {}
+    known = accounts or {}
+    by_user: dict[tuple[str, str], list[str]] = {}  # (who, sent.video_id) -> orphans
     for orphan in (r for r in orphans if r.status in _LIVE):
         if orphan.sent is not None:
             by_video.setdefault((orphan.account, orphan.sent.video_id), []).append(orphan.address)
+            config = known.get(orphan.account)
+            for who in _users(orphan.open_id, orphan.username, config.provider if config else "*"):
+                by_user.setdefault((who, orphan.sent.video_id), []).append(orphan.address)
         else:
             key = (orphan.account, orphan.fingerprint)
             unsent_by_fingerprint.setdefault(key, []).append(orphan.address)
@@ -106,6 +125,10 @@ def probable_reposts(changes: Sequence[Change], orphans: Iterable[Record]) -> di
         if change.action not in _NEW_POSTS:
             continue
         found = set(by_video.get((change.account, change.video_id or ""), ()))
+        if (config := known.get(change.account)) is not None and change.video_id:
+            ids, handles = config.identity_id, config.identity_handle
+            for who in {*_users(ids, handles, config.provider), *_users(None, handles, "*")}:
+                found.update(by_user.get((who, change.video_id), ()))
         if change.fingerprint is not None:
             found.update(unsent_by_fingerprint.get((change.account, change.fingerprint), ()))
         if change.video is not None:
@@ -113,6 +136,14 @@ def probable_reposts(changes: Sequence[Change], orphans: Iterable[Record]) -> di
         if found:
             candidates[change.address] = sorted(found)
     return _pair(candidates)
+
+
+def _users(open_id: str | None, username: str | None, provider: str) -> list[str]:
+    """The keys a user is known by: its platform id, its handle on ``provider``."""
+    keys = [f"id:{open_id}"] if open_id else []
+    if name := handle(username):
+        keys.append(f"handle:{provider}:{name}")
+    return keys
 
 
 def _pair(candidates: dict[str, list[str]]) -> dict[str, str]:
@@ -149,7 +180,15 @@ def _pair(candidates: dict[str, list[str]]) -> dict[str, str]:
 
 def repost_warning(change: Change) -> str:
     """The warning every plan format shows for a probable rename."""
-    old = (change.repost_of or "").partition("@")[0]
+    old, _, account = (change.repost_of or "").partition("@")
+    if account != change.account:
+        return (
+            f"{change.address}: probable repost of {change.repost_of} (same video, same user: "
+            f"records are kept by account name, and {account} is not {change.account}): this "
+            f"would post the same video to that user again; if the account was renamed in "
+            f"publisher.yaml, give it its old name back, or pass `apply --allow-repost "
+            f"{change.address}` to post it again on purpose"
+        )
     return (
         f"{change.address}: probable rename of {change.repost_of} (same video, same account): "
         f"this would post the same video again; add `previous_ids: [{old}]` to its manifest if it "
@@ -183,10 +222,18 @@ def refuse_reposts(changes: Sequence[Change], allowed: frozenset[str]) -> None:
         return
     names = ", ".join(f"{c.address} (same video as {c.repost_of})" for c in blocked)
     first = blocked[0]
-    old = (first.repost_of or "").partition("@")[0]
+    old, _, account = (first.repost_of or "").partition("@")
+    again = " ".join(f"--allow-repost {c.address}" for c in blocked)
+    if account != first.account:  # the same user under another account name
+        raise PublisherError(
+            f"refusing to post the same video again: {names} looks like a post of a renamed "
+            "account (the same user)",
+            hint=f"if {account} was renamed {first.account} in publisher.yaml, give it its old "
+            f"name back (records are kept by account name); to post it again on purpose, pass "
+            + again,
+        )
     raise PublisherError(
         f"refusing to post the same video again: {names} looks like a renamed post",
         hint=f"if it was renamed, add `previous_ids: [{old}]` to its manifest "
-        f"({first.manifest}) and plan again; to post it again on purpose, pass "
-        + " ".join(f"--allow-repost {c.address}" for c in blocked),
+        f"({first.manifest}) and plan again; to post it again on purpose, pass " + again,
     )

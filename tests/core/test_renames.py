@@ -232,3 +232,34 @@ def test_a_create_takes_the_orphan_before_a_scheduled_post_of_the_same_video() -
     assert reposts_of(result) == {"z-now@brand-us": "x@brand-us"}
     with pytest.raises(PublisherError, match="z-now@brand-us"):
         refuse_reposts(result.changes, frozenset())
+
+
+def test_an_orphan_of_another_account_name_for_the_same_user_is_a_probable_repost() -> None:
+    """Records are kept by account name: an account renamed in publisher.yaml leaves them
+    orphans, and its posts would go to the same user again. The user is the one the account
+    names (its username here), the one each record was checked to be."""
+    from gitops_publisher.core.models import Config
+
+    accounts = Config.model_validate(
+        {
+            "version": 1,
+            "accounts": {
+                "brand-us": {"refresh_token_env": "TOKEN_US", "username": "acme.us"},
+                "brand-uk": {"refresh_token_env": "TOKEN_UK"},
+                "devrel": {"refresh_token_env": "TOKEN_DEVREL"},
+            },
+        }
+    ).accounts
+    (post,) = desired("hiring", ("brand-us",))
+
+    def reposts(username: str) -> str | None:
+        old = record(post, account="old-us", username=username, sent=snapshot(post))
+        (change,) = [
+            c
+            for c in make([post], state_of(old), accounts=accounts).changes
+            if c.post_id == "hiring" and c.account == "brand-us"
+        ]
+        return change.repost_of
+
+    assert reposts("Acme.US") == "hiring@old-us"  # handles are case-insensitive
+    assert reposts("someone.else") is None  # another user: a new post

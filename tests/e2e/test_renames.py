@@ -164,3 +164,29 @@ def test_the_create_is_refused_when_a_scheduled_post_shares_the_orphans_video(
     assert refused.exit_code == 1, refused.output
     assert "--allow-repost hiring-2026@brand-uk" in refused.output
     assert uploads(repo.root) == 1
+
+
+def test_a_renamed_account_is_flagged_and_its_posts_are_not_posted_again(make_repo, cli) -> None:
+    """Records are kept by account name: renaming ``brand-uk`` in publisher.yaml orphaned its
+    records and planned its posts anew for the same TikTok user (its username unchanged).
+    The creates are probable reposts of the orphans, refused by apply."""
+    repo = make_repo({"publisher.yaml": CONFIG, "posts/hiring.yaml": post("hiring")})
+    assert cli(repo.root, "apply", "--sandbox", "--yes").exit_code == 0
+    renamed = CONFIG.replace("  brand-uk:\n", "  acme-uk:\n").replace(
+        "  brand-uk: [", "  acme-uk: ["
+    )
+    assert renamed != CONFIG
+    repo.write("publisher.yaml", renamed)
+    repo.write("posts/hiring.yaml", post("hiring").replace("[brand-uk]", "[acme-uk]"))
+    repo.commit("rename the account")
+    root = repo.root
+    text = cli(root, "plan", "--sandbox")
+    assert "hiring@acme-uk: probable repost of hiring@brand-uk (same video, same user" in (
+        text.output
+    )
+    assert "give it its old name back" in text.output
+    refused = cli(root, "apply", "--sandbox", "--yes")
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert "looks like a post of a renamed account" in refused.output
+    assert "--allow-repost hiring@acme-uk" in refused.output
+    assert uploads(root) == 1 and "hiring@acme-uk" not in records(root)

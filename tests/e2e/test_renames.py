@@ -60,6 +60,10 @@ def test_a_rename_without_previous_ids_is_flagged_in_every_plan_format(renamed, 
     text = cli(root, "plan", "--sandbox")
     assert "probable rename of hiring@brand-uk" in text.output
     assert "this would post the same video again" in text.output
+    # The summary does not promise the post: apply refuses it as it stands.
+    assert (
+        "Plan: 1 to publish (1 a probable repost: apply refuses it without --allow-repost)"
+    ) in text.output
     markdown = cli(root, "plan", "--sandbox", "--format", "markdown")
     assert "probable rename of `hiring@brand-uk`" in markdown.stdout
     assert "this would post the same video again" in markdown.stdout

@@ -205,9 +205,18 @@ def budget_sections(plan: Plan) -> list[BudgetSection]:
 
 
 def summary_line(plan: Plan) -> str:
-    """``Plan: 9 to publish, 3 scheduled, 2 unchanged.`` (or the no-change sentence)."""
+    """``Plan: 9 to publish, 3 scheduled, 2 unchanged.`` (or the no-change sentence).
+
+    Probable reposts among the creates are said beside their count: apply refuses the whole
+    run while one is not allowed (``--allow-repost``), so "9 to publish" alone would promise
+    what apply will not do.
+    """
     counts = plan.counts()
     parts = [f"{counts[a.value]} {_SUMMARY_WORDS[a]}" for a in Action if a.value in counts]
+    reposts = sum(1 for c in plan.changes if c.action is Action.CREATE and c.repost_of)
+    if reposts:
+        at = list(counts).index(Action.CREATE.value)
+        parts[at] += f" ({reposts} a probable repost: apply refuses it without --allow-repost)"
     if plan.moves:
         parts.append(f"{len(plan.moves)} to move")
     if not plan.has_changes:

@@ -99,6 +99,12 @@ def apply(
             "a saved plan fixes what it does: --target/--replace/--wait go without PLANFILE"
         )
     saved = read_plan(planfile) if planfile is not None else None
+    if saved is not None and saved.errors:  # older versions saved failed plans too
+        raise PublisherError(
+            f"{planfile} is a plan with {len(saved.errors)} error(s), which approves nothing: "
+            "nothing was published",
+            hint="make the plan again once its errors are fixed: `publisher plan -o FILE`",
+        )
     if saved is not None:
         targets, replace = tuple(saved.targets), tuple(saved.replace)
     selected, replacing = frozenset(targets), frozenset(replace)

@@ -122,7 +122,16 @@ def plan(
         click.echo(render_markdown(result, warnings=planned.project.warnings), nl=False)
     else:
         click.echo(render_text(result, color=app.color))
-    if out is not None:
+    if out is not None and result.errors:
+        # A failed plan approves nothing (as in the Action): saving it would let
+        # `apply PLANFILE` publish the other posts of a plan whose review showed errors.
+        earlier = " (the file there is an earlier plan, left as it was)" if out.exists() else ""
+        click.echo(
+            f"Not saved to {out}{earlier}: the plan has errors. Fix them, or plan the posts "
+            "without errors with --target, then save that plan.",
+            err=True,
+        )
+    elif out is not None:
         save_plan(result, out)
         again = _apply_command(app, shard, out)
         click.echo(f"Saved the plan to {out}; run `{again}` to apply exactly it.", err=True)

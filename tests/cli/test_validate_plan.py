@@ -315,6 +315,44 @@ def test_a_saved_plan_round_trips(repo: Path, publisher: Run, tmp_path: Path) ->
     assert (plan.lineage, plan.serial) == ("11111111-2222-4333-8444-555555555555", 7)
 
 
+def test_a_plan_with_errors_is_not_saved_and_an_old_one_is_not_applied(
+    make_repo: Callable[..., Any], publisher: Run, tmp_path: Path
+) -> None:
+    # A failed plan approves nothing: saved, `apply PLANFILE` published its other posts.
+    late = """\
+version: 1
+id: too-late
+accounts: [brand-us]
+video: media/tutorial-part1.mp4
+publish_at: 2020-01-01T09:00:00Z
+not_after: 2020-01-02T09:00:00Z
+on_missed: fail
+"""
+    root = make_repo({"publisher.yaml": CONFIG, **POSTS, "posts/late.yaml": late}).root
+    out = tmp_path / "release.plan"
+    result = publisher("-C", root, "plan", "-o", out)
+    assert result.exit_code == 1
+    assert f"Not saved to {out}: the plan has errors" in result.stderr
+    assert not out.exists()
+
+    out.write_text("earlier", encoding="utf-8")
+    result = publisher("-C", root, "plan", "-o", out)
+    assert "(the file there is an earlier plan, left as it was)" in result.stderr
+    assert out.read_text(encoding="utf-8") == "earlier"
+
+    # A failed plan saved by an older version: refused before anything is read or sent.
+    document = json.loads(publisher("-C", root, "plan", "--format", "json").stdout)
+    assert document["errors"] and any(c["action"] == "create" for c in document["changes"])
+    out.write_text(json.dumps(document), encoding="utf-8")
+    before = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
+    result = publisher("-C", root, "apply", "--yes", out)
+    assert result.exit_code == 1, result.output
+    assert "approves nothing: nothing was published" in result.stderr
+    assert "make the plan again once its errors are fixed" in result.stderr
+    after = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
+    assert after == before
+
+
 def test_a_plan_file_that_cannot_be_written_is_a_user_error(
     repo: Path, publisher: Run, tmp_path: Path
 ) -> None:

@@ -94,7 +94,11 @@ class CaptionDefaults(_Model):
     hashtags: list[Annotated[str, Field(pattern=HASHTAG_PATTERN)]] = Field(
         default_factory=list, description="Hashtags appended to every caption unless present."
     )
-    suffix: str = Field("", description="Text appended after the caption (before hashtags).")
+    suffix: str = Field(
+        "",
+        description="Text added on its own line after the caption, unless the caption "
+        "already contains it; missing default hashtags follow it on the same line.",
+    )
 
 
 class StateConfig(_Model):

@@ -299,25 +299,43 @@ def _publish_plan(
 ) -> None:
     """The plan to the step summary, and to the sticky comment on the pull request.
 
-    The comment also records ``reviewed``, what merging the pull request may publish.
+    The comment also records ``reviewed``, what merging the pull request may publish: only
+    the posts whose details the comment (and its continuations, for a long plan) shows;
+    ``github/plan_comments.py`` says why and how.
     """
-    summary = "".join(f"> {note}\n\n" for note in notes) + markdown
-    report.append_summary(ctx.run.step_summary, summary)
+    from gitops_publisher.github.plan_comments import plan_comments, write_plan_comments
+
     number = ctx.run.pull_number
+    writing = number is not None and ctx.inputs.comment and bool(ctx.inputs.github_token)
+    comments = (
+        plan_comments(
+            ctx.workdir, markdown, notes=notes, run_url=ctx.run.run_url, reviewed=reviewed
+        )
+        if writing
+        else None
+    )
+    summary = "".join(f"> {note}\n\n" for note in notes) + markdown
+    if comments is not None and comments.not_shown:
+        summary += "\n" + "\n".join(review.not_shown_summary(comments.not_shown)) + "\n"
+        ctx.command("warning", review.not_shown_warning(len(comments.not_shown)))
+    report.append_summary(ctx.run.step_summary, summary)
     if number is None or not ctx.inputs.comment:
         return
-    if not ctx.inputs.github_token:
+    if comments is None:
         ctx.command("warning", "no github-token: the plan is in the run summary, not in a comment")
         return
-    body = report.comment_body(
-        ctx.workdir, markdown, notes=notes, run_url=ctx.run.run_url, reviewed=reviewed
-    )
     api = GitHubApi(
         ctx.run.api_url, ctx.run.repository, ctx.inputs.github_token, transport=ctx.transport
     )
     try:
-        action, url = api.upsert_comment(number, report.marker(ctx.workdir), body)
-        ctx.say(f"plan comment {action}: {url}")
+        write_plan_comments(
+            api,
+            number,
+            ctx.workdir,
+            comments.bodies,
+            say=ctx.say,
+            warn=lambda message: ctx.command("warning", message),
+        )
     except GitHubApiError as exc:
         if ctx.run.is_fork and exc.status in (401, 403, 404):
             ctx.command(

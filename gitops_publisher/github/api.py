@@ -114,7 +114,21 @@ class GitHubApi:
         Raises:
             GitHubApiError: the comments cannot be listed.
         """
+        for comment in self.own_comments(number):
+            if str(comment.get("body", "")).startswith(marker):
+                return comment
+        return None
+
+    def own_comments(self, number: int) -> list[dict[str, Any]]:
+        """Every comment on pull request ``number`` written with this token's identity.
+
+        In the order GitHub lists them (oldest first); at most 3,000 comments are read.
+
+        Raises:
+            GitHubApiError: the comments cannot be listed.
+        """
         me = self.identity()
+        mine: list[dict[str, Any]] = []
         for page in range(1, _MAX_PAGES + 1):
             comments = self._call(
                 "GET",
@@ -122,13 +136,11 @@ class GitHubApi:
                 params={"per_page": _PAGE, "page": page},
             )
             if not isinstance(comments, list):
-                return None
-            for comment in comments:
-                if isinstance(comment, dict) and _is_ours(comment, me, marker):
-                    return comment
+                break
+            mine.extend(c for c in comments if isinstance(c, dict) and _is_ours(c, me, ""))
             if len(comments) < _PAGE:
-                return None
-        return None
+                break
+        return mine
 
     def upsert_comment(self, number: int, marker: str, body: str) -> tuple[str, str]:
         """Update the comment holding ``marker`` in place, or create it: ``(action, url)``.
@@ -138,16 +150,40 @@ class GitHubApi:
         """
         existing = self.find_comment(number, marker)
         if existing is None:
-            made = self._call(
-                "POST", f"/repos/{self.repository}/issues/{number}/comments", json={"body": body}
-            )
-            return "created", str(made.get("html_url", "")) if isinstance(made, dict) else ""
+            return "created", self.create_comment(number, body)
+        return "updated", self.update_comment(existing, body)
+
+    def create_comment(self, number: int, body: str) -> str:
+        """Comment ``body`` on pull request ``number``; the comment's URL.
+
+        Raises:
+            GitHubApiError: GitHub refused (403 on pull requests from forks).
+        """
+        made = self._call(
+            "POST", f"/repos/{self.repository}/issues/{number}/comments", json={"body": body}
+        )
+        return str(made.get("html_url", "")) if isinstance(made, dict) else ""
+
+    def update_comment(self, comment: dict[str, Any], body: str) -> str:
+        """Replace the body of ``comment`` (one :meth:`own_comments` listed); its URL.
+
+        Raises:
+            GitHubApiError: GitHub refused.
+        """
         updated = self._call(
             "PATCH",
-            f"/repos/{self.repository}/issues/comments/{existing['id']}",
+            f"/repos/{self.repository}/issues/comments/{comment['id']}",
             json={"body": body},
         )
-        return "updated", str(updated.get("html_url", "")) if isinstance(updated, dict) else ""
+        return str(updated.get("html_url", "")) if isinstance(updated, dict) else ""
+
+    def delete_comment(self, comment: dict[str, Any]) -> None:
+        """Delete ``comment`` (one :meth:`own_comments` listed).
+
+        Raises:
+            GitHubApiError: GitHub refused (404: it is gone already, which callers may accept).
+        """
+        self._call("DELETE", f"/repos/{self.repository}/issues/comments/{comment['id']}")
 
     def merged_pull_request(self, sha: str) -> int | None:
         """The pull request whose merge made commit ``sha`` (None: a push that skipped PRs).

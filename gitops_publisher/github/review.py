@@ -2,14 +2,15 @@
 
 A pull request's plan comment records what merging it may publish (``report.reviewed_line``).
 On a push to the default branch, :func:`merged_reviewed_plan` finds the pull request merged as
-exactly that commit and reads the reviewed plan from this workflow's own comment; the apply
+exactly that commit and reads the reviewed plan from this workflow's own comment, keeping
+only the posts whose details its comments show (``github/plan_comments.py``); the apply
 then publishes only what approvals cover (``core/reviewed.py``) and reports the rest, in the
 log (:func:`warnings`) and the run summary (:func:`summary`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import httpx
 
@@ -19,6 +20,7 @@ from gitops_publisher.escape import md_code, md_text
 from gitops_publisher.github.api import GitHubApi, GitHubApiError
 from gitops_publisher.github.commands import command
 from gitops_publisher.github.event import Inputs, Run
+from gitops_publisher.github.plan_comments import part_number, shown_reviewed
 from gitops_publisher.github.report import marker, reviewed_in
 
 FORK_NOTE = (
@@ -29,6 +31,11 @@ FORK_NOTE = (
 REVIEWED_NOTE = (
     "🔏 Merging publishes the posts this plan shows, as shown here, and nothing else: a post "
     "changed or added after this plan is reported as not reviewed, not published."
+)
+NOT_SHOWN_HELP = (
+    "_Merging publishes the posts the comments show, and reports these as not reviewed. "
+    "Split the pull request, or, once it is merged, open another pull request from a branch "
+    "of this repository (an empty commit will do): its plan shows what is left._"
 )
 HELP = (
     "_Merging publishes only what the pull request's plan comment showed. Open a pull "
@@ -72,7 +79,7 @@ def merged_reviewed_plan(
                 "requests approves nothing new"
             )
             return None, None
-        comment = api.find_comment(number, marker(workdir))
+        own = api.own_comments(number)
     except GitHubApiError as exc:
         say(
             command(
@@ -84,7 +91,8 @@ def merged_reviewed_plan(
         return None, None
     finally:
         api.close()
-    reviewed = reviewed_in(str(comment.get("body", ""))) if comment else None
+    sticky = next((str(c.get("body", "")) for c in own if _starts(c, marker(workdir))), "")
+    reviewed = reviewed_in(sticky) if sticky else None
     if reviewed is None or reviewed.pull_request != number:
         say(
             command(
@@ -95,8 +103,46 @@ def merged_reviewed_plan(
             )
         )
         return number, None
+    continuations: dict[int, list[str]] = {}
+    for comment in own:
+        body = str(comment.get("body", ""))
+        if (part := part_number(body, workdir)) is not None:
+            continuations.setdefault(part, []).append(body)
+    reviewed, dropped = shown_reviewed(reviewed, sticky, continuations)
     say(f"pull request #{number}: its reviewed plan shows {len(reviewed.posts)} post(s)")
+    if dropped:
+        say(
+            command(
+                "warning",
+                f"pull request #{number}: {len(dropped)} post(s) of its reviewed plan are not "
+                "approved: their details are not in its plan comments as the plan wrote them "
+                "(cut short, or in a continuation comment that is missing or was edited)",
+            )
+        )
     return number, reviewed
+
+
+def _starts(comment: dict[str, object], text: str) -> bool:
+    return str(comment.get("body", "")).startswith(text)
+
+
+def not_shown_warning(count: int) -> str:
+    """The pull request run's warning when a plan's comments could not show every post."""
+    return (
+        f"{count} post(s) of this plan are not approved by merging: their details did not "
+        "fit in the plan comments (the run summary lists them)"
+    )
+
+
+def not_shown_summary(addresses: Sequence[str]) -> list[str]:
+    """Markdown lines for the run summary: the posts a merge will not publish, and why."""
+    lines = [
+        f"**{len(addresses)} post(s) not approved by merging: their details did not fit in "
+        "the pull request's plan comments**",
+        "",
+    ]
+    lines.extend(f"- {md_code(address)}" for address in addresses)
+    return [*lines, "", NOT_SHOWN_HELP]
 
 
 def warnings(plan: Plan) -> list[str]:

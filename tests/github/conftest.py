@@ -56,7 +56,8 @@ class Stub:
     next_id: int = 1000
 
     def writes(self) -> list[tuple[str, str]]:
-        return [(m, p) for m, p, _ in self.requests if m in ("POST", "PATCH") and p != "/graphql"]
+        writing = ("POST", "PATCH", "DELETE")
+        return [(m, p) for m, p, _ in self.requests if m in writing and p != "/graphql"]
 
     def add_comment(self, issue: int, body: str, login: str) -> int:
         """A comment written by someone else (``login``), as anyone can; its id."""
@@ -123,6 +124,13 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
                 stub.comments[stub.next_id] = comment
                 return self._send(201, comment)
             if m := re.fullmatch(rf"/repos/{REPOSITORY}/issues/comments/(\d+)", path):
+                if int(m[1]) not in stub.comments:
+                    return self._send(404, {"message": "Not Found"})
+                if method == "DELETE":
+                    del stub.comments[int(m[1])]
+                    self.send_response(204)
+                    self.end_headers()
+                    return None
                 comment = stub.comments[int(m[1])]
                 comment["body"] = self._body()["body"]
                 return self._send(200, comment)
@@ -142,6 +150,9 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
 
         def do_PATCH(self) -> None:  # noqa: N802
             self._route("PATCH")
+
+        def do_DELETE(self) -> None:  # noqa: N802
+            self._route("DELETE")
 
     return Handler
 

@@ -7,23 +7,19 @@ from pathlib import Path
 
 from gitops_publisher.core.state import State
 from gitops_publisher.github.event import INPUT_VARIABLES, Inputs, Run, decide
-from gitops_publisher.github.report import (
-    COMMENT_LIMIT,
-    comment_body,
-    marker,
-    mask,
-    write_outputs,
-)
+from gitops_publisher.github.plan_comments import plan_comments
+from gitops_publisher.github.report import COMMENT_LIMIT, marker, mask, write_outputs
 
 from .conftest import parse_outputs
 
 
 def test_short_plan_is_kept_whole() -> None:
-    body = comment_body("site", "### plan\n\nall good\n", notes=["note"])
-    assert body == f"{marker('site')}\n> note\n\n### plan\n\nall good\n"
+    body = plan_comments("site", "### plan\n\nall good\n", notes=["note"]).bodies
+    assert body == [f"{marker('site')}\n> note\n\n### plan\n\nall good\n"]
 
 
-def test_long_plan_is_shortened_at_a_line_with_a_link_to_the_summary() -> None:
+def test_long_plan_is_continued_in_comments_each_within_the_limit() -> None:
+    """``test_plan_comments.py`` has the rest: what each approves, what a merge checks."""
     rows = [f"| 🟢 | `post-{i}@acct` | + create | due |" for i in range(3000)]
     details = [
         f"<details><summary>post-{i}</summary>\n\n- caption: {'x' * 40}\n\n</details>"
@@ -31,26 +27,14 @@ def test_long_plan_is_shortened_at_a_line_with_a_link_to_the_summary() -> None:
     ]
     plan = "### plan\n\n" + "\n".join(rows + details) + "\n"
     assert len(plan) > COMMENT_LIMIT
-    url = "https://github.com/acme/content/actions/runs/42"
-    body = comment_body("site", plan, run_url=url)
-    assert len(body) <= COMMENT_LIMIT
-    assert body.startswith(marker("site"))
-    assert f"[run summary]({url})" in body
-    assert body.count("<details>") == body.count("</details>")
-    assert "| 🟢 | `post-0@acct` |" in body
-
-
-def test_a_post_whose_details_are_cut_says_so_before_its_block_is_closed() -> None:
-    # Cut after "caption", a block without its privacy line read as a post sending none.
-    lines = ["- **caption**: hi", "- **privacy**: SELF\\_ONLY", "- **disclosure**: none"]
-    block = "<details><summary>post</summary>\n\n" + "\n".join(lines) + "\n\n</details>"
-    plan = "### plan\n\n" + "\n".join([block] * 3000) + "\n"
-    for limit in range(2000, 2100):  # whichever line of a block the cut falls after
-        body = comment_body("site", plan, limit=limit)
-        assert len(body) <= limit
-        last = body.split("</details>")[-2]
-        if "**disclosure**" not in last:
-            assert last.rstrip().endswith("- … cut here: the rest is in the run summary")
+    bodies = plan_comments("site", plan).bodies
+    assert 6 <= len(bodies) <= 7  # 330,000 characters
+    assert bodies[0].startswith(marker("site"))
+    for body in bodies:
+        assert len(body) <= COMMENT_LIMIT
+        assert body.count("<details>") == body.count("</details>")
+    assert "| 🟢 | `post-0@acct` |" in bodies[0]
+    assert "- caption" in bodies[-1] and "cut here" not in bodies[-1]
 
 
 def test_outputs_survive_multiline_values(tmp_path: Path) -> None:

@@ -4,6 +4,11 @@ Every value that comes from the project (addresses, captions, paths, reasons quo
 warnings and errors) goes through ``gitops_publisher.escape``: it renders as exactly its
 characters, opens no HTML, closes no block and pings no one. What each platform shows is
 its own (the rows and budget sections of ``plan_text.py``): this module names no platform.
+
+Each change's details block starts with a line of its own,
+``<details><summary><code>ADDRESS</code>: …``, and ends with ``</details>``: the Action finds
+by it which posts a pull request comment shows whole, the only ones merging approves
+(``github/plan_comments.py``; ``tests/github/test_plan_comments.py`` holds it to that).
 """
 
 from __future__ import annotations

@@ -245,3 +245,17 @@ def test_any_split_keeps_each_comment_in_limit_and_approves_only_whole_blocks(
     for body in made.bodies[1:]:  # a table going on repeats its header
         if re.search(r"^\| 🟢", body, re.MULTILINE):
             assert "| | address | action | why |\n|---|---|---|---|" in body
+
+
+def test_each_comment_renders_its_rows_as_a_table_and_its_blocks_whole_on_github() -> None:
+    """As GitHub's renderer (cmark-gfm) draws them: no row falls out of its table."""
+    from markdown_html import to_html
+
+    bodies, _, _ = comments_of(big_plan(1_000, caption=100))
+    rendered = [to_html(body) for body in bodies]
+    rows = sum(html.count("<td>🟢</td>") for html in rendered)
+    assert rows == 1_000
+    assert sum(html.count("<summary><code>post-") for html in rendered) == 1_000
+    for html in rendered:
+        assert html.count("<details>") == html.count("</details>")
+    assert "<strong>publisher plan: <code>site</code> (continued)</strong>" in rendered[1]

@@ -218,6 +218,66 @@ def mv(app: AppContext, old: str, new: str, shard: str | None) -> None:
     )
 
 
+@state.command("migrate")
+@sandbox_option
+@click.argument("selectors", nargs=-1, metavar="[ADDRESS|POST_ID]...")
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="Gather shard K of N's records into its own file (default: every record into the "
+    "base file, to stop sharding).",
+)
+@click.pass_obj
+def migrate_records(app: AppContext, selectors: tuple[str, ...], shard: str | None) -> None:
+    """Keep one copy of each record, in the state file of the runs that act on it.
+
+    With --shard K/N, moves the records of shard K's accounts from the base state file (and
+    from shard files of another N) into shard K's own file; without it, moves every shard
+    file's records into the base file. An address recorded in several files keeps the
+    better-informed copy, and every attempt of the others in its history. Each file changed
+    is locked first; nothing is posted or forgotten. Optionally only the ADDRESS or POST_ID
+    records given.
+    """
+    from gitops_publisher.core.shard import Shard
+    from gitops_publisher.workspace.state_migrate import migrate
+    from gitops_publisher.workspace.state_stores import state_files
+
+    part = Shard.parse(shard) if shard else None
+    target, others = state_files(open_store(app, writing=True, shard=shard))
+    chosen = frozenset(selectors)
+
+    def takes(record: Record) -> bool:
+        in_shard = part is None or part.holds(record.account)
+        return in_shard and (not chosen or matches(Address(record.post_id, record.account), chosen))
+
+    moved = migrate(
+        target,
+        others,
+        takes,
+        at_rest=lambda updated: _at_rest(app, updated),
+        purpose="publisher state migrate",
+    )
+    if not moved:
+        click.echo(
+            f"Nothing to migrate: no other state file holds such records; "
+            f"{target.describe()} is unchanged.",
+            err=True,
+        )
+        return
+    for item in moved:
+        line = f"  - {item.address}  from {', '.join(item.sources)}"
+        if item.differed:
+            line += (
+                f"; the copies differed ({'; '.join(item.differed)}), kept {_summary(item.kept)}"
+            )
+        click.echo(line, err=True)
+    click.echo(
+        f"Migrated {len(moved)} record(s) into {target.describe()}; nothing was posted or "
+        "forgotten.",
+        err=True,
+    )
+
+
 @state.command("bind")
 @sandbox_option
 @click.option("--yes", "-y", is_flag=True, help="Rebind without asking (needed in CI).")

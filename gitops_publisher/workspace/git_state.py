@@ -155,7 +155,7 @@ class GitBranchStateStore:
         other.path = path
         other._tip, other._remote_state, other._given = None, None, None
         other._encoder = StateEncoder()
-        other._held = Held()  # a sibling file is read, never locked
+        other._held = Held()  # its own lock (``publisher state migrate`` takes it)
         return other
 
     def describe(self) -> str:

@@ -87,9 +87,9 @@ def _open(
     branch = os.environ.get(STATE_BRANCH_ENV, "").strip()
     path = _state_path(project_dir, state_config, sandbox=sandbox, on_disk=not branch)
     if sandbox and branch:  # trying the Action against the emulator: its own file there
-        return state_shards.git_store(project_dir, path, branch, shard)
+        return state_shards.git_store(project_dir, path, branch, shard, sandbox=True)
     if sandbox:
-        return state_shards.file_store(project_dir, path, shard, notify)
+        return state_shards.file_store(project_dir, path, shard, notify, sandbox=True)
     if state_config.backend == "git-branch" or branch:
         return state_shards.git_store(project_dir, path, branch or state_config.branch, shard)
     if state_config.backend == "file":
@@ -174,6 +174,32 @@ class BoundStateStore:
     def held_lock(self) -> str | None:
         """The wrapped store's lock id while held."""
         return self.inner.held_lock()
+
+
+def state_files(store: StateStore) -> tuple[StateStore, list[tuple[str, StateStore]]]:
+    """The file ``store`` writes and the project's other state files, each bound as it is.
+
+    What ``publisher state migrate`` changes (``workspace/state_migrate.py``), each file
+    under its own lock. A project with one file has no others.
+
+    Raises:
+        StateError: another file cannot be read.
+    """
+    from gitops_publisher.workspace.state_shards import CombinedStateStore
+
+    bound = store if isinstance(store, BoundStateStore) else None
+    inner = bound.inner if bound is not None else store
+    if not isinstance(inner, CombinedStateStore):
+        return store, []
+
+    def like(other: StateStore) -> StateStore:
+        if bound is None:
+            return other
+        return BoundStateStore(
+            other, bound.endpoints, bound.adopts, bound.platform_of, bound.platforms
+        )
+
+    return like(inner.own), [(name, like(other)) for name, other in inner.others()]
 
 
 def _state_path(

@@ -99,8 +99,9 @@ def test_forgetting_a_record_kept_in_a_shard_file_is_refused_clearly(
     assert "tutorial-part1@devrel" in listed.stdout
     result = publisher("-C", root, "--sandbox", "state", "rm", "--yes", "tutorial-part1@devrel")
     assert result.exit_code == 1
-    assert "also recorded in" in result.stderr
+    assert "the same record in each" in result.stderr
     assert "state.shard-1-of-2.json" in result.stderr
+    assert "publisher state migrate --shard 1/2 --sandbox" in " ".join(result.stderr.split())
 
 
 def test_a_record_in_a_shard_file_is_forgotten_or_moved_with_its_shard(

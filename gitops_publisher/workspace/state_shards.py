@@ -2,13 +2,14 @@
 
 ``apply --shard K/N`` writes only ``state.shard-K-of-N.json``; ``plan`` without ``--shard``
 reads the base file and every shard file. Whatever is being written, records of the other
-files are read too (those of this shard's accounts, the newest per address): a project that
-starts sharding, or changes N, still sees every post already published, so nothing is
-published twice. A write puts only the records that changed into this file; the newest record
-of an address wins when the files are read together again.
+files are read too (those of this shard's accounts, the better-informed copy of each address,
+``core/duplicates.py``: usually the newest): a project that starts sharding, or changes N,
+still sees every post already published, so nothing is published twice. A write puts only
+the records that changed into this file; that copy wins when the files are read together
+again (it is the newer, or knows the other's attempt).
 
 So an address can be recorded in two files (the base's copy older, say ``processing`` where
-the shard settled it ``published``). Reading treats the copies as one, and a shard's run
+the shard settled it ``published``). Reading takes the better-informed copy, and a shard's run
 never writes another file than its own: it holds its own file's lock only, which is what
 lets the shards run in parallel, so two shards tidying the base at once would undo each
 other's writes. Forgetting or moving such an address in one file is refused (the other copy
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from gitops_publisher.core.duplicates import differences
+from gitops_publisher.core.duplicates import better_informed, differences
 from gitops_publisher.core.shard import Shard, is_state_file_of
 from gitops_publisher.core.state import Record, State, StateStore
 from gitops_publisher.errors import StateError
@@ -66,7 +67,7 @@ class CombinedStateStore:
         self._elsewhere: dict[str, list[tuple[str, Record]]] = {}
 
     def read(self) -> State:
-        """``own``'s state with the newest record per address from all files.
+        """``own``'s state with the better-informed record per address from all files.
 
         Raises:
             StateError: any of the files is unreadable, corrupt or newer.
@@ -80,8 +81,10 @@ class CombinedStateStore:
                     continue
                 self._elsewhere.setdefault(address, []).append((name, rec))
                 current = merged.get(address)
-                if current is None or rec.updated_at > current.updated_at:
-                    merged[address] = rec
+                # The copy ``state migrate`` would keep, so a plan never acts on less than
+                # the files know: a newer "failed, abandoned" copy does not hide an older
+                # "published" one of the same attempt (a retry would post it again).
+                merged[address] = rec if current is None else better_informed([current, rec])
         result = (
             state if merged == state.resources else state.model_copy(update={"resources": merged})
         )

@@ -175,3 +175,11 @@ def test_migrate_on_a_state_branch_moves_records_between_its_files(tmp_path: Pat
     assert set(fresh.read().resources) == {"guide@devrel"}
     kept = fresh.sibling(shard.state_path(BASE)).read().resources["launch@brand-us"]
     assert kept.status == "published"
+
+
+def test_reading_takes_the_copy_that_knows_the_outcome_not_the_newest() -> None:
+    # The base's run saw the post published; a shard's run, later, gave the same upload up.
+    abandoned = record(status="failed", fail_reason="upload_expired", updated_at=T0)
+    published = record(updated_at=T0 - timedelta(minutes=5))
+    read = combined(state(abandoned), state(published)).read()
+    assert read.resources["launch@brand-us"] == published  # the newest would be retried

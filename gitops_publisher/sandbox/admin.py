@@ -120,15 +120,21 @@ async def create_account(request: Request) -> Response:
 
 
 async def options_route(request: Request) -> Response:
-    """``GET/PUT /_sandbox/options``: read, or merge a partial update into, the options."""
+    """``GET/PUT /_sandbox/options``: read, or merge a partial update into, the options.
+
+    A partial ``youtube`` block or ``rate_limits`` map merges into the current one (a limit
+    set to null is removed: that endpoint is then unlimited; ``"rate_limits": null`` removes
+    them all); any other field, ``faults`` included, is replaced.
+    """
     service = service_of(request)
     if request.method == "PUT":
         try:
             current = service.options.model_dump()
             update = await admin_json(request)
             merged = {**current, **update}
-            if isinstance(update.get("youtube"), dict):  # a partial youtube block merges too
-                merged["youtube"] = {**current["youtube"], **update["youtube"]}
+            for block in ("youtube", "rate_limits"):
+                if isinstance(update.get(block), dict):
+                    merged[block] = {**current[block], **update[block]}
             service.set_options(SandboxOptions.model_validate(merged))
         except ValidationError as exc:
             return problem(400, describe_validation(exc))

@@ -61,7 +61,7 @@ class FaultSpec(BaseModel):
     fail_chunk: int | None = Field(default=None, ge=1)
 
 
-def _default_rate_limits() -> dict[str, int]:
+def _default_rate_limits() -> dict[str, int | None]:
     # Reference §7: init endpoints 6/min, creator_info 20/min, status 30/min per user token.
     return {"video_init": 6, "inbox_init": 6, "creator_info": 20, "status": 30}
 
@@ -106,7 +106,10 @@ class SandboxOptions(BaseModel):
     # Docs say invalid_param; the generic page and live traffic say invalid_params (default).
     invalid_param_code: Literal["invalid_params", "invalid_param"] = "invalid_params"
     # --- Limits (reference §7, §8) ---
-    rate_limits: dict[str, int] = Field(default_factory=_default_rate_limits)
+    # Every limited endpoint's requests per window, None: unlimited. A partial map given
+    # (a file, the constructor, PUT /_sandbox/options) merges into the defaults, or the
+    # current map for PUT; null removes one limit, and a null map all of them.
+    rate_limits: dict[str, int | None] = Field(default_factory=_default_rate_limits)
     rate_window_sec: float = Field(default=60.0, gt=0)
     # No Retry-After is documented; off by default, the client must not depend on it.
     retry_after_header: bool = False
@@ -150,16 +153,29 @@ class SandboxOptions(BaseModel):
         check_fault_endpoints(faults)
         return faults
 
+    @field_validator("rate_limits", mode="before")
+    @classmethod
+    def _limits_over_defaults(cls, limits: object) -> object:
+        """A partial map keeps the other endpoints' default limits (null: none at all).
+
+        Replacing the whole map silently left every endpoint it did not name unlimited.
+        """
+        if limits is None:
+            return dict.fromkeys(RATE_LIMITED)
+        if isinstance(limits, dict):
+            return {**_default_rate_limits(), **limits}
+        return limits
+
     @field_validator("rate_limits")
     @classmethod
-    def _known_rate_limits(cls, limits: dict[str, int]) -> dict[str, int]:
+    def _known_rate_limits(cls, limits: dict[str, int | None]) -> dict[str, int | None]:
         unknown = sorted(set(limits) - set(RATE_LIMITED))
         if unknown:
             raise ValueError(
                 f"unknown or unlimited endpoints {unknown}; limited: {list(RATE_LIMITED)}"
             )
-        if any(limit < 0 for limit in limits.values()):
-            raise ValueError("a limit is a number of requests per window, >= 0")
+        if any(limit is not None and limit < 0 for limit in limits.values()):
+            raise ValueError("a limit is a number of requests per window, >= 0 (null: none)")
         return limits
 
     @property

@@ -24,10 +24,13 @@ from gitops_publisher.sandbox import (
     SandboxOptions,
     create_app,
 )
+from gitops_publisher.sandbox.options import RATE_LIMITED
 
 REDIRECT_URI = "http://127.0.0.1:53682/callback/"
 ALL_SCOPES = "user.info.basic,video.publish,video.upload"
 KB = 1000  # tests run with mb_bytes=KB: "5 MB" = 5,000 bytes, so bodies stay tiny
+#: ``SandboxOptions.rate_limits`` without any limit (a partial map keeps the defaults).
+UNLIMITED: dict[str, int | None] = dict.fromkeys(RATE_LIMITED)
 MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
 
 

@@ -15,7 +15,7 @@ from gitops_publisher.sandbox import (
     SandboxOptions,
 )
 
-from .conftest import KB, Sandbox, direct_body, upload_all, video_bytes
+from .conftest import KB, UNLIMITED, Sandbox, direct_body, upload_all, video_bytes
 
 pytestmark = pytest.mark.anyio
 
@@ -33,7 +33,7 @@ async def test_error_rate_is_seeded_and_reproducible(make_sandbox: Any, tmp_path
     faults = {"creator_info": FaultSpec(error_rate=0.5)}
     runs = []
     for name in ("a", "b"):
-        options = SandboxOptions(mb_bytes=KB, seed=7, faults=faults, rate_limits={})
+        options = SandboxOptions(mb_bytes=KB, seed=7, faults=faults, rate_limits=UNLIMITED)
         sandbox = await make_sandbox(options, tmp_path / name)
         runs.append(await statuses(sandbox, await sandbox.bearer(), 12))
     assert runs[0] == runs[1]

@@ -17,6 +17,7 @@ from gitops_publisher.sandbox import ManualClock, SandboxOptions, create_app
 
 from .conftest import (
     KB,
+    UNLIMITED,
     Sandbox,
     direct_body,
     inbox_body,
@@ -161,7 +162,9 @@ def test_a_floor_plan_uploads_and_any_skewed_range_is_refused(
 
     async def run() -> None:
         with tempfile.TemporaryDirectory() as tmp:
-            app = create_app(Path(tmp), SandboxOptions(mb_bytes=KB, rate_limits={}), ManualClock())
+            app = create_app(
+                Path(tmp), SandboxOptions(mb_bytes=KB, rate_limits=UNLIMITED), ManualClock()
+            )
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://sb") as client:
                 sandbox = Sandbox(app, client, ManualClock(), Path(tmp))

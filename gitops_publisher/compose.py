@@ -208,17 +208,17 @@ def sandbox_time_scale() -> float:
         value = math.nan
     if math.isfinite(value) and value > 0:
         return value
+    problem = (
+        f"{raw!r} is not a finite number > 0 (how many times faster than real time "
+        f"the sandbox's clock runs; unset: {DEFAULT_SANDBOX_TIME_SCALE:g})"
+    )
+    if raw.lower() == "manual":  # a clock that stands still: the run would wait for ever
+        problem += (
+            "; the embedded sandbox's time must run by itself, since the run waits on it; "
+            "a manual clock is `publisher sandbox serve --manual-clock`'s"
+        )
     raise ConfigError(
-        [
-            Diagnostic(
-                "environment",
-                None,
-                None,
-                SANDBOX_TIME_SCALE_ENV,
-                f"{raw!r} is not a finite number > 0 (how many times faster than real time "
-                f"the sandbox's clock runs; unset: {DEFAULT_SANDBOX_TIME_SCALE:g})",
-            )
-        ],
+        [Diagnostic("environment", None, None, SANDBOX_TIME_SCALE_ENV, problem)],
         f"{SANDBOX_TIME_SCALE_ENV} is invalid",
     )
 

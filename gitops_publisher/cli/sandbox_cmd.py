@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 
 @click.group(name="sandbox")
@@ -40,6 +41,19 @@ def _finite_scale(ctx: click.Context, param: click.Parameter, value: float) -> f
     return value
 
 
+def _clock_line(clock: Any) -> str:
+    """How sandbox time runs, for ``serve``'s banner."""
+    from datetime import UTC, datetime
+
+    from gitops_publisher.sandbox import ManualClock
+
+    if isinstance(clock, ManualClock):
+        at = datetime.fromtimestamp(clock.now(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"Clock:           manual, at {at}   (POST /_sandbox/clock/advance moves it)"
+    scale = getattr(clock, "time_scale", 1.0)
+    return "Clock:           real time" if scale == 1 else f"Clock:           {scale:g}x real time"
+
+
 def describe(base_url: str, world: Any) -> list[str]:
     """Lines ``serve`` prints: where the API and admin routes are, the app and its users."""
     accounts = ", ".join(
@@ -60,6 +74,7 @@ def describe(base_url: str, world: Any) -> list[str]:
         f"  Client id:     {youtube.client.client_id}   (secret: docs/sandbox.md or --world)",
         f"  Channels:      {channels or '(none; POST /_sandbox/youtube/channels)'}",
         f"World dir:       {world.directory}",
+        _clock_line(world.clock),
         "Press Ctrl-C to stop.",
     ]
 
@@ -85,7 +100,14 @@ def describe(base_url: str, world: Any) -> list[str]:
     show_default=True,
     type=click.FloatRange(min=0, min_open=True),
     callback=_finite_scale,
-    help="Run sandbox time this many times faster (expiry, windows, processing).",
+    help="Run sandbox time this many times faster (expiry, windows, processing). Not with "
+    "--manual-clock.",
+)
+@click.option(
+    "--manual-clock",
+    is_flag=True,
+    help="Sandbox time stands still until POST /_sandbox/clock/advance moves it; it resumes "
+    "where the world's time stands. Not with --time-scale.",
 )
 @click.option(
     "--options",
@@ -102,6 +124,7 @@ def serve(
     world_file: Path | None,
     world_dir: Path | None,
     time_scale: float,
+    manual_clock: bool,
     options_file: Path | None,
     seed: int | None,
 ) -> None:
@@ -109,17 +132,22 @@ def serve(
     from gitops_publisher.compose import serving_world
     from gitops_publisher.errors import StateLockedError
     from gitops_publisher.sandbox import SandboxWorld, WorldFileError, create_app
-    from gitops_publisher.sandbox.clock import clock_for_scale
 
+    if manual_clock and ctx.get_parameter_source("time_scale") != ParameterSource.DEFAULT:
+        raise click.UsageError(
+            "--manual-clock and --time-scale exclude each other: a manual clock stands still "
+            "until POST /_sandbox/clock/advance moves it; --time-scale X runs time by itself, "
+            "X times faster"
+        )
     # The same world `--sandbox` uses (compose.py: .publisher/sandbox/world), so serving a
     # project shows the posts its sandbox runs made.
     directory = world_dir or _project_dir(ctx) / ".publisher" / "sandbox" / "world"
     options = _load_options(options_file, seed)
-    clock = clock_for_scale(time_scale)
     with ExitStack() as held:
         try:
             # Before the world is read: a `--sandbox` run, or another serve, writes it too.
             held.enter_context(serving_world(directory))
+            clock = _clock(directory, time_scale, manual_clock)
             world = SandboxWorld.load_or_create(directory, seed_file=world_file, clock=clock)
             app = create_app(directory, options, clock)
         except StateLockedError as exc:
@@ -135,6 +163,14 @@ def serve(
                 "you can write to"
             ) from exc
         _serve(ctx, app, world, host, port, directory)
+
+
+def _clock(directory: Path, time_scale: float, manual: bool) -> Any:
+    """The served world's clock: manual (from the world's time), else scaled."""
+    from gitops_publisher.sandbox.clock import clock_for_scale, manual_clock
+    from gitops_publisher.sandbox.world import resume_time
+
+    return manual_clock(resume_time(directory)) if manual else clock_for_scale(time_scale)
 
 
 def _serve(ctx: click.Context, app: Any, world: Any, host: str, port: int, directory: Path) -> None:

@@ -22,6 +22,13 @@ from gitops_publisher.sandbox.posting import read_json, service_of
 from gitops_publisher.sandbox.processing import status_at
 from gitops_publisher.sandbox.service import SandboxService
 
+#: What ``POST /_sandbox/clock/advance`` on a clock that runs by itself tells the caller.
+NOT_MANUAL = (
+    "this sandbox's clock runs by itself (real or scaled time) and cannot be advanced: serve "
+    "the world with `publisher sandbox serve --manual-clock`, whose time moves only by "
+    "POST /_sandbox/clock/advance"
+)
+
 
 def problem(status: int, message: str) -> JSONResponse:
     """An admin route's refusal: ``{"error": message}`` with ``status``."""
@@ -178,7 +185,7 @@ async def clock_route(request: Request) -> Response:
         if not (math.isfinite(seconds) and seconds >= 0):
             return problem(400, f'body must be {{"seconds": N}} with N >= 0, not {seconds}')
         if not isinstance(service.clock, ManualClock):
-            return problem(409, "the sandbox runs on a real or scaled clock; it cannot be advanced")
+            return problem(409, NOT_MANUAL)
         service.clock.advance(seconds)
     return JSONResponse({"now": service.clock.now(), "clock": type(service.clock).__name__})
 

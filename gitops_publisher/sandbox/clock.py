@@ -101,10 +101,11 @@ class ScaledClock:
 
 
 class ManualClock:
-    """Time that moves only when told to: for tests.
+    """Time that moves only when told to: tests, and ``publisher sandbox serve --manual-clock``.
 
     ``sleep`` advances the clock by the requested amount and returns at once, so injected
-    latency shows up in timestamps without slowing the test.
+    latency shows up in timestamps without slowing the test. Served, it moves by
+    ``POST /_sandbox/clock/advance`` (and by injected latency); see :func:`manual_clock`.
     """
 
     def __init__(self, start: float = 1_800_000_000.0) -> None:
@@ -129,6 +130,11 @@ class ManualClock:
             self._now += seconds
             return self._now
 
+    def advance_to(self, moment: float) -> None:
+        """Jump forward to ``moment`` if it is ahead (never back), as a loaded world asks."""
+        with self._lock:
+            self._now = max(self._now, moment)
+
     async def sleep(self, seconds: float) -> None:
         """Advance by ``seconds`` and yield to the event loop once."""
         if seconds > 0:
@@ -145,3 +151,14 @@ def clock_for_scale(time_scale: float) -> Clock:
     go back to "processing". A :class:`RealClock` cannot move forward.
     """
     return ScaledClock(time_scale)
+
+
+def manual_clock(world_time: float, wall: Callable[[], float] = time.time) -> ManualClock:
+    """Return the clock of ``publisher sandbox serve --manual-clock``.
+
+    It stands where the world's time stands (``world_time``, the latest sandbox time the
+    world answered at: ``world.resume_time``), so a restarted server resumes exactly there:
+    with a manual clock, time moves only when told, the server's downtime included. A world
+    with no time yet (a new one) starts at the real time ``wall`` reads.
+    """
+    return ManualClock(world_time if world_time > 0 else wall())

@@ -32,7 +32,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import pydantic_core
 from pydantic import BaseModel, ValidationError
 
-from gitops_publisher.sandbox.clock import Clock, RealClock, ScaledClock
+from gitops_publisher.sandbox.clock import Clock, ManualClock, RealClock, ScaledClock
 from gitops_publisher.sandbox.models import (
     ASSIGNED,
     Account,
@@ -107,6 +107,18 @@ def read_kept_time(directory: Path) -> float:
         return float((directory / TIME_FILE).read_bytes())
     except (OSError, ValueError):
         return 0.0
+
+
+def resume_time(directory: Path) -> float:
+    """The sandbox time the world in ``directory`` goes on from (0: no world, or no time yet).
+
+    The ``time`` file's record; :meth:`SandboxWorld.load_or_create` then moves a scaled or
+    manual clock on to ``world.json``'s ``last_time`` if that is later. A ``time`` file left
+    beside no ``world.json`` is a deleted world's, which a new world does not inherit.
+    """
+    if not (directory / WORLD_FILE).exists():
+        return 0.0
+    return read_kept_time(directory)
 
 
 def read_options_file(path: Path) -> SandboxOptions:
@@ -403,7 +415,7 @@ class SandboxWorld:
             except OSError as exc:
                 raise WorldFileError(f"{path}: corrupt sandbox world: {exc}") from exc
             world = cls(directory, data, clock)
-            if isinstance(world.clock, ScaledClock):
+            if isinstance(world.clock, ScaledClock | ManualClock):  # never back in time
                 world.clock.advance_to(max(data.last_time, read_kept_time(directory)))
             if seed is not None:
                 for account in _seed_accounts(seed, seed_file):
@@ -513,7 +525,9 @@ class SandboxWorld:
                 flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_BINARY", 0)
                 fd = self._time_fd = os.open(self.directory / TIME_FILE, flags, 0o644)
                 weakref.finalize(self, os.close, fd)
-            record = b"%024.6f\n" % now  # fixed width: never part of a longer one left
+            # Fixed width, never part of a longer one left; 17 significant digits read back
+            # the very float (a manual clock resumes exactly where it was advanced to).
+            record = b"%24.17g\n" % now
             if _PWRITE is not None:
                 _PWRITE(fd, record, 0)
             else:  # Windows

@@ -1,7 +1,9 @@
 """Introspection and control routes under ``/_sandbox/`` (never TikTok paths).
 
 Nothing here returns a token value or an Authorization header, except ``POST accounts``,
-which hands out the new account's initial refresh token exactly once.
+which hands out the new account's initial refresh token exactly once. Every refusal is an
+:class:`~gitops_publisher.sandbox.admin_errors.AdminError`, answered in the admin API's one
+shape (``sandbox/admin_errors.py``), never in a platform's envelope.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from gitops_publisher.sandbox.admin_errors import AdminError
 from gitops_publisher.sandbox.clock import ManualClock
-from gitops_publisher.sandbox.envelope import describe_validation, invalid_params
+from gitops_publisher.sandbox.envelope import ApiError, describe_validation
 from gitops_publisher.sandbox.models import Account, PostRecord
 from gitops_publisher.sandbox.options import FaultSpec, SandboxOptions, check_fault_endpoints
 from gitops_publisher.sandbox.posting import read_json, service_of
@@ -30,9 +33,9 @@ NOT_MANUAL = (
 )
 
 
-def problem(status: int, message: str) -> JSONResponse:
-    """An admin route's refusal: ``{"error": message}`` with ``status``."""
-    return JSONResponse({"error": message}, status_code=status)
+def invalid_field(exc: ValidationError) -> AdminError:
+    """The 400 of a body whose fields do not validate (named, their values never quoted)."""
+    return AdminError(400, "invalid_field", describe_validation(exc))
 
 
 async def admin_json(request: Request) -> dict[str, Any]:
@@ -44,16 +47,19 @@ async def admin_json(request: Request) -> dict[str, Any]:
     create an account, post a draft or change the faults behind the developer's back.
 
     Raises:
-        ApiError: 400 in TikTok's envelope: another Content-Type, or a body that is not
-            a JSON object (``{bad``, ``[1]``).
+        AdminError: 400 ``invalid_body``: another Content-Type, a body that is not a JSON
+            object (``{bad``, ``[1]``), or one too large.
     """
     service = service_of(request)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
-        raise invalid_params(
-            service.options, "Sandbox admin writes need Content-Type: application/json."
+        raise AdminError(
+            400, "invalid_body", "Sandbox admin writes need Content-Type: application/json."
         )
-    return await read_json(request, service)
+    try:
+        return await read_json(request, service)
+    except ApiError as exc:  # the posting API's reader answers in TikTok's envelope
+        raise AdminError(400, "invalid_body", exc.message) from exc
 
 
 def post_view(post: PostRecord, service: SandboxService) -> dict[str, Any]:
@@ -110,15 +116,21 @@ async def list_requests(request: Request) -> Response:
 
 
 async def create_account(request: Request) -> Response:
-    """``POST /_sandbox/accounts``: add a user; answers its initial refresh token once."""
+    """``POST /_sandbox/accounts``: add a user; answers its initial refresh token once.
+
+    Raises:
+        AdminError: 400 ``invalid_body`` or ``invalid_field``, 409 ``already_exists``.
+    """
     service = service_of(request)
     try:
         account = Account.model_validate(await admin_json(request))
         token = service.world.add_account(account, service.options.refresh_token_ttl_sec)
     except ValidationError as exc:
-        return problem(400, describe_validation(exc))
+        raise invalid_field(exc) from exc
     except ValueError as exc:
-        return problem(409 if "exists" in str(exc) else 400, str(exc))
+        if "exists" in str(exc):
+            raise AdminError(409, "already_exists", str(exc)) from exc
+        raise AdminError(400, "invalid_field", str(exc)) from exc
     service.save()
     created = service.world.find_account(username=account.username)
     assert created is not None
@@ -132,60 +144,72 @@ async def options_route(request: Request) -> Response:
     A partial ``youtube`` block or ``rate_limits`` map merges into the current one (a limit
     set to null is removed: that endpoint is then unlimited; ``"rate_limits": null`` removes
     them all); any other field, ``faults`` included, is replaced.
+
+    Raises:
+        AdminError: 400 ``invalid_body`` or ``invalid_field``; nothing is changed then.
     """
     service = service_of(request)
     if request.method == "PUT":
+        update = await admin_json(request)
+        current = service.options.model_dump()
+        merged = {**current, **update}
+        for block in ("youtube", "rate_limits"):
+            if isinstance(update.get(block), dict):
+                merged[block] = {**current[block], **update[block]}
         try:
-            current = service.options.model_dump()
-            update = await admin_json(request)
-            merged = {**current, **update}
-            for block in ("youtube", "rate_limits"):
-                if isinstance(update.get(block), dict):
-                    merged[block] = {**current[block], **update[block]}
             service.set_options(SandboxOptions.model_validate(merged))
         except ValidationError as exc:
-            return problem(400, describe_validation(exc))
-        except (ValueError, TypeError) as exc:
-            return problem(400, f"body must be a JSON object: {exc}")
+            raise invalid_field(exc) from exc
     return JSONResponse(service.options.model_dump(mode="json"))
 
 
 async def faults_route(request: Request) -> Response:
-    """``GET/PUT /_sandbox/faults``: read, or replace, the per-endpoint fault specs."""
+    """``GET/PUT /_sandbox/faults``: read, or replace, the per-endpoint fault specs.
+
+    Raises:
+        AdminError: 400 ``invalid_body``, or ``invalid_field`` for an unknown endpoint or a
+            spec that does not validate; nothing is changed then.
+    """
     service = service_of(request)
     if request.method == "PUT":
+        raw = await admin_json(request)
         try:
-            raw = await admin_json(request)
-            if not isinstance(raw, dict):
-                return problem(400, "body must map endpoint names to fault specs")
-            try:
-                check_fault_endpoints(raw)
-            except ValueError as exc:
-                return problem(400, str(exc))
-            faults = {name: FaultSpec.model_validate(spec) for name, spec in raw.items()}
-        except ValidationError as exc:
-            return problem(400, describe_validation(exc))
+            check_fault_endpoints(raw)
         except ValueError as exc:
-            return problem(400, f"body must be JSON: {exc}")
+            raise AdminError(400, "invalid_field", str(exc)) from exc
+        faults = {}
+        for name, spec in raw.items():
+            try:
+                faults[name] = FaultSpec.model_validate(spec)
+            except ValidationError as exc:
+                raise AdminError(
+                    400, "invalid_field", f"{name}: {describe_validation(exc)}"
+                ) from exc
         service.options = service.options.model_copy(update={"faults": faults})
     return JSONResponse({n: f.model_dump() for n, f in service.options.faults.items()})
 
 
 async def clock_route(request: Request) -> Response:
-    """``GET /_sandbox/clock``, ``POST /_sandbox/clock/advance`` ({"seconds": N}, manual only)."""
+    """``GET /_sandbox/clock``, ``POST /_sandbox/clock/advance`` ({"seconds": N}, manual only).
+
+    Raises:
+        AdminError: 400 (``invalid_body``, ``invalid_field``) for a malformed request,
+            whatever the clock; only a well-formed one learns that this clock runs by
+            itself (409 ``clock_not_manual``, saying how to get a manual one).
+    """
     service = service_of(request)
     if request.method == "POST":
-        # A malformed request is refused as such (400) whatever the clock: only a well-formed
-        # one learns that this clock cannot be advanced (409).
-        body = await admin_json(request)  # 400 in TikTok's envelope: not a JSON object
+        body = await admin_json(request)
         try:
             seconds = float(body.get("seconds", 0))
-        except (ValueError, TypeError) as exc:
-            return problem(400, f'body must be {{"seconds": N}} with N >= 0: {exc}')
+        except (ValueError, TypeError):
+            seconds = math.nan
         if not (math.isfinite(seconds) and seconds >= 0):
-            return problem(400, f'body must be {{"seconds": N}} with N >= 0, not {seconds}')
+            raise AdminError(
+                400, "invalid_field", 'body must be {"seconds": N}, N a finite number >= 0'
+            )
         if not isinstance(service.clock, ManualClock):
-            return problem(409, NOT_MANUAL)
+            raise AdminError(409, "clock_not_manual", NOT_MANUAL)
         service.clock.advance(seconds)
     return JSONResponse({"now": service.clock.now(), "clock": type(service.clock).__name__})
 
@@ -200,20 +224,26 @@ async def post_draft(request: Request) -> Response:
 
     Body (optional): ``{"privacy_level": "PUBLIC_TO_EVERYONE"}`` (default SELF_ONLY), one of
     the creator's ``privacy_level_options`` (else 400).
+
+    Raises:
+        AdminError: 404 ``not_found`` (no inbox draft of that id), 409 ``not_in_inbox``,
+            400 ``invalid_body`` or ``invalid_field``.
     """
     service = service_of(request)
     post = service.world.data.posts.get(request.path_params["publish_id"])
     if post is None or post.mode != "inbox":
-        return problem(404, "no inbox draft with this publish_id")
+        raise AdminError(404, "not_found", "no inbox draft with this publish_id")
     await service.digests.settle(post)
     if status_at(post, service.clock.now(), service.options)["status"] != "SEND_TO_USER_INBOX":
-        return problem(409, "the draft is not in the user's inbox")
+        raise AdminError(409, "not_in_inbox", "the draft is not in the user's inbox")
     body = await admin_json(request)
     privacy = body.get("privacy_level") or "SELF_ONLY"
     account = service.world.find_account(open_id=post.open_id)
     options = account.privacy_level_options() if account is not None else ["SELF_ONLY"]
     if privacy not in options:  # the app offers the user only their account's options
-        return problem(400, f"privacy_level must be one of the creator's options {options}")
+        raise AdminError(
+            400, "invalid_field", f"privacy_level must be one of the creator's options {options}"
+        )
     post.effective_privacy = privacy
     post.privacy_level = privacy
     post.draft_posted_at = service.clock.now()

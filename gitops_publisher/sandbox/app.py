@@ -12,12 +12,19 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from gitops_publisher.sandbox import oauth, posting, publish_status, upload
 from gitops_publisher.sandbox.admin import ADMIN_ROUTES
+from gitops_publisher.sandbox.admin_errors import (
+    AdminError,
+    on_admin_error,
+    on_http_exception,
+    on_server_error,
+)
 from gitops_publisher.sandbox.clock import Clock, RealClock
 from gitops_publisher.sandbox.envelope import ApiError, OAuthError, api_error, oauth_error
 from gitops_publisher.sandbox.faults import SandboxLayer
@@ -109,6 +116,9 @@ def create_app(
             OAuthError: _on_oauth_error,
             ClientDisconnect: _on_disconnect,
             **YOUTUBE_EXCEPTION_HANDLERS,
+            AdminError: on_admin_error,  # the admin API's one error shape (admin_errors.py)
+            HTTPException: on_http_exception,
+            Exception: on_server_error,
         },
     )
     app.router.redirect_slashes = False

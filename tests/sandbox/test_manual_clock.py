@@ -167,7 +167,7 @@ def test_publisher_sandbox_serve_manual_clock(tmp_path: Path) -> None:
             assert client.get("/_sandbox/clock").json()["now"] >= moved  # never back
             refused = client.post("/_sandbox/clock/advance", json={"seconds": 1})
             assert refused.status_code == 409
-            assert "--manual-clock" in refused.json()["error"]
+            assert "--manual-clock" in refused.json()["error"]["message"]
 
 
 def test_manual_clock_advance_to_never_goes_back() -> None:

@@ -280,7 +280,9 @@ async def test_a_draft_is_posted_only_with_one_of_the_creators_privacy_options(
     url = f"/_sandbox/posts/{publish_id}/post-draft"
     for wrong in ("NOPE", "FOLLOWER_OF_CREATOR", 5, ["SELF_ONLY"]):
         refused = await sandbox.client.post(url, json={"privacy_level": wrong})
-        assert refused.status_code == 400 and "privacy_level" in refused.json()["error"]
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"]["code"] == "invalid_field"
+        assert "privacy_level" in refused.json()["error"]["message"]
     [draft] = await sandbox.posts()
     assert draft["status"] == "SEND_TO_USER_INBOX" and draft["privacy"] is None
     posted = await sandbox.client.post(url, json={"privacy_level": "MUTUAL_FOLLOW_FRIENDS"})

@@ -66,7 +66,7 @@ async def test_a_refused_update_changes_no_limit(sandbox: Sandbox) -> None:
     refused = await sandbox.client.put(
         "/_sandbox/options", json={"rate_limits": {"creator_info": 1, "stauts": 1}}
     )
-    assert refused.status_code == 400 and "stauts" in refused.json()["error"]
+    assert refused.status_code == 400 and "stauts" in refused.json()["error"]["message"]
     read = (await sandbox.client.get("/_sandbox/options")).json()["rate_limits"]
     assert read == {**DEFAULTS, "status": 2}
 

@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gitops_publisher.sandbox.admin import admin_json, problem
-from gitops_publisher.sandbox.envelope import describe_validation
+from gitops_publisher.sandbox.admin import admin_json, invalid_field
+from gitops_publisher.sandbox.admin_errors import AdminError
 from gitops_publisher.sandbox.posting import service_of
 from gitops_publisher.sandbox.service import SandboxService
 from gitops_publisher.sandbox.youtube.listing import channel_sessions
@@ -105,15 +105,21 @@ async def list_videos(request: Request) -> Response:
 
 
 async def create_channel(request: Request) -> Response:
-    """``POST /_sandbox/youtube/channels``: add a channel; answers its refresh token once."""
+    """``POST /_sandbox/youtube/channels``: add a channel; answers its refresh token once.
+
+    Raises:
+        AdminError: 400 ``invalid_body`` or ``invalid_field``, 409 ``already_exists``.
+    """
     service = service_of(request)
     try:
         channel = Channel.model_validate(await admin_json(request))
         token = service.world.add_channel(channel, service.options.youtube.testing_mode)
     except ValidationError as exc:
-        return problem(400, describe_validation(exc))
+        raise invalid_field(exc) from exc
     except ValueError as exc:
-        return problem(409 if "exists" in str(exc) else 400, str(exc))
+        if "exists" in str(exc):
+            raise AdminError(409, "already_exists", str(exc)) from exc
+        raise AdminError(400, "invalid_field", str(exc)) from exc
     service.save()
     created = service.world.find_channel(channel.handle)
     assert created is not None
@@ -127,6 +133,10 @@ async def script_outcome(request: Request) -> Response:
     Body: ``{"upload_status": "failed", "reason": "codec"}``, ``{"upload_status":
     "rejected", "reason": "duplicate"}``, ``{"upload_status": "processed"}`` or
     ``{"upload_status": "stuck"}`` (processing never ends, pitfall 8 of the reference).
+
+    Raises:
+        AdminError: 404 ``not_found`` (no video of that id), 400 ``invalid_body`` or
+            ``invalid_field``.
     """
     service = service_of(request)
     video_id = request.path_params["video_id"]
@@ -134,7 +144,7 @@ async def script_outcome(request: Request) -> Response:
         (s for s in service.world.data.youtube.sessions.values() if s.video_id == video_id), None
     )
     if session is None:
-        return problem(404, "no video with this id")
+        raise AdminError(404, "not_found", "no video with this id")
     body = await admin_json(request)
     status, reason = body.get("upload_status"), body.get("reason")
     if status == "failed" and reason in _FAILURES or status == "rejected" and reason in _REJECTIONS:
@@ -142,8 +152,9 @@ async def script_outcome(request: Request) -> Response:
     elif status in ("processed", "stuck") and reason is None:
         session.outcome = {"uploadStatus": str(status)}
     else:
-        return problem(
+        raise AdminError(
             400,
+            "invalid_field",
             f"upload_status must be failed (reason in {sorted(_FAILURES)}), rejected (reason "
             f"in {sorted(_REJECTIONS)}), processed or stuck",
         )

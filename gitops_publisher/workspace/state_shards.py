@@ -23,6 +23,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from gitops_publisher.core.address import Address
 from gitops_publisher.core.duplicates import better_informed, differences
 from gitops_publisher.core.shard import Shard, is_state_file_of
 from gitops_publisher.core.state import Record, State, StateStore
@@ -74,8 +75,18 @@ class CombinedStateStore:
         """
         state = self.own.read()
         merged: dict[str, Record] = dict(state.resources)
+        approved = dict(state.reviewed)
         self._elsewhere = {}
         for name, other in self._others():
+            # Approvals of merged pull requests (design §12) are kept in the envelope of the
+            # file the merge run wrote: those recorded before the project started sharding
+            # are in the base file, which a shard never writes. This file's own approval of
+            # an address wins (the later merge, once sharding began); another file's fills
+            # an address this file has none for, so a post approved then and due now is
+            # still reviewed (it was reported "not reviewed" and never published).
+            for address, approval in other.reviewed.items():
+                if address not in approved and self._keep(Address.parse(address).account):
+                    approved[address] = approval
             for address, rec in other.resources.items():
                 if not self._keep(rec.account):
                     continue
@@ -85,9 +96,12 @@ class CombinedStateStore:
                 # the files know: a newer "failed, abandoned" copy does not hide an older
                 # "published" one of the same attempt (a retry would post it again).
                 merged[address] = rec if current is None else better_informed([current, rec])
-        result = (
-            state if merged == state.resources else state.model_copy(update={"resources": merged})
-        )
+        update: dict[str, object] = {}
+        if merged != state.resources:
+            update["resources"] = merged
+        if approved != state.reviewed:
+            update["reviewed"] = approved
+        result = state.model_copy(update=update) if update else state
         self._own_state, self._merged = state, result
         return result
 

@@ -11,7 +11,7 @@ import pytest
 from pinned_git import commit_all, init_repo, push_to_new_bare
 
 from gitops_publisher.core.shard import Shard
-from gitops_publisher.core.state import MemoryStateStore, Record, State
+from gitops_publisher.core.state import Approval, MemoryStateStore, Record, State
 from gitops_publisher.errors import StateError, StateLockedError
 from gitops_publisher.workspace import state_shards
 from gitops_publisher.workspace.git_state import GitBranchStateStore
@@ -183,3 +183,22 @@ def test_reading_takes_the_copy_that_knows_the_outcome_not_the_newest() -> None:
     published = record(updated_at=T0 - timedelta(minutes=5))
     read = combined(state(abandoned), state(published)).read()
     assert read.resources["launch@brand-us"] == published  # the newest would be retried
+
+
+def test_approvals_recorded_before_sharding_still_approve_in_a_shard() -> None:
+    # Merges before the project sharded recorded their approvals in the base file, which a
+    # shard never writes: a post approved then and due later was "not reviewed" forever.
+    before = Approval(fingerprint="sha256:" + "a" * 16, pull_request=7, plan_hash="h1")
+    later = Approval(fingerprint="sha256:" + "b" * 16, pull_request=9, plan_hash="h2")
+    base = state().with_reviewed({"launch@brand-us": before, "teaser@brand-us": before})
+    own = state().with_reviewed({"teaser@brand-us": later})
+    read = combined(own, base).read()
+    assert read.reviewed == {"launch@brand-us": before, "teaser@brand-us": later}
+
+    elsewhere = CombinedStateStore(
+        Named("state.shard-2-of-2.json", state(), []),
+        lambda: [(BASE, base)],
+        lambda account: account != "brand-us",  # brand-us is another shard's account
+        shard=Shard(2, 2),
+    )
+    assert elsewhere.read().reviewed == {}

@@ -28,7 +28,7 @@ from typing import Any, Unpack
 import httpx
 
 from gitops_publisher.core.youtube_quota import LIST_UNITS
-from gitops_publisher.errors import ApiError
+from gitops_publisher.errors import ApiError, ProviderError
 from gitops_publisher.providers.api_client import ApiClient, ClientOptions
 from gitops_publisher.providers.youtube import urls
 from gitops_publisher.providers.youtube.api_models import (
@@ -83,6 +83,42 @@ def at_origin(session_uri: str, origin: str | None) -> str:
     return str(
         httpx.URL(session_uri).copy_with(scheme=target.scheme, host=target.host, port=target.port)
     )
+
+
+# What to do with a video published elsewhere, which `state import` cannot take yet (its id,
+# or its address): apply would upload it again, so it stays out of the channel's accounts.
+NOT_IMPORTABLE = (
+    "`publisher state import` takes an upload session a run of this tool opened; a video "
+    "published elsewhere cannot be imported by its id or address yet: so that `apply` does "
+    "not upload it again, leave this channel out of the post's `accounts:`"
+)
+
+
+def upload_session_at(session_uri: str, api_url: str) -> bool:
+    """Whether ``session_uri`` is a resumable session of YouTube's upload path.
+
+    On the API's own origin (``api_url``: Google's, or a served sandbox's), or an https
+    address on one of Google's upload hosts (:data:`urls.GOOGLE_UPLOAD_HOSTS`), path
+    :data:`urls.UPLOAD_VIDEOS`, with an ``upload_id``.
+    """
+    try:
+        url, api = httpx.URL(session_uri), httpx.URL(api_url)
+    except (httpx.InvalidURL, TypeError):
+        return False
+    if url.path != urls.UPLOAD_VIDEOS or not url.params.get("upload_id"):
+        return False
+    if (url.scheme, url.host, url.port) == (api.scheme, api.host, api.port):
+        return True
+    return url.scheme == "https" and url.host in urls.GOOGLE_UPLOAD_HOSTS and url.port is None
+
+
+def _host_of(uri: str) -> str:
+    """`` on HOST`` for a message: the host a URI names (not a capability), or ""."""
+    try:
+        host = httpx.URL(uri).host
+    except (httpx.InvalidURL, TypeError):
+        return ""
+    return f" on {host}" if host else ""
 
 
 class YouTubeClient(ApiClient[GoogleAuth]):
@@ -214,9 +250,22 @@ class YouTubeClient(ApiClient[GoogleAuth]):
         """Where a session's requests go (see ``session_origin``); both URIs are redacted.
 
         A recorded session URI (a resume) joins the redaction set here, before its first use.
+
+        Raises:
+            ProviderError: the URI is no upload session of YouTube's (see
+                :func:`upload_session_at`); nothing is sent to it, so the channel's access
+                token never reaches a host that ``state import`` or an edited state named.
         """
         target = at_origin(session_uri, self._session_origin)
         self._redact(session_uri, target)
+        if not upload_session_at(target, self._session_origin or str(self.http.base_url)):
+            raise ProviderError(
+                f"the address{_host_of(target)} is not a YouTube upload session: one is an "
+                f"https address on {' or '.join(urls.GOOGLE_UPLOAD_HOSTS)} (or "
+                f"{urls.API_URL_ENV}'s host), path {urls.UPLOAD_VIDEOS}, with an upload_id; "
+                "nothing was sent to it",
+                hint=NOT_IMPORTABLE,
+            )
         return target
 
     async def upload(

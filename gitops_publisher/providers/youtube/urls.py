@@ -26,6 +26,10 @@ CLIENT_ID_ENV = "YOUTUBE_CLIENT_ID"
 CLIENT_SECRET_ENV = "YOUTUBE_CLIENT_SECRET"
 
 UPLOAD_VIDEOS = "/upload/youtube/v3/videos"
+# Where Google's resumable session URIs live (reference §2.3: the initiating POST's Location
+# names either host, whichever the POST went to): session requests carry the channel's
+# access token, so they go nowhere else (besides the configured API's own origin).
+GOOGLE_UPLOAD_HOSTS = ("www.googleapis.com", "youtube.googleapis.com")
 VIDEOS = "/youtube/v3/videos"
 CHANNELS = "/youtube/v3/channels"
 PLAYLIST_ITEMS = "/youtube/v3/playlistItems"

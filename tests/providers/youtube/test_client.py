@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from gitops_publisher.errors import ProviderError
 from gitops_publisher.providers.errors import (
     InitOutcomeUnknown,
     RateLimited,
@@ -592,3 +593,37 @@ def test_the_embedded_sandbox_sends_a_recorded_session_to_its_current_port(
         now + "/upload/youtube/v3/videos?uploadType=resumable&upload_id=UPLOADID0001",
         "UPLOADID0001",
     } <= set(seen)
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "http://127.0.0.1:9999/upload/youtube/v3/videos?uploadType=resumable&upload_id=SECRETX1",
+        "https://uploads.example.com/upload/youtube/v3/videos?upload_id=SECRETX1",
+        "http://www.googleapis.com/upload/youtube/v3/videos?upload_id=SECRETX1",  # not https
+        "https://www.googleapis.com/youtube/v3/videos?upload_id=SECRETX1",  # not the upload path
+        "https://www.youtube.com/shorts/dQw4w9WgXcQ",  # a video's page, pasted for an id
+    ],
+)
+def test_a_session_uri_elsewhere_than_youtubes_upload_path_gets_no_request(
+    tmp_path: Path, uri: str
+) -> None:
+    # `state import ADDR URI` (or an edited state) named any address: the session requests
+    # carry the channel's access token, so they go only to Google's upload path (or the
+    # configured API's), never to a host the URI names.
+    path = video(tmp_path, CHUNK)
+    fake = FakeYouTube()
+
+    async def main() -> list[str]:
+        messages = []
+        async with client(fake, FakeClock()) as c:
+            for call in (c.session_status(uri, CHUNK), c.upload(uri, path, start_at=0)):
+                with pytest.raises(ProviderError) as refused:
+                    await call
+                messages.append(str(refused.value))
+        return messages
+
+    messages = run(main())
+    assert fake.requests == []
+    assert all("is not a YouTube upload session" in m for m in messages), messages
+    assert all("SECRET" not in m for m in messages), messages  # the capability is never shown

@@ -22,7 +22,10 @@ from gitops_publisher.planning import Planned
 
 
 def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> Record:
-    """Ask the platform about ``handle`` (TikTok: a publish_id) and record it for ``address``.
+    """Ask the platform about ``handle`` and record it for ``address``.
+
+    ``handle``: TikTok's publish_id; YouTube's video id (a video published elsewhere) or an
+    upload session this tool opened.
 
     The caller holds the lock. The record takes the manifest's current fingerprint, so the
     address plans as ``noop`` (or ``resume`` while the platform still processes it). A
@@ -52,13 +55,20 @@ def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> 
         )
     # One post is one address: adopting another address's publish would record this one as
     # published while nothing was ever posted for it.
+    # A video imported by its id (YouTube) is another record's post, not its handle.
     holder = next(
-        (r for r in planned.state.resources.values() if handles.same(r.publish_id, handle)),
+        (
+            r
+            for r in planned.state.resources.values()
+            if handles.same(r.publish_id, handle) or handle in (*r.post_ids, *(r.made_ids or ()))
+        ),
         None,
     )
     if holder is not None:
+        made = (*holder.post_ids, *(holder.made_ids or ()))
+        what = f"video {handle}" if handle in made else handles.named(handle)
         raise PublisherError(
-            f"{handles.named(handle)} is already recorded for {holder.address}",
+            f"{what} is already recorded for {holder.address}",
             hint=f"check the id: it is {holder.address}'s post; `publisher state show "
             f"{holder.address}` shows it",
         )
@@ -84,8 +94,9 @@ def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> 
         )
     if isinstance(answer, NotStarted):
         raise PublisherError(
-            f"{title} holds nothing for {shown}; there is nothing to import",
-            hint="`publisher apply` publishes the post",
+            f"{title} holds nothing for {shown} that {account} can see; there is nothing to import",
+            hint=f"check the id and the address's account ({account}); if the post was never "
+            "published, `publisher apply` publishes it",
         )
     if isinstance(answer, Drafted) and post.mode == "direct":
         # Recorded, the direct post would plan as unchanged and never be posted.

@@ -329,7 +329,11 @@ def bind_endpoint(app: AppContext, yes: bool) -> None:
 @click.argument("publish_id")
 @click.pass_obj
 def import_record(app: AppContext, address: str, publish_id: str) -> None:
-    """Adopt a TikTok post published elsewhere: ask TikTok for PUBLISH_ID, then record it."""
+    """Adopt a post published elsewhere: ask its platform for PUBLISH_ID, then record it.
+
+    PUBLISH_ID is TikTok's publish_id, or a YouTube video's id (youtube.com/shorts/ID; put
+    `--` before ADDRESS when the id begins with '-'). ADDRESS's manifest must exist.
+    """
     from gitops_publisher.apply.adopt import adopt
     from gitops_publisher.compose import connect
     from gitops_publisher.planning import open_project
@@ -497,7 +501,9 @@ def _summary(record: Record) -> str:
     parts: list[str] = [record.status]
     if scheduled := _scheduled(record):
         parts.append(scheduled)
-    if record.publish_id:
+    if record.publish_id in record.post_ids:  # a YouTube video imported by its id
+        parts.append(f"video {record.publish_id}")
+    elif record.publish_id:
         parts.append(handles.named(record.publish_id))
     if record.url:
         parts.append(record.url)

@@ -101,3 +101,92 @@ def test_a_draft_in_the_inbox_is_not_adopted_for_a_direct_post(applied, publishe
         ).exit_code
         == 0
     )
+
+
+YOUTUBE = "launch-teaser@acme-shorts"
+OTHER_CHANNEL = """\
+  other-yt:
+    provider: youtube
+    handle: "@other.channel"
+    refresh_token_env: YOUTUBE_REFRESH_TOKEN_OTHER
+"""
+OTHER_POST = """\
+version: 1
+id: other-clip
+accounts: [other-yt]
+video: media/launch-teaser.mp4
+caption: "Another client's clip"
+youtube: {privacy: public}
+"""
+
+
+def _stored(root):  # type: ignore[no-untyped-def]
+    """The sandbox state's records as written (``state list`` does not show post ids)."""
+    return json.loads((root / ".publisher" / "sandbox" / "state.json").read_text())["resources"]
+
+
+@pytest.fixture
+def two_channels(content_repo, publisher, monkeypatch):  # type: ignore[no-untyped-def]
+    """The examples applied, with a second channel's public video beside acme-shorts'."""
+    monkeypatch.setenv("PUBLISHER_SANDBOX_TIME_SCALE", "200")
+    config = (content_repo.root / "publisher.yaml").read_text()
+    content_repo.write(
+        "publisher.yaml", config.replace("\ndefaults:\n", f"\n{OTHER_CHANNEL}defaults:\n")
+    )
+    content_repo.write("posts/other.yaml", OTHER_POST)
+    content_repo.commit("a second channel")
+    result = publisher("-C", content_repo.root, "apply", "--sandbox", "--yes")
+    assert result.exit_code == 0, result.output
+    return content_repo.root
+
+
+def test_a_youtube_video_published_elsewhere_is_imported_by_its_id(two_channels, publisher) -> None:  # type: ignore[no-untyped-def]
+    root = two_channels
+    video = _stored(root)[YOUTUBE]["post_ids"][0]
+    assert publisher("-C", root, "--sandbox", "state", "rm", "--yes", YOUTUBE).exit_code == 0
+    plan = publisher("-C", root, "--sandbox", "plan", "--detailed-exitcode")
+    assert plan.exit_code == 2  # forgotten: apply would upload the video again
+
+    # "--": a YouTube video id may begin with "-", which click would take for an option.
+    result = publisher("-C", root, "--sandbox", "state", "import", "--", YOUTUBE, video)
+    assert result.exit_code == 0, result.output
+    assert f"Imported {YOUTUBE}: (published, video {video}, " in result.output
+    assert f"youtube.com/shorts/{video}" in result.output
+    record = _stored(root)[YOUTUBE]
+    assert record["status"] == "published" and record["post_ids"] == [video]
+    assert record["publish_id"] == video  # no session: nothing to seal
+    plan = publisher("-C", root, "--sandbox", "plan", "--detailed-exitcode")
+    assert plan.exit_code == 0, plan.output  # nothing to publish: the import counts
+
+    # The same video again, for another address of the channel: one video, one address.
+    other = "launch-day@acme-shorts"
+    assert publisher("-C", root, "--sandbox", "state", "rm", "--yes", other).exit_code == 0
+    again = publisher("-C", root, "--sandbox", "state", "import", "--", other, video)
+    assert again.exit_code == 1, again.output
+    assert f"video {video} is already recorded for {YOUTUBE}" in again.output
+    assert other not in _records(publisher, root)
+
+
+def test_a_video_of_another_channel_is_refused(two_channels, publisher) -> None:  # type: ignore[no-untyped-def]
+    root = two_channels
+    theirs = _stored(root)["other-clip@other-yt"]["post_ids"][0]
+    for address in (YOUTUBE, "other-clip@other-yt"):  # not recorded: another tool's video
+        assert publisher("-C", root, "--sandbox", "state", "rm", "--yes", address).exit_code == 0
+    state = root / ".publisher" / "sandbox" / "state.json"
+    before = state.read_bytes()
+
+    result = publisher("-C", root, "--sandbox", "state", "import", "--", YOUTUBE, theirs)
+    assert result.exit_code == 1, result.output
+    words = " ".join(result.output.split())
+    assert f"video {theirs} is on another channel" in words, words
+    assert "nothing was imported" in words
+    assert state.read_bytes() == before
+
+
+@pytest.mark.parametrize("typed", ["not-a-video-id!", "dQw4w9WgXcQQQ"])
+def test_what_is_no_video_id_is_refused_before_any_request(applied, publisher, typed) -> None:  # type: ignore[no-untyped-def]
+    assert publisher("-C", applied, "--sandbox", "state", "rm", "--yes", YOUTUBE).exit_code == 0
+    result = publisher("-C", applied, "--sandbox", "state", "import", "--", YOUTUBE, typed)
+    assert result.exit_code == 1, result.output
+    assert "is not a YouTube video id" in " ".join(result.output.split())
+    assert "Traceback" not in result.output and YOUTUBE not in _records(publisher, applied)

@@ -17,6 +17,10 @@ The port speaks of accounts, handles and outcomes; this module translates to the
   200/201 -> the video id, recovered even when the final answer was lost; 404/410 -> the
   channel's uploads, see below), then videos.list for processing (processed ->
   :class:`Published` with the Shorts URL; failed/rejected/deleted -> :class:`Failed`).
+  A handle that is a video id (``publisher state import ADDR VIDEO_ID``: a video published
+  elsewhere) is asked about with videos.list: a video of another channel is refused, one
+  not listed is :class:`NotStarted` (an import) or :class:`Failed` (a recorded one, deleted
+  since).
 
 **An expired session** (404/410) no longer says whether it made a video: when the engine passes
 the :class:`~gitops_publisher.core.ports.Attempt`, the video is looked for among the channel's
@@ -27,6 +31,7 @@ uploads (``lookup.py``). Exactly one: the session made it, and its outcome is an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -75,6 +80,8 @@ if TYPE_CHECKING:
     from gitops_publisher.core.desired import DesiredPost
 
 PRIVACY_OPTIONS = ("public", "unlisted", "private")
+# A video id as it appears in youtube.com/shorts/VIDEO_ID: 11 URL-safe base64 characters.
+VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 
 
 class YouTubeApi(Protocol):
@@ -163,6 +170,7 @@ class YouTubeProvider:
     name: str = field(default="youtube", init=False)
     title: str = field(default=PLATFORM, init=False)
     _videos: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+    _channel: str = field(default="", init=False, repr=False)
 
     def label(self, handle: str) -> str:
         """Never the session URI: it is a capability (reference §2.3)."""
@@ -186,6 +194,7 @@ class YouTubeProvider:
             return AccountReport(
                 Identity(), refusal=Refusal(exc.code, exc.api_message), notices=self.notices
             )
+        self._channel = channel.id
         return AccountReport(
             Identity(channel.id, channel.handle),
             channel.title or channel.handle,
@@ -309,12 +318,7 @@ class YouTubeProvider:
                 return found
             video_id = self._videos[handle] = found.video_id
         if video_id is None and not handles.is_capability(handle):  # `state import VIDEO_ID`
-            raise ProviderError(
-                f"{handle!r} is not a YouTube upload session: a video published elsewhere "
-                "cannot be imported by its id yet",
-                hint="`publisher apply` publishes the post; a YouTube record holds the upload "
-                "session the tool opened",
-            )
+            return await self._video_of_channel(handle, imported=attempt is None)
         if video_id is None:
             session = await self.api.session_status(handle, size)
             if isinstance(session, Gone):
@@ -327,6 +331,38 @@ class YouTubeProvider:
                 return Transferring(session.offset, resumable=True)
             else:
                 video_id = self._videos[handle] = session.video_id
+        return to_outcome(await self.api.video_status(video_id))
+
+    async def _video_of_channel(self, video_id: str, *, imported: bool) -> Outcome:
+        """The outcome of a video named by its id, once videos.list says it is this channel's.
+
+        ``imported``: asked by ``state import`` (not listed: :class:`NotStarted`, nothing to
+        import); else a record of such an import (not listed any more: deleted since, a
+        :class:`Failed` that is never uploaded again by itself).
+
+        Raises:
+            ProviderError: ``video_id`` is no video id, or the video is another channel's.
+            ApiError: YouTube refused videos.list or channels.list.
+        """
+        if VIDEO_ID.fullmatch(video_id) is None:
+            raise ProviderError(
+                f"{video_id!r} is not a YouTube video id (11 letters, digits, '-' or '_', "
+                "as in youtube.com/shorts/VIDEO_ID) nor an upload session; nothing was asked",
+                hint="copy the id from the video's address, or from YouTube Studio",
+            )
+        listed = await self.api.videos([video_id])
+        if not listed:
+            if imported:
+                return NotStarted()
+            return Failed("the video is not listed any more (deleted?)", status="deleted")
+        own = self._channel or (await self.api.channel()).id
+        if listed[0].channel_id and listed[0].channel_id != own:
+            raise ProviderError(
+                f"video {video_id} is on another channel ({listed[0].channel_id}) than this "
+                f"account's ({own}); nothing was imported",
+                hint="check the id and the address's account: a video is imported for the "
+                "account of the channel it was published on",
+            )
         return to_outcome(await self.api.video_status(video_id))
 
     def _remember(self, exc: ApiError) -> None:

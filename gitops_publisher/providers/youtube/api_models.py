@@ -116,12 +116,14 @@ class Upload:
         description: its description.
         published_at: ``snippet.publishedAt``, when it joined the uploads playlist: its
             upload (aware, UTC).
+        channel_id: ``snippet.channelId``, the channel it belongs to ("" when not said).
     """
 
     video_id: str
     title: str
     description: str
     published_at: datetime
+    channel_id: str = ""
 
     @classmethod
     def from_item(cls, item: Any) -> Upload:
@@ -158,7 +160,10 @@ class Upload:
                 "a playlistItems.list or videos.list item without a video id, title or publishedAt",
                 200,
             )
-        return cls(video_id, title, description, published)
+        channel = snippet.get("channelId")
+        return cls(
+            video_id, title, description, published, channel if isinstance(channel, str) else ""
+        )
 
 
 @dataclass(frozen=True)

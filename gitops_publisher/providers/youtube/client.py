@@ -85,12 +85,10 @@ def at_origin(session_uri: str, origin: str | None) -> str:
     )
 
 
-# What to do with a video published elsewhere, which `state import` cannot take yet (its id,
-# or its address): apply would upload it again, so it stays out of the channel's accounts.
+# What `state import` takes for a YouTube post (a URI that is no upload session was given).
 NOT_IMPORTABLE = (
-    "`publisher state import` takes an upload session a run of this tool opened; a video "
-    "published elsewhere cannot be imported by its id or address yet: so that `apply` does "
-    "not upload it again, leave this channel out of the post's `accounts:`"
+    "`publisher state import` takes a video published elsewhere by its id (the ID of "
+    "youtube.com/shorts/ID), not by its address, or an upload session a run of this tool opened"
 )
 
 

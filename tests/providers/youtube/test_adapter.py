@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 
 from gitops_publisher.core.desired import DesiredPost, VideoRef
 from gitops_publisher.core.ports import (
+    Attempt,
     Failed,
     Media,
     NotStarted,
@@ -240,3 +242,27 @@ def test_start_summary_counts_chunks(tmp_path: Path) -> None:
 
 def run_summary(tmp_path: Path) -> str:
     return provider(FakeYouTube()).start_summary(post(tmp_path))
+
+
+def test_a_video_id_handle_is_asked_about_and_a_deleted_one_is_never_uploaded_again(
+    tmp_path: Path,
+) -> None:
+    # `state import ADDR VIDEO_ID` records the video id as the handle (no upload session).
+    fake = FakeYouTube()
+
+    async def main() -> tuple[str, object, object]:
+        yt = provider(fake)
+        await yt.transfer(await yt.start(post(tmp_path)), media(tmp_path))
+        (video_id,) = fake.videos
+        fake.statuses[video_id] = [{"status": {"uploadStatus": "processed"}}]
+        imported = await provider(fake).outcome(video_id, SIZE)  # the import: no attempt
+        del fake.videos[video_id], fake.statuses[video_id]  # deleted in YouTube Studio since
+        began = datetime(2026, 12, 1, tzinfo=UTC)
+        later = await provider(fake).outcome(video_id, SIZE, attempt=Attempt(began))
+        return video_id, imported, later
+
+    video_id, imported, later = run(main())
+    assert isinstance(imported, Published) and imported.post_ids == (video_id,)
+    # Not NotStarted: that would upload the post again, beside a video deleted on purpose.
+    assert isinstance(later, Failed) and not later.retryable
+    assert fake.posts == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
 from datetime import UTC, datetime
 
 from gitops_publisher.apply import records
@@ -17,8 +18,13 @@ from gitops_publisher.core.ports import (
     Providers,
 )
 from gitops_publisher.core.state import Provenance, Record
-from gitops_publisher.errors import AddressError, PublisherError
+from gitops_publisher.errors import AddressError, ApiError, PublisherError
 from gitops_publisher.planning import Planned
+
+# HTTP statuses of a platform's refusal of the id itself (TikTok: 400 invalid_publish_id,
+# token_not_authorized_for_specified_publish_id), not of the token (401, or YouTube's 403
+# insufficientPermissions) or of a limit.
+_ID_REFUSED = (400, 404)
 
 
 def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> Record:
@@ -36,15 +42,19 @@ def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> 
         PublisherError: already recorded (at this or another address), the platform says the
             publish failed or holds nothing, a draft for a direct post, or the account's
             token belongs to another user than the account is (core/identity.py).
-        ApiError: the platform does not know the handle for this account's token.
+        PublisherError: the platform does not know the handle for this account's token
+            (a typo, another account's post): its error, and which account to check.
+        ApiError: any other refusal (credentials, limits).
         SealError: no key to seal a session URI with.
     """
     posts = {str(p.address): p for p in planned.project.posts}
     post = posts.get(address)
     if post is None:
+        close = difflib.get_close_matches(address, list(posts), n=3, cutoff=0.75)
         raise AddressError(
             f"no manifest declares {address}",
-            hint="import needs the manifest first, so the plan can compare against it",
+            hint=(f"did you mean {', '.join(close)}? " if close else "")
+            + "import needs the manifest first, so the plan can compare against it",
         )
     existing = planned.state.resources.get(address)
     if existing is not None:
@@ -81,8 +91,22 @@ def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> 
             answer = await provider.outcome(handle, post.video.size, privacy=post.privacy)
             return answer, report, provider.title, provider.label(handle)
 
-    answer, report, title, shown = asyncio.run(fetch())
     config = planned.project.config.accounts[account]
+    try:
+        answer, report, title, shown = asyncio.run(fetch())
+    except ApiError as exc:
+        if exc.stops_account or exc.status not in _ID_REFUSED:
+            raise  # credentials, limits, the platform down: its own message says what to do
+        # The platform does not know the id for this account's token: a typo, or (an
+        # agency's usual slip) the id of another account's post.
+        handle_text = config.identity_handle
+        named_as = f"@{handle_text.lstrip('@')}" if handle_text else config.identity_id
+        raise PublisherError(
+            f"not imported: {address}: {exc}",
+            hint=f"check the id and the address's account ({account}"
+            f"{', ' + named_as if named_as else ''}): a post is imported for the account that "
+            "published it, under an address of that account",
+        ) from exc
     who = report.identity
     problem = mismatch(account, expected_of(planned.state, account, config), who)
     if problem is not None:

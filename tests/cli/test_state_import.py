@@ -190,3 +190,28 @@ def test_what_is_no_video_id_is_refused_before_any_request(applied, publisher, t
     assert result.exit_code == 1, result.output
     assert "is not a YouTube video id" in " ".join(result.output.split())
     assert "Traceback" not in result.output and YOUTUBE not in _records(publisher, applied)
+
+
+def test_another_accounts_publish_id_says_to_check_the_id_and_account(applied, publisher) -> None:  # type: ignore[no-untyped-def]
+    # An agency pastes the publish_id of one client's post for another client's address.
+    theirs = _records(publisher, applied)["launch-teaser@brand-uk"]["publish_id"]
+    for address in (ADDRESS, "launch-teaser@brand-uk"):  # neither recorded yet
+        assert publisher("-C", applied, "--sandbox", "state", "rm", "--yes", address).exit_code == 0
+    result = publisher("-C", applied, "--sandbox", "state", "import", ADDRESS, theirs)
+    assert result.exit_code == 1, result.output
+    words = " ".join(result.output.split())
+    assert "token_not_authorized_for_specified_publish_id" in words  # TikTok's word, kept
+    assert f"not imported: {ADDRESS}" in words
+    assert "check the id and the address's account (brand-us, @acme.us)" in words, words
+    assert ADDRESS not in _records(publisher, applied)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("launch-teaser@brand-u", "launch-teaser@brand-us"), ("lanch-teaser@brand-us", ADDRESS)],
+)
+def test_a_mistyped_address_suggests_the_declared_one(applied, publisher, typed, meant) -> None:  # type: ignore[no-untyped-def]
+    result = publisher("-C", applied, "--sandbox", "state", "import", typed, "v_pub_file~v2-1.1")
+    assert result.exit_code == 1, result.output
+    assert f"no manifest declares {typed}" in result.output
+    assert f"did you mean {meant}, " in result.output  # the closest first

@@ -323,7 +323,8 @@ def bind_endpoint(app: AppContext, yes: bool) -> None:
     click.echo(f"Bound {store.describe()} (serial {updated.serial}).", err=True)
 
 
-@state.command("import")
+# A YouTube video id may begin with "-" (1 in 64): an argument, not an unknown option.
+@state.command("import", context_settings={"ignore_unknown_options": True})
 @sandbox_option
 @click.argument("address")
 @click.argument("publish_id")
@@ -331,8 +332,8 @@ def bind_endpoint(app: AppContext, yes: bool) -> None:
 def import_record(app: AppContext, address: str, publish_id: str) -> None:
     """Adopt a post published elsewhere: ask its platform for PUBLISH_ID, then record it.
 
-    PUBLISH_ID is TikTok's publish_id, or a YouTube video's id (youtube.com/shorts/ID; put
-    `--` before ADDRESS when the id begins with '-'). ADDRESS's manifest must exist.
+    PUBLISH_ID is TikTok's publish_id, or a YouTube video's id (youtube.com/shorts/ID, '-'
+    first included). ADDRESS's manifest must exist.
     """
     from gitops_publisher.apply.adopt import adopt
     from gitops_publisher.compose import connect

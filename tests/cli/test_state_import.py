@@ -215,3 +215,12 @@ def test_a_mistyped_address_suggests_the_declared_one(applied, publisher, typed,
     assert result.exit_code == 1, result.output
     assert f"no manifest declares {typed}" in result.output
     assert f"did you mean {meant}, " in result.output  # the closest first
+
+
+def test_a_video_id_that_begins_with_a_dash_is_an_id_not_an_option(applied, publisher) -> None:  # type: ignore[no-untyped-def]
+    # 1 YouTube video id in 64 begins with "-"; click took it for an unknown option.
+    assert publisher("-C", applied, "--sandbox", "state", "rm", "--yes", YOUTUBE).exit_code == 0
+    result = publisher("-C", applied, "state", "import", YOUTUBE, "-x8Yb2cD4eF", "--sandbox")
+    assert result.exit_code == 1, result.output
+    assert "No such option" not in result.output
+    assert "YouTube holds nothing for -x8Yb2cD4eF that acme-shorts can see" in result.output

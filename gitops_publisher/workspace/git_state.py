@@ -5,7 +5,9 @@ on the first write), so state commits neither trigger content workflows nor conf
 content pull requests. The work tree, the index and ``HEAD`` are never touched: blobs, trees
 and commits are made with plumbing on a private index file.
 
-* ``read`` fetches the branch and reads the state blob at its tip (no branch: an empty state).
+* ``read`` fetches the branch and reads the state blob at its tip (no branch: the state file at
+  the same path in the work tree, which a project kept before it moved to the branch, else
+  an empty state).
 * ``write`` commits the changed records on top of the tip and pushes at once, so a record is
   on the remote before the engine goes on (the write-ahead rule holds across a killed CI job).
 * A rejected push (another run pushed first) re-fetches and replays this run's changes on
@@ -38,6 +40,7 @@ from gitdb import IStream  # type: ignore[import-untyped]
 
 from gitops_publisher.core.state import Record, State
 from gitops_publisher.errors import StateError
+from gitops_publisher.workspace.confined import escape_problem
 from gitops_publisher.workspace.locking import Clock, Held, Notify, store_lock
 from gitops_publisher.workspace.state_file import load_state
 from gitops_publisher.workspace.state_merge import (
@@ -169,6 +172,10 @@ class GitBranchStateStore:
             StateError: the remote cannot be fetched, or the file is corrupt or newer.
         """
         self._fetch()
+        if self._remote_state is None and (seeded := self._work_tree_state()) is not None:
+            # None of it is on the branch yet: the first write pushes every record.
+            self._given = State(lineage=seeded.lineage)
+            return seeded
         if self._remote_state is not None:
             state = self._remote_state
         else:
@@ -299,6 +306,32 @@ class GitBranchStateStore:
         return self._held.id
 
     # --- git plumbing ----------------------------------------------------------------------
+
+    def _work_tree_state(self) -> State | None:
+        """The state file at this path in the work tree, for a branch without one yet.
+
+        A project that kept its state in a file (``backend: file``, what ``publisher init``
+        writes) and is then applied with the branch (the Action's ``state-branch`` input, or
+        ``backend: git-branch``) has its records there, the only ones: an empty state would
+        publish every one of its posts again. A file that leads out of the repository
+        through a symlink is not read.
+
+        Raises:
+            StateError: the file is corrupt or of a newer version.
+        """
+        root = Path(self._repo.working_tree_dir or ".")
+        path = root / self.path
+        if escape_problem(root, self.path) is not None or not path.is_file():
+            return None
+        state = load_state(path.read_bytes(), source=self.path)
+        if not state.resources:
+            return None
+        self._notify(
+            f"{self.describe()} does not exist yet: starting from the work tree's "
+            f"{self.path} ({len(state.resources)} record(s)), which the first write pushes "
+            "to the branch"
+        )
+        return state
 
     def _given_if_fresh(self) -> State | None:
         # No file yet: keep one empty state (one lineage) for this store's lifetime.

@@ -87,6 +87,38 @@ def test_missing_branch_reads_empty_and_first_write_creates_an_orphan_branch(rem
     assert git(work, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
 
 
+def test_a_missing_branch_starts_from_the_state_file_of_the_work_tree(remote: Path) -> None:
+    # A project that kept its state in a file (`publisher init` writes `backend: file`; posts
+    # imported or applied locally), whose workflow's `state-branch` then reads the branch:
+    # an empty state there would publish every recorded post again.
+    work = clone(remote, "a")
+    (work / ".publisher").mkdir()
+    committed = State().with_record(record("launch", status="published"))
+    (work / ".publisher" / "state.json").write_bytes(dump_state(committed))
+    commit_all(work, "state")
+    notes: list[str] = []
+    store = GitBranchStateStore(work, ".publisher/state.json", notify=notes.append)
+
+    state = store.read()
+    assert set(state.resources) == {"launch@brand-us"}
+    assert store.read().resources == state.resources  # read again, before any write
+    assert any("launch" not in n and "1 record" in n for n in notes), notes
+    store.write(state.with_record(record("teaser")))
+
+    # The first write pushes the file's records with this run's: nothing is left behind.
+    on_remote = remote_state(remote, ".publisher/state.json")
+    assert set(on_remote.resources) == {"launch@brand-us", "teaser@brand-us"}
+    assert on_remote.resources["launch@brand-us"] == committed.resources["launch@brand-us"]
+    # From then on the branch is the state: the work tree's file is not read again.
+    (work / ".publisher" / "state.json").write_bytes(dump_state(State()))
+    again = GitBranchStateStore(clone(remote, "b"), ".publisher/state.json").read()
+    assert set(again.resources) == {"launch@brand-us", "teaser@brand-us"}
+    assert set(GitBranchStateStore(work, ".publisher/state.json").read().resources) == {
+        "launch@brand-us",
+        "teaser@brand-us",
+    }
+
+
 def test_orphan_branch_shares_no_history_with_content(remote: Path) -> None:
     store = GitBranchStateStore(clone(remote, "a"), "state.json")
     store.write(store.read().with_record(record("launch")))

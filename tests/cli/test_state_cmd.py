@@ -340,6 +340,16 @@ def test_mv_to_an_occupied_address_is_refused(project: Path) -> None:
     assert state_file(project).read_bytes() == GOLDEN.read_bytes()
 
 
+def test_mv_onto_itself_moves_nothing_and_never_says_to_rm_it(project: Path) -> None:
+    # "remove the wrong one with `publisher state rm` first" forgot the only record of the
+    # post, whose next apply published it again.
+    result = run(project, "mv", "launch-teaser@brand-us", "launch-teaser@brand-us")
+    assert result.exit_code == 0, result.output
+    assert "launch-teaser@brand-us is already there: nothing to move" in result.stderr
+    assert "state rm" not in result.stderr
+    assert state_file(project).read_bytes() == GOLDEN.read_bytes()
+
+
 def test_mv_while_another_run_holds_the_lock_is_refused(project: Path) -> None:
     with FileStateStore(state_file(project)).lock(purpose="publisher apply"):
         result = run(project, "mv", "launch-teaser@brand-us", "teaser-2026@brand-us")

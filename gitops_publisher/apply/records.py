@@ -150,7 +150,7 @@ def settled(record: Record, outcome: Outcome, now: datetime) -> Record:
                 "made_ids": None,
                 "url": outcome.url,
                 "fail_reason": None,
-                "published_at": record.published_at or now,
+                "published_at": record.published_at or outcome.published_at or now,
                 "updated_at": now,
             }
         )

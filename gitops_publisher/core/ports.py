@@ -360,6 +360,9 @@ class Published:
             publishing (TikTok: public posts, after moderation); the engine polls a little
             longer for it without holding the queue long.
         note: why there is no URL, when ``url`` is None (shown to the user).
+        published_at: when the platform says the post went up, for a post this run did not
+            publish (YouTube: a video ``state import`` adopts by its id); None: when it was
+            recorded.
     """
 
     post_ids: tuple[str, ...] = ()
@@ -367,6 +370,7 @@ class Published:
     status: str = ""
     ids_pending: bool = False
     note: str = ""
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -363,7 +363,10 @@ class YouTubeProvider:
                 hint="check the id and the address's account: a video is imported for the "
                 "account of the channel it was published on",
             )
-        return to_outcome(await self.api.video_status(video_id))
+        outcome = to_outcome(await self.api.video_status(video_id))
+        if isinstance(outcome, Published):  # it went up then, not when it was imported
+            return replace(outcome, published_at=listed[0].published_at)
+        return outcome
 
     def _remember(self, exc: ApiError) -> None:
         """Keep a quota refusal for :meth:`check_account` (the API cannot be asked)."""

@@ -263,6 +263,8 @@ def test_a_video_id_handle_is_asked_about_and_a_deleted_one_is_never_uploaded_ag
 
     video_id, imported, later = run(main())
     assert isinstance(imported, Published) and imported.post_ids == (video_id,)
+    # When it went up, not when it was imported: the calendar shows it on its own day.
+    assert imported.published_at == datetime(2026, 12, 4, 12, tzinfo=UTC)  # the fake's now
     # Not NotStarted: that would upload the post again, beside a video deleted on purpose.
     assert isinstance(later, Failed) and not later.retryable
     assert fake.posts == 1

@@ -203,8 +203,10 @@ def mv(app: AppContext, old: str, new: str, shard: str | None) -> None:
         current = store.read()
         _find(current, str(old_address), store)
         if new_address == old_address:  # not "occupied": rm-ing it would forget the post
-            click.echo(f"{old_address} is already there: nothing to move.", err=True)
-            return
+            raise AddressError(
+                f"cannot move {old_address} onto itself: nothing was moved",
+                hint=f"NEW is the post's new address: NEW_ID@{old_address.account}",
+            )
         if str(new_address) in current.resources:
             raise AddressError(
                 f"cannot move {old_address} to {new_address}: {new_address} is already "

@@ -344,8 +344,8 @@ def test_mv_onto_itself_moves_nothing_and_never_says_to_rm_it(project: Path) -> 
     # "remove the wrong one with `publisher state rm` first" forgot the only record of the
     # post, whose next apply published it again.
     result = run(project, "mv", "launch-teaser@brand-us", "launch-teaser@brand-us")
-    assert result.exit_code == 0, result.output
-    assert "launch-teaser@brand-us is already there: nothing to move" in result.stderr
+    assert_clean_failure(result)
+    assert "cannot move launch-teaser@brand-us onto itself" in result.stderr
     assert "state rm" not in result.stderr
     assert state_file(project).read_bytes() == GOLDEN.read_bytes()
 

@@ -145,7 +145,7 @@ def test_state_mv_moves_the_record(renamed, cli) -> None:
     state = json.loads((root / SANDBOX / "state.json").read_text())
     assert set(state["resources"]) == {"hiring-2026@brand-uk"} and state["serial"] == serial + 1
     again = cli(root, "state", "--sandbox", "mv", "hiring-2026@brand-uk", "hiring-2026@brand-uk")
-    assert again.exit_code == 1 and "already recorded" in again.output
+    assert again.exit_code == 1 and "onto itself" in again.output and "rm" not in again.output
     plan = cli(root, "plan", "--sandbox", "--detailed-exitcode")
     assert plan.exit_code == 0, plan.output
     assert uploads(root) == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -47,6 +47,7 @@ def calendar(
     """Show scheduled and published posts per account and day, in each account's zone."""
     from gitops_publisher.core.calendar import build_calendar
     from gitops_publisher.errors import PublisherError
+    from gitops_publisher.planning import utc_now
     from gitops_publisher.workspace.project import load_project
     from gitops_publisher.workspace.state_stores import open_state_store
 
@@ -60,7 +61,7 @@ def calendar(
         project.posts,
         state,
         project.config.accounts,
-        datetime.now(UTC),
+        utc_now(),  # the plan's clock: windows closed for the plan are closed here
         start=first,
         end=last,
     )

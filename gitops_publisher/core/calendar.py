@@ -23,7 +23,7 @@ from gitops_publisher.core.youtube import youtube_publish_at
 
 CALENDAR_FORMAT_VERSION = 1
 
-Kind = Literal["scheduled", "published", "draft", "replaced"]
+Kind = Literal["scheduled", "published", "draft", "replaced", "skipped", "missed"]
 
 
 class _Model(BaseModel):
@@ -39,7 +39,10 @@ class Entry(_Model):
     timezone: str = Field(description="the account's IANA zone; day and local time are in it")
     kind: Kind = Field(
         description="scheduled: publish_at ahead or not yet published; published: live; "
-        "draft: sent to the creator's inbox; replaced: an earlier publish (--replace)"
+        "draft: sent to the creator's inbox; replaced: an earlier publish (--replace); "
+        "skipped: its publish window closed and on_missed: skip, so it is never published "
+        "(the plan's skip); missed: its window closed and on_missed: fail, so apply refuses "
+        "it until publish_at/not_after or on_missed change"
     )
     at: AwareDatetime = Field(description="publish_at, or when it was published (UTC)")
     day: date = Field(description="the day of `at` in the account's time zone")
@@ -83,7 +86,8 @@ def build_calendar(
     """Every scheduled and published post between ``start`` and ``end`` (inclusive days).
 
     A day is counted in the account's time zone, so one instant may fall on different days
-    for two accounts. Pure: ``now`` is only stamped on the result.
+    for two accounts. Pure: ``now`` is stamped on the result and tells which publish windows
+    have closed (``skipped``, ``missed``) and which YouTube videos are public yet.
     """
     zones = {name: account.timezone for name, account in accounts.items()}
     by_address = {str(post.address): post for post in desired}
@@ -114,14 +118,20 @@ def build_calendar(
         record = state.resources.get(address)
         if record is not None and record.status in DONE:
             continue  # shown from the state below
-        if post.publish_at is None:
+        # A closed window is what the plan decides for it (core/planner.py), not a schedule.
+        closed = post.window_passed(now) and post.on_missed != "publish"
+        kind: Kind = (
+            ("skipped" if post.on_missed == "skip" else "missed") if closed else "scheduled"
+        )
+        at = post.publish_at or (post.not_after if closed else None)
+        if at is None:
             unscheduled.append(address)
             continue
         add(
             post.address.post_id,
             post.address.account,
-            "scheduled",
-            post.publish_at,
+            kind,
+            at,
             window_end=post.not_after,
             on_missed=post.on_missed if post.not_after is not None else None,
             caption=post.caption if post.mode == "direct" else None,
@@ -149,7 +159,7 @@ def build_calendar(
             caption = known.caption
         else:
             caption = record.sent.caption if record.sent is not None else None
-        kind: Kind = "published" if record.status == "published" else "draft"
+        kind = "published" if record.status == "published" else "draft"
         at = record.published_at or record.updated_at
         public_at = youtube_publish_at(record)  # YouTube keeps it private until then
         if public_at is not None:

@@ -76,6 +76,14 @@ class DesiredPost:
         """Caption length in UTF-16 code units, as TikTok counts it."""
         return utf16_length(self.caption)
 
+    def window_passed(self, now: datetime) -> bool:
+        """Whether the publish window (``not_after``) has closed at ``now``.
+
+        Then ``on_missed`` decides: the plan skips the post, refuses it, or publishes it late
+        (the planner and the calendar both ask this, so they never disagree).
+        """
+        return self.not_after is not None and now > self.not_after
+
 
 @dataclass(frozen=True)
 class FieldProblem:

@@ -289,7 +289,7 @@ def _decide_new(post: DesiredPost, now: datetime) -> tuple[Action, str]:
         return Action.CREATE, "scheduled by YouTube: uploaded now as private, public at publish_at"
     if post.publish_at is not None and post.publish_at > now:
         return Action.WAIT, "scheduled"
-    if post.not_after is not None and now > post.not_after:
+    if post.window_passed(now):
         if post.on_missed == "skip":
             return Action.SKIP, "its publish window passed (on_missed: skip)"
         if post.on_missed == "fail":

@@ -10,8 +10,10 @@ from typing import Any
 
 import icalendar
 import jsonschema
+import pytest
 from click.testing import Result
 
+from gitops_publisher import planning
 from gitops_publisher.cli.views.calendar_ics import escape_text, fold
 from gitops_publisher.core.state import Record, State
 from gitops_publisher.workspace.state_file import dump_state
@@ -48,6 +50,12 @@ video: media/tutorial-part2.mp4
 caption: "Already out"
 """,
 }
+
+
+@pytest.fixture(autouse=True)
+def before_every_post(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The calendar is looked at on 1 October 2026, before every post's time and window."""
+    monkeypatch.setattr(planning, "utc_now", lambda: datetime(2026, 10, 1, tzinfo=UTC))
 
 
 def make(make_repo: Callable[..., Any], publisher: Run, posts: dict[str, str] = POSTS) -> Path:

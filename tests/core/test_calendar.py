@@ -114,3 +114,49 @@ def test_the_text_view_shows_control_characters_of_a_caption_visibly() -> None:
     posts = desired(id="x", caption="Hi \x1b[2J there", publish_at="2026-12-02T12:00:00Z")
     text = render_calendar_text(build_calendar(posts, State(), CONFIG.accounts, NOW), color=False)
     assert "\x1b" not in text and '"Hi \\x1b[2J there"' in text
+
+
+def test_a_post_whose_window_passed_is_shown_as_the_plan_decides_not_as_scheduled() -> None:
+    from gitops_publisher.cli.views.calendar_ics import render_ics
+    from gitops_publisher.cli.views.calendar_text import render_calendar_text
+    from gitops_publisher.core.planner import plan
+
+    window = {"publish_at": "2026-12-12T15:00:00Z", "not_after": "2026-12-12T17:00:00Z"}
+    skipped = desired(id="flash", caption="Sale", on_missed="skip", **window)
+    refused = desired(id="promo", caption="Promo", on_missed="fail", **window)
+    late = desired(id="late", caption="Late", on_missed="publish", **window)
+    after = datetime(2026, 12, 12, 17, 30, tzinfo=UTC)
+    posts = [*skipped, *refused, *late]
+    changes = plan(posts, State(), after, accounts=CONFIG.accounts).changes
+    actions = {c.address: c.action.value for c in changes}
+    calendar = build_calendar(posts, State(), CONFIG.accounts, after)
+    kinds = {e.address: e.kind for e in calendar.entries}
+    assert {a: kinds[a] for a in sorted(kinds) if a.endswith("@brand-us")} == {
+        "flash@brand-us": "skipped",  # the plan's skip: never published
+        "late@brand-us": "scheduled",  # the plan publishes it late, at the next apply
+        "promo@brand-us": "missed",  # the plan refuses it (on_missed: fail)
+    }
+    assert (actions["flash@brand-us"], actions["promo@brand-us"]) == ("skip", "failed")
+    text = render_calendar_text(calendar, color=False)
+    assert (
+        "skipped    flash  window closed 2026-12-12 12:00 EST: not published (on_missed: skip)"
+        in text
+    )
+    assert (
+        "missed     promo  window closed 2026-12-12 12:00 EST: apply refuses it (on_missed: fail)"
+        in text
+    )
+    ics = render_ics(calendar)
+    flash = ics[ics.index("UID:flash@brand-us") :].split("END:VEVENT")[0]
+    assert "STATUS:CANCELLED" in flash
+    assert "UID:flash@brand-us/scheduled@gitops-publisher" in flash  # the same event, cancelled
+    # a window without publish_at, closed: skipped at its end, not "the next apply publishes"
+    bare = desired(id="bare", caption="B", not_after="2026-12-12T17:00:00Z", on_missed="skip")
+    closed = build_calendar(bare, State(), CONFIG.accounts, after)
+    assert closed.unscheduled == []
+    assert {(e.kind, e.at) for e in closed.entries} == {
+        ("skipped", after.replace(hour=17, minute=0))
+    }
+    # before the window closes, the same posts are scheduled as ever
+    before = build_calendar(posts, State(), CONFIG.accounts, datetime(2026, 12, 12, 16, tzinfo=UTC))
+    assert {e.kind for e in before.entries} == {"scheduled"}

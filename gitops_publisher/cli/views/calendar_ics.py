@@ -18,7 +18,13 @@ from gitops_publisher.core.calendar import Calendar, Entry
 PRODID = "-//gitops-publisher//publisher calendar//EN"
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
-_STATUS = {"scheduled": "TENTATIVE", "published": "CONFIRMED", "draft": "CONFIRMED"}
+_STATUS = {
+    "scheduled": "TENTATIVE",
+    "published": "CONFIRMED",
+    "draft": "CONFIRMED",
+    "skipped": "CANCELLED",
+    "missed": "CANCELLED",
+}
 
 
 def escape_text(value: str) -> str:
@@ -65,7 +71,11 @@ def _event(entry: Entry, stamp: str) -> list[str]:
         details.append(f"url: {entry.url}")
     if entry.manifest:
         details.append(f"manifest: {entry.manifest}")
-    attempt = entry.publish_id or entry.kind  # as outputs show it (core/calendar.py)
+    # As outputs show it (core/calendar.py). A closed window keeps the scheduled event's
+    # UID, so a subscribed calendar shows that event cancelled rather than a new one.
+    attempt = entry.publish_id or (
+        "scheduled" if entry.kind in ("skipped", "missed") else entry.kind
+    )
     uid = f"{entry.address}/{attempt}@gitops-publisher"
     lines = [
         "BEGIN:VEVENT",

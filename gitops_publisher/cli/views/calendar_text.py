@@ -10,7 +10,19 @@ import click
 from gitops_publisher.core.calendar import Calendar, Entry
 from gitops_publisher.escape import terminal
 
-_COLOURS = {"scheduled": "cyan", "published": "green", "draft": "blue", "replaced": "white"}
+_COLOURS = {
+    "scheduled": "cyan",
+    "published": "green",
+    "draft": "blue",
+    "replaced": "white",
+    "skipped": "yellow",
+    "missed": "red",
+}
+#: What became of a post whose publish window closed (the plan's skip, or its refusal).
+_CLOSED = {
+    "skipped": "not published (on_missed: skip)",
+    "missed": "apply refuses it (on_missed: fail)",
+}
 
 
 def _short(text: str, width: int = 60) -> str:
@@ -24,6 +36,8 @@ def _line(entry: Entry) -> list[str]:
     if entry.window_end is not None:
         end = entry.window_end.astimezone(zoneinfo.ZoneInfo(entry.timezone))
         tail = f"window until {end:%Y-%m-%d %H:%M %Z}, then {entry.on_missed or 'publish'}"
+        if entry.kind in _CLOSED:
+            tail = f"window closed {end:%Y-%m-%d %H:%M %Z}: {_CLOSED[entry.kind]}"
     rows = [f"{entry.kind:<9}  {entry.post_id}  {tail}".rstrip()]
     if entry.caption:
         rows.append(f'"{_short(entry.caption)}"')

@@ -459,7 +459,7 @@ def _table(records: Iterable[Record], handle_column: str) -> str:
     rows += [
         (
             r.address,
-            r.status,
+            "scheduled" if _scheduled(r) else r.status,  # private until publishAt: not yet out
             handles.shown(r.publish_id) if r.publish_id else "-",
             _time(r.updated_at),
         )
@@ -486,6 +486,7 @@ def _list_document(store: StateStore, current: State, records: list[Record]) -> 
                 "post_id": r.post_id,
                 "account": r.account,
                 "status": r.status,
+                "scheduled": _scheduled(r) or None,  # as `state show` says it
                 "publish_id": handles.shown(r.publish_id) if r.publish_id else None,
                 "url": r.url,
                 "updated_at": r.updated_at.isoformat(),

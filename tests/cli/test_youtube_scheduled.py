@@ -49,6 +49,17 @@ def test_every_output_says_scheduled_by_youtube_until_publish_at(
     assert state["resources"]["launch@acme-yt"]["status"] == "published"  # it exists
     shown = json.loads(publisher("-C", root, "--sandbox", "state", "show", "launch@acme-yt").stdout)
     assert shown["scheduled"] == f"{SCHEDULED}; private until then"
+    listed = publisher("-C", root, "--sandbox", "state", "list").stdout.splitlines()
+    (row,) = [line for line in listed if line.startswith("launch@acme-yt ")]
+    assert row.split()[1] == "scheduled", listed  # not "published" while YouTube keeps it private
+    document = json.loads(
+        publisher("-C", root, "--sandbox", "state", "list", "--format", "json").stdout
+    )
+    (record,) = [r for r in document["resources"] if r["address"] == "launch@acme-yt"]
+    assert (record["status"], record["scheduled"]) == (
+        "published",  # the record's status, as the state has it
+        f"{SCHEDULED}; private until then",
+    )
 
     planned = json.loads(publisher("-C", root, "plan", "--sandbox", "--format", "json").stdout)
     (change,) = [c for c in planned["changes"] if c["address"] == "launch@acme-yt"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -94,6 +94,8 @@ def build_calendar(
     entries: list[Entry] = []
 
     def add(post_id: str, account: str, kind: Kind, at: datetime, **fields: object) -> None:
+        if isinstance(closes := fields.get("window_end"), datetime):
+            fields["window_end"] = closes.astimezone(UTC)
         tz = zones.get(account, "UTC")
         local = at.astimezone(zoneinfo.ZoneInfo(tz))
         if (start is None or local.date() >= start) and (end is None or local.date() <= end):
@@ -105,7 +107,7 @@ def build_calendar(
                         "account": account,
                         "timezone": tz,
                         "kind": kind,
-                        "at": at,
+                        "at": at.astimezone(UTC),  # instants in UTC, whatever the manifest wrote
                         "day": local.date(),
                         "local_time": f"{local:%H:%M %Z}",
                         **fields,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -160,3 +161,16 @@ def test_a_post_whose_window_passed_is_shown_as_the_plan_decides_not_as_schedule
     # before the window closes, the same posts are scheduled as ever
     before = build_calendar(posts, State(), CONFIG.accounts, datetime(2026, 12, 12, 16, tzinfo=UTC))
     assert {e.kind for e in before.entries} == {"scheduled"}
+
+
+def test_json_times_are_in_utc_as_the_schema_says_whatever_offset_the_manifest_wrote() -> None:
+    posts = desired(
+        id="tokyo",
+        caption="Hi",
+        publish_at="2026-12-19T00:30:00+09:00",  # 18 December in London and New York
+        not_after={"at": "2026-12-19 02:00", "tz": "Asia/Tokyo"},
+    )
+    calendar = build_calendar(posts, State(), CONFIG.accounts, NOW)
+    document = json.loads(calendar.model_dump_json())
+    rows = {(e["day"], e["at"], e["window_end"]) for e in document["entries"]}
+    assert rows == {("2026-12-18", "2026-12-18T15:30:00Z", "2026-12-18T17:00:00Z")}

@@ -114,6 +114,14 @@ class Change(_Model):
     publish_at: AwareDatetime | None = None
     publish_at_local: str | None = None
     not_after: AwareDatetime | None = None
+    not_after_local: str | None = Field(
+        None, description="not_after in the account's time zone, as publish_at_local"
+    )
+    on_missed: Literal["skip", "publish", "fail"] | None = Field(
+        None,
+        description="what happens once not_after has passed: skip (never published), fail "
+        "(apply refuses it) or publish (late); null without not_after",
+    )
     fingerprint: str | None = None
     recorded_fingerprint: str | None = None
     publish_id: str | None = Field(
@@ -153,6 +161,22 @@ class Change(_Model):
         description="YouTube accounts: what YouTube receives (post_info is then empty); "
         "null for TikTok",
     )
+
+
+#: What ``on_missed`` does once a post's window has closed, as the plan says it.
+_ON_MISSED = {
+    "skip": "not published once it closes",
+    "fail": "apply refuses it",
+    "publish": "published late",
+}
+
+
+def window_text(change: Change) -> str | None:
+    """``until 2026-12-12 12:00 EST (America/New_York), then skip: …``; None without one."""
+    if change.not_after_local is None or change.on_missed is None:
+        return None
+    meaning = _ON_MISSED[change.on_missed]
+    return f"until {change.not_after_local}, then {change.on_missed}: {meaning}"
 
 
 class AccountQuota(_Model):

@@ -349,6 +349,8 @@ def _change(
         publish_at=post.publish_at,
         publish_at_local=local_time(post.publish_at, timezone) if post.publish_at else None,
         not_after=post.not_after,
+        not_after_local=local_time(post.not_after, timezone) if post.not_after else None,
+        on_missed=post.on_missed if post.not_after else None,
         fingerprint=post.fingerprint,
         recorded_fingerprint=record.fingerprint if record else None,
         publish_id=_shown(record) if record else None,

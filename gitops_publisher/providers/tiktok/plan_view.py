@@ -7,7 +7,7 @@ them. Pure.
 
 from __future__ import annotations
 
-from gitops_publisher.core.plan import AccountQuota, Change, Plan
+from gitops_publisher.core.plan import AccountQuota, Change, Plan, window_text
 from gitops_publisher.core.ports import BudgetSection
 from gitops_publisher.providers.tiktok.ratelimit import INITS_PER_MINUTE
 
@@ -30,6 +30,8 @@ def change_rows(change: Change) -> list[tuple[str, str]]:
         rows.append(("disclosure", disclosure_text(change.post_info)))
     if change.publish_at_local:  # the publisher itself waits for it (the plan's ``wait``)
         rows.append(("schedule", change.publish_at_local))
+    if (window := window_text(change)) is not None:
+        rows.append(("window", window))
     return rows
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gitops_publisher.core.plan import Change, Plan, YouTubeQuota, YouTubeRequest
+from gitops_publisher.core.plan import Change, Plan, YouTubeQuota, YouTubeRequest, window_text
 from gitops_publisher.core.ports import BudgetSection
 from gitops_publisher.core.youtube import category_name
 from gitops_publisher.core.youtube_limits import tags_length, title_length
@@ -39,6 +39,8 @@ def change_rows(change: Change, now: datetime) -> list[tuple[str, str]]:
                 "(private + publishAt)"
             )
         rows.append(("schedule", schedule))
+    if (window := window_text(change)) is not None:
+        rows.append(("window", window))
     return rows
 
 

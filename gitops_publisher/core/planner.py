@@ -299,9 +299,11 @@ def _decide_new(post: DesiredPost, now: datetime) -> tuple[Action, str]:
             )
         return Action.CREATE, "late: its publish window passed (on_missed: publish)"
     if post.publish_at is not None and _late(post.publish_at, post.not_after, now):
+        inbox = post.mode == "draft" and post.youtube is None  # YouTube has no drafts
+        done = "sent to the creator's inbox" if inbox else "published"
         return Action.CREATE, (
             f"late: publish_at was {_ago(now - post.publish_at)} ago and there is no "
-            "not_after, so it is published now (check the date; not_after with on_missed: skip "
+            f"not_after, so it is {done} now (check the date; not_after with on_missed: skip "
             "drops late posts)"
         )
     if post.publish_at is not None:
@@ -320,7 +322,7 @@ def _ago(delta: timedelta) -> str:
         return f"{days // 365} years"
     if days >= 60:
         return f"{days // 30} months"
-    return f"{days} days"
+    return f"{days} day" if days == 1 else f"{days} days"
 
 
 def _change(

@@ -530,3 +530,16 @@ def test_a_project_without_youtube_channels_leaves_youtube_s_checks_alone(
     monkeypatch.setattr(planner, "_testing_mode_warnings", unexpected)
     result = make(desired(accounts=ACCOUNTS))
     assert result.youtube_quotas == [] and len(result.changes) == 3
+
+
+def test_a_publish_at_one_day_late_says_one_day_and_a_draft_goes_to_the_inbox() -> None:
+    # NOW is 2026-11-25 12:00 UTC: a day and a half after this publish_at
+    change = only(make(desired(publish_at="2026-11-24T00:00:00Z")))
+    assert change.reason.startswith(
+        "late: publish_at was 1 day ago and there is no not_after, so it is published now"
+    )
+    draft = only(make(desired(publish_at="2026-11-24T00:00:00Z", mode="draft")))
+    assert draft.reason.startswith(
+        "late: publish_at was 1 day ago and there is no not_after, so it is sent to the "
+        "creator's inbox now"
+    )

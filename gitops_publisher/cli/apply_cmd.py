@@ -15,9 +15,10 @@ from gitops_publisher.cli.errors import EXIT_ERROR
 from gitops_publisher.cli.main import AppContext, format_option, sandbox_option
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from gitops_publisher.apply.run import ApplyReport
+    from gitops_publisher.core.models import Notifier
     from gitops_publisher.core.plan import Plan
     from gitops_publisher.core.state import Provenance
     from gitops_publisher.notify.send import Delivery
@@ -72,7 +73,7 @@ def apply(
     reviewed_only: bool,
 ) -> None:
     """Publish the plan's posts to TikTok and YouTube (or the sandbox); record each result."""
-    from gitops_publisher.apply.run import execute
+    from gitops_publisher.apply.run import ApplyReport, execute
     from gitops_publisher.apply.scheduler import run_until_done
     from gitops_publisher.cli.views.apply_output import (
         Redactor,
@@ -155,6 +156,20 @@ def apply(
                     click.echo(results_json([], Redactor()))
                 elif plan.has_changes:  # else the plan's last line said it already
                     click.echo("Nothing to publish now.")
+                # `when: always` means after every apply, this one included; the others
+                # have nothing new to hear (a skip stays in every plan until its manifest goes)
+                always = [n for n in planned.project.config.notify if n.when == "always"]
+                if always:
+                    empty = ApplyReport(plan)
+                    for delivery in notify(
+                        planned,
+                        empty,
+                        sandbox=app.sandbox,
+                        redact=Redactor(),
+                        run_url=origin.run_url,
+                        notifiers=always,
+                    ):
+                        click.echo(delivery.line(), err=True)
                 return plan
             redactor = Redactor()
             acting = sorted({c.account for c in plan.changes if c.action in ACTING})
@@ -221,8 +236,9 @@ def notify(
     sandbox: bool,
     redact: Callable[[str], str],
     run_url: str | None,
+    notifiers: Sequence[Notifier] | None = None,
 ) -> list[Delivery]:
-    """Tell the config's webhooks what this apply did; never raises (design: notify)."""
+    """Tell the config's webhooks (or ``notifiers``) what this apply did; never raises."""
     from gitops_publisher.notify.message import build_notification
     from gitops_publisher.notify.send import send_all
 
@@ -235,7 +251,8 @@ def notify(
         run_url=run_url,
         redact=redact,
     )
-    return send_all(planned.project.config.notify, notification, os.environ)
+    chosen = planned.project.config.notify if notifiers is None else notifiers
+    return send_all(chosen, notification, os.environ)
 
 
 def _interactive() -> bool:

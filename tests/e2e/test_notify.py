@@ -124,3 +124,28 @@ def test_a_sandbox_apply_notifies_slack_and_a_json_hook(
     again = cli(root, "apply", "--sandbox", "--yes")  # nothing to publish: nothing to say
     assert again.exit_code == 0 and "Notified" not in again.stderr
     assert len(hooks.received["/slack/T0001/B0001/xoxSecretPart1"]) == 1
+
+
+def test_when_always_notifies_after_an_apply_that_had_nothing_to_publish(
+    make_repo: Any, cli: Any, hooks: Hooks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notify = """\
+notify:
+  - {kind: json, url_env: PUBLISHER_TEST_ALWAYS, when: always}
+  - {kind: json, url_env: PUBLISHER_TEST_CHANGES}
+"""
+    monkeypatch.setenv("PUBLISHER_TEST_ALWAYS", f"{hooks.url}/always")
+    monkeypatch.setenv("PUBLISHER_TEST_CHANGES", f"{hooks.url}/changes")
+    news = {"posts/news.yaml": POSTS["posts/news.yaml"]}
+    root: Path = make_repo({"publisher.yaml": CONFIG + notify, **news}).root
+    first = cli(root, "apply", "--sandbox", "--yes")
+    assert first.exit_code == 0, first.output
+    again = cli(root, "apply", "--sandbox", "--yes")  # published already: nothing to publish
+    assert again.exit_code == 0, again.output
+    assert "Notified json (PUBLISHER_TEST_ALWAYS)." in again.stderr  # "after every apply"
+    assert "PUBLISHER_TEST_CHANGES" not in again.stderr  # changes: nothing to say
+    assert [d["summary"] for d in hooks.received["/always"]] == [
+        "publisher apply (sandbox): 1 published",
+        "publisher apply (sandbox): nothing to report",
+    ]
+    assert len(hooks.received["/changes"]) == 1

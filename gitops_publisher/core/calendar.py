@@ -47,6 +47,11 @@ class Entry(_Model):
     at: AwareDatetime = Field(description="publish_at, or when it was published (UTC)")
     day: date = Field(description="the day of `at` in the account's time zone")
     local_time: str = Field(description="`at` in the account's zone, e.g. '09:00 CET'")
+    mode: Literal["direct", "draft"] = Field(
+        "direct",
+        description="draft: TikTok's inbox (the creator finishes and posts it in the app, so "
+        "nothing goes public at `at`); direct: posted",
+    )
     window_end: AwareDatetime | None = Field(None, description="not_after: the window's end")
     on_missed: str | None = None
     caption: str | None = None
@@ -137,6 +142,7 @@ def build_calendar(
             window_end=post.not_after,
             on_missed=post.on_missed if post.not_after is not None else None,
             caption=post.caption if post.mode == "direct" else None,
+            mode="draft" if post.mode == "draft" and post.youtube is None else "direct",
             manifest=post.manifest_file,
         )
     for address, record in state.resources.items():
@@ -174,6 +180,7 @@ def build_calendar(
             kind,
             at,
             caption=caption,
+            mode=record.mode,
             url=record.url,
             publish_id=handles.shown(record.publish_id) if record.publish_id else None,
             manifest=known.manifest_file if known is not None else None,

@@ -174,3 +174,22 @@ def test_json_times_are_in_utc_as_the_schema_says_whatever_offset_the_manifest_w
     document = json.loads(calendar.model_dump_json())
     rows = {(e["day"], e["at"], e["window_end"]) for e in document["entries"]}
     assert rows == {("2026-12-18", "2026-12-18T15:30:00Z", "2026-12-18T17:00:00Z")}
+
+
+def test_a_scheduled_draft_says_it_goes_to_the_inbox_not_that_it_is_posted() -> None:
+    from gitops_publisher.cli.views.calendar_ics import render_ics
+    from gitops_publisher.cli.views.calendar_text import render_calendar_text
+
+    posts = desired(id="bts", caption="Hi", mode="draft", publish_at="2026-12-11T15:00:00Z")
+    calendar = build_calendar(posts, State(), CONFIG.accounts, NOW)
+    assert {(e.kind, e.mode) for e in calendar.entries} == {("scheduled", "draft")}
+    text = render_calendar_text(calendar, color=False)
+    assert "10:00 EST  scheduled  bts  draft: to the creator's TikTok inbox, not posted" in text
+    assert "draft: sent to the creator's TikTok inbox at this time" in render_ics(calendar)
+    direct = build_calendar(
+        desired(id="d", caption="x", publish_at="2026-12-11T15:00:00Z"),
+        State(),
+        CONFIG.accounts,
+        NOW,
+    )
+    assert {e.mode for e in direct.entries} == {"direct"}

@@ -60,6 +60,11 @@ def _event(entry: Entry, stamp: str) -> list[str]:
     details = [
         f"{entry.kind} on {entry.account} at {entry.day} {entry.local_time} ({entry.timezone})"
     ]
+    if entry.mode == "draft" and entry.kind != "draft":
+        details.append(
+            "draft: sent to the creator's TikTok inbox at this time, where they finish and "
+            "post it; nothing goes public then"
+        )
     if entry.window_end is not None:
         end = entry.window_end.astimezone(zoneinfo.ZoneInfo(entry.timezone))
         details.append(

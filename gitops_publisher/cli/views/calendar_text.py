@@ -25,6 +25,9 @@ _CLOSED = {
 }
 
 
+DRAFT_AHEAD = "draft: to the creator's TikTok inbox, not posted"
+
+
 def _short(text: str, width: int = 60) -> str:
     # One line, and no terminal control sequence from a caption reaches the terminal.
     one_line = terminal(" ".join(text.split()))
@@ -38,6 +41,8 @@ def _line(entry: Entry) -> list[str]:
         tail = f"window until {end:%Y-%m-%d %H:%M %Z}, then {entry.on_missed or 'publish'}"
         if entry.kind in _CLOSED:
             tail = f"window closed {end:%Y-%m-%d %H:%M %Z}: {_CLOSED[entry.kind]}"
+    if entry.mode == "draft" and entry.kind != "draft":  # not sent yet: nothing goes public
+        tail = " · ".join(t for t in (DRAFT_AHEAD, tail) if t)
     rows = [f"{entry.kind:<9}  {entry.post_id}  {tail}".rstrip()]
     if entry.caption:
         rows.append(f'"{_short(entry.caption)}"')

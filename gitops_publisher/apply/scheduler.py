@@ -16,6 +16,21 @@ def next_due(plan: Plan) -> datetime | None:
     return min(times) if times else None
 
 
+def waiting_line(plan: Plan) -> str | None:
+    """The line ``apply --wait`` prints while it sleeps, or None when nothing waits.
+
+    ``Waiting until 2026-12-07 09:00 EST (America/New_York) for teaser@brand-us (…)``: the
+    next due time as the plan shows it (the first due post's account zone), and its posts.
+    """
+    due = next_due(plan)
+    if due is None:
+        return None
+    waiting = [c for c in plan.changes if c.action is Action.WAIT and c.publish_at == due]
+    names = ", ".join(c.address for c in waiting[:3]) + (" …" if len(waiting) > 3 else "")
+    when = waiting[0].publish_at_local or due.isoformat()
+    return f"Waiting until {when} for {names} (Ctrl-C stops safely)."
+
+
 def run_until_done(
     run_once: Callable[[], Plan],
     *,

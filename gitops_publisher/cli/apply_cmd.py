@@ -74,7 +74,7 @@ def apply(
 ) -> None:
     """Publish the plan's posts to TikTok and YouTube (or the sandbox); record each result."""
     from gitops_publisher.apply.run import ApplyReport, execute
-    from gitops_publisher.apply.scheduler import run_until_done
+    from gitops_publisher.apply.scheduler import run_until_done, waiting_line
     from gitops_publisher.cli.views.apply_output import (
         Redactor,
         open_printer,
@@ -200,13 +200,18 @@ def apply(
         return plan
 
     if wait:
+        last: list[Plan] = []
+
+        def one_round() -> Plan:
+            last[:] = [run_once()]
+            return last[0]
+
         run_until_done(
-            run_once,
+            one_round,
             now=lambda: datetime.now(UTC),
             sleep=time.sleep,
             on_wait=lambda due: click.echo(
-                f"Waiting until {due.isoformat()} for the next scheduled post "
-                "(Ctrl-C stops safely)."
+                waiting_line(last[0]) or f"Waiting until {due.isoformat()} (Ctrl-C stops safely)."
             ),
         )
     else:

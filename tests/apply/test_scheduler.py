@@ -42,3 +42,19 @@ def test_waits_until_each_scheduled_post_is_due_then_stops() -> None:
     assert rounds == [T0, schedule[0], schedule[1]]
     # never one nap longer than 5 minutes, so manifest changes are picked up
     assert max(slept) <= 300
+
+
+def test_the_wait_names_the_posts_due_next_at_their_accounts_local_time() -> None:
+    from gitops_publisher.apply.scheduler import waiting_line
+
+    due = T0 + timedelta(hours=1)
+    local = "2026-12-01 05:00 EST (America/New_York)"
+    plan = _plan(
+        _wait("later", T0 + timedelta(hours=2)),
+        _wait("teaser", due).model_copy(update={"publish_at_local": local}),
+        _wait("promo", due).model_copy(update={"publish_at_local": local}),
+    )
+    assert waiting_line(plan) == (
+        f"Waiting until {local} for teaser@a, promo@a (Ctrl-C stops safely)."
+    )
+    assert waiting_line(_plan()) is None

@@ -366,6 +366,25 @@ def _draft_nowhere(
     )
 
 
+def _missed_without_window(manifest: PostManifest, unknown: frozenset[str]) -> str | None:
+    """The warning for a post's own ``on_missed`` that no ``not_after`` ever brings into play.
+
+    The planner asks ``on_missed`` only once a window has closed (core/planner.py): without
+    ``not_after`` a missed ``publish_at`` is published late, which ``on_missed: skip`` or
+    ``fail`` was written to prevent. ``defaults.on_missed`` serves every post, so it is not
+    said of that.
+    """
+    if manifest.on_missed is None or manifest.not_after is not None:
+        return None
+    if {"on_missed", "not_after"} & unknown:
+        return None
+    return (
+        "on_missed applies once the publish window closes, and this post has no not_after: a "
+        "missed publish_at is published late whatever on_missed says; add not_after (the "
+        "window's end), or remove on_missed"
+    )
+
+
 def _load_manifest(
     videos: _Videos,
     path: Path,
@@ -430,6 +449,8 @@ def _load_manifest(
         out.extend(source.violation(doc, violation) for violation in found)
         if (note := _draft_nowhere(manifest, desired, unknown)) is not None:
             out.append(replace(source.diagnostic(doc, ("mode",), note), severity="warning"))
+        if (note := _missed_without_window(manifest, unknown)) is not None:
+            out.append(replace(source.diagnostic(doc, ("on_missed",), note), severity="warning"))
         if not unknown and all(d.severity != "error" for d in out[before:]):
             posts.extend(desired)  # only a post without a problem is planned
             continue

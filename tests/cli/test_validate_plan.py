@@ -385,3 +385,23 @@ def test_the_real_command_plans_and_refuses_bad_input(make_repo: Callable[..., A
     assert done.stdout == ""
     assert "posts/broken.yaml:3:1: YAML syntax error" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_on_missed_without_not_after_is_a_warning_at_its_line(
+    make_repo: Callable[..., Any], publisher: Run
+) -> None:
+    """``on_missed`` acts once a window (``not_after``) closes: without one, a missed
+    ``publish_at`` is published late whatever it says, which its author meant to prevent."""
+    post = POSTS["posts/later.yaml"] + "on_missed: skip\n"
+    root = make_repo({"publisher.yaml": CONFIG, "posts/later.yaml": post}).root
+    checked = publisher("-C", root, "validate", "--no-media-checks")
+    assert checked.exit_code == 0, checked.output
+    assert (
+        "warning: posts/later.yaml:7:12 on_missed: on_missed applies once the publish window "
+        "closes, and this post has no not_after: a missed publish_at is published late "
+        "whatever on_missed says; add not_after (the window's end), or remove on_missed"
+    ) in checked.stderr, checked.stderr
+    windowed = post + "not_after: 2099-06-01T15:00:00Z\n"
+    (root / "posts" / "later.yaml").write_text(windowed, encoding="utf-8")
+    checked = publisher("-C", root, "validate", "--no-media-checks")
+    assert checked.exit_code == 0 and "on_missed" not in checked.stderr, checked.stderr

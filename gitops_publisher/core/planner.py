@@ -240,6 +240,8 @@ def _decide(
             "outcome before anything else"
         )
     if record.status == "initiating":
+        if _not_yet(post, now):
+            return Action.WAIT, _again_later("never started uploading")
         return Action.RETRY, (
             "the last start never recorded where to upload, so no byte was sent and "
             f"{title} cannot have published it: publish again"
@@ -249,6 +251,8 @@ def _decide(
         reason = record.fail_reason or "unknown"
         if replace:
             return Action.REPLACE, f"--replace: publish anew (last attempt failed: {reason})"
+        if (reason in ABANDONED_REASONS or retryable(reason) or changed) and _not_yet(post, now):
+            return Action.WAIT, _again_later(f"failed with {reason}")
         if reason in ABANDONED_REASONS or retryable(reason):
             return Action.RETRY, f"last attempt failed with {reason}, which is retryable"
         if changed:
@@ -280,6 +284,22 @@ def _decide(
     if (when := scheduled_by_youtube(record, now)) is not None:
         done = scheduled_text(when)  # uploaded, but private until then
     return Action.NOOP, f"{done}, unchanged"
+
+
+def _not_yet(post: DesiredPost, now: datetime) -> bool:
+    """Whether ``post`` has a publish_at still ahead that the publisher waits for.
+
+    A new attempt after a failed one is a publish like the first (a fixed post rescheduled
+    for next week goes out next week); YouTube, which schedules a video itself
+    (private + publishAt), gets it uploaded at once, as a create.
+    """
+    if post.youtube is not None and post.youtube.publish_at is not None:
+        return False
+    return post.publish_at is not None and post.publish_at > now
+
+
+def _again_later(what: str) -> str:
+    return f"scheduled; the last attempt {what}: published again at publish_at"
 
 
 def _decide_new(post: DesiredPost, now: datetime) -> tuple[Action, str]:

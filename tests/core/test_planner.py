@@ -543,3 +543,26 @@ def test_a_publish_at_one_day_late_says_one_day_and_a_draft_goes_to_the_inbox() 
         "late: publish_at was 1 day ago and there is no not_after, so it is sent to the "
         "creator's inbox now"
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [("failed", "picture_size_check_failed"), ("failed", "upload_failed"), ("initiating", None)],
+)
+def test_a_new_attempt_waits_for_a_publish_at_moved_into_the_future(
+    status: str, reason: str | None
+) -> None:
+    """A rejected post, fixed and rescheduled for next week, goes out next week, not now:
+    a retry is a publish like a create, and a publish_at ahead makes it wait."""
+    (before,) = desired(caption="First try", publish_at="2026-11-24T14:00:00Z")
+    failed = record(before, status, fail_reason=reason)
+    (fixed,) = desired(caption="Fixed", publish_at="2026-12-01T14:00:00Z")  # NOW + 6 days
+    change = only(make([fixed], state_of(failed)))
+    assert (change.action, change.publish_at_local) == (
+        Action.WAIT,
+        "2026-12-01 09:00 EST (America/New_York)",
+    )
+    assert change.reason.startswith("scheduled; the last attempt")
+    # once it is due, the new attempt goes ahead as before
+    later = only(make([fixed], state_of(failed), now=datetime(2026, 12, 1, 14, 1, tzinfo=UTC)))
+    assert later.action is Action.RETRY

@@ -20,6 +20,10 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("a Google refresh token", re.compile(r"(?<![\w/])1//[A-Za-z0-9_-]{20,}")),
     ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
 )
+#: Whether any of :data:`_PATTERNS` matches: one scan where a text holds none (nearly all).
+_ANY_PATTERN = re.compile(
+    "|".join(f"(?{'i' if p.flags & re.I else ''}:{p.pattern})" for _, p in _PATTERNS)
+)
 _WORD = re.compile(r"[A-Za-z0-9_+=-]{40,}")
 _SECRET_KEYS = re.compile(
     r"(?:^|_)(?:token|secret|password|passwd|api_?key|client_secret|authorization)$", re.I
@@ -37,9 +41,12 @@ def secret_kind(value: str) -> str | None:
     Besides known token shapes, a 40+ character word mixing letters and digits with high
     entropy counts (URLs are not words here: they contain ``/`` and ``:``).
     """
-    for kind, pattern in _PATTERNS:
-        if pattern.search(value):
-            return kind
+    if _ANY_PATTERN.search(value) is not None:
+        for kind, pattern in _PATTERNS:  # the first kind in this order, as always
+            if pattern.search(value):
+                return kind
+    if _WORD.search(value) is None:  # no word of 40 such characters
+        return None
     for word in value.split():
         if _WORD.fullmatch(word) and re.search(r"\d", word) and re.search(r"[A-Za-z]", word):
             if _entropy(word) > 4.0:
@@ -96,6 +103,11 @@ def find_secret_keys(document: Any) -> Iterator[tuple[tuple[str | int, ...], str
                 kind = secret_kind(str(key))
                 if kind is not None:
                     yield (*path, str(key)), kind
-                stack.append(((*path, str(key)), item))
+                if isinstance(item, dict | list):  # a scalar holds no key
+                    stack.append(((*path, str(key)), item))
         elif isinstance(value, list):
-            stack.extend(((*path, index), item) for index, item in enumerate(value))
+            stack.extend(
+                ((*path, index), item)
+                for index, item in enumerate(value)
+                if isinstance(item, dict | list)
+            )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gitops_publisher.core import secrets
 from gitops_publisher.core.secrets import find_secret_keys, find_secrets, secret_kind, shown_key
 
 
@@ -94,3 +97,47 @@ def test_secret_shaped_keys_are_found_and_never_shown() -> None:
     assert shown_key(token) == "[not shown: a GitHub token]"
     assert shown_key("caption") == "caption"
     assert shown_key(3) == "3"
+
+
+def _first_kind(value: str) -> str | None:
+    """secret_kind as written before its one-scan shortcut: each shape in turn, then words."""
+    for kind, pattern in secrets._PATTERNS:
+        if pattern.search(value):
+            return kind
+    for word in value.split():
+        if (
+            secrets._WORD.fullmatch(word)
+            and re.search(r"\d", word)
+            and re.search(r"[A-Za-z]", word)
+        ):
+            if secrets._entropy(word) > 4.0:
+                return "a high-entropy credential"
+    return None
+
+
+SHAPES = st.sampled_from(
+    ["act.", "rft.", "Bearer ", "bearer\t", "ghp_", "github_pat_", "AKIA", "xoxb-", "GOCSPX-"]
+    + ["ya29.", "1//", "AIza", "-----BEGIN ", "PRIVATE KEY-----", " ", "/", "é", "\n"]
+)
+RUNS = st.from_regex(r"[A-Za-z0-9_=+.~-]{1,45}", fullmatch=True)
+
+
+@given(st.lists(SHAPES | RUNS | WORDS, max_size=12).map("".join))
+def test_the_one_scan_finds_what_each_shape_in_turn_finds(value: str) -> None:
+    assert secret_kind(value) == _first_kind(value)
+
+
+def test_a_text_with_two_shapes_is_named_by_the_first_shape_of_the_list() -> None:
+    value = "xoxb-1234567890-abcdef then act.1a2B3c4D5e6F7g8H9i0JkLmNoPq"
+    assert secret_kind(value) == "a TikTok token"
+
+
+def test_a_text_without_any_shape_is_decided_by_one_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Unscanned:
+        def search(self, _value: str) -> None:
+            raise AssertionError("scanned shape by shape")
+
+    shapes = tuple((kind, Unscanned()) for kind, _ in secrets._PATTERNS)
+    monkeypatch.setattr(secrets, "_PATTERNS", shapes)
+    assert secret_kind("Meet the new drop 🚀 #launch @acmeofficial") is None
+    assert secret_kind("brand-us") is None

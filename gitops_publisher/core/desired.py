@@ -339,6 +339,8 @@ def account_entries(manifest: PostManifest, unknown: frozenset[str]) -> dict[str
     The invalid entries (``accounts.1`` in ``unknown``) were left out of ``manifest``: the
     others keep the index they have in the file, where their problems are positioned.
     """
+    if not unknown:  # a valid manifest (nearly all): each account at its own index
+        return {account: index for index, account in enumerate(manifest.accounts)}
     dropped = {int(name[9:]) for name in unknown if name[9:].isdigit() and name[:9] == "accounts."}
     indexes = (index for index in itertools.count() if index not in dropped)
     return dict(zip(manifest.accounts, indexes, strict=False))
@@ -354,6 +356,8 @@ def unknown_captions(manifest: PostManifest, unknown: frozenset[str]) -> frozens
     defaults, may not be the one meant: the accounts whose names are close to the key are
     unknown, or, when none is, every account without its own caption.
     """
+    if not unknown:  # a valid manifest (nearly all): every caption is known
+        return frozenset()
     if unknown & CAPTION_FIELDS:
         return frozenset(manifest.accounts)
     keys = {name[9:] for name in unknown if name.startswith("captions.")}

@@ -352,12 +352,12 @@ def _draft_nowhere(
     been meant to prevent. Said of the manifest's own ``mode`` only: ``defaults.mode``
     serves every post of the project, whatever its accounts.
     """
-    from gitops_publisher.providers.registry import titles
-
     if manifest.mode != "draft" or "mode" in unknown or not posts:
         return None
     if any(post.mode == "draft" for post in posts):
         return None
+    from gitops_publisher.providers.registry import titles
+
     where = titles({post.provider for post in posts})
     return (
         f"mode: draft sends a post to the creator's inbox, which {where} does not have: this "

@@ -281,8 +281,8 @@ def _decide(
             f"done (--replace publishes a new post){still}"
         )
     done = "published" if record.status in DONE and record.mode == "direct" else "in the inbox"
-    if (when := scheduled_by_youtube(record, now)) is not None:
-        done = scheduled_text(when)  # uploaded, but private until then
+    if pending is not None:
+        done = scheduled_text(pending)  # uploaded, but private until then
     return Action.NOOP, f"{done}, unchanged"
 
 
@@ -482,7 +482,16 @@ def _quotas(
     ``core/youtube_quota.py``) has no line.
     """
     out = []
-    for name in sorted({c.account for c in changes if c.action in PUBLISHING}):
+    publishes: dict[str, list[Change]] = {}  # each account's, in the plan's order
+    for change in changes:
+        if change.action in PUBLISHING:
+            publishes.setdefault(change.account, []).append(change)
+    # one pass over the state, not one per account: each account's records and their times
+    published: dict[str, list[tuple[Record, datetime]]] = {}
+    for record in state.resources.values():
+        if record.published_at is not None:
+            published.setdefault(record.account, []).append((record, record.published_at))
+    for name in sorted(publishes):
         config = accounts.get(name)
         platform = platforms.get(config.provider) if config is not None else None
         if config is None or platform is None:
@@ -490,14 +499,12 @@ def _quotas(
         rate, posts, drafts_cap = _roles(platform.quotas(config))
         if rate is None and posts is None and drafts_cap is None:
             continue
-        mine = [c for c in changes if c.account == name and c.action in PUBLISHING]
+        mine = publishes[name]
         direct = sum(1 for c in mine if c.mode == "direct")
         drafts = len(mine) - direct
         posted = pending = 0
-        for r in state.resources.values():
-            if r.account != name or r.published_at is None:
-                continue
-            age = now - r.published_at
+        for r, published_at in published.get(name, []):
+            age = now - published_at
             if posts and r.mode == "direct" and r.status == "published" and age < posts.window:
                 posted += 1
             if drafts_cap and r.mode == "draft" and r.status == "inbox" and age < drafts_cap.window:

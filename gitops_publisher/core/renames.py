@@ -118,6 +118,7 @@ def probable_reposts(
             key = (orphan.account, orphan.fingerprint)
             unsent_by_fingerprint.setdefault(key, []).append(orphan.address)
             unsent_by_path.setdefault((orphan.account, orphan.video), []).append(orphan.address)
+    users: dict[str, set[str]] = {}  # each account's user keys, once per account
     candidates: dict[str, list[str]] = {}
     # Creates claim first: an orphan goes to a ``wait`` only when no create of its video is
     # left without one, since a create posts in this very apply and a wait does not yet.
@@ -126,8 +127,11 @@ def probable_reposts(
             continue
         found = set(by_video.get((change.account, change.video_id or ""), ()))
         if (config := known.get(change.account)) is not None and change.video_id:
-            ids, handles = config.identity_id, config.identity_handle
-            for who in {*_users(ids, handles, config.provider), *_users(None, handles, "*")}:
+            if (mine := users.get(change.account)) is None:
+                ids, handles = config.identity_id, config.identity_handle
+                mine = {*_users(ids, handles, config.provider), *_users(None, handles, "*")}
+                users[change.account] = mine
+            for who in mine:
                 found.update(by_user.get((who, change.video_id), ()))
         if change.fingerprint is not None:
             found.update(unsent_by_fingerprint.get((change.account, change.fingerprint), ()))

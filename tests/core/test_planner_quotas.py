@@ -75,3 +75,20 @@ def test_tiktoks_quota_lines_read_as_before() -> None:
         "6 draft(s) plus 0 pending exceed TikTok's 5 pending drafts per 24 h "
         "(spam_risk_too_many_pending_share)"
     ]
+
+
+def test_each_account_counts_its_own_publishes_and_recent_posts() -> None:
+    """The publishes and the state's posts are counted per account, wherever they are listed."""
+    us = [p for i in range(2) for p in desired(f"us{i}", ("brand-us",))]
+    devrel = [p for i in range(3) for p in desired(f"dev{i}", ("devrel",))]
+    old_us, old_dev = desired("old-us", ("brand-us",))[0], desired("old-dev", ("devrel",))[0]
+    state = state_of(
+        record(old_dev, published_at=NOW - timedelta(hours=3)),
+        record(old_us, published_at=NOW - timedelta(hours=30)),  # outside the day
+    )
+    quotas = make([*devrel, *us, old_us, old_dev], state).quotas
+    assert [(q.account, q.direct_posts, q.posted_last_24h) for q in quotas] == [
+        ("brand-us", 2, 0),
+        ("devrel", 3, 1),
+    ]
+    assert [len(q.warnings) for q in quotas] == [0, 1]  # devrel: 3 + 1 over its cap of 3

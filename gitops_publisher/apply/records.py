@@ -19,7 +19,7 @@ from gitops_publisher.core.desired import DesiredPost
 from gitops_publisher.core.drift import snapshot
 from gitops_publisher.core.identity import Identity
 from gitops_publisher.core.ports import Drafted, Failed, Outcome, Processing, Published
-from gitops_publisher.core.state import PriorPublish, Provenance, Record
+from gitops_publisher.core.state import Provenance, Record
 
 
 def start(
@@ -39,18 +39,9 @@ def start(
     on TikTok, and a failed attempt is worth keeping for support (its log of publish_ids).
     """
     history = list(previous.history) if previous else []
-    if previous is not None and previous.publish_id is not None:
-        history.append(
-            PriorPublish(
-                publish_id=previous.publish_id,
-                status=previous.status,
-                fail_reason=previous.fail_reason,
-                post_ids=previous.post_ids,
-                url=previous.url,
-                published_at=previous.published_at,
-                began_at=previous.began_at,
-            )
-        )
+    prior = previous.as_prior() if previous is not None else None
+    if prior is not None:
+        history.append(prior)
     return Record(
         post_id=post.address.post_id,
         account=post.address.account,

@@ -70,19 +70,8 @@ def _knows(record: Record, handle: str | None) -> bool:
 
 def _as_prior(record: Record) -> list[PriorPublish]:
     """The record's own attempt as a history entry (none when it never got a handle)."""
-    if record.publish_id is None:
-        return []  # intent only: nothing was sent (the write-ahead rule), no post can exist
-    return [
-        PriorPublish(
-            publish_id=record.publish_id,
-            status=record.status,
-            fail_reason=record.fail_reason,
-            post_ids=record.post_ids,
-            url=record.url,
-            published_at=record.published_at,
-            began_at=record.began_at,
-        )
-    ]
+    prior = record.as_prior()
+    return [] if prior is None else [prior]
 
 
 def _with_history(keep: Record, extra: Sequence[PriorPublish]) -> Record:

@@ -203,6 +203,24 @@ class Record(BaseModel):
         """``POST_ID@ACCOUNT``."""
         return f"{self.post_id}@{self.account}"
 
+    def as_prior(self) -> PriorPublish | None:
+        """This record's own attempt as a ``history`` entry.
+
+        None when it never got a handle (intent only: nothing was sent, by the write-ahead
+        rule, so no post can exist).
+        """
+        if self.publish_id is None:
+            return None
+        return PriorPublish(
+            publish_id=self.publish_id,
+            status=self.status,
+            fail_reason=self.fail_reason,
+            post_ids=self.post_ids,
+            url=self.url,
+            published_at=self.published_at,
+            began_at=self.began_at,
+        )
+
 
 class Endpoint(BaseModel):
     """Which API endpoint and app a state's records of one platform describe.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -58,6 +59,14 @@ from gitops_publisher.cli.main import (
     help="No network: skip the account checks (TikTok creator_info, YouTube channel; fork "
     "pull requests have no credentials).",
 )
+@click.option(
+    "--at",
+    "at",
+    metavar="TIME",
+    help="Plan as a run at TIME would (ISO 8601 with its offset, e.g. 2026-12-12T09:00+09:00): "
+    "which scheduled posts are due then, with today's manifests and state. A preview: it "
+    "cannot be saved with -o.",
+)
 @sandbox_option
 @no_media_checks_option
 @click.pass_obj
@@ -71,16 +80,24 @@ def plan(
     shard: str | None,
     offline: bool,
     no_media_checks: bool,
+    at: str | None,
 ) -> None:
     """Show what `publisher apply` would publish, and why."""
     from gitops_publisher.cli.errors import echo_warnings
     from gitops_publisher.cli.views.plan_markdown import render_markdown
     from gitops_publisher.cli.views.plan_text import render_text
     from gitops_publisher.core.shard import Shard
+    from gitops_publisher.errors import PublisherError
     from gitops_publisher.escape import terminal
     from gitops_publisher.planning import make_plan, save_plan
     from gitops_publisher.workspace.project import ProjectProblems
 
+    when = _planned_time(at) if at is not None else None
+    if when is not None and out is not None:
+        raise PublisherError(
+            "a plan --at another time cannot be saved: `apply FILE` publishes now",
+            hint="drop --at to save the plan, or drop -o to preview what a run then would do",
+        )
     try:
         planned = make_plan(
             app.project_dir,
@@ -89,6 +106,7 @@ def plan(
             replace=frozenset(replace),
             shard=Shard.parse(shard) if shard else None,
             media_checks=not no_media_checks,
+            now=when,
         )
     except ProjectProblems as problems:
         if offline:
@@ -106,6 +124,12 @@ def plan(
         raise error from None
     result = planned.plan
     echo_warnings(planned.project.warnings, app.project_dir)
+    if when is not None:
+        click.echo(
+            f"Notice: planned as of {when.isoformat()}, not now: what a run then would do with "
+            "the manifests and state of now (a preview; nothing here can be applied)",
+            err=True,
+        )
     from gitops_publisher.compose import reviewed_plan
 
     result, notices = reviewed_plan(
@@ -153,3 +177,28 @@ def _apply_command(app: AppContext, shard: str | None, out: Path) -> str:
     if shard:
         words += ["--shard", shard]
     return shlex.join([*words, str(out)])
+
+
+def _planned_time(text: str) -> datetime:
+    """``--at``'s time, aware.
+
+    Raises:
+        PublisherError: not an ISO 8601 time, or one without its offset (whose zone would
+            be a guess).
+    """
+    from gitops_publisher.errors import PublisherError
+
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise PublisherError(
+            f"--at {text!r} is not a time",
+            hint="give it as ISO 8601 with its offset, e.g. 2026-12-12T09:00+09:00 or "
+            "2026-12-12T00:00Z",
+        ) from None
+    if when.tzinfo is None:
+        raise PublisherError(
+            f"--at {text!r} has no offset, so its zone would be a guess",
+            hint=f"add the offset: {text.strip()}Z for UTC, or e.g. {text.strip()}+09:00",
+        )
+    return when.astimezone(UTC)

@@ -353,6 +353,39 @@ on_missed: fail
     assert after == before
 
 
+def test_plan_at_a_later_time_shows_the_posts_due_then(repo: Path, publisher: Run) -> None:
+    def action(*args: str) -> str:
+        result = publisher("-C", repo, "plan", "--format", "json", *args)
+        assert result.exit_code == 0, result.output
+        (change,) = [
+            c for c in json.loads(result.stdout)["changes"] if c["address"] == "far-future@brand-us"
+        ]
+        return str(change["action"])
+
+    assert action() == "wait"
+    assert action("--at", "2099-06-01T12:59:59Z") == "wait"
+    assert action("--at", "2099-06-01T15:00+02:00") == "create"  # 13:00 UTC: due
+    shown = publisher("-C", repo, "plan", "--at", "2099-06-01T13:00Z")
+    assert "Notice: planned as of 2099-06-01T13:00:00+00:00, not now" in shown.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "hint"),
+    [
+        (("--at", "2099-06-01 13:00"), "has no offset", "add the offset: 2099-06-01 13:00Z"),
+        (("--at", "next friday"), "is not a time", "ISO 8601 with its offset"),
+        (("--at", "2099-06-01T13:00Z", "-o", "p.json"), "cannot be saved", "drop --at"),
+    ],
+)
+def test_plan_at_refuses_what_it_cannot_honour(
+    repo: Path, publisher: Run, args: tuple[str, ...], message: str, hint: str
+) -> None:
+    result = publisher("-C", repo, "plan", *args)
+    assert result.exit_code == 1, result.output
+    assert message in result.stderr and hint in result.stderr
+    assert "Traceback" not in result.output and not (repo / "p.json").exists()
+
+
 def test_a_plan_file_that_cannot_be_written_is_a_user_error(
     repo: Path, publisher: Run, tmp_path: Path
 ) -> None:

@@ -242,6 +242,8 @@ def _decide(
     if record.status == "initiating":
         if _not_yet(post, now):
             return Action.WAIT, _again_later("never started uploading")
+        if (late := _too_late(post, now, "never started uploading")) is not None:
+            return late
         return Action.RETRY, (
             "the last start never recorded where to upload, so no byte was sent and "
             f"{title} cannot have published it: publish again"
@@ -253,6 +255,9 @@ def _decide(
             return Action.REPLACE, f"--replace: publish anew (last attempt failed: {reason})"
         if (reason in ABANDONED_REASONS or retryable(reason) or changed) and _not_yet(post, now):
             return Action.WAIT, _again_later(f"failed with {reason}")
+        late = _too_late(post, now, f"failed with {reason}")
+        if late is not None and (reason in ABANDONED_REASONS or retryable(reason) or changed):
+            return late
         if reason in ABANDONED_REASONS or retryable(reason):
             return Action.RETRY, f"last attempt failed with {reason}, which is retryable"
         if changed:
@@ -284,6 +289,25 @@ def _decide(
     if pending is not None:
         done = scheduled_text(pending)  # uploaded, but private until then
     return Action.NOOP, f"{done}, unchanged"
+
+
+def _too_late(post: DesiredPost, now: datetime, last: str) -> tuple[Action, str] | None:
+    """A new attempt after a failed or unstarted one, once the publish window has closed.
+
+    A new attempt is a publish like the first: ``on_missed`` decides as for a post never
+    tried (a retry after ``not_after`` with ``on_missed: skip`` published the post late).
+    None: the window is open, or ``on_missed: publish`` (late) lets it go.
+    """
+    if not post.window_passed(now) or post.on_missed == "publish":
+        return None
+    if post.on_missed == "skip":
+        return Action.SKIP, (
+            f"its publish window passed (on_missed: skip); the last attempt {last}: not tried again"
+        )
+    return Action.FAILED, (
+        f"its publish window passed (on_missed: fail); the last attempt {last}: move "
+        "publish_at/not_after, or set on_missed to skip or publish"
+    )
 
 
 def _not_yet(post: DesiredPost, now: datetime) -> bool:

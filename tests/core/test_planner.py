@@ -302,6 +302,36 @@ def test_inside_the_window_a_post_is_simply_due() -> None:
     assert change.action is Action.CREATE
 
 
+@pytest.mark.parametrize(
+    ("last", "on_missed", "expected"),
+    [
+        ({"status": "failed", "fail_reason": "internal"}, "skip", Action.SKIP),
+        ({"status": "failed", "fail_reason": "internal"}, "fail", Action.FAILED),
+        ({"status": "failed", "fail_reason": "internal"}, "publish", Action.RETRY),
+        ({"status": "initiating", "publish_id": None}, "skip", Action.SKIP),
+        ({"status": "initiating", "publish_id": None}, "publish", Action.RETRY),
+    ],
+)
+def test_a_new_attempt_after_the_window_closed_follows_on_missed(
+    last: dict[str, Any], on_missed: str, expected: Action
+) -> None:
+    # A retryable failure (or an init that sent nothing) inside the window was retried the
+    # day after it closed, published late although on_missed said skip.
+    (post,) = desired(on_missed=on_missed, **MISSED)
+    status = last.pop("status")
+    change = only(make([post], state_of(record(post, status, **last))))
+    assert change.action is expected
+    if expected is not Action.RETRY:
+        assert f"on_missed: {on_missed}" in change.reason
+
+
+def test_inside_the_window_a_failed_attempt_is_retried_whatever_on_missed_says() -> None:
+    (post,) = desired(on_missed="skip", **MISSED)
+    failed = state_of(record(post, "failed", fail_reason="internal"))
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    assert only(make([post], failed, now=now)).action is Action.RETRY
+
+
 # --- targets and replace selectors ------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ from gitops_publisher.core.ports import (
     Outcome,
     Providers,
 )
-from gitops_publisher.core.state import Provenance, Record
+from gitops_publisher.core.state import Provenance, Record, State
 from gitops_publisher.errors import AddressError, ApiError, PublisherError
 from gitops_publisher.planning import Planned
 
@@ -25,6 +25,26 @@ from gitops_publisher.planning import Planned
 # token_not_authorized_for_specified_publish_id), not of the token (401, or YouTube's 403
 # insufficientPermissions) or of a limit.
 _ID_REFUSED = (400, 404)
+
+
+def already_imported(state: State, address: str, handle: str) -> Record | None:
+    """The record of ``address`` when it already records ``handle``, else None.
+
+    Importing it again is nothing to do (a script run again after a partial failure), not
+    an error.
+
+    ``handle`` as :func:`adopt` takes it: the attempt's handle, or the post's id (a YouTube
+    video imported by its id).
+    """
+    record = state.resources.get(address)
+    if record is None:
+        return None
+    if handles.same(record.publish_id, handle) or handle in (
+        *record.post_ids,
+        *(record.made_ids or ()),
+    ):
+        return record
+    return None
 
 
 def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> Record:

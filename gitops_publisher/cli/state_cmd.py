@@ -340,7 +340,7 @@ def import_record(app: AppContext, address: str, publish_id: str) -> None:
     PUBLISH_ID is TikTok's publish_id, or a YouTube video's id (youtube.com/shorts/ID, '-'
     first included). ADDRESS's manifest must exist.
     """
-    from gitops_publisher.apply.adopt import adopt
+    from gitops_publisher.apply.adopt import adopt, already_imported
     from gitops_publisher.compose import connect
     from gitops_publisher.planning import open_project
 
@@ -348,6 +348,10 @@ def import_record(app: AppContext, address: str, publish_id: str) -> None:
     opened = open_project(app.project_dir, sandbox=app.sandbox)
     with opened.store.lock(purpose="publisher state import"):
         planned = opened.plan()
+        done = already_imported(planned.state, address, publish_id)
+        if done is not None:
+            click.echo(f"{address} already records {_summary(done)}: nothing to import")
+            return
         # The account's credentials only, each one it lacks named at once (its platform's).
         with connect(planned, sandbox=app.sandbox, names=[account]) as connection:
             app.secrets.append(connection.secrets)  # a crash's log is masked too

@@ -53,11 +53,24 @@ def test_an_unknown_publish_id_is_refused_and_nothing_recorded(applied, publishe
     assert ADDRESS not in _records(publisher, applied)
 
 
-def test_an_address_already_recorded_is_refused(applied, publisher) -> None:  # type: ignore[no-untyped-def]
+def test_importing_what_the_address_records_again_is_nothing_to_do(applied, publisher) -> None:  # type: ignore[no-untyped-def]
+    # A script run again after a partial failure: the same import is done, not an error.
     record = _records(publisher, applied)[ADDRESS]
+    state = applied / ".publisher" / "sandbox" / "state.json"
+    before = state.read_bytes()
     result = publisher("-C", applied, "--sandbox", "state", "import", ADDRESS, record["publish_id"])
+    assert result.exit_code == 0, result.output
+    assert f"{ADDRESS} already records (published, " in result.output
+    assert "nothing to import" in result.output
+    assert state.read_bytes() == before
+
+
+def test_another_id_for_an_address_already_recorded_is_refused(applied, publisher) -> None:  # type: ignore[no-untyped-def]
+    records = _records(publisher, applied)
+    other = next(r for a, r in records.items() if a != ADDRESS and r["publish_id"])
+    result = publisher("-C", applied, "--sandbox", "state", "import", ADDRESS, other["publish_id"])
     assert result.exit_code == 1
-    assert "already recorded" in result.output
+    assert f"{ADDRESS} is already recorded" in result.output
 
 
 def test_a_publish_id_recorded_at_another_address_is_refused(applied, publisher) -> None:  # type: ignore[no-untyped-def]

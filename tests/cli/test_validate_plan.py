@@ -241,10 +241,8 @@ def test_detailed_exitcode_is_2_with_changes_and_0_without(
     assert result.stdout.splitlines()[-1].startswith("No changes.")
 
 
-def test_a_missed_window_that_must_fail_exits_1(
-    make_repo: Callable[..., Any], publisher: Run
-) -> None:
-    late = """\
+# A post whose publish window closed long ago and must not be published late: a plan error.
+TOO_LATE = """\
 version: 1
 id: too-late
 accounts: [brand-us]
@@ -253,7 +251,12 @@ publish_at: 2020-01-01T09:00:00Z
 not_after: 2020-01-02T09:00:00Z
 on_missed: fail
 """
-    root = make_repo({"publisher.yaml": CONFIG, "posts/late.yaml": late}).root
+
+
+def test_a_missed_window_that_must_fail_exits_1(
+    make_repo: Callable[..., Any], publisher: Run
+) -> None:
+    root = make_repo({"publisher.yaml": CONFIG, "posts/late.yaml": TOO_LATE}).root
     result = publisher("-C", root, "plan")
     assert result.exit_code == 1
     assert "Error: too-late@brand-us: its publish window passed (on_missed: fail)" in result.stdout
@@ -319,16 +322,7 @@ def test_a_plan_with_errors_is_not_saved_and_an_old_one_is_not_applied(
     make_repo: Callable[..., Any], publisher: Run, tmp_path: Path
 ) -> None:
     # A failed plan approves nothing: saved, `apply PLANFILE` published its other posts.
-    late = """\
-version: 1
-id: too-late
-accounts: [brand-us]
-video: media/tutorial-part1.mp4
-publish_at: 2020-01-01T09:00:00Z
-not_after: 2020-01-02T09:00:00Z
-on_missed: fail
-"""
-    root = make_repo({"publisher.yaml": CONFIG, **POSTS, "posts/late.yaml": late}).root
+    root = make_repo({"publisher.yaml": CONFIG, **POSTS, "posts/late.yaml": TOO_LATE}).root
     out = tmp_path / "release.plan"
     result = publisher("-C", root, "plan", "-o", out)
     assert result.exit_code == 1

@@ -221,6 +221,34 @@ def mv(app: AppContext, old: str, new: str, shard: str | None) -> None:
         f"{_backup_note(store)} Nothing was posted.",
         err=True,
     )
+    declared = _declared(app)
+    if declared is not None and str(new_address) not in declared:
+        # Allowed (the manifest may be renamed next), but a typo here makes the next plan
+        # show an orphan and a create of the same video (a probable repost it refuses).
+        close = difflib.get_close_matches(str(new_address), sorted(declared), n=1, cutoff=0.75)
+        click.echo(
+            terminal(
+                f"warning: no manifest declares {new_address} yet: until one does (id: "
+                f"{new_address.post_id}), the plan shows the record as an orphan"
+                + (f"; did you mean {close[0]}?" if close else "")
+            ),
+            err=True,
+        )
+
+
+def _declared(app: AppContext) -> set[str] | None:
+    """The addresses the project's manifests declare; None when they cannot be read."""
+    from gitops_publisher.workspace.project import ProjectProblems, load_project
+
+    try:
+        project = load_project(app.project_dir)
+    except ProjectProblems as problems:
+        if problems.partial is None:
+            return None
+        project = problems.partial
+    except PublisherError:
+        return None
+    return {str(post.address) for post in project.posts}
 
 
 @state.command("migrate")

@@ -386,3 +386,23 @@ def test_a_session_uri_handle_is_never_printed(project: Path, args: tuple[str, .
     assert "SECRETxyz9" not in result.output
     assert "upload session" in result.output
     assert "xyz9" in result.output
+
+
+def test_mv_to_an_address_no_manifest_declares_warns_and_suggests(project: Path) -> None:
+    # Allowed (the manifest may be renamed next), but a typo went unnoticed until the plan
+    # showed an orphan and a create of the same video.
+    (project / "posts").mkdir()
+    (project / "media").mkdir()
+    (project / "media" / "teaser.mp4").write_bytes(b"\0" * 100)  # read only to identify it
+    (project / "posts" / "teaser.yaml").write_text(
+        "version: 1\nid: teaser-2026\naccounts: [brand-us]\nvideo: media/teaser.mp4\n"
+        "privacy: SELF_ONLY\n"
+    )
+    typo = run(project, "mv", "launch-teaser@brand-us", "teaser-2062@brand-us")
+    assert typo.exit_code == 0, typo.output
+    assert "warning: no manifest declares teaser-2062@brand-us yet" in typo.stderr
+    assert "did you mean teaser-2026@brand-us?" in typo.stderr
+
+    right = run(project, "mv", "teaser-2062@brand-us", "teaser-2026@brand-us")
+    assert right.exit_code == 0, right.output
+    assert "warning" not in right.stderr

@@ -46,8 +46,11 @@ def calendar(
 ) -> None:
     """Show scheduled and published posts per account and day, in each account's zone."""
     from gitops_publisher.core.calendar import build_calendar
+    from gitops_publisher.core.plan import Action
+    from gitops_publisher.core.planner import plan
     from gitops_publisher.errors import PublisherError
     from gitops_publisher.planning import utc_now
+    from gitops_publisher.providers.registry import PLATFORMS
     from gitops_publisher.workspace.project import load_project
     from gitops_publisher.workspace.state_stores import open_state_store
 
@@ -57,13 +60,22 @@ def calendar(
         raise PublisherError(f"--to {last} is before --from {first}", hint="swap them, or drop one")
     project = load_project(app.project_dir)
     state = open_state_store(app.project_dir, project.config.state, sandbox=app.sandbox).read()
+    now = utc_now()  # the plan's clock: windows closed for the plan are closed here
+    # What the plan leaves failed (a platform's rejection for good): the planner's rule.
+    planned = plan(project.posts, state, now, accounts=project.config.accounts, platforms=PLATFORMS)
+    rejected = {
+        c.address: c.reason
+        for c in planned.changes
+        if c.action is Action.FAILED and c.address in state.resources
+    }
     result = build_calendar(
         project.posts,
         state,
         project.config.accounts,
-        utc_now(),  # the plan's clock: windows closed for the plan are closed here
+        now,
         start=first,
         end=last,
+        rejected=rejected,
     )
     for warning in project.warnings:
         click.echo(warning.render(), err=True)

@@ -23,7 +23,7 @@ from gitops_publisher.core.youtube import youtube_publish_at
 
 CALENDAR_FORMAT_VERSION = 1
 
-Kind = Literal["scheduled", "published", "draft", "replaced", "skipped", "missed"]
+Kind = Literal["scheduled", "published", "draft", "replaced", "skipped", "missed", "failed"]
 
 
 class _Model(BaseModel):
@@ -42,7 +42,9 @@ class Entry(_Model):
         "draft: sent to the creator's inbox; replaced: an earlier publish (--replace); "
         "skipped: its publish window closed and on_missed: skip, so it is never published "
         "(the plan's skip); missed: its window closed and on_missed: fail, so apply refuses "
-        "it until publish_at/not_after or on_missed change"
+        "it until publish_at/not_after or on_missed change; failed: the platform rejected "
+        "its last attempt for good and nothing changed since (the plan's failed: `reason`), "
+        "so nothing is published until the post is fixed or --replace"
     )
     at: AwareDatetime = Field(description="publish_at, or when it was published (UTC)")
     day: date = Field(description="the day of `at` in the account's time zone")
@@ -62,6 +64,7 @@ class Entry(_Model):
         "YouTube upload session (a capability) as 'upload session …abcd'",
     )
     manifest: str | None = None
+    reason: str | None = Field(None, description="failed: why, as the plan says it")
 
 
 class Calendar(_Model):
@@ -87,13 +90,18 @@ def build_calendar(
     *,
     start: date | None = None,
     end: date | None = None,
+    rejected: Mapping[str, str] | None = None,
 ) -> Calendar:
     """Every scheduled and published post between ``start`` and ``end`` (inclusive days).
 
     A day is counted in the account's time zone, so one instant may fall on different days
     for two accounts. Pure: ``now`` is stamped on the result and tells which publish windows
     have closed (``skipped``, ``missed``) and which YouTube videos are public yet.
+    ``rejected``: address -> reason, the recorded posts the plan for ``now`` leaves
+    ``failed`` (which failures a platform retries is its own to say: the plan's rule, not
+    one of the calendar's), shown ``failed`` at their last attempt rather than scheduled.
     """
+    rejected = rejected or {}
     zones = {name: account.timezone for name, account in accounts.items()}
     by_address = {str(post.address): post for post in desired}
     entries: list[Entry] = []
@@ -131,6 +139,9 @@ def build_calendar(
             ("skipped" if post.on_missed == "skip" else "missed") if closed else "scheduled"
         )
         at = post.publish_at or (post.not_after if closed else None)
+        reason = rejected.get(address) if record is not None and not closed else None
+        if reason is not None and record is not None:
+            kind, at = "failed", record.updated_at  # its last attempt, never published
         if at is None:
             unscheduled.append(address)
             continue
@@ -144,6 +155,7 @@ def build_calendar(
             caption=post.caption if post.mode == "direct" else None,
             mode="draft" if post.mode == "draft" and post.youtube is None else "direct",
             manifest=post.manifest_file,
+            reason=reason,
         )
     for address, record in state.resources.items():
         known = by_address.get(address)

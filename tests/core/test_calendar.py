@@ -193,3 +193,44 @@ def test_a_scheduled_draft_says_it_goes_to_the_inbox_not_that_it_is_posted() -> 
         NOW,
     )
     assert {e.mode for e in direct.entries} == {"direct"}
+
+
+def test_a_post_the_platform_rejected_for_good_shows_failed_as_the_plan_decides() -> None:
+    # It showed as scheduled at a past time (or "the next apply publishes it") while the plan
+    # said failed: nothing is published until the post is fixed.
+    from gitops_publisher.cli.views.calendar_ics import render_ics
+    from gitops_publisher.cli.views.calendar_text import render_calendar_text
+    from gitops_publisher.core.plan import Action
+    from gitops_publisher.core.planner import plan
+    from gitops_publisher.providers.registry import PLATFORMS
+
+    at = datetime(2026, 11, 19, 9, 5, tzinfo=UTC)
+    uk, us = sorted(desired(id="reel", publish_at="2026-11-19T09:00:00Z"), key=lambda p: str(p))
+    (now_post,) = [p for p in desired(id="now") if p.address.account == "brand-us"]
+
+    def failed(post: Any, reason: str) -> Record:
+        return published(post, at, status="failed", fail_reason=reason, url=None, published_at=None)
+
+    state = State()
+    for record in (
+        failed(us, "picture_size_check_failed"),  # TikTok's rejection for good
+        failed(uk, "internal"),  # retryable: the next apply tries again
+        failed(now_post, "picture_size_check_failed"),  # no publish_at
+    ):
+        state = state.with_record(record)
+    posts = [uk, us, now_post]
+    planned = plan(posts, state, NOW, accounts=CONFIG.accounts, platforms=PLATFORMS)
+    rejected = {c.address: c.reason for c in planned.changes if c.action is Action.FAILED}
+    calendar = build_calendar(posts, state, CONFIG.accounts, NOW, rejected=rejected)
+
+    kinds = {e.address: (e.kind, e.at) for e in calendar.entries}
+    assert kinds["reel@brand-us"] == ("failed", at)
+    assert kinds["now@brand-us"] == ("failed", at)
+    assert kinds["reel@brand-uk"][0] == "scheduled"
+    assert calendar.unscheduled == []
+    (entry,) = [e for e in calendar.entries if e.address == "reel@brand-us"]
+    assert entry.reason is not None and "picture_size_check_failed" in entry.reason
+    assert f"failed     reel  {entry.reason}" in render_calendar_text(calendar, color=False)
+    ics = render_ics(calendar)
+    event = ics.split("UID:reel@brand-us/scheduled@gitops-publisher")[1].split("END:VEVENT")[0]
+    assert "STATUS:CANCELLED" in event

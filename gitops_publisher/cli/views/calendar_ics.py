@@ -24,6 +24,7 @@ _STATUS = {
     "draft": "CONFIRMED",
     "skipped": "CANCELLED",
     "missed": "CANCELLED",
+    "failed": "CANCELLED",
 }
 
 
@@ -70,6 +71,8 @@ def _event(entry: Entry, stamp: str) -> list[str]:
         details.append(
             f"publish window until {end:%Y-%m-%d %H:%M %Z}, then {entry.on_missed or 'publish'}"
         )
+    if entry.reason:
+        details.append(f"failed: {entry.reason}")
     if entry.caption:
         details.append(f"caption: {entry.caption}")
     if entry.url:
@@ -79,7 +82,7 @@ def _event(entry: Entry, stamp: str) -> list[str]:
     # As outputs show it (core/calendar.py). A closed window keeps the scheduled event's
     # UID, so a subscribed calendar shows that event cancelled rather than a new one.
     attempt = entry.publish_id or (
-        "scheduled" if entry.kind in ("skipped", "missed") else entry.kind
+        "scheduled" if entry.kind in ("skipped", "missed", "failed") else entry.kind
     )
     uid = f"{entry.address}/{attempt}@gitops-publisher"
     lines = [

@@ -17,6 +17,7 @@ _COLOURS = {
     "replaced": "white",
     "skipped": "yellow",
     "missed": "red",
+    "failed": "red",
 }
 #: What became of a post whose publish window closed (the plan's skip, or its refusal).
 _CLOSED = {
@@ -41,7 +42,9 @@ def _line(entry: Entry) -> list[str]:
         tail = f"window until {end:%Y-%m-%d %H:%M %Z}, then {entry.on_missed or 'publish'}"
         if entry.kind in _CLOSED:
             tail = f"window closed {end:%Y-%m-%d %H:%M %Z}: {_CLOSED[entry.kind]}"
-    if entry.mode == "draft" and entry.kind != "draft":  # not sent yet: nothing goes public
+    if entry.kind == "failed":
+        tail = terminal(entry.reason or "rejected")
+    if entry.mode == "draft" and entry.kind not in ("draft", "failed"):  # nothing public yet
         tail = " · ".join(t for t in (DRAFT_AHEAD, tail) if t)
     rows = [f"{entry.kind:<9}  {entry.post_id}  {tail}".rstrip()]
     if entry.caption:

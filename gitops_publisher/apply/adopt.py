@@ -37,14 +37,15 @@ def already_imported(state: State, address: str, handle: str) -> Record | None:
     video imported by its id).
     """
     record = state.resources.get(address)
-    if record is None:
-        return None
-    if handles.same(record.publish_id, handle) or handle in (
+    return record if record is not None and _records(record, handle) else None
+
+
+def _records(record: Record, handle: str) -> bool:
+    """Whether ``record`` holds ``handle``: as its attempt's handle, or as a post it made."""
+    return handles.same(record.publish_id, handle) or handle in (
         *record.post_ids,
         *(record.made_ids or ()),
-    ):
-        return record
-    return None
+    )
 
 
 def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> Record:
@@ -86,14 +87,7 @@ def adopt(planned: Planned, providers: Providers, address: str, handle: str) -> 
     # One post is one address: adopting another address's publish would record this one as
     # published while nothing was ever posted for it.
     # A video imported by its id (YouTube) is another record's post, not its handle.
-    holder = next(
-        (
-            r
-            for r in planned.state.resources.values()
-            if handles.same(r.publish_id, handle) or handle in (*r.post_ids, *(r.made_ids or ()))
-        ),
-        None,
-    )
+    holder = next((r for r in planned.state.resources.values() if _records(r, handle)), None)
     if holder is not None:
         made = (*holder.post_ids, *(holder.made_ids or ()))
         what = f"video {handle}" if handle in made else handles.named(handle)

@@ -291,22 +291,25 @@ def _decide(
     return Action.NOOP, f"{done}, unchanged"
 
 
-def _too_late(post: DesiredPost, now: datetime, last: str) -> tuple[Action, str] | None:
-    """A new attempt after a failed or unstarted one, once the publish window has closed.
+def _too_late(
+    post: DesiredPost, now: datetime, last: str | None = None
+) -> tuple[Action, str] | None:
+    """What ``on_missed`` decides once the publish window has closed: skip or refuse.
 
-    A new attempt is a publish like the first: ``on_missed`` decides as for a post never
-    tried (a retry after ``not_after`` with ``on_missed: skip`` published the post late).
-    None: the window is open, or ``on_missed: publish`` (late) lets it go.
+    For a post never tried, and for a new attempt after a failed or unstarted one (``last``:
+    what became of it), which is a publish like the first (a retry after ``not_after`` with
+    ``on_missed: skip`` published the post late). None: the window is open, or ``on_missed:
+    publish`` lets it go late.
     """
     if not post.window_passed(now) or post.on_missed == "publish":
         return None
+    attempt = f"; the last attempt {last}" if last else ""
     if post.on_missed == "skip":
-        return Action.SKIP, (
-            f"its publish window passed (on_missed: skip); the last attempt {last}: not tried again"
-        )
+        again = ": not tried again" if last else ""
+        return Action.SKIP, f"its publish window passed (on_missed: skip){attempt}{again}"
     return Action.FAILED, (
-        f"its publish window passed (on_missed: fail); the last attempt {last}: move "
-        "publish_at/not_after, or set on_missed to skip or publish"
+        f"its publish window passed (on_missed: fail){attempt}: move publish_at/not_after, "
+        "or set on_missed to skip or publish"
     )
 
 
@@ -333,14 +336,9 @@ def _decide_new(post: DesiredPost, now: datetime) -> tuple[Action, str]:
         return Action.CREATE, "scheduled by YouTube: uploaded now as private, public at publish_at"
     if post.publish_at is not None and post.publish_at > now:
         return Action.WAIT, "scheduled"
+    if (closed := _too_late(post, now)) is not None:
+        return closed
     if post.window_passed(now):
-        if post.on_missed == "skip":
-            return Action.SKIP, "its publish window passed (on_missed: skip)"
-        if post.on_missed == "fail":
-            return Action.FAILED, (
-                "its publish window passed (on_missed: fail): move publish_at/not_after, "
-                "or set on_missed to skip or publish"
-            )
         return Action.CREATE, "late: its publish window passed (on_missed: publish)"
     if post.publish_at is not None and _late(post.publish_at, post.not_after, now):
         inbox = post.mode == "draft" and post.youtube is None  # YouTube has no drafts

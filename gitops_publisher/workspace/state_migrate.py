@@ -2,11 +2,12 @@
 
 A project that starts sharding keeps its earlier records in the base file; a shard's apply
 reads them there, and writes the ones it changes into its own file, so an address can end
-up recorded in both (more often after N changed). Reading takes the newest copy, so
-publishing is not affected; but forgetting or moving such an address (``state rm``,
-``state mv``, a rename's ``previous_ids``) in one file would let the other copy come back,
-and is refused (``workspace/state_shards.py``). Migrating into ``target`` (a shard's file,
-or the base file to stop sharding) moves the records it ``takes`` out of every other file:
+up recorded in both (more often after N changed). Reading takes the better-informed copy
+(``core/duplicates.py``), so publishing is not affected; but forgetting or moving such an
+address (``state rm``, ``state mv``, a rename's ``previous_ids``) in one file would let the
+other copy come back, and is refused (``workspace/state_shards.py``). Migrating into
+``target`` (a shard's file, or the base file to stop sharding) moves the records it
+``takes`` out of every other file:
 
 1. the files that hold such records are locked with ``target`` (all before anything is
    written; one already locked by a run refuses the migration, nothing changed) and read

@@ -3,8 +3,8 @@
 A project that starts sharding (``apply --shard K/N``) keeps its earlier records in the base
 file, and a shard's apply writes the records it changes into its own file: the same address
 can then be recorded twice (the base's copy older), or more often after N changed. Reading
-merges them (newest per address, ``workspace/state_shards.py``); ``publisher state migrate``
-keeps one copy per address, chosen here. Pure.
+merges them (``workspace/state_shards.py``) and ``publisher state migrate`` keeps one copy
+per address, both by the rule here. Pure.
 
 The rule never forgets an attempt: a copy's attempt that the kept copy does not know of
 goes into the kept copy's ``history`` (a post it may have made still exists on the platform:
